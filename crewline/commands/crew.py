@@ -1,0 +1,188 @@
+"""``crewline run``, ``resume`` and ``graph``: run a crew, answer an escalation, draw a crew.
+
+Progress goes to stderr; ``--json`` prints exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.store.base import BaseStore
+from langgraph.types import Command
+from rich.console import Console
+
+from crewline.commands.crew_output import progress_line, render_result, result_payload
+from crewline.commands.workflow import resume_workflow, workflow_of_thread
+from crewline.errors import UsageError
+from crewline.settings import CrewlineSettings
+from graphs import CrewSpec, build_crew, load_spec
+from memory.checkpointers import checkpointer
+from memory.context import ContextStore, context_store
+from memory.store import store_for
+
+__all__ = ["register"]
+
+
+def _validate_request(request: str, spec: CrewSpec) -> str:
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in request):
+        raise UsageError("the request is not valid UTF-8")
+    if any((ord(ch) < 32 and ch not in "\n\t\r") or ord(ch) == 127 for ch in request):
+        raise UsageError("the request contains control characters")
+    if not request.strip():
+        raise UsageError("the request is empty")
+    limit = spec.guards.max_request_chars
+    if len(request) > limit:
+        raise UsageError(f"the request has {len(request)} characters; the limit is {limit}")
+    return request
+
+
+@dataclass(frozen=True)
+class _Persistence:
+    saver: BaseCheckpointSaver[Any]
+    store: BaseStore
+    context: ContextStore
+
+
+@contextmanager
+def _persistence(spec: CrewSpec, settings: CrewlineSettings) -> Iterator[_Persistence]:
+    """The thread checkpointer, the long-term store and the conversation context store."""
+    with (
+        checkpointer(settings.checkpoint_url or spec.persistence.url) as saver,
+        store_for(settings.store_url) as store,
+    ):
+        yield _Persistence(saver, store, context_store(settings.context_url))
+
+
+def _build(spec: CrewSpec, persistence: _Persistence) -> Any:
+    return build_crew(
+        spec, checkpointer=persistence.saver, store=persistence.store, context=persistence.context
+    )
+
+
+def _stream(graph: Any, graph_input: Any, config: RunnableConfig, console: Console) -> dict[str, Any]:
+    """Run to the end or to an interrupt, printing each finished step on stderr.
+
+    Returns the run's last state as the graph produced it: the stored copy has placeholders for
+    personal data, this one has what the user may see.
+    """
+    last: dict[str, Any] = {}
+    # "sync" durability: a step's checkpoint is written before the next step starts, so a crash
+    # never re-plans a turn whose side effects (refunds, card freezes) already ran.
+    for namespace, mode, chunk in graph.stream(
+        graph_input, config, stream_mode=["updates", "values"], subgraphs=True, durability="sync"
+    ):
+        if mode == "values":
+            if not namespace and isinstance(chunk, dict):
+                last = chunk
+            continue
+        line = progress_line(namespace, chunk)
+        if line:
+            console.print(line, highlight=False)
+    return last
+
+
+def _finish(graph: Any, config: RunnableConfig, as_json: bool, values: dict[str, Any]) -> int:
+    snapshot = graph.get_state(config)
+    payload = result_payload(config["configurable"]["thread_id"], snapshot, values)
+    if as_json:
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        render_result(payload, Console(soft_wrap=True))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    spec = load_spec(args.crew or settings.crew)
+    request = _validate_request(args.request, spec)
+    thread_id = args.thread or str(uuid.uuid4())
+    configurable: dict[str, Any] = {"thread_id": thread_id}
+    if args.user:
+        configurable["user_id"] = args.user
+    config: RunnableConfig = {"configurable": configurable, "metadata": {"crew": spec.source or spec.name}}
+    with _persistence(spec, settings) as persistence:
+        graph = _build(spec, persistence)
+        snapshot = graph.get_state(config)
+        if snapshot.next:
+            why = "is waiting for a decision" if _waiting(snapshot) else "stopped before its turn finished"
+            raise UsageError(f"thread {thread_id} {why}; use crewline resume --thread {thread_id}")
+        console.print(f"[dim]thread {thread_id}[/dim]", highlight=False)
+        values = _stream(graph, {"messages": [HumanMessage(request)]}, config, console)
+        return _finish(graph, config, args.json, values)
+
+
+def _waiting(snapshot: Any) -> bool:
+    """Whether the thread is paused at an ``interrupt()`` for a human."""
+    return any(task.interrupts for task in snapshot.tasks)
+
+
+def _crew_of_thread(saver: BaseCheckpointSaver[Any], thread_id: str) -> str | None:
+    found = saver.get_tuple({"configurable": {"thread_id": thread_id}})
+    if found is None:
+        raise UsageError(
+            f"unknown thread {thread_id} (a thread of a crew with its own persistence URL needs --crew)"
+        )
+    crew = found.metadata.get("crew") if found.metadata else None
+    return str(crew) if crew else None
+
+
+def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    if args.decision == "edit" and not (args.message and args.message.strip()):
+        raise UsageError("--decision edit needs --message with the reply the customer should get")
+    default_spec = load_spec(args.crew or settings.crew)
+    config: RunnableConfig = {"configurable": {"thread_id": args.thread}}
+    with _persistence(default_spec, settings) as persistence:
+        saver = persistence.saver
+        if workflow := workflow_of_thread(saver, args.thread):  # a workflow thread (e.g. a refund)
+            return resume_workflow(args, settings, console, saver, workflow)
+        crew = args.crew or _crew_of_thread(saver, args.thread) or settings.crew
+        spec = load_spec(crew)
+        config["metadata"] = {"crew": spec.source or spec.name}
+        graph = _build(spec, persistence)
+        snapshot = graph.get_state(config)
+        if _waiting(snapshot):
+            resume = {"decision": args.decision, "message": args.message, "by": args.user}
+            values = _stream(graph, Command(resume=resume), config, console)
+        elif snapshot.next:  # a run stopped mid-turn (a crash, Ctrl-C): finish it from its checkpoint
+            console.print(f"[yellow]thread {args.thread} stopped mid-turn; continuing it[/yellow]")
+            values = _stream(graph, None, config, console)
+        else:
+            raise UsageError(f"thread {args.thread} is not waiting for a decision")
+        return _finish(graph, config, args.json, values)
+
+
+def cmd_graph(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    spec = load_spec(args.crew or settings.crew)
+    print(build_crew(spec).get_graph(xray=True).draw_mermaid())
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser("run", help="run a request through a crew")
+    run.add_argument("request", help="what the user asks")
+    run.add_argument("--crew", help="builtin crew name (support) or a crew spec YAML path")
+    run.add_argument("--thread", help="continue this conversation thread (default: a new one)")
+    run.add_argument("--user", help="the user's id")
+    run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    run.set_defaults(handler=cmd_run)
+
+    resume = sub.add_parser("resume", help="answer an escalation that is waiting for a human")
+    resume.add_argument("--thread", required=True)
+    resume.add_argument("--decision", required=True, choices=["approve", "reject", "edit"])
+    resume.add_argument("--message", help="a note, or with edit the reply the customer gets")
+    resume.add_argument("--crew", help="the crew of the thread (default: recorded with the thread)")
+    resume.add_argument("--user", help="who decides")
+    resume.add_argument("--json", action="store_true")
+    resume.set_defaults(handler=cmd_resume)
+
+    graph = sub.add_parser("graph", help="print a crew's graph as Mermaid, subgraphs included")
+    graph.add_argument("--crew")
+    graph.set_defaults(handler=cmd_graph)

@@ -1,0 +1,104 @@
+"""``crewline health``: circuit-breaker state per specialist and per model endpoint, today's usage.
+
+Breaker state lives in ``resilience.sqlite`` in the data directory, shared by every process that
+runs crews there; this command only reads it. Exit code 0 when every breaker is closed, 3 when one
+is open or half-open (so scripts and probes can act on it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from crewline.settings import CrewlineSettings
+from graphs import load_spec
+from memory.paths import data_dir
+from memory.resilience_store import store_at
+from nodes.breaker import BreakerStatus, breaker_states, store_path
+from nodes.models import make_model_chain
+
+__all__ = ["health_report", "register"]
+
+
+def _closed(key: str) -> BreakerStatus:
+    kind, _, name = key.partition(":")
+    return BreakerStatus(key, kind, name, "closed", 0, 0, 0, None, None, None)
+
+
+def health_report(crew: str) -> dict[str, Any]:
+    """Breakers of ``crew``'s specialists and model endpoints (closed when never tripped), plus any
+    other breaker recorded in the data directory, and today's model use per tenant."""
+    spec = load_spec(crew)
+    directory = data_dir()
+    recorded = {s.key: s for s in breaker_states(directory, spec.models.breaker.cooldown_s)}
+    chain = make_model_chain(spec.models)
+    expected = [f"specialist:{s.name}" for s in spec.specialists]
+    expected += [link.key for link in chain.links] if chain else []
+    breakers = [recorded.pop(key) if key in recorded else _closed(key) for key in expected]
+    breakers += list(recorded.values())
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    usage: dict[str, Any] = {}
+    path = store_path(directory)
+    if path.exists():
+        for scope, counters in store_at(path).usage_rows("tenant:"):
+            tenant, _, scope_day = scope.removeprefix("tenant:").rpartition(":")
+            if scope_day == day:
+                usage[tenant] = {
+                    "model_calls": counters.model_calls,
+                    "tokens": counters.tokens,
+                    "cost_usd": round(counters.cost, 6),
+                }
+    return {
+        "crew": spec.name,
+        "model_path": chain is not None,
+        "healthy": all(b.state == "closed" for b in breakers),
+        "breakers": [b.as_dict() for b in breakers],
+        "usage_today": usage,
+    }
+
+
+def cmd_health(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    report = health_report(args.crew or settings.crew)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        table = Table(title=f"crew {report['crew']}: circuit breakers")
+        for column in ("kind", "name", "state", "failures in a row", "failures", "successes", "last error"):
+            table.add_column(column)
+        colours = {"closed": "green", "open": "red", "half_open": "yellow"}
+        for b in report["breakers"]:
+            state = f"[{colours[b['state']]}]{b['state']}[/]"
+            if b["retry_in_s"] is not None:
+                state += f" (probe in {b['retry_in_s']}s)"
+            table.add_row(
+                b["kind"],
+                b["name"],
+                state,
+                str(b["consecutive_failures"]),
+                str(b["failures"]),
+                str(b["successes"]),
+                (b["last_error"] or "")[:60],
+            )
+        out = Console(soft_wrap=True)
+        out.print(table)
+        if not report["model_path"]:
+            out.print("[dim]no model configured: the crew runs on the offline path[/dim]")
+        for tenant, used in report["usage_today"].items():
+            out.print(
+                f"tenant {tenant} today: {used['model_calls']} model calls, {used['tokens']} tokens, "
+                f"${used['cost_usd']:.4f}",
+                highlight=False,
+            )
+    return 0 if report["healthy"] else 3
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    health = sub.add_parser("health", help="circuit breakers per specialist and model endpoint")
+    health.add_argument("--crew", help="builtin crew name (support) or a crew spec YAML path")
+    health.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    health.set_defaults(handler=cmd_health)

@@ -1,0 +1,161 @@
+"""Route labelled requests: accuracy, out-of-scope recall and precision, latency and fit time.
+
+``crewline eval routing --train T.jsonl --test X.jsonl --label-field intent [--val V.jsonl]``. Rows are
+``{"text": ..., "<label-field>": ...}``; the label ``oos`` (``--oos-label``) marks out-of-scope rows,
+which may appear in every file: in training they teach what is out of scope, in validation they set
+the out-of-scope threshold (for ``--oos-recall``), in test they are what ``oos_recall`` counts.
+``accuracy`` is over in-scope test rows (predicting out of scope for one counts as wrong);
+``oos_precision`` is the share of rows predicted out of scope that are. Latency is one request at a
+time. A test or validation label the training data does not have is an error naming its line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evals.datasets import DatasetError, iter_lines
+from nodes.router import Router
+
+__all__ = ["LabelledRow", "add_arguments", "evaluate_routing", "fit_router", "read_labelled", "run"]
+
+
+@dataclass(frozen=True)
+class LabelledRow:
+    text: str
+    labels: tuple[str, ...]  # one label, or the parts' labels in order for a compound row
+    line: int
+
+
+def _label(value: Any, where: str, field: str) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+        raise DatasetError(f"{where}: {field!r} must be a non-empty string")
+    return str(value).strip()
+
+
+def read_labelled(path: str | Path, field: str, *, compound: bool = False) -> list[LabelledRow]:
+    """Rows of ``{"text", field}`` (and with ``compound``, ``{"text", field + "s": [...]}``)."""
+    path = Path(path)
+    plural = f"{field}s"
+    rows: list[LabelledRow] = []
+    for number, line in iter_lines(path):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{where}: not valid JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise DatasetError(f"{where}: expected a JSON object, got {type(row).__name__}")
+        text = row.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise DatasetError(f"{where}: 'text' must be a non-empty string")
+        if compound and plural in row:
+            parts = row[plural]
+            if not isinstance(parts, list) or not parts:
+                raise DatasetError(f"{where}: {plural!r} must be a non-empty list of labels")
+            labels = tuple(_label(p, where, plural) for p in parts)
+        elif field in row:
+            labels = (_label(row[field], where, field),)
+        else:
+            wanted = f"{field!r} or {plural!r}" if compound else repr(field)
+            raise DatasetError(f"{where}: missing field {wanted}")
+        rows.append(LabelledRow(text, labels, number))
+    if not rows:
+        raise DatasetError(f"{path}: no rows")
+    return rows
+
+
+def check_known(rows: Sequence[LabelledRow], known: set[str], path: str | Path, train: str | Path) -> None:
+    """A label the router was not trained on can never be predicted: name the first such row."""
+    for row in rows:
+        for label in row.labels:
+            if label not in known:
+                raise DatasetError(f"{path}:{row.line}: label {label!r} does not occur in {train}")
+
+
+def fit_router(
+    train_path: str | Path, field: str, *, oos_label: str, train: Sequence[LabelledRow] | None = None
+) -> Router:
+    """A router fit on the single-label rows of ``train_path`` (compound rows are skipped)."""
+    rows = train if train is not None else read_labelled(train_path, field)
+    singles = [row for row in rows if len(row.labels) == 1]
+    in_scope = [row for row in singles if row.labels[0] != oos_label]
+    if len(in_scope) < 2:
+        raise DatasetError(
+            f"{train_path}: {len(in_scope)} in-scope training row(s); a router needs at least 2"
+        )
+    return Router().fit_rows([r.text for r in singles], [r.labels[0] for r in singles], oos_label=oos_label)
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def evaluate_routing(router: Router, rows: Sequence[LabelledRow], *, oos_label: str) -> dict[str, Any]:
+    timings: list[float] = []
+    correct = in_scope = oos_hit = oos_total = predicted_oos = 0
+    for row in rows:
+        started = time.perf_counter()
+        score = router.route(row.text)
+        timings.append((time.perf_counter() - started) * 1000)
+        label = row.labels[0]
+        predicted_oos += score.route is None
+        if label == oos_label:
+            oos_total += 1
+            oos_hit += score.route is None
+        else:
+            in_scope += 1
+            correct += score.route == label
+    return {
+        "n": len(rows),
+        "accuracy": round(correct / in_scope, 4) if in_scope else None,
+        "oos_recall": round(oos_hit / oos_total, 4) if oos_total else None,
+        "oos_precision": round(oos_hit / predicted_oos, 4) if predicted_oos else None,
+        "p50_ms": round(statistics.median(timings), 4),
+        "p99_ms": round(_percentile(timings, 0.99), 4),
+    }
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--train", required=True, help="JSONL rows to fit the router on")
+    parser.add_argument("--test", required=True, help="JSONL rows to measure on")
+    parser.add_argument("--label-field", default="intent", help="the row field holding the route")
+    parser.add_argument("--val", help="JSONL rows to calibrate the threshold and temperature on")
+    parser.add_argument("--oos-label", default="oos", help="the label of out-of-scope rows (default oos)")
+    parser.add_argument(
+        "--oos-recall",
+        type=float,
+        default=0.8,
+        help="out-of-scope recall the threshold is set for on --val (default 0.8)",
+    )
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    if not 0 < args.oos_recall <= 1:
+        raise DatasetError("--oos-recall must be in (0, 1]")
+    train = read_labelled(args.train, args.label_field)
+    test = read_labelled(args.test, args.label_field)
+    val = read_labelled(args.val, args.label_field) if args.val else []
+    router = fit_router(args.train, args.label_field, oos_label=args.oos_label, train=train)
+    known = {*router.routes, args.oos_label}
+    check_known(test, known, args.test, args.train)
+    if val:
+        check_known(val, known, args.val, args.train)
+        router.calibrate(
+            [r.text for r in val],
+            [r.labels[0] for r in val],
+            oos_label=args.oos_label,
+            oos_recall=args.oos_recall,
+        )
+    figures = evaluate_routing(router, test, oos_label=args.oos_label)
+    figures["fit_s"] = round(router.fit_seconds, 3)
+    return figures

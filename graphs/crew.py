@@ -1,0 +1,328 @@
+"""The supervisor graph: input guard → plan → specialists in parallel → synthesize → output guard.
+
+A low confidence, an out-of-scope part, a guard's escalate verdict or an action that needs approval
+goes to escalation: a ticket, an ``interrupt()`` and a human decision (approve, edit, reject).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from langgraph.cache.memory import InMemoryCache
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.store.base import BaseStore
+from langgraph.types import Overwrite, Send, interrupt
+
+from graphs.policies import node_options, scoped_plan
+from graphs.spec import CrewSpec, load_spec
+from graphs.specialist import build_specialist, import_specialist_builder
+from graphs.state import CrewInput, CrewOutput, CrewState
+from memory.context import ContextStore
+from memory.paths import data_dir
+from memory.tickets import TicketStore, default_ticket_store
+from nodes.escalation import DECISION_STATUS, apply_decision, escalation_reason, parse_decision
+from nodes.extract import entity_patterns
+from nodes.guards import check_output, default_vault, inspect_input, protect_checkpointer, worst_action
+from nodes.models import ModelChain, make_model_chain
+from nodes.planner import RouteExamples, build_planner
+from nodes.specialist import SpecialistRuntime, tool_examples
+from nodes.synthesis import synthesize
+from nodes.types import Escalation, Handoff
+from tools.registry import ToolContext, resolve_tools
+
+__all__ = ["build_crew"]
+
+
+def _latest_human(state: CrewState) -> AnyMessage | None:
+    for message in reversed(state.get("messages") or []):
+        if isinstance(message, HumanMessage):
+            return message
+    return None
+
+
+def _configurable(config: RunnableConfig | None) -> dict[str, Any]:
+    return dict((config or {}).get("configurable") or {})
+
+
+def build_crew(
+    spec_or_path: CrewSpec | dict[str, Any] | str | Path,
+    *,
+    model: BaseChatModel | ModelChain | None = None,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    tickets: TicketStore | None = None,
+    tool_context: ToolContext | None = None,
+    store: BaseStore | None = None,
+    context: ContextStore | None = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Compile a crew from its spec (object, dict, builtin name or YAML path).
+
+    ``model`` overrides the spec and environment (``None``: the spec's ``models`` and ``OPENAI_*``
+    decide; no model configured means the offline path). Pass no ``checkpointer`` for the server.
+    ``store`` is the long-term ``BaseStore`` nodes reach as ``runtime.store``; ``context`` records
+    each turn's topics and entities per user and conversation (a TTL context store).
+    """
+    spec = load_spec(spec_or_path)
+    chain = make_model_chain(spec.models, model)
+    tools_context = tool_context or ToolContext(data_dir=data_dir())
+    guards = spec.guards
+    if checkpointer is not None and not guards.pii.persist_raw:
+        protect_checkpointer(checkpointer)  # nothing raw in any checkpoint, the run's input included
+
+    runtimes: dict[str, SpecialistRuntime] = {}
+    nodes: dict[str, CompiledStateGraph[Any, Any, Any, Any]] = {}
+    all_tools: dict[str, BaseTool] = {}
+    for specialist in spec.specialists:
+        tools = resolve_tools(specialist.tools, tools_context)
+        all_tools.update({tool.name: tool for tool in tools})
+        runtime = SpecialistRuntime(
+            name=specialist.name,
+            description=specialist.description,
+            tools=tools,
+            system_prompt=specialist.system_prompt,
+            model=chain,
+            max_tool_steps=spec.models.max_tool_steps,
+        )
+        runtimes[specialist.name] = runtime
+        if specialist.graph:  # a specialist with a graph of its own (knowledge agent, workflow, ...)
+            builder = import_specialist_builder(specialist.graph)
+            nodes[specialist.name] = builder(runtime=runtime, guards=guards, tool_context=tools_context)
+        else:
+            nodes[specialist.name] = build_specialist(runtime, guards)
+
+    planner = build_planner(
+        [
+            RouteExamples(s.name, s.description, [*s.examples, *tool_examples(runtimes[s.name].tools)])
+            for s in spec.specialists
+        ],
+        entity_patterns=entity_patterns(all_tools.values()),
+        model=chain,
+        settings=spec.planner,
+        default_threshold=guards.confidence_threshold,
+    )
+    constraints = {s.name: s.constraints for s in spec.specialists}
+    system_prompts = [s.system_prompt for s in spec.specialists if s.system_prompt]
+    ticket_store: list[TicketStore] = [tickets] if tickets is not None else []
+
+    def tickets_store() -> TicketStore:
+        if not ticket_store:  # on first escalation, so compiling a crew touches no database
+            ticket_store.append(default_ticket_store())
+        return ticket_store[0]
+
+    def input_guard(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
+        latest = _latest_human(state)
+        inspection = inspect_input(latest.text if latest is not None else "", guards, default_vault())
+        request = inspection.text
+        configurable = _configurable(config)
+        update: dict[str, Any] = {
+            "request": request,
+            "turn": int(state.get("turn", 0)) + 1,
+            "verdicts": Overwrite(inspection.verdicts),
+            "pii_vault": inspection.vault,
+            "results": Overwrite({}),
+            "usage": Overwrite({}),
+            "subtasks": [],
+            "pending_actions": [],
+            "escalation": None,
+            "decision": None,  # last turn's human decision must not carry into this one
+            "answer": "",
+            "sources": [],
+            "confidence": 0.0,
+            "path": "offline",
+            "user_id": configurable.get("user_id", state.get("user_id")),
+            "tenant_id": configurable.get("tenant_id", state.get("tenant_id")),
+        }
+        if inspection.vault and latest is not None and latest.id:
+            # the stored message becomes the placeholder text too (replaced by id through add_messages)
+            update["messages"] = [HumanMessage(request, id=latest.id, name=latest.name)]
+        if inspection.action == "block":
+            blocked = next(v for v in inspection.verdicts if v["action"] == "block")
+            update["answer"] = f"I can't process this request: {blocked['reason']}."
+        return update
+
+    def after_input(state: CrewState) -> Literal["plan", "open_ticket", "respond"]:
+        action = worst_action(state["verdicts"])
+        if action in ("pass", "redact"):
+            return "plan"
+        return "open_ticket" if action == "escalate" else "respond"
+
+    def plan(state: CrewState) -> dict[str, Any]:
+        return planner(state)  # type: ignore[arg-type]
+
+    def fan_out(state: CrewState) -> list[Send] | Literal["synthesize"]:
+        sends = [
+            Send(
+                subtask["specialist"],
+                {
+                    "handoff": Handoff(
+                        subtask_id=subtask["id"],
+                        specialist=subtask["specialist"],
+                        task=subtask["task"],
+                        constraints=constraints[subtask["specialist"]],
+                        context=dict(state.get("context") or {}),
+                    )
+                },
+            )
+            for subtask in state.get("subtasks", [])
+            if subtask["specialist"] is not None
+        ]
+        return sends or "synthesize"
+
+    def synthesize_node(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
+        merged = synthesize(state.get("subtasks", []), state.get("results") or {})
+        user_id = state.get("user_id")
+        if context is not None and user_id:
+            # ``turn`` makes the count idempotent: a re-run of this node after a crash counts once.
+            context.touch(
+                user_id,
+                str(_configurable(config).get("thread_id", "")),
+                topics=[s["specialist"] for s in merged.subtasks if s["specialist"]],
+                entities=state.get("context") or {},
+                turn=int(state.get("turn", 1)),
+            )
+        return {
+            "answer": merged.answer,
+            "subtasks": merged.subtasks,
+            "confidence": merged.confidence,
+            "sources": merged.sources,
+            "path": merged.path,
+            "pending_actions": merged.pending_actions,
+        }
+
+    def output_guard(state: CrewState) -> dict[str, Any]:
+        results = (state.get("results") or {}).values()
+        evidence = [r["answer"] for r in results if r["status"] == "done" and r["sources"]]
+        evidence += [s.get("snippet", "") for r in results for s in r["sources"]]
+        verdicts = check_output(
+            state.get("answer", ""),
+            evidence=evidence if any(evidence) else [],
+            system_prompts=system_prompts,
+            confidence=state.get("confidence", 0.0),
+            settings=guards,
+        )
+        update: dict[str, Any] = {"verdicts": verdicts}
+        if any(v["action"] == "block" for v in verdicts):
+            update["answer"] = "I can't share that answer; a colleague will follow up."
+        elif any(v["guard"] == "output_pii" and v["action"] == "redact" for v in verdicts):
+            update["answer"] = default_vault().redact(state.get("answer", ""))
+        return update
+
+    def after_output(state: CrewState) -> Literal["open_ticket", "respond"]:
+        output_guards = ("output_guard", "output_pii")
+        if any(v["action"] == "block" for v in state["verdicts"] if v["guard"] in output_guards):
+            return "respond"
+        reason = escalation_reason(
+            state.get("subtasks", []), state.get("pending_actions", []), state["verdicts"]
+        )
+        return "respond" if reason is None else "open_ticket"
+
+    def open_ticket(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
+        reason = escalation_reason(
+            state.get("subtasks", []), state.get("pending_actions", []), state.get("verdicts", [])
+        )
+        kind, why = reason if reason else ("guard", state["verdicts"][-1]["reason"])
+        thread_id = str(_configurable(config).get("thread_id", "no-thread"))
+        ticket = tickets_store().create(
+            key=f"{thread_id}:{state.get('turn', 1)}",
+            thread_id=thread_id,
+            kind=kind,
+            reason=why,
+            # redacted: the request already carries placeholders; anything a tool added is replaced too
+            transcript=default_vault().redact(
+                f"user: {state.get('request', '')}\nassistant (proposed): {state.get('answer', '')}"
+            ),
+            payload={"pending_actions": list(state.get("pending_actions", []))},
+            user_id=state.get("user_id"),
+            tenant_id=state.get("tenant_id"),
+        )
+        escalation = Escalation(reason=why, kind=kind, ticket_id=ticket.ticket_id, status="pending")
+        return {"escalation": escalation}
+
+    def await_human(state: CrewState) -> dict[str, Any]:
+        escalation = state["escalation"]
+        assert escalation is not None
+        payload: dict[str, Any] = {
+            "reason": escalation["reason"],
+            "kind": escalation["kind"],
+            "ticket_id": escalation["ticket_id"],
+            "proposed_answer": state.get("answer", ""),
+            "pending_actions": state.get("pending_actions", []),
+            "decisions": ["approve", "reject", "edit"],
+        }
+        while True:  # an invalid resume value asks again instead of failing the run
+            decision = parse_decision(interrupt(payload))
+            if not isinstance(decision, str):
+                return {"decision": decision}
+            payload = {**payload, "error": decision}
+
+    def apply_node(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
+        escalation = state["escalation"]
+        decision = state.get("decision")
+        assert decision is not None
+        assert escalation is not None
+        # The ticket records the decision before any approved action runs: if recording fails the
+        # node fails with nothing done, and a re-run finds the ticket already resolved (a no-op).
+        if escalation["ticket_id"]:
+            tickets_store().resolve(
+                escalation["ticket_id"],
+                status=DECISION_STATUS[decision["decision"]],
+                decided_by=decision["by"] or _configurable(config).get("user_id"),
+                note=decision["message"],
+            )
+        update = apply_decision(
+            decision,
+            escalation=escalation,
+            answer=state.get("answer", ""),
+            results=state.get("results") or {},
+            pending=state.get("pending_actions", []),
+            tools=all_tools,
+        )
+        statuses = {sid: r["status"] for sid, r in update["results"].items()}
+        update["subtasks"] = [
+            {**s, "status": statuses.get(s["id"], s["status"])} for s in state.get("subtasks", [])
+        ]
+        return update
+
+    def respond(state: CrewState) -> dict[str, Any]:
+        # the user sees their own values again; a protected checkpointer stores the placeholders
+        answer = default_vault().restore(state.get("answer", ""), state.get("pii_vault") or {})
+        return {"answer": answer, "messages": [AIMessage(answer, name=spec.name)]}
+
+    policies = spec.policies
+    graph = StateGraph(CrewState, input_schema=CrewInput, output_schema=CrewOutput)
+    graph.add_node("input_guard", input_guard, **node_options(policies, "input_guard", "input_guard"))
+    graph.add_node("plan", scoped_plan(plan, chain), **node_options(policies, "plan", "plan"))
+    for name, node in nodes.items():
+        graph.add_node(name, node, **node_options(policies, name, "specialist"))
+    graph.add_node("synthesize", synthesize_node, **node_options(policies, "synthesize", "review"))
+    graph.add_node("output_guard", output_guard, **node_options(policies, "output_guard", "review"))
+    graph.add_node("open_ticket", open_ticket, **node_options(policies, "open_ticket", "open_ticket"))
+    graph.add_node("await_human", await_human)  # only interrupt(): nothing to retry or handle
+    # apply_decision runs approved side effects: never retried automatically, whatever the policies say
+    graph.add_node("apply_decision", apply_node, **node_options(policies, "apply_decision", "apply_decision"))
+    graph.add_node("respond", respond, **node_options(policies, "respond", "respond"))
+
+    graph.add_edge(START, "input_guard")
+    graph.add_conditional_edges("input_guard", after_input)
+    graph.add_conditional_edges("plan", fan_out, [*nodes, "synthesize"])
+    for name in nodes:
+        graph.add_edge(name, "synthesize")
+    graph.add_edge("synthesize", "output_guard")
+    graph.add_conditional_edges("output_guard", after_output)
+    graph.add_edge("open_ticket", "await_human")
+    graph.add_edge("await_human", "apply_decision")
+    graph.add_edge("apply_decision", "respond")
+    graph.add_edge("respond", END)
+    compiled = graph.compile(
+        checkpointer=checkpointer,
+        store=store,
+        name=spec.name,
+        cache=InMemoryCache() if policies.caches else None,
+    )
+    return compiled.with_config(recursion_limit=policies.recursion_limit)

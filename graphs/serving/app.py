@@ -1,0 +1,241 @@
+"""The server's custom routes (``langgraph.json``: ``"http": {"app": "./graphs/serving/app.py:app"}``).
+
+- ``GET /metrics`` is the LangGraph server's own route (it cannot be shadowed); it serves the process
+  Prometheus registry, where crewline's metrics live too (requests, routing, confidence, escalations,
+  cost, alerts). ``GET /crewline/metrics`` serves crewline's alone.
+- ``GET /health``: the audit log, the key store and the rate limiter answer (200), or which does not (503).
+- ``POST /feedback``: a user's rating of an answer on one of *their* threads (authenticated like the
+  API; someone else's thread is a 404). Recorded in the audit log and the metrics.
+- ``GET /crewline/openapi.json``: the OpenAPI description of these routes.
+
+Its middleware times every request the server answers (the LangGraph API's too) for the
+request metrics and the error-rate alert.
+"""
+
+import asyncio
+import time
+from typing import Any, Literal
+
+from langgraph_sdk import get_client
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from graphs.serving.observer import install_observer
+from graphs.serving.services import Refusal, get_services
+from memory.metrics import CONTENT_TYPE_LATEST
+from memory.paths import data_dir
+from nodes.breaker import breaker_states
+
+__all__ = ["OPENAPI", "app"]
+
+install_observer()
+get_services()  # open the key store and audit log now: blocking file I/O has no place in a request
+
+
+class Feedback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    thread_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9a-fA-F-]{32,36}$")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=2000)
+    run_id: str | None = Field(default=None, max_length=64)
+
+
+class RequestMetrics:
+    """Pure ASGI middleware (streams pass through untouched): status and time to the response start."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        if scope["path"] in ("/metrics", "/crewline/metrics"):
+            _refresh_alerts()
+            # breaker states are on disk: read them off the event loop (the server forbids blocking it)
+            await asyncio.to_thread(_refresh_breakers)
+
+        async def timed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                _observe(scope, status, time.perf_counter() - started)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, timed_send)
+        except Exception:
+            _observe(scope, 500, time.perf_counter() - started)
+            raise
+
+
+def _observe(scope: Scope, status: int, seconds: float) -> None:
+    services = get_services()
+    services.metrics.observe_request(scope["method"], scope["path"], status, seconds)
+    if scope["path"] not in ("/metrics", "/crewline/metrics", "/health", "/ok"):
+        services.record_alert_signal("error", 1.0 if status >= 500 else 0.0)
+
+
+def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def _refresh_alerts() -> None:
+    """Let old values age out of the alert windows, so a scrape sees current alert states."""
+    services = get_services()
+    services.alerts.evaluate()
+    for rule in services.alerts.rules:
+        services.metrics.alerts.labels(rule.name).set(1 if rule.name in services.alerts.firing else 0)
+
+
+_BREAKER_LEVEL = {"closed": 0, "half_open": 1, "open": 2}
+
+
+def _refresh_breakers() -> None:
+    """Breaker states live in the data dir (workers and the CLI share them); read them per scrape."""
+    gauge = get_services().metrics.breakers
+    for status in breaker_states(data_dir()):
+        gauge.labels(status.kind, status.name).set(_BREAKER_LEVEL[status.state])
+
+
+async def metrics(request: Request) -> Response:
+    return Response(get_services().metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def health(request: Request) -> JSONResponse:
+    services = get_services()
+    checks: dict[str, str] = {}
+    for name, probe in (("audit_log", services.audit.head), ("api_keys", services.keys.count)):
+        try:
+            await asyncio.to_thread(probe)
+            checks[name] = "ok"
+        except Exception as exc:  # a health check reports, never raises
+            checks[name] = f"error: {type(exc).__name__}"
+    checks["rate_limiter"] = services.limiter.backend
+    ok = all(v == "ok" for k, v in checks.items() if k != "rate_limiter")
+    return JSONResponse(
+        {"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503
+    )
+
+
+async def feedback(request: Request) -> JSONResponse:
+    services = get_services()
+    admitted = await services.admit({k.lower(): v for k, v in request.headers.raw})
+    if isinstance(admitted, Refusal):
+        return _error(admitted.status, admitted.detail, admitted.headers)
+    try:
+        body = Feedback.model_validate_json(await request.body())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        return _error(422, f"invalid feedback: {where}: {first['msg']}")
+    thread = await _visible_thread(body.thread_id, admitted.user_id, admitted.tenant_id, admitted.permissions)
+    if thread is None:
+        return _error(404, f"Thread {body.thread_id} not found")
+    await asyncio.to_thread(
+        services.audit.append,
+        "feedback",
+        actor=admitted.user_id,
+        tenant_id=admitted.tenant_id,
+        thread_id=body.thread_id,
+        detail=body.model_dump(exclude={"thread_id"}, exclude_none=True),
+    )
+    services.metrics.feedback.labels(body.rating).inc()
+    return JSONResponse(
+        {"recorded": True, "thread_id": body.thread_id, "rating": body.rating}, status_code=201
+    )
+
+
+async def _visible_thread(
+    thread_id: str, user_id: str, tenant_id: str, permissions: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The thread if this user may read it (same rule as the auth handler), else ``None``."""
+    client = get_client()  # in-process transport to this server
+    try:
+        thread: dict[str, Any] = dict(await client.threads.get(thread_id))
+    except Exception:  # not found, or not a thread id the server accepts
+        return None
+    metadata: dict[str, Any] = thread.get("metadata") or {}
+    if metadata.get("tenant_id") != tenant_id:
+        return None
+    if "tenant:read" not in permissions and metadata.get("owner") != user_id:
+        return None
+    return thread
+
+
+async def openapi(request: Request) -> JSONResponse:
+    return JSONResponse(OPENAPI)
+
+
+_ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "crewline serving routes", "version": "1.0.0"},
+    "components": {
+        "securitySchemes": {
+            "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+            "bearer": {"type": "http", "scheme": "bearer"},
+        }
+    },
+    "paths": {
+        "/crewline/metrics": {
+            "get": {
+                "summary": "crewline's Prometheus metrics (GET /metrics has them and the server's)",
+                "responses": {"200": {"description": "text exposition", "content": {"text/plain": {}}}},
+            }
+        },
+        "/health": {
+            "get": {
+                "summary": "Health of the audit log, key store and rate limiter",
+                "responses": {"200": {"description": "healthy"}, "503": {"description": "degraded"}},
+            }
+        },
+        "/feedback": {
+            "post": {
+                "summary": "Rate an answer on one of your threads",
+                "security": [{"apiKey": []}, {"bearer": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": Feedback.model_json_schema()}},
+                },
+                "responses": {
+                    "201": {"description": "recorded"},
+                    "401": {
+                        "description": "no or bad credentials",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                    "404": {
+                        "description": "no such thread for you",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                    "422": {
+                        "description": "invalid body",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                    "429": {
+                        "description": "rate limited",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                },
+            }
+        },
+    },
+}
+
+app = Starlette(
+    routes=[
+        Route("/crewline/metrics", metrics, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/feedback", feedback, methods=["POST"]),
+        Route("/crewline/openapi.json", openapi, methods=["GET"]),
+    ],
+    middleware=[Middleware(RequestMetrics)],
+)

@@ -1,0 +1,242 @@
+"""The server's ``auth`` handler (``langgraph.json``: ``"auth": {"path": "./graphs/serving/auth.py:auth"}``).
+
+Authentication: an API key in ``x-api-key: KEY`` or ``Authorization: Bearer KEY`` (or a JWT, when a
+verification key is configured) becomes an identity: user, tenant, roles. Then the user's and the
+tenant's rate limits apply (429 with ``Retry-After``).
+
+Authorization: everything a user creates (threads, runs, crons, assistants) is stamped with its
+``owner`` and ``tenant_id`` metadata, and every read, search, update or delete is filtered on them,
+so another user's thread simply does not exist for you (404). Approvers and admins see their whole
+tenant (they answer escalations); only they may resume a thread with a ``Command`` or write a
+thread's state directly, since either can approve a pending action. Store items live under
+``(tenant, user, ...)``. Anything without a handler here is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from langgraph_sdk import Auth
+from starlette.exceptions import HTTPException
+
+from graphs.serving.observer import install_observer
+from graphs.serving.services import Identity, Refusal, get_services
+
+__all__ = ["OWNER_KEY", "TENANT_KEY", "auth"]
+
+OWNER_KEY = "owner"
+TENANT_KEY = "tenant_id"
+_PROTECTED_KEYS = (OWNER_KEY, TENANT_KEY)
+
+auth = Auth()
+install_observer()
+get_services()  # open the key store and audit log now: blocking file I/O has no place in a request
+
+
+@auth.authenticate
+async def authenticate(headers: dict[bytes, bytes]) -> Auth.types.MinimalUserDict:
+    admitted = await get_services().admit(headers)
+    if isinstance(admitted, Refusal):
+        if admitted.status == 401:
+            raise Auth.exceptions.HTTPException(401, detail=admitted.detail, headers=admitted.headers)
+        # Not an auth failure: the server's exception handler turns this into a 429 with Retry-After.
+        raise HTTPException(admitted.status, detail=admitted.detail, headers=admitted.headers)
+    return admitted.as_user()  # type: ignore[return-value]
+
+
+# --- helpers --------------------------------------------------------------------------------------
+def _identity(ctx: Auth.types.AuthContext) -> Identity:
+    user = ctx.user
+    return Identity(
+        user_id=user.identity,
+        tenant_id=str(user["tenant_id"]),
+        roles=tuple(user["roles"]),
+        via=str(user["via"]),
+        permissions=tuple(ctx.permissions),
+    )
+
+
+def _can(ctx: Auth.types.AuthContext, permission: str) -> bool:
+    return permission in ctx.permissions
+
+
+def _scope(ctx: Auth.types.AuthContext, level: str = "read") -> dict[str, Any]:
+    """The metadata filter of what this user may ``read``, ``approve`` (resume) or ``write``."""
+    who = _identity(ctx)
+    permission = {"read": "tenant:read", "approve": "escalations:approve", "write": "tenant:write"}[level]
+    if _can(ctx, permission):
+        return {TENANT_KEY: who.tenant_id}
+    return {TENANT_KEY: who.tenant_id, OWNER_KEY: who.user_id}
+
+
+def _stamp(ctx: Auth.types.AuthContext, value: Any) -> None:
+    """Set owner and tenant in ``value['metadata']`` (in place: the server reads the same dict)."""
+    who = _identity(ctx)
+    metadata = value.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
+        value["metadata"] = metadata
+    metadata[OWNER_KEY] = who.user_id
+    metadata[TENANT_KEY] = who.tenant_id
+
+
+async def _audit(ctx: Auth.types.AuthContext, action: str, thread_id: Any = None, **detail: Any) -> None:
+    who = _identity(ctx)
+    await asyncio.to_thread(
+        get_services().audit.append,
+        action,
+        actor=who.user_id,
+        tenant_id=who.tenant_id,
+        thread_id=str(thread_id) if thread_id else None,
+        detail={"roles": list(who.roles), **detail},
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+# --- default: refuse -------------------------------------------------------------------------------
+@auth.on
+async def refuse_unhandled(ctx: Auth.types.AuthContext, value: Any) -> bool:
+    """Any resource or action without a handler below is refused (fail closed)."""
+    return False
+
+
+# --- threads and runs ------------------------------------------------------------------------------
+@auth.on.threads.create
+async def on_thread_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    _stamp(ctx, value)
+    await _audit(ctx, "thread.create", value.get("thread_id"))
+    return _scope(ctx, "write")
+
+
+@auth.on.threads.create_run
+async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    who = _identity(ctx)
+    _stamp(ctx, value)
+    kwargs = value.get("kwargs") or {}
+    command = kwargs.get("command")
+    if command:
+        if not _can(ctx, "escalations:approve"):
+            raise Auth.exceptions.HTTPException(
+                status_code=403,
+                detail="resuming a thread (approving, rejecting or editing an escalation) needs the "
+                "approver or admin role",
+            )
+        resume = command.get("resume") if isinstance(command, dict) else None
+        if isinstance(resume, dict):
+            resume["by"] = who.user_id  # the decision is signed by who sent it, never by the payload
+        await _audit(ctx, "escalation.decision", value.get("thread_id"), command=_jsonable(command))
+    else:
+        await _audit(ctx, "run.create", value.get("thread_id"), assistant_id=str(value.get("assistant_id")))
+    config = kwargs.get("config")
+    if isinstance(config, dict):  # the crew reads identity from its config; the observer from metadata
+        configurable = config.setdefault("configurable", {})
+        configurable.update(user_id=who.user_id, tenant_id=who.tenant_id)
+        metadata = config.setdefault("metadata", {})
+        metadata.update(crewline_user=who.user_id, crewline_tenant=who.tenant_id)
+    return _scope(ctx, "approve" if command else "write")
+
+
+@auth.on.threads.read
+async def on_thread_read(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    return _scope(ctx)
+
+
+@auth.on.threads.search
+async def on_thread_search(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    return _scope(ctx)
+
+
+@auth.on.threads.update
+async def on_thread_update(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    thread_id = value.get("thread_id")
+    if "action" in value:  # cancelling runs
+        await _audit(ctx, "run.cancel", thread_id, cancel=str(value["action"]))
+        return _scope(ctx, "write")
+    if "metadata" not in value:  # POST /threads/{id}/state: writing state can decide an escalation
+        if not _can(ctx, "escalations:approve"):
+            raise Auth.exceptions.HTTPException(
+                status_code=403, detail="writing a thread's state needs the approver or admin role"
+            )
+        await _audit(ctx, "thread.state_update", thread_id)
+        return _scope(ctx, "approve")
+    metadata = value.get("metadata")
+    if isinstance(metadata, dict):
+        for key in _PROTECTED_KEYS:  # ownership cannot be handed over or moved to another tenant
+            metadata.pop(key, None)
+    await _audit(ctx, "thread.update", thread_id)
+    return _scope(ctx, "write")
+
+
+@auth.on.threads.delete
+async def on_thread_delete(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    await _audit(ctx, "thread.delete", value.get("thread_id"), run_id=str(value.get("run_id") or "") or None)
+    return _scope(ctx, "write")
+
+
+@auth.on.threads
+async def on_thread_other(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    return _scope(ctx, "write")
+
+
+# --- assistants: the system's are readable by all; a tenant's own only by that tenant ------------
+@auth.on.assistants.create
+async def on_assistant_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    _stamp(ctx, value)
+    await _audit(ctx, "assistant.create", graph_id=str(value.get("graph_id")))
+    return _scope(ctx, "write")
+
+
+@auth.on.assistants.read
+async def on_assistant_read(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    return {"$or": [{"created_by": "system"}, _scope(ctx)]}
+
+
+@auth.on.assistants.search
+async def on_assistant_search(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    return {"$or": [{"created_by": "system"}, _scope(ctx)]}
+
+
+@auth.on.assistants
+async def on_assistant_write(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    metadata = value.get("metadata")
+    if isinstance(metadata, dict):
+        for key in _PROTECTED_KEYS:
+            metadata.pop(key, None)
+    return _scope(ctx, "write")
+
+
+# --- crons ----------------------------------------------------------------------------------------
+@auth.on.crons.create
+async def on_cron_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    _stamp(ctx, value)
+    await _audit(ctx, "cron.create", value.get("thread_id"), schedule=str(value.get("schedule")))
+    return _scope(ctx, "write")
+
+
+@auth.on.crons
+async def on_cron_other(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    metadata = value.get("metadata")
+    if isinstance(metadata, dict):
+        for key in _PROTECTED_KEYS:
+            metadata.pop(key, None)
+    return _scope(ctx, "read" if ctx.action in ("read", "search") else "write")
+
+
+# --- store: every namespace starts with (tenant, user) ---------------------------------------------
+@auth.on.store
+async def on_store(ctx: Auth.types.AuthContext, value: Any) -> Any:
+    who = _identity(ctx)
+    prefix = (who.tenant_id, who.user_id)
+    namespace = tuple(value.get("namespace") or ())
+    if namespace[:2] != prefix:
+        value["namespace"] = (*prefix, *namespace)
+    return None

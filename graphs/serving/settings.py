@@ -1,0 +1,37 @@
+"""Settings of the serving layer, from the environment (``CREWLINE_*``), read once per process."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ServingSettings"]
+
+
+class ServingSettings(BaseSettings):
+    """How the server authenticates, limits, audits and alerts.
+
+    Rate limits are ``N/PERIOD`` (``120/min``, ``5/s``). JWTs are accepted only when a verification
+    key is configured: ``jwt_secret`` (HMAC) or ``jwt_public_key`` (PEM text or a path to it).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CREWLINE_", extra="ignore")
+
+    rate_limit_user: str = "120/min"
+    rate_limit_tenant: str = "1200/min"
+    redis_url: str | None = Field(default=None, description="Redis for shared rate limits; unset: in-process")
+
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    jwt_algorithms: str = Field(default="", description="comma-separated; default HS256 or RS256/ES256")
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    jwt_tenant_claim: str = "tenant"
+    jwt_roles_claim: str = "roles"
+
+    alert_webhook: str | None = None
+    alert_window_s: float = Field(default=300.0, gt=0)
+    alert_min_samples: int = Field(default=10, ge=1)
+
+    price_prompt_per_1k: float = Field(default=0.00015, ge=0, description="USD per 1K prompt tokens")
+    price_completion_per_1k: float = Field(default=0.0006, ge=0, description="USD per 1K completion tokens")

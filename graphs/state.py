@@ -1,0 +1,108 @@
+"""State schemas of a crew: the supervisor's state, the specialist's private state and the handoff.
+
+Everything in state is plain JSON-able data (TypedDicts), so checkpoints, the server API and Studio
+all see the same shapes. Per-turn fields are reset by the input guard with ``Overwrite`` so a
+conversation thread keeps its messages and context but never mixes one turn's results into the next.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+from nodes.escalation import Decision
+from nodes.types import Escalation, Handoff, PendingAction, Source, Subtask, SubtaskResult, Usage, Verdict
+
+__all__ = [
+    "CrewInput",
+    "CrewOutput",
+    "CrewState",
+    "SpecialistOutput",
+    "SpecialistState",
+    "merge_results",
+    "merge_usage",
+    "merge_vault",
+]
+
+
+def merge_results(
+    left: dict[str, SubtaskResult] | None, right: dict[str, SubtaskResult] | None
+) -> dict[str, SubtaskResult]:
+    """Results of parallel specialists, merged by subtask id (a later write for an id wins)."""
+    return {**(left or {}), **(right or {})}
+
+
+def append_verdicts(left: list[Verdict] | None, right: list[Verdict] | None) -> list[Verdict]:
+    return [*(left or []), *(right or [])]
+
+
+def merge_vault(left: dict[str, str] | None, right: dict[str, str] | None) -> dict[str, str]:
+    """Sealed originals of pseudonymised values, by placeholder (a thread's vault only grows)."""
+    return {**(left or {}), **(right or {})}
+
+
+def merge_usage(left: Usage | None, right: Usage | None) -> Usage:
+    """Usage counters add up across parallel branches."""
+    total: dict[str, Any] = dict(left or {})
+    for key, value in (right or {}).items():
+        total[key] = total.get(key, 0) + value
+    return total  # type: ignore[return-value]
+
+
+class CrewInput(TypedDict, total=False):
+    """What a caller sends: a user message (or messages) for this turn."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+
+
+class CrewOutput(TypedDict, total=False):
+    """What a caller gets back from a run (also everything in ``CrewState``)."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    answer: str
+    subtasks: list[Subtask]
+    results: Annotated[dict[str, SubtaskResult], merge_results]
+    confidence: float
+    escalation: Escalation | None
+    sources: list[Source]
+    path: Literal["offline", "model"]
+    verdicts: Annotated[list[Verdict], append_verdicts]
+    usage: Annotated[Usage, merge_usage]
+
+
+class CrewState(CrewOutput, total=False):
+    """The supervisor's state for one conversation thread."""
+
+    request: str  # this turn's request, sanitized by the input guard
+    turn: int
+    context: dict[str, str]  # entities carried across turns (customer id, order id, ...)
+    pending_actions: list[PendingAction]
+    decision: Decision | None  # the human's answer to an escalation
+    user_id: str | None
+    tenant_id: str | None
+    pii_vault: Annotated[dict[str, str], merge_vault]  # placeholder -> AES-GCM sealed original
+
+
+class SpecialistState(TypedDict, total=False):
+    """A specialist's private state: its handoff, its own messages and its report."""
+
+    handoff: Handoff
+    messages: Annotated[list[AnyMessage], add_messages]
+    steps: int
+    results: Annotated[dict[str, SubtaskResult], merge_results]
+    verdicts: Annotated[list[Verdict], append_verdicts]
+    usage: Annotated[Usage, merge_usage]
+
+
+class SpecialistOutput(TypedDict, total=False):
+    """What a specialist hands back to the supervisor (merged by the supervisor's reducers)."""
+
+    results: Annotated[dict[str, SubtaskResult], merge_results]
+    verdicts: Annotated[list[Verdict], append_verdicts]
+    usage: Annotated[Usage, merge_usage]
+
+
+class SpecialistInput(TypedDict):
+    handoff: Handoff

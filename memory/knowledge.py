@@ -1,0 +1,498 @@
+"""A knowledge base on disk: documents → heading-aware chunks → a FAISS index plus a BM25 index.
+
+An index directory holds ``manifest.json`` (format, embedder name/version/dimension, chunker settings,
+the vector index kind, per-document source, hash, title, metadata and chunk ids, ``next_chunk_id``, a
+``generation`` counter), ``chunks.json`` (id, doc id, title, section, text, offsets, in row order),
+``index.faiss`` (:class:`memory.vectors.VectorIndex`, ids = chunk ids) and ``lexical.npz`` /
+``lexical.vocab.json`` (:class:`memory.bm25.BM25Index`, rows in chunk order): JSON, FAISS's and
+scipy's formats, no pickle.
+
+Documents are added, updated and deleted by id (:meth:`KnowledgeBase.upsert`, :meth:`delete`,
+:meth:`sync`): only the changed documents are chunked and embedded, and their vectors are removed
+from / added to the FAISS index in place. Every change writes a complete new directory beside the
+old one and swaps it in under a file lock (write, then swap), so a failed ingest leaves the previous
+index intact and no reader sees a half-written one. An index built with another embedder (name,
+version or dimension) or chunker is refused, never mixed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from numpy.typing import NDArray
+
+from memory.bm25 import BM25Index
+from memory.chunking import CHUNKER_VERSION, MAX_CHUNK_CHARS, Chunk, chunk_document, split_sentences
+from memory.embeddings import HashingEmbedder, embedder_identity
+from memory.loaders import Document, load_paths
+from memory.retrieval import hybrid_search
+from memory.vectors import VectorIndex
+
+__all__ = ["Chunk", "Document", "Hit", "IngestReport", "KnowledgeBase", "split_sentences"]
+
+FORMAT_VERSION = 2
+HEADING_WEIGHT = 0.35  # a chunk's vector is unit(embed(headings + text) + HEADING_WEIGHT * embed(headings))
+MANIFEST, CHUNKS, INDEX = "manifest.json", "chunks.json", "index.faiss"
+Filters = Mapping[str, str | Sequence[str]]
+
+
+@dataclass(frozen=True)
+class Hit(Chunk):
+    """A search result: the chunk, its fused ``score`` and the dense and lexical scores, all in [0, 1]."""
+
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_removed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- locking and files
+
+_THREAD_LOCKS: dict[Path, threading.RLock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _locked(index_dir: Path, exclusive: bool) -> Iterator[None]:
+    """Serialise use of ``index_dir`` across threads and processes (flock on a side file)."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _THREAD_LOCKS_GUARD:
+        thread_lock = _THREAD_LOCKS.setdefault(index_dir.resolve(), threading.RLock())
+    with thread_lock, open(index_dir.parent / f".{index_dir.name}.lock", "a+b") as handle:
+        if sys.platform != "win32":
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield  # the lock is released when the file is closed
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, ensure_ascii=False, separators=(",", ":"))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    payload = json.loads(path.read_text(encoding="utf-8"))  # JSONDecodeError is a ValueError
+    if not isinstance(payload, dict):
+        raise ValueError(f"{path} does not hold a JSON object")
+    return payload
+
+
+def _unit_rows(vectors: Any) -> NDArray[np.float32]:
+    out = np.array(vectors, dtype=np.float32, ndmin=2)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return np.ascontiguousarray(out)
+
+
+def _embed(embedder: Embeddings, texts: Sequence[str]) -> NDArray[np.float32]:
+    """Embed with ``embed_array`` when the embedder has one; rows are L2-normalised either way."""
+    if not texts:
+        return np.zeros((0, int(getattr(embedder, "dimension", 0) or 0)), dtype=np.float32)
+    embed_array = getattr(embedder, "embed_array", None)
+    return _unit_rows(embed_array(texts) if callable(embed_array) else embedder.embed_documents(list(texts)))
+
+
+def chunk_vectors(embedder: Embeddings, chunks: Sequence[Chunk]) -> NDArray[np.float32]:
+    """Unit vectors of chunks, their headings weighted up so that long sections keep their topic."""
+    body = _embed(embedder, [chunk.embedding_text() for chunk in chunks])
+    if not len(body):
+        return body
+    return _unit_rows(body + HEADING_WEIGHT * _embed(embedder, [chunk.heading_text() for chunk in chunks]))
+
+
+def _chunker_settings() -> dict[str, Any]:
+    return {"version": CHUNKER_VERSION, "max_chars": MAX_CHUNK_CHARS, "heading_weight": HEADING_WEIGHT}
+
+
+def _embedder_manifest(embedder: Embeddings) -> dict[str, Any]:
+    name, version = embedder_identity(embedder)
+    return {"name": name, "version": version, "dimension": getattr(embedder, "dimension", None)}
+
+
+def _swap(tmp: Path, index_dir: Path) -> None:
+    if not index_dir.exists():
+        os.rename(tmp, index_dir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.old-", dir=index_dir.parent))
+    os.rename(index_dir, old / "index")
+    try:
+        os.rename(tmp, index_dir)
+    except BaseException:
+        os.rename(old / "index", index_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- the knowledge base
+
+
+class KnowledgeBase:
+    """Chunks, their vectors and their terms; open with :meth:`open`/:meth:`load`/:meth:`open_or_build`."""
+
+    def __init__(
+        self,
+        index_dir: Path,
+        manifest: dict[str, Any],
+        chunks: Sequence[Chunk],
+        vectors: VectorIndex,
+        lexical: BM25Index,
+        embedder: Embeddings,
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder
+        self._set(manifest, chunks, vectors, lexical)
+
+    def _set(
+        self, manifest: dict[str, Any], chunks: Sequence[Chunk], vectors: VectorIndex, lexical: BM25Index
+    ) -> None:
+        self.manifest = manifest
+        self.chunks: tuple[Chunk, ...] = tuple(chunks)
+        self.vectors = vectors
+        self.lexical = lexical
+        self._row = {chunk.chunk_id: row for row, chunk in enumerate(self.chunks)}
+        self._row_doc = np.array([c.doc_id for c in self.chunks], dtype=object)
+
+    def __repr__(self) -> str:
+        where, docs = str(self.index_dir), len(self.documents)
+        return f"KnowledgeBase({where!r}, documents={docs}, chunks={len(self.chunks)})"
+
+    @property
+    def documents(self) -> dict[str, dict[str, Any]]:
+        docs: dict[str, dict[str, Any]] = self.manifest["documents"]
+        return docs
+
+    # -- opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def empty(cls, index_dir: Path, embedder: Embeddings | None = None) -> KnowledgeBase:
+        """A knowledge base with no documents yet (nothing is written before the first change)."""
+        embedder = embedder or HashingEmbedder()
+        manifest: dict[str, Any] = {
+            "format": "crewline-knowledge-base",
+            "format_version": FORMAT_VERSION,
+            "embedder": _embedder_manifest(embedder),
+            "chunker": _chunker_settings(),
+            "documents": {},
+            "chunk_count": 0,
+            "next_chunk_id": 0,
+            "generation": 0,
+        }
+        dimension = int(getattr(embedder, "dimension", 0) or len(embedder.embed_query("dimension probe")))
+        manifest["embedder"] = {**manifest["embedder"], "dimension": dimension}
+        return cls(Path(index_dir), manifest, [], VectorIndex.create(dimension), BM25Index.empty(), embedder)
+
+    @classmethod
+    def load(cls, index_dir: Path, embedder: Embeddings | None = None) -> KnowledgeBase:
+        """Open an existing index; ``ValueError`` if another embedder or chunker built it or it is damaged."""
+        with _locked(Path(index_dir), exclusive=False):
+            return cls._load_locked(Path(index_dir), embedder or HashingEmbedder())
+
+    @classmethod
+    def open(cls, index_dir: Path, embedder: Embeddings | None = None) -> KnowledgeBase:
+        """The index in ``index_dir`` if there is one, else an empty knowledge base to add to."""
+        if (Path(index_dir) / MANIFEST).is_file():
+            return cls.load(index_dir, embedder)
+        return cls.empty(index_dir, embedder)
+
+    @classmethod
+    def _read_manifest(cls, index_dir: Path, embedder: Embeddings) -> dict[str, Any]:
+        if not (index_dir / MANIFEST).is_file():
+            raise FileNotFoundError(f"no knowledge base index in {index_dir} (missing {MANIFEST})")
+        manifest = _read_json(index_dir / MANIFEST)
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{index_dir}: unsupported index format {manifest.get('format_version')!r}; rebuild it"
+            )
+        ours = _embedder_manifest(embedder)
+        theirs = {key: (manifest.get("embedder") or {}).get(key) for key in ours}
+        if ours["dimension"] is None:
+            ours["dimension"] = theirs["dimension"]
+        if theirs != ours:
+            raise ValueError(
+                f"{index_dir} was built with embedder {theirs}, not {ours}; "
+                "re-ingest it into a new knowledge base"
+            )
+        if manifest.get("chunker") != _chunker_settings():
+            raise ValueError(f"{index_dir} was built with chunker {manifest.get('chunker')}; rebuild it")
+        return manifest
+
+    @classmethod
+    def _load_locked(cls, index_dir: Path, embedder: Embeddings) -> KnowledgeBase:
+        manifest = cls._read_manifest(index_dir, embedder)
+        try:
+            chunks = [Chunk(**row) for row in _read_json(index_dir / CHUNKS)["chunks"]]
+            vectors = VectorIndex.load(index_dir / INDEX)
+            lexical = BM25Index.load(index_dir)
+            ids = set(vectors.ids().tolist())
+            expected = (manifest["chunk_count"], manifest["embedder"]["dimension"])
+        except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, OSError) as exc:
+            raise ValueError(f"{index_dir}: damaged knowledge base index ({exc!r}); rebuild it") from exc
+        if (
+            ids != {c.chunk_id for c in chunks}
+            or (len(ids), vectors.dimension) != expected
+            or lexical.rows != len(chunks)
+        ):
+            raise ValueError(f"{index_dir}: index, chunks and manifest disagree; rebuild the index")
+        return cls(index_dir, manifest, chunks, vectors, lexical, embedder)
+
+    def _refresh_locked(self) -> None:
+        """Re-read the index if another process changed it since this object last saw it."""
+        if not (self.index_dir / MANIFEST).is_file():
+            return
+        on_disk = _read_json(self.index_dir / MANIFEST).get("generation")
+        if on_disk != self.manifest.get("generation"):
+            fresh = self._load_locked(self.index_dir, self.embedder)
+            self._set(fresh.manifest, fresh.chunks, fresh.vectors, fresh.lexical)
+
+    # -- changing ------------------------------------------------------------------------------
+
+    def upsert(self, documents: Sequence[Document]) -> IngestReport:
+        """Add new documents and replace changed ones (by ``doc_id``); unchanged ones are left alone."""
+        return self._change(documents, delete=(), prune=False)
+
+    def delete(self, doc_ids: Sequence[str]) -> IngestReport:
+        """Remove documents by id; unknown ids are ignored."""
+        return self._change((), delete=doc_ids, prune=False)
+
+    def sync(self, documents: Sequence[Document]) -> IngestReport:
+        """Make the knowledge base hold exactly ``documents`` (upsert them, delete every other one)."""
+        return self._change(documents, delete=(), prune=True)
+
+    def _change(self, documents: Sequence[Document], delete: Sequence[str], prune: bool) -> IngestReport:
+        with _locked(self.index_dir, exclusive=True):
+            self._refresh_locked()
+            return self._change_locked(documents, delete, prune)
+
+    def _change_locked(
+        self, documents: Sequence[Document], delete: Sequence[str], prune: bool
+    ) -> IngestReport:
+        report = IngestReport()
+        known = self.documents
+        incoming = {doc.doc_id: doc for doc in documents}
+        gone = {d for d in delete if d in known} | (
+            {d for d in known if d not in incoming} if prune else set()
+        )
+        new: list[Document] = []
+        for doc in incoming.values():
+            if doc.doc_id in known and known[doc.doc_id]["sha256"] == doc.sha256:
+                report.unchanged.append(doc.doc_id)
+                continue
+            (report.updated if doc.doc_id in known else report.added).append(doc.doc_id)
+            gone.add(doc.doc_id) if doc.doc_id in known else None
+            new.append(doc)
+        report.deleted = sorted(d for d in gone if d not in incoming)
+        if not gone and not new:
+            return report
+        next_id = int(self.manifest["next_chunk_id"])
+        new_chunks: list[Chunk] = []
+        entries: dict[str, dict[str, Any]] = {}
+        for doc in new:
+            doc_chunks = chunk_document(
+                doc.text, doc.doc_id, first_id=next_id + len(new_chunks), title=doc.title
+            )
+            entries[doc.doc_id] = {
+                "source": doc.source,
+                "sha256": doc.sha256,
+                "title": doc_chunks[0].title if doc_chunks else (doc.title or doc.doc_id),
+                "metadata": dict(doc.metadata),
+                "chunk_ids": [c.chunk_id for c in doc_chunks],
+            }
+            new_chunks.extend(doc_chunks)
+        vectors = chunk_vectors(
+            self.embedder, new_chunks
+        )  # the step most likely to fail: nothing changed yet
+        if len(new_chunks) and vectors.shape != (len(new_chunks), self.vectors.dimension):
+            raise ValueError(
+                f"embedder returned vectors of shape {vectors.shape} for {len(new_chunks)} chunks"
+            )
+        keep = np.array([c.doc_id not in gone for c in self.chunks], dtype=bool)
+        removed = [c.chunk_id for c in self.chunks if c.doc_id in gone]
+        lexical = self.lexical.with_rows(
+            keep, [BM25Index.terms_of(c.title, c.section, c.text) for c in new_chunks]
+        )
+        chunks = [c for c, k in zip(self.chunks, keep.tolist(), strict=True) if k] + new_chunks
+        manifest = dict(self.manifest)
+        manifest["documents"] = {d: e for d, e in known.items() if d not in gone} | entries
+        manifest.update(
+            chunk_count=len(chunks),
+            next_chunk_id=next_id + len(new_chunks),
+            generation=int(self.manifest.get("generation", 0)) + 1,
+            updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        report.chunks_added, report.chunks_removed = len(new_chunks), len(removed)
+        index = self.vectors
+        try:
+            index.remove(removed)
+            index.add(vectors, [c.chunk_id for c in new_chunks])
+            index = index.grown()
+            manifest["vector_index"] = index.kind
+            self._write(manifest, chunks, index, lexical)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the index object may be half-changed: re-read the old one
+                self._set(*self._reloaded_parts())
+            raise
+        self._set(manifest, chunks, index, lexical)
+        return report
+
+    def _reloaded_parts(self) -> tuple[dict[str, Any], tuple[Chunk, ...], VectorIndex, BM25Index]:
+        if (self.index_dir / MANIFEST).is_file():
+            fresh = self._load_locked(self.index_dir, self.embedder)
+            return fresh.manifest, fresh.chunks, fresh.vectors, fresh.lexical
+        empty = self.empty(self.index_dir, self.embedder)
+        return empty.manifest, empty.chunks, empty.vectors, empty.lexical
+
+    def _write(
+        self, manifest: dict[str, Any], chunks: Sequence[Chunk], vectors: VectorIndex, lexical: BM25Index
+    ) -> None:
+        index_dir = self.index_dir
+        if index_dir.exists() and any(index_dir.iterdir()) and not (index_dir / MANIFEST).exists():
+            raise ValueError(f"{index_dir} exists and is not a knowledge base index; refusing to replace it")
+        for pattern in (f".{index_dir.name}.build-*", f".{index_dir.name}.old-*"):
+            for stale in index_dir.parent.glob(pattern):  # left behind by a crashed writer
+                shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
+        try:
+            _write_json(tmp / CHUNKS, {"chunks": [asdict(chunk) for chunk in chunks]})
+            vectors.save(tmp / INDEX)
+            lexical.save(tmp)
+            _write_json(tmp / MANIFEST, manifest)  # written last: its presence marks a complete index
+            _swap(tmp, index_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    # -- building from a folder ----------------------------------------------------------------
+
+    @classmethod
+    def build(cls, source_dir: Path, index_dir: Path, embedder: Embeddings | None = None) -> KnowledgeBase:
+        """A fresh index of the files in ``source_dir`` (replacing ``index_dir``; kept if this fails)."""
+        documents = _folder_documents(Path(source_dir))
+        with _locked(Path(index_dir), exclusive=True):
+            kb = cls.empty(Path(index_dir), embedder)
+            if (kb.index_dir / MANIFEST).is_file():  # continue its chunk ids and generations
+                old = _read_json(kb.index_dir / MANIFEST)
+                kb.manifest["generation"] = int(old.get("generation", 0))
+            kb._change_locked(documents, (), prune=True)
+            return kb
+
+    @classmethod
+    def open_or_build(
+        cls, source_dir: Path, index_dir: Path, embedder: Embeddings | None = None
+    ) -> KnowledgeBase:
+        """The index of ``source_dir``, brought up to date: changed files re-indexed, removed ones dropped.
+
+        A missing, damaged or foreign (other embedder or chunker) index is rebuilt. Safe to call from
+        several threads or processes at once.
+        """
+        source_dir, index_dir = Path(source_dir), Path(index_dir)
+        embedder = embedder or HashingEmbedder()
+        documents = _folder_documents(source_dir)
+        with _locked(index_dir, exclusive=True):
+            try:
+                kb = cls._load_locked(index_dir, embedder)
+            except (FileNotFoundError, ValueError):
+                kb = cls.empty(index_dir, embedder)
+            kb._change_locked(documents, (), prune=True)
+            return kb
+
+    # -- searching -----------------------------------------------------------------------------
+
+    def _allowed(self, filters: Filters | None) -> tuple[NDArray[np.bool_] | None, NDArray[np.int64] | None]:
+        if not filters:
+            return None, None
+        wanted = {k: {v} if isinstance(v, str) else set(v) for k, v in filters.items()}
+
+        def fields(doc_id: str, entry: dict[str, Any]) -> dict[str, str]:
+            return {**entry.get("metadata", {}), "doc_id": doc_id, "title": entry.get("title", ""),
+                    "source": entry.get("source", "")}  # fmt: skip
+
+        docs = [
+            d for d, e in self.documents.items() if all(fields(d, e).get(k) in v for k, v in wanted.items())
+        ]
+        rows = (
+            np.isin(self._row_doc, np.array(docs, dtype=object)) if docs else np.zeros(len(self.chunks), bool)
+        )
+        ids = np.array(
+            [c.chunk_id for c, ok in zip(self.chunks, rows.tolist(), strict=True) if ok], dtype=np.int64
+        )
+        return rows, ids
+
+    def search(self, query: str, k: int = 4, filters: Filters | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, hybrid dense + BM25 (see :mod:`memory.retrieval`).
+
+        ``filters`` keeps documents whose ``doc_id``, ``title``, ``source`` or metadata fields equal a
+        given value (or one of a list of values).
+        """
+        if k <= 0 or not query.strip() or not self.chunks:
+            return []
+        rows, ids = self._allowed(filters)
+        scored = hybrid_search(
+            query,
+            _embed(self.embedder, [query])[0],
+            self.vectors,
+            self.lexical,
+            self._row.get,
+            lambda rows_: self.vectors.vectors(
+                np.array([self.chunks[r].chunk_id for r in rows_], dtype=np.int64)
+            ),
+            k,
+            rows,
+            ids,
+        )
+        return [
+            Hit(
+                **asdict(self.chunks[s.row]),
+                score=round(s.score, 6),
+                dense=round(s.dense, 6),
+                lexical=round(s.lexical, 6),
+            )
+            for s in scored
+        ]
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Unit vectors of ``texts`` in this index's space (for re-ranking sentences, for instance)."""
+        return _embed(self.embedder, texts)
+
+
+def _folder_documents(source_dir: Path) -> list[Document]:
+    if not source_dir.is_dir():
+        raise FileNotFoundError(f"knowledge source directory not found: {source_dir}")
+    loaded = load_paths([source_dir])
+    problems = [s for s in loaded.skipped if not s.reason.startswith("unsupported file type")]
+    if problems:
+        first = problems[0]
+        raise ValueError(f"cannot index {first.path}: {first.reason}")
+    if not loaded.documents:
+        raise ValueError(f"no documents to index in {source_dir}")
+    return loaded.documents

@@ -1,0 +1,120 @@
+"""Prometheus metrics for a crew behind the server: requests, routing, confidence, escalations, cost.
+
+A ``Metrics`` object registers its metrics in a ``CollectorRegistry`` (tests make their own).
+``default_metrics()`` registers them in ``prometheus_client.REGISTRY``, the process registry the
+LangGraph server's own ``GET /metrics`` serves, so one scrape gets the server's and crewline's.
+``exposition()`` is the text format of this object's registry alone.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics", "default_metrics", "route_label"]
+
+_ID_SEGMENT = re.compile(
+    r"^(?:[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}|\d+|[0-9a-f]{16,})$"
+)
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+_CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+_COST_BUCKETS = (0.0, 0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0)
+
+
+def route_label(path: str, status: int) -> str:
+    """A low-cardinality label for a request path: ids become ``{id}``; unknown routes one label."""
+    if status in (404, 405):
+        return "unmatched"
+    segments = [("{id}" if _ID_SEGMENT.match(s) else s) for s in path.split("/")]
+    return "/".join(segments)[:120] or "/"
+
+
+class Metrics:
+    """The crewline metrics, registered in ``registry``."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "crewline_http_requests", "HTTP requests served", ["method", "route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "crewline_http_request_duration_seconds",
+            "HTTP request latency (to the response start for streams)",
+            ["method", "route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.interactions = Counter(
+            "crewline_interactions",
+            "Crew runs finished, by outcome (answered, escalated, blocked, failed)",
+            ["outcome"],
+            registry=r,
+        )
+        self.routed = Counter(
+            "crewline_routed_subtasks",
+            "Subtasks routed, by specialist (none: out of scope)",
+            ["specialist"],
+            registry=r,
+        )
+        self.confidence = Histogram(
+            "crewline_answer_confidence", "Confidence of each answer", buckets=_CONFIDENCE_BUCKETS, registry=r
+        )
+        self.escalations = Counter(
+            "crewline_escalations", "Escalations to a human, by kind", ["kind"], registry=r
+        )
+        self.decisions = Counter(
+            "crewline_escalation_decisions", "Human decisions on escalations", ["decision"], registry=r
+        )
+        self.verdicts = Counter(
+            "crewline_guard_verdicts", "Guard verdicts, by guard and action", ["guard", "action"], registry=r
+        )
+        self.groundedness_failures = Counter(
+            "crewline_groundedness_failures", "Answers that failed the groundedness check", registry=r
+        )
+        self.tool_calls = Counter("crewline_tool_calls", "Tool calls, by tool", ["tool"], registry=r)
+        self.model_calls = Counter("crewline_model_calls", "Chat model calls", registry=r)
+        self.tokens = Counter("crewline_tokens", "Model tokens, by kind", ["kind"], registry=r)
+        self.cost = Counter("crewline_cost_usd", "Model cost in US dollars", registry=r)
+        self.interaction_cost = Histogram(
+            "crewline_interaction_cost_usd", "Model cost per interaction", buckets=_COST_BUCKETS, registry=r
+        )
+        self.rate_limited = Counter(
+            "crewline_rate_limited", "Requests refused by a rate limit, by scope", ["scope"], registry=r
+        )
+        self.auth_failures = Counter(
+            "crewline_auth_failures", "Requests refused by authentication", ["reason"], registry=r
+        )
+        self.feedback = Counter("crewline_feedback", "User feedback on answers", ["rating"], registry=r)
+        self.alerts = Gauge("crewline_alert_firing", "1 while an alert rule fires", ["rule"], registry=r)
+        self.breakers = Gauge(
+            "crewline_circuit_breaker_state",
+            "Circuit breaker per model endpoint and specialist: 0 closed, 1 half-open, 2 open",
+            ["kind", "name"],
+            registry=r,
+        )
+
+    def observe_request(self, method: str, path: str, status: int, seconds: float) -> None:
+        route = route_label(path, status)
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format of every metric."""
+        return generate_latest(self.registry)
+
+
+_default: Metrics | None = None
+_default_lock = threading.Lock()
+
+
+def default_metrics() -> Metrics:
+    """The process-wide metrics, in ``prometheus_client.REGISTRY`` (created on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Metrics(REGISTRY)
+        return _default

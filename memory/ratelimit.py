@@ -1,0 +1,200 @@
+"""Token-bucket rate limits per user and per tenant: Redis (shared by every worker) or in-process.
+
+A request takes one token from its user's bucket *and* its tenant's bucket, or from neither: both
+are checked and debited together (one Lua script in Redis, one lock in process), so a request refused
+by its tenant costs its user nothing. A bucket holds up to ``capacity`` tokens and refills at
+``capacity / period`` tokens a second; a refused request learns how long until it may retry.
+
+Limits are written ``N/PERIOD``: ``60/min``, ``5/s``, ``1000/h``, ``3/2s``. If Redis cannot be
+reached the limiter falls back to in-process buckets (per worker) and says so once in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from redis.exceptions import RedisError
+
+__all__ = ["Limit", "RateDecision", "RateLimiter", "parse_limit"]
+
+logger = logging.getLogger(__name__)
+
+_LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(ms|s|sec|second|m|min|minute|h|hr|hour)?\s*$", re.IGNORECASE)
+_UNIT_S = {"ms": 0.001, "s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60}
+_UNIT_S |= {"h": 3600, "hr": 3600, "hour": 3600}
+
+# KEYS: buckets; ARGV: [capacity, refill per ms] per bucket, then the TTL in ms.
+# Returns {1, 0, 0} when every bucket had a token (all debited), else {0, ms until all would have one,
+# 1-based index of the bucket that needs the longest}.
+_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[#ARGV])
+local tokens = {}
+local wait = 0
+local tight = 0
+for i, key in ipairs(KEYS) do
+  local capacity = tonumber(ARGV[2 * i - 1])
+  local rate = tonumber(ARGV[2 * i])
+  local state = redis.call('HMGET', key, 'tokens', 'ts')
+  local level = tonumber(state[1]) or capacity
+  local ts = tonumber(state[2]) or now
+  level = math.min(capacity, level + math.max(0, now - ts) * rate)
+  tokens[i] = level
+  if level < 1 then
+    local needed = math.ceil((1 - level) / rate)
+    if needed > wait then wait = needed; tight = i end
+  end
+end
+local allowed = 0
+if wait == 0 then allowed = 1 end
+for i, key in ipairs(KEYS) do
+  local level = tokens[i]
+  if allowed == 1 then level = level - 1 end
+  redis.call('HSET', key, 'tokens', tostring(level), 'ts', tostring(now))
+  redis.call('PEXPIRE', key, ttl)
+end
+return {allowed, wait, tight}
+"""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """``capacity`` requests at once, refilled over ``period_s`` seconds."""
+
+    capacity: int
+    period_s: float
+
+    @property
+    def per_second(self) -> float:
+        return self.capacity / self.period_s
+
+    def __str__(self) -> str:
+        return f"{self.capacity}/{self.period_s:g}s"
+
+
+def parse_limit(text: str) -> Limit:
+    """``"60/min"`` → ``Limit(60, 60.0)``. Raises ``ValueError`` with the accepted forms."""
+    match = _LIMIT.match(text)
+    if not match:
+        raise ValueError(f"invalid rate limit {text!r}: write N/PERIOD, e.g. 60/min, 5/s, 3/2s, 1000/h")
+    count, multiple, unit = int(match.group(1)), match.group(2), (match.group(3) or "s").lower()
+    period = (int(multiple) if multiple else 1) * _UNIT_S[unit]
+    if count < 1 or period <= 0:
+        raise ValueError(f"invalid rate limit {text!r}: the count and the period must be positive")
+    return Limit(count, float(period))
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    retry_after_s: float = 0.0  # seconds until the request would be allowed
+    scope: str | None = None  # the bucket that refused it: "user" or "tenant"
+    backend: str = "memory"
+
+    @property
+    def retry_after_header(self) -> str:
+        """``Retry-After`` in whole seconds, never 0 for a refusal."""
+        return str(max(1, math.ceil(self.retry_after_s)))
+
+
+class _Buckets:
+    """In-process token buckets (monotonic clock; injectable for tests)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+
+    def take(self, buckets: list[tuple[str, Limit]]) -> tuple[bool, float, int]:
+        """Debit one token from every bucket or none: ``(allowed, wait s, index of the tightest)``."""
+        with self._lock:
+            now = self._clock()
+            levels, wait, tightest = [], 0.0, -1
+            for index, (key, limit) in enumerate(buckets):
+                tokens, at = self._state.get(key, (float(limit.capacity), now))
+                level = min(float(limit.capacity), tokens + max(0.0, now - at) * limit.per_second)
+                levels.append(level)
+                if level < 1:
+                    needed = (1 - level) / limit.per_second
+                    if needed > wait:
+                        wait, tightest = needed, index
+            allowed = wait == 0
+            for (key, _), level in zip(buckets, levels, strict=True):
+                self._state[key] = (level - 1 if allowed else level, now)
+            return allowed, wait, tightest
+
+
+class RateLimiter:
+    """``await limiter.acquire(user, tenant)`` → a ``RateDecision``; Redis when ``redis_url`` is given."""
+
+    def __init__(
+        self,
+        *,
+        user: Limit,
+        tenant: Limit,
+        redis_url: str | None = None,
+        prefix: str = "crewline:rl",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.user, self.tenant, self.prefix = user, tenant, prefix
+        self._memory = _Buckets(clock)
+        self._redis: Any = None
+        self._script: Any = None
+        self._warned = False
+        if redis_url:
+            import redis.asyncio as aioredis
+
+            self._redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
+            self._script = self._redis.register_script(_LUA)
+
+    @property
+    def backend(self) -> str:
+        """``redis``, ``memory``, or ``memory (redis unavailable)`` after a fallback."""
+        if self._script is None:
+            return "memory"
+        return "memory (redis unavailable)" if self._warned else "redis"
+
+    def _buckets(self, user_id: str, tenant_id: str) -> list[tuple[str, Limit]]:
+        return [
+            (f"{self.prefix}:tenant:{tenant_id}:user:{user_id}", self.user),
+            (f"{self.prefix}:tenant:{tenant_id}", self.tenant),
+        ]
+
+    def acquire_local(self, user_id: str, tenant_id: str) -> RateDecision:
+        """The in-process decision (also the fallback when Redis is down)."""
+        allowed, wait, tightest = self._memory.take(self._buckets(user_id, tenant_id))
+        scope = None if allowed else ("user", "tenant")[tightest]
+        return RateDecision(allowed, wait, scope, "memory")
+
+    async def acquire(self, user_id: str, tenant_id: str) -> RateDecision:
+        if self._script is None:
+            return self.acquire_local(user_id, tenant_id)
+        buckets = self._buckets(user_id, tenant_id)
+        args: list[float] = []
+        for _, limit in buckets:
+            args += [limit.capacity, limit.per_second / 1000.0]
+        ttl_ms = int(max(limit.period_s for _, limit in buckets) * 1000) + 1000
+        try:
+            allowed, wait_ms, tight = await self._script(
+                keys=[key for key, _ in buckets], args=[*args, ttl_ms]
+            )
+        except (OSError, RedisError) as exc:  # Redis down or unreachable: fall back, say it once
+            if not self._warned:
+                logger.warning("rate limiter: Redis unavailable (%s); using per-process buckets", exc)
+                self._warned = True
+            return self.acquire_local(user_id, tenant_id)
+        if int(allowed):
+            return RateDecision(True, 0.0, None, "redis")
+        return RateDecision(False, int(wait_ms) / 1000.0, ("user", "tenant")[int(tight) - 1], "redis")
+
+    async def aclose(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()

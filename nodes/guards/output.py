@@ -1,0 +1,103 @@
+"""Output checks: personal-data and secret leakage, system-prompt leakage, groundedness, confidence.
+
+Groundedness offline is lexical: the share of the answer's content words found in its sources
+(stop words from scikit-learn's maintained list carry no evidence). Placeholders
+(``[EMAIL_ADDRESS_1a2b3c4d]``) are the user's own values and never count as a leak.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from nodes.guards.pii import PiiSpan, detect_pii
+from nodes.guards.settings import GuardSettings
+from nodes.types import Verdict
+
+__all__ = ["check_output", "groundedness", "leaked_pii", "leaks_prompt"]
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9$.,-]*[a-z0-9]|[a-z0-9]", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\[[A-Z_]{3,20}_[0-9a-f]{8}\]")
+_STOP = frozenset(ENGLISH_STOP_WORDS)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.lower().strip(".,") for w in _WORD.findall(text)} - _STOP
+
+
+def groundedness(answer: str, sources: Iterable[str]) -> float:
+    """Share of the answer's content words found in its sources (lexical, offline)."""
+    words = _content_words(_PLACEHOLDER.sub(" ", re.sub(r"\[\d+\]", " ", answer)))
+    if not words:
+        return 1.0
+    support: set[str] = set()
+    for source in sources:
+        support |= _content_words(source)
+    return len(words & support) / len(words)
+
+
+def leaks_prompt(answer: str, prompts: Sequence[str], window: int = 8) -> bool:
+    """True when the answer repeats ``window`` consecutive words of a system prompt."""
+    answer_words = " ".join(re.findall(r"\w+", answer.lower()))
+    for prompt in prompts:
+        words = re.findall(r"\w+", prompt.lower())
+        shingles = {" ".join(words[i : i + window]) for i in range(0, max(0, len(words) - window + 1))}
+        if any(shingle in answer_words for shingle in shingles):
+            return True
+    return False
+
+
+def leaked_pii(answer: str, settings: GuardSettings) -> list[PiiSpan]:
+    """Personal data or secrets in an answer (placeholders excluded: they are the user's own)."""
+    return detect_pii(answer, settings.pii.types)
+
+
+def check_output(
+    answer: str,
+    *,
+    evidence: Sequence[str],
+    system_prompts: Sequence[str],
+    confidence: float,
+    settings: GuardSettings,
+) -> list[Verdict]:
+    """Leak, groundedness and confidence verdicts on a synthesized answer."""
+    verdicts: list[Verdict] = []
+    if leaks_prompt(answer, system_prompts):
+        verdicts.append(
+            Verdict(guard="output_guard", score=1.0, reason="answer repeats a system prompt", action="block")
+        )
+    leaks = leaked_pii(answer, settings)
+    if leaks:
+        kinds = sorted({span.type for span in leaks})
+        secret = "SECRET" in kinds
+        verdicts.append(
+            Verdict(
+                guard="output_pii",
+                score=1.0,
+                reason=f"answer contains {', '.join(kinds)}",
+                action="block" if secret else settings.pii.on_output,
+            )
+        )
+    if evidence:
+        grounded = groundedness(answer, evidence)
+        ok = grounded >= settings.groundedness_threshold
+        verdicts.append(
+            Verdict(
+                guard="groundedness",
+                score=round(grounded, 3),
+                reason="answer supported by sources" if ok else "answer not supported by its sources",
+                action="pass" if ok else "escalate",
+            )
+        )
+    ok = confidence >= settings.confidence_threshold
+    verdicts.append(
+        Verdict(
+            guard="confidence_gate",
+            score=round(confidence, 3),
+            reason="confident" if ok else f"confidence below {settings.confidence_threshold}",
+            action="pass" if ok else "escalate",
+        )
+    )
+    return verdicts

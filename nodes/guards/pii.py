@@ -1,0 +1,290 @@
+"""Personal data and secrets with validation: cards (Luhn), IBANs (length + mod-97), US SSNs (issuance
+rules), IPv4/IPv6 (``ipaddress``), emails, phone numbers, and the secrets of :mod:`nodes.guards.secrets`.
+
+Detection is *context-free*: whether a span is reported depends on the span and its two neighbouring
+characters only, never on words around it. The checkpoint serializer re-detects values that a reply
+restored, in a different sentence, and must find exactly the same ones.
+
+Near misses claim their span: a 16-digit number that fails Luhn, an IBAN with a bad checksum, an SSN
+with group 00 or an IPv4 with an octet of 256 is *not* reported, and no later detector (phone
+numbers, the loosest) may report it either.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from nodes.guards.secrets import find_secrets
+
+__all__ = ["PII_TYPES", "PiiSpan", "detect_pii", "iban_valid", "luhn_valid", "ssn_valid"]
+
+PII_TYPES = ("CREDIT_CARD", "IBAN_CODE", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "IP_ADDRESS", "SECRET")
+
+
+class PiiSpan(NamedTuple):
+    type: str
+    start: int
+    end: int
+    value: str
+    subtype: str = ""
+
+
+# IBAN lengths by country (ISO 13616 registry).
+_IBAN_LENGTH = dict(
+    (code, int(length))
+    for code, length in (
+        item.split(":")
+        for item in [
+            "AD:24",
+            "AE:23",
+            "AL:28",
+            "AT:20",
+            "AZ:28",
+            "BA:20",
+            "BE:16",
+            "BG:22",
+            "BH:22",
+            "BI:27",
+            "BR:29",
+            "BY:28",
+            "CH:21",
+            "CR:22",
+            "CY:28",
+            "CZ:24",
+            "DE:22",
+            "DJ:27",
+            "DK:18",
+            "DO:28",
+            "EE:20",
+            "EG:29",
+            "ES:24",
+            "FI:18",
+            "FK:18",
+            "FO:18",
+            "FR:27",
+            "GB:22",
+            "GE:22",
+            "GI:23",
+            "GL:18",
+            "GR:27",
+            "GT:28",
+            "HR:21",
+            "HU:28",
+            "IE:22",
+            "IL:23",
+            "IQ:23",
+            "IS:26",
+            "IT:27",
+            "JO:30",
+            "KW:30",
+            "KZ:20",
+            "LB:28",
+            "LC:32",
+            "LI:21",
+            "LT:20",
+            "LU:20",
+            "LV:21",
+            "LY:25",
+            "MC:27",
+            "MD:24",
+            "ME:22",
+            "MK:19",
+            "MN:20",
+            "MR:27",
+            "MT:31",
+            "MU:30",
+            "NI:28",
+            "NL:18",
+            "NO:15",
+            "OM:23",
+            "PK:24",
+            "PL:28",
+            "PS:29",
+            "PT:25",
+            "QA:29",
+            "RO:24",
+            "RS:22",
+            "RU:33",
+            "SA:24",
+            "SC:31",
+            "SD:18",
+            "SE:24",
+            "SI:19",
+            "SK:24",
+            "SM:27",
+            "SO:23",
+            "ST:25",
+            "SV:28",
+            "TL:23",
+            "TN:24",
+            "TR:26",
+            "UA:29",
+            "VA:22",
+            "VG:24",
+            "XK:20",
+            "YE:30",
+        ]
+    )
+)
+
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}\b")
+_CARD = re.compile(r"(?<![\w+.-])\d(?:[ -]?\d){11,18}(?![\w.-]?\d)")
+_SSN = re.compile(r"(?<![\w.+-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-]|\.\d)")
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\w]|\.\d)")
+_IPV6 = re.compile(
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?"
+    r"(?:%[A-Za-z0-9]{1,16})?(?:/\d{1,3})?(?![\w:])"
+)
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}(?:@|\s?[\[(]at[\])]\s?)"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:(?:\.|\s?[\[(](?i:dot)[\])]\s?)[A-Za-z0-9-]{1,63}){1,8}\b"
+)
+_PHONE = re.compile(
+    r"(?<![\w+/.-])(?:\+|\b00)?\(?\d[\d() .-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?!\w|[.-]\d)"
+)
+_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}")
+# Shapes that are not phone numbers: postal codes (ZIP+4, CEP), year ranges.
+_NOT_PHONE = re.compile(r"\d{5}-\d{3,4}|(?:1[89]|2[01])\d{2} ?- ?(?:1[89]|2[01])\d{2}")
+# Crypto wallet addresses are public identifiers, not secrets: claimed so no secret rule reports them.
+_WALLET = re.compile(r"\b(?:[13][a-km-zA-HJ-NP-Z1-9]{25,34}|bc1[a-z0-9]{25,59}|0x[0-9a-fA-F]{40})\b")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def iban_valid(compact: str) -> bool:
+    """Country length and the ISO 7064 mod-97 check of an IBAN without separators."""
+    if _IBAN_LENGTH.get(compact[:2]) != len(compact) or not compact.isalnum():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+
+
+def ssn_valid(area: str, group: str, serial: str) -> bool:
+    """SSA issuance rules: no area 000, 666 or 900-999, no group 00, no serial 0000."""
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
+def _iban_spans(text: str) -> Iterable[tuple[int, int, bool]]:
+    for match in _IBAN.finditer(text):
+        raw = match.group(0)
+        length = _IBAN_LENGTH.get(raw[:2])
+        if length is None:
+            yield match.start(), match.end(), False
+            continue
+        taken, end = 0, len(raw)  # cut the candidate at the country's length (a number may follow)
+        for position, ch in enumerate(raw, start=1):
+            taken += ch.isalnum()
+            if taken == length:
+                end = position
+                break
+        cut = raw[:end]
+        compact = re.sub(r"[ -]", "", cut)
+        ok = len(compact) == length and iban_valid(compact) and (end == len(raw) or raw[end] in " -")
+        yield match.start(), match.start() + (end if ok else len(raw)), ok
+
+
+def _card_ok(raw: str) -> bool:
+    digits = re.sub(r"\D", "", raw)
+    if not 12 <= len(digits) <= 19 or len(set(digits)) == 1 or not luhn_valid(digits):
+        return False
+    groups = re.split(r"[ -]", raw)
+    if len(groups) == 1:
+        return True
+    separators = set(re.findall(r"[ -]", raw))
+    shaped = [len(g) for g in groups]
+    four = all(n == 4 for n in shaped[:-1]) and 1 <= shaped[-1] <= 4
+    return len(separators) == 1 and (four or shaped in ([4, 6, 5], [4, 6, 4]))
+
+
+def _ip_ok(raw: str) -> bool:
+    address = raw.split("%", 1)[0]
+    try:
+        if "/" in address:
+            ipaddress.ip_network(address, strict=False)
+        else:
+            ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _phone_ok(raw: str) -> bool:
+    core = re.split(r"\s?(?:x|ext\.?)\s?(?=\d)", raw)[0]
+    digits = re.sub(r"\D", "", core)
+    if not 7 <= len(digits) <= 15 or core.count("(") != core.count(")") or _DATE.search(core):
+        return False
+    if re.search(r"[ .-]{2,}|\(\)|\d\(", core) and not re.search(r"\) \(|\) ", core):
+        return False
+    if len(set(re.findall(r"[.-]", core))) > 1 and "(" not in core and not core.startswith("+"):
+        return False  # 12.34-56.78: mixed separators, not a phone number
+    if "( " in core or " )" in core:
+        return False  # a table of figures, not a number someone dials
+    groups = [g for g in re.split(r"[ .()-]+", core) if g]
+    if len(groups) == 1:
+        return raw.startswith("+") or len(digits) == 10
+    if "." in core and (len(groups) == 2 or (all(len(g) <= 3 for g in groups) and len(groups) == 4)):
+        return False  # a decimal number or a dotted quad
+    if core.startswith("+") or "(" in core:
+        return True
+    return not any(len(g) == 1 or set(g) == {"0"} for g in groups[1:])  # "606 0 1914": a table row
+
+
+def detect_pii(text: str, types: Iterable[str] | None = None) -> list[PiiSpan]:
+    """Every personal-data or secret span in ``text``, sorted, without overlaps."""
+    wanted = set(types) if types is not None else set(PII_TYPES)
+    found: list[PiiSpan] = []
+    starts: list[int] = []  # claimed spans, disjoint and sorted: overlap checks by bisection
+    ends: list[int] = []
+
+    def add(kind: str, start: int, end: int, subtype: str = "", report: bool = True) -> None:
+        at = bisect.bisect_right(starts, start)
+        if end <= start or (at and ends[at - 1] > start) or (at < len(starts) and starts[at] < end):
+            return
+        starts.insert(at, start)
+        ends.insert(at, end)
+        if report and kind in wanted:
+            found.append(PiiSpan(kind, start, end, text[start:end], subtype))
+
+    for match in _WALLET.finditer(text):
+        add("CRYPTO", match.start(), match.end(), report=False)
+    for start, end, subtype in sorted(find_secrets(text), key=lambda s: (s[0], -s[1])):
+        add("SECRET", start, end, subtype)
+    if "@" in text or "at]" in text or "at)" in text:
+        for match in _EMAIL.finditer(text):
+            add("EMAIL_ADDRESS", match.start(), match.end())
+    has_digit = any(ch.isdigit() for ch in text)
+    if not has_digit:
+        return sorted(found, key=lambda span: span.start)
+    for start, end, ok in _iban_spans(text):
+        add("IBAN_CODE", start, end, report=ok)
+    for match in _IPV4.finditer(text):
+        add("IP_ADDRESS", match.start(), match.end(), report=_ip_ok(match.group(0)))
+    if ":" in text:
+        for match in _IPV6.finditer(text):
+            raw = match.group(0)
+            if raw.count(":") >= 2 and _ip_ok(raw):
+                add("IP_ADDRESS", match.start(), match.end())
+    for match in _SSN.finditer(text):
+        add("US_SSN", match.start(), match.end(), report=ssn_valid(match[1], match[3], match[4]))
+    for match in _CARD.finditer(text):
+        raw = match.group(0)
+        ok = _card_ok(raw)
+        if ok or len(re.sub(r"\D", "", raw)) > 15:  # a long near miss is no phone number either
+            add("CREDIT_CARD", match.start(), match.end(), report=ok)
+    for match in _PHONE.finditer(text):
+        raw = match.group(0).rstrip(" .-(")
+        if not _NOT_PHONE.fullmatch(raw) and _phone_ok(raw):
+            add("PHONE_NUMBER", match.start(), match.start() + len(raw))
+    return sorted(found, key=lambda span: span.start)

@@ -1,0 +1,41 @@
+"""Input sanitizing: Unicode normalisation, invisible and control characters, markup, whitespace.
+
+Every step is linear in the input: character classes and bounded quantifiers only, so a megabyte of
+hostile text is cleaned in milliseconds. The ``regex`` package (a dependency of ``tiktoken``, which
+``langchain-openai`` brings) supplies the Unicode general categories the standard library's ``re``
+lacks; it keeps this table current with the Unicode version instead of a hand-written list.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import regex
+
+__all__ = ["sanitize"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Format (Cf: zero-width, bidi controls, tag characters used for "ASCII smuggling") and control (Cc)
+# characters; newline and tab survive.
+_INVISIBLE = regex.compile(r"[[\p{Cc}\p{Cf}]--[\n\t]]", regex.VERSION1)
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]{0,200}>")
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
+def sanitize(text: str, *, strip_markup: bool = True) -> str:
+    """NFKC-normalised text without control or invisible characters (newlines and tabs kept).
+
+    Lone surrogates (undecodable input) become U+FFFD; with ``strip_markup`` HTML/XML tags are
+    replaced by a space and their text kept (hidden instructions stay visible to the detectors).
+    """
+    if text.isascii():
+        text = _ASCII_CONTROL.sub("", text)
+    else:
+        text = _SURROGATE.sub("\ufffd", text)
+        text = unicodedata.normalize("NFKC", text)
+        text = _INVISIBLE.sub("", text)
+    if strip_markup and "<" in text:
+        text = _MARKUP.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()

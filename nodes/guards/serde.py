@@ -1,0 +1,85 @@
+"""A checkpoint serializer that pseudonymises personal data before anything is written.
+
+Why a serializer: LangGraph checkpoints a run's *input* (the user's message, raw) before any node
+runs, so no guard node can keep that first write clean. Every saver (memory, SQLite, PostgreSQL)
+sends checkpoints, channel blobs and pending writes through ``saver.serde.dumps_typed``; wrapping
+that one method covers them all, the way LangGraph's own ``EncryptedSerializer`` wraps it to encrypt.
+
+Every string in the value (message contents, tool-call arguments, state fields, interrupt payloads) is
+replaced by its redacted form: detected values become the same keyed placeholders the input guard
+uses (:class:`nodes.guards.vault.Vault`), so the stored thread reads exactly like what the model saw,
+and the sealed originals in ``pii_vault`` can still restore them. Reading is unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.serde.base import SerializerProtocol
+from langgraph.types import Send
+
+from nodes.guards.vault import SEALED_PREFIX, Vault, default_vault
+
+__all__ = ["PseudonymisingSerializer", "protect_checkpointer"]
+
+_MAX_DEPTH = 64
+
+
+def _walk(obj: Any, redact: Callable[[str], str], depth: int = 0) -> Any:
+    if depth > _MAX_DEPTH:
+        return obj
+    deeper = depth + 1
+    if isinstance(obj, str):
+        return obj if obj.startswith(SEALED_PREFIX) else redact(obj)
+    if isinstance(obj, dict):
+        return {key: _walk(value, redact, deeper) for key, value in obj.items()}
+    if isinstance(obj, list):
+        return [_walk(value, redact, deeper) for value in obj]
+    if isinstance(obj, tuple):
+        items = [_walk(value, redact, deeper) for value in obj]
+        return type(obj)(*items) if hasattr(obj, "_fields") else tuple(items)
+    if isinstance(obj, BaseMessage):
+        update: dict[str, Any] = {
+            "content": _walk(obj.content, redact, deeper),
+            "additional_kwargs": _walk(obj.additional_kwargs, redact, deeper),
+        }
+        if isinstance(obj, AIMessage):
+            update["tool_calls"] = _walk(obj.tool_calls, redact, deeper)
+        if isinstance(obj, ToolMessage) and obj.artifact is not None:
+            update["artifact"] = _walk(obj.artifact, redact, deeper)
+        return obj.model_copy(update=update)
+    if isinstance(obj, Send):
+        return Send(obj.node, _walk(obj.arg, redact, deeper))
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changes = {
+            f.name: _walk(getattr(obj, f.name), redact, deeper) for f in dataclasses.fields(obj) if f.init
+        }
+        try:
+            return dataclasses.replace(obj, **changes)
+        except (TypeError, ValueError):
+            return obj
+    return obj
+
+
+class PseudonymisingSerializer(SerializerProtocol):
+    """Wraps a saver's serializer: values are pseudonymised on ``dumps_typed``, read back as stored."""
+
+    def __init__(self, inner: SerializerProtocol, vault: Vault | None = None) -> None:
+        self.inner = inner
+        self.vault = vault or default_vault()
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        return self.inner.dumps_typed(_walk(obj, self.vault.redact))
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        return self.inner.loads_typed(data)
+
+
+def protect_checkpointer(saver: BaseCheckpointSaver[Any], vault: Vault | None = None) -> None:
+    """Make ``saver`` pseudonymise everything it writes (idempotent)."""
+    if not isinstance(saver.serde, PseudonymisingSerializer):
+        saver.serde = PseudonymisingSerializer(saver.serde, vault)

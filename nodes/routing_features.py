@@ -1,0 +1,161 @@
+"""The router's text features: TF-IDF over word 1–2-grams and character 2–5-grams inside words.
+
+Fitting uses scikit-learn's ``TfidfVectorizer`` with this module's analyzers, so the vocabulary, the
+idf weights and sublinear term frequencies are scikit-learn's. Routing one text does not go through
+the vectorizer: ``transform_one`` looks the same analyzers' features up in the fitted vocabulary and
+applies the same weighting in a few dozen microseconds, where a ``TfidfVectorizer.transform`` call
+costs several hundred for a single string. The two word/char blocks are L2-normalised separately,
+then together, so that the hundred character n-grams of a sentence do not drown its ten words.
+Digits are folded to ``0``: an id's shape (``C-0000``) is a signal, which customer it names is not.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+__all__ = ["FEATURES_VERSION", "TextFeatures", "char_ngrams", "word_ngrams"]
+
+FEATURES_VERSION = 1  # bump when the analyzers change: saved routers then no longer match
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_DIGIT = re.compile(r"\d")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(_DIGIT.sub("0", text.lower()))
+
+
+def word_ngrams(text: str) -> list[str]:
+    """Lower-cased word unigrams and bigrams."""
+    tokens = _tokens(text)
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+
+
+def char_ngrams(text: str) -> list[str]:
+    """Character 2- to 5-grams of each word padded with spaces (like ``analyzer="char_wb"``)."""
+    grams: list[str] = []
+    for token in _tokens(text):
+        padded = f" {token} "
+        for n in range(2, 6):
+            if n > len(padded):
+                break
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+_ANALYZERS: tuple[Callable[[str], list[str]], ...] = (word_ngrams, char_ngrams)
+
+
+@dataclass
+class _Block:
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # float32, one per vocabulary entry
+    offset: int
+
+
+class TextFeatures:
+    """Fitted vocabularies and idf weights for both blocks; ``dim`` columns in all."""
+
+    def __init__(self, vocabularies: Sequence[Sequence[str]], idfs: Sequence[np.ndarray]) -> None:
+        if len(vocabularies) != len(_ANALYZERS) or len(idfs) != len(_ANALYZERS):
+            raise ValueError(f"expected {len(_ANALYZERS)} feature blocks")
+        self._blocks: list[_Block] = []
+        offset = 0
+        for terms, idf in zip(vocabularies, idfs, strict=True):
+            if len(terms) != len(idf):
+                raise ValueError("a feature block's vocabulary and idf differ in length")
+            vocabulary = {term: index for index, term in enumerate(terms)}
+            self._blocks.append(_Block(vocabulary, np.asarray(idf, dtype=np.float32), offset))
+            offset += len(terms)
+        self.dim = offset
+        # Word unigrams that carry content (not "what", "is", "the"): the router's content check.
+        self.content = np.zeros(offset, dtype=bool)
+        for term, index in self._blocks[0].vocabulary.items():
+            self.content[index] = " " not in term and term not in ENGLISH_STOP_WORDS
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], *, min_df: int = 1) -> tuple[TextFeatures, csr_matrix]:
+        """Fit on ``texts``; returns the features and the texts' (normalised) matrix."""
+        vocabularies: list[list[str]] = []
+        idfs: list[np.ndarray] = []
+        blocks = []
+        for analyzer in _ANALYZERS:
+            # min_df prunes n-grams seen once in a large training set: they cannot generalise.
+            vectorizer = TfidfVectorizer(
+                analyzer=analyzer, sublinear_tf=True, min_df=min_df, dtype=np.float32
+            )
+            try:
+                blocks.append(vectorizer.fit_transform(texts))
+            except ValueError:  # nothing survived min_df (e.g. every text is punctuation)
+                vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, dtype=np.float32)
+                blocks.append(vectorizer.fit_transform(texts))
+            terms = [""] * len(vectorizer.vocabulary_)
+            for term, index in vectorizer.vocabulary_.items():
+                terms[index] = term
+            vocabularies.append(terms)
+            idfs.append(vectorizer.idf_.astype(np.float32))
+        matrix = normalize(hstack(blocks).tocsr()).astype(np.float32)
+        return cls(vocabularies, idfs), csr_matrix(matrix)
+
+    @property
+    def vocabularies(self) -> list[list[str]]:
+        out: list[list[str]] = []
+        for block in self._blocks:
+            terms = [""] * len(block.vocabulary)
+            for term, index in block.vocabulary.items():
+                terms[index] = term
+            out.append(terms)
+        return out
+
+    @property
+    def idfs(self) -> list[np.ndarray]:
+        return [block.idf for block in self._blocks]
+
+    def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and values of ``text``'s L2-normalised feature vector (may be empty)."""
+        indices: list[int] = []
+        values: list[float] = []
+        for analyzer, block in zip(_ANALYZERS, self._blocks, strict=True):
+            counts = Counter(g for g in analyzer(text) if g in block.vocabulary)
+            if not counts:
+                continue
+            start = len(values)
+            for gram, count in counts.items():
+                column = block.vocabulary[gram]
+                indices.append(block.offset + column)
+                values.append((1.0 + math.log(count)) * float(block.idf[column]))
+            norm = math.sqrt(sum(v * v for v in values[start:]))
+            values[start:] = [v / norm for v in values[start:]]
+        if not values:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        vector = np.asarray(values, dtype=np.float32)
+        vector /= np.float32(np.linalg.norm(vector))
+        return np.asarray(indices, dtype=np.int64), vector
+
+    def transform(self, texts: Sequence[str]) -> csr_matrix:
+        """The rows of ``transform_one`` for many texts, as one sparse matrix."""
+        data: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        indptr = [0]
+        for text in texts:
+            index, value = self.transform_one(text)
+            cols.append(index)
+            data.append(value)
+            indptr.append(indptr[-1] + len(index))
+        return csr_matrix(
+            (
+                np.concatenate(data) if data else np.zeros(0, np.float32),
+                np.concatenate(cols) if cols else np.zeros(0, np.int64),
+                np.asarray(indptr),
+            ),
+            shape=(len(texts), self.dim),
+        )

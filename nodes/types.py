@@ -1,0 +1,82 @@
+"""The data nodes pass around: verdicts, subtasks, handoffs, results. Plain TypedDicts (JSON-able)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+GuardAction = Literal["pass", "redact", "retry", "fallback", "escalate", "block"]
+SubtaskStatus = Literal[
+    "planned", "done", "failed", "needs_input", "needs_approval", "approved", "rejected", "out_of_scope"
+]
+AnswerPath = Literal["offline", "model"]
+
+
+class Verdict(TypedDict):
+    """A guard's decision as data: conditional edges route on ``action``."""
+
+    guard: str
+    score: float
+    reason: str
+    action: GuardAction
+    subtask_id: NotRequired[str]
+
+
+class Subtask(TypedDict):
+    id: str
+    task: str
+    specialist: str | None  # None: out of scope, nobody can handle it
+    confidence: float
+    status: SubtaskStatus
+
+
+class Handoff(TypedDict):
+    """What a specialist receives instead of the raw history: its task, limits and relevant context."""
+
+    subtask_id: str
+    specialist: str
+    task: str
+    constraints: list[str]
+    context: dict[str, str]
+
+
+class Source(TypedDict, total=False):
+    id: str
+    title: str
+    snippet: str
+
+
+class PendingAction(TypedDict):
+    """A side effect a specialist prepared but may not run before a human approves it."""
+
+    subtask_id: str
+    specialist: str
+    tool: str
+    args: dict[str, Any]
+    description: str
+
+
+class SubtaskResult(TypedDict):
+    subtask_id: str
+    specialist: str
+    status: SubtaskStatus
+    answer: str
+    confidence: float
+    sources: list[Source]
+    path: AnswerPath
+    tool: str | None
+    pending_action: PendingAction | None
+
+
+class Escalation(TypedDict):
+    reason: str
+    kind: Literal["approval", "low_confidence", "out_of_scope", "guard"]
+    ticket_id: str | None
+    status: Literal["pending", "approved", "rejected", "edited"]
+
+
+class Usage(TypedDict, total=False):
+    model_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    tool_calls: int
+    cost_usd: float

@@ -1,0 +1,146 @@
+"""The ``crewline`` command as a user runs it: real processes, one JSON object, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+COMPOUND = "I lost my card, and what is the current balance for customer C-1001?"
+
+
+def crewline(*args: str | bytes, data_dir: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env["CREWLINE_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "crewline.cli", *args], capture_output=True, env=env, timeout=120, check=False
+    )
+
+
+def _json(result: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:
+    assert result.returncode == 0, result.stderr.decode()
+    payload: dict[str, Any] = json.loads(result.stdout)  # exactly one JSON object on stdout
+    return payload
+
+
+def _checkpoints(data_dir: Path) -> int:
+    with sqlite3.connect(data_dir / "checkpoints.sqlite") as db:
+        return int(db.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0])
+
+
+@pytest.fixture(scope="module")
+def waiting_thread(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    data_dir = tmp_path_factory.mktemp("cli")
+    return data_dir, _json(crewline("run", "--json", "--user", "u-1", COMPOUND, data_dir=data_dir))
+
+
+def test_run_plans_two_specialists_and_escalates(waiting_thread: tuple[Path, dict[str, Any]]) -> None:
+    _, payload = waiting_thread
+    assert set(payload) == {"thread_id", "answer", "subtasks", "confidence", "escalation", "sources", "path"}
+    assert [s["specialist"] for s in payload["subtasks"]] == ["card_security", "billing"]
+    assert payload["escalation"]["status"] == "pending" and payload["escalation"]["ticket_id"].startswith(
+        "T-"
+    )
+    assert "freeze_card" in payload["escalation"]["reason"]
+    assert payload["path"] == "offline"
+    assert {"id", "title"} <= set(payload["sources"][0])
+
+
+def test_bad_input_gets_one_line_and_changes_nothing(waiting_thread: tuple[Path, dict[str, Any]]) -> None:
+    data_dir, payload = waiting_thread
+    before = _checkpoints(data_dir)
+    thread = payload["thread_id"]
+    cases: list[tuple[str | bytes, ...]] = [
+        ("run", ""),
+        ("run", "   "),
+        ("run", "x" * 100_000),
+        ("run", b"bad \xff\xfe utf-8"),
+        ("run", "control \x01\x02 characters"),
+        ("run", "--crew", "no-such-crew", "hello"),
+        ("run", "--thread", thread, "another request while waiting"),
+        ("resume", "--thread", "no-such-thread", "--decision", "approve"),
+        ("resume", "--thread", thread, "--decision", "edit"),
+    ]
+    for args in cases:
+        result = crewline(*args, data_dir=data_dir)
+        err = result.stderr.decode()
+        assert result.returncode == 2, (args, err)
+        assert err.startswith("crewline: error: ") and err.count("\n") == 1, (args, err)
+        assert "Traceback" not in err and result.stdout == b""
+    assert _checkpoints(data_dir) == before
+
+
+def test_resume_approve_completes_and_cannot_repeat(waiting_thread: tuple[Path, dict[str, Any]]) -> None:
+    data_dir, payload = waiting_thread
+    thread = payload["thread_id"]
+    done = _json(crewline("resume", "--thread", thread, "--decision", "approve", "--json", data_dir=data_dir))
+    assert done["thread_id"] == thread
+    assert done["escalation"]["status"] == "approved"
+    assert [s["status"] for s in done["subtasks"]] == ["approved", "done"]
+    assert "frozen" in done["answer"]
+    again = crewline("resume", "--thread", thread, "--decision", "approve", data_dir=data_dir)
+    assert again.returncode == 2 and b"not waiting" in again.stderr
+
+
+def test_thread_continues_in_a_new_process(tmp_path: Path) -> None:
+    first = _json(crewline("run", "--json", "What is the balance for customer C-1002?", data_dir=tmp_path))
+    second = _json(
+        crewline(
+            "run",
+            "--json",
+            "--thread",
+            first["thread_id"],
+            "What email do you have for me?",
+            data_dir=tmp_path,
+        )
+    )
+    assert second["thread_id"] == first["thread_id"]
+    assert "bram" in second["answer"].lower()
+
+
+def test_human_output_and_progress_on_stderr(tmp_path: Path) -> None:
+    result = crewline("run", "How long does a replacement card take?", data_dir=tmp_path)
+    assert result.returncode == 0
+    assert b"business days" in result.stdout
+    assert b"plan: 1 subtask" in result.stderr
+
+
+def test_graph_prints_mermaid_with_subgraphs(tmp_path: Path) -> None:
+    result = crewline("graph", data_dir=tmp_path)
+    assert result.returncode == 0
+    mermaid = result.stdout.decode()
+    assert mermaid.startswith("---") or "graph TD" in mermaid
+    for node in ("input_guard", "plan", "synthesize", "await_human", "billing\\3aentry_guard"):
+        assert node.replace("\\3a", ":") in mermaid or node in mermaid, node
+
+
+def test_resume_finishes_a_turn_that_stopped_midway(tmp_path: Path) -> None:
+    from langchain_core.messages import HumanMessage
+
+    from graphs import build_crew
+    from memory.checkpointers import checkpointer
+
+    os.environ["CREWLINE_DATA_DIR"] = str(tmp_path)  # the autouse fixture restores it afterwards
+    config: Any = {"configurable": {"thread_id": "stopped"}, "metadata": {"crew": "support"}}
+    with checkpointer(f"sqlite:///{tmp_path / 'checkpoints.sqlite'}") as saver:
+        crew = build_crew("support", checkpointer=saver)
+        # A process that stopped right after planning (as a crash or Ctrl-C would leave it).
+        crew.invoke(
+            {"messages": [HumanMessage("How long does a replacement card take?")]},
+            config,
+            interrupt_after=["plan"],
+        )
+        assert crew.get_state(config).next
+    refused = crewline("run", "--thread", "stopped", "another question", data_dir=tmp_path)
+    assert refused.returncode == 2 and b"stopped before its turn finished" in refused.stderr
+    done = _json(
+        crewline("resume", "--thread", "stopped", "--decision", "approve", "--json", data_dir=tmp_path)
+    )
+    assert "business days" in done["answer"]
+    assert [s["status"] for s in done["subtasks"]] == ["done"]

@@ -1,0 +1,146 @@
+"""LangGraph's own checkpointer conformance suite against every saver the factory opens.
+
+Each backend runs twice: the async saver from ``async_checkpointer(url)`` as it is, and the sync
+saver from ``checkpointer(url)`` through a thin bridge that calls its sync methods from a worker
+thread (the suite only speaks async). Redis also runs with ``CREWLINE_AES_KEY`` set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+)
+from langgraph.checkpoint.conformance import checkpointer_test, validate
+from langgraph.checkpoint.conformance.capabilities import BASE_CAPABILITIES
+
+from memory.checkpointers import async_checkpointer, checkpointer
+
+AES_KEY = "0123456789abcdef0123456789abcdef"
+
+
+class SyncBridge(BaseCheckpointSaver[Any]):
+    """The async API over a sync saver, so the suite exercises the sync implementation."""
+
+    def __init__(self, inner: BaseCheckpointSaver[Any]) -> None:
+        super().__init__(serde=inner.serde)
+        self.inner = inner
+
+    def get_next_version(self, current: Any, channel: None) -> Any:
+        return self.inner.get_next_version(current, channel)
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return await asyncio.to_thread(self.inner.get_tuple, config)
+
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        found = await asyncio.to_thread(
+            lambda: list(self.inner.list(config, filter=filter, before=before, limit=limit))
+        )
+        for item in found:
+            yield item
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        return await asyncio.to_thread(self.inner.put, config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(
+        self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
+    ) -> None:
+        await asyncio.to_thread(self.inner.put_writes, config, writes, task_id, task_path)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        await asyncio.to_thread(self.inner.delete_thread, thread_id)
+
+
+class SyncCopyBridge(SyncBridge):
+    """A bridge that also offers ``acopy_thread``, for sync savers that implement ``copy_thread``."""
+
+    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        await asyncio.to_thread(self.inner.copy_thread, source_thread_id, target_thread_id)
+
+
+def _bridge(saver: BaseCheckpointSaver[Any]) -> SyncBridge:
+    copies = type(saver).copy_thread is not BaseCheckpointSaver.copy_thread
+    return SyncCopyBridge(saver) if copies else SyncBridge(saver)
+
+
+async def _conform(url: str, *, sync: bool, also: frozenset[str] = frozenset()) -> None:
+    name = f"{'sync' if sync else 'async'}:{url.partition('://')[0]}"
+
+    async def factory() -> AsyncIterator[BaseCheckpointSaver[Any]]:
+        if sync:
+            opened = checkpointer(url)
+            saver = await asyncio.to_thread(opened.__enter__)
+            try:
+                yield _bridge(saver)
+            finally:
+                await asyncio.to_thread(opened.__exit__, None, None, None)
+        else:
+            async with async_checkpointer(url) as async_saver:
+                yield async_saver
+
+    report = await validate(checkpointer_test(name=name)(factory))
+    failures = {cap: result.failures for cap, result in report.results.items() if result.failures}
+    assert failures == {}, failures
+    assert report.passed_all(), report.to_dict()
+    ran = {cap for cap, result in report.results.items() if result.detected and result.tests_passed}
+    assert {cap.value for cap in BASE_CAPABILITIES} | also <= ran, report.to_dict()
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_memory_conforms(sync: bool) -> None:
+    await _conform("memory://", sync=sync)
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_sqlite_conforms(tmp_path: Path, sync: bool) -> None:
+    await _conform(f"sqlite:///{tmp_path / 'conformance.db'}", sync=sync)
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_postgres_conforms(fresh_postgres_url: str, sync: bool) -> None:
+    await _conform(fresh_postgres_url, sync=sync)
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_redis_conforms(redis_prefix_url: str, sync: bool) -> None:
+    await _conform(redis_prefix_url, sync=sync, also=frozenset({"copy_thread"}))
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_redis_conforms_encrypted(
+    redis_prefix_url: str, sync: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CREWLINE_AES_KEY", AES_KEY)
+    await _conform(f"{redis_prefix_url}&ttl=3600", sync=sync, also=frozenset({"copy_thread"}))
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_postgres_conforms_encrypted(
+    fresh_postgres_url: str, sync: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a key, the factory opens the sealed Postgres savers (all values through the cipher)."""
+    monkeypatch.setenv("CREWLINE_AES_KEY", AES_KEY)
+    await _conform(fresh_postgres_url, sync=sync)

@@ -1,0 +1,50 @@
+"""The guards on the shared dev corpora (../shared/data/guard): the issue's accuracy targets hold.
+
+Skipped when the corpora are absent, except under CI (``CI=true``), where their absence fails.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from evals.benchmarks.guards import _split
+from evals.datasets import read_jsonl, shared_data_dir
+from evals.injection import evaluate as evaluate_injection
+from evals.injection import labelled
+from evals.pii import evaluate as evaluate_pii
+from nodes.guards import load_detector, sanitize
+from nodes.guards.trained import train
+
+
+@pytest.fixture(scope="module")
+def corpora() -> Path:
+    shared = shared_data_dir()
+    if shared is None or not (shared / "guard" / "injection_dev.jsonl").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but the shared guard corpora are missing", pytrace=False)
+        pytest.skip("shared guard corpora not available")
+    return shared / "guard"
+
+
+def test_builtin_detector_meets_its_targets(corpora: Path) -> None:
+    texts, labels = labelled(corpora / "injection_dev.jsonl")
+    figures = evaluate_injection(load_detector("builtin"), texts, labels)
+    assert figures["tpr"] >= 0.85 and figures["fpr"] <= 0.02, figures
+    assert figures["by_length"]["<200"]["tpr"] >= 0.85, figures
+
+
+def test_detector_trained_on_half_meets_its_targets(corpora: Path) -> None:
+    texts, labels = labelled(corpora / "injection_dev.jsonl")
+    first, second = _split(texts, labels, seed=0)
+    detector = train([sanitize(texts[i]) for i in first], [labels[i] for i in first])
+    figures = evaluate_injection(detector, [texts[i] for i in second], [labels[i] for i in second])
+    assert figures["tpr"] >= 0.95 and figures["fpr"] <= 0.01, figures
+
+
+def test_pii_detector_meets_its_targets(corpora: Path) -> None:
+    figures = evaluate_pii(read_jsonl(corpora / "pii_dev.jsonl"))
+    assert figures["recall"] >= 0.97 and figures["precision"] >= 0.95, figures
+    assert figures["hard_negative_fpr"] <= 0.05, figures

@@ -1,0 +1,97 @@
+"""PII and secret detection with validation, near misses, and reversible pseudonymisation."""
+
+from __future__ import annotations
+
+import pytest
+
+from nodes.guards import Vault, detect_pii
+from nodes.guards.pii import iban_valid, luhn_valid, ssn_valid
+from nodes.guards.vault import VaultKeyError, _decode_key
+
+VAULT = Vault(b"k" * 32)
+
+
+def _found(text: str) -> list[tuple[str, str]]:
+    return [(span.type, span.value) for span in detect_pii(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("card 4111 1111 1111 1111 please", ("CREDIT_CARD", "4111 1111 1111 1111")),
+        ("amex 3714-496353-98431", ("CREDIT_CARD", "3714-496353-98431")),
+        ("wire to DE89 3704 0044 0532 0130 00 today", ("IBAN_CODE", "DE89 3704 0044 0532 0130 00")),
+        ("IBAN GB82WEST12345698765432", ("IBAN_CODE", "GB82WEST12345698765432")),
+        ("mail me at ada.quill@example.co.uk.", ("EMAIL_ADDRESS", "ada.quill@example.co.uk")),
+        ("ssn 536-22-1234", ("US_SSN", "536-22-1234")),
+        ("from 203.0.113.7 again", ("IP_ADDRESS", "203.0.113.7")),
+        ("host 2001:db8::8a2e:370:7334 down", ("IP_ADDRESS", "2001:db8::8a2e:370:7334")),
+        ("call (415) 555-0132 now", ("PHONE_NUMBER", "(415) 555-0132")),
+        ("call +44 20 7946 0958", ("PHONE_NUMBER", "+44 20 7946 0958")),
+        ("key AKIAIOSFODNN7EXAMPLE", ("SECRET", "AKIAIOSFODNN7EXAMPLE")),
+        ("token ghp_" + "a1B2" * 9, ("SECRET", "ghp_" + "a1B2" * 9)),
+        ('password = "Tr0ub4dor&3xY"', ("SECRET", "Tr0ub4dor&3xY")),
+    ],
+)
+def test_each_type_is_found_with_its_exact_span(text: str, expected: tuple[str, str]) -> None:
+    assert _found(text) == [expected]
+
+
+def test_private_keys_and_jwts_are_secrets() -> None:
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    assert [s.subtype for s in detect_pii(f"{key}\nand {jwt}")] == ["private_key", "jwt"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4111 1111 1111 1112",  # fails Luhn
+        "4012-8888-8888-1882",
+        "DE89 3704 0044 0532 0130 01",  # bad IBAN checksum
+        "SSN 078-00-1123",  # group 00 is never issued
+        "SSN 666-12-3456",
+        "256.256.256.256",
+        "version 1.2.3",
+        "aa:bb:cc:dd:ee:ff",
+        "customer C-1001, invoice INV-20041, order O-5521",
+        "$1,234.50 due 2026-12-05",
+        "between 2012-2015 the zip was 90010-170",
+    ],
+)
+def test_near_misses_and_ids_are_not_personal_data(text: str) -> None:
+    assert detect_pii(text) == []
+
+
+def test_validators() -> None:
+    assert luhn_valid("79927398713") and not luhn_valid("79927398710")
+    assert iban_valid("GB82WEST12345698765432") and not iban_valid("GB82WEST12345698765433")
+    assert not iban_valid("XX82WEST12345698765432")
+    assert ssn_valid("536", "22", "1234") and not ssn_valid("912", "22", "1234")
+
+
+def test_detection_is_context_free() -> None:
+    """A value found in one sentence is found in any other: the serializer re-detects restored text."""
+    values = ["ada@example.com", "4111 1111 1111 1111", "+1-984-182-0190", "GB82WEST12345698765432"]
+    for value in values:
+        for sentence in (f"{value}", f"Your value on file is {value}.", f"({value})"):
+            assert [s.value for s in detect_pii(sentence)] == [value], sentence
+
+
+def test_pseudonymise_and_restore_round_trip() -> None:
+    text = "Card 4111 1111 1111 1111, email ada@example.com, again 4111 1111 1111 1111, customer C-1001"
+    redacted, entries = VAULT.pseudonymise(text, detect_pii(text))
+    assert "4111" not in redacted and "ada@" not in redacted and "C-1001" in redacted
+    assert len(entries) == 2  # the same value gets the same placeholder
+    assert all(token.startswith("crewline-vault:v1:") and "4111" not in token for token in entries.values())
+    assert VAULT.restore(redacted, entries) == text
+    assert VAULT.redact(text) == redacted  # without the vault, the same placeholders
+    assert Vault(b"x" * 32).restore(redacted, entries) == redacted  # another key restores nothing
+
+
+def test_aes_key_formats() -> None:
+    assert _decode_key("a" * 32) == b"a" * 32  # 16, 24 or 32 characters: the raw key, as LangGraph's
+    assert _decode_key("00" * 32) == bytes(32)  # hex
+    assert _decode_key("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") == bytes(32)  # base64
+    with pytest.raises(VaultKeyError, match="16, 24 or 32 bytes"):
+        _decode_key("short")

@@ -1,0 +1,120 @@
+"""Token buckets per user and tenant: refuse with a retry time, recover, debit both or neither;
+the same in Redis (shared by workers) and in process, with a fallback when Redis is down."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+
+import pytest
+
+from memory.ratelimit import Limit, RateLimiter, parse_limit
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        ("60/min", Limit(60, 60.0)),
+        ("5/s", Limit(5, 1.0)),
+        ("3/2s", Limit(3, 2.0)),
+        ("1000/h", Limit(1000, 3600.0)),
+    ],
+)
+def test_parse_limit(text: str, limit: Limit) -> None:
+    assert parse_limit(text) == limit
+
+
+@pytest.mark.parametrize("text", ["", "ten/min", "0/s", "5/0s", "5/fortnight"])
+def test_parse_limit_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="invalid rate limit"):
+        parse_limit(text)
+
+
+def test_user_bucket_refuses_then_recovers() -> None:
+    clock = Clock()
+    limiter = RateLimiter(user=Limit(3, 3.0), tenant=Limit(100, 1.0), clock=clock)
+    assert [limiter.acquire_local("alice", "acme").allowed for _ in range(3)] == [True] * 3
+    refused = limiter.acquire_local("alice", "acme")
+    assert not refused.allowed and refused.scope == "user"
+    assert refused.retry_after_s == pytest.approx(1.0)
+    assert refused.retry_after_header == "1"
+    assert limiter.acquire_local("bob", "acme").allowed  # another user has their own bucket
+    clock.now += 1.0
+    assert limiter.acquire_local("alice", "acme").allowed
+    assert not limiter.acquire_local("alice", "acme").allowed
+
+
+def test_tenant_bucket_is_shared_and_a_refusal_costs_the_user_nothing() -> None:
+    clock = Clock()
+    limiter = RateLimiter(user=Limit(5, 5.0), tenant=Limit(4, 4.0), clock=clock)
+    for user in ("a", "b", "c", "d"):
+        assert limiter.acquire_local(user, "acme").allowed
+    refused = limiter.acquire_local("a", "acme")
+    assert not refused.allowed and refused.scope == "tenant"
+    assert limiter.acquire_local("a", "other").allowed  # another tenant is unaffected
+    clock.now += 1.0
+    assert limiter.acquire_local("e", "acme").allowed
+    # "a" spent 1 of 5 in acme (the refused request took nothing): 4 left... bounded by the tenant now.
+    clock.now += 10.0
+    assert [limiter.acquire_local("a", "acme").allowed for _ in range(5)] == [True] * 4 + [False]
+
+
+def test_redis_buckets_are_shared_by_workers_and_recover(redis_url: str) -> None:
+    prefix = f"crewline-test:{secrets.token_hex(4)}"
+
+    async def scenario() -> None:
+        one = RateLimiter(user=Limit(4, 1.0), tenant=Limit(100, 1.0), redis_url=redis_url, prefix=prefix)
+        two = RateLimiter(user=Limit(4, 1.0), tenant=Limit(100, 1.0), redis_url=redis_url, prefix=prefix)
+        decisions = [await (one if i % 2 else two).acquire("alice", "acme") for i in range(5)]
+        assert [d.allowed for d in decisions] == [True] * 4 + [False]
+        assert decisions[-1].backend == "redis" and decisions[-1].scope == "user"
+        assert 0 < decisions[-1].retry_after_s <= 0.25
+        await asyncio.sleep(decisions[-1].retry_after_s + 0.05)
+        assert (await one.acquire("alice", "acme")).allowed
+        assert one.backend == "redis"
+        await one.aclose()
+        await two.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_redis_tenant_refusal(redis_url: str) -> None:
+    prefix = f"crewline-test:{secrets.token_hex(4)}"
+
+    async def scenario() -> None:
+        limiter = RateLimiter(user=Limit(10, 10.0), tenant=Limit(2, 10.0), redis_url=redis_url, prefix=prefix)
+        assert (await limiter.acquire("a", "acme")).allowed
+        assert (await limiter.acquire("b", "acme")).allowed
+        refused = await limiter.acquire("c", "acme")
+        assert not refused.allowed and refused.scope == "tenant"
+        assert refused.retry_after_header == "5"
+        await limiter.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_unreachable_redis_falls_back_to_process_buckets() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again on exit: nothing listens there
+
+    async def scenario() -> None:
+        limiter = RateLimiter(
+            user=Limit(2, 60.0), tenant=Limit(10, 1.0), redis_url=f"redis://127.0.0.1:{port}/0"
+        )
+        results = [await limiter.acquire("alice", "acme") for _ in range(3)]
+        assert [r.allowed for r in results] == [True, True, False]
+        assert results[0].backend == "memory"
+        assert limiter.backend == "memory (redis unavailable)"
+        await limiter.aclose()
+
+    asyncio.run(scenario())

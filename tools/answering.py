@@ -1,0 +1,318 @@
+"""Extractive answers with citations, and how confident the knowledge base is that it holds the answer.
+
+The answer is the best-supported one to three sentences of the retrieved chunks, verbatim, each
+followed by a ``[n]`` marker pointing into ``sources``; no chat model is involved.
+
+The **answer confidence** is a logistic model over six features, each in [0, 1] and each meaning the
+same for every question (see :func:`answer_features`): the top hit's fused, dense and lexical scores;
+the IDF-weighted share of the question's words the chosen sentences (and their headings) support,
+where a word that asks for a kind of value ("how long", "cost", "phone number") counts only for a
+sentence holding such a value; the best single sentence's share; and the share of the *focus* words
+(question words that are not in the hit's title) that one sentence holds. Its weights were fit by
+``python -m evals.rag_calibration`` (logistic regression; the script prints the 10-fold
+cross-validated AUROC) on ClapNQ dev questions, and :data:`CONFIDENCE_THRESHOLD` is the threshold
+that the same cross-validation chose. Below it, :func:`answer_question` abstains (``"answered": False``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from memory.embeddings import content_terms
+from memory.knowledge import Hit, KnowledgeBase, split_sentences
+
+__all__ = [
+    "CONFIDENCE_THRESHOLD",
+    "FEATURES",
+    "MAX_QUERY_CHARS",
+    "NO_ANSWER",
+    "TOP_K",
+    "Draft",
+    "abstention",
+    "answer_confidence",
+    "answer_features",
+    "answer_question",
+    "compose",
+    "draft_answer",
+]
+
+CONFIDENCE_THRESHOLD = 0.55
+TOP_K = 6
+MAX_SENTENCES = 3
+MAX_QUERY_CHARS = 2000
+SNIPPET_CHARS = 600
+NO_ANSWER = "The knowledge base has no answer to this question."
+FEATURES = ("score", "dense", "lexical", "coverage", "sentence", "focus")
+# Fit by evals/rag_calibration.py; see the module docstring.
+WEIGHTS = (0.968, 0.934, 1.002, -0.123, 1.483, 0.882)
+BIAS = -2.223
+
+
+def _terms(words: str) -> frozenset[str]:
+    return frozenset(content_terms(words))
+
+
+# Kinds of value a question can ask for: (question pattern, answer pattern, question words it satisfies).
+_ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ...] = (
+    (
+        re.compile(
+            r"\bhow (?:long|soon|quickly|fast|many (?:business )?days)\b"
+            r"|\bwhen (?:will|does|do|can|is|are|should)\b"
+        ),
+        re.compile(r"\b\d+(?:[–-]\d+)? (?:business )?(?:days?|hours?|minutes?|months?|weeks?|years?)\b"),
+        _terms("soon quick quickly fast day days business time wait arrive"),
+    ),
+    (
+        re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharge (?:for|me)\b|\bpay for\b"),
+        re.compile(r"\$\d|\b\d+(?:\.\d+)?%|\bfree\b|\bno (?:\w+ ){0,2}fee\b|\bno (?:charge|cost)\b"),
+        _terms("cost costs price fee fees pay charge"),
+    ),
+    (
+        re.compile(r"\b(?:phone|telephone|call|contact|hotline|number to)\b"),
+        re.compile(r"(?:\+?1-)?\d{3}-\d{3}-\d{4}\b"),
+        _terms("phone telephone call contact hotline number line"),
+    ),
+    (
+        re.compile(r"\bhow (?:do|can|should|would) (?:i|we)\b|\bhow to\b|\bwhere (?:do|can|should) i\b"),
+        re.compile(r"→|\bin the app\b|\bonline\b|\bcall(?:ing)? (?:us|1-)|\btap\b|\bsend\b|\brequest\b"),
+        frozenset(),
+    ),
+    (
+        re.compile(r"\bwhy\b"),
+        re.compile(r"\bbecause\b|\breasons?\b|\bdue to\b|\bcaused?\b|\bif\b"),
+        frozenset(),
+    ),
+    (
+        re.compile(r"\b(?:apr|interest rate|rate)\b"),
+        re.compile(r"\b\d+(?:\.\d+)?%"),
+        _terms("apr rate interest"),
+    ),
+)
+
+
+def _idf(kb: KnowledgeBase, term: str) -> float:
+    """A term's BM25 IDF over the knowledge base; a word it never uses outweighs every word it does use."""
+    lexical = kb.lexical
+    col = lexical.vocabulary.get(term)
+    return float(lexical.idf[col]) if col is not None else 1.5 * math.log(1.0 + lexical.n)
+
+
+# --------------------------------------------------------------------------- answer extraction
+
+
+@dataclass(frozen=True)
+class _Question:
+    terms: frozenset[str]  # stemmed content words
+    weights: dict[str, float]  # IDF of each term over the knowledge base
+    types: tuple[tuple[re.Pattern[str], frozenset[str]], ...]  # (answer pattern, terms it satisfies)
+
+    @property
+    def value_terms(self) -> frozenset[str]:
+        """Terms that ask for a kind of value ("phone", "cost") rather than name a topic."""
+        return frozenset().union(*(words for _, words in self.types))
+
+    def coverage(self, terms: set[str] | frozenset[str]) -> float:
+        total = sum(self.weights.values())
+        return sum(self.weights[t] for t in terms & self.terms) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    hit_rank: int
+    start: int  # offsets in the hit's text
+    end: int
+    text: str
+    covered: frozenset[str]  # question terms the sentence itself supports
+    heading: frozenset[str]  # question terms in its document title and section
+    typed: bool  # holds the kind of value the question asks for (a duration, an amount, a number)
+
+    @property
+    def supported(self) -> frozenset[str]:
+        return self.covered | self.heading
+
+
+def _question(kb: KnowledgeBase, query: str) -> _Question:
+    terms = frozenset(content_terms(query))
+    lowered = query.lower()
+    types = tuple((answer, words & terms) for ask, answer, words in _ANSWER_TYPES if ask.search(lowered))
+    return _Question(terms, {t: _idf(kb, t) for t in terms}, types)
+
+
+def _candidates(question: _Question, hits: list[Hit]) -> list[_Sentence]:
+    """Every sentence of the retrieved chunks, with the question terms it supports.
+
+    A word that asks for a kind of value ("phone", "cost", ...) is supported only by a sentence that
+    holds such a value: "change your phone number in the app" does not answer "what's the phone number".
+    """
+    sentences = []
+    value_words = question.value_terms
+    for rank, hit in enumerate(hits):
+        heading = question.terms & set(content_terms(f"{hit.title}\n{hit.section}"))
+        for start, end in split_sentences(hit.text):
+            text = hit.text[start:end]
+            covered = set(question.terms & set(content_terms(text))) - value_words
+            typed = False
+            for answer, words in question.types:
+                if answer.search(text):
+                    covered |= words
+                    typed = True
+            sentences.append(_Sentence(rank, start, end, text, frozenset(covered), frozenset(heading), typed))
+    return sentences
+
+
+def _scores(
+    kb: KnowledgeBase, query: str, question: _Question, hits: list[Hit], sentences: list[_Sentence]
+) -> list[float]:
+    """How well each sentence answers: similarity, support, its headings, its chunk's rank, value type."""
+    query_vec = kb.embed([query])[0]
+    cosines = (kb.embed([f"{hits[s.hit_rank].section}\n{s.text}" for s in sentences]) @ query_vec).tolist()
+    top = hits[0].score or 1.0
+    return [
+        0.20 * max(0.0, cosine)
+        + 0.30 * question.coverage(s.covered)
+        + 0.15 * question.coverage(s.heading)
+        + 0.10 * question.coverage(s.supported)
+        + 0.15 * hits[s.hit_rank].score / top
+        + (0.10 if s.typed else 0.0)
+        for s, cosine in zip(sentences, cosines, strict=True)
+    ]
+
+
+def _adjacent(a: _Sentence, b: _Sentence) -> bool:
+    """``a`` and ``b`` are neighbouring sentences of the same chunk."""
+    return a.hit_rank == b.hit_rank and (0 < a.start - b.end <= 4 or 0 < b.start - a.end <= 4)
+
+
+def _select(question: _Question, sentences: list[_Sentence], scores: list[float]) -> list[_Sentence]:
+    """The best sentence, then up to two more that add coverage or continue it; lists keep their items."""
+    order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    best = scores[order[0]]
+    chosen = [order[0]]
+    covered = set(sentences[order[0]].supported)
+    for i in order[1:]:
+        if len(chosen) == MAX_SENTENCES or scores[i] < 0.5 * best:
+            break
+        s = sentences[i]
+        gain = question.coverage(s.supported - covered)
+        on_topic = bool(s.covered - question.value_terms)  # names the topic, not only a value
+        neighbour = any(_adjacent(s, sentences[j]) for j in chosen)
+        if (gain >= 0.1 and scores[i] >= 0.65 * best) or (
+            on_topic and neighbour and scores[i] >= 0.75 * best
+        ):
+            chosen.append(i)
+            covered |= s.supported
+    for i in list(chosen):  # "...for several reasons:" brings the items that follow
+        j = i
+        while sentences[j].text.endswith(":") and j + 1 < len(sentences) and len(chosen) < MAX_SENTENCES:
+            j += 1
+            if not _adjacent(sentences[j], sentences[j - 1]):
+                break
+            if j not in chosen:
+                chosen.append(j)
+    return [sentences[i] for i in chosen]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An extractive answer before the gate: the hits, the chosen sentences, the features, the confidence."""
+
+    query: str
+    hits: list[Hit]
+    chosen: list[_Sentence]
+    features: dict[str, float]
+    confidence: float
+    truncated: bool = False
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "hits": [hit.to_dict() for hit in self.hits],
+            "answer_path": "extractive",
+            "query_truncated": self.truncated,
+            "threshold": CONFIDENCE_THRESHOLD,
+            "features": {k: round(v, 4) for k, v in self.features.items()},
+        }
+
+
+def _focus(question: _Question, hits: list[Hit], sentences: list[_Sentence]) -> float:
+    """The best share of the question's focus words (those not in the hit's title) in one sentence."""
+    best = 0.0
+    titles = [frozenset(content_terms(hit.title)) for hit in hits]
+    for s in sentences:
+        if s.hit_rank >= 3:
+            continue
+        focus = question.terms - titles[s.hit_rank]
+        total = sum(question.weights[t] for t in focus)
+        share = sum(question.weights[t] for t in focus & s.covered) / total if total else 1.0
+        best = max(best, share)
+    return best
+
+
+def answer_confidence(features: dict[str, float]) -> float:
+    """The logistic model of the module docstring: P(the knowledge base holds the answer)."""
+    z = BIAS + sum(w * features.get(name, 0.0) for name, w in zip(FEATURES, WEIGHTS, strict=True))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] | None = None) -> Draft:
+    """Retrieve (unless ``hits`` are given), pick the best sentences and compute the confidence."""
+    truncated = len(query) > MAX_QUERY_CHARS
+    query = query[:MAX_QUERY_CHARS]
+    hits = kb.search(query, k) if hits is None else hits
+    question = _question(kb, query)
+    sentences = _candidates(question, hits) if hits and question.terms else []
+    if not sentences:
+        return Draft(query, hits, [], dict.fromkeys(FEATURES, 0.0), 0.0, truncated)
+    chosen = _select(question, sentences, _scores(kb, query, question, hits, sentences))
+    features = answer_features(question, hits, sentences, chosen)
+    return Draft(query, hits, chosen, features, round(answer_confidence(features), 4), truncated)
+
+
+def answer_features(
+    question: _Question, hits: list[Hit], sentences: list[_Sentence], chosen: list[_Sentence]
+) -> dict[str, float]:
+    top = hits[0]
+    return {
+        "score": top.score,
+        "dense": top.dense,
+        "lexical": top.lexical,
+        "coverage": question.coverage(frozenset().union(*(s.supported for s in chosen))),
+        "sentence": max(question.coverage(s.supported) for s in sentences),
+        "focus": _focus(question, hits, sentences),
+    }
+
+
+def answer_question(kb: KnowledgeBase, query: str, k: int = TOP_K) -> dict[str, Any]:
+    """Retrieve and compose an extractive, cited answer in the crewline tool result shape."""
+    draft = draft_answer(kb, query, k)
+    if not draft.chosen or draft.confidence < CONFIDENCE_THRESHOLD:
+        return abstention(draft.data(), draft.confidence)
+    return compose(draft)
+
+
+def compose(draft: Draft) -> dict[str, Any]:
+    """The tool result of a draft: the chosen sentences with ``[n]`` markers, and their sources."""
+    return _compose(draft.hits, draft.chosen, draft.data(), draft.confidence)
+
+
+def _compose(
+    hits: list[Hit], chosen: list[_Sentence], data: dict[str, Any], confidence: float
+) -> dict[str, Any]:
+    ranks = list(dict.fromkeys(s.hit_rank for s in chosen))  # cited chunks, in order of first use
+    chosen = sorted(chosen, key=lambda s: (ranks.index(s.hit_rank), s.start))
+    parts = [f"{s.text} [{ranks.index(s.hit_rank) + 1}]" for s in chosen]
+    sources = []
+    for rank in ranks:
+        hit = hits[rank]
+        cited = [s.text for s in chosen if s.hit_rank == rank]
+        snippet = hit.text if len(hit.text) <= SNIPPET_CHARS else " … ".join(cited)
+        title = f"{hit.title} — {hit.section}" if hit.section else hit.title
+        sources.append({"id": f"kb:{hit.doc_id}#{hit.chunk_id}", "title": title, "snippet": snippet})
+    return {"summary": " ".join(parts), "data": data, "sources": sources, "confidence": confidence}
+
+
+def abstention(data: dict[str, Any], confidence: float) -> dict[str, Any]:
+    # "answered": False tells the crew this is an abstention, not an answer to pass on as is.
+    return {"summary": NO_ANSWER, "data": data, "sources": [], "confidence": confidence, "answered": False}
