@@ -17,8 +17,6 @@ from rich.console import Console
 from crewline.commands import COMMAND_MODULES
 from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
-from graphs import CrewSpecError
-from memory.checkpointers import CheckpointerError
 
 __all__ = ["main"]
 
@@ -48,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args, settings, console)
         return code
-    except (UsageError, CrewSpecError, CheckpointerError, ValueError, FileNotFoundError) as exc:
+    # A bad crew spec (CrewSpecError) or persistence URL (CheckpointerError) is a ValueError too.
+    except (UsageError, ValueError, FileNotFoundError) as exc:
         print(
             f"crewline: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
             file=sys.stderr,

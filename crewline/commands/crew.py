@@ -11,23 +11,20 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import HumanMessage
-from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.store.base import BaseStore
-from langgraph.types import Command
 from rich.console import Console
 
-from crewline.commands.crew_output import progress_line, render_result, result_payload
-from crewline.commands.workflow import resume_workflow, workflow_of_thread
 from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
-from graphs import CrewSpec, build_crew, load_spec
-from memory.checkpointers import checkpointer
-from memory.context import ContextStore, context_store
-from memory.store import store_for
+
+if TYPE_CHECKING:  # the handlers import LangGraph and the crew when they run, not at start-up
+    from langchain_core.runnables import RunnableConfig
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.store.base import BaseStore
+
+    from graphs import CrewSpec
+    from memory.context import ContextStore
 
 __all__ = ["register"]
 
@@ -55,6 +52,10 @@ class _Persistence:
 @contextmanager
 def _persistence(spec: CrewSpec, settings: CrewlineSettings) -> Iterator[_Persistence]:
     """The thread checkpointer, the long-term store and the conversation context store."""
+    from memory.checkpointers import checkpointer
+    from memory.context import context_store
+    from memory.store import store_for
+
     with (
         checkpointer(settings.checkpoint_url or spec.persistence.url) as saver,
         store_for(settings.store_url) as store,
@@ -63,6 +64,8 @@ def _persistence(spec: CrewSpec, settings: CrewlineSettings) -> Iterator[_Persis
 
 
 def _build(spec: CrewSpec, persistence: _Persistence) -> Any:
+    from graphs import build_crew
+
     return build_crew(
         spec, checkpointer=persistence.saver, store=persistence.store, context=persistence.context
     )
@@ -74,6 +77,8 @@ def _stream(graph: Any, graph_input: Any, config: RunnableConfig, console: Conso
     Returns the run's last state as the graph produced it: the stored copy has placeholders for
     personal data, this one has what the user may see.
     """
+    from crewline.commands.crew_output import progress_line
+
     last: dict[str, Any] = {}
     # "sync" durability: a step's checkpoint is written before the next step starts, so a crash
     # never re-plans a turn whose side effects (refunds, card freezes) already ran.
@@ -91,6 +96,8 @@ def _stream(graph: Any, graph_input: Any, config: RunnableConfig, console: Conso
 
 
 def _finish(graph: Any, config: RunnableConfig, as_json: bool, values: dict[str, Any]) -> int:
+    from crewline.commands.crew_output import render_result, result_payload
+
     snapshot = graph.get_state(config)
     payload = result_payload(config["configurable"]["thread_id"], snapshot, values)
     if as_json:
@@ -101,6 +108,10 @@ def _finish(graph: Any, config: RunnableConfig, as_json: bool, values: dict[str,
 
 
 def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from langchain_core.messages import HumanMessage
+
+    from graphs import load_spec
+
     spec = load_spec(args.crew or settings.crew)
     request = _validate_request(args.request, spec)
     thread_id = args.thread or str(uuid.uuid4())
@@ -137,6 +148,11 @@ def _crew_of_thread(saver: BaseCheckpointSaver[Any], thread_id: str) -> str | No
 def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
     if args.decision == "edit" and not (args.message and args.message.strip()):
         raise UsageError("--decision edit needs --message with the reply the customer should get")
+    from langgraph.types import Command
+
+    from crewline.commands.workflow import resume_workflow, workflow_of_thread
+    from graphs import load_spec
+
     default_spec = load_spec(args.crew or settings.crew)
     config: RunnableConfig = {"configurable": {"thread_id": args.thread}}
     with _persistence(default_spec, settings) as persistence:
@@ -160,6 +176,8 @@ def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Co
 
 
 def cmd_graph(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from graphs import build_crew, load_spec
+
     spec = load_spec(args.crew or settings.crew)
     print(build_crew(spec).get_graph(xray=True).draw_mermaid())
     return 0

@@ -25,6 +25,36 @@ EVAL_SUITES: dict[str, str] = {  # suite name -> module, e.g. "routing": "evals.
     "injection": "evals.injection",
     "pii": "evals.pii",
 }
+_SUITE_HELP = {  # shown by ``crewline eval --help`` without importing every suite
+    "rag": "knowledge-base answers: retrieval recall, abstention, answer overlap, latency",
+    "routing": "routing: accuracy, out-of-scope recall and precision, latency, fit time",
+    "decompose": "compound requests: exact and set match of the ordered routes",
+    "injection": "prompt-injection detector: true- and false-positive rates",
+    "pii": "PII and secret detector: recall and precision on labelled spans",
+}
+
+
+class _LazySuites(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Imports a suite's module (and adds its arguments) only when that suite is chosen.
+
+    The eval modules import scikit-learn, FAISS and the graphs; loading all five for every
+    ``crewline`` command would cost seconds.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        name = values[0] if values else None
+        suite = self.choices.get(name) if isinstance(name, str) else None
+        if isinstance(suite, argparse.ArgumentParser) and suite.get_default("handler") is None:
+            module = importlib.import_module(EVAL_SUITES[str(name)])
+            module.add_arguments(suite)
+            suite.set_defaults(handler=_runner(module))
+        super().__call__(parser, namespace, values, option_string)
 
 
 def _print(figures: dict[str, Any], as_json: bool) -> None:
@@ -39,13 +69,10 @@ def _print(figures: dict[str, Any], as_json: bool) -> None:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("eval", help="evaluate a part of crewline on your data")
-    suites = parser.add_subparsers(dest="suite", required=True, metavar="SUITE")
-    for name, module_name in EVAL_SUITES.items():
-        module = importlib.import_module(module_name)
-        suite = suites.add_parser(name, help=(module.__doc__ or name).strip().splitlines()[0])
-        module.add_arguments(suite)
+    suites = parser.add_subparsers(dest="suite", required=True, metavar="SUITE", action=_LazySuites)
+    for name in EVAL_SUITES:
+        suite = suites.add_parser(name, help=_SUITE_HELP.get(name, name))
         suite.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-        suite.set_defaults(handler=_runner(module))
 
 
 def _runner(module: Any) -> Any:

@@ -15,9 +15,6 @@ from rich.console import Console
 
 from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
-from evals.injection import labelled
-from nodes.guards import sanitize
-from nodes.guards.trained import train
 
 __all__ = ["register"]
 
@@ -35,6 +32,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _train(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from evals.injection import labelled
+    from nodes.guards import sanitize
+    from nodes.guards.trained import train
+
     if not 0 < args.target_fpr < 0.5:
         raise UsageError("--target-fpr must be between 0 and 0.5")
     if args.out.is_dir():

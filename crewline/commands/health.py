@@ -10,22 +10,22 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from crewline.settings import CrewlineSettings
-from graphs import load_spec
-from memory.paths import data_dir
-from memory.resilience_store import store_at
-from nodes.breaker import BreakerStatus, breaker_states, store_path
-from nodes.models import make_model_chain
+
+if TYPE_CHECKING:  # the crew and its model chain are imported when the command runs
+    from nodes.breaker import BreakerStatus
 
 __all__ = ["health_report", "register"]
 
 
 def _closed(key: str) -> BreakerStatus:
+    from nodes.breaker import BreakerStatus
+
     kind, _, name = key.partition(":")
     return BreakerStatus(key, kind, name, "closed", 0, 0, 0, None, None, None)
 
@@ -33,6 +33,12 @@ def _closed(key: str) -> BreakerStatus:
 def health_report(crew: str) -> dict[str, Any]:
     """Breakers of ``crew``'s specialists and model endpoints (closed when never tripped), plus any
     other breaker recorded in the data directory, and today's model use per tenant."""
+    from graphs import load_spec
+    from memory.paths import data_dir
+    from memory.resilience_store import store_at
+    from nodes.breaker import breaker_states, store_path
+    from nodes.models import make_model_chain
+
     spec = load_spec(crew)
     directory = data_dir()
     recorded = {s.key: s for s in breaker_states(directory, spec.models.breaker.cooldown_s)}

@@ -17,18 +17,16 @@ from rich.console import Console
 
 from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
-from graphs.knowledge import build_knowledge_graph
-from memory.knowledge import KnowledgeBase
-from memory.loaders import load_paths
-from memory.paths import data_dir
-from nodes.models import ModelSettings, make_model_chain
-from tools.answering import MAX_QUERY_CHARS
-from tools.knowledge import DEMO_KB, kb_dir
 
 __all__ = ["register"]
 
 
-def _kb_name(name: str) -> str:
+def _kb_name(name: str | None) -> str:
+    from memory.paths import data_dir
+    from tools.knowledge import DEMO_KB, kb_dir
+
+    if name is None:
+        return DEMO_KB
     try:
         kb_dir(data_dir(), name)
     except ValueError as exc:
@@ -37,6 +35,11 @@ def _kb_name(name: str) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from memory.knowledge import KnowledgeBase
+    from memory.loaders import load_paths
+    from memory.paths import data_dir
+    from tools.knowledge import DEMO_KB, kb_dir
+
     name = _kb_name(args.kb)
     if name == DEMO_KB:
         raise UsageError(
@@ -80,6 +83,8 @@ def cmd_ingest(args: argparse.Namespace, settings: CrewlineSettings, console: Co
 
 
 def _validate_question(question: str) -> str:
+    from tools.answering import MAX_QUERY_CHARS
+
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in question):
         raise UsageError("the question is not valid UTF-8")
     if any((ord(ch) < 32 and ch not in "\n\t\r") or ord(ch) == 127 for ch in question):
@@ -92,6 +97,11 @@ def _validate_question(question: str) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from graphs.knowledge import build_knowledge_graph
+    from memory.paths import data_dir
+    from nodes.models import ModelSettings, make_model_chain
+    from tools.knowledge import DEMO_KB, kb_dir
+
     name = _kb_name(args.kb)
     question = _validate_question(args.question)
     if name != DEMO_KB and not (kb_dir(data_dir(), name) / "manifest.json").is_file():
@@ -135,7 +145,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ask = sub.add_parser("ask", help="ask a knowledge base a question")
     ask.add_argument("question")
     ask.add_argument(
-        "--kb", default=DEMO_KB, help=f"knowledge base name (default: {DEMO_KB}, the demo articles)"
+        "--kb", help="knowledge base name (default: the demo crew's knowledge base, built from its articles)"
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ask.set_defaults(handler=cmd_ask)

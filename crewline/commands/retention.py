@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from crewline.settings import CrewlineSettings
-from graphs import load_spec
-from memory.checkpointers import checkpointer
-from memory.context import context_store
-from memory.retention import RetentionReport, apply_retention, parse_age
-from memory.tickets import default_ticket_store
+
+if TYPE_CHECKING:  # persistence backends are imported when the command runs
+    from memory.retention import RetentionReport
 
 __all__ = ["register"]
 
@@ -33,6 +32,12 @@ def _summary(report: RetentionReport, older_than: str) -> str:
 
 
 def cmd_retention(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from graphs import load_spec
+    from memory.checkpointers import checkpointer
+    from memory.context import context_store
+    from memory.retention import apply_retention, parse_age
+    from memory.tickets import default_ticket_store
+
     older_than = parse_age(args.older_than)
     url = args.url or settings.checkpoint_url or load_spec(args.crew or settings.crew).persistence.url
     context_url = args.context_url or os.environ.get("CREWLINE_CONTEXT_URL")

@@ -14,13 +14,13 @@ import json
 from rich.console import Console
 
 from crewline.settings import CrewlineSettings
-from evals.routing import check_known, fit_router, read_labelled
-from nodes.router import Router
 
 __all__ = ["register"]
 
 
 def cmd_fit(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from evals.routing import check_known, fit_router, read_labelled
+
     train = read_labelled(args.train, args.label_field)
     router = fit_router(args.train, args.label_field, oos_label=args.oos_label, train=train)
     summary: dict[str, object] = {
@@ -46,6 +46,8 @@ def cmd_fit(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
 
 
 def cmd_route(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from nodes.router import Router
+
     router = Router.load(args.router)
     score = router.route(args.text)
     print(

@@ -13,17 +13,16 @@ import importlib
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.types import Command
 from rich.console import Console
 
 from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
-from graphs.workflow import workflow_status
-from memory.checkpointers import checkpointer
+
+if TYPE_CHECKING:  # LangGraph and the workflows are imported when a handler runs, not at start-up
+    from langchain_core.runnables import RunnableConfig
+    from langgraph.checkpoint.base import BaseCheckpointSaver
 
 __all__ = ["WORKFLOWS", "register", "resume_workflow", "workflow_of_thread"]
 
@@ -85,6 +84,8 @@ def _drive(graph: Any, graph_input: Any, config: RunnableConfig, console: Consol
 
 
 def _report(graph: Any, config: RunnableConfig, as_json: bool) -> int:
+    from graphs.workflow import workflow_status
+
     thread_id = str(config["configurable"]["thread_id"])
     snapshot = graph.get_state(config)
     payload = workflow_status(thread_id, snapshot)
@@ -129,6 +130,9 @@ def _parse_input(raw: str) -> Mapping[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from graphs.workflow import workflow_status
+    from memory.checkpointers import checkpointer
+
     build, validate = _workflow(args.name)
     try:
         workflow_input = validate(_parse_input(args.input))
@@ -153,6 +157,8 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
 
 
 def cmd_status(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from memory.checkpointers import checkpointer
+
     with checkpointer(settings.checkpoint_url) as saver:
         name = workflow_of_thread(saver, args.thread)
         if name is None:
@@ -171,6 +177,10 @@ def resume_workflow(
     name: str,
 ) -> int:
     """Answer a workflow's approval (``args.decision``) or continue a run a crash interrupted."""
+    from langgraph.types import Command
+
+    from graphs.workflow import workflow_status
+
     build, _ = _workflow(name)
     graph = build(checkpointer=saver)
     config = _config(args.thread, name, getattr(args, "user", None))
@@ -201,6 +211,8 @@ def resume_workflow(
 
 
 def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from memory.checkpointers import checkpointer
+
     with checkpointer(settings.checkpoint_url) as saver:
         name = workflow_of_thread(saver, args.thread)
         if name is None:

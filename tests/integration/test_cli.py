@@ -144,3 +144,24 @@ def test_resume_finishes_a_turn_that_stopped_midway(tmp_path: Path) -> None:
     )
     assert "business days" in done["answer"]
     assert [s["status"] for s in done["subtasks"]] == ["done"]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["eval", "--help"], ["ask", "--help"]])
+def test_help_starts_without_the_heavy_libraries(argv: list[str]) -> None:
+    # Every command used to import LangGraph, scikit-learn and FAISS first: seconds before --help.
+    probe = (
+        "import sys\nfrom crewline.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('langgraph', 'sklearn', 'faiss', 'langchain_core') if m in sys.modules]\n"
+        "print('HEAVY', ','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=60, check=False)
+    out = result.stdout.decode()
+    assert "usage: crewline" in out
+    assert out.strip().splitlines()[-1] == "HEAVY", out.splitlines()[-1]
+
+
+def test_an_eval_suite_loads_its_arguments_when_chosen(tmp_path: Path) -> None:
+    result = crewline("eval", "routing", "--help", data_dir=tmp_path)
+    assert result.returncode == 0
+    assert b"--label-field" in result.stdout and b"--oos-recall" in result.stdout
