@@ -107,4 +107,22 @@ def load_spec(spec: CrewSpec | dict[str, Any] | str | Path) -> CrewSpec:
     except ValidationError as exc:
         raise CrewSpecError(f"crew spec {path}: {_first_error(exc)}") from None
     loaded.source = str(spec) if str(spec) in BUILTIN_CREWS else str(path.resolve())
-    return loaded
+    return _anchor_paths(loaded, path.resolve().parent)
+
+
+def _anchored(value: str, base: Path) -> str:
+    candidate = Path(value).expanduser()
+    return value if candidate.is_absolute() else str(base / candidate)
+
+
+def _anchor_paths(spec: CrewSpec, base: Path) -> CrewSpec:
+    """Relative artifact paths in a spec file are relative to that file, not to the caller's cwd:
+    a crew directory (spec, router, detector) then works wherever it is run from."""
+    if spec.planner.router:
+        spec.planner.router = _anchored(spec.planner.router, base)
+    detector = spec.guards.detector
+    if detector.startswith("hub:"):
+        spec.guards.detector = "hub:" + _anchored(detector.removeprefix("hub:"), base)
+    elif detector != "builtin":
+        spec.guards.detector = _anchored(detector, base)
+    return spec
