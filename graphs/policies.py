@@ -32,7 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from nodes.budget import RunScope
 from nodes.models import ModelChain
 from nodes.resilience import use_scope
-from nodes.types import SubtaskResult, Verdict
+from nodes.specialist import subtask_result
+from nodes.types import Verdict
 
 __all__ = ["NodePolicy", "PolicySettings", "RetrySettings", "node_options", "scoped_plan"]
 
@@ -114,16 +115,12 @@ def _handler(node: str, kind: NodeKind) -> Callable[[dict[str, Any], NodeError],
         if kind == "specialist":
             handoff = state["handoff"]
             verdict["subtask_id"] = handoff["subtask_id"]
-            result = SubtaskResult(
-                subtask_id=handoff["subtask_id"],
-                specialist=node,
+            result = subtask_result(
+                handoff,
                 status="failed",
                 answer=f"The {node} specialist could not answer this; a colleague will follow up.",
                 confidence=0.0,
-                sources=[],
                 path="offline",
-                tool=None,
-                pending_action=None,
             )
             update = {"results": {handoff["subtask_id"]: result}, "verdicts": [verdict]}
             return Command(update=update, goto="synthesize")

@@ -24,7 +24,14 @@ from nodes.models import ModelChain, ModelUnavailable
 from nodes.router import Router
 from nodes.types import AnswerPath, Handoff, PendingAction, Source, SubtaskResult, SubtaskStatus, Usage
 
-__all__ = ["SpecialistRuntime", "describe_call", "requires_approval", "run_tool", "tool_examples"]
+__all__ = [
+    "SpecialistRuntime",
+    "describe_call",
+    "requires_approval",
+    "run_tool",
+    "subtask_result",
+    "tool_examples",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +79,7 @@ def _confidence(output: Mapping[str, Any]) -> float:
     return 0.0 if output.get("answered") is False else float(output.get("confidence", 1.0))
 
 
-def _result(
+def subtask_result(
     handoff: Handoff,
     *,
     status: SubtaskStatus,
@@ -83,6 +90,7 @@ def _result(
     tool: str | None = None,
     pending: PendingAction | None = None,
 ) -> SubtaskResult:
+    """A specialist's result for the subtask in ``handoff``: the one way results are made."""
     return SubtaskResult(
         subtask_id=handoff["subtask_id"],
         specialist=handoff["specialist"],
@@ -133,7 +141,7 @@ class SpecialistRuntime:
             description=describe_call(tool.name, args),
         )
         answer = f"I have prepared {action['description']}; it needs a colleague's approval before it runs."
-        return _result(
+        return subtask_result(
             handoff,
             status="needs_approval",
             answer=answer,
@@ -147,7 +155,7 @@ class SpecialistRuntime:
     def act_offline(self, handoff: Handoff) -> SubtaskResult:
         tool = self.choose_tool(handoff["task"])
         if tool is None:
-            return _result(
+            return subtask_result(
                 handoff,
                 status="failed",
                 answer=f"The {self.name} specialist has no tools.",
@@ -157,7 +165,7 @@ class SpecialistRuntime:
         extraction = extract_arguments(tool, handoff["task"], handoff["context"])
         if extraction.missing:
             needed = " and ".join(name.replace("_", " ") for name in extraction.missing)
-            return _result(
+            return subtask_result(
                 handoff,
                 status="needs_input",
                 answer=f"To help with that I need your {needed}.",
@@ -169,7 +177,7 @@ class SpecialistRuntime:
             return self.pending(handoff, tool, extraction.args, "offline")
         output = run_tool(tool, extraction.args)
         if "error" in output:
-            return _result(
+            return subtask_result(
                 handoff,
                 status="failed",
                 answer=output["error"],
@@ -177,7 +185,7 @@ class SpecialistRuntime:
                 path="offline",
                 tool=tool.name,
             )
-        return _result(
+        return subtask_result(
             handoff,
             status="failed" if output.get("answered") is False else "done",
             answer=str(output.get("summary", "")),
@@ -248,13 +256,13 @@ class SpecialistRuntime:
         last = messages[-1] if messages else None
         answer = last.text if isinstance(last, AIMessage) else ""
         if not answer.strip():
-            return _result(
+            return subtask_result(
                 handoff, status="failed", answer="The model gave no answer.", confidence=0.0, path="model"
             )
         sources = [s for o in good for s in _sources(o)]
         confidence = min((_confidence(o) for o in good), default=0.5)
         tool = next((m.name for m in reversed(messages) if isinstance(m, ToolMessage)), None)
-        return _result(
+        return subtask_result(
             handoff,
             status="done",
             answer=answer.strip(),
