@@ -22,6 +22,7 @@ lexical components (answer extraction, a future BM25 retriever) agree with the e
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -82,6 +83,7 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light, deterministic suffix stripper: ``charges``/``charged``/``charging`` → ``charg``.
 
@@ -122,34 +124,56 @@ def embedder_identity(embedder: Embeddings) -> tuple[str, str]:
     return str(name), str(version)
 
 
-def _word_features(tokens: list[str]) -> list[str]:
-    terms = [stem(token) for token in tokens]
-    return [f"w {term}" for term in terms] + [f"b {a} {b}" for a, b in itertools.pairwise(terms)]
+_CACHE_SIZE = 1 << 16  # distinct words whose stems and hashes are remembered (a few MB)
+_EMBED_BATCH = 256  # texts hashed together in one vectorised pass
 
 
-def _char_features(tokens: list[str]) -> list[str]:
-    """Character 3- to 5-grams of each word padded with spaces (``" card "`` → ``" ca"``, ``"car"``, ...)."""
-    features: list[str] = []
-    for token in tokens:
-        padded = f" {token} "
-        for n in _CHAR_NGRAMS:
-            features.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
-    return features
+def _crc(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8"))
 
 
-def _hashed(features: list[str], dims: int) -> NDArray[np.float64]:
-    """Signed feature hashing with sublinear counts, L2-normalised (zero stays zero)."""
-    if not features:
-        return np.zeros(dims)
-    hashes = np.fromiter(
-        (zlib.crc32(f.encode("utf-8")) for f in features), dtype=np.int64, count=len(features)
-    )
-    signs = np.where(hashes & 0x8000_0000, -1.0, 1.0)  # the top bit picks the sign, the rest the slot
-    counts = np.bincount((hashes & 0x7FFF_FFFF) % dims, weights=signs, minlength=dims)
-    block = np.sign(counts) * (1.0 + np.log(np.maximum(np.abs(counts), 1.0)))  # 1 + log tf, signed
-    block[counts == 0] = 0.0  # opposite-signed collisions can cancel out
-    norm = float(np.linalg.norm(block))
-    return block / norm if norm else block
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _word_hash(token: str) -> tuple[str, int]:
+    """A word's stem and the hash of its word feature (``"w <stem>"``)."""
+    term = stem(token)
+    return term, _crc(f"w {term}")
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _char_hashes(token: str) -> tuple[int, ...]:
+    """Hashes of the character 3- to 5-grams of a word padded with spaces (``" ca"``, ``"car"``, ...)."""
+    padded = f" {token} "
+    return tuple(_crc(padded[i : i + n]) for n in _CHAR_NGRAMS for i in range(max(1, len(padded) - n + 1)))
+
+
+def _word_feature_hashes(tokens: list[str]) -> list[int]:
+    """Hashes of the stemmed words and of adjacent pairs of them (``"b <stem> <stem>"``)."""
+    pairs = [_word_hash(token) for token in tokens]
+    hashes = [h for _, h in pairs]
+    hashes.extend(_crc(f"b {a} {b}") for (a, _), (b, _) in itertools.pairwise(pairs))
+    return hashes
+
+
+def _hashed(hashes: Sequence[Sequence[int]], dims: int) -> NDArray[np.float64]:
+    """One row per text: signed feature hashing with sublinear counts, L2-normalised (zero stays zero).
+
+    All rows are counted in one ``bincount`` over ``row * dims + slot``: a query's candidate sentences
+    embed in one vectorised pass rather than one Python round-trip each.
+    """
+    out = np.zeros((len(hashes), dims))
+    sizes = [len(row) for row in hashes]
+    if not sum(sizes):
+        return out
+    codes = np.fromiter(itertools.chain.from_iterable(hashes), dtype=np.int64, count=sum(sizes))
+    rows = np.repeat(np.arange(len(hashes), dtype=np.int64), sizes)
+    signs = np.where(codes & 0x8000_0000, -1.0, 1.0)  # the top bit picks the sign, the rest the slot
+    counts = np.bincount(rows * dims + (codes & 0x7FFF_FFFF) % dims, weights=signs, minlength=out.size)
+    counts = counts.reshape(out.shape)
+    nonzero = counts != 0  # opposite-signed collisions can cancel out
+    out[nonzero] = np.sign(counts[nonzero]) * (1.0 + np.log(np.abs(counts[nonzero])))  # 1 + log tf, signed
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return out
 
 
 class HashingEmbedder(Embeddings):
@@ -176,21 +200,29 @@ class HashingEmbedder(Embeddings):
 
     def embed_one(self, text: str) -> NDArray[np.float32]:
         """One unit (or, for text without content words, zero) vector of ``dimension`` floats."""
-        tokens = [token for token in tokenize(text) if token not in STOPWORDS]
-        words = _hashed(_word_features(tokens), self._word_dims)
-        chars = _hashed(_char_features(tokens), self.dimension - self._word_dims)
-        vector = np.concatenate(
-            [math.sqrt(self.word_weight) * words, math.sqrt(1 - self.word_weight) * chars]
-        )
-        norm = float(np.linalg.norm(vector))
-        return (vector / norm if norm else vector).astype(np.float32)
+        vector: NDArray[np.float32] = self.embed_array([text])[0]
+        return vector
 
     def embed_array(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Embed ``texts`` as a ``(len(texts), dimension)`` float32 array of unit (or zero) rows."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            out[row] = self.embed_one(text)
+        # Batches bound the float64 scratch arrays (rows x dimension, twice) when a whole corpus
+        # is ingested at once: 100,000 chunks in one pass would need gigabytes.
+        for start in range(0, len(texts), _EMBED_BATCH):
+            out[start : start + _EMBED_BATCH] = self._embed_batch(texts[start : start + _EMBED_BATCH])
         return out
+
+    def _embed_batch(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        tokens = [[token for token in tokenize(text) if token not in STOPWORDS] for text in texts]
+        words = _hashed([_word_feature_hashes(row) for row in tokens], self._word_dims)
+        chars = _hashed(
+            [[h for token in row for h in _char_hashes(token)] for row in tokens],
+            self.dimension - self._word_dims,
+        )
+        vectors = np.hstack([math.sqrt(self.word_weight) * words, math.sqrt(1 - self.word_weight) * chars])
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        np.divide(vectors, norms, out=vectors, where=norms > 0)
+        return vectors.astype(np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed documents (LangChain interface)."""

@@ -12,19 +12,14 @@ Documents are added, updated and deleted by id (:meth:`KnowledgeBase.upsert`, :m
 from / added to the FAISS index in place. Every change writes a complete new directory beside the
 old one and swaps it in under a file lock (write, then swap), so a failed ingest leaves the previous
 index intact and no reader sees a half-written one. An index built with another embedder (name,
-version or dimension) or chunker is refused, never mixed.
+version or dimension) or chunker is refused, never mixed. The file handling (lock, write, swap) is
+:mod:`memory.knowledge_files`; how chunks become vectors is :mod:`memory.knowledge_vectors`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import shutil
-import sys
-import tempfile
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,17 +30,18 @@ from langchain_core.embeddings import Embeddings
 from numpy.typing import NDArray
 
 from memory.bm25 import BM25Index
-from memory.chunking import CHUNKER_VERSION, MAX_CHUNK_CHARS, Chunk, chunk_document, split_sentences
-from memory.embeddings import HashingEmbedder, embedder_identity
-from memory.loaders import Document, load_paths
+from memory.chunking import Chunk, chunk_document, split_sentences
+from memory.embeddings import HashingEmbedder
+from memory.knowledge_files import CHUNKS, INDEX, MANIFEST, locked, read_json, write_index
+from memory.knowledge_sentences import ChunkSentences, SentenceCache
+from memory.knowledge_vectors import chunk_vectors, chunker_settings, embed_texts, embedder_manifest
+from memory.loaders import Document, folder_documents
 from memory.retrieval import hybrid_search
 from memory.vectors import VectorIndex
 
 __all__ = ["Chunk", "Document", "Hit", "IngestReport", "KnowledgeBase", "split_sentences"]
 
 FORMAT_VERSION = 2
-HEADING_WEIGHT = 0.35  # a chunk's vector is unit(embed(headings + text) + HEADING_WEIGHT * embed(headings))
-MANIFEST, CHUNKS, INDEX = "manifest.json", "chunks.json", "index.faiss"
 Filters = Mapping[str, str | Sequence[str]]
 
 
@@ -74,86 +70,6 @@ class IngestReport:
         return asdict(self)
 
 
-# --------------------------------------------------------------------------- locking and files
-
-_THREAD_LOCKS: dict[Path, threading.RLock] = {}
-_THREAD_LOCKS_GUARD = threading.Lock()
-
-
-@contextlib.contextmanager
-def _locked(index_dir: Path, exclusive: bool) -> Iterator[None]:
-    """Serialise use of ``index_dir`` across threads and processes (flock on a side file)."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with _THREAD_LOCKS_GUARD:
-        thread_lock = _THREAD_LOCKS.setdefault(index_dir.resolve(), threading.RLock())
-    with thread_lock, open(index_dir.parent / f".{index_dir.name}.lock", "a+b") as handle:
-        if sys.platform != "win32":
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield  # the lock is released when the file is closed
-
-
-def _write_json(path: Path, payload: Any) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, ensure_ascii=False, separators=(",", ":"))
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    payload = json.loads(path.read_text(encoding="utf-8"))  # JSONDecodeError is a ValueError
-    if not isinstance(payload, dict):
-        raise ValueError(f"{path} does not hold a JSON object")
-    return payload
-
-
-def _unit_rows(vectors: Any) -> NDArray[np.float32]:
-    out = np.array(vectors, dtype=np.float32, ndmin=2)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    np.divide(out, norms, out=out, where=norms > 0)
-    return np.ascontiguousarray(out)
-
-
-def _embed(embedder: Embeddings, texts: Sequence[str]) -> NDArray[np.float32]:
-    """Embed with ``embed_array`` when the embedder has one; rows are L2-normalised either way."""
-    if not texts:
-        return np.zeros((0, int(getattr(embedder, "dimension", 0) or 0)), dtype=np.float32)
-    embed_array = getattr(embedder, "embed_array", None)
-    return _unit_rows(embed_array(texts) if callable(embed_array) else embedder.embed_documents(list(texts)))
-
-
-def chunk_vectors(embedder: Embeddings, chunks: Sequence[Chunk]) -> NDArray[np.float32]:
-    """Unit vectors of chunks, their headings weighted up so that long sections keep their topic."""
-    body = _embed(embedder, [chunk.embedding_text() for chunk in chunks])
-    if not len(body):
-        return body
-    return _unit_rows(body + HEADING_WEIGHT * _embed(embedder, [chunk.heading_text() for chunk in chunks]))
-
-
-def _chunker_settings() -> dict[str, Any]:
-    return {"version": CHUNKER_VERSION, "max_chars": MAX_CHUNK_CHARS, "heading_weight": HEADING_WEIGHT}
-
-
-def _embedder_manifest(embedder: Embeddings) -> dict[str, Any]:
-    name, version = embedder_identity(embedder)
-    return {"name": name, "version": version, "dimension": getattr(embedder, "dimension", None)}
-
-
-def _swap(tmp: Path, index_dir: Path) -> None:
-    if not index_dir.exists():
-        os.rename(tmp, index_dir)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.old-", dir=index_dir.parent))
-    os.rename(index_dir, old / "index")
-    try:
-        os.rename(tmp, index_dir)
-    except BaseException:
-        os.rename(old / "index", index_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
 # --------------------------------------------------------------------------- the knowledge base
 
 
@@ -171,6 +87,7 @@ class KnowledgeBase:
     ) -> None:
         self.index_dir = Path(index_dir)
         self.embedder = embedder
+        self._sentences = SentenceCache(self.embed)
         self._set(manifest, chunks, vectors, lexical)
 
     def _set(
@@ -201,8 +118,8 @@ class KnowledgeBase:
         manifest: dict[str, Any] = {
             "format": "crewline-knowledge-base",
             "format_version": FORMAT_VERSION,
-            "embedder": _embedder_manifest(embedder),
-            "chunker": _chunker_settings(),
+            "embedder": embedder_manifest(embedder),
+            "chunker": chunker_settings(),
             "documents": {},
             "chunk_count": 0,
             "next_chunk_id": 0,
@@ -215,7 +132,7 @@ class KnowledgeBase:
     @classmethod
     def load(cls, index_dir: Path, embedder: Embeddings | None = None) -> KnowledgeBase:
         """Open an existing index; ``ValueError`` if another embedder or chunker built it or it is damaged."""
-        with _locked(Path(index_dir), exclusive=False):
+        with locked(Path(index_dir), exclusive=False):
             return cls._load_locked(Path(index_dir), embedder or HashingEmbedder())
 
     @classmethod
@@ -229,12 +146,12 @@ class KnowledgeBase:
     def _read_manifest(cls, index_dir: Path, embedder: Embeddings) -> dict[str, Any]:
         if not (index_dir / MANIFEST).is_file():
             raise FileNotFoundError(f"no knowledge base index in {index_dir} (missing {MANIFEST})")
-        manifest = _read_json(index_dir / MANIFEST)
+        manifest = read_json(index_dir / MANIFEST)
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ValueError(
                 f"{index_dir}: unsupported index format {manifest.get('format_version')!r}; rebuild it"
             )
-        ours = _embedder_manifest(embedder)
+        ours = embedder_manifest(embedder)
         theirs = {key: (manifest.get("embedder") or {}).get(key) for key in ours}
         if ours["dimension"] is None:
             ours["dimension"] = theirs["dimension"]
@@ -243,7 +160,7 @@ class KnowledgeBase:
                 f"{index_dir} was built with embedder {theirs}, not {ours}; "
                 "re-ingest it into a new knowledge base"
             )
-        if manifest.get("chunker") != _chunker_settings():
+        if manifest.get("chunker") != chunker_settings():
             raise ValueError(f"{index_dir} was built with chunker {manifest.get('chunker')}; rebuild it")
         return manifest
 
@@ -251,7 +168,7 @@ class KnowledgeBase:
     def _load_locked(cls, index_dir: Path, embedder: Embeddings) -> KnowledgeBase:
         manifest = cls._read_manifest(index_dir, embedder)
         try:
-            chunks = [Chunk(**row) for row in _read_json(index_dir / CHUNKS)["chunks"]]
+            chunks = [Chunk(**row) for row in read_json(index_dir / CHUNKS)["chunks"]]
             vectors = VectorIndex.load(index_dir / INDEX)
             lexical = BM25Index.load(index_dir)
             ids = set(vectors.ids().tolist())
@@ -270,7 +187,7 @@ class KnowledgeBase:
         """Re-read the index if another process changed it since this object last saw it."""
         if not (self.index_dir / MANIFEST).is_file():
             return
-        on_disk = _read_json(self.index_dir / MANIFEST).get("generation")
+        on_disk = read_json(self.index_dir / MANIFEST).get("generation")
         if on_disk != self.manifest.get("generation"):
             fresh = self._load_locked(self.index_dir, self.embedder)
             self._set(fresh.manifest, fresh.chunks, fresh.vectors, fresh.lexical)
@@ -290,7 +207,7 @@ class KnowledgeBase:
         return self._change(documents, delete=(), prune=True)
 
     def _change(self, documents: Sequence[Document], delete: Sequence[str], prune: bool) -> IngestReport:
-        with _locked(self.index_dir, exclusive=True):
+        with locked(self.index_dir, exclusive=True):
             self._refresh_locked()
             return self._change_locked(documents, delete, prune)
 
@@ -357,7 +274,7 @@ class KnowledgeBase:
             index.add(vectors, [c.chunk_id for c in new_chunks])
             index = index.grown()
             manifest["vector_index"] = index.kind
-            self._write(manifest, chunks, index, lexical)
+            write_index(self.index_dir, manifest, chunks, index, lexical)
         except BaseException:
             with contextlib.suppress(Exception):  # the index object may be half-changed: re-read the old one
                 self._set(*self._reloaded_parts())
@@ -372,36 +289,16 @@ class KnowledgeBase:
         empty = self.empty(self.index_dir, self.embedder)
         return empty.manifest, empty.chunks, empty.vectors, empty.lexical
 
-    def _write(
-        self, manifest: dict[str, Any], chunks: Sequence[Chunk], vectors: VectorIndex, lexical: BM25Index
-    ) -> None:
-        index_dir = self.index_dir
-        if index_dir.exists() and any(index_dir.iterdir()) and not (index_dir / MANIFEST).exists():
-            raise ValueError(f"{index_dir} exists and is not a knowledge base index; refusing to replace it")
-        for pattern in (f".{index_dir.name}.build-*", f".{index_dir.name}.old-*"):
-            for stale in index_dir.parent.glob(pattern):  # left behind by a crashed writer
-                shutil.rmtree(stale, ignore_errors=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
-        try:
-            _write_json(tmp / CHUNKS, {"chunks": [asdict(chunk) for chunk in chunks]})
-            vectors.save(tmp / INDEX)
-            lexical.save(tmp)
-            _write_json(tmp / MANIFEST, manifest)  # written last: its presence marks a complete index
-            _swap(tmp, index_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-
     # -- building from a folder ----------------------------------------------------------------
 
     @classmethod
     def build(cls, source_dir: Path, index_dir: Path, embedder: Embeddings | None = None) -> KnowledgeBase:
         """A fresh index of the files in ``source_dir`` (replacing ``index_dir``; kept if this fails)."""
-        documents = _folder_documents(Path(source_dir))
-        with _locked(Path(index_dir), exclusive=True):
+        documents = folder_documents(Path(source_dir))
+        with locked(Path(index_dir), exclusive=True):
             kb = cls.empty(Path(index_dir), embedder)
             if (kb.index_dir / MANIFEST).is_file():  # continue its chunk ids and generations
-                old = _read_json(kb.index_dir / MANIFEST)
+                old = read_json(kb.index_dir / MANIFEST)
                 kb.manifest["generation"] = int(old.get("generation", 0))
             kb._change_locked(documents, (), prune=True)
             return kb
@@ -417,8 +314,8 @@ class KnowledgeBase:
         """
         source_dir, index_dir = Path(source_dir), Path(index_dir)
         embedder = embedder or HashingEmbedder()
-        documents = _folder_documents(source_dir)
-        with _locked(index_dir, exclusive=True):
+        documents = folder_documents(source_dir)
+        with locked(index_dir, exclusive=True):
             try:
                 kb = cls._load_locked(index_dir, embedder)
             except (FileNotFoundError, ValueError):
@@ -459,7 +356,7 @@ class KnowledgeBase:
         rows, ids = self._allowed(filters)
         scored = hybrid_search(
             query,
-            _embed(self.embedder, [query])[0],
+            embed_texts(self.embedder, [query])[0],
             self.vectors,
             self.lexical,
             self._row.get,
@@ -472,7 +369,7 @@ class KnowledgeBase:
         )
         return [
             Hit(
-                **asdict(self.chunks[s.row]),
+                **vars(self.chunks[s.row]),  # a shallow copy: asdict's deep copy cost ~1 ms a query
                 score=round(s.score, 6),
                 dense=round(s.dense, 6),
                 lexical=round(s.lexical, 6),
@@ -480,19 +377,10 @@ class KnowledgeBase:
             for s in scored
         ]
 
+    def sentences(self, chunks: Sequence[Chunk]) -> list[ChunkSentences]:
+        """The sentences of ``chunks`` (spans, terms, vectors), read once and cached by chunk."""
+        return self._sentences.get(chunks)
+
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Unit vectors of ``texts`` in this index's space (for re-ranking sentences, for instance)."""
-        return _embed(self.embedder, texts)
-
-
-def _folder_documents(source_dir: Path) -> list[Document]:
-    if not source_dir.is_dir():
-        raise FileNotFoundError(f"knowledge source directory not found: {source_dir}")
-    loaded = load_paths([source_dir])
-    problems = [s for s in loaded.skipped if not s.reason.startswith("unsupported file type")]
-    if problems:
-        first = problems[0]
-        raise ValueError(f"cannot index {first.path}: {first.reason}")
-    if not loaded.documents:
-        raise ValueError(f"no documents to index in {source_dir}")
-    return loaded.documents
+        return embed_texts(self.embedder, texts)

@@ -24,6 +24,7 @@ __all__ = [
     "LoadResult",
     "Skipped",
     "decode_text",
+    "folder_documents",
     "html_to_text",
     "load_paths",
 ]
@@ -233,3 +234,17 @@ def load_paths(paths: list[Path]) -> LoadResult:
             unique.append(doc)
     result.documents = unique
     return result
+
+
+def folder_documents(source_dir: Path) -> list[Document]:
+    """The documents of a knowledge source folder; an unreadable file or an empty folder is an error."""
+    if not source_dir.is_dir():
+        raise FileNotFoundError(f"knowledge source directory not found: {source_dir}")
+    loaded = load_paths([source_dir])
+    problems = [s for s in loaded.skipped if not s.reason.startswith("unsupported file type")]
+    if problems:
+        first = problems[0]
+        raise ValueError(f"cannot index {first.path}: {first.reason}")
+    if not loaded.documents:
+        raise ValueError(f"no documents to index in {source_dir}")
+    return loaded.documents

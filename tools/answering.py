@@ -1,7 +1,9 @@
 """Extractive answers with citations, and how confident the knowledge base is that it holds the answer.
 
 The answer is the best-supported one to three sentences of the retrieved chunks, verbatim, each
-followed by a ``[n]`` marker pointing into ``sources``; no chat model is involved.
+followed by a ``[n]`` marker pointing into ``sources``; no chat model is involved. The chunks'
+sentences (spans, terms, vectors) come from :meth:`memory.knowledge.KnowledgeBase.sentences`, which
+reads each chunk once and caches it, so a query embeds only itself.
 
 The **answer confidence** is a logistic model over six features, each in [0, 1] and each meaning the
 same for every question (see :func:`answer_features`): the top hit's fused, dense and lexical scores;
@@ -21,8 +23,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from memory.embeddings import content_terms
-from memory.knowledge import Hit, KnowledgeBase, split_sentences
+from memory.knowledge import Hit, KnowledgeBase
+from memory.knowledge_sentences import ChunkSentences
 
 __all__ = [
     "CONFIDENCE_THRESHOLD",
@@ -141,7 +146,7 @@ def _question(kb: KnowledgeBase, query: str) -> _Question:
     return _Question(terms, {t: _idf(kb, t) for t in terms}, types)
 
 
-def _candidates(question: _Question, hits: list[Hit]) -> list[_Sentence]:
+def _candidates(question: _Question, hits: list[Hit], read: list[ChunkSentences]) -> list[_Sentence]:
     """Every sentence of the retrieved chunks, with the question terms it supports.
 
     A word that asks for a kind of value ("phone", "cost", ...) is supported only by a sentence that
@@ -149,11 +154,11 @@ def _candidates(question: _Question, hits: list[Hit]) -> list[_Sentence]:
     """
     sentences = []
     value_words = question.value_terms
-    for rank, hit in enumerate(hits):
-        heading = question.terms & set(content_terms(f"{hit.title}\n{hit.section}"))
-        for start, end in split_sentences(hit.text):
+    for rank, (hit, chunk) in enumerate(zip(hits, read, strict=True)):
+        heading = question.terms & chunk.heading_terms
+        for (start, end), terms in zip(chunk.spans, chunk.terms, strict=True):
             text = hit.text[start:end]
-            covered = set(question.terms & set(content_terms(text))) - value_words
+            covered = set(question.terms & terms) - value_words
             typed = False
             for answer, words in question.types:
                 if answer.search(text):
@@ -164,11 +169,16 @@ def _candidates(question: _Question, hits: list[Hit]) -> list[_Sentence]:
 
 
 def _scores(
-    kb: KnowledgeBase, query: str, question: _Question, hits: list[Hit], sentences: list[_Sentence]
+    kb: KnowledgeBase,
+    query: str,
+    question: _Question,
+    hits: list[Hit],
+    read: list[ChunkSentences],
+    sentences: list[_Sentence],
 ) -> list[float]:
     """How well each sentence answers: similarity, support, its headings, its chunk's rank, value type."""
     query_vec = kb.embed([query])[0]
-    cosines = (kb.embed([f"{hits[s.hit_rank].section}\n{s.text}" for s in sentences]) @ query_vec).tolist()
+    cosines = (np.vstack([chunk.vectors for chunk in read]) @ query_vec).tolist()  # rows as in sentences
     top = hits[0].score or 1.0
     return [
         0.20 * max(0.0, cosine)
@@ -262,10 +272,11 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     query = query[:MAX_QUERY_CHARS]
     hits = kb.search(query, k) if hits is None else hits
     question = _question(kb, query)
-    sentences = _candidates(question, hits) if hits and question.terms else []
+    read = kb.sentences(hits) if hits and question.terms else []
+    sentences = _candidates(question, hits, read) if read else []
     if not sentences:
         return Draft(query, hits, [], dict.fromkeys(FEATURES, 0.0), 0.0, truncated)
-    chosen = _select(question, sentences, _scores(kb, query, question, hits, sentences))
+    chosen = _select(question, sentences, _scores(kb, query, question, hits, read, sentences))
     features = answer_features(question, hits, sentences, chosen)
     return Draft(query, hits, chosen, features, round(answer_confidence(features), 4), truncated)
 
