@@ -7,6 +7,8 @@ or compound (``"<label-field>s"``); the router is fit on the single rows and on 
 one label, and compound rows with several labels are skipped (their parts are not aligned with the
 text). ``--val`` rows (single) calibrate the router as in ``eval routing``. A part predicted out of
 scope counts as the label ``oos``. ``exact_match`` compares the ordered lists, ``set_match`` the sets.
+``--singles S.jsonl`` (rows ``{"text", ...}``, each one request) adds ``single_split_rate``: the share
+of them split into more than one part, which should stay near zero.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from evals.routing import LabelledRow, check_known, fit_router, read_labelled
 from nodes.decompose import split_request
 from nodes.router import Router
 
-__all__ = ["add_arguments", "evaluate_decomposition", "run"]
+__all__ = ["add_arguments", "evaluate_decomposition", "run", "single_split_rate"]
 
 
 def evaluate_decomposition(
@@ -45,6 +47,14 @@ def evaluate_decomposition(
     }
 
 
+def single_split_rate(router: Router, texts: Sequence[str], *, threshold: float = 0.35) -> float:
+    """The share of ``texts`` (each a single request) that the decomposer splits."""
+    if not texts:
+        return 0.0
+    split = sum(len(split_request(text, router.route, threshold=threshold)) > 1 for text in texts)
+    return round(split / len(texts), 4)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train", required=True, help="JSONL rows to fit the router on")
     parser.add_argument("--test", required=True, help="JSONL compound requests to measure on")
@@ -53,8 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--oos-label", default="oos", help="the label of out-of-scope rows (default oos)")
     parser.add_argument("--oos-recall", type=float, default=0.8, help="out-of-scope recall to calibrate for")
     parser.add_argument(
-        "--threshold", type=float, default=0.35, help="confidence a part needs to be split off (0.35)"
+        "--threshold",
+        type=float,
+        default=0.35,
+        help="confidence a short part (1-2 words) needs to be split off (0.35)",
     )
+    parser.add_argument("--singles", help="JSONL single requests: report the share split (single_split_rate)")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -76,4 +90,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             oos_label=args.oos_label,
             oos_recall=args.oos_recall,
         )
-    return evaluate_decomposition(router, test, oos_label=args.oos_label, threshold=args.threshold)
+    figures = evaluate_decomposition(router, test, oos_label=args.oos_label, threshold=args.threshold)
+    if args.singles:
+        singles = read_labelled(args.singles, args.label_field, compound=True)
+        texts = [row.text for row in singles if len(row.labels) == 1]
+        figures["single_split_rate"] = single_split_rate(router, texts, threshold=args.threshold)
+    return figures
