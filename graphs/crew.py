@@ -30,6 +30,8 @@ from memory.tickets import TicketStore, default_ticket_store
 from nodes.escalation import DECISION_STATUS, apply_decision, escalation_reason, parse_decision
 from nodes.extract import entity_patterns
 from nodes.guards import check_output, default_vault, inspect_input, protect_checkpointer, worst_action
+from nodes.guards.disclosure import protect_answer, tool_outputs
+from nodes.guards.grounding import model_groundedness
 from nodes.models import ModelChain, make_model_chain
 from nodes.planner import RouteExamples, build_planner
 from nodes.specialist import SpecialistRuntime, tool_examples
@@ -195,22 +197,30 @@ def build_crew(
             "pending_actions": merged.pending_actions,
         }
 
-    def output_guard(state: CrewState) -> dict[str, Any]:
+    def output_guard(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
         results = (state.get("results") or {}).values()
         evidence = [r["answer"] for r in results if r["status"] == "done" and r["sources"]]
         evidence += [s.get("snippet", "") for r in results for s in r["sources"]]
+        judged = model_groundedness(results, chain, config, turn=int(state.get("turn", 1)))
+        outputs = tool_outputs(results)
         verdicts = check_output(
             state.get("answer", ""),
             evidence=evidence if any(evidence) else [],
             system_prompts=system_prompts,
             confidence=state.get("confidence", 0.0),
             settings=guards,
+            grounding=judged.verdict,
+            tool_outputs=outputs,
         )
-        update: dict[str, Any] = {"verdicts": verdicts}
+        update: dict[str, Any] = {"verdicts": [*judged.notes, *verdicts]}
+        if judged.usage:
+            update["usage"] = judged.usage
         if any(v["action"] == "block" for v in verdicts):
             update["answer"] = "I can't share that answer; a colleague will follow up."
-        elif any(v["guard"] == "output_pii" and v["action"] == "redact" for v in verdicts):
-            update["answer"] = default_vault().redact(state.get("answer", ""))
+        elif any(v["guard"] in ("output_pii", "tool_pii") and v["action"] == "redact" for v in verdicts):
+            # tool values become restorable placeholders (respond shows them), anything else plain ones
+            answer, sealed = protect_answer(state.get("answer", ""), outputs, guards, default_vault())
+            update |= {"answer": answer, "pii_vault": sealed}
         return update
 
     def after_output(state: CrewState) -> Literal["open_ticket", "respond"]:

@@ -18,6 +18,7 @@ from langgraph.graph.state import CompiledStateGraph
 from graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
 from nodes.budget import RunScope
 from nodes.guards import GuardSettings, check_input, default_vault, sanitize
+from nodes.guards.disclosure import pseudonymise_tool_output
 from nodes.models import ModelUnavailable
 from nodes.specialist import SpecialistRuntime
 from nodes.types import SubtaskResult, Usage, Verdict
@@ -166,18 +167,22 @@ def build_specialist(
     # Tool output re-enters the graph: it gets the input guard (no size limit: tools return documents).
     tool_guards = guards.model_copy(update={"max_request_chars": 10_000_000})
 
-    def guard_tool_output(message: ToolMessage, subtask_id: str) -> tuple[ToolMessage, Verdict | None]:
+    def guard_tool_output(
+        message: ToolMessage, subtask_id: str
+    ) -> tuple[ToolMessage, Verdict | None, dict[str, str]]:
         text = sanitize(message.text, strip_markup=guards.strip_markup)
         verdict = check_input(
             text, tool_guards, guard="tool_output_guard", on_injection=guards.on_tool_injection
         )
         if verdict["action"] == "pass" or not text:
-            # personal data from a tool reaches the model as placeholders too
-            redacted = default_vault().redact(message.text) if guards.pii.on_input != "pass" else message.text
-            return message.model_copy(update={"content": redacted}), None
+            if guards.pii.on_input == "pass":
+                return message, None, {}
+            # personal data from a tool reaches the model as placeholders; the user sees the values
+            redacted, sealed = pseudonymise_tool_output(message.text, guards, default_vault())
+            return message.model_copy(update={"content": redacted}), None, sealed
         verdict["subtask_id"] = subtask_id
         withheld = f"[tool output withheld by the guard: {verdict['reason']}]"
-        return message.model_copy(update={"content": withheld, "artifact": {"error": withheld}}), verdict
+        return message.model_copy(update={"content": withheld, "artifact": {"error": withheld}}), verdict, {}
 
     def tools(state: SpecialistState) -> dict[str, Any]:
         last = state["messages"][-1]
@@ -185,11 +190,15 @@ def build_specialist(
         raw, pending = runtime.run_tool_calls(state["handoff"], last)
         messages: list[ToolMessage] = []
         verdicts: list[Verdict] = []
+        vault: dict[str, str] = {}
         for message in raw:
-            guarded, verdict = guard_tool_output(message, state["handoff"]["subtask_id"])
+            guarded, verdict, sealed = guard_tool_output(message, state["handoff"]["subtask_id"])
             messages.append(guarded)
             verdicts += [verdict] if verdict is not None else []
+            vault |= sealed
         update: dict[str, Any] = {"messages": messages, "usage": {"tool_calls": len(last.tool_calls)}}
+        if vault:
+            update["pii_vault"] = vault
         if verdicts:
             update["verdicts"] = verdicts
         if pending is not None:

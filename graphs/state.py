@@ -94,6 +94,7 @@ class SpecialistState(TypedDict, total=False):
     results: Annotated[dict[str, SubtaskResult], merge_results]
     verdicts: Annotated[list[Verdict], append_verdicts]
     usage: Annotated[Usage, merge_usage]
+    pii_vault: Annotated[dict[str, str], merge_vault]  # sealed tool values, handed to the crew
 
 
 class SpecialistOutput(TypedDict, total=False):
@@ -102,6 +103,7 @@ class SpecialistOutput(TypedDict, total=False):
     results: Annotated[dict[str, SubtaskResult], merge_results]
     verdicts: Annotated[list[Verdict], append_verdicts]
     usage: Annotated[Usage, merge_usage]
+    pii_vault: Annotated[dict[str, str], merge_vault]
 
 
 class SpecialistInput(TypedDict):

@@ -17,6 +17,9 @@ class ServingSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CREWLINE_", extra="ignore")
 
+    checkpoint_url: str | None = Field(
+        default=None, description="the server's checkpoints (graphs.serving.checkpointer); unset: sqlite"
+    )
     rate_limit_user: str = "120/min"
     rate_limit_tenant: str = "1200/min"
     redis_url: str | None = Field(default=None, description="Redis for shared rate limits; unset: in-process")

@@ -8,6 +8,8 @@ One concern per module: :mod:`.sanitize` (Unicode, invisible characters, markup)
 classifier), :mod:`.detector` (their interface and factory), :mod:`.pii` and :mod:`.secrets`
 (validated personal data and secrets), :mod:`.vault` (reversible placeholders), :mod:`.serde`
 (pseudonymising checkpoint serializer), :mod:`.inputs` and :mod:`.output` (the guards themselves),
+:mod:`.grounding` (a configured model judges groundedness; imported on its own: it needs the model
+factory), :mod:`.disclosure` (tool-returned personal data: shown to the user, stored as placeholders),
 :mod:`.settings` (the spec section).
 """
 

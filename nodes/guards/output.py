@@ -1,7 +1,8 @@
 """Output checks: personal-data and secret leakage, system-prompt leakage, groundedness, confidence.
 
 Groundedness offline is lexical: the share of the answer's content words found in its sources
-(stop words from scikit-learn's maintained list carry no evidence). Placeholders
+(stop words from scikit-learn's maintained list carry no evidence); with a chat model configured,
+:mod:`nodes.guards.grounding` judges model-written answers sentence by sentence instead. Placeholders
 (``[EMAIL_ADDRESS_1a2b3c4d]``) are the user's own values and never count as a leak.
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from nodes.guards.disclosure import split_disclosures
 from nodes.guards.pii import PiiSpan, detect_pii
 from nodes.guards.settings import GuardSettings
 from nodes.types import Verdict
@@ -61,14 +63,32 @@ def check_output(
     system_prompts: Sequence[str],
     confidence: float,
     settings: GuardSettings,
+    grounding: Verdict | None = None,
+    tool_outputs: Sequence[str] = (),
 ) -> list[Verdict]:
-    """Leak, groundedness and confidence verdicts on a synthesized answer."""
+    """Leak, groundedness and confidence verdicts on a synthesized answer.
+
+    ``grounding`` is a model's groundedness verdict (:mod:`nodes.guards.grounding`); without one the
+    lexical check against ``evidence`` decides. Personal data that ``tool_outputs`` (this request's
+    tool results) hold is not a leak: a ``tool_pii`` verdict says it is stored as restorable
+    placeholders (:mod:`nodes.guards.disclosure`).
+    """
     verdicts: list[Verdict] = []
     if leaks_prompt(answer, system_prompts):
         verdicts.append(
             Verdict(guard="output_guard", score=1.0, reason="answer repeats a system prompt", action="block")
         )
-    leaks = leaked_pii(answer, settings)
+    shown, leaks = split_disclosures(answer, tool_outputs, settings)
+    if shown:
+        kinds = sorted({span.type for span in shown})
+        verdicts.append(
+            Verdict(
+                guard="tool_pii",
+                score=1.0,
+                reason=f"answer shows {', '.join(kinds)} from this request's tool results",
+                action="redact",  # placeholders in storage, the values for the user (see respond)
+            )
+        )
     if leaks:
         kinds = sorted({span.type for span in leaks})
         secret = "SECRET" in kinds
@@ -80,7 +100,9 @@ def check_output(
                 action="block" if secret else settings.pii.on_output,
             )
         )
-    if evidence:
+    if grounding is not None:
+        verdicts.append(grounding)
+    elif evidence:
         grounded = groundedness(answer, evidence)
         ok = grounded >= settings.groundedness_threshold
         verdicts.append(

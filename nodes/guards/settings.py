@@ -26,6 +26,11 @@ class PiiSettings(BaseModel):
     on_output: Literal["redact", "block", "escalate"] = Field(
         default="redact", description="personal data in an answer that the user did not give"
     )
+    show_tool_values: bool = Field(
+        default=True,
+        description="personal data this request's tools returned is shown to the user (stored as "
+        "placeholders); false: placeholders for the user too. Secrets are never shown",
+    )
     persist_raw: bool = Field(
         default=False,
         description="True: checkpoints keep raw values (no serializer pseudonymisation); off by default",

@@ -1,0 +1,202 @@
+"""Model-based groundedness: a configured chat model judges every sentence of a model-written answer
+against the passages its specialist cited, and says which passage supports it.
+
+What is judged: the answers of subtasks a model wrote (``path == "model"``) whose sources carry text
+(``snippet``). An extractive answer copies its sources, so the lexical check
+(:func:`nodes.guards.output.groundedness`) stays its judge; a source without text (an ERP record
+reference) gives the model nothing to check a sentence against.
+
+The call goes through the crew's :class:`~nodes.models.ModelChain` (budgets, breakers, retries, one
+re-ask, fallback models) under the run's :class:`~nodes.budget.RunScope`, so it is charged and
+counted like the planner's calls. Whenever no usable report comes back — provider errors, timeouts,
+an open circuit, a spent budget, a report that skips or invents sentence or passage numbers — the
+result says so and the lexical check decides instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, Field
+
+from memory.chunking import split_sentences
+from nodes.budget import RunScope
+from nodes.models import ModelChain
+from nodes.types import SubtaskResult, Usage, Verdict
+
+__all__ = [
+    "Claims",
+    "GroundednessReport",
+    "GroundingUnavailable",
+    "ModelGrounding",
+    "SentenceJudgement",
+    "judge_claims",
+    "model_claims",
+    "model_groundedness",
+]
+
+MAX_SENTENCES = 40  # a report per sentence must fit the completion cap; longer answers are judged lexically
+MAX_PASSAGES = 12  # more: judged lexically rather than against a cut-down list
+MAX_PASSAGE_CHARS = 2_000
+_CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+
+JUDGE_PROMPT = (
+    "You check whether an answer is supported by its source passages. For every numbered answer "
+    "sentence, decide whether one of the numbered passages states what the sentence claims. "
+    "Paraphrase is fine; an added detail, a different number or date, or a negation is not supported. "
+    "Return one entry per answer sentence: its number, supported true or false, and the number of the "
+    "passage that supports it (null when it is not supported). Bracketed placeholders such as "
+    "[EMAIL_ADDRESS_1a2b3c4d] stand for personal data the user gave; they are not claims."
+)
+
+
+class SentenceJudgement(BaseModel):
+    sentence: int = Field(ge=1, description="the number of the answer sentence")
+    supported: bool = Field(description="true only when a passage states what the sentence claims")
+    source: int | None = Field(default=None, description="the number of the passage that supports it")
+
+
+class GroundednessReport(BaseModel):
+    """One judgement per answer sentence."""
+
+    sentences: list[SentenceJudgement]
+
+
+class GroundingUnavailable(Exception):
+    """The model's report cannot be used (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What the model judges: answer sentences (citation markers removed) and numbered passages."""
+
+    sentences: list[str]
+    passages: list[tuple[str, str]]  # (title, text)
+
+
+@dataclass(frozen=True)
+class ModelGrounding:
+    """The model's groundedness verdict (``None``: the lexical check decides) and what the call cost."""
+
+    verdict: Verdict | None = None
+    notes: list[Verdict] = field(default_factory=list)  # retries, fallbacks, the reason for a fallback
+    usage: Usage = field(default_factory=Usage)
+
+
+def _sentences(answer: str) -> list[str]:
+    found = [_CITATION.sub("", answer[start:end]).strip() for start, end in split_sentences(answer)]
+    return [sentence for sentence in found if any(ch.isalnum() for ch in sentence)]
+
+
+def model_claims(results: Iterable[SubtaskResult]) -> Claims | None:
+    """Sentences of model-written answers and the text of their sources; ``None``: nothing to judge."""
+    sentences: list[str] = []
+    passages: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for result in results:
+        if result["status"] != "done" or result["path"] != "model":
+            continue
+        texts = [s for s in result["sources"] if (s.get("snippet") or "").strip()]
+        if not texts:
+            continue
+        sentences += _sentences(result["answer"])
+        for source in texts:
+            key = (source.get("id") or source.get("title", ""), source.get("snippet", ""))
+            if key not in seen:
+                seen.add(key)
+                passages.append((source.get("title", ""), source.get("snippet", "")[:MAX_PASSAGE_CHARS]))
+    if not sentences or not passages:
+        return None
+    return Claims(sentences, passages)
+
+
+def _messages(claims: Claims) -> list[Any]:
+    passages = "\n\n".join(
+        f"[{n}] {title}\n{text}" if title else f"[{n}] {text}"
+        for n, (title, text) in enumerate(claims.passages, start=1)
+    )
+    sentences = "\n".join(f"{n}. {sentence}" for n, sentence in enumerate(claims.sentences, start=1))
+    return [
+        SystemMessage(JUDGE_PROMPT),
+        HumanMessage(f"Passages:\n{passages}\n\nAnswer sentences:\n{sentences}"),
+    ]
+
+
+def _checked(report: GroundednessReport, claims: Claims) -> dict[int, SentenceJudgement]:
+    """The report by sentence number, or ``GroundingUnavailable`` when it does not fit the claims."""
+    by_number: dict[int, SentenceJudgement] = {}
+    for judgement in report.sentences:
+        if judgement.sentence in by_number or judgement.sentence > len(claims.sentences):
+            raise GroundingUnavailable(f"the report judges sentence {judgement.sentence} twice or invents it")
+        if judgement.source is not None and not 1 <= judgement.source <= len(claims.passages):
+            raise GroundingUnavailable(f"the report cites passage {judgement.source}, which does not exist")
+        by_number[judgement.sentence] = judgement
+    missing = sorted(set(range(1, len(claims.sentences) + 1)) - set(by_number))
+    if missing:
+        raise GroundingUnavailable(f"the report skips sentence {missing[0]}")
+    return by_number
+
+
+def judge_claims(claims: Claims, chain: ModelChain, scope: RunScope) -> Verdict:
+    """The model's verdict on ``claims``; raises ``ModelUnavailable`` or ``GroundingUnavailable``.
+
+    A sentence the model calls supported without naming a passage counts as unsupported: the check
+    is only as good as the evidence it can point to.
+    """
+    report = chain.call_structured(GroundednessReport, _messages(claims), scope)
+    assert isinstance(report, GroundednessReport)
+    by_number = _checked(report, claims)
+    unsupported = [
+        n for n in sorted(by_number) if not (by_number[n].supported and by_number[n].source is not None)
+    ]
+    total = len(claims.sentences)
+    score = round((total - len(unsupported)) / total, 3)
+    if not unsupported:
+        reason = f"every sentence is supported by a cited source (model check of {total})"
+        return Verdict(guard="groundedness", score=score, reason=reason, action="pass")
+    first = claims.sentences[unsupported[0] - 1]
+    shown = first if len(first) <= 120 else first[:117] + "..."
+    reason = f"{len(unsupported)} of {total} sentences not supported by the sources (model check): “{shown}”"
+    return Verdict(guard="groundedness", score=score, reason=reason, action="escalate")
+
+
+def model_groundedness(
+    results: Iterable[SubtaskResult],
+    chain: ModelChain | None,
+    config: Mapping[str, Any] | None,
+    *,
+    turn: int,
+) -> ModelGrounding:
+    """Judge the model-written parts of this turn's answer with ``chain`` (``None``: offline, no call)."""
+    if chain is None:
+        return ModelGrounding()
+    claims = model_claims(results)
+    if claims is None:
+        return ModelGrounding()
+    if len(claims.sentences) > MAX_SENTENCES or len(claims.passages) > MAX_PASSAGES:
+        note = (
+            f"groundedness judged lexically: {len(claims.sentences)} sentences and "
+            f"{len(claims.passages)} passages exceed {MAX_SENTENCES} and {MAX_PASSAGES}"
+        )
+        fallback = Verdict(guard="model_fallback", score=1.0, reason=note, action="fallback")
+        return ModelGrounding(notes=[fallback])
+    scope = RunScope.from_config(config, turn=f"t{turn}")
+    try:
+        chain.guards()[0].run_started(scope)  # the run's model deadline, shared with planner and specialists
+        verdict: Verdict | None = judge_claims(claims, chain, scope)
+        problem = ""
+    except GroundingUnavailable as exc:
+        verdict, problem = None, f"unusable report: {exc}"
+    except Exception as exc:  # ModelUnavailable (provider, timeout, breaker, budget) or anything unforeseen
+        first = str(exc).splitlines()[0][:240] if str(exc) else type(exc).__name__
+        verdict, problem = None, f"model unavailable: {first}"
+    notes = list(scope.verdicts)
+    if verdict is None:
+        reason = f"groundedness judged lexically: {problem}"
+        notes.append(Verdict(guard="model_fallback", score=1.0, reason=reason, action="fallback"))
+    usage = Usage(**scope.usage) if scope.usage.get("model_calls") else Usage()
+    return ModelGrounding(verdict=verdict, notes=notes, usage=usage)
