@@ -2,8 +2,9 @@
 
 ``crewline eval routing --train T.jsonl --test X.jsonl --label-field intent [--val V.jsonl]``. Rows are
 ``{"text": ..., "<label-field>": ...}``; the label ``oos`` (``--oos-label``) marks out-of-scope rows,
-which may appear in every file: in training they teach what is out of scope, in validation they set
-the out-of-scope threshold (for ``--oos-recall``), in test they are what ``oos_recall`` counts.
+which may appear in every file: in training they teach what is out of scope (and, from 20 of them
+on, set the threshold for ``--oos-recall`` on their cross-fitted scores), in validation they set the
+threshold instead, in test they are what ``oos_recall`` counts.
 ``accuracy`` is over in-scope test rows (predicting out of scope for one counts as wrong);
 ``oos_precision`` is the share of rows predicted out of scope that are. Latency is one request at a
 time. A test or validation label the training data does not have is an error naming its line.
@@ -82,9 +83,19 @@ def check_known(rows: Sequence[LabelledRow], known: set[str], path: str | Path, 
 
 
 def fit_router(
-    train_path: str | Path, field: str, *, oos_label: str, train: Sequence[LabelledRow] | None = None
+    train_path: str | Path,
+    field: str,
+    *,
+    oos_label: str,
+    train: Sequence[LabelledRow] | None = None,
+    oos_recall: float | None = None,
 ) -> Router:
-    """A router fit on the single-label rows of ``train_path`` (compound rows are skipped)."""
+    """A router fit on the single-label rows of ``train_path`` (compound rows are skipped).
+
+    With ``oos_recall`` and enough ``oos_label`` rows, the fit sets the threshold for that recall on
+    those rows' cross-fitted scores (see ``Router``); ``None`` keeps the scores' scale default, which routes
+    more in-scope requests right and sends fewer out-of-scope ones to *none*.
+    """
     rows = train if train is not None else read_labelled(train_path, field)
     singles = [row for row in rows if len(row.labels) == 1]
     in_scope = [row for row in singles if row.labels[0] != oos_label]
@@ -92,7 +103,9 @@ def fit_router(
         raise DatasetError(
             f"{train_path}: {len(in_scope)} in-scope training row(s); a router needs at least 2"
         )
-    return Router().fit_rows([r.text for r in singles], [r.labels[0] for r in singles], oos_label=oos_label)
+    return Router(oos_recall=oos_recall).fit_rows(
+        [r.text for r in singles], [r.labels[0] for r in singles], oos_label=oos_label
+    )
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -135,7 +148,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--oos-recall",
         type=float,
         default=0.8,
-        help="out-of-scope recall the threshold is set for on --val (default 0.8)",
+        help="out-of-scope recall the threshold is set for, on --val or held-out train rows (default 0.8)",
     )
 
 
@@ -145,7 +158,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     train = read_labelled(args.train, args.label_field)
     test = read_labelled(args.test, args.label_field)
     val = read_labelled(args.val, args.label_field) if args.val else []
-    router = fit_router(args.train, args.label_field, oos_label=args.oos_label, train=train)
+    router = fit_router(
+        args.train, args.label_field, oos_label=args.oos_label, train=train, oos_recall=args.oos_recall
+    )
     known = {*router.routes, args.oos_label}
     check_known(test, known, args.test, args.train)
     if val:

@@ -10,31 +10,36 @@ the routes: its logit is ``threshold`` (plus the score of an ``oos`` class when 
 has out-of-scope examples). The request is out of scope when *none* beats every route. Confidence is
 a softmax over the routes' scores and *none*, divided by ``temperature``. ``calibrate`` fits the
 threshold (to reach a wanted out-of-scope recall) and the temperature (maximum likelihood) on
-held-out rows; without it, the defaults suit an SVM's scores (a route's own examples score about
-+1, unrelated text about -1).
+held-out rows. When the training data has enough out-of-scope examples (``_MIN_FIT_CALIBRATION_OOS``)
+and no threshold is given, ``fit`` sets the threshold for ``oos_recall`` itself: the routes then
+learn from in-scope rows only and out of scope is a classifier of its own, so the routes' scores on
+the out-of-scope examples are out-of-sample; that classifier's scores on them are cross-fitted (five
+cheap refits). Otherwise the defaults suit an SVM's scores (a route's own examples score about +1,
+unrelated text about -1).
 """
 
 from __future__ import annotations
 
-import math
 import time
-import warnings
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.svm import LinearSVC
 
+from nodes.routing_calibration import fit_temperature, oos_threshold
 from nodes.routing_features import TextFeatures
+from nodes.routing_svm import fit_binary, fit_one_vs_rest
 
 __all__ = ["Calibration", "RouteScore", "Router"]
 
-_LARGE = 2000  # from this many examples on, n-grams seen once are pruned and training is threaded
+_LARGE = 2000  # from this many examples on, n-grams seen once are pruned
 _ONE_ROUTE_FLOOR = 0.15  # with a single route: cosine similarity that scores 0
+# Out-of-scope examples needed to set the threshold at fit time: with fewer, one example moves the
+# recall by more than a twentieth and the scale-based default is the safer guess.
+_MIN_FIT_CALIBRATION_OOS = 20
+_FOLDS = 5  # cross-fitting folds over the out-of-scope examples
 
 
 @dataclass(frozen=True)
@@ -69,46 +74,16 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return np.asarray(shifted / shifted.sum(axis=-1, keepdims=True))
 
 
-def _fit_svm(
-    matrix: csr_matrix, labels: np.ndarray, n_columns: int, c: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """One-vs-rest linear SVMs as ``(coef (dim, n_columns), intercept)``.
-
-    For many routes the classes are split over two threads: liblinear releases the GIL and a
-    one-vs-rest classifier for class k is the same whatever the other classes are called, so each
-    thread trains its half of the classes plus one merged ``rest`` class.
-    """
-
-    def train(columns: Sequence[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
-        wanted = set(columns)
-        rest = n_columns  # a label that is none of ``columns``
-        y = np.where(np.isin(labels, list(wanted)), labels, rest) if len(wanted) < n_columns else labels
-        svm = LinearSVC(C=c, max_iter=2000, random_state=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            svm.fit(matrix, y)
-        classes = [int(k) for k in svm.classes_]
-        coef = np.asarray(svm.coef_, dtype=np.float32)
-        intercept = np.asarray(svm.intercept_, dtype=np.float32)
-        if len(classes) == 2:  # binary: one hyperplane, positive side = classes[1]
-            coef = np.vstack([-coef[0], coef[0]])
-            intercept = np.asarray([-intercept[0], intercept[0]], dtype=np.float32)
-        return classes, coef, intercept
-
-    coef = np.zeros((matrix.shape[1], n_columns), dtype=np.float32)
-    intercept = np.zeros(n_columns, dtype=np.float32)
-    groups = (
-        [list(range(0, n_columns, 2)), list(range(1, n_columns, 2))]
-        if matrix.shape[0] >= _LARGE and n_columns >= 8
-        else [list(range(n_columns))]
-    )
-    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-        for classes, part_coef, part_intercept in pool.map(train, groups):
-            for row, k in enumerate(classes):
-                if k < n_columns:
-                    coef[:, k] = part_coef[row]
-                    intercept[k] = part_intercept[row]
-    return coef, intercept
+def _centroids(matrix: csr_matrix, labels: np.ndarray, n_routes: int) -> np.ndarray:
+    centroids = np.zeros((matrix.shape[1], n_routes), dtype=np.float32)
+    for index in range(n_routes):
+        rows = labels == index
+        if not rows.any():
+            continue
+        centroid = np.asarray(matrix[rows].mean(axis=0)).ravel()
+        norm = float(np.linalg.norm(centroid))
+        centroids[:, index] = centroid / norm if norm else centroid
+    return centroids
 
 
 class Router:
@@ -117,7 +92,9 @@ class Router:
     ``threshold``: the *none* option's logit (``None``: 0 with an oos class, -0.3 without);
     ``temperature``: divides all logits before the softmax; ``c``: the SVM's regularisation;
     ``content_penalty``: subtracted from a route that shares no content word with the text (``None``:
-    1.0 when routes have few examples, where an SVM leans on function words, 0.3 from 30 a route on).
+    1.0 when routes have few examples, where an SVM leans on function words, 0.3 from 30 a route on);
+    ``oos_recall``: the out-of-scope recall ``fit`` sets the threshold for, on its own out-of-scope
+    examples (cross-fitted), when it has enough of them and ``threshold`` is ``None`` (``None``: never).
     """
 
     def __init__(
@@ -127,8 +104,15 @@ class Router:
         temperature: float = 0.25,
         c: float = 1.0,
         content_penalty: float | None = None,
+        oos_recall: float | None = 0.8,
     ) -> None:
+        if oos_recall is not None and not 0 < oos_recall <= 1:
+            raise ValueError("oos_recall must be in (0, 1]")
         self.threshold = threshold
+        self.oos_recall = oos_recall
+        self.calibration: Calibration | None = None  # how fit set the threshold, when it did
+        self._given_threshold = threshold
+        self._given_temperature = temperature
         self.content_penalty = content_penalty
         self.temperature = temperature
         self.c = c
@@ -170,22 +154,68 @@ class Router:
             columns[str(oos_label)] = len(routes)
         y = np.asarray([columns[lab] for _, lab in pairs], dtype=np.int64)
         features, matrix = TextFeatures.fit([t for t, _ in pairs], min_df=2 if len(pairs) >= _LARGE else 1)
-        centroids = np.zeros((features.dim, len(routes)), dtype=np.float32)
-        for index in range(len(routes)):
-            centroid = np.asarray(matrix[y == index].mean(axis=0)).ravel()
-            norm = float(np.linalg.norm(centroid))
-            centroids[:, index] = centroid / norm if norm else centroid
         n_columns = len(columns)
+        if self.content_penalty is None:
+            self.content_penalty = 1.0 if len(pairs) < 30 * len(routes) else 0.3
+        # A refit starts from what the caller gave, not from what an earlier fit calibrated.
+        self.threshold, self.temperature, self.calibration = (
+            self._given_threshold,
+            self._given_temperature,
+            None,
+        )
+        centroids = _centroids(matrix, y, len(routes))
+        calibrate = (
+            has_oos
+            and len(routes) >= 2
+            and self.threshold is None
+            and self.oos_recall is not None
+            and int((y == len(routes)).sum()) >= _MIN_FIT_CALIBRATION_OOS
+        )
         if n_columns == 1:
             coef = np.zeros((features.dim, 1), dtype=np.float32)
             intercept = np.zeros(1, dtype=np.float32)
+        elif calibrate:
+            # The routes learn from in-scope rows only and out of scope is a classifier of its own:
+            # the routes' scores on the out-of-scope examples are then out-of-sample, and a few
+            # cheap refits of that one classifier make its scores on them out-of-sample too.
+            in_scope = y < len(routes)
+            coef = np.zeros((features.dim, n_columns), dtype=np.float32)
+            intercept = np.zeros(n_columns, dtype=np.float32)
+            coef[:, :-1], intercept[:-1] = fit_one_vs_rest(matrix[in_scope], y[in_scope], len(routes), self.c)
+            coef[:, -1], intercept[-1] = fit_binary(matrix, ~in_scope, self.c)
         else:
-            coef, intercept = _fit_svm(matrix, y, n_columns, self.c)
+            coef, intercept = fit_one_vs_rest(matrix, y, n_columns, self.c)
         self._model = _Model(features, coef, intercept, centroids, routes, has_oos, n_columns == 1)
-        if self.content_penalty is None:
-            self.content_penalty = 1.0 if len(pairs) < 30 * len(routes) else 0.3
+        if calibrate:
+            oos_texts = [text for text, label in pairs if label == oos_label]
+            self.calibration = self._calibrate_on_training_oos(matrix, y, oos_texts, self.oos_recall or 0.8)
         self.fit_seconds = time.perf_counter() - started
         return self
+
+    def _calibrate_on_training_oos(
+        self, matrix: csr_matrix, labels: np.ndarray, oos_texts: Sequence[str], recall: float
+    ) -> Calibration:
+        """Set ``threshold`` for ``recall`` on the training's out-of-scope examples, cross-fitted.
+
+        Each example's margin is its top route's score (routes never train on out-of-scope rows)
+        minus the score of an out-of-scope classifier fit without that example's fold.
+        """
+        model = self._require()
+        oos_rows = np.flatnonzero(labels == len(model.routes))
+        is_oos = labels == len(model.routes)
+        margins = np.zeros(len(oos_rows))
+        for fold in range(_FOLDS):
+            out = np.arange(fold, len(oos_rows), _FOLDS)
+            kept = np.ones(len(labels), dtype=bool)
+            kept[oos_rows[out]] = False
+            weights, bias = fit_binary(matrix[kept], is_oos[kept], self.c)
+            for position in out.tolist():
+                scores, _, _ = self._raw_of(model, oos_texts[position])
+                index, value = model.features.transform_one(oos_texts[position])
+                oos_score = float(value @ weights[index]) + bias if index.size else bias
+                margins[position] = float(scores.max()) - oos_score
+        self.threshold = oos_threshold(margins.tolist(), recall)
+        return Calibration(self.threshold, self.temperature, len(oos_rows), len(oos_rows))
 
     # -- scoring ----------------------------------------------------------------------------------
     def _require(self) -> _Model:
@@ -195,7 +225,9 @@ class Router:
 
     def _raw(self, text: str) -> tuple[np.ndarray, float, np.ndarray]:
         """The routes' scores, the *none* score before the threshold, and the centroid similarities."""
-        model = self._require()
+        return self._raw_of(self._require(), text)
+
+    def _raw_of(self, model: _Model, text: str) -> tuple[np.ndarray, float, np.ndarray]:
         index, value = model.features.transform_one(text)
         sims = value @ model.centroids[index] if index.size else np.zeros(len(model.routes), np.float32)
         if model.one_route:  # no second class to separate from: the score is closeness to its examples
@@ -214,10 +246,18 @@ class Router:
             return scores[:-1], float(scores[-1]), sims
         return scores, 0.0, sims
 
+    @property
+    def none_threshold(self) -> float:
+        """The *none* option's logit in use: ``threshold`` as given, calibrated or by default."""
+        return self._threshold_for(self.has_oos)
+
     def _threshold(self) -> float:
+        return self._threshold_for(self.has_oos)
+
+    def _threshold_for(self, has_oos: bool) -> float:
         if self.threshold is not None:
             return self.threshold
-        return 0.0 if self.has_oos else -0.3
+        return 0.0 if has_oos else -0.3
 
     def margins(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """For each text: its top route's index and that route's score minus the *none* score."""
@@ -261,34 +301,28 @@ class Router:
         *none* (unchanged when there are none); the temperature then maximises the likelihood of the
         right answer (route or *none*) over all rows.
         """
-        model = self._require()
+        return self._calibrate(self._require(), texts, labels, oos_label, oos_recall)
+
+    def _calibrate(
+        self, model: _Model, texts: Sequence[str], labels: Sequence[str], oos_label: str, oos_recall: float
+    ) -> Calibration:
         known = {route: index for index, route in enumerate(model.routes)}
         unknown = sorted({lab for lab in labels if lab != oos_label and lab not in known})
         if unknown:
             raise ValueError(f"calibration labels the router was not fit on: {', '.join(unknown[:5])}")
         if not 0 < oos_recall <= 1:
             raise ValueError("oos_recall must be in (0, 1]")
-        raw = [self._raw(text) for text in texts]
-        is_oos = np.asarray([lab == oos_label for lab in labels])
+        raw = [self._raw_of(model, text) for text in texts]
+        is_oos = np.asarray([lab == oos_label for lab in labels], dtype=bool)
         if is_oos.any():
-            margins = np.sort(
-                [float(s.max()) - none for (s, none, _), o in zip(raw, is_oos, strict=True) if o]
-            )
-            k = min(len(margins), math.ceil(oos_recall * len(margins) - 1e-9))
-            cut = margins[k - 1]  # rows with margin <= cut go to none: k of them
-            above = margins[k] if k < len(margins) else cut + 0.02
-            self.threshold = float((cut + above) / 2) if above > cut else float(cut + 1e-4)
-        threshold = self._threshold()
+            margins = [float(s.max()) - none for (s, none, _), o in zip(raw, is_oos, strict=True) if o]
+            self.threshold = oos_threshold(margins, oos_recall)
+        threshold = self._threshold_for(model.has_oos)
         logits = np.stack([np.append(s, none + threshold) for s, none, _ in raw])
         target = np.asarray(
             [len(model.routes) if o else known[lab] for lab, o in zip(labels, is_oos, strict=True)]
         )
-        best = (math.inf, self.temperature)
-        for temperature in np.geomspace(0.02, 2.0, 60):
-            probs = _softmax(logits / temperature)[np.arange(len(target)), target]
-            nll = float(-np.log(np.clip(probs, 1e-12, 1.0)).mean())
-            best = min(best, (nll, float(temperature)))
-        self.temperature = best[1]
+        self.temperature = fit_temperature(logits, target, self.temperature)
         return Calibration(threshold, self.temperature, len(texts), int(is_oos.sum()))
 
     # -- persistence ------------------------------------------------------------------------------

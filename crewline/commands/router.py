@@ -22,7 +22,11 @@ def cmd_fit(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
     from evals.routing import check_known, fit_router, read_labelled
 
     train = read_labelled(args.train, args.label_field)
-    router = fit_router(args.train, args.label_field, oos_label=args.oos_label, train=train)
+    # Like `crewline eval routing`: with enough out-of-scope rows, the fit sets the threshold for
+    # --oos-recall itself; --val, when given, recalibrates it below.
+    router = fit_router(
+        args.train, args.label_field, oos_label=args.oos_label, train=train, oos_recall=args.oos_recall
+    )
     summary: dict[str, object] = {
         "routes": len(router.routes),
         "rows": len(train),
@@ -72,7 +76,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     fit.add_argument("--out", required=True, help="artifact path (.npz is added if missing)")
     fit.add_argument("--val", help="JSONL rows to calibrate the threshold and temperature on")
     fit.add_argument("--oos-label", default="oos", help="the label of out-of-scope rows (default oos)")
-    fit.add_argument("--oos-recall", type=float, default=0.8, help="out-of-scope recall wanted on --val")
+    fit.add_argument(
+        "--oos-recall",
+        type=float,
+        default=0.8,
+        help="out-of-scope recall wanted (on --val, else on the training oos rows)",
+    )
     fit.set_defaults(handler=cmd_fit)
 
     route = commands.add_parser("route", help="route one request with a saved router")

@@ -92,3 +92,26 @@ def test_corrupt_or_missing_artifact_is_refused_with_its_path(
     with pytest.raises(RouterArtifactError, match="no such router artifact"):
         Router.load(tmp_path / "missing.npz")
     assert zipfile.is_zipfile(path)
+
+
+def test_a_threshold_set_at_fit_time_survives_save_and_load(tmp_path: Path) -> None:
+    topics = {"billing": ["balance", "invoice", "payment"], "cards": ["card", "pin", "card limit"]}
+    texts = [
+        f"{frame} {word}"
+        for frame in ("what is my", "show my", "help with my", "about my", "my")
+        for words in topics.values()
+        for word in words
+        for _ in range(4)
+    ]
+    labels = [route for _ in range(5) for route, words in topics.items() for _ in words for _ in range(4)]
+    outside = [
+        f"{frame} {word}"
+        for frame in ("tell me a", "find a", "i want a", "play a", "write a")
+        for word in ("song", "joke", "poem", "story", "recipe", "movie")
+    ] * 2
+    router = Router().fit_rows(texts + outside, labels + ["oos"] * len(outside), oos_label="oos")
+    assert router.calibration is not None
+    loaded = Router.load(router.save(tmp_path / "calibrated.npz"))
+    assert loaded.none_threshold == router.none_threshold and loaded.temperature == router.temperature
+    for text in ["tell me a joke", "what is my card limit", "show my invoice", "write a poem about pins"]:
+        assert loaded.route(text) == router.route(text)
