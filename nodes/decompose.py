@@ -6,8 +6,9 @@ over the cuts, so a part's own "and" or comma is not mistaken for a boundary jus
 first). A segmentation's score is the sum of its parts' log route confidence, a prior per cut
 (``CutPriors``: a sentence end or "and then" is strong evidence of a new request, a bare comma weak),
 a penalty for very short parts and one for a part that continues the previous clause's subject ("I
-am hungry and need a restaurant"). A part must be routed in scope (a part of one or two words with at
-least the threshold's confidence), and neighbouring parts must go to different routes: "what is my
+am hungry and need a restaurant"). A part of one or two words must be routed in scope with at least
+the threshold's confidence; a longer part may be out of scope (scored by P(out of scope)) when a
+sentence end or a linking word sets it off, and neighbouring parts must go to different routes: "what is my
 balance and my due date" stays whole, both halves would go to the same route. The whole text,
 unsplit, is always a candidate, scored by its own log confidence.
 """
@@ -59,6 +60,7 @@ _CUT = re.compile(
 )
 _LEADING_LINK = re.compile(r"^(?:(?:and|also|then|plus|oh|so)\b[\s,]*)+", re.IGNORECASE)
 _CONTINUATION = re.compile(r"^(?:need|needs|want|wants)\b", re.IGNORECASE)
+_STRONG = ("sentence", "link")  # the cuts an out-of-scope part must be set off by
 _MAX_SPAN = 8  # a part spans at most this many candidate cuts (the whole text is always a candidate)
 
 
@@ -97,8 +99,12 @@ def _cuts(text: str) -> list[_Cut]:
 def _part_score(clause: Clause, first: bool, threshold: float, priors: CutPriors) -> float | None:
     """Log-score of a part cut out of the text, or None when it cannot stand alone."""
     words = _words(clause.text)
-    if words == 0 or clause.score.route is None:
+    if words == 0:
         return None
+    if clause.score.route is None and words < priors.short_words:
+        return None  # "ok", "thanks!": too short to be a request of its own that nobody handles
+    # For an out-of-scope part the confidence is P(out of scope): "what's the weather in Paris" is a
+    # request of its own, which escalation answers, not noise to glue onto its neighbour.
     gain = math.log(max(clause.score.confidence, 1e-9))
     if words < priors.short_words:
         # A fragment ("please", "help!") stands alone only when the router is sure of it. Longer
@@ -128,6 +134,7 @@ def split_request(
     # Separator j spans text[bounds[j][0]:bounds[j][1]]; the first and last are empty sentinels.
     bounds = [(0, 0), *((c.start, c.end) for c in cuts), (len(text), len(text))]
     gains = [0.0, *(getattr(priors, c.kind) for c in cuts), 0.0]
+    kinds = ["", *(c.kind for c in cuts), ""]
     last = len(bounds) - 1
     cache: dict[tuple[int, int], Clause] = {}
 
@@ -151,6 +158,10 @@ def split_request(
             gain = _part_score(clause, i == 0, threshold, priors)
             if gain is None:
                 continue
+            if clause.score.route is None and not (
+                (i == 0 or kinds[i] in _STRONG) and (j == last or kinds[j] in _STRONG)
+            ):
+                continue  # "my balance and my due date": a noun phrase after "and" is no request
             gain += gains[j]  # the cut that ends this part (0 at the end of the text)
             for previous, (score, clauses) in best[i].items():
                 if clauses and previous == clause.score.route:
@@ -159,7 +170,7 @@ def split_request(
                 if key not in best[j] or score + gain > best[j][key][0]:
                     best[j][key] = (score + gain, [*clauses, clause])
     unsplit = Clause(whole, route(whole))
-    unsplit_score = math.log(max(unsplit.score.confidence if unsplit.score.route else 0.0, 1e-9))
+    unsplit_score = math.log(max(unsplit.score.confidence, 1e-9))
     if not best[last]:
         return [unsplit]
     score, clauses = max(best[last].values(), key=lambda item: item[0])

@@ -56,6 +56,20 @@ def test_a_short_fragment_below_the_threshold_does_not(router: Router) -> None:
     assert len(clauses) == 1
 
 
+def test_an_out_of_scope_request_is_split_off_not_glued_to_its_neighbour(router: Router) -> None:
+    clauses = split_request(
+        "How much do I owe? Also, what's the weather like in Paris tomorrow", router.route
+    )
+    assert [(c.text, c.score.route) for c in clauses] == [
+        ("How much do I owe?", "billing"),
+        ("what's the weather like in Paris tomorrow", None),
+    ]
+
+
+def test_an_out_of_scope_request_alone_stays_whole(router: Router) -> None:
+    assert _routes("what's the weather like in Paris and in London", router) == [None]
+
+
 def test_sentences_to_the_same_route_are_one_request(router: Router) -> None:
     assert _routes("My card was stolen. Freeze my card.", router) == ["cards"]
 
