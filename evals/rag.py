@@ -20,10 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from langchain_core.embeddings import Embeddings
 from sklearn.metrics import roc_auc_score
 
 from evals.datasets import DatasetError, read_jsonl
-from memory.embeddings import tokenize
+from memory.embeddings import EMBEDDERS, make_embedder, tokenize
 from memory.knowledge import KnowledgeBase
 from memory.loaders import Document
 from tools.answering import CONFIDENCE_THRESHOLD, MAX_QUERY_CHARS, TOP_K, Draft, draft_answer
@@ -37,9 +38,15 @@ SEARCH_K = 30  # chunks fetched to find the first five distinct passages
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--passages", required=True, type=Path, help='JSONL of {"id", "title", "text"}')
     parser.add_argument("--questions", required=True, type=Path, help="JSONL of questions (see the docs)")
+    parser.add_argument(
+        "--embedder",
+        choices=EMBEDDERS,
+        default="hashing",
+        help="dense embedder of the knowledge base (semantic: needs the 'semantic' extra)",
+    )
 
 
-def ingest_passages(passages: Path, index_dir: Path) -> KnowledgeBase:
+def ingest_passages(passages: Path, index_dir: Path, embedder: Embeddings | None = None) -> KnowledgeBase:
     rows = read_jsonl(passages, required=("id", "text"))
     documents: dict[str, Document] = {}
     for number, row in enumerate(rows, start=1):
@@ -50,7 +57,7 @@ def ingest_passages(passages: Path, index_dir: Path) -> KnowledgeBase:
             raise DatasetError(f"{passages}: passage id {doc_id!r} appears twice")
         title = row.get("title")
         documents[doc_id] = Document(doc_id, row["text"], str(title) if title else None, str(passages))
-    kb = KnowledgeBase.empty(index_dir)
+    kb = KnowledgeBase.empty(index_dir, embedder)
     kb.upsert(list(documents.values()))
     return kb
 
@@ -146,7 +153,10 @@ def figures(questions: list[dict[str, Any]], drafts: list[Draft], latencies: lis
 def run(args: argparse.Namespace) -> dict[str, Any]:
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory(prefix="crewline-rag-") as tmp:
-        kb = ingest_passages(args.passages, Path(tmp) / "kb")
+        embedder = make_embedder(getattr(args, "embedder", "hashing"))
+        started = time.perf_counter()
+        kb = ingest_passages(args.passages, Path(tmp) / "kb", embedder)
+        ingest_s = time.perf_counter() - started
         for row in questions:
             missing = [p for p in row.get("passage_ids") or [] if str(p) not in kb.documents]
             if missing:
@@ -154,4 +164,5 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     f"{args.questions}: question {row.get('id')!r} names unknown passage {missing[0]!r}"
                 )
         drafts, latencies = run_questions(kb, questions)
-    return figures(questions, drafts, latencies)
+    result = figures(questions, drafts, latencies)
+    return {**result, "embedder": kb.manifest["embedder"]["name"], "ingest_s": round(ingest_s, 2)}

@@ -36,15 +36,18 @@ from numpy.typing import NDArray
 
 __all__ = [
     "DEFAULT_DIMENSION",
+    "EMBEDDERS",
     "STOPWORDS",
     "HashingEmbedder",
     "content_terms",
     "embedder_identity",
+    "make_embedder",
     "stem",
     "tokenize",
 ]
 
 DEFAULT_DIMENSION = 2048
+EMBEDDERS = ("hashing", "semantic")  # the names make_embedder knows; "hashing" is the default
 
 # Function words plus the filler of questions ("how long does it take", "can you tell me"): they say
 # nothing about what a customer is asking about, so they neither embed nor count as covered terms.
@@ -233,3 +236,19 @@ class HashingEmbedder(Embeddings):
         """Embed one query (LangChain interface); the same mapping as documents."""
         rows: list[float] = self.embed_one(text).tolist()
         return rows
+
+
+def make_embedder(name: str = "hashing", dimension: int | None = None) -> Embeddings:
+    """The embedder called ``name`` (one of :data:`EMBEDDERS`), or its manifest name.
+
+    ``"semantic"`` needs the ``semantic`` extra (:mod:`memory.semantic`, imported only here) and is
+    shared per process; a missing extra is a one-line ``ValueError``. ``dimension`` sizes the hashing
+    embedder (as recorded in an index's manifest).
+    """
+    if name in ("hashing", HashingEmbedder.name):
+        return HashingEmbedder(dimension or DEFAULT_DIMENSION)
+    from memory.semantic import SEMANTIC_NAME, shared_sentence_embedder
+
+    if name in ("semantic", SEMANTIC_NAME):
+        return shared_sentence_embedder()
+    raise ValueError(f"unknown embedder {name!r}: choose one of {', '.join(EMBEDDERS)}")

@@ -2,7 +2,8 @@
 
 Knowledge bases live under ``<data dir>/kb/<name>``. The name ``support`` is the demo crew's: it is
 indexed from the bundled help-centre articles (:data:`DOCS_DIR`) on first use and brought up to date
-when they change; any other name is one a user filled with ``crewline ingest``. The answer itself
+when they change; any other name is one a user filled with ``crewline ingest``, opened with the
+embedder its manifest names (:func:`manifest_embedder`: hashing, or semantic). The answer itself
 (extractive, cited, with a calibrated confidence) comes from :mod:`tools.answering`.
 """
 
@@ -14,11 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
 from memory.chunking import source_files
+from memory.embeddings import make_embedder
 from memory.knowledge import KnowledgeBase
+from memory.knowledge_files import MANIFEST, read_json
 from tools.answering import CONFIDENCE_THRESHOLD, answer_question
 from tools.errors import ToolFailure
 
@@ -32,6 +36,7 @@ __all__ = [
     "get_knowledge_base",
     "kb_dir",
     "make_search_knowledge_tool",
+    "manifest_embedder",
     "open_named",
 ]
 
@@ -108,12 +113,26 @@ def kb_dir(data_dir: Path, name: str) -> Path:
     return Path(data_dir) / "kb" / name
 
 
+def manifest_embedder(index_dir: Path) -> Embeddings:
+    """The embedder that built the index in ``index_dir``, as its manifest names it.
+
+    ``ValueError`` (one line) for a damaged manifest, an unknown embedder, or the semantic embedder
+    without its extra installed.
+    """
+    manifest = read_json(Path(index_dir) / MANIFEST)
+    recorded = manifest.get("embedder")
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("name"), str):
+        raise ValueError(f"{index_dir}: the manifest names no embedder; rebuild the knowledge base")
+    dimension = recorded.get("dimension")
+    return make_embedder(recorded["name"], dimension if isinstance(dimension, int) else None)
+
+
 def open_named(data_dir: Path, name: str) -> KnowledgeBase:
     """The knowledge base ``name`` (``support``: the demo articles), reopened when it changed on disk."""
     index_dir = kb_dir(data_dir, name)
     if name == DEMO_KB:
         return get_knowledge_base(DOCS_DIR, index_dir)
-    manifest = index_dir / "manifest.json"
+    manifest = index_dir / MANIFEST
     if not manifest.is_file():
         raise FileNotFoundError(
             f"no knowledge base named {name!r}; create it with: crewline ingest PATH --kb {name}"
@@ -124,7 +143,7 @@ def open_named(data_dir: Path, name: str) -> KnowledgeBase:
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
         if cached is None or cached.signature != signature:
-            cached = _Cached(KnowledgeBase.load(index_dir), signature)
+            cached = _Cached(KnowledgeBase.load(index_dir, manifest_embedder(index_dir)), signature)
             _CACHE[key] = cached
         return cached.kb
 

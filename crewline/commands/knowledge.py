@@ -4,6 +4,10 @@ Knowledge bases live in ``<data dir>/kb/NAME``. ``ingest`` adds new documents, r
 and leaves unchanged ones alone (``--delete ID`` removes documents; ``--sync`` also removes every
 document not in PATH...); files it cannot use are listed with a reason. ``ask`` runs the knowledge
 graph: a cited answer, or an abstention that says why.
+
+``--embedder hashing|semantic`` picks the dense embedder of a new knowledge base (default hashing;
+semantic needs the ``semantic`` extra). An existing knowledge base is always opened with the
+embedder its manifest names; asking for another one is an error, not a silent mix.
 """
 
 from __future__ import annotations
@@ -11,14 +15,20 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
 
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
 __all__ = ["register"]
+
+# memory.embeddings.EMBEDDERS, spelled out so that the CLI starts without importing numpy and friends
+EMBEDDERS = ("hashing", "semantic")
 
 
 def _kb_name(name: str | None) -> str:
@@ -32,6 +42,24 @@ def _kb_name(name: str | None) -> str:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return name
+
+
+def _embedder_for(index_dir: Path, requested: str | None) -> Embeddings:
+    """The embedder to open ``index_dir`` with: its manifest's, else ``requested`` (default hashing)."""
+    from memory.embeddings import embedder_identity, make_embedder
+    from tools.knowledge import manifest_embedder
+
+    if not (index_dir / "manifest.json").is_file():
+        return make_embedder(requested or "hashing")
+    recorded = manifest_embedder(index_dir)
+    if requested is not None:
+        wanted, built = embedder_identity(make_embedder(requested))[0], embedder_identity(recorded)[0]
+        if wanted != built:
+            raise UsageError(
+                f"knowledge base {index_dir.name!r} was built with embedder {built!r}, not {wanted!r}; "
+                "drop --embedder or use a new knowledge base name"
+            )
+    return recorded
 
 
 def cmd_ingest(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
@@ -52,7 +80,8 @@ def cmd_ingest(args: argparse.Namespace, settings: CrewlineSettings, console: Co
         first = loaded.skipped[0] if loaded.skipped else None
         detail = f" ({first.path}: {first.reason})" if first else ""
         raise UsageError(f"nothing to ingest: no usable documents in {len(args.paths)} path(s){detail}")
-    kb = KnowledgeBase.open(kb_dir(data_dir(), name))
+    index_dir = kb_dir(data_dir(), name)
+    kb = KnowledgeBase.open(index_dir, _embedder_for(index_dir, args.embedder))
     report = kb.sync(loaded.documents) if args.sync else kb.upsert(loaded.documents)
     if args.delete:
         deleted = kb.delete(args.delete)
@@ -65,6 +94,7 @@ def cmd_ingest(args: argparse.Namespace, settings: CrewlineSettings, console: Co
         "documents": len(kb.documents),
         "chunks": len(kb.chunks),
         "index": str(kb.index_dir),
+        "embedder": kb.manifest["embedder"]["name"],
     }
     if args.json:
         print(json.dumps(payload, ensure_ascii=False))
@@ -108,6 +138,10 @@ def cmd_ask(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
         raise UsageError(
             f"no knowledge base named {name!r}; create it with: crewline ingest PATH --kb {name}"
         )
+    if name == DEMO_KB and args.embedder not in (None, "hashing"):
+        raise UsageError(f"the demo knowledge base {DEMO_KB!r} uses the hashing embedder")
+    if name != DEMO_KB:
+        _embedder_for(kb_dir(data_dir(), name), args.embedder)  # refuses a mismatched --embedder
     graph = build_knowledge_graph(model=make_model_chain(ModelSettings()), kb=name)
     state = graph.invoke({"question": question, "kb": name})
     payload = {
@@ -140,6 +174,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ingest.add_argument("--delete", nargs="+", default=[], metavar="DOC_ID", help="remove these documents")
     ingest.add_argument("--sync", action="store_true", help="also remove documents that are not in PATH...")
     ingest.add_argument("--json", action="store_true", help="print the ingest report as one JSON object")
+    ingest.add_argument(
+        "--embedder",
+        choices=EMBEDDERS,
+        help="embedder of a new knowledge base (default hashing); an existing one keeps its own",
+    )
     ingest.set_defaults(handler=cmd_ingest)
 
     ask = sub.add_parser("ask", help="ask a knowledge base a question")
@@ -148,4 +187,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--kb", help="knowledge base name (default: the demo crew's knowledge base, built from its articles)"
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    ask.add_argument(
+        "--embedder",
+        choices=EMBEDDERS,
+        help="check that the knowledge base was built with this embedder (it is opened with its own)",
+    )
     ask.set_defaults(handler=cmd_ask)
