@@ -1,9 +1,11 @@
 """Guard benchmark: detector and PII figures on ../shared/data/guard, and input-guard throughput.
 
-    python -m evals.benchmarks.guards [--data DIR] [--seconds 3] [--json]
+    python -m evals.benchmarks.guards [--data DIR] [--seconds 3] [--seed 0] [--seeds N] [--json]
 
 Prints the built-in detector's figures on injection_dev.jsonl; a detector trained on one half of it
-(seeded split, stratified by label) and tested on the other; the PII figures on pii_dev.jsonl; and
+(seeded split, stratified by label) and tested on the other; with ``--seeds N`` also that half-split
+repeated for seeds ``--seed`` .. ``--seed``+N-1 (one seed is one lucky or unlucky split: the spread
+matters); the PII figures on pii_dev.jsonl; and
 the latency (p50, p99) and throughput (messages/s, MB/s) of the *whole* input guard (sanitize, size
 limit, injection detector, PII/secret detection and pseudonymisation) on 1 KB messages.
 """
@@ -36,6 +38,47 @@ def _split(texts: list[str], labels: list[int], seed: int) -> tuple[list[int], l
         first += indices[: len(indices) // 2]
         second += indices[len(indices) // 2 :]
     return first, second
+
+
+def half_split(texts: list[str], labels: list[int], seed: int) -> dict[str, Any]:
+    """Train on one stratified half (seeded), test on the other: the trained detector's figures."""
+    first, second = _split(texts, labels, seed)
+    began = time.perf_counter()
+    trained = train([sanitize(texts[i]) for i in first], [labels[i] for i in first], seed=seed)
+    train_s = time.perf_counter() - began
+    return {
+        "seed": seed,
+        "train_rows": len(first),
+        "train_s": round(train_s, 3),
+        **evaluate_injection(trained, [texts[i] for i in second], [labels[i] for i in second]),
+    }
+
+
+def seed_sweep(texts: list[str], labels: list[int], seeds: range) -> dict[str, Any]:
+    """``half_split`` over several seeds: per seed tpr / fpr / short-prompt tpr, and their mean and worst."""
+    runs = [half_split(texts, labels, seed) for seed in seeds]
+    tprs = [run["tpr"] for run in runs]
+    fprs = [run["fpr"] for run in runs]
+    short = [run["by_length"]["<200"]["tpr"] for run in runs if run["by_length"]["<200"]["tpr"] is not None]
+    return {
+        "seeds": f"{seeds.start}..{seeds.stop - 1}",
+        "mean_tpr": round(statistics.fmean(tprs), 4),
+        "min_tpr": min(tprs),
+        "mean_fpr": round(statistics.fmean(fprs), 4),
+        "max_fpr": max(fprs),
+        "mean_tpr_lt200": round(statistics.fmean(short), 4) if short else None,
+        "min_tpr_lt200": min(short) if short else None,
+        "mean_train_s": round(statistics.fmean(run["train_s"] for run in runs), 3),
+        "per_seed": [
+            {
+                "seed": run["seed"],
+                "tpr": run["tpr"],
+                "fpr": run["fpr"],
+                "tpr_lt200": run["by_length"]["<200"]["tpr"],
+            }
+            for run in runs
+        ],
+    }
 
 
 def _messages(texts: list[str], count: int, seed: int) -> list[str]:
@@ -81,7 +124,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=None, help="the guard corpora (default: shared data)")
     parser.add_argument("--seconds", type=float, default=3.0, help="how long to time the input guard")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the half split's seed (first seed with --seeds)")
+    parser.add_argument("--seeds", type=int, default=0, help="also repeat the half split over N seeds")
+    parser.add_argument("--no-throughput", action="store_true", help="skip timing the input guard")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     shared = shared_data_dir()
@@ -91,16 +136,16 @@ def main() -> None:
 
     texts, labels = labelled(data / "injection_dev.jsonl")
     figures: dict[str, Any] = {"builtin": evaluate_injection(load_detector("builtin"), texts, labels)}
-    first, second = _split(texts, labels, args.seed)
-    trained = train([sanitize(texts[i]) for i in first], [labels[i] for i in first])
-    figures["trained_half"] = {
-        "train_rows": len(first),
-        **evaluate_injection(trained, [texts[i] for i in second], [labels[i] for i in second]),
-    }
+    if args.seeds < 0:
+        raise SystemExit("--seeds must be 0 or more")
+    figures["trained_half"] = half_split(texts, labels, args.seed)
+    if args.seeds:
+        figures["trained_seeds"] = seed_sweep(texts, labels, range(args.seed, args.seed + args.seeds))
     figures["pii"] = evaluate_pii(read_jsonl(data / "pii_dev.jsonl"))
-    figures["input_guard"] = throughput(
-        [t for t, y in zip(texts, labels, strict=True) if y == 0], args.seconds
-    )
+    if not args.no_throughput:
+        figures["input_guard"] = throughput(
+            [t for t, y in zip(texts, labels, strict=True) if y == 0], args.seconds
+        )
     if args.json:
         print(json.dumps(figures))
         return
