@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crewline.cli import main
-from evals.datasets import shared_data_dir
 from evals.decompose import evaluate_decomposition
 from evals.routing import evaluate_routing, fit_router, read_labelled
 from nodes.planner import PlannerSettings, RouteExamples, build_planner
+from tests.support.shared_data import require_shared
 
 TRAIN = {
     "billing": [
@@ -202,12 +201,7 @@ def test_router_fit_saves_an_artifact_a_crew_planner_loads(
 
 
 def _clinc() -> Path:
-    root = shared_data_dir()
-    if root is None or not (root / "clinc150").is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but ../shared/data/clinc150 is missing")
-        pytest.skip("../shared/data/clinc150 is not available")
-    return root / "clinc150"
+    return require_shared("clinc150")
 
 
 def test_clinc150_domains_route_and_compound_requests_split() -> None:

@@ -5,28 +5,23 @@ Skipped when the corpora are absent, except under CI (``CI=true``), where their 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from evals.benchmarks.guards import _split
-from evals.datasets import read_jsonl, shared_data_dir
+from evals.datasets import read_jsonl
 from evals.injection import evaluate as evaluate_injection
 from evals.injection import labelled
 from evals.pii import evaluate as evaluate_pii
 from nodes.guards import load_detector, sanitize
 from nodes.guards.trained import train
+from tests.support.shared_data import require_shared
 
 
 @pytest.fixture(scope="module")
 def corpora() -> Path:
-    shared = shared_data_dir()
-    if shared is None or not (shared / "guard" / "injection_dev.jsonl").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but the shared guard corpora are missing", pytrace=False)
-        pytest.skip("shared guard corpora not available")
-    return shared / "guard"
+    return require_shared("guard/injection_dev.jsonl").parent
 
 
 def test_builtin_detector_meets_its_targets(corpora: Path) -> None:

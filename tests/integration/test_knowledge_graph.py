@@ -10,16 +10,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from langchain_core.messages import HumanMessage
 from langchain_openai import ChatOpenAI
 from langgraph.checkpoint.memory import InMemorySaver
 
-from evals.datasets import shared_data_dir
 from graphs import build_crew
 from graphs.knowledge import build_knowledge_graph
 from nodes.models import ModelChain
 from tests.support.fake_openai import FakeOpenAI, Reply, error, text
+from tests.support.shared_data import require_shared
 
 REPO = Path(__file__).resolve().parents[2]
 ANSWERABLE = "How long does a replacement card take?"
@@ -225,10 +224,7 @@ def test_eval_rag_on_a_small_dataset(tmp_path: Path) -> None:
 
 
 def test_clapnq_retrieval_and_abstention_floor() -> None:
-    shared = shared_data_dir()
-    if shared is None and os.environ.get("CI") != "true":
-        pytest.skip("shared data directory not present")
-    assert shared is not None, "CI needs ../shared/data"
+    shared = require_shared("clapnq").parent
     from evals.rag import figures, ingest_passages, load_questions, run_questions
 
     questions = load_questions(shared / "clapnq" / "questions_dev.jsonl")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from evals.datasets import shared_data_dir
 from evals.decompose import evaluate_decomposition, single_split_rate
 from evals.routing import fit_router, read_labelled
 from nodes.decompose import CutPriors, split_request
 from nodes.router import Router
+from tests.support.shared_data import require_shared
 
 ROUTES = {
     "billing": ["what is my balance", "how much do I owe", "list my open invoices", "when is my payment due"],
@@ -106,12 +105,7 @@ def test_a_request_without_cuts_is_one_clause(router: Router) -> None:
 
 
 def _clinc() -> Path:
-    root = shared_data_dir()
-    if root is None or not (root / "clinc150").is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but ../shared/data/clinc150 is missing")
-        pytest.skip("../shared/data/clinc150 is not available")
-    return root / "clinc150"
+    return require_shared("clinc150")
 
 
 def test_clinc150_single_requests_stay_whole_and_compounds_split() -> None:
