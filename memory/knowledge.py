@@ -37,6 +37,7 @@ from memory.knowledge_sentences import ChunkSentences, SentenceCache
 from memory.knowledge_vectors import chunk_vectors, chunker_settings, embed_texts, embedder_manifest
 from memory.loaders import Document, folder_documents
 from memory.retrieval import hybrid_search
+from memory.sentence_store import sentence_store_for
 from memory.vectors import VectorIndex
 
 __all__ = ["Chunk", "Document", "Hit", "IngestReport", "KnowledgeBase", "split_sentences"]
@@ -87,7 +88,8 @@ class KnowledgeBase:
     ) -> None:
         self.index_dir = Path(index_dir)
         self.embedder = embedder
-        self._sentences = SentenceCache(self.embed)
+        store = sentence_store_for(self.index_dir, embedder, int(manifest["embedder"]["dimension"] or 0))
+        self._sentences = SentenceCache(self.embed, store=store)  # store: sentence vectors on disk
         self._set(manifest, chunks, vectors, lexical)
 
     def _set(
@@ -253,6 +255,7 @@ class KnowledgeBase:
             raise ValueError(
                 f"embedder returned vectors of shape {vectors.shape} for {len(new_chunks)} chunks"
             )
+        self._sentences.precompute(new_chunks)  # content-addressed: rows of a failed ingest are unused
         keep = np.array([c.doc_id not in gone for c in self.chunks], dtype=bool)
         removed = [c.chunk_id for c in self.chunks if c.doc_id in gone]
         lexical = self.lexical.with_rows(
@@ -280,6 +283,8 @@ class KnowledgeBase:
                 self._set(*self._reloaded_parts())
             raise
         self._set(manifest, chunks, index, lexical)
+        if removed:  # after the swap: a failed change keeps every row the old index uses
+            self._sentences.prune(chunks)
         return report
 
     def _reloaded_parts(self) -> tuple[dict[str, Any], tuple[Chunk, ...], VectorIndex, BM25Index]:

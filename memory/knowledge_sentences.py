@@ -6,6 +6,10 @@ sentences again for every question was most of a query's time, and popular chunk
 so a :class:`SentenceCache` keeps the reading of the most recently used chunks (least recently used
 out first). Misses are embedded together in one batch.
 
+Given a :class:`memory.sentence_store.SentenceStore` (embedders whose sentences are expensive to
+embed), the vectors are looked up there first and only misses are embedded (and written back);
+:meth:`SentenceCache.precompute` fills the store at ingest so that queries embed no chunk sentence.
+
 An entry is keyed by chunk id and checked against the chunk's text, so a chunk id reused by a
 rebuilt index never serves another text's sentences.
 """
@@ -22,8 +26,9 @@ from numpy.typing import NDArray
 
 from memory.chunking import Chunk, split_sentences
 from memory.embeddings import content_terms
+from memory.sentence_store import SentenceStore
 
-__all__ = ["CACHED_CHUNKS", "ChunkSentences", "SentenceCache"]
+__all__ = ["CACHED_CHUNKS", "ChunkSentences", "SentenceCache", "sentence_texts"]
 
 CACHED_CHUNKS = 512  # ~6 sentences x 8 KB (2,048 float32) each: about 25 MB at most
 
@@ -41,13 +46,19 @@ class ChunkSentences:
     vectors: NDArray[np.float32]  # one row per sentence: the embedding of "section\nsentence"
 
 
+def sentence_texts(chunk: Chunk, spans: Sequence[tuple[int, int]]) -> list[str]:
+    """The texts embedded for a chunk's sentences: each under its section heading."""
+    return [f"{chunk.section}\n{chunk.text[start:end]}" for start, end in spans]
+
+
 class SentenceCache:
     """A bounded, thread-safe map from chunk to :class:`ChunkSentences`; see the module docstring."""
 
-    def __init__(self, embed: Embed, size: int = CACHED_CHUNKS) -> None:
+    def __init__(self, embed: Embed, size: int = CACHED_CHUNKS, store: SentenceStore | None = None) -> None:
         if size < 1:
             raise ValueError(f"size must be at least 1, got {size}")
         self._embed = embed
+        self.store = store
         self._size = size
         self._entries: OrderedDict[int, ChunkSentences] = OrderedDict()
         self._lock = threading.Lock()
@@ -80,14 +91,48 @@ class SentenceCache:
         with self._lock:
             self._entries.clear()
 
+    def precompute(self, chunks: Sequence[Chunk]) -> int:
+        """Embed the not-yet-stored sentences of ``chunks`` in one batch and store them (no store: 0).
+
+        Returns how many texts were embedded.
+        """
+        if self.store is None:
+            return 0
+        texts = list(dict.fromkeys(t for c in chunks for t in sentence_texts(c, split_sentences(c.text))))
+        missing = [text for text, vector in zip(texts, self.store.get(texts), strict=True) if vector is None]
+        if missing:
+            self.store.put(missing, self._embed(missing))
+        return len(missing)
+
+    def prune(self, chunks: Sequence[Chunk]) -> int:
+        """Drop the stored vectors of every sentence but those of ``chunks`` (no store: 0)."""
+        if self.store is None:
+            return 0
+        return self.store.retain([t for c in chunks for t in sentence_texts(c, split_sentences(c.text))])
+
+    def _vectors(self, texts: list[str]) -> NDArray[np.float32]:
+        if self.store is None:
+            return self._embed(texts)
+        stored = self.store.get(texts)
+        misses = [i for i, vector in enumerate(stored) if vector is None]
+        if len(misses) == len(texts):
+            vectors = self._embed(texts)
+            self.store.put(texts, vectors)
+            return vectors
+        if misses:
+            embedded = self._embed([texts[i] for i in misses])
+            self.store.put([texts[i] for i in misses], embedded)
+            for i, vector in zip(misses, embedded, strict=True):
+                stored[i] = vector
+        return np.stack([v for v in stored if v is not None]).astype(np.float32, copy=False)
+
     def _read(self, chunks: Sequence[Chunk]) -> list[ChunkSentences]:
         spans = [tuple(split_sentences(chunk.text)) for chunk in chunks]
         texts = [
-            f"{chunk.section}\n{chunk.text[start:end]}"
-            for chunk, chunk_spans in zip(chunks, spans, strict=True)
-            for start, end in chunk_spans
-        ]
-        vectors = self._embed(texts)
+            text for chunk, chunk_spans in zip(chunks, spans, strict=True)
+            for text in sentence_texts(chunk, chunk_spans)
+        ]  # fmt: skip
+        vectors = self._vectors(texts)
         out, row = [], 0
         for chunk, chunk_spans in zip(chunks, spans, strict=True):
             out.append(
