@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from memory.chunking import split_sentences
 from nodes.budget import RunScope
+from nodes.guards.vault import default_vault
 from nodes.models import ModelChain
 from nodes.types import SubtaskResult, Usage, Verdict
 
@@ -50,7 +51,7 @@ JUDGE_PROMPT = (
     "Paraphrase is fine; an added detail, a different number or date, or a negation is not supported. "
     "Return one entry per answer sentence: its number, supported true or false, and the number of the "
     "passage that supports it (null when it is not supported). Bracketed placeholders such as "
-    "[EMAIL_ADDRESS_1a2b3c4d] stand for personal data the user gave; they are not claims."
+    "[EMAIL_ADDRESS_1a2b3c4d] stand for personal data; the same placeholder means the same value."
 )
 
 
@@ -93,7 +94,13 @@ def _sentences(answer: str) -> list[str]:
 
 
 def model_claims(results: Iterable[SubtaskResult]) -> Claims | None:
-    """Sentences of model-written answers and the text of their sources; ``None``: nothing to judge."""
+    """Sentences of model-written answers and the text of their sources; ``None``: nothing to judge.
+
+    Both are pseudonymised: a tool's raw output (a customer's email, a card number) is in the
+    sources, and the judge must see placeholders, as the specialist's model did. Placeholders are
+    deterministic, so a passage's placeholder matches the answer's.
+    """
+    vault = default_vault()
     sentences: list[str] = []
     passages: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
@@ -103,12 +110,13 @@ def model_claims(results: Iterable[SubtaskResult]) -> Claims | None:
         texts = [s for s in result["sources"] if (s.get("snippet") or "").strip()]
         if not texts:
             continue
-        sentences += _sentences(result["answer"])
+        sentences += _sentences(vault.redact(result["answer"]))
         for source in texts:
             key = (source.get("id") or source.get("title", ""), source.get("snippet", ""))
             if key not in seen:
                 seen.add(key)
-                passages.append((source.get("title", ""), source.get("snippet", "")[:MAX_PASSAGE_CHARS]))
+                title, snippet = source.get("title", ""), source.get("snippet", "")[:MAX_PASSAGE_CHARS]
+                passages.append((vault.redact(title), vault.redact(snippet)))
     if not sentences or not passages:
         return None
     return Claims(sentences, passages)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from langchain_openai import ChatOpenAI
 
-from nodes.guards import GuardSettings, check_output
+from nodes.guards import GuardSettings, check_output, default_vault
 from nodes.guards.grounding import MAX_PASSAGES, MAX_SENTENCES, model_claims, model_groundedness
 from nodes.models import ModelChain, ModelSettings
 from nodes.types import Source, SubtaskResult
@@ -65,6 +65,18 @@ def test_claims_are_the_model_written_answers_with_text_sources() -> None:
     assert claims.sentences == ["Replacement cards arrive in 5-7 business days.", "Express costs $25."]
     assert claims.passages == [("Card replacement", PASSAGE)]
     assert model_claims(results[1:]) is None  # no model-written answer with text to check it against
+
+
+def test_the_judge_sees_placeholders_not_the_personal_data_tools_returned() -> None:
+    record = "Customer C-1001 (Ada Quill), email ada.quill@example.com, phone +1 415 555 0134."
+    source = Source(id="erp:CUSTMAST/1", title="Customer record C-1001", snippet=record)
+    vault = default_vault()
+    placeholder = vault.redact("ada.quill@example.com")
+    claims = model_claims([_result(f"Their email is {placeholder} [1].", sources=[source])])
+    assert claims is not None
+    judged = " ".join([*claims.sentences, *(text for _, text in claims.passages)])
+    assert "ada.quill@example.com" not in judged and "555 0134" not in judged
+    assert placeholder in claims.passages[0][1]  # the answer's placeholder matches the passage's
 
 
 def test_offline_crew_makes_no_call() -> None:
