@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from nodes.routing_calibration import fit_temperature, oos_threshold
+from nodes.routing_calibration import fit_temperature, oos_threshold, softmax
 from nodes.routing_features import TextFeatures
 from nodes.routing_svm import fit_binary, fit_one_vs_rest
 
@@ -67,11 +67,6 @@ class _Model:
     routes: list[str]
     has_oos: bool
     one_route: bool
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return np.asarray(shifted / shifted.sum(axis=-1, keepdims=True))
 
 
 def _centroids(matrix: csr_matrix, labels: np.ndarray, n_routes: int) -> np.ndarray:
@@ -251,9 +246,6 @@ class Router:
         """The *none* option's logit in use: ``threshold`` as given, calibrated or by default."""
         return self._threshold_for(self.has_oos)
 
-    def _threshold(self) -> float:
-        return self._threshold_for(self.has_oos)
-
     def _threshold_for(self, has_oos: bool) -> float:
         if self.threshold is not None:
             return self.threshold
@@ -276,8 +268,8 @@ class Router:
 
     def route(self, text: str) -> RouteScore:
         scores, none, sims = self._raw(text)
-        none_logit = none + self._threshold()
-        probs = _softmax(np.append(scores, none_logit) / max(self.temperature, 1e-6))
+        none_logit = none + self.none_threshold
+        probs = softmax(np.append(scores, none_logit) / max(self.temperature, 1e-6))
         routes = self._require().routes
         order = np.argsort(-probs[:-1], kind="stable")
         ranking = tuple((routes[i], round(float(probs[i]), 4)) for i in order)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["fit_temperature", "oos_threshold"]
+__all__ = ["fit_temperature", "oos_threshold", "softmax"]
 
 _TEMPERATURES = np.geomspace(0.02, 2.0, 60)
 
@@ -36,7 +36,7 @@ def oos_threshold(oos_margins: Sequence[float], recall: float) -> float:
     return float((cut + above) / 2) if above > cut else float(cut + 1e-4)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return np.asarray(shifted / shifted.sum(axis=-1, keepdims=True))
 
@@ -48,7 +48,7 @@ def fit_temperature(logits: np.ndarray, target: np.ndarray, default: float) -> f
     best = (math.inf, default)
     rows = np.arange(len(target))
     for temperature in _TEMPERATURES:
-        probs = _softmax(logits / temperature)[rows, target]
+        probs = softmax(logits / temperature)[rows, target]
         nll = float(-np.log(np.clip(probs, 1e-12, 1.0)).mean())
         best = min(best, (nll, float(temperature)))
     return best[1]
