@@ -165,3 +165,12 @@ def test_an_eval_suite_loads_its_arguments_when_chosen(tmp_path: Path) -> None:
     result = crewline("eval", "routing", "--help", data_dir=tmp_path)
     assert result.returncode == 0
     assert b"--label-field" in result.stdout and b"--oos-recall" in result.stdout
+
+
+def test_the_cli_light_copies_match_their_sources() -> None:
+    # The CLI spells these out so that it starts without numpy and the eval modules; keep them equal.
+    from crewline.commands import evaluate, knowledge
+    from memory.embeddings import EMBEDDERS
+
+    assert tuple(knowledge.EMBEDDERS) == tuple(EMBEDDERS)
+    assert set(evaluate._SUITE_HELP) == set(evaluate.EVAL_SUITES)

@@ -35,13 +35,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangGraphServer
 
 
 @pytest.fixture(scope="module")
-def client(server: LangGraphServer) -> Iterator[SyncLangGraphClient]:
-    sync_client = get_sync_client(url=server.url, timeout=60)
-    yield sync_client
-    sync_client.http.client.close()
-
-
-@pytest.fixture(scope="module")
 def thread_id(client: SyncLangGraphClient) -> str:
     thread = client.threads.create()["thread_id"]
     request: dict[str, Any] = {"messages": [{"role": "user", "content": REQUEST}]}

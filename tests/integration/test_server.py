@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
 from tests.integration.langgraph_server import REPO_ROOT, LangGraphServer, langgraph_server
@@ -27,13 +26,6 @@ STOLEN_CARD_C1005 = "My card was stolen, please freeze it. Customer C-1005."
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangGraphServer]:
     with langgraph_server(tmp_path_factory.mktemp("langgraph-server")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def client(server: LangGraphServer) -> Iterator[SyncLangGraphClient]:
-    sync_client = get_sync_client(url=server.url, timeout=60)
-    yield sync_client
-    sync_client.http.client.close()
 
 
 def _request(text: str) -> dict[str, Any]:
