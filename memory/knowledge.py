@@ -382,6 +382,11 @@ class KnowledgeBase:
             for s in scored
         ]
 
+    def close(self) -> None:
+        """Release the sentence store's database connection (it reopens if the index is used again)."""
+        if self._sentences.store is not None:
+            self._sentences.store.close()
+
     def sentences(self, chunks: Sequence[Chunk]) -> list[ChunkSentences]:
         """The sentences of ``chunks`` (spans, terms, vectors), read once and cached by chunk."""
         return self._sentences.get(chunks)

@@ -143,6 +143,8 @@ def open_named(data_dir: Path, name: str) -> KnowledgeBase:
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
         if cached is None or cached.signature != signature:
+            if cached is not None:
+                cached.kb.close()  # a reader still holding it reopens its store lazily
             cached = _Cached(KnowledgeBase.load(index_dir, manifest_embedder(index_dir)), signature)
             _CACHE[key] = cached
         return cached.kb

@@ -175,3 +175,17 @@ def test_removing_chunks_prunes_the_rows_no_chunk_uses(tmp_path: Path) -> None:
     kb.delete(["travel"])
     kept = _all_sentence_texts(kb)
     assert len(store) == len(kept) and all(v is not None for v in store.get(sorted(kept)))
+
+
+def test_closing_a_knowledge_base_releases_its_store_and_a_later_query_reopens_it(tmp_path: Path) -> None:
+    kb = KnowledgeBase.empty(tmp_path / "kb", CountingEmbedder())
+    kb.upsert([_doc("cards", CARDS), _doc("travel", TRAVEL)])
+    store = kb._sentences.store
+    assert store is not None and store._conn is not None
+    kb.close()
+    assert store._conn is None
+    reader = CountingEmbedder()
+    fresh = KnowledgeBase.load(tmp_path / "kb", reader)
+    fresh.close()  # closed before first use: still answers, from the stored vectors
+    draft = draft_answer(fresh, "How much does expedited delivery cost?")
+    assert draft.hits and not _all_sentence_texts(fresh) & set(reader.texts)
