@@ -6,6 +6,7 @@ goes to escalation: a ticket, an ``interrupt()`` and a human decision (approve, 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,13 +31,14 @@ from memory.tickets import TicketStore, default_ticket_store
 from nodes.escalation import DECISION_STATUS, apply_decision, escalation_reason, parse_decision
 from nodes.extract import entity_patterns
 from nodes.guards import check_output, default_vault, inspect_input, protect_checkpointer, worst_action
-from nodes.guards.disclosure import protect_answer, tool_outputs
-from nodes.guards.grounding import model_groundedness
+from nodes.guards.disclosure import protect_answer, protect_strings, tool_outputs
+from nodes.guards.grounding import ModelGrounding, model_groundedness
+from nodes.guards.vault import PLACEHOLDER, SHOWN, restores_at_edge
 from nodes.models import ModelChain, make_model_chain
 from nodes.planner import RouteExamples, build_planner
 from nodes.specialist import SpecialistRuntime, tool_examples
 from nodes.synthesis import synthesize
-from nodes.types import Escalation, Handoff
+from nodes.types import Escalation, Handoff, Verdict
 from tools.registry import ToolContext, resolve_tools
 
 __all__ = ["build_crew"]
@@ -119,7 +121,11 @@ def build_crew(
 
     def input_guard(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
         latest = _latest_human(state)
-        inspection = inspect_input(latest.text if latest is not None else "", guards, default_vault())
+        vault = default_vault()
+        text = latest.text if latest is not None else ""
+        # the server's edge pseudonymised the message (graphs.serving.redact_input): inspect the original
+        text = vault.restore(text, state.get("request_vault") or {}, verified=True)
+        inspection = inspect_input(text, guards, vault)
         request = inspection.text
         configurable = _configurable(config)
         update: dict[str, Any] = {
@@ -127,6 +133,7 @@ def build_crew(
             "turn": int(state.get("turn", 0)) + 1,
             "verdicts": Overwrite(inspection.verdicts),
             "pii_vault": inspection.vault,
+            "request_vault": {},
             "results": Overwrite({}),
             "usage": Overwrite({}),
             "subtasks": [],
@@ -140,7 +147,9 @@ def build_crew(
             "user_id": configurable.get("user_id", state.get("user_id")),
             "tenant_id": configurable.get("tenant_id", state.get("tenant_id")),
         }
-        if inspection.vault and latest is not None and latest.id:
+        # the edge's placeholders were restored above: the stored message becomes the guard's text
+        restored = latest is not None and text != latest.text
+        if (inspection.vault or restored) and latest is not None and latest.id:
             # the stored message becomes the placeholder text too (replaced by id through add_messages)
             update["messages"] = [HumanMessage(request, id=latest.id, name=latest.name)]
         if inspection.action == "block":
@@ -197,11 +206,23 @@ def build_crew(
             "pending_actions": merged.pending_actions,
         }
 
+    def kept_for_edge(values: dict[str, Any], outputs: list[str], sealed: dict[str, str]) -> dict[str, Any]:
+        """Answer, results and sources with placeholders for a server's thread record, which snapshots
+        the state (tool values stay restorable: their sealed originals join ``sealed``)."""
+        parts = {k: values[k] for k in ("answer", "results", "sources") if k in values}
+        kept, more = protect_strings(parts, outputs, guards, default_vault())
+        return {**kept, "pii_vault": {**sealed, **more}}
+
     def output_guard(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
         results = (state.get("results") or {}).values()
         evidence = [r["answer"] for r in results if r["status"] == "done" and r["sources"]]
         evidence += [s.get("snippet", "") for r in results for s in r["sources"]]
-        judged = model_groundedness(results, chain, config, turn=int(state.get("turn", 1)))
+        judged: list[ModelGrounding] = []
+
+        def judge() -> Verdict | None:  # only asked when no leak check blocks the answer
+            judged.append(model_groundedness(results, chain, config, turn=int(state.get("turn", 1))))
+            return judged[0].verdict
+
         outputs = tool_outputs(results)
         verdicts = check_output(
             state.get("answer", ""),
@@ -209,18 +230,21 @@ def build_crew(
             system_prompts=system_prompts,
             confidence=state.get("confidence", 0.0),
             settings=guards,
-            grounding=judged.verdict,
+            grounding=judge,
             tool_outputs=outputs,
         )
-        update: dict[str, Any] = {"verdicts": [*judged.notes, *verdicts]}
-        if judged.usage:
-            update["usage"] = judged.usage
+        notes = judged[0].notes if judged else []
+        update: dict[str, Any] = {"verdicts": [*notes, *verdicts]}
+        if judged and judged[0].usage:
+            update["usage"] = judged[0].usage
         if any(v["action"] == "block" for v in verdicts):
             update["answer"] = "I can't share that answer; a colleague will follow up."
         elif any(v["guard"] in ("output_pii", "tool_pii") and v["action"] == "redact" for v in verdicts):
             # tool values become restorable placeholders (respond shows them), anything else plain ones
             answer, sealed = protect_answer(state.get("answer", ""), outputs, guards, default_vault())
             update |= {"answer": answer, "pii_vault": sealed}
+        if restores_at_edge():
+            update |= kept_for_edge({**state, **update}, outputs, update.get("pii_vault", {}))
         return update
 
     def after_output(state: CrewState) -> Literal["open_ticket", "respond"]:
@@ -297,11 +321,23 @@ def build_crew(
         update["subtasks"] = [
             {**s, "status": statuses.get(s["id"], s["status"])} for s in state.get("subtasks", [])
         ]
+        if restores_at_edge():  # an approved action's outcome enters the state here
+            update |= kept_for_edge({**state, **update}, tool_outputs(update["results"].values()), {})
         return update
 
     def respond(state: CrewState) -> dict[str, Any]:
-        # the user sees their own values again; a protected checkpointer stores the placeholders
-        answer = default_vault().restore(state.get("answer", ""), state.get("pii_vault") or {})
+        vault, entries = default_vault(), state.get("pii_vault") or {}
+        if restores_at_edge():  # the server's edge shows the values: the state keeps placeholders
+            stored = state.get("answer", "")
+            shown_in = json.dumps([stored, state.get("results"), state.get("sources")], default=str)
+            shown = vault.reseal(entries, {m.group(0) for m in PLACEHOLDER.finditer(shown_in)}, SHOWN)
+            message = AIMessage(
+                stored, name=spec.name, additional_kwargs={"answer_vault": shown} if shown else {}
+            )
+            return {"messages": [message], "answer_vault": shown}
+        # the user sees their own values again; a protected checkpointer stores the placeholders;
+        # verified: an entry a client slipped into the vault cannot change what a placeholder shows
+        answer = vault.restore(state.get("answer", ""), entries, verified=True)
         return {"answer": answer, "messages": [AIMessage(answer, name=spec.name)]}
 
     policies = spec.policies

@@ -55,6 +55,7 @@ class CrewInput(TypedDict, total=False):
     """What a caller sends: a user message (or messages) for this turn."""
 
     messages: Annotated[list[AnyMessage], add_messages]
+    request_vault: dict[str, str]  # sealed originals of placeholders the server's edge put in the message
 
 
 class CrewOutput(TypedDict, total=False):
@@ -70,6 +71,9 @@ class CrewOutput(TypedDict, total=False):
     path: Literal["offline", "model"]
     verdicts: Annotated[list[Verdict], append_verdicts]
     usage: Annotated[Usage, merge_usage]
+    # placeholder -> sealed original of each value the answers show, when the server's edge restores
+    # them for the client (a server process: nodes.guards.vault.restores_at_edge); empty otherwise
+    answer_vault: Annotated[dict[str, str], merge_vault]
 
 
 class CrewState(CrewOutput, total=False):
@@ -83,6 +87,7 @@ class CrewState(CrewOutput, total=False):
     user_id: str | None
     tenant_id: str | None
     pii_vault: Annotated[dict[str, str], merge_vault]  # placeholder -> AES-GCM sealed original
+    request_vault: dict[str, str]  # this turn's edge-sealed originals (graphs.serving.redact_input)
 
 
 class SpecialistState(TypedDict, total=False):

@@ -2,7 +2,8 @@
 
 ``memory://`` keeps checkpoints in the process (gone when the ``with`` block ends);
 ``sqlite:///relative.db`` / ``sqlite:////absolute/path.db`` (SQLAlchemy style: the path is
-whatever follows ``sqlite:///``) is the default, under the user's data directory;
+whatever follows ``sqlite:///``) is the default, under the user's data directory, on the official
+savers plus the lifecycle operations the LangGraph server needs (:mod:`memory.sqlite_saver`);
 ``postgresql://…`` uses the official saver over a psycopg connection pool (the ``postgres`` extra,
 see :mod:`memory.postgres_saver`);
 ``redis://[:password@]host:port/db[?ttl=SECONDS][&prefix=KEYS]`` (and ``rediss://``) uses
@@ -28,7 +29,6 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
-from langgraph.checkpoint.sqlite import SqliteSaver
 
 from memory.checkpoint_urls import (
     SUPPORTED_URLS,
@@ -40,6 +40,7 @@ from memory.checkpoint_urls import (
     redact_url,
     sqlite_file,
 )
+from memory.sqlite_saver import AsyncLifecycleSqliteSaver, LifecycleSqliteSaver
 
 __all__ = [
     "SUPPORTED_URLS",
@@ -107,7 +108,7 @@ def checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver[Any]]:
         yield saver
 
 
-def _open_sqlite(target: Target, stack: ExitStack, serde: SerializerProtocol | None) -> SqliteSaver:
+def _open_sqlite(target: Target, stack: ExitStack, serde: SerializerProtocol | None) -> LifecycleSqliteSaver:
     path = sqlite_file(target, "sqlite checkpointer")
     try:
         # SqliteSaver serialises access with its own lock, so the connection may cross threads.
@@ -115,7 +116,7 @@ def _open_sqlite(target: Target, stack: ExitStack, serde: SerializerProtocol | N
     except sqlite3.Error as exc:
         fail(target, "cannot open sqlite checkpointer", exc)
     stack.callback(conn.close)
-    saver = SqliteSaver(conn, serde=serde)
+    saver = LifecycleSqliteSaver(conn, serde=serde)
     try:
         saver.setup()
     except sqlite3.Error as exc:
@@ -174,7 +175,6 @@ async def _aopen_sqlite(
     target: Target, stack: AsyncExitStack, serde: SerializerProtocol | None
 ) -> BaseCheckpointSaver[Any]:
     import aiosqlite
-    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     path = sqlite_file(target, "sqlite checkpointer")
     try:
@@ -182,7 +182,7 @@ async def _aopen_sqlite(
     except sqlite3.Error as exc:
         fail(target, "cannot open sqlite checkpointer", exc)
     stack.push_async_callback(conn.close)
-    saver = AsyncSqliteSaver(conn, serde=serde)
+    saver = AsyncLifecycleSqliteSaver(conn, serde=serde)
     try:
         await saver.setup()
     except sqlite3.Error as exc:

@@ -214,8 +214,10 @@ class KnowledgeBase:
             return self._change_locked(documents, delete, prune)
 
     def _change_locked(
-        self, documents: Sequence[Document], delete: Sequence[str], prune: bool
+        self, documents: Sequence[Document], delete: Sequence[str], prune: bool, replaces: bool = False
     ) -> IngestReport:
+        """The change; ``replaces``: this (empty) knowledge base replaces the index on disk, whose
+        sentence rows are pruned too once the new index is in place."""
         report = IngestReport()
         known = self.documents
         incoming = {doc.doc_id: doc for doc in documents}
@@ -231,7 +233,7 @@ class KnowledgeBase:
             gone.add(doc.doc_id) if doc.doc_id in known else None
             new.append(doc)
         report.deleted = sorted(d for d in gone if d not in incoming)
-        if not gone and not new:
+        if not gone and not new and not replaces:
             return report
         next_id = int(self.manifest["next_chunk_id"])
         new_chunks: list[Chunk] = []
@@ -283,7 +285,7 @@ class KnowledgeBase:
                 self._set(*self._reloaded_parts())
             raise
         self._set(manifest, chunks, index, lexical)
-        if removed:  # after the swap: a failed change keeps every row the old index uses
+        if removed or replaces:  # after the swap: a failed change keeps every row the old index uses
             self._sentences.prune(chunks)
         return report
 
@@ -305,7 +307,7 @@ class KnowledgeBase:
             if (kb.index_dir / MANIFEST).is_file():  # continue its chunk ids and generations
                 old = read_json(kb.index_dir / MANIFEST)
                 kb.manifest["generation"] = int(old.get("generation", 0))
-            kb._change_locked(documents, (), prune=True)
+            kb._change_locked(documents, (), prune=True, replaces=True)
             return kb
 
     @classmethod
@@ -322,10 +324,10 @@ class KnowledgeBase:
         documents = folder_documents(source_dir)
         with locked(index_dir, exclusive=True):
             try:
-                kb = cls._load_locked(index_dir, embedder)
+                kb, replaces = cls._load_locked(index_dir, embedder), False
             except (FileNotFoundError, ValueError):
-                kb = cls.empty(index_dir, embedder)
-            kb._change_locked(documents, (), prune=True)
+                kb, replaces = cls.empty(index_dir, embedder), True
+            kb._change_locked(documents, (), prune=True, replaces=replaces)
             return kb
 
     # -- searching -----------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from memory.checkpoint_urls import Target, fail
+from memory.postgres_lifecycle import AsyncPostgresLifecycle, PostgresLifecycle
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection, Connection
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 __all__ = [
+    "LifecycleAsyncPostgresSaver",
+    "LifecyclePostgresSaver",
     "SealedAsyncPostgresSaver",
     "SealedPostgresSaver",
     "aopen_pooled",
@@ -57,7 +60,15 @@ def _without_values(checkpoint: Checkpoint) -> Checkpoint:
     return {**checkpoint, "channel_values": {}}
 
 
-class SealedPostgresSaver(PostgresSaver):
+class LifecyclePostgresSaver(PostgresLifecycle, PostgresSaver):
+    """The official saver plus the lifecycle operations of :mod:`memory.postgres_lifecycle`."""
+
+
+class LifecycleAsyncPostgresSaver(AsyncPostgresLifecycle, AsyncPostgresSaver):
+    """The official async saver plus the lifecycle operations of :mod:`memory.postgres_lifecycle`."""
+
+
+class SealedPostgresSaver(LifecyclePostgresSaver):
     """``PostgresSaver`` that never stores a channel value outside the serializer."""
 
     def put(
@@ -76,7 +87,7 @@ class SealedPostgresSaver(PostgresSaver):
         return super().put(config, _without_values(checkpoint), metadata, new_versions)
 
 
-class SealedAsyncPostgresSaver(AsyncPostgresSaver):
+class SealedAsyncPostgresSaver(LifecycleAsyncPostgresSaver):
     """``AsyncPostgresSaver`` that never stores a channel value outside the serializer."""
 
     async def aput(
@@ -202,7 +213,7 @@ def open_postgres(
     target: Target, stack: ExitStack, serde: SerializerProtocol | None
 ) -> BaseCheckpointSaver[Any]:
     """The official saver (sealed when ``serde`` encrypts) over a pool, set up and ready."""
-    cls = SealedPostgresSaver if serde else PostgresSaver
+    cls = SealedPostgresSaver if serde else LifecyclePostgresSaver
     return open_pooled(target, stack, "checkpointer", lambda pool: cls(pool, serde=serde))
 
 
@@ -210,5 +221,5 @@ async def aopen_postgres(
     target: Target, stack: AsyncExitStack, serde: SerializerProtocol | None
 ) -> BaseCheckpointSaver[Any]:
     """Async twin of :func:`open_postgres`."""
-    cls = SealedAsyncPostgresSaver if serde else AsyncPostgresSaver
+    cls = SealedAsyncPostgresSaver if serde else LifecycleAsyncPostgresSaver
     return await aopen_pooled(target, stack, "checkpointer", lambda pool: cls(pool, serde=serde))

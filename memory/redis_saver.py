@@ -16,8 +16,14 @@ Every write refreshes the TTL of all five keys at once (one ``MULTI``/``EXEC`` p
 does every read: a channel written once and never again lives exactly as long as its thread.
 Reads run one Lua script (core Redis, no module) that returns checkpoints, blobs and writes in a
 single round trip, so listing 200 checkpoints costs one or two round trips, not 600. Values go
-through ``self.serde`` (with ``EncryptedSerializer`` they are AES-encrypted, metadata included).
-``delete_thread`` and ``copy_thread`` touch the five keys of a thread and nothing else.
+through ``self.serde`` (with ``EncryptedSerializer`` they are AES-encrypted, metadata included,
+but for the few plaintext ids below).
+``delete_thread`` and ``copy_thread`` touch the five keys of a thread (and the run sets below);
+``delete_for_runs`` and ``prune`` are in :mod:`memory.redis_saver_lifecycle`. Each checkpoint also
+keeps, in plaintext, its run id, whether a DeltaChannel depends on older checkpoints, and the root
+checkpoint of a subgraph call (``"{ns}\\0{id}\\0u"`` in ``:cp``), and::
+
+    {prefix}:run:{run_id}     set "{thread}\\0{ns}\\0{checkpoint_id}": what the run wrote
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from memory.redis_saver_core import (
     ThreadActivity,
     as_str,
 )
+from memory.redis_saver_lifecycle import DROP_LUA, delete_for_runs_ops, delete_thread_ops, drive, prune_ops
 
 __all__ = ["DEFAULT_PREFIX", "PAGE_SIZE", "RedisSaver", "ThreadActivity"]
 
@@ -64,6 +71,7 @@ class RedisSaver(RedisCore):
         super().__init__(ttl=ttl, prefix=prefix, serde=serde)
         self.client = client
         self._script = client.register_script(LOAD_LUA)
+        self._drop = client.register_script(DROP_LUA)
 
     def _run(self, thread_id: str, *args: str | int) -> list[Any]:
         return cast(list[Any], self._script(keys=self._keys(thread_id), args=[self._ttl_ms, *args]))
@@ -144,10 +152,15 @@ class RedisSaver(RedisCore):
         pipe.execute()
 
     def delete_thread(self, thread_id: str) -> None:
-        pipe = self.client.pipeline(transaction=True)
-        pipe.delete(*self._keys(str(thread_id)))
-        pipe.zrem(self._threads_key, str(thread_id))
-        pipe.execute()
+        drive(delete_thread_ops(self, self.client, self._drop, thread_id))
+
+    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Delete every checkpoint (all threads, all namespaces) these runs wrote, with its writes."""
+        drive(delete_for_runs_ops(self, self.client, self._drop, run_ids))
+
+    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """``keep_latest`` keeps the latest checkpoint per namespace; ``delete`` drops the threads."""
+        drive(prune_ops(self, self.client, self._drop, thread_ids, strategy))
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Copy every checkpoint, blob and pending write of a thread (all namespaces) into another."""

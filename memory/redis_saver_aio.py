@@ -25,6 +25,7 @@ from memory.redis_saver_core import (
     ThreadActivity,
     as_str,
 )
+from memory.redis_saver_lifecycle import DROP_LUA, adrive, delete_for_runs_ops, delete_thread_ops, prune_ops
 
 __all__ = ["AsyncRedisSaver"]
 
@@ -43,6 +44,7 @@ class AsyncRedisSaver(RedisCore):
         super().__init__(ttl=ttl, prefix=prefix, serde=serde)
         self.client = client
         self._script = client.register_script(LOAD_LUA)
+        self._drop = client.register_script(DROP_LUA)
 
     async def _run(self, thread_id: str, *args: str | int) -> list[Any]:
         return cast(list[Any], await self._script(keys=self._keys(thread_id), args=[self._ttl_ms, *args]))
@@ -126,10 +128,15 @@ class AsyncRedisSaver(RedisCore):
         await pipe.execute()
 
     async def adelete_thread(self, thread_id: str) -> None:
-        pipe = self.client.pipeline(transaction=True)
-        pipe.delete(*self._keys(str(thread_id)))
-        pipe.zrem(self._threads_key, str(thread_id))
-        await pipe.execute()
+        await adrive(delete_thread_ops(self, self.client, self._drop, thread_id))
+
+    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Delete every checkpoint (all threads, all namespaces) these runs wrote, with its writes."""
+        await adrive(delete_for_runs_ops(self, self.client, self._drop, run_ids))
+
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """``keep_latest`` keeps the latest checkpoint per namespace; ``delete`` drops the threads."""
+        await adrive(prune_ops(self, self.client, self._drop, thread_ids, strategy))
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Copy every checkpoint, blob and pending write of a thread (all namespaces) into another."""

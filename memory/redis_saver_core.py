@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Iterator, Sequence
@@ -21,13 +22,27 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
-__all__ = ["DEFAULT_PREFIX", "LOAD_LUA", "PAGE_SIZE", "SEP", "RedisCore", "ThreadActivity", "as_str"]
+__all__ = [
+    "DEFAULT_PREFIX",
+    "DELTA_METADATA_KEYS",
+    "LIFECYCLE_FIELD",
+    "LOAD_LUA",
+    "PAGE_SIZE",
+    "SEP",
+    "RedisCore",
+    "ThreadActivity",
+    "as_str",
+    "lifecycle_info",
+]
 
 DEFAULT_PREFIX = "crewline:cp"
 PAGE_SIZE = 100  # checkpoints loaded per script call when listing
 SEP = "\x00"
 _REFS_SEP = "\x1e"
 _EMPTY = "empty"  # a channel in new_versions without a value (cleared), as the official savers do
+LIFECYCLE_FIELD = f"{SEP}u"  # suffix of the per-checkpoint field read by delete_for_runs and prune
+# Metadata a DeltaChannel leaves on checkpoints that are not full snapshots of it (Python, JS).
+DELTA_METADATA_KEYS = ("counters_since_delta_snapshot", "delta_writes_versioned")
 
 # KEYS: idx, cp, blob, wi, wr. ARGV: ttl_ms, mode ("r" | "m"), then
 #   mode "r": ns, before checkpoint id ("" = none), limit (0 = none)  -> newest first
@@ -82,6 +97,19 @@ class ThreadActivity:
     checkpoints: int
 
 
+def lifecycle_info(metadata: CheckpointMetadata | dict[str, Any]) -> dict[str, Any]:
+    """What ``delete_for_runs`` and ``prune`` need of a checkpoint's metadata, kept in plaintext
+    next to the (possibly encrypted) record: its run, whether a DeltaChannel depends on older
+    checkpoints, and the root checkpoint a subgraph call started from."""
+    parents = metadata.get("parents") or {}
+    run_id = metadata.get("run_id")
+    return {
+        "run_id": str(run_id) if run_id else None,
+        "delta": any(key in metadata for key in DELTA_METADATA_KEYS),
+        "root": parents.get("") if isinstance(parents, dict) else None,
+    }
+
+
 def as_str(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -115,6 +143,10 @@ class RedisCore(BaseCheckpointSaver[str]):
     @property
     def _threads_key(self) -> str:
         return f"{self.prefix}:threads"
+
+    def _run_key(self, run_id: str) -> str:
+        """Set of "{thread}\\0{ns}\\0{checkpoint_id}" a run wrote: ``delete_for_runs`` has no thread."""
+        return f"{self.prefix}:run:{run_id}"
 
     @property
     def _ttl_ms(self) -> int:
@@ -154,9 +186,10 @@ class RedisCore(BaseCheckpointSaver[str]):
         checkpoint_id = checkpoint["id"]
         stored = checkpoint.copy()
         values: dict[str, Any] = stored.pop("channel_values")  # type: ignore[misc]
+        stored_metadata = get_serializable_checkpoint_metadata(config, metadata)
         record = {
             "checkpoint": stored,
-            "metadata": get_serializable_checkpoint_metadata(config, metadata),
+            "metadata": stored_metadata,
             "parent": configurable.get("checkpoint_id"),
         }
         member = f"{ns}{SEP}{checkpoint_id}"
@@ -169,14 +202,29 @@ class RedisCore(BaseCheckpointSaver[str]):
             )
             for channel, version in new_versions.items()
         }
+        info = lifecycle_info(stored_metadata)
         keys = self._keys(thread_id)
-        pipe.hset(keys[1], mapping={member: self._dump(record), f"{member}{SEP}r": refs})
+        pipe.hset(
+            keys[1],
+            mapping={
+                member: self._dump(record),
+                f"{member}{SEP}r": refs,
+                f"{member}{LIFECYCLE_FIELD}": json.dumps(info),
+            },
+        )
         if blobs:
             pipe.hset(keys[2], mapping=blobs)
         pipe.zadd(keys[0], {member: 0})
         pipe.zadd(self._threads_key, {thread_id: time.time()})
         self._queue_refresh(pipe, keys)
+        if info["run_id"]:
+            self._queue_run_entries(pipe, {info["run_id"]: [f"{thread_id}{SEP}{member}"]})
         return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint_id}}
+
+    def _queue_run_entries(self, pipe: Any, entries: dict[str, list[str]]) -> None:
+        for run_id, members in entries.items():
+            pipe.sadd(self._run_key(run_id), *members)
+            self._queue_refresh(pipe, [self._run_key(run_id)])
 
     def _queue_put_writes(
         self,
@@ -230,6 +278,13 @@ class RedisCore(BaseCheckpointSaver[str]):
             pipe.hset(wr, mapping=writes)
         pipe.zadd(self._threads_key, {target_id: time.time()})
         self._queue_refresh(pipe, keys)
+        # The copies belong to the same runs, as copied metadata in SQL would.
+        runs: dict[str, list[str]] = {}
+        for field, value in records.items():
+            name = as_str(field)
+            if name.endswith(LIFECYCLE_FIELD) and (run_id := json.loads(as_str(value)).get("run_id")):
+                runs.setdefault(run_id, []).append(f"{target_id}{SEP}{name[: -len(LIFECYCLE_FIELD)]}")
+        self._queue_run_entries(pipe, runs)
         return True
 
     # ------------------------------------------------------------------ decoding

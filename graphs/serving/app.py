@@ -26,6 +26,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphs.serving.observer import install_observer
+from graphs.serving.redact_input import RedactRunInput, enable_server_edge
+from graphs.serving.restore_output import RestoreAnswers
 from graphs.serving.services import Refusal, get_services
 from memory.metrics import CONTENT_TYPE_LATEST
 from memory.paths import data_dir
@@ -230,6 +232,8 @@ OPENAPI: dict[str, Any] = {
     },
 }
 
+enable_server_edge()  # this process serves the crew behind the edge: keep placeholders in its state
+
 app = Starlette(
     routes=[
         Route("/crewline/metrics", metrics, methods=["GET"]),
@@ -237,5 +241,5 @@ app = Starlette(
         Route("/feedback", feedback, methods=["POST"]),
         Route("/crewline/openapi.json", openapi, methods=["GET"]),
     ],
-    middleware=[Middleware(RequestMetrics)],
+    middleware=[Middleware(RequestMetrics), Middleware(RedactRunInput), Middleware(RestoreAnswers)],
 )

@@ -22,6 +22,7 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from graphs.serving.redact_input import enable_server_edge
 from graphs.serving.settings import ServingSettings
 from memory.checkpoint_urls import CheckpointerError, parse, redact_url
 from memory.checkpointers import async_checkpointer, default_checkpoint_url
@@ -44,6 +45,7 @@ def server_checkpoint_url() -> str:
 @asynccontextmanager
 async def server_checkpointer() -> AsyncIterator[BaseCheckpointSaver[Any]]:
     """A saver for the LangGraph server that pseudonymises everything it writes, the input included."""
+    enable_server_edge()  # also where a worker process loads only the checkpointer, not the app
     async with async_checkpointer(server_checkpoint_url()) as saver:
         protect_checkpointer(saver)
         yield saver

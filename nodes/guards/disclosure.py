@@ -14,14 +14,22 @@ recognised however often it recurs; a value the answer writes differently from t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from nodes.guards.pii import PiiSpan, detect_pii
+from nodes.guards.serde import walk_strings
 from nodes.guards.settings import GuardSettings
 from nodes.guards.vault import Vault
 from nodes.types import SubtaskResult
 
-__all__ = ["protect_answer", "pseudonymise_tool_output", "split_disclosures", "tool_outputs"]
+__all__ = [
+    "protect_answer",
+    "protect_strings",
+    "pseudonymise_tool_output",
+    "split_disclosures",
+    "tool_outputs",
+]
 
 _NEVER_SHOWN = frozenset({"SECRET"})
 
@@ -45,25 +53,49 @@ def _tool_values(outputs: Iterable[str], settings: GuardSettings) -> frozenset[t
 
 
 def split_disclosures(
-    answer: str, outputs: Iterable[str], settings: GuardSettings
+    answer: str,
+    outputs: Iterable[str],
+    settings: GuardSettings,
+    known: frozenset[tuple[str, str]] | None = None,
 ) -> tuple[list[PiiSpan], list[PiiSpan]]:
-    """The answer's personal data as ``(from this request's tools, leaked)``."""
+    """The answer's personal data as ``(from this request's tools, leaked)``; ``known``: the tool
+    values, when the caller has them already (else they are read from ``outputs``)."""
     spans = detect_pii(answer, settings.pii.types)
     if not spans or not settings.pii.show_tool_values:
         return [], spans
-    known = _tool_values(outputs, settings)
+    known = _tool_values(outputs, settings) if known is None else known
     shown = [s for s in spans if s.type not in _NEVER_SHOWN and (s.type, s.value) in known]
     return shown, [s for s in spans if s not in shown]
 
 
 def protect_answer(
-    answer: str, outputs: Iterable[str], settings: GuardSettings, vault: Vault
+    answer: str,
+    outputs: Iterable[str],
+    settings: GuardSettings,
+    vault: Vault,
+    known: frozenset[tuple[str, str]] | None = None,
 ) -> tuple[str, Mapping[str, str]]:
     """The answer as stored: placeholders everywhere, sealed originals (for ``pii_vault``) of tool values."""
-    shown, leaked = split_disclosures(answer, outputs, settings)
+    shown, leaked = split_disclosures(answer, outputs, settings, known)
     text, sealed = vault.pseudonymise(answer, [*shown, *leaked])
     keep = {vault.placeholder(span.type, span.value) for span in shown}
     return text, {placeholder: token for placeholder, token in sealed.items() if placeholder in keep}
+
+
+def protect_strings(
+    obj: Any, outputs: Sequence[str], settings: GuardSettings, vault: Vault
+) -> tuple[Any, dict[str, str]]:
+    """Every string of ``obj`` as :func:`protect_answer` stores an answer, and the sealed originals of
+    the tool values among them (the values the user may be shown)."""
+    sealed: dict[str, str] = {}
+    known = _tool_values(outputs, settings) if settings.pii.show_tool_values else frozenset()
+
+    def protect(text: str) -> str:
+        stored, entries = protect_answer(text, outputs, settings, vault, known)
+        sealed.update(entries)
+        return stored
+
+    return walk_strings(obj, protect), sealed
 
 
 def pseudonymise_tool_output(text: str, settings: GuardSettings, vault: Vault) -> tuple[str, dict[str, str]]:

@@ -9,7 +9,7 @@ Groundedness offline is lexical: the share of the answer's content words found i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -63,15 +63,16 @@ def check_output(
     system_prompts: Sequence[str],
     confidence: float,
     settings: GuardSettings,
-    grounding: Verdict | None = None,
+    grounding: Verdict | Callable[[], Verdict | None] | None = None,
     tool_outputs: Sequence[str] = (),
 ) -> list[Verdict]:
     """Leak, groundedness and confidence verdicts on a synthesized answer.
 
-    ``grounding`` is a model's groundedness verdict (:mod:`nodes.guards.grounding`); without one the
-    lexical check against ``evidence`` decides. Personal data that ``tool_outputs`` (this request's
-    tool results) hold is not a leak: a ``tool_pii`` verdict says it is stored as restorable
-    placeholders (:mod:`nodes.guards.disclosure`).
+    ``grounding`` is a model's groundedness verdict (:mod:`nodes.guards.grounding`), or a callable
+    that judges on demand: it is called only when no leak check blocks the answer, so a blocked
+    answer costs no model call. Without a verdict the lexical check against ``evidence`` decides.
+    Personal data that ``tool_outputs`` (this request's tool results) hold is not a leak: a
+    ``tool_pii`` verdict says it is stored as restorable placeholders (:mod:`nodes.guards.disclosure`).
     """
     verdicts: list[Verdict] = []
     if leaks_prompt(answer, system_prompts):
@@ -100,9 +101,12 @@ def check_output(
                 action="block" if secret else settings.pii.on_output,
             )
         )
+    blocked = any(v["action"] == "block" for v in verdicts)  # then groundedness cannot change the outcome
+    if callable(grounding):
+        grounding = None if blocked else grounding()
     if grounding is not None:
         verdicts.append(grounding)
-    elif evidence:
+    elif evidence and not blocked:
         grounded = groundedness(answer, evidence)
         ok = grounded >= settings.groundedness_threshold
         verdicts.append(

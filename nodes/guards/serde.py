@@ -24,40 +24,39 @@ from langgraph.types import Send
 
 from nodes.guards.vault import SEALED_PREFIX, Vault, default_vault
 
-__all__ = ["PseudonymisingSerializer", "protect_checkpointer"]
+__all__ = ["PseudonymisingSerializer", "protect_checkpointer", "walk_strings"]
 
 _MAX_DEPTH = 64
 
 
-def _walk(obj: Any, redact: Callable[[str], str], depth: int = 0) -> Any:
+def walk_strings(obj: Any, redact: Callable[[str], str], depth: int = 0) -> Any:
     if depth > _MAX_DEPTH:
         return obj
     deeper = depth + 1
     if isinstance(obj, str):
         return obj if obj.startswith(SEALED_PREFIX) else redact(obj)
     if isinstance(obj, dict):
-        return {key: _walk(value, redact, deeper) for key, value in obj.items()}
+        return {key: walk_strings(value, redact, deeper) for key, value in obj.items()}
     if isinstance(obj, list):
-        return [_walk(value, redact, deeper) for value in obj]
+        return [walk_strings(value, redact, deeper) for value in obj]
     if isinstance(obj, tuple):
-        items = [_walk(value, redact, deeper) for value in obj]
+        items = [walk_strings(value, redact, deeper) for value in obj]
         return type(obj)(*items) if hasattr(obj, "_fields") else tuple(items)
     if isinstance(obj, BaseMessage):
         update: dict[str, Any] = {
-            "content": _walk(obj.content, redact, deeper),
-            "additional_kwargs": _walk(obj.additional_kwargs, redact, deeper),
+            "content": walk_strings(obj.content, redact, deeper),
+            "additional_kwargs": walk_strings(obj.additional_kwargs, redact, deeper),
         }
         if isinstance(obj, AIMessage):
-            update["tool_calls"] = _walk(obj.tool_calls, redact, deeper)
+            update["tool_calls"] = walk_strings(obj.tool_calls, redact, deeper)
         if isinstance(obj, ToolMessage) and obj.artifact is not None:
-            update["artifact"] = _walk(obj.artifact, redact, deeper)
+            update["artifact"] = walk_strings(obj.artifact, redact, deeper)
         return obj.model_copy(update=update)
     if isinstance(obj, Send):
-        return Send(obj.node, _walk(obj.arg, redact, deeper))
+        return Send(obj.node, walk_strings(obj.arg, redact, deeper))
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        changes = {
-            f.name: _walk(getattr(obj, f.name), redact, deeper) for f in dataclasses.fields(obj) if f.init
-        }
+        fields = [f.name for f in dataclasses.fields(obj) if f.init]
+        changes = {name: walk_strings(getattr(obj, name), redact, deeper) for name in fields}
         try:
             return dataclasses.replace(obj, **changes)
         except (TypeError, ValueError):
@@ -73,7 +72,7 @@ class PseudonymisingSerializer(SerializerProtocol):
         self.vault = vault or default_vault()
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
-        return self.inner.dumps_typed(_walk(obj, self.vault.redact))
+        return self.inner.dumps_typed(walk_strings(obj, self.vault.redact))
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         return self.inner.loads_typed(data)

@@ -1,10 +1,16 @@
-"""The trainable injection detector: hashed word and character n-grams plus the rules, logistic regression.
+"""The trainable injection detector: hashed word and character n-grams plus the rules, one linear model.
 
-``train(texts, labels)`` fits scikit-learn's ``LogisticRegression`` on the rows
+``train(texts, labels)`` fits scikit-learn's ``LinearSVC`` and ``ComplementNB`` on the rows
 :mod:`nodes.guards.trained_features` computes (word 1-2-grams, character 3-5-grams of the folded
-text, one column per built-in rule), and picks the decision threshold from out-of-fold scores
-(5-fold cross-validation) so that the false-positive rate on the training data stays under
-``target_fpr``. The artifact is a NumPy ``.npz`` of plain arrays (loaded with
+text, one column per built-in rule, the built-in detector's score) and adds their margins: both are
+linear in the row, so the detector stays one weight vector. The naive-Bayes term ranks short attacks
+and the benign look-alikes near the cut better than the SVM alone (20 seeded half splits of the dev
+corpus: mean tpr 0.962 against 0.949 for the logistic regression this replaced, both at fpr 0.009).
+
+The decision threshold comes from out-of-fold margins pooled over repeated cross-validation (3 x 5
+folds) so that the false-positive rate on the training data stays under ``target_fpr``: each row
+gets three out-of-fold margins, so which fold model scored a benign row near the cut matters less.
+The artifact is a NumPy ``.npz`` of plain arrays (loaded with
 ``allow_pickle=False``: loading a model runs no code).
 
 The features are hand-computed rather than sklearn's vectorizers: the same function serves training
@@ -30,9 +36,14 @@ from nodes.guards.trained_features import N_COLUMNS, row
 
 __all__ = ["FORMAT", "TrainedDetector", "train"]
 
-FORMAT = "crewline-injection-detector/2"  # /2: character n-grams added (columns moved)
+# /2: character n-grams added (columns moved); /3: SVM + naive Bayes margins
+FORMAT = "crewline-injection-detector/3"
 _FORMAT_FAMILY = "crewline-injection-detector/"
-C = 16.0  # weak regularisation: ~400 rows, the rule columns carry the prior
+C = 1.0  # the SVM's; margins flat for C in 1..30 on the dev corpus
+NB_ALPHA = 0.003  # light smoothing: hashed n-gram columns are sparse, most counts are 0 or 1
+NB_WEIGHT = 0.08  # the naive-Bayes log-odds are ~50x the SVM's margins; this weighs them ~4:1 for the SVM
+CV_FOLDS = 5
+CV_REPEATS = 3
 
 
 def features(texts: Sequence[str]) -> Any:
@@ -57,7 +68,7 @@ class TrainedDetector:
     ``train`` picks the cut on out-of-fold margins and folds it into the intercept, so the score is
     the logistic of the distance from that cut: 0.5 at the cut, and ``threshold`` is 0.5 (a setting
     can still move it). Scoring around 0.5 keeps the comparison clear of the saturation near 1.0 that
-    a weakly regularised model's raw probabilities reach.
+    raw probabilities reach once the naive-Bayes log-odds of a long text add up.
     """
 
     coef: NDArray[np.float64]
@@ -74,7 +85,7 @@ class TrainedDetector:
         return round(probability, 6), reason
 
     def save(self, path: Path) -> None:
-        nonzero = np.flatnonzero(self.coef)
+        nonzero = np.flatnonzero(self.coef)  # columns no training row touched weigh 0 (see _fit)
         with path.open("wb") as handle:
             np.savez_compressed(
                 handle,
@@ -127,12 +138,26 @@ def _cut(margins: NDArray[np.float64], labels: NDArray[np.int_], target_fpr: flo
     return (bound + float(above.min())) / 2.0 if above.size else bound + 1.0
 
 
+def _fit(x: Any, y: NDArray[np.int_], c: float, seed: int) -> tuple[NDArray[np.float64], float]:
+    """The weights and intercept of the SVM's margin plus the weighted naive-Bayes log-odds on ``x``."""
+    from sklearn.naive_bayes import ComplementNB
+    from sklearn.svm import LinearSVC
+
+    svm = LinearSVC(C=c, class_weight="balanced", max_iter=20000, random_state=seed).fit(x, y)
+    bayes = ComplementNB(alpha=NB_ALPHA).fit(x, y)
+    # ComplementNB's class scores are x @ feature_log_prob_.T (no prior with two classes): linear in x
+    log_odds = bayes.feature_log_prob_[1] - bayes.feature_log_prob_[0]
+    # a column no training row touched gets smoothing's log-odds, the same small value for every such
+    # column: zero it, or a long text of unseen words would drift the score with its length
+    log_odds[np.asarray(x.sum(axis=0)).ravel() == 0] = 0.0
+    return svm.coef_[0] + NB_WEIGHT * log_odds, float(svm.intercept_[0])
+
+
 def train(
     texts: Sequence[str], labels: Sequence[int], *, target_fpr: float = 0.01, c: float = C, seed: int = 0
 ) -> TrainedDetector:
     """Fit a detector on ``texts`` (label 1: injection, 0: benign). Needs both classes, 5 of each."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import RepeatedStratifiedKFold
 
     y = np.asarray(labels, dtype=np.int_)
     positives, negatives = int(y.sum()), int(len(y) - y.sum())
@@ -141,20 +166,26 @@ def train(
             f"training needs at least 5 injection and 5 benign rows; got {positives} and {negatives}"
         )
     x = features(texts)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000, solver="liblinear")
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-    oof = cross_val_predict(model, x, y, cv=folds, method="decision_function")
-    cut = _cut(oof, y, target_fpr)
-    model.fit(x, y)
-    predicted = oof > cut
+    folds = RepeatedStratifiedKFold(n_splits=CV_FOLDS, n_repeats=CV_REPEATS, random_state=seed)
+    oof = np.zeros((CV_REPEATS, len(y)))
+    for number, (fit_rows, held_out) in enumerate(folds.split(np.zeros(len(y)), y)):
+        coef, intercept = _fit(x[fit_rows], y[fit_rows], c, seed)
+        oof[number // CV_FOLDS, held_out] = x[held_out] @ coef + intercept
+    pooled_labels = np.tile(y, CV_REPEATS)
+    cut = _cut(oof.ravel(), pooled_labels, target_fpr)
+    coef, intercept = _fit(x, y, c, seed)
+    predicted = oof.ravel() > cut
     meta = {
         "rows": len(y),
         "injection_rows": positives,
         "target_fpr": target_fpr,
+        "learner": "linear-svc+complement-nb",
         "c": c,
-        "cv_tpr": round(float(predicted[y == 1].mean()), 4),
-        "cv_fpr": round(float(predicted[y == 0].mean()), 4),
+        "nb_alpha": NB_ALPHA,
+        "nb_weight": NB_WEIGHT,
+        "cv": f"{CV_REPEATS}x{CV_FOLDS}",
+        "cv_tpr": round(float(predicted[pooled_labels == 1].mean()), 4),
+        "cv_fpr": round(float(predicted[pooled_labels == 0].mean()), 4),
     }
     # the intercept absorbs the cut, so the score is 0.5 exactly at the chosen operating point
-    intercept = float(model.intercept_[0]) - cut
-    return TrainedDetector(model.coef_[0].astype(np.float64), intercept, 0.5, meta)
+    return TrainedDetector(coef.astype(np.float64), intercept - cut, 0.5, meta)

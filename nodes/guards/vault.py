@@ -38,6 +38,21 @@ from nodes.guards.pii import PiiSpan, detect_pii
 __all__ = ["SEALED_PREFIX", "Vault", "VaultKeyError", "default_vault"]
 
 SEALED_PREFIX = "crewline-vault:v1:"
+# Set (to "1") in a LangGraph server process whose HTTP edge restores values for the client
+# (graphs.serving.redact_input.enable_server_edge): the crew then keeps placeholders in its state, so
+# the server's own thread records hold none of the values. A process setting, not a run's: no client
+# can switch it.
+SERVER_EDGE_ENV = "CREWLINE_SERVER_EDGE"
+# AES-GCM associated data of the values a crew shows the user (``answer_vault``): the edge opens these
+# and nothing else, so a client cannot have it open a request's or a tool's sealed values.
+SHOWN = b"crewline:shown"
+
+
+def restores_at_edge() -> bool:
+    """True in a server process whose edge shows the values (see :data:`SERVER_EDGE_ENV`)."""
+    return os.environ.get(SERVER_EDGE_ENV) == "1"
+
+
 PLACEHOLDER = re.compile(r"\[([A-Z_]{3,20})_([0-9a-f]{8})\]")
 _KEY_FILE = "vault.key"
 _LOCK = threading.Lock()
@@ -87,18 +102,19 @@ class Vault:
         digest = hmac.new(self.key, f"{kind}\x00{value}".encode("utf-8", "surrogatepass"), hashlib.sha256)
         return f"[{kind}_{digest.hexdigest()[:8]}]"
 
-    def seal(self, value: str) -> str:
+    def seal(self, value: str, purpose: bytes | None = None) -> str:
+        """``value`` encrypted; ``purpose`` (AES-GCM associated data) must be given again to unseal."""
         nonce = os.urandom(12)
-        sealed = AESGCM(self.key).encrypt(nonce, value.encode("utf-8", "surrogatepass"), None)
+        sealed = AESGCM(self.key).encrypt(nonce, value.encode("utf-8", "surrogatepass"), purpose)
         return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
-    def unseal(self, token: str) -> str | None:
+    def unseal(self, token: str, purpose: bytes | None = None) -> str | None:
         """The sealed value, or ``None`` when the token is not ours (another key, corrupted)."""
         if not token.startswith(SEALED_PREFIX):
             return None
         try:
             raw = base64.urlsafe_b64decode(token[len(SEALED_PREFIX) :])
-            return AESGCM(self.key).decrypt(raw[:12], raw[12:], None).decode("utf-8", "surrogatepass")
+            return AESGCM(self.key).decrypt(raw[:12], raw[12:], purpose).decode("utf-8", "surrogatepass")
         except (InvalidTag, ValueError, binascii.Error):
             return None
 
@@ -117,19 +133,40 @@ class Vault:
         parts.append(text[last:])
         return "".join(parts), entries
 
+    def reseal(
+        self, entries: Mapping[str, str], placeholders: Iterable[str], purpose: bytes
+    ) -> dict[str, str]:
+        """The entries of ``placeholders`` whose value is the one the placeholder names, sealed again
+        for ``purpose`` (others are left out)."""
+        resealed: dict[str, str] = {}
+        for placeholder in placeholders:
+            match, token = PLACEHOLDER.fullmatch(placeholder), entries.get(placeholder)
+            value = self.unseal(token) if match and isinstance(token, str) else None
+            if match and value is not None and self.placeholder(match.group(1), value) == placeholder:
+                resealed[placeholder] = self.seal(value, purpose)
+        return resealed
+
     def redact(self, text: str) -> str:
         """``text`` with every detected value replaced by its placeholder (nothing kept to restore)."""
         return _redact(self, text)
 
-    def restore(self, text: str, entries: Mapping[str, str]) -> str:
-        """``text`` with the placeholders of ``entries`` replaced by their original values."""
+    def restore(
+        self, text: str, entries: Mapping[str, str], *, verified: bool = False, purpose: bytes | None = None
+    ) -> str:
+        """``text`` with the placeholders of ``entries`` replaced by their original values.
+
+        ``verified``: only where the sealed value is the one its placeholder names (its keyed hash),
+        for entries a caller supplied: a forged entry cannot put other text in the placeholder's place.
+        """
         if "[" not in text or not entries:
             return text
 
         def original(match: re.Match[str]) -> str:
             token = entries.get(match.group(0))
-            value = self.unseal(token) if token else None
-            return match.group(0) if value is None else value
+            value = self.unseal(token, purpose) if isinstance(token, str) else None
+            if value is None or (verified and self.placeholder(match.group(1), value) != match.group(0)):
+                return match.group(0)
+            return value
 
         return PLACEHOLDER.sub(original, text)
 

@@ -2,7 +2,9 @@
 
 Each backend runs twice: the async saver from ``async_checkpointer(url)`` as it is, and the sync
 saver from ``checkpointer(url)`` through a thin bridge that calls its sync methods from a worker
-thread (the suite only speaks async). Redis also runs with ``CREWLINE_AES_KEY`` set.
+thread (the suite only speaks async). SQLite, PostgreSQL and Redis also run with
+``CREWLINE_AES_KEY`` set. Besides the base capabilities, each run asserts the lifecycle ones the
+LangGraph server uses (``delete_for_runs``, ``prune``, ``copy_thread``) that the backend offers.
 """
 
 from __future__ import annotations
@@ -74,16 +76,38 @@ class SyncBridge(BaseCheckpointSaver[Any]):
         await asyncio.to_thread(self.inner.delete_thread, thread_id)
 
 
-class SyncCopyBridge(SyncBridge):
-    """A bridge that also offers ``acopy_thread``, for sync savers that implement ``copy_thread``."""
-
+class _CopyThreadBridge(SyncBridge):
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         await asyncio.to_thread(self.inner.copy_thread, source_thread_id, target_thread_id)
 
 
+class _DeleteForRunsBridge(SyncBridge):
+    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        await asyncio.to_thread(self.inner.delete_for_runs, run_ids)
+
+
+class _PruneBridge(SyncBridge):
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        await asyncio.to_thread(lambda: self.inner.prune(thread_ids, strategy=strategy))
+
+
+# The suite detects a capability by its async method being overridden, so the bridge forwards
+# exactly the optional sync methods the saver overrides: a missing one is reported, not faked.
+_OPTIONAL_SYNC_BRIDGES: dict[str, type[SyncBridge]] = {
+    "copy_thread": _CopyThreadBridge,
+    "delete_for_runs": _DeleteForRunsBridge,
+    "prune": _PruneBridge,
+}
+
+
 def _bridge(saver: BaseCheckpointSaver[Any]) -> SyncBridge:
-    copies = type(saver).copy_thread is not BaseCheckpointSaver.copy_thread
-    return SyncCopyBridge(saver) if copies else SyncBridge(saver)
+    bases = tuple(
+        bridge
+        for method, bridge in _OPTIONAL_SYNC_BRIDGES.items()
+        if getattr(type(saver), method) is not getattr(BaseCheckpointSaver, method)
+    )
+    bridge_type = type(f"SyncBridge[{type(saver).__name__}]", (*bases, SyncBridge), {})
+    return bridge_type(saver)  # type: ignore[no-any-return]
 
 
 async def _conform(url: str, *, sync: bool, also: frozenset[str] = frozenset()) -> None:
@@ -109,6 +133,10 @@ async def _conform(url: str, *, sync: bool, also: frozenset[str] = frozenset()) 
     assert {cap.value for cap in BASE_CAPABILITIES} | also <= ran, report.to_dict()
 
 
+# The lifecycle operations the LangGraph server uses, on every backend it may be given.
+LIFECYCLE = frozenset({"delete_for_runs", "prune", "copy_thread"})
+
+
 @pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
 async def test_memory_conforms(sync: bool) -> None:
     await _conform("memory://", sync=sync)
@@ -116,17 +144,23 @@ async def test_memory_conforms(sync: bool) -> None:
 
 @pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
 async def test_sqlite_conforms(tmp_path: Path, sync: bool) -> None:
-    await _conform(f"sqlite:///{tmp_path / 'conformance.db'}", sync=sync)
+    await _conform(f"sqlite:///{tmp_path / 'conformance.db'}", sync=sync, also=LIFECYCLE)
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_sqlite_conforms_encrypted(tmp_path: Path, sync: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREWLINE_AES_KEY", AES_KEY)
+    await _conform(f"sqlite:///{tmp_path / 'conformance.db'}", sync=sync, also=LIFECYCLE)
 
 
 @pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
 async def test_postgres_conforms(fresh_postgres_url: str, sync: bool) -> None:
-    await _conform(fresh_postgres_url, sync=sync)
+    await _conform(fresh_postgres_url, sync=sync, also=LIFECYCLE)
 
 
 @pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
 async def test_redis_conforms(redis_prefix_url: str, sync: bool) -> None:
-    await _conform(redis_prefix_url, sync=sync, also=frozenset({"copy_thread"}))
+    await _conform(redis_prefix_url, sync=sync, also=LIFECYCLE)
 
 
 @pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
@@ -134,7 +168,7 @@ async def test_redis_conforms_encrypted(
     redis_prefix_url: str, sync: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CREWLINE_AES_KEY", AES_KEY)
-    await _conform(f"{redis_prefix_url}&ttl=3600", sync=sync, also=frozenset({"copy_thread"}))
+    await _conform(f"{redis_prefix_url}&ttl=3600", sync=sync, also=LIFECYCLE)
 
 
 @pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
@@ -143,4 +177,4 @@ async def test_postgres_conforms_encrypted(
 ) -> None:
     """With a key, the factory opens the sealed Postgres savers (all values through the cipher)."""
     monkeypatch.setenv("CREWLINE_AES_KEY", AES_KEY)
-    await _conform(fresh_postgres_url, sync=sync)
+    await _conform(fresh_postgres_url, sync=sync, also=LIFECYCLE)

@@ -19,8 +19,12 @@ from langgraph.types import Command
 from pydantic import BaseModel
 
 from graphs import build_crew, load_spec
+from graphs.serving.restore_output import restore_answers
 from memory.checkpointers import checkpointer
 from memory.tickets import TicketStore
+from nodes.guards import default_vault
+from nodes.guards.pii import detect_pii
+from nodes.guards.vault import SERVER_EDGE_ENV
 from tests.support.fake_openai import (
     FakeOpenAI,
     Reply,
@@ -153,6 +157,67 @@ def test_tool_output_that_injects_is_withheld_from_the_model(model_env: Any) -> 
     assert "withheld by the guard" in tool_results[0]["content"]
     guard = next(v for v in state["verdicts"] if v["guard"] == "tool_output_guard")
     assert guard["action"] == "redact" and "prompt injection" in guard["reason"]
+
+
+def _crew_with_pii_policy(on_input: str, saver: Any) -> Any:
+    spec = load_spec("support").model_copy(deep=True)
+    pii = spec.guards.pii.model_copy(update={"on_input": on_input})
+    spec.guards = spec.guards.model_copy(update={"pii": pii})
+    return build_crew(spec, checkpointer=saver)
+
+
+def _outcome(state: dict[str, Any]) -> tuple[list[str], str]:
+    return [f"{v['guard']}:{v['action']}" for v in state["verdicts"]], state["answer"]
+
+
+@pytest.mark.parametrize("on_input", ["redact", "block"])
+def test_a_request_pseudonymised_at_the_server_edge_is_guarded_like_the_raw_one(
+    crewline_data_dir: Path, on_input: str
+) -> None:
+    """What graphs.serving.redact_input sends: placeholders plus the sealed originals."""
+    vault = default_vault()
+    sent, sealed = vault.pseudonymise(REQUEST, detect_pii(REQUEST))
+    with checkpointer("memory://") as saver:
+        crew = _crew_with_pii_policy(on_input, saver)
+        raw = crew.invoke({"messages": [HumanMessage(REQUEST)]}, {"configurable": {"thread_id": "raw"}})
+        config = {"configurable": {"thread_id": "edge"}}
+        edge = crew.invoke({"messages": [HumanMessage(sent)], "request_vault": sealed}, config)
+        assert _outcome(edge) == _outcome(raw)
+        assert any(v["guard"] == "input_guard_pii" and v["action"] == on_input for v in edge["verdicts"])
+        stored = crew.get_state(config).values
+        assert stored["request_vault"] == {} and all(
+            value not in json.dumps(stored, default=str) for value in RAW
+        )
+        # a forged entry (a sealed value that is not its placeholder's) is not restored: the guard
+        # sees the placeholders, not the forged address, and the policy does not fire
+        forged = dict.fromkeys(sealed, vault.seal("eve@example.com"))
+        crew.invoke(
+            {"messages": [HumanMessage(sent)], "request_vault": forged}, {"configurable": {"thread_id": "f"}}
+        )
+        verdicts = crew.get_state({"configurable": {"thread_id": "f"}}).values["verdicts"]
+        assert not any(v["guard"] == "input_guard_pii" for v in verdicts)
+
+
+def test_under_the_server_edge_the_state_keeps_placeholders_and_the_edge_shows_values(
+    crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tool_email = "ada.quill@example.com"  # customer C-1001's contact in the demo ERP
+    with checkpointer("memory://") as saver:
+        crew = build_crew("support", checkpointer=saver)
+        plain = crew.invoke(
+            {"messages": [HumanMessage("Who is customer C-1001?")]}, {"configurable": {"thread_id": "p"}}
+        )
+        monkeypatch.setenv(SERVER_EDGE_ENV, "1")  # what graphs.serving does in a server process
+        config = {"configurable": {"thread_id": "edge"}}
+        crew.invoke({"messages": [HumanMessage("Who is customer C-1001?")]}, config)
+        values = crew.get_state(config).values
+    assert tool_email in plain["answer"]  # embedded in Python: restored in the state, as before
+    assert tool_email not in json.dumps(values, default=str)  # nothing raw for a server to snapshot
+    assert values["answer_vault"] and all(
+        p in values["answer"] + json.dumps(values["results"]) for p in values["answer_vault"]
+    )
+    shown = restore_answers(json.loads(json.dumps(values, default=str)), default_vault())
+    assert shown["answer"] == plain["answer"]  # what the edge sends the client
 
 
 def test_escalation_policy_interrupts_with_why_and_a_redacted_ticket(crewline_data_dir: Path) -> None:

@@ -113,6 +113,33 @@ def test_unsupported_sentence_escalates_with_its_text(tmp_path: Path) -> None:
     assert grounded == [judged.verdict]  # the model's verdict replaces the lexical one
 
 
+def test_a_blocked_answer_is_not_sent_to_the_judge(tmp_path: Path) -> None:
+    answer = "Cards arrive in 5-7 business days [1]. Your key is AKIAIOSFODNN7EXAMPLE."
+    with FakeOpenAI([_report((1, True, 1), (2, True, 1))]) as server:
+        chain = _chain(server, tmp_path)
+        verdicts = check_output(
+            answer, evidence=[PASSAGE], system_prompts=[], confidence=0.9, settings=GuardSettings(),
+            grounding=lambda: model_groundedness([_result(answer)], chain, CONFIG, turn=1).verdict,
+        )  # fmt: skip
+        assert server.calls == 0  # the secret blocks the answer: judging it would be a wasted call
+    assert any(v["guard"] == "output_pii" and v["action"] == "block" for v in verdicts)
+    assert not [v for v in verdicts if v["guard"] == "groundedness"]  # nor the lexical check: moot
+
+
+def test_an_unblocked_answer_is_judged_on_demand(tmp_path: Path) -> None:
+    answer = "Replacement cards arrive in 5-7 business days [1]. Express delivery is free [1]."
+    with FakeOpenAI([_report((1, True, 1), (2, False, None))]) as server:
+        chain = _chain(server, tmp_path)
+        verdicts = check_output(
+            answer, evidence=[PASSAGE], system_prompts=[], confidence=0.9, settings=GuardSettings(),
+            grounding=lambda: model_groundedness([_result(answer)], chain, CONFIG, turn=1).verdict,
+        )  # fmt: skip
+        assert server.calls == 1
+    grounded = [v for v in verdicts if v["guard"] == "groundedness"]
+    assert len(grounded) == 1 and grounded[0]["action"] == "escalate"
+    assert "Express delivery is free." in grounded[0]["reason"]
+
+
 def test_supported_without_a_passage_counts_as_unsupported(tmp_path: Path) -> None:
     with FakeOpenAI([_report((1, True, None))]) as server:
         judged = model_groundedness(

@@ -13,7 +13,8 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 import redis
-from langgraph.checkpoint.base import BaseCheckpointSaver
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointMetadata, empty_checkpoint
 from langgraph.graph import START, StateGraph
 
 from crewline.cli import main
@@ -108,19 +109,37 @@ def test_old_threads_context_and_tickets_go_new_ones_stay(url: str, tmp_path: Pa
         assert (again.threads, again.checkpoints, again.contexts, again.tickets) == (0, 0, 0, 0)
 
 
+def _checkpoint_id_at(when: datetime, sequence: int) -> str:
+    """A LangGraph-style (UUIDv6) checkpoint id stamped ``when``: a thread written days ago."""
+    ticks = int(when.timestamp() * 10_000_000) + 0x01B21DD213814000  # 100 ns since 1582-10-15
+    high = ((ticks >> 12) << 16) | 0x6000 | (ticks & 0x0FFF)
+    return str(uuid.UUID(int=(high << 64) | (0x8000 << 48) | sequence))
+
+
+def _write_old_thread(saver: BaseCheckpointSaver[Any], thread_id: str, days: int, count: int) -> None:
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    for step in range(count):
+        checkpoint = empty_checkpoint()
+        checkpoint["id"] = _checkpoint_id_at(datetime.now(UTC) - timedelta(days=days, seconds=-step), step)
+        metadata: CheckpointMetadata = {"source": "loop", "step": step, "parents": {}}
+        config = saver.put(config, checkpoint, metadata, {})
+
+
 def test_cli_retention_reports_and_deletes(tmp_path: Path, crewline_data_dir: Path, capsys: Any) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     with checkpointer(url) as saver:
-        _run(saver, "old", turns=1)
-    time.sleep(1.1)
-    with checkpointer(url) as saver:
+        _write_old_thread(saver, "old", days=3, count=3)
         _run(saver, "new", turns=1)
+        latest = saver.get_tuple({"configurable": {"thread_id": "old"}})
+        assert latest is not None
+        written = checkpoint_time(str(latest.config["configurable"]["checkpoint_id"]))
+        assert written is not None and written < datetime.now(UTC) - timedelta(days=2)
 
-    assert main(["retention", "--older-than", "1s", "--dry-run", "--url", url, "--json"]) == 0
+    assert main(["retention", "--older-than", "2d", "--dry-run", "--url", url, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["dry_run"], report["threads"], report["checkpoints"]) == (True, 1, 3)
 
-    assert main(["retention", "--older-than", "1s", "--url", url]) == 0
+    assert main(["retention", "--older-than", "2d", "--url", url]) == 0
     assert capsys.readouterr().out.startswith("deleted 1 thread(s) with 3 checkpoint(s), 0 context(s)")
     with checkpointer(url) as saver:
         assert not thread_exists(saver, "old") and thread_exists(saver, "new")

@@ -177,6 +177,25 @@ def test_removing_chunks_prunes_the_rows_no_chunk_uses(tmp_path: Path) -> None:
     assert len(store) == len(kept) and all(v is not None for v in store.get(sorted(kept)))
 
 
+def test_a_rebuild_prunes_the_rows_of_the_index_it_replaces(tmp_path: Path) -> None:
+    embedder = CountingEmbedder()
+    source = tmp_path / "docs"
+    source.mkdir()
+    (source / "cards.md").write_text(CARDS, encoding="utf-8")
+    (source / "travel.md").write_text(TRAVEL, encoding="utf-8")
+    KnowledgeBase.build(source, tmp_path / "kb", embedder).close()
+    (source / "travel.md").unlink()
+    kb = KnowledgeBase.build(source, tmp_path / "kb", embedder)  # a fresh index of what is left
+    store = SentenceStore(store_path(kb.index_dir), (embedder.name, embedder.version), embedder.dimension)
+    kept = _all_sentence_texts(kb)
+    assert kept and len(store) == len(kept)  # the travel rows went with the index that used them
+    assert all(v is not None for v in store.get(sorted(kept)))
+    (source / "cards.md").unlink()
+    with pytest.raises(ValueError, match="no documents"):  # refused: the index and its rows stay
+        KnowledgeBase.build(source, tmp_path / "kb", embedder)
+    assert len(store) == len(kept) and KnowledgeBase.load(tmp_path / "kb", embedder).chunks == kb.chunks
+
+
 def test_closing_a_knowledge_base_releases_its_store_and_a_later_query_reopens_it(tmp_path: Path) -> None:
     kb = KnowledgeBase.empty(tmp_path / "kb", CountingEmbedder())
     kb.upsert([_doc("cards", CARDS), _doc("travel", TRAVEL)])

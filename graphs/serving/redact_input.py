@@ -1,0 +1,348 @@
+"""Pseudonymise personal data in run-creating requests before the LangGraph server records them.
+
+Why at the HTTP edge: the server stores each run's kwargs (``input``, ``command``) in its run records
+(``.langgraph_api/.langgraph_ops.pckl`` with ``langgraph dev``, the ``run`` table in production)
+before any node runs; the pseudonymising checkpointer never sees them. This middleware rewrites the
+strings of a run's ``input`` (and of ``command.resume`` / ``command.update``: an edited answer) to
+crewline's keyed placeholders and sends the AES-sealed originals along:
+
+- ``input.request_vault``: the input guard restores the message from it and inspects the original
+  text exactly as before (same verdicts, same policy), then pseudonymises it again;
+- ``command.update.pii_vault``: merged into the thread's vault, so ``respond`` restores the edit.
+
+Only graphs whose input schema declares ``request_vault`` are touched, by graph id, default assistant
+id, or an assistant created through the API (resolved by asking the server, with the caller's
+headers): any other graph would get placeholders it cannot restore. Vault entries a client sends
+itself (``request_vault``, ``pii_vault``, ``answer_vault``) are dropped. A body that is not JSON or
+has no input passes through unchanged; one over :data:`MAX_BODY_BYTES` is refused.
+``CREWLINE_PERSIST_RAW_RUNS=true`` turns this off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nodes.guards.pii import detect_pii
+from nodes.guards.serde import walk_strings
+from nodes.guards.vault import SERVER_EDGE_ENV, Vault, default_vault
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "V2_REFUSAL",
+    "AssistantLookupError",
+    "RedactRunInput",
+    "assistant_ids",
+    "enable_server_edge",
+    "redact_run",
+    "server_crew_graphs",
+]
+
+_VAULT_KEYS = ("request_vault", "pii_vault", "answer_vault")
+# debugging stops a client may set: a stop before the output guard would leave a tool's values in the
+# state the server snapshots into its thread record
+_CLIENT_STOPS = ("interrupt_before", "interrupt_after")
+MAX_BODY_BYTES = 1 << 20  # larger run bodies are refused (the input guard blocks >20k chars anyway)
+_CRON_PATCH = re.compile(r"^/runs/crons/[^/]+/?$")
+# run-creating routes of langgraph-api 0.16 (api/runs.py): stateless, per thread, batch, crons
+_RUN_PATH = re.compile(r"^/(?:threads/[^/]+/)?runs(?:/stream|/wait|/batch|/crons(?:/[^/]+)?)?/?$")
+# The v2 event-streaming transport (langgraph-api's FF_V2_EVENT_STREAMING, on by default) starts runs
+# from JSON commands and websocket frames this middleware does not rewrite: refused while it protects.
+_V2_COMMANDS = re.compile(r"^/threads/[^/]+/commands/?$")
+_V2_SOCKETS = re.compile(r"^/threads/[^/]+/(?:stream/events|runs/[^/]+/protocol)/?$")
+V2_REFUSAL = (
+    "the v2 event-streaming commands are off: crewline pseudonymises run input on the run routes only "
+    "(CREWLINE_PERSIST_RAW_RUNS=true allows them, and the server then records their input as sent)"
+)
+_NAMESPACE_GRAPH = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")  # langgraph_api.graph's
+
+
+class AssistantLookupError(RuntimeError):
+    """The server could not say which graph an assistant runs."""
+
+
+def enable_server_edge() -> None:
+    """Mark this process as a server whose edge shows the user the values (unless raw runs are on):
+    the crew keeps placeholders in its state (:func:`nodes.guards.vault.restores_at_edge`)."""
+    if not _persist_raw():
+        os.environ[SERVER_EDGE_ENV] = "1"
+
+
+def server_crew_graphs() -> frozenset[str]:
+    """Ids (graph id and default assistant id) of the server's graphs that accept ``request_vault``."""
+    try:
+        from langgraph_api.graph import GRAPHS
+    except ImportError:  # not inside the LangGraph server
+        return frozenset()
+    found: set[str] = set()
+    for graph_id, graph in GRAPHS.items():
+        # the builder's input TypedDict: JSON schemas of typing.TypedDicts fail on Python 3.11
+        schema = getattr(getattr(graph, "builder", None), "input_schema", None)
+        keys = set(getattr(schema, "__optional_keys__", ())) | set(getattr(schema, "__required_keys__", ()))
+        if "request_vault" in keys:
+            found |= {graph_id, str(uuid.uuid5(_NAMESPACE_GRAPH, graph_id))}
+    return frozenset(found)
+
+
+def _pseudonymise(vault: Vault, text: str, entries: dict[str, str]) -> str:
+    spans = detect_pii(text)
+    if not spans:
+        return text
+    redacted, sealed = vault.pseudonymise(text, spans)
+    entries.update(sealed)
+    return redacted
+
+
+def _sealing(vault: Vault, entries: dict[str, str]) -> Callable[[str], str]:
+    return lambda text: _pseudonymise(vault, text, entries)
+
+
+def _drop_client_vaults(update: Any) -> tuple[Any, bool]:
+    """``update`` without vault entries a client wrote itself: only this edge and the graph seal."""
+    if isinstance(update, dict):
+        kept = {k: v for k, v in update.items() if k not in _VAULT_KEYS}
+        return kept, len(kept) != len(update)
+    if isinstance(update, list):  # [[key, value], ...], as Command.update also accepts
+        pairs = [p for p in update if not (isinstance(p, list | tuple) and p and p[0] in _VAULT_KEYS)]
+        return pairs, len(pairs) != len(update)
+    return update, False
+
+
+def _with_vault(update: Any, sealed: dict[str, str]) -> Any:
+    if update is None:
+        return {"pii_vault": sealed}
+    if isinstance(update, dict):
+        return {**update, "pii_vault": sealed}
+    return [*update, ["pii_vault", sealed]]
+
+
+def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str]) -> bool:
+    """Rewrite one run payload of a protected graph in place; True when it did (False: not one).
+
+    Every string of ``input`` is pseudonymised (messages in any shape LangGraph accepts: a string,
+    one message, pairs, earlier turns); the sealed originals go along as ``input.request_vault`` for
+    the input guard. In a ``command``, ``resume`` and ``update`` are pseudonymised and their originals
+    merged into the thread's ``pii_vault`` through the update, so the crew can show an edit. A
+    client's ``interrupt_before`` / ``interrupt_after`` are dropped (see ``_CLIENT_STOPS``).
+    """
+    if str(payload.get("assistant_id", "")) not in graphs:
+        return False
+    for stop in _CLIENT_STOPS:
+        payload.pop(stop, None)
+    run_input = payload.get("input")
+    if isinstance(run_input, dict):
+        entries: dict[str, str] = {}
+        run_input = walk_strings(_drop_client_vaults(run_input)[0], _sealing(vault, entries))
+        payload["input"] = {**run_input, "request_vault": entries} if entries else run_input
+    command = payload.get("command")
+    if isinstance(command, dict):
+        update = _drop_client_vaults(command.get("update"))[0]
+        sealed: dict[str, str] = {}
+        resume = walk_strings(command.get("resume"), _sealing(vault, sealed))
+        update = walk_strings(update, _sealing(vault, sealed))
+        if sealed and (update is None or isinstance(update, dict | list)):
+            if "resume" in command:
+                command["resume"] = resume
+            update = _with_vault(update, sealed)
+        if update is not None or "update" in command:
+            command["update"] = update
+    return True
+
+
+def _payloads(parsed: Any) -> list[dict[str, Any]]:
+    """The run payloads of a parsed request body (a batch is a list)."""
+    return [p for p in (parsed if isinstance(parsed, list) else [parsed]) if isinstance(p, dict)]
+
+
+def assistant_ids(parsed: Any) -> set[str]:
+    """The ``assistant_id`` of each run payload of a parsed request body."""
+    return {str(p["assistant_id"]) for p in _payloads(parsed) if p.get("assistant_id")}
+
+
+def redact_run(parsed: Any, vault: Vault, graphs: frozenset[str]) -> bool:
+    """Pseudonymise the run input of a parsed request body in place; True when anything changed."""
+    return any([_redact_payload(payload, vault, graphs) for payload in _payloads(parsed)])
+
+
+class RedactRunInput:
+    """Pure ASGI middleware: buffers and rewrites only run-creating JSON bodies; streams pass through."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        graphs: Callable[[], frozenset[str]] = server_crew_graphs,
+        vault: Callable[[], Vault] = default_vault,
+    ) -> None:
+        self.app = app
+        self._graphs_of = graphs
+        self._vault_of = vault
+        self._graphs: frozenset[str] | None = None
+        self._vault: Vault | None = None
+        # assistants created through the API (their own ids) found to run a protected graph; only
+        # those are cached: an assistant may be patched onto another graph later
+        self._crew_assistants: set[str] = set()
+
+    def _applies(self, scope: Scope) -> bool:
+        # whatever the content type: the API parses a run body as JSON regardless
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PATCH") or _persist_raw():
+            return False
+        return bool(_RUN_PATH.match(scope["path"]))
+
+    def _protected(self) -> frozenset[str]:
+        if self._graphs is None:  # the server has loaded its graphs by the first request
+            self._graphs = self._graphs_of()
+        return self._graphs
+
+    def _redact(self, parsed: Any, graphs: frozenset[str]) -> bool:
+        if self._vault is None:
+            self._vault = self._vault_of()
+        return redact_run(parsed, self._vault, graphs)
+
+    async def _graph_of(self, scope: Scope, assistant_id: str) -> str | None:
+        """The graph an assistant runs, asked of the server itself with the caller's own headers (its
+        auth decides what the caller may see); ``None`` when there is none (404). Any other answer
+        raises :class:`AssistantLookupError`: the run is refused, not recorded as sent."""
+        dropped = (b"content-length", b"content-type")
+        headers = [(k, v) for k, v in scope.get("headers") or [] if k not in dropped]
+        lookup: Scope = {
+            **scope,
+            "method": "GET",
+            "path": f"/assistants/{assistant_id}",
+            "raw_path": f"/assistants/{assistant_id}".encode(),
+            "query_string": b"",
+            "headers": headers,
+        }
+        status, chunks = 0, []
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(lookup, receive, send)
+            found = json.loads(b"".join(chunks)) if status == 200 else None
+        except Exception as exc:  # the server could not say: refuse rather than record raw input
+            raise AssistantLookupError(
+                f"cannot look up assistant {assistant_id}: {type(exc).__name__}"
+            ) from exc
+        if status not in (200, 404):
+            raise AssistantLookupError(
+                f"cannot look up assistant {assistant_id}: the server answered {status}"
+            )
+        graph = found.get("graph_id") if isinstance(found, dict) else None
+        return graph if isinstance(graph, str) else None
+
+    async def _protected_for(self, scope: Scope, parsed: Any) -> frozenset[str]:
+        """The protected graph ids, plus the body's API-created assistants that run one of them."""
+        graphs = self._protected()
+        if not graphs:
+            return graphs
+        for assistant_id in assistant_ids(parsed) - graphs - self._crew_assistants:
+            if not _is_uuid(assistant_id):  # another graph's name: assistants created by the API are uuids
+                continue
+            if await self._graph_of(scope, assistant_id) in graphs:
+                self._crew_assistants.add(assistant_id)
+        return graphs | self._crew_assistants
+
+    async def _refuse_v2(self, scope: Scope, send: Send) -> bool:
+        """Refuse a v2 command or socket (True) while run input is being pseudonymised."""
+        path = str(scope.get("path", ""))
+        v2 = _V2_SOCKETS.match(path) or _V2_COMMANDS.match(path)
+        if not v2 or _persist_raw() or not self._protected():
+            return False
+        if scope["type"] == "websocket" and _V2_SOCKETS.match(path):
+            await send({"type": "websocket.close", "code": 1008, "reason": V2_REFUSAL[:120]})
+            return True
+        if scope["type"] == "http" and _V2_COMMANDS.match(path):
+            await _refuse(send, 403, V2_REFUSAL)
+            return True
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if await self._refuse_v2(scope, send):
+            return
+        if not self._applies(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: let the app see that
+                await self.app(scope, _replay(chunks, receive, pending=message), send)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = bool(message.get("more_body", False))
+            if size > MAX_BODY_BYTES:  # too large to rewrite, so not recorded either
+                await _refuse(send, 413, f"a run request is limited to {MAX_BODY_BYTES} bytes")
+                return
+        body = b"".join(chunks)
+        if scope["method"] == "PATCH" and _CRON_PATCH.match(scope["path"]) and b'"input"' in body:
+            # a cron patch names no assistant to tell whose input it is: re-create the cron instead
+            await _refuse(send, 403, "a cron's input cannot be patched here; delete and re-create the cron")
+            return
+        try:
+            parsed = json.loads(body)  # parsed once: read for its assistants, then rewritten
+        except ValueError:  # not JSON (UnicodeDecodeError is a ValueError): the API answers it
+            await self.app(scope, _replay([body], receive), send)
+            return
+        try:
+            graphs = await self._protected_for(scope, parsed)
+        except AssistantLookupError as exc:
+            await _refuse(send, 503, str(exc))
+            return
+        # detection is CPU work and default_vault() may create its key file: off the event loop
+        changed = bool(graphs) and await asyncio.to_thread(self._redact, parsed, graphs)
+        if changed:
+            body = json.dumps(parsed, ensure_ascii=False).encode()
+            headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"content-length"]
+            scope = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
+        await self.app(scope, _replay([body], receive), send)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _persist_raw() -> bool:
+    return os.environ.get("CREWLINE_PERSIST_RAW_RUNS", "").lower() in ("1", "true", "yes")
+
+
+def _replay(
+    chunks: list[bytes], receive: Receive, *, more_body: bool = False, pending: Message | None = None
+) -> Receive:
+    """A ``receive`` that hands back what was read first, then defers to the real one."""
+    queue: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": more_body}]
+    if pending is not None:
+        queue.append(pending)
+
+    async def replayed() -> Message:
+        return queue.pop(0) if queue else await receive()
+
+    return replayed

@@ -1,0 +1,155 @@
+"""Show the client the values behind the placeholders of a crew's answers, at the server's HTTP edge.
+
+In a LangGraph server process the crew keeps placeholders in its state
+(:func:`nodes.guards.vault.restores_at_edge`, switched on by :mod:`graphs.serving.redact_input`), so
+the server's thread records, run results and checkpoints hold none of the values. Beside each answer
+the crew writes ``answer_vault``: the originals of the placeholders it shows (the user's own values, a
+tool's values; never a leak, never a secret), sealed for that purpose alone
+(:data:`nodes.guards.vault.SHOWN`): a request's or a tool's sealed values, which run records and
+state also hold, do not open here, so no client can use this edge to decrypt them. This middleware
+restores the shown values in what the server sends back, JSON bodies and server-sent events alike:
+
+- in every JSON object that carries an ``answer_vault`` (a thread's or a run's values, one node's
+  update), and in every message whose ``additional_kwargs`` carries one (the ``messages`` stream);
+- only where the sealed value is the one its placeholder names (``Vault.restore(verified=True)``).
+
+A compressed or non-JSON body, an event that is not JSON, or a key that cannot open the entries
+passes through unchanged: the client then sees placeholders, never more than it would have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nodes.guards.serde import walk_strings
+from nodes.guards.vault import SHOWN, Vault, default_vault
+
+__all__ = ["RestoreAnswers", "restore_answers", "restore_event_stream"]
+
+_PATHS = re.compile(r"^/(?:threads|runs)(?:/|$)")
+_SHOWN = "answer_vault"
+_MAX_JSON_BYTES = 32 << 20  # a larger body is passed on as it is (placeholders stay)
+
+
+def _entries(obj: dict[str, Any]) -> dict[str, str] | None:
+    shown = obj.get(_SHOWN)
+    if not isinstance(shown, dict):
+        extra = obj.get("additional_kwargs")
+        shown = extra.get(_SHOWN) if isinstance(extra, dict) else None
+    return shown if isinstance(shown, dict) and shown else None
+
+
+def restore_answers(obj: Any, vault: Vault) -> Any:
+    """``obj`` (parsed JSON) with the placeholders restored inside each object that vouches for them."""
+    if isinstance(obj, dict):
+        entries = _entries(obj)
+        if entries is not None:
+            return walk_strings(obj, lambda text: vault.restore(text, entries, verified=True, purpose=SHOWN))
+        return {key: restore_answers(value, vault) for key, value in obj.items()}
+    if isinstance(obj, list):
+        return [restore_answers(value, vault) for value in obj]
+    return obj
+
+
+def _restore_json(body: bytes, vault: Vault) -> bytes:
+    if _SHOWN.encode() not in body:
+        return body
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body
+    restored = restore_answers(parsed, vault)
+    return json.dumps(restored, ensure_ascii=False).encode()
+
+
+def restore_event_stream(lines: bytes, vault: Vault) -> bytes:
+    """Complete server-sent-event lines (``data: {json}``) with their answers restored."""
+    out = []
+    for line in lines.splitlines(keepends=True):
+        if line.startswith(b"data: ") and _SHOWN.encode() in line:
+            ending = line[len(line.rstrip(b"\r\n")) :]
+            line = b"data: " + _restore_json(line[6 : len(line) - len(ending)], vault) + ending
+        out.append(line)
+    return b"".join(out)
+
+
+class RestoreAnswers:
+    """Pure ASGI middleware around the server's thread and run routes; see the module docstring."""
+
+    def __init__(self, app: ASGIApp, vault: Callable[[], Vault] = default_vault) -> None:
+        self.app = app
+        self._vault_of = vault
+        self._vault: Vault | None = None
+
+    async def _restored(self, data: bytes, restore: Callable[[bytes, Vault], bytes]) -> bytes:
+        """``restore(data, vault)`` off the event loop (the vault may create its key file; AES and
+        JSON are CPU work), or ``data`` itself when nothing in it vouches for a value."""
+        if not data or _SHOWN.encode() not in data:
+            return data
+        if self._vault is None:
+            self._vault = await asyncio.to_thread(self._vault_of)
+        return await asyncio.to_thread(restore, data, self._vault)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _PATHS.match(str(scope.get("path", ""))):
+            await self.app(scope, receive, send)
+            return
+        mode = ""  # "json": held until complete, "sse": restored line by line, "": passed on
+        start: Message | None = None
+        held: list[bytes] = []
+        size = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal mode, start, size
+            if message["type"] == "http.response.start":
+                named = {k.lower(): v for k, v in message.get("headers") or []}
+                kind = named.get(b"content-type", b"").lower()
+                if named.get(b"content-encoding"):
+                    mode = ""
+                elif b"text/event-stream" in kind:
+                    mode = "sse"
+                elif b"json" in kind:
+                    mode = "json"
+                    if b"content-length" in named:  # its length changes: sent with the restored body
+                        start = message
+                        return
+                    # streamed JSON (``/runs/wait``): the start and keep-alive newlines go out at once
+                await send(message)
+                return
+            if message["type"] != "http.response.body" or not mode:
+                await send(message)
+                return
+            body, more = message.get("body", b""), bool(message.get("more_body", False))
+            if mode == "sse":
+                held.append(body)
+                pending = b"".join(held)
+                complete = pending[: pending.rfind(b"\n") + 1] if more else pending
+                held[:] = [pending[len(complete) :]]
+                await send({**message, "body": await self._restored(complete, restore_event_stream)})
+                return
+            if start is None and not held and more and not body.strip():
+                await send(message)  # a keep-alive before the document starts
+                return
+            held.append(body)
+            size += len(body)
+            if more and size <= _MAX_JSON_BYTES:
+                return
+            whole = b"".join(held)
+            held.clear()
+            restored = await self._restored(whole, _restore_json) if not more else whole
+            if start is not None:
+                kept = [(k, v) for k, v in start.get("headers") or [] if k.lower() != b"content-length"]
+                if not more:
+                    kept.append((b"content-length", str(len(restored)).encode()))
+                await send({**start, "headers": kept})
+                start = None
+            mode = "json" if not more else ""
+            await send({"type": "http.response.body", "body": restored, "more_body": more})
+
+        await self.app(scope, receive, sending)
