@@ -74,7 +74,7 @@ class ResilienceStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite_db.connect(path, check_same_thread=False)
-        self._conn.executescript(_SCHEMA)
+        sqlite_db.apply_schema(self._conn, _SCHEMA)
         self._conn.execute("DELETE FROM usage WHERE updated_at < ?", (time.time() - RETENTION_S,))
 
     @contextmanager

@@ -1,15 +1,20 @@
 """The SQLite conventions crewline's small databases share: WAL, autocommit, and write
 transactions that take the write lock up front (``BEGIN IMMEDIATE``), so a read-then-write never
-deadlocks on a lock upgrade."""
+deadlocks on a lock upgrade.
+
+Switching a new file to WAL takes an exclusive lock, and SQLite answers a concurrent switch with
+``database is locked`` at once instead of waiting out the busy timeout; :func:`connect` retries it
+within that timeout, so processes that open one new file together all succeed."""
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["connect", "immediate_transaction"]
+__all__ = ["apply_schema", "connect", "immediate_transaction"]
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -19,9 +24,39 @@ def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection
     conn = sqlite3.connect(
         path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=check_same_thread
     )
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    try:
+        _enable_wal(conn)
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.002
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+def apply_schema(conn: sqlite3.Connection, script: str) -> None:
+    """Run ``CREATE ... IF NOT EXISTS`` statements as one write transaction, so connections that
+    create the same schema at once queue on the write lock rather than fail on a stale snapshot."""
+    try:
+        # executescript commits any open transaction first, so BEGIN goes inside the script.
+        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nCOMMIT;")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 @contextmanager

@@ -117,7 +117,7 @@ class TicketStore:
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
-            conn.executescript(_SCHEMA)
+            sqlite_db.apply_schema(conn, _SCHEMA)
 
     def __repr__(self) -> str:
         return f"TicketStore({str(self.path)!r})"

@@ -1,0 +1,75 @@
+"""crewline's SQLite conventions hold when many connections open and set up one new file at once."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from memory import sqlite_db
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+
+
+def _open_together(path: Path, count: int) -> list[BaseException]:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(count)
+
+    def open_and_write(index: int) -> None:
+        try:
+            barrier.wait()
+            conn = sqlite_db.connect(path)
+            try:
+                sqlite_db.apply_schema(conn, _SCHEMA)
+                with sqlite_db.immediate_transaction(conn):
+                    conn.execute("INSERT INTO items (name) VALUES (?)", (f"n{index}",))
+            finally:
+                conn.close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_and_write, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_connections_opening_one_new_file_together_all_succeed(tmp_path: Path) -> None:
+    # Each round races 16 first opens of a new file: the WAL switch is where SQLite refused at once.
+    for round_ in range(25):
+        path = tmp_path / f"db-{round_}.sqlite"
+        assert _open_together(path, 16) == []
+        conn = sqlite_db.connect(path)
+        try:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 16
+        finally:
+            conn.close()
+
+
+def test_apply_schema_rolls_back_a_failing_script(tmp_path: Path) -> None:
+    conn = sqlite_db.connect(tmp_path / "db.sqlite")
+    try:
+        with pytest.raises(sqlite3.OperationalError):
+            sqlite_db.apply_schema(conn, "CREATE TABLE good (id INTEGER); CREATE TABLE broken (;")
+        assert not conn.in_transaction
+        tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        assert tables == []
+    finally:
+        conn.close()
+
+
+def test_immediate_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    conn = sqlite_db.connect(tmp_path / "db.sqlite")
+    try:
+        sqlite_db.apply_schema(conn, _SCHEMA)
+        with pytest.raises(RuntimeError), sqlite_db.immediate_transaction(conn):
+            conn.execute("INSERT INTO items (name) VALUES ('kept?')")
+            raise RuntimeError("boom")
+        assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 0
+    finally:
+        conn.close()
