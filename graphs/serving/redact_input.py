@@ -3,7 +3,7 @@
 Why at the HTTP edge: the server stores each run's kwargs (``input``, ``command``) in its run records
 (``.langgraph_api/.langgraph_ops.pckl`` with ``langgraph dev``, the ``run`` table in production)
 before any node runs; the pseudonymising checkpointer never sees them. This middleware rewrites the
-strings of a run's ``input`` (and of ``command.resume`` / ``command.update``: an edited answer) to
+strings of a run's ``input`` (and of ``command.resume`` / ``update`` / ``goto`` inputs: an edited answer) to
 crewline's keyed placeholders and sends the AES-sealed originals along:
 
 - ``input.request_vault``: the input guard restores the message from it and inspects the original
@@ -128,9 +128,10 @@ def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str
 
     Every string of ``input`` is pseudonymised (messages in any shape LangGraph accepts: a string,
     one message, pairs, earlier turns); the sealed originals go along as ``input.request_vault`` for
-    the input guard. In a ``command``, ``resume`` and ``update`` are pseudonymised and their originals
-    merged into the thread's ``pii_vault`` through the update, so the crew can show an edit. A
-    client's ``interrupt_before`` / ``interrupt_after`` are dropped (see ``_CLIENT_STOPS``).
+    the input guard. In a ``command``, ``resume``, ``update`` and the inputs of ``goto`` sends are
+    pseudonymised and their originals merged into the thread's ``pii_vault`` through the update, so
+    the crew can show an edit. A client's ``interrupt_before`` / ``interrupt_after`` are dropped (see
+    ``_CLIENT_STOPS``).
     """
     if str(payload.get("assistant_id", "")) not in graphs:
         return False
@@ -147,13 +148,26 @@ def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str
         sealed: dict[str, str] = {}
         resume = walk_strings(command.get("resume"), _sealing(vault, sealed))
         update = walk_strings(update, _sealing(vault, sealed))
+        goto = _sealed_goto(command.get("goto"), _sealing(vault, sealed))
         if sealed and (update is None or isinstance(update, dict | list)):
             if "resume" in command:
                 command["resume"] = resume
+            if "goto" in command:
+                command["goto"] = goto
             update = _with_vault(update, sealed)
         if update is not None or "update" in command:
             command["update"] = update
     return True
+
+
+def _sealed_goto(goto: Any, seal: Callable[[str], str]) -> Any:
+    """``command.goto`` with the ``input`` of each ``Send`` (``{"node", "input"}``) pseudonymised; node
+    names stay as they are."""
+    if isinstance(goto, list):
+        return [_sealed_goto(item, seal) for item in goto]
+    if isinstance(goto, dict) and "input" in goto:
+        return {**goto, "input": walk_strings(goto["input"], seal)}
+    return goto
 
 
 def _payloads(parsed: Any) -> list[dict[str, Any]]:
@@ -185,9 +199,6 @@ class RedactRunInput:
         self._vault_of = vault
         self._graphs: frozenset[str] | None = None
         self._vault: Vault | None = None
-        # assistants created through the API (their own ids) found to run a protected graph; only
-        # those are cached: an assistant may be patched onto another graph later
-        self._crew_assistants: set[str] = set()
 
     def _applies(self, scope: Scope) -> bool:
         # whatever the content type: the API parses a run body as JSON regardless
@@ -250,12 +261,15 @@ class RedactRunInput:
         graphs = self._protected()
         if not graphs:
             return graphs
-        for assistant_id in assistant_ids(parsed) - graphs - self._crew_assistants:
+        # asked on every run, never cached: an assistant may be patched onto another graph at any time
+        # (an in-process request, well under a millisecond)
+        crew_assistants = set()
+        for assistant_id in assistant_ids(parsed) - graphs:
             if not _is_uuid(assistant_id):  # another graph's name: assistants created by the API are uuids
                 continue
             if await self._graph_of(scope, assistant_id) in graphs:
-                self._crew_assistants.add(assistant_id)
-        return graphs | self._crew_assistants
+                crew_assistants.add(assistant_id)
+        return graphs | crew_assistants
 
     async def _refuse_v2(self, scope: Scope, send: Send) -> bool:
         """Refuse a v2 command or socket (True) while run input is being pseudonymised."""

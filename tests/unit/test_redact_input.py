@@ -263,7 +263,32 @@ def test_an_assistant_created_through_the_api_is_resolved_to_its_graph() -> None
     body = json.loads(_post(client, "/threads/t1/runs/wait", _run(assistant=A_CREW)))
     assert EMAIL not in json.dumps(body) and body["input"]["request_vault"]
     _post(client, "/threads/t1/runs/wait", _run(assistant=A_CREW))
-    assert LOOKUPS == [A_CREW]  # a crew assistant is looked up once
+    assert LOOKUPS == [A_CREW, A_CREW]  # asked on every run: an assistant can be patched meanwhile
     for other in (A_OTHER, A_MISSING, "knowledge"):  # another graph's, none known, a graph name: as sent
         sent = _run(assistant=other)
         assert json.loads(_post(client, "/threads/t1/runs/wait", sent)) == sent
+
+
+def test_an_assistant_patched_onto_another_graph_gets_its_input_as_sent() -> None:
+    client = _client()
+    assert EMAIL not in _post(client, "/threads/t1/runs/wait", _run(assistant=A_CREW)).decode()
+    ASSISTANTS[A_CREW] = "knowledge"  # PATCH /assistants/{id} with another graph_id
+    try:
+        sent = _run(assistant=A_CREW)
+        assert json.loads(_post(client, "/threads/t1/runs/wait", sent)) == sent
+    finally:
+        ASSISTANTS[A_CREW] = "support"
+
+
+def test_the_inputs_of_goto_sends_are_pseudonymised_and_sealed_into_the_thread_vault() -> None:
+    handoff = {"handoff": {"task": f"Email {EMAIL} the invoice"}}
+    for goto in ({"node": "billing", "input": handoff}, ["respond", {"node": "billing", "input": handoff}]):
+        payload = {"assistant_id": "support", "command": {"goto": goto}}
+        command = json.loads(_post(_client(), "/threads/t1/runs/wait", payload))["command"]
+        assert EMAIL not in json.dumps(command["goto"])
+        send = command["goto"] if isinstance(goto, dict) else command["goto"][1]
+        assert send["node"] == "billing"
+        restored = VAULT.restore(send["input"]["handoff"]["task"], command["update"]["pii_vault"])
+        assert restored == handoff["handoff"]["task"]
+    plain = {"assistant_id": "support", "command": {"goto": ["plan", {"node": "respond", "input": {}}]}}
+    assert json.loads(_post(_client(), "/threads/t1/runs/wait", plain)) == plain  # nothing to seal
