@@ -49,6 +49,9 @@ _VAULT_KEYS = ("request_vault", "pii_vault", "answer_vault")
 # debugging stops a client may set: a stop before the output guard would leave a tool's values in the
 # state the server snapshots into its thread record
 _CLIENT_STOPS = ("interrupt_before", "interrupt_after")
+# a run's labels and settings: the server records them with the run and LangGraph copies them into
+# checkpoint metadata (the crew reads only the identity the auth handler writes in after this edge)
+_LABELS = ("metadata", "config", "context")
 MAX_BODY_BYTES = 1 << 20  # larger run bodies are refused (the input guard blocks >20k chars anyway)
 _CRON_PATCH = re.compile(r"^/runs/crons/[^/]+/?$")
 # run-creating routes of langgraph-api 0.16 (api/runs.py): stateless, per thread, batch, crons
@@ -130,13 +133,17 @@ def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str
     one message, pairs, earlier turns); the sealed originals go along as ``input.request_vault`` for
     the input guard. In a ``command``, ``resume``, ``update`` and the inputs of ``goto`` sends are
     pseudonymised and their originals merged into the thread's ``pii_vault`` through the update, so
-    the crew can show an edit. A client's ``interrupt_before`` / ``interrupt_after`` are dropped (see
-    ``_CLIENT_STOPS``).
+    the crew can show an edit. The run's ``metadata``, ``config`` and ``context`` get plain
+    placeholders (see ``_LABELS``). A client's ``interrupt_before`` / ``interrupt_after`` are dropped
+    (see ``_CLIENT_STOPS``).
     """
     if str(payload.get("assistant_id", "")) not in graphs:
         return False
     for stop in _CLIENT_STOPS:
         payload.pop(stop, None)
+    for labels in _LABELS:  # recorded with the run (and copied into checkpoint metadata); no node
+        if labels in payload:  # reads their personal data, so plain placeholders, nothing sealed
+            payload[labels] = walk_strings(payload[labels], vault.redact)
     run_input = payload.get("input")
     if isinstance(run_input, dict):
         entries: dict[str, str] = {}

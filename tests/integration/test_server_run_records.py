@@ -79,13 +79,15 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
             names = ("balance", "who", "edit", "own-assistant")
             threads = {name: client.threads.create()["thread_id"] for name in names}
             own = client.assistants.create(graph_id=GRAPH_ID, name="support, created through the API")
-            runs = (
-                ("balance", GRAPH_ID, BALANCE),
-                ("who", GRAPH_ID, WHO),
-                ("own-assistant", own["assistant_id"], BALANCE),
+            runs: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+                ("balance", GRAPH_ID, BALANCE, {}),
+                ("who", GRAPH_ID, WHO, {"metadata": {"contact": EMAIL}, "config": {"tags": [CARD]}}),
+                ("own-assistant", own["assistant_id"], BALANCE, {}),
             )
-            for name, assistant, text in runs:
-                out: dict[str, Any] = dict(client.runs.wait(threads[name], assistant, input=_request(text)))  # type: ignore[arg-type]
+            for name, assistant, text, labels in runs:
+                out: dict[str, Any] = dict(
+                    client.runs.wait(threads[name], assistant, input=_request(text), **labels)  # type: ignore[arg-type]
+                )
                 result.answers[name] = str(out.get("answer", ""))
                 result.verdicts[name] = [f"{v['guard']}:{v['action']}" for v in out.get("verdicts") or []]
             client.runs.wait(threads["edit"], GRAPH_ID, input=_request(LOST_CARD))

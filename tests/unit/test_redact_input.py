@@ -292,3 +292,19 @@ def test_the_inputs_of_goto_sends_are_pseudonymised_and_sealed_into_the_thread_v
         assert restored == handoff["handoff"]["task"]
     plain = {"assistant_id": "support", "command": {"goto": ["plan", {"node": "respond", "input": {}}]}}
     assert json.loads(_post(_client(), "/threads/t1/runs/wait", plain)) == plain  # nothing to seal
+
+
+def test_a_runs_metadata_config_and_context_get_placeholders_and_keep_their_ids() -> None:
+    thread = str(uuid.uuid4())
+    labels = {
+        "metadata": {"customer": EMAIL, "ticket": "T-1a2b3c4d"},
+        "config": {"configurable": {"thread_id": thread, "note": f"card {CARD}"}, "recursion_limit": 40},
+        "context": {"contact": EMAIL},
+    }
+    body = json.loads(_post(_client(), "/threads/t1/runs/wait", _run(**labels)))
+    assert EMAIL not in json.dumps(body) and "1111 1111" not in json.dumps(body)
+    assert body["metadata"]["ticket"] == "T-1a2b3c4d" and body["metadata"]["customer"].startswith("[EMAIL")
+    assert body["config"]["configurable"]["thread_id"] == thread and body["config"]["recursion_limit"] == 40
+    assert body["context"]["contact"] == body["metadata"]["customer"]  # one value, one placeholder
+    sent = _run(assistant="knowledge", **labels)  # another graph's run: as sent
+    assert json.loads(_post(_client(), "/threads/t1/runs/wait", sent)) == sent
