@@ -30,6 +30,7 @@ from graphs.state import SpecialistInput, SpecialistOutput, append_verdicts, mer
 from memory.knowledge import Hit
 from memory.paths import data_dir
 from nodes.guards import GuardSettings, check_input, sanitize
+from nodes.guards.vault import PLACEHOLDER
 from nodes.models import ModelChain, ModelSettings, make_model_chain
 from nodes.specialist import SpecialistRuntime
 from nodes.types import Handoff, Source, SubtaskResult, Usage, Verdict
@@ -124,9 +125,12 @@ def _add_core(graph: Any, model: ModelChain | None, data: Path | None, default_k
     def retrieve(state: KnowledgeState) -> dict[str, Any]:
         question = _question(state)
         kb = open_named(data or data_dir(), state.get("kb") or default_kb)
-        query = question[:MAX_QUERY_CHARS]
+        # a guard's placeholder ("my card [CREDIT_CARD_9ff5c14e]") is no search term: its hash would
+        # count as a query word no passage holds and pull the answer confidence under the gate
+        searched = PLACEHOLDER.sub(" ", question)
+        query = searched[:MAX_QUERY_CHARS]
         hits = kb.search(query, 6, filters=state.get("filters") or None) if query.strip() else []
-        draft = draft_answer(kb, question, hits=hits)
+        draft = draft_answer(kb, searched, hits=hits)
         result = compose(draft) if draft.chosen else {"summary": "", "sources": [], "data": draft.data()}
         return {
             "question": question,

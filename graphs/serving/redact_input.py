@@ -10,10 +10,12 @@ crewline's keyed placeholders and sends the AES-sealed originals along:
   text exactly as before (same verdicts, same policy), then pseudonymises it again;
 - ``command.update.pii_vault``: merged into the thread's vault, so ``respond`` restores the edit.
 
-Only graphs whose input schema declares ``request_vault`` are touched, by graph id, default assistant
-id, or an assistant created through the API (resolved by asking the server, with the caller's
-headers): any other graph would get placeholders it cannot restore. Vault entries a client sends
-itself (``request_vault``, ``pii_vault``, ``answer_vault``) are dropped. A body that is not JSON or
+The sealed originals go only to crews: graphs whose input schema declares ``request_vault``, by graph
+id, default assistant id, or an assistant created through the API (resolved by asking the server,
+with the caller's headers). Any other graph of the server (the standalone ``knowledge`` and
+``refund`` graphs) has nothing to restore them with: its run gets plain placeholders, which its nodes,
+its records and its caller see. Vault entries a client sends itself (``request_vault``,
+``pii_vault``, ``answer_vault``) are dropped. A body that is not JSON or
 has no input passes through unchanged; one over :data:`MAX_BODY_BYTES` is refused.
 ``CREWLINE_PERSIST_RAW_RUNS=true`` turns this off.
 """
@@ -127,7 +129,7 @@ def _with_vault(update: Any, sealed: dict[str, str]) -> Any:
 
 
 def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str]) -> bool:
-    """Rewrite one run payload of a protected graph in place; True when it did (False: not one).
+    """Rewrite one run payload in place (see :func:`_redact_plainly` for a graph that is no crew).
 
     Every string of ``input`` is pseudonymised (messages in any shape LangGraph accepts: a string,
     one message, pairs, earlier turns); the sealed originals go along as ``input.request_vault`` for
@@ -138,7 +140,8 @@ def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str
     (see ``_CLIENT_STOPS``).
     """
     if str(payload.get("assistant_id", "")) not in graphs:
-        return False
+        _redact_plainly(payload, vault)
+        return True
     for stop in _CLIENT_STOPS:
         payload.pop(stop, None)
     for labels in _LABELS:  # recorded with the run (and copied into checkpoint metadata); no node
@@ -167,6 +170,13 @@ def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str
     return True
 
 
+def _redact_plainly(payload: dict[str, Any], vault: Vault) -> None:
+    """Another graph's run: placeholders in its input, command and labels, nothing sealed."""
+    for key in ("input", "command", *_LABELS):
+        if key in payload:
+            payload[key] = walk_strings(payload[key], vault.redact)
+
+
 def _sealed_goto(goto: Any, seal: Callable[[str], str]) -> Any:
     """``command.goto`` with the ``input`` of each ``Send`` (``{"node", "input"}``) pseudonymised; node
     names stay as they are."""
@@ -188,7 +198,7 @@ def assistant_ids(parsed: Any) -> set[str]:
 
 
 def redact_run(parsed: Any, vault: Vault, graphs: frozenset[str]) -> bool:
-    """Pseudonymise the run input of a parsed request body in place; True when anything changed."""
+    """Pseudonymise the run input of a parsed request body in place; True when it held a run."""
     return any([_redact_payload(payload, vault, graphs) for payload in _payloads(parsed)])
 
 

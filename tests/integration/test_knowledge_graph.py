@@ -42,6 +42,20 @@ def test_offline_graph_answers_with_citations_or_abstains() -> None:
     assert huge["answered"] in (True, False) and len(huge["answer"]) < 1000  # truncated, no crash
 
 
+def test_personal_data_in_a_question_does_not_make_it_unanswerable() -> None:
+    # the input guard hands the specialist "[CREDIT_CARD_…]": its hash is no search term
+    crew = build_crew("support", checkpointer=InMemorySaver())
+    question = "How do I dispute a charge on my card 4111 1111 1111 1111?"
+    state = crew.invoke({"messages": [HumanMessage(question)]}, {"configurable": {"thread_id": "k0"}})
+    result = next(r for r in state["results"].values() if r["specialist"] == "knowledge")
+    assert result["status"] == "done" and state["escalation"] is None, state["verdicts"]
+    assert "Dispute this charge" in state["answer"]
+    graph = build_knowledge_graph()
+    plain = graph.invoke({"question": ANSWERABLE})
+    marked = graph.invoke({"question": ANSWERABLE.replace("?", " for [EMAIL_ADDRESS_a7c7a454]?")})
+    assert marked["answered"] and marked["confidence"] == plain["confidence"]
+
+
 def test_crew_knowledge_specialist_uses_the_graph_and_escalates_an_abstention() -> None:
     crew = build_crew("support", checkpointer=InMemorySaver())
     state = crew.invoke({"messages": [HumanMessage(ANSWERABLE)]}, {"configurable": {"thread_id": "k1"}})

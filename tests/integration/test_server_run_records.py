@@ -96,6 +96,11 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
                 threads["edit"], GRAPH_ID, command={"resume": {"decision": "edit", "message": EDIT}}
             )
             result.answers["edit"] = str(dict(resumed).get("answer", ""))  # type: ignore[arg-type]
+            # a graph that is no crew (nothing to restore with) gets plain placeholders
+            question = f"How long do refunds take? Reply to {EMAIL}."
+            threads["knowledge"] = client.threads.create()["thread_id"]
+            plain = dict(client.runs.wait(threads["knowledge"], "knowledge", input={"question": question}))  # type: ignore[arg-type]
+            result.answers["knowledge"] = str(plain.get("answer", ""))
             v2 = client.http.client.post(f"/threads/{threads['who']}/commands", json=V2_RUN_START)
             result.v2_commands_status = v2.status_code
             for thread_id in threads.values():
@@ -117,13 +122,14 @@ def test_the_user_gets_the_same_answers(recorded: Recorded) -> None:
     assert recorded.verdicts["own-assistant"] == recorded.verdicts["balance"]
     assert recorded.interrupted
     assert recorded.answers["edit"] == EDIT  # the reviewer's edit, values restored
+    assert "refund" in recorded.answers["knowledge"].lower()  # the knowledge graph still answers
 
 
 def test_the_records_are_the_ones_of_these_runs(recorded: Recorded) -> None:
     kwargs = [run.get("kwargs") or {} for run in recorded.runs]
     assert any((k.get("command") or {}).get("resume") for k in kwargs)
     statuses = [run.get("status") for run in recorded.runs]
-    assert statuses == ["success"] * 5, statuses
+    assert statuses == ["success"] * 6, statuses
 
 
 def test_no_route_creates_runs_around_the_middleware(recorded: Recorded) -> None:
