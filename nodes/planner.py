@@ -48,6 +48,52 @@ _IDENTIFYING_WORDS = frozenset(
         "card",
     }
 )
+# Courtesies around a request ("Thanks a lot.", "Hi there!") ask nothing: no clause of their own.
+_COURTESY_WORDS = frozenset(
+    [
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "cheers",
+        "appreciated",
+        "appreciate",
+        "hi",
+        "hello",
+        "hey",
+        "greetings",
+        "morning",
+        "afternoon",
+        "evening",
+        "dear",
+        "bye",
+        "goodbye",
+        "regards",
+        "kind",
+        "best",
+        "wishes",
+        "advance",
+        "lot",
+        "much",
+        "great",
+        "awesome",
+        "kindly",
+        "please",
+        "pls",
+        "ok",
+        "okay",
+        "folks",
+        "team",
+        "guys",
+        "there",
+        "good",
+        "nice",
+        "have",
+        "day",
+        "week",
+        "weekend",
+    ]
+)
 _QUESTION = re.compile(r"\s*(what|which|who|when|where|why|how|is|are|do|does|can|could)\b", re.I)
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*_[0-9a-f]{6,}\]")
 
@@ -144,8 +190,8 @@ class Planner:
         clauses = split_request(request, self.router.route, threshold=self.threshold)
         if len(clauses) < 2:
             return clauses
-        # An identification is context for the other clauses, not a request of its own.
-        kept = [c for c in clauses if not self._only_identifies(c.text)]
+        # An identification is context for the other clauses, a courtesy nothing: neither is a request.
+        kept = [c for c in clauses if not (self._only_identifies(c.text) or _only_courtesy(c.text))]
         return kept or clauses
 
     def plan(self, request: str, *, turn: int, context: Mapping[str, str]) -> Plan:
@@ -179,6 +225,12 @@ class Planner:
         if plan.usage:
             update["usage"] = plan.usage
         return update
+
+
+def _only_courtesy(text: str) -> bool:
+    """True for a clause of greetings and thanks only ("Thanks a lot.", "Hi there!")."""
+    words = set(re.findall(r"[a-z']+", text.lower()))
+    return bool(words) and not (words - _COURTESY_WORDS - ENGLISH_STOP_WORDS)
 
 
 def build_planner(

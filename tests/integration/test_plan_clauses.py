@@ -1,0 +1,41 @@
+"""Parts of a request that ask nothing (an identification, a courtesy) become no subtask of their own."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+
+from graphs import build_crew
+
+
+@pytest.fixture(scope="module")
+def crew():  # type: ignore[no-untyped-def]
+    return build_crew("support", checkpointer=InMemorySaver())
+
+
+def _plan(crew, text: str, thread: str) -> list[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
+    state = crew.invoke({"messages": [HumanMessage(text)]}, {"configurable": {"thread_id": thread}})
+    return [(s["specialist"], s["status"]) for s in state["subtasks"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How long do refunds take? Thanks a lot.",
+        "Good morning team! How long do refunds take? Have a great day.",
+        "Hi there! How long do refunds take? Many thanks in advance",
+    ],
+)
+def test_courtesies_around_a_question_are_no_out_of_scope_request(crew, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert _plan(crew, text, thread=text) == [("knowledge", "done")]
+
+
+def test_a_request_that_says_please_or_thanks_inside_is_still_planned(crew) -> None:  # type: ignore[no-untyped-def]
+    plan = _plan(crew, "Thanks, and please tell me the current balance for customer C-1001?", "t-please")
+    assert ("billing", "done") in plan
+
+
+def test_an_out_of_scope_part_beside_a_courtesy_is_still_escalated(crew) -> None:  # type: ignore[no-untyped-def]
+    plan = _plan(crew, "How long do refunds take? Also, what's the weather in Paris? Thanks!", "t-oos")
+    assert plan[0] == ("knowledge", "done") and (None, "out_of_scope") in plan
