@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.threads import run_together
 from tools.erp import (
     CustomerAdapter,
     InvoiceAdapter,
@@ -345,22 +346,7 @@ def test_open_demo_erp_never_overwrites_an_existing_database(tmp_path: Path) -> 
 
 
 def _race(target: Callable[[], object], count: int) -> None:
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            target()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_together(count, lambda _: target()) == []
 
 
 def test_concurrent_open_from_threads_yields_one_valid_database(tmp_path: Path) -> None:

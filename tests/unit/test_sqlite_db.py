@@ -3,39 +3,27 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
 
 from memory import sqlite_db
+from tests.support.threads import run_together
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
 
 
 def _open_together(path: Path, count: int) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-
     def open_and_write(index: int) -> None:
+        conn = sqlite_db.connect(path)
         try:
-            barrier.wait()
-            conn = sqlite_db.connect(path)
-            try:
-                sqlite_db.apply_schema(conn, _SCHEMA)
-                with sqlite_db.immediate_transaction(conn):
-                    conn.execute("INSERT INTO items (name) VALUES (?)", (f"n{index}",))
-            finally:
-                conn.close()
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+            sqlite_db.apply_schema(conn, _SCHEMA)
+            with sqlite_db.immediate_transaction(conn):
+                conn.execute("INSERT INTO items (name) VALUES (?)", (f"n{index}",))
+        finally:
+            conn.close()
 
-    threads = [threading.Thread(target=open_and_write, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    return run_together(count, open_and_write)
 
 
 def test_connections_opening_one_new_file_together_all_succeed(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from memory.tickets import STATUSES, Ticket, TicketStore, default_ticket_store
+from tests.support.threads import run_together
 
 
 @pytest.fixture
@@ -160,25 +160,6 @@ def test_to_dict_is_json_serialisable(store: TicketStore) -> None:
     assert datetime.fromisoformat(data["created_at"]) == ticket.created_at
 
 
-def _run_threads(count: int, target: Any) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            target(index)
-        except BaseException as exc:  # pragma: no cover - reported by the caller
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 def test_concurrent_creates_with_one_key_make_one_ticket(tmp_path: Path) -> None:
     path = tmp_path / "tickets.sqlite"
     ids: list[str] = []
@@ -186,7 +167,7 @@ def test_concurrent_creates_with_one_key_make_one_ticket(tmp_path: Path) -> None
     def create(index: int) -> None:
         ids.append(_create(TicketStore(path), "same-key", reason=f"attempt {index}").ticket_id)
 
-    assert _run_threads(12, create) == []
+    assert run_together(12, create) == []
     assert len(set(ids)) == 1
     assert len(TicketStore(path).list()) == 1
 
@@ -198,7 +179,7 @@ def test_concurrent_creates_with_distinct_keys(tmp_path: Path) -> None:
         for round_ in range(5):
             _create(store, f"k-{index}-{round_}", thread_id=f"t-{index}")
 
-    assert _run_threads(8, create) == []
+    assert run_together(8, create) == []
     tickets = store.list()
     assert len(tickets) == 40
     assert len({t.ticket_id for t in tickets}) == 40
@@ -216,7 +197,7 @@ def test_concurrent_resolves_pick_one_winner(store: TicketStore) -> None:
         except ValueError:
             outcomes.append("refused")
 
-    assert _run_threads(8, resolve) == []
+    assert run_together(8, resolve) == []
     final = store.get(ticket.ticket_id)
     assert final is not None and final.status in ("approved", "rejected")
     assert outcomes.count(final.status) == 4
