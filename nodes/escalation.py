@@ -65,7 +65,7 @@ def escalation_reason(
     if pending:
         actions = "; ".join(action["description"] for action in pending)
         return "approval", f"needs approval: {actions}"
-    out_of_scope = [s["task"] for s in subtasks if s["specialist"] is None]
+    out_of_scope = [s["task"] for s in subtasks if s["specialist"] is None and s["status"] != "courtesy"]
     if out_of_scope:
         return "out_of_scope", "no specialist handles: " + "; ".join(out_of_scope)
     for verdict in verdicts:

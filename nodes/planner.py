@@ -2,7 +2,9 @@
 
 Routing is local (``Router``); only a clause the router is unsure of goes to the chat model, when one
 is configured, as one structured-output call for that clause alone. With no model an unsure clause
-keeps its low confidence and the confidence gate escalates it.
+keeps its low confidence and the confidence gate escalates it. Clauses that ask nothing (who the
+customer is, a greeting or thanks) are dropped beside a request; a message of courtesies alone becomes
+one ``courtesy`` subtask that synthesis answers in kind, with no specialist and no ticket.
 """
 
 from __future__ import annotations
@@ -186,17 +188,27 @@ class Planner:
         words = set(re.findall(r"[a-z']+", stripped.lower())) - _IDENTIFYING_WORDS
         return not (words - ENGLISH_STOP_WORDS)
 
+    def _courtesy(self, clause: Clause) -> bool:
+        """A greeting or thanks that no specialist claims (a crew may have one for small talk)."""
+        unclaimed = clause.score.route is None or clause.score.confidence < self.threshold
+        return unclaimed and _only_courtesy(clause.text)
+
     def _clauses(self, request: str) -> list[Clause]:
         clauses = split_request(request, self.router.route, threshold=self.threshold)
         if len(clauses) < 2:
             return clauses
         # An identification is context for the other clauses, a courtesy nothing: neither is a request.
-        kept = [c for c in clauses if not (self._only_identifies(c.text) or _only_courtesy(c.text))]
+        kept = [c for c in clauses if not (self._only_identifies(c.text) or self._courtesy(c))]
         return kept or clauses
 
     def plan(self, request: str, *, turn: int, context: Mapping[str, str]) -> Plan:
         clauses = self._clauses(request)
         merged_context = {**context, **extract_entities(request, self.entity_patterns)}
+        if all(self._courtesy(clause) for clause in clauses):  # "Thanks!", "Hi there": no request
+            courtesy = Subtask(
+                id=f"t{turn}.1", task=request.strip(), specialist=None, confidence=1.0, status="courtesy"
+            )
+            return Plan([courtesy], merged_context, Usage())
         subtasks: list[Subtask] = []
         model_calls = 0
         for index, clause in enumerate(clauses, start=1):

@@ -39,6 +39,18 @@ def _renumber(answer: str, local: Sequence[Source], merged: list[Source]) -> str
     return _MARKER.sub(lambda m: f"[{index_of.get(int(m.group(1)), int(m.group(1)))}]", answer)
 
 
+def courtesy_reply(text: str) -> str:
+    """The answer to a greeting or thanks that asks nothing (see the planner's courtesy subtask)."""
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    if words & {"thanks", "thank", "thx", "ty", "cheers", "appreciated", "appreciate"}:
+        return "You're welcome! Is there anything else I can help you with?"
+    if words & {"bye", "goodbye"}:
+        return "Goodbye, and thank you for getting in touch."
+    if words & {"hi", "hello", "hey", "greetings", "morning", "afternoon", "evening", "dear"}:
+        return "Hello! How can I help you today?"
+    return "Is there anything else I can help you with?"  # "ok", "great"
+
+
 def synthesize(subtasks: Sequence[Subtask], results: Mapping[str, SubtaskResult]) -> Synthesis:
     parts: list[str] = []
     merged_sources: list[Source] = []
@@ -48,6 +60,11 @@ def synthesize(subtasks: Sequence[Subtask], results: Mapping[str, SubtaskResult]
     path: AnswerPath = "offline"
     for subtask in subtasks:
         result = results.get(subtask["id"])
+        if subtask["status"] == "courtesy":
+            parts.append(courtesy_reply(subtask["task"]))
+            updated.append(subtask)
+            confidences.append(1.0)
+            continue
         if subtask["specialist"] is None:
             parts.append(
                 f"I can't help with \u201c{subtask['task']}\u201d here, so I have passed it to a colleague."

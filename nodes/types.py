@@ -6,7 +6,15 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 GuardAction = Literal["pass", "redact", "retry", "fallback", "escalate", "block"]
 SubtaskStatus = Literal[
-    "planned", "done", "failed", "needs_input", "needs_approval", "approved", "rejected", "out_of_scope"
+    "planned",
+    "done",
+    "failed",
+    "needs_input",
+    "needs_approval",
+    "approved",
+    "rejected",
+    "out_of_scope",
+    "courtesy",  # a greeting or thanks and nothing else: answered in kind, no specialist, no ticket
 ]
 AnswerPath = Literal["offline", "model"]
 

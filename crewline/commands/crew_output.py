@@ -12,6 +12,12 @@ from nodes.guards import default_vault
 __all__ = ["progress_line", "render_result", "result_payload"]
 
 
+def _route_name(subtask: dict[str, Any]) -> str:
+    if subtask.get("status") == "courtesy":
+        return "courtesy"
+    return str(subtask.get("specialist") or "out of scope")
+
+
 def progress_line(namespace: tuple[str, ...], update: Any) -> str | None:
     """One stderr line per finished supervisor step; specialists' inner steps stay quiet."""
     if namespace or not isinstance(update, dict):
@@ -21,7 +27,7 @@ def progress_line(namespace: tuple[str, ...], update: Any) -> str | None:
             return "[yellow]› waiting for a human decision[/yellow]"
         change = change or {}
         if node == "plan":
-            routes = ", ".join(str(s["specialist"] or "out of scope") for s in change.get("subtasks", []))
+            routes = ", ".join(_route_name(s) for s in change.get("subtasks", []))
             return f"[dim]› plan: {len(change.get('subtasks', []))} subtask(s) → {routes}[/dim]"
         if node == "input_guard":
             verdicts = change.get("verdicts")
@@ -101,7 +107,7 @@ def render_result(payload: dict[str, Any], console: Console) -> None:
     console.print()
     for subtask in payload["subtasks"]:
         console.print(
-            f"[dim]- {subtask['specialist'] or 'out of scope'}: {subtask['status']} "
+            f"[dim]- {_route_name(subtask)}: {subtask['status']} "
             f"(confidence {subtask['confidence']:.2f})[/dim]",
             highlight=False,
         )

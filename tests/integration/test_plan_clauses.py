@@ -7,6 +7,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from graphs import build_crew
+from nodes.planner import PlannerSettings, RouteExamples, build_planner
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +40,35 @@ def test_a_request_that_says_please_or_thanks_inside_is_still_planned(crew) -> N
 def test_an_out_of_scope_part_beside_a_courtesy_is_still_escalated(crew) -> None:  # type: ignore[no-untyped-def]
     plan = _plan(crew, "How long do refunds take? Also, what's the weather in Paris? Thanks!", "t-oos")
     assert plan[0] == ("knowledge", "done") and (None, "out_of_scope") in plan
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("Thanks!", "You're welcome"),
+        ("Hi there", "Hello!"),
+        ("Thank you, bye", "You're welcome"),
+        ("ok", "anything else"),
+    ],
+)
+def test_a_courtesy_alone_is_answered_in_kind_without_a_ticket(crew, text: str, reply: str) -> None:  # type: ignore[no-untyped-def]
+    state = crew.invoke({"messages": [HumanMessage(text)]}, {"configurable": {"thread_id": f"c-{text}"}})
+    assert [(s["specialist"], s["status"]) for s in state["subtasks"]] == [(None, "courtesy")]
+    assert reply in state["answer"] and state["escalation"] is None and state["results"] == {}
+    assert state["verdicts"][-1]["action"] == "pass"  # the confidence gate lets it through
+
+
+def test_a_crew_with_a_small_talk_specialist_gets_its_greetings() -> None:
+    routes = [
+        RouteExamples(
+            "small_talk", "greetings and thanks", ["hi there", "hello", "thanks a lot", "thank you"]
+        ),
+        RouteExamples(
+            "billing", "invoices and balances", ["what do I owe", "when is my bill due", "balance"]
+        ),
+    ]
+    planner = build_planner(
+        routes, entity_patterns={}, model=None, settings=PlannerSettings(), default_threshold=0.35
+    )
+    plan = planner.plan("Hello!", turn=1, context={})
+    assert [(s["specialist"], s["status"]) for s in plan.subtasks] == [("small_talk", "planned")]
