@@ -97,7 +97,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
             )
             result.answers["edit"] = str(dict(resumed).get("answer", ""))  # type: ignore[arg-type]
             # a graph that is no crew (nothing to restore with) gets plain placeholders
-            question = f"How long do refunds take? Reply to {EMAIL}."
+            question = f"How long do refunds take for {EMAIL}?"
             threads["knowledge"] = client.threads.create()["thread_id"]
             plain = dict(client.runs.wait(threads["knowledge"], "knowledge", input={"question": question}))  # type: ignore[arg-type]
             result.answers["knowledge"] = str(plain.get("answer", ""))
