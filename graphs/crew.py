@@ -2,13 +2,16 @@
 
 A low confidence, an out-of-scope part, a guard's escalate verdict or an action that needs approval
 goes to escalation: a ticket, an ``interrupt()`` and a human decision (approve, edit, reject).
+
+Behind a LangGraph server whose edge shows the values, the state keeps placeholders from the moment a
+specialist's results enter it (:mod:`graphs.edge_state`).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
@@ -21,6 +24,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Overwrite, Send, interrupt
 
+from graphs.edge_state import EdgeCrewState, entry_view, kept_for_edge, sealed_at_entry
 from graphs.policies import node_options, scoped_plan
 from graphs.spec import CrewSpec, load_spec
 from graphs.specialist import build_specialist, import_specialist_builder
@@ -31,7 +35,7 @@ from memory.tickets import TicketStore, default_ticket_store
 from nodes.escalation import DECISION_STATUS, apply_decision, escalation_reason, parse_decision
 from nodes.extract import entity_patterns
 from nodes.guards import check_output, default_vault, inspect_input, protect_checkpointer, worst_action
-from nodes.guards.disclosure import protect_answer, protect_strings, tool_outputs
+from nodes.guards.disclosure import protect_answer, tool_outputs
 from nodes.guards.grounding import ModelGrounding, model_groundedness
 from nodes.guards.vault import PLACEHOLDER, SHOWN, restores_at_edge
 from nodes.models import ModelChain, make_model_chain
@@ -152,6 +156,8 @@ def build_crew(
         if (inspection.vault or restored) and latest is not None and latest.id:
             # the stored message becomes the placeholder text too (replaced by id through add_messages)
             update["messages"] = [HumanMessage(request, id=latest.id, name=latest.name)]
+        if restores_at_edge():  # what a cancelled turn sealed for its output guard goes
+            update["entry_vault"] = {}
         if inspection.action == "block":
             blocked = next(v for v in inspection.verdicts if v["action"] == "block")
             update["answer"] = f"I can't process this request: {blocked['reason']}."
@@ -206,14 +212,10 @@ def build_crew(
             "pending_actions": merged.pending_actions,
         }
 
-    def kept_for_edge(values: dict[str, Any], outputs: list[str], sealed: dict[str, str]) -> dict[str, Any]:
-        """Answer, results and sources with placeholders for a server's thread record, which snapshots
-        the state (tool values stay restorable: their sealed originals join ``sealed``)."""
-        parts = {k: values[k] for k in ("answer", "results", "sources") if k in values}
-        kept, more = protect_strings(parts, outputs, guards, default_vault())
-        return {**kept, "pii_vault": {**sealed, **more}}
-
-    def output_guard(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
+    def output_guard(state: EdgeCrewState, config: RunnableConfig) -> dict[str, Any]:
+        entered_sealed = bool(state.get("entry_vault"))
+        if entered_sealed:  # judged on the values the specialists returned, in memory only
+            state = cast(EdgeCrewState, {**state, **entry_view(state)})
         results = (state.get("results") or {}).values()
         evidence = [r["answer"] for r in results if r["status"] == "done" and r["sources"]]
         evidence += [s.get("snippet", "") for r in results for s in r["sources"]]
@@ -244,7 +246,12 @@ def build_crew(
             answer, sealed = protect_answer(state.get("answer", ""), outputs, guards, default_vault())
             update |= {"answer": answer, "pii_vault": sealed}
         if restores_at_edge():
-            update |= kept_for_edge({**state, **update}, outputs, update.get("pii_vault", {}))
+            update |= kept_for_edge({**state, **update}, outputs, update.get("pii_vault", {}), guards)
+        if entered_sealed and "pii_vault" in update:  # what may be shown was sealed where it entered:
+            known = state.get("pii_vault") or {}  # a restored copy adds nothing to it
+            update["pii_vault"] = {p: token for p, token in update["pii_vault"].items() if p in known}
+        if entered_sealed or restores_at_edge():
+            update["entry_vault"] = {}  # judged: the copies go
         return update
 
     def after_output(state: CrewState) -> Literal["open_ticket", "respond"]:
@@ -322,7 +329,7 @@ def build_crew(
             {**s, "status": statuses.get(s["id"], s["status"])} for s in state.get("subtasks", [])
         ]
         if restores_at_edge():  # an approved action's outcome enters the state here
-            update |= kept_for_edge({**state, **update}, tool_outputs(update["results"].values()), {})
+            update |= kept_for_edge({**state, **update}, tool_outputs(update["results"].values()), {}, guards)
         return update
 
     def respond(state: CrewState) -> dict[str, Any]:
@@ -344,10 +351,15 @@ def build_crew(
     graph = StateGraph(CrewState, input_schema=CrewInput, output_schema=CrewOutput)
     graph.add_node("input_guard", input_guard, **node_options(policies, "input_guard", "input_guard"))
     graph.add_node("plan", scoped_plan(plan, chain), **node_options(policies, "plan", "plan"))
-    for name, node in nodes.items():
-        graph.add_node(name, node, **node_options(policies, name, "specialist"))
+    for name, node in nodes.items():  # under a server edge, tool values enter the state as placeholders
+        graph.add_node(name, sealed_at_entry(node, guards), **node_options(policies, name, "specialist"))
     graph.add_node("synthesize", synthesize_node, **node_options(policies, "synthesize", "review"))
-    graph.add_node("output_guard", output_guard, **node_options(policies, "output_guard", "review"))
+    graph.add_node(
+        "output_guard",
+        output_guard,
+        input_schema=EdgeCrewState,  # its private channel, entry_vault, too
+        **node_options(policies, "output_guard", "review"),
+    )
     graph.add_node("open_ticket", open_ticket, **node_options(policies, "open_ticket", "open_ticket"))
     graph.add_node("await_human", await_human)  # only interrupt(): nothing to retry or handle
     # apply_decision runs approved side effects: never retried automatically, whatever the policies say

@@ -15,7 +15,7 @@ id, default assistant id, or an assistant created through the API (resolved by a
 with the caller's headers). Any other graph of the server (the standalone ``knowledge`` and
 ``refund`` graphs) has nothing to restore them with: its run gets plain placeholders, which its nodes,
 its records and its caller see. Vault entries a client sends itself (``request_vault``,
-``pii_vault``, ``answer_vault``) are dropped. A body that is not JSON or
+``pii_vault``, ``answer_vault``, ``entry_vault``) are dropped. A body that is not JSON or
 has no input passes through unchanged; one over :data:`MAX_BODY_BYTES` is refused.
 ``CREWLINE_PERSIST_RAW_RUNS=true`` turns this off.
 """
@@ -47,7 +47,7 @@ __all__ = [
     "server_crew_graphs",
 ]
 
-_VAULT_KEYS = ("request_vault", "pii_vault", "answer_vault")
+_VAULT_KEYS = ("request_vault", "pii_vault", "answer_vault", "entry_vault")
 # debugging stops a client may set: a stop before the output guard would leave a tool's values in the
 # state the server snapshots into its thread record
 _CLIENT_STOPS = ("interrupt_before", "interrupt_after")

@@ -142,7 +142,10 @@ def test_every_shape_of_input_messages_is_pseudonymised(messages: Any) -> None:
 
 def test_a_client_cannot_put_entries_in_the_thread_vault_through_a_command() -> None:
     forged = {"[EMAIL_ADDRESS_00000000]": VAULT.seal("someone-else@example.com")}
-    for update in ({"pii_vault": forged, "request_vault": forged}, [["pii_vault", forged]]):
+    for update in (
+        {"pii_vault": forged, "request_vault": forged, "entry_vault": forged},
+        [["pii_vault", forged]],
+    ):
         payload = {
             "assistant_id": "support",
             "command": {"resume": {"decision": "approve"}, "update": update},

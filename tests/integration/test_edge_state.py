@@ -1,0 +1,383 @@
+"""Under a server edge, no snapshot of a crew's state holds a value a tool returned, from the specialists on.
+
+langgraph-api copies a run's in-memory state values into its thread records, also when the run fails
+or is cancelled half-way; the ``values`` and ``checkpoints`` stream modes carry exactly those values.
+So every such event must hold placeholders, and so must the checkpoints, here written by a saver that
+stores what it is given (``persist_raw``: no pseudonymising serializer to hide a raw value). What the
+edge shows the client (``restore_answers`` with the run's ``answer_vault``) is the answer an embedded
+crew gives, and a model's leak gets the same verdict and the same policy as without the edge. Last,
+the real thing: a ``langgraph dev`` run cancelled while the output guard's model judge is slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import HumanMessage
+from langchain_core.tools import tool
+from langgraph.types import Command
+from langgraph_sdk import get_sync_client
+from pydantic import BaseModel
+
+from graphs import build_crew, load_spec
+from graphs.edge_state import ENTRY
+from graphs.policies import NodePolicy
+from graphs.serving.restore_output import restore_answers
+from memory.checkpointers import async_checkpointer, checkpointer
+from nodes.guards import default_vault
+from nodes.guards.vault import SERVER_EDGE_ENV
+from tests.integration.langgraph_server import langgraph_server
+from tests.support.fake_openai import Reply, hang, has_tool_result, offered_tools, structured, text, tool_call
+from tools.registry import ToolContext, demo_erp
+
+QUESTION = "Who is customer C-1001?"
+LEAK = "eve.mallory@example.org"  # an address no tool returns: a model that writes it leaks it
+SECRET = "ghp_R8fK2mQ9xL4vT7nB3wY6zA1cE5hJ0pS2uD8g"  # a GitHub token: never shown, whoever returns it
+
+
+def _contact(data_dir: Path) -> list[str]:
+    customer = demo_erp(ToolContext(data_dir=data_dir)).get_customer("C-1001")
+    assert customer.email and customer.phone
+    return [customer.email, customer.phone]
+
+
+def _crew(saver: Any, **pii: Any) -> Any:
+    """The demo crew; its saver keeps raw values (so a stored row shows what the state held)."""
+    spec = load_spec("support").model_copy(deep=True)
+    spec.guards.pii = spec.guards.pii.model_copy(update={"persist_raw": True, **pii})
+    return build_crew(spec, checkpointer=saver)
+
+
+def _holding(snapshots: Iterable[Any], values: list[str]) -> list[str]:
+    """The snapshots (as JSON) that hold one of ``values``."""
+    dumped = [json.dumps(s, default=str) for s in snapshots]
+    return [d[:300] for d in dumped if any(v in d for v in values)]
+
+
+def _stored_bytes(path: Path) -> bytes:
+    """Every byte of the crew's own checkpoints and writes (a specialist's private state, under its
+    own namespace, is not the crew's state: the server's saver pseudonymises it)."""
+    with sqlite3.connect(path) as db:
+        rows = [
+            row
+            for table in ("checkpoints", "writes")
+            for row in db.execute(f"SELECT * FROM {table} WHERE checkpoint_ns = ''")  # fixed table names
+        ]
+    return b"\n".join(v if isinstance(v, bytes) else str(v).encode() for row in rows for v in row)
+
+
+def _shown(values: dict[str, Any]) -> str:
+    """The answer as the server's edge sends it to the client."""
+    return str(restore_answers(json.loads(json.dumps(values, default=str)), default_vault())["answer"])
+
+
+def _guards(state: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(v["guard"], v["action"]) for v in state["verdicts"]]
+
+
+def _run(
+    mode: str, url: str, request: str, thread: str, edge: bool, monkeypatch: pytest.MonkeyPatch, **pii: Any
+) -> tuple[list[Any], dict[str, Any], list[dict[str, Any]]]:
+    """Stream one turn: every values and checkpoint event, the final state, the state history."""
+    if edge:
+        monkeypatch.setenv(SERVER_EDGE_ENV, "1")  # what graphs.serving does in a server process
+    else:
+        monkeypatch.delenv(SERVER_EDGE_ENV, raising=False)
+    config = {"configurable": {"thread_id": thread}}
+    turn = {"messages": [HumanMessage(request)]}
+    modes = ["values", "checkpoints"]
+    if mode == "sync":
+        with checkpointer(url) as saver:
+            crew = _crew(saver, **pii)
+            events = [chunk for _, chunk in crew.stream(turn, config, stream_mode=modes)]
+            return events, crew.get_state(config).values, [s.values for s in crew.get_state_history(config)]
+
+    async def run() -> tuple[list[Any], dict[str, Any], list[dict[str, Any]]]:
+        async with async_checkpointer(url) as saver:
+            crew = _crew(saver, **pii)
+            events = [chunk async for _, chunk in crew.astream(turn, config, stream_mode=modes)]
+            history = [s.values async for s in crew.aget_state_history(config)]
+            return events, (await crew.aget_state(config)).values, history
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_no_snapshot_holds_a_tool_value_and_the_edge_shows_the_same_answer(
+    mode: str, tmp_path: Path, crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = _contact(crewline_data_dir)
+    embedded, served = tmp_path / "embedded.sqlite", tmp_path / "served.sqlite"
+    _, plain, _ = _run(mode, f"sqlite:///{embedded}", QUESTION, "t", False, monkeypatch)
+    assert all(value in plain["answer"] for value in contact)  # embedded: the state shows the values
+    assert "entry_vault" not in plain
+    assert all(value.encode() in _stored_bytes(embedded) for value in contact)  # persist_raw stores them
+
+    events, edge, history = _run(mode, f"sqlite:///{served}", QUESTION, "t", True, monkeypatch)
+    assert len(events) > 10 and len(history) > 5  # a values and a checkpoint event per step
+    assert any("[EMAIL_ADDRESS_" in json.dumps(e.get("results"), default=str) for e in events)
+    assert _holding(events, contact) == []
+    assert _holding(history, contact) == []
+    stored = _stored_bytes(served)
+    assert b"[EMAIL_ADDRESS_" in stored and all(value.encode() not in stored for value in contact)
+
+    assert _shown(edge) == plain["answer"]  # what the client gets through the edge
+    assert _guards(edge) == _guards(plain)  # tool_pii: the same verdicts, the same policy
+    assert edge["entry_vault"] == {}  # the output guard's copies are gone once it has judged
+
+
+def test_a_run_stopped_after_the_specialist_leaves_no_tool_value(
+    crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = _contact(crewline_data_dir)
+    with checkpointer("memory://") as saver:
+        crew = _crew(saver)
+        plain = crew.invoke({"messages": [HumanMessage(QUESTION)]}, {"configurable": {"thread_id": "p"}})
+        monkeypatch.setenv(SERVER_EDGE_ENV, "1")
+        for stop in ("accounts", "synthesize"):  # before the output guard: raw values, until now
+            config = {"configurable": {"thread_id": f"stopped-after-{stop}"}}
+            crew.invoke({"messages": [HumanMessage(QUESTION)]}, config, interrupt_after=[stop])
+            state = crew.get_state(config)
+            assert state.next == (("synthesize",) if stop == "accounts" else ("output_guard",))
+            assert state.values["results"] and _holding([state.values], contact) == []
+            finished = crew.invoke(None, config)  # the same run resumed: the edge shows the same answer
+            assert _shown(finished) == plain["answer"]
+
+
+def test_an_async_run_cancelled_after_the_specialist_leaves_no_tool_value(
+    crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = _contact(crewline_data_dir)
+    monkeypatch.setenv(SERVER_EDGE_ENV, "1")
+    config = {"configurable": {"thread_id": "cancelled"}}
+
+    async def run() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with async_checkpointer("memory://") as saver:
+            crew = _crew(saver)
+            seen: dict[str, Any] = {}
+            stream = crew.astream({"messages": [HumanMessage(QUESTION)]}, config, stream_mode="updates")
+            async for update in stream:
+                if "accounts" in update:
+                    seen = update["accounts"]
+                    break  # the client goes away: the run is cancelled
+            await stream.aclose()
+            return seen, (await crew.aget_state(config)).values
+
+    update, latest = asyncio.run(run())
+    assert update["results"] and _holding([update], contact) == []  # the specialist's own output
+    assert "results" in latest and _holding([latest], contact) == []
+
+
+def test_a_specialist_output_cached_for_another_thread_is_judged_and_shown_alike(
+    crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached specialist (``policies: {nodes: {accounts: {cache_ttl_s: ...}}}``) serves every thread."""
+    contact = _contact(crewline_data_dir)
+    spec = load_spec("support").model_copy(deep=True)
+    spec.policies.nodes["accounts"] = NodePolicy(cache_ttl_s=300)
+    monkeypatch.setenv(SERVER_EDGE_ENV, "1")
+    outcomes, cached = [], []
+    with checkpointer("memory://") as saver:
+        crew = build_crew(spec, checkpointer=saver)
+        for thread in ("first", "second"):
+            config = {"configurable": {"thread_id": thread}}
+            updates = list(crew.stream({"messages": [HumanMessage(QUESTION)]}, config, stream_mode="updates"))
+            cached += [u.get("__metadata__", {}).get("cached", False) for u in updates if "accounts" in u]
+            values = crew.get_state(config).values
+            assert _holding([*updates, values], contact) == []
+            outcomes.append((_guards(values), _shown(values)))
+    assert cached == [False, True]
+    assert outcomes[0] == outcomes[1] and ("tool_pii", "redact") in outcomes[1][0]
+    assert all(value in outcomes[1][1] for value in contact)
+
+
+class _NoArgs(BaseModel):
+    pass
+
+
+@tool(args_schema=_NoArgs)
+def customer_notes() -> dict[str, object]:
+    """Read the notes on the customer (a system that stores them pseudonymised)."""
+    noted = default_vault().placeholder("EMAIL_ADDRESS", LEAK)
+    return {"summary": f"The notes say: reach them at {noted}.", "sources": [], "confidence": 1.0}
+
+
+def test_an_entry_a_client_slips_in_never_shows_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``entry_vault`` only informs the output guard: a genuine sealed copy written into a thread (by a
+    state update) makes its value no tool value the user may see."""
+    spec = load_spec(
+        {
+            "name": "crm",
+            "specialists": [
+                {
+                    "name": "notes",
+                    "description": "notes on the customer",
+                    "examples": ["what do the notes say", "read the customer notes"],
+                    "tools": ["tests.integration.test_edge_state:customer_notes"],
+                }
+            ],
+        }
+    )
+    monkeypatch.setenv(SERVER_EDGE_ENV, "1")
+    vault = default_vault()
+    placeholder = vault.placeholder("EMAIL_ADDRESS", LEAK)
+    with checkpointer("memory://") as saver:
+        crew = build_crew(spec, checkpointer=saver)
+        config = {"configurable": {"thread_id": "slipped"}}
+        crew.invoke({"messages": [HumanMessage("what do the notes say")]}, config, interrupt_after=["notes"])
+        crew.update_state(config, {"entry_vault": {placeholder: vault.seal(LEAK, ENTRY)}})
+        crew.invoke(None, config)
+        values = crew.get_state(config).values
+    assert placeholder in values["answer"] and placeholder not in values["pii_vault"]
+    assert LEAK not in _shown(values) and placeholder in _shown(values)
+
+
+@tool(args_schema=_NoArgs)
+def deploy_notes() -> dict[str, object]:
+    """Read the team's deploy notes."""
+    return {"summary": f"Deploy with the key {SECRET} from the vault.", "sources": [], "confidence": 1.0}
+
+
+def test_a_secret_a_tool_returned_is_still_blocked_under_the_edge(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = load_spec(
+        {
+            "name": "ops",
+            "specialists": [
+                {
+                    "name": "devops",
+                    "description": "deploy notes of the team",
+                    "examples": ["what are the deploy notes", "how do we deploy"],
+                    "tools": ["tests.integration.test_edge_state:deploy_notes"],
+                }
+            ],
+        }
+    )
+    spec.guards.pii.persist_raw = True
+    config = {"configurable": {"thread_id": "deploy"}}
+    turn = {"messages": [HumanMessage("what are the deploy notes")]}
+    with checkpointer("memory://") as saver:
+        plain = build_crew(spec, checkpointer=saver).invoke(turn, config)
+    monkeypatch.setenv(SERVER_EDGE_ENV, "1")
+    with checkpointer("memory://") as saver:
+        crew = build_crew(spec, checkpointer=saver)
+        events = list(crew.stream(turn, config, stream_mode=["values", "checkpoints"]))
+        edge = crew.get_state(config).values
+    blocked = ("output_pii", "block")
+    assert blocked in _guards(plain) and _guards(edge) == _guards(plain)
+    assert plain["answer"].startswith("I can't share that answer") and _shown(edge) == plain["answer"]
+    assert _holding(events, [SECRET]) == []
+
+
+def test_a_specialist_stays_a_subgraph_and_its_interrupt_resumes_under_the_edge(
+    crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refund workflow asks a manager (an interrupt inside the specialist) above its limit."""
+    email = _contact(crewline_data_dir)[0]  # O-1002 is customer C-1001's order: the confirmation's address
+    monkeypatch.setenv(SERVER_EDGE_ENV, "1")
+    with checkpointer("memory://") as saver:
+        crew = build_crew("support", checkpointer=saver)
+        specialists = {s.name for s in load_spec("support").specialists}
+        assert {name for name, _ in crew.get_subgraphs()} == specialists
+        assert "accounts:entry_guard" in crew.get_graph(xray=True).nodes
+        config = {"configurable": {"thread_id": "refund"}}
+        waiting = crew.invoke({"messages": [HumanMessage("please refund order O-1002")]}, config)
+        assert waiting["__interrupt__"][0].value["step"] == "manager_approval"
+        paused = crew.get_state(config, subgraphs=True)
+        inner = paused.tasks[0].state
+        assert paused.next == ("refund",) and inner is not None and "handoff" in inner.values
+        done = crew.invoke(Command(resume={"decision": "approve", "by": "m-1"}), config)
+        values = crew.get_state(config).values
+    assert _holding([done, values], [email]) == []
+    assert _shown(values).startswith("Refunded $1,250.00 for order O-1002") and email in _shown(values)
+
+
+KB_PHONE = "+1-302-555-0177"  # the demo knowledge base's number for calls from abroad
+
+
+def _slow_judge(body: dict[str, Any]) -> Reply:
+    """The knowledge specialist's model answers at once; the output guard's judge takes its time."""
+    tools = offered_tools(body)
+    if "RouteChoice" in tools:
+        return structured({"specialist": "knowledge", "confidence": 0.9})
+    if "GroundednessReport" in tools:
+        return hang(60)
+    return text("From outside the United States, call us collect [1].")
+
+
+@pytest.mark.server
+def test_a_served_run_cancelled_while_the_judge_is_slow_leaves_no_tool_value_in_the_thread_record(
+    tmp_path: Path, serve: Any
+) -> None:
+    """The real thing: ``langgraph dev`` copies the state into its thread record when a run is cancelled."""
+    with serve(_slow_judge) as model:
+        env = {"OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "test-key"}
+        with langgraph_server(tmp_path, env=env) as server:
+            client = get_sync_client(url=server.url, timeout=60)
+            try:
+                thread = client.threads.create()["thread_id"]
+                question = "What number do I call from outside the United States?"
+                turn = {"messages": [{"role": "user", "content": question}]}
+                run = client.runs.create(thread, "support", input=turn)
+                deadline = time.monotonic() + 60
+                while not any("GroundednessReport" in offered_tools(r) for r in model.requests):
+                    assert time.monotonic() < deadline, "the output guard never asked its judge"
+                    time.sleep(0.1)
+                client.runs.cancel(thread, run["run_id"], wait=True)  # the user gives up on the answer
+                record = dict(client.threads.get(thread))
+            finally:
+                client.http.client.close()
+            ops_file = server.work_dir / ".langgraph_api" / ".langgraph_ops.pckl"
+    passages = [m for r in model.requests for m in r["messages"] if KB_PHONE in str(m.get("content"))]
+    assert passages  # the knowledge base's passage reached the specialist's model: a tool value
+    results = record["values"]["results"]
+    assert [r["specialist"] for r in results.values()] == ["knowledge"]  # stopped after the specialist
+    assert "[PHONE_NUMBER_" in json.dumps(results) and _holding([record], [KB_PHONE]) == []
+    stored = ops_file.read_bytes()  # the runtime's own records, written when the server stopped
+    assert stored and KB_PHONE.encode() not in stored
+
+
+def _leaking_agent(body: dict[str, Any]) -> Reply:
+    """Look the customer up, then answer with its contact placeholder and an address no tool returned."""
+    if "RouteChoice" in offered_tools(body):
+        return structured({"specialist": "accounts", "confidence": 0.9})
+    if "GroundednessReport" in offered_tools(body):
+        return structured({"sentences": [{"sentence": 1, "supported": True, "source": 1}]})
+    if has_tool_result(body):
+        found = re.findall(r"\[EMAIL_ADDRESS_[0-9a-f]{8}\]", body["messages"][-1]["content"])
+        return text(f"Customer C-1001 is reachable at {' '.join(found)}; or write to {LEAK}.")
+    return tool_call("lookup_customer", {"customer_id": "C-1001"})
+
+
+@pytest.mark.parametrize(("mode", "on_output"), [("sync", "redact"), ("async", "redact"), ("sync", "block")])
+def test_a_model_leak_gets_the_same_verdict_and_policy_under_the_edge(
+    mode: str,
+    on_output: str,
+    tmp_path: Path,
+    crewline_data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    serve: Any,
+) -> None:
+    contact = _contact(crewline_data_dir)
+    embedded, served = f"sqlite:///{tmp_path / 'embedded.sqlite'}", f"sqlite:///{tmp_path / 'served.sqlite'}"
+    with serve(_leaking_agent):
+        _, plain, _ = _run(mode, embedded, QUESTION, "t", False, monkeypatch, on_output=on_output)
+        events, edge, history = _run(mode, served, QUESTION, "t", True, monkeypatch, on_output=on_output)
+    assert plain["path"] == "model" and edge["path"] == "model"
+    leak = next(v for v in edge["verdicts"] if v["guard"] == "output_pii")
+    assert leak["action"] == on_output and "EMAIL_ADDRESS" in leak["reason"]
+    assert _guards(edge) == _guards(plain)
+    assert _holding([*events, *history], [LEAK, *contact]) == []
+    assert LEAK not in plain["answer"] and LEAK not in _shown(edge)
+    assert _shown(edge) == plain["answer"]
+    if on_output == "block":
+        assert plain["answer"].startswith("I can't share that answer")
+    else:
+        assert contact[0] in plain["answer"]  # the tool's value is shown, the leak is not
