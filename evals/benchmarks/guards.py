@@ -5,9 +5,10 @@
 Prints the built-in detector's figures on injection_dev.jsonl; a detector trained on one half of it
 (seeded split, stratified by label) and tested on the other; with ``--seeds N`` also that half-split
 repeated for seeds ``--seed`` .. ``--seed``+N-1 (one seed is one lucky or unlucky split: the spread
-matters); the PII figures on pii_dev.jsonl; and
-the latency (p50, p99) and throughput (messages/s, MB/s) of the *whole* input guard (sanitize, size
-limit, injection detector, PII/secret detection and pseudonymisation) on 1 KB messages.
+matters, and ``meeting_target`` counts the splits at tpr >= 0.95 and fpr <= 0.01); the PII figures
+on pii_dev.jsonl; and the latency (p50, p99) and throughput (messages/s, MB/s) of the *whole* input
+guard (sanitize, size limit, injection detector, PII/secret detection and pseudonymisation) on 1 KB
+messages.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from evals.injection import labelled
 from evals.pii import evaluate as evaluate_pii
 from nodes.guards import GuardSettings, Vault, inspect_input, load_detector, sanitize
 from nodes.guards.trained import train
+
+TARGET_TPR, TARGET_FPR = 0.95, 0.01  # issue #4's operating point for a detector trained on half
 
 
 def _split(texts: list[str], labels: list[int], seed: int) -> tuple[list[int], list[int]]:
@@ -60,8 +63,10 @@ def seed_sweep(texts: list[str], labels: list[int], seeds: range) -> dict[str, A
     tprs = [run["tpr"] for run in runs]
     fprs = [run["fpr"] for run in runs]
     short = [run["by_length"]["<200"]["tpr"] for run in runs if run["by_length"]["<200"]["tpr"] is not None]
+    meeting = [run["tpr"] >= TARGET_TPR and run["fpr"] <= TARGET_FPR for run in runs]
     return {
         "seeds": f"{seeds.start}..{seeds.stop - 1}",
+        "meeting_target": sum(meeting),
         "mean_tpr": round(statistics.fmean(tprs), 4),
         "min_tpr": min(tprs),
         "mean_fpr": round(statistics.fmean(fprs), 4),
@@ -75,8 +80,9 @@ def seed_sweep(texts: list[str], labels: list[int], seeds: range) -> dict[str, A
                 "tpr": run["tpr"],
                 "fpr": run["fpr"],
                 "tpr_lt200": run["by_length"]["<200"]["tpr"],
+                "meets_target": meets,
             }
-            for run in runs
+            for run, meets in zip(runs, meeting, strict=True)
         ],
     }
 

@@ -1,17 +1,33 @@
-"""The trainable injection detector: hashed word and character n-grams plus the rules, one linear model.
+"""The trainable injection detector: word and character n-grams, opening words, rules; one linear model.
 
 ``train(texts, labels)`` fits scikit-learn's ``LinearSVC`` and ``ComplementNB`` on the rows
 :mod:`nodes.guards.trained_features` computes (word 1-2-grams, character 3-5-grams of the folded
-text, one column per built-in rule, the built-in detector's score) and adds their margins: both are
-linear in the row, so the detector stays one weight vector. The naive-Bayes term ranks short attacks
-and the benign look-alikes near the cut better than the SVM alone (20 seeded half splits of the dev
-corpus: mean tpr 0.962 against 0.949 for the logistic regression this replaced, both at fpr 0.009).
+text, the opening words, one column per built-in rule, the built-in detector's score) and adds their
+margins: both are linear in the row, so the detector stays one weight vector. The naive-Bayes term
+ranks short attacks and the benign look-alikes near the cut better than the SVM alone.
 
 The decision threshold comes from out-of-fold margins pooled over repeated cross-validation (3 x 5
-folds) so that the false-positive rate on the training data stays under ``target_fpr``: each row
-gets three out-of-fold margins, so which fold model scored a benign row near the cut matters less.
-The artifact is a NumPy ``.npz`` of plain arrays (loaded with
-``allow_pickle=False``: loading a model runs no code).
+folds), but not from their extreme tail: the top 1% of ~250 benign rows is two or three rows, and
+which hard rows (a role-play prompt that trips a persona rule, say) fell into training moved the
+cut by more than the gap between benign rows and attacks. With them in training the cut rose above
+attacks the test half held; with them in the test half they were false positives whatever the cut,
+and the cut, fit to the easier rows left, let more through. So the cut extends the *body* of the
+benign margins instead: a normal tail centred on their median, its scale read at their 95th
+percentile (dozens of margins, stable from split to split), cut where the tail leaves a per-row
+false-positive rate low enough that a benign set the size of the training one stays within
+``target_fpr`` with probability ``CONFIDENCE`` (binomial: 0.54% for 245 benign rows at 1%).
+
+Seeded half splits of the dev corpus (``python -m evals.benchmarks.guards --seeds 20``; tpr >= 0.95
+at fpr <= 0.01 is issue #4's target): splits meeting it, seeds 0-19 / 20-39 / 40-79, went from
+12 / 8 / 25 to 16 / 16 / 31, mean tpr 0.963 -> 0.969 at mean fpr 0.0094 -> 0.0065 (seeds 0-19).
+The two changes need each other: the opening-words block alone (old cut) or this cut alone (old
+features) gave 47 splits of 80 against 45; together 63. Every split still missing fails on fpr, with
+two or more of the few benign rows built-in rules fire on (role-play prompts, a story about breaking
+free of constraints) in its test half; the short-prompt misses are attacks with no relative in
+training (worst split 0.84 on seeds 0-19, as before).
+
+The artifact is a NumPy ``.npz`` of plain arrays (loaded with ``allow_pickle=False``: loading a
+model runs no code).
 
 The features are hand-computed rather than sklearn's vectorizers: the same function serves training
 and scoring, and it scores a 1 KB message in a fraction of a millisecond where the vectorizers'
@@ -36,14 +52,17 @@ from nodes.guards.trained_features import N_COLUMNS, row
 
 __all__ = ["FORMAT", "TrainedDetector", "train"]
 
-# /2: character n-grams added (columns moved); /3: SVM + naive Bayes margins
-FORMAT = "crewline-injection-detector/3"
+# /2: character n-grams added (columns moved); /3: SVM + naive Bayes margins; /4: opening-words
+# columns (rule columns moved) and the normal-tail cut
+FORMAT = "crewline-injection-detector/4"
 _FORMAT_FAMILY = "crewline-injection-detector/"
 C = 1.0  # the SVM's; margins flat for C in 1..30 on the dev corpus
 NB_ALPHA = 0.003  # light smoothing: hashed n-gram columns are sparse, most counts are 0 or 1
 NB_WEIGHT = 0.08  # the naive-Bayes log-odds are ~50x the SVM's margins; this weighs them ~4:1 for the SVM
 CV_FOLDS = 5
 CV_REPEATS = 3
+CONFIDENCE = 0.85  # the chance a benign set the training one's size stays within target_fpr
+BODY_QUANTILE = 0.95  # the benign margins' tail scale is read here: deep enough to be stable
 
 
 def features(texts: Sequence[str]) -> Any:
@@ -124,18 +143,52 @@ class TrainedDetector:
             raise DetectorError(f"{path}: cannot load the injection detector ({first})") from None
 
 
-def _cut(margins: NDArray[np.float64], labels: NDArray[np.int_], target_fpr: float) -> float:
-    """The decision margin that keeps the false-positive rate on ``margins`` within ``target_fpr``.
+def _tail_rate(benign_rows: int, target_fpr: float) -> float:
+    """The per-row false-positive rate at which ``benign_rows`` benign rows stay within ``target_fpr``
+    with probability ``CONFIDENCE``: the largest p with P(Binomial(n, p) <= floor(target * n)) >= it."""
+    from scipy.stats import beta
 
-    The cut sits halfway between the highest benign margin that must stay below it and the next
-    margin above that one, not just above the benign one: the gap is slack for the final model, which
-    scores a little differently from the out-of-fold models the margins came from.
+    allowed = math.floor(target_fpr * benign_rows)
+    # P(Binomial(n, p) <= k) = 1 - I_p(k + 1, n - k), I the regularized incomplete beta function
+    return float(beta.ppf(1.0 - CONFIDENCE, allowed + 1, benign_rows - allowed))
+
+
+def _cut(
+    margins: NDArray[np.float64], labels: NDArray[np.int_], target_fpr: float, benign_rows: int
+) -> float:
+    """The decision margin: where the benign margins' normal tail leaves ``_tail_rate``, mid-gap.
+
+    ``margins`` are the pooled out-of-fold margins of ``benign_rows`` benign rows (and the attacks).
+    The tail is fit to the body (median, 95th percentile), so the two or three highest benign rows,
+    which decide an empirical 1% cut, do not move it. Benign margins with no spread to fit (most of
+    them equal, as in a small set of near-duplicates) fall back to the empirical cut.
     """
-    negatives = np.sort(margins[labels == 0])[::-1]
-    allowed = math.floor(target_fpr * len(negatives))
-    bound = float(negatives[allowed]) if allowed < len(negatives) else float(margins.min()) - 1.0
-    above = margins[margins > bound]
-    return (bound + float(above.min())) / 2.0 if above.size else bound + 1.0
+    from scipy.stats import norm
+
+    negatives = margins[labels == 0]
+    median = float(np.median(negatives))
+    scale = (float(np.quantile(negatives, BODY_QUANTILE)) - median) / float(norm.ppf(BODY_QUANTILE))
+    if scale > 0:
+        return _mid_gap(margins, median + float(norm.isf(_tail_rate(benign_rows, target_fpr))) * scale)
+    ordered = np.sort(negatives)[::-1]
+    allowed = math.floor(target_fpr * len(ordered))
+    bound = float(ordered[allowed]) if allowed < len(ordered) else float(margins.min()) - 1.0
+    return _mid_gap(margins, bound)
+
+
+def _mid_gap(margins: NDArray[np.float64], cut: float) -> float:
+    """The middle of the gap between the margins around ``cut`` (a cut at a margin moves just above it).
+
+    Every cut in the gap splits the out-of-fold margins alike; its middle leaves the most slack to the
+    final model, which scores a little differently, and to unseen texts when training separates well
+    (a small hand-made set: the gap between its benign rows and attacks is wide).
+    """
+    below, above = margins[margins <= cut], margins[margins > cut]
+    if not below.size:
+        return cut
+    if not above.size:
+        return cut if cut > float(below.max()) else cut + 1.0
+    return (float(below.max()) + float(above.min())) / 2.0
 
 
 def _fit(x: Any, y: NDArray[np.int_], c: float, seed: int) -> tuple[NDArray[np.float64], float]:
@@ -172,7 +225,7 @@ def train(
         coef, intercept = _fit(x[fit_rows], y[fit_rows], c, seed)
         oof[number // CV_FOLDS, held_out] = x[held_out] @ coef + intercept
     pooled_labels = np.tile(y, CV_REPEATS)
-    cut = _cut(oof.ravel(), pooled_labels, target_fpr)
+    cut = _cut(oof.ravel(), pooled_labels, target_fpr, negatives)
     coef, intercept = _fit(x, y, c, seed)
     predicted = oof.ravel() > cut
     meta = {
@@ -184,6 +237,9 @@ def train(
         "nb_alpha": NB_ALPHA,
         "nb_weight": NB_WEIGHT,
         "cv": f"{CV_REPEATS}x{CV_FOLDS}",
+        "cut": "normal tail of the benign out-of-fold margins",
+        "tail_rate": round(_tail_rate(negatives, target_fpr), 5),
+        "confidence": CONFIDENCE,
         "cv_tpr": round(float(predicted[pooled_labels == 1].mean()), 4),
         "cv_fpr": round(float(predicted[pooled_labels == 0].mean()), 4),
     }
