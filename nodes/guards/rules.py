@@ -90,12 +90,11 @@ class RuleDetector:
 
     @staticmethod
     def combine(hits: list[Rule]) -> float:
-        """The noisy-or of the rules' weights, each distinct reason counted once."""
+        """The noisy-or of the rules' weights, each distinct reason counted once, at its strongest."""
+        strongest: dict[str, float] = {}
+        for rule in hits:  # the same cue in two phrasings is one piece of evidence
+            strongest[rule.reason] = max(rule.weight, strongest.get(rule.reason, 0.0))
         miss = 1.0
-        seen: set[str] = set()
-        for rule in hits:
-            if rule.reason in seen:  # the same cue in two phrasings is one piece of evidence
-                continue
-            seen.add(rule.reason)
-            miss *= 1.0 - rule.weight
+        for weight in strongest.values():
+            miss *= 1.0 - weight
         return round(1.0 - miss, 4)
