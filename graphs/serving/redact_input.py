@@ -16,7 +16,8 @@ with the caller's headers). Any other graph of the server (the standalone ``know
 ``refund`` graphs) has nothing to restore them with: its run gets plain placeholders, which its nodes,
 its records and its caller see. Vault entries a client sends itself (``request_vault``,
 ``pii_vault``, ``answer_vault``, ``entry_vault``) are dropped. A body that is not JSON or
-has no input passes through unchanged; one over :data:`MAX_BODY_BYTES` is refused.
+has no input passes through unchanged; one over :data:`MAX_BODY_BYTES`, or nested deeper than
+:data:`MAX_DEPTH`, is refused.
 ``CREWLINE_PERSIST_RAW_RUNS=true`` turns this off.
 """
 
@@ -38,6 +39,7 @@ from nodes.guards.vault import SERVER_EDGE_ENV, Vault, default_vault
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_DEPTH",
     "V2_REFUSAL",
     "AssistantLookupError",
     "RedactRunInput",
@@ -54,6 +56,8 @@ _CLIENT_STOPS = ("interrupt_before", "interrupt_after")
 # a run's labels and settings: the server records them with the run and LangGraph copies them into
 # checkpoint metadata (the crew reads only the identity the auth handler writes in after this edge)
 _LABELS = ("metadata", "config", "context")
+# pseudonymisation walks this deep (nodes.guards.serde); a deeper request is refused, not recorded
+MAX_DEPTH = 48
 MAX_BODY_BYTES = 1 << 20  # larger run bodies are refused (the input guard blocks >20k chars anyway)
 _CRON_PATCH = re.compile(r"^/runs/crons/[^/]+/?$")
 # run-creating routes of langgraph-api 0.16 (api/runs.py): stateless, per thread, batch, crons
@@ -329,8 +333,14 @@ class RedactRunInput:
             return
         try:
             parsed = json.loads(body)  # parsed once: read for its assistants, then rewritten
+        except RecursionError:
+            await _refuse(send, 422, f"a run request may nest at most {MAX_DEPTH} levels deep")
+            return
         except ValueError:  # not JSON (UnicodeDecodeError is a ValueError): the API answers it
             await self.app(scope, _replay([body], receive), send)
+            return
+        if _deeper_than(parsed, MAX_DEPTH):  # strings below that depth would be recorded as sent
+            await _refuse(send, 422, f"a run request may nest at most {MAX_DEPTH} levels deep")
             return
         try:
             graphs = await self._protected_for(scope, parsed)
@@ -344,6 +354,19 @@ class RedactRunInput:
             headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"content-length"]
             scope = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
         await self.app(scope, _replay([body], receive), send)
+
+
+def _deeper_than(obj: Any, limit: int) -> bool:
+    """True when ``obj`` nests lists and objects more than ``limit`` levels deep (iteratively)."""
+    stack: list[tuple[Any, int]] = [(obj, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            values = item.values() if isinstance(item, dict) else item
+            stack.extend((value, depth + 1) for value in values)
+    return False
 
 
 def _is_uuid(text: str) -> bool:

@@ -15,7 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from graphs.serving.redact_input import MAX_BODY_BYTES, V2_REFUSAL, RedactRunInput
+from graphs.serving.redact_input import MAX_BODY_BYTES, MAX_DEPTH, V2_REFUSAL, RedactRunInput
 from nodes.guards.vault import Vault
 
 VAULT = Vault(b"k" * 32)
@@ -321,3 +321,22 @@ def test_a_runs_metadata_config_and_context_get_placeholders_and_keep_their_ids(
     assert body["context"]["contact"] == body["metadata"]["customer"]  # one value, one placeholder
     sent = _run(assistant="knowledge", **labels)  # another graph's run: placeholders there too
     _assert_plain(json.loads(_post(_client(), "/threads/t1/runs/wait", sent)), sent)
+
+
+def test_a_run_body_nested_too_deep_to_pseudonymise_is_refused() -> None:
+    deep: Any = EMAIL
+    for _ in range(MAX_DEPTH + 5):  # an input key the graph ignores, recorded with the run all the same
+        deep = [deep]
+    client = _client()
+    payload = _run()
+    payload["input"]["extra"] = deep
+    response = client.post("/threads/t1/runs/wait", json=payload)
+    assert response.status_code == 422 and str(MAX_DEPTH) in response.json()["detail"]
+    hostile = b"[" * 200_000 + b"]" * 200_000  # deeper than the JSON parser recurses
+    response = client.post(
+        "/threads/t1/runs/wait", content=hostile, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    shallow = _run()
+    shallow["input"]["extra"] = [[["fine"]]]
+    assert json.loads(_post(client, "/threads/t1/runs/wait", shallow))["input"]["extra"] == [[["fine"]]]
