@@ -18,7 +18,6 @@ import hmac
 import json
 import os
 import re
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from memory import sqlite_db
 from memory.paths import data_dir
 
 __all__ = [
@@ -169,9 +169,7 @@ class AuditLog:
                 conn = psycopg.connect(self.url, autocommit=True)
             else:
                 path = Path(self.url.removeprefix("sqlite:///")).expanduser()
-                conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
+                conn = sqlite_db.connect(path, check_same_thread=False)
             self._local.conn = conn
         return conn
 
