@@ -20,6 +20,7 @@ is imported, which may come after the graphs compile). Elsewhere the specialists
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
@@ -116,10 +117,14 @@ def sealed_at_entry(
     ``get_state(subgraphs=True)`` and ``stream(subgraphs=True)`` find it inside.
     """
 
-    def seal(output: Any) -> Any:  # async runs call it in a worker thread: the vault may read its key file
+    def seal(output: Any) -> Any:
         return seal_output(output, guards, default_vault()) if restores_at_edge() else output
 
-    return specialist | RunnableLambda(seal, name="seal_at_entry")
+    async def aseal(output: Any) -> Any:  # in a worker thread: the vault may read its key file
+        return await asyncio.to_thread(seal, output) if restores_at_edge() else output
+
+    # an async half keeps the node async-capable, so a spec's node timeout still applies to it
+    return specialist | RunnableLambda(seal, afunc=aseal, name="seal_at_entry")
 
 
 def entry_view(state: Mapping[str, Any]) -> dict[str, Any]:
