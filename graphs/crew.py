@@ -248,8 +248,8 @@ def build_crew(
         if restores_at_edge():
             update |= kept_for_edge({**state, **update}, outputs, update.get("pii_vault", {}), guards)
         if entered_sealed and "pii_vault" in update:  # what may be shown was sealed where it entered:
-            known = state.get("pii_vault") or {}  # a restored copy adds nothing to it
-            update["pii_vault"] = {p: token for p, token in update["pii_vault"].items() if p in known}
+            # a restored copy adds nothing, and a key with a token that does not open to it is no entry
+            update["pii_vault"] = default_vault().genuine(state.get("pii_vault") or {}, update["pii_vault"])
         if entered_sealed or restores_at_edge():
             update["entry_vault"] = {}  # judged: the copies go
         return update

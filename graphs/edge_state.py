@@ -37,7 +37,8 @@ __all__ = ["ENTRY", "EdgeCrewState", "entry_view", "kept_for_edge", "merge_entri
 
 # AES-GCM associated data of ``entry_vault``'s values: only the output guard opens them (not bound to a
 # thread: a specialist's cached output serves other threads too). What it opens only informs its
-# verdicts: it stores placeholders again, and what may be shown is what ``pii_vault`` already held.
+# verdicts: it stores placeholders again, and what may be shown is what ``pii_vault`` already held
+# genuinely (a token that opens to the value its placeholder names: ``Vault.genuine``).
 ENTRY = b"crewline:entry"
 _KEPT = ("answer", "results", "sources")
 

@@ -3,8 +3,8 @@
 Why at the HTTP edge: the server stores each run's kwargs (``input``, ``command``) in its run records
 (``.langgraph_api/.langgraph_ops.pckl`` with ``langgraph dev``, the ``run`` table in production)
 before any node runs; the pseudonymising checkpointer never sees them. This middleware rewrites the
-strings of a run's ``input`` (and of ``command.resume`` / ``update`` / ``goto`` inputs: an edited answer) to
-crewline's keyed placeholders and sends the AES-sealed originals along:
+strings of a run's ``input`` (and of ``command.resume`` / ``update`` / ``goto`` inputs: an edited
+answer) to crewline's keyed placeholders and sends the AES-sealed originals along:
 
 - ``input.request_vault``: the input guard restores the message from it and inspects the original
   text exactly as before (same verdicts, same policy), then pseudonymises it again;
@@ -14,10 +14,12 @@ The sealed originals go only to crews: graphs whose input schema declares ``requ
 id, default assistant id, or an assistant created through the API (resolved by asking the server,
 with the caller's headers). Any other graph of the server (the standalone ``knowledge`` and
 ``refund`` graphs) has nothing to restore them with: its run gets plain placeholders, which its nodes,
-its records and its caller see. Vault entries a client sends itself (``request_vault``,
-``pii_vault``, ``answer_vault``, ``entry_vault``) are dropped. A body that is not JSON or
-has no input passes through unchanged; one over :data:`MAX_BODY_BYTES`, or nested deeper than
-:data:`MAX_DEPTH`, is refused.
+its records and its caller see. A run's ``metadata``, ``config`` and ``context`` get plain
+placeholders too. Vault entries a client sends itself (``request_vault``, ``pii_vault``,
+``answer_vault``, ``entry_vault``) are dropped from the input, the command's update and its sends.
+A body that is not JSON, or not a run, passes through unchanged; one over :data:`MAX_BODY_BYTES`, or
+nested deeper than :data:`MAX_DEPTH`, is refused. (A thread's state written directly,
+``POST /threads/{id}/state``, is not a run: only approvers may write it, see ``graphs.serving.auth``.)
 ``CREWLINE_PERSIST_RAW_RUNS=true`` turns this off.
 """
 
@@ -156,6 +158,8 @@ def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str
         entries: dict[str, str] = {}
         run_input = walk_strings(_drop_client_vaults(run_input)[0], _sealing(vault, entries))
         payload["input"] = {**run_input, "request_vault": entries} if entries else run_input
+    elif run_input is not None:  # no input a crew accepts (the run fails), but the server records it
+        payload["input"] = walk_strings(run_input, vault.redact)
     command = payload.get("command")
     if isinstance(command, dict):
         update = _drop_client_vaults(command.get("update"))[0]
@@ -163,11 +167,11 @@ def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str
         resume = walk_strings(command.get("resume"), _sealing(vault, sealed))
         update = walk_strings(update, _sealing(vault, sealed))
         goto = _sealed_goto(command.get("goto"), _sealing(vault, sealed))
+        if "goto" in command:  # rewritten whatever it held: a send's vault keys go
+            command["goto"] = goto
         if sealed and (update is None or isinstance(update, dict | list)):
             if "resume" in command:
                 command["resume"] = resume
-            if "goto" in command:
-                command["goto"] = goto
             update = _with_vault(update, sealed)
         if update is not None or "update" in command:
             command["update"] = update
@@ -186,8 +190,8 @@ def _sealed_goto(goto: Any, seal: Callable[[str], str]) -> Any:
     names stay as they are."""
     if isinstance(goto, list):
         return [_sealed_goto(item, seal) for item in goto]
-    if isinstance(goto, dict) and "input" in goto:
-        return {**goto, "input": walk_strings(goto["input"], seal)}
+    if isinstance(goto, dict) and "input" in goto:  # a send's input is a state update too
+        return {**goto, "input": walk_strings(_drop_client_vaults(goto["input"])[0], seal)}
     return goto
 
 

@@ -140,11 +140,22 @@ class Vault:
         for ``purpose`` (others are left out)."""
         resealed: dict[str, str] = {}
         for placeholder in placeholders:
-            match, token = PLACEHOLDER.fullmatch(placeholder), entries.get(placeholder)
-            value = self.unseal(token) if match and isinstance(token, str) else None
-            if match and value is not None and self.placeholder(match.group(1), value) == placeholder:
+            value = self._named_value(placeholder, entries.get(placeholder))
+            if value is not None:
                 resealed[placeholder] = self.seal(value, purpose)
         return resealed
+
+    def genuine(self, entries: Mapping[str, str], placeholders: Iterable[str]) -> dict[str, str]:
+        """The entries of ``placeholders`` whose sealed value is the one the placeholder names, as
+        they are (an entry under a placeholder with a token that does not open to it is left out)."""
+        return {p: entries[p] for p in placeholders if self._named_value(p, entries.get(p)) is not None}
+
+    def _named_value(self, placeholder: str, token: object) -> str | None:
+        match = PLACEHOLDER.fullmatch(placeholder)
+        value = self.unseal(token) if match and isinstance(token, str) else None
+        if match and value is not None and self.placeholder(match.group(1), value) == placeholder:
+            return value
+        return None
 
     def redact(self, text: str) -> str:
         """``text`` with every detected value replaced by its placeholder (nothing kept to restore)."""

@@ -236,8 +236,16 @@ def test_an_entry_a_client_slips_in_never_shows_its_value(monkeypatch: pytest.Mo
         crew.update_state(config, {"entry_vault": {placeholder: vault.seal(LEAK, ENTRY)}})
         crew.invoke(None, config)
         values = crew.get_state(config).values
+        # the same with a junk token under the placeholder in the thread's vault: a key is no entry
+        junk = {"configurable": {"thread_id": "slipped-with-a-key"}}
+        crew.invoke({"messages": [HumanMessage("what do the notes say")]}, junk, interrupt_after=["notes"])
+        forged = {"entry_vault": {placeholder: vault.seal(LEAK, ENTRY)}, "pii_vault": {placeholder: "x"}}
+        crew.update_state(junk, forged)
+        crew.invoke(None, junk)
+        keyed = crew.get_state(junk).values
     assert placeholder in values["answer"] and placeholder not in values["pii_vault"]
     assert LEAK not in _shown(values) and placeholder in _shown(values)
+    assert LEAK not in _shown(keyed) and placeholder in _shown(keyed)
 
 
 @tool(args_schema=_NoArgs)

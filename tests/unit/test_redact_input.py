@@ -303,6 +303,13 @@ def test_the_inputs_of_goto_sends_are_pseudonymised_and_sealed_into_the_thread_v
         assert send["node"] == "billing"
         restored = VAULT.restore(send["input"]["handoff"]["task"], command["update"]["pii_vault"])
         assert restored == handoff["handoff"]["task"]
+    forged = {
+        "node": "output_guard",
+        "input": {"entry_vault": {"[EMAIL_ADDRESS_00000000]": "t"}, "answer": "hi"},
+    }
+    payload = {"assistant_id": "support", "command": {"goto": [forged]}}  # no personal data to seal
+    command = json.loads(_post(_client(), "/threads/t1/runs/wait", payload))["command"]
+    assert command["goto"] == [{"node": "output_guard", "input": {"answer": "hi"}}]  # a send is an update too
     plain = {"assistant_id": "support", "command": {"goto": ["plan", {"node": "respond", "input": {}}]}}
     assert json.loads(_post(_client(), "/threads/t1/runs/wait", plain)) == plain  # nothing to seal
 
@@ -340,3 +347,11 @@ def test_a_run_body_nested_too_deep_to_pseudonymise_is_refused() -> None:
     shallow = _run()
     shallow["input"]["extra"] = [[["fine"]]]
     assert json.loads(_post(client, "/threads/t1/runs/wait", shallow))["input"]["extra"] == [[["fine"]]]
+
+
+def test_a_crew_input_that_is_no_object_still_gets_placeholders() -> None:
+    for shape in (REQUEST, [REQUEST]):  # the run fails validation, but the server records it first
+        body = json.loads(
+            _post(_client(), "/threads/t1/runs/wait", {"assistant_id": "support", "input": shape})
+        )
+        assert EMAIL not in json.dumps(body) and "request_vault" not in json.dumps(body)
