@@ -20,6 +20,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from nodes.courtesy import is_courtesy
 from nodes.decompose import Clause, split_request
 from nodes.extract import extract_entities
 from nodes.models import ModelChain
@@ -49,52 +50,6 @@ _IDENTIFYING_WORDS = frozenset(
         "address",
         "card",
     }
-)
-# Courtesies around a request ("Thanks a lot.", "Hi there!") ask nothing: no clause of their own.
-_COURTESY_WORDS = frozenset(
-    [
-        "thanks",
-        "thank",
-        "thx",
-        "ty",
-        "cheers",
-        "appreciated",
-        "appreciate",
-        "hi",
-        "hello",
-        "hey",
-        "greetings",
-        "morning",
-        "afternoon",
-        "evening",
-        "dear",
-        "bye",
-        "goodbye",
-        "regards",
-        "kind",
-        "best",
-        "wishes",
-        "advance",
-        "lot",
-        "much",
-        "great",
-        "awesome",
-        "kindly",
-        "please",
-        "pls",
-        "ok",
-        "okay",
-        "folks",
-        "team",
-        "guys",
-        "there",
-        "good",
-        "nice",
-        "have",
-        "day",
-        "week",
-        "weekend",
-    ]
 )
 _QUESTION = re.compile(r"\s*(what|which|who|when|where|why|how|is|are|do|does|can|could)\b", re.I)
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*_[0-9a-f]{6,}\]")
@@ -191,7 +146,7 @@ class Planner:
     def _courtesy(self, clause: Clause) -> bool:
         """A greeting or thanks that no specialist claims (a crew may have one for small talk)."""
         unclaimed = clause.score.route is None or clause.score.confidence < self.threshold
-        return unclaimed and _only_courtesy(clause.text)
+        return unclaimed and is_courtesy(clause.text)
 
     def _clauses(self, request: str) -> list[Clause]:
         clauses = split_request(request, self.router.route, threshold=self.threshold)
@@ -237,12 +192,6 @@ class Planner:
         if plan.usage:
             update["usage"] = plan.usage
         return update
-
-
-def _only_courtesy(text: str) -> bool:
-    """True for a clause of greetings and thanks only ("Thanks a lot.", "Hi there!")."""
-    words = set(re.findall(r"[a-z']+", text.lower()))
-    return bool(words) and not (words - _COURTESY_WORDS - ENGLISH_STOP_WORDS)
 
 
 def build_planner(

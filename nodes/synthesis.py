@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from nodes.courtesy import courtesy_reply
 from nodes.types import AnswerPath, PendingAction, Source, Subtask, SubtaskResult
 
 __all__ = ["Synthesis", "synthesize"]
@@ -37,18 +38,6 @@ def _renumber(answer: str, local: Sequence[Source], merged: list[Source]) -> str
             found = len(merged)
         index_of[position] = found
     return _MARKER.sub(lambda m: f"[{index_of.get(int(m.group(1)), int(m.group(1)))}]", answer)
-
-
-def courtesy_reply(text: str) -> str:
-    """The answer to a greeting or thanks that asks nothing (see the planner's courtesy subtask)."""
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    if words & {"thanks", "thank", "thx", "ty", "cheers", "appreciated", "appreciate"}:
-        return "You're welcome! Is there anything else I can help you with?"
-    if words & {"bye", "goodbye"}:
-        return "Goodbye, and thank you for getting in touch."
-    if words & {"hi", "hello", "hey", "greetings", "morning", "afternoon", "evening", "dear"}:
-        return "Hello! How can I help you today?"
-    return "Is there anything else I can help you with?"  # "ok", "great"
 
 
 def synthesize(subtasks: Sequence[Subtask], results: Mapping[str, SubtaskResult]) -> Synthesis:

@@ -72,3 +72,17 @@ def test_a_crew_with_a_small_talk_specialist_gets_its_greetings() -> None:
     )
     plan = planner.plan("Hello!", turn=1, context={})
     assert [(s["specialist"], s["status"]) for s in plan.subtasks] == [("small_talk", "planned")]
+
+
+@pytest.mark.parametrize(
+    "text", ["Please call me back.", "Thanks for nothing.", "Who are you?", "$50 please", "Not good."]
+)
+def test_what_could_be_a_request_is_no_courtesy(crew, text: str) -> None:  # type: ignore[no-untyped-def]
+    state = crew.invoke({"messages": [HumanMessage(text)]}, {"configurable": {"thread_id": f"n-{text}"}})
+    assert all(s["status"] != "courtesy" for s in state["subtasks"])
+    assert state["escalation"] is not None  # nobody handles it here: a human does
+
+
+def test_a_request_beside_a_greeting_keeps_its_callback(crew) -> None:  # type: ignore[no-untyped-def]
+    plan = _plan(crew, "Hi, please call me back. How long do refunds take?", "t-callback")
+    assert ("knowledge", "done") in plan and (None, "out_of_scope") in plan

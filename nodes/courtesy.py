@@ -1,0 +1,81 @@
+"""Greetings, thanks and acknowledgements: a message part that asks for nothing, and its answer.
+
+A part is a courtesy only when it holds a cue (a greeting, a thanks, a bare "ok") and nothing but a
+few filler words besides: "Thanks a lot.", "Hi there!", "Many thanks in advance". Anything that
+could carry a request keeps it a request, so a human still sees "Please call me back", "Who are
+you?", "Thanks for nothing" or "$50 please": no digits or amounts, no verbs, no negations.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["courtesy_reply", "is_courtesy"]
+
+_THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "appreciated", "appreciate"})
+_GREETINGS = frozenset({"hi", "hello", "hey", "greetings", "morning", "afternoon", "evening", "dear"})
+_FAREWELLS = frozenset({"bye", "goodbye", "regards"})
+_ACKNOWLEDGEMENTS = frozenset({"ok", "okay", "great", "awesome", "perfect", "noted"})
+_CUES = _THANKS | _GREETINGS | _FAREWELLS | _ACKNOWLEDGEMENTS
+# words that may surround a cue: none of them can turn a courtesy into a request
+_FILLER = frozenset(
+    [
+        "a",
+        "the",
+        "so",
+        "very",
+        "much",
+        "lot",
+        "lots",
+        "many",
+        "you",
+        "all",
+        "there",
+        "team",
+        "folks",
+        "guys",
+        "everyone",
+        "again",
+        "and",
+        "good",
+        "nice",
+        "have",
+        "day",
+        "week",
+        "weekend",
+        "kind",
+        "best",
+        "wishes",
+        "warm",
+        "in",
+        "advance",
+        "really",
+        "oh",
+        "well",
+    ]
+)
+_THANKS_FILLER = frozenset(["for", "your", "the", "help", "assistance", "support", "time", "everything"])
+_TOKEN = re.compile(r"[a-z]+|[0-9$€£%#@]")
+
+
+def is_courtesy(text: str) -> bool:
+    """True for a part of greetings, thanks or acknowledgements only (see the module docstring)."""
+    tokens = _TOKEN.findall(text.lower())
+    words = set(tokens)
+    cues = words & _CUES
+    if not cues or len(words) != sum(t.isalpha() for t in words):  # digits, amounts: content
+        return False
+    allowed = _CUES | _FILLER | (_THANKS_FILLER if cues & _THANKS else frozenset())
+    return not (words - allowed)
+
+
+def courtesy_reply(text: str) -> str:
+    """The answer to a message that is courtesy alone."""
+    words = set(_TOKEN.findall(text.lower()))
+    if words & _THANKS:
+        return "You're welcome! Is there anything else I can help you with?"
+    if words & _FAREWELLS:
+        return "Goodbye, and thank you for getting in touch."
+    if words & _GREETINGS:
+        return "Hello! How can I help you today?"
+    return "Is there anything else I can help you with?"  # "ok", "great"
