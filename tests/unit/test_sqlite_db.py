@@ -61,3 +61,34 @@ def test_immediate_transaction_rolls_back_on_error(tmp_path: Path) -> None:
         assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+class _LockedAtFirst:
+    """A connection whose WAL switch finds the file locked ``failures`` times (SQLite's immediate answer
+    to a concurrent switch, which the busy timeout does not wait out)."""
+
+    def __init__(self, failures: int, message: str = "database is locked") -> None:
+        self.failures, self.message, self.calls = failures, message, 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise sqlite3.OperationalError(self.message)
+
+
+def test_the_wal_switch_is_retried_while_the_file_is_locked() -> None:
+    conn = _LockedAtFirst(failures=5)
+    sqlite_db._enable_wal(conn)  # type: ignore[arg-type]
+    assert conn.calls == 6
+
+
+def test_other_errors_and_a_lock_that_outlasts_the_timeout_are_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    broken = _LockedAtFirst(failures=1, message="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        sqlite_db._enable_wal(broken)  # type: ignore[arg-type]
+    assert broken.calls == 1
+    monkeypatch.setattr(sqlite_db, "BUSY_TIMEOUT_S", 0.05)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        sqlite_db._enable_wal(_LockedAtFirst(failures=10**6))  # type: ignore[arg-type]
