@@ -1,0 +1,151 @@
+"""What a run-creating request body becomes at crewline's server edge (see
+:mod:`graphs.serving.redact_input`, the middleware that applies it).
+
+A crew's run (its graph id, default assistant or an API-created assistant running it) gets keyed
+placeholders in every string of its input, command (resume, update, goto sends), metadata, config and
+context, the sealed originals of its input in ``input.request_vault`` and of its command in the
+update's ``pii_vault``; vault entries the client wrote itself are dropped, as are its debugging
+stops. Any other graph's run gets plain placeholders, nothing sealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nodes.guards.pii import detect_pii
+from nodes.guards.serde import walk_strings
+from nodes.guards.vault import Vault
+
+__all__ = ["MAX_DEPTH", "assistant_ids", "deeper_than", "redact_run"]
+
+_VAULT_KEYS = ("request_vault", "pii_vault", "answer_vault", "entry_vault")
+# debugging stops a client may set: a stop before the output guard would leave a tool's values in the
+# state the server snapshots into its thread record
+_CLIENT_STOPS = ("interrupt_before", "interrupt_after")
+# a run's labels and settings: the server records them with the run and LangGraph copies them into
+# checkpoint metadata (the crew reads only the identity the auth handler writes in after this edge)
+_LABELS = ("metadata", "config", "context")
+# pseudonymisation walks this deep (nodes.guards.serde); a deeper request is refused, not recorded
+MAX_DEPTH = 48
+
+
+def _pseudonymise(vault: Vault, text: str, entries: dict[str, str]) -> str:
+    spans = detect_pii(text)
+    if not spans:
+        return text
+    redacted, sealed = vault.pseudonymise(text, spans)
+    entries.update(sealed)
+    return redacted
+
+
+def _sealing(vault: Vault, entries: dict[str, str]) -> Callable[[str], str]:
+    return lambda text: _pseudonymise(vault, text, entries)
+
+
+def _drop_client_vaults(update: Any) -> tuple[Any, bool]:
+    """``update`` without vault entries a client wrote itself: only this edge and the graph seal."""
+    if isinstance(update, dict):
+        kept = {k: v for k, v in update.items() if k not in _VAULT_KEYS}
+        return kept, len(kept) != len(update)
+    if isinstance(update, list):  # [[key, value], ...], as Command.update also accepts
+        pairs = [p for p in update if not (isinstance(p, list | tuple) and p and p[0] in _VAULT_KEYS)]
+        return pairs, len(pairs) != len(update)
+    return update, False
+
+
+def _with_vault(update: Any, sealed: dict[str, str]) -> Any:
+    if update is None:
+        return {"pii_vault": sealed}
+    if isinstance(update, dict):
+        return {**update, "pii_vault": sealed}
+    return [*update, ["pii_vault", sealed]]
+
+
+def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str]) -> bool:
+    """Rewrite one run payload in place (see :func:`_redact_plainly` for a graph that is no crew).
+
+    Every string of ``input`` is pseudonymised (messages in any shape LangGraph accepts: a string,
+    one message, pairs, earlier turns); the sealed originals go along as ``input.request_vault`` for
+    the input guard. In a ``command``, ``resume``, ``update`` and the inputs of ``goto`` sends are
+    pseudonymised and their originals merged into the thread's ``pii_vault`` through the update, so
+    the crew can show an edit. The run's ``metadata``, ``config`` and ``context`` get plain
+    placeholders (see ``_LABELS``). A client's ``interrupt_before`` / ``interrupt_after`` are dropped
+    (see ``_CLIENT_STOPS``).
+    """
+    if str(payload.get("assistant_id", "")) not in graphs:
+        _redact_plainly(payload, vault)
+        return True
+    for stop in _CLIENT_STOPS:
+        payload.pop(stop, None)
+    for labels in _LABELS:  # recorded with the run (and copied into checkpoint metadata); no node
+        if labels in payload:  # reads their personal data, so plain placeholders, nothing sealed
+            payload[labels] = walk_strings(payload[labels], vault.redact)
+    run_input = payload.get("input")
+    if isinstance(run_input, dict):
+        entries: dict[str, str] = {}
+        run_input = walk_strings(_drop_client_vaults(run_input)[0], _sealing(vault, entries))
+        payload["input"] = {**run_input, "request_vault": entries} if entries else run_input
+    elif run_input is not None:  # no input a crew accepts (the run fails), but the server records it
+        payload["input"] = walk_strings(run_input, vault.redact)
+    command = payload.get("command")
+    if isinstance(command, dict):
+        update = _drop_client_vaults(command.get("update"))[0]
+        sealed: dict[str, str] = {}
+        resume = walk_strings(command.get("resume"), _sealing(vault, sealed))
+        update = walk_strings(update, _sealing(vault, sealed))
+        goto = _sealed_goto(command.get("goto"), _sealing(vault, sealed))
+        if "goto" in command:  # rewritten whatever it held: a send's vault keys go
+            command["goto"] = goto
+        if sealed and (update is None or isinstance(update, dict | list)):
+            if "resume" in command:
+                command["resume"] = resume
+            update = _with_vault(update, sealed)
+        if update is not None or "update" in command:
+            command["update"] = update
+    return True
+
+
+def _redact_plainly(payload: dict[str, Any], vault: Vault) -> None:
+    """Another graph's run: placeholders in its input, command and labels, nothing sealed."""
+    for key in ("input", "command", *_LABELS):
+        if key in payload:
+            payload[key] = walk_strings(payload[key], vault.redact)
+
+
+def _sealed_goto(goto: Any, seal: Callable[[str], str]) -> Any:
+    """``command.goto`` with the ``input`` of each ``Send`` (``{"node", "input"}``) pseudonymised; node
+    names stay as they are."""
+    if isinstance(goto, list):
+        return [_sealed_goto(item, seal) for item in goto]
+    if isinstance(goto, dict) and "input" in goto:  # a send's input is a state update too
+        return {**goto, "input": walk_strings(_drop_client_vaults(goto["input"])[0], seal)}
+    return goto
+
+
+def _payloads(parsed: Any) -> list[dict[str, Any]]:
+    """The run payloads of a parsed request body (a batch is a list)."""
+    return [p for p in (parsed if isinstance(parsed, list) else [parsed]) if isinstance(p, dict)]
+
+
+def assistant_ids(parsed: Any) -> set[str]:
+    """The ``assistant_id`` of each run payload of a parsed request body."""
+    return {str(p["assistant_id"]) for p in _payloads(parsed) if p.get("assistant_id")}
+
+
+def redact_run(parsed: Any, vault: Vault, graphs: frozenset[str]) -> bool:
+    """Pseudonymise the run input of a parsed request body in place; True when it held a run."""
+    return any([_redact_payload(payload, vault, graphs) for payload in _payloads(parsed)])
+
+
+def deeper_than(obj: Any, limit: int) -> bool:
+    """True when ``obj`` nests lists and objects more than ``limit`` levels deep (iteratively)."""
+    stack: list[tuple[Any, int]] = [(obj, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            values = item.values() if isinstance(item, dict) else item
+            stack.extend((value, depth + 1) for value in values)
+    return False
