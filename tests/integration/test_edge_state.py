@@ -36,6 +36,7 @@ from nodes.guards import default_vault
 from nodes.guards.vault import SERVER_EDGE_ENV
 from tests.integration.langgraph_server import langgraph_server
 from tests.support.fake_openai import Reply, hang, has_tool_result, offered_tools, structured, text, tool_call
+from tests.support.specs import one_tool_spec
 from tools.registry import ToolContext, demo_erp
 
 QUESTION = "Who is customer C-1001?"
@@ -213,18 +214,12 @@ def customer_notes() -> dict[str, object]:
 def test_an_entry_a_client_slips_in_never_shows_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
     """``entry_vault`` only informs the output guard: a genuine sealed copy written into a thread (by a
     state update) makes its value no tool value the user may see."""
-    spec = load_spec(
-        {
-            "name": "crm",
-            "specialists": [
-                {
-                    "name": "notes",
-                    "description": "notes on the customer",
-                    "examples": ["what do the notes say", "read the customer notes"],
-                    "tools": ["tests.integration.test_edge_state:customer_notes"],
-                }
-            ],
-        }
+    spec = one_tool_spec(
+        "crm",
+        "notes",
+        "notes on the customer",
+        ["what do the notes say", "read the customer notes"],
+        "tests.integration.test_edge_state:customer_notes",
     )
     monkeypatch.setenv(SERVER_EDGE_ENV, "1")
     vault = default_vault()
@@ -255,18 +250,12 @@ def deploy_notes() -> dict[str, object]:
 
 
 def test_a_secret_a_tool_returned_is_still_blocked_under_the_edge(monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = load_spec(
-        {
-            "name": "ops",
-            "specialists": [
-                {
-                    "name": "devops",
-                    "description": "deploy notes of the team",
-                    "examples": ["what are the deploy notes", "how do we deploy"],
-                    "tools": ["tests.integration.test_edge_state:deploy_notes"],
-                }
-            ],
-        }
+    spec = one_tool_spec(
+        "ops",
+        "devops",
+        "deploy notes of the team",
+        ["what are the deploy notes", "how do we deploy"],
+        "tests.integration.test_edge_state:deploy_notes",
     )
     spec.guards.pii.persist_raw = True
     config = {"configurable": {"thread_id": "deploy"}}

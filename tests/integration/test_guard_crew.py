@@ -34,6 +34,7 @@ from tests.support.fake_openai import (
     text,
     tool_call,
 )
+from tests.support.specs import one_tool_spec
 
 CARD, EMAIL, SSN = "4111 1111 1111 1111", "ada.quill@example.com", "536-22-1234"
 RAW = [CARD, CARD.replace(" ", ""), EMAIL, SSN]
@@ -135,19 +136,13 @@ def test_tool_output_that_injects_is_withheld_from_the_model(model_env: Any) -> 
             return text(f"Tool said: {body['messages'][-1]['content']}")
         return tool_call("poisoned_page", {})
 
-    spec = load_spec(
-        {
-            "name": "web",
-            "specialists": [
-                {
-                    "name": "browser",
-                    "description": "reads partner pages",
-                    "examples": ["read the partner page", "what does the partner page say"],
-                    "tools": ["tests.integration.test_guard_crew:poisoned_page"],
-                }
-            ],
-            "models": {"provider": "openai", "max_retries": 0},
-        }
+    spec = one_tool_spec(
+        "web",
+        "browser",
+        "reads partner pages",
+        ["read the partner page", "what does the partner page say"],
+        "tests.integration.test_guard_crew:poisoned_page",
+        models={"provider": "openai", "max_retries": 0},
     )
     with model_env(agent) as server:
         crew = build_crew(spec)
