@@ -29,6 +29,7 @@ from langgraph.graph.state import CompiledStateGraph
 from graphs.state import SpecialistInput, SpecialistOutput, append_verdicts, merge_results, merge_usage
 from memory.knowledge import Hit
 from memory.paths import data_dir
+from nodes.courtesy import without_courtesies
 from nodes.guards import GuardSettings, check_input, sanitize
 from nodes.guards.vault import PLACEHOLDER
 from nodes.models import ModelChain, ModelSettings, make_model_chain
@@ -126,8 +127,9 @@ def _add_core(graph: Any, model: ModelChain | None, data: Path | None, default_k
         question = _question(state)
         kb = open_named(data or data_dir(), state.get("kb") or default_kb)
         # a guard's placeholder ("my card [CREDIT_CARD_9ff5c14e]") is no search term: its hash would
-        # count as a query word no passage holds and pull the answer confidence under the gate
-        searched = PLACEHOLDER.sub(" ", question)
+        # count as a query word no passage holds and pull the answer confidence under the gate; nor
+        # is a "Thanks!" after the question
+        searched = without_courtesies(PLACEHOLDER.sub(" ", question))
         query = searched[:MAX_QUERY_CHARS]
         hits = kb.search(query, 6, filters=state.get("filters") or None) if query.strip() else []
         draft = draft_answer(kb, searched, hits=hits)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["courtesy_reply", "is_courtesy"]
+__all__ = ["courtesy_reply", "is_courtesy", "without_courtesies"]
 
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "appreciated", "appreciate"})
 _GREETINGS = frozenset({"hi", "hello", "hey", "greetings", "morning", "afternoon", "evening", "dear"})
@@ -56,6 +56,7 @@ _FILLER = frozenset(
 )
 _THANKS_FILLER = frozenset(["for", "your", "the", "help", "assistance", "support", "time", "everything"])
 _TOKEN = re.compile(r"[a-z]+|[0-9$€£%#@]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def is_courtesy(text: str) -> bool:
@@ -79,3 +80,11 @@ def courtesy_reply(text: str) -> str:
     if words & _GREETINGS:
         return "Hello! How can I help you today?"
     return "Is there anything else I can help you with?"  # "ok", "great"
+
+
+def without_courtesies(text: str) -> str:
+    """``text`` without its sentences that are courtesy alone ("How long do refunds take? Thanks!"
+    -> "How long do refunds take?"); unchanged when nothing else is left."""
+    sentences = _SENTENCE_END.split(text.strip())
+    kept = [sentence for sentence in sentences if not is_courtesy(sentence)]
+    return " ".join(kept) if kept and len(kept) < len(sentences) else text

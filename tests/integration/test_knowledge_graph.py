@@ -54,6 +54,8 @@ def test_personal_data_in_a_question_does_not_make_it_unanswerable() -> None:
     plain = graph.invoke({"question": ANSWERABLE})
     marked = graph.invoke({"question": ANSWERABLE.replace("?", " for [EMAIL_ADDRESS_a7c7a454]?")})
     assert marked["answered"] and marked["confidence"] == plain["confidence"]
+    polite = graph.invoke({"question": f"Hi there! {ANSWERABLE} Thanks a lot."})  # nor does a courtesy
+    assert polite["answered"] and polite["confidence"] == plain["confidence"]
 
 
 def test_crew_knowledge_specialist_uses_the_graph_and_escalates_an_abstention() -> None:
