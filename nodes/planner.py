@@ -23,6 +23,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from nodes.courtesy import is_courtesy
 from nodes.decompose import Clause, split_request
 from nodes.extract import extract_entities
+from nodes.guards.vault import PLACEHOLDER
 from nodes.models import ModelChain
 from nodes.router import Router
 from nodes.types import Subtask, Usage
@@ -52,7 +53,6 @@ _IDENTIFYING_WORDS = frozenset(
     }
 )
 _QUESTION = re.compile(r"\s*(what|which|who|when|where|why|how|is|are|do|does|can|could)\b", re.I)
-_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*_[0-9a-f]{6,}\]")
 
 
 class PlannerSettings(BaseModel):
@@ -134,7 +134,7 @@ class Planner:
         if "?" in text or _QUESTION.match(text):
             return False  # "what email do you have for C-1001?" asks; it does not introduce
         # The input guard's placeholders ("[EMAIL_ADDRESS_3f9a1c2e]") identify as much as an id does.
-        stripped, found = _PLACEHOLDER.subn(" ", text)
+        stripped, found = PLACEHOLDER.subn(" ", text)
         for pattern in self.entity_patterns.values():
             stripped, more = pattern.subn(" ", stripped)
             found += more

@@ -16,12 +16,12 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from nodes.guards.disclosure import split_disclosures
 from nodes.guards.pii import PiiSpan, detect_pii
 from nodes.guards.settings import GuardSettings
+from nodes.guards.vault import PLACEHOLDER
 from nodes.types import Verdict
 
 __all__ = ["check_output", "groundedness", "leaked_pii", "leaks_prompt"]
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9$.,-]*[a-z0-9]|[a-z0-9]", re.IGNORECASE)
-_PLACEHOLDER = re.compile(r"\[[A-Z_]{3,20}_[0-9a-f]{8}\]")
 _STOP = frozenset(ENGLISH_STOP_WORDS)
 
 
@@ -31,7 +31,7 @@ def _content_words(text: str) -> set[str]:
 
 def groundedness(answer: str, sources: Iterable[str]) -> float:
     """Share of the answer's content words found in its sources (lexical, offline)."""
-    words = _content_words(_PLACEHOLDER.sub(" ", re.sub(r"\[\d+\]", " ", answer)))
+    words = _content_words(PLACEHOLDER.sub(" ", re.sub(r"\[\d+\]", " ", answer)))
     if not words:
         return 1.0
     support: set[str] = set()
