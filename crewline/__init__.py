@@ -10,18 +10,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from graphs import CrewSpec, build_crew, load_spec
-    from memory.checkpointers import async_checkpointer, checkpointer
+    from crewline.graphs import CrewSpec, build_crew, load_spec
+    from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
 
 __all__ = ["CrewSpec", "async_checkpointer", "build_crew", "checkpointer", "load_spec"]
 __version__ = "0.1.0"
 
 _HOMES = {
-    "CrewSpec": "graphs",
-    "build_crew": "graphs",
-    "load_spec": "graphs",
-    "async_checkpointer": "memory.checkpointers",
-    "checkpointer": "memory.checkpointers",
+    "CrewSpec": "crewline.graphs",
+    "build_crew": "crewline.graphs",
+    "load_spec": "crewline.graphs",
+    "async_checkpointer": "crewline.memory.checkpoint.checkpointers",
+    "checkpointer": "crewline.memory.checkpoint.checkpointers",
 }
 
 

@@ -19,10 +19,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from evals.datasets import DatasetError
-from evals.routing import LabelledRow, check_known, fit_router, read_labelled
-from nodes.decompose import split_request
-from nodes.router import Router
+from crewline.evals.datasets import DatasetError
+from crewline.evals.routing import LabelledRow, check_known, fit_router, read_labelled
+from crewline.nodes.planning.decompose import split_request
+from crewline.nodes.planning.router import Router
 
 __all__ = ["add_arguments", "evaluate_decomposition", "run", "single_split_rate"]
 

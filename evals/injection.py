@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.datasets import DatasetError, read_jsonl
-from nodes.guards import InjectionDetector, load_detector, sanitize
-from nodes.guards.trained import train
+from crewline.evals.datasets import DatasetError, read_jsonl
+from crewline.nodes.guards import InjectionDetector, load_detector, sanitize
+from crewline.nodes.guards.trained import train
 
 __all__ = ["BANDS", "add_arguments", "evaluate", "labelled", "run"]
 

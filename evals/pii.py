@@ -19,8 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from evals.datasets import DatasetError, read_jsonl
-from nodes.guards.pii import PII_TYPES, PiiSpan, detect_pii
+from crewline.evals.datasets import DatasetError, read_jsonl
+from crewline.nodes.guards.pii import PII_TYPES, PiiSpan, detect_pii
 
 __all__ = ["add_arguments", "evaluate", "run"]
 

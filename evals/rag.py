@@ -23,11 +23,11 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from sklearn.metrics import roc_auc_score
 
-from evals.datasets import DatasetError, read_jsonl
-from memory.embeddings import EMBEDDERS, make_embedder, tokenize
-from memory.knowledge import KnowledgeBase
-from memory.loaders import Document
-from tools.answering import CONFIDENCE_THRESHOLD, MAX_QUERY_CHARS, TOP_K, Draft, draft_answer
+from crewline.evals.datasets import DatasetError, read_jsonl
+from crewline.memory.knowledge.embeddings import EMBEDDERS, make_embedder, tokenize
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.loaders import Document
+from crewline.tools.answering import CONFIDENCE_THRESHOLD, MAX_QUERY_CHARS, TOP_K, Draft, draft_answer
 
 __all__ = ["add_arguments", "ingest_passages", "load_questions", "rouge_l", "run", "run_questions"]
 

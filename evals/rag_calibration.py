@@ -1,6 +1,6 @@
-"""Fit the answer-confidence model of :mod:`tools.answering` and say how well it generalises.
+"""Fit the answer-confidence model of :mod:`crewline.tools.answering` and say how well it generalises.
 
-``python -m evals.rag_calibration [--passages P.jsonl --questions Q.jsonl]`` (default: ClapNQ dev in
+``python -m crewline.evals.rag_calibration [--passages P.jsonl --questions Q.jsonl]`` (default: ClapNQ dev in
 the shared data directory) computes the six answer features for every question, then
 
 * reports the 10-fold cross-validated AUROC of a logistic regression on them (out-of-fold
@@ -24,9 +24,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from evals.datasets import DatasetError, shared_data_dir
-from evals.rag import ingest_passages, load_questions, run_questions
-from tools.answering import FEATURES
+from crewline.evals.datasets import DatasetError, shared_data_dir
+from crewline.evals.rag import ingest_passages, load_questions, run_questions
+from crewline.tools.answering import FEATURES
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.datasets import DatasetError, iter_lines
-from nodes.router import Router
+from crewline.evals.datasets import DatasetError, iter_lines
+from crewline.nodes.planning.router import Router
 
 __all__ = ["LabelledRow", "add_arguments", "evaluate_routing", "fit_router", "read_labelled", "run"]
 

@@ -4,7 +4,7 @@ A low confidence, an out-of-scope part, a guard's escalate verdict or an action 
 goes to escalation: a ticket, an ``interrupt()`` and a human decision (approve, edit, reject).
 
 Behind a LangGraph server whose edge shows the values, the state keeps placeholders from the moment a
-specialist's results enter it (:mod:`graphs.edge_state`).
+specialist's results enter it (:mod:`crewline.graphs.edge_state`).
 """
 
 from __future__ import annotations
@@ -24,26 +24,32 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Overwrite, Send, interrupt
 
-from graphs.edge_state import EdgeCrewState, entry_view, kept_for_edge, sealed_at_entry
-from graphs.policies import node_options, scoped_plan
-from graphs.spec import CrewSpec, load_spec
-from graphs.specialist import build_specialist, import_specialist_builder
-from graphs.state import CrewInput, CrewOutput, CrewState
-from memory.context import ContextStore
-from memory.paths import data_dir
-from memory.tickets import TicketStore, default_ticket_store
-from nodes.escalation import DECISION_STATUS, apply_decision, escalation_reason, parse_decision
-from nodes.extract import entity_patterns
-from nodes.guards import check_output, default_vault, inspect_input, protect_checkpointer, worst_action
-from nodes.guards.disclosure import protect_answer, tool_outputs
-from nodes.guards.grounding import ModelGrounding, model_groundedness
-from nodes.guards.vault import PLACEHOLDER, SHOWN, restores_at_edge
-from nodes.models import ModelChain, make_model_chain
-from nodes.planner import RouteExamples, build_planner
-from nodes.specialist import SpecialistRuntime, tool_examples
-from nodes.synthesis import synthesize
-from nodes.types import Escalation, Handoff, Verdict
-from tools.registry import ToolContext, resolve_tools
+from crewline.graphs.edge_state import EdgeCrewState, entry_view, kept_for_edge, sealed_at_entry
+from crewline.graphs.policies import node_options, scoped_plan
+from crewline.graphs.spec import CrewSpec, load_spec
+from crewline.graphs.specialist import build_specialist, import_specialist_builder
+from crewline.graphs.state import CrewInput, CrewOutput, CrewState
+from crewline.memory.paths import data_dir
+from crewline.memory.state.context import ContextStore
+from crewline.memory.state.tickets import TicketStore, default_ticket_store
+from crewline.nodes.escalation import DECISION_STATUS, apply_decision, escalation_reason, parse_decision
+from crewline.nodes.guards import (
+    check_output,
+    default_vault,
+    inspect_input,
+    protect_checkpointer,
+    worst_action,
+)
+from crewline.nodes.guards.disclosure import protect_answer, tool_outputs
+from crewline.nodes.guards.grounding import ModelGrounding, model_groundedness
+from crewline.nodes.guards.vault import PLACEHOLDER, SHOWN, restores_at_edge
+from crewline.nodes.models.factory import ModelChain, make_model_chain
+from crewline.nodes.planning.extract import entity_patterns
+from crewline.nodes.planning.planner import RouteExamples, build_planner
+from crewline.nodes.specialist import SpecialistRuntime, tool_examples
+from crewline.nodes.synthesis import synthesize
+from crewline.nodes.types import Escalation, Handoff, Verdict
+from crewline.tools.registry import ToolContext, resolve_tools
 
 __all__ = ["build_crew"]
 
@@ -127,7 +133,8 @@ def build_crew(
         latest = _latest_human(state)
         vault = default_vault()
         text = latest.text if latest is not None else ""
-        # the server's edge pseudonymised the message (graphs.serving.redact_input): inspect the original
+        # the server's edge pseudonymised the message (crewline.graphs.serving.redact_input): inspect the
+        # original
         text = vault.restore(text, state.get("request_vault") or {}, verified=True)
         inspection = inspect_input(text, guards, vault)
         request = inspection.text

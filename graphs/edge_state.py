@@ -2,7 +2,7 @@
 
 langgraph-api copies a run's in-memory state values into its thread records (after every run, and when
 a run fails or is cancelled half-way), and the pseudonymising checkpointer never sees those records.
-So in a server-edge process (:func:`nodes.guards.vault.restores_at_edge`) the personal data a
+So in a server-edge process (:func:`crewline.nodes.guards.vault.restores_at_edge`) the personal data a
 specialist's tools returned is pseudonymised in the specialist's output, before the crew's state
 holds it, instead of at the output guard:
 
@@ -27,11 +27,11 @@ from typing import Annotated, Any
 from langchain_core.runnables import Runnable, RunnableLambda
 from langgraph.graph.state import CompiledStateGraph
 
-from graphs.state import CrewState
-from nodes.guards import GuardSettings, default_vault, detect_pii
-from nodes.guards.disclosure import protect_strings, tool_outputs
-from nodes.guards.serde import walk_strings
-from nodes.guards.vault import Vault, restores_at_edge
+from crewline.graphs.state import CrewState
+from crewline.nodes.guards import GuardSettings, default_vault, detect_pii
+from crewline.nodes.guards.disclosure import protect_strings, tool_outputs
+from crewline.nodes.guards.serde import walk_strings
+from crewline.nodes.guards.vault import Vault, restores_at_edge
 
 __all__ = ["ENTRY", "EdgeCrewState", "entry_view", "kept_for_edge", "merge_entries", "sealed_at_entry"]
 

@@ -1,13 +1,13 @@
 """The knowledge graph: retrieve → answer → verify groundedness → confidence gate → cited answer or abstain.
 
 ``retrieve`` searches the knowledge base (hybrid dense + BM25) and drafts the extractive answer with
-its calibrated confidence (:mod:`tools.answering`). ``answer`` keeps that draft offline; with a chat
+its calibrated confidence (:mod:`crewline.tools.answering`). ``answer`` keeps that draft offline; with a chat
 model it asks the model for an answer from the numbered passages, each sentence cited ``[n]`` (or
 ``NO_ANSWER``), but only when the draft's confidence clears the gate: a question the knowledge base
 cannot answer costs no model call. ``verify`` checks every sentence against the passage it cites
-(:mod:`tools.grounding`); an unsupported model answer goes back to the model once with the problems
+(:mod:`crewline.tools.grounding`); an unsupported model answer goes back to the model once with the problems
 listed (``revise``), and if it is still unsupported the graph abstains. ``gate`` passes a grounded
-answer whose confidence clears :data:`tools.answering.CONFIDENCE_THRESHOLD`; everything else ends in
+answer whose confidence clears :data:`crewline.tools.answering.CONFIDENCE_THRESHOLD`; everything else ends in
 ``abstain``: no answer, no sources, ``answered: False`` and an escalation record for a human.
 
 :data:`graph` (for ``langgraph.json``) takes ``{"question"}`` (or ``{"messages"}``), optional ``kb``
@@ -26,19 +26,25 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
 
-from graphs.state import SpecialistInput, SpecialistOutput, append_verdicts, merge_results, merge_usage
-from memory.knowledge import Hit
-from memory.paths import data_dir
-from nodes.courtesy import without_courtesies
-from nodes.guards import GuardSettings, check_input, sanitize
-from nodes.guards.vault import PLACEHOLDER
-from nodes.models import ModelChain, ModelSettings, make_model_chain
-from nodes.specialist import SpecialistRuntime
-from nodes.types import Handoff, Source, SubtaskResult, Usage, Verdict
-from tools.answering import CONFIDENCE_THRESHOLD, MAX_QUERY_CHARS, NO_ANSWER, compose, draft_answer
-from tools.grounding import Passage, check_answer
-from tools.knowledge import DEMO_KB, open_named
-from tools.registry import ToolContext
+from crewline.graphs.state import (
+    SpecialistInput,
+    SpecialistOutput,
+    append_verdicts,
+    merge_results,
+    merge_usage,
+)
+from crewline.memory.knowledge.index import Hit
+from crewline.memory.paths import data_dir
+from crewline.nodes.guards import GuardSettings, check_input, sanitize
+from crewline.nodes.guards.vault import PLACEHOLDER
+from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
+from crewline.nodes.planning.courtesy import without_courtesies
+from crewline.nodes.specialist import SpecialistRuntime
+from crewline.nodes.types import Handoff, Source, SubtaskResult, Usage, Verdict
+from crewline.tools.answering import CONFIDENCE_THRESHOLD, MAX_QUERY_CHARS, NO_ANSWER, compose, draft_answer
+from crewline.tools.grounding import Passage, check_answer
+from crewline.tools.knowledge import DEMO_KB, open_named
+from crewline.tools.registry import ToolContext
 
 __all__ = [
     "KnowledgeInput",

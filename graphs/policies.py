@@ -29,11 +29,11 @@ from langgraph.graph import END
 from langgraph.types import CachePolicy, Command, Overwrite, RetryPolicy
 from pydantic import BaseModel, ConfigDict, Field
 
-from nodes.budget import RunScope
-from nodes.models import ModelChain
-from nodes.resilience import use_scope
-from nodes.specialist import subtask_result
-from nodes.types import Verdict
+from crewline.nodes.models.budget import RunScope
+from crewline.nodes.models.factory import ModelChain
+from crewline.nodes.models.resilience import use_scope
+from crewline.nodes.specialist import subtask_result
+from crewline.nodes.types import Verdict
 
 __all__ = ["NodePolicy", "PolicySettings", "RetrySettings", "node_options", "scoped_plan"]
 

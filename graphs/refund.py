@@ -20,17 +20,17 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
-from graphs.workflow import WorkflowState, build_workflow
-from memory.paths import data_dir
-from nodes.guards import GuardSettings, check_input, sanitize
-from nodes.specialist import SpecialistRuntime
-from nodes.types import Source, SubtaskResult, SubtaskStatus
-from nodes.workflow import Reconciliation, RetryPolicy, StepContext, StepFailed, WorkflowStep
-from tools.erp import LegacyERP
-from tools.erp_effects import Effect, EffectOperation, ERPBusy
-from tools.refund_steps import RefundDeclined, RefundOperations, find_order_id, parse_refund_request
-from tools.registry import ToolContext, demo_erp
+from crewline.graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
+from crewline.graphs.workflow import WorkflowState, build_workflow
+from crewline.memory.paths import data_dir
+from crewline.nodes.guards import GuardSettings, check_input, sanitize
+from crewline.nodes.specialist import SpecialistRuntime
+from crewline.nodes.types import Source, SubtaskResult, SubtaskStatus
+from crewline.nodes.workflow import Reconciliation, RetryPolicy, StepContext, StepFailed, WorkflowStep
+from crewline.tools.erp import LegacyERP
+from crewline.tools.erp_effects import Effect, EffectOperation, ERPBusy
+from crewline.tools.refund_steps import RefundDeclined, RefundOperations, find_order_id, parse_refund_request
+from crewline.tools.registry import ToolContext, demo_erp
 
 __all__ = [
     "DEFAULT_APPROVAL_LIMIT",

@@ -9,17 +9,18 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from graphs.policies import PolicySettings
-from nodes.guards import GuardSettings
-from nodes.models import ModelSettings
-from nodes.planner import PlannerSettings
+from crewline.errors import ConfigurationError
+from crewline.graphs.policies import PolicySettings
+from crewline.nodes.guards import GuardSettings
+from crewline.nodes.models.factory import ModelSettings
+from crewline.nodes.planning.planner import PlannerSettings
 
 __all__ = ["BUILTIN_CREWS", "CrewSpec", "CrewSpecError", "PersistenceSettings", "SpecialistSpec", "load_spec"]
 
 BUILTIN_CREWS = ("support",)
 
 
-class CrewSpecError(ValueError):
+class CrewSpecError(ConfigurationError):
     """A crew spec that cannot be loaded; the message is one line naming the problem."""
 
 
@@ -73,7 +74,7 @@ class CrewSpec(BaseModel):
 
 
 def _builtin_path(name: str) -> Path:
-    return Path(str(resources.files("graphs").joinpath("crews", f"{name}.yaml")))
+    return Path(str(resources.files("crewline.graphs").joinpath("crews", f"{name}.yaml")))
 
 
 def _first_error(error: ValidationError) -> str:

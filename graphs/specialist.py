@@ -15,14 +15,14 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
-from nodes.budget import RunScope
-from nodes.guards import GuardSettings, check_input, default_vault, sanitize
-from nodes.guards.disclosure import pseudonymise_tool_output
-from nodes.models import ModelUnavailable
-from nodes.specialist import SpecialistRuntime
-from nodes.types import SubtaskResult, Usage, Verdict
-from tools.registry import ToolContext
+from crewline.graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
+from crewline.nodes.guards import GuardSettings, check_input, default_vault, sanitize
+from crewline.nodes.guards.disclosure import pseudonymise_tool_output
+from crewline.nodes.models.budget import RunScope
+from crewline.nodes.models.factory import ModelUnavailable
+from crewline.nodes.specialist import SpecialistRuntime
+from crewline.nodes.types import SubtaskResult, Usage, Verdict
+from crewline.tools.registry import ToolContext
 
 __all__ = ["SpecialistBuilder", "build_specialist", "import_specialist_builder"]
 

@@ -12,8 +12,17 @@ from typing import Annotated, Any, Literal, TypedDict
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
-from nodes.escalation import Decision
-from nodes.types import Escalation, Handoff, PendingAction, Source, Subtask, SubtaskResult, Usage, Verdict
+from crewline.nodes.escalation import Decision
+from crewline.nodes.types import (
+    Escalation,
+    Handoff,
+    PendingAction,
+    Source,
+    Subtask,
+    SubtaskResult,
+    Usage,
+    Verdict,
+)
 
 __all__ = [
     "CrewInput",
@@ -72,7 +81,7 @@ class CrewOutput(TypedDict, total=False):
     verdicts: Annotated[list[Verdict], append_verdicts]
     usage: Annotated[Usage, merge_usage]
     # placeholder -> sealed original of each value the answers show, when the server's edge restores
-    # them for the client (a server process: nodes.guards.vault.restores_at_edge); empty otherwise
+    # them for the client (a server process: crewline.nodes.guards.vault.restores_at_edge); empty otherwise
     answer_vault: Annotated[dict[str, str], merge_vault]
 
 
@@ -87,7 +96,7 @@ class CrewState(CrewOutput, total=False):
     user_id: str | None
     tenant_id: str | None
     pii_vault: Annotated[dict[str, str], merge_vault]  # placeholder -> AES-GCM sealed original
-    request_vault: dict[str, str]  # this turn's edge-sealed originals (graphs.serving.redact_input)
+    request_vault: dict[str, str]  # this turn's edge-sealed originals (crewline.graphs.serving.redact_input)
 
 
 class SpecialistState(TypedDict, total=False):

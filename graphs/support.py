@@ -5,6 +5,6 @@ Compiled without a checkpointer: the server brings its own persistence.
 
 from __future__ import annotations
 
-from graphs.crew import build_crew
+from crewline.graphs.crew import build_crew
 
 graph = build_crew("support")

@@ -24,7 +24,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Overwrite, StateSnapshot, interrupt
 
-from nodes.workflow import (
+from crewline.nodes.workflow import (
     ApprovalDecision,
     StepContext,
     StepRecord,
@@ -34,7 +34,7 @@ from nodes.workflow import (
     run_rollback,
     run_step,
 )
-from tools.faults import fault_point
+from crewline.tools.faults import fault_point
 
 __all__ = [
     "WorkflowInput",

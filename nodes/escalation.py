@@ -12,8 +12,8 @@ from typing import Any, Literal, TypedDict
 
 from langchain_core.tools import BaseTool
 
-from nodes.specialist import run_tool
-from nodes.types import Escalation, PendingAction, Subtask, SubtaskResult, Verdict
+from crewline.nodes.specialist import run_tool
+from crewline.nodes.types import Escalation, PendingAction, Subtask, SubtaskResult, Verdict
 
 __all__ = [
     "DECISIONS",

@@ -18,11 +18,19 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemM
 from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 
-from nodes.budget import RunScope
-from nodes.extract import extract_arguments
-from nodes.models import ModelChain, ModelUnavailable
-from nodes.router import Router
-from nodes.types import AnswerPath, Handoff, PendingAction, Source, SubtaskResult, SubtaskStatus, Usage
+from crewline.nodes.models.budget import RunScope
+from crewline.nodes.models.factory import ModelChain, ModelUnavailable
+from crewline.nodes.planning.extract import extract_arguments
+from crewline.nodes.planning.router import Router
+from crewline.nodes.types import (
+    AnswerPath,
+    Handoff,
+    PendingAction,
+    Source,
+    SubtaskResult,
+    SubtaskStatus,
+    Usage,
+)
 
 __all__ = [
     "SpecialistRuntime",

@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from nodes.courtesy import courtesy_reply
-from nodes.types import AnswerPath, PendingAction, Source, Subtask, SubtaskResult
+from crewline.nodes.planning.courtesy import courtesy_reply
+from crewline.nodes.types import AnswerPath, PendingAction, Source, Subtask, SubtaskResult
 
 __all__ = ["Synthesis", "synthesize"]
 

@@ -23,7 +23,8 @@ from typing import Any, Literal, TypedDict, cast
 
 from langgraph.types import RetryPolicy
 
-from tools.faults import fault_point
+from crewline.errors import RunError
+from crewline.tools.faults import fault_point
 
 __all__ = [
     "ApprovalDecision",
@@ -47,7 +48,7 @@ WorkflowStatus = Literal["running", "waiting", "completed", "rolled_back", "fail
 Result = dict[str, Any]
 
 
-class StepFailed(Exception):
+class StepFailed(RunError):
     """A step declines on business grounds (not eligible, not allowed): never retried, rolls back."""
 
 

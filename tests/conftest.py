@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 
-from memory.checkpointers import redact_url
-from nodes.guards.vault import SERVER_EDGE_ENV
+from crewline.memory.checkpoint.checkpointers import redact_url
+from crewline.nodes.guards.vault import SERVER_EDGE_ENV
 
 CONNECT_TIMEOUT_S = 5
 

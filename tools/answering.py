@@ -2,7 +2,8 @@
 
 The answer is the best-supported one to three sentences of the retrieved chunks, verbatim, each
 followed by a ``[n]`` marker pointing into ``sources``; no chat model is involved. The chunks'
-sentences (spans, terms, vectors) come from :meth:`memory.knowledge.KnowledgeBase.sentences`, which
+sentences (spans, terms, vectors) come from :meth:`crewline.memory.knowledge.index.KnowledgeBase.sentences`,
+which
 reads each chunk once and caches it, so a query embeds only itself.
 
 The **answer confidence** is a logistic model over six features, each in [0, 1] and each meaning the
@@ -11,12 +12,13 @@ the IDF-weighted share of the question's words the chosen sentences (and their h
 where a word that asks for a kind of value ("how long", "cost", "phone number") counts only for a
 sentence holding such a value; the best single sentence's share; and the share of the *focus* words
 (question words that are not in the hit's title) that one sentence holds. Its weights were fit by
-``python -m evals.rag_calibration`` (logistic regression; the script prints the 10-fold
+``python -m crewline.evals.rag_calibration`` (logistic regression; the script prints the 10-fold
 cross-validated AUROC) on ClapNQ dev questions, and :data:`CONFIDENCE_THRESHOLD` is the threshold
 that the same cross-validation chose. Below it, :func:`answer_question` abstains (``"answered": False``).
 
 That model was fit on the hashing embedder's scores. A knowledge base built with the semantic
-embedder (:mod:`memory.semantic`) uses an unfitted signal instead, :func:`semantic_confidence`: the
+embedder (:mod:`crewline.memory.knowledge.semantic`) uses an unfitted signal instead,
+:func:`semantic_confidence`: the
 mean of the best dense chunk cosine among the hits and the best sentence cosine, mapped onto the same
 scale so that :data:`CONFIDENCE_THRESHOLD` keeps its meaning (answer when the confidence reaches it).
 """
@@ -30,10 +32,10 @@ from typing import Any
 
 import numpy as np
 
-from memory.embeddings import content_terms, embedder_identity
-from memory.knowledge import Hit, KnowledgeBase
-from memory.knowledge_sentences import ChunkSentences
-from memory.semantic import SEMANTIC_NAME
+from crewline.memory.knowledge.embeddings import content_terms, embedder_identity
+from crewline.memory.knowledge.index import Hit, KnowledgeBase
+from crewline.memory.knowledge.semantic import SEMANTIC_NAME
+from crewline.memory.knowledge.sentences import ChunkSentences
 
 __all__ = [
     "CONFIDENCE_THRESHOLD",

@@ -6,8 +6,10 @@ zero-padded CHAR keys, single-letter codes, integer cents and dates in several t
 to a ``ToolFailure`` a customer can read. ``LegacyERP`` opens one connection per call, so specialists
 running in parallel threads (or processes) can share one database file.
 
-Layout: the records and id/date helpers live in ``tools.erp_records``, the codecs and table adapters in
-``tools.erp_adapters``; this module holds ``LegacyERP`` and the demo database and re-exports the rest.
+Layout: the records and id/date helpers live in ``crewline.tools.erp_records``, the codecs and table adapters
+in
+``crewline.tools.erp_adapters``; this module holds ``LegacyERP`` and the demo database and re-exports the
+rest.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tools.erp_adapters import (
+from crewline.tools.erp_adapters import (
     CUST_ID,
     CUSTOMER_STATUS,
     DATE,
@@ -51,7 +53,7 @@ from tools.erp_adapters import (
     PaymentAdapter,
     TableAdapter,
 )
-from tools.erp_records import (
+from crewline.tools.erp_records import (
     AccountBalance,
     Card,
     CardStatus,
@@ -70,9 +72,10 @@ from tools.erp_records import (
     modern_customer_id,
     parse_legacy_date,
 )
-from tools.errors import ToolFailure
+from crewline.tools.errors import ToolFailure
 
-# Re-exported so ``from tools.erp import ...`` keeps working for everything this module used to define.
+# Re-exported so ``from crewline.tools.erp import ...`` keeps working for everything this module used to
+# define.
 __all__ = [
     "CUSTOMER_STATUS",
     "CUST_ID",
@@ -343,7 +346,7 @@ _build_lock = threading.Lock()
 
 def demo_seed_sql() -> str:
     """The SQL script that creates and fills the demo ERP."""
-    return resources.files("tools").joinpath("demo_data/erp_seed.sql").read_text(encoding="utf-8")
+    return resources.files("crewline.tools").joinpath("demo_data/erp_seed.sql").read_text(encoding="utf-8")
 
 
 def open_demo_erp(data_dir: Path) -> LegacyERP:

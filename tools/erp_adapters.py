@@ -1,4 +1,4 @@
-"""Adapters between the legacy ERP's tables and the modern records of ``tools.erp_records``.
+"""Adapters between the legacy ERP's tables and the modern records of ``crewline.tools.erp_records``.
 
 A ``Codec`` turns one legacy column (zero-padded CHAR key, single-letter code, integer cents, text date)
 into one modern field and back. A ``LegacyAdapter`` converts one source's rows to a modern record and
@@ -20,7 +20,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from tools.erp_records import (
+from crewline.errors import RunError
+from crewline.tools.erp_records import (
     Card,
     Customer,
     FraudReport,
@@ -31,7 +32,7 @@ from tools.erp_records import (
     modern_customer_id,
     parse_legacy_date,
 )
-from tools.errors import ToolFailure
+from crewline.tools.errors import ToolFailure
 
 _CENT = Decimal("0.01")
 LegacyRow = TypeVar("LegacyRow", bound=Mapping[str, Any])
@@ -117,7 +118,7 @@ def _prefixed(prefix: str) -> Codec:
 # --- adapters ------------------------------------------------------------------------------------
 
 
-class LegacyERPError(Exception):
+class LegacyERPError(RunError):
     """An error in the legacy system's own terms: a return code, the table and the legacy key."""
 
     NOT_FOUND = "RC04"

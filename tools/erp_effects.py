@@ -22,11 +22,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from tools.erp import LegacyERP, Order
-from tools.erp_adapters import MONEY
-from tools.erp_records import legacy_customer_id, modern_customer_id
-from tools.errors import ToolFailure
-from tools.faults import fault_point
+from crewline.tools.erp import LegacyERP, Order
+from crewline.tools.erp_adapters import MONEY
+from crewline.tools.erp_records import legacy_customer_id, modern_customer_id
+from crewline.tools.errors import ToolFailure
+from crewline.tools.faults import fault_point
 
 __all__ = [
     "ERPBusy",
@@ -65,7 +65,7 @@ class Effect:
 
 def workflow_tables_sql() -> str:
     """The DDL of the workflow tables (``REFUND_TXN``, ``INVADJ``, ``NOTIFY_Q``, ``WF_EFFECT``)."""
-    return resources.files("tools").joinpath("demo_data/erp_workflow.sql").read_text(encoding="utf-8")
+    return resources.files("crewline.tools").joinpath("demo_data/erp_workflow.sql").read_text(encoding="utf-8")
 
 
 _ready: set[Path] = set()

@@ -1,6 +1,7 @@
 """The ERP's modern face: typed records, and the customer-id and date conventions of the legacy system.
 
-Everything here is independent of the table layout (``tools.erp_adapters`` maps legacy rows onto these
+Everything here is independent of the table layout (``crewline.tools.erp_adapters`` maps legacy rows onto
+these
 records), so tools can import the records and id helpers without touching SQL.
 """
 
@@ -13,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from tools.errors import ToolFailure
+from crewline.tools.errors import ToolFailure
 
 _ZERO = Decimal("0.00")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from crewline.errors import RunError
 
-class ToolFailure(Exception):
+
+class ToolFailure(RunError):
     """A tool could not do what was asked; ``message`` is one line a customer can read.
 
     Whitespace (including newlines) in the message is collapsed, so the text is always a single line.

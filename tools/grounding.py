@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from memory.chunking import split_sentences
-from memory.embeddings import content_terms
+from crewline.memory.knowledge.chunking import split_sentences
+from crewline.memory.knowledge.embeddings import content_terms
 
 __all__ = ["MIN_SUPPORT", "Passage", "SentenceCheck", "check_answer", "strip_citations"]
 

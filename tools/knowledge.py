@@ -4,7 +4,7 @@ Knowledge bases live under ``<data dir>/kb/<name>``. The name ``support`` is the
 indexed from the bundled help-centre articles (:data:`DOCS_DIR`) on first use and brought up to date
 when they change; any other name is one a user filled with ``crewline ingest``, opened with the
 embedder its manifest names (:func:`manifest_embedder`: hashing, or semantic). The answer itself
-(extractive, cited, with a calibrated confidence) comes from :mod:`tools.answering`.
+(extractive, cited, with a calibrated confidence) comes from :mod:`crewline.tools.answering`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
-from memory.chunking import source_files
-from memory.embeddings import make_embedder
-from memory.knowledge import KnowledgeBase
-from memory.knowledge_files import MANIFEST, read_json
-from tools.answering import CONFIDENCE_THRESHOLD, answer_question
-from tools.errors import ToolFailure
+from crewline.memory.knowledge.chunking import source_files
+from crewline.memory.knowledge.embeddings import make_embedder
+from crewline.memory.knowledge.files import MANIFEST, read_json
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.tools.answering import CONFIDENCE_THRESHOLD, answer_question
+from crewline.tools.errors import ToolFailure
 
 __all__ = [
     "CONFIDENCE_THRESHOLD",
@@ -59,7 +59,7 @@ EXAMPLES = [
 
 
 class _HasDataDir(Protocol):
-    """What the tool needs from ``tools.registry.ToolContext``."""
+    """What the tool needs from ``crewline.tools.registry.ToolContext``."""
 
     @property
     def data_dir(self) -> Path: ...

@@ -1,6 +1,6 @@
 """The refund workflow's operations over the legacy ERP: checks (reads) and keyed effects (writes).
 
-These are plain functions of the ERP, usable as workflow steps (``graphs.refund`` wires them into a
+These are plain functions of the ERP, usable as workflow steps (``crewline.graphs.refund`` wires them into a
 saga) or from any other code. Business refusals raise ``RefundDeclined`` (never worth retrying); an
 ERP locked by another writer raises ``ERPBusy`` (worth retrying); the effects are exactly-once per
 idempotency key and reversible through ``ERPEffects``.
@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tools.erp import LegacyERP
-from tools.erp_effects import Effect, EffectOperation, ERPBusy, ERPEffects
-from tools.errors import ToolFailure
-from tools.support_args import ORDER_ID_EXTRACT
+from crewline.tools.erp import LegacyERP
+from crewline.tools.erp_effects import Effect, EffectOperation, ERPBusy, ERPEffects
+from crewline.tools.errors import ToolFailure
+from crewline.tools.support_args import ORDER_ID_EXTRACT
 
 __all__ = [
     "ORDER_ID_EXTRACT",

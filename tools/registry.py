@@ -15,13 +15,13 @@ from pathlib import Path
 
 from langchain_core.tools import BaseTool
 
-from tools.erp import LegacyERP, open_demo_erp
-from tools.support import SUPPORT_TOOL_NAMES, build_support_tools
+from crewline.tools.erp import LegacyERP, open_demo_erp
+from crewline.tools.support import SUPPORT_TOOL_NAMES, build_support_tools
 
 __all__ = ["KNOWLEDGE_TOOL", "ToolContext", "builtin_tool_names", "demo_erp", "resolve_tools"]
 
 KNOWLEDGE_TOOL = "search_knowledge"
-_KNOWLEDGE_MODULE = "tools.knowledge"
+_KNOWLEDGE_MODULE = "crewline.tools.knowledge"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Every tool returns ``{"summary", "data", "sources", "confidence"}`` (JSON-able: 
 money is a decimal string of dollars) and raises ``ToolFailure`` with a one-line message when it cannot
 answer. ``tool.metadata`` holds ``examples`` (utterances the offline router learns the tool from) and
 ``requires_approval``. Argument fields carry ``extract`` regexes or ``free_text`` for the offline path;
-the argument schemas and the ``EXAMPLES`` table live in :mod:`tools.support_args`.
+the argument schemas and the ``EXAMPLES`` table live in :mod:`crewline.tools.support_args`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel
 
-from tools.erp import Card, Invoice, LegacyERP, Order, legacy_customer_id
-from tools.support_args import (
+from crewline.tools.erp import Card, Invoice, LegacyERP, Order, legacy_customer_id
+from crewline.tools.support_args import (
     CUSTOMER_ID_EXTRACT,
     EXAMPLES,
     INVOICE_ID_EXTRACT,

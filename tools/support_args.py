@@ -1,4 +1,5 @@
-"""Argument schemas and offline-router examples for the support crew's ERP tools (:mod:`tools.support`).
+"""Argument schemas and offline-router examples for the support crew's ERP tools
+(:mod:`crewline.tools.support`).
 
 Argument fields carry ``extract`` regexes (the ``*_EXTRACT`` patterns) or ``free_text`` for the offline
 path, and ids are normalised (trimmed, upper-cased) and validated before a tool runs. ``EXAMPLES`` maps

@@ -7,8 +7,8 @@ import json
 
 from rich.console import Console
 
+from crewline.memory.operations.audit import open_audit_log
 from crewline.settings import CrewlineSettings
-from memory.audit import open_audit_log
 
 __all__ = ["register"]
 

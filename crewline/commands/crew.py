@@ -23,8 +23,8 @@ if TYPE_CHECKING:  # the handlers import LangGraph and the crew when they run, n
     from langgraph.checkpoint.base import BaseCheckpointSaver
     from langgraph.store.base import BaseStore
 
-    from graphs import CrewSpec
-    from memory.context import ContextStore
+    from crewline.graphs import CrewSpec
+    from crewline.memory.state.context import ContextStore
 
 __all__ = ["register"]
 
@@ -52,9 +52,9 @@ class _Persistence:
 @contextmanager
 def _persistence(spec: CrewSpec, settings: CrewlineSettings) -> Iterator[_Persistence]:
     """The thread checkpointer, the long-term store and the conversation context store."""
-    from memory.checkpointers import checkpointer
-    from memory.context import context_store
-    from memory.store import store_for
+    from crewline.memory.checkpoint.checkpointers import checkpointer
+    from crewline.memory.state.context import context_store
+    from crewline.memory.state.store import store_for
 
     with (
         checkpointer(settings.checkpoint_url or spec.persistence.url) as saver,
@@ -64,7 +64,7 @@ def _persistence(spec: CrewSpec, settings: CrewlineSettings) -> Iterator[_Persis
 
 
 def _build(spec: CrewSpec, persistence: _Persistence) -> Any:
-    from graphs import build_crew
+    from crewline.graphs import build_crew
 
     return build_crew(
         spec, checkpointer=persistence.saver, store=persistence.store, context=persistence.context
@@ -110,7 +110,7 @@ def _finish(graph: Any, config: RunnableConfig, as_json: bool, values: dict[str,
 def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
     from langchain_core.messages import HumanMessage
 
-    from graphs import load_spec
+    from crewline.graphs import load_spec
 
     spec = load_spec(args.crew or settings.crew)
     request = _validate_request(args.request, spec)
@@ -151,7 +151,7 @@ def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Co
     from langgraph.types import Command
 
     from crewline.commands.workflow import resume_workflow, workflow_of_thread
-    from graphs import load_spec
+    from crewline.graphs import load_spec
 
     default_spec = load_spec(args.crew or settings.crew)
     config: RunnableConfig = {"configurable": {"thread_id": args.thread}}
@@ -176,7 +176,7 @@ def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Co
 
 
 def cmd_graph(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from graphs import build_crew, load_spec
+    from crewline.graphs import build_crew, load_spec
 
     spec = load_spec(args.crew or settings.crew)
     print(build_crew(spec).get_graph(xray=True).draw_mermaid())

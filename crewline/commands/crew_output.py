@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.types import StateSnapshot
 from rich.console import Console
 
-from nodes.guards import default_vault
+from crewline.nodes.guards import default_vault
 
 __all__ = ["progress_line", "render_result", "result_payload"]
 

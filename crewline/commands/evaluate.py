@@ -18,12 +18,12 @@ from crewline.settings import CrewlineSettings
 
 __all__ = ["EVAL_SUITES", "register"]
 
-EVAL_SUITES: dict[str, str] = {  # suite name -> module, e.g. "routing": "evals.routing"
-    "rag": "evals.rag",
-    "routing": "evals.routing",
-    "decompose": "evals.decompose",
-    "injection": "evals.injection",
-    "pii": "evals.pii",
+EVAL_SUITES: dict[str, str] = {  # suite name -> module, e.g. "routing": "crewline.evals.routing"
+    "rag": "crewline.evals.rag",
+    "routing": "crewline.evals.routing",
+    "decompose": "crewline.evals.decompose",
+    "injection": "crewline.evals.injection",
+    "pii": "crewline.evals.pii",
 }
 _SUITE_HELP = {  # shown by ``crewline eval --help`` without importing every suite
     "rag": "knowledge-base answers: retrieval recall, abstention, answer overlap, latency",

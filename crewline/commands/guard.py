@@ -32,9 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _train(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from evals.injection import labelled
-    from nodes.guards import sanitize
-    from nodes.guards.trained import train
+    from crewline.evals.injection import labelled
+    from crewline.nodes.guards import sanitize
+    from crewline.nodes.guards.trained import train
 
     if not 0 < args.target_fpr < 0.5:
         raise UsageError("--target-fpr must be between 0 and 0.5")

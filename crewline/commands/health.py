@@ -18,13 +18,13 @@ from rich.table import Table
 from crewline.settings import CrewlineSettings
 
 if TYPE_CHECKING:  # the crew and its model chain are imported when the command runs
-    from nodes.breaker import BreakerStatus
+    from crewline.nodes.models.breaker import BreakerStatus
 
 __all__ = ["health_report", "register"]
 
 
 def _closed(key: str) -> BreakerStatus:
-    from nodes.breaker import BreakerStatus
+    from crewline.nodes.models.breaker import BreakerStatus
 
     kind, _, name = key.partition(":")
     return BreakerStatus(key, kind, name, "closed", 0, 0, 0, None, None, None)
@@ -33,11 +33,11 @@ def _closed(key: str) -> BreakerStatus:
 def health_report(crew: str) -> dict[str, Any]:
     """Breakers of ``crew``'s specialists and model endpoints (closed when never tripped), plus any
     other breaker recorded in the data directory, and today's model use per tenant."""
-    from graphs import load_spec
-    from memory.paths import data_dir
-    from memory.resilience_store import store_at
-    from nodes.breaker import breaker_states, store_path
-    from nodes.models import make_model_chain
+    from crewline.graphs import load_spec
+    from crewline.memory.paths import data_dir
+    from crewline.memory.state.resilience_store import store_at
+    from crewline.nodes.models.breaker import breaker_states, store_path
+    from crewline.nodes.models.factory import make_model_chain
 
     spec = load_spec(crew)
     directory = data_dir()

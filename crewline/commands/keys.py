@@ -8,8 +8,8 @@ import json
 from rich.console import Console
 
 from crewline.errors import UsageError
+from crewline.memory.operations.keys import ROLES, KeyStoreError, default_key_store
 from crewline.settings import CrewlineSettings
-from memory.keys import ROLES, KeyStoreError, default_key_store
 
 __all__ = ["register"]
 

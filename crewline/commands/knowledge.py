@@ -27,13 +27,14 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-# memory.embeddings.EMBEDDERS, spelled out so that the CLI starts without importing numpy and friends
+# crewline.memory.knowledge.embeddings.EMBEDDERS, spelled out so that the CLI starts without importing numpy
+# and friends
 EMBEDDERS = ("hashing", "semantic")
 
 
 def _kb_name(name: str | None) -> str:
-    from memory.paths import data_dir
-    from tools.knowledge import DEMO_KB, kb_dir
+    from crewline.memory.paths import data_dir
+    from crewline.tools.knowledge import DEMO_KB, kb_dir
 
     if name is None:
         return DEMO_KB
@@ -46,8 +47,8 @@ def _kb_name(name: str | None) -> str:
 
 def _embedder_for(index_dir: Path, requested: str | None) -> Embeddings:
     """The embedder to open ``index_dir`` with: its manifest's, else ``requested`` (default hashing)."""
-    from memory.embeddings import embedder_identity, make_embedder
-    from tools.knowledge import manifest_embedder
+    from crewline.memory.knowledge.embeddings import embedder_identity, make_embedder
+    from crewline.tools.knowledge import manifest_embedder
 
     if not (index_dir / "manifest.json").is_file():
         return make_embedder(requested or "hashing")
@@ -63,10 +64,10 @@ def _embedder_for(index_dir: Path, requested: str | None) -> Embeddings:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from memory.knowledge import KnowledgeBase
-    from memory.loaders import load_paths
-    from memory.paths import data_dir
-    from tools.knowledge import DEMO_KB, kb_dir
+    from crewline.memory.knowledge.index import KnowledgeBase
+    from crewline.memory.knowledge.loaders import load_paths
+    from crewline.memory.paths import data_dir
+    from crewline.tools.knowledge import DEMO_KB, kb_dir
 
     name = _kb_name(args.kb)
     if name == DEMO_KB:
@@ -113,7 +114,7 @@ def cmd_ingest(args: argparse.Namespace, settings: CrewlineSettings, console: Co
 
 
 def _validate_question(question: str) -> str:
-    from tools.answering import MAX_QUERY_CHARS
+    from crewline.tools.answering import MAX_QUERY_CHARS
 
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in question):
         raise UsageError("the question is not valid UTF-8")
@@ -127,10 +128,10 @@ def _validate_question(question: str) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from graphs.knowledge import build_knowledge_graph
-    from memory.paths import data_dir
-    from nodes.models import ModelSettings, make_model_chain
-    from tools.knowledge import DEMO_KB, kb_dir
+    from crewline.graphs.knowledge import build_knowledge_graph
+    from crewline.memory.paths import data_dir
+    from crewline.nodes.models.factory import ModelSettings, make_model_chain
+    from crewline.tools.knowledge import DEMO_KB, kb_dir
 
     name = _kb_name(args.kb)
     question = _validate_question(args.question)

@@ -8,9 +8,9 @@ import json
 from rich.console import Console
 from rich.table import Table
 
+from crewline.memory.operations.audit import open_audit_log
+from crewline.memory.operations.report import usage_report
 from crewline.settings import CrewlineSettings
-from memory.audit import open_audit_log
-from memory.report import usage_report
 
 __all__ = ["register"]
 

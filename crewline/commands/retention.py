@@ -17,7 +17,7 @@ from rich.console import Console
 from crewline.settings import CrewlineSettings
 
 if TYPE_CHECKING:  # persistence backends are imported when the command runs
-    from memory.retention import RetentionReport
+    from crewline.memory.operations.retention import RetentionReport
 
 __all__ = ["register"]
 
@@ -32,11 +32,11 @@ def _summary(report: RetentionReport, older_than: str) -> str:
 
 
 def cmd_retention(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from graphs import load_spec
-    from memory.checkpointers import checkpointer
-    from memory.context import context_store
-    from memory.retention import apply_retention, parse_age
-    from memory.tickets import default_ticket_store
+    from crewline.graphs import load_spec
+    from crewline.memory.checkpoint.checkpointers import checkpointer
+    from crewline.memory.operations.retention import apply_retention, parse_age
+    from crewline.memory.state.context import context_store
+    from crewline.memory.state.tickets import default_ticket_store
 
     older_than = parse_age(args.older_than)
     url = args.url or settings.checkpoint_url or load_spec(args.crew or settings.crew).persistence.url

@@ -19,7 +19,7 @@ __all__ = ["register"]
 
 
 def cmd_fit(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from evals.routing import check_known, fit_router, read_labelled
+    from crewline.evals.routing import check_known, fit_router, read_labelled
 
     train = read_labelled(args.train, args.label_field)
     # Like `crewline eval routing`: with enough out-of-scope rows, the fit sets the threshold for
@@ -50,7 +50,7 @@ def cmd_fit(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
 
 
 def cmd_route(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from nodes.router import Router
+    from crewline.nodes.planning.router import Router
 
     router = Router.load(args.router)
     score = router.route(args.text)

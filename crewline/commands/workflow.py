@@ -28,7 +28,7 @@ __all__ = ["WORKFLOWS", "register", "resume_workflow", "workflow_of_thread"]
 
 # name -> (module, builder(checkpointer=...), input validator raising ValueError)
 WORKFLOWS: dict[str, tuple[str, str, str]] = {
-    "refund": ("graphs.refund", "build_refund_workflow", "validate_refund_input"),
+    "refund": ("crewline.graphs.refund", "build_refund_workflow", "validate_refund_input"),
 }
 
 
@@ -84,7 +84,7 @@ def _drive(graph: Any, graph_input: Any, config: RunnableConfig, console: Consol
 
 
 def _report(graph: Any, config: RunnableConfig, as_json: bool) -> int:
-    from graphs.workflow import workflow_status
+    from crewline.graphs.workflow import workflow_status
 
     thread_id = str(config["configurable"]["thread_id"])
     snapshot = graph.get_state(config)
@@ -130,8 +130,8 @@ def _parse_input(raw: str) -> Mapping[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from graphs.workflow import workflow_status
-    from memory.checkpointers import checkpointer
+    from crewline.graphs.workflow import workflow_status
+    from crewline.memory.checkpoint.checkpointers import checkpointer
 
     build, validate = _workflow(args.name)
     try:
@@ -157,7 +157,7 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
 
 
 def cmd_status(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from memory.checkpointers import checkpointer
+    from crewline.memory.checkpoint.checkpointers import checkpointer
 
     with checkpointer(settings.checkpoint_url) as saver:
         name = workflow_of_thread(saver, args.thread)
@@ -179,7 +179,7 @@ def resume_workflow(
     """Answer a workflow's approval (``args.decision``) or continue a run a crash interrupted."""
     from langgraph.types import Command
 
-    from graphs.workflow import workflow_status
+    from crewline.graphs.workflow import workflow_status
 
     build, _ = _workflow(name)
     graph = build(checkpointer=saver)
@@ -211,7 +211,7 @@ def resume_workflow(
 
 
 def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from memory.checkpointers import checkpointer
+    from crewline.memory.checkpoint.checkpointers import checkpointer
 
     with checkpointer(settings.checkpoint_url) as saver:
         name = workflow_of_thread(saver, args.thread)

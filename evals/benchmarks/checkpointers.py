@@ -16,7 +16,8 @@ Needs ``pip install langgraph-checkpoint-plainredis`` for the plainredis column 
 note otherwise). PostgreSQL work happens in a scratch schema that is dropped afterwards; Redis keys
 live under a scratch prefix that is deleted afterwards.
 
-    python -m evals.benchmarks.checkpointers [--redis URL] [--postgres URL] [--checkpoints 200] [--json]
+    python -m crewline.evals.benchmarks.checkpointers [--redis URL] [--postgres URL] [--checkpoints 200]
+    [--json]
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from urllib.parse import quote, urlencode
 from langgraph.checkpoint.base import BaseCheckpointSaver, empty_checkpoint
 from langgraph.graph import END, START, StateGraph
 
-from memory.checkpointers import checkpointer
+from crewline.memory.checkpoint.checkpointers import checkpointer
 
 __all__ = ["Figures", "bench_saver", "main"]
 

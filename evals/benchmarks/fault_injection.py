@@ -2,7 +2,7 @@
 30% of requests with 5xx, 10% with 429 (Retry-After), hangs 10% past the timeout, answers 5% with
 malformed output and drops 5% of connections — using the real ``ChatOpenAI`` client.
 
-    python -m evals.benchmarks.fault_injection [--runs 1000] [--concurrency 12] [--json]
+    python -m crewline.evals.benchmarks.fault_injection [--runs 1000] [--concurrency 12] [--json]
 
 Prints: runs, answered, escalated with a ticket, unhandled exceptions, runs lost from the
 checkpointer, budget overruns, p50/p99 run time against the configured timeouts. Everything (data
@@ -57,11 +57,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from langchain_core.messages import HumanMessage
     from langchain_core.runnables import RunnableConfig
 
-    from graphs import build_crew, load_spec
-    from memory.checkpointers import checkpointer
-    from memory.resilience_store import store_at
-    from memory.tickets import TicketStore
-    from nodes.breaker import store_path
+    from crewline.graphs import build_crew, load_spec
+    from crewline.memory.checkpoint.checkpointers import checkpointer
+    from crewline.memory.state.resilience_store import store_at
+    from crewline.memory.state.tickets import TicketStore
+    from crewline.nodes.models.breaker import store_path
     from tests.support.fake_openai import FakeOpenAI
     from tests.support.faults import FaultMix, support_agent
 

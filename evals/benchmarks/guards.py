@@ -1,6 +1,6 @@
 """Guard benchmark: detector and PII figures on ../shared/data/guard, and input-guard throughput.
 
-    python -m evals.benchmarks.guards [--data DIR] [--seconds 3] [--seed 0] [--seeds N] [--json]
+    python -m crewline.evals.benchmarks.guards [--data DIR] [--seconds 3] [--seed 0] [--seeds N] [--json]
 
 Prints the built-in detector's figures on injection_dev.jsonl; a detector trained on one half of it
 (seeded split, stratified by label) and tested on the other; with ``--seeds N`` also that half-split
@@ -21,12 +21,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from evals.datasets import read_jsonl, shared_data_dir
-from evals.injection import evaluate as evaluate_injection
-from evals.injection import labelled
-from evals.pii import evaluate as evaluate_pii
-from nodes.guards import GuardSettings, Vault, inspect_input, load_detector, sanitize
-from nodes.guards.trained import train
+from crewline.evals.datasets import read_jsonl, shared_data_dir
+from crewline.evals.injection import evaluate as evaluate_injection
+from crewline.evals.injection import labelled
+from crewline.evals.pii import evaluate as evaluate_pii
+from crewline.nodes.guards import GuardSettings, Vault, inspect_input, load_detector, sanitize
+from crewline.nodes.guards.trained import train
 
 TARGET_TPR, TARGET_FPR = 0.95, 0.01  # issue #4's operating point for a detector trained on half
 

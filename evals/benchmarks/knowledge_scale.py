@@ -1,6 +1,6 @@
 """Knowledge base at scale: ingest N synthesised chunks, then time queries and check the ANN index.
 
-``python -m evals.benchmarks.knowledge_scale [--chunks 100000] [--queries 300]`` prints one JSON
+``python -m crewline.evals.benchmarks.knowledge_scale [--chunks 100000] [--queries 300]`` prints one JSON
 object: ingest chunks/s (chunk + embed + index + write, one ``upsert``), the index kind, the p50/p99
 latency of the dense index search alone and of a full hybrid ``KnowledgeBase.search``, the recall@10
 of the index against exact inner-product search over the same vectors (``IndexFlatIP``), and the time
@@ -24,8 +24,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from memory.knowledge import KnowledgeBase
-from memory.loaders import Document
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.loaders import Document
 
 TOPICS, TOPIC_WORDS, COMMON_WORDS = 400, 60, 2000
 

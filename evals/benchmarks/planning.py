@@ -17,7 +17,7 @@ or ``--data``), with the default, download-free router:
   ``multi_val`` decomposition with domain labels;
 * latency: p50/p99 of single requests, one at a time; fit time for the 15,100 rows.
 
-    python -m evals.benchmarks.planning [--data DIR] [--oos-recall 0.8] [--json]
+    python -m crewline.evals.benchmarks.planning [--data DIR] [--oos-recall 0.8] [--json]
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evals.datasets import shared_data_dir
-from evals.decompose import evaluate_decomposition
-from evals.routing import LabelledRow, evaluate_routing, fit_router, read_labelled
-from nodes.router import Router
+from crewline.evals.datasets import shared_data_dir
+from crewline.evals.decompose import evaluate_decomposition
+from crewline.evals.routing import LabelledRow, evaluate_routing, fit_router, read_labelled
+from crewline.nodes.planning.router import Router
 
 
 def _calibrated(router: Router, rows: list[LabelledRow], oos_recall: float) -> dict[str, float]:

@@ -44,8 +44,8 @@ def _percentile(values: list[float], q: float) -> float:
 async def _measure(requests: int) -> dict[str, list[float]]:
     from langgraph_sdk import Auth
 
-    from graphs.serving import auth as serving_auth
-    from graphs.serving.services import get_services
+    from crewline.graphs.serving import auth as serving_auth
+    from crewline.graphs.serving.services import get_services
 
     services = get_services()
     key, _ = services.keys.create(user_id="bench", tenant_id="acme", role="user")

@@ -10,7 +10,7 @@ the business tables alone: an effect applied twice is *double-applied*; an effec
 a rolled-back run, or a business row without its ledger entry, is *orphaned*; an effect missing from
 a completed run is *missing*.
 
-    python -m evals.benchmarks.workflow_crash [--url sqlite:///…|postgresql://…] [--json]
+    python -m crewline.evals.benchmarks.workflow_crash [--url sqlite:///…|postgresql://…] [--json]
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from typing import Any
 
 from langgraph.types import Command
 
-from graphs.refund import build_refund_workflow
-from graphs.workflow import workflow_status
-from memory.checkpointers import checkpointer
-from tools.erp import open_demo_erp
-from tools.faults import InjectedFailure, install_fault_hook
-from tools.registry import ToolContext
+from crewline.graphs.refund import build_refund_workflow
+from crewline.graphs.workflow import workflow_status
+from crewline.memory.checkpoint.checkpointers import checkpointer
+from crewline.tools.erp import open_demo_erp
+from crewline.tools.faults import InjectedFailure, install_fault_hook
+from crewline.tools.registry import ToolContext
 
 __all__ = [
     "SCENARIOS",
@@ -122,7 +122,7 @@ class ScenarioReport:
 def pristine_erp(directory: Path) -> Path:
     """A freshly seeded demo ERP (with the workflow tables) at ``directory/erp/demo_erp.sqlite``."""
     erp = open_demo_erp(directory)
-    from tools.erp_effects import ERPEffects
+    from crewline.tools.erp_effects import ERPEffects
 
     ERPEffects(erp).effects()  # creates the workflow tables
     return erp.db_path
@@ -211,9 +211,9 @@ def _worker(scenario: Scenario, url: str, data_dir: Path, thread: str, killed: s
 
 
 def _make_naive() -> None:
-    from graphs import refund
-    from nodes.workflow import Reconciliation
-    from tools.erp_effects import ERPEffects
+    from crewline.graphs import refund
+    from crewline.nodes.workflow import Reconciliation
+    from crewline.tools.erp_effects import ERPEffects
 
     apply = ERPEffects._apply
 

@@ -25,13 +25,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graphs.serving.observer import install_observer
-from graphs.serving.redact_input import RedactRunInput, enable_server_edge
-from graphs.serving.restore_output import RestoreAnswers
-from graphs.serving.services import Refusal, get_services
-from memory.metrics import CONTENT_TYPE_LATEST
-from memory.paths import data_dir
-from nodes.breaker import breaker_states
+from crewline.graphs.serving.observer import install_observer
+from crewline.graphs.serving.redact_input import RedactRunInput, enable_server_edge
+from crewline.graphs.serving.restore_output import RestoreAnswers
+from crewline.graphs.serving.services import Refusal, get_services
+from crewline.memory.operations.metrics import CONTENT_TYPE_LATEST
+from crewline.memory.paths import data_dir
+from crewline.nodes.models.breaker import breaker_states
 
 __all__ = ["OPENAPI", "app"]
 

@@ -21,8 +21,8 @@ from typing import Any
 from langgraph_sdk import Auth
 from starlette.exceptions import HTTPException
 
-from graphs.serving.observer import install_observer
-from graphs.serving.services import Identity, Refusal, get_services
+from crewline.graphs.serving.observer import install_observer
+from crewline.graphs.serving.services import Identity, Refusal, get_services
 
 __all__ = ["OWNER_KEY", "TENANT_KEY", "auth"]
 

@@ -2,10 +2,10 @@
 
 Why the server needs its own: it persists a run's *input* — the user's raw message — in the run's
 first checkpoints (steps -1 and 0) before any node runs, so no guard node can keep that write clean.
-Only the saver's serializer sees every write (:mod:`nodes.guards.serde`); the server's default savers
+Only the saver's serializer sees every write (:mod:`crewline.nodes.guards.serde`); the server's default savers
 use a serializer of their own that crewline cannot wrap. ``langgraph.json`` names this one instead:
 
-    "checkpointer": {"backend": "custom", "path": "graphs.serving.checkpointer.server_checkpointer"}
+    "checkpointer": {"backend": "custom", "path": "crewline.graphs.serving.checkpointer.server_checkpointer"}
 
 (a module path, so it resolves wherever the server runs from). Checkpoints go where
 ``CREWLINE_CHECKPOINT_URL`` says — ``postgresql://…`` in production, the same URL the ``crewline``
@@ -22,11 +22,11 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from graphs.serving.redact_input import enable_server_edge
-from graphs.serving.settings import ServingSettings
-from memory.checkpoint_urls import CheckpointerError, parse, redact_url
-from memory.checkpointers import async_checkpointer, default_checkpoint_url
-from nodes.guards.serde import protect_checkpointer
+from crewline.graphs.serving.redact_input import enable_server_edge
+from crewline.graphs.serving.settings import ServingSettings
+from crewline.memory.checkpoint.checkpointers import async_checkpointer, default_checkpoint_url
+from crewline.memory.checkpoint.urls import CheckpointerError, parse, redact_url
+from crewline.nodes.guards.serde import protect_checkpointer
 
 __all__ = ["server_checkpoint_url", "server_checkpointer"]
 

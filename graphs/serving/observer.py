@@ -22,7 +22,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.tracers.context import register_configure_hook
 from langgraph.errors import GraphInterrupt
 
-from graphs.serving.services import Services, get_services
+from crewline.graphs.serving.services import Services, get_services
 
 __all__ = ["ServingObserver", "install_observer", "interaction_cost"]
 

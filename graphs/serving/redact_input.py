@@ -19,9 +19,10 @@ placeholders too. Vault entries a client sends itself (``request_vault``, ``pii_
 ``answer_vault``, ``entry_vault``) are dropped from the input, the command's update and its sends.
 A body that is not JSON, or not a run, passes through unchanged; one over :data:`MAX_BODY_BYTES`, or
 nested deeper than :data:`MAX_DEPTH`, is refused. (A thread's state written directly,
-``POST /threads/{id}/state``, is not a run: only approvers may write it, see ``graphs.serving.auth``.)
+``POST /threads/{id}/state``, is not a run: only approvers may write it, see
+``crewline.graphs.serving.auth``.)
 ``CREWLINE_PERSIST_RAW_RUNS=true`` turns this off. The body rewriting itself is
-:mod:`graphs.serving.run_payload`.
+:mod:`crewline.graphs.serving.run_payload`.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graphs.serving.run_payload import MAX_DEPTH, assistant_ids, deeper_than, redact_run
-from nodes.guards.vault import SERVER_EDGE_ENV, Vault, default_vault
+from crewline.graphs.serving.run_payload import MAX_DEPTH, assistant_ids, deeper_than, redact_run
+from crewline.nodes.guards.vault import SERVER_EDGE_ENV, Vault, default_vault
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -72,7 +73,7 @@ class AssistantLookupError(RuntimeError):
 
 def enable_server_edge() -> None:
     """Mark this process as a server whose edge shows the user the values (unless raw runs are on):
-    the crew keeps placeholders in its state (:func:`nodes.guards.vault.restores_at_edge`)."""
+    the crew keeps placeholders in its state (:func:`crewline.nodes.guards.vault.restores_at_edge`)."""
     if not _persist_raw():
         os.environ[SERVER_EDGE_ENV] = "1"
 

@@ -1,11 +1,12 @@
 """Show the client the values behind the placeholders of a crew's answers, at the server's HTTP edge.
 
 In a LangGraph server process the crew keeps placeholders in its state
-(:func:`nodes.guards.vault.restores_at_edge`, switched on by :mod:`graphs.serving.redact_input`), so
+(:func:`crewline.nodes.guards.vault.restores_at_edge`, switched on by
+:mod:`crewline.graphs.serving.redact_input`), so
 the server's thread records, run results and checkpoints hold none of the values. Beside each answer
 the crew writes ``answer_vault``: the originals of the placeholders it shows (the user's own values, a
 tool's values; never a leak, never a secret), sealed for that purpose alone
-(:data:`nodes.guards.vault.SHOWN`): a request's or a tool's sealed values, which run records and
+(:data:`crewline.nodes.guards.vault.SHOWN`): a request's or a tool's sealed values, which run records and
 state also hold, do not open here, so no client can use this edge to decrypt them. This middleware
 restores the shown values in what the server sends back, JSON bodies and server-sent events alike:
 
@@ -27,8 +28,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nodes.guards.serde import walk_strings
-from nodes.guards.vault import SHOWN, Vault, default_vault
+from crewline.nodes.guards.serde import walk_strings
+from crewline.nodes.guards.vault import SHOWN, Vault, default_vault
 
 __all__ = ["RestoreAnswers", "restore_answers", "restore_event_stream"]
 

@@ -1,5 +1,5 @@
 """What a run-creating request body becomes at crewline's server edge (see
-:mod:`graphs.serving.redact_input`, the middleware that applies it).
+:mod:`crewline.graphs.serving.redact_input`, the middleware that applies it).
 
 A crew's run (its graph id, default assistant or an API-created assistant running it) gets keyed
 placeholders in every string of its input, command (resume, update, goto sends), metadata, config and
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nodes.guards.pii import detect_pii
-from nodes.guards.serde import walk_strings
-from nodes.guards.vault import Vault
+from crewline.nodes.guards.pii import detect_pii
+from crewline.nodes.guards.serde import walk_strings
+from crewline.nodes.guards.vault import Vault
 
 __all__ = ["MAX_DEPTH", "assistant_ids", "deeper_than", "redact_run"]
 
@@ -26,7 +26,7 @@ _CLIENT_STOPS = ("interrupt_before", "interrupt_after")
 # a run's labels and settings: the server records them with the run and LangGraph copies them into
 # checkpoint metadata (the crew reads only the identity the auth handler writes in after this edge)
 _LABELS = ("metadata", "config", "context")
-# pseudonymisation walks this deep (nodes.guards.serde); a deeper request is refused, not recorded
+# pseudonymisation walks this deep (crewline.nodes.guards.serde); a deeper request is refused, not recorded
 MAX_DEPTH = 48
 
 

@@ -13,13 +13,20 @@ from typing import Any
 
 import jwt
 
-from graphs.serving.settings import ServingSettings
-from memory.alerts import DEFAULT_RULES, AlertMonitor, AlertRule, AlertSink, LogSink, WebhookSink
-from memory.audit import AuditLog, open_audit_log, redact_pii
-from memory.keys import ROLES, KeyStore, default_key_store
-from memory.metrics import Metrics, default_metrics
-from memory.ratelimit import RateLimiter, parse_limit
-from nodes.guards.pii import detect_pii
+from crewline.graphs.serving.settings import ServingSettings
+from crewline.memory.operations.alerts import (
+    DEFAULT_RULES,
+    AlertMonitor,
+    AlertRule,
+    AlertSink,
+    LogSink,
+    WebhookSink,
+)
+from crewline.memory.operations.audit import AuditLog, open_audit_log, redact_pii
+from crewline.memory.operations.keys import ROLES, KeyStore, default_key_store
+from crewline.memory.operations.metrics import Metrics, default_metrics
+from crewline.memory.operations.ratelimit import RateLimiter, parse_limit
+from crewline.nodes.guards.pii import detect_pii
 
 __all__ = [
     "ROLE_PERMISSIONS",

@@ -18,7 +18,8 @@ class ServingSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CREWLINE_", extra="ignore")
 
     checkpoint_url: str | None = Field(
-        default=None, description="the server's checkpoints (graphs.serving.checkpointer); unset: sqlite"
+        default=None,
+        description="the server's checkpoints (crewline.graphs.serving.checkpointer); unset: SQLite",
     )
     rate_limit_user: str = "120/min"
     rate_limit_tenant: str = "1200/min"

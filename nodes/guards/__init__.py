@@ -13,14 +13,14 @@ factory), :mod:`.disclosure` (tool-returned personal data: shown to the user, st
 :mod:`.settings` (the spec section).
 """
 
-from nodes.guards.detector import DetectorError, InjectionDetector, load_detector
-from nodes.guards.inputs import InputInspection, check_input, inspect_input, worst_action
-from nodes.guards.output import check_output, groundedness, leaked_pii
-from nodes.guards.pii import PII_TYPES, PiiSpan, detect_pii
-from nodes.guards.sanitize import sanitize
-from nodes.guards.serde import PseudonymisingSerializer, protect_checkpointer
-from nodes.guards.settings import GuardSettings, PiiSettings
-from nodes.guards.vault import Vault, default_vault
+from crewline.nodes.guards.detector import DetectorError, InjectionDetector, load_detector
+from crewline.nodes.guards.inputs import InputInspection, check_input, inspect_input, worst_action
+from crewline.nodes.guards.output import check_output, groundedness, leaked_pii
+from crewline.nodes.guards.pii import PII_TYPES, PiiSpan, detect_pii
+from crewline.nodes.guards.sanitize import sanitize
+from crewline.nodes.guards.serde import PseudonymisingSerializer, protect_checkpointer
+from crewline.nodes.guards.settings import GuardSettings, PiiSettings
+from crewline.nodes.guards.vault import Vault, default_vault
 
 __all__ = [
     "PII_TYPES",

@@ -1,9 +1,9 @@
 """One interface for every injection detector, and the factory a crew spec's ``guards.detector`` names.
 
-``"builtin"``: attack-family patterns (:mod:`nodes.guards.rules`), no data, no download.
+``"builtin"``: attack-family patterns (:mod:`crewline.nodes.guards.rules`), no data, no download.
 ``PATH`` (a ``.npz`` written by ``crewline guard train``): a model fit on labelled rows
-(:mod:`nodes.guards.trained`). ``"hub:PATH"``: a local Hugging Face text-classification model
-(:mod:`nodes.guards.hub`); nothing is ever downloaded.
+(:mod:`crewline.nodes.guards.trained`). ``"hub:PATH"``: a local Hugging Face text-classification model
+(:mod:`crewline.nodes.guards.hub`); nothing is ever downloaded.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import threading
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from crewline.errors import ConfigurationError
+
 __all__ = ["DetectorError", "InjectionDetector", "load_detector"]
 
 
-class DetectorError(ValueError):
+class DetectorError(ConfigurationError):
     """A detector that cannot be loaded; the one-line message names the artifact and the problem."""
 
 
@@ -55,13 +57,13 @@ def load_detector(spec: str = "builtin") -> InjectionDetector:
 
 def _build(spec: str) -> InjectionDetector:
     if spec in ("", "builtin"):
-        from nodes.guards.rules import RuleDetector
+        from crewline.nodes.guards.rules import RuleDetector
 
         return RuleDetector()
     if spec.startswith("hub:"):
-        from nodes.guards.hub import HubDetector
+        from crewline.nodes.guards.hub import HubDetector
 
         return HubDetector(Path(spec.removeprefix("hub:")).expanduser())
-    from nodes.guards.trained import TrainedDetector
+    from crewline.nodes.guards.trained import TrainedDetector
 
     return TrainedDetector.load(Path(spec).expanduser())

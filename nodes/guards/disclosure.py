@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from nodes.guards.pii import PiiSpan, detect_pii
-from nodes.guards.serde import walk_strings
-from nodes.guards.settings import GuardSettings
-from nodes.guards.vault import Vault
-from nodes.types import SubtaskResult
+from crewline.nodes.guards.pii import PiiSpan, detect_pii
+from crewline.nodes.guards.serde import walk_strings
+from crewline.nodes.guards.settings import GuardSettings
+from crewline.nodes.guards.vault import Vault
+from crewline.nodes.types import SubtaskResult
 
 __all__ = [
     "protect_answer",

@@ -3,11 +3,12 @@ against the passages its specialist cited, and says which passage supports it.
 
 What is judged: the answers of subtasks a model wrote (``path == "model"``) whose sources carry text
 (``snippet``). An extractive answer copies its sources, so the lexical check
-(:func:`nodes.guards.output.groundedness`) stays its judge; a source without text (an ERP record
+(:func:`crewline.nodes.guards.output.groundedness`) stays its judge; a source without text (an ERP record
 reference) gives the model nothing to check a sentence against.
 
-The call goes through the crew's :class:`~nodes.models.ModelChain` (budgets, breakers, retries, one
-re-ask, fallback models) under the run's :class:`~nodes.budget.RunScope`, so it is charged and
+The call goes through the crew's :class:`~crewline.nodes.models.factory.ModelChain` (budgets, breakers,
+retries, one
+re-ask, fallback models) under the run's :class:`~crewline.nodes.models.budget.RunScope`, so it is charged and
 counted like the planner's calls. Whenever no usable report comes back — provider errors, timeouts,
 an open circuit, a spent budget, a report that skips or invents sentence or passage numbers — the
 result says so and the lexical check decides instead.
@@ -23,11 +24,12 @@ from typing import Any
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
-from memory.chunking import split_sentences
-from nodes.budget import RunScope
-from nodes.guards.vault import default_vault
-from nodes.models import ModelChain
-from nodes.types import SubtaskResult, Usage, Verdict
+from crewline.errors import RunError
+from crewline.memory.knowledge.chunking import split_sentences
+from crewline.nodes.guards.vault import default_vault
+from crewline.nodes.models.budget import RunScope
+from crewline.nodes.models.factory import ModelChain
+from crewline.nodes.types import SubtaskResult, Usage, Verdict
 
 __all__ = [
     "Claims",
@@ -67,7 +69,7 @@ class GroundednessReport(BaseModel):
     sentences: list[SentenceJudgement]
 
 
-class GroundingUnavailable(Exception):
+class GroundingUnavailable(RunError):
     """The model's report cannot be used (the message says why)."""
 
 

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from nodes.guards.detector import DetectorError
+from crewline.nodes.guards.detector import DetectorError
 
 __all__ = ["HubDetector"]
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nodes.guards.detector import InjectionDetector, load_detector
-from nodes.guards.pii import detect_pii
-from nodes.guards.sanitize import sanitize
-from nodes.guards.settings import GuardSettings
-from nodes.guards.vault import Vault
-from nodes.types import GuardAction, Verdict
+from crewline.nodes.guards.detector import InjectionDetector, load_detector
+from crewline.nodes.guards.pii import detect_pii
+from crewline.nodes.guards.sanitize import sanitize
+from crewline.nodes.guards.settings import GuardSettings
+from crewline.nodes.guards.vault import Vault
+from crewline.nodes.types import GuardAction, Verdict
 
 __all__ = ["InputInspection", "check_input", "inspect_input", "worst_action"]
 

@@ -2,7 +2,7 @@
 
 Groundedness offline is lexical: the share of the answer's content words found in its sources
 (stop words from scikit-learn's maintained list carry no evidence); with a chat model configured,
-:mod:`nodes.guards.grounding` judges model-written answers sentence by sentence instead. Placeholders
+:mod:`crewline.nodes.guards.grounding` judges model-written answers sentence by sentence instead. Placeholders
 (``[EMAIL_ADDRESS_1a2b3c4d]``) are the user's own values and never count as a leak.
 """
 
@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from nodes.guards.disclosure import split_disclosures
-from nodes.guards.pii import PiiSpan, detect_pii
-from nodes.guards.settings import GuardSettings
-from nodes.guards.vault import PLACEHOLDER
-from nodes.types import Verdict
+from crewline.nodes.guards.disclosure import split_disclosures
+from crewline.nodes.guards.pii import PiiSpan, detect_pii
+from crewline.nodes.guards.settings import GuardSettings
+from crewline.nodes.guards.vault import PLACEHOLDER
+from crewline.nodes.types import Verdict
 
 __all__ = ["check_output", "groundedness", "leaked_pii", "leaks_prompt"]
 
@@ -68,11 +68,12 @@ def check_output(
 ) -> list[Verdict]:
     """Leak, groundedness and confidence verdicts on a synthesized answer.
 
-    ``grounding`` is a model's groundedness verdict (:mod:`nodes.guards.grounding`), or a callable
+    ``grounding`` is a model's groundedness verdict (:mod:`crewline.nodes.guards.grounding`), or a callable
     that judges on demand: it is called only when no leak check blocks the answer, so a blocked
     answer costs no model call. Without a verdict the lexical check against ``evidence`` decides.
     Personal data that ``tool_outputs`` (this request's tool results) hold is not a leak: a
-    ``tool_pii`` verdict says it is stored as restorable placeholders (:mod:`nodes.guards.disclosure`).
+    ``tool_pii`` verdict says it is stored as restorable placeholders
+    (:mod:`crewline.nodes.guards.disclosure`).
     """
     verdicts: list[Verdict] = []
     if leaks_prompt(answer, system_prompts):

@@ -3,7 +3,7 @@
 
 Families: instruction override, prompt extraction, persona jailbreaks, forged chat roles and
 template tokens, safety switch-off, output forcing, obfuscation. Patterns read the *folded* text
-(:func:`nodes.guards.rules.fold`: lower case, look-alike letters folded, ``_`` as a space) unless
+(:func:`crewline.nodes.guards.rules.fold`: lower case, look-alike letters folded, ``_`` as a space) unless
 ``cased``. No pattern nests unbounded quantifiers: gaps are ``.{0,N}`` or ``(?:\\w+\\W+){0,N}``
 between disjoint classes, so matching stays linear in the input (tested on adversarial strings).
 """

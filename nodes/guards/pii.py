@@ -1,5 +1,6 @@
 """Personal data and secrets with validation: cards (Luhn), IBANs (length + mod-97), US SSNs (issuance
-rules), IPv4/IPv6 (``ipaddress``), emails, phone numbers, and the secrets of :mod:`nodes.guards.secrets`.
+rules), IPv4/IPv6 (``ipaddress``), emails, phone numbers, and the secrets of
+:mod:`crewline.nodes.guards.secrets`.
 
 Detection is *context-free*: whether a span is reported depends on the span and its two neighbouring
 characters only, never on words around it. The checkpoint serializer re-detects values that a reply
@@ -18,7 +19,7 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from nodes.guards.secrets import find_secrets
+from crewline.nodes.guards.secrets import find_secrets
 
 __all__ = ["PII_TYPES", "PiiSpan", "detect_pii", "iban_valid", "luhn_valid", "ssn_valid"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from nodes.guards.patterns import RULES, Rule
+from crewline.nodes.guards.patterns import RULES, Rule
 
 __all__ = ["RULES", "Rule", "RuleDetector", "fold", "rule_hits"]
 

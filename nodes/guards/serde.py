@@ -7,7 +7,7 @@ that one method covers them all, the way LangGraph's own ``EncryptedSerializer``
 
 Every string in the value (message contents, tool-call arguments, state fields, interrupt payloads) is
 replaced by its redacted form: detected values become the same keyed placeholders the input guard
-uses (:class:`nodes.guards.vault.Vault`), so the stored thread reads exactly like what the model saw,
+uses (:class:`crewline.nodes.guards.vault.Vault`), so the stored thread reads exactly like what the model saw,
 and the sealed originals in ``pii_vault`` can still restore them. Reading is unchanged.
 """
 
@@ -22,7 +22,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.types import Send
 
-from nodes.guards.vault import SEALED_PREFIX, Vault, default_vault
+from crewline.nodes.guards.vault import SEALED_PREFIX, Vault, default_vault
 
 __all__ = ["PseudonymisingSerializer", "protect_checkpointer", "walk_strings"]
 

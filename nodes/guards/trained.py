@@ -1,7 +1,7 @@
 """The trainable injection detector: word and character n-grams, opening words, rules; one linear model.
 
 ``train(texts, labels)`` fits scikit-learn's ``LinearSVC`` and ``ComplementNB`` on the rows
-:mod:`nodes.guards.trained_features` computes (word 1-2-grams, character 3-5-grams of the folded
+:mod:`crewline.nodes.guards.trained_features` computes (word 1-2-grams, character 3-5-grams of the folded
 text, the opening words, one column per built-in rule, the built-in detector's score) and adds their
 margins: both are linear in the row, so the detector stays one weight vector. The naive-Bayes term
 ranks short attacks and the benign look-alikes near the cut better than the SVM alone.
@@ -17,7 +17,7 @@ percentile (dozens of margins, stable from split to split), cut where the tail l
 false-positive rate low enough that a benign set the size of the training one stays within
 ``target_fpr`` with probability ``CONFIDENCE`` (binomial: 0.54% for 245 benign rows at 1%).
 
-Seeded half splits of the dev corpus (``python -m evals.benchmarks.guards --seeds 20``; tpr >= 0.95
+Seeded half splits of the dev corpus (``python -m crewline.evals.benchmarks.guards --seeds 20``; tpr >= 0.95
 at fpr <= 0.01 is issue #4's target): splits meeting it, seeds 0-19 / 20-39 / 40-79, went from
 12 / 8 / 25 to 16 / 16 / 31, mean tpr 0.963 -> 0.969 at mean fpr 0.0094 -> 0.0065 (seeds 0-19).
 The two changes need each other: the opening-words block alone (old cut) or this cut alone (old
@@ -46,9 +46,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from nodes.guards.detector import DetectorError
-from nodes.guards.rules import RULES
-from nodes.guards.trained_features import N_COLUMNS, row
+from crewline.nodes.guards.detector import DetectorError
+from crewline.nodes.guards.rules import RULES
+from crewline.nodes.guards.trained_features import N_COLUMNS, row
 
 __all__ = ["FORMAT", "TrainedDetector", "train"]
 

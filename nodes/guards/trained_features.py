@@ -31,7 +31,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from nodes.guards.rules import RULES, Rule, RuleDetector, fold, rule_hits
+from crewline.nodes.guards.rules import RULES, Rule, RuleDetector, fold, rule_hits
 
 __all__ = ["N_CHAR", "N_COLUMNS", "N_OPENING", "N_WORD", "OPENING_WORDS", "row"]
 

@@ -7,7 +7,7 @@ restore it in the reply, including one that resumes the thread after a restart.
 
 Placeholders are an HMAC of the value under the same key: the same value gets the same placeholder
 in every message of a thread (the model can tell two cards apart and see that one recurs), and the
-checkpoint serializer can compute it again without the vault (:mod:`nodes.guards.serde`).
+checkpoint serializer can compute it again without the vault (:mod:`crewline.nodes.guards.serde`).
 
 The key is ``CREWLINE_AES_KEY`` (16, 24 or 32 bytes: a string of that length is the raw key, as
 with LangGraph's ``LANGGRAPH_AES_KEY``; otherwise hex or base64) or, when unset, a
@@ -32,14 +32,15 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from memory.paths import data_dir
-from nodes.guards.pii import PiiSpan, detect_pii
+from crewline.errors import ConfigurationError
+from crewline.memory.paths import data_dir
+from crewline.nodes.guards.pii import PiiSpan, detect_pii
 
 __all__ = ["SEALED_PREFIX", "Vault", "VaultKeyError", "default_vault"]
 
 SEALED_PREFIX = "crewline-vault:v1:"
 # Set (to "1") in a LangGraph server process whose HTTP edge restores values for the client
-# (graphs.serving.redact_input.enable_server_edge): the crew then keeps placeholders in its state, so
+# (crewline.graphs.serving.redact_input.enable_server_edge): the crew then keeps placeholders in its state, so
 # the server's own thread records hold none of the values. A process setting, not a run's: no client
 # can switch it.
 SERVER_EDGE_ENV = "CREWLINE_SERVER_EDGE"
@@ -58,7 +59,7 @@ _KEY_FILE = "vault.key"
 _LOCK = threading.Lock()
 
 
-class VaultKeyError(ValueError):
+class VaultKeyError(ConfigurationError):
     """``CREWLINE_AES_KEY`` is malformed."""
 
 

@@ -18,7 +18,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from memory.checkpointers import checkpointer
+from crewline.memory.checkpoint.checkpointers import checkpointer
 
 STEP_S = 0.01
 NODES: tuple[str, ...] = ("s1", "s2", "p3a", "p3b", "s4", "s5", "s6")

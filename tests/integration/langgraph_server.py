@@ -99,7 +99,7 @@ class LangGraphServer:
 
 
 def _key_store(data_dir: Path) -> Any:
-    from memory.keys import KeyStore  # the repository's key store, where the server looks
+    from crewline.memory.operations.keys import KeyStore  # the repository's key store, where the server looks
 
     return KeyStore(data_dir / "keys.sqlite")
 

@@ -123,8 +123,8 @@ def test_graph_prints_mermaid_with_subgraphs(tmp_path: Path) -> None:
 def test_resume_finishes_a_turn_that_stopped_midway(tmp_path: Path) -> None:
     from langchain_core.messages import HumanMessage
 
-    from graphs import build_crew
-    from memory.checkpointers import checkpointer
+    from crewline.graphs import build_crew
+    from crewline.memory.checkpoint.checkpointers import checkpointer
 
     os.environ["CREWLINE_DATA_DIR"] = str(tmp_path)  # the autouse fixture restores it afterwards
     config: Any = {"configurable": {"thread_id": "stopped"}, "metadata": {"crew": "support"}}
@@ -170,7 +170,7 @@ def test_an_eval_suite_loads_its_arguments_when_chosen(tmp_path: Path) -> None:
 def test_the_cli_light_copies_match_their_sources() -> None:
     # The CLI spells these out so that it starts without numpy and the eval modules; keep them equal.
     from crewline.commands import evaluate, knowledge
-    from memory.embeddings import EMBEDDERS
+    from crewline.memory.knowledge.embeddings import EMBEDDERS
 
     assert tuple(knowledge.EMBEDDERS) == tuple(EMBEDDERS)
     assert set(evaluate._SUITE_HELP) == set(evaluate.EVAL_SUITES)

@@ -26,7 +26,7 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.conformance import checkpointer_test, validate
 from langgraph.checkpoint.conformance.capabilities import BASE_CAPABILITIES
 
-from memory.checkpointers import async_checkpointer, checkpointer
+from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
 
 AES_KEY = "0123456789abcdef0123456789abcdef"
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from memory.checkpointers import checkpointer
+from crewline.memory.checkpoint.checkpointers import checkpointer
 from tests.integration import crash_graph
 
 KILLS = 20
@@ -41,7 +41,7 @@ _ctx.set_forkserver_preload(
     [
         "__main__",
         "tests.integration.crash_graph",
-        "memory.redis_saver",
+        "crewline.memory.checkpoint.redis_saver",
         "psycopg",
         "psycopg_pool",
         "langgraph.checkpoint.postgres",

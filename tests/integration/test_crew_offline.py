@@ -11,10 +11,10 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from graphs import CrewSpecError, build_crew, load_spec
-from memory.checkpointers import checkpointer
-from memory.context import context_store
-from memory.tickets import TicketStore
+from crewline.graphs import CrewSpecError, build_crew, load_spec
+from crewline.memory.checkpoint.checkpointers import checkpointer
+from crewline.memory.state.context import context_store
+from crewline.memory.state.tickets import TicketStore
 
 COMPOUND = "I lost my card, and what is the current balance for customer C-1001?"
 

@@ -27,17 +27,17 @@ from langgraph.types import Command
 from langgraph_sdk import get_sync_client
 from pydantic import BaseModel
 
-from graphs import build_crew, load_spec
-from graphs.edge_state import ENTRY
-from graphs.policies import NodePolicy
-from graphs.serving.restore_output import restore_answers
-from memory.checkpointers import async_checkpointer, checkpointer
-from nodes.guards import default_vault
-from nodes.guards.vault import SERVER_EDGE_ENV
+from crewline.graphs import build_crew, load_spec
+from crewline.graphs.edge_state import ENTRY
+from crewline.graphs.policies import NodePolicy
+from crewline.graphs.serving.restore_output import restore_answers
+from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
+from crewline.nodes.guards import default_vault
+from crewline.nodes.guards.vault import SERVER_EDGE_ENV
+from crewline.tools.registry import ToolContext, demo_erp
 from tests.integration.langgraph_server import langgraph_server
 from tests.support.fake_openai import Reply, hang, has_tool_result, offered_tools, structured, text, tool_call
 from tests.support.specs import one_tool_spec
-from tools.registry import ToolContext, demo_erp
 
 QUESTION = "Who is customer C-1001?"
 LEAK = "eve.mallory@example.org"  # an address no tool returns: a model that writes it leaks it
@@ -89,7 +89,7 @@ def _run(
 ) -> tuple[list[Any], dict[str, Any], list[dict[str, Any]]]:
     """Stream one turn: every values and checkpoint event, the final state, the state history."""
     if edge:
-        monkeypatch.setenv(SERVER_EDGE_ENV, "1")  # what graphs.serving does in a server process
+        monkeypatch.setenv(SERVER_EDGE_ENV, "1")  # what crewline.graphs.serving does in a server process
     else:
         monkeypatch.delenv(SERVER_EDGE_ENV, raising=False)
     config = {"configurable": {"thread_id": thread}}

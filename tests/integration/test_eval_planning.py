@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from crewline.cli import main
-from evals.decompose import evaluate_decomposition
-from evals.routing import evaluate_routing, fit_router, read_labelled
-from nodes.planner import PlannerSettings, RouteExamples, build_planner
+from crewline.evals.decompose import evaluate_decomposition
+from crewline.evals.routing import evaluate_routing, fit_router, read_labelled
+from crewline.nodes.planning.planner import PlannerSettings, RouteExamples, build_planner
 from tests.support.shared_data import require_shared
 
 TRAIN = {

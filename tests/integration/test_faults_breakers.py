@@ -12,8 +12,8 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from crewline.cli import main
-from graphs import build_crew, load_spec
-from nodes.specialist import SpecialistRuntime
+from crewline.graphs import build_crew, load_spec
+from crewline.nodes.specialist import SpecialistRuntime
 from tests.support.fake_openai import Reply, error, structured
 from tests.support.faults import support_agent
 

@@ -13,7 +13,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from graphs import build_crew, load_spec
+from crewline.graphs import build_crew, load_spec
 from tests.support.fake_openai import (
     Reply,
     drop,

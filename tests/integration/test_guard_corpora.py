@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from evals.benchmarks.guards import _split
-from evals.datasets import read_jsonl
-from evals.injection import evaluate as evaluate_injection
-from evals.injection import labelled
-from evals.pii import evaluate as evaluate_pii
-from nodes.guards import load_detector, sanitize
-from nodes.guards.trained import train
+from crewline.evals.benchmarks.guards import _split
+from crewline.evals.datasets import read_jsonl
+from crewline.evals.injection import evaluate as evaluate_injection
+from crewline.evals.injection import labelled
+from crewline.evals.pii import evaluate as evaluate_pii
+from crewline.nodes.guards import load_detector, sanitize
+from crewline.nodes.guards.trained import train
 from tests.support.shared_data import require_shared
 
 

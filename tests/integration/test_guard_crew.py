@@ -18,13 +18,13 @@ from langchain_core.tools import tool
 from langgraph.types import Command
 from pydantic import BaseModel
 
-from graphs import build_crew, load_spec
-from graphs.serving.restore_output import restore_answers
-from memory.checkpointers import checkpointer
-from memory.tickets import TicketStore
-from nodes.guards import default_vault
-from nodes.guards.pii import detect_pii
-from nodes.guards.vault import SERVER_EDGE_ENV
+from crewline.graphs import build_crew, load_spec
+from crewline.graphs.serving.restore_output import restore_answers
+from crewline.memory.checkpoint.checkpointers import checkpointer
+from crewline.memory.state.tickets import TicketStore
+from crewline.nodes.guards import default_vault
+from crewline.nodes.guards.pii import detect_pii
+from crewline.nodes.guards.vault import SERVER_EDGE_ENV
 from tests.support.fake_openai import (
     FakeOpenAI,
     Reply,
@@ -169,7 +169,7 @@ def _outcome(state: dict[str, Any]) -> tuple[list[str], str]:
 def test_a_request_pseudonymised_at_the_server_edge_is_guarded_like_the_raw_one(
     crewline_data_dir: Path, on_input: str
 ) -> None:
-    """What graphs.serving.redact_input sends: placeholders plus the sealed originals."""
+    """What crewline.graphs.serving.redact_input sends: placeholders plus the sealed originals."""
     vault = default_vault()
     sent, sealed = vault.pseudonymise(REQUEST, detect_pii(REQUEST))
     with checkpointer("memory://") as saver:
@@ -202,7 +202,7 @@ def test_under_the_server_edge_the_state_keeps_placeholders_and_the_edge_shows_v
         plain = crew.invoke(
             {"messages": [HumanMessage("Who is customer C-1001?")]}, {"configurable": {"thread_id": "p"}}
         )
-        monkeypatch.setenv(SERVER_EDGE_ENV, "1")  # what graphs.serving does in a server process
+        monkeypatch.setenv(SERVER_EDGE_ENV, "1")  # what crewline.graphs.serving does in a server process
         config = {"configurable": {"thread_id": "edge"}}
         crew.invoke({"messages": [HumanMessage("Who is customer C-1001?")]}, config)
         values = crew.get_state(config).values

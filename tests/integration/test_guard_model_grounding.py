@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from graphs import build_crew
+from crewline.graphs import build_crew
 from tests.support.fake_openai import Reply, error, offered_tools, structured, text
 
 QUESTION = "How long does a replacement card take?"

@@ -3,7 +3,7 @@
 through the API (every checkpoint of the thread's history) and straight from the checkpoint store.
 
 The server persists a run's input in its first checkpoints before any node runs, so this holds only
-with ``langgraph.json``'s ``checkpointer`` entry (:mod:`graphs.serving.checkpointer`).
+with ``langgraph.json``'s ``checkpointer`` entry (:mod:`crewline.graphs.serving.checkpointer`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.integration.langgraph_server import REPO_ROOT, LangGraphServer, langg
 
 pytestmark = pytest.mark.server
 
-CHECKPOINTER = {"backend": "custom", "path": "graphs.serving.checkpointer.server_checkpointer"}
+CHECKPOINTER = {"backend": "custom", "path": "crewline.graphs.serving.checkpointer.server_checkpointer"}
 EMAIL = "jane.doe@example.com"
 CARD = "4111 1111 1111 1111"
 REQUEST = f"My email is {EMAIL} and my card number is {CARD}. What is the balance for customer C-1001?"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from langchain_core.messages import HumanMessage
 
-from graphs import build_crew, load_spec
-from memory.checkpointers import checkpointer
-from nodes.guards import default_vault
-from tools.registry import ToolContext, demo_erp
+from crewline.graphs import build_crew, load_spec
+from crewline.memory.checkpoint.checkpointers import checkpointer
+from crewline.nodes.guards import default_vault
+from crewline.tools.registry import ToolContext, demo_erp
 
 QUESTION = "Who is customer C-1001?"
 

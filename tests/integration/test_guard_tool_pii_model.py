@@ -13,10 +13,10 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from graphs import build_crew
-from memory.checkpointers import checkpointer
+from crewline.graphs import build_crew
+from crewline.memory.checkpoint.checkpointers import checkpointer
+from crewline.tools.registry import ToolContext, demo_erp
 from tests.support.fake_openai import Reply, has_tool_result, offered_tools, structured, text, tool_call
-from tools.registry import ToolContext, demo_erp
 
 
 def _agent(body: dict[str, Any]) -> Reply:

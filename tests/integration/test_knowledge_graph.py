@@ -14,9 +14,9 @@ from langchain_core.messages import HumanMessage
 from langchain_openai import ChatOpenAI
 from langgraph.checkpoint.memory import InMemorySaver
 
-from graphs import build_crew
-from graphs.knowledge import build_knowledge_graph
-from nodes.models import ModelChain
+from crewline.graphs import build_crew
+from crewline.graphs.knowledge import build_knowledge_graph
+from crewline.nodes.models.factory import ModelChain
 from tests.support.fake_openai import FakeOpenAI, Reply, error, text
 from tests.support.shared_data import require_shared
 
@@ -241,7 +241,7 @@ def test_eval_rag_on_a_small_dataset(tmp_path: Path) -> None:
 
 def test_clapnq_retrieval_and_abstention_floor() -> None:
     shared = require_shared("clapnq").parent
-    from evals.rag import figures, ingest_passages, load_questions, run_questions
+    from crewline.evals.rag import figures, ingest_passages, load_questions, run_questions
 
     questions = load_questions(shared / "clapnq" / "questions_dev.jsonl")
     kb = ingest_passages(shared / "clapnq" / "passages.jsonl", Path(os.environ["CREWLINE_DATA_DIR"]) / "clap")

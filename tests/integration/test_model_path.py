@@ -10,7 +10,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from graphs import build_crew, load_spec
+from crewline.graphs import build_crew, load_spec
 from tests.support.fake_openai import (
     Reply,
     error,

@@ -6,8 +6,8 @@ import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from graphs import build_crew
-from nodes.planner import PlannerSettings, RouteExamples, build_planner
+from crewline.graphs import build_crew
+from crewline.nodes.planning.planner import PlannerSettings, RouteExamples, build_planner
 
 
 @pytest.fixture(scope="module")

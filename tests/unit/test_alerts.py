@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from memory.alerts import DEFAULT_RULES, AlertEvent, AlertMonitor, AlertRule, WebhookSink
+from crewline.memory.operations.alerts import DEFAULT_RULES, AlertEvent, AlertMonitor, AlertRule, WebhookSink
 
 
 class Clock:

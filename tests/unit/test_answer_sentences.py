@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from memory.chunking import Chunk, split_sentences
-from memory.embeddings import STOPWORDS, HashingEmbedder, content_terms, stem, tokenize
-from memory.knowledge import KnowledgeBase
-from memory.knowledge_sentences import SentenceCache
-from memory.loaders import Document
-from tools.answering import draft_answer
+from crewline.memory.knowledge.chunking import Chunk, split_sentences
+from crewline.memory.knowledge.embeddings import STOPWORDS, HashingEmbedder, content_terms, stem, tokenize
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.loaders import Document
+from crewline.memory.knowledge.sentences import SentenceCache
+from crewline.tools.answering import draft_answer
 
 TEXTS = [
     "A replacement card arrives in 5-7 business days; expedited delivery costs $25.",

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from memory.audit import HASHED_FIELDS, AuditLog, open_audit_log, redact_pii
+from crewline.memory.operations.audit import HASHED_FIELDS, AuditLog, open_audit_log, redact_pii
 
 COLUMNS = (*HASHED_FIELDS, "hash")
 

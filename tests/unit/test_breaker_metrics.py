@@ -7,10 +7,10 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from graphs.serving.app import app
-from graphs.serving.services import reset_services
-from memory.resilience_store import store_at
-from nodes.breaker import BreakerSettings, CircuitBreakers, store_path
+from crewline.graphs.serving.app import app
+from crewline.graphs.serving.services import reset_services
+from crewline.memory.state.resilience_store import store_at
+from crewline.nodes.models.breaker import BreakerSettings, CircuitBreakers, store_path
 
 
 def _breaker_gauge(text: str) -> dict[tuple[str, str], float]:

@@ -1,4 +1,5 @@
-"""memory.checkpointers: every URL kind persists a real graph's state; bad URLs fail in one redacted line."""
+"""crewline.memory.checkpoint.checkpointers: every URL kind persists a real graph's state; bad URLs fail in
+one redacted line."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from memory.checkpointers import (
+from crewline.memory.checkpoint.checkpointers import (
     CheckpointerError,
     async_checkpointer,
     athread_exists,

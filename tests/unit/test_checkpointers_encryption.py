@@ -11,7 +11,7 @@ from typing import TypedDict
 import pytest
 from langgraph.graph import START, StateGraph
 
-from memory.checkpointers import CheckpointerError, async_checkpointer, checkpointer
+from crewline.memory.checkpoint.checkpointers import CheckpointerError, async_checkpointer, checkpointer
 from tests.unit.test_checkpointers import (
     _assert_one_redacted_line,
     _config,

@@ -1,4 +1,5 @@
-"""memory.context: one behaviour suite run against the Redis store and the in-process fallback."""
+"""crewline.memory.state.context: one behaviour suite run against the Redis store and the in-process
+fallback."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from memory.context import (
+from crewline.memory.state.context import (
     ContextStore,
     ContextStoreError,
     MemoryContextStore,

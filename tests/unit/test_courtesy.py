@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nodes.courtesy import courtesy_reply, is_courtesy, without_courtesies
+from crewline.nodes.planning.courtesy import courtesy_reply, is_courtesy, without_courtesies
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from evals.decompose import evaluate_decomposition, single_split_rate
-from evals.routing import fit_router, read_labelled
-from nodes.decompose import CutPriors, split_request
-from nodes.router import Router
+from crewline.evals.decompose import evaluate_decomposition, single_split_rate
+from crewline.evals.routing import fit_router, read_labelled
+from crewline.nodes.planning.decompose import CutPriors, split_request
+from crewline.nodes.planning.router import Router
 from tests.support.shared_data import require_shared
 
 ROUTES = {

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.threads import run_together
-from tools.erp import (
+from crewline.tools.erp import (
     CustomerAdapter,
     InvoiceAdapter,
     LegacyERP,
@@ -25,7 +24,8 @@ from tools.erp import (
     open_demo_erp,
     parse_legacy_date,
 )
-from tools.errors import ToolFailure
+from crewline.tools.errors import ToolFailure
+from tests.support.threads import run_together
 
 TODAY = date(2026, 11, 24)
 REPO = Path(__file__).resolve().parents[2]
@@ -359,7 +359,7 @@ def test_concurrent_open_from_threads_yields_one_valid_database(tmp_path: Path) 
 
 def test_concurrent_open_from_processes(tmp_path: Path) -> None:
     code = (
-        "import sys; from pathlib import Path; from tools.erp import open_demo_erp; "
+        "import sys; from pathlib import Path; from crewline.tools.erp import open_demo_erp; "
         "print(open_demo_erp(Path(sys.argv[1])).get_customer('C-1001').full_name)"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from langchain_core.tools import tool
 
-from nodes.escalation import apply_decision, escalation_reason, parse_decision
-from nodes.synthesis import synthesize
-from nodes.types import Escalation, PendingAction, Subtask, SubtaskResult
+from crewline.nodes.escalation import apply_decision, escalation_reason, parse_decision
+from crewline.nodes.synthesis import synthesize
+from crewline.nodes.types import Escalation, PendingAction, Subtask, SubtaskResult
 
 
 def _subtask(sid: str, specialist: str | None, confidence: float = 0.9) -> Subtask:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from nodes.guards import GuardSettings, PiiSettings, check_output
-from nodes.guards.disclosure import protect_answer, pseudonymise_tool_output, split_disclosures, tool_outputs
-from nodes.guards.vault import Vault
-from nodes.types import Source, SubtaskResult
+from crewline.nodes.guards import GuardSettings, PiiSettings, check_output
+from crewline.nodes.guards.disclosure import (
+    protect_answer,
+    pseudonymise_tool_output,
+    split_disclosures,
+    tool_outputs,
+)
+from crewline.nodes.guards.vault import Vault
+from crewline.nodes.types import Source, SubtaskResult
 
 VAULT = Vault(b"k" * 32)
 TOOL_EMAIL = "ada.quill@example.com"

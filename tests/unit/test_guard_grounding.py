@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from langchain_openai import ChatOpenAI
 
-from nodes.guards import GuardSettings, check_output, default_vault
-from nodes.guards.grounding import MAX_PASSAGES, MAX_SENTENCES, model_claims, model_groundedness
-from nodes.models import ModelChain, ModelSettings
-from nodes.types import Source, SubtaskResult
+from crewline.nodes.guards import GuardSettings, check_output, default_vault
+from crewline.nodes.guards.grounding import MAX_PASSAGES, MAX_SENTENCES, model_claims, model_groundedness
+from crewline.nodes.models.factory import ModelChain, ModelSettings
+from crewline.nodes.types import Source, SubtaskResult
 from tests.support.fake_openai import FakeOpenAI, Reply, error, hang, offered_tools, structured, text
 
 PASSAGE = "Replacement cards arrive in 5-7 business days by standard mail. Express delivery costs $25."

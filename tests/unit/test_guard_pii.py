@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nodes.guards import Vault, detect_pii
-from nodes.guards.pii import iban_valid, luhn_valid, ssn_valid
-from nodes.guards.vault import VaultKeyError, _decode_key
+from crewline.nodes.guards import Vault, detect_pii
+from crewline.nodes.guards.pii import iban_valid, luhn_valid, ssn_valid
+from crewline.nodes.guards.vault import VaultKeyError, _decode_key
 
 VAULT = Vault(b"k" * 32)
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nodes.guards import GuardSettings, Vault, detect_pii, inspect_input, sanitize
+from crewline.nodes.guards import GuardSettings, Vault, detect_pii, inspect_input, sanitize
 
 BIG = GuardSettings(max_request_chars=10_000_000)
 VAULT = Vault(b"r" * 32)

@@ -1,4 +1,5 @@
-"""The LangGraph server's checkpointer (``graphs.serving.checkpointer``): crewline's saver, pseudonymising."""
+"""The LangGraph server's checkpointer (``crewline.graphs.serving.checkpointer``): crewline's saver,
+pseudonymising."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.graph import START, MessagesState, StateGraph
 
-from graphs.serving.checkpointer import server_checkpoint_url, server_checkpointer
-from memory.checkpoint_urls import CheckpointerError
-from nodes.guards import PseudonymisingSerializer
+from crewline.graphs.serving.checkpointer import server_checkpoint_url, server_checkpointer
+from crewline.memory.checkpoint.urls import CheckpointerError
+from crewline.nodes.guards import PseudonymisingSerializer
 
 EMAIL = "jane.doe@example.com"
 

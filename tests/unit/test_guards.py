@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nodes.guards import GuardSettings, check_input, check_output, groundedness, sanitize
+from crewline.nodes.guards import GuardSettings, check_input, check_output, groundedness, sanitize
 
 SETTINGS = GuardSettings()
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from crewline.cli import main
-from memory.audit import open_audit_log
-from memory.keys import KeyStore, KeyStoreError
+from crewline.memory.operations.audit import open_audit_log
+from crewline.memory.operations.keys import KeyStore, KeyStoreError
 
 
 def test_a_key_is_stored_only_as_its_digest(tmp_path: Path) -> None:

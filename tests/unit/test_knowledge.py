@@ -19,13 +19,19 @@ import pytest
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
 
-import memory.knowledge as knowledge_module
-import tools.knowledge as knowledge_tool
-from memory.chunking import MAX_CHUNK_CHARS, chunk_document, read_source, source_files, split_sentences
-from memory.embeddings import HashingEmbedder, content_terms, stem
-from memory.knowledge import KnowledgeBase
-from tools.errors import ToolFailure
-from tools.knowledge import CONFIDENCE_THRESHOLD, DOCS_DIR, make_search_knowledge_tool
+import crewline.memory.knowledge.index as knowledge_module
+import crewline.tools.knowledge as knowledge_tool
+from crewline.memory.knowledge.chunking import (
+    MAX_CHUNK_CHARS,
+    chunk_document,
+    read_source,
+    source_files,
+    split_sentences,
+)
+from crewline.memory.knowledge.embeddings import HashingEmbedder, content_terms, stem
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.tools.errors import ToolFailure
+from crewline.tools.knowledge import CONFIDENCE_THRESHOLD, DOCS_DIR, make_search_knowledge_tool
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -276,7 +282,7 @@ def test_concurrent_open_or_build_in_threads_builds_once(
 def test_concurrent_open_or_build_across_processes(docs: Path, tmp_path: Path) -> None:
     (docs / "extra.md").write_text("# Extra\n\n## Note\n\nA fresh document forces a build.\n")
     script = (
-        "import sys; from pathlib import Path; from memory.knowledge import KnowledgeBase\n"
+        "import sys; from pathlib import Path; from crewline.memory.knowledge.index import KnowledgeBase\n"
         "kb = KnowledgeBase.open_or_build(Path(sys.argv[1]), Path(sys.argv[2]))\n"
         "print(kb.search('dispute a charge', k=1)[0].doc_id, len(kb.chunks))\n"
     )

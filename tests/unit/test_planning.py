@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nodes.decompose import split_request
-from nodes.router import Router
+from crewline.nodes.planning.decompose import split_request
+from crewline.nodes.planning.router import Router
 
 ROUTES = {
     "billing": ["what is my balance", "how much do I owe", "list my open invoices", "when is my payment due"],

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from memory.ratelimit import Limit, RateLimiter, parse_limit
+from crewline.memory.operations.ratelimit import Limit, RateLimiter, parse_limit
 
 
 class Clock:

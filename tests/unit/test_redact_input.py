@@ -15,8 +15,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from graphs.serving.redact_input import MAX_BODY_BYTES, MAX_DEPTH, V2_REFUSAL, RedactRunInput
-from nodes.guards.vault import Vault
+from crewline.graphs.serving.redact_input import MAX_BODY_BYTES, MAX_DEPTH, V2_REFUSAL, RedactRunInput
+from crewline.nodes.guards.vault import Vault
 
 VAULT = Vault(b"k" * 32)
 EMAIL = "jane.doe@example.com"

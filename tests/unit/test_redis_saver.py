@@ -1,4 +1,5 @@
-"""memory.redis_saver: the sliding TTL keeps everything a live thread needs; reads stay cheap."""
+"""crewline.memory.checkpoint.redis_saver: the sliding TTL keeps everything a live thread needs; reads stay
+cheap."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from memory.redis_saver import PAGE_SIZE, RedisSaver
+from crewline.memory.checkpoint.redis_saver import PAGE_SIZE, RedisSaver
 
 
 class ProfileState(TypedDict, total=False):
@@ -204,7 +205,7 @@ def test_bad_ttl_is_rejected(client: redis.Redis) -> None:
 async def test_async_saver_pages_and_refreshes_like_the_sync_one(redis_url: str, prefix: str) -> None:
     import redis.asyncio as aioredis
 
-    from memory.redis_saver_aio import AsyncRedisSaver
+    from crewline.memory.checkpoint.redis_saver_aio import AsyncRedisSaver
 
     client = aioredis.Redis.from_url(redis_url)
     try:

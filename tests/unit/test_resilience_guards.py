@@ -11,10 +11,10 @@ from langchain_core.messages import AIMessage
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel
 
-from memory.resilience_store import ResilienceStore
-from nodes.breaker import BreakerSettings, CircuitBreakers
-from nodes.budget import BudgetExceeded, Budgets, BudgetSettings, Limits, Price, RunScope
-from nodes.resilience import BadOutput, check_tool_reply, classify, parse_structured
+from crewline.memory.state.resilience_store import ResilienceStore
+from crewline.nodes.models.breaker import BreakerSettings, CircuitBreakers
+from crewline.nodes.models.budget import BudgetExceeded, Budgets, BudgetSettings, Limits, Price, RunScope
+from crewline.nodes.models.resilience import BadOutput, check_tool_reply, classify, parse_structured
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from graphs.serving.restore_output import RestoreAnswers, restore_event_stream
-from nodes.guards.pii import detect_pii
-from nodes.guards.vault import SHOWN, Vault
+from crewline.graphs.serving.restore_output import RestoreAnswers, restore_event_stream
+from crewline.nodes.guards.pii import detect_pii
+from crewline.nodes.guards.vault import SHOWN, Vault
 
 VAULT = Vault(b"r" * 32)
 EMAIL = "ada.quill@example.com"

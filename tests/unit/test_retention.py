@@ -1,4 +1,5 @@
-"""memory.retention and ``crewline retention``: what is past policy goes, everything else stays."""
+"""crewline.memory.operations.retention and ``crewline retention``: what is past policy goes, everything else
+stays."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointMetadata, e
 from langgraph.graph import START, StateGraph
 
 from crewline.cli import main
-from memory.checkpointers import checkpointer, thread_exists
-from memory.context import MemoryContextStore
-from memory.retention import RetentionError, apply_retention, checkpoint_time, parse_age
-from memory.tickets import TicketStore
+from crewline.memory.checkpoint.checkpointers import checkpointer, thread_exists
+from crewline.memory.operations.retention import RetentionError, apply_retention, checkpoint_time, parse_age
+from crewline.memory.state.context import MemoryContextStore
+from crewline.memory.state.tickets import TicketStore
 
 
 class LogState(TypedDict, total=False):

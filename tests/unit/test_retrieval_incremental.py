@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-import memory.knowledge as knowledge_module
-from memory.bm25 import BM25Index
-from memory.knowledge import KnowledgeBase
-from memory.loaders import MAX_FILE_BYTES, Document, html_to_text, load_paths
-from memory.vectors import VectorIndex
-from tools.grounding import Passage, check_answer
+import crewline.memory.knowledge.index as knowledge_module
+from crewline.memory.knowledge.bm25 import BM25Index
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.loaders import MAX_FILE_BYTES, Document, html_to_text, load_paths
+from crewline.memory.knowledge.vectors import VectorIndex
+from crewline.tools.grounding import Passage, check_answer
 
 DOCS = [
     Document(

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nodes.router import Router
-from nodes.routing_artifact import RouterArtifactError
+from crewline.nodes.planning.artifact import RouterArtifactError
+from crewline.nodes.planning.router import Router
 
 ROUTES = {
     "billing": ["what is my balance", "how much do I owe", "list my open invoices", "when is my payment due"],

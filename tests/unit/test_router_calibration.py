@@ -7,8 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from nodes.router import Router
-from nodes.routing_calibration import fit_temperature, oos_threshold
+from crewline.nodes.planning.calibration import fit_temperature, oos_threshold
+from crewline.nodes.planning.router import Router
 
 TOPICS = {
     "billing": ["balance", "invoice", "payment", "bill", "statement", "amount due"],

@@ -1,6 +1,6 @@
 """The lifecycle operations the LangGraph server calls on its checkpointer, on the server's own saver.
 
-``graphs.serving.checkpointer.server_checkpointer`` opens crewline's saver for the URL and makes it
+``crewline.graphs.serving.checkpointer.server_checkpointer`` opens crewline's saver for the URL and makes it
 pseudonymise everything it writes. The server then rolls back cancelled runs with
 ``adelete_for_runs`` and prunes thread history with ``aprune``, and only calls a method it finds
 overridden on the saver's type (``_is_overridden`` in ``langgraph_api._checkpointer._adapter``).
@@ -24,9 +24,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver, empty_checkpoint
 from langgraph.graph import START, MessagesState, StateGraph
 
-from graphs.serving.checkpointer import server_checkpointer
-from memory.checkpointers import async_checkpointer, checkpointer
-from nodes.guards import PseudonymisingSerializer
+from crewline.graphs.serving.checkpointer import server_checkpointer
+from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
+from crewline.nodes.guards import PseudonymisingSerializer
 
 EMAIL = "jane.doe@example.com"
 SERVER_METHODS = ("adelete_thread", "adelete_for_runs", "aprune", "acopy_thread")
@@ -210,7 +210,7 @@ def test_redis_prune_keeps_the_blobs_the_kept_checkpoint_reads(redis_prefix_url:
     """Sync saver; checkpoints saved before the plaintext lifecycle field existed are read too."""
     import redis
 
-    from memory.redis_saver import RedisSaver
+    from crewline.memory.checkpoint.redis_saver import RedisSaver
 
     thread, run_id = f"t-{uuid.uuid4()}", str(uuid.uuid4())
     with checkpointer(redis_prefix_url) as opened:

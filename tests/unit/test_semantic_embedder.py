@@ -12,10 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memory.embeddings import HashingEmbedder, embedder_identity, make_embedder
-from memory.knowledge import Document, KnowledgeBase
-from memory.semantic import MODEL_ENV, SEMANTIC_NAME, SemanticUnavailable, SentenceEmbedder, model_directory
-from tools.answering import (
+from crewline.memory.knowledge.embeddings import HashingEmbedder, embedder_identity, make_embedder
+from crewline.memory.knowledge.index import Document, KnowledgeBase
+from crewline.memory.knowledge.semantic import (
+    MODEL_ENV,
+    SEMANTIC_NAME,
+    SemanticUnavailable,
+    SentenceEmbedder,
+    model_directory,
+)
+from crewline.tools.answering import (
     CONFIDENCE_THRESHOLD,
     SEMANTIC_COSINE_AT_THRESHOLD,
     semantic_confidence,

@@ -1,4 +1,5 @@
-"""Sentence vectors on disk (memory.sentence_store): exact round trips, content addressing, and a
+"""Sentence vectors on disk (crewline.memory.knowledge.sentence_store): exact round trips, content
+addressing, and a
 knowledge base that, once ingested, answers without embedding a single chunk sentence again.
 
 The embedder here is the hashing one wrapped to count what it embeds and flagged
@@ -15,14 +16,14 @@ import pytest
 from langchain_core.embeddings import Embeddings
 from numpy.typing import NDArray
 
-import memory.knowledge as knowledge_module
-from memory.chunking import split_sentences
-from memory.embeddings import HashingEmbedder
-from memory.knowledge import KnowledgeBase
-from memory.knowledge_sentences import sentence_texts
-from memory.loaders import Document
-from memory.sentence_store import SentenceStore, sentence_store_for, store_path
-from tools.answering import draft_answer
+import crewline.memory.knowledge.index as knowledge_module
+from crewline.memory.knowledge.chunking import split_sentences
+from crewline.memory.knowledge.embeddings import HashingEmbedder
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.loaders import Document
+from crewline.memory.knowledge.sentence_store import SentenceStore, sentence_store_for, store_path
+from crewline.memory.knowledge.sentences import sentence_texts
+from crewline.tools.answering import draft_answer
 
 CARDS = (
     "# Cards\n\n## Delivery\n\nA replacement card arrives in 5-7 business days. "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graphs import CrewSpecError, load_spec
+from crewline.graphs import CrewSpecError, load_spec
 
 _SPEC = """
 name: desk

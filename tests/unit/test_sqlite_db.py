@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from memory import sqlite_db
+from crewline.memory import sqlite_db
 from tests.support.threads import run_together
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"

@@ -1,4 +1,5 @@
-"""memory.store: LangGraph's stores behind one URL, facts shared across threads, isolated per user."""
+"""crewline.memory.state.store: LangGraph's stores behind one URL, facts shared across threads, isolated per
+user."""
 
 from __future__ import annotations
 
@@ -11,8 +12,14 @@ from langgraph.graph import START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 
-from memory.checkpointers import checkpointer
-from memory.store import StoreError, async_store_for, default_store_url, store_for, user_namespace
+from crewline.memory.checkpoint.checkpointers import checkpointer
+from crewline.memory.state.store import (
+    StoreError,
+    async_store_for,
+    default_store_url,
+    store_for,
+    user_namespace,
+)
 
 
 def _isolation(store: BaseStore) -> None:

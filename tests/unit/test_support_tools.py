@@ -13,9 +13,9 @@ import pytest
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 
-from tools.erp import LegacyERP, open_demo_erp
-from tools.errors import ToolFailure
-from tools.support import SUPPORT_TOOL_NAMES, build_support_tools
+from crewline.tools.erp import LegacyERP, open_demo_erp
+from crewline.tools.errors import ToolFailure
+from crewline.tools.support import SUPPORT_TOOL_NAMES, build_support_tools
 
 TODAY = date(2026, 11, 24)
 CALLS: dict[str, dict[str, str]] = {

@@ -1,4 +1,4 @@
-"""memory.tickets: idempotent creation, one-way resolution, filters, and concurrent writers."""
+"""crewline.memory.state.tickets: idempotent creation, one-way resolution, filters, and concurrent writers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from memory.tickets import STATUSES, Ticket, TicketStore, default_ticket_store
+from crewline.memory.state.tickets import STATUSES, Ticket, TicketStore, default_ticket_store
 from tests.support.threads import run_together
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from langchain_core.tools import BaseTool, StructuredTool
 
-from tools.registry import KNOWLEDGE_TOOL, ToolContext, builtin_tool_names, demo_erp, resolve_tools
-from tools.support import SUPPORT_TOOL_NAMES
+from crewline.tools.registry import KNOWLEDGE_TOOL, ToolContext, builtin_tool_names, demo_erp, resolve_tools
+from crewline.tools.support import SUPPORT_TOOL_NAMES
 
 
 def _echo(text: str) -> str:
@@ -106,16 +106,16 @@ def test_search_knowledge_is_resolved_lazily_from_tools_knowledge(
         calls.append(context)
         return StructuredTool.from_function(_echo, name=KNOWLEDGE_TOOL)
 
-    fake = types.ModuleType("tools.knowledge")
+    fake = types.ModuleType("crewline.tools.knowledge")
     fake.make_search_knowledge_tool = make_search_knowledge_tool  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tools.knowledge", fake)
+    monkeypatch.setitem(sys.modules, "crewline.tools.knowledge", fake)
     (tool,) = resolve_tools([KNOWLEDGE_TOOL], ctx)
     assert tool.name == KNOWLEDGE_TOOL and calls == [ctx]
 
 
 def test_missing_knowledge_module_is_a_clear_error(ctx: ToolContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "tools.knowledge", None)  # makes the import fail as if absent
-    with pytest.raises(ValueError, match=r"'search_knowledge' is unavailable: tools\.knowledge is missing"):
+    monkeypatch.setitem(sys.modules, "crewline.tools.knowledge", None)  # makes the import fail as if absent
+    with pytest.raises(ValueError, match=r"unavailable: crewline\.tools\.knowledge is missing"):
         resolve_tools([KNOWLEDGE_TOOL], ctx)
 
 

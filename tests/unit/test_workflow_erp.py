@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from evals.benchmarks.workflow_crash import audit_erp, pristine_erp
-from tools.erp import LegacyERP, open_demo_erp
-from tools.erp_effects import EffectCancelled, ERPEffects
-from tools.errors import ToolFailure
-from tools.refund_steps import RefundDeclined, RefundOperations, parse_refund_request
+from crewline.evals.benchmarks.workflow_crash import audit_erp, pristine_erp
+from crewline.tools.erp import LegacyERP, open_demo_erp
+from crewline.tools.erp_effects import EffectCancelled, ERPEffects
+from crewline.tools.errors import ToolFailure
+from crewline.tools.refund_steps import RefundDeclined, RefundOperations, parse_refund_request
 
 
 @pytest.fixture

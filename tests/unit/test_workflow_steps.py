@@ -8,8 +8,8 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from graphs.workflow import build_workflow, workflow_status
-from nodes.workflow import Reconciliation, RetryPolicy, StepContext, StepFailed, WorkflowStep
+from crewline.graphs.workflow import build_workflow, workflow_status
+from crewline.nodes.workflow import Reconciliation, RetryPolicy, StepContext, StepFailed, WorkflowStep
 
 NAMES = ("reserve", "charge", "ship", "email")
 

@@ -1,0 +1,90 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates, fused into one ranking and one score.
+
+Each retriever proposes its best :data:`CANDIDATES` chunks; every candidate is then scored by *both*
+(the cosine of its vector, its normalised BM25 score), so a chunk only one retriever found is not
+penalised for the other's cut-off. The ranking is reciprocal rank fusion (RRF, ``k = 60``) of the two
+orders, which needs no tuning across score scales; each hit's ``score`` is the mean of the two
+absolute scores, both in [0, 1] and independent of the other chunks and of the query's length, so a
+``score`` means the same for every query (the answer confidence builds on it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crewline.memory.knowledge.bm25 import BM25Index
+from crewline.memory.knowledge.vectors import VectorIndex
+
+__all__ = ["CANDIDATES", "RRF_K", "Scored", "hybrid_search"]
+
+CANDIDATES = 50
+RRF_K = 60.0
+DENSE_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Scored:
+    row: int  # the chunk's row in the knowledge base
+    score: float  # fused absolute relevance in [0, 1]
+    dense: float  # cosine similarity clipped to [0, 1]
+    lexical: float  # normalised BM25 in [0, 1]
+    rrf: float
+
+
+def _ranks(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(1, len(values) + 1)
+    return ranks
+
+
+def hybrid_search(
+    query: str,
+    query_vector: NDArray[np.float32],
+    vectors: VectorIndex,
+    lexical: BM25Index,
+    row_of: Callable[[int], int | None],
+    chunk_vectors: Callable[[Sequence[int]], NDArray[np.float32]],
+    k: int,
+    allowed_rows: NDArray[np.bool_] | None = None,
+    allowed_ids: NDArray[np.int64] | None = None,
+) -> list[Scored]:
+    """The ``k`` best chunks for ``query``; see the module docstring.
+
+    ``row_of`` maps a chunk id to its row; ``chunk_vectors`` reads the vectors of rows. A filter is
+    given both as a row mask (lexical side) and as chunk ids (dense side).
+    """
+    pool = max(CANDIDATES, 2 * k)
+    dense: dict[int, float] = {}
+    if np.any(query_vector):
+        for chunk_id, cosine in vectors.search(query_vector, pool, allowed_ids):
+            row = row_of(chunk_id)
+            if row is not None:
+                dense[row] = cosine
+    lexical_all = lexical.scores(query)
+    if allowed_rows is not None:
+        lexical_all = np.where(allowed_rows, lexical_all, 0.0)
+    lexical_rows = np.flatnonzero(lexical_all > 0)
+    if len(lexical_rows) > pool:
+        lexical_rows = lexical_rows[np.argpartition(-lexical_all[lexical_rows], pool - 1)[:pool]]
+    rows = sorted(set(dense) | {int(r) for r in lexical_rows})
+    if not rows:
+        return []
+    missing = [r for r in rows if r not in dense]
+    if missing and np.any(query_vector):
+        for row, cosine in zip(missing, (chunk_vectors(missing) @ query_vector).tolist(), strict=True):
+            dense[row] = cosine
+    dense_scores = np.clip(np.array([dense.get(r, 0.0) for r in rows]), 0.0, 1.0)
+    lexical_scores = np.clip(lexical_all[rows], 0.0, 1.0)
+    rrf = 1.0 / (RRF_K + _ranks(dense_scores)) + 1.0 / (RRF_K + _ranks(lexical_scores))
+    fused = DENSE_WEIGHT * dense_scores + (1.0 - DENSE_WEIGHT) * lexical_scores
+    related = [i for i in range(len(rows)) if fused[i] > 0]  # nothing in common: not a hit
+    order = sorted(related, key=lambda i: (-rrf[i], -fused[i], rows[i]))[:k]
+    return [
+        Scored(rows[i], float(fused[i]), float(dense_scores[i]), float(lexical_scores[i]), float(rrf[i]))
+        for i in order
+    ]

@@ -1,0 +1,183 @@
+"""API keys for the server: created, looked up and revoked; only their SHA-256 digests are stored.
+
+A key is ``cl_<key id>_<secret>``: 24 random bytes of secret, so an unsalted digest is safe (nobody
+can brute-force 192 bits), and the lookup is one indexed read. The store is SQLite (WAL) under the
+data directory, or ``CREWLINE_KEYS_PATH``. A key carries its user, tenant and role; the key itself is
+shown once, at creation, and never again.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crewline.errors import ConfigurationError
+from crewline.memory import sqlite_db
+from crewline.memory.paths import data_dir
+
+__all__ = ["ROLES", "ApiKey", "KeyStore", "KeyStoreError", "default_key_store", "key_digest"]
+
+ROLES: tuple[str, ...] = ("user", "approver", "admin")
+_PREFIX = "cl_"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}$")
+_KEY_SHAPE = re.compile(r"^cl_([0-9a-f]{12})_([A-Za-z0-9_-]{20,64})$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id     TEXT PRIMARY KEY,
+    digest     TEXT NOT NULL UNIQUE,
+    user_id    TEXT NOT NULL,
+    tenant_id  TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+"""
+
+
+class KeyStoreError(ConfigurationError):
+    """Bad input to the key store (unknown role, malformed name, unknown key id)."""
+
+
+def key_digest(key: str) -> str:
+    """The stored form of a key: its SHA-256, hex."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """What a key stands for. ``revoked_at`` is ``None`` while the key is valid."""
+
+    key_id: str
+    user_id: str
+    tenant_id: str
+    role: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+def _check_name(kind: str, value: str) -> str:
+    value = value.strip()
+    if not _NAME.match(value):
+        raise KeyStoreError(
+            f"invalid {kind} {value!r}: use 1-128 letters, digits or . _ @ : + - (starting with a letter "
+            "or digit)"
+        )
+    return value
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class KeyStore:
+    """API keys in one SQLite file; safe across threads and processes."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        sqlite_db.apply_schema(self._connection(), _SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite_db.connect(self.path)
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with sqlite_db.immediate_transaction(self._connection()) as conn:
+            yield conn
+
+    def create(self, *, user_id: str, tenant_id: str, role: str = "user") -> tuple[str, ApiKey]:
+        """A new key for ``user_id`` in ``tenant_id``: ``(the key, its record)``. Only the digest is kept."""
+        if role not in ROLES:
+            raise KeyStoreError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        user_id = _check_name("user", user_id)
+        tenant_id = _check_name("tenant", tenant_id)
+        key_id = secrets.token_hex(6)
+        key = f"{_PREFIX}{key_id}_{secrets.token_urlsafe(24)}"
+        now = datetime.now(UTC)
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO api_keys (key_id, digest, user_id, tenant_id, role, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (key_id, key_digest(key), user_id, tenant_id, role, now.isoformat()),
+            )
+        return key, ApiKey(key_id=key_id, user_id=user_id, tenant_id=tenant_id, role=role, created_at=now)
+
+    def lookup(self, key: str) -> ApiKey | None:
+        """The active key ``key`` stands for, or ``None`` (unknown, malformed or revoked)."""
+        shape = _KEY_SHAPE.match(key.strip())
+        if shape is None:
+            return None
+        row = (
+            self._connection()
+            .execute(
+                "SELECT key_id, digest, user_id, tenant_id, role, created_at, revoked_at FROM api_keys "
+                "WHERE key_id = ?",
+                (shape.group(1),),
+            )
+            .fetchone()
+        )
+        if row is None or row[6] is not None or not hmac.compare_digest(row[1], key_digest(key.strip())):
+            return None
+        return ApiKey(row[0], row[2], row[3], row[4], datetime.fromisoformat(row[5]))
+
+    def revoke(self, key_id: str) -> ApiKey:
+        """Revoke a key by its id (the part after ``cl_``); revoking twice is a no-op."""
+        key_id = key_id.strip()
+        if key_id.startswith(_PREFIX):  # a whole key was given: take its id
+            shape = _KEY_SHAPE.match(key_id)
+            key_id = shape.group(1) if shape else key_id
+        with self._connect() as conn:
+            conn.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                (datetime.now(UTC).isoformat(), key_id),
+            )
+        found = [k for k in self.list(include_revoked=True) if k.key_id == key_id]
+        if not found:
+            raise KeyStoreError(f"no API key with id {key_id!r}")
+        return found[0]
+
+    def count(self) -> int:
+        """How many keys are active."""
+        row = self._connection().execute("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL").fetchone()
+        return int(row[0])
+
+    def list(self, *, tenant_id: str | None = None, include_revoked: bool = False) -> builtins.list[ApiKey]:
+        """Keys, oldest first (never the keys themselves: they are not stored)."""
+        sql = "SELECT key_id, user_id, tenant_id, role, created_at, revoked_at FROM api_keys"
+        clauses, params = [], []
+        if tenant_id is not None:
+            clauses.append("tenant_id = ?")
+            params.append(tenant_id)
+        if not include_revoked:
+            clauses.append("revoked_at IS NULL")
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        rows = self._connection().execute(sql + " ORDER BY created_at, key_id", params).fetchall()
+        return [ApiKey(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), _parse_time(r[5])) for r in rows]
+
+
+def default_key_store() -> KeyStore:
+    """The store at ``CREWLINE_KEYS_PATH``, else ``data_dir()/keys.sqlite``."""
+    configured = os.environ.get("CREWLINE_KEYS_PATH", "").strip()
+    return KeyStore(Path(configured).expanduser() if configured else data_dir() / "keys.sqlite")

@@ -1,0 +1,98 @@
+"""Business figures from the audit trail: cost per interaction, containment rate and an ROI estimate.
+
+An *interaction* is one user turn the server finished (an ``interaction.finished`` audit entry). It is
+*contained* when the crew answered it without a human (outcome ``answered``); ``escalated`` went to a
+person, ``blocked`` was refused by a guard. Hours saved are the contained interactions times the
+minutes a person would have spent on each; ROI compares their value at an hourly rate with the model
+cost (plus any fixed cost you add).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from crewline.memory.operations.audit import AuditEntry
+
+__all__ = ["UsageReport", "usage_report"]
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    interactions: int
+    answered: int
+    escalated: int
+    blocked: int
+    failed: int
+    containment_rate: float | None  # answered / interactions
+    model_cost_usd: float
+    cost_per_interaction_usd: float | None
+    model_calls: int
+    tokens: int
+    minutes_saved_per_interaction: float
+    hourly_rate_usd: float
+    fixed_cost_usd: float
+    hours_saved: float
+    value_saved_usd: float
+    net_savings_usd: float
+    roi: float | None  # (value saved - total cost) / total cost; None when nothing was spent
+    feedback_up: int
+    feedback_down: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def usage_report(
+    entries: Iterable[AuditEntry],
+    *,
+    minutes_saved: float = 6.0,
+    hourly_rate: float = 30.0,
+    fixed_cost: float = 0.0,
+) -> UsageReport:
+    """Aggregate ``interaction.finished``, ``run.failed`` and ``feedback`` entries."""
+    if minutes_saved < 0 or hourly_rate < 0 or fixed_cost < 0:
+        raise ValueError("minutes saved, hourly rate and fixed cost cannot be negative")
+    outcomes: Counter[str] = Counter()
+    ratings: Counter[str] = Counter()
+    cost, calls, tokens = 0.0, 0, 0
+    for entry in entries:
+        if entry.action == "interaction.finished":
+            data = entry.data
+            outcomes[str(data.get("outcome"))] += 1
+            cost += float(data.get("cost_usd") or 0.0)
+            usage = data.get("usage") or {}
+            calls += int(usage.get("model_calls", 0))
+            tokens += int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0))
+        elif entry.action == "run.failed":
+            outcomes["failed"] += 1
+        elif entry.action == "feedback":
+            ratings[str(entry.data.get("rating"))] += 1
+    interactions = sum(outcomes.values())
+    answered = outcomes["answered"]
+    hours = answered * minutes_saved / 60.0
+    value = hours * hourly_rate
+    total_cost = cost + fixed_cost
+    return UsageReport(
+        interactions=interactions,
+        answered=answered,
+        escalated=outcomes["escalated"],
+        blocked=outcomes["blocked"],
+        failed=outcomes["failed"],
+        containment_rate=round(answered / interactions, 4) if interactions else None,
+        model_cost_usd=round(cost, 6),
+        cost_per_interaction_usd=round(cost / interactions, 8) if interactions else None,
+        model_calls=calls,
+        tokens=tokens,
+        minutes_saved_per_interaction=minutes_saved,
+        hourly_rate_usd=hourly_rate,
+        fixed_cost_usd=fixed_cost,
+        hours_saved=round(hours, 3),
+        value_saved_usd=round(value, 2),
+        net_savings_usd=round(value - total_cost, 2),
+        roi=round((value - total_cost) / total_cost, 3) if total_cost > 0 else None,
+        feedback_up=ratings["up"],
+        feedback_down=ratings["down"],
+    )

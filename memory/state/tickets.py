@@ -1,0 +1,265 @@
+"""Escalation tickets: what a human was asked to decide, and what they decided.
+
+Stored in SQLite (WAL, one connection per call, safe across threads and processes). ``create`` is
+idempotent on a caller-chosen ``key`` because a LangGraph node re-executes from its start when a
+thread resumes after ``interrupt()``: the second run must find the ticket the first one wrote.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from crewline.memory import sqlite_db
+from crewline.memory.paths import data_dir
+
+__all__ = ["RESOLVED_STATUSES", "STATUSES", "Ticket", "TicketStore", "default_ticket_store"]
+
+STATUSES: tuple[str, ...] = ("open", "approved", "rejected", "edited", "closed")
+RESOLVED_STATUSES: tuple[str, ...] = STATUSES[1:]
+_ID_ATTEMPTS = 8
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    ticket_id     TEXT PRIMARY KEY,
+    key           TEXT NOT NULL UNIQUE,
+    thread_id     TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    transcript    TEXT NOT NULL,
+    payload       TEXT NOT NULL,
+    user_id       TEXT,
+    tenant_id     TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    decided_by    TEXT,
+    decision_note TEXT
+);
+CREATE INDEX IF NOT EXISTS tickets_thread ON tickets (thread_id, created_at);
+CREATE INDEX IF NOT EXISTS tickets_status ON tickets (status, created_at);
+"""
+
+_COLUMNS = (
+    "ticket_id, thread_id, kind, reason, status, transcript, payload, user_id, tenant_id, "
+    "created_at, updated_at, decided_by, decision_note"
+)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One escalation. Timestamps are timezone-aware UTC; ``payload`` is JSON-shaped data."""
+
+    ticket_id: str
+    thread_id: str
+    kind: str
+    reason: str
+    status: str
+    transcript: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    user_id: str | None = None
+    tenant_id: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    decided_by: str | None = None
+    decision_note: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (timestamps as ISO 8601 strings)."""
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        data["updated_at"] = self.updated_at.isoformat()
+        return data
+
+    @classmethod
+    def _from_row(cls, row: sqlite3.Row) -> Ticket:
+        return cls(
+            ticket_id=row["ticket_id"],
+            thread_id=row["thread_id"],
+            kind=row["kind"],
+            reason=row["reason"],
+            status=row["status"],
+            transcript=row["transcript"],
+            payload=json.loads(row["payload"]),
+            user_id=row["user_id"],
+            tenant_id=row["tenant_id"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            updated_at=datetime.fromisoformat(row["updated_at"]),
+            decided_by=row["decided_by"],
+            decision_note=row["decision_note"],
+        )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _new_ticket_id() -> str:
+    return f"T-{secrets.token_hex(4)}"
+
+
+class TicketStore:
+    """Tickets in one SQLite file; every method opens (and closes) its own connection."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn:
+            sqlite_db.apply_schema(conn, _SCHEMA)
+
+    def __repr__(self) -> str:
+        return f"TicketStore({str(self.path)!r})"
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite_db.connect(self.path)) as conn:
+            conn.row_factory = sqlite3.Row
+            yield conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as conn, sqlite_db.immediate_transaction(conn):
+            yield conn
+
+    def create(
+        self,
+        *,
+        key: str,
+        thread_id: str,
+        kind: str,
+        reason: str,
+        transcript: str,
+        payload: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        tenant_id: str | None = None,
+    ) -> Ticket:
+        """Open a ticket, or return the one already created with ``key`` (unchanged, whatever its status).
+
+        ``payload`` is stored as JSON; values JSON cannot represent are stored as their ``str()``.
+        """
+        if not key:
+            raise ValueError("a ticket needs a non-empty idempotency key")
+        payload_json = json.dumps(dict(payload or {}), default=str, sort_keys=True)
+        with self._transaction() as conn:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                return Ticket._from_row(row)
+            now = _now()
+            for _ in range(_ID_ATTEMPTS):
+                ticket_id = _new_ticket_id()
+                try:
+                    conn.execute(
+                        f"INSERT INTO tickets (key, {_COLUMNS}) "
+                        "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                        (
+                            key,
+                            ticket_id,
+                            thread_id,
+                            kind,
+                            reason,
+                            transcript,
+                            payload_json,
+                            user_id,
+                            tenant_id,
+                            now,
+                            now,
+                        ),
+                    )
+                except sqlite3.IntegrityError:
+                    continue  # ticket id collision (the key cannot collide: we hold the write lock)
+                row = conn.execute(
+                    f"SELECT {_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)
+                ).fetchone()
+                return Ticket._from_row(row)
+        raise RuntimeError(f"could not allocate a unique ticket id in {self.path}")
+
+    def resolve(
+        self,
+        ticket_id: str,
+        *,
+        status: str,
+        decided_by: str | None = None,
+        note: str | None = None,
+    ) -> Ticket:
+        """Record a decision. The same decision again is a no-op; a different one is a ValueError."""
+        if status not in RESOLVED_STATUSES:
+            raise ValueError(f"cannot resolve a ticket as {status!r}; expected one of {RESOLVED_STATUSES}")
+        with self._transaction() as conn:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no ticket {ticket_id!r} in {self.path}")
+            current = Ticket._from_row(row)
+            if current.status == status:
+                return current
+            if current.status != "open":
+                raise ValueError(f"ticket {ticket_id} is already {current.status}; cannot mark it {status}")
+            conn.execute(
+                "UPDATE tickets SET status = ?, decided_by = ?, decision_note = ?, updated_at = ? "
+                "WHERE ticket_id = ?",
+                (status, decided_by, note, _now(), ticket_id),
+            )
+            row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
+        return Ticket._from_row(row)
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        with self._connect() as conn:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
+        return None if row is None else Ticket._from_row(row)
+
+    def get_by_key(self, key: str) -> Ticket | None:
+        """The ticket created with idempotency ``key``, if any."""
+        with self._connect() as conn:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE key = ?", (key,)).fetchone()
+        return None if row is None else Ticket._from_row(row)
+
+    def list(
+        self,
+        thread_id: str | None = None,
+        status: str | None = None,
+        *,
+        tenant_id: str | None = None,
+    ) -> builtins.list[Ticket]:
+        """Tickets matching every filter given, oldest first."""
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"unknown ticket status {status!r}; expected one of {STATUSES}")
+        clauses: builtins.list[str] = []
+        params: builtins.list[str] = []
+        for column, value in (("thread_id", thread_id), ("status", status), ("tenant_id", tenant_id)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._connect() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM tickets{where} ORDER BY created_at, rowid", params
+            ).fetchall()
+        return [Ticket._from_row(row) for row in rows]
+
+    def delete_older_than(self, cutoff: datetime, *, dry_run: bool = False) -> int:
+        """Delete tickets last updated before ``cutoff`` (count only with ``dry_run``); how many."""
+        if cutoff.tzinfo is None:
+            raise ValueError("the retention cutoff must be timezone-aware")
+        bound = cutoff.astimezone(UTC).isoformat()
+        with self._transaction() as conn:
+            if dry_run:
+                return int(
+                    conn.execute("SELECT COUNT(*) FROM tickets WHERE updated_at < ?", (bound,)).fetchone()[0]
+                )
+            return conn.execute("DELETE FROM tickets WHERE updated_at < ?", (bound,)).rowcount
+
+
+def default_ticket_store() -> TicketStore:
+    """The store at ``data_dir()/tickets.sqlite``."""
+    return TicketStore(data_dir() / "tickets.sqlite")

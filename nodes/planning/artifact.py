@@ -1,0 +1,150 @@
+"""A fitted router on disk: one ``.npz`` file of plain arrays and a JSON manifest, no pickle.
+
+The manifest records the artifact format, the feature analyzers' version and the versions of numpy
+and scikit-learn it was made with. Loading refuses a file that is not such an artifact, is damaged
+(the zip's checksums, shapes that do not fit together), has another format or features version, or
+was written by another major version of numpy. Routing a loaded router does not use scikit-learn, so
+its version is recorded for the record only.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+import zlib
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crewline.errors import ConfigurationError
+from crewline.nodes.planning.features import FEATURES_VERSION, TextFeatures
+from crewline.nodes.planning.router import Router, _Model
+
+__all__ = ["ARTIFACT_FORMAT", "ARTIFACT_VERSION", "RouterArtifactError", "load_router", "save_router"]
+
+ARTIFACT_FORMAT = "crewline-router"
+ARTIFACT_VERSION = 1
+_ARRAYS = ("idf_words", "idf_chars", "coef", "intercept", "centroids")
+
+
+class RouterArtifactError(ConfigurationError):
+    """A router artifact that cannot be loaded; the message names the file and the reason."""
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _text(value: str) -> np.ndarray:
+    return np.asarray(value)  # a 0-d unicode array: stored without pickle
+
+
+def save_router(router: Router, path: Path) -> Path:
+    model = router._model
+    if model is None:
+        raise RuntimeError("Router.fit must be called before saving")
+    manifest = {
+        "format": ARTIFACT_FORMAT,
+        "format_version": ARTIFACT_VERSION,
+        "features_version": FEATURES_VERSION,
+        "numpy": np.__version__,
+        "scikit-learn": _version("scikit-learn"),
+        "crewline": _version("crewline"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "routes": model.routes,
+        "has_oos": model.has_oos,
+        "one_route": model.one_route,
+        "threshold": router.threshold,
+        "temperature": router.temperature,
+        "c": router.c,
+        "content_penalty": router.content_penalty,
+        "dim": model.features.dim,
+    }
+    words, chars = model.features.vocabularies
+    idf_words, idf_chars = model.features.idfs
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target = path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+    with target.open("wb") as handle:  # np.savez would append .npz to a name without it
+        np.savez_compressed(
+            handle,
+            manifest=_text(json.dumps(manifest)),
+            vocabulary_words=_text(json.dumps(words, ensure_ascii=False)),
+            vocabulary_chars=_text(json.dumps(chars, ensure_ascii=False)),
+            idf_words=idf_words,
+            idf_chars=idf_chars,
+            coef=model.coef,
+            intercept=model.intercept,
+            centroids=model.centroids,
+        )
+    return target
+
+
+def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    if manifest.get("format") != ARTIFACT_FORMAT:
+        raise RouterArtifactError(f"{path}: not a crewline router artifact")
+    if manifest.get("format_version") != ARTIFACT_VERSION:
+        raise RouterArtifactError(
+            f"{path}: router artifact format {manifest.get('format_version')}, this crewline reads "
+            f"format {ARTIFACT_VERSION}; refit it with `crewline router fit`"
+        )
+    if manifest.get("features_version") != FEATURES_VERSION:
+        raise RouterArtifactError(
+            f"{path}: made with text features version {manifest.get('features_version')}, this crewline "
+            f"uses {FEATURES_VERSION}; refit it with `crewline router fit`"
+        )
+    saved_numpy = str(manifest.get("numpy", "?"))
+    if saved_numpy.split(".")[0] != np.__version__.split(".")[0]:
+        raise RouterArtifactError(
+            f"{path}: saved with numpy {saved_numpy}, running numpy {np.__version__}; refit it"
+        )
+
+
+def load_router(path: Path) -> Router:
+    if not path.is_file():
+        raise RouterArtifactError(f"{path}: no such router artifact")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            manifest = json.loads(str(archive["manifest"][()]))
+            if not isinstance(manifest, dict):
+                raise RouterArtifactError(f"{path}: not a crewline router artifact")
+            _check_manifest(path, manifest)
+            vocabularies = [
+                json.loads(str(archive["vocabulary_words"][()])),
+                json.loads(str(archive["vocabulary_chars"][()])),
+            ]
+            arrays = {name: np.asarray(archive[name]) for name in _ARRAYS}
+    except RouterArtifactError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RouterArtifactError(f"{path}: not a readable router artifact ({reason})") from None
+    try:
+        features = TextFeatures(vocabularies, [arrays["idf_words"], arrays["idf_chars"]])
+        routes = [str(route) for route in manifest["routes"]]
+        has_oos = bool(manifest["has_oos"])
+        coef = arrays["coef"].astype(np.float32)
+        intercept = arrays["intercept"].astype(np.float32)
+        centroids = arrays["centroids"].astype(np.float32)
+        columns = len(routes) + int(has_oos)
+        if coef.shape != (features.dim, columns) or intercept.shape != (columns,):
+            raise ValueError("classifier shape does not match its vocabulary and routes")
+        if centroids.shape != (features.dim, len(routes)) or features.dim != manifest["dim"]:
+            raise ValueError("centroid shape does not match its vocabulary and routes")
+        router = Router(
+            threshold=None if manifest["threshold"] is None else float(manifest["threshold"]),
+            temperature=float(manifest["temperature"]),
+            c=float(manifest["c"]),
+            content_penalty=float(manifest["content_penalty"]),
+        )
+        router._model = _Model(
+            features, coef, intercept, centroids, routes, has_oos, bool(manifest["one_route"])
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RouterArtifactError(f"{path}: damaged router artifact ({exc})") from None
+    return router

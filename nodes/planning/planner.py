@@ -1,0 +1,223 @@
+"""The plan node: decompose the request into clauses and route each to a specialist, or to none.
+
+Routing is local (``Router``); only a clause the router is unsure of goes to the chat model, when one
+is configured, as one structured-output call for that clause alone. With no model an unsure clause
+keeps its low confidence and the confidence gate escalates it. Clauses that ask nothing (who the
+customer is, a greeting or thanks) are dropped beside a request; a message of courtesies alone becomes
+one ``courtesy`` subtask that synthesis answers in kind, with no specialist and no ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, ConfigDict, Field
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from crewline.nodes.guards.vault import PLACEHOLDER
+from crewline.nodes.models.factory import ModelChain
+from crewline.nodes.planning.courtesy import is_courtesy
+from crewline.nodes.planning.decompose import Clause, split_request
+from crewline.nodes.planning.extract import extract_entities
+from crewline.nodes.planning.router import Router
+from crewline.nodes.types import Subtask, Usage
+
+__all__ = ["Plan", "Planner", "PlannerSettings", "RouteChoice", "RouteExamples", "build_planner"]
+
+log = logging.getLogger(__name__)
+
+_IDENTIFYING_WORDS = frozenset(
+    {
+        "customer",
+        "id",
+        "number",
+        "account",
+        "name",
+        "i'm",
+        "am",
+        "is",
+        "here",
+        "this",
+        "email",
+        "e-mail",
+        "phone",
+        "mobile",
+        "address",
+        "card",
+    }
+)
+_QUESTION = re.compile(r"\s*(what|which|who|when|where|why|how|is|are|do|does|can|could)\b", re.I)
+
+
+class PlannerSettings(BaseModel):
+    """The crew spec's ``planner`` section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="route confidence below which a clause is unsure (None: guards')",
+    )
+    router: str | None = Field(
+        default=None,
+        description=(
+            "path of a router artifact (`crewline router fit`) to load instead of fitting one from the "
+            "specialists' examples; its routes must be the crew's specialist names"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class RouteExamples:
+    """What the router learns a specialist from."""
+
+    name: str
+    description: str
+    examples: Sequence[str]
+
+
+class RouteChoice(BaseModel):
+    """The model's routing decision for one clause."""
+
+    specialist: str = Field(
+        description="the name of the specialist that should handle the request, or 'none'"
+    )
+    confidence: float = Field(ge=0, le=1, description="how sure you are, from 0 to 1")
+
+
+@dataclass(frozen=True)
+class Plan:
+    subtasks: list[Subtask]
+    context: dict[str, str]
+    usage: Usage
+
+
+@dataclass
+class Planner:
+    router: Router
+    descriptions: Mapping[str, str]  # specialist name -> description
+    entity_patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    model: ModelChain | None = None
+    threshold: float = 0.35
+
+    def _ask_model(self, clause: str) -> tuple[str | None, float] | None:
+        if self.model is None:
+            return None
+        catalogue = "\n".join(f"- {name}: {text}" for name, text in self.descriptions.items())
+        messages = [
+            SystemMessage(
+                "Route the customer request to exactly one specialist, or 'none' if no specialist "
+                f"can handle it.\nSpecialists:\n{catalogue}"
+            ),
+            HumanMessage(clause),
+        ]
+        try:
+            choice = self.model.with_structured_output(RouteChoice).invoke(messages)
+        except Exception as exc:  # provider or output errors: keep the local decision
+            log.warning("model routing failed, keeping the local route: %s", str(exc).splitlines()[0])
+            return None
+        if not isinstance(choice, RouteChoice):
+            return None
+        name = choice.specialist.strip().lower()
+        return (name if name in self.descriptions else None), float(choice.confidence)
+
+    def _only_identifies(self, text: str) -> bool:
+        """True for a clause that only says who the customer is ("I am customer C-1001.")."""
+        if "?" in text or _QUESTION.match(text):
+            return False  # "what email do you have for C-1001?" asks; it does not introduce
+        # The input guard's placeholders ("[EMAIL_ADDRESS_3f9a1c2e]") identify as much as an id does.
+        stripped, found = PLACEHOLDER.subn(" ", text)
+        for pattern in self.entity_patterns.values():
+            stripped, more = pattern.subn(" ", stripped)
+            found += more
+        if not found:
+            return False
+        words = set(re.findall(r"[a-z']+", stripped.lower())) - _IDENTIFYING_WORDS
+        return not (words - ENGLISH_STOP_WORDS)
+
+    def _courtesy(self, clause: Clause) -> bool:
+        """A greeting or thanks that no specialist claims (a crew may have one for small talk)."""
+        unclaimed = clause.score.route is None or clause.score.confidence < self.threshold
+        return unclaimed and is_courtesy(clause.text)
+
+    def _clauses(self, request: str) -> list[Clause]:
+        clauses = split_request(request, self.router.route, threshold=self.threshold)
+        if len(clauses) < 2:
+            return clauses
+        # An identification is context for the other clauses, a courtesy nothing: neither is a request.
+        kept = [c for c in clauses if not (self._only_identifies(c.text) or self._courtesy(c))]
+        return kept or clauses
+
+    def plan(self, request: str, *, turn: int, context: Mapping[str, str]) -> Plan:
+        clauses = self._clauses(request)
+        merged_context = {**context, **extract_entities(request, self.entity_patterns)}
+        if all(self._courtesy(clause) for clause in clauses):  # "Thanks!", "Hi there": no request
+            courtesy = Subtask(
+                id=f"t{turn}.1", task=request.strip(), specialist=None, confidence=1.0, status="courtesy"
+            )
+            return Plan([courtesy], merged_context, Usage())
+        subtasks: list[Subtask] = []
+        model_calls = 0
+        for index, clause in enumerate(clauses, start=1):
+            route, confidence = clause.score.route, clause.score.confidence
+            if route is None or confidence < self.threshold:
+                asked = self._ask_model(clause.text)
+                if asked is not None:
+                    model_calls += 1
+                    route, confidence = asked
+            subtasks.append(
+                Subtask(
+                    id=f"t{turn}.{index}",
+                    task=clause.text,
+                    specialist=route,
+                    confidence=round(confidence, 4),
+                    status="planned" if route is not None else "out_of_scope",
+                )
+            )
+        return Plan(subtasks, merged_context, Usage(model_calls=model_calls) if model_calls else Usage())
+
+    def __call__(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        plan = self.plan(
+            state.get("request", ""), turn=int(state.get("turn", 1)), context=state.get("context") or {}
+        )
+        update: dict[str, Any] = {"subtasks": plan.subtasks, "context": plan.context}
+        if plan.usage:
+            update["usage"] = plan.usage
+        return update
+
+
+def build_planner(
+    routes: Sequence[RouteExamples],
+    *,
+    entity_patterns: Mapping[str, re.Pattern[str]],
+    model: ModelChain | None,
+    settings: PlannerSettings,
+    default_threshold: float,
+) -> Planner:
+    """A planner whose router is fit on each route's description and examples, or loaded from
+    ``settings.router`` (a saved artifact whose routes must all be specialists of the crew)."""
+    if settings.router:
+        router = Router.load(Path(settings.router).expanduser())
+        unknown = sorted(set(router.routes) - {route.name for route in routes})
+        if unknown:
+            raise ValueError(
+                f"router artifact {settings.router} routes to {', '.join(unknown)}, "
+                "which are not specialists of this crew"
+            )
+    else:
+        router = Router().fit({route.name: [route.description, *route.examples] for route in routes})
+    return Planner(
+        router=router,
+        descriptions={route.name: route.description for route in routes},
+        entity_patterns=entity_patterns,
+        model=model,
+        threshold=settings.threshold if settings.threshold is not None else default_threshold,
+    )
