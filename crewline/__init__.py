@@ -1,4 +1,8 @@
-"""crewline: multi-agent crews on LangGraph. The shell: settings, crew loading and the CLI.
+"""crewline: multi-agent crews on LangGraph.
+
+    from crewline import Specialist, build_crew
+
+    crew = build_crew("weather", specialists=[Specialist("forecaster", "forecasts", tools=[forecast])])
 
 The public names are loaded on first use: ``import crewline`` (and so every ``crewline`` command,
 ``--help`` included) must not pay for importing LangGraph, LangChain and scikit-learn up front.
@@ -9,17 +13,37 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from crewline.graphs import CrewSpec, build_crew, load_spec
-    from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
+from crewline.errors import ConfigurationError, CrewlineError, RunError
 
-__all__ = ["CrewSpec", "async_checkpointer", "build_crew", "checkpointer", "load_spec"]
+if TYPE_CHECKING:
+    from crewline.graphs.crew import build_crew
+    from crewline.graphs.spec import CrewSpec, Specialist, load_spec
+    from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
+    from crewline.nodes.guards import GuardSettings
+    from crewline.tools.registry import ToolContext
+
+__all__ = [
+    "ConfigurationError",
+    "CrewSpec",
+    "CrewlineError",
+    "GuardSettings",
+    "RunError",
+    "Specialist",
+    "ToolContext",
+    "async_checkpointer",
+    "build_crew",
+    "checkpointer",
+    "load_spec",
+]
 __version__ = "0.1.0"
 
 _HOMES = {
-    "CrewSpec": "crewline.graphs",
-    "build_crew": "crewline.graphs",
-    "load_spec": "crewline.graphs",
+    "CrewSpec": "crewline.graphs.spec",
+    "Specialist": "crewline.graphs.spec",
+    "load_spec": "crewline.graphs.spec",
+    "build_crew": "crewline.graphs.crew",
+    "GuardSettings": "crewline.nodes.guards",
+    "ToolContext": "crewline.tools.registry",
     "async_checkpointer": "crewline.memory.checkpoint.checkpointers",
     "checkpointer": "crewline.memory.checkpoint.checkpointers",
 }

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from crewline.commands import COMMAND_MODULES
-from crewline.errors import UsageError
+from crewline.errors import ConfigurationError
 from crewline.settings import CrewlineSettings
 
 __all__ = ["main"]
@@ -46,8 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args, settings, console)
         return code
-    # A bad crew spec (CrewSpecError) or persistence URL (CheckpointerError) is a ValueError too.
-    except (UsageError, ValueError, FileNotFoundError) as exc:
+    # Bad input: a bad flag, crew spec, persistence URL or file (ConfigurationError and its subclasses).
+    except (ConfigurationError, FileNotFoundError) as exc:
         print(
             f"crewline: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
             file=sys.stderr,

@@ -10,6 +10,7 @@ specialist's results enter it (:mod:`crewline.graphs.edge_state`).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -23,17 +24,20 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Overwrite, Send, interrupt
+from pydantic import BaseModel, ValidationError
 
+from crewline.errors import ConfigurationError
 from crewline.graphs.edge_state import EdgeCrewState, entry_view, kept_for_edge, sealed_at_entry
-from crewline.graphs.policies import node_options, scoped_plan
-from crewline.graphs.spec import CrewSpec, load_spec
-from crewline.graphs.specialist import build_specialist, import_specialist_builder
+from crewline.graphs.policies import PolicySettings, node_options, scoped_plan
+from crewline.graphs.spec import CrewSpec, CrewSpecError, Specialist, first_error, load_spec
+from crewline.graphs.specialists import extra_tools, specialist_node
 from crewline.graphs.state import CrewInput, CrewOutput, CrewState
 from crewline.memory.paths import data_dir
 from crewline.memory.state.context import ContextStore
 from crewline.memory.state.tickets import TicketStore, default_ticket_store
 from crewline.nodes.escalation import DECISION_STATUS, apply_decision, escalation_reason, parse_decision
 from crewline.nodes.guards import (
+    GuardSettings,
     check_output,
     default_vault,
     inspect_input,
@@ -43,15 +47,15 @@ from crewline.nodes.guards import (
 from crewline.nodes.guards.disclosure import protect_answer, tool_outputs
 from crewline.nodes.guards.grounding import ModelGrounding, model_groundedness
 from crewline.nodes.guards.vault import PLACEHOLDER, SHOWN, restores_at_edge
-from crewline.nodes.models.factory import ModelChain, make_model_chain
+from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.planning.extract import entity_patterns
-from crewline.nodes.planning.planner import RouteExamples, build_planner
+from crewline.nodes.planning.planner import PlannerSettings, RouteExamples, build_planner
 from crewline.nodes.specialist import SpecialistRuntime, tool_examples
 from crewline.nodes.synthesis import synthesize
 from crewline.nodes.types import Escalation, Handoff, Verdict
 from crewline.tools.registry import ToolContext, resolve_tools
 
-__all__ = ["build_crew"]
+__all__ = ["build_crew", "crew_spec"]
 
 
 def _latest_human(state: CrewState) -> AnyMessage | None:
@@ -65,25 +69,77 @@ def _configurable(config: RunnableConfig | None) -> dict[str, Any]:
     return dict((config or {}).get("configurable") or {})
 
 
-def build_crew(
-    spec_or_path: CrewSpec | dict[str, Any] | str | Path,
+def crew_spec(
+    spec: CrewSpec | dict[str, Any] | str | Path | None,
     *,
-    model: BaseChatModel | ModelChain | None = None,
+    name: str | None = None,
+    specialists: Sequence[Specialist] | None = None,
+    description: str = "",
+    sections: Mapping[str, BaseModel | Mapping[str, Any] | None] | None = None,
+) -> CrewSpec:
+    """The spec ``build_crew`` compiles: loaded from ``spec``, or made from ``name`` and ``specialists``;
+    ``sections`` (``guards``, ``models``, ``planner``, ``policies``) replace the spec's, as settings
+    objects or their dicts."""
+    if specialists is None:
+        if spec is None and name is None:
+            raise ConfigurationError("build_crew needs a spec (a name, a YAML path) or specialists=[...]")
+        loaded = load_spec(spec if spec is not None else str(name))
+    else:
+        if spec is not None and not isinstance(spec, str):
+            raise ConfigurationError("build_crew takes a spec or specialists=[...], not both")
+        crew_name = name or spec
+        if not crew_name:
+            raise ConfigurationError("a crew built from specialists needs a name: build_crew('my_crew', ...)")
+        loaded = load_spec({"name": crew_name, "description": description, "specialists": list(specialists)})
+    given = {key: value for key, value in (sections or {}).items() if value is not None}
+    if not given:
+        return loaded
+    data = {**{k: getattr(loaded, k) for k in type(loaded).model_fields}, **given}
+    try:
+        updated = CrewSpec.model_validate(data)
+    except ValidationError as exc:
+        raise CrewSpecError(f"invalid crew settings: {first_error(exc)}") from None
+    updated.source = loaded.source
+    return updated
+
+
+def _spec_folder(spec: CrewSpec) -> list[Path]:
+    """Where a YAML spec's import paths are also looked up (its own folder)."""
+    source = Path(spec.source) if spec.source else None
+    return [source.parent] if source is not None and source.is_file() else []
+
+
+def build_crew(
+    spec: CrewSpec | dict[str, Any] | str | Path | None = None,
+    *,
+    name: str | None = None,
+    specialists: Sequence[Specialist] | None = None,
+    description: str = "",
+    model: BaseChatModel | ModelChain | str | None = None,
+    guards: GuardSettings | Mapping[str, Any] | None = None,
+    models: ModelSettings | Mapping[str, Any] | None = None,
+    planner: PlannerSettings | Mapping[str, Any] | None = None,
+    policies: PolicySettings | Mapping[str, Any] | None = None,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     tickets: TicketStore | None = None,
     tool_context: ToolContext | None = None,
     store: BaseStore | None = None,
     context: ContextStore | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Compile a crew from its spec (object, dict, builtin name or YAML path).
+    """Compile a crew: from Python objects (``build_crew("weather", specialists=[Specialist(...)])``)
+    or from a spec (a builtin name such as ``"support"``, a YAML path, a dict, a ``CrewSpec``).
 
-    ``model`` overrides the spec and environment (``None``: the spec's ``models`` and ``OPENAI_*``
-    decide; no model configured means the offline path). Pass no ``checkpointer`` for the server.
-    ``store`` is the long-term ``BaseStore`` nodes reach as ``runtime.store``; ``context`` records
-    each turn's topics and entities per user and conversation (a TTL context store).
+    ``model`` overrides the spec and environment: a chat model, a ``"provider:model"`` string or
+    ``None`` (the spec's ``models`` and ``OPENAI_*`` decide; no model configured means the offline
+    path). ``guards``, ``models``, ``planner``, ``policies``: settings that replace the spec's (the
+    YAML sections of the same names, as objects or dicts). Pass no ``checkpointer``
+    for the server. ``store`` is the long-term ``BaseStore`` nodes reach as ``runtime.store``;
+    ``context`` records each turn's topics and entities per user and conversation. Everything that
+    is wrong with the objects given raises :class:`~crewline.errors.ConfigurationError` here.
     """
-    spec = load_spec(spec_or_path)
-    chain = make_model_chain(spec.models, model)
+    sections = {"guards": guards, "models": models, "planner": planner, "policies": policies}
+    spec = crew_spec(spec, name=name, specialists=specialists, description=description, sections=sections)
+    chain = make_model_chain(spec.models, model)  # type: ignore[arg-type]
     tools_context = tool_context or ToolContext(data_dir=data_dir())
     guards = spec.guards
     if checkpointer is not None and not guards.pii.persist_raw:
@@ -92,8 +148,13 @@ def build_crew(
     runtimes: dict[str, SpecialistRuntime] = {}
     nodes: dict[str, CompiledStateGraph[Any, Any, Any, Any]] = {}
     all_tools: dict[str, BaseTool] = {}
+    search = _spec_folder(spec)
     for specialist in spec.specialists:
-        tools = resolve_tools(specialist.tools, tools_context)
+        try:
+            tools = resolve_tools(specialist.tools, tools_context, search=search)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"specialist {specialist.name!r}: {exc}") from None
+        tools += [t for t in extra_tools(specialist) if t.name not in {own.name for own in tools}]
         all_tools.update({tool.name: tool for tool in tools})
         runtime = SpecialistRuntime(
             name=specialist.name,
@@ -104,11 +165,9 @@ def build_crew(
             max_tool_steps=spec.models.max_tool_steps,
         )
         runtimes[specialist.name] = runtime
-        if specialist.graph:  # a specialist with a graph of its own (knowledge agent, workflow, ...)
-            builder = import_specialist_builder(specialist.graph)
-            nodes[specialist.name] = builder(runtime=runtime, guards=guards, tool_context=tools_context)
-        else:
-            nodes[specialist.name] = build_specialist(runtime, guards)
+        nodes[specialist.name] = specialist_node(
+            specialist, runtime, guards, spec.models, tools_context, search
+        )
 
     planner = build_planner(
         [
@@ -120,7 +179,7 @@ def build_crew(
         settings=spec.planner,
         default_threshold=guards.confidence_threshold,
     )
-    constraints = {s.name: s.constraints for s in spec.specialists}
+    constraints = {s.name: list(s.constraints) for s in spec.specialists}
     system_prompts = [s.system_prompt for s in spec.specialists if s.system_prompt]
     ticket_store: list[TicketStore] = [tickets] if tickets is not None else []
 

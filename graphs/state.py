@@ -7,10 +7,11 @@ conversation thread keeps its messages and context but never mixes one turn's re
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict  # not typing's: pydantic (Studio's schemas) rejects it before 3.12
 
 from crewline.nodes.escalation import Decision
 from crewline.nodes.types import (

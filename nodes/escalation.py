@@ -8,9 +8,10 @@ resume, so it has no side effects), and ``apply_decision`` runs approved actions
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 from langchain_core.tools import BaseTool
+from typing_extensions import TypedDict  # not typing's: pydantic (Studio's schemas) rejects it before 3.12
 
 from crewline.nodes.specialist import run_tool
 from crewline.nodes.types import Escalation, PendingAction, Subtask, SubtaskResult, Verdict

@@ -19,9 +19,10 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, Literal, cast
 
 from langgraph.types import RetryPolicy
+from typing_extensions import TypedDict  # not typing's: pydantic (Studio's schemas) rejects it before 3.12
 
 from crewline.errors import RunError
 from crewline.tools.faults import fault_point

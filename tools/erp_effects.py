@@ -65,7 +65,8 @@ class Effect:
 
 def workflow_tables_sql() -> str:
     """The DDL of the workflow tables (``REFUND_TXN``, ``INVADJ``, ``NOTIFY_Q``, ``WF_EFFECT``)."""
-    return resources.files("crewline.tools").joinpath("demo_data/erp_workflow.sql").read_text(encoding="utf-8")
+    sql = resources.files("crewline.tools").joinpath("demo_data/erp_workflow.sql")
+    return sql.read_text(encoding="utf-8")
 
 
 _ready: set[Path] = set()

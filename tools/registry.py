@@ -8,17 +8,30 @@ The demo ERP is opened once per data directory and shared by every tool that use
 from __future__ import annotations
 
 import importlib
+import inspect
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from langchain_core.tools import BaseTool
+from langchain_core.tools import BaseTool, StructuredTool
 
+from crewline.errors import ConfigurationError
 from crewline.tools.erp import LegacyERP, open_demo_erp
+from crewline.tools.import_paths import import_path
 from crewline.tools.support import SUPPORT_TOOL_NAMES, build_support_tools
 
-__all__ = ["KNOWLEDGE_TOOL", "ToolContext", "builtin_tool_names", "demo_erp", "resolve_tools"]
+__all__ = [
+    "KNOWLEDGE_TOOL",
+    "ToolContext",
+    "as_tool",
+    "builtin_tool_names",
+    "demo_erp",
+    "function_tool",
+    "is_tool_factory",
+    "resolve_tools",
+]
 
 KNOWLEDGE_TOOL = "search_knowledge"
 _KNOWLEDGE_MODULE = "crewline.tools.knowledge"
@@ -51,27 +64,44 @@ def demo_erp(ctx: ToolContext) -> LegacyERP:
 
 def _check_tool(value: object, origin: str) -> BaseTool:
     if not isinstance(value, BaseTool):
-        raise ValueError(f"{origin} gave a {type(value).__name__}, not a LangChain tool (BaseTool).")
+        raise ConfigurationError(f"{origin} gave a {type(value).__name__}, not a LangChain tool (BaseTool)")
     return value
 
 
-def _import_tool(path: str, ctx: ToolContext) -> BaseTool:
-    module_name, _, attr = path.partition(":")
-    if not module_name.strip() or not attr.strip():
-        raise ValueError(f"Tool import path {path!r} must look like 'package.module:attr'.")
+def is_tool_factory(value: object) -> bool:
+    """A factory takes exactly one parameter, annotated ``ToolContext``; any other callable is a tool."""
     try:
-        target: object = importlib.import_module(module_name.strip())
-    except ImportError as exc:
-        raise ValueError(f"Cannot import tool {path!r}: {exc}.") from exc
-    for part in attr.strip().split("."):
-        if not hasattr(target, part):
-            raise ValueError(f"Cannot import tool {path!r}: {module_name} has no attribute {attr!r}.")
-        target = getattr(target, part)
-    if isinstance(target, BaseTool):
-        return target
-    if callable(target) and not isinstance(target, type):
-        return _check_tool(target(ctx), f"Tool factory {path!r}")
-    raise ValueError(f"Tool {path!r} is neither a LangChain tool nor a factory (ToolContext) -> tool.")
+        parameters = list(inspect.signature(value).parameters.values())  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    if len(parameters) != 1:
+        return False
+    annotation = parameters[0].annotation
+    return annotation is ToolContext or (isinstance(annotation, str) and annotation.endswith("ToolContext"))
+
+
+def function_tool(function: Callable[..., Any]) -> BaseTool:
+    """A LangChain tool from a plain function: name, arguments and description from its signature
+    and docstring. An async function stays async (awaited natively, run to completion under invoke)."""
+    name = getattr(function, "__name__", type(function).__name__)
+    description = inspect.getdoc(function) or f"{name.replace('_', ' ')}"
+    try:
+        if inspect.iscoroutinefunction(function):
+            return StructuredTool.from_function(coroutine=function, name=name, description=description)
+        return StructuredTool.from_function(func=function, name=name, description=description)
+    except Exception as exc:  # an unsupported signature (e.g. *args only): say which function
+        raise ConfigurationError(f"function {name!r} cannot be a tool: {str(exc).splitlines()[0]}") from None
+
+
+def as_tool(value: object, ctx: ToolContext, origin: str) -> BaseTool:
+    """A tool object, a factory's tool or a plain function's tool."""
+    if isinstance(value, BaseTool):
+        return value
+    if callable(value) and not isinstance(value, type):
+        if is_tool_factory(value):
+            return _check_tool(value(ctx), f"tool factory {origin}")
+        return function_tool(value)
+    raise ConfigurationError(f"{origin} is a {type(value).__name__}, neither a LangChain tool nor a function")
 
 
 def _knowledge_tool(ctx: ToolContext) -> BaseTool:
@@ -80,35 +110,48 @@ def _knowledge_tool(ctx: ToolContext) -> BaseTool:
     except ModuleNotFoundError as exc:
         if exc.name != _KNOWLEDGE_MODULE:
             raise
-        raise ValueError(f"Tool {KNOWLEDGE_TOOL!r} is unavailable: {_KNOWLEDGE_MODULE} is missing.") from exc
+        raise ConfigurationError(
+            f"Tool {KNOWLEDGE_TOOL!r} is unavailable: {_KNOWLEDGE_MODULE} is missing."
+        ) from exc
     factory = module.make_search_knowledge_tool
     return _check_tool(factory(ctx), f"{_KNOWLEDGE_MODULE}.make_search_knowledge_tool")
 
 
-def resolve_tools(names: Sequence[str], ctx: ToolContext) -> list[BaseTool]:
-    """The tools for ``names``, in order. An unknown or unusable name raises a one-line ``ValueError``."""
-    if isinstance(names, str):
-        raise ValueError(f"Tool names must be a list of names, not the string {names!r}.")
-    support: dict[str, BaseTool] | None = None
+def _named_tool(
+    name: str, ctx: ToolContext, search: Sequence[Path], support: dict[str, BaseTool]
+) -> BaseTool:
+    if name in SUPPORT_TOOL_NAMES:
+        if not support:
+            support.update({tool.name: tool for tool in build_support_tools(demo_erp(ctx))})
+        return support[name]
+    if name == KNOWLEDGE_TOOL:
+        return _knowledge_tool(ctx)
+    if ":" in name:
+        return as_tool(import_path(name, what="tool", search=search), ctx, repr(name))
+    known = ", ".join(builtin_tool_names())
+    raise ConfigurationError(
+        f"Unknown tool {name!r}; known tools: {known} (or an import path 'package.module:attr')"
+    )
+
+
+def resolve_tools(
+    entries: Sequence[object], ctx: ToolContext, *, search: Sequence[Path] = ()
+) -> list[BaseTool]:
+    """The tools for ``entries`` (tool objects, functions, factories, builtin names, import paths), in
+    order. ``search``: folders import paths are also looked up in (the spec's). A bad entry raises a
+    one-line :class:`ConfigurationError`."""
+    if isinstance(entries, str):
+        raise ConfigurationError(f"tools must be a list, not the string {entries!r}")
+    support: dict[str, BaseTool] = {}
     resolved: list[BaseTool] = []
-    for raw in names:
-        name = str(raw).strip()
-        if name in SUPPORT_TOOL_NAMES:
-            if support is None:
-                support = {tool.name: tool for tool in build_support_tools(demo_erp(ctx))}
-            tool = support[name]
-        elif name == KNOWLEDGE_TOOL:
-            tool = _knowledge_tool(ctx)
-        elif ":" in name:
-            tool = _import_tool(name, ctx)
+    for index, entry in enumerate(entries):
+        if isinstance(entry, str):
+            tool = _named_tool(entry.strip(), ctx, search, support)
         else:
-            known = ", ".join(builtin_tool_names())
-            raise ValueError(
-                f"Unknown tool {name!r}; known tools: {known} (or an import path 'package.module:attr')."
-            )
+            tool = as_tool(entry, ctx, f"tools[{index}]")
         if any(existing.name == tool.name for existing in resolved):
-            raise ValueError(
-                f"Two tools are named {tool.name!r}; each tool of a specialist needs its own name."
+            raise ConfigurationError(
+                f"Two tools are named {tool.name!r}; each tool of a specialist needs its own name"
             )
         resolved.append(tool)
     return resolved

@@ -32,11 +32,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from langgraph.checkpoint.base import BaseCheckpointSaver, empty_checkpoint
 from langgraph.graph import END, START, StateGraph
+from typing_extensions import TypedDict  # not typing's: pydantic (Studio's schemas) rejects it before 3.12
 
 from crewline.memory.checkpoint.checkpointers import checkpointer
 

@@ -1,8 +1,10 @@
 """Offline argument extraction: fill a tool's arguments from text, without a model.
 
-Tools declare how: a field with ``json_schema_extra={"extract": REGEX}`` is searched for in the text
+Tools may declare how: a field with ``json_schema_extra={"extract": REGEX}`` is searched for in the text
 (group 1 if the regex has a group), a field with ``{"free_text": True}`` receives the text itself.
-Values not in the text come from the handoff's context (entities of the request and the thread).
+Undeclared fields (plain functions, MCP tools) get a rule inferred from their name, type and
+description (:mod:`crewline.nodes.planning.argument_rules`). Values not in the text come from the
+handoff's context (entities of the request and the thread).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
 
+from crewline.nodes.planning.argument_rules import ArgumentRule, rule_for
+
 __all__ = ["Extraction", "entity_patterns", "extract_arguments", "extract_entities"]
 
 
@@ -24,26 +28,36 @@ class Extraction:
     missing: tuple[str, ...]  # required fields nothing could fill
 
 
-def _schema(tool: BaseTool) -> type[BaseModel] | None:
+def _fields(tool: BaseTool) -> list[tuple[str, dict[str, Any], bool]]:
+    """``(name, JSON schema, required)`` per argument, for pydantic and JSON-schema tools (MCP) alike."""
     schema = tool.args_schema
-    return schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        json_schema = schema.model_json_schema()
+    elif isinstance(schema, dict):
+        json_schema = schema
+    else:
+        return []
+    properties = json_schema.get("properties") or {}
+    required = set(json_schema.get("required") or [])
+    return [(str(name), dict(prop or {}), name in required) for name, prop in properties.items()]
 
 
-def _extras(field_extra: object) -> dict[str, Any]:
-    return dict(field_extra) if isinstance(field_extra, dict) else {}
+def _rules(tool: BaseTool) -> list[tuple[str, ArgumentRule, bool]]:
+    fields = _fields(tool)
+    texts = [name for name, prop, required in fields if required and prop.get("type", "string") == "string"]
+    return [
+        (name, rule_for(name, prop, only_text_argument=texts == [name]), required)
+        for name, prop, required in fields
+    ]
 
 
 def entity_patterns(tools: Iterable[BaseTool]) -> dict[str, re.Pattern[str]]:
     """Every ``extract`` regex the tools declare, by field name (the entities a crew knows)."""
     patterns: dict[str, re.Pattern[str]] = {}
     for tool in tools:
-        schema = _schema(tool)
-        if schema is None:
-            continue
-        for name, field in schema.model_fields.items():
-            regex = _extras(field.json_schema_extra).get("extract")
-            if isinstance(regex, str) and name not in patterns:
-                patterns[name] = re.compile(regex, re.IGNORECASE)
+        for name, rule, _ in _rules(tool):
+            if rule.declared and rule.pattern is not None and name not in patterns:
+                patterns[name] = rule.pattern
     return patterns
 
 
@@ -51,7 +65,7 @@ def _search(pattern: re.Pattern[str], text: str) -> str | None:
     match = pattern.search(text)
     if match is None:
         return None
-    value = match.group(1) if pattern.groups else match.group(0)
+    value = (match.group(1) if pattern.groups else match.group(0)).strip()
     return value.upper() if value.isascii() and re.fullmatch(r"[A-Za-z]+-\d+", value) else value
 
 
@@ -66,22 +80,20 @@ def extract_entities(text: str, patterns: Mapping[str, re.Pattern[str]]) -> dict
 
 
 def extract_arguments(tool: BaseTool, text: str, context: Mapping[str, str]) -> Extraction:
-    schema = _schema(tool)
-    if schema is None:  # a plain single-input tool takes the text
+    if tool.args_schema is None:  # a plain single-input tool takes the text
         return Extraction({"query": text} if tool.args else {}, ())
     args: dict[str, Any] = {}
     missing: list[str] = []
-    for name, field in schema.model_fields.items():
-        extra = _extras(field.json_schema_extra)
+    for name, rule, required in _rules(tool):
         value: Any = None
-        if isinstance(extra.get("extract"), str):
-            value = _search(re.compile(extra["extract"], re.IGNORECASE), text) or context.get(name)
-        elif extra.get("free_text"):
+        if rule.kind == "regex" and rule.pattern is not None:
+            value = _search(rule.pattern, text) or context.get(name)
+        elif rule.kind == "free_text":
             value = text
         elif name in context:
             value = context[name]
         if value is not None:
             args[name] = value
-        elif field.is_required():
+        elif required:
             missing.append(name)
     return Extraction(args, tuple(missing))

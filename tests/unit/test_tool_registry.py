@@ -63,7 +63,7 @@ def test_unknown_name_lists_the_known_ones(ctx: ToolContext) -> None:
 
 
 def test_a_string_is_not_a_list_of_names(ctx: ToolContext) -> None:
-    with pytest.raises(ValueError, match="must be a list of names"):
+    with pytest.raises(ValueError, match="must be a list, not the string"):
         resolve_tools("get_balance", ctx)
 
 
@@ -85,9 +85,9 @@ def test_import_path_to_a_tool_or_a_factory(ctx: ToolContext) -> None:
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("no_such_module_xyz:tool", "Cannot import tool 'no_such_module_xyz:tool'"),
+        ("no_such_module_xyz:tool", "tool 'no_such_module_xyz:tool' cannot be imported"),
         (f"{__name__}:missing", "has no attribute 'missing'"),
-        (f"{__name__}:NOT_A_TOOL", "is neither a LangChain tool nor a factory"),
+        (f"{__name__}:NOT_A_TOOL", "is a int, neither a LangChain tool nor a function"),
         (f"{__name__}:make_nothing", "gave a str, not a LangChain tool"),
         (":tool", "must look like 'package.module:attr'"),
     ],

@@ -1,0 +1,59 @@
+"""Which subgraph a :class:`~crewline.graphs.spec.Specialist` becomes: crewline's tool loop, an agent
+of the user's (:mod:`crewline.graphs.agent_specialist`), or a graph a builder makes (a workflow)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.tools import BaseTool
+from langgraph.graph.state import CompiledStateGraph
+
+from crewline.errors import ConfigurationError
+from crewline.graphs.agent_specialist import agent_tools, build_agent_specialist, check_agent
+from crewline.graphs.spec import Specialist
+from crewline.graphs.specialist import build_specialist
+from crewline.nodes.guards import GuardSettings
+from crewline.nodes.models.factory import ModelSettings
+from crewline.nodes.specialist import SpecialistRuntime
+from crewline.tools.import_paths import import_path
+from crewline.tools.registry import ToolContext
+
+__all__ = ["extra_tools", "specialist_node"]
+
+
+def extra_tools(specialist: Specialist) -> list[BaseTool]:
+    """Tools a specialist brings beyond its ``tools`` list: its agent's own (offline fallback,
+    approved actions and the planner's examples use them too)."""
+    if specialist.agent is None:
+        return []
+    return agent_tools(check_agent(specialist.agent, specialist.name))
+
+
+def specialist_node(
+    specialist: Specialist,
+    runtime: SpecialistRuntime,
+    guards: GuardSettings,
+    models: ModelSettings,
+    tool_context: ToolContext,
+    search: Sequence[Path] = (),
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """The compiled subgraph the crew adds as the node named after the specialist."""
+    if specialist.agent is not None:
+        agent = check_agent(specialist.agent, specialist.name)
+        return build_agent_specialist(agent, runtime, guards, models)
+    if specialist.graph is None:
+        return build_specialist(runtime, guards)
+    what = f"specialist {specialist.name!r} graph"
+    builder = (
+        import_path(specialist.graph, what=what, search=search)
+        if isinstance(specialist.graph, str)
+        else specialist.graph
+    )
+    if not callable(builder):
+        raise ConfigurationError(f"{what} is a {type(builder).__name__}, not a builder function")
+    built = builder(runtime=runtime, guards=guards, tool_context=tool_context)
+    if not isinstance(built, CompiledStateGraph):
+        raise ConfigurationError(f"{what} returned a {type(built).__name__}, not a compiled graph")
+    return built
