@@ -8,10 +8,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from crewline.errors import ConfigurationError
+
 __all__ = ["DatasetError", "iter_lines", "read_jsonl", "shared_data_dir"]
 
 
-class DatasetError(ValueError):
+class DatasetError(ConfigurationError):
     """Bad evaluation data; the message names the file and line."""
 
 

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager, CallbackManager
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import patch_config
 from langchain_core.tools import BaseTool
 from langgraph.errors import GraphBubbleUp
@@ -32,15 +32,17 @@ from langgraph.prebuilt import ToolNode
 from langgraph.pregel import Pregel
 
 from crewline.errors import ConfigurationError
+from crewline.graphs.specialist import entry_guard
 from crewline.graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
 from crewline.memory.paths import data_dir
 from crewline.memory.state.resilience_store import store_at
 from crewline.nodes.agent_meter import AgentModelMeter
-from crewline.nodes.guards import GuardSettings, check_input, sanitize
+from crewline.nodes.guards import GuardSettings
 from crewline.nodes.models.breaker import CircuitBreakers, store_path
 from crewline.nodes.models.budget import Budgets, RunScope
 from crewline.nodes.models.factory import ModelSettings
 from crewline.nodes.specialist import SpecialistRuntime, subtask_result
+from crewline.nodes.sync_async import Step, Steps, node
 from crewline.nodes.tool_guard import ToolCallLog, current_log, guarded_tool_node
 from crewline.nodes.types import Handoff, Source, SubtaskResult, Verdict
 
@@ -201,7 +203,7 @@ class _AgentRun:
             )
         elif outputs and not good:  # every tool call failed: the answer cannot rest on anything
             result = subtask_result(
-                handoff, status="failed", answer=outputs[-1]["error"][:500], confidence=0.0, path="model"
+                handoff, status="failed", answer=outputs[-1]["error"][:500], confidence=0.9, path="model"
             )
         else:
             answer = _last_answer(output)
@@ -217,14 +219,6 @@ class _AgentRun:
             )
         return self._update(result, [*scope.verdicts, *log.verdicts], scope, log.vault)
 
-    def fall_back(self, state: SpecialistState, exc: Exception, scope: RunScope) -> dict[str, Any]:
-        """The agent failed (model refused by a budget or breaker, an error): the offline path answers."""
-        result = self.runtime.act_offline(state["handoff"])
-        reason = f"agent unavailable: {type(exc).__name__}: {str(exc)[:200]}"
-        verdict = Verdict(guard="model_fallback", score=1.0, reason=reason, action="fallback")
-        verdict["subtask_id"] = result["subtask_id"]
-        return self._update(result, [*scope.verdicts, verdict], scope, {})
-
     @staticmethod
     def _update(
         result: SubtaskResult, verdicts: list[Verdict], scope: RunScope, vault: dict[str, str]
@@ -236,47 +230,24 @@ class _AgentRun:
             update["pii_vault"] = vault
         return update
 
-    def run(self, state: SpecialistState, config: RunnableConfig) -> dict[str, Any]:
+    def steps(self, state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
+        """One run of the agent (invoked under ``invoke``, awaited under ``ainvoke``)."""
         payload, run_config, log, scope = self.prepare(state, config)
         token = current_log().set(log)
         try:
-            output = self.agent.invoke(payload, run_config)
+            agent, run_on = self.agent, (payload, run_config)
+            output = yield Step(lambda: agent.invoke(*run_on), lambda: agent.ainvoke(*run_on))
         except GraphBubbleUp:  # an interrupt inside the agent goes to the crew's caller
             raise
-        except Exception as exc:
-            return self.fall_back(state, exc, scope)
+        except Exception as exc:  # its model was refused or failed: the offline path answers
+            result = yield from self.runtime.offline(state["handoff"])
+            reason = f"agent unavailable: {type(exc).__name__}: {str(exc)[:200]}"
+            verdict = Verdict(guard="model_fallback", score=1.0, reason=reason, action="fallback")
+            verdict["subtask_id"] = result["subtask_id"]
+            return self._update(result, [*scope.verdicts, verdict], scope, {})
         finally:
             current_log().reset(token)
         return self.finish(state, output, log, scope)
-
-    async def arun(self, state: SpecialistState, config: RunnableConfig) -> dict[str, Any]:
-        payload, run_config, log, scope = self.prepare(state, config)
-        token = current_log().set(log)
-        try:
-            output = await self.agent.ainvoke(payload, run_config)
-        except GraphBubbleUp:
-            raise
-        except Exception as exc:
-            return self.fall_back(state, exc, scope)
-        finally:
-            current_log().reset(token)
-        return self.finish(state, output, log, scope)
-
-
-def _entry_guard(name: str, guards: GuardSettings) -> Any:
-    def entry_guard(state: SpecialistState) -> dict[str, Any]:
-        handoff = state["handoff"]
-        task = sanitize(handoff["task"], strip_markup=guards.strip_markup)
-        verdict = check_input(task, guards, guard="entry_guard")
-        verdict["subtask_id"] = handoff["subtask_id"]
-        update: dict[str, Any] = {"verdicts": [verdict]}
-        if verdict["action"] != "pass":
-            declined = f"The {name} specialist declined this request ({verdict['reason']})."
-            result = subtask_result(handoff, status="failed", answer=declined, confidence=0.0, path="offline")
-            update["results"] = {handoff["subtask_id"]: result}
-        return update
-
-    return entry_guard
 
 
 def build_agent_specialist(
@@ -289,8 +260,8 @@ def build_agent_specialist(
         return END if state["handoff"]["subtask_id"] in (state.get("results") or {}) else "agent"
 
     graph = StateGraph(SpecialistState, input_schema=SpecialistInput, output_schema=SpecialistOutput)
-    graph.add_node("entry_guard", _entry_guard(runtime.name, guards))
-    graph.add_node("agent", RunnableLambda(run.run, afunc=run.arun, name="agent"))
+    graph.add_node("entry_guard", node("entry_guard", entry_guard(runtime.name, guards)))
+    graph.add_node("agent", node("agent", run.steps))
     graph.add_edge(START, "entry_guard")
     graph.add_conditional_edges("entry_guard", after_guard, ["agent", END])
     graph.add_edge("agent", END)

@@ -10,7 +10,7 @@ specialist's results enter it (:mod:`crewline.graphs.edge_state`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -28,14 +28,14 @@ from pydantic import BaseModel, ValidationError
 
 from crewline.errors import ConfigurationError
 from crewline.graphs.edge_state import EdgeCrewState, entry_view, kept_for_edge, sealed_at_entry
-from crewline.graphs.policies import PolicySettings, node_options, scoped_plan
+from crewline.graphs.policies import NodeKind, PolicySettings, node_options, scoped_plan
 from crewline.graphs.spec import CrewSpec, CrewSpecError, Specialist, first_error, load_spec
 from crewline.graphs.specialists import extra_tools, specialist_node
 from crewline.graphs.state import CrewInput, CrewOutput, CrewState
 from crewline.memory.paths import data_dir
 from crewline.memory.state.context import ContextStore
 from crewline.memory.state.tickets import TicketStore, default_ticket_store
-from crewline.nodes.escalation import DECISION_STATUS, apply_decision, escalation_reason, parse_decision
+from crewline.nodes.escalation import DECISION_STATUS, apply_decision_steps, escalation_reason, parse_decision
 from crewline.nodes.guards import (
     GuardSettings,
     check_output,
@@ -45,12 +45,13 @@ from crewline.nodes.guards import (
     worst_action,
 )
 from crewline.nodes.guards.disclosure import protect_answer, tool_outputs
-from crewline.nodes.guards.grounding import ModelGrounding, model_groundedness
+from crewline.nodes.guards.grounding import ModelGrounding, groundedness_steps
 from crewline.nodes.guards.vault import PLACEHOLDER, SHOWN, restores_at_edge
 from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.planning.extract import entity_patterns
 from crewline.nodes.planning.planner import PlannerSettings, RouteExamples, build_planner
 from crewline.nodes.specialist import SpecialistRuntime, tool_examples
+from crewline.nodes.sync_async import Steps, blocking, node
 from crewline.nodes.synthesis import synthesize
 from crewline.nodes.types import Escalation, Handoff, Verdict
 from crewline.tools.registry import ToolContext, resolve_tools
@@ -169,7 +170,7 @@ def build_crew(
             specialist, runtime, guards, spec.models, tools_context, search
         )
 
-    planner = build_planner(
+    route_planner = build_planner(
         [
             RouteExamples(s.name, s.description, [*s.examples, *tool_examples(runtimes[s.name].tools)])
             for s in spec.specialists
@@ -235,9 +236,6 @@ def build_crew(
             return "plan"
         return "open_ticket" if action == "escalate" else "respond"
 
-    def plan(state: CrewState) -> dict[str, Any]:
-        return planner(state)  # type: ignore[arg-type]
-
     def fan_out(state: CrewState) -> list[Send] | Literal["synthesize"]:
         sends = [
             Send(
@@ -278,7 +276,7 @@ def build_crew(
             "pending_actions": merged.pending_actions,
         }
 
-    def output_guard(state: EdgeCrewState, config: RunnableConfig) -> dict[str, Any]:
+    def output_guard(state: EdgeCrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         entered_sealed = bool(state.get("entry_vault"))
         if entered_sealed:  # judged on the values the specialists returned, in memory only
             state = cast(EdgeCrewState, {**state, **entry_view(state)})
@@ -286,21 +284,25 @@ def build_crew(
         evidence = [r["answer"] for r in results if r["status"] == "done" and r["sources"]]
         evidence += [s.get("snippet", "") for r in results for s in r["sources"]]
         judged: list[ModelGrounding] = []
-
-        def judge() -> Verdict | None:  # only asked when no leak check blocks the answer
-            judged.append(model_groundedness(results, chain, config, turn=int(state.get("turn", 1))))
-            return judged[0].verdict
-
         outputs = tool_outputs(results)
-        verdicts = check_output(
-            state.get("answer", ""),
-            evidence=evidence if any(evidence) else [],
-            system_prompts=system_prompts,
-            confidence=state.get("confidence", 0.0),
-            settings=guards,
-            grounding=judge,
-            tool_outputs=outputs,
-        )
+
+        def verdicts_with(grounding: Verdict | Callable[[], Verdict | None] | None) -> list[Verdict]:
+            return check_output(
+                state.get("answer", ""),
+                evidence=evidence if any(evidence) else [],
+                system_prompts=system_prompts,
+                confidence=state.get("confidence", 0.0),
+                settings=guards,
+                grounding=grounding,
+                tool_outputs=outputs,
+            )
+
+        asked: list[bool] = []
+        verdicts = verdicts_with(lambda: asked.append(True))  # is the model's judgement needed at all?
+        if asked:  # only when no leak check blocks the answer: then the model judges (awaited async)
+            turn = int(state.get("turn", 1))
+            judged.append((yield from groundedness_steps(results, chain, config, turn=turn)))
+            verdicts = verdicts_with(judged[0].verdict)
         notes = judged[0].notes if judged else []
         update: dict[str, Any] = {"verdicts": [*notes, *verdicts]}
         if judged and judged[0].usage:
@@ -329,25 +331,26 @@ def build_crew(
         )
         return "respond" if reason is None else "open_ticket"
 
-    def open_ticket(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
+    def open_ticket(state: CrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         reason = escalation_reason(
             state.get("subtasks", []), state.get("pending_actions", []), state.get("verdicts", [])
         )
         kind, why = reason if reason else ("guard", state["verdicts"][-1]["reason"])
         thread_id = str(_configurable(config).get("thread_id", "no-thread"))
-        ticket = tickets_store().create(
-            key=f"{thread_id}:{state.get('turn', 1)}",
-            thread_id=thread_id,
-            kind=kind,
-            reason=why,
+        fields: dict[str, Any] = {
+            "key": f"{thread_id}:{state.get('turn', 1)}",
+            "thread_id": thread_id,
+            "kind": kind,
+            "reason": why,
             # redacted: the request already carries placeholders; anything a tool added is replaced too
-            transcript=default_vault().redact(
+            "transcript": default_vault().redact(
                 f"user: {state.get('request', '')}\nassistant (proposed): {state.get('answer', '')}"
             ),
-            payload={"pending_actions": list(state.get("pending_actions", []))},
-            user_id=state.get("user_id"),
-            tenant_id=state.get("tenant_id"),
-        )
+            "payload": {"pending_actions": list(state.get("pending_actions", []))},
+            "user_id": state.get("user_id"),
+            "tenant_id": state.get("tenant_id"),
+        }
+        ticket = yield blocking(lambda: tickets_store().create(**fields))  # SQLite may wait on a lock
         escalation = Escalation(reason=why, kind=kind, ticket_id=ticket.ticket_id, status="pending")
         return {"escalation": escalation}
 
@@ -368,7 +371,7 @@ def build_crew(
                 return {"decision": decision}
             payload = {**payload, "error": decision}
 
-    def apply_node(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
+    def apply_node(state: CrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         escalation = state["escalation"]
         decision = state.get("decision")
         assert decision is not None
@@ -376,13 +379,16 @@ def build_crew(
         # The ticket records the decision before any approved action runs: if recording fails the
         # node fails with nothing done, and a re-run finds the ticket already resolved (a no-op).
         if escalation["ticket_id"]:
-            tickets_store().resolve(
-                escalation["ticket_id"],
-                status=DECISION_STATUS[decision["decision"]],
-                decided_by=decision["by"] or _configurable(config).get("user_id"),
-                note=decision["message"],
+            ticket_id = escalation["ticket_id"]
+            yield blocking(
+                lambda: tickets_store().resolve(
+                    ticket_id,
+                    status=DECISION_STATUS[decision["decision"]],
+                    decided_by=decision["by"] or _configurable(config).get("user_id"),
+                    note=decision["message"],
+                )
             )
-        update = apply_decision(
+        update = yield from apply_decision_steps(
             decision,
             escalation=escalation,
             answer=state.get("answer", ""),
@@ -415,22 +421,22 @@ def build_crew(
 
     policies = spec.policies
     graph = StateGraph(CrewState, input_schema=CrewInput, output_schema=CrewOutput)
-    graph.add_node("input_guard", input_guard, **node_options(policies, "input_guard", "input_guard"))
-    graph.add_node("plan", scoped_plan(plan, chain), **node_options(policies, "plan", "plan"))
-    for name, node in nodes.items():  # under a server edge, tool values enter the state as placeholders
-        graph.add_node(name, sealed_at_entry(node, guards), **node_options(policies, name, "specialist"))
-    graph.add_node("synthesize", synthesize_node, **node_options(policies, "synthesize", "review"))
-    graph.add_node(
-        "output_guard",
-        output_guard,
-        input_schema=EdgeCrewState,  # its private channel, entry_vault, too
-        **node_options(policies, "output_guard", "review"),
-    )
-    graph.add_node("open_ticket", open_ticket, **node_options(policies, "open_ticket", "open_ticket"))
-    graph.add_node("await_human", await_human)  # only interrupt(): nothing to retry or handle
+    # Every node has a sync and an async half (crewline.nodes.sync_async.node): under ainvoke nothing
+    # runs in asyncio's small default thread pool, and model calls and tools are awaited.
+    def add(name: str, logic: Callable[[Any, RunnableConfig], Any], kind: NodeKind, **extra: Any) -> None:
+        graph.add_node(name, node(name, logic), **extra, **node_options(policies, name, kind))
+
+    add("input_guard", input_guard, "input_guard")
+    graph.add_node("plan", scoped_plan(route_planner, chain), **node_options(policies, "plan", "plan"))
+    for name, subgraph in nodes.items():  # under a server edge, tool values enter the state as placeholders
+        graph.add_node(name, sealed_at_entry(subgraph, guards), **node_options(policies, name, "specialist"))
+    add("synthesize", synthesize_node, "review")
+    add("output_guard", output_guard, "review", input_schema=EdgeCrewState)  # its entry_vault channel too
+    add("open_ticket", open_ticket, "open_ticket")
+    graph.add_node("await_human", node("await_human", lambda state, _: await_human(state)))  # interrupt only
     # apply_decision runs approved side effects: never retried automatically, whatever the policies say
-    graph.add_node("apply_decision", apply_node, **node_options(policies, "apply_decision", "apply_decision"))
-    graph.add_node("respond", respond, **node_options(policies, "respond", "respond"))
+    add("apply_decision", apply_node, "apply_decision")
+    add("respond", lambda state, _: respond(state), "respond")
 
     graph.add_edge(START, "input_guard")
     graph.add_conditional_edges("input_guard", after_input)

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableLambda
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
+from typing_extensions import TypedDict  # not typing's: pydantic (Studio's schemas) rejects it before 3.12
 
 from crewline.graphs.state import (
     SpecialistInput,
@@ -150,9 +152,10 @@ def _add_core(graph: Any, model: ModelChain | None, data: Path | None, default_k
             "revisions": 0,
         }
 
-    def answer(state: KnowledgeState) -> dict[str, Any]:
+    def prompt(state: KnowledgeState) -> list[AnyMessage] | None:
+        """The model's messages, or ``None`` when the extractive draft stands without asking it."""
         if model is None or state["confidence"] < CONFIDENCE_THRESHOLD or not state["hits"]:
-            return {"answer": state["draft"]["summary"], "path": "offline"}
+            return None
         hits = _hits(state)
         context = "\n\n".join(f"[{i}] {p.title}\n{p.text}" for i, p in enumerate(_passages(hits), start=1))
         messages: list[AnyMessage] = [
@@ -169,10 +172,11 @@ def _add_core(graph: Any, model: ModelChain | None, data: Path | None, default_k
                 f"or reply {_NO_ANSWER_TOKEN}."
             )
             messages.append(HumanMessage(feedback))
-        try:
-            reply = _plain_model(model).invoke(messages)
-        except Exception as exc:  # every model failed: the extractive answer stands
-            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return messages
+
+    def answered(state: KnowledgeState, reply: Any, error: Exception | None) -> dict[str, Any]:
+        if error is not None:  # every model failed: the extractive answer stands
+            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
             verdict = Verdict(guard="model_fallback", score=1.0, reason=f"model unavailable: {reason}",
                               action="fallback")  # fmt: skip
             return {"answer": state["draft"]["summary"], "path": "offline", "verdicts": [verdict]}
@@ -182,6 +186,22 @@ def _add_core(graph: Any, model: ModelChain | None, data: Path | None, default_k
         text = reply.text.strip()
         return {"answer": text, "model_answer": text, "path": "model", "usage": usage,
                 "revisions": state.get("revisions", 0) + (1 if state.get("model_answer") else 0)}  # fmt: skip
+
+    def answer(state: KnowledgeState) -> dict[str, Any]:
+        if model is None or (messages := prompt(state)) is None:
+            return {"answer": state["draft"]["summary"], "path": "offline"}
+        try:
+            return answered(state, _plain_model(model).invoke(messages), None)
+        except Exception as exc:
+            return answered(state, None, exc)
+
+    async def aanswer(state: KnowledgeState) -> dict[str, Any]:  # under ainvoke: the model is awaited
+        if model is None or (messages := prompt(state)) is None:
+            return {"answer": state["draft"]["summary"], "path": "offline"}
+        try:
+            return answered(state, await _plain_model(model).ainvoke(messages), None)
+        except Exception as exc:
+            return answered(state, None, exc)
 
     def verify(state: KnowledgeState) -> dict[str, Any]:
         text = state.get("answer") or ""
@@ -235,7 +255,7 @@ def _add_core(graph: Any, model: ModelChain | None, data: Path | None, default_k
                 "verdicts": [verdict]}  # fmt: skip
 
     graph.add_node("retrieve", retrieve)
-    graph.add_node("answer", answer)
+    graph.add_node("answer", RunnableLambda(answer, afunc=aanswer, name="answer"))
     graph.add_node("verify", verify)
     graph.add_node("gate", gate)
     graph.add_node("respond", respond)

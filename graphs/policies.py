@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage
-from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.errors import NodeError
 from langgraph.graph import END
 from langgraph.types import CachePolicy, Command, Overwrite, RetryPolicy
@@ -32,10 +32,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain
 from crewline.nodes.models.resilience import use_scope
+from crewline.nodes.planning.planner import Planner
 from crewline.nodes.specialist import subtask_result
+from crewline.nodes.sync_async import Step, Steps, node
 from crewline.nodes.types import Verdict
 
-__all__ = ["NodePolicy", "PolicySettings", "RetrySettings", "node_options", "scoped_plan"]
+__all__ = ["NodeKind", "NodePolicy", "PolicySettings", "RetrySettings", "node_options", "scoped_plan"]
 
 NodeKind = Literal["input_guard", "plan", "specialist", "review", "open_ticket", "apply_decision", "respond"]
 
@@ -164,22 +166,21 @@ def node_options(policies: PolicySettings, node: str, kind: NodeKind) -> dict[st
     return options
 
 
-def scoped_plan(
-    plan: Callable[[Any], dict[str, Any]], chain: ModelChain | None
-) -> Callable[..., dict[str, Any]]:
-    """The plan node, with the planner's model calls charged to this run (thread and turn)."""
+def scoped_plan(planner: Planner, chain: ModelChain | None) -> RunnableLambda[Any, Any]:
+    """The plan node, with the planner's model calls charged to this run (thread and turn); under
+    ``ainvoke`` the model is awaited (unsure clauses asked concurrently)."""
 
-    def plan_node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    def plan(state: dict[str, Any], config: RunnableConfig) -> Steps[dict[str, Any]]:
         if chain is None:
-            return plan(state)
+            return planner(state)
         scope = RunScope.from_config(config, turn=f"t{state.get('turn', 1)}")
         chain.guards()[0].run_started(scope)  # the run's model deadline counts from here
         with use_scope(scope):
-            update = dict(plan(state))
+            update = dict((yield Step(lambda: planner(state), lambda: planner.arun(state))))
         if scope.verdicts:
             update["verdicts"] = scope.verdicts
         if scope.usage.get("model_calls"):
             update["usage"] = scope.usage  # every attempt, with tokens (the planner counts answers)
         return update
 
-    return plan_node
+    return node("plan", plan)

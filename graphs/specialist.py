@@ -7,7 +7,7 @@ verdicts and usage flow back to the supervisor, merged by the supervisor's reduc
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol, cast
 
 from langchain_core.messages import AIMessage, ToolMessage
@@ -16,15 +16,17 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from crewline.graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
-from crewline.nodes.guards import GuardSettings, check_input, default_vault, sanitize
-from crewline.nodes.guards.disclosure import pseudonymise_tool_output
+from crewline.nodes.guards import GuardSettings, check_input, sanitize
+from crewline.nodes.models.breaker import CircuitBreakers
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelUnavailable
-from crewline.nodes.specialist import SpecialistRuntime
-from crewline.nodes.types import SubtaskResult, Usage, Verdict
+from crewline.nodes.specialist import SpecialistRuntime, subtask_result
+from crewline.nodes.sync_async import Steps, blocking, node
+from crewline.nodes.tool_guard import guard_tool_message
+from crewline.nodes.types import Usage, Verdict
 from crewline.tools.registry import ToolContext
 
-__all__ = ["SpecialistBuilder", "build_specialist", "import_specialist_builder"]
+__all__ = ["SpecialistBuilder", "build_specialist", "entry_guard", "import_specialist_builder"]
 
 
 class SpecialistBuilder(Protocol):
@@ -57,12 +59,12 @@ def _done(state: SpecialistState) -> bool:
     return state["handoff"]["subtask_id"] in (state.get("results") or {})
 
 
-def build_specialist(
-    runtime: SpecialistRuntime, guards: GuardSettings
-) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Compile the subgraph for one specialist (added to the supervisor as a node of that name)."""
+def entry_guard(
+    name: str, guards: GuardSettings
+) -> Callable[[SpecialistState, RunnableConfig], dict[str, Any]]:
+    """The entry guard's logic (CPU only: it runs inline under ``invoke`` and ``ainvoke`` alike)."""
 
-    def entry_guard(state: SpecialistState) -> dict[str, Any]:
+    def check(state: SpecialistState, config: RunnableConfig) -> dict[str, Any]:
         handoff = state["handoff"]
         verdict = check_input(
             sanitize(handoff["task"], strip_markup=guards.strip_markup), guards, guard="entry_guard"
@@ -70,28 +72,35 @@ def build_specialist(
         verdict["subtask_id"] = handoff["subtask_id"]
         update: dict[str, Any] = {"verdicts": [verdict]}
         if verdict["action"] != "pass":
-            update["results"] = {
-                handoff["subtask_id"]: SubtaskResult(
-                    subtask_id=handoff["subtask_id"],
-                    specialist=runtime.name,
-                    status="failed",
-                    answer=f"The {runtime.name} specialist declined this request ({verdict['reason']}).",
-                    confidence=0.0,
-                    sources=[],
-                    path="offline",
-                    tool=None,
-                    pending_action=None,
-                )
-            }
+            declined = f"The {name} specialist declined this request ({verdict['reason']})."
+            result = subtask_result(handoff, status="failed", answer=declined, confidence=0.0, path="offline")
+            update["results"] = {handoff["subtask_id"]: result}
         return update
+
+    return check
+
+
+def build_specialist(
+    runtime: SpecialistRuntime, guards: GuardSettings
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Compile the subgraph for one specialist (added to the supervisor as a node of that name).
+
+    Every node has a native sync and async half over one logic (:mod:`crewline.nodes.sync_async`):
+    under ``ainvoke`` the model call and the tools are awaited, not run in a thread per node.
+    """
+    breaker_key = f"specialist:{runtime.name}"
+
+    def breakers() -> CircuitBreakers:
+        assert runtime.model is not None
+        return runtime.model.guards()[1]
 
     def after_guard(state: SpecialistState) -> Literal["act", "agent", "__end__"]:
         if _done(state):
             return "__end__"
         return "agent" if runtime.model is not None else "act"
 
-    def act(state: SpecialistState) -> dict[str, Any]:
-        result = runtime.act_offline(state["handoff"])
+    def act(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
+        result = yield from runtime.offline(state["handoff"])
         return {"results": {result["subtask_id"]: result}}
 
     def fall_back(
@@ -101,8 +110,8 @@ def build_specialist(
         guard: str = "model_fallback",
         verdicts: Sequence[Verdict] = (),
         usage: Usage | None = None,
-    ) -> dict[str, Any]:
-        result = runtime.act_offline(state["handoff"])
+    ) -> Steps[dict[str, Any]]:
+        result = yield from runtime.offline(state["handoff"])
         verdict = Verdict(
             guard=guard, score=1.0, reason=why, action="fallback", subtask_id=result["subtask_id"]
         )
@@ -111,22 +120,17 @@ def build_specialist(
             update["usage"] = usage
         return update
 
-    breaker_key = f"specialist:{runtime.name}"
-
-    def agent(state: SpecialistState, config: RunnableConfig) -> dict[str, Any]:
-        assert runtime.model is not None
+    def agent(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         handoff = state["handoff"]
-        _, breakers = runtime.model.guards()
         steps = state.get("steps", 0)
         if steps >= runtime.max_tool_steps:
-            breakers.failure(breaker_key, "tool loop limit")
-            return fall_back(state, f"tool loop reached its limit of {runtime.max_tool_steps} model calls")
-        if steps == 0 and not breakers.allow(breaker_key):  # open: route around the model path
-            return fall_back(
-                state,
-                f"circuit open for the {runtime.name} specialist: answered offline",
-                guard="circuit_breaker",
-            )
+            yield blocking(lambda: breakers().failure(breaker_key, "tool loop limit"))
+            limit = f"tool loop reached its limit of {runtime.max_tool_steps} model calls"
+            return (yield from fall_back(state, limit))
+        if steps == 0 and not (yield blocking(lambda: breakers().allow(breaker_key))):
+            # open: route around the model path
+            why = f"circuit open for the {runtime.name} specialist: answered offline"
+            return (yield from fall_back(state, why, guard="circuit_breaker"))
         scope = RunScope.from_config(
             config,
             turn=handoff["subtask_id"].split(".")[0],
@@ -136,20 +140,19 @@ def build_specialist(
         history = list(state.get("messages") or [])
         new = [] if history else runtime.first_messages(handoff)
         try:
-            reply, _ = runtime.call_model([*history, *new], scope)
+            reply, _ = yield from runtime.model_turn([*history, *new], scope)
         except ModelUnavailable as exc:  # every model failed or a budget ran out: the offline path answers
+            reason = str(exc)
             if not exc.budget:
-                breakers.failure(breaker_key, str(exc))
-            return fall_back(
-                state,
-                f"model unavailable: {str(exc)[:240]}",
-                verdicts=scope.verdicts,
-                usage=scope.usage,
-            )
+                yield blocking(lambda: breakers().failure(breaker_key, reason))
+            why = f"model unavailable: {reason[:240]}"
+            return (yield from fall_back(state, why, verdicts=scope.verdicts, usage=scope.usage))
         except Exception as exc:  # anything unforeseen on the model path: still answer offline
-            breakers.failure(breaker_key, f"{type(exc).__name__}: {exc}")
+            failure = f"{type(exc).__name__}: {exc}"
+            yield blocking(lambda: breakers().failure(breaker_key, failure))
             first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            return fall_back(state, f"model unavailable: {first}", verdicts=scope.verdicts, usage=scope.usage)
+            why = f"model unavailable: {first}"
+            return (yield from fall_back(state, why, verdicts=scope.verdicts, usage=scope.usage))
         return {
             "messages": [*new, reply],
             "steps": steps + 1,
@@ -164,35 +167,15 @@ def build_specialist(
         last = messages[-1] if messages else None
         return "tools" if isinstance(last, AIMessage) and last.tool_calls else "finish"
 
-    # Tool output re-enters the graph: it gets the input guard (no size limit: tools return documents).
-    tool_guards = guards.model_copy(update={"max_request_chars": 10_000_000})
-
-    def guard_tool_output(
-        message: ToolMessage, subtask_id: str
-    ) -> tuple[ToolMessage, Verdict | None, dict[str, str]]:
-        text = sanitize(message.text, strip_markup=guards.strip_markup)
-        verdict = check_input(
-            text, tool_guards, guard="tool_output_guard", on_injection=guards.on_tool_injection
-        )
-        if verdict["action"] == "pass" or not text:
-            if guards.pii.on_input == "pass":
-                return message, None, {}
-            # personal data from a tool reaches the model as placeholders; the user sees the values
-            redacted, sealed = pseudonymise_tool_output(message.text, guards, default_vault())
-            return message.model_copy(update={"content": redacted}), None, sealed
-        verdict["subtask_id"] = subtask_id
-        withheld = f"[tool output withheld by the guard: {verdict['reason']}]"
-        return message.model_copy(update={"content": withheld, "artifact": {"error": withheld}}), verdict, {}
-
-    def tools(state: SpecialistState) -> dict[str, Any]:
+    def tools(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
-        raw, pending = runtime.run_tool_calls(state["handoff"], last)
+        raw, pending = yield from runtime.tool_calls(state["handoff"], last)
         messages: list[ToolMessage] = []
         verdicts: list[Verdict] = []
         vault: dict[str, str] = {}
         for message in raw:
-            guarded, verdict, sealed = guard_tool_output(message, state["handoff"]["subtask_id"])
+            guarded, verdict, sealed = guard_tool_message(message, state["handoff"]["subtask_id"], guards)
             messages.append(guarded)
             verdicts += [verdict] if verdict is not None else []
             vault |= sealed
@@ -208,26 +191,30 @@ def build_specialist(
     def after_tools(state: SpecialistState) -> Literal["agent", "__end__"]:
         return "__end__" if _done(state) else "agent"
 
-    def finish(state: SpecialistState) -> dict[str, Any]:
-        result = runtime.model_result(state["handoff"], state.get("messages") or [])
+    def finish(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
+        messages = state.get("messages") or []
+        result = runtime.model_result(state["handoff"], messages)
         if runtime.model is not None:
-            _, breakers = runtime.model.guards()
-            if result["status"] == "done":
-                breakers.success(breaker_key)
+            # The breaker judges the model path, not the request: a model that answered is healthy
+            # even when the tools it called failed (a customer not found is not an outage).
+            last = messages[-1] if messages else None
+            answered = isinstance(last, AIMessage) and bool(last.text.strip())
+            if answered:
+                yield blocking(lambda: breakers().success(breaker_key))
             else:
-                breakers.failure(breaker_key, result["answer"])
+                yield blocking(lambda: breakers().failure(breaker_key, result["answer"]))
         return {"results": {result["subtask_id"]: result}}
 
     graph = StateGraph(SpecialistState, input_schema=SpecialistInput, output_schema=SpecialistOutput)
-    graph.add_node("entry_guard", entry_guard)
-    graph.add_node("act", act)
-    graph.add_node("agent", agent)
-    graph.add_node("tools", tools)
-    graph.add_node("finish", finish)
+    graph.add_node("entry_guard", node("entry_guard", entry_guard(runtime.name, guards)))
+    graph.add_node("act", node("act", act))
+    graph.add_node("agent", node("agent", agent))
+    graph.add_node("tools", node("tools", tools))
+    graph.add_node("finish", node("finish", finish))
     graph.add_edge(START, "entry_guard")
-    graph.add_conditional_edges("entry_guard", after_guard)
+    graph.add_conditional_edges("entry_guard", after_guard, ["act", "agent", END])
     graph.add_edge("act", END)
-    graph.add_conditional_edges("agent", after_agent)
-    graph.add_conditional_edges("tools", after_tools)
+    graph.add_conditional_edges("agent", after_agent, ["tools", "finish", END])
+    graph.add_conditional_edges("tools", after_tools, ["agent", END])
     graph.add_edge("finish", END)
     return graph.compile(name=runtime.name)

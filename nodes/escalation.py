@@ -13,7 +13,8 @@ from typing import Any, Literal
 from langchain_core.tools import BaseTool
 from typing_extensions import TypedDict  # not typing's: pydantic (Studio's schemas) rejects it before 3.12
 
-from crewline.nodes.specialist import run_tool
+from crewline.nodes.sync_async import Steps, drive
+from crewline.nodes.tool_calls import run_tool_step
 from crewline.nodes.types import Escalation, PendingAction, Subtask, SubtaskResult, Verdict
 
 __all__ = [
@@ -88,6 +89,23 @@ def apply_decision(
     tools: Mapping[str, BaseTool],
 ) -> dict[str, Any]:
     """The state update a human decision makes: run approved actions, or record the refusal."""
+    return drive(
+        apply_decision_steps(
+            decision, escalation=escalation, answer=answer, results=results, pending=pending, tools=tools
+        )
+    )
+
+
+def apply_decision_steps(
+    decision: Decision,
+    *,
+    escalation: Escalation,
+    answer: str,
+    results: Mapping[str, SubtaskResult],
+    pending: Sequence[PendingAction],
+    tools: Mapping[str, BaseTool],
+) -> Steps[dict[str, Any]]:
+    """:func:`apply_decision` as steps: approved tools are awaited under ``ainvoke``."""
     updated: dict[str, SubtaskResult] = {}
     note = f" ({decision['message']})" if decision["message"] and decision["decision"] != "edit" else ""
     for action in pending:
@@ -96,7 +114,8 @@ def apply_decision(
             continue
         if decision["decision"] == "approve":
             tool = tools.get(action["tool"])
-            output = run_tool(tool, action["args"]) if tool else {"error": f"tool {action['tool']} is gone"}
+            gone = {"error": f"tool {action['tool']} is gone"}
+            output = (yield from run_tool_step(tool, action["args"])) if tool else gone
             if "error" in output:
                 updated[action["subtask_id"]] = {
                     **result,

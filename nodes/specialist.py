@@ -4,6 +4,10 @@ Offline, the specialist picks the tool for its task (a router fit on each tool's
 its arguments from the task and the handoff's context. With a chat model, the model calls tools in
 a loop bounded by ``max_tool_steps``. Either way a tool that needs human approval is never run here:
 it becomes a pending action the supervisor escalates. Every result says which path answered.
+
+What waits on the outside world (a tool, the model) is written once, as a generator of steps
+(:mod:`crewline.nodes.sync_async`): the graph composes them with ``yield from``; ``act_offline`` /
+``aact_offline`` (and the other pairs) drive them from sync or async code.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool
-from pydantic import ValidationError
 
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain, ModelUnavailable
 from crewline.nodes.planning.extract import extract_arguments
 from crewline.nodes.planning.router import Router
+from crewline.nodes.sync_async import Step, Steps, adrive, drive
+from crewline.nodes.tool_calls import run_tool, run_tool_step, run_tools_step
 from crewline.nodes.types import (
     AnswerPath,
     Handoff,
@@ -36,12 +41,16 @@ __all__ = [
     "SpecialistRuntime",
     "describe_call",
     "requires_approval",
-    "run_tool",
+    "run_tool",  # re-exported: crewline.nodes.tool_calls is its home
     "subtask_result",
     "tool_examples",
 ]
 
 log = logging.getLogger(__name__)
+
+# A tool's own error message is a reliable answer (the request cannot be done as asked): a failed
+# subtask with it is not a low-confidence guess.
+TOOL_ERROR_CONFIDENCE = 0.9
 
 
 def tool_examples(tools: Sequence[BaseTool]) -> list[str]:
@@ -56,22 +65,6 @@ def requires_approval(tool: BaseTool) -> bool:
 def describe_call(tool: str, args: Mapping[str, Any]) -> str:
     shown = ", ".join(f"{k}={v!r}" for k, v in args.items() if k not in ("reason", "description", "query"))
     return f"{tool}({shown})"
-
-
-def run_tool(tool: BaseTool, args: Mapping[str, Any]) -> dict[str, Any]:
-    """Invoke a tool; a tool failure or invalid arguments come back as ``{"error": message}``."""
-    try:
-        output = tool.invoke(dict(args))
-    except ValidationError as exc:  # the useful text is the field's message, not pydantic's headline
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        return {"error": f"{field}: {first['msg']}" if field else first["msg"]}
-    except Exception as exc:  # tools raise ToolFailure with a user-facing one-line message
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return {"error": message}
-    if isinstance(output, dict):
-        return output
-    return {"summary": str(output), "sources": [], "confidence": 0.5}
 
 
 def _sources(output: Mapping[str, Any]) -> list[Source]:
@@ -160,7 +153,8 @@ class SpecialistRuntime:
         )
 
     # -- offline path -------------------------------------------------------------------------
-    def act_offline(self, handoff: Handoff) -> SubtaskResult:
+    def offline(self, handoff: Handoff) -> Steps[SubtaskResult]:
+        """The offline answer: pick the tool, fill its arguments, run it (one step)."""
         tool = self.choose_tool(handoff["task"])
         if tool is None:
             return subtask_result(
@@ -183,13 +177,13 @@ class SpecialistRuntime:
             )
         if requires_approval(tool):
             return self.pending(handoff, tool, extraction.args, "offline")
-        output = run_tool(tool, extraction.args)
+        output = yield from run_tool_step(tool, extraction.args)
         if "error" in output:
             return subtask_result(
                 handoff,
                 status="failed",
                 answer=output["error"],
-                confidence=0.9,
+                confidence=TOOL_ERROR_CONFIDENCE,
                 path="offline",
                 tool=tool.name,
             )
@@ -203,6 +197,12 @@ class SpecialistRuntime:
             tool=tool.name,
         )
 
+    def act_offline(self, handoff: Handoff) -> SubtaskResult:
+        return drive(self.offline(handoff))
+
+    async def aact_offline(self, handoff: Handoff) -> SubtaskResult:
+        return await adrive(self.offline(handoff))
+
     # -- model path ---------------------------------------------------------------------------
     def first_messages(self, handoff: Handoff) -> list[AnyMessage]:
         context = "\n".join(f"- {k}: {v}" for k, v in handoff["context"].items()) or "- none"
@@ -213,54 +213,101 @@ class SpecialistRuntime:
         task = f"Task: {handoff['task']}\nKnown context:\n{context}\nConstraints:\n{constraints}"
         return [SystemMessage(system), HumanMessage(task)]
 
-    def call_model(
+    def model_turn(
         self, messages: Sequence[AnyMessage], scope: RunScope | None = None
-    ) -> tuple[AIMessage, Usage]:
+    ) -> Steps[tuple[AIMessage, Usage]]:
         """One model turn through the chain (budgets, breakers, retries, re-ask, fallback models).
 
         Raises ``ModelUnavailable`` when no model gave a usable reply; the verdicts and usage of
         every attempt are in ``scope`` (a fresh one when none is given).
         """
-        if self.model is None:
+        model = self.model
+        if model is None:
             raise ModelUnavailable("no chat model configured")
-        scope = scope if scope is not None else RunScope.anonymous(self.name)
-        before = Usage(**scope.usage)
-        reply = self.model.call_tools(list(self.tools), list(messages), scope)
+        run = scope if scope is not None else RunScope.anonymous(self.name)
+        before = Usage(**run.usage)
+        tools, history = list(self.tools), list(messages)
+        reply: AIMessage = yield Step(
+            lambda: model.call_tools(tools, history, run), lambda: model.acall_tools(tools, history, run)
+        )
         usage = Usage(
-            model_calls=scope.usage.get("model_calls", 0) - before.get("model_calls", 0),
-            prompt_tokens=scope.usage.get("prompt_tokens", 0) - before.get("prompt_tokens", 0),
-            completion_tokens=scope.usage.get("completion_tokens", 0) - before.get("completion_tokens", 0),
+            model_calls=run.usage.get("model_calls", 0) - before.get("model_calls", 0),
+            prompt_tokens=run.usage.get("prompt_tokens", 0) - before.get("prompt_tokens", 0),
+            completion_tokens=run.usage.get("completion_tokens", 0) - before.get("completion_tokens", 0),
         )
         return reply, usage
+
+    def call_model(
+        self, messages: Sequence[AnyMessage], scope: RunScope | None = None
+    ) -> tuple[AIMessage, Usage]:
+        return drive(self.model_turn(messages, scope))
+
+    async def acall_model(
+        self, messages: Sequence[AnyMessage], scope: RunScope | None = None
+    ) -> tuple[AIMessage, Usage]:
+        return await adrive(self.model_turn(messages, scope))
+
+    def tool_calls(
+        self, handoff: Handoff, reply: AIMessage
+    ) -> Steps[tuple[list[ToolMessage], SubtaskResult | None]]:
+        """Run the model's tool calls (one step); an approval-gated call ends the loop as a pending
+        action, and the calls after it do not run."""
+        by_name = self.tools_by_name
+        planned: list[tuple[ToolCall, BaseTool | None]] = []
+        pending: SubtaskResult | None = None
+        for call in reply.tool_calls:
+            tool = by_name.get(call["name"])
+            if tool is not None and requires_approval(tool):
+                pending = self.pending(handoff, tool, call["args"], "model")
+                break
+            planned.append((call, tool))
+        runs = [(tool, call["args"], call.get("id")) for call, tool in planned if tool is not None]
+        outputs = iter((yield run_tools_step(runs)) if runs else [])
+        messages: list[ToolMessage] = []
+        for call, tool in planned:
+            output = (
+                next(outputs)
+                if tool is not None
+                else {"error": f"unknown tool {call['name']!r}; use one of {sorted(by_name)}"}
+            )
+            messages.append(
+                ToolMessage(
+                    json.dumps(output, default=str),
+                    tool_call_id=call.get("id") or call["name"],
+                    name=call["name"],
+                    artifact=output,
+                )
+            )
+        return messages, pending
 
     def run_tool_calls(
         self, handoff: Handoff, reply: AIMessage
     ) -> tuple[list[ToolMessage], SubtaskResult | None]:
-        """Run the model's tool calls; an approval-gated call ends the loop as a pending action."""
-        messages: list[ToolMessage] = []
-        for call in reply.tool_calls:
-            tool = self.tools_by_name.get(call["name"])
-            call_id = call.get("id") or call["name"]
-            if tool is None:
-                output: dict[str, Any] = {
-                    "error": f"unknown tool {call['name']!r}; use one of {sorted(self.tools_by_name)}"
-                }
-            elif requires_approval(tool):
-                return messages, self.pending(handoff, tool, call["args"], "model")
-            else:
-                output = run_tool(tool, call["args"])
-            messages.append(
-                ToolMessage(
-                    json.dumps(output, default=str), tool_call_id=call_id, name=call["name"], artifact=output
-                )
-            )
-        return messages, None
+        return drive(self.tool_calls(handoff, reply))
+
+    async def arun_tool_calls(
+        self, handoff: Handoff, reply: AIMessage
+    ) -> tuple[list[ToolMessage], SubtaskResult | None]:
+        return await adrive(self.tool_calls(handoff, reply))
 
     def model_result(self, handoff: Handoff, messages: Sequence[AnyMessage]) -> SubtaskResult:
+        """The subtask's result from the loop's messages. Every tool call failed: the subtask failed
+        with the last error, whatever the model said after it (it has nothing to answer from); some
+        failed and some did not: the model's answer from the good ones stands."""
         outputs = [
             m.artifact for m in messages if isinstance(m, ToolMessage) and isinstance(m.artifact, dict)
         ]
         good = [o for o in outputs if "error" not in o]
+        tool = next((m.name for m in reversed(messages) if isinstance(m, ToolMessage)), None)
+        if outputs and not good:
+            return subtask_result(
+                handoff,
+                status="failed",
+                answer=str(outputs[-1]["error"]),
+                confidence=TOOL_ERROR_CONFIDENCE,
+                path="model",
+                tool=tool,
+            )
         last = messages[-1] if messages else None
         answer = last.text if isinstance(last, AIMessage) else ""
         if not answer.strip():
@@ -269,7 +316,6 @@ class SpecialistRuntime:
             )
         sources = [s for o in good for s in _sources(o)]
         confidence = min((_confidence(o) for o in good), default=0.5)
-        tool = next((m.name for m in reversed(messages) if isinstance(m, ToolMessage)), None)
         return subtask_result(
             handoff,
             status="done",

@@ -29,6 +29,7 @@ from crewline.memory.knowledge.chunking import split_sentences
 from crewline.nodes.guards.vault import default_vault
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain
+from crewline.nodes.sync_async import Step, Steps, adrive, drive
 from crewline.nodes.types import SubtaskResult, Usage, Verdict
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "GroundingUnavailable",
     "ModelGrounding",
     "SentenceJudgement",
+    "amodel_groundedness",
+    "groundedness_steps",
     "judge_claims",
     "model_claims",
     "model_groundedness",
@@ -151,13 +154,9 @@ def _checked(report: GroundednessReport, claims: Claims) -> dict[int, SentenceJu
     return by_number
 
 
-def judge_claims(claims: Claims, chain: ModelChain, scope: RunScope) -> Verdict:
-    """The model's verdict on ``claims``; raises ``ModelUnavailable`` or ``GroundingUnavailable``.
-
-    A sentence the model calls supported without naming a passage counts as unsupported: the check
-    is only as good as the evidence it can point to.
-    """
-    report = chain.call_structured(GroundednessReport, _messages(claims), scope)
+def _verdict(report: BaseModel, claims: Claims) -> Verdict:
+    """The verdict a report gives; a sentence called supported without a passage counts as unsupported:
+    the check is only as good as the evidence it can point to."""
     assert isinstance(report, GroundednessReport)
     by_number = _checked(report, claims)
     unsupported = [
@@ -174,14 +173,15 @@ def judge_claims(claims: Claims, chain: ModelChain, scope: RunScope) -> Verdict:
     return Verdict(guard="groundedness", score=score, reason=reason, action="escalate")
 
 
-def model_groundedness(
-    results: Iterable[SubtaskResult],
-    chain: ModelChain | None,
-    config: Mapping[str, Any] | None,
-    *,
-    turn: int,
-) -> ModelGrounding:
-    """Judge the model-written parts of this turn's answer with ``chain`` (``None``: offline, no call)."""
+def judge_claims(claims: Claims, chain: ModelChain, scope: RunScope) -> Verdict:
+    """The model's verdict on ``claims``; raises ``ModelUnavailable`` or ``GroundingUnavailable``."""
+    return _verdict(chain.call_structured(GroundednessReport, _messages(claims), scope), claims)
+
+
+def _judged(
+    results: Iterable[SubtaskResult], chain: ModelChain | None, config: Mapping[str, Any] | None, turn: int
+) -> ModelGrounding | tuple[Claims, ModelChain, RunScope]:
+    """A finished result when there is nothing for the model to judge, else what to ask it."""
     if chain is None:
         return ModelGrounding()
     claims = model_claims(results)
@@ -197,16 +197,59 @@ def model_groundedness(
     scope = RunScope.from_config(config, turn=f"t{turn}")
     try:
         chain.guards()[0].run_started(scope)  # the run's model deadline, shared with planner and specialists
-        verdict: Verdict | None = judge_claims(claims, chain, scope)
-        problem = ""
-    except GroundingUnavailable as exc:
-        verdict, problem = None, f"unusable report: {exc}"
-    except Exception as exc:  # ModelUnavailable (provider, timeout, breaker, budget) or anything unforeseen
-        first = str(exc).splitlines()[0][:240] if str(exc) else type(exc).__name__
-        verdict, problem = None, f"model unavailable: {first}"
+    except Exception as exc:  # the state store is unreachable: the lexical check decides
+        return _grounding(scope, None, exc)
+    return claims, chain, scope
+
+
+def _grounding(scope: RunScope, verdict: Verdict | None, error: Exception | None) -> ModelGrounding:
+    """The result of a judgement (``error``: why there is none, and the lexical check decides)."""
     notes = list(scope.verdicts)
-    if verdict is None:
+    if error is not None:
+        if isinstance(error, GroundingUnavailable):
+            problem = f"unusable report: {error}"
+        else:  # ModelUnavailable (provider, timeout, breaker, budget) or anything unforeseen
+            first = str(error).splitlines()[0][:240] if str(error) else type(error).__name__
+            problem = f"model unavailable: {first}"
         reason = f"groundedness judged lexically: {problem}"
         notes.append(Verdict(guard="model_fallback", score=1.0, reason=reason, action="fallback"))
     usage = Usage(**scope.usage) if scope.usage.get("model_calls") else Usage()
     return ModelGrounding(verdict=verdict, notes=notes, usage=usage)
+
+
+def groundedness_steps(
+    results: Iterable[SubtaskResult],
+    chain: ModelChain | None,
+    config: Mapping[str, Any] | None,
+    *,
+    turn: int,
+) -> Steps[ModelGrounding]:
+    """Judge the model-written parts of this turn's answer with ``chain`` (``None``: offline, no call),
+    as steps: the model is called under ``invoke`` and awaited under ``ainvoke``."""
+    asked = _judged(results, chain, config, turn)
+    if isinstance(asked, ModelGrounding):
+        return asked
+    claims, judge, scope = asked
+    messages = _messages(claims)
+    try:
+        report = yield Step(
+            lambda: judge.call_structured(GroundednessReport, messages, scope),
+            lambda: judge.acall_structured(GroundednessReport, messages, scope),
+        )
+        return _grounding(scope, _verdict(report, claims), None)
+    except Exception as exc:
+        return _grounding(scope, None, exc)
+
+
+def model_groundedness(
+    results: Iterable[SubtaskResult], chain: ModelChain | None, config: Mapping[str, Any] | None, *, turn: int
+) -> ModelGrounding:
+    """:func:`groundedness_steps` run in this thread."""
+    return drive(groundedness_steps(results, chain, config, turn=turn))
+
+
+async def amodel_groundedness(
+    results: Iterable[SubtaskResult], chain: ModelChain | None, config: Mapping[str, Any] | None, *, turn: int
+) -> ModelGrounding:
+    """:func:`groundedness_steps` awaited."""
+    return await adrive(groundedness_steps(results, chain, config, turn=turn))

@@ -23,10 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crewline.errors import RunError
 from crewline.memory.state.resilience_store import Counters, ResilienceStore
+from crewline.nodes.models.prices import Price, PriceTable
 from crewline.nodes.types import Usage, Verdict
 
 __all__ = [
-    "DEFAULT_PRICES",
     "BudgetExceeded",
     "BudgetSettings",
     "Budgets",
@@ -58,27 +58,6 @@ class BudgetSettings(BaseModel):
     run: Limits = Field(default_factory=lambda: Limits(model_calls=24, tokens=120_000, cost_usd=0.50))
     specialist: Limits = Field(default_factory=lambda: Limits(model_calls=10, tokens=60_000))
     tenant_day: Limits = Field(default_factory=Limits)
-
-
-class Price(BaseModel):
-    """US dollars per million tokens."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    input_per_mtok: float = Field(ge=0)
-    output_per_mtok: float = Field(ge=0)
-
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        return (prompt_tokens * self.input_per_mtok + completion_tokens * self.output_per_mtok) / 1e6
-
-
-# Public list prices; a model not in the table (a local server) costs nothing.
-DEFAULT_PRICES: dict[str, Price] = {
-    "gpt-4o-mini": Price(input_per_mtok=0.15, output_per_mtok=0.60),
-    "gpt-4o": Price(input_per_mtok=2.50, output_per_mtok=10.00),
-    "gpt-4.1-mini": Price(input_per_mtok=0.40, output_per_mtok=1.60),
-    "gpt-4.1": Price(input_per_mtok=2.00, output_per_mtok=8.00),
-}
 
 
 class BudgetExceeded(RunError):
@@ -165,22 +144,31 @@ def _scope_names(scope: RunScope, day: str) -> list[tuple[str, str]]:
 class Budgets:
     """Checks and records model use against ``BudgetSettings`` in a ``ResilienceStore``."""
 
-    def __init__(self, settings: BudgetSettings, prices: Mapping[str, Price], store: ResilienceStore) -> None:
+    def __init__(
+        self, settings: BudgetSettings, prices: Mapping[str, Price] | PriceTable, store: ResilienceStore
+    ) -> None:
         self.settings = settings
-        self.prices = dict(prices)
+        self.prices = prices if isinstance(prices, PriceTable) else PriceTable(prices)
         self.store = store
 
-    def price(self, model: str) -> Price | None:
-        return self.prices.get(model)
+    def price(self, model: str, provider: str | None = None) -> Price | None:
+        return self.prices.price(model, provider)
 
     def run_started(self, scope: RunScope) -> float:
         if scope.started_at is None:
             scope.started_at = self.store.started_at(f"run:{scope.run_key}")
         return scope.started_at
 
-    def reserve(self, scope: RunScope, model: str, prompt_tokens: int, max_completion: int) -> Reservation:
+    def reserve(
+        self,
+        scope: RunScope,
+        model: str,
+        prompt_tokens: int,
+        max_completion: int,
+        provider: str | None = None,
+    ) -> Reservation:
         """Reserve one call's worst case in every scope, or raise ``BudgetExceeded`` (nothing taken)."""
-        price = self.price(model)
+        price = self.price(model, provider)
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         names = _scope_names(scope, day)
         with self.store.transaction() as conn:

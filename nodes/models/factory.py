@@ -1,24 +1,33 @@
-"""The model factory: no model configured means the offline strategies; otherwise ``ChatOpenAI``.
+"""The model factory: no model configured means the offline strategies; otherwise a chain of chat
+models built by LangChain's ``init_chat_model`` from ``"provider:model"`` strings (see
+:mod:`crewline.nodes.models.providers`).
 
-``OPENAI_API_KEY`` and/or ``OPENAI_BASE_URL`` switch the model path on (OpenAI itself, or any
-OpenAI-compatible server: Ollama, vLLM, llama.cpp). ``CREWLINE_MODEL`` and
-``CREWLINE_FALLBACK_MODEL`` name the models; the crew spec's ``models`` section sets the defaults,
-the budgets, the price table and the circuit breakers.
+``provider: auto`` (the default) turns the model path on only where a model can be reached: a bare
+name (an OpenAI model) when ``OPENAI_API_KEY`` and/or ``OPENAI_BASE_URL`` is set (OpenAI itself, or
+any OpenAI-compatible server: Ollama, vLLM, llama.cpp); a ``"provider:model"`` when its integration
+finds its credentials (``ANTHROPIC_API_KEY``, ...) or needs none (Ollama, Bedrock's AWS chain). So a
+spec naming ``anthropic:claude-sonnet-4-5`` builds and runs offline on a machine without the key —
+but not without the ``langchain-anthropic`` package: a missing package is a configuration error.
+A named provider (``provider: anthropic``) always takes the model path. ``CREWLINE_MODEL`` and
+``CREWLINE_FALLBACK_MODEL`` override the spec's models; the ``models`` section sets the defaults,
+the budgets, the price overrides and the circuit breakers.
 
 Every model user goes through ``ModelChain``: ``chain.bind_tools(tools).invoke(messages)`` and
-``chain.with_structured_output(Schema).invoke(messages)`` return a usable reply or raise
-``ModelUnavailable`` — after budget checks, breakers, retries, a re-ask and the fallback models
-(see :mod:`crewline.nodes.models.resilience`). ``chain.call_tools(..., scope=...)`` does the same and records
-verdicts and usage in the caller's ``RunScope``.
+``chain.with_structured_output(Schema).invoke(messages)`` (or ``ainvoke``) return a usable reply or
+raise ``ModelUnavailable`` — after budget checks, breakers, retries, a re-ask and the fallback models
+(see :mod:`crewline.nodes.models.resilience`). ``chain.call_tools(..., scope=...)`` and its async twin
+``acall_tools`` do the same and record verdicts and usage in the caller's ``RunScope``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, convert_to_messages
@@ -26,24 +35,40 @@ from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crewline.memory.paths import data_dir
 from crewline.memory.state.resilience_store import store_at
 from crewline.nodes.models.breaker import BreakerSettings, CircuitBreakers, store_path
-from crewline.nodes.models.budget import DEFAULT_PRICES, Budgets, BudgetSettings, Price, RunScope
+from crewline.nodes.models.budget import Budgets, BudgetSettings, RunScope
+from crewline.nodes.models.prices import Price
+from crewline.nodes.models.providers import (
+    ModelNotBuilt,
+    ModelRef,
+    build_model,
+    describe,
+    has_credentials,
+    limit_kwargs,
+    normalize_provider,
+    parse_model,
+    providers,
+    takes_request_options,
+)
 from crewline.nodes.models.resilience import (
     ChainPolicy,
     Link,
     ModelUnavailable,
-    call_chain,
+    chain_steps,
     check_tool_reply,
     current_scope,
     parse_structured,
 )
+from crewline.nodes.sync_async import Steps, adrive, drive
 
 __all__ = ["ModelChain", "ModelEnvironment", "ModelSettings", "ModelUnavailable", "make_model_chain"]
+
+log = logging.getLogger(__name__)
 
 
 class ModelSettings(BaseModel):
@@ -51,10 +76,14 @@ class ModelSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    provider: Literal["auto", "offline", "openai"] = Field(
-        default="auto", description="auto: the model path when OPENAI_* is set, else offline"
+    provider: str = Field(
+        default="auto",
+        description=(
+            "auto: the model path where a model can be reached (see the factory); offline: never; "
+            "or an init_chat_model provider (openai, anthropic, ollama, ...) for bare model names"
+        ),
     )
-    model: str = "gpt-4o-mini"
+    model: str = Field(default="gpt-4o-mini", description="'provider:model' or a bare name")
     fallback_model: str | list[str] | None = None
     temperature: float = 0.0
     timeout_s: float = Field(default=30.0, gt=0, description="one HTTP request")
@@ -67,8 +96,20 @@ class ModelSettings(BaseModel):
     max_completion_chars: int = Field(default=32_000, ge=100, description="longer: bad output")
     max_tool_steps: int = Field(default=4, ge=1, le=20, description="bound of a specialist's tool loop")
     budgets: BudgetSettings = Field(default_factory=BudgetSettings)
-    prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    prices: dict[str, Price] = Field(
+        default_factory=dict,
+        description="per-million-token prices by 'model' or 'provider:model', over genai-prices' table",
+    )
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
+
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        name = normalize_provider(value)
+        if name in ("auto", "offline") or name in providers():
+            return name
+        known = ", ".join(sorted(providers()))
+        raise ValueError(f"unknown provider {value!r}: use auto, offline or one of {known}")
 
     @property
     def fallback_models(self) -> list[str]:
@@ -100,18 +141,14 @@ class ModelEnvironment(BaseSettings):
     crewline_fallback_model: str | None = None
 
 
-def _model_name(model: BaseChatModel) -> str:
-    return str(getattr(model, "model_name", None) or getattr(model, "model", None) or type(model).__name__)
-
-
 def _link(model: BaseChatModel) -> Link:
-    from langchain_openai import ChatOpenAI
-
-    name = _model_name(model)
-    if isinstance(model, ChatOpenAI):
-        endpoint = str(model.openai_api_base or "https://api.openai.com/v1")
-        return Link(name=name, key=f"model:{endpoint}|{name}", model=model, request_options=True)
-    return Link(name=name, key=f"model:{type(model).__name__}|{name}", model=model)
+    name, provider = describe(model)
+    endpoint = getattr(model, "openai_api_base", None)
+    if provider == "openai" or endpoint:
+        where = str(endpoint or "https://api.openai.com/v1")
+    else:
+        where = type(model).__name__
+    return Link(name, f"model:{where}|{name}", model, takes_request_options(model), provider)
 
 
 def _as_messages(value: Any) -> list[AnyMessage]:
@@ -123,13 +160,29 @@ def _as_messages(value: Any) -> list[AnyMessage]:
 
 
 class _ChainRunnable(Runnable[Any, Any]):
-    """What ``bind_tools`` / ``with_structured_output`` hand back: ``invoke`` runs the whole chain."""
+    """What ``bind_tools`` / ``with_structured_output`` hand back: ``invoke`` and ``ainvoke`` run the
+    whole chain (the sync one in this thread, the async one on the event loop)."""
 
-    def __init__(self, call: Any) -> None:
+    def __init__(
+        self, call: Callable[[list[AnyMessage]], Any], acall: Callable[[list[AnyMessage]], Awaitable[Any]]
+    ):
         self._call = call
+        self._acall = acall
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         return self._call(_as_messages(input))
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        return await self._acall(_as_messages(input))
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What one kind of call offers every model of the chain, and how its reply is checked."""
+
+    bound: list[Runnable[Any, Any]]
+    validate: Callable[[AIMessage], Any]
+    schema_text: str  # counted in the prompt estimate
 
 
 @dataclass(frozen=True)
@@ -141,7 +194,7 @@ class ModelChain:
     settings: ModelSettings | None = None
     data_dir: Path | None = None  # None: the crewline data directory at call time
 
-    @property
+    @cached_property
     def links(self) -> list[Link]:
         return [_link(m) for m in (self.primary, *self.fallbacks)]
 
@@ -150,87 +203,152 @@ class ModelChain:
         store = store_at(store_path(self.data_dir or data_dir()))
         return Budgets(settings.budgets, settings.prices, store), CircuitBreakers(settings.breaker, store)
 
-    def _run(
-        self,
-        messages: Sequence[AnyMessage],
-        bound: Sequence[Runnable[Any, Any]],
-        validate: Any,
-        schema_text: str,
-        scope: RunScope | None,
-    ) -> tuple[AIMessage, Any]:
-        budgets, breakers = self.guards()
-        return call_chain(
-            self.links,
-            bound,
-            messages,
-            validate=validate,
-            scope=scope or current_scope() or RunScope.anonymous(),
-            policy=(self.settings or ModelSettings()).policy(),
-            budgets=budgets,
-            breakers=breakers,
-            schema_text=schema_text,
+    def _steps(
+        self, ask: _Ask, messages: Sequence[AnyMessage], scope: RunScope | None
+    ) -> Steps[tuple[AIMessage, Any]]:
+        budgets, breakers = self.guards()  # opens the counters' store: in a step's segment, off the loop
+        return (
+            yield from chain_steps(
+                self.links,
+                ask.bound,
+                messages,
+                validate=ask.validate,
+                scope=scope or current_scope() or RunScope.anonymous(),
+                policy=(self.settings or ModelSettings()).policy(),
+                budgets=budgets,
+                breakers=breakers,
+                schema_text=ask.schema_text,
+            )
         )
+
+    def _tools_ask(self, tools: Sequence[BaseTool]) -> _Ask:
+        by_name = {tool.name: tool for tool in tools}
+        limit = (self.settings or ModelSettings()).max_completion_chars
+        bound = [link.model.bind_tools(list(tools)) if tools else link.model for link in self.links]
+        text = json.dumps([convert_to_openai_tool(t) for t in tools], default=str)
+        return _Ask(bound, lambda reply: check_tool_reply(reply, by_name, limit), text)
+
+    def _structured_ask(self, schema: type[BaseModel]) -> _Ask:
+        limit = (self.settings or ModelSettings()).max_completion_chars
+        bound = [link.model.bind_tools([schema], tool_choice=schema.__name__) for link in self.links]
+        text = json.dumps(schema.model_json_schema())
+        return _Ask(bound, lambda reply: parse_structured(reply, schema, limit), text)
 
     def call_tools(
         self, tools: Sequence[BaseTool], messages: Sequence[AnyMessage], scope: RunScope | None = None
     ) -> AIMessage:
         """A reply whose tool calls name offered tools with valid arguments, or plain text."""
-        by_name = {tool.name: tool for tool in tools}
-        limit = (self.settings or ModelSettings()).max_completion_chars
-        bound = [link.model.bind_tools(list(tools)) if tools else link.model for link in self.links]
-        text = json.dumps([convert_to_openai_tool(t) for t in tools], default=str)
-        reply, _ = self._run(messages, bound, lambda r: check_tool_reply(r, by_name, limit), text, scope)
+        reply, _ = drive(self._steps(self._tools_ask(tools), messages, scope))
+        return reply
+
+    async def acall_tools(
+        self, tools: Sequence[BaseTool], messages: Sequence[AnyMessage], scope: RunScope | None = None
+    ) -> AIMessage:
+        """:meth:`call_tools`, awaiting each model (no thread: concurrent calls all stay in flight)."""
+        reply, _ = await adrive(self._steps(self._tools_ask(tools), messages, scope))
         return reply
 
     def call_structured(
         self, schema: type[BaseModel], messages: Sequence[AnyMessage], scope: RunScope | None = None
     ) -> BaseModel:
-        limit = (self.settings or ModelSettings()).max_completion_chars
-        bound = [link.model.bind_tools([schema], tool_choice=schema.__name__) for link in self.links]
-        text = json.dumps(schema.model_json_schema())
-        _, parsed = self._run(messages, bound, lambda r: parse_structured(r, schema, limit), text, scope)
-        assert isinstance(parsed, BaseModel)
-        return parsed
+        _, parsed = drive(self._steps(self._structured_ask(schema), messages, scope))
+        return _instance(parsed)
+
+    async def acall_structured(
+        self, schema: type[BaseModel], messages: Sequence[AnyMessage], scope: RunScope | None = None
+    ) -> BaseModel:
+        """:meth:`call_structured`, awaiting each model."""
+        _, parsed = await adrive(self._steps(self._structured_ask(schema), messages, scope))
+        return _instance(parsed)
 
     def bind_tools(self, tools: Sequence[BaseTool]) -> Runnable[Any, Any]:
-        return _ChainRunnable(lambda messages: self.call_tools(tools, messages))
+        return _ChainRunnable(lambda m: self.call_tools(tools, m), lambda m: self.acall_tools(tools, m))
 
     def with_structured_output(self, schema: type[BaseModel]) -> Runnable[Any, Any]:
-        return _ChainRunnable(lambda messages: self.call_structured(schema, messages))
+        return _ChainRunnable(
+            lambda m: self.call_structured(schema, m), lambda m: self.acall_structured(schema, m)
+        )
 
 
-def _chat_openai(name: str, settings: ModelSettings, env: ModelEnvironment) -> BaseChatModel:
-    from langchain_openai import ChatOpenAI
+def _instance(parsed: Any) -> BaseModel:
+    assert isinstance(parsed, BaseModel)
+    return parsed
 
-    return ChatOpenAI(
-        model=name,
-        base_url=env.openai_base_url,
-        # Local OpenAI-compatible servers accept any key; the client insists on one.
-        api_key=env.openai_api_key or "not-needed",  # type: ignore[arg-type]
-        temperature=settings.temperature,
-        timeout=settings.timeout_s,
-        max_retries=0,  # retries are the chain's: they see the deadline, the budget and the breakers
-    )
+
+@dataclass(frozen=True)
+class _Builder:
+    """Builds the chain's models from strings, per the spec's provider and the environment."""
+
+    settings: ModelSettings
+    env: ModelEnvironment
+
+    @property
+    def auto(self) -> bool:
+        return self.settings.provider == "auto"
+
+    def parse(self, text: str, field: str) -> ModelRef:
+        default = "openai" if self.settings.provider in ("auto", "offline") else self.settings.provider
+        named = not self.auto or bool(self.env.openai_base_url)
+        return parse_model(text, default_provider=default, field=field, colon_names=named)
+
+    def build(self, ref: ModelRef) -> BaseChatModel | None:
+        """``ref``'s model; ``None`` under ``auto`` when it cannot be reached (no credentials)."""
+        kwargs: dict[str, Any] = {"temperature": self.settings.temperature}
+        kwargs |= limit_kwargs(
+            ref.provider, timeout_s=self.settings.timeout_s, max_tokens=self.settings.max_completion_tokens
+        )
+        if ref.provider == "openai":
+            if self.auto and not (self.env.openai_api_key or self.env.openai_base_url):
+                return None
+            # Local OpenAI-compatible servers accept any key; the client insists on one.
+            kwargs |= {
+                "base_url": self.env.openai_base_url,
+                "api_key": self.env.openai_api_key or "not-needed",
+            }
+        try:
+            model = build_model(ref, **kwargs)
+        except ModelNotBuilt as exc:
+            if not self.auto:
+                raise
+            log.info("%s; using the offline path for it", exc)
+            return None
+        if self.auto and not has_credentials(model):
+            log.info("model '%s' has no credentials in the environment; using the offline path for it", ref)
+            return None
+        return model
 
 
 def make_model_chain(
-    settings: ModelSettings | None = None, model: BaseChatModel | ModelChain | None = None
+    settings: ModelSettings | None = None, model: BaseChatModel | ModelChain | str | None = None
 ) -> ModelChain | None:
     """The chain to use, or ``None`` for the offline path.
 
-    An explicit ``model`` wins; otherwise the spec's provider and the environment decide.
+    An explicit ``model`` wins: a chat model or chain as given, a ``"provider:model"`` string in
+    place of the spec's ``models.model`` (its fallbacks still apply). Otherwise the spec's provider
+    and the environment decide; under ``auto`` a model that cannot be reached is left out of the
+    chain, and with none left the offline path is used. Raises ``ConfigurationError`` for an unknown
+    provider or a missing integration package, whether or not the model path ends up on.
     """
     if isinstance(model, ModelChain):
         return model
     settings = settings or ModelSettings()
-    if model is not None:
+    if isinstance(model, BaseChatModel):
         return ModelChain(model, settings=settings)
-    if settings.provider == "offline":
+    if model is None and settings.provider == "offline":
         return None
     env = ModelEnvironment()
-    if settings.provider == "auto" and not (env.openai_api_key or env.openai_base_url):
+    builder = _Builder(settings, env)
+    if isinstance(model, str):
+        primary = builder.parse(model, "model")
+    elif env.crewline_model:
+        primary = builder.parse(env.crewline_model, "CREWLINE_MODEL")
+    else:
+        primary = builder.parse(settings.model, "models.model")
+    if env.crewline_fallback_model:
+        refs = [builder.parse(env.crewline_fallback_model, "CREWLINE_FALLBACK_MODEL")]
+    else:
+        refs = [builder.parse(name, "models.fallback_model") for name in settings.fallback_models]
+    built = [m for ref in (primary, *refs) if (m := builder.build(ref)) is not None]
+    if not built:
         return None
-    primary = _chat_openai(env.crewline_model or settings.model, settings, env)
-    names = [env.crewline_fallback_model] if env.crewline_fallback_model else settings.fallback_models
-    fallbacks = tuple(_chat_openai(name, settings, env) for name in names)
-    return ModelChain(primary, fallbacks, settings=settings)
+    return ModelChain(built[0], tuple(built[1:]), settings=settings)

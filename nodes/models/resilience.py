@@ -9,30 +9,32 @@ the breakers must see each attempt. The clients are built with ``max_retries=0``
 
 Every decision lands in the caller's ``RunScope.verdicts`` — ``model_retry``, ``model_output``,
 ``model_error``, ``circuit_breaker``, ``budget`` — so the run's state says what happened.
+
+The chain is written once, as a generator of steps (:func:`chain_steps`, the protocol of
+:mod:`crewline.nodes.sync_async`); :func:`call_chain` runs it in the caller's thread and
+:func:`acall_chain` awaits it, so both paths make the same decisions in the same order.
 """
 
 from __future__ import annotations
 
-import json
-import logging
+import asyncio
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langchain_core.runnables import Runnable
-from langchain_core.tools import BaseTool
-from pydantic import BaseModel, ValidationError
 
 from crewline.errors import RunError
 from crewline.nodes.models.breaker import CircuitBreakers
 from crewline.nodes.models.budget import BudgetExceeded, Budgets, RunScope, estimate_tokens
+from crewline.nodes.models.checks import BadOutput, Failure, check_tool_reply, classify, parse_structured
+from crewline.nodes.sync_async import Step, Steps, adrive, drive
 
 __all__ = [
     "BadOutput",
@@ -40,15 +42,15 @@ __all__ = [
     "Failure",
     "Link",
     "ModelUnavailable",
+    "acall_chain",
     "call_chain",
+    "chain_steps",
     "check_tool_reply",
     "classify",
     "current_scope",
     "parse_structured",
     "use_scope",
 ]
-
-log = logging.getLogger(__name__)
 
 _scope: ContextVar[RunScope | None] = ContextVar("crewline_run_scope", default=None)
 
@@ -67,24 +69,12 @@ def current_scope() -> RunScope | None:
     return _scope.get()
 
 
-class BadOutput(Exception):
-    """The model answered, but not with something usable (the message says what was wrong)."""
-
-
 class ModelUnavailable(RunError):
     """No model in the chain produced a usable answer; ``budget`` when a budget or deadline stopped it."""
 
     def __init__(self, reason: str, *, budget: bool = False) -> None:
         super().__init__(reason)
         self.budget = budget
-
-
-@dataclass(frozen=True)
-class Failure:
-    kind: Literal["infra", "bad_output"]
-    reason: str
-    retryable: bool = False
-    retry_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -102,107 +92,14 @@ class ChainPolicy:
 
 @dataclass(frozen=True)
 class Link:
-    """One model of the chain: its name (for prices), breaker key, and whether it takes request options."""
+    """One model of the chain: its name and provider (for prices), its breaker key, and whether it
+    takes per-request ``timeout`` / ``max_tokens`` (the deadline's and the budget's)."""
 
     name: str
     key: str
     model: BaseChatModel
     request_options: bool = False
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
-
-
-def _retry_after(headers: Mapping[str, str] | None) -> float | None:
-    if not headers:
-        return None
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is not None:
-            try:
-                return max(0.0, float(value) / scale)
-            except ValueError:
-                continue
-    return None
-
-
-def classify(exc: BaseException) -> Failure:
-    """Infrastructure (retry, then fall back) or bad output (re-ask once, then fall back)?"""
-    if isinstance(exc, BadOutput | OutputParserException | ValidationError | json.JSONDecodeError):
-        return Failure("bad_output", _first_line(exc))
-    try:
-        import openai
-    except ImportError:  # pragma: no cover - langchain-openai depends on openai
-        openai = None  # type: ignore[assignment]
-    if openai is not None:
-        if isinstance(exc, openai.APITimeoutError):
-            return Failure("infra", "request timed out", retryable=True)
-        if isinstance(exc, openai.APIConnectionError):
-            cause = exc.__cause__ or exc.__context__
-            return Failure("infra", f"connection failed ({_first_line(cause or exc)})", retryable=True)
-        if isinstance(exc, openai.APIStatusError):
-            status = exc.status_code
-            retryable = status in (408, 409, 429) or status >= 500
-            after = _retry_after(exc.response.headers) if retryable else None
-            return Failure("infra", f"HTTP {status}: {_first_line(exc)}", retryable, after)
-        if isinstance(exc, openai.APIResponseValidationError | openai.LengthFinishReasonError):
-            return Failure("bad_output", _first_line(exc))
-    if isinstance(exc, TimeoutError | ConnectionError):
-        return Failure("infra", f"{type(exc).__name__}: {_first_line(exc)}", retryable=True)
-    if type(exc).__name__ in ("ReadTimeout", "ConnectTimeout", "RemoteProtocolError", "ReadError"):
-        return Failure("infra", f"{type(exc).__name__}: {_first_line(exc)}", retryable=True)
-    if isinstance(exc, ValueError):  # client-side parsing of a broken response body
-        return Failure("bad_output", f"{type(exc).__name__}: {_first_line(exc)}")
-    return Failure("infra", f"{type(exc).__name__}: {_first_line(exc)}")
-
-
-def check_tool_reply(reply: AIMessage, tools: Mapping[str, BaseTool], max_chars: int) -> None:
-    """Raise ``BadOutput`` for a reply no specialist should act on."""
-    if reply.invalid_tool_calls:
-        bad = reply.invalid_tool_calls[0]
-        raise BadOutput(f"tool call {bad.get('name')!r} has arguments that are not valid JSON")
-    size = len(reply.text) + sum(len(json.dumps(c["args"], default=str)) for c in reply.tool_calls)
-    if size > max_chars:
-        raise BadOutput(f"completion of {size} characters exceeds the limit of {max_chars}")
-    if not reply.tool_calls and not reply.text.strip():
-        raise BadOutput("empty completion")
-    for call in reply.tool_calls:
-        tool = tools.get(call["name"])
-        if tool is None:
-            raise BadOutput(f"unknown tool {call['name']!r}; offered: {', '.join(sorted(tools))}")
-        schema = tool.args_schema
-        if isinstance(schema, type) and issubclass(schema, BaseModel):
-            try:
-                schema.model_validate(call["args"])
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "arguments"
-                raise BadOutput(f"tool {call['name']!r}: {where}: {first['msg']}") from None
-
-
-def parse_structured(reply: AIMessage, schema: type[BaseModel], max_chars: int) -> BaseModel:
-    """The schema instance a structured-output reply stands for, or ``BadOutput``."""
-    if reply.invalid_tool_calls:
-        raise BadOutput("structured output is not valid JSON")
-    if len(reply.text) > max_chars:
-        raise BadOutput(f"completion of {len(reply.text)} characters exceeds the limit of {max_chars}")
-    if reply.tool_calls:
-        data: Any = reply.tool_calls[0]["args"]
-    else:
-        if not reply.text.strip():
-            raise BadOutput("empty completion")
-        try:
-            data = json.loads(reply.text)
-        except ValueError:
-            raise BadOutput("structured output is not valid JSON") from None
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or schema.__name__
-        raise BadOutput(f"schema violation: {where}: {first['msg']}") from None
+    provider: str | None = None
 
 
 def _backoff(attempt: int, retry_after: float | None, policy: ChainPolicy) -> float | None:
@@ -223,6 +120,17 @@ def _usage(reply: AIMessage) -> tuple[int, int]:
 Validator = Callable[[AIMessage], Any]
 
 
+# The chain's protocol, written once as steps (crewline.nodes.sync_async): a model call and a backoff
+# wait are the steps; ``drive`` runs them with ``invoke`` and ``time.sleep``, ``adrive`` awaits
+# ``ainvoke`` and ``asyncio.sleep`` (budgets, breakers and verdicts run between steps, off the loop).
+def _invoke(runnable: Runnable[Any, Any], messages: list[AnyMessage], options: dict[str, Any]) -> Step[Any]:
+    return Step(lambda: runnable.invoke(messages, **options), lambda: runnable.ainvoke(messages, **options))
+
+
+def _sleep(seconds: float) -> Step[None]:
+    return Step(lambda: time.sleep(seconds), lambda: asyncio.sleep(seconds))
+
+
 @dataclass
 class _Call:
     links: Sequence[Link]
@@ -233,6 +141,7 @@ class _Call:
     budgets: Budgets
     breakers: CircuitBreakers
     schema_text: str = ""  # the tool / schema definitions, counted in the prompt estimate
+    scope_messages: Sequence[AnyMessage] = ()
 
     def _reserve(self, link: Link, messages: Sequence[AnyMessage]) -> tuple[Any, float]:
         left = self.budgets.deadline_left(self.scope, self.policy.run_timeout_s)
@@ -243,50 +152,51 @@ class _Call:
         prompt = estimate_tokens(messages, self.schema_text)
         try:
             reservation = self.budgets.reserve(
-                self.scope, link.name, prompt, self.policy.max_completion_tokens
+                self.scope, link.name, prompt, self.policy.max_completion_tokens, link.provider
             )
         except BudgetExceeded as exc:
             self.scope.note("budget", str(exc), "fallback")
             raise ModelUnavailable(str(exc), budget=True) from None
         return reservation, left
 
-    def attempt(self, link: Link, runnable: Runnable[Any, Any]) -> tuple[AIMessage, Any] | Failure:
+    def _ask(
+        self, link: Link, runnable: Runnable[Any, Any], messages: list[AnyMessage]
+    ) -> Steps[tuple[AIMessage, Any] | Failure]:
+        """One request to ``link``: its reply and parsed value, or the failure it ended in."""
+        reservation, left = self._reserve(link, messages)
+        self.scope.count(calls=1)
+        options: dict[str, Any] = {}
+        if link.request_options:
+            options = {"timeout": min(self.policy.timeout_s, left), "max_tokens": reservation.max_completion}
+        try:
+            reply = yield _invoke(runnable, messages, options)
+            if not isinstance(reply, AIMessage):
+                raise BadOutput(f"model returned {type(reply).__name__}, not a message")
+        except Exception as exc:
+            self.budgets.settle(reservation, 0, 0)
+            return classify(exc)
+        prompt, completion = _usage(reply)
+        self.scope.count(prompt=prompt, completion=completion)
+        if not self.budgets.settle(reservation, prompt, completion):
+            used = f"{link.name} used {prompt + completion} tokens; {reservation.tokens} were reserved"
+            self.scope.note("budget", used, "pass", score=0.0)
+        try:
+            parsed = self.validate(reply)
+        except BadOutput as exc:
+            return classify(exc)
+        self.breakers.success(link.key)
+        return reply, parsed
+
+    def attempt(
+        self, link: Link, runnable: Runnable[Any, Any]
+    ) -> Steps[tuple[AIMessage, Any] | Failure]:
         messages: list[AnyMessage] = list(self.scope_messages)
         attempts, asked_again = 0, False
         while True:
-            reservation, left = self._reserve(link, messages)
-            self.scope.count(calls=1)
-            options: dict[str, Any] = {}
-            if link.request_options:
-                options = {
-                    "timeout": min(self.policy.timeout_s, left),
-                    "max_tokens": reservation.max_completion,
-                }
-            failure: Failure
-            try:
-                reply = runnable.invoke(messages, **options)
-                if not isinstance(reply, AIMessage):
-                    raise BadOutput(f"model returned {type(reply).__name__}, not a message")
-            except Exception as exc:
-                self.budgets.settle(reservation, 0, 0)
-                failure = classify(exc)
-            else:
-                prompt, completion = _usage(reply)
-                self.scope.count(prompt=prompt, completion=completion)
-                if not self.budgets.settle(reservation, prompt, completion):
-                    self.scope.note(
-                        "budget",
-                        f"{link.name} used {prompt + completion} tokens; {reservation.tokens} were reserved",
-                        "pass",
-                        score=0.0,
-                    )
-                try:
-                    parsed = self.validate(reply)
-                except BadOutput as exc:
-                    failure = classify(exc)
-                else:
-                    self.breakers.success(link.key)
-                    return reply, parsed
+            outcome = yield from self._ask(link, runnable, messages)
+            if not isinstance(outcome, Failure):
+                return outcome
+            failure = outcome
             if failure.kind == "bad_output":
                 if not asked_again:
                     asked_again = True
@@ -314,9 +224,7 @@ class _Call:
                 self.scope.note("model_error", f"{link.name}: {failure.reason} ({wait})", "fallback")
                 return failure
             self.scope.note("model_retry", f"{link.name}: {failure.reason}; retry in {delay:.2f}s", "retry")
-            time.sleep(delay)
-
-    scope_messages: Sequence[AnyMessage] = ()
+            yield _sleep(delay)
 
 
 def _repair_prompt(reason: str) -> str:
@@ -326,7 +234,7 @@ def _repair_prompt(reason: str) -> str:
     )
 
 
-def call_chain(
+def chain_steps(
     links: Sequence[Link],
     bound: Sequence[Runnable[Any, Any]],
     messages: Sequence[AnyMessage],
@@ -337,8 +245,8 @@ def call_chain(
     budgets: Budgets,
     breakers: CircuitBreakers,
     schema_text: str = "",
-) -> tuple[AIMessage, Any]:
-    """The first usable (reply, parsed) along the chain, or ``ModelUnavailable`` saying why none."""
+) -> Steps[tuple[AIMessage, Any]]:
+    """The chain as steps: the first usable (reply, parsed), or ``ModelUnavailable`` saying why none."""
     call = _Call(links, bound, validate, scope, policy, budgets, breakers, schema_text, messages)
     problems: list[str] = []
     for link, runnable in zip(links, bound, strict=True):
@@ -346,8 +254,18 @@ def call_chain(
             scope.note("circuit_breaker", f"model {link.name}: circuit open, skipped", "fallback")
             problems.append(f"{link.name}: circuit open")
             continue
-        outcome = call.attempt(link, runnable)
+        outcome = yield from call.attempt(link, runnable)
         if not isinstance(outcome, Failure):
             return outcome
         problems.append(f"{link.name}: {outcome.reason}")
     raise ModelUnavailable("; ".join(problems) or "no model configured")
+
+
+def call_chain(*args: Any, **kwargs: Any) -> tuple[AIMessage, Any]:
+    """:func:`chain_steps` run in this thread (``runnable.invoke``, ``time.sleep``)."""
+    return drive(chain_steps(*args, **kwargs))
+
+
+async def acall_chain(*args: Any, **kwargs: Any) -> tuple[AIMessage, Any]:
+    """:func:`chain_steps` awaited (``runnable.ainvoke``, ``asyncio.sleep``)."""
+    return await adrive(chain_steps(*args, **kwargs))

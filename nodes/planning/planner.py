@@ -9,6 +9,7 @@ one ``courtesy`` subtask that synthesis answers in kind, with no specialist and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -108,26 +109,39 @@ class Planner:
     model: ModelChain | None = None
     threshold: float = 0.35
 
-    def _ask_model(self, clause: str) -> tuple[str | None, float] | None:
-        if self.model is None:
-            return None
+    def _route(self, clause: str) -> list[AnyMessage]:
         catalogue = "\n".join(f"- {name}: {text}" for name, text in self.descriptions.items())
-        messages = [
+        return [
             SystemMessage(
                 "Route the customer request to exactly one specialist, or 'none' if no specialist "
                 f"can handle it.\nSpecialists:\n{catalogue}"
             ),
             HumanMessage(clause),
         ]
-        try:
-            choice = self.model.with_structured_output(RouteChoice).invoke(messages)
-        except Exception as exc:  # provider or output errors: keep the local decision
-            log.warning("model routing failed, keeping the local route: %s", str(exc).splitlines()[0])
-            return None
+
+    def _choice(self, choice: Any) -> tuple[str | None, float] | None:
         if not isinstance(choice, RouteChoice):
             return None
         name = choice.specialist.strip().lower()
         return (name if name in self.descriptions else None), float(choice.confidence)
+
+    def _ask_model(self, clause: str) -> tuple[str | None, float] | None:
+        if self.model is None:
+            return None
+        try:
+            return self._choice(self.model.with_structured_output(RouteChoice).invoke(self._route(clause)))
+        except Exception as exc:  # provider or output errors: keep the local decision
+            return _kept_local(exc)
+
+    async def _aask_model(self, clause: str) -> tuple[str | None, float] | None:
+        if self.model is None:
+            return None
+        try:
+            return self._choice(
+                await self.model.with_structured_output(RouteChoice).ainvoke(self._route(clause))
+            )
+        except Exception as exc:  # provider or output errors: keep the local decision
+            return _kept_local(exc)
 
     def _only_identifies(self, text: str) -> bool:
         """True for a clause that only says who the customer is ("I am customer C-1001.")."""
@@ -145,8 +159,7 @@ class Planner:
 
     def _courtesy(self, clause: Clause) -> bool:
         """A greeting or thanks that no specialist claims (a crew may have one for small talk)."""
-        unclaimed = clause.score.route is None or clause.score.confidence < self.threshold
-        return unclaimed and is_courtesy(clause.text)
+        return self._unsure(clause) and is_courtesy(clause.text)
 
     def _clauses(self, request: str) -> list[Clause]:
         clauses = split_request(request, self.router.route, threshold=self.threshold)
@@ -156,23 +169,38 @@ class Planner:
         kept = [c for c in clauses if not (self._only_identifies(c.text) or self._courtesy(c))]
         return kept or clauses
 
-    def plan(self, request: str, *, turn: int, context: Mapping[str, str]) -> Plan:
+    def _unsure(self, clause: Clause) -> bool:
+        return clause.score.route is None or clause.score.confidence < self.threshold
+
+    def _draft(self, request: str, turn: int, context: Mapping[str, str]) -> Plan | list[Clause]:
+        """The whole plan when no clause can need the model (a courtesy), else the clauses to route."""
         clauses = self._clauses(request)
-        merged_context = {**context, **extract_entities(request, self.entity_patterns)}
         if all(self._courtesy(clause) for clause in clauses):  # "Thanks!", "Hi there": no request
             courtesy = Subtask(
                 id=f"t{turn}.1", task=request.strip(), specialist=None, confidence=1.0, status="courtesy"
             )
-            return Plan([courtesy], merged_context, Usage())
+            return Plan([courtesy], self._context(request, context), Usage())
+        return clauses
+
+    def _context(self, request: str, context: Mapping[str, str]) -> dict[str, str]:
+        return {**context, **extract_entities(request, self.entity_patterns)}
+
+    def _finish(
+        self,
+        request: str,
+        turn: int,
+        context: Mapping[str, str],
+        clauses: Sequence[Clause],
+        asked: Sequence[tuple[str | None, float] | None],
+    ) -> Plan:
+        """The plan from the router's scores and the model's answers for unsure clauses (``None``: none)."""
         subtasks: list[Subtask] = []
         model_calls = 0
-        for index, clause in enumerate(clauses, start=1):
+        for index, (clause, answer) in enumerate(zip(clauses, asked, strict=True), start=1):
             route, confidence = clause.score.route, clause.score.confidence
-            if route is None or confidence < self.threshold:
-                asked = self._ask_model(clause.text)
-                if asked is not None:
-                    model_calls += 1
-                    route, confidence = asked
+            if answer is not None:
+                model_calls += 1
+                route, confidence = answer
             subtasks.append(
                 Subtask(
                     id=f"t{turn}.{index}",
@@ -182,16 +210,56 @@ class Planner:
                     status="planned" if route is not None else "out_of_scope",
                 )
             )
-        return Plan(subtasks, merged_context, Usage(model_calls=model_calls) if model_calls else Usage())
+        usage = Usage(model_calls=model_calls) if model_calls else Usage()
+        return Plan(subtasks, self._context(request, context), usage)
+
+    def plan(self, request: str, *, turn: int, context: Mapping[str, str]) -> Plan:
+        draft = self._draft(request, turn, context)
+        if isinstance(draft, Plan):
+            return draft
+        asked = [self._ask_model(c.text) if self._unsure(c) else None for c in draft]
+        return self._finish(request, turn, context, draft, asked)
+
+    async def aplan(self, request: str, *, turn: int, context: Mapping[str, str]) -> Plan:
+        """:meth:`plan`, asking the model about every unsure clause at once."""
+        draft = self._draft(request, turn, context)
+        if isinstance(draft, Plan):
+            return draft
+        asked = await asyncio.gather(*(self._aask_model(c.text) for c in draft if self._unsure(c)))
+        answers = iter(asked)
+        return self._finish(
+            request, turn, context, draft, [next(answers) if self._unsure(c) else None for c in draft]
+        )
 
     def __call__(self, state: Mapping[str, Any]) -> dict[str, Any]:
-        plan = self.plan(
-            state.get("request", ""), turn=int(state.get("turn", 1)), context=state.get("context") or {}
-        )
-        update: dict[str, Any] = {"subtasks": plan.subtasks, "context": plan.context}
-        if plan.usage:
-            update["usage"] = plan.usage
-        return update
+        return _update(self.plan(**_plan_args(state)))
+
+    async def arun(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        """``planner(state)`` for async graphs: the model is awaited, the routing is the same."""
+        return _update(await self.aplan(**_plan_args(state)))
+
+
+def _kept_local(exc: Exception) -> tuple[str | None, float] | None:
+    """No model answer for a clause (logged): its local route stands."""
+    log.warning(
+        "model routing failed, keeping the local route: %s", str(exc).splitlines()[0] if str(exc) else exc
+    )
+    return None
+
+
+def _plan_args(state: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "request": state.get("request", ""),
+        "turn": int(state.get("turn", 1)),
+        "context": state.get("context") or {},
+    }
+
+
+def _update(plan: Plan) -> dict[str, Any]:
+    update: dict[str, Any] = {"subtasks": plan.subtasks, "context": plan.context}
+    if plan.usage:
+        update["usage"] = plan.usage
+    return update
 
 
 def build_planner(

@@ -80,7 +80,7 @@ def test_breakers_open_route_around_and_show_in_health(
 
 
 def test_a_crashing_specialist_escalates_with_a_ticket(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = SpecialistRuntime.act_offline
+    original = SpecialistRuntime.offline
     attempts = {"n": 0}
 
     def broken(self: SpecialistRuntime, handoff: Any) -> Any:
@@ -89,7 +89,7 @@ def test_a_crashing_specialist_escalates_with_a_ticket(monkeypatch: pytest.Monke
             raise sqlite3.OperationalError("database is locked")
         return original(self, handoff)
 
-    monkeypatch.setattr(SpecialistRuntime, "act_offline", broken)
+    monkeypatch.setattr(SpecialistRuntime, "offline", broken)
     crew = build_crew("support", checkpointer=InMemorySaver())
     state = _ask(crew, "c1")
     assert attempts["n"] == 2  # LangGraph's RetryPolicy retried the node once
@@ -101,7 +101,7 @@ def test_a_crashing_specialist_escalates_with_a_ticket(monkeypatch: pytest.Monke
 
 
 def test_transient_node_error_is_retried_away(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = SpecialistRuntime.act_offline
+    original = SpecialistRuntime.offline
     attempts = {"n": 0}
 
     def flaky(self: SpecialistRuntime, handoff: Any) -> Any:
@@ -110,7 +110,7 @@ def test_transient_node_error_is_retried_away(monkeypatch: pytest.MonkeyPatch) -
             raise sqlite3.OperationalError("database is locked")
         return original(self, handoff)
 
-    monkeypatch.setattr(SpecialistRuntime, "act_offline", flaky)
+    monkeypatch.setattr(SpecialistRuntime, "offline", flaky)
     state = _ask(build_crew("support", checkpointer=InMemorySaver()), "c2")
     assert "$1,234.50" in state["answer"] and state["escalation"] is None
     assert not [v for v in state["verdicts"] if v["guard"] == "node_error"]

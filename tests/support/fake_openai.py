@@ -195,6 +195,7 @@ class FakeOpenAI:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # dozens of concurrent clients connect at once (socketserver's default: 5)
     fake: FakeOpenAI
 
 

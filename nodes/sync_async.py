@@ -1,0 +1,202 @@
+"""One logic, two drivers: node code that runs natively under ``invoke`` and under ``ainvoke``.
+
+A step that waits on the outside world (a model call, a tool, a store) is written once, as a
+generator that *yields* :class:`Step` objects and receives their results::
+
+    def turn(state) -> Steps[dict[str, Any]]:
+        reply = yield Step(lambda: model.invoke(m), lambda: model.ainvoke(m))
+        return {"messages": [reply]}
+
+:func:`drive` runs the sync half of every step in the calling thread, :func:`adrive` awaits the
+async half, so the same code serves both entry points without a thread per node under ``ainvoke``
+(LangGraph runs a plain sync node in asyncio's default pool there, which caps concurrency at a few
+threads). A step's exception is thrown back into the generator at its ``yield``, so ``try`` around a
+``yield`` works as around a call. Generators compose with ``yield from``.
+
+:func:`run_coroutine` is the other direction: an async-only callable (an MCP tool) run to
+completion from sync code, whether or not the calling thread already runs an event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from contextlib import closing
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from langchain_core.runnables import RunnableConfig, RunnableLambda
+
+__all__ = ["Step", "Steps", "adrive", "blocking", "drive", "node", "run_coroutine"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Step(Generic[T]):
+    """One wait on the outside world, as a sync call and as an awaitable of the same result."""
+
+    call: Callable[[], T]
+    acall: Callable[[], Awaitable[T]]
+
+
+Steps = Generator[Step[Any], Any, R]
+"""A computation that yields steps and returns ``R`` (drive it with :func:`drive` or :func:`adrive`)."""
+
+
+def blocking(call: Callable[[], T]) -> Step[T]:
+    """A sync-only step (a SQLite store, a file): inline under ``invoke``, in a worker thread under
+    ``ainvoke`` so a store's lock or busy wait never stalls the event loop."""
+    return Step(call, lambda: asyncio.to_thread(call))
+
+
+@dataclass(frozen=True)
+class _Done(Generic[R]):
+    value: R
+
+
+def _resume(steps: Steps[R], result: Any = None, error: Exception | None = None) -> Step[Any] | _Done[R]:
+    """The generator's next step, given the last step's result or error; ``_Done`` when it returned."""
+    try:
+        return steps.throw(error) if error is not None else steps.send(result)
+    except StopIteration as done:
+        return _Done(done.value)
+
+
+def _outcome(call: Callable[[], Any]) -> tuple[Any, Exception | None]:
+    try:
+        return call(), None
+    except Exception as exc:  # thrown back into the generator at its yield
+        return None, exc
+
+
+async def _aoutcome(call: Callable[[], Awaitable[Any]]) -> tuple[Any, Exception | None]:
+    try:
+        return await call(), None
+    except Exception as exc:
+        return None, exc
+
+
+def drive(steps: Steps[R]) -> R:
+    """Run ``steps`` with the sync half of each step, in this thread."""
+    with closing(steps):
+        step = _resume(steps)
+        while isinstance(step, Step):
+            step = _resume(steps, *_outcome(step.call))
+        return step.value
+
+
+async def adrive(steps: Steps[R]) -> R:
+    """Run ``steps`` awaiting the async half of each step (cancellation closes the generator).
+
+    The loop only awaits: the generator's own code between two steps (guards, stores, files: fast,
+    but blocking) runs in a worker thread, so it never stalls other runs on the loop (``langgraph
+    dev`` refuses blocking calls there outright). Segments and awaited halves share one context, so
+    a context variable set before a ``yield`` (a run scope, a tool-call log) is seen by the step.
+    """
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+
+    def resume(result: Any = None, error: Exception | None = None) -> Step[Any] | _Done[R]:
+        return context.run(_resume, steps, result, error)
+
+    try:
+        step = await loop.run_in_executor(None, resume)
+        while isinstance(step, Step):
+            outcome = await asyncio.create_task(_aoutcome(step.acall), context=context)
+            step = await loop.run_in_executor(None, resume, *outcome)
+        return step.value
+    finally:  # cancelled half-way: the generator's own cleanup runs in its context if it is free
+        try:
+            context.run(steps.close)
+        except RuntimeError:  # the cancelled step's task still holds the context
+            steps.close()
+
+
+def _as_steps(logic: Callable[[Any, RunnableConfig], Any], state: Any, config: RunnableConfig) -> Steps[Any]:
+    """``logic``'s generator, or its plain value as a generator with no steps (run off the loop too)."""
+    out = logic(state, config)
+    if isinstance(out, Generator):
+        return (yield from out)
+    return out
+
+
+def node(name: str, logic: Callable[[Any, RunnableConfig], Any]) -> RunnableLambda[Any, Any]:
+    """A graph node with a native sync and async half over one ``logic(state, config)``.
+
+    ``logic`` returns a generator of steps, or a plain value when it only computes (guards,
+    sanitising): under ``invoke`` that runs inline, under ``ainvoke`` in a worker thread like every
+    segment between steps (see :func:`adrive`). ``add_node`` keeps the node's name and policies.
+    """
+
+    def sync(state: Any, config: RunnableConfig) -> Any:
+        out = logic(state, config)
+        return drive(out) if isinstance(out, Generator) else out
+
+    async def async_(state: Any, config: RunnableConfig) -> Any:
+        return await adrive(_as_steps(logic, state, config))
+
+    return RunnableLambda(sync, afunc=async_, name=name)
+
+
+# -- async-only callables from sync code ---------------------------------------------------------
+class _PrivateLoop:
+    """An event loop of crewline's own in a daemon thread, started on first use (and again after a
+    fork: threads do not survive one). One loop for every sync caller, so an async tool that keeps a
+    client bound to its loop between calls keeps working."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def get(self) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
+        with self._lock:
+            if self._loop is None or self._thread is None or self._pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="crewline-async", daemon=True)
+                thread.start()
+                self._loop, self._thread, self._pid = loop, thread, os.getpid()
+            return self._loop, self._thread
+
+
+_private = _PrivateLoop()
+
+
+def run_coroutine(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run ``factory()`` to completion from sync code and return its result (or raise its error).
+
+    It runs on crewline's private loop, never on the caller's: the calling thread may be running a
+    loop of its own (``invoke`` called inside ``async def``), which it cannot re-enter. The caller's
+    context variables (tracing, the run scope) go with the coroutine. Called from the private loop's
+    own thread (an async tool calling a sync one that is async-only), it runs on a fresh loop in a
+    thread of its own instead of waiting on itself forever.
+    """
+    loop, thread = _private.get()
+    if threading.current_thread() is thread:
+        return _on_fresh_loop(factory)
+    # run_coroutine_threadsafe schedules from this thread, so the task copies this thread's context
+    return asyncio.run_coroutine_threadsafe(factory(), loop).result()
+
+
+def _on_fresh_loop(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    context = contextvars.copy_context()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = context.run(asyncio.run, factory())
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="crewline-async-nested", daemon=True)
+    worker.start()
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
