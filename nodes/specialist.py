@@ -12,7 +12,6 @@ What waits on the outside world (a tool, the model) is written once, as a genera
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from crewline.nodes.models.factory import ModelChain, ModelUnavailable
 from crewline.nodes.planning.extract import extract_arguments
 from crewline.nodes.planning.router import Router
 from crewline.nodes.sync_async import Step, Steps, adrive, drive
-from crewline.nodes.tool_calls import run_tool, run_tool_step, run_tools_step
+from crewline.nodes.tool_calls import model_text, run_tool, run_tool_step, run_tools_step
 from crewline.nodes.types import (
     AnswerPath,
     Handoff,
@@ -272,7 +271,7 @@ class SpecialistRuntime:
             )
             messages.append(
                 ToolMessage(
-                    json.dumps(output, default=str),
+                    model_text(output),
                     tool_call_id=call.get("id") or call["name"],
                     name=call["name"],
                     artifact=output,

@@ -17,6 +17,7 @@ exception, a ``ToolMessage`` with ``status="error"`` such as an MCP ``isError`` 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,6 +34,7 @@ __all__ = [
     "arun_tool",
     "invoke_tool",
     "is_async_only",
+    "model_text",
     "run_tool",
     "run_tool_step",
     "run_tools_step",
@@ -111,6 +113,14 @@ def tool_output(output: Any) -> dict[str, Any]:
         return output
     text = output if isinstance(output, str) else _content_text(output)
     return {"summary": text, "sources": [], "confidence": UNSTATED_CONFIDENCE}
+
+
+def model_text(output: Mapping[str, Any]) -> str:
+    """What a model reads of a tool's result: a text tool's own words (not its text wrapped in
+    crewline's result shape, which a model would quote back), else the result as JSON."""
+    if set(output) <= {"summary", "sources", "confidence"} and not output.get("sources"):
+        return str(output.get("summary", ""))
+    return json.dumps(output, default=str)
 
 
 def tool_error(exc: Exception) -> dict[str, Any]:

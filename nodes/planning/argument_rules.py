@@ -40,7 +40,7 @@ class ArgumentRule:
 
     kind: Literal["regex", "free_text", "context"]
     pattern: re.Pattern[str] | None = None
-    declared: bool = False  # the tool said so (declared rules become entities the planner tracks)
+    entity: bool = False  # an identifier the planner tracks in the thread's context (and strips)
 
 
 _CONTEXT_ONLY = ArgumentRule("context")
@@ -53,22 +53,22 @@ def _words(name: str, prop: Mapping[str, Any]) -> set[str]:
 
 def _declared(prop: Mapping[str, Any]) -> ArgumentRule | None:
     if isinstance(prop.get("extract"), str):
-        return ArgumentRule("regex", re.compile(prop["extract"], re.IGNORECASE), declared=True)
+        return ArgumentRule("regex", re.compile(prop["extract"], re.IGNORECASE), entity=True)
     if prop.get("free_text"):
-        return ArgumentRule("free_text", declared=True)
+        return ArgumentRule("free_text")
     return None
 
 
 def _by_name(name: str, words: set[str]) -> ArgumentRule | None:
     lowered = name.lower()
     if "email" in words:
-        return ArgumentRule("regex", _EMAIL)
+        return ArgumentRule("regex", _EMAIL, entity=True)
     if "phone" in words:
-        return ArgumentRule("regex", _PHONE)
+        return ArgumentRule("regex", _PHONE, entity=True)
     if words & {"url", "link", "website"}:
         return ArgumentRule("regex", _URL)
     if lowered == "id" or lowered.endswith(("_id", "_number", "_no", "_ref")) or name.endswith("Id"):
-        return ArgumentRule("regex", _IDENTIFIER)
+        return ArgumentRule("regex", _IDENTIFIER, entity=True)
     if lowered in _PLACE_WORDS or (set(lowered.split("_")) & _PLACE_WORDS):
         return ArgumentRule("regex", _PLACE)
     if lowered in _FREE_TEXT_WORDS:

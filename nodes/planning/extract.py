@@ -52,11 +52,12 @@ def _rules(tool: BaseTool) -> list[tuple[str, ArgumentRule, bool]]:
 
 
 def entity_patterns(tools: Iterable[BaseTool]) -> dict[str, re.Pattern[str]]:
-    """Every ``extract`` regex the tools declare, by field name (the entities a crew knows)."""
+    """The identifiers the tools take, by field name (the entities a crew knows): every ``extract``
+    regex they declare, and ids, emails and phone numbers their argument names ask for."""
     patterns: dict[str, re.Pattern[str]] = {}
     for tool in tools:
         for name, rule, _ in _rules(tool):
-            if rule.declared and rule.pattern is not None and name not in patterns:
+            if rule.entity and rule.pattern is not None and name not in patterns:
                 patterns[name] = rule.pattern
     return patterns
 
