@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from crewline.errors import ConfigurationError
 from crewline.graphs.edge_state import EdgeCrewState, entry_view, kept_for_edge, sealed_at_entry
+from crewline.graphs.events import emit_escalation, emit_verdicts
 from crewline.graphs.policies import NodeKind, PolicySettings, node_options, scoped_plan
 from crewline.graphs.spec import CrewSpec, CrewSpecError, Specialist, first_error, load_spec
 from crewline.graphs.specialists import extra_tools, specialist_node
@@ -228,6 +229,7 @@ def build_crew(
         if inspection.action == "block":
             blocked = next(v for v in inspection.verdicts if v["action"] == "block")
             update["answer"] = f"I can't process this request: {blocked['reason']}."
+        emit_verdicts("input", inspection.verdicts)
         return update
 
     def after_input(state: CrewState) -> Literal["plan", "open_ticket", "respond"]:
@@ -304,6 +306,7 @@ def build_crew(
             judged.append((yield from groundedness_steps(results, chain, config, turn=turn)))
             verdicts = verdicts_with(judged[0].verdict)
         notes = judged[0].notes if judged else []
+        emit_verdicts("output", [*notes, *verdicts])
         update: dict[str, Any] = {"verdicts": [*notes, *verdicts]}
         if judged and judged[0].usage:
             update["usage"] = judged[0].usage
@@ -352,6 +355,7 @@ def build_crew(
         }
         ticket = yield blocking(lambda: tickets_store().create(**fields))  # SQLite may wait on a lock
         escalation = Escalation(reason=why, kind=kind, ticket_id=ticket.ticket_id, status="pending")
+        emit_escalation(escalation)
         return {"escalation": escalation}
 
     def await_human(state: CrewState) -> dict[str, Any]:

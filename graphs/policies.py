@@ -29,6 +29,7 @@ from langgraph.graph import END
 from langgraph.types import CachePolicy, Command, Overwrite, RetryPolicy
 from pydantic import BaseModel, ConfigDict, Field
 
+from crewline.graphs.events import emit_plan
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain
 from crewline.nodes.models.resilience import use_scope
@@ -171,6 +172,11 @@ def scoped_plan(planner: Planner, chain: ModelChain | None) -> RunnableLambda[An
     ``ainvoke`` the model is awaited (unsure clauses asked concurrently)."""
 
     def plan(state: dict[str, Any], config: RunnableConfig) -> Steps[dict[str, Any]]:
+        update = yield from planned(state, config)
+        emit_plan(update.get("subtasks") or [])
+        return update
+
+    def planned(state: dict[str, Any], config: RunnableConfig) -> Steps[dict[str, Any]]:
         if chain is None:
             return planner(state)
         scope = RunScope.from_config(config, turn=f"t{state.get('turn', 1)}")

@@ -8,6 +8,7 @@ a test without a provider, a network or a key.
 
 from __future__ import annotations
 
+from crewline.testing.crews import minimal_crew
 from crewline.testing.replies import (
     ModelCall,
     OfferedTool,
@@ -31,5 +32,6 @@ __all__ = [
     "ScriptExhausted",
     "ScriptedChatModel",
     "ScriptedToolCall",
+    "minimal_crew",
     "tool_call",
 ]

@@ -239,3 +239,21 @@ async def test_create_agent_async_with_structured_response_and_streaming() -> No
     assert final["structured_response"] == Weather(city="Oslo", celsius=9)
     assert set(model.calls[1].tool_names) == {"forecast", "Weather"}
     assert "AIMessageChunk" in streamed  # the model's output streamed through LangGraph
+
+
+def test_the_minimal_crew_routes_runs_a_tool_and_waits_for_approval() -> None:
+    from langchain_core.messages import HumanMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command
+
+    from crewline.testing import minimal_crew
+
+    notes: list[str] = []
+    crew = minimal_crew(notes=notes, checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "minimal"}}
+    state = crew.invoke({"messages": [HumanMessage("echo this sentence please")]}, config)
+    assert state["answer"] == "echo this sentence please"
+    state = crew.invoke({"messages": [HumanMessage("save a note that the meeting moved")]}, config)
+    assert state["escalation"]["status"] == "pending" and notes == []
+    crew.invoke(Command(resume={"decision": "approve"}), config)
+    assert notes == ["save a note that the meeting moved"]
