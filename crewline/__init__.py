@@ -20,20 +20,32 @@ if TYPE_CHECKING:
     from crewline.graphs.spec import CrewSpec, Specialist, load_spec
     from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
     from crewline.nodes.guards import GuardSettings
+    from crewline.nodes.guards.protocol import GuardContext, input_guard, output_guard
+    from crewline.nodes.planning.llm_router import LLMRouter
+    from crewline.nodes.planning.routing_protocol import LocalRouter, Router, RouteScores
+    from crewline.nodes.types import Verdict
     from crewline.tools.registry import ToolContext
 
 __all__ = [
     "ConfigurationError",
     "CrewSpec",
     "CrewlineError",
+    "GuardContext",
     "GuardSettings",
+    "LLMRouter",
+    "LocalRouter",
+    "RouteScores",
+    "Router",
     "RunError",
     "Specialist",
     "ToolContext",
+    "Verdict",
     "async_checkpointer",
     "build_crew",
     "checkpointer",
+    "input_guard",
     "load_spec",
+    "output_guard",
 ]
 __version__ = "0.1.0"
 
@@ -43,6 +55,14 @@ _HOMES = {
     "load_spec": "crewline.graphs.spec",
     "build_crew": "crewline.graphs.crew",
     "GuardSettings": "crewline.nodes.guards",
+    "GuardContext": "crewline.nodes.guards.protocol",
+    "input_guard": "crewline.nodes.guards.protocol",
+    "output_guard": "crewline.nodes.guards.protocol",
+    "LLMRouter": "crewline.nodes.planning.llm_router",
+    "LocalRouter": "crewline.nodes.planning.routing_protocol",
+    "RouteScores": "crewline.nodes.planning.routing_protocol",
+    "Router": "crewline.nodes.planning.routing_protocol",
+    "Verdict": "crewline.nodes.types",
     "ToolContext": "crewline.tools.registry",
     "async_checkpointer": "crewline.memory.checkpoint.checkpointers",
     "checkpointer": "crewline.memory.checkpoint.checkpointers",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -47,12 +48,16 @@ from crewline.nodes.guards import (
 )
 from crewline.nodes.guards.disclosure import protect_answer, tool_outputs
 from crewline.nodes.guards.grounding import ModelGrounding, groundedness_steps
+from crewline.nodes.guards.protocol import GuardContext, guard_set, split_guards
+from crewline.nodes.guards.running import input_guard_steps, output_guard_steps
+from crewline.nodes.guards.tracing import crew_tracer
 from crewline.nodes.guards.vault import PLACEHOLDER, SHOWN, restores_at_edge
 from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.planning.extract import entity_patterns
 from crewline.nodes.planning.planner import PlannerSettings, RouteExamples, build_planner
+from crewline.nodes.planning.routing_protocol import LocalRouter, resolve_router
 from crewline.nodes.specialist import SpecialistRuntime, tool_examples
-from crewline.nodes.sync_async import Steps, blocking, node
+from crewline.nodes.sync_async import Steps, blocking, branch, node
 from crewline.nodes.synthesis import synthesize
 from crewline.nodes.types import Escalation, Handoff, Verdict
 from crewline.tools.registry import ToolContext, resolve_tools
@@ -118,7 +123,8 @@ def build_crew(
     specialists: Sequence[Specialist] | None = None,
     description: str = "",
     model: BaseChatModel | ModelChain | str | None = None,
-    guards: GuardSettings | Mapping[str, Any] | None = None,
+    guards: GuardSettings | Mapping[str, Any] | Sequence[object] | None = None,
+    router: object | None = None,
     models: ModelSettings | Mapping[str, Any] | None = None,
     planner: PlannerSettings | Mapping[str, Any] | None = None,
     policies: PolicySettings | Mapping[str, Any] | None = None,
@@ -133,13 +139,19 @@ def build_crew(
 
     ``model`` overrides the spec and environment: a chat model, a ``"provider:model"`` string or
     ``None`` (the spec's ``models`` and ``OPENAI_*`` decide; no model configured means the offline
-    path). ``guards``, ``models``, ``planner``, ``policies``: settings that replace the spec's (the
-    YAML sections of the same names, as objects or dicts). Pass no ``checkpointer``
+    path). ``guards``: the guard settings (``GuardSettings`` or its dict) and/or guard objects
+    (:mod:`crewline.nodes.guards.protocol`: ``@input_guard``/``@output_guard`` functions or any object
+    with ``check_input``/``check_output``), run after the built-in ones. ``router``: a
+    :class:`~crewline.nodes.planning.routing_protocol.Router` asked about the clauses the local
+    router is unsure of (an ``LLMRouter``, a cascade), or a ``LocalRouter`` that replaces it.
+    ``models``, ``planner``, ``policies``: settings that replace the spec's (the YAML sections of the
+    same names, as objects or dicts). Pass no ``checkpointer``
     for the server. ``store`` is the long-term ``BaseStore`` nodes reach as ``runtime.store``;
     ``context`` records each turn's topics and entities per user and conversation. Everything that
     is wrong with the objects given raises :class:`~crewline.errors.ConfigurationError` here.
     """
-    sections = {"guards": guards, "models": models, "planner": planner, "policies": policies}
+    guard_settings, custom_guards = split_guards(guards)
+    sections = {"guards": guard_settings, "models": models, "planner": planner, "policies": policies}
     spec = crew_spec(spec, name=name, specialists=specialists, description=description, sections=sections)
     chain = make_model_chain(spec.models, model)  # type: ignore[arg-type]
     tools_context = tool_context or ToolContext(data_dir=data_dir())
@@ -151,6 +163,11 @@ def build_crew(
     nodes: dict[str, CompiledStateGraph[Any, Any, Any, Any]] = {}
     all_tools: dict[str, BaseTool] = {}
     search = _spec_folder(spec)
+    # guard objects given in Python, then the spec's import paths; a bad one fails here, naming it
+    custom = guard_set([*custom_guards, *spec.guards.custom], search=search)
+    names = [s.name for s in spec.specialists]
+    router = router if router is not None else spec.planner.unsure_router
+    chosen = resolve_router(router, routes=names, search=search) if router is not None else None
     for specialist in spec.specialists:
         try:
             tools = resolve_tools(specialist.tools, tools_context, search=search)
@@ -181,6 +198,10 @@ def build_crew(
         settings=spec.planner,
         default_threshold=guards.confidence_threshold,
     )
+    if isinstance(chosen, LocalRouter):
+        route_planner.router = chosen.router
+    elif chosen is not None:  # the local router splits and routes; unsure clauses go to this one
+        route_planner.second_opinion = chosen
     constraints = {s.name: list(s.constraints) for s in spec.specialists}
     system_prompts = [s.system_prompt for s in spec.specialists if s.system_prompt]
     ticket_store: list[TicketStore] = [tickets] if tickets is not None else []
@@ -190,7 +211,7 @@ def build_crew(
             ticket_store.append(default_ticket_store())
         return ticket_store[0]
 
-    def input_guard(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
+    def input_guard(state: CrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         latest = _latest_human(state)
         vault = default_vault()
         text = latest.text if latest is not None else ""
@@ -200,10 +221,15 @@ def build_crew(
         inspection = inspect_input(text, guards, vault)
         request = inspection.text
         configurable = _configurable(config)
+        verdicts = list(inspection.verdicts)
+        if custom.input and inspection.action != "block":  # on the pseudonymised text, never the raw one
+            context = GuardContext.from_run(state, config, crew=spec.name)
+            context = replace(context, request=request, turn=int(state.get("turn", 0)) + 1)
+            verdicts += yield from input_guard_steps(custom, request, context)
         update: dict[str, Any] = {
             "request": request,
             "turn": int(state.get("turn", 0)) + 1,
-            "verdicts": Overwrite(inspection.verdicts),
+            "verdicts": Overwrite(verdicts),
             "pii_vault": inspection.vault,
             "request_vault": {},
             "results": Overwrite({}),
@@ -212,6 +238,7 @@ def build_crew(
             "pending_actions": [],
             "escalation": None,
             "decision": None,  # last turn's human decision must not carry into this one
+            "output_action": "pass",
             "answer": "",
             "sources": [],
             "confidence": 0.0,
@@ -226,17 +253,17 @@ def build_crew(
             update["messages"] = [HumanMessage(request, id=latest.id, name=latest.name)]
         if restores_at_edge():  # what a cancelled turn sealed for its output guard goes
             update["entry_vault"] = {}
-        if inspection.action == "block":
-            blocked = next(v for v in inspection.verdicts if v["action"] == "block")
+        if worst_action(verdicts) == "block":
+            blocked = next(v for v in verdicts if v["action"] == "block")
             update["answer"] = f"I can't process this request: {blocked['reason']}."
-        emit_verdicts("input", inspection.verdicts)
+        emit_verdicts("input", verdicts)
         return update
 
     def after_input(state: CrewState) -> Literal["plan", "open_ticket", "respond"]:
         action = worst_action(state["verdicts"])
         if action in ("pass", "redact"):
             return "plan"
-        return "open_ticket" if action == "escalate" else "respond"
+        return "respond" if action == "block" else "open_ticket"  # escalate, retry, fallback: a human
 
     def fan_out(state: CrewState) -> list[Send] | Literal["synthesize"]:
         sends = [
@@ -305,9 +332,18 @@ def build_crew(
             turn = int(state.get("turn", 1))
             judged.append((yield from groundedness_steps(results, chain, config, turn=turn)))
             verdicts = verdicts_with(judged[0].verdict)
+        if custom.output and not any(v["action"] == "block" for v in verdicts):
+            context = replace(
+                GuardContext.from_run(state, config, crew=spec.name),
+                evidence=tuple(evidence),
+                tool_outputs=tuple(outputs),
+                confidence=state.get("confidence", 0.0),
+                specialists=tuple(s["specialist"] for s in state.get("subtasks", []) if s["specialist"]),
+            )
+            verdicts += yield from output_guard_steps(custom, state.get("answer", ""), context)
         notes = judged[0].notes if judged else []
         emit_verdicts("output", [*notes, *verdicts])
-        update: dict[str, Any] = {"verdicts": [*notes, *verdicts]}
+        update: dict[str, Any] = {"verdicts": [*notes, *verdicts], "output_action": worst_action(verdicts)}
         if judged and judged[0].usage:
             update["usage"] = judged[0].usage
         if any(v["action"] == "block" for v in verdicts):
@@ -326,9 +362,11 @@ def build_crew(
         return update
 
     def after_output(state: CrewState) -> Literal["open_ticket", "respond"]:
-        output_guards = ("output_guard", "output_pii")
-        if any(v["action"] == "block" for v in state["verdicts"] if v["guard"] in output_guards):
+        action = state.get("output_action", "pass")
+        if action == "block":
             return "respond"
+        if action in ("retry", "fallback"):  # no retry path after synthesis yet: a human looks
+            return "open_ticket"
         reason = escalation_reason(
             state.get("subtasks", []), state.get("pending_actions", []), state["verdicts"]
         )
@@ -425,6 +463,7 @@ def build_crew(
 
     policies = spec.policies
     graph = StateGraph(CrewState, input_schema=CrewInput, output_schema=CrewOutput)
+
     # Every node has a sync and an async half (crewline.nodes.sync_async.node): under ainvoke nothing
     # runs in asyncio's small default thread pool, and model calls and tools are awaited.
     def add(name: str, logic: Callable[[Any, RunnableConfig], Any], kind: NodeKind, **extra: Any) -> None:
@@ -443,12 +482,12 @@ def build_crew(
     add("respond", lambda state, _: respond(state), "respond")
 
     graph.add_edge(START, "input_guard")
-    graph.add_conditional_edges("input_guard", after_input)
-    graph.add_conditional_edges("plan", fan_out, [*nodes, "synthesize"])
+    graph.add_conditional_edges("input_guard", branch(after_input))  # branches only read the state: inline
+    graph.add_conditional_edges("plan", cast(Any, branch(fan_out)), [*nodes, "synthesize"])
     for name in nodes:
         graph.add_edge(name, "synthesize")
     graph.add_edge("synthesize", "output_guard")
-    graph.add_conditional_edges("output_guard", after_output)
+    graph.add_conditional_edges("output_guard", branch(after_output))
     graph.add_edge("open_ticket", "await_human")
     graph.add_edge("await_human", "apply_decision")
     graph.add_edge("apply_decision", "respond")
@@ -459,4 +498,8 @@ def build_crew(
         name=spec.name,
         cache=InMemoryCache() if policies.caches else None,
     )
-    return compiled.with_config(recursion_limit=policies.recursion_limit)
+    tracer = crew_tracer()
+    # with LangSmith tracing on, this tracer replaces LangChain's default one for every run of the
+    # crew (nodes, subgraphs, tools, models): the runs it posts carry placeholders, not raw values
+    extra: dict[str, Any] = {"callbacks": [tracer]} if tracer is not None else {}
+    return compiled.with_config(recursion_limit=policies.recursion_limit, **extra)

@@ -24,7 +24,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable
 from langgraph.graph.state import CompiledStateGraph
 
 from crewline.graphs.state import CrewState
@@ -32,6 +32,7 @@ from crewline.nodes.guards import GuardSettings, default_vault, detect_pii
 from crewline.nodes.guards.disclosure import protect_strings, tool_outputs
 from crewline.nodes.guards.serde import walk_strings
 from crewline.nodes.guards.vault import Vault, restores_at_edge
+from crewline.nodes.sync_async import step_runnable
 
 __all__ = ["ENTRY", "EdgeCrewState", "entry_view", "kept_for_edge", "merge_entries", "sealed_at_entry"]
 
@@ -125,7 +126,7 @@ def sealed_at_entry(
         return await asyncio.to_thread(seal, output) if restores_at_edge() else output
 
     # an async half keeps the node async-capable, so a spec's node timeout still applies to it
-    return specialist | RunnableLambda(seal, afunc=aseal, name="seal_at_entry")
+    return specialist | step_runnable("seal_at_entry", seal, aseal)
 
 
 def entry_view(state: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage
-from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.errors import NodeError
 from langgraph.graph import END
 from langgraph.types import CachePolicy, Command, Overwrite, RetryPolicy
@@ -167,7 +167,7 @@ def node_options(policies: PolicySettings, node: str, kind: NodeKind) -> dict[st
     return options
 
 
-def scoped_plan(planner: Planner, chain: ModelChain | None) -> RunnableLambda[Any, Any]:
+def scoped_plan(planner: Planner, chain: ModelChain | None) -> Runnable[Any, Any]:
     """The plan node, with the planner's model calls charged to this run (thread and turn); under
     ``ainvoke`` the model is awaited (unsure clauses asked concurrently)."""
 

@@ -21,7 +21,7 @@ from crewline.nodes.models.breaker import CircuitBreakers
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelUnavailable
 from crewline.nodes.specialist import SpecialistRuntime, subtask_result
-from crewline.nodes.sync_async import Steps, blocking, node
+from crewline.nodes.sync_async import Steps, blocking, branch, node
 from crewline.nodes.tool_guard import guard_tool_message
 from crewline.nodes.types import Usage, Verdict
 from crewline.tools.registry import ToolContext
@@ -212,9 +212,9 @@ def build_specialist(
     graph.add_node("tools", node("tools", tools))
     graph.add_node("finish", node("finish", finish))
     graph.add_edge(START, "entry_guard")
-    graph.add_conditional_edges("entry_guard", after_guard, ["act", "agent", END])
+    graph.add_conditional_edges("entry_guard", branch(after_guard), ["act", "agent", END])
     graph.add_edge("act", END)
-    graph.add_conditional_edges("agent", after_agent, ["tools", "finish", END])
-    graph.add_conditional_edges("tools", after_tools, ["agent", END])
+    graph.add_conditional_edges("agent", branch(after_agent), ["tools", "finish", END])
+    graph.add_conditional_edges("tools", branch(after_tools), ["agent", END])
     graph.add_edge("finish", END)
     return graph.compile(name=runtime.name)

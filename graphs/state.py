@@ -16,6 +16,7 @@ from typing_extensions import TypedDict  # not typing's: pydantic (Studio's sche
 from crewline.nodes.escalation import Decision
 from crewline.nodes.types import (
     Escalation,
+    GuardAction,
     Handoff,
     PendingAction,
     Source,
@@ -98,6 +99,7 @@ class CrewState(CrewOutput, total=False):
     tenant_id: str | None
     pii_vault: Annotated[dict[str, str], merge_vault]  # placeholder -> AES-GCM sealed original
     request_vault: dict[str, str]  # this turn's edge-sealed originals (crewline.graphs.serving.redact_input)
+    output_action: GuardAction  # worst action of this turn's output verdicts: after_output routes on it
 
 
 class SpecialistState(TypedDict, total=False):

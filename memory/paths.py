@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
 
 
+def data_dir_path() -> Path:
+    """Where :func:`data_dir` is, without creating it (for a cache keyed by it: no file system call)."""
+    return _located(
+        os.environ.get("CREWLINE_DATA_DIR"), os.environ.get("XDG_DATA_HOME"), os.environ.get("HOME")
+    )
+
+
+@lru_cache(maxsize=64)
+def _located(configured: str | None, xdg_data_home: str | None, home: str | None) -> Path:
+    # keyed by the environment it reads (user_data_dir: XDG_DATA_HOME and HOME): asked per model call
+    return Path(configured).expanduser() if configured else Path(user_data_dir("crewline", appauthor=False))
+
+
 def data_dir() -> Path:
     """The directory for databases, indexes and tickets (``CREWLINE_DATA_DIR`` or the user's data dir)."""
-    configured = os.environ.get("CREWLINE_DATA_DIR")
-    path = Path(configured).expanduser() if configured else Path(user_data_dir("crewline", appauthor=False))
+    path = data_dir_path()
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -24,7 +24,8 @@ from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain, ModelUnavailable
 from crewline.nodes.planning.extract import extract_arguments
 from crewline.nodes.planning.router import Router
-from crewline.nodes.sync_async import Step, Steps, adrive, drive
+from crewline.nodes.planning.router_cache import fit_router
+from crewline.nodes.sync_async import Steps, adrive, drive
 from crewline.nodes.tool_calls import model_text, run_tool, run_tool_step, run_tools_step
 from crewline.nodes.types import (
     AnswerPath,
@@ -117,7 +118,7 @@ class SpecialistRuntime:
     def __post_init__(self) -> None:
         if len(self.tools) > 1:
             examples = {t.name: [t.description, *tool_examples([t])] for t in self.tools}
-            self._tool_router = Router().fit(examples)
+            self._tool_router = fit_router(examples)  # from the router cache when fit before
 
     @property
     def tools_by_name(self) -> dict[str, BaseTool]:
@@ -225,10 +226,8 @@ class SpecialistRuntime:
             raise ModelUnavailable("no chat model configured")
         run = scope if scope is not None else RunScope.anonymous(self.name)
         before = Usage(**run.usage)
-        tools, history = list(self.tools), list(messages)
-        reply: AIMessage = yield Step(
-            lambda: model.call_tools(tools, history, run), lambda: model.acall_tools(tools, history, run)
-        )
+        # the chain's own steps, composed: its bookkeeping runs in this generator's segments
+        reply = yield from model.tool_steps(self.tools, list(messages), run)
         usage = Usage(
             model_calls=run.usage.get("model_calls", 0) - before.get("model_calls", 0),
             prompt_tokens=run.usage.get("prompt_tokens", 0) - before.get("prompt_tokens", 0),
@@ -261,7 +260,11 @@ class SpecialistRuntime:
                 break
             planned.append((call, tool))
         runs = [(tool, call["args"], call.get("id")) for call, tool in planned if tool is not None]
-        outputs = iter((yield run_tools_step(runs)) if runs else [])
+        if len(runs) == 1:  # the usual single call: its step joins ours (no driver of its own)
+            tool, args, call_id = runs[0]
+            outputs = iter([(yield from run_tool_step(tool, args, call_id=call_id))])
+        else:  # several: at once under ainvoke, in order under invoke
+            outputs = iter((yield run_tools_step(runs)) if runs else [])
         messages: list[ToolMessage] = []
         for call, tool in planned:
             output = (

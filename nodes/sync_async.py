@@ -26,11 +26,12 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
-from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, ensure_config
 
-__all__ = ["Step", "Steps", "adrive", "blocking", "drive", "node", "run_coroutine"]
+__all__ = ["Step", "Steps", "adrive", "blocking", "branch", "drive", "node", "run_coroutine", "step_runnable"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,10 +39,15 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class Step(Generic[T]):
-    """One wait on the outside world, as a sync call and as an awaitable of the same result."""
+    """One wait on the outside world, as a sync call and as an awaitable of the same result.
+
+    ``sync_only``: the step has no async half worth the name (``acall`` runs ``call`` in a thread);
+    :func:`adrive` then runs ``call`` in the worker thread that runs the generator's segments.
+    """
 
     call: Callable[[], T]
     acall: Callable[[], Awaitable[T]]
+    sync_only: bool = False
 
 
 Steps = Generator[Step[Any], Any, R]
@@ -51,7 +57,7 @@ Steps = Generator[Step[Any], Any, R]
 def blocking(call: Callable[[], T]) -> Step[T]:
     """A sync-only step (a SQLite store, a file): inline under ``invoke``, in a worker thread under
     ``ainvoke`` so a store's lock or busy wait never stalls the event loop."""
-    return Step(call, lambda: asyncio.to_thread(call))
+    return Step(call, lambda: asyncio.to_thread(call), sync_only=True)
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,13 @@ async def adrive(steps: Steps[R]) -> R:
     context = contextvars.copy_context()
 
     def resume(result: Any = None, error: Exception | None = None) -> Step[Any] | _Done[R]:
-        return context.run(_resume, steps, result, error)
+        step = context.run(_resume, steps, result, error)
+        # A sync-only step (a SQLite store) would go to a thread of its own and come back here: run
+        # it in this worker thread instead, in a copy of the context as asyncio.to_thread would.
+        while isinstance(step, Step) and step.sync_only:
+            value, failure = _outcome(partial(context.copy().run, step.call))
+            step = context.run(_resume, steps, value, failure)
+        return step
 
     try:
         step = await loop.run_in_executor(None, resume)
@@ -125,7 +137,30 @@ def _as_steps(logic: Callable[[Any, RunnableConfig], Any], state: Any, config: R
     return out
 
 
-def node(name: str, logic: Callable[[Any, RunnableConfig], Any]) -> RunnableLambda[Any, Any]:
+class _Node(Runnable[Any, Any]):
+    """What :func:`node` gives ``add_node``: LangGraph's ``invoke`` / ``ainvoke`` (with the task's
+    config; LangGraph has already set it as the context's config and opened the node's run) go
+    straight to the two halves. A ``RunnableLambda`` would open a second run inside the node's and
+    inspect the function's signature twice on every call: a few hundred microseconds a node."""
+
+    def __init__(
+        self,
+        name: str,
+        sync: Callable[[Any, RunnableConfig], Any],
+        asynchronous: Callable[[Any, RunnableConfig], Awaitable[Any]],
+    ) -> None:
+        self.name = name
+        self._sync = sync
+        self._async = asynchronous
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        return self._sync(input, config if config is not None else ensure_config())
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        return await self._async(input, config if config is not None else ensure_config())
+
+
+def node(name: str, logic: Callable[[Any, RunnableConfig], Any]) -> Runnable[Any, Any]:
     """A graph node with a native sync and async half over one ``logic(state, config)``.
 
     ``logic`` returns a generator of steps, or a plain value when it only computes (guards,
@@ -140,7 +175,42 @@ def node(name: str, logic: Callable[[Any, RunnableConfig], Any]) -> RunnableLamb
     async def async_(state: Any, config: RunnableConfig) -> Any:
         return await adrive(_as_steps(logic, state, config))
 
-    return RunnableLambda(sync, afunc=async_, name=name)
+    return _Node(name, sync, async_)
+
+
+def step_runnable(
+    name: str, call: Callable[[Any], Any], acall: Callable[[Any], Awaitable[Any]]
+) -> Runnable[Any, Any]:
+    """A runnable of one input with a sync and an async half, called directly (as :func:`node`'s
+    halves are): a step to put after a subgraph in a sequence without a run of its own."""
+    return _Node(name, lambda value, _config: call(value), lambda value, _config: acall(value))
+
+
+class _Branch(RunnableLambda[Any, Any]):
+    """A routing function called directly under ``invoke`` and ``ainvoke``. A ``RunnableLambda``
+    still, so LangGraph reads the branch's input schema from the function's annotation as it does
+    for a plain function."""
+
+    def __init__(self, route: Callable[[Any], Any]) -> None:
+        super().__init__(route)
+        self._route = route
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        return self._route(input)
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        return self._route(input)
+
+
+def branch(route: Callable[[Any], T]) -> Runnable[Any, T]:
+    """``route`` (state -> next node) for ``add_conditional_edges``, run inline under ``ainvoke`` too.
+
+    LangGraph runs a plain sync routing function in a worker thread under ``ainvoke``: a thread hop
+    per edge for a dictionary lookup. ``route`` must only read the state (no I/O, no waiting: it runs
+    on the event loop). Its annotations count as a plain function's: the first parameter's type is
+    the state it reads, a ``Literal`` return type the destinations when ``path_map`` is not given.
+    """
+    return _Branch(route)
 
 
 # -- async-only callables from sync code ---------------------------------------------------------

@@ -95,9 +95,18 @@ def _stream(graph: Any, graph_input: Any, config: RunnableConfig, console: Conso
     return last
 
 
+def _flush_traces(graph: Any) -> None:
+    """A command ends the process: the crew's LangSmith tracer (if tracing is on) sends what it holds."""
+    for callback in (graph.config or {}).get("callbacks") or []:
+        client = getattr(callback, "client", None)
+        if client is not None and hasattr(client, "flush"):
+            client.flush()
+
+
 def _finish(graph: Any, config: RunnableConfig, as_json: bool, values: dict[str, Any]) -> int:
     from crewline.commands.crew_output import render_result, result_payload
 
+    _flush_traces(graph)
     snapshot = graph.get_state(config)
     payload = result_payload(config["configurable"]["thread_id"], snapshot, values)
     if as_json:

@@ -279,7 +279,8 @@ def print_tables(result: dict[str, Any], rs: types.ModuleType) -> None:
         else:
             print(
                 f"import crewline + build the crew, fresh interpreter, median of {st['runs']}: "
-                f"{st['import_build_s']:.2f} s (import {st['import_s']:.2f} s, build {st['build_s']:.2f} s; "
+                f"{st['import_build_s']:.2f} s (import {st['import_s']:.2f} s, build {st['build_s']:.2f} s "
+                f"of which the harness's ChatOpenAI {st['model_s']:.2f} s; "
                 f"whole process {st['process_s']:.2f} s)"
             )
     if result["targets"]:

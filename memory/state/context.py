@@ -20,13 +20,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, quote, unquote, urlencode
-
-import redis
 
 from crewline.errors import ConfigurationError
 from crewline.memory.checkpoint.urls import redact_url
+
+if TYPE_CHECKING:  # imported where a Redis store is opened: every crew imports this module, few use Redis
+    import redis
 
 __all__ = [
     "DEFAULT_TTL_S",
@@ -363,6 +364,8 @@ def context_store(url: str | None = None, *, ttl: float = DEFAULT_TTL_S) -> Cont
         else:
             passthrough.append((name, value))
     location = f"{scheme}://{base}" + (f"?{urlencode(passthrough)}" if passthrough else "")
+    import redis
+
     try:
         client = redis.Redis.from_url(location, socket_connect_timeout=_CONNECT_TIMEOUT_S)
         client.ping()

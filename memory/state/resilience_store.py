@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS breakers (
 """
 
 RETENTION_S = 3 * 24 * 3600  # usage rows older than this are pruned (tenant-day rows need one day)
+_STARTS_KEPT = 4096  # runs' start times a store remembers (each is one row read saved per model call)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class ResilienceStore:
         self._conn = sqlite_db.connect(path, check_same_thread=False)
         sqlite_db.apply_schema(self._conn, _SCHEMA)
         self._conn.execute("DELETE FROM usage WHERE updated_at < ?", (time.time() - RETENTION_S,))
+        # Runs' start times seen by this process (see started_at): a run's never changes once recorded.
+        self._started: dict[str, float] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -105,15 +108,30 @@ class ResilienceStore:
             return self.counters(self._conn, scope)
 
     def started_at(self, scope: str, now: float | None = None) -> float:
-        """When ``scope`` (a run) started: recorded by its first caller, read by all later ones."""
+        """When ``scope`` (a run) started: recorded by its first caller, read by all later ones.
+
+        The planner, each specialist's model turns and the grounding judge of one run all ask. Once
+        a start is recorded it never changes while its row exists, and a row younger than
+        ``RETENTION_S`` is never pruned (its ``updated_at`` is no older than its start), so a start
+        this process has seen is answered from memory until it is that old.
+        """
         now = time.time() if now is None else now
+        known = self._started.get(scope)
+        if known is not None and now - known < RETENTION_S:
+            return known
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO usage (scope, started_at, updated_at) VALUES (?, ?, ?)",
                 (scope, now, now),
             )
             row = conn.execute("SELECT started_at FROM usage WHERE scope = ?", (scope,)).fetchone()
-        return float(row[0])
+        started = float(row[0])
+        with self._lock:
+            if len(self._started) >= _STARTS_KEPT:  # a long-lived server: forget the oldest runs
+                for old in list(self._started)[: _STARTS_KEPT // 2]:
+                    del self._started[old]
+            self._started[scope] = started
+        return started
 
     def usage_rows(self, prefix: str) -> list[tuple[str, Counters]]:
         with self._lock:
@@ -150,6 +168,25 @@ class ResilienceStore:
                 time.time(),
             ),
         )
+
+    def breaker_state(self, key: str) -> str:
+        """The breaker's state (``closed`` when it has no row), read without taking the write lock."""
+        with self._lock:
+            row = self._conn.execute("SELECT state FROM breakers WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else "closed"
+
+    def breaker_success(self, key: str) -> None:
+        """Close ``key``'s breaker and count a success, in one statement (its own transaction):
+        failures and the last error are kept, as ``put_breaker`` of the row read would keep them."""
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO breakers (key, state, consecutive_failures, failures, successes, opened_at, "
+                "probe_started, last_error, updated_at) VALUES (?, 'closed', 0, 0, 1, NULL, NULL, NULL, ?) "
+                "ON CONFLICT(key) DO UPDATE SET state = 'closed', consecutive_failures = 0, "
+                "successes = successes + 1, opened_at = NULL, probe_started = NULL, "
+                "updated_at = excluded.updated_at",
+                (key, time.time()),
+            )
 
     def breakers(self) -> list[BreakerRow]:
         with self._lock:

@@ -1,7 +1,8 @@
 """Output checks: personal-data and secret leakage, system-prompt leakage, groundedness, confidence.
 
 Groundedness offline is lexical: the share of the answer's content words found in its sources
-(stop words from scikit-learn's maintained list carry no evidence); with a chat model configured,
+(stop words from scikit-learn's maintained list, read by :mod:`crewline.nodes.stop_words`, carry no
+evidence); with a chat model configured,
 :mod:`crewline.nodes.guards.grounding` judges model-written answers sentence by sentence instead. Placeholders
 (``[EMAIL_ADDRESS_1a2b3c4d]``) are the user's own values and never count as a leak.
 """
@@ -11,22 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from crewline.nodes.guards.disclosure import split_disclosures
 from crewline.nodes.guards.pii import PiiSpan, detect_pii
 from crewline.nodes.guards.settings import GuardSettings
 from crewline.nodes.guards.vault import PLACEHOLDER
+from crewline.nodes.stop_words import english_stop_words
 from crewline.nodes.types import Verdict
 
 __all__ = ["check_output", "groundedness", "leaked_pii", "leaks_prompt"]
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9$.,-]*[a-z0-9]|[a-z0-9]", re.IGNORECASE)
-_STOP = frozenset(ENGLISH_STOP_WORDS)
 
 
 def _content_words(text: str) -> set[str]:
-    return {w.lower().strip(".,") for w in _WORD.findall(text)} - _STOP
+    return {w.lower().strip(".,") for w in _WORD.findall(text)} - english_stop_words()
 
 
 def groundedness(answer: str, sources: Iterable[str]) -> float:

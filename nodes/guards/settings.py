@@ -46,6 +46,10 @@ class GuardSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_request_chars: int = Field(default=20_000, gt=0)
+    custom: list[str] = Field(
+        default_factory=list,
+        description="'package.module:attr' import paths of guard objects run after the built-in ones",
+    )
     strip_markup: bool = True
     detector: str = Field(
         default="builtin",

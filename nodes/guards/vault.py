@@ -33,7 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crewline.errors import ConfigurationError
-from crewline.memory.paths import data_dir
+from crewline.memory.paths import data_dir, data_dir_path
 from crewline.nodes.guards.pii import PiiSpan, detect_pii
 
 __all__ = ["SEALED_PREFIX", "Vault", "VaultKeyError", "default_vault"]
@@ -197,7 +197,8 @@ _DEFAULT: dict[bytes | str, Vault] = {}
 
 def default_vault() -> Vault:
     """The vault for ``CREWLINE_AES_KEY`` or the data directory's key (cached per key source)."""
-    source: bytes | str = os.environ.get("CREWLINE_AES_KEY") or str(data_dir() / _KEY_FILE)
+    # data_dir_path: no file system call per use (the key's first load creates the directory)
+    source: bytes | str = os.environ.get("CREWLINE_AES_KEY") or str(data_dir_path() / _KEY_FILE)
     vault = _DEFAULT.get(source)
     if vault is None:
         vault = _DEFAULT[source] = Vault(_load_key())

@@ -62,6 +62,8 @@ class CircuitBreakers:
         """May a call go through now? An open breaker past its cooldown lets exactly one probe in."""
         if not self.settings.enabled:
             return True
+        if self.store.breaker_state(key) == "closed":  # the usual case: a read, no write lock
+            return True
         now = time.time()
         with self.store.transaction() as conn:
             row = ResilienceStore.breaker(conn, key)
@@ -76,19 +78,7 @@ class CircuitBreakers:
     def success(self, key: str) -> None:
         if not self.settings.enabled:
             return
-        with self.store.transaction() as conn:
-            row = ResilienceStore.breaker(conn, key)
-            ResilienceStore.put_breaker(
-                conn,
-                _replace(
-                    row,
-                    state="closed",
-                    consecutive_failures=0,
-                    successes=row.successes + 1,
-                    opened_at=None,
-                    probe_started=None,
-                ),
-            )
+        self.store.breaker_success(key)
 
     def failure(self, key: str, error: str, hold_s: float | None = None) -> State:
         """Record a failure; returns the state after it.

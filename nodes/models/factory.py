@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from crewline.memory.paths import data_dir
+from crewline.memory.paths import data_dir, data_dir_path
 from crewline.memory.state.resilience_store import store_at
 from crewline.nodes.models.breaker import BreakerSettings, CircuitBreakers, store_path
 from crewline.nodes.models.budget import Budgets, BudgetSettings, RunScope
@@ -187,21 +187,45 @@ class _Ask:
 
 @dataclass(frozen=True)
 class ModelChain:
-    """A primary chat model and its fallbacks, behind budgets, breakers, retries and output checks."""
+    """A primary chat model and its fallbacks, behind budgets, breakers, retries and output checks.
+
+    What a call needs besides the messages is made once and kept: the budget and breaker objects
+    per data directory, the models bound to a specialist's tools (and their schemas' text) per tool
+    set, and per structured-output schema. A tool's name, description and arguments are read when
+    it is first offered, as ``bind_tools`` does for an agent built once.
+    """
 
     primary: BaseChatModel
     fallbacks: tuple[BaseChatModel, ...] = ()
     settings: ModelSettings | None = None
     data_dir: Path | None = None  # None: the crewline data directory at call time
+    _kept: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def links(self) -> list[Link]:
         return [_link(m) for m in (self.primary, *self.fallbacks)]
 
+    @cached_property
+    def _settings(self) -> ModelSettings:
+        return self.settings or ModelSettings()
+
+    @cached_property
+    def _policy(self) -> ChainPolicy:
+        return self._settings.policy()
+
     def guards(self) -> tuple[Budgets, CircuitBreakers]:
-        settings = self.settings or ModelSettings()
-        store = store_at(store_path(self.data_dir or data_dir()))
-        return Budgets(settings.budgets, settings.prices, store), CircuitBreakers(settings.breaker, store)
+        """The budgets and breakers over the data directory's counters (the directory is looked up
+        on every call: it may change between runs, as ``CREWLINE_DATA_DIR`` does between tests)."""
+        folder = self.data_dir or data_dir_path()
+        key = ("guards", folder)
+        kept: tuple[Budgets, CircuitBreakers] | None = self._kept.get(key)
+        if kept is None:
+            settings = self._settings
+            store = store_at(store_path(self.data_dir or data_dir()))
+            kept = Budgets(settings.budgets, settings.prices, store), CircuitBreakers(settings.breaker, store)
+            if folder.is_absolute():  # a relative one is another folder after a chdir
+                self._kept[key] = kept
+        return kept
 
     def _steps(
         self, ask: _Ask, messages: Sequence[AnyMessage], scope: RunScope | None
@@ -214,7 +238,7 @@ class ModelChain:
                 messages,
                 validate=ask.validate,
                 scope=scope or current_scope() or RunScope.anonymous(),
-                policy=(self.settings or ModelSettings()).policy(),
+                policy=self._policy,
                 budgets=budgets,
                 breakers=breakers,
                 schema_text=ask.schema_text,
@@ -222,31 +246,48 @@ class ModelChain:
         )
 
     def _tools_ask(self, tools: Sequence[BaseTool]) -> _Ask:
+        key = ("tools", *(id(tool) for tool in tools))
+        kept: tuple[tuple[BaseTool, ...], _Ask] | None = self._kept.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], tools, strict=True)):
+            return kept[1]
         by_name = {tool.name: tool for tool in tools}
-        limit = (self.settings or ModelSettings()).max_completion_chars
+        limit = self._settings.max_completion_chars
         bound = [link.model.bind_tools(list(tools)) if tools else link.model for link in self.links]
         text = json.dumps([convert_to_openai_tool(t) for t in tools], default=str)
-        return _Ask(bound, lambda reply: check_tool_reply(reply, by_name, limit), text)
+        ask = _Ask(bound, lambda reply: check_tool_reply(reply, by_name, limit), text)
+        self._kept[key] = (tuple(tools), ask)  # the tools themselves: their ids stay theirs
+        return ask
 
     def _structured_ask(self, schema: type[BaseModel]) -> _Ask:
-        limit = (self.settings or ModelSettings()).max_completion_chars
+        key = ("schema", schema)
+        kept: _Ask | None = self._kept.get(key)
+        if kept is not None:
+            return kept
+        limit = self._settings.max_completion_chars
         bound = [link.model.bind_tools([schema], tool_choice=schema.__name__) for link in self.links]
         text = json.dumps(schema.model_json_schema())
-        return _Ask(bound, lambda reply: parse_structured(reply, schema, limit), text)
+        ask = self._kept[key] = _Ask(bound, lambda reply: parse_structured(reply, schema, limit), text)
+        return ask
+
+    def tool_steps(
+        self, tools: Sequence[BaseTool], messages: Sequence[AnyMessage], scope: RunScope | None = None
+    ) -> Steps[AIMessage]:
+        """:meth:`call_tools` as steps, for a caller's own steps to compose with ``yield from``
+        (under ``ainvoke`` the chain's bookkeeping then shares the caller's worker-thread segments)."""
+        reply, _ = yield from self._steps(self._tools_ask(tools), messages, scope)
+        return reply
 
     def call_tools(
         self, tools: Sequence[BaseTool], messages: Sequence[AnyMessage], scope: RunScope | None = None
     ) -> AIMessage:
         """A reply whose tool calls name offered tools with valid arguments, or plain text."""
-        reply, _ = drive(self._steps(self._tools_ask(tools), messages, scope))
-        return reply
+        return drive(self.tool_steps(tools, messages, scope))
 
     async def acall_tools(
         self, tools: Sequence[BaseTool], messages: Sequence[AnyMessage], scope: RunScope | None = None
     ) -> AIMessage:
         """:meth:`call_tools`, awaiting each model (no thread: concurrent calls all stay in flight)."""
-        reply, _ = await adrive(self._steps(self._tools_ask(tools), messages, scope))
-        return reply
+        return await adrive(self.tool_steps(tools, messages, scope))
 
     def call_structured(
         self, schema: type[BaseModel], messages: Sequence[AnyMessage], scope: RunScope | None = None

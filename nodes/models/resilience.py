@@ -187,9 +187,7 @@ class _Call:
         self.breakers.success(link.key)
         return reply, parsed
 
-    def attempt(
-        self, link: Link, runnable: Runnable[Any, Any]
-    ) -> Steps[tuple[AIMessage, Any] | Failure]:
+    def attempt(self, link: Link, runnable: Runnable[Any, Any]) -> Steps[tuple[AIMessage, Any] | Failure]:
         messages: list[AnyMessage] = list(self.scope_messages)
         attempts, asked_again = 0, False
         while True:

@@ -45,7 +45,9 @@ def _text(value: str) -> np.ndarray:
     return np.asarray(value)  # a 0-d unicode array: stored without pickle
 
 
-def save_router(router: Router, path: Path) -> Path:
+def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> Path:
+    """Write ``router`` to ``path`` (``.npz`` appended when missing); ``cache_key``: the inputs it was
+    fit on, as :mod:`crewline.nodes.planning.router_cache` names them (checked by ``load_router``)."""
     model = router._model
     if model is None:
         raise RuntimeError("Router.fit must be called before saving")
@@ -66,6 +68,8 @@ def save_router(router: Router, path: Path) -> Path:
         "content_penalty": router.content_penalty,
         "dim": model.features.dim,
     }
+    if cache_key is not None:
+        manifest["cache_key"] = cache_key
     words, chars = model.features.vocabularies
     idf_words, idf_chars = model.features.idfs
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,9 +89,11 @@ def save_router(router: Router, path: Path) -> Path:
     return target
 
 
-def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
+def _check_manifest(path: Path, manifest: dict[str, Any], cache_key: str | None) -> None:
     if manifest.get("format") != ARTIFACT_FORMAT:
         raise RouterArtifactError(f"{path}: not a crewline router artifact")
+    if cache_key is not None and manifest.get("cache_key") != cache_key:
+        raise RouterArtifactError(f"{path}: fit on other examples or settings than asked for")
     if manifest.get("format_version") != ARTIFACT_VERSION:
         raise RouterArtifactError(
             f"{path}: router artifact format {manifest.get('format_version')}, this crewline reads "
@@ -105,7 +111,8 @@ def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
         )
 
 
-def load_router(path: Path) -> Router:
+def load_router(path: Path, *, cache_key: str | None = None) -> Router:
+    """The router saved at ``path``; with ``cache_key``, only if it was saved under that key."""
     if not path.is_file():
         raise RouterArtifactError(f"{path}: no such router artifact")
     try:
@@ -113,7 +120,7 @@ def load_router(path: Path) -> Router:
             manifest = json.loads(str(archive["manifest"][()]))
             if not isinstance(manifest, dict):
                 raise RouterArtifactError(f"{path}: not a crewline router artifact")
-            _check_manifest(path, manifest)
+            _check_manifest(path, manifest, cache_key)
             vocabularies = [
                 json.loads(str(archive["vocabulary_words"][()])),
                 json.loads(str(archive["vocabulary_chars"][()])),

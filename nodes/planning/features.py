@@ -7,6 +7,9 @@ applies the same weighting in a few dozen microseconds, where a ``TfidfVectorize
 costs several hundred for a single string. The two word/char blocks are L2-normalised separately,
 then together, so that the hundred character n-grams of a sentence do not drown its ten words.
 Digits are folded to ``0``: an id's shape (``C-0000``) is a signal, which customer it names is not.
+
+scikit-learn and scipy are imported inside ``fit`` and ``transform`` only: a router loaded from an
+artifact (or the router cache) routes without them, and importing them costs most of a second.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.preprocessing import normalize
+
+from crewline.nodes.stop_words import english_stop_words
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 __all__ = ["FEATURES_VERSION", "TextFeatures", "char_ngrams", "word_ngrams"]
 
@@ -34,25 +40,32 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(_DIGIT.sub("0", text.lower()))
 
 
+def _word_grams(tokens: list[str]) -> list[str]:
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+
+
+def _char_grams(tokens: list[str]) -> list[str]:
+    grams: list[str] = []
+    for token in tokens:
+        padded = f" {token} "
+        size = len(padded)
+        grams += [padded[i : i + n] for n in range(2, min(5, size) + 1) for i in range(size - n + 1)]
+    return grams
+
+
 def word_ngrams(text: str) -> list[str]:
     """Lower-cased word unigrams and bigrams."""
-    tokens = _tokens(text)
-    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+    return _word_grams(_tokens(text))
 
 
 def char_ngrams(text: str) -> list[str]:
     """Character 2- to 5-grams of each word padded with spaces (like ``analyzer="char_wb"``)."""
-    grams: list[str] = []
-    for token in _tokens(text):
-        padded = f" {token} "
-        for n in range(2, 6):
-            if n > len(padded):
-                break
-            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams
+    return _char_grams(_tokens(text))
 
 
 _ANALYZERS: tuple[Callable[[str], list[str]], ...] = (word_ngrams, char_ngrams)
+# The same analyzers over a text's tokens, computed once per text when routing (``transform_one``).
+_TOKEN_ANALYZERS: tuple[Callable[[list[str]], list[str]], ...] = (_word_grams, _char_grams)
 
 
 @dataclass
@@ -60,6 +73,7 @@ class _Block:
     vocabulary: dict[str, int]
     idf: np.ndarray  # float32, one per vocabulary entry
     offset: int
+    weights: list[float] = field(default_factory=list)  # ``idf`` as Python floats: read per n-gram
 
 
 class TextFeatures:
@@ -74,17 +88,23 @@ class TextFeatures:
             if len(terms) != len(idf):
                 raise ValueError("a feature block's vocabulary and idf differ in length")
             vocabulary = {term: index for index, term in enumerate(terms)}
-            self._blocks.append(_Block(vocabulary, np.asarray(idf, dtype=np.float32), offset))
+            weights = np.asarray(idf, dtype=np.float32)
+            self._blocks.append(_Block(vocabulary, weights, offset, weights.tolist()))
             offset += len(terms)
         self.dim = offset
         # Word unigrams that carry content (not "what", "is", "the"): the router's content check.
         self.content = np.zeros(offset, dtype=bool)
+        stop_words = english_stop_words()
         for term, index in self._blocks[0].vocabulary.items():
-            self.content[index] = " " not in term and term not in ENGLISH_STOP_WORDS
+            self.content[index] = " " not in term and term not in stop_words
 
     @classmethod
     def fit(cls, texts: Sequence[str], *, min_df: int = 1) -> tuple[TextFeatures, csr_matrix]:
         """Fit on ``texts``; returns the features and the texts' (normalised) matrix."""
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+
         vocabularies: list[list[str]] = []
         idfs: list[np.ndarray] = []
         blocks = []
@@ -124,15 +144,15 @@ class TextFeatures:
         """Column indices and values of ``text``'s L2-normalised feature vector (may be empty)."""
         indices: list[int] = []
         values: list[float] = []
-        for analyzer, block in zip(_ANALYZERS, self._blocks, strict=True):
-            counts = Counter(g for g in analyzer(text) if g in block.vocabulary)
-            if not counts:
+        tokens = _tokens(text)
+        for analyzer, block in zip(_TOKEN_ANALYZERS, self._blocks, strict=True):
+            # Counter counts every n-gram in C; those in the vocabulary keep their first-seen order.
+            vocabulary, weights, start = block.vocabulary, block.weights, len(values)
+            found = [(vocabulary[g], n) for g, n in Counter(analyzer(tokens)).items() if g in vocabulary]
+            if not found:
                 continue
-            start = len(values)
-            for gram, count in counts.items():
-                column = block.vocabulary[gram]
-                indices.append(block.offset + column)
-                values.append((1.0 + math.log(count)) * float(block.idf[column]))
+            indices += [block.offset + column for column, _ in found]
+            values += [(1.0 + math.log(n)) * weights[column] for column, n in found]
             norm = math.sqrt(sum(v * v for v in values[start:]))
             values[start:] = [v / norm for v in values[start:]]
         if not values:
@@ -143,6 +163,8 @@ class TextFeatures:
 
     def transform(self, texts: Sequence[str]) -> csr_matrix:
         """The rows of ``transform_one`` for many texts, as one sparse matrix."""
+        from scipy.sparse import csr_matrix
+
         data: list[np.ndarray] = []
         cols: list[np.ndarray] = []
         indptr = [0]

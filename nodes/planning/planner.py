@@ -19,7 +19,6 @@ from typing import Any
 
 from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.nodes.models.factory import ModelChain
@@ -27,6 +26,8 @@ from crewline.nodes.planning.courtesy import is_courtesy
 from crewline.nodes.planning.decompose import Clause, split_request
 from crewline.nodes.planning.extract import extract_entities
 from crewline.nodes.planning.router import Router
+from crewline.nodes.planning.router_cache import fit_router
+from crewline.nodes.stop_words import english_stop_words
 from crewline.nodes.types import Subtask, Usage
 
 __all__ = ["Plan", "Planner", "PlannerSettings", "RouteChoice", "RouteExamples", "build_planner"]
@@ -66,6 +67,10 @@ class PlannerSettings(BaseModel):
         ge=0,
         le=1,
         description="route confidence below which a clause is unsure (None: guards')",
+    )
+    unsure_router: str | None = Field(
+        default=None,
+        description="'package.module:attr' of a router asked about unsure clauses instead of the model",
     )
     router: str | None = Field(
         default=None,
@@ -108,6 +113,9 @@ class Planner:
     entity_patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
     model: ModelChain | None = None
     threshold: float = 0.35
+    # A router of the user's (crewline.nodes.planning.routing_protocol.Router) asked about the clauses
+    # the local router is unsure of, instead of the chat model: an LLMRouter, a semantic cascade, ...
+    second_opinion: Any = None
 
     def _route(self, clause: str) -> list[AnyMessage]:
         catalogue = "\n".join(f"- {name}: {text}" for name, text in self.descriptions.items())
@@ -126,6 +134,12 @@ class Planner:
         return (name if name in self.descriptions else None), float(choice.confidence)
 
     def _ask_model(self, clause: str) -> tuple[str | None, float] | None:
+        if self.second_opinion is not None:
+            try:
+                scores = self.second_opinion.route(clause)
+            except Exception as exc:  # the user's router failed: keep the local decision
+                return _kept_local(exc)
+            return scores.route, float(scores.confidence)
         if self.model is None:
             return None
         try:
@@ -134,6 +148,14 @@ class Planner:
             return _kept_local(exc)
 
     async def _aask_model(self, clause: str) -> tuple[str | None, float] | None:
+        if self.second_opinion is not None:
+            from crewline.nodes.planning.routing_protocol import aroute
+
+            try:
+                scores = await aroute(self.second_opinion, clause)
+            except Exception as exc:  # the user's router failed: keep the local decision
+                return _kept_local(exc)
+            return scores.route, float(scores.confidence)
         if self.model is None:
             return None
         try:
@@ -155,7 +177,7 @@ class Planner:
         if not found:
             return False
         words = set(re.findall(r"[a-z']+", stripped.lower())) - _IDENTIFYING_WORDS
-        return not (words - ENGLISH_STOP_WORDS)
+        return not (words - english_stop_words())
 
     def _courtesy(self, clause: Clause) -> bool:
         """A greeting or thanks that no specialist claims (a crew may have one for small talk)."""
@@ -281,7 +303,8 @@ def build_planner(
                 "which are not specialists of this crew"
             )
     else:
-        router = Router().fit({route.name: [route.description, *route.examples] for route in routes})
+        # fit once per set of examples: later builds load it from the data directory's router cache
+        router = fit_router({route.name: [route.description, *route.examples] for route in routes})
     return Planner(
         router=router,
         descriptions={route.name: route.description for route in routes},

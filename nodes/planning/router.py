@@ -24,13 +24,16 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from crewline.nodes.planning.calibration import fit_temperature, oos_threshold, softmax
 from crewline.nodes.planning.features import TextFeatures
 from crewline.nodes.planning.svm import fit_binary, fit_one_vs_rest
+
+if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (features.py)
+    from scipy.sparse import csr_matrix
 
 __all__ = ["Calibration", "RouteScore", "Router"]
 

@@ -1,15 +1,19 @@
-"""The router's classifier: linear SVMs (scikit-learn's ``LinearSVC``), one route against the rest."""
+"""The router's classifier: linear SVMs (scikit-learn's ``LinearSVC``), one route against the rest.
+
+scikit-learn is imported by the fitting functions themselves: routing a fitted router needs numpy only.
+"""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.svm import LinearSVC
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 __all__ = ["fit_binary", "fit_one_vs_rest"]
 
@@ -18,6 +22,9 @@ _THREADED = 2000  # from this many rows on, the classes are trained on two threa
 
 def fit_binary(matrix: csr_matrix, positive: np.ndarray, c: float) -> tuple[np.ndarray, float]:
     """One linear SVM separating the ``positive`` rows from the others: ``(coef (dim,), intercept)``."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.svm import LinearSVC
+
     svm = LinearSVC(C=c, max_iter=2000, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -34,6 +41,8 @@ def fit_one_vs_rest(
     one-vs-rest classifier for class k is the same whatever the other classes are called, so each
     thread trains its half of the classes plus one merged ``rest`` class.
     """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.svm import LinearSVC
 
     def train(columns: Sequence[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
         wanted = set(columns)

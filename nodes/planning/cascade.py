@@ -1,0 +1,238 @@
+"""The semantic router and the cascade: local first, then embeddings, then a model, each only when unsure.
+
+:class:`EmbeddingRouter` routes by cosine similarity to each route's nearest example under any
+LangChain ``Embeddings``: the ``semantic`` extra's MiniLM
+(:mod:`crewline.memory.knowledge.semantic`) when installed, the offline hashing embedder otherwise.
+Out of scope is scored the way the lexical router scores it: a *none* option whose logit is
+``threshold`` competes in one softmax (divided by ``temperature``) with the routes' similarities,
+and wins when no route is closer than ``threshold``. :meth:`EmbeddingRouter.calibrate` sets both
+on held-out rows with the lexical router's own calibration maths.
+
+:class:`CascadeRouter` asks its stages in order and returns the first confident route (``route`` not
+``None`` and ``confidence >= threshold``). An unsure stage, or one that says out of scope, passes
+the text on (a lexical miss on a paraphrase is the common case); when no stage is confident the
+last stage that answered decides, as the planner lets the model decide an unsure clause. A stage
+that raises (a model outage) is logged and skipped; a configuration error is not.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from numpy.typing import NDArray
+
+from crewline.errors import ConfigurationError, RunError
+from crewline.nodes.planning.calibration import fit_temperature, oos_threshold, softmax
+from crewline.nodes.planning.routing_protocol import Router, RouteScores, aroute
+
+__all__ = ["CascadeRouter", "EmbeddingRouter", "semantic_cascade"]
+
+log = logging.getLogger(__name__)
+
+
+def _unit_rows(rows: object) -> NDArray[np.float32]:
+    matrix = np.atleast_2d(np.asarray(rows, dtype=np.float32))
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.asarray(matrix / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+class EmbeddingRouter:
+    """Routes to the route whose nearest example is most similar, or to none (see the module doc).
+
+    ``fit`` only records the examples: they are embedded on the first route, so building a crew
+    never waits for a model to load. ``threshold``: the *none* option's logit, a cosine (the default
+    suits MiniLM sentence embeddings; calibrate for another embedder); ``temperature``: divides all
+    logits before the softmax.
+    """
+
+    def __init__(
+        self,
+        embeddings: Embeddings,
+        *,
+        threshold: float = 0.45,
+        temperature: float = 0.05,
+        name: str = "semantic",
+    ) -> None:
+        if not -1.0 <= threshold <= 1.0 or temperature <= 0:
+            raise ConfigurationError(
+                "EmbeddingRouter: threshold must be a cosine in [-1, 1], temperature > 0"
+            )
+        self.embeddings = embeddings
+        self.threshold = threshold
+        self.temperature = temperature
+        self.name = name
+        self._examples: dict[str, list[str]] = {}
+        self._matrix: NDArray[np.float32] | None = None
+        self._labels: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._lock = threading.Lock()
+
+    def fit(self, examples: Mapping[str, Sequence[str]]) -> EmbeddingRouter:
+        """Learn ``{route: utterances}`` (blank utterances ignored; every route needs one)."""
+        kept = {route: [u for u in utterances if u.strip()] for route, utterances in examples.items()}
+        empty = sorted(route for route, utterances in kept.items() if not utterances)
+        if not kept or empty:
+            raise ConfigurationError(
+                "EmbeddingRouter needs at least one example per route"
+                + (f"; none for {', '.join(empty)}" if empty else "")
+            )
+        with self._lock:
+            self._examples, self._matrix = kept, None
+        return self
+
+    @property
+    def routes(self) -> list[str]:
+        return list(self._examples)
+
+    def _fitted(self) -> NDArray[np.float32]:
+        with self._lock:  # embedded once, on first use, by whichever thread gets here first
+            if self._matrix is None:
+                if not self._examples:
+                    raise ConfigurationError("EmbeddingRouter.fit must be called before routing")
+                texts = [u for utterances in self._examples.values() for u in utterances]
+                labels = [i for i, utterances in enumerate(self._examples.values()) for _ in utterances]
+                self._matrix = _unit_rows(self.embeddings.embed_documents(texts))
+                self._labels = np.asarray(labels, dtype=np.int64)
+            return self._matrix
+
+    def similarities(self, vector: Sequence[float]) -> NDArray[np.float32]:
+        """Per route, the cosine of ``vector`` to the route's nearest example."""
+        matrix = self._fitted()
+        cosines = matrix @ _unit_rows(vector)[0]
+        best = np.full(len(self._examples), -1.0, dtype=np.float32)
+        np.maximum.at(best, self._labels, cosines)
+        return best
+
+    def scores_for(self, vector: Sequence[float]) -> RouteScores:
+        sims = self.similarities(vector)
+        probs = softmax(np.append(sims, self.threshold) / self.temperature)
+        routes = self.routes
+        scores = {routes[i]: round(float(probs[i]), 4) for i in np.argsort(-probs[:-1], kind="stable")}
+        top = int(np.argmax(sims))
+        if self.threshold >= float(sims[top]):
+            return RouteScores(None, round(float(probs[-1]), 4), scores, self.name)
+        return RouteScores(routes[top], round(float(probs[top]), 4), scores, self.name)
+
+    def route(self, text: str) -> RouteScores:
+        return self.scores_for(self.embeddings.embed_query(text))
+
+    async def aroute(self, text: str) -> RouteScores:
+        return self.scores_for(await self.embeddings.aembed_query(text))
+
+    def calibrate(
+        self, texts: Sequence[str], labels: Sequence[str], *, oos_label: str = "oos", oos_recall: float = 0.8
+    ) -> tuple[float, float]:
+        """Set ``threshold`` (for ``oos_recall`` of the out-of-scope rows) and ``temperature``
+        (maximum likelihood) on held-out rows; returns them."""
+        known = {route: index for index, route in enumerate(self.routes)}
+        unknown = sorted({lab for lab in labels if lab != oos_label and lab not in known})
+        if unknown:
+            raise ConfigurationError(
+                f"calibration labels the router was not fit on: {', '.join(unknown[:5])}"
+            )
+        sims = np.stack([self.similarities(v) for v in self.embeddings.embed_documents(list(texts))])
+        is_oos = np.asarray([lab == oos_label for lab in labels], dtype=bool)
+        if is_oos.any():
+            self.threshold = oos_threshold(sims[is_oos].max(axis=1).tolist(), oos_recall)
+        logits = np.hstack([sims, np.full((len(texts), 1), self.threshold, dtype=np.float32)])
+        target = np.asarray([len(known) if o else known[lab] for lab, o in zip(labels, is_oos, strict=True)])
+        self.temperature = fit_temperature(logits, target, self.temperature)
+        return self.threshold, self.temperature
+
+    def __repr__(self) -> str:
+        return f"EmbeddingRouter({self.embeddings!r}, routes={self.routes})"
+
+
+class CascadeRouter:
+    """Asks ``stages`` in order until one is confident (see the module doc)."""
+
+    name = "cascade"
+
+    def __init__(self, stages: Sequence[Router], *, threshold: float = 0.35) -> None:
+        if not stages:
+            raise ConfigurationError("CascadeRouter needs at least one stage")
+        for stage in stages:
+            if not isinstance(stage, Router):
+                raise ConfigurationError(f"cascade stage {stage!r} is not a router (routes, route(text))")
+        if not 0.0 <= threshold <= 1.0:
+            raise ConfigurationError("CascadeRouter threshold must be in [0, 1]")
+        self.stages = tuple(stages)
+        self.threshold = threshold
+
+    @property
+    def routes(self) -> list[str]:
+        return list(dict.fromkeys(route for stage in self.stages for route in stage.routes))
+
+    def confident(self, scores: RouteScores) -> bool:
+        return scores.route is not None and scores.confidence >= self.threshold
+
+    def _skipped(self, stage: Router, exc: Exception) -> None:
+        log.warning(
+            "router stage %r failed, asking the next: %s",
+            stage,
+            str(exc).splitlines()[0] if str(exc) else exc,
+        )
+
+    def route(self, text: str) -> RouteScores:
+        last: RouteScores | None = None
+        for stage in self.stages:
+            try:
+                scores = stage.route(text)
+            except ConfigurationError:
+                raise
+            except Exception as exc:  # an outage of one stage: the others still answer
+                self._skipped(stage, exc)
+                continue
+            if self.confident(scores):
+                return scores
+            last = scores
+        return self._final(last)
+
+    async def aroute(self, text: str) -> RouteScores:
+        last: RouteScores | None = None
+        for stage in self.stages:
+            try:
+                scores = await aroute(stage, text)
+            except ConfigurationError:
+                raise
+            except Exception as exc:
+                self._skipped(stage, exc)
+                continue
+            if self.confident(scores):
+                return scores
+            last = scores
+        return self._final(last)
+
+    @staticmethod
+    def _final(last: RouteScores | None) -> RouteScores:
+        if last is None:
+            raise RunError("every router stage failed")
+        return last
+
+    def __repr__(self) -> str:
+        return f"CascadeRouter({list(self.stages)!r}, threshold={self.threshold})"
+
+
+def semantic_cascade(
+    local: Router,
+    examples: Mapping[str, Sequence[str]],
+    *,
+    model_router: Router | None = None,
+    threshold: float = 0.35,
+) -> CascadeRouter:
+    """``local``, then a MiniLM :class:`EmbeddingRouter` on ``examples`` when the ``semantic`` extra
+    is installed (left out, with a log line, when not), then ``model_router`` (an ``LLMRouter``) if
+    given. Finding the model is cheap; it loads on the first clause the local router is unsure of."""
+    from crewline.memory.knowledge.semantic import SemanticUnavailable, shared_sentence_embedder
+
+    stages: list[Router] = [local]
+    try:
+        stages.append(EmbeddingRouter(shared_sentence_embedder()).fit(examples))
+    except SemanticUnavailable as exc:
+        log.info("no semantic routing stage: %s", exc)
+    if model_router is not None:
+        stages.append(model_router)
+    return CascadeRouter(stages, threshold=threshold)
