@@ -145,10 +145,10 @@ def build_crew(
     :class:`~crewline.nodes.planning.routing_protocol.Router` asked about the clauses the local
     router is unsure of (an ``LLMRouter``, a cascade), or a ``LocalRouter`` that replaces it.
     ``models``, ``planner``, ``policies``: settings that replace the spec's (the YAML sections of the
-    same names, as objects or dicts). Pass no ``checkpointer``
-    for the server. ``store`` is the long-term ``BaseStore`` nodes reach as ``runtime.store``;
-    ``context`` records each turn's topics and entities per user and conversation. Everything that
-    is wrong with the objects given raises :class:`~crewline.errors.ConfigurationError` here.
+    same names, as objects or dicts). Pass no ``checkpointer`` for the server. ``store`` is the
+    long-term ``BaseStore`` nodes reach as ``runtime.store``; ``context`` records each turn's topics
+    and entities per user and conversation. Everything that is wrong with the objects given raises
+    :class:`~crewline.errors.ConfigurationError` here.
     """
     guard_settings, custom_guards = split_guards(guards)
     sections = {"guards": guard_settings, "models": models, "planner": planner, "policies": policies}
