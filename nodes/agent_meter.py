@@ -51,7 +51,10 @@ class AgentModelMeter(BaseCallbackHandler):
     """
 
     raise_error = True
-    run_inline = True  # no executor hop: the checks are small local transactions
+    # Not inline: the checks are SQLite transactions, and under ``ainvoke`` an inline handler runs on
+    # the event loop (where ``langgraph dev`` refuses blocking calls); LangChain runs a sync handler
+    # of an async run in a worker thread instead, and still raises what it raises.
+    run_inline = False
 
     def __init__(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,9 @@ from crewline.nodes.planning.decompose import Clause, split_request
 from crewline.nodes.planning.extract import extract_entities
 from crewline.nodes.planning.router import Router
 from crewline.nodes.planning.router_cache import fit_router
+from crewline.nodes.planning.routing_protocol import aroute
 from crewline.nodes.stop_words import english_stop_words
+from crewline.nodes.sync_async import Step, Steps, adrive, drive
 from crewline.nodes.types import Subtask, Usage
 
 __all__ = ["Plan", "Planner", "PlannerSettings", "RouteChoice", "RouteExamples", "build_planner"]
@@ -133,37 +135,30 @@ class Planner:
         name = choice.specialist.strip().lower()
         return (name if name in self.descriptions else None), float(choice.confidence)
 
-    def _ask_model(self, clause: str) -> tuple[str | None, float] | None:
+    def _ask_steps(self, clause: str) -> Steps[tuple[str | None, float] | None]:
+        """A second opinion on an unsure clause: the user's router if given, else the chat model;
+        ``None`` when there is neither, or when it failed (then the local decision stands)."""
+        convert: Callable[[Any], tuple[str | None, float] | None]
         if self.second_opinion is not None:
-            try:
-                scores = self.second_opinion.route(clause)
-            except Exception as exc:  # the user's router failed: keep the local decision
-                return _kept_local(exc)
-            return scores.route, float(scores.confidence)
-        if self.model is None:
+            router = self.second_opinion
+            ask: Step[Any] = Step(lambda: router.route(clause), lambda: aroute(router, clause))
+            convert = _scores_choice
+        elif self.model is not None:
+            runnable, messages = self.model.with_structured_output(RouteChoice), self._route(clause)
+            ask = Step(lambda: runnable.invoke(messages), lambda: runnable.ainvoke(messages))
+            convert = self._choice
+        else:
             return None
         try:
-            return self._choice(self.model.with_structured_output(RouteChoice).invoke(self._route(clause)))
-        except Exception as exc:  # provider or output errors: keep the local decision
+            return convert((yield ask))
+        except Exception as exc:  # provider, output or router errors: keep the local decision
             return _kept_local(exc)
+
+    def _ask_model(self, clause: str) -> tuple[str | None, float] | None:
+        return drive(self._ask_steps(clause))
 
     async def _aask_model(self, clause: str) -> tuple[str | None, float] | None:
-        if self.second_opinion is not None:
-            from crewline.nodes.planning.routing_protocol import aroute
-
-            try:
-                scores = await aroute(self.second_opinion, clause)
-            except Exception as exc:  # the user's router failed: keep the local decision
-                return _kept_local(exc)
-            return scores.route, float(scores.confidence)
-        if self.model is None:
-            return None
-        try:
-            return self._choice(
-                await self.model.with_structured_output(RouteChoice).ainvoke(self._route(clause))
-            )
-        except Exception as exc:  # provider or output errors: keep the local decision
-            return _kept_local(exc)
+        return await adrive(self._ask_steps(clause))
 
     def _only_identifies(self, text: str) -> bool:
         """True for a clause that only says who the customer is ("I am customer C-1001.")."""
@@ -259,6 +254,11 @@ class Planner:
     async def arun(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """``planner(state)`` for async graphs: the model is awaited, the routing is the same."""
         return _update(await self.aplan(**_plan_args(state)))
+
+
+def _scores_choice(scores: Any) -> tuple[str | None, float]:
+    """A router's ``RouteScores`` as the planner's (route, confidence)."""
+    return scores.route, float(scores.confidence)
 
 
 def _kept_local(exc: Exception) -> tuple[str | None, float] | None:
