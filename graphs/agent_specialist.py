@@ -42,7 +42,7 @@ from crewline.nodes.models.breaker import CircuitBreakers, store_path
 from crewline.nodes.models.budget import Budgets, RunScope
 from crewline.nodes.models.factory import ModelSettings
 from crewline.nodes.specialist import SpecialistRuntime, subtask_result
-from crewline.nodes.sync_async import Step, Steps, node
+from crewline.nodes.sync_async import Step, Steps, blocking, node
 from crewline.nodes.tool_guard import ToolCallLog, current_log, guarded_tool_node
 from crewline.nodes.types import Handoff, Source, SubtaskResult, Verdict
 
@@ -158,9 +158,16 @@ class _AgentRun:
         self.guards = guards
         self.models = models
 
+    def _counters(self, scope: RunScope) -> tuple[Budgets, CircuitBreakers]:
+        """The crew's budget and breaker counters (SQLite), the run's deadline started."""
+        store = store_at(store_path(data_dir()))
+        budgets = Budgets(self.models.budgets, self.models.prices, store)
+        budgets.run_started(scope)
+        return budgets, CircuitBreakers(self.models.breaker, store)
+
     def prepare(
         self, state: SpecialistState, config: RunnableConfig
-    ) -> tuple[dict[str, Any], RunnableConfig, ToolCallLog, RunScope]:
+    ) -> Steps[tuple[dict[str, Any], RunnableConfig, ToolCallLog, RunScope]]:
         handoff = state["handoff"]
         scope = RunScope.from_config(
             config,
@@ -168,13 +175,11 @@ class _AgentRun:
             specialist=self.runtime.name,
             subtask_id=handoff["subtask_id"],
         )
-        store = store_at(store_path(data_dir()))
-        budgets = Budgets(self.models.budgets, self.models.prices, store)
-        budgets.run_started(scope)
+        budgets, breakers = yield blocking(lambda: self._counters(scope))  # off the event loop
         meter = AgentModelMeter(
             scope,
             budgets,
-            CircuitBreakers(self.models.breaker, store),
+            breakers,
             run_timeout_s=self.models.run_timeout_s,
             max_completion_tokens=self.models.max_completion_tokens,
         )
@@ -232,7 +237,7 @@ class _AgentRun:
 
     def steps(self, state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         """One run of the agent (invoked under ``invoke``, awaited under ``ainvoke``)."""
-        payload, run_config, log, scope = self.prepare(state, config)
+        payload, run_config, log, scope = yield from self.prepare(state, config)
         token = current_log().set(log)
         try:
             agent, run_on = self.agent, (payload, run_config)

@@ -284,17 +284,20 @@ def build_crew(
         ]
         return sends or "synthesize"
 
-    def synthesize_node(state: CrewState, config: RunnableConfig) -> dict[str, Any]:
+    def synthesize_node(state: CrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         merged = synthesize(state.get("subtasks", []), state.get("results") or {})
         user_id = state.get("user_id")
         if context is not None and user_id:
+            store, thread = context, str(_configurable(config).get("thread_id", ""))
             # ``turn`` makes the count idempotent: a re-run of this node after a crash counts once.
-            context.touch(
-                user_id,
-                str(_configurable(config).get("thread_id", "")),
-                topics=[s["specialist"] for s in merged.subtasks if s["specialist"]],
-                entities=state.get("context") or {},
-                turn=int(state.get("turn", 1)),
+            yield blocking(
+                lambda: store.touch(
+                    user_id,
+                    thread,
+                    topics=[s["specialist"] for s in merged.subtasks if s["specialist"]],
+                    entities=state.get("context") or {},
+                    turn=int(state.get("turn", 1)),
+                )
             )
         return {
             "answer": merged.answer,

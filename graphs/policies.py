@@ -35,7 +35,7 @@ from crewline.nodes.models.factory import ModelChain
 from crewline.nodes.models.resilience import use_scope
 from crewline.nodes.planning.planner import Planner
 from crewline.nodes.specialist import subtask_result
-from crewline.nodes.sync_async import Step, Steps, node
+from crewline.nodes.sync_async import Step, Steps, blocking, node
 from crewline.nodes.types import Verdict
 
 __all__ = ["NodeKind", "NodePolicy", "PolicySettings", "RetrySettings", "node_options", "scoped_plan"]
@@ -180,7 +180,7 @@ def scoped_plan(planner: Planner, chain: ModelChain | None) -> Runnable[Any, Any
         if chain is None:
             return planner(state)
         scope = RunScope.from_config(config, turn=f"t{state.get('turn', 1)}")
-        chain.guards()[0].run_started(scope)  # the run's model deadline counts from here
+        yield blocking(lambda: chain.guards()[0].run_started(scope))  # the run's model deadline starts
         with use_scope(scope):
             update = dict((yield Step(lambda: planner(state), lambda: planner.arun(state))))
         if scope.verdicts:

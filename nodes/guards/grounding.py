@@ -29,7 +29,7 @@ from crewline.memory.knowledge.chunking import split_sentences
 from crewline.nodes.guards.vault import default_vault
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain
-from crewline.nodes.sync_async import Step, Steps, adrive, drive
+from crewline.nodes.sync_async import Step, Steps, adrive, blocking, drive
 from crewline.nodes.types import SubtaskResult, Usage, Verdict
 
 __all__ = [
@@ -194,12 +194,7 @@ def _judged(
         )
         fallback = Verdict(guard="model_fallback", score=1.0, reason=note, action="fallback")
         return ModelGrounding(notes=[fallback])
-    scope = RunScope.from_config(config, turn=f"t{turn}")
-    try:
-        chain.guards()[0].run_started(scope)  # the run's model deadline, shared with planner and specialists
-    except Exception as exc:  # the state store is unreachable: the lexical check decides
-        return _grounding(scope, None, exc)
-    return claims, chain, scope
+    return claims, chain, RunScope.from_config(config, turn=f"t{turn}")
 
 
 def _grounding(scope: RunScope, verdict: Verdict | None, error: Exception | None) -> ModelGrounding:
@@ -230,6 +225,10 @@ def groundedness_steps(
     if isinstance(asked, ModelGrounding):
         return asked
     claims, judge, scope = asked
+    try:  # the run's model deadline, shared with planner and specialists (SQLite: off the loop)
+        yield blocking(lambda: judge.guards()[0].run_started(scope))
+    except Exception as exc:  # the state store is unreachable: the lexical check decides
+        return _grounding(scope, None, exc)
     messages = _messages(claims)
     try:
         report = yield Step(

@@ -64,7 +64,7 @@ from crewline.nodes.models.resilience import (
     current_scope,
     parse_structured,
 )
-from crewline.nodes.sync_async import Steps, adrive, drive
+from crewline.nodes.sync_async import Steps, adrive, blocking, drive
 
 __all__ = ["ModelChain", "ModelEnvironment", "ModelSettings", "ModelUnavailable", "make_model_chain"]
 
@@ -201,6 +201,11 @@ class ModelChain:
     data_dir: Path | None = None  # None: the crewline data directory at call time
     _kept: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # The links read each model's integration (importing modules: file reads): at build time,
+        # never inside a run, where it would block the event loop.
+        _ = self.links
+
     @cached_property
     def links(self) -> list[Link]:
         return [_link(m) for m in (self.primary, *self.fallbacks)]
@@ -230,7 +235,7 @@ class ModelChain:
     def _steps(
         self, ask: _Ask, messages: Sequence[AnyMessage], scope: RunScope | None
     ) -> Steps[tuple[AIMessage, Any]]:
-        budgets, breakers = self.guards()  # opens the counters' store: in a step's segment, off the loop
+        budgets, breakers = yield blocking(self.guards)  # opens the counters' store (once): off the loop
         return (
             yield from chain_steps(
                 self.links,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -34,7 +35,7 @@ from crewline.errors import RunError
 from crewline.nodes.models.breaker import CircuitBreakers
 from crewline.nodes.models.budget import BudgetExceeded, Budgets, RunScope, estimate_tokens
 from crewline.nodes.models.checks import BadOutput, Failure, check_tool_reply, classify, parse_structured
-from crewline.nodes.sync_async import Step, Steps, adrive, drive
+from crewline.nodes.sync_async import Step, Steps, adrive, blocking, drive
 
 __all__ = [
     "BadOutput",
@@ -143,16 +144,21 @@ class _Call:
     schema_text: str = ""  # the tool / schema definitions, counted in the prompt estimate
     scope_messages: Sequence[AnyMessage] = ()
 
-    def _reserve(self, link: Link, messages: Sequence[AnyMessage]) -> tuple[Any, float]:
-        left = self.budgets.deadline_left(self.scope, self.policy.run_timeout_s)
+    def _left(self) -> Step[float]:
+        return blocking(lambda: self.budgets.deadline_left(self.scope, self.policy.run_timeout_s))
+
+    def _reserve(self, link: Link, messages: Sequence[AnyMessage]) -> Steps[tuple[Any, float]]:
+        # The counters live in SQLite: every read and write is a blocking step (off the event loop).
+        left = yield self._left()
         if left < self.policy.min_call_s:
             reason = f"run deadline of {self.policy.run_timeout_s:g}s for model calls reached"
             self.scope.note("budget", reason, "fallback")
             raise ModelUnavailable(reason, budget=True)
         prompt = estimate_tokens(messages, self.schema_text)
+        budgets, limit = self.budgets, self.policy.max_completion_tokens
         try:
-            reservation = self.budgets.reserve(
-                self.scope, link.name, prompt, self.policy.max_completion_tokens, link.provider
+            reservation = yield blocking(
+                lambda: budgets.reserve(self.scope, link.name, prompt, limit, link.provider)
             )
         except BudgetExceeded as exc:
             self.scope.note("budget", str(exc), "fallback")
@@ -163,7 +169,7 @@ class _Call:
         self, link: Link, runnable: Runnable[Any, Any], messages: list[AnyMessage]
     ) -> Steps[tuple[AIMessage, Any] | Failure]:
         """One request to ``link``: its reply and parsed value, or the failure it ended in."""
-        reservation, left = self._reserve(link, messages)
+        reservation, left = yield from self._reserve(link, messages)
         self.scope.count(calls=1)
         options: dict[str, Any] = {}
         if link.request_options:
@@ -173,18 +179,18 @@ class _Call:
             if not isinstance(reply, AIMessage):
                 raise BadOutput(f"model returned {type(reply).__name__}, not a message")
         except Exception as exc:
-            self.budgets.settle(reservation, 0, 0)
+            yield blocking(lambda: self.budgets.settle(reservation, 0, 0))
             return classify(exc)
         prompt, completion = _usage(reply)
         self.scope.count(prompt=prompt, completion=completion)
-        if not self.budgets.settle(reservation, prompt, completion):
+        if not (yield blocking(lambda: self.budgets.settle(reservation, prompt, completion))):
             used = f"{link.name} used {prompt + completion} tokens; {reservation.tokens} were reserved"
             self.scope.note("budget", used, "pass", score=0.0)
         try:
             parsed = self.validate(reply)
         except BadOutput as exc:
             return classify(exc)
-        self.breakers.success(link.key)
+        yield blocking(lambda: self.breakers.success(link.key))
         return reply, parsed
 
     def attempt(self, link: Link, runnable: Runnable[Any, Any]) -> Steps[tuple[AIMessage, Any] | Failure]:
@@ -205,7 +211,8 @@ class _Call:
                 return failure
             attempts += 1
             too_long = failure.retry_after is not None and failure.retry_after > self.policy.retry_after_max_s
-            state = self.breakers.failure(link.key, failure.reason, failure.retry_after if too_long else None)
+            hold = failure.retry_after if too_long else None
+            state = yield blocking(partial(self.breakers.failure, link.key, failure.reason, hold))
             if too_long:
                 self.scope.note(
                     "model_error", f"{link.name}: {failure.reason} (Retry-After too long)", "fallback"
@@ -216,7 +223,7 @@ class _Call:
                 self.scope.note("model_error", f"{link.name}: {failure.reason} ({why})", "fallback")
                 return failure
             delay = _backoff(attempts, failure.retry_after, self.policy)
-            left = self.budgets.deadline_left(self.scope, self.policy.run_timeout_s)
+            left = yield self._left()
             if delay is None or delay > left - self.policy.min_call_s:
                 wait = "Retry-After too long" if delay is None else "no time left for a retry"
                 self.scope.note("model_error", f"{link.name}: {failure.reason} ({wait})", "fallback")
@@ -248,7 +255,7 @@ def chain_steps(
     call = _Call(links, bound, validate, scope, policy, budgets, breakers, schema_text, messages)
     problems: list[str] = []
     for link, runnable in zip(links, bound, strict=True):
-        if not breakers.allow(link.key):
+        if not (yield blocking(partial(breakers.allow, link.key))):
             scope.note("circuit_breaker", f"model {link.name}: circuit open, skipped", "fallback")
             problems.append(f"{link.name}: circuit open")
             continue
