@@ -17,7 +17,6 @@ protections around a graph it did not build:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any, cast
 
 from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager, CallbackManager
@@ -41,10 +40,11 @@ from crewline.nodes.guards import GuardSettings
 from crewline.nodes.models.breaker import CircuitBreakers, store_path
 from crewline.nodes.models.budget import Budgets, RunScope
 from crewline.nodes.models.factory import ModelSettings
-from crewline.nodes.specialist import SpecialistRuntime, subtask_result
+from crewline.nodes.specialist import SpecialistRuntime
 from crewline.nodes.sync_async import Step, Steps, blocking, node
+from crewline.nodes.tool_calls import tool_output
 from crewline.nodes.tool_guard import ToolCallLog, current_log, guarded_tool_node
-from crewline.nodes.types import Handoff, Source, SubtaskResult, Verdict
+from crewline.nodes.types import Handoff, SubtaskResult, Verdict
 
 __all__ = ["agent_tools", "build_agent_specialist", "check_agent", "guarded_agent", "handoff_messages"]
 
@@ -122,25 +122,17 @@ def _last_answer(output: Any) -> str:
     return output if isinstance(output, str) else ""
 
 
-def _tool_outputs(messages: Sequence[ToolMessage]) -> list[dict[str, Any]]:
-    outputs: list[dict[str, Any]] = []
-    for message in messages:
-        try:
-            parsed = json.loads(message.text)
-        except ValueError:
-            parsed = None
-        artifact = message.artifact
-        error = message.status == "error" or (isinstance(artifact, dict) and "error" in artifact)
-        outputs.append({"error": message.text} if error else parsed if isinstance(parsed, dict) else {})
-    return outputs
-
-
-def _source(raw: dict[str, Any]) -> Source:
-    source = Source()
-    for key in ("id", "title", "snippet"):
-        if key in raw:
-            source[key] = str(raw[key])  # type: ignore[literal-required]
-    return source
+def _with_output(message: ToolMessage) -> ToolMessage:
+    """An agent's tool message carrying crewline's result dict as its artifact (as the tool loop's
+    do): a tool's JSON object as it returned it, else what :func:`tool_output` reads of the message."""
+    if isinstance(message.artifact, dict) and "error" in message.artifact:  # withheld by the guard
+        return message
+    try:
+        parsed = json.loads(message.text)
+    except ValueError:
+        parsed = None
+    output = parsed if isinstance(parsed, dict) and message.status != "error" else tool_output(message)
+    return message.model_copy(update={"artifact": output})
 
 
 class _AgentRun:
@@ -183,45 +175,22 @@ class _AgentRun:
             run_timeout_s=self.models.run_timeout_s,
             max_completion_tokens=self.models.max_completion_tokens,
         )
-        log = ToolCallLog(handoff["subtask_id"], self.runtime.name, self.guards)
+        log = ToolCallLog(handoff["subtask_id"], self.guards)
         messages = handoff_messages(handoff, self.runtime.system_prompt)
         return {"messages": messages}, _with_meter(config, meter), log, scope
 
     def finish(
         self, state: SpecialistState, output: Any, log: ToolCallLog, scope: RunScope
     ) -> dict[str, Any]:
+        """The result as crewline's own tool loop makes it: a held action waits for a human (one per
+        subtask), else the agent's last answer judged on its tool calls' outputs."""
         handoff = state["handoff"]
-        outputs = _tool_outputs(log.messages)
-        good = [o for o in outputs if "error" not in o]
-        result: SubtaskResult
-        if log.pending:
-            action = log.pending[0]  # one action per subtask waits for a human; the rest are re-asked
-            held = f"I have prepared {action['description']}; it needs a colleague's approval before it runs."
-            result = subtask_result(
-                handoff,
-                status="needs_approval",
-                answer=held,
-                confidence=1.0,
-                path="model",
-                tool=action["tool"],
-                pending=action,
-            )
-        elif outputs and not good:  # every tool call failed: the answer cannot rest on anything
-            result = subtask_result(
-                handoff, status="failed", answer=outputs[-1]["error"][:500], confidence=0.9, path="model"
-            )
+        if log.held:
+            tool, args = log.held[0]
+            result = self.runtime.pending(handoff, tool, args, "model")
         else:
-            answer = _last_answer(output)
-            confidences = [float(o.get("confidence", 1.0)) for o in good]
-            result = subtask_result(
-                handoff,
-                status="done" if answer.strip() else "failed",
-                answer=answer or f"The {self.runtime.name} agent gave no answer.",
-                confidence=min(confidences, default=0.8) if answer.strip() else 0.0,
-                path="model",
-                sources=[_source(s) for o in good for s in o.get("sources") or [] if isinstance(s, dict)],
-                tool=log.messages[-1].name if log.messages else None,
-            )
+            messages: list[AnyMessage] = [*map(_with_output, log.messages), AIMessage(_last_answer(output))]
+            result = self.runtime.model_result(handoff, messages)
         return self._update(result, [*scope.verdicts, *log.verdicts], scope, log.vault)
 
     @staticmethod

@@ -10,7 +10,6 @@ apply to the agent's calls too, and their usage is counted in the run like any o
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -100,9 +99,12 @@ class AgentModelMeter(BaseCallbackHandler):
         with self._lock:
             self._open[run_id] = (model, reservation)
 
-    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+    def _close(self, run_id: UUID) -> tuple[str, Reservation] | None:
         with self._lock:
-            opened = self._open.pop(run_id, None)
+            return self._open.pop(run_id, None)
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        opened = self._close(run_id)
         if opened is None:
             return
         model, reservation = opened
@@ -112,15 +114,10 @@ class AgentModelMeter(BaseCallbackHandler):
         self.breakers.success(self._key(model))
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        with self._lock:
-            opened = self._open.pop(run_id, None)
+        opened = self._close(run_id)
         if opened is None:
             return
         model, reservation = opened
         self.budgets.settle(reservation, 0, 0)
         self.scope.count(calls=1)
         self.breakers.failure(self._key(model), f"{type(error).__name__}: {str(error)[:200]}")
-
-    @property
-    def open_calls(self) -> Sequence[str]:
-        return [model for model, _ in self._open.values()]

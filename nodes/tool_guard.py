@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import ToolMessage
+from langchain_core.tools import BaseTool
 from langgraph.prebuilt import ToolNode
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
 from crewline.nodes.guards import GuardSettings, check_input, default_vault, sanitize
 from crewline.nodes.guards.disclosure import pseudonymise_tool_output
-from crewline.nodes.specialist import describe_call, requires_approval
-from crewline.nodes.types import PendingAction, Verdict
+from crewline.nodes.specialist import requires_approval
+from crewline.nodes.types import Verdict
 
 __all__ = ["ToolCallLog", "current_log", "guard_tool_message", "guarded_tool_node"]
 
@@ -57,25 +58,16 @@ class ToolCallLog:
     actions held back for approval. One per subtask run, found through :func:`current_log`."""
 
     subtask_id: str
-    specialist: str
     guards: GuardSettings
     messages: list[ToolMessage] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     vault: dict[str, str] = field(default_factory=dict)
-    pending: list[PendingAction] = field(default_factory=list)
+    held: list[tuple[BaseTool, dict[str, Any]]] = field(default_factory=list)  # tool, arguments
 
     def hold(self, request: ToolCallRequest) -> ToolMessage:
         call = request.tool_call
-        args = dict(call.get("args") or {})
-        self.pending.append(
-            PendingAction(
-                subtask_id=self.subtask_id,
-                specialist=self.specialist,
-                tool=call["name"],
-                args=args,
-                description=describe_call(call["name"], args),
-            )
-        )
+        assert request.tool is not None  # only a known tool can need approval
+        self.held.append((request.tool, dict(call.get("args") or {})))
         return ToolMessage(APPROVAL_NOTE, tool_call_id=call.get("id") or call["name"], name=call["name"])
 
     def guarded(self, outcome: ToolMessage | Command[Any]) -> ToolMessage | Command[Any]:

@@ -10,6 +10,7 @@ handoff's context (entities of the request and the thread).
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,22 @@ def _fields(tool: BaseTool) -> list[tuple[str, dict[str, Any], bool]]:
     return [(str(name), dict(prop or {}), name in required) for name, prop in properties.items()]
 
 
+# A tool's rules, kept while the tool lives: building them asks pydantic for the argument schema,
+# most of an offline extraction's cost, and a crew's tools do not change between requests.
+_KEPT: dict[int, tuple[weakref.ref[BaseTool], list[tuple[str, ArgumentRule, bool]]]] = {}
+
+
 def _rules(tool: BaseTool) -> list[tuple[str, ArgumentRule, bool]]:
+    kept = _KEPT.get(id(tool))
+    if kept is not None and kept[0]() is tool:
+        return kept[1]
+    rules = _rules_of(tool)
+    key = id(tool)
+    _KEPT[key] = (weakref.ref(tool, lambda _ref: _KEPT.pop(key, None)), rules)
+    return rules
+
+
+def _rules_of(tool: BaseTool) -> list[tuple[str, ArgumentRule, bool]]:
     fields = _fields(tool)
     texts = [name for name, prop, required in fields if required and prop.get("type", "string") == "string"]
     return [
