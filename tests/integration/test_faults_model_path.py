@@ -1,4 +1,5 @@
-"""Faults on the model path, through the real ``ChatOpenAI`` client and a fake server on loopback.
+"""Faults on the model path of the small test crew, through the real ``ChatOpenAI`` client and a fake
+server on loopback.
 
 Infrastructure errors are retried with backoff and fall back; bad output is re-asked once and falls
 back; either way the run answers (or escalates) and its verdicts say what happened.
@@ -13,7 +14,8 @@ import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from crewline.graphs import build_crew, load_spec
+from crewline.nodes.models.factory import ModelSettings
+from tests.support.crews import crew_agent, small_crew
 from tests.support.fake_openai import (
     Reply,
     drop,
@@ -26,13 +28,11 @@ from tests.support.fake_openai import (
     raw_tool_call,
     tool_call,
 )
-from tests.support.faults import support_agent
 
 BALANCE = "What is the current balance for customer C-1001?"
 
 
-def _spec(**models: Any) -> Any:
-    spec = load_spec("support").model_copy(deep=True)
+def _models(**overrides: Any) -> ModelSettings:
     base = {
         "provider": "openai",
         "max_retries": 1,
@@ -40,12 +40,11 @@ def _spec(**models: Any) -> Any:
         "timeout_s": 2.0,
         "run_timeout_s": 10.0,
     }
-    spec.models = spec.models.model_validate({**spec.models.model_dump(), **base, **models})
-    return spec
+    return ModelSettings.model_validate({**base, **overrides})
 
 
-def _run(spec: Any, request: str = BALANCE, thread: str = "f1") -> dict[str, Any]:
-    crew = build_crew(spec, checkpointer=InMemorySaver())
+def _run(models: ModelSettings, request: str = BALANCE, thread: str = "f1") -> dict[str, Any]:
+    crew = small_crew(models=models, checkpointer=InMemorySaver())
     state: dict[str, Any] = crew.invoke(
         {"messages": [HumanMessage(request)]}, {"configurable": {"thread_id": thread}}
     )
@@ -62,7 +61,7 @@ def _first_then_agent(first: Reply) -> Any:
 
     def responder(body: dict[str, Any]) -> Reply:
         served["n"] += 1
-        return first if served["n"] == 1 else support_agent(body)
+        return first if served["n"] == 1 else crew_agent(body)
 
     return responder
 
@@ -80,7 +79,7 @@ def _first_then_agent(first: Reply) -> Any:
 )
 def test_infrastructure_error_is_retried_and_the_model_answers(serve: Any, fault: Reply, reason: str) -> None:
     with serve(_first_then_agent(fault)) as server:
-        state = _run(_spec(timeout_s=0.5))
+        state = _run(_models(timeout_s=0.5))
     assert state["path"] == "model" and state["answer"].startswith("Model answer: Customer C-1001")
     retries = _guards(state, "model_retry")
     assert len(retries) == 1 and reason in retries[0]["reason"]
@@ -91,7 +90,7 @@ def test_infrastructure_error_is_retried_and_the_model_answers(serve: Any, fault
 def test_429_waits_for_retry_after(serve: Any) -> None:
     with serve(_first_then_agent(error(429, "slow down", retry_after=0.4))):
         started = time.monotonic()
-        state = _run(_spec())
+        state = _run(_models())
         elapsed = time.monotonic() - started
     assert state["path"] == "model"
     assert "HTTP 429" in _guards(state, "model_retry")[0]["reason"]
@@ -102,11 +101,11 @@ def test_retry_after_longer_than_allowed_goes_straight_to_the_fallback_model(ser
     def responder(body: dict[str, Any]) -> Reply:
         if body["model"] == "primary":
             return error(429, "come back in an hour", retry_after=3600)
-        return support_agent(body)
+        return crew_agent(body)
 
     with serve(responder) as server:
         started = time.monotonic()
-        state = _run(_spec(model="primary", fallback_model="backup"))
+        state = _run(_models(model="primary", fallback_model="backup"))
     assert time.monotonic() - started < 5
     assert state["path"] == "model"
     assert "Retry-After too long" in _guards(state, "model_error")[0]["reason"]
@@ -126,7 +125,7 @@ def test_retry_after_longer_than_allowed_goes_straight_to_the_fallback_model(ser
 )
 def test_bad_output_is_re_asked_once_then_falls_back(serve: Any, bad: Reply, reason: str) -> None:
     with serve(lambda body: bad) as server:
-        state = _run(_spec())
+        state = _run(_models())
     output = _guards(state, "model_output")
     assert [v["action"] for v in output] == ["retry", "fallback"]
     assert reason in output[0]["reason"]
@@ -140,7 +139,7 @@ def test_a_1mb_completion_is_bad_output_and_its_overrun_is_reported(serve: Any) 
     # A server that ignores max_tokens: the completion is refused as bad output, the tokens it
     # reported are charged, and the run's budget then stops further model calls.
     with serve(lambda body: huge()) as server:
-        state = _run(_spec())
+        state = _run(_models())
     output = _guards(state, "model_output")
     assert output[0]["action"] == "retry" and "1000000 characters exceeds the limit" in output[0]["reason"]
     assert any("were reserved" in v["reason"] for v in _guards(state, "budget"))  # the overrun, said
@@ -150,7 +149,7 @@ def test_a_1mb_completion_is_bad_output_and_its_overrun_is_reported(serve: Any) 
 
 def test_a_re_ask_that_works_keeps_the_model_path(serve: Any) -> None:
     with serve(_first_then_agent(tool_call("wire_money", {}))) as server:
-        state = _run(_spec())
+        state = _run(_models())
     assert state["path"] == "model"
     assert [v["action"] for v in _guards(state, "model_output")] == ["retry"]
     repair = server.requests[1]["messages"][-1]["content"]
@@ -158,10 +157,10 @@ def test_a_re_ask_that_works_keeps_the_model_path(serve: Any) -> None:
 
 
 def test_run_budget_of_model_calls_is_never_exceeded(serve: Any) -> None:
-    spec = _spec()
-    spec.models.budgets.run.model_calls = 1
-    with serve(support_agent) as server:
-        state = _run(spec)
+    models = _models()
+    models.budgets.run.model_calls = 1
+    with serve(crew_agent) as server:
+        state = _run(models)
     assert server.calls == 1
     assert state["usage"]["model_calls"] == 1
     budget = _guards(state, "budget")
@@ -170,10 +169,10 @@ def test_run_budget_of_model_calls_is_never_exceeded(serve: Any) -> None:
 
 
 def test_tenant_budget_per_day_spans_runs(serve: Any) -> None:
-    spec = _spec()
-    spec.models.budgets.tenant_day.model_calls = 3
-    with serve(support_agent) as server:
-        crew = build_crew(spec, checkpointer=InMemorySaver())
+    models = _models()
+    models.budgets.tenant_day.model_calls = 3
+    with serve(crew_agent) as server:
+        crew = small_crew(models=models, checkpointer=InMemorySaver())
         for thread in ("a", "b"):
             config = {"configurable": {"thread_id": thread, "tenant_id": "acme"}}
             state = crew.invoke({"messages": [HumanMessage(BALANCE)]}, config)
@@ -182,20 +181,20 @@ def test_tenant_budget_per_day_spans_runs(serve: Any) -> None:
 
 
 def test_token_budget_caps_max_tokens_of_each_request(serve: Any) -> None:
-    spec = _spec(max_completion_tokens=1024)
-    spec.models.budgets.run.tokens = 1500
-    with serve(support_agent) as server:
-        state = _run(spec)
+    models = _models(max_completion_tokens=1024)
+    models.budgets.run.tokens = 1100  # less than one full completion plus the (short) prompt
+    with serve(crew_agent) as server:
+        state = _run(models)
     first = server.requests[0]
     assert first["max_completion_tokens"] < 1024  # lowered to what the budget has room for
     spent = state["usage"]["prompt_tokens"] + state["usage"]["completion_tokens"]
-    assert spent <= 1500
+    assert spent <= 1100
 
 
 def test_hangs_are_bounded_by_the_run_deadline(serve: Any) -> None:
     with serve(lambda body: hang(30)):
-        crew = build_crew(
-            _spec(timeout_s=0.4, max_retries=5, run_timeout_s=1.0), checkpointer=InMemorySaver()
+        crew = small_crew(
+            models=_models(timeout_s=0.4, max_retries=5, run_timeout_s=1.0), checkpointer=InMemorySaver()
         )
         started = time.monotonic()
         state = crew.invoke({"messages": [HumanMessage(BALANCE)]}, {"configurable": {"thread_id": "h"}})
