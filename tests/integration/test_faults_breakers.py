@@ -1,10 +1,12 @@
-"""Circuit breakers, node policies and the planner under faults (real ``ChatOpenAI``, fake server)."""
+"""Circuit breakers, node policies and the planner under faults, on the small test crew (real
+``ChatOpenAI``, fake server)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,19 +14,15 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from crewline.cli import main
-from crewline.graphs import build_crew, load_spec
 from crewline.nodes.specialist import SpecialistRuntime
+from tests.support.crews import crew_agent, small_crew, small_crew_yaml
 from tests.support.fake_openai import Reply, error, structured
-from tests.support.faults import support_agent
 
 BALANCE = "What is the current balance for customer C-1001?"
 
 
-def _spec(**models: Any) -> Any:
-    spec = load_spec("support").model_copy(deep=True)
-    base = {"provider": "openai", "max_retries": 0, "timeout_s": 2.0}
-    spec.models = spec.models.model_validate({**spec.models.model_dump(), **base, **models})
-    return spec
+def _models(**overrides: Any) -> dict[str, Any]:
+    return {"provider": "openai", "max_retries": 0, "timeout_s": 2.0, **overrides}
 
 
 def _ask(crew: Any, thread: str, request: str = BALANCE) -> dict[str, Any]:
@@ -34,28 +32,28 @@ def _ask(crew: Any, thread: str, request: str = BALANCE) -> dict[str, Any]:
     return state
 
 
-def _health(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+def _health(capsys: pytest.CaptureFixture[str], crew: Path) -> tuple[int, dict[str, Any]]:
     capsys.readouterr()
-    code = main(["health", "--json"])
+    code = main(["health", "--crew", str(crew), "--json"])
     return code, json.loads(capsys.readouterr().out)
 
 
 def test_breakers_open_route_around_and_show_in_health(
-    serve: Any, capsys: pytest.CaptureFixture[str]
+    serve: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     healthy = {"on": False}
 
     def responder(body: dict[str, Any]) -> Reply:
-        return support_agent(body) if healthy["on"] else error(503, "down for maintenance")
+        return crew_agent(body) if healthy["on"] else error(503, "down for maintenance")
 
-    spec = _spec()
-    spec.models.breaker.failure_threshold = 2
-    spec.models.breaker.cooldown_s = 0.5
+    models = _models(breaker={"failure_threshold": 2, "cooldown_s": 0.5})
+    spec_file = small_crew_yaml(tmp_path, models=models)  # the same crew, for `crewline health --crew`
     with serve(responder) as server:
-        code, report = _health(capsys)
+        code, report = _health(capsys, spec_file)
         assert code == 0 and all(b["state"] == "closed" for b in report["breakers"])
+        assert {"specialist:weather", "specialist:billing"} <= {b["key"] for b in report["breakers"]}
 
-        crew = build_crew(spec, checkpointer=InMemorySaver())
+        crew = small_crew(models=models, checkpointer=InMemorySaver())
         for thread in ("r1", "r2"):
             assert "$1,234.50" in _ask(crew, thread)["answer"]  # offline answers while the model is down
         calls = server.calls
@@ -64,10 +62,10 @@ def test_breakers_open_route_around_and_show_in_health(
         assert "$1,234.50" in state["answer"]
         assert any(v["guard"] == "circuit_breaker" for v in state["verdicts"])
 
-        code, report = _health(capsys)
+        code, report = _health(capsys, spec_file)
         states = {b["key"]: b["state"] for b in report["breakers"]}
         assert code == 3
-        assert states["specialist:billing"] == "open" and states["specialist:accounts"] == "closed"
+        assert states["specialist:billing"] == "open" and states["specialist:weather"] == "closed"
         endpoint = next(k for k in states if k.startswith("model:"))
         assert states[endpoint] == "open" and endpoint.endswith("|gpt-4o-mini")
 
@@ -75,7 +73,7 @@ def test_breakers_open_route_around_and_show_in_health(
         time.sleep(0.6)  # past the cooldown: the next run is let through as a probe
         state = _ask(crew, "r4")
         assert state["path"] == "model"
-        code, report = _health(capsys)
+        code, report = _health(capsys, spec_file)
         assert code == 0, report
 
 
@@ -90,7 +88,7 @@ def test_a_crashing_specialist_escalates_with_a_ticket(monkeypatch: pytest.Monke
         return original(self, handoff)
 
     monkeypatch.setattr(SpecialistRuntime, "offline", broken)
-    crew = build_crew("support", checkpointer=InMemorySaver())
+    crew = small_crew(checkpointer=InMemorySaver())
     state = _ask(crew, "c1")
     assert attempts["n"] == 2  # LangGraph's RetryPolicy retried the node once
     errors = [v for v in state["verdicts"] if v["guard"] == "node_error"]
@@ -111,16 +109,15 @@ def test_transient_node_error_is_retried_away(monkeypatch: pytest.MonkeyPatch) -
         return original(self, handoff)
 
     monkeypatch.setattr(SpecialistRuntime, "offline", flaky)
-    state = _ask(build_crew("support", checkpointer=InMemorySaver()), "c2")
+    state = _ask(small_crew(checkpointer=InMemorySaver()), "c2")
     assert "$1,234.50" in state["answer"] and state["escalation"] is None
     assert not [v for v in state["verdicts"] if v["guard"] == "node_error"]
 
 
 def test_planner_bad_structured_output_is_re_asked_then_keeps_the_local_route(serve: Any) -> None:
     with serve(lambda body: structured({"specialist": 42, "confidence": "very"})) as server:
-        state = _ask(
-            build_crew(_spec(), checkpointer=InMemorySaver()), "p1", "I have a question about my stuff"
-        )
+        crew = small_crew(models=_models(), checkpointer=InMemorySaver())
+        state = _ask(crew, "p1", "I have a question about my stuff")
     routing = [r for r in server.requests if isinstance(r.get("tool_choice"), dict)]
     assert len(routing) == 2  # asked, re-asked
     output = [v for v in state["verdicts"] if v["guard"] == "model_output"]
@@ -131,22 +128,17 @@ def test_planner_bad_structured_output_is_re_asked_then_keeps_the_local_route(se
 
 
 def test_crew_has_a_sensible_recursion_limit_and_spec_node_policies() -> None:
-    spec = load_spec("support").model_copy(deep=True)
-    spec.policies = spec.policies.model_validate(
-        {"recursion_limit": 40, "nodes": {"billing": {"retry": {"max_attempts": 4}, "cache_ttl_s": 60}}}
-    )
-    crew = build_crew(spec)
-    assert build_crew("support").config["recursion_limit"] == 60  # not LangGraph's 10,000
+    billing = {"retry": {"max_attempts": 4}, "cache_ttl_s": 60}
+    crew = small_crew(policies={"recursion_limit": 40, "nodes": {"billing": billing}})
+    assert small_crew().config["recursion_limit"] == 60  # not LangGraph's 10,000
     assert crew.config["recursion_limit"] == 40
-    billing = crew.builder.nodes["billing"]
-    assert billing.retry_policy.max_attempts == 4 and billing.cache_policy.ttl == 60
+    node = crew.builder.nodes["billing"]
+    assert node.retry_policy.max_attempts == 4 and node.cache_policy.ttl == 60
     assert crew.builder.nodes["plan"].retry_policy.max_attempts == 2  # the crew-wide default
 
 
 async def test_node_timeout_from_the_spec_applies_to_async_runs() -> None:
-    spec = load_spec("support").model_copy(deep=True)
-    spec.policies = spec.policies.model_validate({"nodes": {"billing": {"timeout_s": 30}}})
-    crew = build_crew(spec, checkpointer=InMemorySaver())
+    crew = small_crew(policies={"nodes": {"billing": {"timeout_s": 30}}}, checkpointer=InMemorySaver())
     assert crew.builder.nodes["billing"].timeout.run_timeout == 30
     state = await crew.ainvoke({"messages": [HumanMessage(BALANCE)]}, {"configurable": {"thread_id": "a1"}})
     assert "$1,234.50" in state["answer"]
