@@ -1,9 +1,10 @@
-"""The output guard's model-based groundedness check inside the support crew, against a real
-chat-completions server on loopback (``ChatOpenAI``; the crew finds it through ``OPENAI_BASE_URL``).
+"""The output guard's model-based groundedness check inside a crew (the small test crew with its help
+specialist, whose tool returns passages), against a real chat-completions server on loopback
+(``ChatOpenAI``; the crew finds it through ``OPENAI_BASE_URL``).
 
-The knowledge specialist's model writes the answer; the same server then judges it. The scripted
-judge marks a sentence unsupported when it negates the passage: the kind of error the lexical check
-(which ignores "not") lets through and a model catches.
+The help specialist's model writes the answer from the passage its tool returned; the same server then
+judges it. The scripted judge marks a sentence unsupported when it negates the passage: the kind of
+error the lexical check (which ignores "not") lets through and a model catches.
 """
 
 from __future__ import annotations
@@ -15,20 +16,25 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from crewline.graphs import build_crew
-from tests.support.fake_openai import Reply, error, offered_tools, structured, text
+from tests.support.crews import (
+    REPLACEMENT_DAYS,
+    billing_specialist,
+    help_specialist,
+    small_crew,
+    weather_specialist,
+)
+from tests.support.fake_openai import (
+    Reply,
+    error,
+    has_tool_result,
+    offered_tools,
+    structured,
+    text,
+    tool_call,
+)
 
 QUESTION = "How long does a replacement card take?"
-FACT = "5–7 business days"
-
-
-def _passage_number(body: dict[str, Any]) -> int:
-    """The number the knowledge graph gave the passage that states ``FACT`` in its prompt."""
-    prompt = next(m["content"] for m in body["messages"] if "Passages:" in str(m.get("content")))
-    for number, passage in re.findall(r"\[(\d+)\] (.*?)(?=\n\n\[\d+\] |\n\nQuestion:)", prompt, re.S):
-        if FACT in passage:
-            return int(number)
-    raise AssertionError(f"no passage states {FACT!r}")
+FACT = REPLACEMENT_DAYS
 
 
 def _judge(body: dict[str, Any]) -> Reply:
@@ -49,19 +55,21 @@ def _crew_model(answer: str, judge: Any = _judge) -> Any:
     def responder(body: dict[str, Any]) -> Reply:
         tools = offered_tools(body)
         if "RouteChoice" in tools:
-            return structured({"specialist": "knowledge", "confidence": 0.9})
+            return structured({"specialist": "help", "confidence": 0.9})
         if "GroundednessReport" in tools:
             judged: Reply = judge(body)
             return judged
-        reply: Reply = text(answer.format(n=_passage_number(body)))
-        return reply
+        if "search_help" in tools and not has_tool_result(body):
+            return tool_call("search_help", {"query": QUESTION})
+        return text(answer)
 
     return responder
 
 
 def _run(serve: Any, responder: Any, thread: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     with serve(responder) as server:
-        crew = build_crew("support", checkpointer=InMemorySaver())
+        specialists = [weather_specialist(), billing_specialist(), help_specialist()]
+        crew = small_crew(specialists=specialists, checkpointer=InMemorySaver())
         state = crew.invoke({"messages": [HumanMessage(QUESTION)]}, {"configurable": {"thread_id": thread}})
         return state, server.requests
 
@@ -71,12 +79,15 @@ def _judge_requests(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_supported_model_answer_passes_and_the_judge_call_is_counted(serve: Any) -> None:
-    answer = f"Replacement cards arrive in {FACT} by standard mail [{{n}}]."
+    answer = f"Replacement cards arrive in {FACT} by standard mail [1]."
     state, requests = _run(serve, _crew_model(answer), "g1")
-    knowledge = next(r for r in state["results"].values() if r["specialist"] == "knowledge")
-    assert knowledge["path"] == "model" and knowledge["status"] == "done"
+    help_result = next(r for r in state["results"].values() if r["specialist"] == "help")
+    assert help_result["path"] == "model" and help_result["status"] == "done"
     judge = _judge_requests(requests)
     assert len(judge) == 1
+    assert (
+        "Passages:\n[1] Replacement cards\nA replacement card arrives" in judge[0]["messages"][-1]["content"]
+    )
     assert f"1. Replacement cards arrive in {FACT} by standard mail." in judge[0]["messages"][-1]["content"]
     grounded = [v for v in state["verdicts"] if v["guard"] == "groundedness"]
     assert grounded and grounded[-1]["action"] == "pass" and "model check" in grounded[-1]["reason"]
@@ -85,10 +96,11 @@ def test_supported_model_answer_passes_and_the_judge_call_is_counted(serve: Any)
 
 
 def test_unsupported_model_answer_escalates(serve: Any) -> None:
-    answer = f"Replacement cards do not arrive in {FACT} by standard mail [{{n}}]."
+    answer = f"Replacement cards do not arrive in {FACT} by standard mail [1]."
     state, requests = _run(serve, _crew_model(answer), "g2")
-    knowledge = next(r for r in state["results"].values() if r["specialist"] == "knowledge")
-    assert knowledge["path"] == "model" and knowledge["status"] == "done"  # the lexical verifier let it pass
+    help_result = next(r for r in state["results"].values() if r["specialist"] == "help")
+    # the specialist's result is done: only the model's check catches the negation
+    assert help_result["path"] == "model" and help_result["status"] == "done"
     grounded = [v for v in state["verdicts"] if v["guard"] == "groundedness"]
     assert grounded[-1]["action"] == "escalate" and "do not arrive" in grounded[-1]["reason"]
     assert state["escalation"]["status"] == "pending" and state["escalation"]["kind"] == "guard"
@@ -97,7 +109,7 @@ def test_unsupported_model_answer_escalates(serve: Any) -> None:
 
 
 def test_failing_judge_falls_back_to_the_lexical_check(serve: Any) -> None:
-    answer = f"Replacement cards arrive in {FACT} by standard mail [{{n}}]."
+    answer = f"Replacement cards arrive in {FACT} by standard mail [1]."
     state, requests = _run(serve, _crew_model(answer, judge=lambda body: error(500, "judge down")), "g3")
     assert _judge_requests(requests)  # asked (and retried per the spec's models settings), then gave up
     fallback = [v for v in state["verdicts"] if v["guard"] == "model_fallback"]
