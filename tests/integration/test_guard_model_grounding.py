@@ -85,10 +85,9 @@ def test_supported_model_answer_passes_and_the_judge_call_is_counted(serve: Any)
     assert help_result["path"] == "model" and help_result["status"] == "done"
     judge = _judge_requests(requests)
     assert len(judge) == 1
-    assert (
-        "Passages:\n[1] Replacement cards\nA replacement card arrives" in judge[0]["messages"][-1]["content"]
-    )
-    assert f"1. Replacement cards arrive in {FACT} by standard mail." in judge[0]["messages"][-1]["content"]
+    prompt = judge[0]["messages"][-1]["content"]
+    assert "Passages:\n[1] Replacement cards\nA replacement card arrives" in prompt  # the tool's passage
+    assert f"1. Replacement cards arrive in {FACT} by standard mail." in prompt
     grounded = [v for v in state["verdicts"] if v["guard"] == "groundedness"]
     assert grounded and grounded[-1]["action"] == "pass" and "model check" in grounded[-1]["reason"]
     assert state.get("escalation") is None and FACT in state["answer"]
