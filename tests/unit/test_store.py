@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any, TypedDict
 
 import pytest
-from langgraph.graph import START, StateGraph
-from langgraph.runtime import Runtime
+from langchain_core.messages import HumanMessage
 from langgraph.store.base import BaseStore
 
 from crewline.memory.checkpoint.checkpointers import checkpointer
@@ -20,12 +18,13 @@ from crewline.memory.state.store import (
     store_for,
     user_namespace,
 )
+from tests.support.crews import memory_specialist, small_crew, weather_specialist
 
 
 def _isolation(store: BaseStore) -> None:
-    ada = user_namespace("support", "acme", "ada@example.com", "facts")
-    bob = user_namespace("support", "acme", "bob", "facts")
-    other_tenant = user_namespace("support", "globex", "ada@example.com", "facts")
+    ada = user_namespace("test_crew", "acme", "ada@example.com", "facts")
+    bob = user_namespace("test_crew", "acme", "bob", "facts")
+    other_tenant = user_namespace("test_crew", "globex", "ada@example.com", "facts")
     other_crew = user_namespace("sales", "acme", "ada@example.com", "facts")
     store.put(ada, "card", {"last4": "4242"})
     store.put(ada, "tier", {"value": "gold"})
@@ -41,10 +40,10 @@ def _isolation(store: BaseStore) -> None:
 
 
 def test_namespace_escapes_ids() -> None:
-    assert user_namespace("support", None, "ada.q@x.io") == ("crewline", "support", "_", "ada%2Eq@x%2Eio")
-    assert user_namespace("support", "t.1", "u%2E") == ("crewline", "support", "t%2E1", "u%252E")
+    assert user_namespace("test_crew", None, "ada.q@x.io") == ("crewline", "test_crew", "_", "ada%2Eq@x%2Eio")
+    assert user_namespace("test_crew", "t.1", "u%2E") == ("crewline", "test_crew", "t%2E1", "u%252E")
     with pytest.raises(StoreError):
-        user_namespace("support", "acme", "")
+        user_namespace("test_crew", "acme", "")
 
 
 def test_memory_store_isolates_tenants_and_users() -> None:
@@ -57,25 +56,25 @@ def test_sqlite_store_persists_across_blocks(tmp_path: Path) -> None:
     with store_for(url) as store:
         _isolation(store)
     with store_for(url) as store:
-        item = store.get(user_namespace("support", "acme", "ada@example.com", "facts"), "card")
+        item = store.get(user_namespace("test_crew", "acme", "ada@example.com", "facts"), "card")
         assert item is not None and item.value == {"last4": "4242"}
 
 
 def test_default_store_lives_in_the_data_dir(crewline_data_dir: Path) -> None:
     assert default_store_url() == f"sqlite:///{crewline_data_dir / 'store.sqlite'}"
     with store_for() as store:
-        store.put(user_namespace("support", None, "u"), "k", {"v": 1})
+        store.put(user_namespace("test_crew", None, "u"), "k", {"v": 1})
     assert (crewline_data_dir / "store.sqlite").is_file()
 
 
 def test_postgres_store_persists_across_blocks(postgres_url: str) -> None:
     user = f"user-{uuid.uuid4().hex}"
     with store_for(postgres_url) as store:
-        store.put(user_namespace("support", "acme", user), "tier", {"value": "gold"})
+        store.put(user_namespace("test_crew", "acme", user), "tier", {"value": "gold"})
     with store_for(postgres_url) as store:
-        item = store.get(user_namespace("support", "acme", user), "tier")
+        item = store.get(user_namespace("test_crew", "acme", user), "tier")
         assert item is not None and item.value == {"value": "gold"}
-        assert store.search(user_namespace("support", "other", user)) == []
+        assert store.search(user_namespace("test_crew", "other", user)) == []
 
 
 def test_postgres_store_isolation(fresh_postgres_url: str) -> None:
@@ -90,7 +89,7 @@ async def test_async_stores(kind: str, tmp_path: Path, request: pytest.FixtureRe
         if kind == "sqlite"
         else request.getfixturevalue("fresh_postgres_url")
     )
-    namespace = user_namespace("support", "acme", "ada")
+    namespace = user_namespace("test_crew", "acme", "ada")
     async with async_store_for(url) as store:
         await store.aput(namespace, "tier", {"value": "gold"})
     async with async_store_for(url) as store:
@@ -98,32 +97,23 @@ async def test_async_stores(kind: str, tmp_path: Path, request: pytest.FixtureRe
         assert item is not None and item.value == {"value": "gold"}
 
 
-class TurnState(TypedDict, total=False):
-    fact: str
-    recalled: list[str]
-
-
-def _remember(state: TurnState, runtime: Runtime[Any]) -> TurnState:
-    assert runtime.store is not None
-    namespace = user_namespace("support", None, "ada", "facts")
-    if state.get("fact"):
-        runtime.store.put(namespace, uuid.uuid4().hex, {"text": state["fact"]})
-    return {"recalled": sorted(item.value["text"] for item in runtime.store.search(namespace))}
-
-
 def test_a_crew_recalls_facts_across_threads(tmp_path: Path) -> None:
-    """What one conversation stored, another conversation (another thread) of the user finds."""
+    """What one conversation stored, another conversation (another thread, another process) of the same
+    user finds through the crew's store; another user finds nothing."""
     url = f"sqlite:///{tmp_path / 'crew.db'}"
-    builder = StateGraph(TurnState)
-    builder.add_node("remember", _remember)
-    builder.add_edge(START, "remember")
-    with checkpointer(url) as saver, store_for(url) as store:
-        graph = builder.compile(checkpointer=saver, store=store)
-        graph.invoke({"fact": "prefers e-mail"}, {"configurable": {"thread_id": "monday"}})
-    with checkpointer(url) as saver, store_for(url) as store:
-        graph = builder.compile(checkpointer=saver, store=store)
-        result = graph.invoke({"fact": ""}, {"configurable": {"thread_id": "friday"}})
-    assert result["recalled"] == ["prefers e-mail"]
+
+    def ask(text: str, thread: str, user: str = "ada") -> str:
+        specialists = [weather_specialist(), memory_specialist()]
+        with checkpointer(url) as saver, store_for(url) as store:  # a new process each time
+            crew = small_crew(specialists=specialists, checkpointer=saver, store=store)
+            config = {"configurable": {"thread_id": thread, "user_id": user}}
+            state = crew.invoke({"messages": [HumanMessage(text)]}, config)
+        assert [s["specialist"] for s in state["subtasks"]] == ["memory"]
+        return str(state["answer"])
+
+    assert ask("Remember that I prefer e-mail", "monday") == "Noted: Remember that I prefer e-mail"
+    assert ask("What do you know about me?", "friday") == "You told us: Remember that I prefer e-mail"
+    assert ask("What do you know about me?", "friday-bob", user="bob") == "Nothing on file yet."
 
 
 @pytest.mark.parametrize(
