@@ -39,7 +39,7 @@ from tests.support.example_guards import no_competitors, refund_limit
 
 SETTINGS = GuardSettings()
 VAULT = Vault(b"g" * 32)
-CONTEXT = GuardContext(crew="support", user_id="u-7", tenant_id="acme")
+CONTEXT = GuardContext(crew="test_crew", user_id="u-7", tenant_id="acme")
 
 
 def builtin() -> BuiltinInputGuards:
@@ -265,12 +265,12 @@ def test_context_takes_identity_from_the_run_config_before_the_state() -> None:
     config: RunnableConfig = {
         "configurable": {"user_id": "u-9", "thread_id": "th", "guard_metadata": {"tier": "gold"}}
     }
-    context = GuardContext.from_run(state, config, crew="support")
+    context = GuardContext.from_run(state, config, crew="test_crew")
     assert (context.user_id, context.tenant_id, context.thread_id) == ("u-9", "t-1", "th")
     assert (context.turn, context.request, context.crew, context.metadata) == (
         3,
         "hi",
-        "support",
+        "test_crew",
         {"tier": "gold"},
     )
 
