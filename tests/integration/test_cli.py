@@ -1,4 +1,7 @@
-"""The ``crewline`` command as a user runs it: real processes, one JSON object, one-line errors."""
+"""The ``crewline`` command as a user runs it: real processes, one JSON object, one-line errors.
+
+The framework's commands run the small test crew (its YAML twin, ``--crew PATH``); the support demo
+keeps its own quick start (the default crew)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,16 @@ from typing import Any
 
 import pytest
 
-COMPOUND = "I lost my card, and what is the current balance for customer C-1001?"
+from tests.support.crews import (
+    air_specialist,
+    billing_specialist,
+    help_specialist,
+    small_crew_yaml,
+    weather_specialist,
+)
+
+COMPOUND = "Freeze the card of customer C-1001, and how long does a replacement card take?"
+DEMO_COMPOUND = "I lost my card, and what is the current balance for customer C-1001?"
 
 
 def crewline(*args: str | bytes, data_dir: Path) -> subprocess.CompletedProcess[bytes]:
@@ -35,15 +47,23 @@ def _checkpoints(data_dir: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def waiting_thread(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+def crew_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The small test crew with its help specialist (answers with sources), as a spec file."""
+    specialists = [weather_specialist(), air_specialist(), billing_specialist(), help_specialist()]
+    return str(small_crew_yaml(tmp_path_factory.mktemp("crew"), specialists))
+
+
+@pytest.fixture(scope="module")
+def waiting_thread(tmp_path_factory: pytest.TempPathFactory, crew_file: str) -> tuple[Path, dict[str, Any]]:
     data_dir = tmp_path_factory.mktemp("cli")
-    return data_dir, _json(crewline("run", "--json", "--user", "u-1", COMPOUND, data_dir=data_dir))
+    run = crewline("run", "--crew", crew_file, "--json", "--user", "u-1", COMPOUND, data_dir=data_dir)
+    return data_dir, _json(run)
 
 
 def test_run_plans_two_specialists_and_escalates(waiting_thread: tuple[Path, dict[str, Any]]) -> None:
     _, payload = waiting_thread
     assert set(payload) == {"thread_id", "answer", "subtasks", "confidence", "escalation", "sources", "path"}
-    assert [s["specialist"] for s in payload["subtasks"]] == ["card_security", "billing"]
+    assert [s["specialist"] for s in payload["subtasks"]] == ["billing", "help"]
     assert payload["escalation"]["status"] == "pending" and payload["escalation"]["ticket_id"].startswith(
         "T-"
     )
@@ -52,18 +72,20 @@ def test_run_plans_two_specialists_and_escalates(waiting_thread: tuple[Path, dic
     assert {"id", "title"} <= set(payload["sources"][0])
 
 
-def test_bad_input_gets_one_line_and_changes_nothing(waiting_thread: tuple[Path, dict[str, Any]]) -> None:
+def test_bad_input_gets_one_line_and_changes_nothing(
+    waiting_thread: tuple[Path, dict[str, Any]], crew_file: str
+) -> None:
     data_dir, payload = waiting_thread
     before = _checkpoints(data_dir)
     thread = payload["thread_id"]
     cases: list[tuple[str | bytes, ...]] = [
-        ("run", ""),
-        ("run", "   "),
-        ("run", "x" * 100_000),
-        ("run", b"bad \xff\xfe utf-8"),
-        ("run", "control \x01\x02 characters"),
+        ("run", "--crew", crew_file, ""),
+        ("run", "--crew", crew_file, "   "),
+        ("run", "--crew", crew_file, "x" * 100_000),
+        ("run", "--crew", crew_file, b"bad \xff\xfe utf-8"),
+        ("run", "--crew", crew_file, "control \x01\x02 characters"),
         ("run", "--crew", "no-such-crew", "hello"),
-        ("run", "--thread", thread, "another request while waiting"),
+        ("run", "--crew", crew_file, "--thread", thread, "another request while waiting"),
         ("resume", "--thread", "no-such-thread", "--decision", "approve"),
         ("resume", "--thread", thread, "--decision", "edit"),
     ]
@@ -88,31 +110,42 @@ def test_resume_approve_completes_and_cannot_repeat(waiting_thread: tuple[Path, 
     assert again.returncode == 2 and b"not waiting" in again.stderr
 
 
-def test_thread_continues_in_a_new_process(tmp_path: Path) -> None:
-    first = _json(crewline("run", "--json", "What is the balance for customer C-1002?", data_dir=tmp_path))
+def test_thread_continues_in_a_new_process(tmp_path: Path, crew_file: str) -> None:
+    first = _json(
+        crewline(
+            "run",
+            "--crew",
+            crew_file,
+            "--json",
+            "What is the balance for customer C-1002?",
+            data_dir=tmp_path,
+        )
+    )
     second = _json(
         crewline(
             "run",
+            "--crew",
+            crew_file,
             "--json",
             "--thread",
             first["thread_id"],
-            "What email do you have for me?",
+            "And what is my current balance now?",
             data_dir=tmp_path,
         )
     )
     assert second["thread_id"] == first["thread_id"]
-    assert "bram" in second["answer"].lower()
+    assert second["answer"] == "Customer C-1002 owes $312.08."  # C-1002 came from the thread's context
 
 
-def test_human_output_and_progress_on_stderr(tmp_path: Path) -> None:
-    result = crewline("run", "How long does a replacement card take?", data_dir=tmp_path)
+def test_human_output_and_progress_on_stderr(tmp_path: Path, crew_file: str) -> None:
+    result = crewline("run", "--crew", crew_file, "How long does a replacement card take?", data_dir=tmp_path)
     assert result.returncode == 0
     assert b"business days" in result.stdout
     assert b"plan: 1 subtask" in result.stderr
 
 
-def test_graph_prints_mermaid_with_subgraphs(tmp_path: Path) -> None:
-    result = crewline("graph", data_dir=tmp_path)
+def test_graph_prints_mermaid_with_subgraphs(tmp_path: Path, crew_file: str) -> None:
+    result = crewline("graph", "--crew", crew_file, data_dir=tmp_path)
     assert result.returncode == 0
     mermaid = result.stdout.decode()
     assert mermaid.startswith("---") or "graph TD" in mermaid
@@ -120,16 +153,16 @@ def test_graph_prints_mermaid_with_subgraphs(tmp_path: Path) -> None:
         assert node.replace("\\3a", ":") in mermaid or node in mermaid, node
 
 
-def test_resume_finishes_a_turn_that_stopped_midway(tmp_path: Path) -> None:
+def test_resume_finishes_a_turn_that_stopped_midway(tmp_path: Path, crew_file: str) -> None:
     from langchain_core.messages import HumanMessage
 
     from crewline.graphs import build_crew
     from crewline.memory.checkpoint.checkpointers import checkpointer
 
     os.environ["CREWLINE_DATA_DIR"] = str(tmp_path)  # the autouse fixture restores it afterwards
-    config: Any = {"configurable": {"thread_id": "stopped"}, "metadata": {"crew": "support"}}
+    config: Any = {"configurable": {"thread_id": "stopped"}, "metadata": {"crew": crew_file}}
     with checkpointer(f"sqlite:///{tmp_path / 'checkpoints.sqlite'}") as saver:
-        crew = build_crew("support", checkpointer=saver)
+        crew = build_crew(crew_file, checkpointer=saver)  # the crew the command finds in the metadata
         # A process that stopped right after planning (as a crash or Ctrl-C would leave it).
         crew.invoke(
             {"messages": [HumanMessage("How long does a replacement card take?")]},
@@ -137,13 +170,23 @@ def test_resume_finishes_a_turn_that_stopped_midway(tmp_path: Path) -> None:
             interrupt_after=["plan"],
         )
         assert crew.get_state(config).next
-    refused = crewline("run", "--thread", "stopped", "another question", data_dir=tmp_path)
+    refused = crewline(
+        "run", "--crew", crew_file, "--thread", "stopped", "another question", data_dir=tmp_path
+    )
     assert refused.returncode == 2 and b"stopped before its turn finished" in refused.stderr
     done = _json(
         crewline("resume", "--thread", "stopped", "--decision", "approve", "--json", data_dir=tmp_path)
     )
     assert "business days" in done["answer"]
     assert [s["status"] for s in done["subtasks"]] == ["done"]
+
+
+def test_the_demo_quick_start_runs_without_a_crew_argument(tmp_path: Path) -> None:
+    # The README's first command: the support demo is the default crew.
+    payload = _json(crewline("run", "--json", DEMO_COMPOUND, data_dir=tmp_path))
+    assert [s["specialist"] for s in payload["subtasks"]] == ["card_security", "billing"]
+    assert payload["escalation"]["status"] == "pending" and "freeze_card" in payload["escalation"]["reason"]
+    assert "$1,234.50" in payload["answer"]
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["eval", "--help"], ["ask", "--help"]])

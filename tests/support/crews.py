@@ -153,21 +153,23 @@ def small_crew(**options: Any) -> Any:
     return build_crew("test_crew", specialists=specialists, **options)
 
 
-def small_crew_yaml(folder: Path, **sections: Any) -> Path:
-    """The default :func:`small_crew` as a YAML spec in ``folder`` (tools by import path), for what takes a
-    spec file (``crewline run --crew PATH``, ``crewline health --crew PATH``); ``sections``: ``models``,
-    ``guards``, ... Written from the same specialist objects, so the two crews cannot drift apart."""
-    specialists = [
+def small_crew_yaml(folder: Path, specialists: list[Specialist] | None = None, **sections: Any) -> Path:
+    """:func:`small_crew` as a YAML spec in ``folder`` (tools by import path), for what takes a spec file
+    (``crewline run --crew PATH``, ``crewline health --crew PATH``). ``specialists``: built by this
+    module's helpers (default: the three of :func:`small_crew`); ``sections``: ``models``, ``guards``, ...
+    Written from the same specialist objects, so the two crews cannot drift apart."""
+    chosen = specialists or [weather_specialist(), air_specialist(), billing_specialist()]
+    entries = [
         {
             "name": s.name,
             "description": s.description,
             "examples": list(s.examples),
             "tools": [f"{__name__}:{getattr(t, 'name', None) or t.__name__}" for t in s.tools],
         }
-        for s in (weather_specialist(), air_specialist(), billing_specialist())
+        for s in chosen
     ]
     path = folder / "test_crew.yaml"
-    spec = {"name": "test_crew", "specialists": specialists, **sections}
+    spec = {"name": "test_crew", "specialists": entries, **sections}
     path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
