@@ -3,13 +3,12 @@
 A low confidence, an out-of-scope part, a guard's escalate verdict or an action that needs approval
 goes to escalation: a ticket, an ``interrupt()`` and a human decision (approve, edit, reject).
 
-Behind a LangGraph server whose edge shows the values, the state keeps placeholders from the moment a
-specialist's results enter it (:mod:`crewline.graphs.edge_state`).
+Personal data is a placeholder everywhere in the state (:mod:`crewline.graphs.sealing`); the
+:class:`crewline.graphs.crew_graph.Crew` it returns reveals the values in ``invoke`` results.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -28,9 +27,10 @@ from langgraph.types import Overwrite, Send, interrupt
 from pydantic import BaseModel, ValidationError
 
 from crewline.errors import ConfigurationError
-from crewline.graphs.edge_state import EdgeCrewState, entry_view, kept_for_edge, sealed_at_entry
+from crewline.graphs.crew_graph import Crew
 from crewline.graphs.events import emit_escalation, emit_verdicts
 from crewline.graphs.policies import NodeKind, PolicySettings, node_options, scoped_plan
+from crewline.graphs.sealing import sealed_at_exit, sealed_values
 from crewline.graphs.spec import CrewSpec, CrewSpecError, Specialist, first_error, load_spec
 from crewline.graphs.specialists import extra_tools, specialist_node
 from crewline.graphs.state import CrewInput, CrewOutput, CrewState
@@ -46,12 +46,12 @@ from crewline.nodes.guards import (
     protect_checkpointer,
     worst_action,
 )
-from crewline.nodes.guards.disclosure import protect_answer, tool_outputs
+from crewline.nodes.guards.disclosure import StoredValues, protect_answer, tool_outputs
 from crewline.nodes.guards.grounding import ModelGrounding, groundedness_steps
 from crewline.nodes.guards.protocol import GuardContext, guard_set, split_guards
+from crewline.nodes.guards.reveal import VAULT_KEY, shown_entries
 from crewline.nodes.guards.running import input_guard_steps, output_guard_steps
 from crewline.nodes.guards.tracing import crew_tracer
-from crewline.nodes.guards.vault import PLACEHOLDER, SHOWN, restores_at_edge
 from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.planning.extract import entity_patterns
 from crewline.nodes.planning.planner import PlannerSettings, RouteExamples, build_planner
@@ -133,7 +133,7 @@ def build_crew(
     tool_context: ToolContext | None = None,
     store: BaseStore | None = None,
     context: ContextStore | None = None,
-) -> CompiledStateGraph[Any, Any, Any, Any]:
+) -> Crew:
     """Compile a crew: from Python objects (``build_crew("weather", specialists=[Specialist(...)])``)
     or from a spec (a builtin name such as ``"support"``, a YAML path, a dict, a ``CrewSpec``).
 
@@ -156,6 +156,7 @@ def build_crew(
     chain = make_model_chain(spec.models, model)  # type: ignore[arg-type]
     tools_context = tool_context or ToolContext(data_dir=data_dir())
     guards = spec.guards
+    default_vault()  # its key file is read here, once, not on the event loop of a first ainvoke
     if checkpointer is not None and not guards.pii.persist_raw:
         protect_checkpointer(checkpointer)  # nothing raw in any checkpoint, the run's input included
 
@@ -251,8 +252,6 @@ def build_crew(
         if (inspection.vault or restored) and latest is not None and latest.id:
             # the stored message becomes the placeholder text too (replaced by id through add_messages)
             update["messages"] = [HumanMessage(request, id=latest.id, name=latest.name)]
-        if restores_at_edge():  # what a cancelled turn sealed for its output guard goes
-            update["entry_vault"] = {}
         if worst_action(verdicts) == "block":
             blocked = next(v for v in verdicts if v["action"] == "block")
             update["answer"] = f"I can't process this request: {blocked['reason']}."
@@ -308,15 +307,15 @@ def build_crew(
             "pending_actions": merged.pending_actions,
         }
 
-    def output_guard(state: EdgeCrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
-        entered_sealed = bool(state.get("entry_vault"))
-        if entered_sealed:  # judged on the values the specialists returned, in memory only
-            state = cast(EdgeCrewState, {**state, **entry_view(state)})
+    def output_guard(state: CrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         results = (state.get("results") or {}).values()
         evidence = [r["answer"] for r in results if r["status"] == "done" and r["sources"]]
         evidence += [s.get("snippet", "") for r in results for s in r["sources"]]
         judged: list[ModelGrounding] = []
         outputs = tool_outputs(results)
+        answer = state.get("answer", "")
+        vault_entries = state.get("pii_vault") or {}
+        stored = StoredValues.of(state.get("request", ""), answer, vault_entries, default_vault())
 
         def verdicts_with(grounding: Verdict | Callable[[], Verdict | None] | None) -> list[Verdict]:
             return check_output(
@@ -327,6 +326,7 @@ def build_crew(
                 settings=guards,
                 grounding=grounding,
                 tool_outputs=outputs,
+                stored=stored,
             )
 
         asked: list[bool] = []
@@ -351,17 +351,12 @@ def build_crew(
             update["usage"] = judged[0].usage
         if any(v["action"] == "block" for v in verdicts):
             update["answer"] = "I can't share that answer; a colleague will follow up."
-        elif any(v["guard"] in ("output_pii", "tool_pii") and v["action"] == "redact" for v in verdicts):
-            # tool values become restorable placeholders (respond shows them), anything else plain ones
-            answer, sealed = protect_answer(state.get("answer", ""), outputs, guards, default_vault())
-            update |= {"answer": answer, "pii_vault": sealed}
-        if restores_at_edge():
-            update |= kept_for_edge({**state, **update}, outputs, update.get("pii_vault", {}), guards)
-        if entered_sealed and "pii_vault" in update:  # what may be shown was sealed where it entered:
-            # a restored copy adds nothing, and a key with a token that does not open to it is no entry
-            update["pii_vault"] = default_vault().genuine(state.get("pii_vault") or {}, update["pii_vault"])
-        if entered_sealed or restores_at_edge():
-            update["entry_vault"] = {}  # judged: the copies go
+        elif guards.pii.on_input != "pass":
+            # a raw value here came from no tool and no request (the specialists' results hold
+            # placeholders): a plain placeholder, nothing kept to restore it
+            redacted, _ = protect_answer(answer, (), guards, default_vault())
+            if redacted != answer:
+                update["answer"] = redacted
         return update
 
     def after_output(state: CrewState) -> Literal["open_ticket", "respond"]:
@@ -445,24 +440,18 @@ def build_crew(
         update["subtasks"] = [
             {**s, "status": statuses.get(s["id"], s["status"])} for s in state.get("subtasks", [])
         ]
-        if restores_at_edge():  # an approved action's outcome enters the state here
-            update |= kept_for_edge({**state, **update}, tool_outputs(update["results"].values()), {}, guards)
+        if guards.pii.on_input != "pass":  # an approved action's outcome enters the state here
+            update |= sealed_values({**state, **update}, tool_outputs(update["results"].values()), guards)
         return update
 
     def respond(state: CrewState) -> dict[str, Any]:
-        vault, entries = default_vault(), state.get("pii_vault") or {}
-        if restores_at_edge():  # the server's edge shows the values: the state keeps placeholders
-            stored = state.get("answer", "")
-            shown_in = json.dumps([stored, state.get("results"), state.get("sources")], default=str)
-            shown = vault.reseal(entries, {m.group(0) for m in PLACEHOLDER.finditer(shown_in)}, SHOWN)
-            message = AIMessage(
-                stored, name=spec.name, additional_kwargs={"answer_vault": shown} if shown else {}
-            )
-            return {"messages": [message], "answer_vault": shown}
-        # the user sees their own values again; a protected checkpointer stores the placeholders;
-        # verified: an entry a client slipped into the vault cannot change what a placeholder shows
-        answer = vault.restore(state.get("answer", ""), entries, verified=True)
-        return {"answer": answer, "messages": [AIMessage(answer, name=spec.name)]}
+        # the answer keeps its placeholders; the state and the message carry the originals of the ones
+        # the user may see, sealed for the edges alone, so whichever edge hands a result out (an
+        # invoke result, an update, a streamed message, the CLI) reveals those and nothing else
+        answer = state.get("answer", "")
+        shown = shown_entries(state, default_vault())
+        extra = {VAULT_KEY: shown} if shown else {}
+        return {"messages": [AIMessage(answer, name=spec.name, additional_kwargs=extra)], VAULT_KEY: shown}
 
     policies = spec.policies
     graph = StateGraph(CrewState, input_schema=CrewInput, output_schema=CrewOutput)
@@ -474,10 +463,10 @@ def build_crew(
 
     add("input_guard", input_guard, "input_guard")
     graph.add_node("plan", scoped_plan(route_planner, chain), **node_options(policies, "plan", "plan"))
-    for name, subgraph in nodes.items():  # under a server edge, tool values enter the state as placeholders
-        graph.add_node(name, sealed_at_entry(subgraph, guards), **node_options(policies, name, "specialist"))
+    for name, subgraph in nodes.items():  # what a specialist returns enters the state as placeholders
+        graph.add_node(name, sealed_at_exit(subgraph, guards), **node_options(policies, name, "specialist"))
     add("synthesize", synthesize_node, "review")
-    add("output_guard", output_guard, "review", input_schema=EdgeCrewState)  # its entry_vault channel too
+    add("output_guard", output_guard, "review")
     add("open_ticket", open_ticket, "open_ticket")
     graph.add_node("await_human", node("await_human", lambda state, _: await_human(state)))  # interrupt only
     # apply_decision runs approved side effects: never retried automatically, whatever the policies say
@@ -505,4 +494,4 @@ def build_crew(
     # with LangSmith tracing on, this tracer replaces LangChain's default one for every run of the
     # crew (nodes, subgraphs, tools, models): the runs it posts carry placeholders, not raw values
     extra: dict[str, Any] = {"callbacks": [tracer]} if tracer is not None else {}
-    return compiled.with_config(recursion_limit=policies.recursion_limit, **extra)
+    return Crew.of(compiled).with_config(recursion_limit=policies.recursion_limit, **extra)

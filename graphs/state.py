@@ -82,8 +82,9 @@ class CrewOutput(TypedDict, total=False):
     path: Literal["offline", "model"]
     verdicts: Annotated[list[Verdict], append_verdicts]
     usage: Annotated[Usage, merge_usage]
-    # placeholder -> sealed original of each value the answers show, when the server's edge restores
-    # them for the client (a server process: crewline.nodes.guards.vault.restores_at_edge); empty otherwise
+    # placeholder -> original of each value the answers show (the user's own, a tool's), sealed for the
+    # edges alone (crewline.nodes.guards.reveal.SHOWN): every channel holds placeholders, and
+    # crewline.reveal shows these values where a result leaves crewline
     answer_vault: Annotated[dict[str, str], merge_vault]
 
 
@@ -97,8 +98,8 @@ class CrewState(CrewOutput, total=False):
     decision: Decision | None  # the human's answer to an escalation
     user_id: str | None
     tenant_id: str | None
-    pii_vault: Annotated[dict[str, str], merge_vault]  # placeholder -> AES-GCM sealed original
     request_vault: dict[str, str]  # this turn's edge-sealed originals (crewline.graphs.serving.redact_input)
+    pii_vault: Annotated[dict[str, str], merge_vault]  # placeholder -> AES-GCM sealed original
     output_action: GuardAction  # worst action of this turn's output verdicts: after_output routes on it
 
 

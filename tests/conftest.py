@@ -16,7 +16,6 @@ from urllib.parse import parse_qsl, quote, urlencode
 import pytest
 
 from crewline.memory.checkpoint.checkpointers import redact_url
-from crewline.nodes.guards.vault import SERVER_EDGE_ENV
 
 CONNECT_TIMEOUT_S = 5
 
@@ -26,8 +25,6 @@ def crewline_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     """Point ``CREWLINE_DATA_DIR`` at a fresh directory so no test touches the user's real data."""
     path = tmp_path_factory.mktemp("crewline-data")
     monkeypatch.setenv("CREWLINE_DATA_DIR", str(path))
-    # importing the server app marks the process as a server edge; a test opts in with setenv
-    monkeypatch.delenv(SERVER_EDGE_ENV, raising=False)
     return path
 
 

@@ -42,6 +42,28 @@ def _validate_request(request: str, spec: CrewSpec) -> str:
     return request
 
 
+def _check_spec(spec: CrewSpec) -> CrewSpec:
+    """What a crew spec says that only fails once a run has started, refused before it starts.
+
+    The injection detector is loaded by the first input guard (a missing or damaged artifact would
+    become a node error and an escalation); LangGraph rejects node timeouts on sync nodes when a sync
+    run reaches them, and the CLI runs crews synchronously.
+    """
+    from crewline.nodes.guards import load_detector
+
+    load_detector(spec.guards.detector)  # cached per process: the run reuses it
+    policies = spec.policies
+    timed = ["default"] if policies.default.timeout_s is not None else []
+    timed += [name for name, policy in policies.nodes.items() if policy.timeout_s is not None]
+    if timed:
+        where = "policies.default" if timed[0] == "default" else f"policies.nodes.{timed[0]}"
+        raise UsageError(
+            f"{where}.timeout_s: node timeouts apply to async runs only (the server); "
+            "the crewline CLI runs crews synchronously, so remove timeout_s to run this crew here"
+        )
+    return spec
+
+
 @dataclass(frozen=True)
 class _Persistence:
     saver: BaseCheckpointSaver[Any]
@@ -74,10 +96,11 @@ def _build(spec: CrewSpec, persistence: _Persistence) -> Any:
 def _stream(graph: Any, graph_input: Any, config: RunnableConfig, console: Console) -> dict[str, Any]:
     """Run to the end or to an interrupt, printing each finished step on stderr.
 
-    Returns the run's last state as the graph produced it: the stored copy has placeholders for
-    personal data, this one has what the user may see.
+    Returns the run's last state with the values the user may see (this is where the result leaves
+    crewline: :func:`crewline.nodes.guards.reveal.reveal`); the progress lines keep placeholders.
     """
     from crewline.commands.crew_output import progress_line
+    from crewline.nodes.guards.reveal import reveal
 
     last: dict[str, Any] = {}
     # "sync" durability: a step's checkpoint is written before the next step starts, so a crash
@@ -92,7 +115,7 @@ def _stream(graph: Any, graph_input: Any, config: RunnableConfig, console: Conso
         line = progress_line(namespace, chunk)
         if line:
             console.print(line, highlight=False)
-    return last
+    return reveal(last)
 
 
 def _flush_traces(graph: Any) -> None:
@@ -121,7 +144,7 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
 
     from crewline.graphs import load_spec
 
-    spec = load_spec(args.crew or settings.crew)
+    spec = _check_spec(load_spec(args.crew or settings.crew))
     request = _validate_request(args.request, spec)
     thread_id = args.thread or str(uuid.uuid4())
     configurable: dict[str, Any] = {"thread_id": thread_id}
@@ -169,7 +192,7 @@ def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Co
         if workflow := workflow_of_thread(saver, args.thread):  # a workflow thread (e.g. a refund)
             return resume_workflow(args, settings, console, saver, workflow)
         crew = args.crew or _crew_of_thread(saver, args.thread) or settings.crew
-        spec = load_spec(crew)
+        spec = _check_spec(load_spec(crew))
         config["metadata"] = {"crew": spec.source or spec.name}
         graph = _build(spec, persistence)
         snapshot = graph.get_state(config)

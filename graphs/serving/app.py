@@ -26,7 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crewline.graphs.serving.observer import install_observer
-from crewline.graphs.serving.redact_input import RedactRunInput, enable_server_edge
+from crewline.graphs.serving.redact_input import RedactRunInput
 from crewline.graphs.serving.restore_output import RestoreAnswers
 from crewline.graphs.serving.services import Refusal, get_services
 from crewline.memory.operations.metrics import CONTENT_TYPE_LATEST
@@ -231,8 +231,6 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
-
-enable_server_edge()  # this process serves the crew behind the edge: keep placeholders in its state
 
 app = Starlette(
     routes=[

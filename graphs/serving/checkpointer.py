@@ -22,7 +22,6 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from crewline.graphs.serving.redact_input import enable_server_edge
 from crewline.graphs.serving.settings import ServingSettings
 from crewline.memory.checkpoint.checkpointers import async_checkpointer, default_checkpoint_url
 from crewline.memory.checkpoint.urls import CheckpointerError, parse, redact_url
@@ -45,7 +44,6 @@ def server_checkpoint_url() -> str:
 @asynccontextmanager
 async def server_checkpointer() -> AsyncIterator[BaseCheckpointSaver[Any]]:
     """A saver for the LangGraph server that pseudonymises everything it writes, the input included."""
-    enable_server_edge()  # also where a worker process loads only the checkpointer, not the app
     async with async_checkpointer(server_checkpoint_url()) as saver:
         protect_checkpointer(saver)
         yield saver

@@ -8,7 +8,7 @@ answer) to crewline's keyed placeholders and sends the AES-sealed originals alon
 
 - ``input.request_vault``: the input guard restores the message from it and inspects the original
   text exactly as before (same verdicts, same policy), then pseudonymises it again;
-- ``command.update.pii_vault``: merged into the thread's vault, so ``respond`` restores the edit.
+- ``command.update.pii_vault``: merged into the thread's vault, so the edge reveals the edit.
 
 The sealed originals go only to crews: graphs whose input schema declares ``request_vault``, by graph
 id, default assistant id, or an assistant created through the API (resolved by asking the server,
@@ -16,7 +16,7 @@ with the caller's headers). Any other graph of the server (the standalone ``know
 ``refund`` graphs) has nothing to restore them with: its run gets plain placeholders, which its nodes,
 its records and its caller see. A run's ``metadata``, ``config`` and ``context`` get plain
 placeholders too. Vault entries a client sends itself (``request_vault``, ``pii_vault``,
-``answer_vault``, ``entry_vault``) are dropped from the input, the command's update and its sends.
+``answer_vault``) are dropped from the input, the command's update and its sends.
 A body that is not JSON, or not a run, passes through unchanged; one over :data:`MAX_BODY_BYTES`, or
 nested deeper than :data:`MAX_DEPTH`, is refused. (A thread's state written directly,
 ``POST /threads/{id}/state``, is not a run: only approvers may write it, see
@@ -38,7 +38,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crewline.graphs.serving.run_payload import MAX_DEPTH, assistant_ids, deeper_than, redact_run
-from crewline.nodes.guards.vault import SERVER_EDGE_ENV, Vault, default_vault
+from crewline.nodes.guards.vault import Vault, default_vault
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -47,7 +47,6 @@ __all__ = [
     "AssistantLookupError",
     "RedactRunInput",
     "assistant_ids",
-    "enable_server_edge",
     "redact_run",
     "server_crew_graphs",
 ]
@@ -69,13 +68,6 @@ _NAMESPACE_GRAPH = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")  # langgrap
 
 class AssistantLookupError(RuntimeError):
     """The server could not say which graph an assistant runs."""
-
-
-def enable_server_edge() -> None:
-    """Mark this process as a server whose edge shows the user the values (unless raw runs are on):
-    the crew keeps placeholders in its state (:func:`crewline.nodes.guards.vault.restores_at_edge`)."""
-    if not _persist_raw():
-        os.environ[SERVER_EDGE_ENV] = "1"
 
 
 def server_crew_graphs() -> frozenset[str]:

@@ -1,18 +1,13 @@
-"""Show the client the values behind the placeholders of a crew's answers, at the server's HTTP edge.
+"""Show the client the values behind a crew's placeholders, at the server's HTTP edge.
 
-In a LangGraph server process the crew keeps placeholders in its state
-(:func:`crewline.nodes.guards.vault.restores_at_edge`, switched on by
-:mod:`crewline.graphs.serving.redact_input`), so
-the server's thread records, run results and checkpoints hold none of the values. Beside each answer
-the crew writes ``answer_vault``: the originals of the placeholders it shows (the user's own values, a
-tool's values; never a leak, never a secret), sealed for that purpose alone
-(:data:`crewline.nodes.guards.vault.SHOWN`): a request's or a tool's sealed values, which run records and
-state also hold, do not open here, so no client can use this edge to decrypt them. This middleware
-restores the shown values in what the server sends back, JSON bodies and server-sent events alike:
-
-- in every JSON object that carries an ``answer_vault`` (a thread's or a run's values, one node's
-  update), and in every message whose ``additional_kwargs`` carries one (the ``messages`` stream);
-- only where the sealed value is the one its placeholder names (``Vault.restore(verified=True)``).
+A crew's state holds placeholders in every mode (:mod:`crewline.graphs.sealing`), so the server's
+thread records, run results and checkpoints hold none of the values. Beside each answer the crew
+writes ``answer_vault``: the originals of the placeholders it shows (the user's own values, a tool's
+values; never a leak, never a secret), sealed for the edges alone. This middleware reveals them in
+what the server sends back, JSON bodies and server-sent events alike, through the same function as
+every other edge (:func:`crewline.nodes.guards.reveal.reveal`, which says what opens and what does
+not): in every JSON object that carries an ``answer_vault`` (a thread's or a run's values, one node's
+update), and in every message whose ``additional_kwargs`` carries one (the ``messages`` stream).
 
 A compressed or non-JSON body, an event that is not JSON, or a key that cannot open the entries
 passes through unchanged: the client then sees placeholders, never more than it would have.
@@ -28,38 +23,23 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crewline.nodes.guards.serde import walk_strings
-from crewline.nodes.guards.vault import SHOWN, Vault, default_vault
+from crewline.nodes.guards.reveal import VAULT_KEY, reveal
+from crewline.nodes.guards.vault import Vault, default_vault
 
 __all__ = ["RestoreAnswers", "restore_answers", "restore_event_stream"]
 
 _PATHS = re.compile(r"^/(?:threads|runs)(?:/|$)")
-_SHOWN = "answer_vault"
+_MARK = VAULT_KEY.encode()  # a body without it has nothing to reveal
 _MAX_JSON_BYTES = 32 << 20  # a larger body is passed on as it is (placeholders stay)
 
 
-def _entries(obj: dict[str, Any]) -> dict[str, str] | None:
-    shown = obj.get(_SHOWN)
-    if not isinstance(shown, dict):
-        extra = obj.get("additional_kwargs")
-        shown = extra.get(_SHOWN) if isinstance(extra, dict) else None
-    return shown if isinstance(shown, dict) and shown else None
-
-
 def restore_answers(obj: Any, vault: Vault) -> Any:
-    """``obj`` (parsed JSON) with the placeholders restored inside each object that vouches for them."""
-    if isinstance(obj, dict):
-        entries = _entries(obj)
-        if entries is not None:
-            return walk_strings(obj, lambda text: vault.restore(text, entries, verified=True, purpose=SHOWN))
-        return {key: restore_answers(value, vault) for key, value in obj.items()}
-    if isinstance(obj, list):
-        return [restore_answers(value, vault) for value in obj]
-    return obj
+    """``obj`` (parsed JSON) with the placeholders revealed inside each object that vouches for them."""
+    return reveal(obj, vault=vault)
 
 
 def _restore_json(body: bytes, vault: Vault) -> bytes:
-    if _SHOWN.encode() not in body:
+    if _MARK not in body:
         return body
     try:
         parsed = json.loads(body)
@@ -73,7 +53,7 @@ def restore_event_stream(lines: bytes, vault: Vault) -> bytes:
     """Complete server-sent-event lines (``data: {json}``) with their answers restored."""
     out = []
     for line in lines.splitlines(keepends=True):
-        if line.startswith(b"data: ") and _SHOWN.encode() in line:
+        if line.startswith(b"data: ") and _MARK in line:
             ending = line[len(line.rstrip(b"\r\n")) :]
             line = b"data: " + _restore_json(line[6 : len(line) - len(ending)], vault) + ending
         out.append(line)
@@ -91,7 +71,7 @@ class RestoreAnswers:
     async def _restored(self, data: bytes, restore: Callable[[bytes, Vault], bytes]) -> bytes:
         """``restore(data, vault)`` off the event loop (the vault may create its key file; AES and
         JSON are CPU work), or ``data`` itself when nothing in it vouches for a value."""
-        if not data or _SHOWN.encode() not in data:
+        if not data or _MARK not in data:
             return data
         if self._vault is None:
             self._vault = await asyncio.to_thread(self._vault_of)

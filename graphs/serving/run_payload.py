@@ -19,7 +19,7 @@ from crewline.nodes.guards.vault import Vault
 
 __all__ = ["MAX_DEPTH", "assistant_ids", "deeper_than", "redact_run"]
 
-_VAULT_KEYS = ("request_vault", "pii_vault", "answer_vault", "entry_vault")
+_VAULT_KEYS = ("request_vault", "pii_vault", "answer_vault")
 # debugging stops a client may set: a stop before the output guard would leave a tool's values in the
 # state the server snapshots into its thread record
 _CLIENT_STOPS = ("interrupt_before", "interrupt_after")

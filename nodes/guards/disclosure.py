@@ -15,15 +15,17 @@ recognised however often it recurs; a value the answer writes differently from t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from crewline.nodes.guards.pii import PiiSpan, detect_pii
 from crewline.nodes.guards.serde import walk_strings
 from crewline.nodes.guards.settings import GuardSettings
-from crewline.nodes.guards.vault import Vault
+from crewline.nodes.guards.vault import PLACEHOLDER, Vault
 from crewline.nodes.types import SubtaskResult
 
 __all__ = [
+    "StoredValues",
     "protect_answer",
     "protect_strings",
     "pseudonymise_tool_output",
@@ -32,6 +34,37 @@ __all__ = [
 ]
 
 _NEVER_SHOWN = frozenset({"SECRET"})
+
+
+@dataclass(frozen=True)
+class StoredValues:
+    """What a crew's state says of the placeholders an answer shows.
+
+    ``own``: the request's placeholders (the user's own values: neither shown nor leaked by the
+    answer); ``shown``: placeholders whose sealed original the thread's vault holds genuinely (a
+    tool's value the user may see). Any other placeholder stands for a value no one vouched for: a
+    leak, pseudonymised where it entered the state; a secret is never shown, whatever its origin.
+    """
+
+    own: frozenset[str] = frozenset()
+    shown: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, request: str, answer: str, vault_entries: Mapping[str, str], vault: Vault) -> StoredValues:
+        in_answer = {match.group(0) for match in PLACEHOLDER.finditer(answer)}
+        own = frozenset(match.group(0) for match in PLACEHOLDER.finditer(request))
+        return cls(own=own, shown=frozenset(vault.genuine(vault_entries, in_answer - own)))
+
+    def kinds_in(self, answer: str) -> tuple[set[str], set[str]]:
+        """The kinds of value the answer's placeholders show and leak: ``(shown, leaked)``."""
+        shown: set[str] = set()
+        leaked: set[str] = set()
+        for match in PLACEHOLDER.finditer(answer):
+            placeholder, kind = match.group(0), match.group(1)
+            if placeholder in self.own:
+                continue
+            (shown if placeholder in self.shown and kind not in _NEVER_SHOWN else leaked).add(kind)
+        return shown, leaked
 
 
 def tool_outputs(results: Iterable[SubtaskResult]) -> list[str]:

@@ -4,7 +4,9 @@ Groundedness offline is lexical: the share of the answer's content words found i
 (stop words from scikit-learn's maintained list, read by :mod:`crewline.nodes.stop_words`, carry no
 evidence); with a chat model configured,
 :mod:`crewline.nodes.guards.grounding` judges model-written answers sentence by sentence instead. Placeholders
-(``[EMAIL_ADDRESS_1a2b3c4d]``) are the user's own values and never count as a leak.
+(``[EMAIL_ADDRESS_1a2b3c4d]``) are judged by what the thread's vault says of them
+(:class:`crewline.nodes.guards.disclosure.StoredValues`): the user's own, a tool's value the user may
+see, or a value no one vouched for (a leak, pseudonymised where it entered the state).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from crewline.nodes.guards.disclosure import split_disclosures
+from crewline.nodes.guards.disclosure import StoredValues, split_disclosures
 from crewline.nodes.guards.pii import PiiSpan, detect_pii
 from crewline.nodes.guards.settings import GuardSettings
 from crewline.nodes.guards.vault import PLACEHOLDER
@@ -64,6 +66,7 @@ def check_output(
     settings: GuardSettings,
     grounding: Verdict | Callable[[], Verdict | None] | None = None,
     tool_outputs: Sequence[str] = (),
+    stored: StoredValues | None = None,
 ) -> list[Verdict]:
     """Leak, groundedness and confidence verdicts on a synthesized answer.
 
@@ -72,7 +75,8 @@ def check_output(
     answer costs no model call. Without a verdict the lexical check against ``evidence`` decides.
     Personal data that ``tool_outputs`` (this request's tool results) hold is not a leak: a
     ``tool_pii`` verdict says it is stored as restorable placeholders
-    (:mod:`crewline.nodes.guards.disclosure`).
+    (:mod:`crewline.nodes.guards.disclosure`). ``stored``: what the crew's vault says of the
+    answer's placeholders (a crew's answer holds no raw value: its leaks are placeholders by now).
     """
     verdicts: list[Verdict] = []
     if leaks_prompt(answer, system_prompts):
@@ -80,8 +84,13 @@ def check_output(
             Verdict(guard="output_guard", score=1.0, reason="answer repeats a system prompt", action="block")
         )
     shown, leaks = split_disclosures(answer, tool_outputs, settings)
-    if shown:
-        kinds = sorted({span.type for span in shown})
+    shown_kinds, leaked_kinds = {span.type for span in shown}, {span.type for span in leaks}
+    if stored is not None:
+        more_shown, more_leaked = stored.kinds_in(answer)
+        shown_kinds |= more_shown
+        leaked_kinds |= more_leaked
+    if shown_kinds:
+        kinds = sorted(shown_kinds)
         verdicts.append(
             Verdict(
                 guard="tool_pii",
@@ -90,8 +99,8 @@ def check_output(
                 action="redact",  # placeholders in storage, the values for the user (see respond)
             )
         )
-    if leaks:
-        kinds = sorted({span.type for span in leaks})
+    if leaked_kinds:
+        kinds = sorted(leaked_kinds)
         secret = "SECRET" in kinds
         verdicts.append(
             Verdict(

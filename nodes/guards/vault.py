@@ -39,20 +39,6 @@ from crewline.nodes.guards.pii import PiiSpan, detect_pii
 __all__ = ["SEALED_PREFIX", "Vault", "VaultKeyError", "default_vault"]
 
 SEALED_PREFIX = "crewline-vault:v1:"
-# Set (to "1") in a LangGraph server process whose HTTP edge restores values for the client
-# (crewline.graphs.serving.redact_input.enable_server_edge): the crew then keeps placeholders in its state, so
-# the server's own thread records hold none of the values. A process setting, not a run's: no client
-# can switch it.
-SERVER_EDGE_ENV = "CREWLINE_SERVER_EDGE"
-# AES-GCM associated data of the values a crew shows the user (``answer_vault``): the edge opens these
-# and nothing else, so a client cannot have it open a request's or a tool's sealed values.
-SHOWN = b"crewline:shown"
-
-
-def restores_at_edge() -> bool:
-    """True in a server process whose edge shows the values (see :data:`SERVER_EDGE_ENV`)."""
-    return os.environ.get(SERVER_EDGE_ENV) == "1"
-
 
 PLACEHOLDER = re.compile(r"\[([A-Z_]{3,20})_([0-9a-f]{8})\]")
 _KEY_FILE = "vault.key"

@@ -24,7 +24,7 @@ from crewline.memory.checkpoint.checkpointers import checkpointer
 from crewline.memory.state.tickets import TicketStore
 from crewline.nodes.guards import default_vault
 from crewline.nodes.guards.pii import detect_pii
-from crewline.nodes.guards.vault import SERVER_EDGE_ENV
+from crewline.nodes.guards.reveal import reveal
 from tests.support.fake_openai import (
     FakeOpenAI,
     Reply,
@@ -193,26 +193,22 @@ def test_a_request_pseudonymised_at_the_server_edge_is_guarded_like_the_raw_one(
         assert not any(v["guard"] == "input_guard_pii" for v in verdicts)
 
 
-def test_under_the_server_edge_the_state_keeps_placeholders_and_the_edge_shows_values(
-    crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_state_keeps_placeholders_and_every_edge_shows_the_values(crewline_data_dir: Path) -> None:
     tool_email = "ada.quill@example.com"  # customer C-1001's contact in the demo ERP
     with checkpointer("memory://") as saver:
         crew = build_crew("support", checkpointer=saver)
-        plain = crew.invoke(
-            {"messages": [HumanMessage("Who is customer C-1001?")]}, {"configurable": {"thread_id": "p"}}
-        )
-        monkeypatch.setenv(SERVER_EDGE_ENV, "1")  # what crewline.graphs.serving does in a server process
-        config = {"configurable": {"thread_id": "edge"}}
-        crew.invoke({"messages": [HumanMessage("Who is customer C-1001?")]}, config)
+        config = {"configurable": {"thread_id": "t"}}
+        result = crew.invoke({"messages": [HumanMessage("Who is customer C-1001?")]}, config)
+        streamed = list(crew.stream(None, {"configurable": {"thread_id": "t"}}, stream_mode="values"))
         values = crew.get_state(config).values
-    assert tool_email in plain["answer"]  # embedded in Python: restored in the state, as before
-    assert tool_email not in json.dumps(values, default=str)  # nothing raw for a server to snapshot
+    assert tool_email in result["answer"] and tool_email in result["messages"][-1].text  # embedded
+    assert tool_email not in json.dumps(values, default=str)  # nothing raw for anyone to snapshot
+    assert all(tool_email not in json.dumps(chunk, default=str) for chunk in streamed)
     assert values["answer_vault"] and all(
         p in values["answer"] + json.dumps(values["results"]) for p in values["answer_vault"]
     )
     shown = restore_answers(json.loads(json.dumps(values, default=str)), default_vault())
-    assert shown["answer"] == plain["answer"]  # what the edge sends the client
+    assert shown["answer"] == result["answer"] == reveal(values)["answer"]  # the server's edge, Python's
 
 
 def test_escalation_policy_interrupts_with_why_and_a_redacted_ticket(crewline_data_dir: Path) -> None:

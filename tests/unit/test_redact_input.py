@@ -143,7 +143,7 @@ def test_every_shape_of_input_messages_is_pseudonymised(messages: Any) -> None:
 def test_a_client_cannot_put_entries_in_the_thread_vault_through_a_command() -> None:
     forged = {"[EMAIL_ADDRESS_00000000]": VAULT.seal("someone-else@example.com")}
     for update in (
-        {"pii_vault": forged, "request_vault": forged, "entry_vault": forged},
+        {"pii_vault": forged, "request_vault": forged, "answer_vault": forged},
         [["pii_vault", forged]],
     ):
         payload = {
@@ -305,7 +305,7 @@ def test_the_inputs_of_goto_sends_are_pseudonymised_and_sealed_into_the_thread_v
         assert restored == handoff["handoff"]["task"]
     forged = {
         "node": "output_guard",
-        "input": {"entry_vault": {"[EMAIL_ADDRESS_00000000]": "t"}, "answer": "hi"},
+        "input": {"answer_vault": {"[EMAIL_ADDRESS_00000000]": "t"}, "answer": "hi"},
     }
     payload = {"assistant_id": "support", "command": {"goto": [forged]}}  # no personal data to seal
     command = json.loads(_post(_client(), "/threads/t1/runs/wait", payload))["command"]

@@ -16,7 +16,8 @@ from starlette.testclient import TestClient
 
 from crewline.graphs.serving.restore_output import RestoreAnswers, restore_event_stream
 from crewline.nodes.guards.pii import detect_pii
-from crewline.nodes.guards.vault import SHOWN, Vault
+from crewline.nodes.guards.reveal import SHOWN
+from crewline.nodes.guards.vault import Vault
 
 VAULT = Vault(b"r" * 32)
 EMAIL = "ada.quill@example.com"

@@ -1,12 +1,12 @@
-"""Under a server edge, no snapshot of a crew's state holds a value a tool returned, from the specialists on.
+"""In every mode no snapshot of a crew's state holds a personal value, from where it enters on.
 
 langgraph-api copies a run's in-memory state values into its thread records, also when the run fails
 or is cancelled half-way; the ``values`` and ``checkpoints`` stream modes carry exactly those values.
 So every such event must hold placeholders, and so must the checkpoints, here written by a saver that
-stores what it is given (``persist_raw``: no pseudonymising serializer to hide a raw value). What the
-edge shows the client (``restore_answers`` with the run's ``answer_vault``) is the answer an embedded
-crew gives, and a model's leak gets the same verdict and the same policy as without the edge. Last,
-the real thing: a ``langgraph dev`` run cancelled while the output guard's model judge is slow.
+stores what it is given (``persist_raw``: no pseudonymising serializer to hide a raw value). What an
+edge shows (``invoke``'s result, ``restore_answers`` with the run's ``answer_vault``) is one answer,
+and a model's leak gets its verdict and its policy. Last, the real thing: a ``langgraph dev`` run
+cancelled while the output guard's model judge is slow.
 """
 
 from __future__ import annotations
@@ -28,12 +28,11 @@ from langgraph_sdk import get_sync_client
 from pydantic import BaseModel
 
 from crewline.graphs import build_crew, load_spec
-from crewline.graphs.edge_state import ENTRY
 from crewline.graphs.policies import NodePolicy
 from crewline.graphs.serving.restore_output import restore_answers
 from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
 from crewline.nodes.guards import default_vault
-from crewline.nodes.guards.vault import SERVER_EDGE_ENV
+from crewline.nodes.guards.reveal import reveal
 from crewline.tools.registry import ToolContext, demo_erp
 from tests.integration.langgraph_server import langgraph_server
 from tests.support.fake_openai import Reply, hang, has_tool_result, offered_tools, structured, text, tool_call
@@ -85,13 +84,9 @@ def _guards(state: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _run(
-    mode: str, url: str, request: str, thread: str, edge: bool, monkeypatch: pytest.MonkeyPatch, **pii: Any
+    mode: str, url: str, request: str, thread: str, **pii: Any
 ) -> tuple[list[Any], dict[str, Any], list[dict[str, Any]]]:
     """Stream one turn: every values and checkpoint event, the final state, the state history."""
-    if edge:
-        monkeypatch.setenv(SERVER_EDGE_ENV, "1")  # what crewline.graphs.serving does in a server process
-    else:
-        monkeypatch.delenv(SERVER_EDGE_ENV, raising=False)
     config = {"configurable": {"thread_id": thread}}
     turn = {"messages": [HumanMessage(request)]}
     modes = ["values", "checkpoints"]
@@ -112,37 +107,35 @@ def _run(
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-def test_no_snapshot_holds_a_tool_value_and_the_edge_shows_the_same_answer(
-    mode: str, tmp_path: Path, crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+def test_no_snapshot_holds_a_tool_value_and_every_edge_shows_the_same_answer(
+    mode: str, tmp_path: Path, crewline_data_dir: Path
 ) -> None:
     contact = _contact(crewline_data_dir)
-    embedded, served = tmp_path / "embedded.sqlite", tmp_path / "served.sqlite"
-    _, plain, _ = _run(mode, f"sqlite:///{embedded}", QUESTION, "t", False, monkeypatch)
-    assert all(value in plain["answer"] for value in contact)  # embedded: the state shows the values
-    assert "entry_vault" not in plain
-    assert all(value.encode() in _stored_bytes(embedded) for value in contact)  # persist_raw stores them
-
-    events, edge, history = _run(mode, f"sqlite:///{served}", QUESTION, "t", True, monkeypatch)
+    stored_at = tmp_path / "crew.sqlite"
+    events, values, history = _run(mode, f"sqlite:///{stored_at}", QUESTION, "t")
     assert len(events) > 10 and len(history) > 5  # a values and a checkpoint event per step
     assert any("[EMAIL_ADDRESS_" in json.dumps(e.get("results"), default=str) for e in events)
     assert _holding(events, contact) == []
     assert _holding(history, contact) == []
-    stored = _stored_bytes(served)
+    stored = _stored_bytes(stored_at)  # persist_raw: the saver stores what the state holds
     assert b"[EMAIL_ADDRESS_" in stored and all(value.encode() not in stored for value in contact)
 
-    assert _shown(edge) == plain["answer"]  # what the client gets through the edge
-    assert _guards(edge) == _guards(plain)  # tool_pii: the same verdicts, the same policy
-    assert edge["entry_vault"] == {}  # the output guard's copies are gone once it has judged
+    assert all(value in _shown(values) for value in contact)  # what a client gets through the server
+    assert reveal(values)["answer"] == _shown(values)  # the CLI's and an embedded caller's edge
+    with checkpointer("memory://") as saver:
+        embedded = _crew(saver).invoke(
+            {"messages": [HumanMessage(QUESTION)]}, {"configurable": {"thread_id": "e"}}
+        )
+    assert embedded["answer"] == _shown(values)
+    assert ("tool_pii", "redact") in _guards(values)
 
 
-def test_a_run_stopped_after_the_specialist_leaves_no_tool_value(
-    crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_run_stopped_after_the_specialist_leaves_no_tool_value(crewline_data_dir: Path) -> None:
     contact = _contact(crewline_data_dir)
     with checkpointer("memory://") as saver:
         crew = _crew(saver)
         plain = crew.invoke({"messages": [HumanMessage(QUESTION)]}, {"configurable": {"thread_id": "p"}})
-        monkeypatch.setenv(SERVER_EDGE_ENV, "1")
+        assert all(value in plain["answer"] for value in contact)
         for stop in ("accounts", "synthesize"):  # before the output guard: raw values, until now
             config = {"configurable": {"thread_id": f"stopped-after-{stop}"}}
             crew.invoke({"messages": [HumanMessage(QUESTION)]}, config, interrupt_after=[stop])
@@ -150,14 +143,11 @@ def test_a_run_stopped_after_the_specialist_leaves_no_tool_value(
             assert state.next == (("synthesize",) if stop == "accounts" else ("output_guard",))
             assert state.values["results"] and _holding([state.values], contact) == []
             finished = crew.invoke(None, config)  # the same run resumed: the edge shows the same answer
-            assert _shown(finished) == plain["answer"]
+            assert finished["answer"] == _shown(crew.get_state(config).values) == plain["answer"]
 
 
-def test_an_async_run_cancelled_after_the_specialist_leaves_no_tool_value(
-    crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_async_run_cancelled_after_the_specialist_leaves_no_tool_value(crewline_data_dir: Path) -> None:
     contact = _contact(crewline_data_dir)
-    monkeypatch.setenv(SERVER_EDGE_ENV, "1")
     config = {"configurable": {"thread_id": "cancelled"}}
 
     async def run() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -178,13 +168,12 @@ def test_an_async_run_cancelled_after_the_specialist_leaves_no_tool_value(
 
 
 def test_a_specialist_output_cached_for_another_thread_is_judged_and_shown_alike(
-    crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    crewline_data_dir: Path,
 ) -> None:
     """A cached specialist (``policies: {nodes: {accounts: {cache_ttl_s: ...}}}``) serves every thread."""
     contact = _contact(crewline_data_dir)
     spec = load_spec("support").model_copy(deep=True)
     spec.policies.nodes["accounts"] = NodePolicy(cache_ttl_s=300)
-    monkeypatch.setenv(SERVER_EDGE_ENV, "1")
     outcomes, cached = [], []
     with checkpointer("memory://") as saver:
         crew = build_crew(spec, checkpointer=saver)
@@ -211,36 +200,33 @@ def customer_notes() -> dict[str, object]:
     return {"summary": f"The notes say: reach them at {noted}.", "sources": [], "confidence": 1.0}
 
 
-def test_an_entry_a_client_slips_in_never_shows_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``entry_vault`` only informs the output guard: a genuine sealed copy written into a thread (by a
-    state update) makes its value no tool value the user may see."""
+def test_a_value_no_one_vouched_for_is_never_shown(crewline_data_dir: Path) -> None:
+    """A placeholder without a genuine entry in the thread's vault is a leak: a state update that puts
+    a token under it which does not open to its value (a key is no entry) changes nothing."""
     spec = one_tool_spec(
         "crm",
         "notes",
         "notes on the customer",
         ["what do the notes say", "read the customer notes"],
-        "tests.integration.test_edge_state:customer_notes",
+        "tests.integration.test_state_placeholders:customer_notes",
     )
-    monkeypatch.setenv(SERVER_EDGE_ENV, "1")
     vault = default_vault()
     placeholder = vault.placeholder("EMAIL_ADDRESS", LEAK)
     with checkpointer("memory://") as saver:
         crew = build_crew(spec, checkpointer=saver)
-        config = {"configurable": {"thread_id": "slipped"}}
-        crew.invoke({"messages": [HumanMessage("what do the notes say")]}, config, interrupt_after=["notes"])
-        crew.update_state(config, {"entry_vault": {placeholder: vault.seal(LEAK, ENTRY)}})
-        crew.invoke(None, config)
+        config = {"configurable": {"thread_id": "plain"}}
+        result = crew.invoke({"messages": [HumanMessage("what do the notes say")]}, config)
         values = crew.get_state(config).values
-        # the same with a junk token under the placeholder in the thread's vault: a key is no entry
         junk = {"configurable": {"thread_id": "slipped-with-a-key"}}
         crew.invoke({"messages": [HumanMessage("what do the notes say")]}, junk, interrupt_after=["notes"])
-        forged = {"entry_vault": {placeholder: vault.seal(LEAK, ENTRY)}, "pii_vault": {placeholder: "x"}}
-        crew.update_state(junk, forged)
-        crew.invoke(None, junk)
-        keyed = crew.get_state(junk).values
-    assert placeholder in values["answer"] and placeholder not in values["pii_vault"]
-    assert LEAK not in _shown(values) and placeholder in _shown(values)
-    assert LEAK not in _shown(keyed) and placeholder in _shown(keyed)
+        crew.update_state(
+            junk, {"pii_vault": {placeholder: "x", "[EMAIL_ADDRESS_00000000]": vault.seal(LEAK)}}
+        )
+        keyed = crew.invoke(None, junk)
+    assert placeholder in values["answer"] and placeholder not in values.get("pii_vault", {})
+    assert ("output_pii", "redact") in _guards(values)  # a placeholder no one vouched for: a leak
+    for shown in (result["answer"], _shown(values), keyed["answer"]):
+        assert LEAK not in shown and placeholder in shown
 
 
 @tool(args_schema=_NoArgs)
@@ -249,36 +235,30 @@ def deploy_notes() -> dict[str, object]:
     return {"summary": f"Deploy with the key {SECRET} from the vault.", "sources": [], "confidence": 1.0}
 
 
-def test_a_secret_a_tool_returned_is_still_blocked_under_the_edge(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_secret_a_tool_returned_is_blocked_and_never_stored() -> None:
     spec = one_tool_spec(
         "ops",
         "devops",
         "deploy notes of the team",
         ["what are the deploy notes", "how do we deploy"],
-        "tests.integration.test_edge_state:deploy_notes",
+        "tests.integration.test_state_placeholders:deploy_notes",
     )
     spec.guards.pii.persist_raw = True
     config = {"configurable": {"thread_id": "deploy"}}
     turn = {"messages": [HumanMessage("what are the deploy notes")]}
     with checkpointer("memory://") as saver:
-        plain = build_crew(spec, checkpointer=saver).invoke(turn, config)
-    monkeypatch.setenv(SERVER_EDGE_ENV, "1")
-    with checkpointer("memory://") as saver:
         crew = build_crew(spec, checkpointer=saver)
         events = list(crew.stream(turn, config, stream_mode=["values", "checkpoints"]))
-        edge = crew.get_state(config).values
-    blocked = ("output_pii", "block")
-    assert blocked in _guards(plain) and _guards(edge) == _guards(plain)
-    assert plain["answer"].startswith("I can't share that answer") and _shown(edge) == plain["answer"]
+        values = crew.get_state(config).values
+        again = crew.invoke(turn, {"configurable": {"thread_id": "again"}})
+    assert ("output_pii", "block") in _guards(values)
+    assert again["answer"].startswith("I can't share that answer") and _shown(values) == again["answer"]
     assert _holding(events, [SECRET]) == []
 
 
-def test_a_specialist_stays_a_subgraph_and_its_interrupt_resumes_under_the_edge(
-    crewline_data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_specialist_stays_a_subgraph_and_its_interrupt_resumes(crewline_data_dir: Path) -> None:
     """The refund workflow asks a manager (an interrupt inside the specialist) above its limit."""
     email = _contact(crewline_data_dir)[0]  # O-1002 is customer C-1001's order: the confirmation's address
-    monkeypatch.setenv(SERVER_EDGE_ENV, "1")
     with checkpointer("memory://") as saver:
         crew = build_crew("support", checkpointer=saver)
         specialists = {s.name for s in load_spec("support").specialists}
@@ -292,8 +272,9 @@ def test_a_specialist_stays_a_subgraph_and_its_interrupt_resumes_under_the_edge(
         assert paused.next == ("refund",) and inner is not None and "handoff" in inner.values
         done = crew.invoke(Command(resume={"decision": "approve", "by": "m-1"}), config)
         values = crew.get_state(config).values
-    assert _holding([done, values], [email]) == []
+    assert _holding([values], [email]) == []
     assert _shown(values).startswith("Refunded $1,250.00 for order O-1002") and email in _shown(values)
+    assert done["answer"] == _shown(values)
 
 
 KB_PHONE = "+1-302-555-0177"  # the demo knowledge base's number for calls from abroad
@@ -354,27 +335,21 @@ def _leaking_agent(body: dict[str, Any]) -> Reply:
 
 
 @pytest.mark.parametrize(("mode", "on_output"), [("sync", "redact"), ("async", "redact"), ("sync", "block")])
-def test_a_model_leak_gets_the_same_verdict_and_policy_under_the_edge(
-    mode: str,
-    on_output: str,
-    tmp_path: Path,
-    crewline_data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    serve: Any,
+def test_a_model_leak_gets_its_verdict_and_policy(
+    mode: str, on_output: str, tmp_path: Path, crewline_data_dir: Path, serve: Any
 ) -> None:
     contact = _contact(crewline_data_dir)
-    embedded, served = f"sqlite:///{tmp_path / 'embedded.sqlite'}", f"sqlite:///{tmp_path / 'served.sqlite'}"
     with serve(_leaking_agent):
-        _, plain, _ = _run(mode, embedded, QUESTION, "t", False, monkeypatch, on_output=on_output)
-        events, edge, history = _run(mode, served, QUESTION, "t", True, monkeypatch, on_output=on_output)
-    assert plain["path"] == "model" and edge["path"] == "model"
-    leak = next(v for v in edge["verdicts"] if v["guard"] == "output_pii")
+        events, values, history = _run(
+            mode, f"sqlite:///{tmp_path / 'crew.sqlite'}", QUESTION, "t", on_output=on_output
+        )
+    assert values["path"] == "model"
+    leak = next(v for v in values["verdicts"] if v["guard"] == "output_pii")
     assert leak["action"] == on_output and "EMAIL_ADDRESS" in leak["reason"]
-    assert _guards(edge) == _guards(plain)
     assert _holding([*events, *history], [LEAK, *contact]) == []
-    assert LEAK not in plain["answer"] and LEAK not in _shown(edge)
-    assert _shown(edge) == plain["answer"]
+    shown = _shown(values)
+    assert LEAK not in shown
     if on_output == "block":
-        assert plain["answer"].startswith("I can't share that answer")
+        assert shown.startswith("I can't share that answer")
     else:
-        assert contact[0] in plain["answer"]  # the tool's value is shown, the leak is not
+        assert contact[0] in shown  # the tool's value is shown, the leak is not
