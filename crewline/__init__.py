@@ -17,10 +17,12 @@ from crewline.errors import ConfigurationError, CrewlineError, RunError
 
 if TYPE_CHECKING:
     from crewline.graphs.crew import build_crew
+    from crewline.graphs.crew_graph import Crew
     from crewline.graphs.spec import CrewSpec, Specialist, load_spec
     from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
     from crewline.nodes.guards import GuardSettings
     from crewline.nodes.guards.protocol import GuardContext, input_guard, output_guard
+    from crewline.nodes.guards.reveal import reveal
     from crewline.nodes.planning.llm_router import LLMRouter
     from crewline.nodes.planning.routing_protocol import LocalRouter, Router, RouteScores
     from crewline.nodes.types import Verdict
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConfigurationError",
+    "Crew",
     "CrewSpec",
     "CrewlineError",
     "GuardContext",
@@ -46,6 +49,7 @@ __all__ = [
     "input_guard",
     "load_spec",
     "output_guard",
+    "reveal",
 ]
 __version__ = "0.1.0"
 
@@ -54,6 +58,8 @@ _HOMES = {
     "Specialist": "crewline.graphs.spec",
     "load_spec": "crewline.graphs.spec",
     "build_crew": "crewline.graphs.crew",
+    "Crew": "crewline.graphs.crew_graph",
+    "reveal": "crewline.nodes.guards.reveal",
     "GuardSettings": "crewline.nodes.guards",
     "GuardContext": "crewline.nodes.guards.protocol",
     "input_guard": "crewline.nodes.guards.protocol",

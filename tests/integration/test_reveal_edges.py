@@ -15,9 +15,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import GraphOutput
 
-from crewline import Specialist, build_crew
-from crewline.graphs.crew_graph import Crew
-from crewline.nodes.guards.reveal import reveal
+from crewline import Crew, Specialist, build_crew, reveal
 
 EMAIL = "grace.hopper@example.com"
 PHONE = "+1 202 555 0143"
