@@ -26,7 +26,6 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from contextlib import closing
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Generic, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, ensure_config
@@ -41,8 +40,8 @@ R = TypeVar("R")
 class Step(Generic[T]):
     """One wait on the outside world, as a sync call and as an awaitable of the same result.
 
-    ``sync_only``: the step has no async half worth the name (``acall`` runs ``call`` in a thread);
-    :func:`adrive` then runs ``call`` in the worker thread that runs the generator's segments.
+    ``sync_only``: the step has no async half worth the name (``acall`` runs ``call`` in a worker
+    thread, see :func:`blocking`).
     """
 
     call: Callable[[], T]
@@ -99,38 +98,29 @@ def drive(steps: Steps[R]) -> R:
 async def adrive(steps: Steps[R]) -> R:
     """Run ``steps`` awaiting the async half of each step (cancellation closes the generator).
 
-    The loop only awaits: the generator's own code between two steps (guards, stores, files: fast,
-    but blocking) runs in a worker thread, so it never stalls other runs on the loop (``langgraph
-    dev`` refuses blocking calls there outright). Segments and awaited halves share one context, so
-    a context variable set before a ``yield`` (a run scope, a tool-call log) is seen by the step.
+    The generator's own code between two steps runs on the event loop, as any coroutine's does: it
+    must not block (guards and routing are CPU work of a few microseconds to a millisecond; a
+    store, a file or a lock is a :func:`blocking` step, run in a worker thread; ``langgraph dev``
+    refuses blocking calls on the loop outright). The generator runs in a context of its own (a copy
+    of the caller's), so a context variable set before a ``yield`` (a run scope, a tool-call log) is
+    seen by the step and never leaks to the caller.
     """
-    loop = asyncio.get_running_loop()
-    context = contextvars.copy_context()
+    return await asyncio.create_task(_adrive(steps), context=contextvars.copy_context())
 
-    def resume(result: Any = None, error: Exception | None = None) -> Step[Any] | _Done[R]:
-        step = context.run(_resume, steps, result, error)
-        # A sync-only step (a SQLite store) would go to a thread of its own and come back here: run
-        # it in this worker thread instead, in a copy of the context as asyncio.to_thread would.
-        while isinstance(step, Step) and step.sync_only:
-            value, failure = _outcome(partial(context.copy().run, step.call))
-            step = context.run(_resume, steps, value, failure)
-        return step
 
+async def _adrive(steps: Steps[R]) -> R:
+    """:func:`adrive`'s body, in the task (and so the context) of its own."""
     try:
-        step = await loop.run_in_executor(None, resume)
+        step = _resume(steps)
         while isinstance(step, Step):
-            outcome = await asyncio.create_task(_aoutcome(step.acall), context=context)
-            step = await loop.run_in_executor(None, resume, *outcome)
+            step = _resume(steps, *await _aoutcome(step.acall))
         return step.value
-    finally:  # cancelled half-way: the generator's own cleanup runs in its context if it is free
-        try:
-            context.run(steps.close)
-        except RuntimeError:  # the cancelled step's task still holds the context
-            steps.close()
+    finally:  # cancelled half-way: the generator's own cleanup runs too
+        steps.close()
 
 
 def _as_steps(logic: Callable[[Any, RunnableConfig], Any], state: Any, config: RunnableConfig) -> Steps[Any]:
-    """``logic``'s generator, or its plain value as a generator with no steps (run off the loop too)."""
+    """``logic``'s generator, or its plain value as a generator with no steps."""
     out = logic(state, config)
     if isinstance(out, Generator):
         return (yield from out)
@@ -164,8 +154,9 @@ def node(name: str, logic: Callable[[Any, RunnableConfig], Any]) -> Runnable[Any
     """A graph node with a native sync and async half over one ``logic(state, config)``.
 
     ``logic`` returns a generator of steps, or a plain value when it only computes (guards,
-    sanitising): under ``invoke`` that runs inline, under ``ainvoke`` in a worker thread like every
-    segment between steps (see :func:`adrive`). ``add_node`` keeps the node's name and policies.
+    sanitising): inline under ``invoke`` and on the event loop under ``ainvoke``, like every segment
+    between steps (see :func:`adrive`: it must not block). ``add_node`` keeps the node's name and
+    policies.
     """
 
     def sync(state: Any, config: RunnableConfig) -> Any:

@@ -184,8 +184,10 @@ def takes_request_options(model: BaseChatModel) -> bool:
     which pass unknown invoke keywords into the SDK's ``create`` call; other integrations keep the
     timeout and cap they were built with.
     """
-    from langchain_openai.chat_models.base import BaseChatOpenAI
-
-    if isinstance(model, BaseChatOpenAI):
-        return True
-    return any(cls.__module__.startswith("langchain_anthropic") for cls in type(model).__mro__)
+    # By its classes' modules: importing langchain_openai to ask (openai's SDK with it, over half a
+    # second) would make every crew pay for the OpenAI client at build, whatever its model.
+    return any(
+        cls.__module__.startswith("langchain_anthropic")
+        or (cls.__module__ == "langchain_openai.chat_models.base" and cls.__name__ == "BaseChatOpenAI")
+        for cls in type(model).__mro__
+    )

@@ -1,6 +1,6 @@
-"""The step drivers: under ``ainvoke`` a node's own code and its sync-only steps never run on the
-event loop's thread, an async step does; both drivers give the same result; a routing function
-given as ``branch`` runs inline and still routes by its annotations."""
+"""The step drivers: under ``ainvoke`` a node's own code and its async steps run on the event loop's
+thread, its sync-only (blocking) steps never do; both drivers give the same result; a routing
+function given as ``branch`` runs inline and still routes by its annotations."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _graph(loop_thread: list[threading.Thread]) -> Any:
     return graph.compile()
 
 
-def test_under_ainvoke_only_async_steps_run_on_the_loop_thread() -> None:
+def test_under_ainvoke_only_blocking_steps_leave_the_loop_thread() -> None:
     loop_thread: list[threading.Thread] = []
 
     async def run() -> dict[str, Any]:
@@ -58,7 +58,7 @@ def test_under_ainvoke_only_async_steps_run_on_the_loop_thread() -> None:
 
     out = asyncio.run(run())
     assert out["n"] == 2  # count, then the branch sent it to again
-    assert out["threads"] == ["other", "other", "other", "loop", "other"]
+    assert out["threads"] == ["loop", "other", "loop", "loop", "loop"]
 
 
 def test_invoke_runs_everything_in_the_calling_thread() -> None:
