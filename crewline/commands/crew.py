@@ -152,6 +152,13 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
         configurable["user_id"] = args.user
     config: RunnableConfig = {"configurable": configurable, "metadata": {"crew": spec.source or spec.name}}
     with _persistence(spec, settings) as persistence:
+        if args.thread and not args.crew:  # a thread goes on with its own crew, as resume does
+            found = persistence.saver.get_tuple({"configurable": {"thread_id": thread_id}})
+            crew = found.metadata.get("crew") if found is not None and found.metadata else None
+            if crew and crew != (spec.source or spec.name):
+                spec = _check_spec(load_spec(str(crew)))
+                request = _validate_request(args.request, spec)
+                config["metadata"] = {"crew": spec.source or spec.name}
         graph = _build(spec, persistence)
         snapshot = graph.get_state(config)
         if snapshot.next:

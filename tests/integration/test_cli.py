@@ -170,10 +170,9 @@ def test_resume_finishes_a_turn_that_stopped_midway(tmp_path: Path, crew_file: s
             interrupt_after=["plan"],
         )
         assert crew.get_state(config).next
-    refused = crewline(
-        "run", "--crew", crew_file, "--thread", "stopped", "another question", data_dir=tmp_path
-    )
-    assert refused.returncode == 2 and b"stopped before its turn finished" in refused.stderr
+    for crew_args in (["--crew", crew_file], []):  # without --crew the thread's own crew goes on
+        refused = crewline("run", *crew_args, "--thread", "stopped", "another question", data_dir=tmp_path)
+        assert refused.returncode == 2 and b"stopped before its turn finished" in refused.stderr
     done = _json(
         crewline("resume", "--thread", "stopped", "--decision", "approve", "--json", data_dir=tmp_path)
     )
