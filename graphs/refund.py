@@ -20,6 +20,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
+from crewline.errors import ConfigurationError
 from crewline.graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
 from crewline.graphs.workflow import WorkflowState, build_workflow
 from crewline.memory.paths import data_dir
@@ -49,17 +50,17 @@ ERP_RETRY = RetryPolicy(
 
 
 def _approval_limit(limit: Decimal | str | None) -> Decimal:
-    raw = (
-        limit
-        if limit is not None
-        else os.environ.get("CREWLINE_REFUND_APPROVAL_LIMIT") or DEFAULT_APPROVAL_LIMIT
-    )
+    configured = os.environ.get("CREWLINE_REFUND_APPROVAL_LIMIT")
+    raw = limit if limit is not None else configured or DEFAULT_APPROVAL_LIMIT
+    what = "CREWLINE_REFUND_APPROVAL_LIMIT" if limit is None and configured else "the refund approval limit"
     try:
-        value = Decimal(str(raw))
+        value = Decimal(str(raw).strip())
     except InvalidOperation:
-        raise ValueError(f"the refund approval limit must be an amount in dollars, not {raw!r}") from None
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise ConfigurationError(f"{what} must be an amount in dollars, not {raw!r}")
     if value < 0:
-        raise ValueError("the refund approval limit cannot be negative")
+        raise ConfigurationError(f"{what} cannot be negative, not {raw!r}")
     return value
 
 

@@ -191,6 +191,10 @@ def load_spec(spec: CrewSpec | dict[str, Any] | str | Path) -> CrewSpec:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CrewSpecError(f"crew spec {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:  # e.g. thousands of nested brackets
+        raise CrewSpecError(f"crew spec {path} is not valid YAML: nested too deeply") from None
+    except OSError as exc:
+        raise CrewSpecError(f"crew spec {path} cannot be read: {exc.strerror or exc}") from None
     if not isinstance(data, dict):
         raise CrewSpecError(f"crew spec {path} must be a YAML mapping")
     try:

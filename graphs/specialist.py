@@ -15,6 +15,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
+from crewline.errors import ConfigurationError
 from crewline.graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
 from crewline.nodes.guards import GuardSettings, check_input, sanitize
 from crewline.nodes.models.breaker import CircuitBreakers
@@ -42,16 +43,16 @@ class SpecialistBuilder(Protocol):
 
 
 def import_specialist_builder(path: str) -> SpecialistBuilder:
-    """The builder at ``"package.module:attr"``; a clear ``ValueError`` when it is not there."""
+    """The builder at ``"package.module:attr"``; a ``ConfigurationError`` when it is not there."""
     module_name, _, attr = path.partition(":")
     if not module_name or not attr:
-        raise ValueError(f"specialist graph {path!r} must look like 'package.module:builder'")
+        raise ConfigurationError(f"specialist graph {path!r} must look like 'package.module:builder'")
     try:
         builder = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
-        raise ValueError(f"specialist graph {path!r} cannot be imported: {exc}") from None
+        raise ConfigurationError(f"specialist graph {path!r} cannot be imported: {exc}") from None
     if not callable(builder):
-        raise ValueError(f"specialist graph {path!r} is not callable")
+        raise ConfigurationError(f"specialist graph {path!r} is not callable")
     return cast(SpecialistBuilder, builder)
 
 

@@ -3,6 +3,7 @@ of the user's (:mod:`crewline.graphs.agent_specialist`), or a graph a builder ma
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,21 @@ def extra_tools(specialist: Specialist) -> list[BaseTool]:
     return agent_tools(check_agent(specialist.agent, specialist.name))
 
 
+def _check_builder(builder: Any, what: str) -> None:
+    """A builder that cannot take ``(*, runtime, guards, tool_context)`` is refused by name, before a
+    ``TypeError`` from the call could be mistaken for a failure inside it."""
+    try:
+        signature = inspect.signature(builder)
+    except (TypeError, ValueError):  # no signature to read (some builtins): the call will tell
+        return
+    try:
+        signature.bind(runtime=None, guards=None, tool_context=None)
+    except TypeError as exc:
+        raise ConfigurationError(
+            f"{what} must take keyword arguments runtime, guards and tool_context ({exc})"
+        ) from None
+
+
 def specialist_node(
     specialist: Specialist,
     runtime: SpecialistRuntime,
@@ -53,6 +69,7 @@ def specialist_node(
     )
     if not callable(builder):
         raise ConfigurationError(f"{what} is a {type(builder).__name__}, not a builder function")
+    _check_builder(builder, what)
     built = builder(runtime=runtime, guards=guards, tool_context=tool_context)
     if not isinstance(built, CompiledStateGraph):
         raise ConfigurationError(f"{what} returned a {type(built).__name__}, not a compiled graph")

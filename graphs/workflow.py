@@ -25,6 +25,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Overwrite, StateSnapshot, interrupt
 from typing_extensions import TypedDict  # not typing's: pydantic (Studio's schemas) rejects it before 3.12
 
+from crewline.errors import ConfigurationError
 from crewline.nodes.workflow import (
     ApprovalDecision,
     StepContext,
@@ -136,12 +137,12 @@ def build_workflow(
     by_name = {step.name: step for step in steps}
     order = [step.name for step in steps]
     if not steps:
-        raise ValueError("a workflow needs at least one step")
+        raise ConfigurationError(f"workflow {name!r} needs at least one step")
     if len(by_name) != len(steps):
-        raise ValueError(f"workflow step names must be unique: {order}")
+        raise ConfigurationError(f"workflow {name!r}: step names must be unique: {order}")
     for step_name in order:
         if step_name in _RESERVED or step_name.startswith("approve_") or not step_name.isidentifier():
-            raise ValueError(f"invalid workflow step name {step_name!r}")
+            raise ConfigurationError(f"workflow {name!r}: invalid step name {step_name!r}")
     describe = summarize or _default_summary
 
     def context(state: WorkflowState, step: WorkflowStep, attempt: int = 1) -> StepContext:

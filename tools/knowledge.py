@@ -19,9 +19,10 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
+from crewline.errors import ConfigurationError
 from crewline.memory.knowledge.chunking import source_files
 from crewline.memory.knowledge.embeddings import make_embedder
-from crewline.memory.knowledge.files import MANIFEST, read_json
+from crewline.memory.knowledge.files import MANIFEST, KnowledgeBaseError, read_json
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.tools.answering import CONFIDENCE_THRESHOLD, answer_question
 from crewline.tools.errors import ToolFailure
@@ -107,24 +108,29 @@ def get_knowledge_base(source_dir: Path, index_dir: Path) -> KnowledgeBase:
 
 
 def kb_dir(data_dir: Path, name: str) -> Path:
-    """Where the knowledge base ``name`` lives; ``ValueError`` for a name that is not a plain word."""
+    """Where the knowledge base ``name`` lives; ``ConfigurationError`` for a name that is not a plain word."""
     if not _KB_NAME.match(name):
-        raise ValueError(f"invalid knowledge base name {name!r}: use letters, digits, '.', '_' or '-'")
+        raise ConfigurationError(
+            f"invalid knowledge base name {name!r}: use letters, digits, '.', '_' or '-'"
+        )
     return Path(data_dir) / "kb" / name
 
 
 def manifest_embedder(index_dir: Path) -> Embeddings:
     """The embedder that built the index in ``index_dir``, as its manifest names it.
 
-    ``ValueError`` (one line) for a damaged manifest, an unknown embedder, or the semantic embedder
-    without its extra installed.
+    ``ConfigurationError`` (one line) for a damaged manifest, an unknown embedder, or the semantic
+    embedder without its extra installed.
     """
     manifest = read_json(Path(index_dir) / MANIFEST)
     recorded = manifest.get("embedder")
     if not isinstance(recorded, dict) or not isinstance(recorded.get("name"), str):
-        raise ValueError(f"{index_dir}: the manifest names no embedder; rebuild the knowledge base")
+        raise KnowledgeBaseError(f"{index_dir}: the manifest names no embedder; rebuild the knowledge base")
     dimension = recorded.get("dimension")
-    return make_embedder(recorded["name"], dimension if isinstance(dimension, int) else None)
+    try:
+        return make_embedder(recorded["name"], dimension if isinstance(dimension, int) else None)
+    except ConfigurationError as exc:
+        raise KnowledgeBaseError(f"knowledge base {Path(index_dir).name!r}: {exc}") from None
 
 
 def open_named(data_dir: Path, name: str) -> KnowledgeBase:

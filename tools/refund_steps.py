@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from crewline.errors import ConfigurationError
 from crewline.tools.erp import LegacyERP
 from crewline.tools.erp_effects import Effect, EffectOperation, ERPBusy, ERPEffects
 from crewline.tools.errors import ToolFailure
@@ -23,6 +24,7 @@ from crewline.tools.support_args import ORDER_ID_EXTRACT
 __all__ = [
     "ORDER_ID_EXTRACT",
     "RefundDeclined",
+    "RefundInputError",
     "RefundOperations",
     "find_order_id",
     "parse_refund_request",
@@ -33,6 +35,10 @@ _REFUNDABLE_STATUSES = ("delivered", "shipped")
 
 class RefundDeclined(ToolFailure):
     """The refund is refused on business grounds (no such order, not eligible, nothing left, ...)."""
+
+
+class RefundInputError(ConfigurationError):
+    """A refund request that cannot start a workflow; the one-line message names the field."""
 
 
 def find_order_id(text: str) -> str | None:
@@ -46,27 +52,32 @@ def _money(amount: Decimal) -> str:
 
 
 def parse_refund_request(data: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"order_id", "amount"?, "reason"?}`` checked and normalised; a one-line ``ValueError`` if not."""
+    """``{"order_id", "amount"?, "reason"?}`` checked and normalised; a one-line ``RefundInputError``
+    if not."""
     if not isinstance(data, Mapping):
-        raise ValueError('the refund input must be an object like {"order_id": "O-1001"}')
+        raise RefundInputError('the refund input must be an object like {"order_id": "O-1001"}')
     unknown = sorted(set(data) - {"order_id", "amount", "reason"})
     if unknown:
-        raise ValueError(f"unknown refund input field(s): {', '.join(unknown)}; use order_id, amount, reason")
+        raise RefundInputError(
+            f"unknown refund input field(s): {', '.join(unknown)}; use order_id, amount, reason"
+        )
     raw_id = data.get("order_id")
     if not isinstance(raw_id, str) or re.fullmatch(r"O-\d{4,}", raw_id.strip().upper()) is None:
-        raise ValueError(f"order_id must look like O-1001, not {raw_id!r}")
+        raise RefundInputError(f"order_id must look like O-1001, not {raw_id!r}")
     request: dict[str, Any] = {"order_id": raw_id.strip().upper(), "amount": None}
     if data.get("amount") is not None:
         try:
             amount = Decimal(str(data["amount"])).quantize(Decimal("0.01"))
         except (InvalidOperation, ValueError):
-            raise ValueError(f"amount must be a number of dollars, not {data['amount']!r}") from None
+            raise RefundInputError(f"amount must be a number of dollars, not {data['amount']!r}") from None
+        if not amount.is_finite():
+            raise RefundInputError(f"amount must be a number of dollars, not {data['amount']!r}")
         if amount <= 0:
-            raise ValueError("amount must be more than zero")
+            raise RefundInputError("amount must be more than zero")
         request["amount"] = str(amount)
     reason = data.get("reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
-        raise ValueError("reason must be text of at most 500 characters")
+        raise RefundInputError("reason must be text of at most 500 characters")
     request["reason"] = (reason or "customer request").strip() or "customer request"
     return request
 

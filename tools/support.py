@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel
 
+from crewline.errors import ConfigurationError
 from crewline.tools.erp import Card, Invoice, LegacyERP, Order, legacy_customer_id
 from crewline.tools.support_args import (
     CUSTOMER_ID_EXTRACT,
@@ -253,8 +254,8 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
 
 
 def support_tool(erp: LegacyERP, name: str) -> BaseTool:
-    """One support tool by name (``ValueError`` if there is none)."""
+    """One support tool by name (:class:`ConfigurationError` if there is none)."""
     for tool in build_support_tools(erp):
         if tool.name == name:
             return tool
-    raise ValueError(f"No support tool {name!r}; known: {', '.join(SUPPORT_TOOL_NAMES)}.")
+    raise ConfigurationError(f"No support tool {name!r}; known: {', '.join(SUPPORT_TOOL_NAMES)}.")

@@ -42,8 +42,11 @@ def _train(args: argparse.Namespace, settings: CrewlineSettings, console: Consol
         raise UsageError(f"--out {args.out} is a directory; give a file name such as detector.npz")
     texts, labels = labelled(args.dataset)
     detector = train([sanitize(t) for t in texts], labels, target_fpr=args.target_fpr)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    detector.save(args.out)
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        detector.save(args.out)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write the detector ({exc.strerror or exc})") from None
     console.print(f"wrote {args.out}")
     print(json.dumps({"out": str(args.out), "threshold": round(detector.threshold, 4), **detector.meta}))
     return 0

@@ -13,6 +13,7 @@ import json
 
 from rich.console import Console
 
+from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
 
 __all__ = ["register"]
@@ -21,6 +22,8 @@ __all__ = ["register"]
 def cmd_fit(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
     from crewline.evals.routing import check_known, fit_router, read_labelled
 
+    if not 0 < args.oos_recall <= 1:  # NaN fails this too
+        raise UsageError(f"--oos-recall must be in (0, 1], not {args.oos_recall:g}")
     train = read_labelled(args.train, args.label_field)
     # Like `crewline eval routing`: with enough out-of-scope rows, the fit sets the threshold for
     # --oos-recall itself; --val, when given, recalibrates it below.
@@ -44,7 +47,10 @@ def cmd_fit(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
         summary.update(
             threshold=round(calibration.threshold, 4), temperature=round(calibration.temperature, 4)
         )
-    summary["out"] = str(router.save(args.out))
+    try:
+        summary["out"] = str(router.save(args.out))
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write the router ({exc.strerror or exc})") from None
     print(json.dumps(summary))
     return 0
 
@@ -64,6 +70,16 @@ def cmd_route(args: argparse.Namespace, settings: CrewlineSettings, console: Con
         )
     )
     return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -86,6 +102,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     route = commands.add_parser("route", help="route one request with a saved router")
     route.add_argument("--router", required=True, help="artifact written by `crewline router fit`")
-    route.add_argument("--top", type=int, default=3, help="how many ranked routes to show")
+    route.add_argument("--top", type=_positive, default=3, help="how many ranked routes to show")
     route.add_argument("text")
     route.set_defaults(handler=cmd_route)

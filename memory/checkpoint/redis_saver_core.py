@@ -22,6 +22,8 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
+from crewline.errors import ConfigurationError
+
 __all__ = [
     "DEFAULT_PREFIX",
     "DELTA_METADATA_KEYS",
@@ -130,7 +132,7 @@ class RedisCore(BaseCheckpointSaver[str]):
     ) -> None:
         super().__init__(serde=serde)
         if ttl is not None and ttl <= 0:
-            raise ValueError(f"ttl must be a positive number of seconds, not {ttl!r}")
+            raise ConfigurationError(f"ttl must be a positive number of seconds, not {ttl!r}")
         self.ttl = ttl
         self.prefix = prefix.rstrip(":") or DEFAULT_PREFIX
 

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from crewline.errors import ConfigurationError
+
 __all__ = [
     "CHUNKER_VERSION",
     "MAX_CHUNK_CHARS",
@@ -59,7 +61,7 @@ def read_source(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path} is not valid UTF-8: {exc}") from exc
+        raise ConfigurationError(f"{path} is not valid UTF-8: {exc}") from exc
 
 
 def source_files(source_dir: Path) -> list[Path]:

@@ -34,6 +34,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from numpy.typing import NDArray
 
+from crewline.errors import ConfigurationError
+
 __all__ = [
     "DEFAULT_DIMENSION",
     "EMBEDDERS",
@@ -191,9 +193,9 @@ class HashingEmbedder(Embeddings):
 
     def __init__(self, dimension: int = DEFAULT_DIMENSION, word_weight: float = 0.7) -> None:
         if dimension < 64 or dimension % 2:
-            raise ValueError(f"dimension must be an even number >= 64, got {dimension}")
+            raise ConfigurationError(f"dimension must be an even number >= 64, got {dimension}")
         if not 0.0 < word_weight <= 1.0:
-            raise ValueError(f"word_weight must be in (0, 1], got {word_weight}")
+            raise ConfigurationError(f"word_weight must be in (0, 1], got {word_weight}")
         self.dimension = dimension
         self.word_weight = word_weight
         self._word_dims = dimension // 2
@@ -242,9 +244,8 @@ def make_embedder(name: str = "hashing", dimension: int | None = None) -> Embedd
     """The embedder called ``name`` (one of :data:`EMBEDDERS`), or its manifest name.
 
     ``"semantic"`` needs the ``semantic`` extra (:mod:`crewline.memory.knowledge.semantic`, imported only
-    here) and is
-    shared per process; a missing extra is a one-line ``ValueError``. ``dimension`` sizes the hashing
-    embedder (as recorded in an index's manifest).
+    here) and is shared per process; a missing extra is a one-line ``ConfigurationError``.
+    ``dimension`` sizes the hashing embedder (as recorded in an index's manifest).
     """
     if name in ("hashing", HashingEmbedder.name):
         return HashingEmbedder(dimension or DEFAULT_DIMENSION)
@@ -252,4 +253,4 @@ def make_embedder(name: str = "hashing", dimension: int | None = None) -> Embedd
 
     if name in ("semantic", SEMANTIC_NAME):
         return shared_sentence_embedder()
-    raise ValueError(f"unknown embedder {name!r}: choose one of {', '.join(EMBEDDERS)}")
+    raise ConfigurationError(f"unknown embedder {name!r}: choose one of {', '.join(EMBEDDERS)}")

@@ -19,13 +19,30 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from crewline.errors import ConfigurationError
 from crewline.memory.knowledge.bm25 import BM25Index
 from crewline.memory.knowledge.chunking import Chunk
 from crewline.memory.knowledge.vectors import VectorIndex
 
-__all__ = ["CHUNKS", "INDEX", "MANIFEST", "locked", "read_json", "swap", "write_index", "write_json"]
+__all__ = [
+    "CHUNKS",
+    "INDEX",
+    "MANIFEST",
+    "KnowledgeBaseError",
+    "locked",
+    "read_json",
+    "swap",
+    "write_index",
+    "write_json",
+]
 
 MANIFEST, CHUNKS, INDEX = "manifest.json", "chunks.json", "index.faiss"
+
+
+class KnowledgeBaseError(ConfigurationError):
+    """A knowledge base that cannot be opened or written (a damaged index, a foreign directory, a
+    source folder with nothing to index); the one-line message names the path."""
+
 
 _THREAD_LOCKS: dict[Path, threading.RLock] = {}
 _THREAD_LOCKS_GUARD = threading.Lock()
@@ -55,9 +72,14 @@ def write_json(path: Path, payload: Any) -> None:
 
 
 def read_json(path: Path) -> dict[str, Any]:
-    payload = json.loads(path.read_text(encoding="utf-8"))  # JSONDecodeError is a ValueError
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise KnowledgeBaseError(f"{path}: not valid JSON ({exc.msg}); rebuild the knowledge base") from None
+    except UnicodeDecodeError:
+        raise KnowledgeBaseError(f"{path}: not valid UTF-8; rebuild the knowledge base") from None
     if not isinstance(payload, dict):
-        raise ValueError(f"{path} does not hold a JSON object")
+        raise KnowledgeBaseError(f"{path} does not hold a JSON object; rebuild the knowledge base")
     return payload
 
 
@@ -84,7 +106,9 @@ def write_index(
 ) -> None:
     """Write a complete index beside ``index_dir`` and swap it in; on any failure the old one stays."""
     if index_dir.exists() and any(index_dir.iterdir()) and not (index_dir / MANIFEST).exists():
-        raise ValueError(f"{index_dir} exists and is not a knowledge base index; refusing to replace it")
+        raise KnowledgeBaseError(
+            f"{index_dir} exists and is not a knowledge base index; refusing to replace it"
+        )
     for pattern in (f".{index_dir.name}.build-*", f".{index_dir.name}.old-*"):
         for stale in index_dir.parent.glob(pattern):  # left behind by a crashed writer
             shutil.rmtree(stale, ignore_errors=True)

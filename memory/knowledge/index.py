@@ -36,7 +36,15 @@ from crewline.memory.knowledge.bm25 import BM25Index
 from crewline.memory.knowledge.chunking import Chunk, chunk_document, split_sentences
 from crewline.memory.knowledge.embeddings import HashingEmbedder
 from crewline.memory.knowledge.encoding import chunk_vectors, chunker_settings, embed_texts, embedder_manifest
-from crewline.memory.knowledge.files import CHUNKS, INDEX, MANIFEST, locked, read_json, write_index
+from crewline.memory.knowledge.files import (
+    CHUNKS,
+    INDEX,
+    MANIFEST,
+    KnowledgeBaseError,
+    locked,
+    read_json,
+    write_index,
+)
 from crewline.memory.knowledge.loaders import Document, folder_documents
 from crewline.memory.knowledge.retrieval import hybrid_search
 from crewline.memory.knowledge.sentence_store import sentence_store_for
@@ -153,7 +161,7 @@ class KnowledgeBase:
             raise FileNotFoundError(f"no knowledge base index in {index_dir} (missing {MANIFEST})")
         manifest = read_json(index_dir / MANIFEST)
         if manifest.get("format_version") != FORMAT_VERSION:
-            raise ValueError(
+            raise KnowledgeBaseError(
                 f"{index_dir}: unsupported index format {manifest.get('format_version')!r}; rebuild it"
             )
         ours = embedder_manifest(embedder)
@@ -161,12 +169,14 @@ class KnowledgeBase:
         if ours["dimension"] is None:
             ours["dimension"] = theirs["dimension"]
         if theirs != ours:
-            raise ValueError(
+            raise KnowledgeBaseError(
                 f"{index_dir} was built with embedder {theirs}, not {ours}; "
                 "re-ingest it into a new knowledge base"
             )
         if manifest.get("chunker") != chunker_settings():
-            raise ValueError(f"{index_dir} was built with chunker {manifest.get('chunker')}; rebuild it")
+            raise KnowledgeBaseError(
+                f"{index_dir} was built with chunker {manifest.get('chunker')}; rebuild it"
+            )
         return manifest
 
     @classmethod
@@ -178,14 +188,18 @@ class KnowledgeBase:
             lexical = BM25Index.load(index_dir)
             ids = set(vectors.ids().tolist())
             expected = (manifest["chunk_count"], manifest["embedder"]["dimension"])
+        except KnowledgeBaseError:
+            raise
         except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, OSError) as exc:
-            raise ValueError(f"{index_dir}: damaged knowledge base index ({exc!r}); rebuild it") from exc
+            raise KnowledgeBaseError(
+                f"{index_dir}: damaged knowledge base index ({exc!r}); rebuild it"
+            ) from exc
         if (
             ids != {c.chunk_id for c in chunks}
             or (len(ids), vectors.dimension) != expected
             or lexical.rows != len(chunks)
         ):
-            raise ValueError(f"{index_dir}: index, chunks and manifest disagree; rebuild the index")
+            raise KnowledgeBaseError(f"{index_dir}: index, chunks and manifest disagree; rebuild the index")
         return cls(index_dir, manifest, chunks, vectors, lexical, embedder)
 
     def _refresh_locked(self) -> None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from crewline.errors import ConfigurationError
+
 __all__ = [
     "MAX_FILE_BYTES",
     "SUPPORTED_SUFFIXES",
@@ -244,7 +246,7 @@ def folder_documents(source_dir: Path) -> list[Document]:
     problems = [s for s in loaded.skipped if not s.reason.startswith("unsupported file type")]
     if problems:
         first = problems[0]
-        raise ValueError(f"cannot index {first.path}: {first.reason}")
+        raise ConfigurationError(f"cannot index {first.path}: {first.reason}")
     if not loaded.documents:
-        raise ValueError(f"no documents to index in {source_dir}")
+        raise ConfigurationError(f"no documents to index in {source_dir}")
     return loaded.documents

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from crewline.errors import ConfigurationError
+
 __all__ = [
     "DEFAULT_RULES",
     "AlertEvent",
@@ -125,7 +127,7 @@ class WebhookSink:
 
     def __init__(self, url: str, *, timeout_s: float = 3.0) -> None:
         if not url.startswith(("http://", "https://")):
-            raise ValueError(f"invalid alert webhook URL {url!r}: use http:// or https://")
+            raise ConfigurationError(f"invalid alert webhook URL {url!r}: use http:// or https://")
         self.url, self.timeout_s = url, timeout_s
 
     def _post(self, event: AlertEvent) -> None:

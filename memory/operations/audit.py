@@ -18,13 +18,14 @@ import hmac
 import json
 import os
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from crewline.errors import ConfigurationError
 from crewline.memory import sqlite_db
@@ -72,7 +73,15 @@ _COLUMNS = "seq, ts, actor, tenant_id, action, thread_id, detail, prev_hash, has
 
 
 class AuditError(ConfigurationError):
-    """The audit log cannot be opened (bad URL, missing driver)."""
+    """The audit log cannot be opened (bad URL, missing driver, not a database, no server)."""
+
+
+def _cannot_open(exc: BaseException) -> bool:
+    """Whether ``exc`` says the audit log's URL names no usable database (not a passing lock)."""
+    if isinstance(exc, sqlite3.Error | OSError):
+        return "locked" not in str(exc).lower()
+    module = type(exc).__module__
+    return module.startswith("psycopg") and type(exc).__name__ == "OperationalError"
 
 
 def redact_pii(text: str) -> str:
@@ -149,16 +158,31 @@ class AuditLog:
                 raise AuditError("a postgresql:// audit log needs: pip install 'crewline[postgres]'") from exc
         elif url.startswith("sqlite:///"):
             self._postgres = False
-            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                self._refuse(exc)
         else:
             raise AuditError(f"unsupported audit log URL {url!r}: use sqlite:///PATH or postgresql://...")
-        with self._transaction() as run:
-            if self._postgres:  # concurrent CREATE TABLE IF NOT EXISTS can collide: take turns
-                run("SELECT pg_advisory_xact_lock(?)", (_INIT_LOCK,))
-            for ddl in _TABLES.values():
-                run(ddl)
-            if run("SELECT seq FROM audit_head WHERE id = 1").fetchone() is None:
-                run("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ?)", (GENESIS,))
+        try:
+            with self._transaction() as run:
+                if self._postgres:  # concurrent CREATE TABLE IF NOT EXISTS can collide: take turns
+                    run("SELECT pg_advisory_xact_lock(?)", (_INIT_LOCK,))
+                for ddl in _TABLES.values():
+                    run(ddl)
+                if run("SELECT seq FROM audit_head WHERE id = 1").fetchone() is None:
+                    run("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ?)", (GENESIS,))
+        except Exception as exc:
+            self._refuse(exc)
+
+    def _refuse(self, exc: Exception) -> NoReturn:
+        """An audit log that cannot be opened: a one-line :class:`AuditError` (no password in it)."""
+        if not _cannot_open(exc):
+            raise exc
+        from crewline.memory.checkpoint.urls import redact_url
+
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise AuditError(f"cannot open audit log {redact_url(self.url)}: {detail}") from None
 
     # --- connections -------------------------------------------------------------------------------
     def _connection(self) -> Any:

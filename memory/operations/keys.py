@@ -90,9 +90,15 @@ class KeyStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        sqlite_db.apply_schema(self._connection(), _SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            sqlite_db.apply_schema(self._connection(), _SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            if "locked" in str(exc).lower():  # contention, not a bad path: let the caller retry
+                raise
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise KeyStoreError(f"cannot open the API key store {self.path}: {reason}") from None
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

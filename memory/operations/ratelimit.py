@@ -22,6 +22,8 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
+from crewline.errors import ConfigurationError
+
 __all__ = ["Limit", "RateDecision", "RateLimiter", "parse_limit"]
 
 logger = logging.getLogger(__name__)
@@ -81,14 +83,16 @@ class Limit:
 
 
 def parse_limit(text: str) -> Limit:
-    """``"60/min"`` → ``Limit(60, 60.0)``. Raises ``ValueError`` with the accepted forms."""
+    """``"60/min"`` → ``Limit(60, 60.0)``. Raises :class:`ConfigurationError` with the accepted forms."""
     match = _LIMIT.match(text)
     if not match:
-        raise ValueError(f"invalid rate limit {text!r}: write N/PERIOD, e.g. 60/min, 5/s, 3/2s, 1000/h")
+        raise ConfigurationError(
+            f"invalid rate limit {text!r}: write N/PERIOD, e.g. 60/min, 5/s, 3/2s, 1000/h"
+        )
     count, multiple, unit = int(match.group(1)), match.group(2), (match.group(3) or "s").lower()
     period = (int(multiple) if multiple else 1) * _UNIT_S[unit]
     if count < 1 or period <= 0:
-        raise ValueError(f"invalid rate limit {text!r}: the count and the period must be positive")
+        raise ConfigurationError(f"invalid rate limit {text!r}: the count and the period must be positive")
     return Limit(count, float(period))
 
 

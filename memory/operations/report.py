@@ -9,11 +9,13 @@ cost (plus any fixed cost you add).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from crewline.errors import ConfigurationError
 from crewline.memory.operations.audit import AuditEntry
 
 __all__ = ["UsageReport", "usage_report"]
@@ -53,8 +55,13 @@ def usage_report(
     fixed_cost: float = 0.0,
 ) -> UsageReport:
     """Aggregate ``interaction.finished``, ``run.failed`` and ``feedback`` entries."""
-    if minutes_saved < 0 or hourly_rate < 0 or fixed_cost < 0:
-        raise ValueError("minutes saved, hourly rate and fixed cost cannot be negative")
+    for name, value in (
+        ("minutes_saved", minutes_saved),
+        ("hourly_rate", hourly_rate),
+        ("fixed_cost", fixed_cost),
+    ):
+        if not 0 <= value < math.inf:
+            raise ConfigurationError(f"{name} must be a finite number >= 0, not {value!r}")
     outcomes: Counter[str] = Counter()
     ratings: Counter[str] = Counter()
     cost, calls, tokens = 0.0, 0, 0

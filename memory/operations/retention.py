@@ -71,7 +71,13 @@ def parse_age(text: str) -> timedelta:
     match = _AGE.match(text or "")
     if not match or float(match.group(1)) <= 0:
         raise RetentionError(f"not an age: {text!r}; use a number and a unit, e.g. 30d, 12h, 90m, 2w")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    try:
+        age = timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    except OverflowError:
+        age = timedelta.max
+    if age >= datetime.now(UTC) - datetime(1, 1, 2, tzinfo=UTC):  # the cutoff must be a date
+        raise RetentionError(f"age {text!r} is too large: the cutoff would be before the year 1")
+    return age
 
 
 def checkpoint_time(checkpoint_id: str) -> datetime | None:

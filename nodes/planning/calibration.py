@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from crewline.errors import ConfigurationError
+
 __all__ = ["fit_temperature", "oos_threshold", "softmax"]
 
 _TEMPERATURES = np.geomspace(0.02, 2.0, 60)
@@ -26,7 +28,7 @@ def oos_threshold(oos_margins: Sequence[float], recall: float) -> float:
     row's exact value.
     """
     if not 0 < recall <= 1:
-        raise ValueError("oos_recall must be in (0, 1]")
+        raise ConfigurationError(f"oos_recall must be in (0, 1], not {recall!r}")
     margins = np.sort(np.asarray(oos_margins, dtype=np.float64))
     if margins.size == 0:
         raise ValueError("no out-of-scope rows to set the threshold on")

@@ -20,6 +20,7 @@ from typing import Any
 from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field
 
+from crewline.errors import ConfigurationError
 from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.nodes.models.factory import ModelChain
 from crewline.nodes.planning.courtesy import is_courtesy
@@ -298,8 +299,8 @@ def build_planner(
         router = Router.load(Path(settings.router).expanduser())
         unknown = sorted(set(router.routes) - {route.name for route in routes})
         if unknown:
-            raise ValueError(
-                f"router artifact {settings.router} routes to {', '.join(unknown)}, "
+            raise ConfigurationError(
+                f"planner.router: artifact {settings.router} routes to {', '.join(unknown)}, "
                 "which are not specialists of this crew"
             )
     else:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crewline.errors import ConfigurationError
 from crewline.nodes.planning.calibration import fit_temperature, oos_threshold, softmax
 from crewline.nodes.planning.features import TextFeatures
 from crewline.nodes.planning.svm import fit_binary, fit_one_vs_rest
@@ -105,7 +106,7 @@ class Router:
         oos_recall: float | None = 0.8,
     ) -> None:
         if oos_recall is not None and not 0 < oos_recall <= 1:
-            raise ValueError("oos_recall must be in (0, 1]")
+            raise ConfigurationError(f"oos_recall must be in (0, 1], not {oos_recall!r}")
         self.threshold = threshold
         self.oos_recall = oos_recall
         self.calibration: Calibration | None = None  # how fit set the threshold, when it did
@@ -145,7 +146,7 @@ class Router:
         pairs = [(t, lab) for t, lab in zip(texts, labels, strict=True) if t.strip()]
         routes = list(dict.fromkeys(lab for _, lab in pairs if lab != oos_label))
         if not routes:
-            raise ValueError("a router needs at least one route with at least one example")
+            raise ConfigurationError("a router needs at least one route with at least one example")
         has_oos = oos_label is not None and any(lab == oos_label for _, lab in pairs)
         columns = {route: index for index, route in enumerate(routes)}
         if has_oos:
@@ -304,9 +305,11 @@ class Router:
         known = {route: index for index, route in enumerate(model.routes)}
         unknown = sorted({lab for lab in labels if lab != oos_label and lab not in known})
         if unknown:
-            raise ValueError(f"calibration labels the router was not fit on: {', '.join(unknown[:5])}")
+            raise ConfigurationError(
+                f"calibration labels the router was not fit on: {', '.join(unknown[:5])}"
+            )
         if not 0 < oos_recall <= 1:
-            raise ValueError("oos_recall must be in (0, 1]")
+            raise ConfigurationError(f"oos_recall must be in (0, 1], not {oos_recall!r}")
         raw = [self._raw_of(model, text) for text in texts]
         is_oos = np.asarray([lab == oos_label for lab in labels], dtype=bool)
         if is_oos.any():
