@@ -116,6 +116,27 @@ def _spec_folder(spec: CrewSpec) -> list[Path]:
     return [source.parent] if source is not None and source.is_file() else []
 
 
+# the supervisor's own nodes a spec's ``policies.nodes`` may name (besides the specialists)
+_CREW_NODES = (
+    "input_guard",
+    "plan",
+    "synthesize",
+    "output_guard",
+    "open_ticket",
+    "apply_decision",
+    "respond",
+)
+
+
+def _check_policy_nodes(policies: PolicySettings, names: Sequence[str]) -> None:
+    """A policy for a node the crew does not have is a typo, not a silent no-op."""
+    unknown = sorted(set(policies.nodes) - set(names))
+    if unknown:
+        raise ConfigurationError(
+            f"policies.nodes.{unknown[0]}: the crew has no node of that name (nodes: {', '.join(names)})"
+        )
+
+
 def build_crew(
     spec: CrewSpec | dict[str, Any] | str | Path | None = None,
     *,
@@ -454,6 +475,7 @@ def build_crew(
         return {"messages": [AIMessage(answer, name=spec.name, additional_kwargs=extra)], VAULT_KEY: shown}
 
     policies = spec.policies
+    _check_policy_nodes(policies, [*_CREW_NODES, *nodes])
     graph = StateGraph(CrewState, input_schema=CrewInput, output_schema=CrewOutput)
 
     # Every node has a sync and an async half (crewline.nodes.sync_async.node): under ainvoke nothing

@@ -107,7 +107,12 @@ def test_tool_objects_and_factories_mix_with_functions() -> None:
         """Shout the text back."""
         return text.upper()
 
-    crew = build_crew(
-        "echo", specialists=[Specialist("echo", "repeats what you say loudly", tools=[shout])]
-    )
+    crew = build_crew("echo", specialists=[Specialist("echo", "repeats what you say loudly", tools=[shout])])
     assert _ask(crew, "repeat banana split")["answer"] == "REPEAT BANANA SPLIT"
+
+
+def test_a_policy_for_a_node_the_crew_does_not_have_is_refused_at_build() -> None:
+    with pytest.raises(ConfigurationError, match=r"policies.nodes.wether: the crew has no node of that name"):
+        small_crew(policies={"nodes": {"wether": {"cache_ttl_s": 3}}})
+    # a specialist's node and the supervisor's own take policies
+    small_crew(policies={"nodes": {"weather": {"cache_ttl_s": 3}, "plan": {"retry": {"max_attempts": 1}}}})
