@@ -13,14 +13,18 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.tools import BaseTool, StructuredTool
 
 from crewline.errors import ConfigurationError
-from crewline.tools.erp import LegacyERP, open_demo_erp
 from crewline.tools.import_paths import import_path
-from crewline.tools.support import SUPPORT_TOOL_NAMES, build_support_tools
+
+if TYPE_CHECKING:
+    from crewline.tools.erp import LegacyERP
+
+# The support crew's ERP tools (crewline.tools.support, .erp) are imported when a crew names one:
+# a crew of its own tools never pays for them (tens of milliseconds of import).
 
 __all__ = [
     "KNOWLEDGE_TOOL",
@@ -45,6 +49,8 @@ class ToolContext:
 
 
 def builtin_tool_names() -> tuple[str, ...]:
+    from crewline.tools.support import SUPPORT_TOOL_NAMES
+
     return (*SUPPORT_TOOL_NAMES, KNOWLEDGE_TOOL)
 
 
@@ -54,6 +60,8 @@ _erps_lock = threading.Lock()
 
 def demo_erp(ctx: ToolContext) -> LegacyERP:
     """The demo ERP for ``ctx.data_dir`` (created from the seed on first use), cached per directory."""
+    from crewline.tools.erp import open_demo_erp
+
     key = Path(ctx.data_dir).expanduser().resolve()
     with _erps_lock:
         erp = _erps.get(key)
@@ -120,14 +128,16 @@ def _knowledge_tool(ctx: ToolContext) -> BaseTool:
 def _named_tool(
     name: str, ctx: ToolContext, search: Sequence[Path], support: dict[str, BaseTool]
 ) -> BaseTool:
-    if name in SUPPORT_TOOL_NAMES:
-        if not support:
-            support.update({tool.name: tool for tool in build_support_tools(demo_erp(ctx))})
-        return support[name]
     if name == KNOWLEDGE_TOOL:
         return _knowledge_tool(ctx)
     if ":" in name:
         return as_tool(import_path(name, what="tool", search=search), ctx, repr(name))
+    from crewline.tools.support import SUPPORT_TOOL_NAMES, build_support_tools
+
+    if name in SUPPORT_TOOL_NAMES:
+        if not support:
+            support.update({tool.name: tool for tool in build_support_tools(demo_erp(ctx))})
+        return support[name]
     known = ", ".join(builtin_tool_names())
     raise ConfigurationError(
         f"Unknown tool {name!r}; known tools: {known} (or an import path 'package.module:attr')"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import time
 import traceback
 from collections.abc import Callable, Coroutine, Iterator
@@ -144,3 +146,21 @@ def test_file_detector_is_looked_at_again_off_the_loop(
     os.utime(artifact, (time.time() + 60, time.time() + 60))  # the artifact changes: seen by the next look
     load_detector(str(artifact))  # off the loop: looks now, then loads the new artifact
     assert built == [str(artifact)] * 2
+
+
+def test_building_a_crew_imports_no_model_client() -> None:
+    """A crew's build never imports an SDK its model does not use (the OpenAI client is over half
+    a second of import): what the side-by-side benchmark's import + build figure relies on."""
+    probe = (
+        "import sys\n"
+        "from crewline.testing import ScriptedChatModel\n"
+        "from tests.support.crews import small_crew\n"
+        "small_crew(model=ScriptedChatModel([]))\n"
+        "sdks = ('langchain_openai', 'openai', 'langchain_anthropic')\n"
+        "print(sorted(m for m in sdks if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-c", probe]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
