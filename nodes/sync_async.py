@@ -105,13 +105,19 @@ async def adrive(steps: Steps[R]) -> R:
     of the caller's), so a context variable set before a ``yield`` (a run scope, a tool-call log) is
     seen by the step and never leaks to the caller.
     """
-    return await asyncio.create_task(_adrive(steps), context=contextvars.copy_context())
+    context = contextvars.copy_context()
+    step = context.run(_resume, steps)
+    if isinstance(step, _Done):  # no step at all (a guard, a sanitiser): no task to await steps in
+        return step.value
+    task = asyncio.create_task(_adrive(steps, step), context=context)
+    # a task cancelled before it ever ran never reached its ``finally``: close the generator then
+    task.add_done_callback(lambda _: context.run(steps.close))
+    return await task
 
 
-async def _adrive(steps: Steps[R]) -> R:
-    """:func:`adrive`'s body, in the task (and so the context) of its own."""
+async def _adrive(steps: Steps[R], step: Step[Any] | _Done[R]) -> R:
+    """:func:`adrive` from the generator's first step on, in a task (and so a context) of its own."""
     try:
-        step = _resume(steps)
         while isinstance(step, Step):
             step = _resume(steps, *await _aoutcome(step.acall))
         return step.value
