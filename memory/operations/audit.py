@@ -1,11 +1,37 @@
-"""The audit trail: an append-only, hash-chained log of who did what, when (SQLite or PostgreSQL).
+"""The audit trail: an append-only, keyed hash chain of who did what, when (SQLite or PostgreSQL).
 
-Every entry stores the hash of the entry before it and its own hash over all its fields
-(``seq, ts, actor, tenant_id, action, thread_id, detail, prev_hash``), and a one-row head table holds
-the last ``(seq, hash)``, written in the same transaction. ``verify()`` walks the chain: a modified
-field breaks that entry's hash, a deleted entry leaves a gap in ``seq`` (or a head that points past
-the end), a reordered entry breaks the links. With ``CREWLINE_AUDIT_KEY`` set the hashes are
-HMAC-SHA256 under that key, so nobody without it can rewrite the chain consistently.
+Every entry stores the hash of the entry before it and its own HMAC-SHA256 over all its fields and
+the log's id (``v2:<hex>``); a one-row head table holds the last ``(seq, hash)`` and serialises
+writers. The HMAC key and a signed checkpoint of the head (the *anchor*) are kept outside the
+database (:mod:`crewline.memory.operations.audit_anchor`): ``CREWLINE_AUDIT_KEY`` or
+``<data dir>/audit.key`` (created on first use, mode 0600), and ``<data dir>/audit-anchors/<log
+id>.json``, replaced on every append under the log's write lock. ``verify()`` walks the chain and
+checks the head row and the anchor.
+
+Threat model. *Database write access, no key, no anchor* (an SQL account, a leaked audit URL, a
+restored backup: the usual case for a PostgreSQL log, whose key and anchor stay on the app hosts):
+every rewritten field breaks that entry's HMAC; a deleted or reordered entry breaks the sequence or
+the links; an entry cannot be added or re-hashed without the key; deleting the newest entries, and
+setting the head row to match, leaves the anchor naming an entry that is gone; emptying or
+recreating the log leaves an anchor for this URL that names another log. All detected.
+*Also write access to the anchor file, not the key*: a forged anchor fails its signature, a deleted
+one is reported ("no anchor"), and an older copy put back is reported when the log goes on past it
+("anchor older than the log"). What cannot be seen from one host: an older anchor put back *and*
+the log truncated to match it. Against that, export the anchor (``crewline audit anchor``) to
+somewhere the attacker cannot write (a WORM bucket, a ticket, syslog) and check it with ``crewline
+audit verify --anchor FILE``: an exported anchor vouches for every entry up to it, even against
+someone who later obtains the key. *The key*: whoever holds it can rewrite anything not covered by
+an exported anchor; keep it out of the database and its backups (for a SQLite log the key sits
+next to the database in the data directory, so the file system's permissions are the boundary;
+set ``CREWLINE_AUDIT_KEY`` from a secret store to separate them).
+
+Operations. Several processes appending to one log must share the key and the anchor directory
+(one host's data directory; for several hosts on one PostgreSQL log, ``CREWLINE_AUDIT_KEY`` and a
+shared ``CREWLINE_AUDIT_ANCHOR_DIR``). A process killed between writing the anchor and committing
+its entry leaves an anchor one entry ahead: verify reports that entry as missing, which it is.
+
+Logs written before the key and anchor (plain SHA-256 or an unprefixed HMAC) still verify: those
+entries are vouched for only as they stood when the first keyed entry was chained after them.
 
 Text in ``detail`` is redacted (``redactor``; by default e-mail addresses, card and phone numbers)
 before it is written.
@@ -18,9 +44,10 @@ import hmac
 import json
 import os
 import re
+import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +56,15 @@ from typing import Any, NoReturn
 
 from crewline.errors import ConfigurationError
 from crewline.memory import sqlite_db
+from crewline.memory.operations.audit_anchor import (
+    Anchor,
+    AnchorError,
+    AnchorStore,
+    default_anchor_dir,
+    load_audit_key,
+    log_identity,
+    read_anchor,
+)
 from crewline.memory.paths import data_dir
 
 __all__ = [
@@ -42,6 +78,8 @@ __all__ = [
 ]
 
 GENESIS = "0" * 64
+HASH_PREFIX = "v2:"  # keyed entries; older entries carry a bare 64-hex SHA-256 or HMAC
+_ENTRY_DOMAIN = "crewline-audit/2"
 HASHED_FIELDS: tuple[str, ...] = (
     "seq",
     "ts",
@@ -67,6 +105,8 @@ _TABLES = {
         "CREATE TABLE IF NOT EXISTS audit_head "
         "(id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)"
     ),
+    # the log's id: in every entry's HMAC, and the name of its anchor outside the database
+    "audit_meta": "CREATE TABLE IF NOT EXISTS audit_meta (id INTEGER PRIMARY KEY, log_id TEXT NOT NULL)",
 }
 _INIT_LOCK = 0x637265776C696E65  # "crewline": the advisory lock taken while creating the tables
 _COLUMNS = "seq, ts, actor, tenant_id, action, thread_id, detail, prev_hash, hash"
@@ -130,25 +170,76 @@ class AuditEntry:
 
 @dataclass
 class Verification:
-    """The result of walking the chain: ``ok`` only if every entry and the head check out."""
+    """The result of walking the chain: ``ok`` only if every entry, the head row and the anchors
+    check out. ``problems`` start with the first bad entry; ``caveat`` says what an intact log still
+    cannot vouch for (old-format entries)."""
 
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    caveat: str | None = None
+    anchored: int = 0  # the newest entry an anchor vouches for
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
+class _Walk:
+    """The chain walked entry by entry (resumable: entries committed during a verify are walked on)."""
+
+    def __init__(self, log: AuditLog, log_id: str | None, wanted: Iterable[int]) -> None:
+        self.log, self.log_id = log, log_id
+        self.result = Verification()
+        self.last, self.prev = 0, GENESIS
+        self.legacy_end = 0  # the last old-format entry of the prefix they must form
+        self.first_keyed: tuple[int, str] | None = None  # (seq, ts) of the first keyed entry
+        self.hashes: dict[int, str] = dict.fromkeys(wanted, "")
+
+    def problem(self, text: str) -> None:
+        self.result.problems.append(text)
+
+    def step(self, row: Sequence[Any]) -> None:
+        values = dict(zip((*HASHED_FIELDS, "hash"), row, strict=True))
+        seq, digest = int(values["seq"]), str(values["hash"])
+        self.result.checked += 1
+        if seq != self.last + 1:
+            gap = f"entry {self.last + 1}" if seq == self.last + 2 else f"entries {self.last + 1}-{seq - 1}"
+            self.problem(f"entry {self.last + 1}: missing ({gap} deleted, or entries reordered)")
+        if values["prev_hash"] != self.prev:
+            self.problem(
+                f"entry {seq}: does not link to the entry before it (entries deleted, moved or replaced)"
+            )
+        if digest.startswith(HASH_PREFIX):
+            if self.log_id is None:
+                self.problem(f"entry {seq}: the log's id is missing, so no keyed entry can be checked")
+            elif not hmac.compare_digest(digest, self.log.entry_hash(values, log_id=self.log_id)):
+                self.problem(f"entry {seq}: contents do not match its hash (rewritten, or another audit key)")
+            if self.first_keyed is None:
+                self.first_keyed = (seq, str(values["ts"]))
+        elif self.first_keyed is not None:
+            self.problem(f"entry {seq}: an old-format hash after keyed entries (rewritten, downgraded)")
+        else:
+            self.legacy_end = seq
+            if digest not in self.log.legacy_hashes(values):
+                self.problem(f"entry {seq}: contents do not match its hash (modified)")
+        if seq in self.hashes:
+            self.hashes[seq] = digest
+        self.last, self.prev = seq, digest
+
+
 class AuditLog:
     """Append and verify. One connection per thread; appends are serialized by the database."""
 
     def __init__(
-        self, url: str, *, key: bytes | None = None, redactor: Callable[[str], str] = redact_pii
+        self,
+        url: str,
+        *,
+        key: bytes | None = None,
+        anchor_dir: Path | None = None,
+        redactor: Callable[[str], str] = redact_pii,
     ) -> None:
         self.url = url
         self.redactor = redactor
-        self._key = key
         self._local = threading.local()
         if url.startswith(("postgresql://", "postgres://")):
             self._postgres = True
@@ -164,6 +255,9 @@ class AuditLog:
                 self._refuse(exc)
         else:
             raise AuditError(f"unsupported audit log URL {url!r}: use sqlite:///PATH or postgresql://...")
+        self._key = key or load_audit_key()
+        self.anchors = AnchorStore(anchor_dir or default_anchor_dir(), self._key)
+        self.identity = log_identity(url)
         try:
             with self._transaction() as run:
                 if self._postgres:  # concurrent CREATE TABLE IF NOT EXISTS can collide: take turns
@@ -172,6 +266,11 @@ class AuditLog:
                     run(ddl)
                 if run("SELECT seq FROM audit_head WHERE id = 1").fetchone() is None:
                     run("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ?)", (GENESIS,))
+                row = run("SELECT log_id FROM audit_meta WHERE id = 1").fetchone()
+                if row is None:
+                    row = (secrets.token_hex(16),)
+                    run("INSERT INTO audit_meta (id, log_id) VALUES (1, ?)", row)
+                self.log_id = str(row[0])
         except Exception as exc:
             self._refuse(exc)
 
@@ -199,13 +298,13 @@ class AuditLog:
         return conn
 
     @contextmanager
-    def _transaction(self) -> Iterator[Callable[..., Any]]:
+    def _transaction(self, begin: str | None = None) -> Iterator[Callable[..., Any]]:
         conn = self._connection()
 
         def run(sql: str, params: tuple[Any, ...] = ()) -> Any:
             return conn.execute(sql.replace("?", "%s") if self._postgres else sql, params)
 
-        run("BEGIN" if self._postgres else "BEGIN IMMEDIATE")
+        run(begin or ("BEGIN" if self._postgres else "BEGIN IMMEDIATE"))
         try:
             yield run
         except BaseException:
@@ -220,12 +319,17 @@ class AuditLog:
             self._local.conn = None
 
     # --- hashing -----------------------------------------------------------------------------------
-    def entry_hash(self, values: Mapping[str, Any]) -> str:
-        """The hash of one entry over ``HASHED_FIELDS``."""
+    def entry_hash(self, values: Mapping[str, Any], *, log_id: str | None = None) -> str:
+        """The keyed hash of one entry: HMAC-SHA256 over the log's id and ``HASHED_FIELDS``."""
+        fields = [values[name] for name in HASHED_FIELDS]
+        payload = _canonical([_ENTRY_DOMAIN, log_id or self.log_id, *fields]).encode("utf-8")
+        return HASH_PREFIX + hmac.new(self._key, payload, hashlib.sha256).hexdigest()
+
+    def legacy_hashes(self, values: Mapping[str, Any]) -> set[str]:
+        """What an entry written before keyed hashes may carry: plain SHA-256, or an HMAC under this key
+        (``CREWLINE_AUDIT_KEY`` was optional then)."""
         payload = _canonical([values[name] for name in HASHED_FIELDS]).encode("utf-8")
-        if self._key:
-            return hmac.new(self._key, payload, hashlib.sha256).hexdigest()
-        return hashlib.sha256(payload).hexdigest()
+        return {hashlib.sha256(payload).hexdigest(), hmac.new(self._key, payload, hashlib.sha256).hexdigest()}
 
     # --- writing -----------------------------------------------------------------------------------
     def append(
@@ -237,7 +341,7 @@ class AuditLog:
         thread_id: str | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
-        """Add one entry at the end of the chain (``detail`` is redacted first)."""
+        """Add one entry at the end of the chain (``detail`` is redacted first) and move the anchor."""
         text = _canonical(_redact(dict(detail or {}), self.redactor))
         with self._transaction() as run:
             head = run(
@@ -259,6 +363,9 @@ class AuditLog:
                 (*(values[name] for name in HASHED_FIELDS), digest),
             )
             run("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (values["seq"], digest))
+            # Still under the write lock, so anchors are written in commit order by every process; last,
+            # so a failure before it rolls the entry back and leaves the anchor where it was.
+            self.anchors.write(self.log_id, self.identity, values["seq"], digest)
         return AuditEntry(**values, hash=digest)
 
     # --- reading -----------------------------------------------------------------------------------
@@ -285,32 +392,148 @@ class AuditLog:
         rows = self._query("SELECT seq, hash FROM audit_head WHERE id = 1")
         return (int(rows[0][0]), str(rows[0][1])) if rows else (0, GENESIS)
 
-    def verify(self) -> Verification:
-        """Walk the whole chain; every problem found is one line in ``problems``."""
-        result = Verification()
-        expected_seq, prev = 1, GENESIS
-        for row in self._query(f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq"):
-            values = dict(zip((*HASHED_FIELDS, "hash"), row, strict=True))
-            seq = int(values["seq"])
-            result.checked += 1
-            if seq != expected_seq:
-                result.problems.append(
-                    f"entry {seq}: expected entry {expected_seq} here (entries missing or reordered)"
-                )
-            if values["prev_hash"] != prev:
-                result.problems.append(f"entry {seq}: does not link to the entry before it")
-            if self.entry_hash(values) != values["hash"]:
-                result.problems.append(f"entry {seq}: contents do not match its hash (modified)")
-            expected_seq, prev = seq + 1, str(values["hash"])
-        head = self._query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        if not head:
-            result.problems.append("the head record is missing")
-        elif int(head[0][0]) != expected_seq - 1 or head[0][1] != prev:
+    def anchor(self) -> Anchor | None:
+        """This log's current anchor (to export with ``crewline audit anchor``)."""
+        return self.anchors.read(self.log_id)
+
+    # --- verifying ---------------------------------------------------------------------------------
+    def _snapshot(self) -> tuple[list[Any], list[Any], str | None]:
+        """Entries, head row and log id as of one instant (a read transaction: appends may go on)."""
+        begin = "BEGIN ISOLATION LEVEL REPEATABLE READ" if self._postgres else "BEGIN"
+        with self._transaction(begin) as run:
+            rows = run(f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq").fetchall()
+            head = run("SELECT seq, hash FROM audit_head WHERE id = 1").fetchall()
+            meta = run("SELECT log_id FROM audit_meta WHERE id = 1").fetchall()
+        return rows, head, (str(meta[0][0]) if meta else None)
+
+    def _wait_for_writers(self) -> None:
+        """Return once no append is between writing its anchor and committing its entry."""
+        try:
+            with self._transaction() as run:
+                if self._postgres:
+                    run("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+        except Exception:  # a read-only account cannot take the lock: the entries as read stand
+            return
+
+    def verify(self, anchors: Sequence[Path] = ()) -> Verification:
+        """Walk the whole chain, then check the head row, this log's anchor and any exported
+        ``anchors``; every problem found is one line in ``problems``, the first bad entry first."""
+        rows, head, log_id = self._snapshot()
+        local, local_problem = self._local_anchor(log_id)  # read after the snapshot: never behind it
+        exported: list[Anchor] = []
+        problems: list[str] = [local_problem] if local_problem else []
+        for path in anchors:
+            try:
+                exported.append(read_anchor(path))
+            except (OSError, AnchorError) as exc:
+                problems.append(f"the anchor {path} cannot be read: {exc}")
+        usable = [a for a in ([local] if local else []) + exported if self._genuine(a, log_id, problems)]
+        walk = _Walk(self, log_id, (a.seq for a in usable))
+        for row in rows:
+            walk.step(row)
+        self._check_head(walk, head)
+        if any(a.seq > walk.last for a in usable):  # committed since the snapshot, or deleted?
+            self._wait_for_writers()
+            for row in self._query(
+                f"SELECT {_COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq", (walk.last,)
+            ):
+                walk.step(row)
+        for anchor in usable:
+            self._check_anchor(walk, anchor, head, is_local=anchor is local)
+        result = walk.result
+        result.problems += problems
+        if local is None and walk.first_keyed is not None and not local_problem:
             result.problems.append(
-                f"the head says the log ends at entry {head[0][0]}, the log ends at entry {expected_seq - 1} "
-                "(entries deleted from the end, or the head modified)"
+                f"entry {walk.last}: no anchor for this log at {self.anchors.path(log_id or '?')}: "
+                "deletion of the newest entries cannot be ruled out (copy it from the writing host, or "
+                "pass an exported one with --anchor)"
             )
+        for other in self.anchors.others_for(self.identity, log_id or ""):
+            result.problems.append(
+                f"entry {other.seq}: missing: the anchor {other.path} says the log here had reached entry "
+                f"{other.seq} on {other.ts}, but the log here is another one (wiped or recreated)"
+            )
+        result.problems.sort(key=_entry_named)  # the first bad entry first; log-wide problems before
+        result.anchored = max((a.seq for a in usable), default=0)
+        result.caveat = self._caveat(walk)
         return result
+
+    def _local_anchor(self, log_id: str | None) -> tuple[Anchor | None, str | None]:
+        if log_id is None:
+            return None, None
+        try:
+            return self.anchors.read(log_id), None
+        except (OSError, AnchorError) as exc:
+            return None, f"the anchor cannot be read: {exc}"
+
+    def _genuine(self, anchor: Anchor, log_id: str | None, problems: list[str]) -> bool:
+        if not anchor.signed_by(self._key):
+            problems.append(
+                f"the anchor {anchor.path} is not signed with this log's key (forged, or another key)"
+            )
+            return False
+        if anchor.log_id != log_id:
+            problems.append(f"the anchor {anchor.path} belongs to another log ({anchor.log_id})")
+            return False
+        return True
+
+    def _check_head(self, walk: _Walk, head: list[Any]) -> None:
+        if not head:
+            walk.problem("the head row is missing (deleted)")
+            return
+        seq, digest = int(head[0][0]), str(head[0][1])
+        if seq > walk.last:
+            walk.problem(f"entry {walk.last + 1}: missing: the head row says the log ends at entry {seq}")
+        elif seq < walk.last:
+            walk.problem(
+                f"entry {seq + 1}: past the head row, which says the log ends at entry {seq} (head rewritten)"
+            )
+        elif digest != walk.prev:
+            walk.problem(f"entry {seq}: its hash is not the head row's (head rewritten)")
+
+    def _check_anchor(self, walk: _Walk, anchor: Anchor, head: list[Any], *, is_local: bool) -> None:
+        if anchor.seq > walk.last:
+            walk.problem(
+                f"entry {walk.last + 1}: missing: the anchor {anchor.path.name} vouches for entries up to "
+                f"{anchor.seq} (written {anchor.ts}), the log ends at entry {walk.last} "
+                "(newest entries deleted)"
+            )
+        elif anchor.seq and walk.hashes.get(anchor.seq) != anchor.hash:
+            walk.problem(
+                f"entry {anchor.seq}: not the entry the anchor {anchor.path.name} vouches for (log rewritten "
+                "or replaced)"
+            )
+        head_seq = int(head[0][0]) if head else walk.last
+        if is_local and anchor.seq < head_seq:
+            walk.problem(
+                f"entry {anchor.seq + 1}: newer than the anchor (entry {anchor.seq}, written {anchor.ts}): "
+                "the anchor file is older than the log (an old copy put back, or its last writes lost)"
+            )
+
+    @staticmethod
+    def _caveat(walk: _Walk) -> str | None:
+        if not walk.legacy_end:
+            return None
+        old = f"entries 1-{walk.legacy_end}" if walk.legacy_end > 1 else "entry 1"
+        if walk.first_keyed is None:
+            return (
+                f"{old} are in the old, unanchored format: the chain is consistent, but anyone who could "
+                "write the database could have rewritten or truncated it; new entries are keyed and anchored"
+            )
+        seq, ts = walk.first_keyed
+        return (
+            f"{old} are in the old format: vouched for as they stood when keyed entry {seq} was chained "
+            f"after them ({ts}), not before"
+        )
+
+
+_ENTRY_NAMED = re.compile(r"entry (\d+)")
+
+
+def _entry_named(problem: str) -> int:
+    """The entry a problem line names (0 for one about the log as a whole)."""
+    found = _ENTRY_NAMED.match(problem)
+    return int(found.group(1)) if found else 0
 
 
 def default_audit_url() -> str:
@@ -320,8 +543,6 @@ def default_audit_url() -> str:
 
 
 def open_audit_log(url: str | None = None, *, redactor: Callable[[str], str] | None = None) -> AuditLog:
-    """The audit log at ``url`` (default ``default_audit_url()``), keyed by ``CREWLINE_AUDIT_KEY`` if set."""
-    key = os.environ.get("CREWLINE_AUDIT_KEY", "")
-    return AuditLog(
-        url or default_audit_url(), key=key.encode("utf-8") if key else None, redactor=redactor or redact_pii
-    )
+    """The audit log at ``url`` (default ``default_audit_url()``), keyed by ``CREWLINE_AUDIT_KEY`` or the
+    data directory's ``audit.key``, anchored in ``CREWLINE_AUDIT_ANCHOR_DIR`` or the data directory."""
+    return AuditLog(url or default_audit_url(), redactor=redactor or redact_pii)
