@@ -117,6 +117,18 @@ async def on_thread_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
     return _scope(ctx, "write")
 
 
+async def _in_tenant(ctx: Auth.types.AuthContext, thread_id: Any) -> bool:
+    """Whether ``thread_id`` is a thread of the caller's tenant (the scope a resume is filtered on), so
+    a refused cross-tenant resume is recorded as a refusal, not as a decision."""
+    from langgraph_sdk import get_client
+
+    try:  # the in-process client is not filtered by this handler
+        thread = await get_client().threads.get(str(thread_id))
+    except Exception:  # no such thread, or no thread id the server accepts
+        return False
+    return (thread.get("metadata") or {}).get(TENANT_KEY) == _identity(ctx).tenant_id
+
+
 @auth.on.threads.create_run
 async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
     who = _identity(ctx)
@@ -133,6 +145,10 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
         resume = command.get("resume") if isinstance(command, dict) else None
         if isinstance(resume, dict):
             resume["by"] = who.user_id  # the decision is signed by who sent it, never by the payload
+        if not await _in_tenant(ctx, value.get("thread_id")):  # the server answers 404: audit a refusal
+            reason = "not a thread of this tenant"
+            await _audit(ctx, "escalation.refused", value.get("thread_id"), refused=reason)
+            raise Auth.exceptions.HTTPException(status_code=404, detail="Thread or assistant not found.")
         await _audit(ctx, "escalation.decision", value.get("thread_id"), command=_jsonable(command))
     else:
         await _audit(ctx, "run.create", value.get("thread_id"), assistant_id=str(value.get("assistant_id")))

@@ -7,6 +7,7 @@ acme), eve (admin of another tenant), a rate-limit user and a fuzzing user.
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import time
@@ -221,6 +222,28 @@ def test_another_users_thread_is_invisible_on_every_endpoint(
         assert alice.get(f"/threads/{escalated.thread_id}").json()["metadata"]["owner"].startswith("alice-")
 
 
+def test_a_cross_tenant_resume_is_audited_as_a_refusal(
+    escalated: Escalated, server: LangGraphServer, users: Users
+) -> None:
+    """An admin of another tenant resuming the thread is refused (as if it did not exist), and the
+    audit log records a refusal, never a decision."""
+    resume = {"command": {"resume": {"decision": "approve"}}}
+    with _http(server, users.eve) as eve:
+        assert _run(eve, escalated.thread_id, **resume).status_code == 404
+    rows = (
+        sqlite3.connect(server.data_dir / "audit.sqlite")
+        .execute("SELECT actor, action, detail FROM audit_log WHERE thread_id = ?", (escalated.thread_id,))
+        .fetchall()
+    )
+    by_eve = [
+        (action, json.loads(detail))
+        for actor, action, detail in rows
+        if actor.startswith("eve-") and action.startswith("escalation.")
+    ]
+    assert by_eve and all(action == "escalation.refused" for action, _ in by_eve), by_eve
+    assert by_eve[-1][1]["refused"] == "not a thread of this tenant"
+
+
 def test_only_an_approver_may_approve(escalated: Escalated, server: LangGraphServer, users: Users) -> None:
     resume = {"command": {"resume": {"decision": "approve", "by": "somebody-else"}}}
     with _http(server, users.alice) as alice:
@@ -260,14 +283,19 @@ def test_rate_limit_returns_429_then_recovers(server: LangGraphServer) -> None:
 
 
 def test_audit_trail_records_and_verify_catches_tampering(
-    escalated: Escalated, server: LangGraphServer, users: Users, tmp_path: Path
+    escalated: Escalated,
+    server: LangGraphServer,
+    users: Users,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     log_path = server.data_dir / "audit.sqlite"
+    monkeypatch.setenv("CREWLINE_DATA_DIR", str(server.data_dir))  # the server's audit key and anchor
+    assert main(["audit", "verify", "--url", f"sqlite:///{log_path}"]) == 0  # live, while it serves
     copy = tmp_path / "audit-copy.sqlite"
     with sqlite3.connect(log_path) as source, sqlite3.connect(copy) as target:
         source.backup(target)
     url = f"sqlite:///{copy}"
-    assert main(["audit", "verify", "--url", url]) == 0
     rows = (
         sqlite3.connect(copy)
         .execute("SELECT seq, actor, action, thread_id, detail FROM audit_log")
