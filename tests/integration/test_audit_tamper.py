@@ -202,3 +202,20 @@ def test_processes_appending_at_once_keep_one_chain_and_one_anchor(url: str, dat
     anchor = log.anchor()
     assert anchor is not None and (anchor.seq, anchor.hash) == log.head()
     assert len((data / "audit.key").read_bytes()) == 32
+
+
+def test_the_benchmark_detects_every_attack_one_host_can_see(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """``evals/benchmarks/audit_tamper.py`` in small: 100 % of every kind; a rollback with truncation
+    only with an exported anchor (the documented limit); no false alarm."""
+    from crewline.evals.benchmarks.audit_tamper import run
+
+    monkeypatch.setenv("CREWLINE_DATA_DIR", os.environ["CREWLINE_DATA_DIR"])  # run() points it elsewhere
+    report = run(url, trials=8, entries=8, seed=3)
+    limit = report["results"].pop("rollback + truncate")
+    assert limit["with_exported_anchor"] == 8
+    assert {kind: r["detected"] for kind, r in report["results"].items()} == dict.fromkeys(
+        report["results"], 8
+    )
+    assert report["false_alarms"] == 0
