@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from crewline import json_input
 from crewline.errors import ConfigurationError
 
 __all__ = ["DatasetError", "iter_lines", "read_jsonl", "shared_data_dir"]
@@ -42,7 +43,7 @@ def read_jsonl(
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json_input.loads(line)  # depth-limited: one line, not a RecursionError
         except json.JSONDecodeError as exc:
             raise DatasetError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
         if not isinstance(row, dict):

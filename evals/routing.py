@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crewline import json_input
 from crewline.evals.datasets import DatasetError, iter_lines
 from crewline.nodes.planning.router import Router
 
@@ -50,7 +51,7 @@ def read_labelled(path: str | Path, field: str, *, compound: bool = False) -> li
             continue
         where = f"{path}:{number}"
         try:
-            row = json.loads(line)
+            row = json_input.loads(line)  # depth-limited: one line, not a RecursionError
         except json.JSONDecodeError as exc:
             raise DatasetError(f"{where}: not valid JSON ({exc.msg})") from None
         if not isinstance(row, dict):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from crewline import json_input
 from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
 
@@ -119,7 +120,7 @@ def _report(graph: Any, config: RunnableConfig, as_json: bool) -> int:
 
 def _parse_input(raw: str) -> Mapping[str, Any]:
     try:
-        data = json.loads(raw)
+        data = json_input.loads(raw)  # depth-limited: exit 2 and one line, not a RecursionError
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"--input is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"

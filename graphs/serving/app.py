@@ -3,13 +3,15 @@
 - ``GET /metrics`` is the LangGraph server's own route (it cannot be shadowed); it serves the process
   Prometheus registry, where crewline's metrics live too (requests, routing, confidence, escalations,
   cost, alerts). ``GET /crewline/metrics`` serves crewline's alone.
-- ``GET /health``: the audit log, the key store and the rate limiter answer (200), or which does not (503).
+- ``GET /health``: every backend the server depends on answers (200), or which does not (503): the
+  audit log, the key store, the checkpointer, the store and the rate limiter's Redis (``backends``).
 - ``POST /feedback``: a user's rating of an answer on one of *their* threads (authenticated like the
   API; someone else's thread is a 404). Recorded in the audit log and the metrics.
 - ``GET /crewline/openapi.json``: the OpenAPI description of these routes.
 
 Its middleware times every request the server answers (the LangGraph API's too) for the
-request metrics and the error-rate alert.
+request metrics (labelled by route template) and the error-rate alert; ``edge.EdgeGuard`` then
+limits and checks every request body (see there).
 """
 
 import asyncio
@@ -22,14 +24,16 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crewline.graphs.serving.backends import backend_checks
+from crewline.graphs.serving.edge import EdgeGuard
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.redact_input import RedactRunInput
 from crewline.graphs.serving.restore_output import RestoreAnswers
 from crewline.graphs.serving.services import Refusal, get_services
-from crewline.memory.operations.metrics import CONTENT_TYPE_LATEST
+from crewline.memory.operations.metrics import CONTENT_TYPE_LATEST, UNMATCHED_ROUTE
 from crewline.memory.paths import data_dir
 from crewline.nodes.models.breaker import breaker_states
 
@@ -60,6 +64,7 @@ class RequestMetrics:
             return
         started = time.perf_counter()
         status = 500
+        route = route_template(scope)  # before the app runs: routing rewrites the scope's paths
         if scope["path"] in ("/metrics", "/crewline/metrics"):
             _refresh_alerts()
             # breaker states are on disk: read them off the event loop (the server forbids blocking it)
@@ -69,19 +74,42 @@ class RequestMetrics:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                _observe(scope, status, time.perf_counter() - started)
+                _observe(scope, route, status, time.perf_counter() - started)
             await send(message)
 
         try:
             await self.app(scope, receive, timed_send)
         except Exception:
-            _observe(scope, 500, time.perf_counter() - started)
+            _observe(scope, route, 500, time.perf_counter() - started)
             raise
 
 
-def _observe(scope: Scope, status: int, seconds: float) -> None:
+def route_template(scope: Scope) -> str:
+    """The template of the server route a request's path matches (``/threads/{thread_id}/runs``), or
+    one label for every path none matches: a metric label clients cannot multiply."""
+    routes = getattr(getattr(scope.get("app"), "router", None), "routes", None) or []
+    return _template(routes, scope, "") or UNMATCHED_ROUTE
+
+
+def _template(routes: list[BaseRoute], scope: Scope, prefix: str) -> str | None:
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        if isinstance(route, Mount):  # the LangGraph API's routes sit under one mount
+            found = _template(route.routes, {**scope, **child}, prefix + route.path)
+            if found:
+                return found
+            continue
+        path = getattr(route, "path", None)
+        if isinstance(path, str):  # a method it does not allow still names the route
+            return prefix + path
+    return None
+
+
+def _observe(scope: Scope, route: str, status: int, seconds: float) -> None:
     services = get_services()
-    services.metrics.observe_request(scope["method"], scope["path"], status, seconds)
+    services.metrics.observe_request(scope["method"], route, status, seconds)
     if scope["path"] not in ("/metrics", "/crewline/metrics", "/health", "/ok"):
         services.record_alert_signal("error", 1.0 if status >= 500 else 0.0)
 
@@ -113,16 +141,8 @@ async def metrics(request: Request) -> Response:
 
 
 async def health(request: Request) -> JSONResponse:
-    services = get_services()
-    checks: dict[str, str] = {}
-    for name, probe in (("audit_log", services.audit.head), ("api_keys", services.keys.count)):
-        try:
-            await asyncio.to_thread(probe)
-            checks[name] = "ok"
-        except Exception as exc:  # a health check reports, never raises
-            checks[name] = f"error: {type(exc).__name__}"
-    checks["rate_limiter"] = services.limiter.backend
-    ok = all(v == "ok" for k, v in checks.items() if k != "rate_limiter")
+    checks = await backend_checks(get_services())
+    ok = not any(answer.startswith("error") for answer in checks.values())
     return JSONResponse(
         {"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503
     )
@@ -196,7 +216,7 @@ OPENAPI: dict[str, Any] = {
         },
         "/health": {
             "get": {
-                "summary": "Health of the audit log, key store and rate limiter",
+                "summary": "Health of the audit log, key store, checkpointer, store and rate-limit Redis",
                 "responses": {"200": {"description": "healthy"}, "503": {"description": "degraded"}},
             }
         },
@@ -239,5 +259,10 @@ app = Starlette(
         Route("/feedback", feedback, methods=["POST"]),
         Route("/crewline/openapi.json", openapi, methods=["GET"]),
     ],
-    middleware=[Middleware(RequestMetrics), Middleware(RedactRunInput), Middleware(RestoreAnswers)],
+    middleware=[
+        Middleware(RequestMetrics),
+        Middleware(EdgeGuard, max_body_bytes=get_services().settings.max_body_bytes),
+        Middleware(RedactRunInput, max_body_bytes=get_services().settings.max_body_bytes),
+        Middleware(RestoreAnswers),
+    ],
 )

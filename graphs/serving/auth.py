@@ -21,8 +21,10 @@ from typing import Any
 from langgraph_sdk import Auth
 from starlette.exceptions import HTTPException
 
+from crewline.graphs.serving.edge import RUN_COUNT_KEY
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.services import Identity, Refusal, get_services
+from crewline.memory.state.store import namespace_label
 
 __all__ = ["OWNER_KEY", "TENANT_KEY", "auth"]
 
@@ -36,8 +38,11 @@ get_services()  # open the key store and audit log now: blocking file I/O has no
 
 
 @auth.authenticate
-async def authenticate(headers: dict[bytes, bytes]) -> Auth.types.MinimalUserDict:
-    admitted = await get_services().admit(headers)
+async def authenticate(headers: dict[bytes, bytes], scope: dict[str, Any]) -> Auth.types.MinimalUserDict:
+    # the client address limits failed authentications; the edge middleware counts a batch's runs
+    client = scope.get("client")
+    address = str(client[0]) if client else None
+    admitted = await get_services().admit(headers, address, int(scope.get(RUN_COUNT_KEY, 1)))
     if isinstance(admitted, Refusal):
         if admitted.status == 401:
             raise Auth.exceptions.HTTPException(401, detail=admitted.detail, headers=admitted.headers)
@@ -251,7 +256,8 @@ async def on_cron_other(ctx: Auth.types.AuthContext, value: Any) -> Any:
 @auth.on.store
 async def on_store(ctx: Auth.types.AuthContext, value: Any) -> Any:
     who = _identity(ctx)
-    prefix = (who.tenant_id, who.user_id)
+    # escaped: LangGraph refuses a "." in a label, and ids may hold one (an e-mail address)
+    prefix = (namespace_label(who.tenant_id), namespace_label(who.user_id))
     namespace = tuple(value.get("namespace") or ())
     if namespace[:2] != prefix:
         value["namespace"] = (*prefix, *namespace)

@@ -94,8 +94,10 @@ class RedactRunInput:
         app: ASGIApp,
         graphs: Callable[[], frozenset[str]] = server_crew_graphs,
         vault: Callable[[], Vault] = default_vault,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes  # the server's one limit (crewline.graphs.serving.edge)
         self._graphs_of = graphs
         self._vault_of = vault
         self._graphs: frozenset[str] | None = None
@@ -203,8 +205,8 @@ class RedactRunInput:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             more = bool(message.get("more_body", False))
-            if size > MAX_BODY_BYTES:  # too large to rewrite, so not recorded either
-                await _refuse(send, 413, f"a run request is limited to {MAX_BODY_BYTES} bytes")
+            if size > self.max_body_bytes:  # too large to rewrite, so not recorded either
+                await _refuse(send, 413, f"a run request is limited to {self.max_body_bytes} bytes")
                 return
         body = b"".join(chunks)
         if scope["method"] == "PATCH" and _CRON_PATCH.match(scope["path"]) and b'"input"' in body:

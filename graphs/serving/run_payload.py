@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from crewline.json_input import deeper_than
 from crewline.nodes.guards.pii import detect_pii
 from crewline.nodes.guards.serde import walk_strings
 from crewline.nodes.guards.vault import Vault
@@ -136,16 +137,3 @@ def assistant_ids(parsed: Any) -> set[str]:
 def redact_run(parsed: Any, vault: Vault, graphs: frozenset[str]) -> bool:
     """Pseudonymise the run input of a parsed request body in place; True when it held a run."""
     return any([_redact_payload(payload, vault, graphs) for payload in _payloads(parsed)])
-
-
-def deeper_than(obj: Any, limit: int) -> bool:
-    """True when ``obj`` nests lists and objects more than ``limit`` levels deep (iteratively)."""
-    stack: list[tuple[Any, int]] = [(obj, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth >= limit:
-                return True
-            values = item.values() if isinstance(item, dict) else item
-            stack.extend((value, depth + 1) for value in values)
-    return False

@@ -5,6 +5,7 @@ metrics, alerts; and turning a credential into an identity (API key, or a JWT wh
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -127,7 +128,9 @@ class Services:
         self.limiter = RateLimiter(
             user=parse_limit(self.settings.rate_limit_user),
             tenant=parse_limit(self.settings.rate_limit_tenant),
+            auth_failures=parse_limit(self.settings.rate_limit_auth_failures),
             redis_url=self.settings.redis_url,
+            prefix=self.settings.rate_limit_prefix,
         )
         sinks: list[AlertSink] = [LogSink()]
         if self.settings.alert_webhook:
@@ -199,8 +202,25 @@ class Services:
             return self.identify_jwt(token)
         return await asyncio.to_thread(self.identify_key, token)
 
-    async def admit(self, headers: Mapping[bytes, bytes]) -> Identity | Refusal:
-        """Authenticate a request's headers, then apply the user's and the tenant's rate limits."""
+    async def admit(
+        self, headers: Mapping[bytes, bytes], client: str | None = None, cost: int = 1
+    ) -> Identity | Refusal:
+        """Authenticate a request's headers, then apply the user's and the tenant's rate limits.
+
+        ``client`` is the caller's address: its failed authentications are limited (a refused address
+        gets 429 before its credential is even looked at). ``cost`` is how many runs the request
+        creates (a batch: one token per run).
+        """
+        address = client or "unknown"
+        blocked = await self.limiter.failure_blocked(address)
+        if not blocked.allowed:
+            self.metrics.rate_limited.labels("address").inc()
+            retry = blocked.retry_after_header
+            return Refusal(
+                429,
+                f"too many failed authentications from this address; retry in {retry}s",
+                {"Retry-After": retry},
+            )
         token = credential(headers)
         if token is None:
             self.metrics.auth_failures.labels("missing").inc()
@@ -210,14 +230,26 @@ class Services:
         identity = await self.identify(token)
         if identity is None:
             self.metrics.auth_failures.labels("invalid").inc()
+            await self.limiter.record_failure(address)
             return Refusal(401, "invalid, expired or revoked credentials", _BEARER)
-        decision = await self.limiter.acquire(identity.user_id, identity.tenant_id)
+        limits = (self.limiter.user, self.limiter.tenant)
+        too_many = next((limit for limit in limits if cost > limit.capacity), None)
+        if too_many is not None:  # could never be admitted: say so rather than "retry later"
+            self.metrics.rate_limited.labels("batch").inc()
+            return Refusal(
+                429,
+                f"{cost} runs in one request is more than the rate limit allows ({too_many}); "
+                "send smaller batches",
+                {"Retry-After": str(max(1, math.ceil(too_many.period_s)))},
+            )
+        decision = await self.limiter.acquire(identity.user_id, identity.tenant_id, cost)
         if not decision.allowed:
             scope = decision.scope or "user"
             self.metrics.rate_limited.labels(scope).inc()
             retry = decision.retry_after_header
+            what = f" ({cost} runs)" if cost > 1 else ""
             return Refusal(
-                429, f"rate limit exceeded for this {scope}; retry in {retry}s", {"Retry-After": retry}
+                429, f"rate limit exceeded for this {scope}{what}; retry in {retry}s", {"Retry-After": retry}
             )
         return identity
 

@@ -23,7 +23,15 @@ class ServingSettings(BaseSettings):
     )
     rate_limit_user: str = "120/min"
     rate_limit_tenant: str = "1200/min"
+    # per client address: a key-guessing client is slowed (its requests wait, valid keys included)
+    rate_limit_auth_failures: str = "30/min"
     redis_url: str | None = Field(default=None, description="Redis for shared rate limits; unset: in-process")
+    rate_limit_prefix: str = Field(
+        default="crewline:rl", min_length=1, description="Redis key prefix (servers sharing a Redis)"
+    )
+    max_body_bytes: int = Field(
+        default=1 << 20, ge=1024, description="largest request body on any route (413 above it)"
+    )
 
     jwt_secret: str | None = None
     jwt_public_key: str | None = None

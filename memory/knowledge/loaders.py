@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from crewline import json_input
 from crewline.errors import ConfigurationError
 
 __all__ = [
@@ -153,7 +154,7 @@ def _jsonl_documents(path: Path, text: str, result: LoadResult) -> None:
             continue
         where = f"{path}:{number}"
         try:
-            row = json.loads(line)
+            row = json_input.loads(line)  # depth-limited: a nested row is skipped, not a crash
         except json.JSONDecodeError as exc:
             result.skipped.append(Skipped(where, f"not valid JSON ({exc.msg})"))
             continue

@@ -8,28 +8,20 @@ LangGraph server's own ``GET /metrics`` serves, so one scrape gets the server's 
 
 from __future__ import annotations
 
-import re
 import threading
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-__all__ = ["CONTENT_TYPE_LATEST", "Metrics", "default_metrics", "route_label"]
+__all__ = ["CONTENT_TYPE_LATEST", "UNMATCHED_ROUTE", "Metrics", "default_metrics"]
 
-_ID_SEGMENT = re.compile(
-    r"^(?:[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}|\d+|[0-9a-f]{16,})$"
-)
+# the one route label of every path no route of the server matches (so clients cannot add series)
+UNMATCHED_ROUTE = "unmatched"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 _CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 _COST_BUCKETS = (0.0, 0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0)
-
-
-def route_label(path: str, status: int) -> str:
-    """A low-cardinality label for a request path: ids become ``{id}``; unknown routes one label."""
-    if status in (404, 405):
-        return "unmatched"
-    segments = [("{id}" if _ID_SEGMENT.match(s) else s) for s in path.split("/")]
-    return "/".join(segments)[:120] or "/"
 
 
 class Metrics:
@@ -97,8 +89,10 @@ class Metrics:
             registry=r,
         )
 
-    def observe_request(self, method: str, path: str, status: int, seconds: float) -> None:
-        route = route_label(path, status)
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count a request under its route *template* (``/threads/{thread_id}``, never the raw path:
+        every path a client makes up would be a new series) and a known method."""
+        method = method if method in _METHODS else "OTHER"
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 

@@ -5,6 +5,10 @@ are checked and debited together (one Lua script in Redis, one lock in process),
 by its tenant costs its user nothing. A bucket holds up to ``capacity`` tokens and refills at
 ``capacity / period`` tokens a second; a refused request learns how long until it may retry.
 
+A request may cost more than one token (a batch of runs costs one per run) and a cost of 0 only
+asks whether a token is there (how a client address blocked for failed authentications is told
+without spending anything). Failed authentications have a bucket per client address of their own.
+
 Limits are written ``N/PERIOD``: ``60/min``, ``5/s``, ``1000/h``, ``3/2s``. If Redis cannot be
 reached the limiter falls back to in-process buckets (per worker) and says so once in the log.
 """
@@ -32,26 +36,28 @@ _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(ms|s|sec|second|m|min|minute|h|hr
 _UNIT_S = {"ms": 0.001, "s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60}
 _UNIT_S |= {"h": 3600, "hr": 3600, "hour": 3600}
 
-# KEYS: buckets; ARGV: [capacity, refill per ms] per bucket, then the TTL in ms.
-# Returns {1, 0, 0} when every bucket had a token (all debited), else {0, ms until all would have one,
-# 1-based index of the bucket that needs the longest}.
+# KEYS: buckets; ARGV: the cost, the TTL in ms, then [capacity, refill per ms] per bucket.
+# Returns {1, 0, 0} when every bucket had the cost (all debited; a cost of 0 needs one token and
+# debits nothing), else {0, ms until all would have it, 1-based index of the bucket that needs longest}.
 _LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[#ARGV])
+local cost = tonumber(ARGV[1])
+local ttl = tonumber(ARGV[2])
+local need = math.max(cost, 1)
 local tokens = {}
 local wait = 0
 local tight = 0
 for i, key in ipairs(KEYS) do
-  local capacity = tonumber(ARGV[2 * i - 1])
-  local rate = tonumber(ARGV[2 * i])
+  local capacity = tonumber(ARGV[2 * i + 1])
+  local rate = tonumber(ARGV[2 * i + 2])
   local state = redis.call('HMGET', key, 'tokens', 'ts')
   local level = tonumber(state[1]) or capacity
   local ts = tonumber(state[2]) or now
   level = math.min(capacity, level + math.max(0, now - ts) * rate)
   tokens[i] = level
-  if level < 1 then
-    local needed = math.ceil((1 - level) / rate)
+  if level < need then
+    local needed = math.ceil((need - level) / rate)
     if needed > wait then wait = needed; tight = i end
   end
 end
@@ -59,7 +65,7 @@ local allowed = 0
 if wait == 0 then allowed = 1 end
 for i, key in ipairs(KEYS) do
   local level = tokens[i]
-  if allowed == 1 then level = level - 1 end
+  if allowed == 1 then level = level - cost end
   redis.call('HSET', key, 'tokens', tostring(level), 'ts', tostring(now))
   redis.call('PEXPIRE', key, ttl)
 end
@@ -117,38 +123,45 @@ class _Buckets:
         self._lock = threading.Lock()
         self._state: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
 
-    def take(self, buckets: list[tuple[str, Limit]]) -> tuple[bool, float, int]:
-        """Debit one token from every bucket or none: ``(allowed, wait s, index of the tightest)``."""
+    def take(self, buckets: list[tuple[str, Limit]], cost: int = 1) -> tuple[bool, float, int]:
+        """Debit ``cost`` tokens from every bucket or none: ``(allowed, wait s, index of the tightest)``.
+        A cost of 0 needs one token and debits nothing (a look)."""
         with self._lock:
             now = self._clock()
+            need = max(cost, 1)
             levels, wait, tightest = [], 0.0, -1
             for index, (key, limit) in enumerate(buckets):
                 tokens, at = self._state.get(key, (float(limit.capacity), now))
                 level = min(float(limit.capacity), tokens + max(0.0, now - at) * limit.per_second)
                 levels.append(level)
-                if level < 1:
-                    needed = (1 - level) / limit.per_second
+                if level < need:
+                    needed = (need - level) / limit.per_second
                     if needed > wait:
                         wait, tightest = needed, index
             allowed = wait == 0
             for (key, _), level in zip(buckets, levels, strict=True):
-                self._state[key] = (level - 1 if allowed else level, now)
+                self._state[key] = (level - cost if allowed else level, now)
             return allowed, wait, tightest
 
 
 class RateLimiter:
-    """``await limiter.acquire(user, tenant)`` → a ``RateDecision``; Redis when ``redis_url`` is given."""
+    """``await limiter.acquire(user, tenant)`` → a ``RateDecision``; Redis when ``redis_url`` is given.
+
+    ``auth_failures`` limits failed authentications per client address (see :meth:`failure_blocked`).
+    """
 
     def __init__(
         self,
         *,
         user: Limit,
         tenant: Limit,
+        auth_failures: Limit | None = None,
         redis_url: str | None = None,
         prefix: str = "crewline:rl",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.user, self.tenant, self.prefix = user, tenant, prefix
+        self.auth_failures = auth_failures or Limit(30, 60.0)
         self._memory = _Buckets(clock)
         self._redis: Any = None
         self._script: Any = None
@@ -166,38 +179,63 @@ class RateLimiter:
             return "memory"
         return "memory (redis unavailable)" if self._warned else "redis"
 
+    async def ping(self) -> str:
+        """``"ok"`` when the configured Redis answers (raises when it does not); ``"memory"`` without one."""
+        if self._redis is None:
+            return "memory"
+        await self._redis.ping()
+        return "ok"
+
     def _buckets(self, user_id: str, tenant_id: str) -> list[tuple[str, Limit]]:
         return [
             (f"{self.prefix}:tenant:{tenant_id}:user:{user_id}", self.user),
             (f"{self.prefix}:tenant:{tenant_id}", self.tenant),
         ]
 
-    def acquire_local(self, user_id: str, tenant_id: str) -> RateDecision:
-        """The in-process decision (also the fallback when Redis is down)."""
-        allowed, wait, tightest = self._memory.take(self._buckets(user_id, tenant_id))
-        scope = None if allowed else ("user", "tenant")[tightest]
-        return RateDecision(allowed, wait, scope, "memory")
+    def _failure_bucket(self, address: str) -> list[tuple[str, Limit]]:
+        return [(f"{self.prefix}:authfail:{address}", self.auth_failures)]
 
-    async def acquire(self, user_id: str, tenant_id: str) -> RateDecision:
+    def acquire_local(self, user_id: str, tenant_id: str, cost: int = 1) -> RateDecision:
+        """The in-process decision (also the fallback when Redis is down)."""
+        return self._decide_local(self._buckets(user_id, tenant_id), cost, ("user", "tenant"))
+
+    async def acquire(self, user_id: str, tenant_id: str, cost: int = 1) -> RateDecision:
+        """Take ``cost`` tokens (a batch of runs: one per run) from the user's and the tenant's buckets."""
+        return await self._decide(self._buckets(user_id, tenant_id), cost, ("user", "tenant"))
+
+    async def failure_blocked(self, address: str) -> RateDecision:
+        """Whether ``address`` has failed authentication too often (refused while it has: a key guesser
+        learns nothing more, even from a good key). Spends nothing."""
+        return await self._decide(self._failure_bucket(address), 0, ("address",))
+
+    async def record_failure(self, address: str) -> RateDecision:
+        """Count one failed authentication from ``address``."""
+        return await self._decide(self._failure_bucket(address), 1, ("address",))
+
+    def _decide_local(
+        self, buckets: list[tuple[str, Limit]], cost: int, scopes: tuple[str, ...]
+    ) -> RateDecision:
+        allowed, wait, tightest = self._memory.take(buckets, cost)
+        return RateDecision(allowed, wait, None if allowed else scopes[tightest], "memory")
+
+    async def _decide(
+        self, buckets: list[tuple[str, Limit]], cost: int, scopes: tuple[str, ...]
+    ) -> RateDecision:
         if self._script is None:
-            return self.acquire_local(user_id, tenant_id)
-        buckets = self._buckets(user_id, tenant_id)
-        args: list[float] = []
+            return self._decide_local(buckets, cost, scopes)
+        args: list[float] = [cost, int(max(limit.period_s for _, limit in buckets) * 1000) + 1000]
         for _, limit in buckets:
             args += [limit.capacity, limit.per_second / 1000.0]
-        ttl_ms = int(max(limit.period_s for _, limit in buckets) * 1000) + 1000
         try:
-            allowed, wait_ms, tight = await self._script(
-                keys=[key for key, _ in buckets], args=[*args, ttl_ms]
-            )
+            allowed, wait_ms, tight = await self._script(keys=[key for key, _ in buckets], args=args)
         except (OSError, RedisError) as exc:  # Redis down or unreachable: fall back, say it once
             if not self._warned:
                 logger.warning("rate limiter: Redis unavailable (%s); using per-process buckets", exc)
                 self._warned = True
-            return self.acquire_local(user_id, tenant_id)
+            return self._decide_local(buckets, cost, scopes)
         if int(allowed):
             return RateDecision(True, 0.0, None, "redis")
-        return RateDecision(False, int(wait_ms) / 1000.0, ("user", "tenant")[int(tight) - 1], "redis")
+        return RateDecision(False, int(wait_ms) / 1000.0, scopes[int(tight) - 1], "redis")
 
     async def aclose(self) -> None:
         if self._redis is not None:

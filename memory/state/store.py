@@ -29,7 +29,15 @@ from crewline.memory.checkpoint.urls import (
 )
 from crewline.memory.paths import data_dir
 
-__all__ = ["ROOT", "StoreError", "async_store_for", "default_store_url", "store_for", "user_namespace"]
+__all__ = [
+    "ROOT",
+    "StoreError",
+    "async_store_for",
+    "default_store_url",
+    "namespace_label",
+    "store_for",
+    "user_namespace",
+]
 
 ROOT = "crewline"
 NO_TENANT = "_"
@@ -46,10 +54,14 @@ def default_store_url() -> str:
     return f"sqlite:///{(data_dir() / 'store.sqlite').as_posix()}"
 
 
-def _label(value: str) -> str:
+def namespace_label(value: str) -> str:
+    """``value`` as a namespace label LangGraph accepts (``.`` and ``%`` escaped; reversible)."""
     if not isinstance(value, str) or not value.strip():
         raise StoreError(f"a namespace label must be a non-empty string, not {value!r}")
     return value.replace("%", "%25").replace(".", "%2E").replace("\x00", "%00")
+
+
+_label = namespace_label
 
 
 def user_namespace(crew: str, tenant_id: str | None, user_id: str, *kind: str) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crewline.errors import ConfigurationError
+from crewline.memory.key_file import load_or_create_key
 from crewline.memory.paths import data_dir, data_dir_path
 from crewline.nodes.guards.pii import PiiSpan, detect_pii
 
@@ -67,13 +68,10 @@ def _load_key() -> bytes:
     if configured:
         return _decode_key(configured)
     path = data_dir() / _KEY_FILE
-    with _LOCK:
-        if not path.exists():
-            key = AESGCM.generate_key(bit_length=256)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(key)
-        key = path.read_bytes()
+    with _LOCK:  # other processes may create it at the same moment: load_or_create_key is safe for that
+        key = load_or_create_key(
+            path, lambda: AESGCM.generate_key(bit_length=256), lambda raw: len(raw) in (16, 24, 32)
+        )
     if len(key) not in (16, 24, 32):
         raise VaultKeyError(f"{path} is not a vault key (expected 16, 24 or 32 bytes)")
     return key

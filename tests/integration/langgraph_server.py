@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -166,6 +167,8 @@ def _server_env(data_dir: Path, extra: dict[str, str] | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.upper() not in _REMOVED_ENV}
     env.update(_SERVER_ENV)
     env["CREWLINE_DATA_DIR"] = str(data_dir)
+    # rate-limit buckets of this server alone, even on a Redis other servers (and earlier runs) share
+    env["CREWLINE_RATE_LIMIT_PREFIX"] = f"crewline:rl:test:{secrets.token_hex(8)}"
     env.update(extra or {})
     return env
 

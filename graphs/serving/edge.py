@@ -1,0 +1,195 @@
+"""What every request body meets first at crewline's server edge (an ASGI middleware of the server's
+app, before authentication and the LangGraph API):
+
+- one size limit on every route (``CREWLINE_MAX_BODY_BYTES``, 1 MiB by default): a larger body is
+  refused with 413 and never read past the limit, store values and thread metadata included;
+- text the API could not store is refused with a message: a body that is not UTF-8 (400) or a JSON
+  string or key holding a lone surrogate such as ``"\\ud800"`` (422; it broke the run routes with a
+  500 and a reset connection);
+- the number of runs a request creates, for the rate limiter (``POST /runs/batch`` takes one token
+  per run: see ``RUN_COUNT_KEY``, read by the auth handler);
+- creating a thread or assistant under an id that someone else's thread or assistant holds answers
+  404, as reading it does, instead of the API's 409 "already exists" (which confirmed the id).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["RUN_COUNT_KEY", "EdgeGuard", "invalid_text_at"]
+
+# the scope key the auth handler reads: how many runs this request creates (one token each)
+RUN_COUNT_KEY = "crewline.run_count"
+_BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+_BATCH = re.compile(r"^/runs/batch/?$")
+# creating one of these with a client-chosen id: (route, id field)
+_CREATES = {"threads": "thread_id", "assistants": "assistant_id"}
+_CREATE = re.compile(r"^/(threads|assistants)/?$")
+# a JSON escape of a UTF-16 surrogate: only a body holding one can parse to a string UTF-8 cannot encode
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def invalid_text_at(value: Any) -> str | None:
+    """Where in a parsed JSON value a string or key cannot be encoded as UTF-8 (``a.b[2]``), or None."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if not _encodable(item):
+                return where or "body"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                label = f"{where}.{key}" if where else str(key)
+                if not _encodable(key):
+                    return f"{where or 'body'} (a key)"
+                stack.append((child, label))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class EdgeGuard:
+    """Pure ASGI middleware: buffers request bodies (up to the limit); responses pass through."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = 1 << 20) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:  # refused before it is read
+            await self._too_large(send)
+            return
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: let the app see that
+                await self.app(scope, _replay(chunks, receive, pending=message), send)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = bool(message.get("more_body", False))
+            if size > self.max_body_bytes:
+                await self._too_large(send)
+                return
+        body = b"".join(chunks)
+        parsed, refusal = _parse(body)
+        if refusal is not None:
+            await respond(send, *refusal)
+            return
+        path = str(scope["path"])
+        if _BATCH.match(path) and isinstance(parsed, list) and parsed:
+            scope[RUN_COUNT_KEY] = len(parsed)
+        created = _CREATE.match(path)
+        if created and scope["method"] == "POST" and isinstance(parsed, dict):
+            chosen = parsed.get(_CREATES[created.group(1)])
+            if isinstance(chosen, str) and chosen:
+                await self._create(scope, body, receive, send, created.group(1), chosen)
+                return
+        await self.app(scope, _replay([body], receive), send)
+
+    async def _too_large(self, send: Send) -> None:
+        await respond(send, 413, f"a request body is limited to {self.max_body_bytes} bytes")
+
+    async def _create(
+        self, scope: Scope, body: bytes, receive: Receive, send: Send, kind: str, chosen: str
+    ) -> None:
+        """Create under a client-chosen id; a 409 for an id the caller cannot read becomes a 404."""
+        held: list[Message] = []
+
+        async def hold_conflict(message: Message) -> None:
+            if held or (message["type"] == "http.response.start" and message["status"] == 409):
+                held.append(message)
+            else:
+                await send(message)
+
+        await self.app(scope, _replay([body], receive), hold_conflict)
+        if not held:
+            return
+        if await self._status(scope, f"/{kind}/{chosen}") == 404:  # someone else's: it does not exist
+            await respond(send, 404, f"{kind[:-1].capitalize()} {chosen} not found")
+            return
+        for message in held:  # the caller's own: they know it exists
+            await send(message)
+
+    async def _status(self, scope: Scope, path: str) -> int:
+        """The status of ``GET path`` asked of the server itself with the caller's own credentials."""
+        dropped = (b"content-length", b"content-type")
+        lookup: Scope = {
+            **scope,
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [(k, v) for k, v in scope.get("headers") or [] if k not in dropped],
+        }
+        lookup.pop(RUN_COUNT_KEY, None)
+        status = 0
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+
+        await self.app(lookup, receive, send)
+        return status
+
+
+def _parse(body: bytes) -> tuple[Any, tuple[int, str] | None]:
+    """``(the parsed JSON or None, a refusal or None)``: text the API cannot store is refused here."""
+    if not body:
+        return None, None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, (400, f"the request body is not valid UTF-8 (byte {exc.start})")
+    try:
+        parsed = json.loads(text)
+    except RecursionError:
+        return None, (422, "the request body nests JSON too deeply")
+    except ValueError:  # not JSON: the API answers it as it does
+        return None, None
+    if _SURROGATE_ESCAPE.search(body):
+        where = invalid_text_at(parsed)
+        if where is not None:
+            return None, (422, f"invalid Unicode at {where[:200]}: a lone surrogate is not text")
+    return parsed, None
+
+
+async def respond(send: Send, status: int, detail: str) -> None:
+    """A JSON ``{"detail": ...}`` answer."""
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _replay(chunks: list[bytes], receive: Receive, *, pending: Message | None = None) -> Receive:
+    """A ``receive`` that hands back what was read first, then defers to the real one."""
+    queue: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+    if pending is not None:
+        queue.append(pending)
+
+    async def replayed() -> Message:
+        return queue.pop(0) if queue else await receive()
+
+    return replayed
