@@ -8,8 +8,9 @@ the langgraph-supervisor baseline. Every system is called through ``ainvoke`` on
 1. **sidebyside**: each request (x ``--repeat``), one at a time, with run_sidebyside.py's own
    ``measure``/``summarize``: median and p90 latency, the oracle's span, model calls, peak parallel
    calls, success (the answer carries every planned specialist's tag). Ratios are to ``create_agent``.
-2. **concurrency**: ``--concurrency`` two-part requests at once: wall time, requests/s, p50/p95,
-   peak model calls in flight (the oracle's ``max_inflight``). Targets: crewline's throughput
+2. **concurrency**: ``--concurrency`` two-part requests at once, ``--bursts`` times per system (the
+   systems take turns; the median burst counts): wall time, requests/s, p50/p95, peak model calls in
+   flight (the oracle's ``max_inflight``). Targets: crewline's throughput
    >= 1.5x ``create_agent``'s; crewline's peak in flight >= 80 % of the requests (40 of 50).
 3. **overhead**: per-request time at 0 ms a call (a second oracle at 0 ms when ``--latency-ms`` is not
    0: the oracle's latency is fixed at start), crewline <= ``create_agent``; and ``import crewline``
@@ -17,8 +18,8 @@ the langgraph-supervisor baseline. Every system is called through ``ainvoke`` on
    harness's ``ChatOpenAI`` (importing langchain-openai and openai after crewline), which crewline
    does not import to build a crew; that client counts when crewline imports it itself.
 
-    python -m crewline.evals.benchmarks.sidebyside [--latency-ms 300] [--concurrency 50] [--repeat 1]
-        [--requests N|FILE] [--only sidebyside,concurrency,overhead] [--json] [--harness DIR]
+    python -m crewline.evals.benchmarks.sidebyside [--latency-ms 300] [--concurrency 50] [--bursts 3]
+        [--repeat 1] [--requests N|FILE] [--only sidebyside,concurrency,overhead] [--json] [--harness DIR]
         [--timeout 120]
 
 Figures depend on the machine: the oracle runs on it too, and at 50 requests at once the systems'
@@ -94,6 +95,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = _Parser(prog="sidebyside", description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--latency-ms", type=_positive(float, 0), default=300.0, help="oracle latency per call")
     ap.add_argument("--concurrency", type=_positive(int, 1), default=50, help="requests at once (section 2)")
+    ap.add_argument(
+        "--bursts", type=_positive(int, 1), default=3, help="bursts per system, taking turns (section 2)"
+    )
     ap.add_argument(
         "--repeat", type=_positive(int, 1), default=1, help="runs of each request (sections 1, 3)"
     )
@@ -189,7 +193,7 @@ def run(args: argparse.Namespace, folder: Path, modules: dict[str, types.ModuleT
                 result["sidebyside"] = bench.sequential(systems, reqs, oracle.base, args.repeat)
             if "concurrency" in args.only:
                 progress(f"== 2. concurrency: {args.concurrency} two-part requests at once")
-                result["concurrency"] = bench.concurrent(systems, oracle, pool, args.concurrency)
+                result["concurrency"] = bench.concurrent(systems, oracle, pool, args.concurrency, args.bursts)
             if "overhead" in args.only:
                 if not oracles or args.latency_ms:  # the oracle's latency is fixed at its start
                     oracle, systems = serve(0.0)
@@ -242,7 +246,11 @@ def print_tables(result: dict[str, Any], rs: types.ModuleType) -> None:
                 print(line)
     if conc := result.get("concurrency"):
         n = next(iter(conc.values()))["n"]
-        print(f"\n## 2. concurrency: {n} two-part requests at once, {result['latency_ms']:g} ms a call")
+        bursts = next(iter(conc.values()))["bursts"]
+        print(
+            f"\n## 2. concurrency: {n} two-part requests at once, {result['latency_ms']:g} ms a call, "
+            f"median of {bursts} bursts per system"
+        )
         print(
             f"{'system':<26}{'wall_s':>8}{'req/s':>8}{'p50_s':>8}{'p95_s':>8}{'calls':>7}{'peak_par':>9}"
             f"{'success':>9}"

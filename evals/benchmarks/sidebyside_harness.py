@@ -318,33 +318,44 @@ class Bench:
         return list(await asyncio.gather(*(one(r) for r in reqs)))
 
     def concurrent(
-        self, systems: list[System], oracle: Oracle, pool: list[dict[str, Any]], n: int
+        self, systems: list[System], oracle: Oracle, pool: list[dict[str, Any]], n: int, bursts: int = 3
     ) -> dict[str, Any]:
-        """``n`` requests at once (cycling through ``pool``), per system, after one warm-up request."""
+        """``n`` requests at once (cycling through ``pool``), per system, after one warm-up request;
+        ``bursts`` times, the systems taking turns (a load that comes and goes on the machine hits
+        every system alike). Wall time and requests/s are the median burst's; latencies are pooled."""
         reqs = [dict(pool[i % len(pool)], id=f"{pool[i % len(pool)]['id']}#{i}") for i in range(n)]
-        out: dict[str, Any] = {}
         for system in systems:
-            progress(f"  {system.name}: {n} at once ...")
-            with contextlib.suppress(Exception):  # warm-up; its failure shows in the burst's figures
+            with contextlib.suppress(Exception):  # warm-up; its failure shows in the bursts' figures
                 self.runner.run(asyncio.wait_for(system.ask(pool[0]["request"]), self.timeout))
             system.notes.clear()
-            oracle.reset()
-            t0 = time.perf_counter()
-            rows = self.runner.run(self._burst(system, reqs))
-            wall = time.perf_counter() - t0
-            stats = oracle.stats()
-            lat = sorted(r["latency_s"] for r in rows)
+        runs: dict[str, list[dict[str, Any]]] = {system.name: [] for system in systems}
+        for turn in range(bursts):
+            for system in systems:
+                progress(f"  {system.name}: {n} at once ({turn + 1}/{bursts}) ...")
+                oracle.reset()
+                t0 = time.perf_counter()
+                rows = self.runner.run(self._burst(system, reqs))
+                runs[system.name].append({"wall": time.perf_counter() - t0, "rows": rows, **oracle.stats()})
+        out: dict[str, Any] = {}
+        for system in systems:
+            done = runs[system.name]
+            walls = [r["wall"] for r in done]
+            rows = [row for r in done for row in r["rows"]]
+            lat = sorted(row["latency_s"] for row in rows)
+            wall = statistics.median(walls)
             out[system.name] = {
                 "n": n,
+                "bursts": bursts,
+                "walls_s": walls,
                 "wall_s": wall,
                 "throughput_rps": n / wall,
                 "p50_s": statistics.median(lat),
                 "p95_s": _percentile(lat, 0.95),
-                "calls": stats["calls"] / n,
-                "peak_in_flight": stats["max_inflight"],
-                "model_span_s": stats["span_s"],
-                "success": sum(r["success"] for r in rows) / n,
-                "failures": [r for r in rows if not r["success"]][:5],
+                "calls": sum(r["calls"] for r in done) / (n * bursts),
+                "peak_in_flight": max(r["max_inflight"] for r in done),
+                "model_span_s": statistics.median(r["span_s"] for r in done),
+                "success": sum(row["success"] for row in rows) / len(rows),
+                "failures": [row for row in rows if not row["success"]][:5],
             }
             if system.notes:
                 out[system.name]["crewline"] = crewline_notes(system.notes, self.plans)
