@@ -275,12 +275,19 @@ class Bench:
     def sequential(
         self, systems: list[System], reqs: list[dict[str, Any]], base: str, repeat: int
     ) -> dict[str, Any]:
-        """Each request alone, per system (run_sidebyside's measure: warm-up, stats reset per request)."""
+        """Each request alone, per system (run_sidebyside's measure: warm-up, stats reset per request).
+        The ``repeat`` rounds take turns between the systems, so a load that comes and goes on the
+        machine weighs on every system alike."""
         out: dict[str, Any] = {}
+        measured: dict[str, list[dict[str, Any]]] = {system.name: [] for system in systems}
         for system in systems:
-            progress(f"  {system.name} ...")
             system.notes.clear()
-            rows = self.rs.measure(self._sync(system), reqs, base, repeat, self.evidence)
+        for turn in range(repeat):
+            for system in systems:
+                progress(f"  {system.name} ({turn + 1}/{repeat}) ...")
+                measured[system.name] += self.rs.measure(self._sync(system), reqs, base, 1, self.evidence)
+        for system in systems:
+            rows = measured[system.name]
             out[system.name] = {
                 "summary": self.rs.summarize(rows),
                 "rows": rows,
