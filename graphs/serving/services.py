@@ -26,7 +26,7 @@ from crewline.memory.operations.alerts import (
 from crewline.memory.operations.audit import AuditLog, open_audit_log, redact_pii
 from crewline.memory.operations.keys import ROLES, KeyStore, default_key_store
 from crewline.memory.operations.metrics import Metrics, default_metrics
-from crewline.memory.operations.ratelimit import RateLimiter, parse_limit
+from crewline.memory.operations.ratelimit import RateDecision, RateLimiter, parse_limit
 from crewline.nodes.guards.pii import detect_pii
 
 __all__ = [
@@ -207,20 +207,11 @@ class Services:
     ) -> Identity | Refusal:
         """Authenticate a request's headers, then apply the user's and the tenant's rate limits.
 
-        ``client`` is the caller's address: its failed authentications are limited (a refused address
-        gets 429 before its credential is even looked at). ``cost`` is how many runs the request
-        creates (a batch: one token per run).
+        ``client`` is the caller's address: its failed authentications are limited, and past the
+        limit it is refused (429) whether its next key is good or not, so a key guesser learns
+        nothing more. ``cost`` is how many runs the request creates (a batch: one token per run).
         """
         address = client or "unknown"
-        blocked = await self.limiter.failure_blocked(address)
-        if not blocked.allowed:
-            self.metrics.rate_limited.labels("address").inc()
-            retry = blocked.retry_after_header
-            return Refusal(
-                429,
-                f"too many failed authentications from this address; retry in {retry}s",
-                {"Retry-After": retry},
-            )
         token = credential(headers)
         if token is None:
             self.metrics.auth_failures.labels("missing").inc()
@@ -230,7 +221,9 @@ class Services:
         identity = await self.identify(token)
         if identity is None:
             self.metrics.auth_failures.labels("invalid").inc()
-            await self.limiter.record_failure(address)
+            counted = await self.limiter.record_failure(address)
+            if not counted.allowed:
+                return self._refused(counted)
             return Refusal(401, "invalid, expired or revoked credentials", _BEARER)
         limits = (self.limiter.user, self.limiter.tenant)
         too_many = next((limit for limit in limits if cost > limit.capacity), None)
@@ -242,16 +235,21 @@ class Services:
                 "send smaller batches",
                 {"Retry-After": str(max(1, math.ceil(too_many.period_s)))},
             )
-        decision = await self.limiter.acquire(identity.user_id, identity.tenant_id, cost)
+        decision = await self.limiter.acquire(identity.user_id, identity.tenant_id, cost, address=address)
         if not decision.allowed:
-            scope = decision.scope or "user"
-            self.metrics.rate_limited.labels(scope).inc()
-            retry = decision.retry_after_header
-            what = f" ({cost} runs)" if cost > 1 else ""
-            return Refusal(
-                429, f"rate limit exceeded for this {scope}{what}; retry in {retry}s", {"Retry-After": retry}
-            )
+            return self._refused(decision, cost)
         return identity
+
+    def _refused(self, decision: RateDecision, cost: int = 1) -> Refusal:
+        scope = decision.scope or "user"
+        self.metrics.rate_limited.labels(scope).inc()
+        retry = decision.retry_after_header
+        if scope == "address":
+            detail = f"too many failed authentications from this address; retry in {retry}s"
+        else:
+            what = f" ({cost} runs)" if cost > 1 else ""
+            detail = f"rate limit exceeded for this {scope}{what}; retry in {retry}s"
+        return Refusal(429, detail, {"Retry-After": retry})
 
 
 _BEARER = {"WWW-Authenticate": "Bearer"}

@@ -5,9 +5,10 @@ are checked and debited together (one Lua script in Redis, one lock in process),
 by its tenant costs its user nothing. A bucket holds up to ``capacity`` tokens and refills at
 ``capacity / period`` tokens a second; a refused request learns how long until it may retry.
 
-A request may cost more than one token (a batch of runs costs one per run) and a cost of 0 only
-asks whether a token is there (how a client address blocked for failed authentications is told
-without spending anything). Failed authentications have a bucket per client address of their own.
+A request may cost more than one token (a batch of runs costs one per run). Failed authentications
+have a bucket per client address of their own; an authenticated request looks at its address's
+bucket in the same step (a cost of 0: it needs a token there and spends none), so an address that
+guessed keys too often is refused whatever key it sends next.
 
 Limits are written ``N/PERIOD``: ``60/min``, ``5/s``, ``1000/h``, ``3/2s``. If Redis cannot be
 reached the limiter falls back to in-process buckets (per worker) and says so once in the log.
@@ -36,21 +37,20 @@ _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(ms|s|sec|second|m|min|minute|h|hr
 _UNIT_S = {"ms": 0.001, "s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60}
 _UNIT_S |= {"h": 3600, "hr": 3600, "hour": 3600}
 
-# KEYS: buckets; ARGV: the cost, the TTL in ms, then [capacity, refill per ms] per bucket.
-# Returns {1, 0, 0} when every bucket had the cost (all debited; a cost of 0 needs one token and
+# KEYS: buckets; ARGV: the TTL in ms, then [capacity, refill per ms, cost] per bucket.
+# Returns {1, 0, 0} when every bucket had its cost (all debited; a cost of 0 needs one token and
 # debits nothing), else {0, ms until all would have it, 1-based index of the bucket that needs longest}.
 _LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local cost = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local need = math.max(cost, 1)
+local ttl = tonumber(ARGV[1])
 local tokens = {}
 local wait = 0
 local tight = 0
 for i, key in ipairs(KEYS) do
-  local capacity = tonumber(ARGV[2 * i + 1])
-  local rate = tonumber(ARGV[2 * i + 2])
+  local capacity = tonumber(ARGV[3 * i - 1])
+  local rate = tonumber(ARGV[3 * i])
+  local need = math.max(tonumber(ARGV[3 * i + 1]), 1)
   local state = redis.call('HMGET', key, 'tokens', 'ts')
   local level = tonumber(state[1]) or capacity
   local ts = tonumber(state[2]) or now
@@ -65,7 +65,7 @@ local allowed = 0
 if wait == 0 then allowed = 1 end
 for i, key in ipairs(KEYS) do
   local level = tokens[i]
-  if allowed == 1 then level = level - cost end
+  if allowed == 1 then level = level - tonumber(ARGV[3 * i + 1]) end
   redis.call('HSET', key, 'tokens', tostring(level), 'ts', tostring(now))
   redis.call('PEXPIRE', key, ttl)
 end
@@ -102,6 +102,10 @@ def parse_limit(text: str) -> Limit:
     return Limit(count, float(period))
 
 
+# (key, limit, cost): how many tokens this request takes from that bucket
+_Bucket = tuple[str, Limit, int]
+
+
 @dataclass(frozen=True)
 class RateDecision:
     allowed: bool
@@ -123,23 +127,23 @@ class _Buckets:
         self._lock = threading.Lock()
         self._state: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
 
-    def take(self, buckets: list[tuple[str, Limit]], cost: int = 1) -> tuple[bool, float, int]:
-        """Debit ``cost`` tokens from every bucket or none: ``(allowed, wait s, index of the tightest)``.
-        A cost of 0 needs one token and debits nothing (a look)."""
+    def take(self, buckets: list[_Bucket]) -> tuple[bool, float, int]:
+        """Debit every bucket its cost, or none: ``(allowed, wait s, index of the tightest)``. A cost
+        of 0 needs one token and debits nothing (a look)."""
         with self._lock:
             now = self._clock()
-            need = max(cost, 1)
             levels, wait, tightest = [], 0.0, -1
-            for index, (key, limit) in enumerate(buckets):
+            for index, (key, limit, cost) in enumerate(buckets):
                 tokens, at = self._state.get(key, (float(limit.capacity), now))
                 level = min(float(limit.capacity), tokens + max(0.0, now - at) * limit.per_second)
                 levels.append(level)
+                need = max(cost, 1)
                 if level < need:
                     needed = (need - level) / limit.per_second
                     if needed > wait:
                         wait, tightest = needed, index
             allowed = wait == 0
-            for (key, _), level in zip(buckets, levels, strict=True):
+            for (key, _, cost), level in zip(buckets, levels, strict=True):
                 self._state[key] = (level - cost if allowed else level, now)
             return allowed, wait, tightest
 
@@ -147,7 +151,7 @@ class _Buckets:
 class RateLimiter:
     """``await limiter.acquire(user, tenant)`` → a ``RateDecision``; Redis when ``redis_url`` is given.
 
-    ``auth_failures`` limits failed authentications per client address (see :meth:`failure_blocked`).
+    ``auth_failures`` limits failed authentications per client address (see :meth:`record_failure`).
     """
 
     def __init__(
@@ -186,53 +190,53 @@ class RateLimiter:
         await self._redis.ping()
         return "ok"
 
-    def _buckets(self, user_id: str, tenant_id: str) -> list[tuple[str, Limit]]:
+    def _buckets(self, user_id: str, tenant_id: str, cost: int) -> list[_Bucket]:
         return [
-            (f"{self.prefix}:tenant:{tenant_id}:user:{user_id}", self.user),
-            (f"{self.prefix}:tenant:{tenant_id}", self.tenant),
+            (f"{self.prefix}:tenant:{tenant_id}:user:{user_id}", self.user, cost),
+            (f"{self.prefix}:tenant:{tenant_id}", self.tenant, cost),
         ]
 
-    def _failure_bucket(self, address: str) -> list[tuple[str, Limit]]:
-        return [(f"{self.prefix}:authfail:{address}", self.auth_failures)]
+    def _failures(self, address: str, cost: int) -> _Bucket:
+        return (f"{self.prefix}:authfail:{address}", self.auth_failures, cost)
 
     def acquire_local(self, user_id: str, tenant_id: str, cost: int = 1) -> RateDecision:
         """The in-process decision (also the fallback when Redis is down)."""
-        return self._decide_local(self._buckets(user_id, tenant_id), cost, ("user", "tenant"))
+        return self._decide_local(self._buckets(user_id, tenant_id, cost), ("user", "tenant"))
 
-    async def acquire(self, user_id: str, tenant_id: str, cost: int = 1) -> RateDecision:
-        """Take ``cost`` tokens (a batch of runs: one per run) from the user's and the tenant's buckets."""
-        return await self._decide(self._buckets(user_id, tenant_id), cost, ("user", "tenant"))
+    async def acquire(
+        self, user_id: str, tenant_id: str, cost: int = 1, *, address: str | None = None
+    ) -> RateDecision:
+        """Take ``cost`` tokens (a batch of runs: one per run) from the user's and the tenant's buckets.
 
-    async def failure_blocked(self, address: str) -> RateDecision:
-        """Whether ``address`` has failed authentication too often (refused while it has: a key guesser
-        learns nothing more, even from a good key). Spends nothing."""
-        return await self._decide(self._failure_bucket(address), 0, ("address",))
+        With ``address``, refused (scope ``"address"``) while that client address has failed
+        authentication too often: checked in the same step, so it costs no extra round trip.
+        """
+        buckets = self._buckets(user_id, tenant_id, cost)
+        if address is None:
+            return await self._decide(buckets, ("user", "tenant"))
+        return await self._decide([self._failures(address, 0), *buckets], ("address", "user", "tenant"))
 
     async def record_failure(self, address: str) -> RateDecision:
-        """Count one failed authentication from ``address``."""
-        return await self._decide(self._failure_bucket(address), 1, ("address",))
+        """Count one failed authentication from ``address``; refused once it has failed too often."""
+        return await self._decide([self._failures(address, 1)], ("address",))
 
-    def _decide_local(
-        self, buckets: list[tuple[str, Limit]], cost: int, scopes: tuple[str, ...]
-    ) -> RateDecision:
-        allowed, wait, tightest = self._memory.take(buckets, cost)
+    def _decide_local(self, buckets: list[_Bucket], scopes: tuple[str, ...]) -> RateDecision:
+        allowed, wait, tightest = self._memory.take(buckets)
         return RateDecision(allowed, wait, None if allowed else scopes[tightest], "memory")
 
-    async def _decide(
-        self, buckets: list[tuple[str, Limit]], cost: int, scopes: tuple[str, ...]
-    ) -> RateDecision:
+    async def _decide(self, buckets: list[_Bucket], scopes: tuple[str, ...]) -> RateDecision:
         if self._script is None:
-            return self._decide_local(buckets, cost, scopes)
-        args: list[float] = [cost, int(max(limit.period_s for _, limit in buckets) * 1000) + 1000]
-        for _, limit in buckets:
-            args += [limit.capacity, limit.per_second / 1000.0]
+            return self._decide_local(buckets, scopes)
+        args: list[float] = [int(max(limit.period_s for _, limit, _ in buckets) * 1000) + 1000]
+        for _, limit, cost in buckets:
+            args += [limit.capacity, limit.per_second / 1000.0, cost]
         try:
-            allowed, wait_ms, tight = await self._script(keys=[key for key, _ in buckets], args=args)
+            allowed, wait_ms, tight = await self._script(keys=[key for key, _, _ in buckets], args=args)
         except (OSError, RedisError) as exc:  # Redis down or unreachable: fall back, say it once
             if not self._warned:
                 logger.warning("rate limiter: Redis unavailable (%s); using per-process buckets", exc)
                 self._warned = True
-            return self._decide_local(buckets, cost, scopes)
+            return self._decide_local(buckets, scopes)
         if int(allowed):
             return RateDecision(True, 0.0, None, "redis")
         return RateDecision(False, int(wait_ms) / 1000.0, scopes[int(tight) - 1], "redis")

@@ -118,3 +118,35 @@ def test_unreachable_redis_falls_back_to_process_buckets() -> None:
         await limiter.aclose()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+def test_a_batch_costs_one_token_per_run_and_failures_block_an_address(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    redis_url = request.getfixturevalue("redis_url") if backend == "redis" else None
+    prefix = f"crewline-test:{secrets.token_hex(4)}"
+
+    async def scenario() -> None:
+        limiter = RateLimiter(
+            user=Limit(10, 60.0),
+            tenant=Limit(100, 60.0),
+            auth_failures=Limit(3, 60.0),
+            redis_url=redis_url,
+            prefix=prefix,
+        )
+        assert (await limiter.acquire("alice", "acme", 8)).allowed
+        short = await limiter.acquire("alice", "acme", 3)  # 2 left: the whole batch is refused
+        assert not short.allowed and short.scope == "user" and short.retry_after_s > 0
+        assert (await limiter.acquire("alice", "acme", 2)).allowed  # nothing was spent by the refusal
+        # three failed authentications from one address, then it is refused, good key or not
+        assert [(await limiter.record_failure("10.0.0.9")).allowed for _ in range(4)] == [True] * 3 + [False]
+        blocked = await limiter.acquire("bob", "acme", address="10.0.0.9")
+        assert not blocked.allowed and blocked.scope == "address" and blocked.retry_after_header == "20"
+        assert (await limiter.acquire("bob", "acme", address="10.0.0.10")).allowed  # other addresses are not
+        assert (await limiter.acquire("bob", "acme")).allowed  # and bob's tokens were not spent above
+        assert (await limiter.acquire("bob", "acme", 8)).allowed  # 10 - 2: the refusal took nothing
+        assert limiter.backend == backend
+        await limiter.aclose()
+
+    asyncio.run(scenario())
