@@ -36,8 +36,14 @@ from crewline.graphs.specialists import extra_tools, specialist_node
 from crewline.graphs.state import CrewInput, CrewOutput, CrewState
 from crewline.memory.paths import data_dir
 from crewline.memory.state.context import ContextStore
-from crewline.memory.state.tickets import TicketStore, default_ticket_store
-from crewline.nodes.escalation import DECISION_STATUS, apply_decision_steps, escalation_reason, parse_decision
+from crewline.memory.state.tickets import TicketDecided, TicketStore, default_ticket_store
+from crewline.nodes.escalation import (
+    DECISION_STATUS,
+    apply_decision_steps,
+    check_may_approve,
+    escalation_reason,
+    parse_decision,
+)
 from crewline.nodes.guards import (
     GuardSettings,
     check_output,
@@ -60,6 +66,7 @@ from crewline.nodes.specialist import SpecialistRuntime, tool_examples
 from crewline.nodes.sync_async import Steps, blocking, branch, node
 from crewline.nodes.synthesis import synthesize
 from crewline.nodes.types import Escalation, Handoff, Verdict
+from crewline.tools.faults import fault_point
 from crewline.tools.registry import ToolContext, resolve_tools
 
 __all__ = ["build_crew", "crew_spec"]
@@ -415,9 +422,16 @@ def build_crew(
         emit_escalation(escalation)
         return {"escalation": escalation}
 
-    def await_human(state: CrewState) -> dict[str, Any]:
+    def await_human(state: CrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         escalation = state["escalation"]
         assert escalation is not None
+        ticket_id = escalation["ticket_id"]
+        # a ticket already decided means this step is being replayed (an earlier checkpoint, a fork):
+        # only an approver may do that, and only to the decision that stands
+        ticket = yield blocking(lambda: tickets_store().get(ticket_id) if ticket_id else None)
+        decided = ticket is not None and not ticket.is_open
+        if decided:
+            check_may_approve(config, f"replaying the decided escalation {ticket_id}")
         payload: dict[str, Any] = {
             "reason": escalation["reason"],
             "kind": escalation["kind"],
@@ -426,8 +440,18 @@ def build_crew(
             "pending_actions": state.get("pending_actions", []),
             "decisions": ["approve", "reject", "edit"],
         }
-        while True:  # an invalid resume value asks again instead of failing the run
+        if decided:
+            payload["decided"] = {"status": ticket.status, "by": ticket.decided_by}
+        # an invalid resume value, or a decision other than the one recorded on a decided ticket,
+        # asks again with the reason instead of failing the run (a failed run would keep the value)
+        while True:
             decision = parse_decision(interrupt(payload))
+            if (
+                decided
+                and not isinstance(decision, str)
+                and DECISION_STATUS[decision["decision"]] != ticket.status
+            ):
+                decision = str(TicketDecided(ticket, DECISION_STATUS[decision["decision"]]))
             if not isinstance(decision, str):
                 return {"decision": decision}
             payload = {**payload, "error": decision}
@@ -437,8 +461,11 @@ def build_crew(
         decision = state.get("decision")
         assert decision is not None
         assert escalation is not None
+        # reached only by a resume (an approver's) or by re-running a checkpoint at this step
+        check_may_approve(config, f"applying the decision on escalation {escalation['ticket_id']}")
         # The ticket records the decision before any approved action runs: if recording fails the
-        # node fails with nothing done, and a re-run finds the ticket already resolved (a no-op).
+        # node fails with nothing done, and a re-run finds the ticket already resolved (a no-op);
+        # a different decision than the one recorded is refused (TicketDecided), nothing done.
         if escalation["ticket_id"]:
             ticket_id = escalation["ticket_id"]
             yield blocking(
@@ -449,6 +476,7 @@ def build_crew(
                     note=decision["message"],
                 )
             )
+            fault_point("approval:decision_recorded")
         update = yield from apply_decision_steps(
             decision,
             escalation=escalation,
@@ -456,6 +484,7 @@ def build_crew(
             results=state.get("results") or {},
             pending=state.get("pending_actions", []),
             tools=all_tools,
+            ledger=tickets_store() if escalation["ticket_id"] else None,
         )
         statuses = {sid: r["status"] for sid, r in update["results"].items()}
         update["subtasks"] = [
@@ -463,6 +492,7 @@ def build_crew(
         ]
         if guards.pii.on_input != "pass":  # an approved action's outcome enters the state here
             update |= sealed_values({**state, **update}, tool_outputs(update["results"].values()), guards)
+        fault_point("approval:node_done")  # everything applied, the step's checkpoint not yet written
         return update
 
     def respond(state: CrewState) -> dict[str, Any]:
@@ -490,7 +520,7 @@ def build_crew(
     add("synthesize", synthesize_node, "review")
     add("output_guard", output_guard, "review")
     add("open_ticket", open_ticket, "open_ticket")
-    graph.add_node("await_human", node("await_human", lambda state, _: await_human(state)))  # interrupt only
+    graph.add_node("await_human", node("await_human", await_human))  # a ticket read and the interrupt only
     # apply_decision runs approved side effects: never retried automatically, whatever the policies say
     add("apply_decision", apply_node, "apply_decision")
     add("respond", lambda state, _: respond(state), "respond")

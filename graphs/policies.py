@@ -30,6 +30,8 @@ from langgraph.types import CachePolicy, Command, Overwrite, RetryPolicy
 from pydantic import BaseModel, ConfigDict, Field
 
 from crewline.graphs.events import emit_plan
+from crewline.memory.state.tickets import TicketDecided
+from crewline.nodes.escalation import ApprovalRefused
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain
 from crewline.nodes.models.resilience import use_scope
@@ -142,6 +144,8 @@ def _handler(node: str, kind: NodeKind) -> Callable[[dict[str, Any], NodeError],
             }
             return Command(update={"verdicts": [verdict], "escalation": escalation}, goto="await_human")
         if kind == "apply_decision":
+            if isinstance(error.error, ApprovalRefused | TicketDecided):
+                raise error.error  # a refused replay or second decision: the caller's answer, nothing done
             answer = "The decision was recorded but could not be carried out; a colleague will follow up."
             return Command(update={"verdicts": [verdict], "answer": answer}, goto="respond")
         answer = str(state.get("answer") or "Something went wrong; a colleague will follow up.")

@@ -3,28 +3,105 @@
 The graph splits escalation in three nodes so that resuming is safe: ``open_ticket`` writes the
 ticket (idempotent per thread and turn), ``await_human`` only calls ``interrupt()`` (it re-runs on
 resume, so it has no side effects), and ``apply_decision`` runs approved actions exactly once.
+
+Exactly once, whatever re-runs ``apply_decision`` (a resume after a crash, a replay from an earlier
+checkpoint, a fork through ``update_state``, a copied thread): every approved action has an
+idempotency key made of its ticket (one per thread and turn), its place in the ticket and its tool
+(:func:`approval_key`). The key is claimed in the ticket store's ledger before the tool runs and the
+outcome recorded after it; a key found settled returns the recorded outcome and the tool does not
+run. A key claimed but never settled (the process died in between) is handed to the tool again only
+if the tool takes an ``idempotency_key`` argument, i.e. can check with the system it acts on whether
+that key already happened (the demo ERP's ``freeze_card`` and ``report_fraud`` do); any other tool
+is not run again (at most once) and the result says so, for a human to check.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
+from pydantic import BaseModel
 from typing_extensions import TypedDict  # not typing's: pydantic (Studio's schemas) rejects it before 3.12
 
-from crewline.nodes.sync_async import Steps, drive
+from crewline.errors import RunError
+from crewline.memory.state.tickets import TicketStore
+from crewline.nodes.guards import default_vault
+from crewline.nodes.sync_async import Steps, blocking, drive
 from crewline.nodes.tool_calls import run_tool_step
 from crewline.nodes.types import Escalation, PendingAction, Subtask, SubtaskResult, Verdict
+from crewline.tools.faults import fault_point
 
 __all__ = [
+    "APPROVE_PERMISSION",
     "DECISIONS",
     "DECISION_STATUS",
+    "IDEMPOTENCY_ARG",
+    "ApprovalRefused",
     "Decision",
     "apply_decision",
+    "approval_key",
+    "check_may_approve",
     "escalation_reason",
     "parse_decision",
+    "takes_idempotency_key",
 ]
+
+# the permission the server's auth handler gives the approver and admin roles
+# (crewline.graphs.serving.services.ROLE_PERMISSIONS); the server puts the caller's permissions in
+# every run's config as ``langgraph_auth_permissions``, after the client's own config, so no client
+# can claim it
+APPROVE_PERMISSION = "escalations:approve"
+# the argument a tool declares to receive the idempotency key of the approved action it performs
+IDEMPOTENCY_ARG = "idempotency_key"
+
+
+class ApprovalRefused(RunError):
+    """A caller without the approver role reached an approval step (a replay, a fork, a re-run)."""
+
+
+def check_may_approve(config: RunnableConfig | None, what: str) -> None:
+    """Refuse ``what`` unless the run's caller may approve. A run the LangGraph server admitted
+    carries the caller's permissions; a run started in-process (Python, the CLI) has no server caller
+    and is the application's own, so it may."""
+    configurable = (config or {}).get("configurable") or {}
+    if "langgraph_auth_permissions" not in configurable:
+        return
+    if APPROVE_PERMISSION in (configurable.get("langgraph_auth_permissions") or ()):
+        return
+    who = configurable.get("langgraph_auth_user_id") or configurable.get("user_id") or "this caller"
+    raise ApprovalRefused(f"{what} needs the approver or admin role; {who} has neither")
+
+
+def approval_key(ticket_id: str, index: int, tool: str) -> str:
+    """The idempotency key of the ``index``-th approved action of a ticket. Not the arguments: a
+    replayed turn may word them differently, and it is still the action the human approved once."""
+    return f"approval:{ticket_id}:{index}:{tool}"
+
+
+def takes_idempotency_key(tool: BaseTool) -> bool:
+    """Whether ``tool`` declares an ``idempotency_key`` argument (and so can check for itself). Its
+    full schema, not ``tool.args``: that leaves out injected arguments, as the key should be."""
+    schema = tool.args_schema
+    if isinstance(schema, Mapping):  # a JSON-schema tool (MCP)
+        return IDEMPOTENCY_ARG in (schema.get("properties") or {})
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return IDEMPOTENCY_ARG in schema.model_fields
+    return IDEMPOTENCY_ARG in (tool.args or {})
+
+
+def _seal(key: str, output: Mapping[str, Any]) -> str:
+    """An outcome as stored in the ledger: sealed (it may hold personal values), bound to its key."""
+    return default_vault().seal(json.dumps(output, default=str), purpose=key.encode())
+
+
+def _unseal(key: str, outcome: str | None) -> dict[str, Any] | None:
+    text = default_vault().unseal(outcome, purpose=key.encode()) if outcome else None
+    loaded = json.loads(text) if text else None
+    return loaded if isinstance(loaded, dict) else None
+
 
 DECISIONS = ("approve", "reject", "edit")
 DECISION_STATUS: dict[str, Literal["approved", "rejected", "edited"]] = {
@@ -87,13 +164,49 @@ def apply_decision(
     results: Mapping[str, SubtaskResult],
     pending: Sequence[PendingAction],
     tools: Mapping[str, BaseTool],
+    ledger: TicketStore | None = None,
 ) -> dict[str, Any]:
     """The state update a human decision makes: run approved actions, or record the refusal."""
     return drive(
         apply_decision_steps(
-            decision, escalation=escalation, answer=answer, results=results, pending=pending, tools=tools
+            decision,
+            escalation=escalation,
+            answer=answer,
+            results=results,
+            pending=pending,
+            tools=tools,
+            ledger=ledger,
         )
     )
+
+
+def approved_action_steps(
+    ledger: TicketStore | None, ticket_id: str | None, index: int, tool: BaseTool, action: PendingAction
+) -> Steps[dict[str, Any]]:
+    """Run one approved action at most once per key (see the module docstring): its result dict."""
+    if ledger is None or not ticket_id:  # no ticket to key on (a caller of apply_decision without one)
+        return (yield from run_tool_step(tool, action["args"]))
+    key = approval_key(ticket_id, index, action["tool"])
+    record, first = yield blocking(lambda: ledger.claim_action(key, ticket_id=ticket_id, tool=tool.name))
+    if record.status != "started":  # it ran before: what happened then is the answer now
+        recorded = _unseal(key, record.outcome)
+        unreadable = f"{action['description']} already ran; its recorded outcome is unreadable"
+        return recorded or {"error": unreadable}
+    keyed = takes_idempotency_key(tool)
+    if not first and not keyed:
+        return {
+            "error": f"an earlier attempt at {action['description']} stopped before its outcome was "
+            "recorded, and the tool cannot check whether it happened, so it is not run again; "
+            "please check by hand"
+        }
+    fault_point(f"approval:{tool.name}:claimed")
+    args = {**action["args"], IDEMPOTENCY_ARG: key} if keyed else action["args"]
+    output = yield from run_tool_step(tool, args)
+    fault_point(f"approval:{tool.name}:returned")
+    status = "failed" if "error" in output else "applied"
+    yield blocking(lambda: ledger.settle_action(key, status=status, outcome=_seal(key, output)))
+    fault_point(f"approval:{tool.name}:settled")
+    return output
 
 
 def apply_decision_steps(
@@ -104,18 +217,23 @@ def apply_decision_steps(
     results: Mapping[str, SubtaskResult],
     pending: Sequence[PendingAction],
     tools: Mapping[str, BaseTool],
+    ledger: TicketStore | None = None,
 ) -> Steps[dict[str, Any]]:
-    """:func:`apply_decision` as steps: approved tools are awaited under ``ainvoke``."""
+    """:func:`apply_decision` as steps: approved tools are awaited under ``ainvoke``; with a
+    ``ledger`` (the ticket store) each runs at most once per ticket (see the module docstring)."""
     updated: dict[str, SubtaskResult] = {}
     note = f" ({decision['message']})" if decision["message"] and decision["decision"] != "edit" else ""
-    for action in pending:
+    for index, action in enumerate(pending):
         result = results.get(action["subtask_id"])
         if result is None:
             continue
         if decision["decision"] == "approve":
             tool = tools.get(action["tool"])
             gone = {"error": f"tool {action['tool']} is gone"}
-            output = (yield from run_tool_step(tool, action["args"])) if tool else gone
+            ticket_id = escalation["ticket_id"]
+            output = gone
+            if tool is not None:
+                output = yield from approved_action_steps(ledger, ticket_id, index, tool, action)
             if "error" in output:
                 updated[action["subtask_id"]] = {
                     **result,

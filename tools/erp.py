@@ -212,45 +212,57 @@ class LegacyERP:
 
     def freeze_card(self, customer_id: str, reason: str, last4: str | None = None) -> Card:
         """Freeze the customer's card (the one ending ``last4``, or their only open card); idempotent."""
+        with self._session("freeze the card", self.card_records, write=True) as conn:
+            return self.freeze_card_in(conn, customer_id, reason, last4)
+
+    def freeze_card_in(
+        self, conn: sqlite3.Connection, customer_id: str, reason: str, last4: str | None = None
+    ) -> Card:
+        """:meth:`freeze_card` inside the caller's write transaction (``ERPEffects`` keys it)."""
         key = legacy_customer_id(customer_id)
         if not reason.strip():
             raise ToolFailure("Say why the card should be frozen.")
-        with self._session("freeze the card", self.card_records, write=True) as conn:
-            card = self._pick_card(conn, self._customer_row(conn, key)["CUST_ID"], last4, "freeze")
-            assert card is not None  # a required pick returns a card or raises
-            if card.status == "closed":
-                raise ToolFailure(f"The card ending {card.last4} is closed, so it cannot be frozen.")
-            if card.status == "active":
-                update = {"status": "frozen", "frozen_on": self.today(), "freeze_reason": reason}
-                row = self.card_records.to_legacy(card.model_copy(update=update))
-                conn.execute(
-                    "UPDATE CARDS SET STAT_CD = :STAT_CD, FRZ_DT = :FRZ_DT, FRZ_RSN = :FRZ_RSN "
-                    "WHERE CARD_ID = :CARD_ID",
-                    row,
-                )
-            return self.card_records.to_modern(self._one(conn, "CARDS", "CARD_ID", card.card_id))
+        card = self._pick_card(conn, self._customer_row(conn, key)["CUST_ID"], last4, "freeze")
+        assert card is not None  # a required pick returns a card or raises
+        if card.status == "closed":
+            raise ToolFailure(f"The card ending {card.last4} is closed, so it cannot be frozen.")
+        if card.status == "active":
+            update = {"status": "frozen", "frozen_on": self.today(), "freeze_reason": reason}
+            row = self.card_records.to_legacy(card.model_copy(update=update))
+            conn.execute(
+                "UPDATE CARDS SET STAT_CD = :STAT_CD, FRZ_DT = :FRZ_DT, FRZ_RSN = :FRZ_RSN "
+                "WHERE CARD_ID = :CARD_ID",
+                row,
+            )
+        return self.card_records.to_modern(self._one(conn, "CARDS", "CARD_ID", card.card_id))
 
     def report_fraud(self, customer_id: str, description: str, last4: str | None = None) -> str:
         """File a fraud report (about the card ending ``last4``, or the only open card) → ``'FR-5003'``."""
+        with self._session("file the fraud report", self.fraud_reports, write=True) as conn:
+            return self.report_fraud_in(conn, customer_id, description, last4)
+
+    def report_fraud_in(
+        self, conn: sqlite3.Connection, customer_id: str, description: str, last4: str | None = None
+    ) -> str:
+        """:meth:`report_fraud` inside the caller's write transaction (``ERPEffects`` keys it)."""
         key = legacy_customer_id(customer_id)
         if not description.strip():
             raise ToolFailure("Describe what happened so the fraud team can investigate.")
-        with self._session("file the fraud report", self.fraud_reports, write=True) as conn:
-            self._customer_row(conn, key)
-            card = self._pick_card(conn, key, last4, "report", required=last4 is not None)
-            report = FraudReport(
-                report_id=None,
-                customer_id=modern_customer_id(key),
-                card_id=card.card_id if card else None,
-                reported=self.today(),
-                description=description,
-                status="new",
-            )
-            row = self.fraud_reports.to_legacy(report)
-            columns = ", ".join(row)
-            values = ", ".join(f":{column}" for column in row)
-            cursor = conn.execute(f"INSERT INTO FRAUD_RPT ({columns}) VALUES ({values})", row)
-            return f"FR-{cursor.lastrowid}"
+        self._customer_row(conn, key)
+        card = self._pick_card(conn, key, last4, "report", required=last4 is not None)
+        report = FraudReport(
+            report_id=None,
+            customer_id=modern_customer_id(key),
+            card_id=card.card_id if card else None,
+            reported=self.today(),
+            description=description,
+            status="new",
+        )
+        row = self.fraud_reports.to_legacy(report)
+        columns = ", ".join(row)
+        values = ", ".join(f":{column}" for column in row)
+        cursor = conn.execute(f"INSERT INTO FRAUD_RPT ({columns}) VALUES ({values})", row)
+        return f"FR-{cursor.lastrowid}"
 
     # -- plumbing --
 

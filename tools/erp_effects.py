@@ -1,5 +1,9 @@
 """Side effects in the legacy ERP that a workflow applies exactly once and can undo.
 
+The support crew's approved actions (freeze a card, file a fraud report) are keyed the same way
+(``freeze_card`` / ``report_fraud`` here), so an approval replayed or resumed after a crash finds its
+effect instead of applying it again; they are not undone by a workflow (``compensate`` records that).
+
 Every effect (post a refund, credit an invoice, queue a notification) runs in one IMMEDIATE transaction
 together with a row in ``WF_EFFECT`` keyed by the caller's idempotency key. So an effect is either fully
 applied and recorded or not there at all, a second call with the same key returns the recorded effect
@@ -38,10 +42,16 @@ __all__ = [
     "workflow_tables_sql",
 ]
 
-EffectOperation = Literal["refund", "invoice_credit", "notify"]
+EffectOperation = Literal["refund", "invoice_credit", "notify", "card_freeze", "fraud_report"]
 EffectStatus = Literal["applied", "compensated", "cancelled"]
 _STATUS: dict[str, EffectStatus] = {"A": "applied", "C": "compensated", "X": "cancelled"}
-_OPERATIONS: tuple[EffectOperation, ...] = ("refund", "invoice_credit", "notify")
+_OPERATIONS: tuple[EffectOperation, ...] = (
+    "refund",
+    "invoice_credit",
+    "notify",
+    "card_freeze",
+    "fraud_report",
+)
 
 
 class ERPBusy(ToolFailure):
@@ -210,6 +220,24 @@ class ERPEffects:
 
         return self._apply(key, "notify", apply)
 
+    def freeze_card(self, key: str, customer_id: str, reason: str, last4: str | None = None) -> Effect:
+        """Freeze the customer's card once per ``key`` (``detail``: the card as the freeze left it)."""
+
+        def apply(conn: sqlite3.Connection) -> tuple[str, dict[str, Any]]:
+            card = self.erp.freeze_card_in(conn, customer_id, reason, last4)
+            return card.card_id, card.model_dump(mode="json")
+
+        return self._apply(key, "card_freeze", apply)
+
+    def report_fraud(self, key: str, customer_id: str, description: str, last4: str | None = None) -> Effect:
+        """File a fraud report once per ``key`` (``detail``: ``{"report_id": "FR-…"}``)."""
+
+        def apply(conn: sqlite3.Connection) -> tuple[str, dict[str, Any]]:
+            report_id = self.erp.report_fraud_in(conn, customer_id, description, last4)
+            return report_id, {"report_id": report_id}
+
+        return self._apply(key, "fraud_report", apply)
+
     # -- compensation --
 
     def compensate(self, key: str, operation: EffectOperation) -> Effect:
@@ -259,6 +287,8 @@ class ERPEffects:
                         "UPDATE INVHDR SET AMT_CENTS = AMT_CENTS + ?, STAT_CD = ? WHERE INV_NO = ?",
                         (row["APPL_CENTS"], row["PRIOR_STAT"], row["INV_NO"]),
                     )
+        elif effect.operation in ("card_freeze", "fraud_report"):
+            pass  # a colleague unfreezes a card or closes a report; the ledger row records the undo
         else:  # a queued message is cancelled; one already sent cannot be recalled
             conn.execute(
                 "UPDATE NOTIFY_Q SET STAT_CD = 'X' WHERE REF_KEY = ? AND STAT_CD = 'Q'", (effect.key,)

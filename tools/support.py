@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from crewline.errors import ConfigurationError
 from crewline.tools.erp import Card, Invoice, LegacyERP, Order, legacy_customer_id
+from crewline.tools.erp_effects import ERPEffects
 from crewline.tools.support_args import (
     CUSTOMER_ID_EXTRACT,
     EXAMPLES,
@@ -193,9 +194,15 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
         data = {"customer_id": customer_id, "cards": [card.model_dump(mode="json") for card in cards]}
         return _result(summary, data, [_card_source(card) for card in cards])
 
-    def freeze_card(customer_id: str, reason: str, last4: str | None = None) -> dict[str, Any]:
+    def freeze_card(
+        customer_id: str, reason: str, last4: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """Freeze a customer's card (lost, stolen or suspected misuse) so no new charges are approved."""
-        card = erp.freeze_card(customer_id, reason, last4)
+        if idempotency_key:  # an approved action: the ERP applies one freeze per key
+            effect = ERPEffects(erp).freeze_card(idempotency_key, customer_id, reason, last4)
+            card = Card.model_validate(effect.detail)
+        else:
+            card = erp.freeze_card(customer_id, reason, last4)
         since = f" as of {card.frozen_on.isoformat()}" if card.frozen_on else ""
         summary = (
             f"Customer {customer_id}'s {card.card_type} card ending {card.last4} is frozen{since}; "
@@ -203,9 +210,15 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
         )
         return _result(summary, card.model_dump(mode="json"), [_card_source(card)])
 
-    def report_fraud(customer_id: str, description: str, last4: str | None = None) -> dict[str, Any]:
+    def report_fraud(
+        customer_id: str, description: str, last4: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """File a fraud report for charges or activity the customer does not recognise."""
-        report_id = erp.report_fraud(customer_id, description, last4)
+        if idempotency_key:  # an approved action: the ERP files one report per key
+            effect = ERPEffects(erp).report_fraud(idempotency_key, customer_id, description, last4)
+            report_id = str(effect.detail["report_id"])
+        else:
+            report_id = erp.report_fraud(customer_id, description, last4)
         report = erp.get_fraud_report(report_id)
         about = next((card for card in erp.cards(customer_id) if card.card_id == report.card_id), None)
         on_card = f" about the {about.card_type} card ending {about.last4}" if about else ""

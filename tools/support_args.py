@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated
 
+from langchain_core.tools import InjectedToolArg
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 __all__ = [
@@ -96,6 +97,11 @@ class OrderArgs(BaseModel):
     ]
 
 
+# crewline's key for an approved action (crewline.nodes.escalation): injected, so no model is asked
+# for it and the offline path never fills it; the ERP records it with the effect and applies a key once
+IdempotencyKey = Annotated[str | None, InjectedToolArg]
+
+
 class FreezeCardArgs(BaseModel):
     customer_id: CustomerId
     reason: str = Field(
@@ -104,6 +110,7 @@ class FreezeCardArgs(BaseModel):
         json_schema_extra={"free_text": True},
     )
     last4: Last4 = None
+    idempotency_key: IdempotencyKey = None
 
 
 class ReportFraudArgs(BaseModel):
@@ -114,6 +121,7 @@ class ReportFraudArgs(BaseModel):
         json_schema_extra={"free_text": True},
     )
     last4: Last4 = None
+    idempotency_key: IdempotencyKey = None
 
 
 EXAMPLES: dict[str, list[str]] = {

@@ -8,15 +8,18 @@ Authorization: everything a user creates (threads, runs, crons, assistants) is s
 ``owner`` and ``tenant_id`` metadata, and every read, search, update or delete is filtered on them,
 so another user's thread simply does not exist for you (404). Approvers and admins see their whole
 tenant (they answer escalations); only they may resume a thread with a ``Command`` or write a
-thread's state directly, since either can approve a pending action. Store items live under
-``(tenant, user, ...)``. Anything without a handler here is refused.
+thread's state directly, since either can approve a pending action, and only they may run a thread
+that had an escalation from an earlier checkpoint (a replay or fork could re-run its approval step).
+A decision on an escalation already decided otherwise is refused (409). Refused attempts are audited
+as refusals (``run.refused``, ``escalation.refused``, ``thread.state_update.refused``) with the reason.
+Store items live under ``(tenant, user, ...)``. Anything without a handler here is refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from langgraph_sdk import Auth
 from starlette.exceptions import HTTPException
@@ -25,6 +28,8 @@ from crewline.graphs.serving.edge import RUN_COUNT_KEY
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.services import Identity, Refusal, get_services
 from crewline.memory.state.store import namespace_label
+from crewline.memory.state.tickets import Ticket, TicketDecided, TicketStore, default_ticket_store
+from crewline.nodes.escalation import DECISION_STATUS
 
 __all__ = ["OWNER_KEY", "TENANT_KEY", "auth"]
 
@@ -99,6 +104,16 @@ async def _audit(ctx: Auth.types.AuthContext, action: str, thread_id: Any = None
     )
 
 
+def _tickets() -> TicketStore:
+    """The crew's ticket store (the same file the served crews write), opened on first use."""
+    if not _ticket_store:
+        _ticket_store.append(default_ticket_store())
+    return _ticket_store[0]
+
+
+_ticket_store: list[TicketStore] = []
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -122,6 +137,49 @@ async def on_thread_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
     return _scope(ctx, "write")
 
 
+async def _refuse(
+    ctx: Auth.types.AuthContext, action: str, thread_id: Any, status: int, reason: str, **detail: Any
+) -> NoReturn:
+    """Audit a refused attempt as a refusal (who tried what, and why not), then refuse it."""
+    await _audit(ctx, action, thread_id, refused=reason, **detail)
+    raise Auth.exceptions.HTTPException(status_code=status, detail=reason)
+
+
+async def _thread_tickets(thread_id: Any) -> list[Ticket]:
+    if not thread_id:
+        return []
+    return await asyncio.to_thread(lambda: _tickets().list(str(thread_id)))  # opening it is file I/O too
+
+
+async def _check_replay(ctx: Auth.types.AuthContext, value: Any, config: Any) -> None:
+    """A run from an earlier checkpoint of a thread that had an escalation could replay its approval
+    step: only approvers may (the crew refuses it again inside, and never applies an action twice)."""
+    configurable = config.get("configurable") if isinstance(config, dict) else None
+    checkpoint = (configurable or {}).get("checkpoint_id")
+    if not checkpoint or _can(ctx, "escalations:approve"):
+        return
+    thread_id, who = value.get("thread_id"), _identity(ctx)
+    tickets = await _thread_tickets(thread_id)
+    # only the caller's own threads (the only ones a non-approver sees): anyone else's is a 404 below
+    if any(t.tenant_id == who.tenant_id and t.user_id in (None, who.user_id) for t in tickets):
+        reason = (
+            "running a thread from an earlier checkpoint (replay, fork) after an escalation needs the "
+            "approver or admin role"
+        )
+        await _refuse(ctx, "run.refused", thread_id, 403, reason, checkpoint_id=str(checkpoint))
+
+
+async def _check_decision(ctx: Auth.types.AuthContext, thread_id: Any, resume: Any) -> None:
+    """A decision on an escalation that is already decided otherwise is refused (the first stands)."""
+    wanted = DECISION_STATUS.get(str(resume.get("decision", "")).strip().lower()) if resume else None
+    tickets = [t for t in await _thread_tickets(thread_id) if t.tenant_id in (None, _identity(ctx).tenant_id)]
+    latest = tickets[-1] if tickets else None
+    if wanted is None or latest is None or latest.is_open or latest.status == wanted:
+        return
+    reason = str(TicketDecided(latest, wanted))
+    await _refuse(ctx, "escalation.refused", thread_id, 409, reason, ticket_id=latest.ticket_id)
+
+
 async def _in_tenant(ctx: Auth.types.AuthContext, thread_id: Any) -> bool:
     """Whether ``thread_id`` is a thread of the caller's tenant (the scope a resume is filtered on), so
     a refused cross-tenant resume is recorded as a refusal, not as a decision."""
@@ -140,11 +198,15 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
     _stamp(ctx, value)
     kwargs = value.get("kwargs") or {}
     command = kwargs.get("command")
+    await _check_replay(ctx, value, kwargs.get("config"))
     if command:
         if not _can(ctx, "escalations:approve"):
-            raise Auth.exceptions.HTTPException(
-                status_code=403,
-                detail="resuming a thread (approving, rejecting or editing an escalation) needs the "
+            await _refuse(
+                ctx,
+                "escalation.refused",
+                value.get("thread_id"),
+                403,
+                "resuming a thread (approving, rejecting or editing an escalation) needs the "
                 "approver or admin role",
             )
         resume = command.get("resume") if isinstance(command, dict) else None
@@ -154,6 +216,7 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
             reason = "not a thread of this tenant"
             await _audit(ctx, "escalation.refused", value.get("thread_id"), refused=reason)
             raise Auth.exceptions.HTTPException(status_code=404, detail="Thread or assistant not found.")
+        await _check_decision(ctx, value.get("thread_id"), resume if isinstance(resume, dict) else None)
         await _audit(ctx, "escalation.decision", value.get("thread_id"), command=_jsonable(command))
     else:
         await _audit(ctx, "run.create", value.get("thread_id"), assistant_id=str(value.get("assistant_id")))
@@ -184,9 +247,8 @@ async def on_thread_update(ctx: Auth.types.AuthContext, value: Any) -> Any:
         return _scope(ctx, "write")
     if "metadata" not in value:  # POST /threads/{id}/state: writing state can decide an escalation
         if not _can(ctx, "escalations:approve"):
-            raise Auth.exceptions.HTTPException(
-                status_code=403, detail="writing a thread's state needs the approver or admin role"
-            )
+            reason = "writing a thread's state needs the approver or admin role"
+            await _refuse(ctx, "thread.state_update.refused", thread_id, 403, reason)
         await _audit(ctx, "thread.state_update", thread_id)
         return _scope(ctx, "approve")
     metadata = value.get("metadata")

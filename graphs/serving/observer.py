@@ -23,6 +23,8 @@ from langchain_core.tracers.context import register_configure_hook
 from langgraph.errors import GraphInterrupt
 
 from crewline.graphs.serving.services import Services, get_services
+from crewline.memory.state.tickets import TicketDecided
+from crewline.nodes.escalation import ApprovalRefused
 
 __all__ = ["ServingObserver", "install_observer", "interaction_cost"]
 
@@ -128,7 +130,10 @@ class ServingObserver(BaseCallbackHandler):
         if run.node is None:
             self.services.metrics.interactions.labels("failed").inc()
             self.services.record_alert_signal("error", 1.0)
-            self._audit(run, "run.failed", {"error": type(error).__name__, "message": str(error)[:500]})
+            # a replay the crew refused (no approver role, a second decision) is a refusal, not a failure
+            refused = {ApprovalRefused: "run.refused", TicketDecided: "escalation.refused"}
+            action = next((a for kind, a in refused.items() if isinstance(error, kind)), "run.failed")
+            self._audit(run, action, {"error": type(error).__name__, "message": str(error)[:500]})
 
     def on_tool_start(
         self,

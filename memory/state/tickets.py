@@ -3,6 +3,11 @@
 Stored in SQLite (WAL, one connection per call, safe across threads and processes). ``create`` is
 idempotent on a caller-chosen ``key`` because a LangGraph node re-executes from its start when a
 thread resumes after ``interrupt()``: the second run must find the ticket the first one wrote.
+
+The same file holds the ledger of approved actions (``approved_actions``, one row per idempotency
+key): a row is claimed (``started``) before an approved tool runs and settled (``applied`` or
+``failed``) after, so a replay, a fork or a resume after a crash finds what already happened
+(:mod:`crewline.nodes.escalation` decides what to do with it).
 """
 
 from __future__ import annotations
@@ -18,10 +23,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crewline.errors import RunError
 from crewline.memory import sqlite_db
 from crewline.memory.paths import data_dir
 
-__all__ = ["RESOLVED_STATUSES", "STATUSES", "Ticket", "TicketStore", "default_ticket_store"]
+__all__ = [
+    "RESOLVED_STATUSES",
+    "STATUSES",
+    "ActionRecord",
+    "Ticket",
+    "TicketDecided",
+    "TicketStore",
+    "default_ticket_store",
+]
 
 STATUSES: tuple[str, ...] = ("open", "approved", "rejected", "edited", "closed")
 RESOLVED_STATUSES: tuple[str, ...] = STATUSES[1:]
@@ -46,7 +60,18 @@ CREATE TABLE IF NOT EXISTS tickets (
 );
 CREATE INDEX IF NOT EXISTS tickets_thread ON tickets (thread_id, created_at);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets (status, created_at);
+CREATE TABLE IF NOT EXISTS approved_actions (
+    key         TEXT PRIMARY KEY,
+    ticket_id   TEXT NOT NULL,
+    tool        TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    outcome     TEXT,
+    attempts    INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
 """
+ACTION_STATUSES: tuple[str, ...] = ("started", "applied", "failed")
 
 _COLUMNS = (
     "ticket_id, thread_id, kind, reason, status, transcript, payload, user_id, tenant_id, "
@@ -100,6 +125,32 @@ class Ticket:
             decided_by=row["decided_by"],
             decision_note=row["decision_note"],
         )
+
+
+class TicketDecided(RunError, ValueError):
+    """A second, different decision on a resolved ticket (the first one stands)."""
+
+    def __init__(self, ticket: Ticket, wanted: str) -> None:
+        self.ticket, self.wanted = ticket, wanted
+        by = f" by {ticket.decided_by}" if ticket.decided_by else ""
+        super().__init__(
+            f"ticket {ticket.ticket_id} was already {ticket.status}{by}; a second decision "
+            f"({wanted}) is refused"
+        )
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """One approved action in the ledger: ``started`` (claimed, outcome unknown yet), ``applied`` or
+    ``failed``; ``outcome`` is what the caller stored with the settlement (sealed text, or None);
+    ``attempts`` counts the claims (1 for an action that ran once)."""
+
+    key: str
+    ticket_id: str
+    tool: str
+    status: str
+    outcome: str | None
+    attempts: int
 
 
 def _now() -> str:
@@ -204,7 +255,7 @@ class TicketStore:
             if current.status == status:
                 return current
             if current.status != "open":
-                raise ValueError(f"ticket {ticket_id} is already {current.status}; cannot mark it {status}")
+                raise TicketDecided(current, status)
             conn.execute(
                 "UPDATE tickets SET status = ?, decided_by = ?, decision_note = ?, updated_at = ? "
                 "WHERE ticket_id = ?",
@@ -212,6 +263,61 @@ class TicketStore:
             )
             row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
         return Ticket._from_row(row)
+
+    # -- the ledger of approved actions --
+
+    def claim_action(self, key: str, *, ticket_id: str, tool: str) -> tuple[ActionRecord, bool]:
+        """Record that the action under ``key`` is about to run: ``(record, first)``; ``first`` is
+        False when the key was claimed before (the record says how that attempt ended, if it did)."""
+        if not key:
+            raise ValueError("an approved action needs a non-empty idempotency key")
+        with self._transaction() as conn:
+            row = conn.execute("SELECT * FROM approved_actions WHERE key = ?", (key,)).fetchone()
+            now = _now()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO approved_actions VALUES (?, ?, ?, 'started', NULL, 1, ?, ?)",
+                    (key, ticket_id, tool, now, now),
+                )
+                return ActionRecord(key, ticket_id, tool, "started", None, 1), True
+            conn.execute(
+                "UPDATE approved_actions SET attempts = attempts + 1, updated_at = ? WHERE key = ?",
+                (now, key),
+            )
+            record = ActionRecord(
+                key, row["ticket_id"], row["tool"], row["status"], row["outcome"], int(row["attempts"]) + 1
+            )
+            return record, False
+
+    def settle_action(self, key: str, *, status: str, outcome: str | None) -> ActionRecord:
+        """Record how the action under ``key`` ended (``applied`` or ``failed``). A settled action is
+        never settled again: the first outcome is the one that happened."""
+        if status not in ACTION_STATUSES[1:]:
+            raise ValueError(f"an action settles as applied or failed, not {status!r}")
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE approved_actions SET status = ?, outcome = ?, updated_at = ? "
+                "WHERE key = ? AND status = 'started'",
+                (status, outcome, _now(), key),
+            )
+            row = conn.execute("SELECT * FROM approved_actions WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(f"no approved action {key!r} in {self.path}")
+        return ActionRecord(
+            key, row["ticket_id"], row["tool"], row["status"], row["outcome"], int(row["attempts"])
+        )
+
+    def actions(self, ticket_id: str | None = None) -> builtins.list[ActionRecord]:
+        """The ledger (of one ticket), oldest first."""
+        where, params = (" WHERE ticket_id = ?", (ticket_id,)) if ticket_id else ("", ())
+        with self._connect() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM approved_actions{where} ORDER BY created_at, rowid", params
+            ).fetchall()
+        return [
+            ActionRecord(r["key"], r["ticket_id"], r["tool"], r["status"], r["outcome"], int(r["attempts"]))
+            for r in rows
+        ]
 
     def get(self, ticket_id: str) -> Ticket | None:
         with self._connect() as conn:
