@@ -19,7 +19,7 @@ from langchain_core.tools import InjectedToolArg, tool
 from langgraph.types import Command
 
 from crewline import Specialist, build_crew
-from crewline.memory.checkpoint.checkpointers import checkpointer
+from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
 from crewline.memory.state.tickets import TicketDecided, TicketStore
 from crewline.nodes.escalation import ApprovalRefused
 from crewline.tools.faults import InjectedFailure, install_fault_hook
@@ -198,3 +198,18 @@ def test_a_tool_that_takes_the_key_is_asked_again_with_the_same_key_and_applies_
     assert "Voucher 1 sent" in resumed["answer"]
     (record,) = tickets.actions()
     assert record.status == "applied" and record.key == next(iter(keys))
+
+
+async def test_under_ainvoke_a_replay_does_not_run_the_action_again(
+    tmp_path: Path, tickets: TicketStore
+) -> None:
+    CALLS.clear()
+    async with async_checkpointer(f"sqlite:///{tmp_path / 'async.sqlite'}") as saver:
+        crew = _crew(saver, tickets)
+        await crew.ainvoke({"messages": [HumanMessage(REQUEST)]}, _config("async"))
+        await crew.ainvoke(Command(resume={"decision": "approve"}), _config("async"))
+        history = [s async for s in crew.aget_state_history(_config("async"))]
+        before_apply = next(s for s in history if s.next == ("apply_decision",))
+        replayed = await crew.ainvoke(None, before_apply.config)
+    assert len(CALLS) == 1, CALLS
+    assert "Voucher 1 sent" in replayed["answer"]
