@@ -7,7 +7,8 @@ thread resumes after ``interrupt()``: the second run must find the ticket the fi
 The same file holds the ledger of approved actions (``approved_actions``, one row per idempotency
 key): a row is claimed (``started``) before an approved tool runs and settled (``applied`` or
 ``failed``) after, so a replay, a fork or a resume after a crash finds what already happened
-(:mod:`crewline.nodes.escalation` decides what to do with it).
+(:mod:`crewline.nodes.escalation` decides what to do with it). Retention deletes tickets, never
+ledger rows: a checkpoint replayed after its ticket is gone still finds its action's key.
 """
 
 from __future__ import annotations
@@ -244,7 +245,8 @@ class TicketStore:
         decided_by: str | None = None,
         note: str | None = None,
     ) -> Ticket:
-        """Record a decision. The same decision again is a no-op; a different one is a ValueError."""
+        """Record a decision. The same decision again is a no-op; a different one is refused
+        (:class:`TicketDecided`, a ``ValueError`` too): the first decision stands."""
         if status not in RESOLVED_STATUSES:
             raise ValueError(f"cannot resolve a ticket as {status!r}; expected one of {RESOLVED_STATUSES}")
         with self._transaction() as conn:
