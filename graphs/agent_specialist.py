@@ -214,11 +214,11 @@ class _AgentRun:
         except GraphBubbleUp:  # an interrupt inside the agent goes to the crew's caller
             raise
         except Exception as exc:  # its model was refused or failed: the offline path answers
-            result = yield from self.runtime.offline(state["handoff"])
+            result, withheld = yield from self.runtime.screened_offline(state["handoff"], self.guards)
             reason = f"agent unavailable: {type(exc).__name__}: {str(exc)[:200]}"
             verdict = Verdict(guard="model_fallback", score=1.0, reason=reason, action="fallback")
             verdict["subtask_id"] = result["subtask_id"]
-            return self._update(result, [*scope.verdicts, verdict], scope, {})
+            return self._update(result, [*scope.verdicts, verdict, *withheld], scope, {})
         finally:
             current_log().reset(token)
         return self.finish(state, output, log, scope)

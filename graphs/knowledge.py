@@ -1,14 +1,17 @@
 """The knowledge graph: retrieve → answer → verify groundedness → confidence gate → cited answer or abstain.
 
-``retrieve`` searches the knowledge base (hybrid dense + BM25) and drafts the extractive answer with
-its calibrated confidence (:mod:`crewline.tools.answering`). ``answer`` keeps that draft offline; with a chat
-model it asks the model for an answer from the numbered passages, each sentence cited ``[n]`` (or
+``retrieve`` searches the knowledge base (hybrid dense + BM25), drops the passages the passage guard
+flags (an instruction or a phishing request in an article is evidence of nothing; a ``passage_guard``
+verdict names each, and lower-ranked passages take their places) and drafts the extractive answer with
+its calibrated confidence (:mod:`crewline.tools.answering`). ``answer`` keeps that draft offline; with a
+chat model it asks the model for an answer from the numbered passages, each sentence cited ``[n]`` (or
 ``NO_ANSWER``), but only when the draft's confidence clears the gate: a question the knowledge base
 cannot answer costs no model call. ``verify`` checks every sentence against the passage it cites
-(:mod:`crewline.tools.grounding`); an unsupported model answer goes back to the model once with the problems
-listed (``revise``), and if it is still unsupported the graph abstains. ``gate`` passes a grounded
-answer whose confidence clears :data:`crewline.tools.answering.CONFIDENCE_THRESHOLD`; everything else ends in
-``abstain``: no answer, no sources, ``answered: False`` and an escalation record for a human.
+(:mod:`crewline.tools.grounding`); an unsupported model answer goes back to the model once with the
+problems listed (``revise``), and if it is still unsupported the graph abstains. ``gate`` passes a
+grounded answer whose confidence clears :data:`crewline.tools.answering.CONFIDENCE_THRESHOLD`;
+everything else ends in ``abstain``: no answer, no sources, ``answered: False`` and an escalation record
+for a human.
 
 :data:`graph` (for ``langgraph.json``) takes ``{"question"}`` (or ``{"messages"}``), optional ``kb``
 (default ``support``, the demo articles) and ``filters``, and is compiled without a checkpointer.
@@ -38,12 +41,22 @@ from crewline.graphs.state import (
 from crewline.memory.knowledge.index import Hit
 from crewline.memory.paths import data_dir
 from crewline.nodes.guards import GuardSettings, check_input, sanitize
+from crewline.nodes.guards.passages import passage_screen
 from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.planning.courtesy import without_courtesies
 from crewline.nodes.specialist import SpecialistRuntime
+from crewline.nodes.tool_screen import withheld_verdicts
 from crewline.nodes.types import Handoff, Source, SubtaskResult, Usage, Verdict
-from crewline.tools.answering import CONFIDENCE_THRESHOLD, MAX_QUERY_CHARS, NO_ANSWER, compose, draft_answer
+from crewline.tools.answering import (
+    CONFIDENCE_THRESHOLD,
+    MAX_QUERY_CHARS,
+    NO_ANSWER,
+    TOP_K,
+    compose,
+    draft_answer,
+    screened_search,
+)
 from crewline.tools.grounding import Passage, check_answer
 from crewline.tools.knowledge import DEMO_KB, open_named
 from crewline.tools.registry import ToolContext
@@ -128,8 +141,11 @@ def _plain_model(chain: ModelChain) -> Any:
     return chain.primary.with_fallbacks(list(chain.fallbacks)) if chain.fallbacks else chain.primary
 
 
-def _add_core(graph: Any, model: ModelChain | None, data: Path | None, default_kb: str) -> None:
+def _add_core(
+    graph: Any, model: ModelChain | None, data: Path | None, default_kb: str, guards: GuardSettings
+) -> None:
     """The knowledge nodes, from ``retrieve`` to ``respond`` / ``abstain``, on ``graph``."""
+    screen = passage_screen(guards)
 
     def retrieve(state: KnowledgeState) -> dict[str, Any]:
         question = _question(state)
@@ -139,10 +155,15 @@ def _add_core(graph: Any, model: ModelChain | None, data: Path | None, default_k
         # is a "Thanks!" after the question
         searched = without_courtesies(PLACEHOLDER.sub(" ", question))
         query = searched[:MAX_QUERY_CHARS]
-        hits = kb.search(query, 6, filters=state.get("filters") or None) if query.strip() else []
+        hits, withheld = (
+            screened_search(kb, query, TOP_K, screen, state.get("filters")) if query.strip() else ([], [])
+        )
         draft = draft_answer(kb, searched, hits=hits)
         result = compose(draft) if draft.chosen else {"summary": "", "sources": [], "data": draft.data()}
+        subtask = state["handoff"]["subtask_id"] if state.get("handoff") else None  # standalone: none
+        verdicts = withheld_verdicts(withheld, subtask, guards)
         return {
+            "verdicts": verdicts,
             "question": question,
             "query_truncated": len(question) > MAX_QUERY_CHARS,
             "hits": [hit.to_dict() for hit in hits],
@@ -267,11 +288,16 @@ def _add_core(graph: Any, model: ModelChain | None, data: Path | None, default_k
 
 
 def build_knowledge_graph(
-    *, model: ModelChain | None = None, data: Path | None = None, kb: str = DEMO_KB
+    *,
+    model: ModelChain | None = None,
+    data: Path | None = None,
+    kb: str = DEMO_KB,
+    guards: GuardSettings | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """The standalone knowledge graph (no checkpointer: a caller or the server brings one)."""
+    """The standalone knowledge graph (no checkpointer: a caller or the server brings one).
+    ``guards``: the passage guard's detector and policy (default settings when not given)."""
     graph = StateGraph(KnowledgeState, input_schema=KnowledgeInput, output_schema=KnowledgeOutput)
-    _add_core(graph, model, data, kb)
+    _add_core(graph, model, data, kb, guards or GuardSettings())
     graph.add_edge(START, "retrieve")
     graph.add_edge("respond", END)
     graph.add_edge("abstain", END)
@@ -279,9 +305,10 @@ def build_knowledge_graph(
 
 
 def build_knowledge_specialist(
-    *, runtime: SpecialistRuntime, guards: GuardSettings, tool_context: ToolContext
+    *, runtime: SpecialistRuntime, guards: GuardSettings, tool_context: ToolContext, kb: str = DEMO_KB
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """The knowledge graph as a crew specialist: ``SpecialistInput`` in, ``SpecialistOutput`` out."""
+    """The knowledge graph as a crew specialist: ``SpecialistInput`` in, ``SpecialistOutput`` out.
+    ``kb``: the knowledge base it answers from (``functools.partial`` it for a crew of your own)."""
 
     def entry_guard(state: KnowledgeState) -> dict[str, Any]:
         handoff = state["handoff"]
@@ -312,7 +339,7 @@ def build_knowledge_specialist(
     graph = StateGraph(KnowledgeState, input_schema=SpecialistInput, output_schema=SpecialistOutput)
     graph.add_node("entry_guard", entry_guard)
     graph.add_node("report", report)
-    _add_core(graph, runtime.model, Path(tool_context.data_dir), DEMO_KB)
+    _add_core(graph, runtime.model, Path(tool_context.data_dir), kb, guards)
     graph.add_edge(START, "entry_guard")
     graph.add_conditional_edges("entry_guard", after_guard)
     graph.add_edge("respond", "report")

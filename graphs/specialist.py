@@ -101,8 +101,11 @@ def build_specialist(
         return "agent" if runtime.model is not None else "act"
 
     def act(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
-        result = yield from runtime.offline(state["handoff"])
-        return {"results": {result["subtask_id"]: result}}
+        result, withheld = yield from runtime.screened_offline(state["handoff"], guards)
+        update: dict[str, Any] = {"results": {result["subtask_id"]: result}}
+        if withheld:  # passages the passage guard dropped from the evidence
+            update["verdicts"] = withheld
+        return update
 
     def fall_back(
         state: SpecialistState,
@@ -112,11 +115,14 @@ def build_specialist(
         verdicts: Sequence[Verdict] = (),
         usage: Usage | None = None,
     ) -> Steps[dict[str, Any]]:
-        result = yield from runtime.offline(state["handoff"])
+        result, withheld = yield from runtime.screened_offline(state["handoff"], guards)
         verdict = Verdict(
             guard=guard, score=1.0, reason=why, action="fallback", subtask_id=result["subtask_id"]
         )
-        update: dict[str, Any] = {"results": {result["subtask_id"]: result}, "verdicts": [*verdicts, verdict]}
+        update: dict[str, Any] = {
+            "results": {result["subtask_id"]: result},
+            "verdicts": [*verdicts, verdict, *withheld],
+        }
         if usage:
             update["usage"] = usage
         return update
@@ -171,14 +177,14 @@ def build_specialist(
     def tools(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
-        raw, pending = yield from runtime.tool_calls(state["handoff"], last)
+        raw, pending = yield from runtime.tool_calls(state["handoff"], last, guards)
         messages: list[ToolMessage] = []
         verdicts: list[Verdict] = []
         vault: dict[str, str] = {}
         for message in raw:
-            guarded, verdict, sealed = guard_tool_message(message, state["handoff"]["subtask_id"], guards)
+            guarded, withheld, sealed = guard_tool_message(message, state["handoff"]["subtask_id"], guards)
             messages.append(guarded)
-            verdicts += [verdict] if verdict is not None else []
+            verdicts += withheld
             vault |= sealed
         update: dict[str, Any] = {"messages": messages, "usage": {"tool_calls": len(last.tool_calls)}}
         if vault:

@@ -1,9 +1,11 @@
 """A specialist's building blocks: the offline tool path and the bounded tool-calling loop.
 
-Offline, the specialist picks the tool for its task (a router fit on each tool's examples) and fills
-its arguments from the task and the handoff's context. With a chat model, the model calls tools in
-a loop bounded by ``max_tool_steps``. Either way a tool that needs human approval is never run here:
-it becomes a pending action the supervisor escalates. Every result says which path answered.
+Offline, the specialist picks the tool for its task (a router fit on each tool's examples) and fills its
+arguments from the task and the handoff's context. Its output is evidence, screened passage by passage
+before it becomes the answer (:mod:`crewline.nodes.tool_screen`), as on the model path. With a chat
+model, the model calls tools in a loop bounded by ``max_tool_steps``. Either way a tool that needs human
+approval is never run here: it becomes a pending action the supervisor escalates. Every result says
+which path answered.
 
 What waits on the outside world (a tool, the model) is written once, as a generator of steps
 (:mod:`crewline.nodes.sync_async`): the graph composes them with ``yield from``; ``act_offline`` /
@@ -20,6 +22,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool
 
+from crewline.nodes.guards.settings import GuardSettings
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain, ModelUnavailable
 from crewline.nodes.planning.extract import extract_arguments
@@ -27,6 +30,7 @@ from crewline.nodes.planning.router import Router
 from crewline.nodes.planning.router_cache import fit_router
 from crewline.nodes.sync_async import Steps, adrive, drive
 from crewline.nodes.tool_calls import model_text, run_tool, run_tool_step, run_tools_step
+from crewline.nodes.tool_screen import screen_tool_output, screening
 from crewline.nodes.types import (
     AnswerPath,
     Handoff,
@@ -35,6 +39,7 @@ from crewline.nodes.types import (
     SubtaskResult,
     SubtaskStatus,
     Usage,
+    Verdict,
 )
 
 __all__ = [
@@ -153,8 +158,17 @@ class SpecialistRuntime:
         )
 
     # -- offline path -------------------------------------------------------------------------
-    def offline(self, handoff: Handoff) -> Steps[SubtaskResult]:
-        """The offline answer: pick the tool, fill its arguments, run it (one step)."""
+    def offline(self, handoff: Handoff, guards: GuardSettings | None = None) -> Steps[SubtaskResult]:
+        """The offline answer: pick the tool, fill its arguments, run it (one step), screen its output."""
+        result, _ = yield from self.screened_offline(handoff, guards)
+        return result
+
+    def screened_offline(
+        self, handoff: Handoff, guards: GuardSettings | None = None
+    ) -> Steps[tuple[SubtaskResult, list[Verdict]]]:
+        """:meth:`offline` with the verdicts on what the passage guard withheld (``guards``: the
+        crew's; the defaults when none are given, so no caller runs unscreened)."""
+        guards = guards or GuardSettings()
         tool = self.choose_tool(handoff["task"])
         if tool is None:
             return subtask_result(
@@ -163,7 +177,7 @@ class SpecialistRuntime:
                 answer=f"The {self.name} specialist has no tools.",
                 confidence=0.0,
                 path="offline",
-            )
+            ), []
         extraction = extract_arguments(tool, handoff["task"], handoff["context"])
         if extraction.missing:
             needed = " and ".join(name.replace("_", " ") for name in extraction.missing)
@@ -174,10 +188,12 @@ class SpecialistRuntime:
                 confidence=0.6,
                 path="offline",
                 tool=tool.name,
-            )
+            ), []
         if requires_approval(tool):
-            return self.pending(handoff, tool, extraction.args, "offline")
-        output = yield from run_tool_step(tool, extraction.args)
+            return self.pending(handoff, tool, extraction.args, "offline"), []
+        with screening(guards):  # a retrieval tool drops flagged passages before it answers
+            raw = yield from run_tool_step(tool, extraction.args)
+        output, verdicts = screen_tool_output(raw, handoff["subtask_id"], guards)
         if "error" in output:
             return subtask_result(
                 handoff,
@@ -186,7 +202,7 @@ class SpecialistRuntime:
                 confidence=TOOL_ERROR_CONFIDENCE,
                 path="offline",
                 tool=tool.name,
-            )
+            ), verdicts
         return subtask_result(
             handoff,
             status="failed" if output.get("answered") is False else "done",
@@ -195,13 +211,13 @@ class SpecialistRuntime:
             path="offline",
             sources=_sources(output),
             tool=tool.name,
-        )
+        ), verdicts
 
-    def act_offline(self, handoff: Handoff) -> SubtaskResult:
-        return drive(self.offline(handoff))
+    def act_offline(self, handoff: Handoff, guards: GuardSettings | None = None) -> SubtaskResult:
+        return drive(self.offline(handoff, guards))
 
-    async def aact_offline(self, handoff: Handoff) -> SubtaskResult:
-        return await adrive(self.offline(handoff))
+    async def aact_offline(self, handoff: Handoff, guards: GuardSettings | None = None) -> SubtaskResult:
+        return await adrive(self.offline(handoff, guards))
 
     # -- model path ---------------------------------------------------------------------------
     def first_messages(self, handoff: Handoff) -> list[AnyMessage]:
@@ -246,10 +262,11 @@ class SpecialistRuntime:
         return await adrive(self.model_turn(messages, scope))
 
     def tool_calls(
-        self, handoff: Handoff, reply: AIMessage
+        self, handoff: Handoff, reply: AIMessage, guards: GuardSettings | None = None
     ) -> Steps[tuple[list[ToolMessage], SubtaskResult | None]]:
         """Run the model's tool calls (one step); an approval-gated call ends the loop as a pending
-        action, and the calls after it do not run."""
+        action, and the calls after it do not run. A retrieval tool screens its passages under
+        ``guards``; the caller screens the messages (:func:`crewline.nodes.tool_guard.guard_tool_message`)."""
         by_name = self.tools_by_name
         planned: list[tuple[ToolCall, BaseTool | None]] = []
         pending: SubtaskResult | None = None
@@ -260,11 +277,12 @@ class SpecialistRuntime:
                 break
             planned.append((call, tool))
         runs = [(tool, call["args"], call.get("id")) for call, tool in planned if tool is not None]
-        if len(runs) == 1:  # the usual single call: its step joins ours (no driver of its own)
-            tool, args, call_id = runs[0]
-            outputs = iter([(yield from run_tool_step(tool, args, call_id=call_id))])
-        else:  # several: at once under ainvoke, in order under invoke
-            outputs = iter((yield run_tools_step(runs)) if runs else [])
+        with screening(guards or GuardSettings()):
+            if len(runs) == 1:  # the usual single call: its step joins ours (no driver of its own)
+                tool, args, call_id = runs[0]
+                outputs = iter([(yield from run_tool_step(tool, args, call_id=call_id))])
+            else:  # several: at once under ainvoke, in order under invoke
+                outputs = iter((yield run_tools_step(runs)) if runs else [])
         messages: list[ToolMessage] = []
         for call, tool in planned:
             output = (
@@ -283,14 +301,14 @@ class SpecialistRuntime:
         return messages, pending
 
     def run_tool_calls(
-        self, handoff: Handoff, reply: AIMessage
+        self, handoff: Handoff, reply: AIMessage, guards: GuardSettings | None = None
     ) -> tuple[list[ToolMessage], SubtaskResult | None]:
-        return drive(self.tool_calls(handoff, reply))
+        return drive(self.tool_calls(handoff, reply, guards))
 
     async def arun_tool_calls(
-        self, handoff: Handoff, reply: AIMessage
+        self, handoff: Handoff, reply: AIMessage, guards: GuardSettings | None = None
     ) -> tuple[list[ToolMessage], SubtaskResult | None]:
-        return await adrive(self.tool_calls(handoff, reply))
+        return await adrive(self.tool_calls(handoff, reply, guards))
 
     def model_result(self, handoff: Handoff, messages: Sequence[AnyMessage]) -> SubtaskResult:
         """The subtask's result from the loop's messages. Every tool call failed: the subtask failed

@@ -21,12 +21,21 @@ embedder (:mod:`crewline.memory.knowledge.semantic`) uses an unfitted signal ins
 :func:`semantic_confidence`: the
 mean of the best dense chunk cosine among the hits and the best sentence cosine, mapped onto the same
 scale so that :data:`CONFIDENCE_THRESHOLD` keeps its meaning (answer when the confidence reaches it).
+
+**Screened retrieval.** A retrieved passage is text from outside: :func:`screened_search` asks a
+:data:`PassageScreen` about each hit in rank order and drops the flagged ones (listed as
+``withheld``), reading further down the ranking until ``k`` usable hits are found, so one poisoned
+article does not cost the answer the good ones. The screen itself (the injection detector and
+phishing cues) belongs to the guards; this layer only takes it: as an argument, or from
+:data:`PASSAGE_SCREEN`, which crewline's tool runners set around every tool call.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,14 +51,18 @@ __all__ = [
     "FEATURES",
     "MAX_QUERY_CHARS",
     "NO_ANSWER",
+    "PASSAGE_SCREEN",
     "TOP_K",
     "Draft",
+    "PassageScreen",
     "abstention",
     "answer_confidence",
     "answer_features",
     "answer_question",
     "compose",
     "draft_answer",
+    "hit_id",
+    "screened_search",
     "semantic_confidence",
 ]
 
@@ -71,6 +84,17 @@ SEMANTIC_COSINE_AT_THRESHOLD = 0.64
 # Cosine per unit of log-odds: a cosine 0.1 above (below) the threshold gives a confidence of ~0.9
 # (~0.14). It only spreads the scale; it does not change which questions are answered or the AUROC.
 SEMANTIC_COSINE_SCALE = 0.05
+
+
+PassageScreen = Callable[[str], str | None]
+"""``screen(passage text)``: ``None`` when the passage may be used, else the reason it may not."""
+
+PASSAGE_SCREEN: ContextVar[PassageScreen | None] = ContextVar("crewline_passage_screen", default=None)
+"""The screen of the tool call running now (set by the code that runs tools; ``None``: no screen)."""
+
+# How far down the ranking screened retrieval reads to replace withheld hits (the retriever's
+# candidate pool is 50, so the first k of 2k hits are the k hits of a plain search).
+SCREEN_DEPTH = 2
 
 
 def _terms(words: str) -> frozenset[str]:
@@ -338,12 +362,54 @@ def answer_features(
     }
 
 
-def answer_question(kb: KnowledgeBase, query: str, k: int = TOP_K) -> dict[str, Any]:
-    """Retrieve and compose an extractive, cited answer in the crewline tool result shape."""
-    draft = draft_answer(kb, query, k)
+def hit_id(hit: Hit) -> str:
+    """The id a source and a withheld passage are cited by."""
+    return f"kb:{hit.doc_id}#{hit.chunk_id}"
+
+
+def screened_search(
+    kb: KnowledgeBase,
+    query: str,
+    k: int = TOP_K,
+    screen: PassageScreen | None = None,
+    filters: Mapping[str, Any] | None = None,
+) -> tuple[list[Hit], list[dict[str, str]]]:
+    """The ``k`` best hits ``screen`` lets through, and the withheld ones (``id``, ``title``,
+    ``reason``) that ranked above the last hit kept. Without a screen: a plain search."""
+    if screen is None:
+        return kb.search(query, k, filters=dict(filters) if filters else None), []
+    kept: list[Hit] = []
+    withheld: list[dict[str, str]] = []
+    for hit in kb.search(query, SCREEN_DEPTH * k, filters=dict(filters) if filters else None):
+        if len(kept) == k:
+            break
+        title = f"{hit.title} — {hit.section}" if hit.section else hit.title
+        reason = screen(f"{title}\n{hit.text}")
+        if reason is None:
+            kept.append(hit)
+        else:
+            withheld.append({"id": hit_id(hit), "title": title, "reason": reason})
+    return kept, withheld
+
+
+def answer_question(
+    kb: KnowledgeBase, query: str, k: int = TOP_K, screen: PassageScreen | None = None
+) -> dict[str, Any]:
+    """Retrieve and compose an extractive, cited answer in the crewline tool result shape.
+
+    ``screen`` (default: :data:`PASSAGE_SCREEN`'s) drops flagged passages before the answer is
+    drafted; they are listed under ``withheld``, and an answer with nothing left abstains.
+    """
+    screen = screen if screen is not None else PASSAGE_SCREEN.get()
+    hits, withheld = screened_search(kb, query[:MAX_QUERY_CHARS], k, screen)
+    draft = draft_answer(kb, query, k, hits=hits)
     if not draft.chosen or draft.confidence < CONFIDENCE_THRESHOLD:
-        return abstention(draft.data(), draft.confidence)
-    return compose(draft)
+        result = abstention(draft.data(), draft.confidence)
+    else:
+        result = compose(draft)
+    if withheld:
+        result["withheld"] = withheld
+    return result
 
 
 def compose(draft: Draft) -> dict[str, Any]:
@@ -363,7 +429,7 @@ def _compose(
         cited = [s.text for s in chosen if s.hit_rank == rank]
         snippet = hit.text if len(hit.text) <= SNIPPET_CHARS else " … ".join(cited)
         title = f"{hit.title} — {hit.section}" if hit.section else hit.title
-        sources.append({"id": f"kb:{hit.doc_id}#{hit.chunk_id}", "title": title, "snippet": snippet})
+        sources.append({"id": hit_id(hit), "title": title, "snippet": snippet})
     return {"summary": " ".join(parts), "data": data, "sources": sources, "confidence": confidence}
 
 

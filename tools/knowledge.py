@@ -5,6 +5,11 @@ indexed from the bundled help-centre articles (:data:`DOCS_DIR`) on first use an
 when they change; any other name is one a user filled with ``crewline ingest``, opened with the
 embedder its manifest names (:func:`manifest_embedder`: hashing, or semantic). The answer itself
 (extractive, cited, with a calibrated confidence) comes from :mod:`crewline.tools.answering`.
+
+Retrieved passages are screened before the answer is drafted: by the ``screen`` the tool was made
+with, else by the one crewline's tool runners set for the call (the crew's guards; see
+:data:`crewline.tools.answering.PASSAGE_SCREEN`). Flagged passages are left out and listed under
+``withheld`` in the result, for the crew's verdicts.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from crewline.memory.knowledge.chunking import source_files
 from crewline.memory.knowledge.embeddings import make_embedder
 from crewline.memory.knowledge.files import MANIFEST, KnowledgeBaseError, read_json
 from crewline.memory.knowledge.index import KnowledgeBase
-from crewline.tools.answering import CONFIDENCE_THRESHOLD, answer_question
+from crewline.tools.answering import CONFIDENCE_THRESHOLD, PassageScreen, answer_question
 from crewline.tools.errors import ToolFailure
 
 __all__ = [
@@ -159,7 +164,9 @@ def open_named(data_dir: Path, name: str) -> KnowledgeBase:
 # --------------------------------------------------------------------------- the tool
 
 
-def make_search_knowledge_tool(ctx: _HasDataDir, kb_name: str = DEMO_KB) -> BaseTool:
+def make_search_knowledge_tool(
+    ctx: _HasDataDir, kb_name: str = DEMO_KB, screen: PassageScreen | None = None
+) -> BaseTool:
     """The ``search_knowledge`` tool over the knowledge base ``kb_name`` under ``ctx.data_dir``."""
 
     def search_knowledge(query: str) -> dict[str, Any]:
@@ -167,7 +174,7 @@ def make_search_knowledge_tool(ctx: _HasDataDir, kb_name: str = DEMO_KB) -> Base
             kb = open_named(Path(ctx.data_dir), kb_name)
         except (OSError, ValueError) as exc:
             raise ToolFailure("The knowledge base is not available right now.") from exc
-        return answer_question(kb, query)
+        return answer_question(kb, query, screen=screen)
 
     tool = StructuredTool.from_function(
         func=search_knowledge,

@@ -3,7 +3,8 @@
 Knowledge bases live in ``<data dir>/kb/NAME``. ``ingest`` adds new documents, re-indexes changed ones
 and leaves unchanged ones alone (``--delete ID`` removes documents; ``--sync`` also removes every
 document not in PATH...); files it cannot use are listed with a reason. ``ask`` runs the knowledge
-graph: a cited answer, or an abstention that says why.
+graph: a cited answer, or an abstention that says why; passages the passage guard withheld (an
+instruction or a phishing request in a document) are named on stderr and in ``--json``'s ``verdicts``.
 
 ``--embedder hashing|semantic`` picks the dense embedder of a new knowledge base (default hashing;
 semantic needs the ``semantic`` extra). An existing knowledge base is always opened with the
@@ -153,6 +154,7 @@ def cmd_ask(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
         "sources": state.get("sources") or [],
         "path": state.get("path", "offline"),
         "escalation": state.get("escalation"),
+        "verdicts": [v for v in state.get("verdicts") or [] if v["action"] != "pass"],
     }
     if args.json:
         print(json.dumps(payload, ensure_ascii=False))
@@ -161,6 +163,8 @@ def cmd_ask(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
     out.print(payload["answer"], highlight=False, markup=False)
     for n, source in enumerate(payload["sources"], start=1):
         out.print(f"[{n}] {source.get('title', '')} ({source.get('id', '')})", highlight=False, markup=False)
+    for withheld in (v for v in payload["verdicts"] if v["guard"] == "passage_guard"):
+        console.print(f"withheld: {withheld['reason']}", highlight=False, markup=False)
     verdict = "answered" if payload["answered"] else "abstained"
     console.print(
         f"{verdict}, confidence {payload['confidence']:.2f}, path {payload['path']}", highlight=False
