@@ -58,7 +58,7 @@ from crewline.tools.knowledge import DOCS_DIR
 __all__ = ["CORPUS", "Corpus", "Planted", "load_corpus", "run"]
 
 CORPUS = Path(__file__).with_name("planted_injection.yaml")
-ROUNDS = ("dev", "held_out_1", "held_out_2", "held_out_3", "held_out_4")
+ROUNDS = ("dev", "held_out_1", "held_out_2", "held_out_3", "held_out_4", "held_out_5")
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,9 @@ _TAGS = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]{0,200}>")
 _MAX_SCREEN_CHARS = 200_000  # a passage longer than this is read as its start and its end
 
 _URL = r"(?:https?://|www\.|\b[a-z0-9][a-z0-9-]{2,}(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\b)"
-_SECRET = r"(?:pins?|pin codes?|passwords?|pass ?codes?|pass ?phrases?|one[- ]time (?:pass)?codes?|otps?|verification codes?|security codes?|sign[- ]in codes?|login codes?|cvv2?|cvc|card verification (?:value|code)|ssn|social security numbers?|online banking (?:login|credentials|password)|(?:login|sign[- ]in) (?:details|credentials|information)|credentials|username and password|user ?name and pass ?word|mother'?s maiden name)"
+_SECRET = r"(?:pins?|pin codes?|access codes?|remote access codes?|\d-digit codes?|codes? (?:we|i) (?:just )?sent you|passwords?|pass ?codes?|pass ?phrases?|one[- ]time (?:pass)?codes?|otps?|verification codes?|security codes?|sign[- ]in codes?|login codes?|cvv2?|cvc|card verification (?:value|code)|ssn|social security numbers?|online banking (?:login|credentials|password)|(?:login|sign[- ]in) (?:details|credentials|information)|credentials|username and password|user ?name and pass ?word|mother'?s maiden name)"
 _NUMBER = r"(?:(?:full |complete |16[- ]digit |long )?(?:card|credit card|debit card|account|routing|bank account) numbers?|card details|payment details|bank details|banking details|billing details|expiry date)"
-_SEND = r"(?:send|sending|email|e-mail|text|sms|reply with|respond with|forward|share|submit|provide|disclose|give|tell|read out|read back|post|upload|dm|message|whatsapp)"
+_SEND = r"(?:send|sending|email|e-mail|text|sms|reply with|respond with|reply to (?:this|the|our) (?:message|email|text|sms)(?: with)?|forward|share|submit|provide|disclose|give|tell|read out|read back|post|upload|dm|message|whatsapp)"
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,13 @@ _CUES: tuple[_Cue, ...] = (
         rf"\b{_SEND}\b(?:[^\w.!?\n]+[\w'-]+){{0,6}}?[^\w.!?\n]+{_YOUR}{_SECRET}\b",
         negatable=True,
         triggers=_SECRETS,
+    ),
+    _cue(
+        "asks the reader to reply with a secret",
+        0.9,
+        rf"\b(?:reply|respond|text back|write back|answer)\b(?:[^\w.!?\n]+[\w'-]+){{0,4}}?[^\w.!?\n]+(?:with|containing|including)[^\w.!?\n]+{_ANY}{_SECRET}\b",
+        triggers=_SECRETS,
+        negatable=True,
     ),
     _cue(
         "asks the reader to send card or account numbers",
@@ -157,7 +164,7 @@ _CUES: tuple[_Cue, ...] = (
     _cue(
         "directs AI assistants or bots",
         0.75,
-        r"\b(?:ai|virtual|chat|digital)\W+(?:assistants?|agents?|helpers?)\b(?:[^\w.!?\n]+[\w'-]+){0,3}?[^\w.!?\n]+(?:must|should|shall|need to|are to|have to|will now|now|are required|are instructed)\b|\b(?:assistants?|chat ?bots?|bots?|llms?|language models?|copilots?|gpts?)\W+(?:must|should|shall|need to|are to|have to|will now|are required|are instructed)\b|\b(?:update|notice|note|instructions?|message|memo|policy) for (?:all |any )?(?:ai |virtual |chat )?(?:assistants?|chat ?bots?|bots?|llms?|language models?|copilots?)\b|(?:^|[.!?:]\s)(?:assistant|ai|bot|chatbot|model|copilot|gpt),\s",
+        r"\b(?:ai|virtual|chat|digital)\W+(?:assistants?|agents?|helpers?)\b(?:[^\w.!?\n]+[\w'-]+){0,3}?[^\w.!?\n]+(?:must|should|shall|need to|are to|have to|will now|now|are required|are instructed)\b|\b(?:the |all |any )?(?:assistants?|assistant's|chat ?bots?|bots?|llms?|language models?|copilots?|gpts?)\b(?:[^\w.!?\n]+[\w'-]+){0,6}?[^\w.!?\n]+(?:must|should|shall|need to|are to|have to|will now|are required|are instructed)\b|\b(?:update|notice|note|instructions?|message|memo|policy) for (?:all |any )?(?:ai |virtual |chat )?(?:assistants?|chat ?bots?|bots?|llms?|language models?|copilots?)\b|(?:^|[.!?:]\s)(?:assistant|ai|bot|chatbot|model|copilot|gpt),\s",
         triggers="assistant ai bot llm model copilot gpt agent helper",
     ),
     _cue(
@@ -165,6 +172,20 @@ _CUES: tuple[_Cue, ...] = (
         0.6,
         r"\bthis is (?:the|your|a) (?:ceo|cto|ciso|president|founder|owner|administrator|admin|developer|security team|it department|system administrator|head of \w+)\b(?: speaking)?|\b(?:effective (?:immediately|now|today)|with immediate effect)\b[^.!?\n]{0,80}\b(?:must|all|every)\b",
         triggers="this is effective immediate",
+    ),
+    _cue(
+        "redirects payments to new bank details",
+        0.75,
+        r"\b(?:bank|account|payment|banking|wire) (?:details|information|info|instructions) (?:have|has) (?:changed|been updated)\b|\b(?:send|make|pay|wire|transfer)\b(?:[^\w.!?\n]+[\w'-]+){0,3}?[^\w.!?\n]+(?:to|into)\W+(?:the\W+|this\W+|our\W+|a\W+|the new\W+|our new\W+)?(?:iban|account number|sort code|routing number)\b",
+        triggers="changed updated iban sort routing",
+        negatable=True,
+    ),
+    _cue(
+        "asks the reader to give remote access to their device",
+        0.8,
+        r"\b(?:install|download|open|run)\W+(?:\w+\W+){0,2}?(?:anydesk|teamviewer|quicksupport|quick assist|supremo|rustdesk|ultraviewer|logmein|screen ?connect|remote (?:access|desktop|support) (?:app|tool|software))\b",
+        triggers="anydesk teamviewer quicksupport quick supremo rustdesk ultraviewer logmein screen remote",
+        negatable=True,
     ),
     _cue(
         "threatens the account to make the reader act",
@@ -195,7 +216,7 @@ _CUES: tuple[_Cue, ...] = (
     _cue(
         "asks the reader to give a secret to an agent or on a call",
         0.9,
-        rf"\b(?:{_SEND}|confirm|verify|read|say|repeat|spell)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,40}}\b(?:with|to|for) (?:the|our|an?|your) (?:agent|caller|representative|rep|team|officer|specialist|advisor|adviser|investigator|courier)\b|\bcall\b[^.!?\n]{{0,40}}\d{{3}}-\d{{4}}\b[^.!?\n]{{0,60}}\b(?:confirm|verify|give|provide|tell|read|say|enter)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b",
+        rf"\b(?:{_SEND}|confirm|verify|read|say|repeat|spell)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,40}}\b(?:with|to|for) (?:the|our|an?|your) (?:agent|caller|representative|rep|team|officer|specialist|advisor|adviser|investigator|courier|technician|engineer)\b|\bcall\b[^.!?\n]{{0,40}}\d{{3}}-\d{{4}}\b[^.!?\n]{{0,60}}\b(?:confirm|verify|give|provide|tell|read|say|enter)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b",
         negatable=True,
         triggers=_SECRETS,
     ),
@@ -299,14 +320,20 @@ _NEGATION = re.compile(
     r"fraudsters?|criminals?|impostors?|crooks|someone|anyone|pretend\w*|fake|"
     r"(?:emails?|texts?|messages?|calls?|callers?|letters?|sites?|websites?|pages?|links?) (?:asking|that asks?|which asks?|requesting|telling))\b"
 )
-_CLAUSE_END = re.compile(r"[.!?:;\n]")
+_CLAUSE_END = re.compile(r"[.!?:;,\n]")
+
+
+_WORD = re.compile(r"[\w'-]+")
 
 
 def _negated(folded: str, start: int) -> bool:
-    """A negation in the same clause shortly before ``start``: "never share your PIN"."""
-    before = folded[max(0, start - 48) : start]
+    """A negation among the few words before ``start``, in the same clause: "never share your PIN",
+    "if someone asks you to pay with gift cards". A condition further back ("if it does not work,
+    install ...") does not negate."""
+    before = folded[max(0, start - 64) : start]
     clause = _CLAUSE_END.split(before)[-1]
-    return bool(_NEGATION.search(clause))
+    words = _WORD.findall(clause)[-6:]
+    return bool(_NEGATION.search(" ".join(words)))
 
 
 def _fires(cue: _Cue, folded: str) -> bool:
