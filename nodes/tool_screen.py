@@ -5,7 +5,7 @@ the model's tool calls, an agent's ``ToolNode``) screens it here with the passag
 (:mod:`crewline.nodes.guards.passages`):
 
 - while the tool runs, :func:`screening` sets the screen a retrieval tool applies to each hit
-  (:data:`crewline.tools.answering.PASSAGE_SCREEN`): the knowledge tool drops flagged passages
+  (:data:`crewline.tools.passage_screen.PASSAGE_SCREEN`): the knowledge tool drops flagged passages
   before it drafts its answer and lists them under ``withheld``;
 - afterwards :func:`screen_tool_output` turns ``withheld`` into verdicts, screens each cited
   source and drops the flagged ones (one poisoned source does not cost the good ones), and then
@@ -23,7 +23,7 @@ from crewline.nodes.guards.passages import passage_screen, screen_passage
 from crewline.nodes.guards.settings import GuardSettings
 from crewline.nodes.tool_calls import model_text
 from crewline.nodes.types import Verdict
-from crewline.tools.answering import PASSAGE_SCREEN
+from crewline.tools.passage_screen import PASSAGE_SCREEN
 
 __all__ = ["WITHHELD", "screen_tool_output", "screening", "withheld_verdicts"]
 

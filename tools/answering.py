@@ -34,8 +34,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +44,7 @@ from crewline.memory.knowledge.embeddings import content_terms, embedder_identit
 from crewline.memory.knowledge.index import Hit, KnowledgeBase
 from crewline.memory.knowledge.semantic import SEMANTIC_NAME
 from crewline.memory.knowledge.sentences import ChunkSentences
+from crewline.tools.passage_screen import PASSAGE_SCREEN, PassageScreen
 
 __all__ = [
     "CONFIDENCE_THRESHOLD",
@@ -85,12 +85,6 @@ SEMANTIC_COSINE_AT_THRESHOLD = 0.64
 # (~0.14). It only spreads the scale; it does not change which questions are answered or the AUROC.
 SEMANTIC_COSINE_SCALE = 0.05
 
-
-PassageScreen = Callable[[str], str | None]
-"""``screen(passage text)``: ``None`` when the passage may be used, else the reason it may not."""
-
-PASSAGE_SCREEN: ContextVar[PassageScreen | None] = ContextVar("crewline_passage_screen", default=None)
-"""The screen of the tool call running now (set by the code that runs tools; ``None``: no screen)."""
 
 # How far down the ranking screened retrieval reads to replace withheld hits (the retriever's
 # candidate pool is 50, so the first k of 2k hits are the k hits of a plain search).
