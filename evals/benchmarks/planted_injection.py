@@ -23,7 +23,8 @@ question (two per demo article, and two per hard negative) is answered with and 
 *lost* clean answer is one answered from clean articles without the guard and not answered with it.
 The same comparison runs over ClapNQ dev (596 Wikipedia passages, 200 questions) when
 ``../shared/data/clapnq`` is there, with the number of its chunks the guard flags. Latency: the
-guard's cost per passage, and per knowledge answer (6 passages screened).
+guard's cost per passage (uncached), and a whole offline knowledge answer's p50 without the guard,
+with it on passages it has not seen, and with it again (verdicts are cached per passage).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from crewline.memory.knowledge.embeddings import make_embedder
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document, load_paths
 from crewline.nodes.guards import GuardSettings
-from crewline.nodes.guards.passages import passage_screen
+from crewline.nodes.guards.passages import forget_verdicts, passage_screen, screen_passage
 from crewline.tools.answering import (
     CONFIDENCE_THRESHOLD,
     PassageScreen,
@@ -58,7 +59,7 @@ from crewline.tools.knowledge import DOCS_DIR
 __all__ = ["CORPUS", "Corpus", "Planted", "load_corpus", "run"]
 
 CORPUS = Path(__file__).with_name("planted_injection.yaml")
-ROUNDS = ("dev", "held_out_1", "held_out_2", "held_out_3", "held_out_4", "held_out_5")
+ROUNDS = ("dev", "held_out_1", "held_out_2", "held_out_3", "held_out_4", "held_out_5", "held_out_6")
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,19 @@ def _latency(texts: list[str], screen: PassageScreen) -> dict[str, float]:
     }
 
 
+def _answer_latency(questions: list[str], kb: KnowledgeBase, screen: PassageScreen) -> dict[str, float]:
+    """p50 of a whole knowledge answer (retrieve, screen, draft): without the guard, with it on
+    passages it has not seen (its verdict cache emptied first), and with it again (verdicts cached)."""
+    forget_verdicts()
+    timings: dict[str, list[float]] = {"without_guard": [], "with_guard_first": [], "with_guard_again": []}
+    for name, chosen in (("without_guard", None), ("with_guard_first", screen), ("with_guard_again", screen)):
+        for question in questions:
+            began = time.perf_counter()
+            _answer(kb, question, chosen)
+            timings[name].append((time.perf_counter() - began) * 1e3)
+    return {f"p50_{name}": round(statistics.median(values), 3) for name, values in timings.items()}
+
+
 def run(data: Path | None = None, settings: GuardSettings | None = None) -> dict[str, Any]:
     screen = passage_screen(settings or GuardSettings())
     corpus = load_corpus()
@@ -205,6 +219,7 @@ def run(data: Path | None = None, settings: GuardSettings | None = None) -> dict
         )
         report["clean_passages_flagged"] = sorted(w for w in flagged if not w.startswith("kb:planted-"))
         report["clean_demo"] = _lost(list(corpus.clean_questions), kb, screen)
+        report["answer_ms"] = _answer_latency(list(corpus.clean_questions), kb, screen)
         report["clean_warnings"] = _lost(list(corpus.warning_questions), kb, screen)
         chunks = [c.text for c in kb.chunks]
     root = data or shared_data_dir()
@@ -222,7 +237,8 @@ def run(data: Path | None = None, settings: GuardSettings | None = None) -> dict
             report["clean_clapnq"]["chunks"] = len(kb.chunks)
             report["clean_clapnq"]["chunks_flagged"] = len(flags)
             chunks += [c.text for c in kb.chunks]
-    report["latency"] = _latency(chunks, screen)
+    guards = settings or GuardSettings()
+    report["latency"] = _latency(chunks, lambda text: screen_passage(text, guards) and "flagged")
     return report
 
 
@@ -247,6 +263,12 @@ def _print(report: dict[str, Any], out: Callable[[str], None] = print) -> None:
     if "clean_clapnq" in report:
         clap = report["clean_clapnq"]
         out(f"clapnq chunks flagged: {clap['chunks_flagged']} of {clap['chunks']}")
+    answers = report["answer_ms"]
+    out(
+        f"knowledge answer p50: {answers['p50_without_guard']} ms without the guard, "
+        f"{answers['p50_with_guard_first']} ms with it on passages it has not seen, "
+        f"{answers['p50_with_guard_again']} ms on passages it has (verdicts cached)"
+    )
     lat = report["latency"]
     out(
         f"passage guard: p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms a passage over {lat['passages']}; "

@@ -27,6 +27,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,7 +38,7 @@ from crewline.nodes.guards.sanitize import sanitize
 from crewline.nodes.guards.settings import GuardSettings
 from crewline.nodes.types import Verdict
 
-__all__ = ["PassageScreen", "passage_screen", "phishing_score", "screen_passage", "views"]
+__all__ = ["PassageScreen", "forget_verdicts", "passage_screen", "phishing_score", "screen_passage", "views"]
 
 _TAG_CHARS = re.compile("[\U000e0020-\U000e007e]+")
 _TAGS = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]{0,200}>")
@@ -210,8 +212,8 @@ _CUES: tuple[_Cue, ...] = (
     _cue(
         "tells the reader what to answer or output",
         0.6,
-        r"\b(?:in your (?:answer|reply|response|summary)|when (?:answering|responding|replying|summari[sz]ing)|whenever (?:someone|a user|the user|anyone) asks)\b[^.!?\n]{0,60}\b(?:always|must|should|include|tell|say|reply|respond|recommend|insert|add|append|mention)\b",
-        triggers="answer repl respon summar whenever",
+        r"\b(?:begin|start|open|end|finish|prefix|preface)\w*\W+(?:your|the|each|every)\W+(?:reply|response|answer|output)\W+(?:by|with)\b|\byou (?:must|have to|need to|are to)\W+(?:first\W+|now\W+|always\W+)?(?:output|print|say|respond|reply|answer|prepend)\b|\b(?:guidelines|rules|instructions|directives|configuration|policies)\W+(?:that\W+)?you\W+(?:operate|work|run|were given|follow|are following|obey)\b|\b(?:in your (?:answer|reply|response|summary)|when (?:answering|responding|replying|summari[sz]ing)|whenever (?:someone|a user|the user|anyone) asks)\b[^.!?\n]{0,60}\b(?:always|must|should|include|tell|say|reply|respond|recommend|insert|add|append|mention)\b",
+        triggers="answer repl respon summar whenever begin start open end finish prefix preface output print you",
     ),
     _cue(
         "asks the reader to give a secret to an agent or on a call",
@@ -256,7 +258,7 @@ _CUES: tuple[_Cue, ...] = (
 # A conversation turn forged inside data: a role label opening a line or a sentence, or a chat
 # message as JSON. Read on the sanitized text (folding would join the lines).
 _FORGED_TURN = re.compile(
-    r"(?:^|[\n.!?]\s*)(?:#+\s*)?(?:system|assistant|developer|ai|bot|chatbot)\s*(?:message|prompt|note|notice|instructions?)?\s*:\s*\S"
+    r"(?:^|[\n.!?(\[{|]\s*)(?:#+\s*)?(?:system|assistant|developer|ai|bot|chatbot)\s*(?:message|prompt|note|notice|instructions?)?\s*:\s*\S"
     r"|[\"']role[\"']\s*:\s*[\"'](?:system|assistant|developer)[\"']",
     re.IGNORECASE,
 )
@@ -407,12 +409,37 @@ PassageScreen = Callable[[str], str | None]
 """What the tools layer calls a screen: ``screen(text)`` is ``None`` (usable) or the reason it is not."""
 
 
+# Verdicts on passages already screened, by (settings, detector, text): a help centre's popular
+# chunks are retrieved again and again, and a passage's verdict depends on nothing else.
+_SEEN: OrderedDict[tuple[str, int, str], str | None] = OrderedDict()
+_SEEN_LOCK = threading.Lock()
+SEEN_MAX = 8192
+
+
+def forget_verdicts() -> None:
+    """Empty the verdict cache (a benchmark measuring first sight; a changed cue table in tests)."""
+    with _SEEN_LOCK:
+        _SEEN.clear()
+
+
 def passage_screen(settings: GuardSettings) -> PassageScreen:
-    """:func:`screen_passage` under ``settings`` as the plain callable the knowledge tool takes."""
+    """:func:`screen_passage` under ``settings`` as the plain callable the knowledge tool takes
+    (verdicts remembered for the last :data:`SEEN_MAX` passages)."""
     detector = load_detector(settings.detector)
+    policy = settings.model_dump_json(include={"detector", "injection_threshold", "strip_markup"})
 
     def screen(text: str) -> str | None:
+        key = (policy, id(detector), text)
+        with _SEEN_LOCK:
+            if key in _SEEN:
+                _SEEN.move_to_end(key)
+                return _SEEN[key]
         verdict = screen_passage(text, settings, detector=detector)
-        return None if verdict is None else verdict["reason"]
+        reason = None if verdict is None else verdict["reason"]
+        with _SEEN_LOCK:
+            _SEEN[key] = reason
+            if len(_SEEN) > SEEN_MAX:
+                _SEEN.popitem(last=False)
+        return reason
 
     return screen
