@@ -29,7 +29,6 @@ import binascii
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from crewline.nodes.guards.detector import InjectionDetector, load_detector
@@ -37,6 +36,7 @@ from crewline.nodes.guards.rules import _CONFUSABLES
 from crewline.nodes.guards.sanitize import sanitize
 from crewline.nodes.guards.settings import GuardSettings
 from crewline.nodes.types import Verdict
+from crewline.tools.passage_screen import PassageScreen  # the tools layer's name for a screen
 
 __all__ = ["PassageScreen", "forget_verdicts", "passage_screen", "phishing_score", "screen_passage", "views"]
 
@@ -403,10 +403,6 @@ def screen_passage(
     if not why:
         return None
     return Verdict(guard=guard, score=best, reason=why, action=settings.on_tool_injection)
-
-
-PassageScreen = Callable[[str], str | None]
-"""What the tools layer calls a screen: ``screen(text)`` is ``None`` (usable) or the reason it is not."""
 
 
 # Verdicts on passages already screened, by (settings, detector, text): a help centre's popular
