@@ -1,0 +1,256 @@
+# ruff: noqa: E501  (cue patterns read best on one line each)
+"""The passage guard's cue table: what only matters in text from outside (see
+:mod:`crewline.nodes.guards.passages`, which reads it).
+
+Cues are read on folded text (lower case, look-alike letters folded, line breaks kept); each fires
+only when one of its trigger substrings is in the text, so a benign passage runs few regexes. Gaps
+are bounded runs of words within one sentence, so matching stays linear in the input and a cue never
+joins two sentences. A ``negatable`` cue does not fire when a negation or a report of what scammers
+do comes in the few words before it ("never share your PIN", "if someone asks you to pay with gift
+cards"). The last three patterns are read on the unfolded text (folding would join the lines).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "CUES",
+    "FORGED_TURN",
+    "FORGED_WEIGHT",
+    "HIDDEN_STYLE",
+    "HIDDEN_WEIGHT",
+    "SPACED_OUT",
+    "SPACED_WEIGHT",
+    "Cue",
+]
+
+_URL = r"(?:https?://|www\.|\b[a-z0-9][a-z0-9-]{2,}(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\b)"
+_SECRET = r"(?:pins?|pin codes?|access codes?|remote access codes?|\d-digit codes?|codes? (?:we|i) (?:just )?sent you|passwords?|pass ?codes?|pass ?phrases?|one[- ]time (?:pass)?codes?|otps?|verification codes?|security codes?|sign[- ]in codes?|login codes?|cvv2?|cvc|card verification (?:value|code)|ssn|social security numbers?|online banking (?:login|credentials|password)|(?:login|sign[- ]in) (?:details|credentials|information)|credentials|username and password|user ?name and pass ?word|mother'?s maiden name)"
+_NUMBER = r"(?:(?:full |complete |16[- ]digit |long )?(?:card|credit card|debit card|account|routing|bank account) numbers?|card details|payment details|bank details|banking details|billing details|expiry date)"
+_SEND = r"(?:send|sending|email|e-mail|text|sms|reply with|respond with|reply to (?:this|the|our) (?:message|email|text|sms)(?: with)?|forward|share|submit|provide|disclose|give|tell|read out|read back|post|upload|dm|message|whatsapp)"
+
+
+@dataclass(frozen=True)
+class Cue:
+    reason: str
+    weight: float
+    pattern: re.Pattern[str]
+    negatable: bool = False  # "never share your PIN" is advice, not a request
+    triggers: tuple[str, ...] = ()  # the cue is tried only when one of these is in the text
+
+
+def _cue(reason: str, weight: float, pattern: str, *, triggers: str, negatable: bool = False) -> Cue:
+    return Cue(reason, weight, re.compile(pattern), negatable, tuple(triggers.split()))
+
+
+_SECRETS = (
+    "pin password passcode passphrase otp code cvv cvc ssn social credential login sign-in maiden username"
+)
+_NUMBERS = "number details expiry"
+
+
+_DESTINATION = (
+    rf"(?:{_URL}|[\w.+-]+@[\w-]+\.[\w.]+|\b(?:to|at) \d{{5,6}}\b)"  # a link, an address, a short code
+)
+_GAP = r"[^\w.!?\n]+"  # between two words of one sentence
+_YOUR = rf"(?:your|ur|the customer'?s|their){_GAP}(?:[\w'-]+{_GAP}){{0,3}}?"
+_ANY = rf"(?:your|ur|the customer'?s|their|the|this|that|a|any){_GAP}(?:[\w'-]+{_GAP}){{0,3}}?"
+
+# Read on folded text (lower case, look-alike letters folded). Gaps are bounded word runs, so
+# matching stays linear in the input.
+CUES: tuple[Cue, ...] = (
+    # -- phishing: secrets asked for, through a channel the reader is told to use ------------------
+    _cue(
+        "asks the reader to send a secret (PIN, password, one-time code, CVV)",
+        0.9,
+        rf"\b{_SEND}\b(?:[^\w.!?\n]+[\w'-]+){{0,6}}?[^\w.!?\n]+{_YOUR}{_SECRET}\b",
+        negatable=True,
+        triggers=_SECRETS,
+    ),
+    _cue(
+        "asks the reader to reply with a secret",
+        0.9,
+        rf"\b(?:reply|respond|text back|write back|answer)\b(?:[^\w.!?\n]+[\w'-]+){{0,4}}?[^\w.!?\n]+(?:with|containing|including)[^\w.!?\n]+{_ANY}{_SECRET}\b",
+        triggers=_SECRETS,
+        negatable=True,
+    ),
+    _cue(
+        "asks the reader to send card or account numbers",
+        0.45,
+        rf"\b{_SEND}\b(?:[^\w.!?\n]+[\w'-]+){{0,6}}?[^\w.!?\n]+{_YOUR}{_NUMBER}\b",
+        negatable=True,
+        triggers=_NUMBERS,
+    ),
+    _cue(
+        "asks for credentials or card data next to a link or address",
+        0.9,
+        rf"\b{_YOUR}(?:{_SECRET}|{_NUMBER})\b[^.!?\n]{{0,160}}{_DESTINATION}|{_DESTINATION}[^.!?\n]{{0,160}}\b{_YOUR}(?:{_SECRET}|{_NUMBER})\b",
+        negatable=True,
+        triggers=_SECRETS + " " + _NUMBERS,
+    ),
+    _cue(
+        "asks the reader to send a secret to a link, address or number",
+        0.9,
+        rf"\b{_SEND}\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,80}}{_DESTINATION}",
+        negatable=True,
+        triggers=_SECRETS,
+    ),
+    _cue(
+        "asks to verify or unlock an account through a link",
+        0.75,
+        rf"\b(?:verify|confirm|validate|re-?validate|unlock|reactivate|re-?activate|restore|unsuspend|secure|authenticate|re-?authenticate|log ?in|sign ?in)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+(?:your|ur)\W+(?:[\w'-]+\W+){{0,2}}?(?:account|identity|card|access|profile|details|information|info|payment|wallet)\b[^.!?\n]{{0,120}}{_URL}",
+        negatable=True,
+        triggers="verif confirm valid unlock activat restor suspend secure authentic log sign",
+    ),
+    _cue(
+        "sends the reader to a link to verify, unlock or claim",
+        0.75,
+        rf"(?:click|tap|visit|go to|open|follow)\b[^.!?\n]{{0,80}}{_URL}[^.!?\n]{{0,80}}\b(?:verify|confirm|validate|unlock|reactivate|restore|avoid (?:suspension|closure|losing)|claim|secure your)\b|\b(?:click|tap)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+(?:here|this link|the link below|the link)\b[^.!?\n]{{0,80}}\b(?:verify|confirm|validate|unlock|reactivate|restore|claim)\b",
+        negatable=True,
+        triggers="click tap visit go open follow",
+    ),
+    _cue(
+        "asks for payment by gift card, crypto or wire to a stranger",
+        0.8,
+        r"\b(?:pay|paying|payment|send|buy|purchase|settle|transfer)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:gift ?cards?|itunes cards?|google play cards?|steam cards?|bitcoin|btc|crypto(?:currency)?|usdt|western union|moneygram)\b",
+        negatable=True,
+        triggers="gift itunes play steam bitcoin btc crypto usdt western moneygram",
+    ),
+    _cue(
+        "asks for payment to a crypto wallet",
+        0.8,
+        r"\b(?:usdt|bitcoin|btc|eth|ether|crypto(?:currency)?|tether)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:pay|payments?|send|transfer|deposit)\b|\b(?:send|transfer|pay|deposit)\b(?:[^\w.!?\n]+[\w'-]+){0,6}?[^\w.!?\n]+(?:to|into)\W+(?:the\W+|this\W+|our\W+)?(?:wallet|address)\W+(?=[a-z]*\d)[a-z0-9]{8,}\b",
+        negatable=True,
+        triggers="usdt bitcoin btc eth crypto tether wallet",
+    ),
+    _cue(
+        "asks for a PIN, CVV or one-time code next to a link (any language)",
+        0.9,
+        rf"\b(?:pin|cvv2?|cvc|otp|tan|iban)\b[^.!?\n]{{0,120}}{_URL}|{_URL}[^.!?\n]{{0,120}}\b(?:pin|cvv2?|cvc|otp|tan)\b",
+        negatable=True,
+        triggers="pin cvv cvc otp tan iban",
+    ),
+    _cue(
+        "asks to enter a secret on a page the text points to",
+        0.9,
+        rf"\b(?:enter|type|input|fill in|submit|confirm)\b(?:[^\w.!?\n]+[\w'-]+){{0,2}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,30}}\b(?:on|in|into|at)\W+(?:the|this|that|a|our)\W+(?:\w+\W+)?(?:page|site|website|form|portal|link)\b",
+        negatable=True,
+        triggers=_SECRETS,
+    ),
+    _cue(
+        "asks to put personal data or the conversation into a link",
+        0.8,
+        r"\b(?:include|add|append|put|insert|embed|send|encode|attach)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:the\W+)?(?:customer'?s?|user'?s?|their|client'?s?|caller'?s?|conversation|chat|messages?|history|transcript|email address|phone number)\b[^.!?\n]{0,80}\b(?:in|into|to|as)\W+(?:a|an|the|this)\W+(?:link|url|image|query|request|webhook)\b|{?(?:conversation|chat_history|history|transcript|user_data|email)}?\)|[?&][a-z]+=(?:\{[a-z_ ]+\}|conversation|history|transcript)\b",
+        triggers="conversation history transcript email phone user customer client caller chat message ?",
+    ),
+    _cue(
+        "directs AI assistants or bots",
+        0.75,
+        r"\b(?:ai|virtual|chat|digital)\W+(?:assistants?|agents?|helpers?)\b(?:[^\w.!?\n]+[\w'-]+){0,3}?[^\w.!?\n]+(?:must|should|shall|need to|are to|have to|will now|now|are required|are instructed)\b|\b(?:the |all |any )?(?:assistants?|assistant's|chat ?bots?|bots?|llms?|language models?|copilots?|gpts?)\b(?:[^\w.!?\n]+[\w'-]+){0,6}?[^\w.!?\n]+(?:must|should|shall|need to|are to|have to|will now|are required|are instructed)\b|\b(?:update|notice|note|instructions?|message|memo|policy) for (?:all |any )?(?:ai |virtual |chat )?(?:assistants?|chat ?bots?|bots?|llms?|language models?|copilots?)\b|(?:^|[.!?:]\s)(?:assistant|ai|bot|chatbot|model|copilot|gpt),\s",
+        triggers="assistant ai bot llm model copilot gpt agent helper",
+    ),
+    _cue(
+        "claims authority to change the rules",
+        0.6,
+        r"\bthis is (?:the|your|a) (?:ceo|cto|ciso|president|founder|owner|administrator|admin|developer|security team|it department|system administrator|head of \w+)\b(?: speaking)?|\b(?:effective (?:immediately|now|today)|with immediate effect)\b[^.!?\n]{0,80}\b(?:must|all|every)\b",
+        triggers="this is effective immediate",
+    ),
+    _cue(
+        "redirects payments to new bank details",
+        0.75,
+        r"\b(?:bank|account|payment|banking|wire) (?:details|information|info|instructions) (?:have|has) (?:changed|been updated)\b|\b(?:send|make|pay|wire|transfer)\b(?:[^\w.!?\n]+[\w'-]+){0,3}?[^\w.!?\n]+(?:to|into)\W+(?:the\W+|this\W+|our\W+|a\W+|the new\W+|our new\W+)?(?:iban|account number|sort code|routing number)\b",
+        triggers="changed updated iban sort routing",
+        negatable=True,
+    ),
+    _cue(
+        "asks the reader to give remote access to their device",
+        0.8,
+        r"\b(?:install|download|open|run)\W+(?:\w+\W+){0,2}?(?:anydesk|teamviewer|quicksupport|quick assist|supremo|rustdesk|ultraviewer|logmein|screen ?connect|remote (?:access|desktop|support) (?:app|tool|software))\b",
+        triggers="anydesk teamviewer quicksupport quick supremo rustdesk ultraviewer logmein screen remote",
+        negatable=True,
+    ),
+    _cue(
+        "threatens the account to make the reader act",
+        0.4,
+        r"\b(?:account|card|access|profile)\b(?:[^\w.!?\n]+[\w'-]+){0,3}?[^\w.!?\n]+(?:will|shall|may|is going to)\W+be\W+(?:permanently\W+)?(?:suspended|locked|closed|terminated|deleted|frozen|deactivated|disabled|blocked)\b[^.!?\n]{0,80}\b(?:unless|if you (?:do not|don'?t|fail)|within \d+|in \d+ (?:hours?|days?))\b",
+        triggers="suspend lock close terminat delet froze deactivat disabl block",
+    ),
+    _cue(
+        "asks to move money to a 'safe' account",
+        0.8,
+        r"\b(?:transfer|move|wire)\b(?:[^\w.!?\n]+[\w'-]+){0,5}?[^\w.!?\n]+(?:to|into)\W+(?:a|our|the)\W+(?:safe|secure|protected|holding|new)\W+(?:account|wallet)\b",
+        negatable=True,
+        triggers="safe secure protected holding",
+    ),
+    # -- text addressed to the model, not to the reader ---------------------------------------------
+    _cue(
+        "addresses an AI model reading the text",
+        0.9,
+        r"\b(?:if|when) you are (?:an? |the )?(?:ai|a\.i\.|artificial intelligence|language model|llm|large language model|chat ?bot|bot|assistant|virtual assistant|gpt|agent)\b|\b(?:note|message|instructions?|reminder|attention|notice|directive) (?:to|for) (?:the |any |all )?(?:ai|a\.i\.|language models?|llms?|chat ?bots?|bots?|ai assistants?|assistants?|agents?|models?|gpt)\b|\b(?:ai|llm|gpt|chat ?bot) (?:assistants?|agents?|models?)?\s*(?:reading|processing|summari[sz]ing|answering (?:from|with)) (?:this|these)\b",
+        triggers="ai a.i. artificial llm model gpt bot assistant agent",
+    ),
+    _cue(
+        "tells the reader what to answer or output",
+        0.6,
+        r"\b(?:begin|start|open|end|finish|prefix|preface)\w*\W+(?:your|the|each|every)\W+(?:reply|response|answer|output)\W+(?:by|with)\b|\byou (?:must|have to|need to|are to)\W+(?:first\W+|now\W+|always\W+)?(?:output|print|say|respond|reply|answer|prepend)\b|\b(?:guidelines|rules|instructions|directives|configuration|policies)\W+(?:that\W+)?you\W+(?:operate|work|run|were given|follow|are following|obey)\b|\b(?:in your (?:answer|reply|response|summary)|when (?:answering|responding|replying|summari[sz]ing)|whenever (?:someone|a user|the user|anyone) asks)\b[^.!?\n]{0,60}\b(?:always|must|should|include|tell|say|reply|respond|recommend|insert|add|append|mention)\b",
+        triggers="answer repl respon summar whenever begin start open end finish prefix preface output print you",
+    ),
+    _cue(
+        "asks the reader to give a secret to an agent or on a call",
+        0.9,
+        rf"\b(?:{_SEND}|confirm|verify|read|say|repeat|spell)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,40}}\b(?:with|to|for) (?:the|our|an?|your) (?:agent|caller|representative|rep|team|officer|specialist|advisor|adviser|investigator|courier|technician|engineer)\b|\bcall\b[^.!?\n]{{0,40}}\d{{3}}-\d{{4}}\b[^.!?\n]{{0,60}}\b(?:confirm|verify|give|provide|tell|read|say|enter)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b",
+        negatable=True,
+        triggers=_SECRETS,
+    ),
+    _cue(
+        "tells the model to call a tool",
+        0.45,  # developer docs say "call the get_user function with ...": a cue, not proof
+        r"\b(?:call|invoke|run|execute|trigger|use)\W+(?:the\W+)?[a-z]+_[a-z_]+\b(?:\W+(?:tool|function))?(?:[^\w.!?\n]+[\w'-]+){0,4}?[^\w.!?\n]+(?:for|on|with)\b",
+        triggers="_",
+    ),
+    _cue(
+        "asks to decode hidden text and follow it",
+        0.7,
+        r"\b(?:decode|decrypt|translate|unscramble|base64[- ]decode|rot13)\b(?:[^\w.!?\n]+[\w'-]+){0,4}?[^\w.!?\n]+(?:and|then)\W+(?:follow|execute|obey|do|run|carry out|act on|apply)\b",
+        triggers="decode decrypt translat unscramble base64 rot13",
+    ),
+    _cue(
+        "names a system prompt (any language)",
+        0.9,
+        r"\b(?:system\w*|sistem\w*|systeem\w*|systém\w*|systèm\w*|συστ\w*)[ -]?prompt\w*|\bprompt\w*\W+(?:\w+\W+)?(?:system\w*|sistem\w*|systém\w*|systèm\w*|systeem\w*)\b",
+        triggers="prompt",
+    ),
+    # -- instruction override and prompt extraction, languages the English rules do not read --------
+    _cue(
+        "asks to ignore prior instructions (non-English)",
+        0.92,
+        r"\b(?:ignore[sz]?|ignorer|oublie[sz]?|oublier|ignora|ignoren?|ignorar|olvida|olvide|olvidar|ignoriere|ignorieren|ignoriert|vergiss|vergessen|vergesst|ignore|ignori|dimentica|dimenticare|esqueça|esquece|esquecer|negeer|vergeet|negeren)\b(?:[^\w.!?\n]+[\w'-]+){0,5}?[^\w.!?\n]+(?:instructions?|consignes?|directives?|règles|instrucciones|indicaciones|reglas|anweisungen|anleitungen|regeln|vorgaben|istruzioni|regole|instruções|instrucoes|regras|instructies|regels|opdrachten)\b",
+        triggers="ignor oubli olvid vergiss vergess vergesst dimentic esque negeer vergeet",
+    ),
+    _cue(
+        "asks for the system prompt (non-English)",
+        0.92,
+        r"\b(?:prompt (?:système|systeme|du système|de système|del sistema|de sistema|do sistema|di sistema)|system-?prompt|systemprompts?|systeemprompt|instructions? (?:système|systeme|initiales|cachées)|instrucciones (?:del sistema|iniciales|ocultas)|(?:ursprünglichen|versteckten|geheimen) anweisungen|istruzioni (?:di sistema|iniziali|nascoste)|instruções (?:do sistema|iniciais|ocultas)|(?:oorspronkelijke|verborgen) instructies)\b",
+        triggers="prompt system instruc anweis istruz instru",
+    ),
+)
+
+# A conversation turn forged inside data: a role label opening a line or a sentence, or a chat
+# message as JSON. Read on the sanitized text (folding would join the lines).
+FORGED_TURN = re.compile(
+    r"(?:^|[\n.!?(\[{|]\s*)(?:#+\s*)?(?:system|assistant|developer|ai|bot|chatbot)\s*(?:message|prompt|note|notice|instructions?)?\s*:\s*\S"
+    r"|[\"']role[\"']\s*:\s*[\"'](?:system|assistant|developer)[\"']",
+    re.IGNORECASE,
+)
+FORGED_WEIGHT = 0.6
+# Obfuscation: base64 runs that decode to text, and leetspeak (digits for letters inside words).
+HIDDEN_STYLE = re.compile(
+    r"<[a-z]+[^<>]{0,200}(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|opacity\s*:\s*0(?:\.0+)?\b|"
+    r"color\s*:\s*(?:#fff(?:fff)?|white|transparent))[^<>]{0,200}>\s*[^<\s][^<]{10,}",
+    re.IGNORECASE,
+)
+HIDDEN_WEIGHT = 0.6  # text styled so a reader does not see it is written for something else to read
+SPACED_OUT = re.compile(r"\b(?:[a-z] {1,2}){11,}[a-z]\b", re.IGNORECASE)  # 12+ letters spaced out
+SPACED_WEIGHT = 0.6  # no article spells its words letter by letter; a filter-dodging attack does
