@@ -49,6 +49,7 @@ from crewline.nodes.guards import (
     check_output,
     default_vault,
     inspect_input,
+    load_detector,
     protect_checkpointer,
     worst_action,
 )
@@ -184,7 +185,10 @@ def build_crew(
     chain = make_model_chain(spec.models, model)  # type: ignore[arg-type]
     tools_context = tool_context or ToolContext(data_dir=data_dir())
     guards = spec.guards
-    default_vault()  # its key file is read here, once, not on the event loop of a first ainvoke
+    # read here, once, not on the event loop of a first ainvoke; a missing or damaged detector
+    # artifact is a build error naming it, not an escalation at the first request
+    default_vault()
+    load_detector(guards.detector)
     if checkpointer is not None and not guards.pii.persist_raw:
         protect_checkpointer(checkpointer)  # nothing raw in any checkpoint, the run's input included
 

@@ -116,3 +116,9 @@ def test_a_policy_for_a_node_the_crew_does_not_have_is_refused_at_build() -> Non
         small_crew(policies={"nodes": {"wether": {"cache_ttl_s": 3}}})
     # a specialist's node and the supervisor's own take policies
     small_crew(policies={"nodes": {"weather": {"cache_ttl_s": 3}, "plan": {"retry": {"max_attempts": 1}}}})
+
+
+def test_a_missing_detector_artifact_is_refused_at_build(tmp_path: Any) -> None:
+    missing = tmp_path / "no-such-detector.json"
+    with pytest.raises(ConfigurationError, match="no-such-detector"):
+        small_crew(guards={"detector": str(missing)})
