@@ -31,7 +31,8 @@ from langgraph.prebuilt import ToolNode
 from langgraph.pregel import Pregel
 
 from crewline.errors import ConfigurationError
-from crewline.graphs.specialist import entry_guard
+from crewline.graphs.sealing import sealing
+from crewline.graphs.specialist import behind_entry_guard
 from crewline.graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
 from crewline.memory.paths import data_dir
 from crewline.memory.state.resilience_store import store_at
@@ -227,16 +228,13 @@ class _AgentRun:
 def build_agent_specialist(
     agent: Runnable[Any, Any], runtime: SpecialistRuntime, guards: GuardSettings, models: ModelSettings
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """The specialist subgraph around ``agent``: entry guard, then the agent (sync or async)."""
+    """The specialist subgraph around ``agent``: the agent (sync or async), behind the entry guard."""
     run = _AgentRun(agent, runtime, guards, models)
 
-    def after_guard(state: SpecialistState) -> str:
-        return END if state["handoff"]["subtask_id"] in (state.get("results") or {}) else "agent"
-
     graph = StateGraph(SpecialistState, input_schema=SpecialistInput, output_schema=SpecialistOutput)
-    graph.add_node("entry_guard", node("entry_guard", entry_guard(runtime.name, guards)))
-    graph.add_node("agent", node("agent", run.steps))
-    graph.add_edge(START, "entry_guard")
-    graph.add_conditional_edges("entry_guard", after_guard, ["agent", END])
+    graph.add_node(
+        "agent", node("agent", sealing(behind_entry_guard(runtime.name, guards, run.steps), guards))
+    )
+    graph.add_edge(START, "agent")
     graph.add_edge("agent", END)
     return graph.compile(name=runtime.name)

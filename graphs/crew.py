@@ -16,12 +16,11 @@ from typing import Any, Literal, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
-from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.cache.memory import InMemoryCache
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Overwrite, Send, interrupt
 from pydantic import BaseModel, ValidationError
@@ -30,7 +29,7 @@ from crewline.errors import ConfigurationError
 from crewline.graphs.crew_graph import Crew
 from crewline.graphs.events import emit_escalation, emit_verdicts
 from crewline.graphs.policies import NodeKind, PolicySettings, node_options, scoped_plan
-from crewline.graphs.sealing import sealed_at_exit, sealed_values
+from crewline.graphs.sealing import sealed_values
 from crewline.graphs.spec import CrewSpec, CrewSpecError, Specialist, first_error, load_spec
 from crewline.graphs.specialists import extra_tools, specialist_node
 from crewline.graphs.state import CrewInput, CrewOutput, CrewState
@@ -193,7 +192,7 @@ def build_crew(
         protect_checkpointer(checkpointer)  # nothing raw in any checkpoint, the run's input included
 
     runtimes: dict[str, SpecialistRuntime] = {}
-    nodes: dict[str, CompiledStateGraph[Any, Any, Any, Any]] = {}
+    nodes: dict[str, Runnable[Any, Any]] = {}
     all_tools: dict[str, BaseTool] = {}
     search = _spec_folder(spec)
     # guard objects given in Python, then the spec's import paths; a bad one fails here, naming it
@@ -520,7 +519,7 @@ def build_crew(
     add("input_guard", input_guard, "input_guard")
     graph.add_node("plan", scoped_plan(route_planner, chain), **node_options(policies, "plan", "plan"))
     for name, subgraph in nodes.items():  # what a specialist returns enters the state as placeholders
-        graph.add_node(name, sealed_at_exit(subgraph, guards), **node_options(policies, name, "specialist"))
+        graph.add_node(name, subgraph, **node_options(policies, name, "specialist"))
     add("synthesize", synthesize_node, "review")
     add("output_guard", output_guard, "review")
     add("open_ticket", open_ticket, "open_ticket")

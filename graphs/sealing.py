@@ -16,18 +16,18 @@ result leaves crewline (:func:`crewline.nodes.guards.reveal.reveal`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
 from crewline.nodes.guards import GuardSettings, default_vault
 from crewline.nodes.guards.disclosure import protect_strings, tool_outputs
 from crewline.nodes.guards.vault import Vault
-from crewline.nodes.sync_async import step_runnable
+from crewline.nodes.sync_async import Steps, step_runnable
 
-__all__ = ["seal_output", "sealed_at_exit", "sealed_values"]
+__all__ = ["seal_output", "sealed_at_exit", "sealed_values", "sealing"]
 
 _KEPT = ("answer", "results", "sources")
 
@@ -60,10 +60,23 @@ def seal_output(output: Any, guards: GuardSettings, vault: Vault) -> Any:
     return {**output, "results": sealed_results, "pii_vault": {**(output.get("pii_vault") or {}), **sealed}}
 
 
+def sealing(
+    logic: Callable[[Any, RunnableConfig], Steps[dict[str, Any]]], guards: GuardSettings
+) -> Callable[[Any, RunnableConfig], Steps[dict[str, Any]]]:
+    """A specialist node's ``logic`` whose update is sealed (:func:`seal_output`) before it leaves the
+    node: crewline's own specialists seal where their results are made, in the same step."""
+
+    def sealed(state: Any, config: RunnableConfig) -> Steps[dict[str, Any]]:
+        update = yield from logic(state, config)
+        return seal_output(update, guards, default_vault())  # type: ignore[no-any-return]
+
+    return sealed
+
+
 def sealed_at_exit(
     specialist: CompiledStateGraph[Any, Any, Any, Any], guards: GuardSettings
 ) -> Runnable[Any, Any]:
-    """``specialist`` followed by :func:`seal_output`.
+    """``specialist`` (a user's graph) followed by :func:`seal_output`.
 
     A sequence keeps the subgraph a subgraph for LangGraph: ``get_graph(xray=True)``,
     ``get_state(subgraphs=True)`` and ``stream(subgraphs=True)`` find it inside.

@@ -10,12 +10,13 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol, cast
 
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from crewline.errors import ConfigurationError
+from crewline.graphs.sealing import sealing
 from crewline.graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
 from crewline.nodes.guards import GuardSettings, check_input, sanitize
 from crewline.nodes.models.breaker import CircuitBreakers
@@ -24,7 +25,7 @@ from crewline.nodes.models.factory import ModelUnavailable
 from crewline.nodes.specialist import SpecialistRuntime, subtask_result
 from crewline.nodes.sync_async import Steps, blocking, branch, node
 from crewline.nodes.tool_guard import guard_tool_message
-from crewline.nodes.types import Usage, Verdict
+from crewline.nodes.types import Handoff, SubtaskResult, Usage, Verdict
 from crewline.tools.registry import ToolContext
 
 __all__ = ["SpecialistBuilder", "build_specialist", "entry_guard", "import_specialist_builder"]
@@ -81,6 +82,27 @@ def entry_guard(
     return check
 
 
+StepLogic = Callable[[SpecialistState, RunnableConfig], Steps[dict[str, Any]]]
+
+
+def behind_entry_guard(name: str, guards: GuardSettings, logic: StepLogic) -> StepLogic:
+    """``logic`` behind the entry guard: a specialist's first step checks its handoff first, in the
+    same graph step (a step fewer per subtask: LangGraph's per-step cost is most of a crew's own);
+    a declined handoff is the subtask's result and ``logic`` does not run."""
+    check = entry_guard(name, guards)
+
+    def first(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
+        if state.get("messages") or state.get("steps"):  # a later turn of a tool loop
+            return (yield from logic(state, config))
+        entry = check(state, config)
+        if "results" in entry:
+            return entry
+        update = yield from logic(state, config)
+        return {**update, "verdicts": [*entry["verdicts"], *(update.get("verdicts") or [])]}
+
+    return first
+
+
 def build_specialist(
     runtime: SpecialistRuntime, guards: GuardSettings
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -95,9 +117,7 @@ def build_specialist(
         assert runtime.model is not None
         return runtime.model.guards()[1]
 
-    def after_guard(state: SpecialistState) -> Literal["act", "agent", "__end__"]:
-        if _done(state):
-            return "__end__"
+    def first_step(state: SpecialistState) -> Literal["act", "agent"]:
         return "agent" if runtime.model is not None else "act"
 
     def act(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
@@ -160,19 +180,22 @@ def build_specialist(
             first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             why = f"model unavailable: {first}"
             return (yield from fall_back(state, why, verdicts=scope.verdicts, usage=scope.usage))
-        return {
+        update: dict[str, Any] = {
             "messages": [*new, reply],
             "steps": steps + 1,
             "usage": scope.usage,
             "verdicts": scope.verdicts,
         }
+        if not reply.tool_calls:  # the model's answer: the subtask's result, in this same step
+            update["results"] = yield from finish(handoff, [*history, *new, reply])
+        return update
 
-    def after_agent(state: SpecialistState) -> Literal["tools", "finish", "__end__"]:
+    def after_agent(state: SpecialistState) -> Literal["tools", "__end__"]:
         if _done(state):
             return "__end__"
         messages = state.get("messages") or []
         last = messages[-1] if messages else None
-        return "tools" if isinstance(last, AIMessage) and last.tool_calls else "finish"
+        return "tools" if isinstance(last, AIMessage) and last.tool_calls else "__end__"
 
     def tools(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         last = state["messages"][-1]
@@ -198,30 +221,24 @@ def build_specialist(
     def after_tools(state: SpecialistState) -> Literal["agent", "__end__"]:
         return "__end__" if _done(state) else "agent"
 
-    def finish(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
-        messages = state.get("messages") or []
-        result = runtime.model_result(state["handoff"], messages)
-        if runtime.model is not None:
-            # The breaker judges the model path, not the request: a model that answered is healthy
-            # even when the tools it called failed (a customer not found is not an outage).
-            last = messages[-1] if messages else None
-            answered = isinstance(last, AIMessage) and bool(last.text.strip())
-            if answered:
-                yield blocking(lambda: breakers().success(breaker_key))
-            else:
-                yield blocking(lambda: breakers().failure(breaker_key, result["answer"]))
-        return {"results": {result["subtask_id"]: result}}
+    def finish(handoff: Handoff, messages: Sequence[AnyMessage]) -> Steps[dict[str, SubtaskResult]]:
+        result = runtime.model_result(handoff, list(messages))
+        # The breaker judges the model path, not the request: a model that answered is healthy
+        # even when the tools it called failed (a customer not found is not an outage).
+        last = messages[-1] if messages else None
+        if isinstance(last, AIMessage) and last.text.strip():
+            yield blocking(lambda: breakers().success(breaker_key))
+        else:
+            yield blocking(lambda: breakers().failure(breaker_key, result["answer"]))
+        return {result["subtask_id"]: result}
 
     graph = StateGraph(SpecialistState, input_schema=SpecialistInput, output_schema=SpecialistOutput)
-    graph.add_node("entry_guard", node("entry_guard", entry_guard(runtime.name, guards)))
-    graph.add_node("act", node("act", act))
-    graph.add_node("agent", node("agent", agent))
-    graph.add_node("tools", node("tools", tools))
-    graph.add_node("finish", node("finish", finish))
-    graph.add_edge(START, "entry_guard")
-    graph.add_conditional_edges("entry_guard", branch(after_guard), ["act", "agent", END])
+    # what a node returns enters the state as placeholders (crewline.graphs.sealing), in the same step
+    graph.add_node("act", node("act", sealing(behind_entry_guard(runtime.name, guards, act), guards)))
+    graph.add_node("agent", node("agent", sealing(behind_entry_guard(runtime.name, guards, agent), guards)))
+    graph.add_node("tools", node("tools", sealing(tools, guards)))
+    graph.add_conditional_edges(START, branch(first_step), ["act", "agent"])
     graph.add_edge("act", END)
-    graph.add_conditional_edges("agent", branch(after_agent), ["tools", "finish", END])
+    graph.add_conditional_edges("agent", branch(after_agent), ["tools", END])
     graph.add_conditional_edges("tools", branch(after_tools), ["agent", END])
-    graph.add_edge("finish", END)
     return graph.compile(name=runtime.name)

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langgraph.graph.state import CompiledStateGraph
 
 from crewline.errors import ConfigurationError
 from crewline.graphs.agent_specialist import agent_tools, build_agent_specialist, check_agent
+from crewline.graphs.sealing import sealed_at_exit
 from crewline.graphs.spec import Specialist
 from crewline.graphs.specialist import build_specialist
 from crewline.nodes.guards import GuardSettings
@@ -54,8 +56,9 @@ def specialist_node(
     models: ModelSettings,
     tool_context: ToolContext,
     search: Sequence[Path] = (),
-) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """The compiled subgraph the crew adds as the node named after the specialist."""
+) -> Runnable[Any, Any]:
+    """The subgraph the crew adds as the node named after the specialist: crewline's own seal what
+    their nodes return; a user's graph is followed by the seal (:mod:`crewline.graphs.sealing`)."""
     if specialist.agent is not None:
         agent = check_agent(specialist.agent, specialist.name)
         return build_agent_specialist(agent, runtime, guards, models)
@@ -73,4 +76,4 @@ def specialist_node(
     built = builder(runtime=runtime, guards=guards, tool_context=tool_context)
     if not isinstance(built, CompiledStateGraph):
         raise ConfigurationError(f"{what} returned a {type(built).__name__}, not a compiled graph")
-    return built
+    return sealed_at_exit(built, guards)

@@ -17,6 +17,7 @@ import bisect
 import ipaddress
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import NamedTuple
 
 from crewline.nodes.guards.secrets import find_secrets
@@ -242,9 +243,28 @@ def _phone_ok(raw: str) -> bool:
     return not any(len(g) == 1 or set(g) == {"0"} for g in groups[1:])  # "606 0 1914": a table row
 
 
+_ALL_TYPES = frozenset(PII_TYPES)
+_CACHED_CHARS = 4096  # longer texts (documents) are scanned each time rather than held in memory
+
+
 def detect_pii(text: str, types: Iterable[str] | None = None) -> list[PiiSpan]:
-    """Every personal-data or secret span in ``text``, sorted, without overlaps."""
-    wanted = set(types) if types is not None else set(PII_TYPES)
+    """Every personal-data or secret span in ``text``, sorted, without overlaps.
+
+    A request's texts are looked at by several guards (the tool wrapper, a specialist's exit, the
+    output guard): short texts are scanned once and the spans reused (they are immutable).
+    """
+    wanted = _ALL_TYPES if types is None else frozenset(types)
+    if len(text) <= _CACHED_CHARS:
+        return list(_detect_cached(text, wanted))
+    return _detect(text, wanted)
+
+
+@lru_cache(maxsize=4096)
+def _detect_cached(text: str, wanted: frozenset[str]) -> tuple[PiiSpan, ...]:
+    return tuple(_detect(text, wanted))
+
+
+def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
     found: list[PiiSpan] = []
     starts: list[int] = []  # claimed spans, disjoint and sorted: overlap checks by bisection
     ends: list[int] = []

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crewline.errors import ConfigurationError
 from crewline.memory.key_file import load_or_create_key
-from crewline.memory.paths import data_dir, data_dir_path
+from crewline.memory.paths import data_dir
 from crewline.nodes.guards.pii import PiiSpan, detect_pii
 
 __all__ = ["SEALED_PREFIX", "Vault", "VaultKeyError", "default_vault"]
@@ -176,13 +176,17 @@ def _redact(vault: Vault, text: str) -> str:
     return redacted
 
 
-_DEFAULT: dict[bytes | str, Vault] = {}
+_DEFAULT: dict[tuple[str | None, ...], Vault] = {}
+_KEY_ENV = ("CREWLINE_AES_KEY", "CREWLINE_DATA_DIR", "XDG_DATA_HOME", "HOME")
 
 
 def default_vault() -> Vault:
-    """The vault for ``CREWLINE_AES_KEY`` or the data directory's key (cached per key source)."""
-    # data_dir_path: no file system call per use (the key's first load creates the directory)
-    source: bytes | str = os.environ.get("CREWLINE_AES_KEY") or str(data_dir_path() / _KEY_FILE)
+    """The vault for ``CREWLINE_AES_KEY`` or the data directory's key (cached per key source).
+
+    Asked several times per request: keyed by the environment the key's source depends on, so a
+    use is four dictionary reads (the key's first load creates the directory and reads the file).
+    """
+    source = tuple(os.environ.get(name) for name in _KEY_ENV)
     vault = _DEFAULT.get(source)
     if vault is None:
         vault = _DEFAULT[source] = Vault(_load_key())

@@ -149,7 +149,7 @@ def test_graph_prints_mermaid_with_subgraphs(tmp_path: Path, crew_file: str) -> 
     assert result.returncode == 0
     mermaid = result.stdout.decode()
     assert mermaid.startswith("---") or "graph TD" in mermaid
-    for node in ("input_guard", "plan", "synthesize", "await_human", "billing\\3aentry_guard"):
+    for node in ("input_guard", "plan", "synthesize", "await_human", "billing\\3aagent"):
         assert node.replace("\\3a", ":") in mermaid or node in mermaid, node
 
 

@@ -78,16 +78,16 @@ def test_breakers_open_route_around_and_show_in_health(
 
 
 def test_a_crashing_specialist_escalates_with_a_ticket(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = SpecialistRuntime.offline
+    original = SpecialistRuntime.screened_offline
     attempts = {"n": 0}
 
-    def broken(self: SpecialistRuntime, handoff: Any) -> Any:
+    def broken(self: SpecialistRuntime, handoff: Any, guards: Any = None) -> Any:
         if self.name == "billing":
             attempts["n"] += 1
             raise sqlite3.OperationalError("database is locked")
-        return original(self, handoff)
+        return original(self, handoff, guards)
 
-    monkeypatch.setattr(SpecialistRuntime, "offline", broken)
+    monkeypatch.setattr(SpecialistRuntime, "screened_offline", broken)
     crew = small_crew(checkpointer=InMemorySaver())
     state = _ask(crew, "c1")
     assert attempts["n"] == 2  # LangGraph's RetryPolicy retried the node once
@@ -99,16 +99,16 @@ def test_a_crashing_specialist_escalates_with_a_ticket(monkeypatch: pytest.Monke
 
 
 def test_transient_node_error_is_retried_away(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = SpecialistRuntime.offline
+    original = SpecialistRuntime.screened_offline
     attempts = {"n": 0}
 
-    def flaky(self: SpecialistRuntime, handoff: Any) -> Any:
+    def flaky(self: SpecialistRuntime, handoff: Any, guards: Any = None) -> Any:
         attempts["n"] += 1
         if attempts["n"] == 1:
             raise sqlite3.OperationalError("database is locked")
-        return original(self, handoff)
+        return original(self, handoff, guards)
 
-    monkeypatch.setattr(SpecialistRuntime, "offline", flaky)
+    monkeypatch.setattr(SpecialistRuntime, "screened_offline", flaky)
     state = _ask(small_crew(checkpointer=InMemorySaver()), "c2")
     assert "$1,234.50" in state["answer"] and state["escalation"] is None
     assert not [v for v in state["verdicts"] if v["guard"] == "node_error"]

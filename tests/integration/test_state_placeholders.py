@@ -263,7 +263,7 @@ def test_a_specialist_stays_a_subgraph_and_its_interrupt_resumes(crewline_data_d
         crew = build_crew("support", checkpointer=saver)
         specialists = {s.name for s in load_spec("support").specialists}
         assert {name for name, _ in crew.get_subgraphs()} == specialists
-        assert "accounts:entry_guard" in crew.get_graph(xray=True).nodes
+        assert "accounts:act" in crew.get_graph(xray=True).nodes
         config = {"configurable": {"thread_id": "refund"}}
         waiting = crew.invoke({"messages": [HumanMessage("please refund order O-1002")]}, config)
         assert waiting["__interrupt__"][0].value["step"] == "manager_approval"
