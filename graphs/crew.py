@@ -214,6 +214,7 @@ def build_crew(
             system_prompt=specialist.system_prompt,
             model=chain,
             max_tool_steps=spec.models.max_tool_steps,
+            local_tool_calls=spec.models.local_tool_calls,
         )
         runtimes[specialist.name] = runtime
         nodes[specialist.name] = specialist_node(

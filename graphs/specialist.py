@@ -7,22 +7,22 @@ verdicts and usage flow back to the supervisor, merged by the supervisor's reduc
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, Protocol, cast
 
-from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, ToolCall, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from crewline.errors import ConfigurationError
 from crewline.graphs.sealing import sealing
-from crewline.graphs.state import SpecialistInput, SpecialistOutput, SpecialistState
+from crewline.graphs.state import SpecialistInput, SpecialistOutput, SpecialistState, merge_usage
 from crewline.nodes.guards import GuardSettings, check_input, sanitize
 from crewline.nodes.models.breaker import CircuitBreakers
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelUnavailable
-from crewline.nodes.specialist import SpecialistRuntime, subtask_result
+from crewline.nodes.specialist import SpecialistRuntime, offline_result, subtask_result
 from crewline.nodes.sync_async import Steps, blocking, branch, node
 from crewline.nodes.tool_guard import guard_tool_message
 from crewline.nodes.types import Handoff, SubtaskResult, Usage, Verdict
@@ -134,8 +134,14 @@ def build_specialist(
         guard: str = "model_fallback",
         verdicts: Sequence[Verdict] = (),
         usage: Usage | None = None,
+        ran: Mapping[str, Any] | None = None,
     ) -> Steps[dict[str, Any]]:
-        result, withheld = yield from runtime.screened_offline(state["handoff"], guards)
+        outputs = [m for m in (ran or {}).get("messages", []) if isinstance(m, ToolMessage)]
+        if outputs and isinstance(outputs[-1].artifact, dict):  # the local call ran: not a second time
+            result = offline_result(state["handoff"], outputs[-1].name or "", outputs[-1].artifact)
+            withheld: list[Verdict] = list((ran or {}).get("verdicts", []))
+        else:
+            result, withheld = yield from runtime.screened_offline(state["handoff"], guards)
         verdict = Verdict(
             guard=guard, score=1.0, reason=why, action="fallback", subtask_id=result["subtask_id"]
         )
@@ -145,7 +151,42 @@ def build_specialist(
         }
         if usage:
             update["usage"] = usage
+        if ran and ran.get("pii_vault"):
+            update["pii_vault"] = ran["pii_vault"]
         return update
+
+    def call_tools(handoff: Handoff, call: AIMessage) -> Steps[dict[str, Any]]:
+        """``call``'s tool calls run through the one tool wrapper: a tools step's update."""
+        raw, pending = yield from runtime.tool_calls(handoff, call, guards)
+        messages: list[ToolMessage] = []
+        verdicts: list[Verdict] = []
+        vault: dict[str, str] = {}
+        for message in raw:
+            guarded, withheld, sealed = guard_tool_message(message, handoff["subtask_id"], guards)
+            messages.append(guarded)
+            verdicts += withheld
+            vault |= sealed
+        update: dict[str, Any] = {"messages": messages, "usage": {"tool_calls": len(call.tool_calls)}}
+        if vault:
+            update["pii_vault"] = vault
+        if verdicts:
+            update["verdicts"] = verdicts
+        if pending is not None:
+            update["results"] = {pending["subtask_id"]: pending}
+        return update
+
+    def local_call(handoff: Handoff) -> Steps[dict[str, Any]]:
+        """Before the first model turn, the tool call the offline path is sure of (its choice and
+        every argument, no approval needed: :meth:`SpecialistRuntime.confident_call`), run as if the
+        model had made it: the model is asked once, to answer from its output (or to call again)."""
+        chosen = runtime.confident_call(handoff)
+        if chosen is None:
+            return {}
+        tool, args = chosen
+        call_id = f"local_{handoff['subtask_id']}"
+        call = AIMessage("", tool_calls=[ToolCall(name=tool.name, args=args, id=call_id, type="tool_call")])
+        ran = yield from call_tools(handoff, call)
+        return {**ran, "messages": [call, *ran["messages"]]}
 
     def agent(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         handoff = state["handoff"]
@@ -166,6 +207,8 @@ def build_specialist(
         )
         history = list(state.get("messages") or [])
         new = [] if history else runtime.first_messages(handoff)
+        ran = {} if history else (yield from local_call(handoff))
+        new += ran.get("messages", [])
         try:
             reply, _ = yield from runtime.model_turn([*history, *new], scope)
         except ModelUnavailable as exc:  # every model failed or a budget ran out: the offline path answers
@@ -173,19 +216,21 @@ def build_specialist(
             if not exc.budget:
                 yield blocking(lambda: breakers().failure(breaker_key, reason))
             why = f"model unavailable: {reason[:240]}"
-            return (yield from fall_back(state, why, verdicts=scope.verdicts, usage=scope.usage))
+            return (yield from fall_back(state, why, verdicts=scope.verdicts, usage=scope.usage, ran=ran))
         except Exception as exc:  # anything unforeseen on the model path: still answer offline
             failure = f"{type(exc).__name__}: {exc}"
             yield blocking(lambda: breakers().failure(breaker_key, failure))
             first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             why = f"model unavailable: {first}"
-            return (yield from fall_back(state, why, verdicts=scope.verdicts, usage=scope.usage))
+            return (yield from fall_back(state, why, verdicts=scope.verdicts, usage=scope.usage, ran=ran))
         update: dict[str, Any] = {
             "messages": [*new, reply],
             "steps": steps + 1,
-            "usage": scope.usage,
-            "verdicts": scope.verdicts,
+            "usage": merge_usage(scope.usage, ran.get("usage")),
+            "verdicts": [*ran.get("verdicts", []), *scope.verdicts],
         }
+        if ran.get("pii_vault"):
+            update["pii_vault"] = ran["pii_vault"]
         if not reply.tool_calls:  # the model's answer: the subtask's result, in this same step
             update["results"] = yield from finish(handoff, [*history, *new, reply])
         return update
@@ -200,23 +245,7 @@ def build_specialist(
     def tools(state: SpecialistState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
-        raw, pending = yield from runtime.tool_calls(state["handoff"], last, guards)
-        messages: list[ToolMessage] = []
-        verdicts: list[Verdict] = []
-        vault: dict[str, str] = {}
-        for message in raw:
-            guarded, withheld, sealed = guard_tool_message(message, state["handoff"]["subtask_id"], guards)
-            messages.append(guarded)
-            verdicts += withheld
-            vault |= sealed
-        update: dict[str, Any] = {"messages": messages, "usage": {"tool_calls": len(last.tool_calls)}}
-        if vault:
-            update["pii_vault"] = vault
-        if verdicts:
-            update["verdicts"] = verdicts
-        if pending is not None:
-            update["results"] = {pending["subtask_id"]: pending}
-        return update
+        return (yield from call_tools(state["handoff"], last))
 
     def after_tools(state: SpecialistState) -> Literal["agent", "__end__"]:
         return "__end__" if _done(state) else "agent"

@@ -43,8 +43,10 @@ from crewline.nodes.types import (
 )
 
 __all__ = [
+    "LOCAL_TOOL_CONFIDENCE",
     "SpecialistRuntime",
     "describe_call",
+    "offline_result",
     "requires_approval",
     "run_tool",  # re-exported: crewline.nodes.tool_calls is its home
     "subtask_result",
@@ -56,6 +58,8 @@ log = logging.getLogger(__name__)
 # A tool's own error message is a reliable answer (the request cannot be done as asked): a failed
 # subtask with it is not a low-confidence guess.
 TOOL_ERROR_CONFIDENCE = 0.9
+# the local tool router's probability from which the model path runs the tool without a model decision
+LOCAL_TOOL_CONFIDENCE = 0.6
 
 
 def tool_examples(tools: Sequence[BaseTool]) -> list[str]:
@@ -83,6 +87,29 @@ def _sources(output: Mapping[str, Any]) -> list[Source]:
 def _confidence(output: Mapping[str, Any]) -> float:
     """A tool's confidence; an abstention (``"answered": False``) is no answer at all, so 0."""
     return 0.0 if output.get("answered") is False else float(output.get("confidence", 1.0))
+
+
+def offline_result(handoff: Handoff, tool: str, output: Mapping[str, Any]) -> SubtaskResult:
+    """The offline path's answer from one tool's (screened) output: its summary, sources and
+    confidence, or its error."""
+    if "error" in output:
+        return subtask_result(
+            handoff,
+            status="failed",
+            answer=str(output["error"]),
+            confidence=TOOL_ERROR_CONFIDENCE,
+            path="offline",
+            tool=tool,
+        )
+    return subtask_result(
+        handoff,
+        status="failed" if output.get("answered") is False else "done",
+        answer=str(output.get("summary", "")),
+        confidence=_confidence(output),
+        path="offline",
+        sources=_sources(output),
+        tool=tool,
+    )
 
 
 def subtask_result(
@@ -118,6 +145,7 @@ class SpecialistRuntime:
     system_prompt: str = ""
     model: ModelChain | None = None
     max_tool_steps: int = 4
+    local_tool_calls: bool = True  # see ModelSettings.local_tool_calls
     _tool_router: Router | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -135,6 +163,24 @@ class SpecialistRuntime:
         if self._tool_router is None:
             return self.tools[0]
         return self.tools_by_name[self._tool_router.route(task).ranking[0][0]]
+
+    def confident_call(self, handoff: Handoff) -> tuple[BaseTool, dict[str, Any]] | None:
+        """The tool call the offline path would make, when it is sure of it: the tool the local
+        router picks with probability at least :data:`LOCAL_TOOL_CONFIDENCE` (or the only one),
+        every argument filled from the task and context, and no human approval needed. The model
+        path then runs it without asking a model to choose, and asks the model once, to answer."""
+        if not self.tools or not self.local_tool_calls:
+            return None
+        tool = self.tools[0]
+        if self._tool_router is not None:
+            scores = self._tool_router.route(handoff["task"])
+            if scores.route is None or scores.confidence < LOCAL_TOOL_CONFIDENCE:
+                return None
+            tool = self.tools_by_name[scores.route]
+        if requires_approval(tool):
+            return None  # the model proposes the action a human then approves
+        extraction = extract_arguments(tool, handoff["task"], handoff["context"])
+        return None if extraction.missing else (tool, dict(extraction.args))
 
     def pending(
         self, handoff: Handoff, tool: BaseTool, args: Mapping[str, Any], path: AnswerPath
@@ -194,24 +240,7 @@ class SpecialistRuntime:
         with screening(guards):  # a retrieval tool drops flagged passages before it answers
             raw = yield from run_tool_step(tool, extraction.args)
         output, verdicts = screen_tool_output(raw, handoff["subtask_id"], guards)
-        if "error" in output:
-            return subtask_result(
-                handoff,
-                status="failed",
-                answer=output["error"],
-                confidence=TOOL_ERROR_CONFIDENCE,
-                path="offline",
-                tool=tool.name,
-            ), verdicts
-        return subtask_result(
-            handoff,
-            status="failed" if output.get("answered") is False else "done",
-            answer=str(output.get("summary", "")),
-            confidence=_confidence(output),
-            path="offline",
-            sources=_sources(output),
-            tool=tool.name,
-        ), verdicts
+        return offline_result(handoff, tool.name, output), verdicts
 
     def act_offline(self, handoff: Handoff, guards: GuardSettings | None = None) -> SubtaskResult:
         return drive(self.offline(handoff, guards))

@@ -95,6 +95,11 @@ class ModelSettings(BaseModel):
     max_completion_tokens: int = Field(default=1024, ge=16, description="max_tokens of each request")
     max_completion_chars: int = Field(default=32_000, ge=100, description="longer: bad output")
     max_tool_steps: int = Field(default=4, ge=1, le=20, description="bound of a specialist's tool loop")
+    local_tool_calls: bool = Field(
+        default=True,
+        description="a tool call the local router is sure of (choice and arguments, no approval) runs "
+        "without a model decision; the model is asked once, to answer. false: the model always chooses",
+    )
     budgets: BudgetSettings = Field(default_factory=BudgetSettings)
     prices: dict[str, Price] = Field(
         default_factory=dict,

@@ -23,7 +23,16 @@ from crewline.nodes.models.factory import ModelChain, ModelSettings
 from crewline.nodes.specialist import SpecialistRuntime
 from crewline.nodes.types import Handoff, SubtaskResult
 from crewline.tools.errors import ToolFailure
-from tests.support.fake_openai import FakeOpenAI, Reply, hang, has_tool_result, text, tool_call, tool_calls
+from tests.support.fake_openai import (
+    FakeOpenAI,
+    Reply,
+    error,
+    hang,
+    has_tool_result,
+    text,
+    tool_call,
+    tool_calls,
+)
 
 Mode = Literal["invoke", "ainvoke"]
 MODES: tuple[Mode, ...] = ("invoke", "ainvoke")
@@ -52,9 +61,13 @@ def chain(server: FakeOpenAI) -> ModelChain:
 
 
 def specialist(
-    tools: Sequence[BaseTool], model: ModelChain | None = None
+    tools: Sequence[BaseTool], model: ModelChain | None = None, *, local_tool_calls: bool = False
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    runtime = SpecialistRuntime("weather", "answers weather questions", tools=tools, model=model)
+    """The weather specialist; on the model path the model makes every tool call (the tool loop is
+    what these tests are about) unless ``local_tool_calls``."""
+    runtime = SpecialistRuntime(
+        "weather", "answers weather questions", tools=tools, model=model, local_tool_calls=local_tool_calls
+    )
     return build_specialist(runtime, GuardSettings())
 
 
@@ -184,6 +197,36 @@ def test_one_failed_and_one_good_call_still_answers(mode: Mode) -> None:
     assert json.loads(sent[0]) == {"error": "No forecast for Atlantis."}
     assert json.loads(sent[1])["summary"] == "Oslo: light rain"
     assert result["status"] == "done" and result["answer"] == "Model answer from 2 results."
+
+
+# -- a tool call the local router is sure of --------------------------------------------------------
+@pytest.mark.parametrize("mode", MODES)
+def test_a_sure_tool_call_runs_without_a_model_decision(mode: Mode) -> None:
+    with FakeOpenAI(answer_from_tool(tool_call("forecast", {"city": "Lisbon"}))) as server:
+        graph = specialist([async_tool], chain(server), local_tool_calls=True)
+        result = run(graph, OSLO, mode)
+    assert server.calls == 1  # asked once, to answer: the call itself needed no model
+    assert has_tool_result(server.requests[0])
+    assert (result["status"], result["path"]) == ("done", "model")
+    assert result["answer"].startswith("Model answer:") and "Oslo: light rain" in result["answer"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_model_outage_after_a_local_call_answers_from_it_without_a_second_run(mode: Mode) -> None:
+    calls: list[str] = []
+
+    def counted(city: str) -> dict[str, Any]:
+        calls.append(city)
+        return _forecast(city)
+
+    tool = StructuredTool.from_function(
+        func=counted, name="forecast", args_schema=CityArgs, description="Weather."
+    )
+    with FakeOpenAI(lambda body: error(500, "down")) as server:
+        result = run(specialist([tool], chain(server), local_tool_calls=True), OSLO, mode)
+        assert server.calls >= 1
+    assert calls == ["Oslo"]  # the offline answer is the local call's output, not a second run
+    assert (result["status"], result["path"], result["answer"]) == ("done", "offline", "Oslo: light rain")
 
 
 # -- concurrency -----------------------------------------------------------------------------------

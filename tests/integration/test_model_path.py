@@ -41,7 +41,11 @@ def test_environment_switches_the_crew_to_the_model_path(serve: Any) -> None:
         assert weather["path"] == "model" and weather["status"] == "done"
         billing = next(r for r in state["results"].values() if r["specialist"] == "billing")
         assert billing["status"] == "needs_approval" and FROZEN == []  # the model asked; the tool did not run
-        assert state["usage"]["model_calls"] == 3  # weather: call + answer; billing: one call
+        # weather: the forecast tool is sure (one tool, the city in the request), so it runs without a
+        # model decision and the model answers once; billing: one call, which proposes the freeze
+        assert state["usage"]["model_calls"] == 2
+        asked = [r for r in server.requests if "forecast" in offered_tools(r)]
+        assert len(asked) == 1 and has_tool_result(asked[0])  # the model read the tool's output
         # Each specialist saw only its own handoff, not the other clause or the raw history.
         weather_requests = [r for r in server.requests if "forecast" in offered_tools(r)]
         assert weather_requests
@@ -100,7 +104,9 @@ def test_unknown_tool_from_the_model_is_bad_output_not_a_crash(serve: Any) -> No
         return tool_call("drop_database", {"really": True})
 
     with serve(responder):
-        state = _ask(small_crew(models=_models(), checkpointer=InMemorySaver()), BALANCE, "m6")
+        # the model chooses the tool here (local_tool_calls off: get_balance would run without it)
+        crew = small_crew(models=_models(local_tool_calls=False), checkpointer=InMemorySaver())
+        state = _ask(crew, BALANCE, "m6")
     # Bad output is re-asked once, then the offline path answers; never run, never a crash.
     assert state["results"]["t1.1"]["status"] == "done"
     assert state["results"]["t1.1"]["path"] == "offline"
