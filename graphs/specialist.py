@@ -149,6 +149,7 @@ def build_specialist(
             "results": {result["subtask_id"]: result},
             "verdicts": [*verdicts, verdict, *withheld],
         }
+        usage = merge_usage(usage, (ran or {}).get("usage"))  # the local call's tool calls count too
         if usage:
             update["usage"] = usage
         if ran and ran.get("pii_vault"):
