@@ -22,6 +22,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool
 
+from crewline.memory.state.access import proposal_refusal
 from crewline.nodes.guards.settings import GuardSettings
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain, ModelUnavailable
@@ -185,6 +186,11 @@ class SpecialistRuntime:
     def pending(
         self, handoff: Handoff, tool: BaseTool, args: Mapping[str, Any], path: AnswerPath
     ) -> SubtaskResult:
+        refused = proposal_refusal(tool.name, args)  # another customer's action is no approver's ticket
+        if refused:
+            return subtask_result(
+                handoff, status="failed", answer=refused, confidence=0.0, path=path, tool=tool.name
+            )
         action = PendingAction(
             subtask_id=handoff["subtask_id"],
             specialist=self.name,

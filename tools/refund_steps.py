@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crewline.errors import ConfigurationError
+from crewline.memory.state.access import check_customer
 from crewline.tools.erp import LegacyERP
 from crewline.tools.erp_effects import Effect, EffectOperation, ERPBusy, ERPEffects
 from crewline.tools.errors import ToolFailure
@@ -113,10 +114,13 @@ class RefundOperations:
     # -- checks (reads: re-running them after a crash is harmless) --
 
     def validate_order(self, order_id: str) -> dict[str, Any]:
-        """The order and its customer, if the order exists and is in a state that can be refunded."""
+        """The order and its customer, if the order exists, the run's caller may act for its customer
+        (refused and audited otherwise: nothing is read further and no money moves) and it is in a state
+        that can be refunded."""
         erp = self.erp
         with _reading():
             order = erp.get_order(order_id)
+            check_customer(order.customer_id, "refund", "write", subject=f"order {order_id}")
             customer = erp.get_customer(order.customer_id)
         if customer.status in ("closed", "locked"):
             raise RefundDeclined(f"Customer {customer.customer_id}'s account is {customer.status}.")

@@ -5,6 +5,10 @@ money is a decimal string of dollars) and raises ``ToolFailure`` with a one-line
 answer. ``tool.metadata`` holds ``examples`` (utterances the offline router learns the tool from) and
 ``requires_approval``. Argument fields carry ``extract`` regexes or ``free_text`` for the offline path;
 the argument schemas and the ``EXAMPLES`` table live in :mod:`crewline.tools.support_args`.
+
+Every tool checks that the run's caller may read or act for the customer before it answers or changes
+anything (:func:`crewline.memory.state.access.check_customer`); an invoice or order is checked against
+the customer it belongs to. A refusal is the tool's one-line failure, audited as ``access.refused``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel
 
 from crewline.errors import ConfigurationError
+from crewline.memory.state.access import check_customer
 from crewline.tools.erp import Card, Invoice, LegacyERP, Order, legacy_customer_id
 from crewline.tools.erp_effects import ERPEffects
 from crewline.tools.support_args import (
@@ -114,6 +119,7 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
 
     def lookup_customer(customer_id: str) -> dict[str, Any]:
         """Look up a customer's record in the ERP: name, email, phone, status and customer-since date."""
+        check_customer(customer_id, "lookup_customer")
         customer = erp.get_customer(customer_id)
         contact = ", ".join(filter(None, [customer.email, customer.phone])) or "no contact details on file"
         summary = (
@@ -125,6 +131,7 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
 
     def get_balance(customer_id: str) -> dict[str, Any]:
         """The amount a customer owes across open invoices and when the next payment is due."""
+        check_customer(customer_id, "get_balance")
         balance = erp.balance(customer_id)
         who = f"Customer {balance.customer.customer_id} ({balance.customer.full_name})"
         count = len(balance.open_invoices)
@@ -139,6 +146,7 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
 
     def list_invoices(customer_id: str) -> dict[str, Any]:
         """All of a customer's invoices (open, paid and void) with amounts, payments and due dates."""
+        check_customer(customer_id, "list_invoices")
         invoices = erp.list_invoices(customer_id)
         who = f"Customer {customer_id}"
         if not invoices:
@@ -152,6 +160,9 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
     def get_invoice(invoice_id: str) -> dict[str, Any]:
         """One invoice by its number: amount billed, amount paid, what is left and the due date."""
         invoice = erp.get_invoice(invoice_id)
+        check_customer(
+            invoice.customer_id, "get_invoice", subject=f"invoice {invoice_id}"
+        )  # before any of it leaves the tool
         due = f" due by {invoice.due.isoformat()}" if invoice.due else ""
         billed = f"{_money(invoice.amount)} billed on {invoice.issued.isoformat()}"
         if invoice.status == "open":
@@ -165,6 +176,7 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
 
     def list_payments(customer_id: str) -> dict[str, Any]:
         """A customer's payments, newest first, with dates, amounts, methods and the invoice each paid."""
+        check_customer(customer_id, "list_payments")
         payments = erp.list_payments(customer_id)
         if not payments:
             summary = f"Customer {customer_id} has no payments on record."
@@ -185,6 +197,7 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
 
     def card_status(customer_id: str) -> dict[str, Any]:
         """The status of a customer's cards: active, frozen or closed, with card type, ending and expiry."""
+        check_customer(customer_id, "card_status")
         cards = erp.cards(customer_id)
         if not cards:
             summary = f"Customer {customer_id} has no cards on record."
@@ -198,6 +211,7 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
         customer_id: str, reason: str, last4: str | None = None, idempotency_key: str | None = None
     ) -> dict[str, Any]:
         """Freeze a customer's card (lost, stolen or suspected misuse) so no new charges are approved."""
+        check_customer(customer_id, "freeze_card", "write")
         if idempotency_key:  # an approved action: the ERP applies one freeze per key
             effect = ERPEffects(erp).freeze_card(idempotency_key, customer_id, reason, last4)
             card = Card.model_validate(effect.detail)
@@ -214,6 +228,7 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
         customer_id: str, description: str, last4: str | None = None, idempotency_key: str | None = None
     ) -> dict[str, Any]:
         """File a fraud report for charges or activity the customer does not recognise."""
+        check_customer(customer_id, "report_fraud", "write")
         if idempotency_key:  # an approved action: the ERP files one report per key
             effect = ERPEffects(erp).report_fraud(idempotency_key, customer_id, description, last4)
             report_id = str(effect.detail["report_id"])
@@ -232,6 +247,9 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
     def get_order(order_id: str) -> dict[str, Any]:
         """One order by its number: what was bought, amount, status and whether it can be refunded."""
         order = erp.get_order(order_id)
+        check_customer(
+            order.customer_id, "get_order", subject=f"order {order_id}"
+        )  # before any of it leaves the tool
         summary = (
             f"Order {order.order_id} for customer {order.customer_id} ({order.description}, "
             f"{_money(order.amount)}, ordered {order.ordered.isoformat()}) is {order.status} and "

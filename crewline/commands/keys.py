@@ -16,16 +16,25 @@ __all__ = ["register"]
 
 def cmd_create(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
     try:
-        key, record = default_key_store().create(user_id=args.user, tenant_id=args.tenant, role=args.role)
+        customers = [c for value in args.customer or () for c in value.replace(",", " ").split()]
+        key, record = default_key_store().create(
+            user_id=args.user, tenant_id=args.tenant, role=args.role, customers=customers
+        )
     except KeyStoreError as exc:
         raise UsageError(str(exc)) from None
     print(key)  # alone on stdout, so KEY=$(crewline keys create ...) works
     console.print(
-        f"key {record.key_id} for {record.user_id} in {record.tenant_id} (role {record.role}); "
-        "it is shown only this once",
+        f"key {record.key_id} for {record.user_id} in {record.tenant_id} (role {record.role}, customers "
+        f"{_customers(record.customers)}); it is shown only this once",
         highlight=False,
     )
     return 0
+
+
+def _customers(bound: tuple[str, ...]) -> str:
+    if bound == ("*",):
+        return "all of the tenant's"
+    return ", ".join(bound) or "none"
 
 
 def cmd_revoke(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
@@ -45,6 +54,7 @@ def cmd_list(args: argparse.Namespace, settings: CrewlineSettings, console: Cons
             "user": k.user_id,
             "tenant": k.tenant_id,
             "role": k.role,
+            "customers": list(k.customers),
             "created_at": k.created_at.isoformat(timespec="seconds"),
             "revoked_at": k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else None,
         }
@@ -55,7 +65,9 @@ def cmd_list(args: argparse.Namespace, settings: CrewlineSettings, console: Cons
         return 0
     for row in rows:
         state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
-        print(f"{row['key_id']}  {row['user']}  {row['tenant']}  {row['role']}  {row['created_at']}  {state}")
+        bound = " ".join(str(c) for c in row["customers"] or []) or "-"
+        who = f"{row['key_id']}  {row['user']}  {row['tenant']}  {row['role']}"
+        print(f"{who}  {bound}  {row['created_at']}  {state}")
     return 0
 
 
@@ -66,6 +78,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument("--user", required=True, help="the user the key authenticates")
     create.add_argument("--tenant", required=True, help="the user's tenant (organisation)")
     create.add_argument("--role", default="user", choices=ROLES, help="user (default), approver or admin")
+    create.add_argument(
+        "--customer",
+        action="append",
+        metavar="ID",
+        help="a customer the key may act for (repeat, or C-1001,C-1002); a user key without one acts for "
+        "nobody; staff keys (approver, admin) act for every customer of their tenant (*)",
+    )
     create.set_defaults(handler=cmd_create)
     revoke = keys.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id", help="the key id from `crewline keys list` (or the key itself)")

@@ -27,6 +27,7 @@ from crewline.memory.operations.audit import AuditLog, open_audit_log, redact_pi
 from crewline.memory.operations.keys import ROLES, KeyStore, default_key_store
 from crewline.memory.operations.metrics import Metrics, default_metrics
 from crewline.memory.operations.ratelimit import RateDecision, RateLimiter, parse_limit
+from crewline.memory.state.access import parse_customers
 from crewline.nodes.guards.pii import detect_pii
 
 __all__ = [
@@ -55,6 +56,7 @@ class Identity:
     via: str  # "api_key" or "jwt"
     key_id: str | None = None
     permissions: tuple[str, ...] = field(default=())
+    customers: tuple[str, ...] = ()  # the customers it may act for (crewline.memory.state.access)
 
     def as_user(self) -> dict[str, Any]:
         """The ``MinimalUserDict`` the server keeps as ``ctx.user``."""
@@ -66,6 +68,7 @@ class Identity:
             "tenant_id": self.tenant_id,
             "roles": list(self.roles),
             "via": self.via,
+            "customers": list(self.customers),
         }
 
 
@@ -171,7 +174,10 @@ class Services:
         if found is None:
             return None
         roles = (found.role,)
-        return Identity(found.user_id, found.tenant_id, roles, "api_key", found.key_id, _permissions(roles))
+        permissions = _permissions(roles)
+        return Identity(
+            found.user_id, found.tenant_id, roles, "api_key", found.key_id, permissions, found.customers
+        )
 
     def identify_jwt(self, token: str) -> Identity | None:
         """The identity in a JWT signed with the configured key, or ``None`` (bad or expired token)."""
@@ -195,7 +201,9 @@ class Services:
         if not isinstance(tenant, str) or not tenant or not isinstance(claims["sub"], str):
             return None
         roles = roles or ("user",)
-        return Identity(claims["sub"], tenant, roles, "jwt", None, _permissions(roles))
+        # the customers claim: ids or "*"; staff roles act for the whole tenant whatever it says
+        customers = parse_customers(claims.get("customers"))
+        return Identity(claims["sub"], tenant, roles, "jwt", None, _permissions(roles), customers)
 
     async def identify(self, token: str) -> Identity | None:
         if looks_like_jwt(token):

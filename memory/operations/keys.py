@@ -2,8 +2,9 @@
 
 A key is ``cl_<key id>_<secret>``: 24 random bytes of secret, so an unsalted digest is safe (nobody
 can brute-force 192 bits), and the lookup is one indexed read. The store is SQLite (WAL) under the
-data directory, or ``CREWLINE_KEYS_PATH``. A key carries its user, tenant and role; the key itself is
-shown once, at creation, and never again.
+data directory, or ``CREWLINE_KEYS_PATH``. A key carries its user, tenant and role, and the customers it
+may act for (``customers``: ids, or ``*`` for a staff key; see :mod:`crewline.memory.state.access`); the
+key itself is shown once, at creation, and never again.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +27,15 @@ from crewline.errors import ConfigurationError
 from crewline.memory import sqlite_db
 from crewline.memory.paths import data_dir
 
-__all__ = ["ROLES", "ApiKey", "KeyStore", "KeyStoreError", "default_key_store", "key_digest"]
+__all__ = [
+    "ROLES",
+    "ApiKey",
+    "KeyStore",
+    "KeyStoreError",
+    "check_customers",
+    "default_key_store",
+    "key_digest",
+]
 
 ROLES: tuple[str, ...] = ("user", "approver", "admin")
 _PREFIX = "cl_"
@@ -41,9 +50,13 @@ CREATE TABLE IF NOT EXISTS api_keys (
     tenant_id  TEXT NOT NULL,
     role       TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    revoked_at TEXT
+    revoked_at TEXT,
+    customers  TEXT NOT NULL DEFAULT ''
 );
 """
+# keys created before customer bindings existed: the column is added, bound to nobody (fail closed)
+_MIGRATION = "ALTER TABLE api_keys ADD COLUMN customers TEXT NOT NULL DEFAULT ''"
+_CUSTOMER = re.compile(r"^C-\d{4,}$")
 
 
 class KeyStoreError(ConfigurationError):
@@ -65,6 +78,7 @@ class ApiKey:
     role: str
     created_at: datetime
     revoked_at: datetime | None = None
+    customers: tuple[str, ...] = ()  # the customer ids it may act for, or ("*",)
 
     @property
     def active(self) -> bool:
@@ -81,6 +95,23 @@ def _check_name(kind: str, value: str) -> str:
     return value
 
 
+def check_customers(role: str, customers: Sequence[str]) -> tuple[str, ...]:
+    """The customer binding of a new key: ids like C-1001, or ``*`` (every customer of the tenant),
+    which only a staff key (approver, admin) may have: a ``user`` key is bound to named customers."""
+    ids = tuple(dict.fromkeys(c.strip().upper() for c in customers if c.strip()))
+    if "*" in ids:
+        if role == "user":
+            raise KeyStoreError(
+                "a user key cannot be bound to every customer (*); name the customers, or create an "
+                "approver or admin key for staff"
+            )
+        return ("*",)
+    for customer in ids:
+        if not _CUSTOMER.match(customer):
+            raise KeyStoreError(f"invalid customer id {customer!r}: customer ids look like C-1001")
+    return ids
+
+
 def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -94,11 +125,22 @@ class KeyStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             sqlite_db.apply_schema(self._connection(), _SCHEMA)
+            self._migrate()
         except (OSError, sqlite3.Error) as exc:
             if "locked" in str(exc).lower():  # contention, not a bad path: let the caller retry
                 raise
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise KeyStoreError(f"cannot open the API key store {self.path}: {reason}") from None
+
+    def _migrate(self) -> None:
+        columns = {row[1] for row in self._connection().execute("PRAGMA table_info(api_keys)")}
+        if "customers" not in columns:
+            with self._connect() as conn:
+                try:
+                    conn.execute(_MIGRATION)
+                except sqlite3.OperationalError as exc:  # another process added it first
+                    if "duplicate column" not in str(exc).lower():
+                        raise
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -112,10 +154,14 @@ class KeyStore:
         with sqlite_db.immediate_transaction(self._connection()) as conn:
             yield conn
 
-    def create(self, *, user_id: str, tenant_id: str, role: str = "user") -> tuple[str, ApiKey]:
-        """A new key for ``user_id`` in ``tenant_id``: ``(the key, its record)``. Only the digest is kept."""
+    def create(
+        self, *, user_id: str, tenant_id: str, role: str = "user", customers: Sequence[str] = ()
+    ) -> tuple[str, ApiKey]:
+        """A new key for ``user_id`` in ``tenant_id`` acting for ``customers`` (staff keys: every
+        customer of the tenant): ``(the key, its record)``. Only the digest is kept."""
         if role not in ROLES:
             raise KeyStoreError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        bound = check_customers(role, customers) or (("*",) if role != "user" else ())
         user_id = _check_name("user", user_id)
         tenant_id = _check_name("tenant", tenant_id)
         key_id = secrets.token_hex(6)
@@ -123,11 +169,12 @@ class KeyStore:
         now = datetime.now(UTC)
         with self._connect() as conn:
             conn.execute(
-                "INSERT INTO api_keys (key_id, digest, user_id, tenant_id, role, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (key_id, key_digest(key), user_id, tenant_id, role, now.isoformat()),
+                "INSERT INTO api_keys (key_id, digest, user_id, tenant_id, role, created_at, customers) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key_id, key_digest(key), user_id, tenant_id, role, now.isoformat(), " ".join(bound)),
             )
-        return key, ApiKey(key_id=key_id, user_id=user_id, tenant_id=tenant_id, role=role, created_at=now)
+        record = ApiKey(key_id, user_id, tenant_id, role, now, customers=bound)
+        return key, record
 
     def lookup(self, key: str) -> ApiKey | None:
         """The active key ``key`` stands for, or ``None`` (unknown, malformed or revoked)."""
@@ -137,15 +184,17 @@ class KeyStore:
         row = (
             self._connection()
             .execute(
-                "SELECT key_id, digest, user_id, tenant_id, role, created_at, revoked_at FROM api_keys "
-                "WHERE key_id = ?",
+                "SELECT key_id, digest, user_id, tenant_id, role, created_at, revoked_at, customers "
+                "FROM api_keys WHERE key_id = ?",
                 (shape.group(1),),
             )
             .fetchone()
         )
         if row is None or row[6] is not None or not hmac.compare_digest(row[1], key_digest(key.strip())):
             return None
-        return ApiKey(row[0], row[2], row[3], row[4], datetime.fromisoformat(row[5]))
+        return ApiKey(
+            row[0], row[2], row[3], row[4], datetime.fromisoformat(row[5]), customers=tuple(row[7].split())
+        )
 
     def revoke(self, key_id: str) -> ApiKey:
         """Revoke a key by its id (the part after ``cl_``); revoking twice is a no-op."""
@@ -170,7 +219,7 @@ class KeyStore:
 
     def list(self, *, tenant_id: str | None = None, include_revoked: bool = False) -> builtins.list[ApiKey]:
         """Keys, oldest first (never the keys themselves: they are not stored)."""
-        sql = "SELECT key_id, user_id, tenant_id, role, created_at, revoked_at FROM api_keys"
+        sql = "SELECT key_id, user_id, tenant_id, role, created_at, revoked_at, customers FROM api_keys"
         clauses, params = [], []
         if tenant_id is not None:
             clauses.append("tenant_id = ?")
@@ -180,7 +229,10 @@ class KeyStore:
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         rows = self._connection().execute(sql + " ORDER BY created_at, key_id", params).fetchall()
-        return [ApiKey(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), _parse_time(r[5])) for r in rows]
+        return [
+            ApiKey(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), _parse_time(r[5]), (*r[6].split(),))
+            for r in rows
+        ]
 
 
 def default_key_store() -> KeyStore:

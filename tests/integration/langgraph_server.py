@@ -91,9 +91,13 @@ class LangGraphServer:
     def headers(self) -> dict[str, str]:
         return {"x-api-key": self.api_key}
 
-    def create_key(self, user: str, tenant: str, role: str = "user") -> str:
-        """A new API key in the server's key store (the server sees it at once)."""
-        return _key_store(self.data_dir).create(user_id=user, tenant_id=tenant, role=role)[0]
+    def create_key(
+        self, user: str, tenant: str, role: str = "user", customers: tuple[str, ...] = ("C-1001",)
+    ) -> str:
+        """A new API key in the server's key store (the server sees it at once). A user key is bound to
+        ``customers``: by default the demo's customer C-1001, whom the tests' requests are about."""
+        store = _key_store(self.data_dir)
+        return store.create(user_id=user, tenant_id=tenant, role=role, customers=customers)[0]
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return _tail(self.log_path, lines)
