@@ -208,7 +208,7 @@ def run_api() -> dict[str, Any]:
         tag = secrets.token_hex(3)
         keys = {
             "user_id": f"mallory-{tag}",
-            "user": server.create_key(f"mallory-{tag}", "acme"),
+            "user": server.create_key(f"mallory-{tag}", "acme", customers=("C-1005",)),  # her own
             "approver": server.create_key(f"carol-{tag}", "acme", role="approver"),
         }
         return run_routes(server.url, server.data_dir, keys)

@@ -139,3 +139,12 @@ def test_the_refund_workflow_refuses_another_customers_order_and_moves_no_money(
     alice: Any = {"configurable": {"thread_id": "refund-alice", "crewline_principal": ALICE}}
     assert workflow.invoke({"input": {"order_id": "O-1001"}}, alice)["status"] == "completed"
     assert erp.get_order("O-1001").refunded > 0
+
+
+def test_the_access_probe_finds_no_cross_customer_read_or_action(crewline_data_dir: Path) -> None:
+    from crewline.evals.benchmarks.access_probe import probe_tools
+
+    report = probe_tools(crewline_data_dir)
+    assert report["tools"] == 9 and report["attempts"] > 700
+    assert report["cross_customer_reads"] == 0 and report["cross_customer_actions"] == 0
+    assert report["refused"] >= report["attempts"] - 20  # the rest: a customer the ERP itself has locked
