@@ -37,7 +37,16 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crewline.graphs.serving.record_payload import (
+    Route,
+    labelled_path,
+    record_route,
+    redact_query,
+    redact_record,
+)
+from crewline.graphs.serving.restore_output import RAW_READ
 from crewline.graphs.serving.run_payload import MAX_DEPTH, assistant_ids, deeper_than, redact_run
+from crewline.nodes.guards.reveal import VAULT_KEY
 from crewline.nodes.guards.vault import Vault, default_vault
 
 __all__ = [
@@ -109,29 +118,71 @@ class RedactRunInput:
             return False
         return bool(_RUN_PATH.match(scope["path"]))
 
+    def _record(self, scope: Scope) -> Route | None:
+        """The thread, assistant or store request this is (see ``record_payload``), or ``None``."""
+        if scope["type"] != "http" or _persist_raw():
+            return None
+        return record_route(str(scope["method"]), str(scope["path"]))
+
+    def _vault_now(self) -> Vault:
+        if self._vault is None:
+            self._vault = self._vault_of()
+        return self._vault
+
+    async def _kept_vault(self, scope: Scope, route: Route) -> dict[str, str]:
+        """The ``answer_vault`` a PATCH's record holds in its metadata (kept beside the new entries)."""
+        path = labelled_path(route, str(scope["path"]))
+        if path is None:
+            return {}
+        try:
+            status, found = await self._get(scope, path)
+        except Exception:  # the PATCH itself answers for a record that cannot be read
+            return {}
+        metadata = found.get("metadata") if status == 200 and isinstance(found, dict) else None
+        kept = metadata.get(VAULT_KEY) if isinstance(metadata, dict) else None
+        return {k: v for k, v in kept.items() if isinstance(v, str)} if isinstance(kept, dict) else {}
+
+    def _redact_record(self, route: Route, parsed: Any, kept: dict[str, str]) -> bool:
+        return redact_record(route, parsed, self._vault_now(), kept)
+
     def _protected(self) -> frozenset[str]:
         if self._graphs is None:  # the server has loaded its graphs by the first request
             self._graphs = self._graphs_of()
         return self._graphs
 
     def _redact(self, parsed: Any, graphs: frozenset[str]) -> bool:
-        if self._vault is None:
-            self._vault = self._vault_of()
-        return redact_run(parsed, self._vault, graphs)
+        return redact_run(parsed, self._vault_now(), graphs)
 
     async def _graph_of(self, scope: Scope, assistant_id: str) -> str | None:
         """The graph an assistant runs, asked of the server itself with the caller's own headers (its
         auth decides what the caller may see); ``None`` when there is none (404). Any other answer
         raises :class:`AssistantLookupError`: the run is refused, not recorded as sent."""
+        try:
+            status, found = await self._get(scope, f"/assistants/{assistant_id}")
+        except Exception as exc:  # the server could not say: refuse rather than record raw input
+            raise AssistantLookupError(
+                f"cannot look up assistant {assistant_id}: {type(exc).__name__}"
+            ) from exc
+        if status not in (200, 404):
+            raise AssistantLookupError(
+                f"cannot look up assistant {assistant_id}: the server answered {status}"
+            )
+        graph = found.get("graph_id") if isinstance(found, dict) else None
+        return graph if isinstance(graph, str) else None
+
+    async def _get(self, scope: Scope, path: str) -> tuple[int, Any]:
+        """``GET path`` of the server itself with the caller's own headers: its status and its JSON
+        (``None`` unless 200)."""
         dropped = (b"content-length", b"content-type")
         headers = [(k, v) for k, v in scope.get("headers") or [] if k not in dropped]
         lookup: Scope = {
             **scope,
             "method": "GET",
-            "path": f"/assistants/{assistant_id}",
-            "raw_path": f"/assistants/{assistant_id}".encode(),
+            "path": path,
+            "raw_path": path.encode(),
             "query_string": b"",
             "headers": headers,
+            RAW_READ: True,  # the record as stored: its vault is what a PATCH keeps
         }
         status, chunks = 0, []
 
@@ -145,19 +196,8 @@ class RedactRunInput:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        try:
-            await self.app(lookup, receive, send)
-            found = json.loads(b"".join(chunks)) if status == 200 else None
-        except Exception as exc:  # the server could not say: refuse rather than record raw input
-            raise AssistantLookupError(
-                f"cannot look up assistant {assistant_id}: {type(exc).__name__}"
-            ) from exc
-        if status not in (200, 404):
-            raise AssistantLookupError(
-                f"cannot look up assistant {assistant_id}: the server answered {status}"
-            )
-        graph = found.get("graph_id") if isinstance(found, dict) else None
-        return graph if isinstance(graph, str) else None
+        await self.app(lookup, receive, send)
+        return status, json.loads(b"".join(chunks)) if status == 200 else None
 
     async def _protected_for(self, scope: Scope, parsed: Any) -> frozenset[str]:
         """The protected graph ids, plus the body's API-created assistants that run one of them."""
@@ -191,7 +231,12 @@ class RedactRunInput:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if await self._refuse_v2(scope, send):
             return
-        if not self._applies(scope):
+        record = self._record(scope)
+        if record == "store_query":  # a read by key: the key as it was stored
+            query = await asyncio.to_thread(redact_query, scope.get("query_string", b""), self._vault_now())
+            await self.app({**scope, "query_string": query}, receive, send)
+            return
+        if record is None and not self._applies(scope):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -223,6 +268,14 @@ class RedactRunInput:
             return
         if deeper_than(parsed, MAX_DEPTH):  # strings below that depth would be recorded as sent
             await _refuse(send, 422, f"a run request may nest at most {MAX_DEPTH} levels deep")
+            return
+        if record is not None:
+            kept = await self._kept_vault(scope, record)
+            if await asyncio.to_thread(self._redact_record, record, parsed, kept):
+                body = json.dumps(parsed, ensure_ascii=False).encode()
+                headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"content-length"]
+                scope = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
+            await self.app(scope, _replay([body], receive), send)
             return
         try:
             graphs = await self._protected_for(scope, parsed)

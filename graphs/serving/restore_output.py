@@ -9,6 +9,11 @@ every other edge (:func:`crewline.nodes.guards.reveal.reveal`, which says what o
 not): in every JSON object that carries an ``answer_vault`` (a thread's or a run's values, one node's
 update), and in every message whose ``additional_kwargs`` carries one (the ``messages`` stream).
 
+The same holds for what a caller wrote into a thread's or an assistant's ``metadata`` and a store
+item's ``value`` (:mod:`crewline.graphs.serving.record_payload` stores placeholders there, with the
+originals sealed for the edges beside them): those reveal on ``/threads``, ``/assistants`` and
+``/store``, and their ``answer_vault`` is left out of what the caller reads, so it reads what it wrote.
+
 A compressed or non-JSON body, an event that is not JSON, or a key that cannot open the entries
 passes through unchanged: the client then sees placeholders, never more than it would have.
 """
@@ -26,16 +31,36 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from crewline.nodes.guards.reveal import VAULT_KEY, reveal
 from crewline.nodes.guards.vault import Vault, default_vault
 
-__all__ = ["RestoreAnswers", "restore_answers", "restore_event_stream"]
+__all__ = ["RAW_READ", "RestoreAnswers", "restore_answers", "restore_event_stream"]
 
-_PATHS = re.compile(r"^/(?:threads|runs)(?:/|$)")
+_PATHS = re.compile(r"^/(?:threads|runs|assistants|store)(?:/|$)")
+# the edge's own read of a record (crewline.graphs.serving.redact_input merging a PATCH's vault): as stored
+RAW_READ = "crewline.raw_read"
+# labels a caller wrote (record_payload): their vault is the edge's bookkeeping, not the caller's data
+_LABELS = ("metadata", "value")
 _MARK = VAULT_KEY.encode()  # a body without it has nothing to reveal
 _MAX_JSON_BYTES = 32 << 20  # a larger body is passed on as it is (placeholders stay)
 
 
 def restore_answers(obj: Any, vault: Vault) -> Any:
     """``obj`` (parsed JSON) with the placeholders revealed inside each object that vouches for them."""
-    return reveal(obj, vault=vault)
+    return _without_label_vaults(reveal(obj, vault=vault), 0)
+
+
+def _without_label_vaults(obj: Any, depth: int) -> Any:
+    """``obj`` with the ``answer_vault`` of each ``metadata`` / ``value`` object left out."""
+    if depth > 64:
+        return obj
+    if isinstance(obj, list):
+        return [_without_label_vaults(item, depth + 1) for item in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {}
+    for key, value in obj.items():
+        if key in _LABELS and isinstance(value, dict) and VAULT_KEY in value:
+            value = {k: v for k, v in value.items() if k != VAULT_KEY}
+        out[key] = _without_label_vaults(value, depth + 1)
+    return out
 
 
 def _restore_json(body: bytes, vault: Vault) -> bytes:
@@ -78,7 +103,7 @@ class RestoreAnswers:
         return await asyncio.to_thread(restore, data, self._vault)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _PATHS.match(str(scope.get("path", ""))):
+        if scope["type"] != "http" or scope.get(RAW_READ) or not _PATHS.match(str(scope.get("path", ""))):
             await self.app(scope, receive, send)
             return
         mode = ""  # "json": held until complete, "sse": restored line by line, "": passed on

@@ -8,15 +8,26 @@ crew with ``graph.compile(store=store)``; nodes reach it as ``runtime.store`` / 
 :func:`user_namespace` is the one place namespaces are made: ``("crewline", crew, tenant, user,
 *kind)``, so one crew, tenant or user never reads another's facts. Labels are escaped (LangGraph
 forbids ``.`` in them), so any id (an e-mail address, say) is safe.
+
+:class:`PseudonymisingStore` wraps any store so what it writes holds no raw personal value: every
+string of an item's value, its dictionary keys and the item's key become crewline's keyed
+placeholders (:func:`crewline.nodes.guards.serde.walk_strings`), and a read, a delete or a search
+filter names them the same way (placeholders are keyed hashes), so a node that writes a raw key
+finds it again. The server uses it around its own store (``langgraph.json``'s ``store.path`` names
+:func:`server_store`), so writes a graph makes through ``runtime.store`` are covered as well as those
+of the ``/store`` API (which the HTTP edge has already pseudonymised, with the originals sealed for
+the caller beside them: :mod:`crewline.graphs.serving.record_payload`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
+from typing import Any
 
-from langgraph.store.base import BaseStore
+from langgraph.store.base import BaseStore, GetOp, Op, PutOp, Result, SearchOp
 from langgraph.store.memory import InMemoryStore
 
 from crewline.memory.checkpoint.urls import (
@@ -28,13 +39,17 @@ from crewline.memory.checkpoint.urls import (
     sqlite_file,
 )
 from crewline.memory.paths import data_dir
+from crewline.nodes.guards.serde import walk_strings
+from crewline.nodes.guards.vault import Vault, default_vault
 
 __all__ = [
     "ROOT",
+    "PseudonymisingStore",
     "StoreError",
     "async_store_for",
     "default_store_url",
     "namespace_label",
+    "server_store",
     "store_for",
     "user_namespace",
 ]
@@ -156,3 +171,60 @@ async def async_store_for(url: str | None = None) -> AsyncIterator[BaseStore]:
         from crewline.memory.checkpoint.postgres_saver import aopen_pooled
 
         yield await aopen_pooled(target, stack, "store", AsyncPostgresStore)
+
+
+class PseudonymisingStore(BaseStore):
+    """A store whose writes hold placeholders, not personal values (see the module docstring).
+
+    Namespaces stay as they are: the server's auth handler writes the caller's identity into them and
+    filters on it. A semantic ``query`` stays too (it is matched against embeddings, not stored).
+    """
+
+    def __init__(self, inner: BaseStore, vault: Vault | None = None) -> None:
+        self.inner = inner
+        self._vault = vault
+        self.supports_ttl = inner.supports_ttl
+        self.ttl_config = inner.ttl_config
+
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:  # read on first use, off the event loop (abatch): a key file read
+            self._vault = default_vault()
+        return self._vault
+
+    def _op(self, op: Op) -> Op:
+        redact = self.vault.redact
+        if isinstance(op, PutOp):
+            value = None if op.value is None else walk_strings(op.value, redact)
+            return op._replace(key=redact(op.key), value=value)
+        if isinstance(op, GetOp):
+            return op._replace(key=redact(op.key))
+        if isinstance(op, SearchOp) and op.filter:
+            return op._replace(filter=walk_strings(op.filter, redact))
+        return op
+
+    def _ops(self, ops: Iterable[Op]) -> list[Op]:
+        return [self._op(op) for op in ops]
+
+    def batch(self, ops: Iterable[Op]) -> list[Result]:
+        return self.inner.batch(self._ops(ops))
+
+    async def abatch(self, ops: Iterable[Op]) -> list[Result]:
+        # detection is CPU work (and the first use reads the key): not on the server's event loop
+        return await self.inner.abatch(await asyncio.to_thread(self._ops, list(ops)))
+
+    def __getattr__(self, name: str) -> Any:  # the server's own extras (a TTL sweeper, close)
+        if name == "inner":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+def server_store() -> BaseStore:
+    """The LangGraph server's own store, pseudonymising (``langgraph.json``: ``store.path``).
+
+    Only inside the server: its runtime (in-memory with ``langgraph dev``, PostgreSQL in production)
+    keeps the items where it always does.
+    """
+    from langgraph_runtime.store import Store
+
+    return PseudonymisingStore(Store())

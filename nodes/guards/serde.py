@@ -5,10 +5,11 @@ runs, so no guard node can keep that first write clean. Every saver (memory, SQL
 sends checkpoints, channel blobs and pending writes through ``saver.serde.dumps_typed``; wrapping
 that one method covers them all, the way LangGraph's own ``EncryptedSerializer`` wraps it to encrypt.
 
-Every string in the value (message contents, tool-call arguments, state fields, interrupt payloads) is
-replaced by its redacted form: detected values become the same keyed placeholders the input guard
-uses (:class:`crewline.nodes.guards.vault.Vault`), so the stored thread reads exactly like what the model saw,
-and the sealed originals in ``pii_vault`` can still restore them. Reading is unchanged.
+Every string in the value (message contents, tool-call arguments, state fields, interrupt payloads,
+dictionary keys included) is replaced by its redacted form: detected values become the same keyed
+placeholders the input guard uses (:class:`crewline.nodes.guards.vault.Vault`), so the stored thread
+reads exactly like what the model saw, and the sealed originals in ``pii_vault`` can still restore
+them. Reading is unchanged.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def walk_strings(obj: Any, redact: Callable[[str], str], depth: int = 0) -> Any:
     if isinstance(obj, str):
         return obj if obj.startswith(SEALED_PREFIX) else redact(obj)
     if isinstance(obj, dict):
-        return {key: walk_strings(value, redact, deeper) for key, value in obj.items()}
+        # keys too: a metadata or input key may itself be an address or a card number
+        return {_walk_key(k, v, redact): walk_strings(v, redact, deeper) for k, v in obj.items()}
     if isinstance(obj, list):
         return [walk_strings(value, redact, deeper) for value in obj]
     if isinstance(obj, tuple):
@@ -62,6 +64,18 @@ def walk_strings(obj: Any, redact: Callable[[str], str], depth: int = 0) -> Any:
         except (TypeError, ValueError):
             return obj
     return obj
+
+
+def _walk_key(key: Any, value: Any, redact: Callable[[str], str]) -> Any:
+    """A dictionary key as stored: a string key redacted like any value (a key that redacts to the
+    same placeholder as another merges with it, as two values with the same placeholder read alike).
+    A vault's own entries (placeholder -> sealed value) keep their placeholders as they are: a walk
+    that restores must not turn a vault's index into the values it seals."""
+    if not isinstance(key, str) or key.startswith(SEALED_PREFIX):
+        return key
+    if isinstance(value, str) and value.startswith(SEALED_PREFIX):
+        return key
+    return redact(key)
 
 
 class PseudonymisingSerializer(SerializerProtocol):

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from crewline.graphs.serving.restore_output import RestoreAnswers, restore_event_stream
+from crewline.graphs.serving.restore_output import RestoreAnswers, restore_answers, restore_event_stream
 from crewline.nodes.guards.pii import detect_pii
 from crewline.nodes.guards.reveal import SHOWN
 from crewline.nodes.guards.vault import Vault
@@ -79,6 +79,7 @@ def _client() -> TestClient:
             Route("/threads/{thread_id}/zipped", zipped),
             Route("/threads/{thread_id}/runs/wait", wait, methods=["POST"]),
             Route("/assistants/search", assistants),
+            Route("/info", assistants),
         ],
         middleware=[Middleware(RestoreAnswers, vault=lambda: VAULT)],
     )
@@ -136,5 +137,12 @@ def test_a_forged_entry_and_unreadable_bodies_show_placeholders() -> None:
     assert zipped_response.json()["values"]["answer"] == STORED  # compressed: passed on as sent
 
 
-def test_routes_other_than_threads_and_runs_are_left_alone() -> None:
-    assert _client().get("/assistants/search").json()["values"]["answer"] == STORED
+def test_routes_other_than_the_api_records_are_left_alone() -> None:
+    assert _client().get("/info").json()["values"]["answer"] == STORED
+
+
+def test_assistant_records_reveal_too_and_label_vaults_stay_with_the_edge() -> None:
+    # an assistant's values reveal like a thread's (its metadata carries the caller's own values)
+    assert _client().get("/assistants/search").json()["values"]["answer"] == ANSWER
+    labels = {"metadata": {"contact": STORED, "answer_vault": SEALED}, "value": {"answer_vault": SEALED}}
+    assert restore_answers(labels, VAULT) == {"metadata": {"contact": ANSWER}, "value": {}}
