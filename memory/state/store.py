@@ -107,11 +107,26 @@ def _require_postgres(target: Target) -> None:
 
 
 @contextmanager
-def store_for(url: str | None = None) -> Iterator[BaseStore]:
+def store_for(url: str | None = None, *, pseudonymise: bool = True) -> Iterator[BaseStore]:
     """Yield a ready (set up) store with the sync API; close its connections on exit.
 
     ``None`` means :func:`default_store_url`. Raises :class:`StoreError` (one line, no password).
+    ``pseudonymise`` (the default) wraps it in :class:`PseudonymisingStore`: what a crew's nodes write
+    holds placeholders, not personal values.
     """
+    with _store_for(url) as store:
+        yield PseudonymisingStore(store) if pseudonymise else store
+
+
+@asynccontextmanager
+async def async_store_for(url: str | None = None, *, pseudonymise: bool = True) -> AsyncIterator[BaseStore]:
+    """Like :func:`store_for`, yielding a store with the async API (``aput``/``asearch``)."""
+    async with _async_store_for(url) as store:
+        yield PseudonymisingStore(store) if pseudonymise else store
+
+
+@contextmanager
+def _store_for(url: str | None) -> Iterator[BaseStore]:
     target = _target(url)
     with ExitStack() as stack:
         if target.kind == "memory":
@@ -143,8 +158,7 @@ def store_for(url: str | None = None) -> Iterator[BaseStore]:
 
 
 @asynccontextmanager
-async def async_store_for(url: str | None = None) -> AsyncIterator[BaseStore]:
-    """Like :func:`store_for`, yielding a store with the async API (``aput``/``asearch``)."""
+async def _async_store_for(url: str | None) -> AsyncIterator[BaseStore]:
     target = _target(url)
     async with AsyncExitStack() as stack:
         if target.kind == "memory":

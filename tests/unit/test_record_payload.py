@@ -7,11 +7,13 @@ back through the response edge is what it wrote.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from crewline.graphs.serving.record_payload import record_route, redact_query, redact_record
 from crewline.graphs.serving.restore_output import restore_answers
 from crewline.graphs.serving.run_payload import redact_run
+from crewline.memory.state.store import async_store_for, store_for
 from crewline.nodes.guards.reveal import SHOWN, VAULT_KEY
 from crewline.nodes.guards.serde import walk_strings
 from crewline.nodes.guards.vault import Vault
@@ -95,3 +97,23 @@ def test_assistant_labels_and_store_items() -> None:
     assert EMAIL not in query and "notes" in query
     assert record_route("GET", "/store/items") == "store_query"
     assert record_route("GET", "/threads/abc") is None
+
+
+def test_a_crew_store_holds_placeholders_and_finds_by_raw_key(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    with store_for(f"sqlite:///{path}") as store:
+        store.put(("crm",), EMAIL, {"card": CARD, OTHER: "second contact"})
+        item = store.get(("crm",), EMAIL)  # the raw key finds what was written under it
+        assert item is not None and item.key != EMAIL and not _raw(item.key)
+        assert not _raw(item.value)  # the crew reads placeholders, as its state holds
+        assert [i.key for i in store.search(("crm",), filter={"card": CARD})] == [item.key]
+    assert not [raw for raw in (EMAIL, OTHER, CARD) if raw.encode() in path.read_bytes()]
+    with store_for(f"sqlite:///{path}", pseudonymise=False) as raw_store:
+        assert raw_store.get(("crm",), EMAIL) is None  # nothing was stored under the raw key
+
+
+async def test_the_async_store_pseudonymises_too(tmp_path: Path) -> None:
+    async with async_store_for(f"sqlite:///{tmp_path / 'store.sqlite'}") as store:
+        await store.aput(("crm",), "k", {EMAIL: CARD})
+        item = await store.aget(("crm",), "k")
+        assert item is not None and not _raw(item.value)
