@@ -40,6 +40,7 @@ PLANTED = {
     "thread metadata patch": "+44 20 7946 0958",
     "assistant metadata": "asha.assistant@example.com",
     "assistant config": "+1 212 555 0187",
+    "assistant metadata patch": "noor.assistantpatch@example.net",
     "store key": "sam.storekey@example.com",
     "store value": "3782 822463 10005",
     "store value key": "zoe.storevaluekey@example.org",
@@ -120,7 +121,11 @@ def persisted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Persisted]:
                 metadata={"contact": p["assistant metadata"]},
                 config={"configurable": {"escalation_phone": p["assistant config"]}},
             )
-            result.read_back["assistant"] = dict(client.assistants.get(assistant["assistant_id"]))["metadata"]
+            assistant_id = assistant["assistant_id"]
+            client.assistants.update(assistant_id, metadata={"backup": p["assistant metadata patch"]})
+            result.read_back["assistant"] = dict(client.assistants.get(assistant_id))["metadata"]
+            listed = client.assistants.search(metadata={"contact": p["assistant metadata"]})
+            result.read_back["assistant search"] = [a["assistant_id"] for a in listed]
             request = f"My email is {p['input value']}. What is the balance for customer C-1001?"
             run_input: dict[str, Any] = {
                 "messages": [{"role": "user", "content": request}],
@@ -158,7 +163,9 @@ def test_the_caller_reads_back_what_it_wrote(persisted: Persisted) -> None:
         **{k: v for k, v in persisted.read_back["thread"].items() if k in ("owner", "tenant_id", "user_id")},
     }
     assert len(persisted.read_back["search"]) == 1  # a search by the raw value still finds the thread
-    assert persisted.read_back["assistant"]["contact"] == p["assistant metadata"]
+    assert persisted.read_back["assistant"]["contact"] == p["assistant metadata"]  # kept by the PATCH
+    assert persisted.read_back["assistant"]["backup"] == p["assistant metadata patch"]
+    assert len(persisted.read_back["assistant search"]) == 1
     assert persisted.read_back["store"] == {
         "card": p["store value"],
         p["store value key"]: "a key that is an address",
