@@ -41,6 +41,7 @@ PLANTED = {
     "assistant metadata": "asha.assistant@example.com",
     "assistant config": "+1 212 555 0187",
     "assistant metadata patch": "noor.assistantpatch@example.net",
+    "thread state": "omar.statewrite@example.com",
     "store key": "sam.storekey@example.com",
     "store value": "3782 822463 10005",
     "store value key": "zoe.storevaluekey@example.org",
@@ -137,6 +138,7 @@ def persisted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Persisted]:
                 input=run_input,
                 metadata={p["run metadata key"]: "reviewer", "callback": p["run metadata value"]},
             )
+            client.threads.update_state(thread, {"answer": f"Write to {p['thread state']}."})
             who = client.threads.create()["thread_id"]
             out = client.runs.wait(who, GRAPH_ID, input=_request("Who is customer C-1001?"))
             result.who_answer = str(dict(out).get("answer", ""))  # type: ignore[arg-type]
