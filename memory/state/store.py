@@ -22,6 +22,7 @@ the caller beside them: :mod:`crewline.graphs.serving.record_payload`).
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
@@ -237,8 +238,13 @@ def server_store() -> BaseStore:
     """The LangGraph server's own store, pseudonymising (``langgraph.json``: ``store.path``).
 
     Only inside the server: its runtime (in-memory with ``langgraph dev``, PostgreSQL in production)
-    keeps the items where it always does.
+    keeps the items where it always does. ``CREWLINE_PERSIST_RAW_RUNS=true`` serves it as it is.
     """
     from langgraph_runtime.store import Store
 
-    return PseudonymisingStore(Store())
+    # the switch that turns the HTTP edge's pseudonymisation off (crewline.graphs.serving.redact_input)
+    # turns this off too: API writes would otherwise read back as placeholders, with nothing to reveal
+    store: BaseStore = Store()
+    if os.environ.get("CREWLINE_PERSIST_RAW_RUNS", "").lower() in ("1", "true", "yes"):
+        return store
+    return PseudonymisingStore(store)
