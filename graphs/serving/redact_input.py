@@ -21,6 +21,10 @@ A body that is not JSON, or not a run, passes through unchanged; one over :data:
 nested deeper than :data:`MAX_DEPTH`, is refused. (A thread's state written directly,
 ``POST /threads/{id}/state``, is not a run: only approvers may write it, see
 ``crewline.graphs.serving.auth``.)
+The same middleware rewrites the server's other records a client writes (thread metadata, an
+assistant's labels and settings, store items; a store read's key): see
+:mod:`crewline.graphs.serving.record_payload`. A PATCH keeps the sealed originals its record already
+holds (read through the server itself, as stored).
 ``CREWLINE_PERSIST_RAW_RUNS=true`` turns this off. The body rewriting itself is
 :mod:`crewline.graphs.serving.run_payload`.
 """
