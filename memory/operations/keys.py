@@ -161,7 +161,9 @@ class KeyStore:
         customer of the tenant): ``(the key, its record)``. Only the digest is kept."""
         if role not in ROLES:
             raise KeyStoreError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-        bound = check_customers(role, customers) or (("*",) if role != "user" else ())
+        bound = check_customers(role, customers)
+        if role != "user":  # staff act for every customer of their tenant, whatever was named
+            bound = ("*",)
         user_id = _check_name("user", user_id)
         tenant_id = _check_name("tenant", tenant_id)
         key_id = secrets.token_hex(6)
