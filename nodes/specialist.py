@@ -189,7 +189,7 @@ class SpecialistRuntime:
         refused = proposal_refusal(tool.name, args)  # another customer's action is no approver's ticket
         if refused:
             return subtask_result(
-                handoff, status="failed", answer=refused, confidence=0.0, path=path, tool=tool.name
+                handoff, status="failed", answer=refused, confidence=1.0, path=path, tool=tool.name
             )
         action = PendingAction(
             subtask_id=handoff["subtask_id"],
