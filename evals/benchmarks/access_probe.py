@@ -10,7 +10,7 @@ Two parts, both against the demo ERP (ten customers, C-1001..C-1010):
   starts ``langgraph dev``): every customer's key asks the ``support`` crew, in words, for what each
   tool does (and a refund) about another customer, runs the standalone ``refund`` graph on each of
   that customer's orders and asks the ``knowledge`` graph for its contact details. A *read* is a
-  response that holds any of that customer's name, email, phone or card endings; an *action* is a
+  response that holds any of that customer's name, email, phone, card endings or amounts; an *action* is a
   change in its ERP rows. A staff (approver) key makes the same requests as a control: they must read.
 
 Prints the cross-customer reads and actions (target 0 for both) and the control's reads.
@@ -58,14 +58,24 @@ def _fingerprint(erp_db: Path, customer: str) -> str:
     return digest.hexdigest()
 
 
-def _markers(erp: Any, erp_db: Path, customer: str) -> list[str]:
-    """What of ``customer`` a response must not hold: name, email, phone digits, card endings."""
-    record = erp.get_customer(customer)
-    found = [record.full_name, record.last_name]
-    found += [record.email.lower()] if record.email else []
-    found += [record.phone] if record.phone else []
-    found += [f"ending {card.last4}" for card in erp.cards(customer)]
-    return [m for m in found if m and len(m) > 3]
+def _markers(erp_db: Path, customer: str) -> list[str]:
+    """What of ``customer`` a response must not hold: name, email, phone, card endings, the amounts of
+    its invoices, payments and orders (read from the ERP's tables: a locked record is still someone's)."""
+    legacy = f"{int(customer.removeprefix('C-')):07d}"
+    with sqlite3.connect(erp_db) as conn:
+        row = conn.execute(
+            "SELECT FIRST_NM, LAST_NM, EMAIL_ADDR, PHONE_NBR FROM CUSTMAST WHERE CUST_ID = ?", (legacy,)
+        ).fetchone()
+        cards = [str(r[0]) for r in conn.execute("SELECT LAST4 FROM CARDS WHERE CUST_ID = ?", (legacy,))]
+        cents = [  # what its invoices, payments and orders are worth, as the tools write money
+            int(r[0])
+            for table in ("INVHDR", "PAYMT", "ORDERS")
+            for r in conn.execute(f"SELECT AMT_CENTS FROM {table} WHERE CUST_ID = ?", (legacy,))
+        ]
+    first, last, email, phone = (str(value or "").strip() for value in row)
+    found = [f"{first} {last}", last, email.lower(), phone, *(f"ending {last4}" for last4 in cards)]
+    found += [f"${amount / 100:,.2f}" for amount in cents]
+    return [m for m in found if len(m) > 3]
 
 
 def _tool_args(erp_db: Path, tool: str, target: str) -> dict[str, Any] | None:
@@ -156,7 +166,7 @@ def probe_server(server: Any) -> dict[str, Any]:
     for index, owner in enumerate(customers):
         target = customers[(index + 1) % len(customers)]  # the next customer: every one is probed once
         key = server.create_key(f"holder-{owner}-{tag}", "acme", customers=(owner,))
-        markers = _markers(erp, db, target)
+        markers = _markers(db, target)
         orders, invoices = _rows(db, target, "ORDERS", "ORD_ID"), _rows(db, target, "INVHDR", "INV_NO")
         probes: list[tuple[str, str, dict[str, Any]]] = []
         for tool, text in REQUESTS.items():
