@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib
 import json
 import secrets
 import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from crewline.evals.benchmarks.checkout import langgraph_server_harness
 
 ERP_TABLES = ("CARDS", "FRAUD_RPT", "ORDERS", "INVHDR", "PAYMT", "CUSTMAST")
 
@@ -195,12 +195,7 @@ def probe_server(server: Any) -> dict[str, Any]:
 
 
 def run_server() -> dict[str, Any]:
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "tests" / "integration" / "langgraph_server.py").is_file():
-        raise SystemExit("--server needs a repository checkout (tests/integration/langgraph_server.py)")
-    sys.path.insert(0, str(root))
-    # the test harness is not part of the package: imported by name, from the checkout
-    langgraph_server = importlib.import_module("tests.integration.langgraph_server").langgraph_server
+    langgraph_server = langgraph_server_harness("--server")
     with (
         tempfile.TemporaryDirectory(prefix="crewline-access-") as tmp,
         langgraph_server(Path(tmp)) as server,

@@ -14,11 +14,9 @@ Needs a repository checkout (``tests/integration/langgraph_server.py`` starts ``
 
 from __future__ import annotations
 
-import importlib
 import json
 import secrets
 import sqlite3
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,10 +24,11 @@ from typing import Any
 
 import httpx
 
+from crewline.evals.benchmarks.approval_replay import REQUEST, fraud_reports
+from crewline.evals.benchmarks.checkout import langgraph_server_harness
+
 __all__ = ["ROUTES", "run_api", "run_routes"]
 
-REQUEST = "There are charges on my card I don't recognise, please report fraud. Customer C-1005."
-CUSTOMER = "0001005"
 GRAPH = "support"
 APPROVE = {"resume": {"decision": "approve"}}
 
@@ -120,14 +119,7 @@ def _refused(response: httpx.Response) -> bool:
 
 
 def _reports(data_dir: Path) -> int:
-    db = data_dir / "erp" / "demo_erp.sqlite"
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return int(
-            conn.execute("SELECT COUNT(*) FROM FRAUD_RPT WHERE CUST_ID = ?", (CUSTOMER,)).fetchone()[0]
-        )
-    finally:
-        conn.close()
+    return fraud_reports(data_dir / "erp" / "demo_erp.sqlite")
 
 
 def _refusals(data_dir: Path, actor: str) -> dict[str, int]:
@@ -194,12 +186,7 @@ def run_routes(url: str, data_dir: Path, keys: dict[str, str]) -> dict[str, Any]
 
 def run_api() -> dict[str, Any]:
     """Start ``langgraph dev`` (the repository's test harness) and try every route."""
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "tests" / "integration" / "langgraph_server.py").is_file():
-        raise SystemExit("the API routes need a repository checkout (tests/integration/langgraph_server.py)")
-    sys.path.insert(0, str(root))
-    # the test harness is not part of the package: imported by name, from the checkout
-    langgraph_server = importlib.import_module("tests.integration.langgraph_server").langgraph_server
+    langgraph_server = langgraph_server_harness("the API routes")
 
     with (
         tempfile.TemporaryDirectory(prefix="crewline-approval-api-") as tmp,

@@ -20,6 +20,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crewline.graphs.serving.asgi_body import read_body, replay, respond
+
 __all__ = ["RUN_COUNT_KEY", "EdgeGuard", "invalid_text_at"]
 
 # the scope key the auth handler reads: how many runs this request creates (one token each)
@@ -75,20 +77,14 @@ class EdgeGuard:
         if declared.isdigit() and int(declared) > self.max_body_bytes:  # refused before it is read
             await self._too_large(send)
             return
-        chunks: list[bytes] = []
-        size, more = 0, True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away: let the app see that
-                await self.app(scope, _replay(chunks, receive, pending=message), send)
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            more = bool(message.get("more_body", False))
-            if size > self.max_body_bytes:
-                await self._too_large(send)
-                return
-        body = b"".join(chunks)
+        read = await read_body(receive, self.max_body_bytes)
+        if read.gone is not None:  # the client went away: let the app see that
+            await self.app(scope, replay(read.body, receive, pending=read.gone), send)
+            return
+        if read.too_large:
+            await self._too_large(send)
+            return
+        body = read.body
         parsed, refusal = _parse(body)
         if refusal is not None:
             await respond(send, *refusal)
@@ -102,7 +98,7 @@ class EdgeGuard:
             if isinstance(chosen, str) and chosen:
                 await self._create(scope, body, receive, send, created.group(1), chosen)
                 return
-        await self.app(scope, _replay([body], receive), send)
+        await self.app(scope, replay(body, receive), send)
 
     async def _too_large(self, send: Send) -> None:
         await respond(send, 413, f"a request body is limited to {self.max_body_bytes} bytes")
@@ -119,7 +115,7 @@ class EdgeGuard:
             else:
                 await send(message)
 
-        await self.app(scope, _replay([body], receive), hold_conflict)
+        await self.app(scope, replay(body, receive), hold_conflict)
         if not held:
             return
         if await self._status(scope, f"/{kind}/{chosen}") == 404:  # someone else's: it does not exist
@@ -173,23 +169,3 @@ def _parse(body: bytes) -> tuple[Any, tuple[int, str] | None]:
         if where is not None:
             return None, (422, f"invalid Unicode at {where[:200]}: a lone surrogate is not text")
     return parsed, None
-
-
-async def respond(send: Send, status: int, detail: str) -> None:
-    """A JSON ``{"detail": ...}`` answer."""
-    body = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _replay(chunks: list[bytes], receive: Receive, *, pending: Message | None = None) -> Receive:
-    """A ``receive`` that hands back what was read first, then defers to the real one."""
-    queue: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
-    if pending is not None:
-        queue.append(pending)
-
-    async def replayed() -> Message:
-        return queue.pop(0) if queue else await receive()
-
-    return replayed

@@ -19,11 +19,11 @@ keys included, becomes crewline's keyed placeholder here:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from crewline.nodes.guards.pii import detect_pii
+from crewline.graphs.serving.run_payload import sealing
 from crewline.nodes.guards.reveal import SHOWN, VAULT_KEY
 from crewline.nodes.guards.serde import walk_strings
 from crewline.nodes.guards.vault import Vault
@@ -64,24 +64,12 @@ def labelled_path(route: Route, path: str) -> str | None:
     return path.rstrip("/") if route in ("thread_patch", "assistant_patch") else None
 
 
-def _sealing(vault: Vault, entries: dict[str, str]) -> Callable[[str], str]:
-    def seal(text: str) -> str:
-        spans = detect_pii(text)
-        if not spans:
-            return text
-        redacted, sealed = vault.pseudonymise(text, spans)
-        entries.update(sealed)
-        return redacted
-
-    return seal
-
-
 def _shown(labels: Mapping[str, Any], vault: Vault, kept: Mapping[str, str]) -> dict[str, Any]:
     """``labels`` pseudonymised, with the originals sealed for the edges in its ``answer_vault`` (beside
     ``kept``, the entries the record already holds: a PATCH merges labels, not vaults)."""
     entries: dict[str, str] = {}
     walked: dict[str, Any] = walk_strings(
-        {k: v for k, v in labels.items() if k != VAULT_KEY}, _sealing(vault, entries)
+        {k: v for k, v in labels.items() if k != VAULT_KEY}, sealing(vault, entries)
     )
     if not entries:
         return walked

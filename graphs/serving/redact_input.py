@@ -41,6 +41,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crewline.graphs.serving.asgi_body import read_body, replay, respond
 from crewline.graphs.serving.record_payload import (
     Route,
     labelled_path,
@@ -228,7 +229,7 @@ class RedactRunInput:
             await send({"type": "websocket.close", "code": 1008, "reason": V2_REFUSAL[:120]})
             return True
         if scope["type"] == "http" and _V2_COMMANDS.match(path):
-            await _refuse(send, 403, V2_REFUSAL)
+            await respond(send, 403, V2_REFUSAL)
             return True
         return False
 
@@ -243,35 +244,28 @@ class RedactRunInput:
         if record is None and not self._applies(scope):
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away: let the app see that
-                await self.app(scope, _replay(chunks, receive, pending=message), send)
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            more = bool(message.get("more_body", False))
-            if size > self.max_body_bytes:  # too large to rewrite, so not recorded either
-                await _refuse(send, 413, f"a run request is limited to {self.max_body_bytes} bytes")
-                return
-        body = b"".join(chunks)
+        read = await read_body(receive, self.max_body_bytes)
+        if read.gone is not None:  # the client went away: let the app see that
+            await self.app(scope, replay(read.body, receive, pending=read.gone), send)
+            return
+        if read.too_large:  # too large to rewrite, so not recorded either
+            await respond(send, 413, f"a run request is limited to {self.max_body_bytes} bytes")
+            return
+        body = read.body
         if scope["method"] == "PATCH" and _CRON_PATCH.match(scope["path"]) and b'"input"' in body:
             # a cron patch names no assistant to tell whose input it is: re-create the cron instead
-            await _refuse(send, 403, "a cron's input cannot be patched here; delete and re-create the cron")
+            await respond(send, 403, "a cron's input cannot be patched here; delete and re-create the cron")
             return
         try:
             parsed = json.loads(body)  # parsed once: read for its assistants, then rewritten
         except RecursionError:
-            await _refuse(send, 422, f"a run request may nest at most {MAX_DEPTH} levels deep")
+            await respond(send, 422, f"a run request may nest at most {MAX_DEPTH} levels deep")
             return
         except ValueError:  # not JSON (UnicodeDecodeError is a ValueError): the API answers it
-            await self.app(scope, _replay([body], receive), send)
+            await self.app(scope, replay(body, receive), send)
             return
         if deeper_than(parsed, MAX_DEPTH):  # strings below that depth would be recorded as sent
-            await _refuse(send, 422, f"a run request may nest at most {MAX_DEPTH} levels deep")
+            await respond(send, 422, f"a run request may nest at most {MAX_DEPTH} levels deep")
             return
         if record is not None:
             kept = await self._kept_vault(scope, record)
@@ -279,12 +273,12 @@ class RedactRunInput:
                 body = json.dumps(parsed, ensure_ascii=False).encode()
                 headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"content-length"]
                 scope = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
-            await self.app(scope, _replay([body], receive), send)
+            await self.app(scope, replay(body, receive), send)
             return
         try:
             graphs = await self._protected_for(scope, parsed)
         except AssistantLookupError as exc:
-            await _refuse(send, 503, str(exc))
+            await respond(send, 503, str(exc))
             return
         # detection is CPU work and default_vault() may create its key file: off the event loop
         changed = bool(graphs) and await asyncio.to_thread(self._redact, parsed, graphs)
@@ -292,7 +286,7 @@ class RedactRunInput:
             body = json.dumps(parsed, ensure_ascii=False).encode()
             headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"content-length"]
             scope = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
-        await self.app(scope, _replay([body], receive), send)
+        await self.app(scope, replay(body, receive), send)
 
 
 def _is_uuid(text: str) -> bool:
@@ -303,26 +297,5 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
-async def _refuse(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 def _persist_raw() -> bool:
     return os.environ.get("CREWLINE_PERSIST_RAW_RUNS", "").lower() in ("1", "true", "yes")
-
-
-def _replay(
-    chunks: list[bytes], receive: Receive, *, more_body: bool = False, pending: Message | None = None
-) -> Receive:
-    """A ``receive`` that hands back what was read first, then defers to the real one."""
-    queue: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": more_body}]
-    if pending is not None:
-        queue.append(pending)
-
-    async def replayed() -> Message:
-        return queue.pop(0) if queue else await receive()
-
-    return replayed

@@ -18,7 +18,7 @@ from crewline.nodes.guards.pii import detect_pii
 from crewline.nodes.guards.serde import walk_strings
 from crewline.nodes.guards.vault import Vault
 
-__all__ = ["MAX_DEPTH", "assistant_ids", "deeper_than", "redact_run"]
+__all__ = ["MAX_DEPTH", "assistant_ids", "deeper_than", "redact_run", "sealing"]
 
 _VAULT_KEYS = ("request_vault", "pii_vault", "answer_vault")
 # debugging stops a client may set: a stop before the output guard would leave a tool's values in the
@@ -31,17 +31,18 @@ _LABELS = ("metadata", "config", "context")
 MAX_DEPTH = 48
 
 
-def _pseudonymise(vault: Vault, text: str, entries: dict[str, str]) -> str:
-    spans = detect_pii(text)
-    if not spans:
-        return text
-    redacted, sealed = vault.pseudonymise(text, spans)
-    entries.update(sealed)
-    return redacted
+def sealing(vault: Vault, entries: dict[str, str]) -> Callable[[str], str]:
+    """A text's personal data as placeholders, the sealed originals added to ``entries``."""
 
+    def seal(text: str) -> str:
+        spans = detect_pii(text)
+        if not spans:
+            return text
+        redacted, sealed = vault.pseudonymise(text, spans)
+        entries.update(sealed)
+        return redacted
 
-def _sealing(vault: Vault, entries: dict[str, str]) -> Callable[[str], str]:
-    return lambda text: _pseudonymise(vault, text, entries)
+    return seal
 
 
 def _drop_client_vaults(update: Any) -> tuple[Any, bool]:
@@ -85,7 +86,7 @@ def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str
     run_input = payload.get("input")
     if isinstance(run_input, dict):
         entries: dict[str, str] = {}
-        run_input = walk_strings(_drop_client_vaults(run_input)[0], _sealing(vault, entries))
+        run_input = walk_strings(_drop_client_vaults(run_input)[0], sealing(vault, entries))
         payload["input"] = {**run_input, "request_vault": entries} if entries else run_input
     elif run_input is not None:  # no input a crew accepts (the run fails), but the server records it
         payload["input"] = walk_strings(run_input, vault.redact)
@@ -93,9 +94,9 @@ def _redact_payload(payload: dict[str, Any], vault: Vault, graphs: frozenset[str
     if isinstance(command, dict):
         update = _drop_client_vaults(command.get("update"))[0]
         sealed: dict[str, str] = {}
-        resume = walk_strings(command.get("resume"), _sealing(vault, sealed))
-        update = walk_strings(update, _sealing(vault, sealed))
-        goto = _sealed_goto(command.get("goto"), _sealing(vault, sealed))
+        resume = walk_strings(command.get("resume"), sealing(vault, sealed))
+        update = walk_strings(update, sealing(vault, sealed))
+        goto = _sealed_goto(command.get("goto"), sealing(vault, sealed))
         if "goto" in command:  # rewritten whatever it held: a send's vault keys go
             command["goto"] = goto
         if sealed and (update is None or isinstance(update, dict | list)):

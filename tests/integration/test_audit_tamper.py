@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from crewline.memory.operations.audit import HASHED_FIELDS, AuditLog
+from tests.support.cli import crewline
 
 COLUMNS = (*HASHED_FIELDS, "hash")
 
@@ -38,18 +39,6 @@ def url(request: pytest.FixtureRequest, tmp_path: Path, data: Path) -> Iterator[
         yield f"sqlite:///{tmp_path / 'audit.sqlite'}"
     else:
         yield request.getfixturevalue("fresh_postgres_url")
-
-
-def crewline(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CREWLINE_"))}
-    environ.update(CREWLINE_DATA_DIR=str(data), LANGSMITH_TRACING="false")
-    return subprocess.run(
-        [sys.executable, "-m", "crewline.cli", *args],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=120,
-    )
 
 
 def sql(url: str, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
@@ -114,11 +103,11 @@ def test_verify_exits_1_with_one_line_naming_the_first_bad_entry(
     url: str, data: Path, tamper: Callable[[str], None], first_bad: str
 ) -> None:
     fill(url).close()
-    intact = crewline("audit", "verify", "--url", url, data=data)
+    intact = crewline("audit", "verify", "--url", url, data_dir=data)
     assert intact.returncode == 0, intact.stdout + intact.stderr
     assert intact.stdout == "audit log OK: 6 entries, chain intact, anchored at entry 6\n"
     tamper(url)
-    found = crewline("audit", "verify", "--url", url, data=data)
+    found = crewline("audit", "verify", "--url", url, data_dir=data)
     assert found.returncode == 1 and "Traceback" not in found.stderr, found.stderr
     assert found.stdout.count("\n") == 1, found.stdout
     assert found.stdout.startswith(f"audit log TAMPERED: {first_bad}"), found.stdout
@@ -143,7 +132,7 @@ def test_an_old_format_log_says_what_it_cannot_vouch_for(tmp_path: Path, data: P
             conn.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, digest))
             prev = digest
         conn.execute("INSERT INTO audit_head VALUES (1, 2, ?)", (prev,))
-    result = crewline("audit", "verify", "--url", f"sqlite:///{path}", data=data)
+    result = crewline("audit", "verify", "--url", f"sqlite:///{path}", data_dir=data)
     assert result.returncode == 0, result.stdout + result.stderr
     ok, caveat = result.stdout.splitlines()
     assert ok == "audit log OK: 2 entries, chain intact"
@@ -156,7 +145,7 @@ def test_an_exported_anchor_catches_a_rollback_with_truncation(url: str, data: P
     assert anchor is not None
     old = anchor.path.read_bytes()
     fill(url, 3)
-    exported = crewline("audit", "anchor", "--url", url, data=data)
+    exported = crewline("audit", "anchor", "--url", url, data_dir=data)
     assert exported.returncode == 0 and json.loads(exported.stdout)["seq"] == 6
     saved = tmp_path / "exported-anchor.json"
     saved.write_text(exported.stdout)
@@ -164,12 +153,14 @@ def test_an_exported_anchor_catches_a_rollback_with_truncation(url: str, data: P
     sql(url, "DELETE FROM audit_log WHERE seq > 3")
     sql(url, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (third[0], third[-1]))
     anchor.path.write_bytes(old)
-    assert crewline("audit", "verify", "--url", url, data=data).returncode == 0  # one host's limit
-    found = crewline("audit", "verify", "--url", url, "--anchor", str(saved), data=data)
+    assert crewline("audit", "verify", "--url", url, data_dir=data).returncode == 0  # one host's limit
+    found = crewline("audit", "verify", "--url", url, "--anchor", str(saved), data_dir=data)
     assert found.returncode == 1 and found.stdout.startswith("audit log TAMPERED: entry 4: missing"), (
         found.stdout
     )
-    unreadable = crewline("audit", "verify", "--url", url, "--anchor", str(tmp_path / "nope.json"), data=data)
+    unreadable = crewline(
+        "audit", "verify", "--url", url, "--anchor", str(tmp_path / "nope.json"), data_dir=data
+    )
     assert unreadable.returncode == 1 and "cannot be read" in unreadable.stdout
     assert "Traceback" not in unreadable.stderr and unreadable.stdout.count("\n") == 1
 
@@ -196,7 +187,7 @@ def test_processes_appending_at_once_keep_one_chain_and_one_anchor(url: str, dat
     for writer in writers:
         _, err = writer.communicate(timeout=120)
         assert writer.returncode == 0, err.decode()
-    result = crewline("audit", "verify", "--url", url, data=data)
+    result = crewline("audit", "verify", "--url", url, data_dir=data)
     assert result.stdout == "audit log OK: 100 entries, chain intact, anchored at entry 100\n", result.stdout
     log = AuditLog(url)
     anchor = log.anchor()

@@ -8,9 +8,7 @@ line names the field, flag, variable or file. The library raises these as ``Conf
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from crewline.errors import ConfigurationError
+from tests.support.cli import crewline
 
 MINI_SPEC = """\
 name: mini
@@ -27,19 +26,6 @@ specialists:
     examples: [what is my balance]
     tools: [get_balance]
 """
-
-
-def crewline(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CREWLINE_"))}
-    environ.update(CREWLINE_DATA_DIR=str(data_dir), LANGSMITH_TRACING="false", **env)
-    return subprocess.run(
-        [sys.executable, "-m", "crewline.cli", *args],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=180,
-        check=False,
-    )
 
 
 def one_line(result: subprocess.CompletedProcess[str], code: int = 2) -> str:

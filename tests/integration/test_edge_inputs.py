@@ -8,30 +8,18 @@ import multiprocessing
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.cli import crewline
 
 DEEP = 5000  # levels: far past the interpreter's recursion limit
 
 
 def _nested(levels: int) -> str:
     return '{"a": ' * levels + "1" + "}" * levels
-
-
-def crewline(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CREWLINE_"))}
-    environ.update(CREWLINE_DATA_DIR=str(data_dir), LANGSMITH_TRACING="false")
-    return subprocess.run(
-        [sys.executable, "-m", "crewline.cli", *args],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=180,
-        check=False,
-    )
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:
