@@ -64,6 +64,7 @@ __all__ = [
     "hit_id",
     "screened_search",
     "semantic_confidence",
+    "whole_sentence",
 ]
 
 CONFIDENCE_THRESHOLD = 0.55
@@ -168,6 +169,7 @@ class _Sentence:
     covered: frozenset[str]  # question terms the sentence itself supports
     heading: frozenset[str]  # question terms in its document title and section
     typed: bool  # holds the kind of value the question asks for (a duration, an amount, a number)
+    row: int = 0  # its row among the retrieved chunks' sentence vectors
 
     @property
     def supported(self) -> frozenset[str]:
@@ -181,25 +183,64 @@ def _question(kb: KnowledgeBase, query: str) -> _Question:
     return _Question(terms, {t: _idf(kb, t) for t in terms}, types)
 
 
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•]|\d+[.)])[ \t]+")
+_ENDS_SENTENCE = re.compile(r"[.!?:][\"')\]”’*_]*$")
+MAX_LINE_UNIT = 400  # longer than this and no full stop: a piece of a cut sentence, not a line of its own
+
+
+def whole_sentence(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]`` a whole sentence (or a whole list item, table row or line), not a fragment?
+
+    It must start one (not with a lowercase word that continues a sentence, unless it opens a list
+    item or the word is a name like "iPhone") and end one (a full stop, ``!``, ``?`` or ``:``), or be
+    a whole line: end where a real line break or the passage ends. Sentence splitting only ends a span
+    at a line break that does not merely wrap a paragraph, so the second test holds for list items,
+    table rows and "Label: value" lines, never for the first half of a wrapped sentence.
+    """
+    sentence = text[start:end]
+    if not sentence.strip():
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    item = _LIST_ITEM.match(text, line_start)
+    word = sentence.split()[0]
+    opens_item = item is not None and item.end() == start
+    opens = not word[0].islower() or any(c.isupper() for c in word[1:]) or opens_item
+    if not opens:
+        return False
+    if _ENDS_SENTENCE.search(sentence):
+        return True
+    after = text[end:].lstrip(" \t")
+    return (after == "" or after[0] in "\r\n") and end - start <= MAX_LINE_UNIT
+
+
 def _candidates(question: _Question, hits: list[Hit], read: list[ChunkSentences]) -> list[_Sentence]:
-    """Every sentence of the retrieved chunks, with the question terms it supports.
+    """Every whole sentence of the retrieved chunks, with the question terms it supports.
 
     A word that asks for a kind of value ("phone", "cost", ...) is supported only by a sentence that
     holds such a value: "change your phone number in the app" does not answer "what's the phone number".
+    A fragment (:func:`whole_sentence`) is never a candidate: an answer is whole sentences or nothing.
     """
     sentences = []
     value_words = question.value_terms
+    row = -1
     for rank, (hit, chunk) in enumerate(zip(hits, read, strict=True)):
         heading = question.terms & chunk.heading_terms
         for (start, end), terms in zip(chunk.spans, chunk.terms, strict=True):
+            row += 1
+            if not whole_sentence(hit.text, start, end):
+                continue
             text = hit.text[start:end]
+            if "\n" in text:  # a sentence wrapped over lines reads as one line
+                text = " ".join(text.split())
             covered = set(question.terms & terms) - value_words
             typed = False
             for answer, words in question.types:
                 if answer.search(text):
                     covered |= words
                     typed = True
-            sentences.append(_Sentence(rank, start, end, text, frozenset(covered), frozenset(heading), typed))
+            sentences.append(
+                _Sentence(rank, start, end, text, frozenset(covered), frozenset(heading), typed, row)
+            )
     return sentences
 
 
@@ -217,7 +258,8 @@ def _scores(
     ``cosines`` receives each sentence's cosine to the question (the semantic confidence uses them).
     """
     query_vec = kb.embed([query])[0]
-    cosines[:] = (np.vstack([chunk.vectors for chunk in read]) @ query_vec).tolist()  # rows as sentences
+    every = (np.vstack([chunk.vectors for chunk in read]) @ query_vec).tolist()  # one per chunk sentence
+    cosines[:] = [every[s.row] for s in sentences]
     top = hits[0].score or 1.0
     return [
         0.20 * max(0.0, cosine)

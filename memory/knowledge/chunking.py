@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crewline.errors import ConfigurationError
+from crewline.memory.knowledge.unwrap import soft_breaks
 
 __all__ = [
     "CHUNKER_VERSION",
@@ -31,7 +32,7 @@ MAX_CHUNK_CHARS = 800
 SOURCE_SUFFIXES = (".md", ".markdown", ".txt")
 
 _HEADING = re.compile(r"^\ufeff?(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
-_SENTENCE = re.compile(r".*?(?:[.!?](?=\s|$)|$)")
+_SENTENCE = re.compile(r".*?(?:[.!?](?=\s|$)|$)", re.S)  # re.S: across soft line breaks
 _ABBREVIATION = re.compile(r"(?:\b[a-z]\.[a-z]\.|\b(?:e\.g|i\.e|etc|vs|approx|no|st|mr|mrs|ms|dr)\.)$", re.I)
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+")
 
@@ -80,12 +81,15 @@ def source_files(source_dir: Path) -> list[Path]:
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` spans of the sentences and list items in ``text``, whitespace and markers trimmed.
 
-    Lines are never joined; within a line, a full stop after an abbreviation ("7 a.m. to") or before
-    a lowercase word does not end the sentence.
+    A line break that only wraps a paragraph (:func:`crewline.memory.knowledge.unwrap.soft_breaks`)
+    is a space: a sentence wrapped over two lines is one span, never two fragments. Other lines are
+    never joined; within a line, a full stop after an abbreviation ("7 a.m. to") or before a
+    lowercase word does not end the sentence.
     """
     spans: list[tuple[int, int]] = []
+    soft = soft_breaks(text) if "\n" in text.rstrip("\r\n") else set()
     offset = 0
-    for line in text.splitlines(keepends=True):
+    for line in _logical_lines(text, soft):
         marker = _LIST_MARKER.match(line)
         first = len(spans)
         for match in _SENTENCE.finditer(line, marker.end() if marker else 0):
@@ -102,6 +106,20 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 spans.append((offset + start, offset + end))
         offset += len(line)
     return spans
+
+
+def _logical_lines(text: str, soft: set[int]) -> list[str]:
+    """``text`` cut at its real line breaks (kept at the end of each piece); soft ones stay inside."""
+    lines: list[str] = []
+    start = 0
+    for line in text.splitlines(keepends=True):
+        end = start + len(line)
+        if lines and start - 1 in soft:
+            lines[-1] += line
+        else:
+            lines.append(line)
+        start = end
+    return lines
 
 
 def _pieces(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:

@@ -6,6 +6,10 @@ of passages (``.jsonl``: one document per ``{"id", "title", "text"}`` row) and, 
 installed, PDF (one document, its pages' text). Text must be UTF-8 (a BOM is fine) or UTF-16 with a
 BOM. Empty, binary, oversized, undecodable or unsupported files are not errors: they come back as
 :class:`Skipped` entries with a one-line reason, and the rest of the ingest goes on.
+
+Every text is unwrapped before it becomes a document (:func:`crewline.memory.knowledge.unwrap.unwrap`):
+a paragraph hard-wrapped at ~72 columns becomes one line, so sentences are split whole; headings,
+list items, table rows, code and blank-line paragraph breaks stay as they are.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 
 from crewline import json_input
 from crewline.errors import ConfigurationError
+from crewline.memory.knowledge.unwrap import unwrap
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -90,7 +95,7 @@ class _HTMLText(HTMLParser):
     """Collects visible text; headings become Markdown headings so the chunker keeps sections."""
 
     _SKIP = frozenset({"script", "style", "noscript", "template", "head"})
-    _BLOCK = frozenset({"p", "div", "li", "tr", "br", "section", "article", "table", "ul", "ol", "pre"})
+    _BLOCK = frozenset({"p", "div", "li", "tr", "section", "article", "table", "ul", "ol", "pre"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -106,6 +111,8 @@ class _HTMLText(HTMLParser):
             self._skip += 1
         elif len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
             self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
+        elif tag == "br":  # a line break inside a paragraph: unwrap() decides whether it only wraps
+            self.parts.append("\n")
         elif tag in self._BLOCK:
             self.parts.append("\n\n" if tag != "li" else "\n- ")
 
@@ -166,9 +173,8 @@ def _jsonl_documents(path: Path, text: str, result: LoadResult) -> None:
             continue
         title = row.get("title")
         metadata = {str(k): str(v) for k, v in (row.get("metadata") or {}).items()}
-        result.documents.append(
-            Document(str(row["id"]), row["text"], str(title) if title else None, where, metadata)
-        )
+        text, name = unwrap(row["text"], markdown=False), str(title) if title else None
+        result.documents.append(Document(str(row["id"]), text, name, where, metadata))
 
 
 def _load_file(path: Path, doc_id: str, result: LoadResult) -> None:
@@ -198,6 +204,7 @@ def _load_file(path: Path, doc_id: str, result: LoadResult) -> None:
     elif suffix == ".jsonl":
         _jsonl_documents(path, text, result)
     else:
+        text = unwrap(text, markdown=suffix in (".md", ".markdown"))
         result.documents.append(Document(doc_id, text, title, str(path)))
 
 

@@ -1,0 +1,207 @@
+"""Knowledge QA benchmark: does the demo help centre answer its customers' questions, with whole sentences?
+
+    python -m crewline.evals.benchmarks.knowledge_qa [--json] [--show-dev-misses]
+
+The questions are ``knowledge_qa.yaml``, written for this benchmark over the demo articles
+(``crewline/tools/demo_data/docs``) in customers' words: answerable ones with a regular expression
+for the fact the answer must state, and plausible banking questions the articles do not answer. A
+third of each is marked ``held_out``: written with the rest before any tuning and never used to change
+the answering code, so dev and held-out figures are printed apart (only dev misses can be listed).
+
+Every question goes through the ``knowledge`` graph offline (retrieve, extractive answer, groundedness,
+confidence gate), as ``crewline ask`` runs it, over two copies of the articles: as shipped (one
+paragraph a line) and hard-wrapped at 72 columns the way many people write Markdown by hand (each
+paragraph and list item filled with :func:`textwrap.fill`). An answerable question is
+*answered correctly* when the graph answers and the answer matches its expression with no fragment;
+*abstained* when the graph abstains; *wrong* when the answer misses the fact. An unanswerable
+question is *abstained correctly* or *wrong* (answered). A *fragment* is an answer sentence that does
+not start a sentence (a lowercase continuation) or does not end one (no closing ``.``, ``!``, ``?``
+or ``:``) unless it is a whole line of an article (a list item or a table row).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crewline.graphs.knowledge import build_knowledge_graph
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.tools.knowledge import DOCS_DIR, kb_dir
+
+__all__ = ["QUESTIONS", "Question", "fragments", "load_questions", "run", "wrap_markdown"]
+
+QUESTIONS = Path(__file__).with_name("knowledge_qa.yaml")
+WRAP_COLUMNS = 72
+_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_LIST_ITEM = re.compile(r"^([-*+]|\d+[.)])\s+")
+_ENDS_SENTENCE = re.compile(r"[.!?:][\"')\]”’]*$")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    expect: re.Pattern[str] | None  # None: unanswerable
+    doc: str | None
+    held_out: bool
+
+
+def load_questions(path: Path = QUESTIONS) -> list[Question]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    questions = [
+        Question(q["q"], re.compile(q["expect"], re.I), q.get("doc"), bool(q.get("held_out")))
+        for q in data["answerable"]
+    ]
+    questions += [Question(q["q"], None, None, bool(q.get("held_out"))) for q in data["unanswerable"]]
+    return questions
+
+
+def wrap_markdown(text: str, width: int = WRAP_COLUMNS) -> str:
+    """``text`` with every paragraph and list item hard-wrapped at ``width`` (headings left alone)."""
+    out = []
+    for line in text.splitlines():
+        item = _LIST_ITEM.match(line)
+        if not line.strip() or line.startswith(("#", "|")):
+            out.append(line)
+        elif item:
+            indent = " " * len(item.group(0))
+            out.append(textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False))
+        else:
+            out.append(textwrap.fill(line, width, break_on_hyphens=False))
+    return "\n".join(out) + "\n"
+
+
+def _article_lines(docs: Path) -> frozenset[str]:
+    """Every line of the articles as shipped (list markers dropped): a whole line is no fragment."""
+    lines = set()
+    for path in docs.glob("*.md"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            lines.add(_LIST_ITEM.sub("", line.strip()))
+    return frozenset(lines)
+
+
+def fragments(answer: str, whole_lines: Iterable[str] = ()) -> list[str]:
+    """The sentences of an extractive answer (``sentence [n]`` parts) that are not whole sentences."""
+    lines = frozenset(whole_lines)
+    parts = [p.strip() for p in _MARKER.split(answer) if p.strip()]
+    bad = []
+    for part in parts:
+        starts = not part[0].islower() or (len(part) > 1 and part[1].isupper())  # "iPhone" starts one
+        if not (starts and _ENDS_SENTENCE.search(part)) and " ".join(part.split()) not in lines:
+            bad.append(part)
+    return bad
+
+
+def _score(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    correct = sum(r["outcome"] == "correct" for r in answerable)
+    abstained = sum(r["outcome"] == "abstained" for r in unanswerable)
+    return {
+        "answerable": len(answerable),
+        "answered_correct": correct,
+        "answered_correct_share": round(correct / len(answerable), 3) if answerable else None,
+        "answerable_abstained": sum(r["outcome"] == "abstained" for r in answerable),
+        "answerable_wrong": sum(r["outcome"] in ("wrong", "fragment") for r in answerable),
+        "unanswerable": len(unanswerable),
+        "abstained_correct": abstained,
+        "abstained_correct_share": round(abstained / len(unanswerable), 3) if unanswerable else None,
+        "unanswerable_answered": len(unanswerable) - abstained,
+        "fragment_answers": sum(bool(r["fragments"]) for r in rows),
+    }
+
+
+def _ask(graph: Any, question: Question, whole_lines: frozenset[str]) -> dict[str, Any]:
+    out = graph.invoke({"question": question.text})
+    answer = out["answer"] if out["answered"] else ""
+    broken = fragments(answer, whole_lines) if answer else []
+    if not out["answered"]:
+        outcome = "abstained"
+    elif question.expect is None:
+        outcome = "wrong"
+    elif broken:
+        outcome = "fragment"
+    else:
+        outcome = "correct" if question.expect.search(answer) else "wrong"
+    return {
+        "question": question.text,
+        "answerable": question.expect is not None,
+        "held_out": question.held_out,
+        "outcome": outcome,
+        "confidence": out.get("confidence"),
+        "answer": answer,
+        "fragments": broken,
+    }
+
+
+def run(questions: list[Question], docs: Path = DOCS_DIR) -> dict[str, Any]:
+    """The figures over the articles as shipped and hard-wrapped; ``rows`` lists every question."""
+    whole_lines = _article_lines(docs)
+    report: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="crewline-knowledge-qa-") as tmp:
+        data = Path(tmp)
+        wrapped = data / "wrapped"
+        wrapped.mkdir()
+        for path in sorted(docs.glob("*.md")):
+            (wrapped / path.name).write_text(wrap_markdown(path.read_text(encoding="utf-8")), "utf-8")
+        for name, source in (("as_shipped", docs), ("wrapped_72", wrapped)):
+            KnowledgeBase.build(source, kb_dir(data, name)).close()
+            graph = build_knowledge_graph(data=data, kb=name)
+            rows = [_ask(graph, q, whole_lines) for q in questions]
+            report[name] = {
+                "dev": _score([r for r in rows if not r["held_out"]]),
+                "held_out": _score([r for r in rows if r["held_out"]]),
+                "all": _score(rows),
+                "rows": rows,
+            }
+    return report
+
+
+def _line(name: str, split: str, s: dict[str, Any]) -> str:
+    return (
+        f"{name} {split}: answered correctly {s['answered_correct']}/{s['answerable']} "
+        f"({s['answered_correct_share']}), abstained {s['answerable_abstained']}, "
+        f"wrong {s['answerable_wrong']}; unanswerable abstained {s['abstained_correct']}/"
+        f"{s['unanswerable']} ({s['abstained_correct_share']}); fragment answers {s['fragment_answers']}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--json", action="store_true", help="print one JSON object (without held-out rows)")
+    parser.add_argument("--show-dev-misses", action="store_true", help="list the dev questions missed")
+    args = parser.parse_args(argv)
+    try:
+        questions = load_questions()
+    except (OSError, KeyError, TypeError, re.error, yaml.YAMLError) as exc:
+        print(f"knowledge_qa: error: cannot read {QUESTIONS}: {exc}", file=sys.stderr)
+        return 2
+    report = run(questions)
+    if args.json:
+        for part in report.values():
+            part["rows"] = [r for r in part["rows"] if not r["held_out"]]
+        print(json.dumps(report, indent=2))
+        return 0
+    for name, part in report.items():
+        for split in ("dev", "held_out", "all"):
+            print(_line(name, split, part[split]))
+        if args.show_dev_misses:
+            for row in part["rows"]:
+                right = "correct" if row["answerable"] else "abstained"
+                if not row["held_out"] and row["outcome"] != right:
+                    shown = f"{row['question']!r} -> {row['answer']!r}"
+                    print(f"  {row['outcome']:9} {row['confidence']:.2f} {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
