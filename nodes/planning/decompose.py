@@ -1,7 +1,8 @@
 """Clause decomposition: split a compound request into ordered parts, each routable on its own.
 
-Every place two requests could meet is a candidate cut: a sentence end, a linking word ("also",
-"then", "plus"), "and", a comma. The segmentation with the highest score wins (dynamic programming
+Every place two requests could meet is a candidate cut (:mod:`crewline.nodes.planning.cuts`: a sentence
+end, a line break or list number, a connective such as "also", "besides" or "after that", "and", a
+comma). The segmentation with the highest score wins (dynamic programming
 over the cuts, so a part's own "and" or comma is not mistaken for a boundary just because it comes
 first). A segmentation's score is the sum of its parts' log route confidence, a prior per cut
 (``CutPriors``: a sentence end or "and then" is strong evidence of a new request, a bare comma weak),
@@ -10,7 +11,9 @@ am hungry and need a restaurant"). A part of one or two words must be routed in 
 the threshold's confidence; a longer part may be out of scope (scored by P(out of scope)) when a
 sentence end or a linking word sets it off, and neighbouring parts must go to different routes: "what is my
 balance and my due date" stays whole, both halves would go to the same route. The whole text,
-unsplit, is always a candidate, scored by its own log confidence.
+unsplit, is always a candidate, scored by its own log confidence. Parts the caller marks as asides
+(a greeting, "I'm customer C-1001.") may stand alone anywhere and do not separate two parts of one
+route.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from crewline.nodes.planning.cuts import STRONG, clean_part, find_cuts
 from crewline.nodes.planning.router import RouteScore
 
 __all__ = ["DEFAULT_PRIORS", "Clause", "CutPriors", "split_request"]
@@ -36,7 +40,8 @@ class CutPriors:
     """
 
     sentence: float = 2.5
-    link: float = 2.5  # a run of linking words ending in also, then or plus: ", and then"
+    link: float = 2.5  # a run of connectives: ", and then", "; besides", "on top of that"
+    addition: float = 2.5  # "plus", "as well as": as strong, but they set off no out-of-scope part
     conjunction: float = 0.5  # and
     comma: float = 0.0
     short_part: float = -0.5  # per part of fewer than ``short_words`` words ("hey", "stop it")
@@ -45,22 +50,13 @@ class CutPriors:
     # hungry and need a restaurant". ("and need"/"and want" occur 63 times inside single CLINC150
     # training requests; "need"/"want" start 5 of them.)
     continuation: float = -2.0
+    aside: float = 0.0  # a part that asks nothing ("Hi,", "I'm customer C-1001."): only its cut counts
 
 
 DEFAULT_PRIORS = CutPriors()
 
-_KINDS = ("sentence", "link", "conjunction", "comma")
-# Alternatives are tried in this order at each position, so ", also" is a link, not a comma.
-_CUT = re.compile(
-    r"(?P<sentence>(?<=[.?!;])\s+(?:(?:and|also|then|plus)\b,?\s+)*)"
-    r"|(?P<link>\s*,?(?:\s+(?:and|also|then|plus)\b)*\s+(?:also|then|plus)\b,?\s*)"
-    r"|(?P<conjunction>\s*,?\s+and\s+)"
-    r"|(?P<comma>\s*,\s*)",
-    re.IGNORECASE,
-)
-_LEADING_LINK = re.compile(r"^(?:(?:and|also|then|plus|oh|so)\b[\s,]*)+", re.IGNORECASE)
 _CONTINUATION = re.compile(r"^(?:need|needs|want|wants)\b", re.IGNORECASE)
-_STRONG = ("sentence", "link")  # the cuts an out-of-scope part must be set off by
+_START = "\x00start"  # the key of a segmentation with no request yet (asides only)
 _MAX_SPAN = 8  # a part spans at most this many candidate cuts (the whole text is always a candidate)
 
 
@@ -70,30 +66,8 @@ class Clause:
     score: RouteScore
 
 
-@dataclass(frozen=True)
-class _Cut:
-    start: int
-    end: int
-    kind: str
-
-
 def _words(text: str) -> int:
     return len(re.findall(r"\w+", text))
-
-
-def _clean(text: str) -> str:
-    """A part's text without the linking word it starts with: "Also, what are your hours?"; empty
-    when there is nothing else ("and")."""
-    return _LEADING_LINK.sub("", text.strip().rstrip(",").strip()).strip()
-
-
-def _cuts(text: str) -> list[_Cut]:
-    cuts: list[_Cut] = []
-    for match in _CUT.finditer(text):
-        if match.start() > 0 and match.end() < len(text):  # a cut needs text on both sides
-            kind = next(k for k in _KINDS if match.group(k) is not None)
-            cuts.append(_Cut(match.start(), match.end(), kind))
-    return cuts
 
 
 def _part_score(clause: Clause, first: bool, threshold: float, priors: CutPriors) -> float | None:
@@ -124,11 +98,18 @@ def split_request(
     *,
     threshold: float = 0.35,
     priors: CutPriors = DEFAULT_PRIORS,
+    aside: Callable[[Clause], bool] | None = None,
 ) -> list[Clause]:
-    """Ordered clauses of ``text``, each with its route score (the whole text when it is one)."""
+    """Ordered clauses of ``text``, each with its route score (the whole text when it is one).
+
+    ``aside`` marks parts that ask nothing (a greeting, thanks, who the customer is): such a part may
+    stand alone whatever its length or route, and is transparent to its neighbours (the parts on
+    either side of "Thanks." must still go to different routes). The caller decides what to do with
+    it; it is returned like any other clause.
+    """
     text = text.strip()
-    whole = _clean(text) or text
-    cuts = _cuts(text)
+    whole = clean_part(text) or text
+    cuts = find_cuts(text)
     if not cuts:
         return [Clause(whole, route(whole))]
     # Separator j spans text[bounds[j][0]:bounds[j][1]]; the first and last are empty sentinels.
@@ -140,14 +121,14 @@ def split_request(
 
     def part(i: int, j: int) -> Clause:
         if (i, j) not in cache:
-            segment = _clean(text[bounds[i][1] : bounds[j][0]])
+            segment = clean_part(text[bounds[i][1] : bounds[j][0]])
             cache[(i, j)] = Clause(segment, route(segment))
         return cache[(i, j)]
 
     # best[j][route]: (score, clauses) of the best segmentation of the text before separator j
     # whose last part goes to ``route``.
     best: list[dict[str | None, tuple[float, list[Clause]]]] = [{} for _ in bounds]
-    best[0][None] = (0.0, [])
+    best[0][_START] = (0.0, [])
     for j in range(1, last + 1):
         for i in range(max(0, j - _MAX_SPAN), j):
             if not best[i]:
@@ -155,16 +136,21 @@ def split_request(
             if i == 0 and j == last:
                 continue  # the whole text is scored below
             clause = part(i, j)
+            if aside is not None and clause.text and aside(clause):
+                for key, (score, clauses) in best[i].items():  # the route before it still counts
+                    if key not in best[j] or score + priors.aside + gains[j] > best[j][key][0]:
+                        best[j][key] = (score + priors.aside + gains[j], [*clauses, clause])
+                continue
             gain = _part_score(clause, i == 0, threshold, priors)
             if gain is None:
                 continue
             if clause.score.route is None and not (
-                (i == 0 or kinds[i] in _STRONG) and (j == last or kinds[j] in _STRONG)
+                (i == 0 or kinds[i] in STRONG) and (j == last or kinds[j] in STRONG)
             ):
                 continue  # "my balance and my due date": a noun phrase after "and" is no request
             gain += gains[j]  # the cut that ends this part (0 at the end of the text)
             for previous, (score, clauses) in best[i].items():
-                if clauses and previous == clause.score.route:
+                if previous == clause.score.route:
                     continue  # one route, one request: "freeze my card and send a new one"
                 key = clause.score.route
                 if key not in best[j] or score + gain > best[j][key][0]:

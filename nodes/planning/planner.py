@@ -179,8 +179,12 @@ class Planner:
         """A greeting or thanks that no specialist claims (a crew may have one for small talk)."""
         return self._unsure(clause) and is_courtesy(clause.text)
 
+    def _aside(self, clause: Clause) -> bool:
+        """A part that asks nothing: it may be cut off wherever it stands ("Hi, I'm customer C-1002.")."""
+        return self._only_identifies(clause.text) or self._courtesy(clause)
+
     def _clauses(self, request: str) -> list[Clause]:
-        clauses = split_request(request, self.router.route, threshold=self.threshold)
+        clauses = split_request(request, self.router.route, threshold=self.threshold, aside=self._aside)
         if len(clauses) < 2:
             return clauses
         # An identification is context for the other clauses, a courtesy nothing: neither is a request.

@@ -8,7 +8,9 @@ import pytest
 
 from crewline.evals.decompose import evaluate_decomposition, single_split_rate
 from crewline.evals.routing import fit_router, read_labelled
-from crewline.nodes.planning.decompose import CutPriors, split_request
+from crewline.nodes.planning.cuts import clean_part, find_cuts
+from crewline.nodes.planning.decompose import Clause, CutPriors, split_request
+from crewline.nodes.planning.planner import Planner
 from crewline.nodes.planning.router import Router
 from tests.support.shared_data import require_shared
 
@@ -99,6 +101,100 @@ def test_a_verb_without_its_subject_continues_the_previous_clause() -> None:
 def test_a_request_without_cuts_is_one_clause(router: Router) -> None:
     clauses = split_request("  list my open invoices  ", router.route)
     assert [(c.text, c.score.route) for c in clauses] == [("list my open invoices", "billing")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much do I owe. Besides, is my account active",
+        "how much do I owe; in addition, is my account active?",
+        "how much do I owe, after that is my account active",
+        "How much do I owe? On top of that, is my account active?",
+        "how much do I owe and afterwards is my account active",
+        "how much do I owe — moreover is my account active",
+        "how much do I owe?Is my account active?",
+        "HOW MUCH DO I OWE. LASTLY, IS MY ACCOUNT ACTIVE",
+    ],
+)
+def test_connectives_beyond_also_then_plus_separate_two_requests(router: Router, text: str) -> None:
+    clauses = split_request(text, router.route)
+    assert [c.score.route for c in clauses] == ["billing", "accounts"]
+    assert clauses[1].text.lower().startswith("is my account active")  # the connective is not the request's
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- how much do I owe\n- is my account active\n- freeze my card",
+        "* how much do I owe\n* is my account active\n* freeze my card",
+        "1. how much do I owe 2. is my account active 3. freeze my card",
+        "(1) how much do I owe (2) is my account active (3) freeze my card",
+        "Step 1: how much do I owe. Step 2: is my account active. Step 3: freeze my card.",
+        "how much do I owe\nis my account active\nfreeze my card",
+    ],
+)
+def test_bullets_lines_and_numbered_steps_are_requests_without_their_markers(
+    router: Router, text: str
+) -> None:
+    clauses = split_request(text, router.route)
+    assert [c.score.route for c in clauses] == ["billing", "accounts", "cards"]
+    assert [c.text.rstrip(".").lower() for c in clauses] == [
+        "how much do i owe",
+        "is my account active",
+        "freeze my card",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when is my next payment due",
+        "what was the first charge on my card",
+        "can i hear the song after this one",
+    ],
+)
+def test_ordinals_and_demonstratives_inside_a_request_are_no_cut(text: str) -> None:
+    assert find_cuts(text) == []
+
+
+def test_noun_phrases_joined_by_plus_or_as_well_as_are_not_requests_nobody_handles(router: Router) -> None:
+    assert _routes("what is my balance as well as my due date", router) == ["billing"]
+    assert _routes("freeze my card plus a replacement", router) == ["cards"]
+
+
+def test_clean_part_drops_markers_and_connectives_not_words_that_only_look_like_them() -> None:
+    assert clean_part("- Also, by the way: freeze my card;") == "freeze my card"
+    assert clean_part("Step 2: show me my balance.") == "show me my balance."
+    assert clean_part("first time buyers get what?") == "first time buyers get what?"
+    assert clean_part("and") == ""
+
+
+def test_an_aside_stands_alone_and_the_routes_on_either_side_stay_apart(router: Router) -> None:
+    def aside(clause: Clause) -> bool:
+        return clause.text.lower().strip("!.") in {"hi", "thanks"}
+
+    clauses = split_request("Hi, how much do I owe? Thanks! Is my account active", router.route, aside=aside)
+    assert [c.text for c in clauses] == ["Hi", "how much do I owe?", "Thanks!", "Is my account active"]
+    # without a cut of its own "Thanks!" would have to be glued to a request; with the aside rule the
+    # two billing questions around it are still one request (one route, one request)
+    merged = split_request("What is my balance? Thanks. How much do I owe?", router.route, aside=aside)
+    assert [c.score.route for c in merged if not aside(c)] == ["billing"]
+
+
+def test_the_planner_drops_greetings_and_identifications_wherever_they_stand(router: Router) -> None:
+    import re
+
+    planner = Planner(router=router, descriptions={}, entity_patterns={"customer": re.compile(r"C-\d{4}")})
+    plan = planner.plan(
+        "Hi, I'm customer C-1002. What email do you have for me, and how much do I owe? Thanks",
+        turn=1,
+        context={},
+    )
+    assert [(s["specialist"], s["task"]) for s in plan.subtasks] == [
+        ("accounts", "What email do you have for me"),
+        ("billing", "how much do I owe?"),
+    ]
+    assert plan.context == {"customer": "C-1002"}
 
 
 # -- CLINC150 (../shared/data): the figures the decomposer is measured by ---------------------------

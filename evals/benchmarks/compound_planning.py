@@ -1,0 +1,186 @@
+"""Compound requests on the demo crew: does the planner split them into the right parts and specialists?
+
+Reads ``compound_requests.yaml`` beside this file (or ``--data``): requests written for this benchmark
+with many linking words and shapes (lists, "as well as", "plus", "after that", "; also", chained
+questions, bullets, numbered steps, shouting) and single requests that hold an "and" they must keep.
+Its ``dev`` part was used to change the decomposer, its ``held_out`` part never was.
+
+The demo crew's planner (``graphs/crews/support.yaml``: its router fit on the specialists'
+descriptions and examples, offline, no model) plans every request. Figures per part:
+
+* ``exact_match`` — the ordered specialists of the plan equal the expected ones (the domain figure);
+* ``parts_exact`` — that, and every part's words equal the expected part's (case and punctuation
+  aside);
+* ``routing_oracle`` — the share of rows whose expected parts, each routed alone, all go to their
+  specialists: what a perfect split would reach with this router;
+* ``p50_ms`` — planning time per request.
+
+    python -m crewline.evals.benchmarks.compound_planning [--data FILE] [--failures] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crewline.evals.datasets import DatasetError
+from crewline.graphs.spec import load_spec
+from crewline.memory.paths import data_dir
+from crewline.nodes.planning.extract import entity_patterns
+from crewline.nodes.planning.planner import Planner, RouteExamples, build_planner
+from crewline.nodes.specialist import tool_examples
+from crewline.tools.registry import ToolContext, resolve_tools
+
+__all__ = ["CompoundRow", "demo_planner", "evaluate", "read_rows"]
+
+DATA = Path(__file__).with_name("compound_requests.yaml")
+NONE = "none"  # the expected specialist of a part nobody handles
+
+
+@dataclass(frozen=True)
+class CompoundRow:
+    text: str
+    parts: tuple[tuple[str, str], ...]  # (specialist, text) with neighbours of one specialist merged
+
+
+def _merged(text: str, parts: Sequence[Sequence[str]], where: str) -> tuple[tuple[str, str], ...]:
+    """The expected subtasks: neighbouring parts for one specialist are one subtask over their span."""
+    spans: list[tuple[str, int, int]] = []
+    at = 0
+    for part in parts:
+        if len(part) != 2 or not all(isinstance(item, str) for item in part):
+            raise DatasetError(f"{where}: every part must be [specialist, text]")
+        specialist, piece = part
+        start = text.find(piece, at)
+        if start < 0:
+            raise DatasetError(f"{where}: part {piece!r} is not in the request after the previous part")
+        at = start + len(piece)
+        if spans and spans[-1][0] == specialist:
+            spans[-1] = (specialist, spans[-1][1], at)
+        else:
+            spans.append((specialist, start, at))
+    return tuple((specialist, text[start:end]) for specialist, start, end in spans)
+
+
+def read_rows(path: Path) -> dict[str, list[CompoundRow]]:
+    """The file's sets (``dev``, ``held_out``) as rows; a malformed file is one ``DatasetError``."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DatasetError(f"{path}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(loaded, dict) or not loaded:
+        raise DatasetError(f"{path}: expected a mapping of sets (dev, held_out) to rows")
+    sets: dict[str, list[CompoundRow]] = {}
+    for name, rows in loaded.items():
+        if not isinstance(rows, list) or not rows:
+            raise DatasetError(f"{path}: set {name!r} must be a non-empty list of rows")
+        sets[str(name)] = []
+        for number, row in enumerate(rows, start=1):
+            where = f"{path}: {name} row {number}"
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                raise DatasetError(f"{where}: a row needs 'text' and 'parts'")
+            if not isinstance(row.get("parts"), list) or not row["parts"]:
+                raise DatasetError(f"{where}: 'parts' must be a non-empty list")
+            sets[str(name)].append(CompoundRow(row["text"], _merged(row["text"], row["parts"], where)))
+    return sets
+
+
+def demo_planner(spec: str = "support") -> Planner:
+    """The planner ``build_crew(spec)`` builds, without a model (offline routing only)."""
+    crew = load_spec(spec)
+    context = ToolContext(data_dir=data_dir())
+    routes: list[RouteExamples] = []
+    tools = []
+    for specialist in crew.specialists:
+        own = resolve_tools(specialist.tools, context)
+        tools.extend(own)
+        routes.append(
+            RouteExamples(
+                specialist.name, specialist.description, [*specialist.examples, *tool_examples(own)]
+            )
+        )
+    return build_planner(
+        routes,
+        entity_patterns=entity_patterns(tools),
+        model=None,
+        settings=crew.planner,
+        default_threshold=crew.guards.confidence_threshold,
+    )
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _plan(planner: Planner, text: str) -> list[tuple[str, str]]:
+    plan = planner.plan(text, turn=1, context={})
+    return [(subtask["specialist"] or NONE, subtask["task"]) for subtask in plan.subtasks]
+
+
+def evaluate(planner: Planner, rows: Sequence[CompoundRow]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Figures for ``rows`` and the rows the planner got wrong (expected and planned parts)."""
+    exact = parts = oracle = 0
+    timings: list[float] = []
+    failures: list[dict[str, Any]] = []
+    for row in rows:
+        started = time.perf_counter()
+        planned = _plan(planner, row.text)
+        timings.append((time.perf_counter() - started) * 1000)
+        same_routes = [s for s, _ in planned] == [s for s, _ in row.parts]
+        same_parts = same_routes and all(
+            _words(got) == _words(want) for (_, got), (_, want) in zip(planned, row.parts, strict=True)
+        )
+        exact += same_routes
+        parts += same_parts
+        oracle += all(
+            (planner.router.route(text).route or NONE) == specialist for specialist, text in row.parts
+        )
+        if not same_parts:
+            failures.append({"text": row.text, "expected": row.parts, "planned": planned})
+    figures = {
+        "n": len(rows),
+        "exact_match": round(exact / len(rows), 4),
+        "parts_exact": round(parts / len(rows), 4),
+        "routing_oracle": round(oracle / len(rows), 4),
+        "p50_ms": round(statistics.median(timings), 3),
+    }
+    return figures, failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--data", type=Path, default=DATA, help="the requests file (default: beside this)")
+    parser.add_argument("--failures", action="store_true", help="print the rows planned wrong")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        sets = read_rows(args.data)
+    except DatasetError as exc:
+        print(f"compound planning benchmark: {exc}", file=sys.stderr)
+        return 2
+    planner = demo_planner()
+    results = {name: evaluate(planner, rows) for name, rows in sets.items()}
+    if args.json:
+        print(json.dumps({name: figures for name, (figures, _) in results.items()}))
+    else:
+        for name, (figures, _) in results.items():
+            print(f"{name:10s} " + "  ".join(f"{k}={v}" for k, v in figures.items()))
+    if args.failures:
+        for name, (_, failures) in results.items():
+            for failure in failures:
+                print(f"[{name}] {json.dumps(failure)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
