@@ -6,9 +6,11 @@ verdict names each, and lower-ranked passages take their places) and drafts the 
 its calibrated confidence (:mod:`crewline.tools.answering`). ``answer`` keeps that draft offline; with a
 chat model it asks the model for an answer from the numbered passages, each sentence cited ``[n]`` (or
 ``NO_ANSWER``), but only when the draft's confidence clears the gate: a question the knowledge base
-cannot answer costs no model call. ``verify`` checks every sentence against the passage it cites
-(:mod:`crewline.tools.grounding`); an unsupported model answer goes back to the model once with the
-problems listed (``revise``), and if it is still unsupported the graph abstains. ``gate`` passes a
+cannot answer costs no model call. ``verify`` checks every sentence against the passages
+(:mod:`crewline.tools.grounding`: the cited one first, any one when the model gave no number or a
+wrong one; the answer then cites the passage that supports each sentence); an unsupported model
+answer goes back to the model once with the problems listed (``revise``), and if it is still
+unsupported the graph abstains. ``gate`` passes a
 grounded answer whose confidence clears :data:`crewline.tools.answering.CONFIDENCE_THRESHOLD`;
 everything else ends in ``abstain``: no answer, no sources, ``answered: False`` and an escalation record
 for a human.
@@ -137,6 +139,15 @@ def _sources(hits: list[Hit], cited: list[int]) -> list[Source]:
     ]
 
 
+def _cite(sentence: str, number: int | None) -> str:
+    """``sentence`` with ``[number]`` before its closing punctuation ("fee [1].")."""
+    if number is None:
+        return sentence
+    body = re.match(r"(.*?)([.!?]*[\"')\]”’]*)$", sentence, re.S)
+    assert body is not None  # the pattern matches every string
+    return f"{body.group(1).rstrip()} [{number}]{body.group(2)}"
+
+
 def _plain_model(chain: ModelChain) -> Any:
     return chain.primary.with_fallbacks(list(chain.fallbacks)) if chain.fallbacks else chain.primary
 
@@ -251,12 +262,11 @@ def _add_core(
 
     def respond(state: KnowledgeState) -> dict[str, Any]:
         hits = _hits(state)
-        if state.get("path") == "model":
-            cited = sorted({n for g in state["grounding"] for n in g["cited"]})
+        if state.get("path") == "model":  # each sentence cites the passage that supports it, renumbered
+            checks = state["grounding"]
+            cited = sorted({g["source"] for g in checks if g.get("source")})
             renumber = {old: new for new, old in enumerate(cited, start=1)}
-            text = re.sub(
-                r"\[(\d+)\]", lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", state["answer"]
-            )
+            text = " ".join(_cite(g["sentence"], renumber.get(g.get("source") or 0)) for g in checks)
             return {"answer": text, "sources": _sources(hits, cited), "answered": True, "escalation": None}
         return {"answer": state["answer"], "sources": state["draft"]["sources"], "answered": True,
                 "escalation": None}  # fmt: skip

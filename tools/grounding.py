@@ -1,11 +1,13 @@
-"""Is every sentence of an answer supported by the chunk it cites? A lexical, offline check.
+"""Is every sentence of an answer supported by the passages it was given? A lexical, offline check.
 
-An answer cites its sources with ``[n]`` markers (1-based, into the list of passages it was given). A
-sentence is **supported** when it cites at least one passage and one of the cited passages (its
-title, section and text) holds at least :data:`MIN_SUPPORT` of the sentence's content words
-(stemmed, stop words dropped) and *every* number the sentence states. A sentence with no content words
-("Here is what I found.") needs no citation. Numbers are checked strictly because a wrong amount or
-date is the hallucination that costs most.
+A sentence is **supported** when one passage (its title, section and text) holds at least
+:data:`MIN_SUPPORT` of the sentence's content words (stemmed, stop words dropped) and *every* number
+the sentence states. Answers cite passages with ``[n]`` markers (1-based, into the list of passages
+given), and the passages a sentence cites are read first; but the marker does not decide: a sentence
+with no marker, or with the wrong number, is supported when another passage supports it, and
+``source`` names the passage that does (what the answer should cite). A sentence with no content
+words ("Here is what I found.") needs no support. Numbers are checked strictly because a wrong amount
+or date is the hallucination that costs most.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ class Passage:
 @dataclass(frozen=True)
 class SentenceCheck:
     sentence: str  # without its markers
-    cited: tuple[int, ...]  # 1-based passage numbers
-    support: float  # best share of its content words found in a cited passage
+    cited: tuple[int, ...]  # 1-based passage numbers the answer gave it
+    support: float  # best share of its content words found in one passage
     supported: bool
     reason: str
+    source: int | None = None  # the passage that supports it (a cited one first), 1-based
 
 
 def strip_citations(text: str) -> str:
@@ -45,6 +48,15 @@ def strip_citations(text: str) -> str:
 
 def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def _support(terms: set[str], numbers: set[str], passage: Passage) -> tuple[float, set[str]]:
+    """The share of ``terms`` the passage holds (held under :data:`MIN_SUPPORT` when a number is
+    missing), and the numbers it misses."""
+    source = f"{passage.title}\n{passage.text}"
+    share = len(terms & set(content_terms(source))) / len(terms) if terms else 1.0
+    missing = numbers - _numbers(source)
+    return (min(share, MIN_SUPPORT - 0.01) if missing else share), missing
 
 
 def _check(sentence: str, passages: Sequence[Passage]) -> SentenceCheck:
@@ -56,25 +68,35 @@ def _check(sentence: str, passages: Sequence[Passage]) -> SentenceCheck:
     numbers = _numbers(bare)
     if not terms and not numbers:
         return SentenceCheck(bare, cited, 1.0, True, "no claim to support")
-    if not cited:
-        return SentenceCheck(bare, cited, 0.0, False, "cites no passage")
-    best, reason = 0.0, "cites a passage that does not exist"
-    for n in cited:
+    best, best_n, reason = (
+        0.0,
+        None,
+        "cites no passage" if not cited else "cites a passage that does not exist",
+    )
+    for n in cited:  # the passages it cites first: with equal support, the citation stands
         if not 1 <= n <= len(passages):
             continue
-        passage = passages[n - 1]
-        source = f"{passage.title}\n{passage.text}"
-        share = len(terms & set(content_terms(source))) / len(terms) if terms else 1.0
-        missing = numbers - _numbers(source)
+        share, missing = _support(terms, numbers, passages[n - 1])
         if missing:
             reason = f"[{n}] does not state {', '.join(sorted(missing))}"
-            share = min(share, MIN_SUPPORT - 0.01)
         elif share < MIN_SUPPORT:
             reason = f"[{n}] holds only {share:.0%} of its words"
         if share > best:
-            best = share
-    supported = best >= MIN_SUPPORT
-    return SentenceCheck(bare, cited, round(best, 3), supported, "supported" if supported else reason)
+            best, best_n = share, n
+    if best >= MIN_SUPPORT:
+        return SentenceCheck(bare, cited, round(best, 3), True, "supported", best_n)
+    for n, passage in enumerate(passages, start=1):  # no citation, or a wrong one: any passage may
+        share, _ = _support(terms, numbers, passage)
+        if share >= MIN_SUPPORT and share > best:
+            best, best_n = share, n
+    if best >= MIN_SUPPORT:
+        why = f"supported by [{best_n}]" + (
+            " (no citation given)" if not cited else ", not by the passage cited"
+        )
+        return SentenceCheck(bare, cited, round(best, 3), True, why, best_n)
+    if not cited:
+        reason = "no passage supports it"
+    return SentenceCheck(bare, cited, round(best, 3), False, reason)
 
 
 def check_answer(answer: str, passages: Sequence[Passage]) -> list[SentenceCheck]:

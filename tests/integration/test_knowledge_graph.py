@@ -96,6 +96,36 @@ def test_model_answer_is_used_when_every_sentence_is_grounded() -> None:
     assert out["usage"]["model_calls"] == 1
 
 
+def test_model_answer_without_citation_markers_is_accepted_when_supported() -> None:
+    # issue 16: a correct answer without [n] was rejected by the grounding check, and nothing answered
+    with FakeOpenAI(
+        lambda body: text("Replacement cards arrive in 5–7 business days by standard mail.")
+    ) as server:
+        out = build_knowledge_graph(model=_model(server)).invoke({"question": ANSWERABLE})
+    assert server.calls == 1 and out["path"] == "model" and out["answered"] is True, out.get("escalation")
+    assert out["answer"] == "Replacement cards arrive in 5–7 business days by standard mail [1]."
+    assert len(out["sources"]) == 1 and "5–7 business days" in out["sources"][0]["snippet"]
+    assert out["grounding"][0]["source"] is not None and out["grounding"][0]["cited"] == []
+
+
+def test_model_answer_citing_the_wrong_passage_cites_the_one_that_supports_it() -> None:
+    def responder(body: dict[str, Any]) -> Reply:
+        right = _cite(body, "5–7 business days")
+        wrong = 1 if right != 1 else 2
+        return text(f"Replacement cards arrive in 5–7 business days by standard mail [{wrong}].")
+
+    with FakeOpenAI(responder) as server:
+        out = build_knowledge_graph(model=_model(server)).invoke({"question": ANSWERABLE})
+    assert server.calls == 1 and out["answered"] is True and out["answer"].endswith("[1].")
+    assert "5–7 business days" in out["sources"][0]["snippet"]
+
+
+def test_uncited_model_answer_no_passage_supports_is_revised_then_abstains() -> None:
+    with FakeOpenAI(lambda body: text("Cards arrive within 24 hours by drone.")) as server:
+        out = build_knowledge_graph(model=_model(server)).invoke({"question": ANSWERABLE})
+    assert server.calls == 2 and out["answered"] is False and out["sources"] == []
+
+
 def test_unsupported_model_answer_is_revised_once_then_accepted() -> None:
     def responder(body: dict[str, Any]) -> Reply:
         n = _cite(body, "5–7 business days")
