@@ -8,24 +8,50 @@ threshold instead, in test they are what ``oos_recall`` counts.
 ``accuracy`` is over in-scope test rows (predicting out of scope for one counts as wrong);
 ``oos_precision`` is the share of rows predicted out of scope that are. Latency is one request at a
 time. A test or validation label the training data does not have is an error naming its line.
+
+``--shots K [--seed S]`` measures routing from a handful of examples, as a crew is built: K training
+rows per label, drawn at random (the same rows for the same seed), and no out-of-scope rows (a crew
+has none; the router then sets its threshold from its own examples, ``crewline.nodes.planning.fewshot``).
+``--label-descriptions`` adds each label's name (``exchange_rate`` -> "exchange rate") as one more
+example, as a crew's specialist description is. ``--router cascade`` routes with the semantic
+cascade (``crewline[semantic]``): the lexical router, and MiniLM for the clauses it is least sure of.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from crewline import json_input
 from crewline.evals.datasets import DatasetError, iter_lines
 from crewline.nodes.planning.router import Router
 
-__all__ = ["LabelledRow", "add_arguments", "evaluate_routing", "fit_router", "read_labelled", "run"]
+__all__ = [
+    "LabelledRow",
+    "add_arguments",
+    "evaluate_routing",
+    "fit_router",
+    "label_descriptions",
+    "read_labelled",
+    "run",
+    "sample_shots",
+]
+
+
+class _Routed(Protocol):
+    @property
+    def route(self) -> str | None: ...
+
+
+class _RoutesText(Protocol):  # the lexical router, or any protocol router (a cascade)
+    def route(self, text: str) -> _Routed: ...
 
 
 @dataclass(frozen=True)
@@ -109,12 +135,33 @@ def fit_router(
     )
 
 
+def sample_shots(rows: Sequence[LabelledRow], shots: int, *, seed: int, oos_label: str) -> list[LabelledRow]:
+    """``shots`` single-label rows per in-scope label (all of a label's rows when it has fewer),
+    drawn with ``seed``; out-of-scope and compound rows are left out. Labels keep their first-seen
+    order and each label's draw does not depend on the others'."""
+    by_label: dict[str, list[LabelledRow]] = {}
+    for row in rows:
+        if len(row.labels) == 1 and row.labels[0] != oos_label:
+            by_label.setdefault(row.labels[0], []).append(row)
+    sampled: list[LabelledRow] = []
+    for label, labelled in by_label.items():
+        draw = random.Random(f"{seed}:{label}")
+        sampled += sorted(draw.sample(labelled, min(shots, len(labelled))), key=lambda r: r.line)
+    return sampled
+
+
+def label_descriptions(rows: Sequence[LabelledRow]) -> list[LabelledRow]:
+    """One row per label whose text is the label's name in words: a specialist's description."""
+    labels = dict.fromkeys(row.labels[0] for row in rows if len(row.labels) == 1)
+    return [LabelledRow(label.replace("_", " ").replace("-", " "), (label,), 0) for label in labels]
+
+
 def _percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def evaluate_routing(router: Router, rows: Sequence[LabelledRow], *, oos_label: str) -> dict[str, Any]:
+def evaluate_routing(router: _RoutesText, rows: Sequence[LabelledRow], *, oos_label: str) -> dict[str, Any]:
     timings: list[float] = []
     correct = in_scope = oos_hit = oos_total = predicted_oos = 0
     for row in rows:
@@ -151,14 +198,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.8,
         help="out-of-scope recall the threshold is set for, on --val or held-out train rows (default 0.8)",
     )
+    parser.add_argument(
+        "--shots", type=int, help="fit on this many training rows per label (no out-of-scope rows)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="which rows --shots draws (default 0)")
+    parser.add_argument(
+        "--label-descriptions",
+        action="store_true",
+        help="also fit on each label's name, as a specialist's description",
+    )
+    parser.add_argument(
+        "--router",
+        choices=("lexical", "cascade"),
+        default="lexical",
+        help="cascade: the lexical router, then MiniLM for its least certain requests (semantic extra)",
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     if not 0 < args.oos_recall <= 1:
         raise DatasetError("--oos-recall must be in (0, 1]")
+    if args.shots is not None and args.shots < 1:
+        raise DatasetError("--shots must be at least 1")
     train = read_labelled(args.train, args.label_field)
     test = read_labelled(args.test, args.label_field)
     val = read_labelled(args.val, args.label_field) if args.val else []
+    if args.shots is not None:
+        train = sample_shots(train, args.shots, seed=args.seed, oos_label=args.oos_label)
+    if args.label_descriptions:
+        train = [*train, *label_descriptions(train)]
     router = fit_router(
         args.train, args.label_field, oos_label=args.oos_label, train=train, oos_recall=args.oos_recall
     )
@@ -172,6 +240,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             oos_label=args.oos_label,
             oos_recall=args.oos_recall,
         )
-    figures = evaluate_routing(router, test, oos_label=args.oos_label)
+    routing: _RoutesText = router
+    if args.router == "cascade":
+        routing = semantic_router(router, train, oos_label=args.oos_label)
+    figures = evaluate_routing(routing, test, oos_label=args.oos_label)
     figures["fit_s"] = round(router.fit_seconds, 3)
+    figures["train_rows"] = len(train)
     return figures
+
+
+def semantic_router(router: Router, train: Sequence[LabelledRow], *, oos_label: str) -> _RoutesText:
+    """The margin cascade over ``router`` and MiniLM fit on the same rows; a missing extra is a
+    ``DatasetError``-free one-line ``SemanticUnavailable``."""
+    from crewline.nodes.planning.margin_cascade import margin_cascade
+
+    examples: dict[str, list[str]] = {}
+    for row in train:
+        if len(row.labels) == 1 and row.labels[0] != oos_label:
+            examples.setdefault(row.labels[0], []).append(row.text)
+    oos = [row.text for row in train if row.labels == (oos_label,)]
+    return margin_cascade(router, examples, oos_examples=oos)

@@ -31,6 +31,7 @@ import numpy as np
 from crewline.errors import ConfigurationError
 from crewline.nodes.planning.calibration import fit_temperature, oos_threshold, softmax
 from crewline.nodes.planning.features import TextFeatures
+from crewline.nodes.planning.fewshot import background_for, balanced_threshold
 from crewline.nodes.planning.svm import fit_binary, fit_one_vs_rest
 
 if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (features.py)
@@ -43,7 +44,11 @@ _ONE_ROUTE_FLOOR = 0.15  # with a single route: cosine similarity that scores 0
 # Out-of-scope examples needed to set the threshold at fit time: with fewer, one example moves the
 # recall by more than a twentieth and the scale-based default is the safer guess.
 _MIN_FIT_CALIBRATION_OOS = 20
+# Held-out examples needed to set the threshold from them: a crew of three routes with four
+# examples each holds out a dozen, whose scores (fit on three) say little about unseen requests.
+_MIN_HELD_OUT = 50
 _FOLDS = 5  # cross-fitting folds over the out-of-scope examples
+_FEW = 30  # examples a route below which routes are "few-shot" (content penalty, threshold from examples)
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,7 @@ class Router:
         features, matrix = TextFeatures.fit([t for t, _ in pairs], min_df=2 if len(pairs) >= _LARGE else 1)
         n_columns = len(columns)
         if self.content_penalty is None:
-            self.content_penalty = 1.0 if len(pairs) < 30 * len(routes) else 0.3
+            self.content_penalty = 1.0 if len(pairs) < _FEW * len(routes) else 0.3
         # A refit starts from what the caller gave, not from what an earlier fit calibrated.
         self.threshold, self.temperature, self.calibration = (
             self._given_threshold,
@@ -188,6 +193,13 @@ class Router:
         if calibrate:
             oos_texts = [text for text, label in pairs if label == oos_label]
             self.calibration = self._calibrate_on_training_oos(matrix, y, oos_texts, self.oos_recall or 0.8)
+        elif not has_oos and self.threshold is None and self.oos_recall is not None and len(pairs) < _LARGE:
+            # No out-of-scope examples (a crew's handful a route): the routes' own examples,
+            # cross-fitted, and generic requests (``background``) place the threshold.
+            in_scope = y < len(routes)
+            self.threshold = self._threshold_from_examples(
+                matrix[in_scope], y[in_scope], [t for t, lab in pairs if lab != oos_label]
+            )
         self.fit_seconds = time.perf_counter() - started
         return self
 
@@ -215,6 +227,39 @@ class Router:
                 margins[position] = float(scores.max()) - oos_score
         self.threshold = oos_threshold(margins.tolist(), recall)
         return Calibration(self.threshold, self.temperature, len(oos_rows), len(oos_rows))
+
+    def _threshold_from_examples(
+        self, matrix: csr_matrix, labels: np.ndarray, texts: Sequence[str]
+    ) -> float | None:
+        """The *none* threshold from cross-fitted examples and generic requests (``fewshot``);
+        ``None`` (the scale default) when no route has two examples or no generic request is left."""
+        model = self._require()
+        counts = np.bincount(labels, minlength=len(model.routes))
+        background = background_for(texts)
+        if model.one_route or counts.max() < 2 or not background:  # one route: no ranking to hold out
+            return None
+        margins: list[float] = []
+        correct: list[bool] = []
+        for fold in range(min(_FOLDS, int(counts.max()))):
+            held = np.zeros(len(labels), dtype=bool)
+            for route in np.flatnonzero(counts > fold).tolist():
+                if counts[route] >= 2:
+                    held[np.flatnonzero(labels == route)[fold]] = True
+            kept = ~held
+            coef, intercept = fit_one_vs_rest(matrix[kept], labels[kept], len(model.routes), self.c)
+            centroids = _centroids(matrix[kept], labels[kept], len(model.routes))
+            fold_model = _Model(
+                model.features, coef, intercept, centroids, model.routes, False, model.one_route
+            )
+            for row in np.flatnonzero(held).tolist():
+                scores, _, _ = self._raw_of(fold_model, texts[row])
+                top = int(scores.argmax())
+                margins.append(float(scores[top]))
+                correct.append(top == int(labels[row]))
+        if len(margins) < _MIN_HELD_OUT:  # too few to estimate a loss from: the scale default
+            return None
+        generic = [float(self._raw_of(model, text)[0].max()) for text in background]
+        return balanced_threshold(margins, correct, generic)
 
     # -- scoring ----------------------------------------------------------------------------------
     def _require(self) -> _Model:

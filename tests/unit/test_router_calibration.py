@@ -81,8 +81,10 @@ def test_a_refit_recalibrates_instead_of_keeping_the_previous_threshold() -> Non
     texts, labels = _rows(oos_count=60)
     router.fit_rows(texts, labels, oos_label="oos")
     assert router.calibration is not None
-    router.fit_rows(texts[:180], labels[:180])  # no out-of-scope rows now
-    assert router.calibration is None and router.threshold is None and router.none_threshold == -0.3
+    calibrated = router.threshold
+    router.fit_rows(texts[:180], labels[:180])  # no out-of-scope rows now: not the earlier calibration
+    fresh = Router().fit_rows(texts[:180], labels[:180])
+    assert router.calibration is None and router.threshold == fresh.threshold != calibrated
 
 
 def test_wanted_recall_outside_zero_to_one_is_refused() -> None:

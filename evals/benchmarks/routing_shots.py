@@ -1,0 +1,161 @@
+"""Routing from a handful of examples on CLINC150: K = 3, 5, 10 rows per intent, no out-of-scope rows.
+
+For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewline eval routing
+--shots K --seed S`` draws the same ones) and the router is measured on ``val.jsonl``:
+
+* **intent** accuracy over in-scope val rows (out of scope for one of them counts as wrong), and
+  out-of-scope **recall** over val's 100 ``oos`` rows: the router has seen no out-of-scope row and
+  sets its threshold from its own examples (``crewline.nodes.planning.fewshot``);
+* **domain** accuracy: a router fit on the same rows labelled with their domain (10 routes);
+* with ``--label-descriptions`` (also shown by default): each intent's name in words
+  ("exchange rate") is one more example, as a crew's specialist description is;
+* the **cascade** (lexical router, then MiniLM for the least certain requests) when the ``semantic``
+  extra is installed, with the share of requests it escalated; ``--full`` adds the full training set
+  (its 100 ``oos`` rows included) for the lexical router and the cascade, with latency p50/p99.
+
+    python -m crewline.evals.benchmarks.routing_shots [--data DIR] [--shots 3 5 10] [--seeds 0 1 2]
+        [--full] [--no-semantic] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from crewline.evals.datasets import shared_data_dir
+from crewline.evals.routing import (
+    LabelledRow,
+    evaluate_routing,
+    fit_router,
+    label_descriptions,
+    read_labelled,
+    sample_shots,
+    semantic_router,
+)
+
+
+def _semantic_available() -> bool:
+    from crewline.memory.knowledge.semantic import SemanticUnavailable, model_directory
+
+    try:
+        model_directory()
+        import sentence_transformers  # noqa: F401
+    except (SemanticUnavailable, ImportError):
+        return False
+    return True
+
+
+def _relabel(rows: Sequence[LabelledRow], domains: dict[int, str]) -> list[LabelledRow]:
+    return [LabelledRow(row.text, (domains[row.line],), row.line) for row in rows]
+
+
+def _one(
+    train: Sequence[LabelledRow],
+    val: Sequence[LabelledRow],
+    path: Path,
+    *,
+    cascade: bool,
+) -> dict[str, Any]:
+    router = fit_router(path, "intent", oos_label="oos", train=train, oos_recall=0.8)
+    figures = evaluate_routing(router, val, oos_label="oos")
+    figures["threshold"] = round(router.none_threshold, 4)
+    figures["fit_s"] = round(router.fit_seconds, 3)
+    if cascade:
+        semantic = semantic_router(router, train, oos_label="oos")
+        escalated_before = getattr(semantic, "escalated", 0)
+        figures["cascade"] = evaluate_routing(semantic, val, oos_label="oos")
+        figures["cascade"]["escalated"] = round(
+            (getattr(semantic, "escalated", 0) - escalated_before) / len(val), 4
+        )
+    return figures
+
+
+def _mean(runs: Sequence[dict[str, Any]], key: str, sub: str | None = None) -> float | None:
+    values = [(run[sub] if sub else run).get(key) for run in runs]
+    numbers = [float(v) for v in values if v is not None]
+    return round(statistics.mean(numbers), 4) if numbers else None
+
+
+def measure(
+    data: Path, shots: Sequence[int], seeds: Sequence[int], *, semantic: bool, full: bool
+) -> dict[str, Any]:
+    train_path = data / "train.jsonl"
+    train = read_labelled(train_path, "intent")
+    val = read_labelled(data / "val.jsonl", "intent")
+    domain_of = {row.line: row.labels[0] for row in read_labelled(train_path, "domain")}
+    val_domains = read_labelled(data / "val.jsonl", "domain")
+    figures: dict[str, Any] = {}
+    for k in shots:
+        for described in (False, True):
+            runs: list[dict[str, Any]] = []
+            for seed in seeds:
+                rows = sample_shots(train, k, seed=seed, oos_label="oos")
+                intent_rows = [*rows, *label_descriptions(rows)] if described else rows
+                run = _one(intent_rows, val, train_path, cascade=semantic)
+                domain_router = fit_router(
+                    train_path, "domain", oos_label="oos", train=_relabel(rows, domain_of), oos_recall=0.8
+                )
+                run["domain"] = evaluate_routing(domain_router, val_domains, oos_label="oos")
+                runs.append(run)
+            name = f"{k}-shot" + (" + label names" if described else "")
+            summary: dict[str, Any] = {
+                "intent": _mean(runs, "accuracy"),
+                "oos_recall": _mean(runs, "oos_recall"),
+                "domain": _mean(runs, "accuracy", "domain"),
+                "p50_ms": _mean(runs, "p50_ms"),
+                "fit_s": _mean(runs, "fit_s"),
+                "per_seed": [[run["accuracy"], run["oos_recall"]] for run in runs],
+            }
+            if semantic:
+                summary["cascade"] = {
+                    key: _mean(runs, key, "cascade")
+                    for key in ("accuracy", "oos_recall", "p50_ms", "p99_ms", "escalated")
+                }
+            figures[name] = summary
+    if full:
+        figures["full train"] = _one(train, val, train_path, cascade=semantic)
+        domain_router = fit_router(
+            train_path, "domain", oos_label="oos", train=read_labelled(train_path, "domain"), oos_recall=0.8
+        )
+        figures["full train"]["domain"] = evaluate_routing(domain_router, val_domains, oos_label="oos")
+        if semantic:
+            cascade = semantic_router(domain_router, read_labelled(train_path, "domain"), oos_label="oos")
+            figures["full train"]["domain_cascade"] = evaluate_routing(cascade, val_domains, oos_label="oos")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--data", type=Path, help="the clinc150 directory (default: ../shared/data/clinc150)")
+    parser.add_argument("--shots", type=int, nargs="+", default=[3, 5, 10])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--full", action="store_true", help="also fit on the whole training set")
+    parser.add_argument("--no-semantic", action="store_true", help="the lexical router only")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    shared = shared_data_dir()
+    data = args.data or (shared / "clinc150" if shared else None)
+    if data is None or not (data / "train.jsonl").is_file():
+        print("routing_shots benchmark: no clinc150 data (pass --data DIR)", file=sys.stderr)
+        return 2
+    if any(k < 1 for k in args.shots):
+        print("routing_shots benchmark: --shots must be at least 1", file=sys.stderr)
+        return 2
+    semantic = not args.no_semantic and _semantic_available()
+    figures = measure(data, args.shots, args.seeds, semantic=semantic, full=args.full)
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"seeds {args.seeds}; semantic cascade: {'yes' if semantic else 'not installed'}")
+        for name, values in figures.items():
+            print(f"{name:28s} " + "  ".join(f"{k}={v}" for k, v in values.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
