@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,8 @@ from crewline.memory.knowledge.embeddings import content_terms, embedder_identit
 from crewline.memory.knowledge.index import Hit, KnowledgeBase
 from crewline.memory.knowledge.semantic import SEMANTIC_NAME
 from crewline.memory.knowledge.sentences import ChunkSentences
+from crewline.memory.knowledge.synonyms import GENERIC, expansion
+from crewline.memory.knowledge.synonyms import alternatives as alternatives_of
 from crewline.tools.passage_screen import PASSAGE_SCREEN, PassageScreen
 
 __all__ = [
@@ -63,6 +65,7 @@ __all__ = [
     "draft_answer",
     "hit_id",
     "screened_search",
+    "search_text",
     "semantic_confidence",
     "whole_sentence",
 ]
@@ -86,6 +89,9 @@ SEMANTIC_COSINE_AT_THRESHOLD = 0.64
 # (~0.14). It only spreads the scale; it does not change which questions are answered or the AUROC.
 SEMANTIC_COSINE_SCALE = 0.05
 
+
+# A generic word's weight at most (an IDF; a word in every chunk weighs ~0.1, an unknown one ~7).
+GENERIC_WEIGHT = 0.5
 
 # How far down the ranking screened retrieval reads to replace withheld hits (the retriever's
 # candidate pool is 50, so the first k of 2k hits are the k hits of a plain search).
@@ -134,6 +140,15 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ..
 )
 
 
+# A yes/no question and its verb ("do I need", "can you send", "is there"): the sentence that answers
+# it uses that verb ("You do not need to ..."), often a stop word the term matching cannot see.
+_POLAR = re.compile(
+    r"^(?:[^?]*?[.!]\s+)?(?:do|does|did|can|could|will|would|should|must|may|is|are)\s+"
+    r"(?:i|we|you|they|it|there|my|the|this|that)\s+(?:still\s+|ever\s+|also\s+)?([a-z']+)"
+)
+_AUXILIARIES = frozenset(["a", "an", "be", "have", "has", "get", "the", "to", "my", "your"])
+
+
 def _idf(kb: KnowledgeBase, term: str) -> float:
     """A term's BM25 IDF over the knowledge base; a word it never uses outweighs every word it does use."""
     lexical = kb.lexical
@@ -149,6 +164,12 @@ class _Question:
     terms: frozenset[str]  # stemmed content words
     weights: dict[str, float]  # IDF of each term over the knowledge base
     types: tuple[tuple[re.Pattern[str], frozenset[str]], ...]  # (answer pattern, terms it satisfies)
+    alternatives: dict[str, frozenset[str]] = field(default_factory=dict)  # term -> the words that count
+
+    def matched(self, words: frozenset[str]) -> frozenset[str]:
+        """The question terms ``words`` supports: the term itself or, for a word the knowledge base
+        never uses, one it uses for the same thing (:mod:`crewline.memory.knowledge.synonyms`)."""
+        return frozenset(t for t in self.terms if t in words or self.alternatives.get(t, frozenset()) & words)
 
     @property
     def value_terms(self) -> frozenset[str]:
@@ -176,11 +197,29 @@ class _Sentence:
         return self.covered | self.heading
 
 
+def _known(kb: KnowledgeBase) -> Callable[[str], bool]:
+    vocabulary = kb.lexical.vocabulary
+    return lambda term: term in vocabulary
+
+
 def _question(kb: KnowledgeBase, query: str) -> _Question:
+    """The question's terms and their weights: IDF over the knowledge base, except that a generic
+    word ("going", "put") weighs little, and a word the knowledge base never uses but says otherwise
+    ("shut" for "close") weighs what its alternative does instead of what an unknown word does."""
     terms = frozenset(content_terms(query))
     lowered = query.lower()
     types = tuple((answer, words & terms) for ask, answer, words in _ANSWER_TYPES if ask.search(lowered))
-    return _Question(terms, {t: _idf(kb, t) for t in terms}, types)
+    polar = _POLAR.search(lowered)
+    if polar and polar.group(1) not in _AUXILIARIES:  # "do I need ...": the answer says whether one needs
+        types += ((re.compile(rf"\b{re.escape(polar.group(1))}", re.I), frozenset()),)
+    known = _known(kb)
+    alternatives = {t: alternatives_of(t, known, always=True) for t in terms}
+    weights = {}
+    for term in terms:
+        others = alternatives[term] - {term}
+        weight = max(_idf(kb, other) for other in others) if others and not known(term) else _idf(kb, term)
+        weights[term] = min(weight, GENERIC_WEIGHT) if term in GENERIC else weight
+    return _Question(terms, weights, types, alternatives)
 
 
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•]|\d+[.)])[ \t]+")
@@ -224,7 +263,7 @@ def _candidates(question: _Question, hits: list[Hit], read: list[ChunkSentences]
     value_words = question.value_terms
     row = -1
     for rank, (hit, chunk) in enumerate(zip(hits, read, strict=True)):
-        heading = question.terms & chunk.heading_terms
+        heading = question.matched(chunk.heading_terms)
         for (start, end), terms in zip(chunk.spans, chunk.terms, strict=True):
             row += 1
             if not whole_sentence(hit.text, start, end):
@@ -232,7 +271,7 @@ def _candidates(question: _Question, hits: list[Hit], read: list[ChunkSentences]
             text = hit.text[start:end]
             if "\n" in text:  # a sentence wrapped over lines reads as one line
                 text = " ".join(text.split())
-            covered = set(question.terms & terms) - value_words
+            covered = set(question.matched(terms)) - value_words
             typed = False
             for answer, words in question.types:
                 if answer.search(text):
@@ -366,7 +405,7 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     """Retrieve (unless ``hits`` are given), pick the best sentences and compute the confidence."""
     truncated = len(query) > MAX_QUERY_CHARS
     query = query[:MAX_QUERY_CHARS]
-    hits = kb.search(query, k) if hits is None else hits
+    hits = kb.search(search_text(kb, query), k) if hits is None else hits
     question = _question(kb, query)
     read = kb.sentences(hits) if hits and question.terms else []
     sentences = _candidates(question, hits, read) if read else []
@@ -375,9 +414,11 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     cosines: list[float] = []
     chosen = _select(question, sentences, _scores(kb, query, question, hits, read, sentences, cosines))
     features = answer_features(question, hits, sentences, chosen)
+    features["sentence_cosine"] = max(0.0, max(cosines))
+    features["chosen_cosine"] = max(0.0, max(cosines[sentences.index(s)] for s in chosen))
+    features["typed"] = 1.0 if any(s.typed for s in chosen) else 0.0
     if _is_semantic(kb):
         features["dense_top"] = max(hit.dense for hit in hits)
-        features["sentence_cosine"] = max(0.0, max(cosines))
         confidence = semantic_confidence(features["dense_top"], features["sentence_cosine"])
     else:
         confidence = answer_confidence(features)
@@ -398,6 +439,13 @@ def answer_features(
     }
 
 
+def search_text(kb: KnowledgeBase, query: str) -> str:
+    """What retrieval searches for: ``query``, plus the knowledge base's own words for the words of
+    it the knowledge base never uses (:func:`crewline.memory.knowledge.synonyms.expansion`)."""
+    extra = expansion(query, _known(kb))
+    return f"{query} {' '.join(extra)}" if extra else query
+
+
 def hit_id(hit: Hit) -> str:
     """The id a source and a withheld passage are cited by."""
     return f"kb:{hit.doc_id}#{hit.chunk_id}"
@@ -413,10 +461,12 @@ def screened_search(
     """The ``k`` best hits ``screen`` lets through, and the withheld ones (``id``, ``title``,
     ``reason``) that ranked above the last hit kept. Without a screen: a plain search."""
     if screen is None:
-        return kb.search(query, k, filters=dict(filters) if filters else None), []
+        return kb.search(search_text(kb, query), k, filters=dict(filters) if filters else None), []
     kept: list[Hit] = []
     withheld: list[dict[str, str]] = []
-    for hit in kb.search(query, SCREEN_DEPTH * k, filters=dict(filters) if filters else None):
+    for hit in kb.search(
+        search_text(kb, query), SCREEN_DEPTH * k, filters=dict(filters) if filters else None
+    ):
         if len(kept) == k:
             break
         title = f"{hit.title} — {hit.section}" if hit.section else hit.title

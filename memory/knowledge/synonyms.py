@@ -1,0 +1,107 @@
+"""Words customers use for what help articles call otherwise: a small lexicon for offline answering.
+
+The offline embedder and BM25 match words, so "shut down my card" finds nothing in an article about
+*closing* an account, and a question the articles answer looks unanswerable. :func:`alternatives`
+gives, for a question word the knowledge base **never uses**, the words of its group that it does use
+("shut" → "close", "cancel"); a word the knowledge base uses keeps its own meaning, so a corpus with
+a wide vocabulary (Wikipedia passages) is hardly touched. Groups are everyday English and customer
+service vocabulary (closing, fees, theft and loss, travel, contact, limits, dates, people), written
+from general usage, not from any benchmark's questions; irregular forms ("stole", "bought") are
+groups too, because the stemmer does not relate them. Generic conversational words ("going",
+"put", "happen") name no topic: :data:`GENERIC` lets answer scoring weigh them lightly instead of as
+rare words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from crewline.memory.knowledge.embeddings import content_terms
+
+__all__ = ["GENERIC", "GROUPS", "alternatives", "expansion"]
+
+GROUPS: tuple[str, ...] = (
+    "close closing closure cancel cancellation shut terminate discontinue",
+    "fee fees charge charges cost costs price pricing",
+    "refund refunds reimburse reimbursement repay",
+    "phone telephone call calling ring dial hotline",
+    "support help service assistance helpdesk agent representative",
+    "stolen stole steal theft thief robbed pickpocketed",
+    "lost lose losing misplaced missing",
+    "abroad overseas foreign international internationally vacation holiday trip",
+    "unused unredeemed leftover remaining unspent",
+    "owe owed owing debt outstanding",
+    "extra additional secondary another",
+    "cardholder cardholders authorized",
+    "limit limits maximum max cap ceiling",
+    "daily day",
+    "monthly month",
+    "annual annually yearly year",
+    "minimum lowest least smallest",
+    "settle settled resolve resolved",
+    "alert alerts notification notifications notify",
+    "login log sign signin logon",
+    "password passcode passphrase",
+    "bounce bounced bounces returned",
+    "late overdue",
+    "married marriage wedding divorce divorced",
+    "deposit collateral",
+    "dispute contest chargeback",
+    "merchant store shop retailer seller vendor",
+    "purchase purchases buy bought buying",
+    "reach contact",
+    "affect hurt impact harm",
+    "lock freeze frozen block suspend",
+    "expire expires expiry expiration",
+    "spouse husband wife partner",
+    "income salary paycheck wages earnings",
+    "waive waiver forgive",
+    "activate activation enable",
+    "reply respond answer",
+    "fast quick quickly soon speed",
+    "old age",
+    "receipt invoice",
+    "decline declined rejected refused denied",
+)
+
+GENERIC: frozenset[str] = frozenset(
+    content_terms(
+        "go going goes gone went put puts putting make makes made happen happens happened see look "
+        "looking first already anymore possible ok okay sure maybe usually exactly actually right "
+        "guys stuff ask asking give gives let keep wondering idea"
+    )
+)
+
+
+def _groups() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    index: dict[str, frozenset[str]] = {}
+    surface: dict[str, str] = {}  # a stem -> a word that has it, for query text
+    for line in GROUPS:
+        group = frozenset(content_terms(line))
+        for word in line.split():
+            for term in content_terms(word):
+                surface.setdefault(term, word)
+        for term in group:
+            index[term] = index.get(term, frozenset()) | group
+    return index, surface
+
+
+_INDEX, _SURFACE = _groups()
+
+
+def alternatives(term: str, known: Callable[[str], bool], always: bool = False) -> frozenset[str]:
+    """``term`` and, when the knowledge base never uses it (``known`` is false) or ``always``, the
+    words of its groups that it does use; stemmed terms, as :func:`content_terms` gives them."""
+    if (known(term) and not always) or term not in _INDEX:
+        return frozenset({term})
+    return frozenset({term} | {other for other in _INDEX[term] if known(other)})
+
+
+def expansion(query: str, known: Callable[[str], bool]) -> list[str]:
+    """Words to add to ``query``'s search: the known alternatives of its words the knowledge base never
+    uses (none when it uses them all)."""
+    words: list[str] = []
+    for term in dict.fromkeys(content_terms(query)):
+        for other in sorted(alternatives(term, known) - {term}):
+            words.append(_SURFACE.get(other, other))
+    return words
