@@ -316,7 +316,9 @@ def build_crew(
         return sends or "synthesize"
 
     def synthesize_node(state: CrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
-        merged = synthesize(state.get("subtasks", []), state.get("results") or {})
+        merged = synthesize(
+            state.get("subtasks", []), state.get("results") or {}, sure_out_of_scope=route_planner.threshold
+        )
         user_id = state.get("user_id")
         if context is not None and user_id:
             store, thread = context, str(_configurable(config).get("thread_id", ""))
@@ -398,13 +400,19 @@ def build_crew(
         if action in ("retry", "fallback"):  # no retry path after synthesis yet: a human looks
             return "open_ticket"
         reason = escalation_reason(
-            state.get("subtasks", []), state.get("pending_actions", []), state["verdicts"]
+            state.get("subtasks", []),
+            state.get("pending_actions", []),
+            state["verdicts"],
+            sure_out_of_scope=route_planner.threshold,
         )
         return "respond" if reason is None else "open_ticket"
 
     def open_ticket(state: CrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         reason = escalation_reason(
-            state.get("subtasks", []), state.get("pending_actions", []), state.get("verdicts", [])
+            state.get("subtasks", []),
+            state.get("pending_actions", []),
+            state.get("verdicts", []),
+            sure_out_of_scope=route_planner.threshold,
         )
         kind, why = reason if reason else ("guard", state["verdicts"][-1]["reason"])
         thread_id = str(_configurable(config).get("thread_id", "no-thread"))

@@ -246,7 +246,7 @@ def build_workflow(
                     failed_step=step.name,
                     failure="rejected",
                     error=error,
-                    steps={step.name: {**record, "error": error}},
+                    steps={step.name: {**record, "state": "rejected", "error": error}},
                 )
             return update
 

@@ -45,6 +45,7 @@ __all__ = [
     "approval_key",
     "check_may_approve",
     "escalation_reason",
+    "hands_over",
     "parse_decision",
     "takes_idempotency_key",
 ]
@@ -137,14 +138,36 @@ def parse_decision(value: object) -> Decision | str:
     )
 
 
+def hands_over(subtask: Subtask, sure: float | None) -> bool:
+    """Whether an out-of-scope ``subtask`` goes to a human (a ticket) rather than being declined.
+
+    A ticket is worth opening only when a person can change the outcome. For an out-of-scope part
+    that is when the router was unsure nobody here handles it (its out-of-scope confidence is below
+    ``sure``, the planner's threshold): it may have missed a specialist, and the person answers the
+    customer or sends it on. When the router is sure, no decision on a ticket would change anything
+    (approving keeps the same refusal), so the crew declines it in its answer and opens none.
+    ``sure=None`` hands every one over.
+    """
+    return subtask["specialist"] is None and (sure is None or subtask["confidence"] < sure)
+
+
 def escalation_reason(
-    subtasks: Sequence[Subtask], pending: Sequence[PendingAction], verdicts: Sequence[Verdict]
+    subtasks: Sequence[Subtask],
+    pending: Sequence[PendingAction],
+    verdicts: Sequence[Verdict],
+    *,
+    sure_out_of_scope: float | None = None,
 ) -> tuple[Literal["approval", "out_of_scope", "guard", "low_confidence"], str] | None:
-    """The first reason a human must look at this turn (approval first), or ``None``."""
+    """The first reason a human must look at this turn (approval first), or ``None``.
+
+    Out-of-scope parts count only when :func:`hands_over` says a person can do something about them.
+    """
     if pending:
         actions = "; ".join(action["description"] for action in pending)
         return "approval", f"needs approval: {actions}"
-    out_of_scope = [s["task"] for s in subtasks if s["specialist"] is None and s["status"] != "courtesy"]
+    out_of_scope = [
+        s["task"] for s in subtasks if s["status"] != "courtesy" and hands_over(s, sure_out_of_scope)
+    ]
     if out_of_scope:
         return "out_of_scope", "no specialist handles: " + "; ".join(out_of_scope)
     for verdict in verdicts:

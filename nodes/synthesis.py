@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from crewline.nodes.escalation import hands_over
 from crewline.nodes.planning.courtesy import courtesy_reply
 from crewline.nodes.types import AnswerPath, PendingAction, Source, Subtask, SubtaskResult
 
@@ -40,7 +41,15 @@ def _renumber(answer: str, local: Sequence[Source], merged: list[Source]) -> str
     return _MARKER.sub(lambda m: f"[{index_of.get(int(m.group(1)), int(m.group(1)))}]", answer)
 
 
-def synthesize(subtasks: Sequence[Subtask], results: Mapping[str, SubtaskResult]) -> Synthesis:
+def synthesize(
+    subtasks: Sequence[Subtask],
+    results: Mapping[str, SubtaskResult],
+    *,
+    sure_out_of_scope: float | None = None,
+) -> Synthesis:
+    """The merged answer. An out-of-scope part is declined in the answer when the router is at least
+    ``sure_out_of_scope`` sure nobody here handles it, else passed to a colleague
+    (:func:`crewline.nodes.escalation.hands_over`)."""
     parts: list[str] = []
     merged_sources: list[Source] = []
     updated: list[Subtask] = []
@@ -55,11 +64,15 @@ def synthesize(subtasks: Sequence[Subtask], results: Mapping[str, SubtaskResult]
             confidences.append(1.0)
             continue
         if subtask["specialist"] is None:
+            handed_over = hands_over(subtask, sure_out_of_scope)
             parts.append(
                 f"I can't help with \u201c{subtask['task']}\u201d here, so I have passed it to a colleague."
+                if handed_over
+                else f"I can't help with \u201c{subtask['task']}\u201d: it is outside what I can do here."
             )
             updated.append({**subtask, "status": "out_of_scope"})
-            confidences.append(0.0)
+            # declined: the refusal is as sure as the router that nobody here handles it
+            confidences.append(0.0 if handed_over else subtask["confidence"])
             continue
         if result is None:  # a specialist that never reported: treat as a failure, not as success
             parts.append(

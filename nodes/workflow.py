@@ -44,7 +44,8 @@ __all__ = [
     "run_step",
 ]
 
-StepState = Literal["pending", "done", "rolled_back", "skipped"]
+# failed: it ran and did not take effect (an error or a business refusal); rejected: a human refused it
+StepState = Literal["pending", "done", "failed", "rejected", "rolled_back", "skipped"]
 WorkflowStatus = Literal["running", "waiting", "completed", "rolled_back", "failed"]
 Result = dict[str, Any]
 
@@ -222,7 +223,7 @@ def run_step(step: WorkflowStep, context: Callable[[int], StepContext]) -> StepO
         landed = True
     if landed:
         return StepOutcome("done", attempt, result={}, error=error, failed=True)
-    return StepOutcome("pending", attempt, error=error, failed=True, declined=declined)
+    return StepOutcome("failed", attempt, error=error, failed=True, declined=declined)
 
 
 def run_rollback(step: WorkflowStep, ctx: StepContext) -> RollbackOutcome:

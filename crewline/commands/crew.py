@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from crewline.commands.request_input import read_request, validate_request
+from crewline.commands.run_record import recorded
 from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
 
@@ -27,19 +29,6 @@ if TYPE_CHECKING:  # the handlers import LangGraph and the crew when they run, n
     from crewline.memory.state.context import ContextStore
 
 __all__ = ["register"]
-
-
-def _validate_request(request: str, spec: CrewSpec) -> str:
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in request):
-        raise UsageError("the request is not valid UTF-8")
-    if any((ord(ch) < 32 and ch not in "\n\t\r") or ord(ch) == 127 for ch in request):
-        raise UsageError("the request contains control characters")
-    if not request.strip():
-        raise UsageError("the request is empty")
-    limit = spec.guards.max_request_chars
-    if len(request) > limit:
-        raise UsageError(f"the request has {len(request)} characters; the limit is {limit}")
-    return request
 
 
 def _check_spec(spec: CrewSpec) -> CrewSpec:
@@ -145,7 +134,8 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
     from crewline.graphs import load_spec
 
     spec = _check_spec(load_spec(args.crew or settings.crew))
-    request = _validate_request(args.request, spec)
+    raw = read_request(args.request, args.file, spec)
+    request = validate_request(raw, spec)
     thread_id = args.thread or str(uuid.uuid4())
     configurable: dict[str, Any] = {"thread_id": thread_id}
     if args.user:
@@ -157,7 +147,7 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
             crew = found.metadata.get("crew") if found is not None and found.metadata else None
             if crew and crew != (spec.source or spec.name):
                 spec = _check_spec(load_spec(str(crew)))
-                request = _validate_request(args.request, spec)
+                request = validate_request(raw, spec)
                 config["metadata"] = {"crew": spec.source or spec.name}
         graph = _build(spec, persistence)
         snapshot = graph.get_state(config)
@@ -165,6 +155,7 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
             why = "is waiting for a decision" if _waiting(snapshot) else "stopped before its turn finished"
             raise UsageError(f"thread {thread_id} {why}; use crewline resume --thread {thread_id}")
         console.print(f"[dim]thread {thread_id}[/dim]", highlight=False)
+        config = recorded(config, args.user)
         values = _stream(graph, {"messages": [HumanMessage(request)]}, config, console)
         return _finish(graph, config, args.json, values)
 
@@ -205,26 +196,41 @@ def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Co
         snapshot = graph.get_state(config)
         if _waiting(snapshot):
             resume = {"decision": args.decision, "message": args.message, "by": args.user}
-            values = _stream(graph, Command(resume=resume), config, console)
+            values = _stream(graph, Command(resume=resume), recorded(config, args.user), console)
         elif snapshot.next:  # a run stopped mid-turn (a crash, Ctrl-C): finish it from its checkpoint
             console.print(f"[yellow]thread {args.thread} stopped mid-turn; continuing it[/yellow]")
-            values = _stream(graph, None, config, console)
+            values = _stream(graph, None, recorded(config, args.user), console)
         else:
             raise UsageError(f"thread {args.thread} is not waiting for a decision")
         return _finish(graph, config, args.json, values)
 
 
 def cmd_graph(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from crewline.commands.graph_view import readable_graph
     from crewline.graphs import build_crew, load_spec
 
     spec = load_spec(args.crew or settings.crew)
-    print(build_crew(spec).get_graph(xray=True).draw_mermaid())
+    depth: bool | int = True if args.depth is None else args.depth
+    print(readable_graph(build_crew(spec).get_graph(xray=depth)).draw_mermaid())
     return 0
+
+
+def _depth(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = sub.add_parser("run", help="run a request through a crew")
-    run.add_argument("request", help="what the user asks")
+    run.add_argument(
+        "request", nargs="?", help="what the user asks; '-' reads it from standard input (or use --file)"
+    )
+    run.add_argument("--file", metavar="PATH", help="read the request from this UTF-8 file ('-': stdin)")
     run.add_argument("--crew", help="builtin crew name (support) or a crew spec YAML path")
     run.add_argument("--thread", help="continue this conversation thread (default: a new one)")
     run.add_argument("--user", help="the user's id")
@@ -240,6 +246,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     resume.add_argument("--json", action="store_true")
     resume.set_defaults(handler=cmd_resume)
 
-    graph = sub.add_parser("graph", help="print a crew's graph as Mermaid, subgraphs included")
-    graph.add_argument("--crew")
+    graph = sub.add_parser(
+        "graph",
+        help="print a crew's graph as Mermaid, subgraphs included",
+        description="Print a crew's graph as Mermaid: the supervisor's nodes and, inside each "
+        "specialist's block, that specialist's own graph (a workflow it runs included).",
+    )
+    graph.add_argument("--crew", help="builtin crew name (support) or a crew spec YAML path")
+    graph.add_argument(
+        "--depth",
+        type=_depth,
+        metavar="N",
+        help="subgraph levels to expand (0: the supervisor's nodes only; default: every level)",
+    )
     graph.set_defaults(handler=cmd_graph)

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from crewline.nodes.guards import default_vault
 
-__all__ = ["progress_line", "render_result", "result_payload"]
+__all__ = ["progress_line", "render_result", "result_payload", "resume_hints"]
 
 
 def _route_name(subtask: dict[str, Any]) -> str:
@@ -50,6 +50,7 @@ def _pending_interrupt(snapshot: StateSnapshot) -> dict[str, Any] | None:
             value = pending.value if isinstance(pending.value, dict) else {"reason": str(pending.value)}
             return {
                 "reason": str(value.get("reason", "waiting for a decision")),
+                "kind": str(value.get("kind", "approval")),
                 "ticket_id": value.get("ticket_id"),
                 "status": "pending",
             }
@@ -88,12 +89,29 @@ def result_payload(
         if not escalation
         else {
             "reason": shown(escalation["reason"]),
+            "kind": escalation.get("kind", "approval"),
             "ticket_id": escalation["ticket_id"],
             "status": escalation["status"],
         },
         "sources": list(values.get("sources", [])),
         "path": values.get("path", "offline"),
     }
+
+
+def resume_hints(thread_id: str, kind: str) -> list[str]:
+    """The decisions that change something for an escalation of ``kind``, as commands to run.
+
+    Approving only makes sense where there is something to approve: actions waiting for it, or a
+    proposed answer the crew was unsure of. An out-of-scope part or a request a guard stopped has
+    nothing to approve (approving would send the same reply); a person answers it or declines.
+    """
+    resume = f"crewline resume --thread {thread_id} --decision"
+    if kind == "approval":
+        return [f"approve: {resume} approve", f"decline: {resume} reject"]
+    answer = f'answer the customer: {resume} edit --message "your reply"'
+    if kind == "low_confidence":
+        return [f"send the proposed answer: {resume} approve", answer, f"decline: {resume} reject"]
+    return [answer, f"decline: {resume} reject"]
 
 
 def render_result(payload: dict[str, Any], console: Console) -> None:
@@ -119,10 +137,8 @@ def render_result(payload: dict[str, Any], console: Console) -> None:
             highlight=False,
         )
         if escalation["status"] == "pending":
-            console.print(
-                f"resume with: crewline resume --thread {payload['thread_id']} --decision approve",
-                highlight=False,
-            )
+            for line in resume_hints(payload["thread_id"], escalation["kind"]):
+                console.print(line, highlight=False, markup=False)
     console.print(
         f"[dim]thread {payload['thread_id']} · path {payload['path']} · "
         f"confidence {payload['confidence']:.2f}[/dim]",

@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from crewline.settings import CrewlineSettings
 
 if TYPE_CHECKING:  # the crew and its model chain are imported when the command runs
     from crewline.nodes.models.breaker import BreakerStatus
 
-__all__ = ["health_report", "register"]
+__all__ = ["health_report", "register", "render_health"]
 
 
 def _closed(key: str) -> BreakerStatus:
@@ -68,38 +68,52 @@ def health_report(crew: str) -> dict[str, Any]:
     }
 
 
+_WIDTH = 80  # the view is laid out for an 80-column terminal, whatever the terminal reports
+_COLOURS = {"closed": "green", "open": "red", "half_open": "yellow"}
+
+
+def _state(breaker: dict[str, Any]) -> str:
+    state = f"[{_COLOURS.get(breaker['state'], 'white')}]{breaker['state']}[/]"
+    if breaker["retry_in_s"] is not None:
+        state += f", probe in {breaker['retry_in_s']}s"
+    return state
+
+
+def render_health(report: dict[str, Any], out: Console) -> None:
+    """The report in at most 80 columns: a four-column table whose long names wrap instead of being
+    cut, then each breaker's last error on its own wrapped lines (a whole error fits no table cell)."""
+    from rich.table import Table
+
+    table = Table(title=f"crew {report['crew']}: circuit breakers", title_justify="left", expand=False)
+    table.add_column("breaker", overflow="fold", ratio=3)
+    table.add_column("state", overflow="fold", ratio=2)
+    table.add_column("failures\n(in a row)", justify="right", no_wrap=True)
+    table.add_column("successes", justify="right", no_wrap=True)
+    errors: list[tuple[str, str]] = []
+    for b in report["breakers"]:
+        name = f"{b['kind']} {b['name']}"
+        table.add_row(name, _state(b), f"{b['failures']} ({b['consecutive_failures']})", str(b["successes"]))
+        if b["last_error"]:
+            errors.append((name, b["last_error"]))
+    out.print(table)
+    for name, error in errors:
+        out.print(f"[dim]last error of {escape(name)}:[/dim] {escape(error)}", highlight=False)
+    if not report["model_path"]:
+        out.print("[dim]no model configured: the crew runs on the offline path[/dim]")
+    for tenant, used in report["usage_today"].items():
+        out.print(
+            f"tenant {escape(str(tenant))} today: {used['model_calls']} model calls, "
+            f"{used['tokens']} tokens, ${used['cost_usd']:.4f}",
+            highlight=False,
+        )
+
+
 def cmd_health(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
     report = health_report(args.crew or settings.crew)
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
-        table = Table(title=f"crew {report['crew']}: circuit breakers")
-        for column in ("kind", "name", "state", "failures in a row", "failures", "successes", "last error"):
-            table.add_column(column)
-        colours = {"closed": "green", "open": "red", "half_open": "yellow"}
-        for b in report["breakers"]:
-            state = f"[{colours[b['state']]}]{b['state']}[/]"
-            if b["retry_in_s"] is not None:
-                state += f" (probe in {b['retry_in_s']}s)"
-            table.add_row(
-                b["kind"],
-                b["name"],
-                state,
-                str(b["consecutive_failures"]),
-                str(b["failures"]),
-                str(b["successes"]),
-                (b["last_error"] or "")[:60],
-            )
-        out = Console(soft_wrap=True)
-        out.print(table)
-        if not report["model_path"]:
-            out.print("[dim]no model configured: the crew runs on the offline path[/dim]")
-        for tenant, used in report["usage_today"].items():
-            out.print(
-                f"tenant {tenant} today: {used['model_calls']} model calls, {used['tokens']} tokens, "
-                f"${used['cost_usd']:.4f}",
-                highlight=False,
-            )
+        render_health(report, Console(width=min(Console().width, _WIDTH)))
     return 0 if report["healthy"] else 3
 
 

@@ -3,7 +3,8 @@
 A workflow thread records ``"workflow": NAME`` in its checkpoint metadata, so ``crewline resume``
 hands such threads to :func:`resume_workflow`. Runs use ``durability="sync"``: every step's checkpoint
 is written before the next step starts. Progress goes to stderr; ``--json`` prints one object:
-``{"thread_id", "status", "steps": [{"name", "state", "attempts"}]}``.
+``{"thread_id", "status", "steps": [{"name", "state", "attempts"}]}``. Exit code: 0 when the workflow
+completed or waits for approval, 1 when it was rolled back, 4 when a rollback did not finish.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from crewline import json_input
+from crewline.commands.run_record import recorded
 from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
 
@@ -31,6 +33,12 @@ __all__ = ["WORKFLOWS", "register", "resume_workflow", "workflow_of_thread"]
 WORKFLOWS: dict[str, tuple[str, str, str]] = {
     "refund": ("crewline.graphs.refund", "build_refund_workflow", "validate_refund_input"),
 }
+
+
+_ENDED = ("completed", "rolled_back", "failed")
+# A script must tell a workflow that did its work from one that did not: rolled back (nothing changed)
+# exits 1, failed (a rollback did not finish: effects may remain, a person must look) exits 4.
+_EXIT_CODES = {"rolled_back": 1, "failed": 4}
 
 
 def _workflow(name: str) -> tuple[Callable[..., Any], Callable[[Mapping[str, Any]], dict[str, Any]]]:
@@ -84,7 +92,9 @@ def _drive(graph: Any, graph_input: Any, config: RunnableConfig, console: Consol
             console.print(line, highlight=False)
 
 
-def _report(graph: Any, config: RunnableConfig, as_json: bool) -> int:
+def _report(graph: Any, config: RunnableConfig, as_json: bool, rejected_here: bool = False) -> int:
+    """Print the workflow's state; the exit code says whether it did its work (see ``_EXIT_CODES``).
+    A rollback this very command asked for (``--decision reject``) is what the caller wanted: 0."""
     from crewline.graphs.workflow import workflow_status
 
     thread_id = str(config["configurable"]["thread_id"])
@@ -109,13 +119,17 @@ def _report(graph: Any, config: RunnableConfig, as_json: bool) -> int:
             )
         else:
             out.print(values.get("summary") or payload["status"], highlight=False)
+        ended = payload["status"] in _ENDED
         for step in payload["steps"]:
+            # a step still pending when the run has ended never ran (an earlier one failed)
+            state = "not run" if ended and step["state"] == "pending" else step["state"]
             out.print(
-                f"[dim]- {step['name']}: {step['state']} ({step['attempts']} attempt(s))[/dim]",
-                highlight=False,
+                f"[dim]- {step['name']}: {state} ({step['attempts']} attempt(s))[/dim]", highlight=False
             )
         out.print(f"[dim]thread {thread_id} · {payload['status']}[/dim]", highlight=False)
-    return 1 if payload["status"] == "failed" else 0
+    if rejected_here and payload["status"] == "rolled_back":
+        return 0
+    return _EXIT_CODES.get(payload["status"], 0)
 
 
 def _parse_input(raw: str) -> Mapping[str, Any]:
@@ -142,18 +156,18 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
     thread_id = args.thread or str(uuid.uuid4())
     config = _config(thread_id, args.name, args.user)
     with checkpointer(settings.checkpoint_url) as saver:
-        recorded = workflow_of_thread(saver, thread_id)
-        if saver.get_tuple({"configurable": {"thread_id": thread_id}}) is not None and recorded != args.name:
+        runs = workflow_of_thread(saver, thread_id)
+        if saver.get_tuple({"configurable": {"thread_id": thread_id}}) is not None and runs != args.name:
             raise UsageError(f"thread {thread_id} is not a {args.name} workflow thread")
         graph = build(checkpointer=saver)
         status = workflow_status(thread_id, graph.get_state(config))["status"]
-        if recorded and status in ("running", "waiting"):
+        if runs and status in ("running", "waiting"):
             raise UsageError(
                 f"thread {thread_id} has a {args.name} run that is {status}; "
                 f"use crewline workflow resume --thread {thread_id}"
             )
         console.print(f"[dim]thread {thread_id}[/dim]", highlight=False)
-        _drive(graph, {"input": workflow_input}, config, console)
+        _drive(graph, {"input": workflow_input}, recorded(config, args.user), console)
         return _report(graph, config, args.json)
 
 
@@ -198,17 +212,17 @@ def resume_workflow(
             "message": getattr(args, "message", None),
             "by": getattr(args, "user", None),
         }
-        _drive(graph, Command(resume=resume), config, console)
+        _drive(graph, Command(resume=resume), recorded(config, getattr(args, "user", None)), console)
     elif status == "running":
         if decision is not None:
             raise UsageError(
                 f"thread {args.thread} is not waiting for a decision; "
                 f"continue it with crewline workflow resume --thread {args.thread}"
             )
-        _drive(graph, None, config, console)
+        _drive(graph, None, recorded(config, getattr(args, "user", None)), console)
     else:
         raise UsageError(f"thread {args.thread}'s {name} workflow is {status}; there is nothing to resume")
-    return _report(graph, config, args.json)
+    return _report(graph, config, args.json, rejected_here=decision == "reject")
 
 
 def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:

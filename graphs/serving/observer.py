@@ -15,23 +15,44 @@ import threading
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.tracers.context import register_configure_hook
 from langgraph.errors import GraphInterrupt
 
-from crewline.graphs.serving.services import Services, get_services
 from crewline.memory.state.tickets import TicketDecided
 from crewline.nodes.escalation import ApprovalRefused
 
-__all__ = ["ServingObserver", "install_observer", "interaction_cost"]
+if TYPE_CHECKING:  # the server's services need its extra (PyJWT, prometheus-client); the CLI records
+    # runs with this observer too, on a base install, through its own ObserverServices
+    from crewline.graphs.serving.settings import ServingSettings
+    from crewline.memory.operations.audit import AuditLog
+    from crewline.memory.operations.metrics import Metrics
+
+__all__ = ["ObserverServices", "ServingObserver", "install_observer", "interaction_cost"]
 
 logger = logging.getLogger(__name__)
 
 
-def interaction_cost(usage: Mapping[str, Any], services: Services) -> float:
+class ObserverServices(Protocol):
+    """What the observer writes to: the server's ``Services``, or the CLI's (the same audit log,
+    metrics nobody scrapes)."""
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+    @property
+    def settings(self) -> ServingSettings: ...
+
+    def record_alert_signal(self, signal: Any, value: float) -> None: ...
+
+
+def interaction_cost(usage: Mapping[str, Any], services: ObserverServices) -> float:
     """US dollars for a turn's tokens at the configured prices."""
     s = services.settings
     prompt, completion = int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
@@ -63,14 +84,18 @@ class ServingObserver(BaseCallbackHandler):
 
     raise_error = False
 
-    def __init__(self, services: Services | None = None) -> None:
+    def __init__(self, services: ObserverServices | None = None) -> None:
         self._services = services
         self._runs: dict[UUID, _Run] = {}
         self._lock = threading.Lock()
 
     @property
-    def services(self) -> Services:
-        return self._services or get_services()
+    def services(self) -> ObserverServices:
+        if self._services is not None:
+            return self._services
+        from crewline.graphs.serving.services import get_services
+
+        return get_services()
 
     # --- bookkeeping -------------------------------------------------------------------------------
     def _audit(self, run: _Run, action: str, detail: Mapping[str, Any]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import jwt
 
+from crewline.graphs.serving.audit_redaction import redact_for_audit
 from crewline.graphs.serving.settings import ServingSettings
 from crewline.memory.operations.alerts import (
     DEFAULT_RULES,
@@ -23,12 +24,11 @@ from crewline.memory.operations.alerts import (
     LogSink,
     WebhookSink,
 )
-from crewline.memory.operations.audit import AuditLog, open_audit_log, redact_pii
+from crewline.memory.operations.audit import AuditLog, open_audit_log
 from crewline.memory.operations.keys import ROLES, KeyStore, default_key_store
 from crewline.memory.operations.metrics import Metrics, default_metrics
 from crewline.memory.operations.ratelimit import RateDecision, RateLimiter, parse_limit
 from crewline.memory.state.access import parse_customers
-from crewline.nodes.guards.pii import detect_pii
 
 __all__ = [
     "ROLE_PERMISSIONS",
@@ -91,25 +91,6 @@ def credential(headers: Mapping[bytes, bytes]) -> str | None:
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
     return None
-
-
-_PII_LABELS = {
-    "CREDIT_CARD": "card",
-    "IBAN_CODE": "iban",
-    "EMAIL_ADDRESS": "email",
-    "PHONE_NUMBER": "phone",
-    "US_SSN": "ssn",
-    "IP_ADDRESS": "ip",
-    "SECRET": "secret",
-}
-
-
-def redact_for_audit(text: str) -> str:
-    """The guards' PII and secret detection (validated cards, IBANs, SSNs, keys...), then the audit
-    log's own patterns for anything that only looks like personal data (a card number failing Luhn)."""
-    for span in sorted(detect_pii(text), key=lambda s: s.start, reverse=True):
-        text = f"{text[: span.start]}[{_PII_LABELS.get(span.type, span.type.lower())}]{text[span.end :]}"
-    return redact_pii(text)
 
 
 def _permissions(roles: tuple[str, ...]) -> tuple[str, ...]:

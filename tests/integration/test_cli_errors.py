@@ -116,6 +116,55 @@ def test_what_would_fail_mid_run_is_refused_before_it(tmp_path: Path, section: s
     assert not (tmp_path / "data" / "checkpoints.sqlite").exists()  # no run, no thread
 
 
+# --- the request from standard input or a file ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("how", "data", "expected"),
+    [
+        ("stdin", b"", "the request is empty"),
+        ("stdin", b"  \n\t\n", "the request is empty"),
+        ("stdin", b"bad \xff\xfe utf-8", "standard input is not valid UTF-8 (byte 4)"),
+        ("stdin", b"\x00" * 1_000_000, "the request is over 320,000 bytes"),
+        ("file", b"", "the request is empty"),
+        ("file", b"caf\xe9 au lait", "is not valid UTF-8 (byte 3)"),
+        ("file", b"control \x01 characters", "the request contains control characters"),
+        ("missing", b"", "no such file"),
+        ("directory", b"", "is a directory"),
+        ("both", b"", "either as an argument or with --file, not both"),
+        ("neither", b"", "no request: give it as an argument, '-' to read standard input, or --file PATH"),
+    ],
+    ids=[
+        "empty-stdin",
+        "blank-stdin",
+        "stdin-not-utf8",
+        "stdin-huge",
+        "empty-file",
+        "file-not-utf8",
+        "file-control",
+        "missing-file",
+        "directory",
+        "both",
+        "neither",
+    ],
+)
+def test_a_bad_request_from_stdin_or_a_file(tmp_path: Path, how: str, data: bytes, expected: str) -> None:
+    request = tmp_path / "request.txt"
+    request.write_bytes(data)
+    args = {
+        "stdin": ["-"],
+        "file": ["--file", str(request)],
+        "missing": ["--file", str(tmp_path / "nope.txt")],
+        "directory": ["--file", str(tmp_path)],
+        "both": ["hello", "--file", str(request)],
+        "neither": [],
+    }[how]
+    result = crewline("run", *args, data_dir=tmp_path / "data", stdin=data)
+    assert expected in one_line(result)
+    assert result.stdout == ""
+    assert not (tmp_path / "data" / "checkpoints.sqlite").exists()  # no run, no thread
+
+
 # --- flags and files of the other commands ---------------------------------------------------------
 
 

@@ -110,12 +110,14 @@ def test_invalid_resume_asks_again_instead_of_failing(crew: Any) -> None:
     assert state["escalation"]["status"] == "approved"
 
 
-def test_out_of_scope_request_escalates_instead_of_guessing(crew: Any) -> None:
+def test_out_of_scope_request_is_declined_instead_of_guessing(crew: Any) -> None:
+    # the router is sure nobody here handles it: the answer says so, and no ticket waits for a
+    # decision that could change nothing (issue 16)
     config = _config("t-oos")
     state = crew.invoke({"messages": [HumanMessage("What is the capital of France?")]}, config)
     assert state["subtasks"][0]["specialist"] is None
-    assert state["escalation"]["status"] == "pending"
-    assert "no specialist" in _interrupt_payload(crew, config)["reason"]
+    assert state["escalation"] is None and not crew.get_state(config).next
+    assert "can't help" in state["answer"]
 
 
 def test_injection_is_blocked_before_planning(crew: Any) -> None:

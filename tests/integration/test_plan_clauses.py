@@ -80,7 +80,8 @@ def test_a_crew_with_a_small_talk_specialist_gets_its_greetings() -> None:
 def test_what_could_be_a_request_is_no_courtesy(crew, text: str) -> None:  # type: ignore[no-untyped-def]
     state = crew.invoke({"messages": [HumanMessage(text)]}, {"configurable": {"thread_id": f"n-{text}"}})
     assert all(s["status"] != "courtesy" for s in state["subtasks"])
-    assert state["escalation"] is not None  # nobody handles it here: a human does
+    # nobody here handles it: the answer says so, or (when the crew is unsure of that) a human looks
+    assert "can't help" in state["answer"] or state["escalation"] is not None
 
 
 def test_a_request_beside_a_greeting_keeps_its_callback(crew) -> None:  # type: ignore[no-untyped-def]

@@ -107,7 +107,7 @@ def test_a_failure_in_each_step_rolls_back_exactly_the_completed_steps(
     assert state["status"] == "rolled_back" and state["error"] == f"{failing} is down"
     states = {name: record["state"] for name, record in state["steps"].items()}
     assert [n for n, s in states.items() if s == "rolled_back"] == completed
-    assert states[failing] == "pending"
+    assert states[failing] == "failed"
     assert _erp_snapshot(crewline_data_dir) == before  # every effect applied so far was undone
 
 
