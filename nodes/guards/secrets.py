@@ -1,121 +1,57 @@
-"""Secret patterns: cloud keys, API tokens, private keys, JWTs, credentials in URLs and assignments.
+"""Secrets in text: vendor tokens, private keys, credentials in URLs, values assigned to secret names.
 
-Vendor formats follow the providers' documented token shapes (the same ones Yelp's detect-secrets and
-GitHub secret scanning use). A generic assignment rule (``password = ...``, ``api_key: ...``) and a
-high-entropy rule catch the rest; entropy is Shannon bits per character. Every quantifier is bounded.
+Vendor tokens are matched by their published shapes (:mod:`crewline.nodes.guards.secret_formats`).
+Credentials in connection strings (``postgres://user:pass@host``, ``redis://:pass@host``, ``amqp``,
+``mongodb+srv``) and URL parameters (``?access_token=``), and values assigned to a name that says
+secret (``password = ...``, ``"apiKey": ...``, ``X-Api-Key: ...``, ``my token is ...``) are
+candidates by position; :mod:`crewline.nodes.guards.secret_values` decides whether the value is one
+(not a placeholder, a variable, a weak example password or encoded text; random enough). A last rule
+takes long high-entropy values after ``=`` or ``:`` whatever their name, except hashes and encoded
+text. Every quantifier is bounded.
 """
 
 from __future__ import annotations
 
 import bisect
-import math
 import re
-from collections import Counter
 from collections.abc import Iterator
+
+from crewline.nodes.guards.secret_formats import VENDOR_FORMATS
+from crewline.nodes.guards.secret_values import (
+    decodes_to_text,
+    is_placeholder,
+    is_weak_password,
+    jwt_header_ok,
+    looks_random,
+    shannon_entropy,
+)
 
 __all__ = ["find_secrets", "shannon_entropy"]
 
-# (subtype, pattern, group holding the secret)
-_VENDOR: tuple[tuple[str, re.Pattern[str], int], ...] = tuple(
-    (name, re.compile(pattern), group)
-    for name, pattern, group in (
-        ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]{8,})?", 0),
-        (
-            "aws_access_key_id",
-            r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b",
-            0,
-        ),
-        (
-            "aws_secret_access_key",
-            r"(?i)\baws_?(?:secret)?_?(?:access)?_?key\w{0,10}\W{1,4}([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
-            1,
-        ),
-        (
-            "github_token",
-            r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b|\bgithub_pat_[A-Za-z0-9_]{60,255}\b",
-            0,
-        ),
-        (
-            "gitlab_token",
-            r"\bgl(?:pat|dt|ptt|rt|agent|oas|soat|cbt|imt|ft|ffct|cr)-[A-Za-z0-9_-]{16,255}",
-            0,
-        ),
-        ("slack_token", r"\bxox[abposr]-(?:[A-Za-z0-9]{1,40}-){1,6}[A-Za-z0-9]{4,64}\b", 0),
-        (
-            "slack_webhook",
-            r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]{4,20}/B[A-Za-z0-9_]{4,20}/[A-Za-z0-9_]{8,40}",
-            0,
-        ),
-        ("stripe_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,99}\b", 0),
-        ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}\b", 0),
-        ("openai_key", r"\bsk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{20,200}\b", 0),
-        ("twilio_key", r"\b(?:SK|AC)[0-9a-zA-Z]{32}\b", 0),
-        ("discord_bot_token", r"\b[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}", 0),
-        ("sendgrid_key", r"\bSG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}", 0),
-        ("mailchimp_key", r"\b[0-9a-f]{32}-us[0-9]{1,2}\b", 0),
-        ("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b", 0),
-        ("azure_storage_key", r"AccountKey=([A-Za-z0-9+/=]{60,100})", 1),
-        ("bearer_token", r"\b[Bb]earer\s([A-Za-z0-9._~+/-]{20,500}=*)", 1),
-        ("basic_auth_password", r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s:/@]{1,64}:([^\s@/]{3,128})@", 1),
-    )
+# A name that says its value is secret: "password", "DB_PASSWD", "apiKey", "client-secret",
+# "storage_account_key", "X-Api-Key", "passphrase", "pwd", "my token is". The pattern starts at the
+# word that says so (a literal the engine finds fast); the rest of the name is read backwards
+# (``_name``). Names of public things that end in "key" (a "public_key", a "sort_key") are not.
+_SECRET_WORD = (
+    r"passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
+    r"auth(?:[_-]?(?:token|key|code|secret|header)|orization)?(?![a-z])|credentials?|key"
 )
-
+_NOT_SECRET_NAME = re.compile(
+    r"(?i)public|sort|partition|primary|foreign|key_?(?:id|name|path|file|type|length|size|prefix)$|"
+    r"token_?(?:type|url|endpoint|uri|count|limit|expir\w*)$"
+)
+_OPERATOR = r"[\"']?\s{0,3}(?::=|=>|=|:|\s(?:is|was|to|of)\s)\s{0,3}"
 _ASSIGNMENT = re.compile(
-    r"(?i)\b(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|"
-    r"client[_-]?secret|private[_-]?key|credentials?)\w{0,20}[\"']?\s{0,3}(?:=|:|=>)\s{0,3}[\"']?"
-    r"([^\s\"',;]{8,200})"
+    rf"(?i)((?:{_SECRET_WORD})[A-Za-z0-9_-]{{0,20}}){_OPERATOR}([\"'`]?)([^\s\"'`,;]{{6,300}})"
 )
+_NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]{1,40}$")
 _ASSIGNED_VALUE = re.compile(r"(?:=|:)\s{0,3}[\"']?([A-Za-z0-9+/_-]{20,200}={0,2})(?![A-Za-z0-9+/=_-])")
-
-
-def shannon_entropy(value: str) -> float:
-    """Bits per character of ``value``."""
-    if not value:
-        return 0.0
-    counts = Counter(value)
-    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
-
-
-def _looks_random(value: str, minimum: float) -> bool:
-    classes = sum(
-        (any(c.islower() for c in value), any(c.isupper() for c in value), any(c.isdigit() for c in value))
-    )
-    return classes >= 2 and shannon_entropy(value) >= minimum
-
-
-# A literal every token of the kind contains: a pattern runs only when one is in the text.
-_NEEDLES: dict[str, tuple[str, ...]] = {
-    "jwt": ("eyJ",),
-    "aws_access_key_id": (
-        "A3T",
-        "AKIA",
-        "ASIA",
-        "ABIA",
-        "ACCA",
-        "AGPA",
-        "AIDA",
-        "AROA",
-        "AIPA",
-        "ANPA",
-        "ANVA",
-    ),
-    "aws_secret_access_key": ("aws", "AWS", "Aws"),
-    "github_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-    "gitlab_token": ("gl",),
-    "slack_token": ("xox",),
-    "slack_webhook": ("hooks.slack.com",),
-    "stripe_key": ("_live_", "_test_"),
-    "google_api_key": ("AIza",),
-    "openai_key": ("sk-",),
-    "twilio_key": ("SK", "AC"),
-    "discord_bot_token": (".",),
-    "sendgrid_key": ("SG.",),
-    "mailchimp_key": ("-us",),
-    "npm_token": ("npm_",),
-    "azure_storage_key": ("AccountKey=",),
-    "bearer_token": ("earer",),
-    "basic_auth_password": ("://",),
-}
+_URL_CREDENTIALS = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s:/@]{0,64}:([^\s@/]{1,128})@[\w\[]")
+_URL_PARAMETER = re.compile(
+    r"(?i)[?&](?:access_token|api_?key|apikey|token|client_secret|password|secret|auth)=([^&\s#\"']{12,300})"
+)
+_HASH_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:]$")
+_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 _KEY_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----")
@@ -137,20 +73,65 @@ def _private_keys(text: str) -> Iterator[tuple[int, int, str]]:
         yield match.start(), end, "private_key"
 
 
+def _name(text: str, start: int, end: int) -> str | None:
+    """The whole name whose secret word starts at ``start`` (``end``: where the operator begins), or
+    None when the word is inside another one ("monkey", "hotkey"): it must start the name or one of
+    its parts (after "_", "-", "." or a lower-to-upper case change, as in "accountKey")."""
+    before = text[start - 1] if start else ""
+    if before.isalpha() and not (before.islower() and text[start].isupper()):
+        return None
+    if before.isdigit():
+        return None
+    head = _NAME_CHARS.search(text, max(0, start - 40), start) if start else None
+    return (head.group(0) if head else "") + text[start:end]
+
+
+def _named(value: str, name: str) -> bool:
+    """A value assigned to a secret name is a secret unless it is a stand-in or an example (encoded
+    text under a secret name is still a secret: ``base64_secret = '...'`` hides a password)."""
+    if _NOT_SECRET_NAME.search(name) or is_placeholder(value) or is_weak_password(value):
+        return False
+    if value.lower().startswith(("http", "true", "false", "null", "none")):
+        return False
+    return len(value) >= 8 and looks_random(value, 3.0)
+
+
+def _unnamed(value: str, before: str) -> bool:
+    """A long value after ``=`` or ``:`` with no secret name: random, and not a hash or encoded text."""
+    if _HASH_PREFIX.search(before) or value.lower().startswith(("sha1-", "sha256-", "sha384-", "sha512-")):
+        return False  # subresource integrity and digests are published, not secret
+    if _HEX.fullmatch(value) or is_placeholder(value) or decodes_to_text(value):
+        return False
+    return looks_random(value, 4.2)
+
+
 def find_secrets(text: str) -> Iterator[tuple[int, int, str]]:
     """``(start, end, subtype)`` of every secret in ``text`` (overlaps are resolved by the caller)."""
     if "PRIVATE KEY" in text:
         yield from _private_keys(text)
-    for subtype, pattern, group in _VENDOR:
-        if not any(needle in text for needle in _NEEDLES[subtype]):
+    for fmt in VENDOR_FORMATS:
+        if not any(needle in text for needle in fmt.needles):
             continue
-        for match in pattern.finditer(text):
-            yield match.start(group), match.end(group), subtype
+        for match in fmt.pattern.finditer(text):
+            if fmt.name == "jwt" and not jwt_header_ok(match.group(0)):
+                continue
+            yield match.start(fmt.group), match.end(fmt.group), fmt.name
+    if "://" in text:
+        for match in _URL_CREDENTIALS.finditer(text):
+            if not is_placeholder(match.group(1)):
+                yield match.start(1), match.end(1), "url_password"
+    if "?" in text or "&" in text:
+        for match in _URL_PARAMETER.finditer(text):
+            if not is_placeholder(match.group(1)) and looks_random(match.group(1), 3.0):
+                yield match.start(1), match.end(1), "url_parameter_secret"
+    for match in _ASSIGNMENT.finditer(text):
+        name = _name(text, match.start(), match.end(1))
+        value = match.group(3)
+        if match.group(2):  # quoted: the value ends at the closing quote, wherever the pattern stopped
+            value = value.split(match.group(2), 1)[0]
+        if name is not None and _named(value, name):
+            yield match.start(3), match.start(3) + len(value), "assigned_secret"
     if "=" in text or ":" in text:
-        for match in _ASSIGNMENT.finditer(text):
-            value = match.group(1)
-            if _looks_random(value, 3.0) and not value.lower().startswith(("http", "<", "{", "$")):
-                yield match.start(1), match.end(1), "assigned_secret"
         for match in _ASSIGNED_VALUE.finditer(text):
-            if _looks_random(match.group(1), 4.2):
+            if _unnamed(match.group(1), text[max(0, match.start(1) - 8) : match.start(1)]):
                 yield match.start(1), match.end(1), "high_entropy_base64"

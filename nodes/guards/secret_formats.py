@@ -1,0 +1,106 @@
+"""Vendor credential formats: each provider's documented prefix, alphabet and length.
+
+The shapes are the ones the providers publish and secret scanners (GitHub secret scanning, gitleaks,
+detect-secrets, trufflehog) match: a distinctive prefix is the validation, so no entropy floor is
+asked of these. Each format names literals one of which every token of the kind contains; a pattern
+runs only when one is in the text. Every quantifier is bounded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["VENDOR_FORMATS", "VendorFormat"]
+
+
+@dataclass(frozen=True)
+class VendorFormat:
+    name: str
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...]
+    group: int = 0  # the group holding the secret
+
+
+def _f(name: str, pattern: str, needles: tuple[str, ...], group: int = 0) -> VendorFormat:
+    return VendorFormat(name, re.compile(pattern), needles, group)
+
+
+_AWS_PREFIXES = ("A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA")
+
+VENDOR_FORMATS: tuple[VendorFormat, ...] = (
+    _f("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]{8,})?", ("eyJ",)),
+    _f(
+        "aws_access_key_id",
+        r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b",
+        _AWS_PREFIXES,
+    ),
+    _f(
+        "aws_secret_access_key",
+        r"(?i)\baws_?(?:secret)?_?(?:access)?_?key\w{0,10}\W{1,4}([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
+        ("aws", "AWS", "Aws"),
+        1,
+    ),
+    _f(
+        "github_token",
+        r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b|\bgithub_pat_[A-Za-z0-9_]{60,255}\b",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
+    _f(
+        "gitlab_token",
+        r"\bgl(?:pat|dt|ptt|rt|agent|oas|soat|cbt|imt|ft|ffct|cr|rt)-[A-Za-z0-9_-]{16,255}",
+        ("gl",),
+    ),
+    _f("slack_token", r"\bxox[abposre]-(?:[A-Za-z0-9]{1,40}-){1,6}[A-Za-z0-9]{4,64}\b", ("xox",)),
+    _f("slack_app_token", r"\bxapp-\d-[A-Z0-9]{9,12}-\d{10,14}-[a-f0-9]{64}\b", ("xapp-",)),
+    _f(
+        "slack_webhook",
+        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Za-z0-9_]{4,20}/[A-Za-z0-9_]{4,20}"
+        r"/[A-Za-z0-9_]{8,40}",
+        ("hooks.slack.com",),
+    ),
+    _f(
+        "discord_webhook",
+        r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[A-Za-z0-9_-]{60,80}",
+        ("/api/webhooks/",),
+    ),
+    _f("stripe_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,247}\b", ("_live_", "_test_")),
+    _f("stripe_webhook_secret", r"\bwhsec_[A-Za-z0-9+/]{32,64}\b", ("whsec_",)),
+    _f("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", ("AIza",)),
+    _f("google_oauth_secret", r"\bGOCSPX-[A-Za-z0-9_-]{28}(?![A-Za-z0-9_-])", ("GOCSPX-",)),
+    _f(
+        "azure_ad_client_secret",
+        r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])",
+        ("Q~",),
+    ),
+    _f("azure_storage_key", r"AccountKey=([A-Za-z0-9+/]{86}==|[A-Za-z0-9+/=]{60,100})", ("AccountKey=",), 1),
+    _f("azure_sas_signature", r"[?&]sig=([A-Za-z0-9%+/]{40,100}(?:%3D|=){0,2})", ("sig=",), 1),
+    _f("anthropic_key", r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,120}", ("sk-ant-",)),
+    _f("openai_key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,200}\b", ("sk-",)),
+    _f("twilio_key", r"\b(?:SK|AC)[0-9a-zA-Z]{32}\b", ("SK", "AC")),
+    _f("discord_bot_token", r"\b[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}", (".",)),
+    _f("sendgrid_key", r"\bSG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}", ("SG.",)),
+    _f("mailchimp_key", r"\b[0-9a-f]{32}-us[0-9]{1,2}\b", ("-us",)),
+    _f("mailgun_key", r"\bkey-[0-9a-f]{32}\b", ("key-",)),
+    _f("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b", ("npm_",)),
+    _f("pypi_token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000}", ("pypi-AgEIcHlwaS5vcmc",)),
+    _f("huggingface_token", r"\b(?:hf_|api_org_)[A-Za-z]{34}\b", ("hf_", "api_org_")),
+    _f("shopify_token", r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b", ("shp",)),
+    _f("digitalocean_token", r"\bdo[por]_v1_[a-f0-9]{64}\b", ("_v1_",)),
+    _f("databricks_token", r"\bdapi[a-f0-9]{32}(?:-\d)?\b", ("dapi",)),
+    _f("vault_token", r"\bhv[sbr]\.[A-Za-z0-9_-]{24,300}", ("hvs.", "hvb.", "hvr.")),
+    _f("postman_key", r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b", ("PMAK-",)),
+    _f("telegram_bot_token", r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])", (":AA",)),
+    _f(
+        "grafana_token",
+        r"\b(?:glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[a-f0-9]{8})",
+        ("glc_", "glsa_"),
+    ),
+    _f("linear_key", r"\blin_api_[A-Za-z0-9]{40}\b", ("lin_api_",)),
+    _f("notion_token", r"\b(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{46})\b", ("secret_", "ntn_")),
+    _f("doppler_token", r"\bdp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}\b", ("dp.",)),
+    _f(
+        "age_secret_key", r"\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b", ("AGE-SECRET-KEY-1",)
+    ),
+    _f("bearer_token", r"\b[Bb]earer\s([A-Za-z0-9._~+/-]{20,500}=*)", ("earer",), 1),
+)

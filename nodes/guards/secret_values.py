@@ -1,0 +1,153 @@
+"""Is this value a secret? Entropy, placeholders, weak example passwords, encoded text, JWT headers.
+
+The secret rules find candidates by shape or by the name they are assigned to; these checks decide.
+They follow what secret scanners do (gitleaks' entropy floors and stop words, detect-secrets' keyword
+filters): a random value has characters of several kinds and a high Shannon entropy; a placeholder
+("your-api-key-here", "${API_KEY}", "xxxx", "<token>") or a call ("os.environ['KEY']") is not a
+value; an example password is a common password root with digits around it; base64 that decodes to
+ordinary text is encoded text, not a key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections import Counter
+
+__all__ = [
+    "decodes_to_text",
+    "is_placeholder",
+    "is_weak_password",
+    "jwt_header_ok",
+    "looks_random",
+    "shannon_entropy",
+]
+
+# Words a real random value does not contain but placeholders and examples do (gitleaks' stop words
+# for its generic rule are of the same kind).
+_PLACEHOLDER_WORDS = re.compile(
+    r"your|here|example|sample|dummy|placeholder|replace|insert|changeme|change_me|redacted|"
+    r"fake|notreal|secret_?value|mytoken|mypassword|mysecret|xxx|todo|fixme|<|>|\{\{|\$\{|%\(|\.\.\.",
+    re.IGNORECASE,
+)
+# A reference to a value, not a value: a variable, a call, an index, an attribute, an identifier
+# made of words in one case ("settings.api_key", "idempotency_key)", "API_TOKEN"; random values mix
+# cases).
+_INDIRECTION = re.compile(
+    r"^(?:\$|%|@|&)|[()\[\]]|^(?i:os|process|env|settings|config)\.|^[a-z]+(?:[_.][a-z]+)+$|^[A-Z]+(?:_[A-Z]+)+$"
+)
+# The roots of the most common passwords (the top of the public breach lists): "password123",
+# "Admin1!", "qwerty2024" are examples in documentation, not someone's secret.
+_WEAK_ROOTS = frozenset(
+    [
+        "password",
+        "passw0rd",
+        "pass",
+        "admin",
+        "administrator",
+        "root",
+        "letmein",
+        "qwerty",
+        "qwertyuiop",
+        "welcome",
+        "hunter",
+        "secret",
+        "changeme",
+        "test",
+        "guest",
+        "default",
+        "login",
+        "master",
+        "monkey",
+        "dragon",
+        "iloveyou",
+        "abc",
+        "abcdef",
+        "football",
+        "baseball",
+        "sunshine",
+        "princess",
+        "shadow",
+        "superman",
+        "trustno",
+        "user",
+        "demo",
+    ]
+)
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value``."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def looks_random(value: str, minimum: float, *, classes: int = 2) -> bool:
+    """At least ``classes`` kinds of character (lower, upper, digit, symbol) and ``minimum`` bits each."""
+    kinds = sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+    )
+    return kinds >= classes and shannon_entropy(value) >= minimum
+
+
+def is_placeholder(value: str) -> bool:
+    """A stand-in for a value: a template, a variable, a call, a mask, one character repeated."""
+    core = value.strip("\"'` ")
+    if len(set(core.lower())) <= 2:  # "xxxxxxxx", "********", "00000000", "abababab"
+        return True
+    return bool(_PLACEHOLDER_WORDS.search(core) or _INDIRECTION.search(core))
+
+
+def is_weak_password(value: str) -> bool:
+    """A common password with digits or symbols around it ("password123", "Admin1!", "qwerty2024")."""
+    letters = re.sub(r"[^a-z]", "", value.lower().replace("0", "o").replace("@", "a").replace("$", "s"))
+    return letters in _WEAK_ROOTS or (len(value) <= 12 and any(letters.startswith(r) for r in _WEAK_ROOTS))
+
+
+def _decoded(value: str) -> bytes | None:
+    compact = value.rstrip("=")
+    padded = compact + "=" * (-len(compact) % 4)
+    try:
+        if "-" in compact or "_" in compact:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def decodes_to_text(value: str) -> bool:
+    """True when ``value`` is base64 of ordinary text (words and spaces), which no key is."""
+    if len(value) < 12:
+        return False
+    raw = _decoded(value)
+    if not raw:
+        return False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    printable = sum(c.isprintable() or c in "\n\t" for c in text) / len(text)
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    return printable > 0.97 and " " in text and sum(map(len, words)) >= 0.6 * len(text.replace(" ", ""))
+
+
+def jwt_header_ok(token: str) -> bool:
+    """The first segment of a JWT decodes to a JSON object naming its algorithm (or encryption)."""
+    raw = _decoded(token.split(".", 1)[0])
+    if raw is None:
+        return False
+    try:
+        header = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(header, dict) and bool({"alg", "enc", "typ"} & header.keys())
