@@ -124,9 +124,10 @@ def render_result(payload: dict[str, Any], console: Console) -> None:
             )
     console.print()
     for subtask in payload["subtasks"]:
+        # "out of scope: out_of_scope" says it twice; the route name says it once
+        status = "" if subtask["status"] == "out_of_scope" else f": {subtask['status']}"
         console.print(
-            f"[dim]- {_route_name(subtask)}: {subtask['status']} "
-            f"(confidence {subtask['confidence']:.2f})[/dim]",
+            f"[dim]- {_route_name(subtask)}{status} (confidence {subtask['confidence']:.2f})[/dim]",
             highlight=False,
         )
     escalation = payload["escalation"]
