@@ -52,13 +52,14 @@ _OPENING = (
 )
 # A list item's opening: "-", "*", "•", "1.", "2)", "(3)", "4 -", "Step 5:"; inline, numbers only.
 _NUMBER = r"(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|step\s*\d{1,2}\s*[:.)–—-]?)"
-_MARKER = rf"(?:[-*•·–—]|{_NUMBER}|\d{{1,2}}\s*[:–—-])"
+# a number marker needs a space after it: "3.5% fee" and "10:30 tomorrow" open with no marker
+_MARKER = rf"(?:[-*•·–—]\s*|(?:{_NUMBER}|\d{{1,2}}\s*[:–—-])\s+)"
 _GAP = r"[\s,:;—–-]*"
 _LINK_RUN = re.compile(rf"(?:(?:{_FREE}|{_OPENING})\b{_GAP})+", re.IGNORECASE)
 _FREE_RUN = re.compile(rf"(?:{_FREE})\b{_GAP}(?:(?:{_FREE}|{_OPENING})\b{_GAP})*", re.IGNORECASE)
 # Separators, strongest first where two could start at one position.
 _SEPARATOR = re.compile(
-    rf"(?P<line>[ \t]*(?:\r?\n[ \t]*)+(?:{_MARKER}\s*)?)"
+    rf"(?P<line>[ \t]*(?:\r?\n[ \t]*)+(?:{_MARKER})?)"
     rf"|(?P<number>\s+{_NUMBER}\s+)"  # inline list numbers: "1. this 2. that"
     r"|(?P<sentence>\s*;\s*|(?<=[.?!])\s+|(?<=[?!])(?=[A-Za-z]))"
     r"|(?P<conjunction>\s*,?\s+and\s+)"

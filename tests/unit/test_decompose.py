@@ -166,6 +166,8 @@ def test_clean_part_drops_markers_and_connectives_not_words_that_only_look_like_
     assert clean_part("- Also, by the way: freeze my card;") == "freeze my card"
     assert clean_part("Step 2: show me my balance.") == "show me my balance."
     assert clean_part("first time buyers get what?") == "first time buyers get what?"
+    assert clean_part("3.5% fee on transfers?") == "3.5% fee on transfers?"  # a number, not a list marker
+    assert [c.kind for c in find_cuts("freeze my card\n10:30 tomorrow works")] == ["sentence"]
     assert clean_part("and") == ""
 
 
