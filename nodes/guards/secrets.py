@@ -45,6 +45,8 @@ _ASSIGNMENT = re.compile(
     rf"(?i)((?:{_SECRET_WORD})[A-Za-z0-9_-]{{0,20}}){_OPERATOR}([\"'`]?)([^\s\"'`,;]{{6,300}})"
 )
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]{1,40}$")
+# where each alternative of ``_SECRET_WORD`` can start (lower case)
+_WORD_STARTS = ("pass", "pwd", "secret", "token", "api", "access", "private", "auth", "credential", "key")
 _ASSIGNED_VALUE = re.compile(r"(?:=|:)\s{0,3}[\"']?([A-Za-z0-9+/_-]{20,200}={0,2})(?![A-Za-z0-9+/=_-])")
 _URL_CREDENTIALS = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s:/@]{0,64}:([^\s@/]{1,128})@[\w\[]")
 _URL_PARAMETER = re.compile(
@@ -71,6 +73,23 @@ def _private_keys(text: str) -> Iterator[tuple[int, int, str]]:
         end = ends[at] if at < len(ends) and ends[at] - match.start() <= MAX_KEY_CHARS else match.end()
         last = end
         yield match.start(), end, "private_key"
+
+
+def _assignments(text: str) -> Iterator[re.Match[str]]:
+    """``_ASSIGNMENT`` matched only where a secret word starts: Python's engine would otherwise try
+    the case-insensitive alternation at every character (most messages hold none of the words)."""
+    lowered = text.lower()
+    starts: set[int] = set()
+    for word in _WORD_STARTS:
+        at = lowered.find(word)
+        while at >= 0:
+            starts.add(at)
+            at = lowered.find(word, at + 1)
+    done = 0
+    for at in sorted(starts):
+        if at >= done and (match := _ASSIGNMENT.match(text, at)) is not None:
+            done = match.end()
+            yield match
 
 
 def _name(text: str, start: int, end: int) -> str | None:
@@ -124,7 +143,7 @@ def find_secrets(text: str) -> Iterator[tuple[int, int, str]]:
         for match in _URL_PARAMETER.finditer(text):
             if not is_placeholder(match.group(1)) and looks_random(match.group(1), 3.0):
                 yield match.start(1), match.end(1), "url_parameter_secret"
-    for match in _ASSIGNMENT.finditer(text):
+    for match in _assignments(text):
         name = _name(text, match.start(), match.end(1))
         value = match.group(3)
         if match.group(2):  # quoted: the value ends at the closing quote, wherever the pattern stopped
