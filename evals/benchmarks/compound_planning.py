@@ -15,13 +15,18 @@ descriptions and examples, offline, no model) plans every request. Figures per p
   specialists: what a perfect split would reach with this router;
 * ``p50_ms`` — planning time per request.
 
-    python -m crewline.evals.benchmarks.compound_planning [--data FILE] [--failures] [--json]
+``--clinc`` adds compounds of CLINC150 val requests in each of the shapes (``JOINS``: 40 per shape,
+parts from different domains) split by the decomposer with a domain router fit on train: the
+decomposer's figure with a router that knows its domains well.
+
+    python -m crewline.evals.benchmarks.compound_planning [--data FILE] [--clinc] [--failures] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import statistics
 import sys
@@ -33,7 +38,9 @@ from typing import Any
 
 import yaml
 
-from crewline.evals.datasets import DatasetError
+from crewline.evals.datasets import DatasetError, shared_data_dir
+from crewline.evals.decompose import evaluate_decomposition
+from crewline.evals.routing import LabelledRow, fit_router, read_labelled
 from crewline.graphs.spec import load_spec
 from crewline.memory.paths import data_dir
 from crewline.nodes.planning.extract import entity_patterns
@@ -41,7 +48,7 @@ from crewline.nodes.planning.planner import Planner, RouteExamples, build_planne
 from crewline.nodes.specialist import tool_examples
 from crewline.tools.registry import ToolContext, resolve_tools
 
-__all__ = ["CompoundRow", "demo_planner", "evaluate", "read_rows"]
+__all__ = ["JOINS", "CompoundRow", "clinc_compounds", "demo_planner", "evaluate", "read_rows"]
 
 DATA = Path(__file__).with_name("compound_requests.yaml")
 NONE = "none"  # the expected specialist of a part nobody handles
@@ -157,10 +164,64 @@ def evaluate(planner: Planner, rows: Sequence[CompoundRow]) -> tuple[dict[str, A
     return figures, failures
 
 
+# The shapes of the brief, over CLINC150 val requests ({0}, {1}, {2}: parts; capitalised with "^").
+JOINS = {
+    "list": "{0}, {1} and {2}",
+    "as well as": "{0} as well as {1}",
+    "plus": "{0} plus {1}",
+    "after that": "{0}. After that, {1}",
+    "then": "{0}, then {1}",
+    "; also": "{0}; also {1}",
+    "besides": "{0}. Besides, {1}",
+    "on top of that": "{0}. On top of that, {1}",
+    "in addition": "{0}; in addition, {1}",
+    "and then": "{0} and then {1}",
+    "questions": "^{0}? ^{1}?",
+    "bullets": "- {0}\n- {1}\n- {2}",
+    "numbered": "1. {0} 2. {1} 3. {2}",
+    "lines": "^{0}\n^{1}",
+    "and": "{0} and {1}",
+}
+
+
+def clinc_compounds(data: Path, *, per_join: int = 40, seed: int = 0) -> dict[str, list[LabelledRow]]:
+    """Compounds of CLINC150 val requests from different domains, ``per_join`` for each shape."""
+    rows = [row for row in read_labelled(data / "val.jsonl", "domain") if row.labels[0] != "oos"]
+    rng = random.Random(seed)
+    built: dict[str, list[LabelledRow]] = {}
+    for name, template in JOINS.items():
+        parts = 3 if "{2}" in template else 2
+        built[name] = []
+        while len(built[name]) < per_join:
+            chosen = rng.sample(rows, parts)
+            if len({row.labels[0] for row in chosen}) < parts:
+                continue
+            text = template
+            for index, row in enumerate(chosen):
+                text = text.replace(f"^{{{index}}}", row.text[:1].upper() + row.text[1:])
+                text = text.replace(f"{{{index}}}", row.text)
+            labels = tuple(row.labels[0] for row in chosen)
+            built[name].append(LabelledRow(text, labels, line=len(built[name]) + 1))
+    return built
+
+
+def clinc_figures(data: Path) -> dict[str, float]:
+    """Exact match (domains) per shape on CLINC150 compounds, with the router fit on train."""
+    router = fit_router(data / "train.jsonl", "domain", oos_label="oos")
+    figures = {}
+    for name, rows in clinc_compounds(data).items():
+        figures[name] = evaluate_decomposition(router, rows, oos_label="oos")["exact_match"]
+    figures["mean"] = round(statistics.mean(figures.values()), 4)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, default=DATA, help="the requests file (default: beside this)")
     parser.add_argument("--failures", action="store_true", help="print the rows planned wrong")
+    parser.add_argument(
+        "--clinc", action="store_true", help="also CLINC150 compounds of each shape (../shared/data/clinc150)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -170,10 +231,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     planner = demo_planner()
     results = {name: evaluate(planner, rows) for name, rows in sets.items()}
+    output: dict[str, Any] = {name: figures for name, (figures, _) in results.items()}
+    if args.clinc:
+        shared = shared_data_dir()
+        clinc = shared / "clinc150" if shared else None
+        if clinc is None or not (clinc / "val.jsonl").is_file():
+            print("compound planning benchmark: no ../shared/data/clinc150 for --clinc", file=sys.stderr)
+            return 2
+        output["clinc150_compounds"] = clinc_figures(clinc)
     if args.json:
-        print(json.dumps({name: figures for name, (figures, _) in results.items()}))
+        print(json.dumps(output))
     else:
-        for name, (figures, _) in results.items():
+        for name, figures in output.items():
             print(f"{name:10s} " + "  ".join(f"{k}={v}" for k, v in figures.items()))
     if args.failures:
         for name, (_, failures) in results.items():

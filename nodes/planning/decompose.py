@@ -67,7 +67,8 @@ class Clause:
 
 
 def _words(text: str) -> int:
-    return len(re.findall(r"\w+", text))
+    """Words with a letter: a number alone ("89", the "1." of a list) is no request of its own."""
+    return len(re.findall(r"\w*[^\W\d_]\w*", text))
 
 
 def _part_score(clause: Clause, first: bool, threshold: float, priors: CutPriors) -> float | None:

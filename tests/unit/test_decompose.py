@@ -11,7 +11,7 @@ from crewline.evals.routing import fit_router, read_labelled
 from crewline.nodes.planning.cuts import clean_part, find_cuts
 from crewline.nodes.planning.decompose import Clause, CutPriors, split_request
 from crewline.nodes.planning.planner import Planner
-from crewline.nodes.planning.router import Router
+from crewline.nodes.planning.router import Router, RouteScore
 from tests.support.shared_data import require_shared
 
 ROUTES = {
@@ -160,6 +160,15 @@ def test_ordinals_and_demonstratives_inside_a_request_are_no_cut(text: str) -> N
 def test_noun_phrases_joined_by_plus_or_as_well_as_are_not_requests_nobody_handles(router: Router) -> None:
     assert _routes("what is my balance as well as my due date", router) == ["billing"]
     assert _routes("freeze my card plus a replacement", router) == ["cards"]
+
+
+def test_a_number_alone_is_never_a_part_even_when_the_router_is_sure_of_it() -> None:
+    def route(text: str) -> RouteScore:  # a router sure of everything: numbers go to "math"
+        name = "math" if not any(c.isalpha() for c in text) else f"r{len(text) % 7}"
+        return RouteScore(name, 0.99, 0.5, ((name, 0.99),))
+
+    clauses = split_request("1. can you add 5 and 89 2. what time is it", route)
+    assert [c.text for c in clauses] == ["can you add 5 and 89", "what time is it"]
 
 
 def test_clean_part_drops_markers_and_connectives_not_words_that_only_look_like_them() -> None:
