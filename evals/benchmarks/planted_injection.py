@@ -19,8 +19,9 @@ answer (what ``crewline ask``, the ``knowledge`` graph and the demo crew's knowl
 offline) run twice, with the passage guard and without it. A planted document *reaches* an answer
 when the answer quotes its attack text or cites a passage holding it; it reaches the *evidence* when
 a passage holding it is among those a chat model would be given (the model path). Every clean
-question (two per demo article, and two per hard negative) is answered with and without the guard: a
-*lost* clean answer is one answered from clean articles without the guard and not answered with it.
+question (two per demo article, and two per hard negative) is answered with the guard and with an
+oracle that withholds exactly the planted passages: a *lost* clean answer is one the oracle's evidence
+answers from clean articles and the guard's does not (the cost of the guard's false positives).
 The same comparison runs over ClapNQ dev (596 Wikipedia passages, 200 questions) when
 ``../shared/data/clapnq`` is there, with the number of its chunks the guard flags. Latency: the
 guard's cost per passage (uncached), and a whole offline knowledge answer's p50 without the guard,
@@ -59,7 +60,7 @@ from crewline.tools.knowledge import DOCS_DIR
 __all__ = ["CORPUS", "Corpus", "Planted", "load_corpus", "run"]
 
 CORPUS = Path(__file__).with_name("planted_injection.yaml")
-ROUNDS = ("dev", "held_out_1", "held_out_2", "held_out_3", "held_out_4", "held_out_5", "held_out_6")
+ROUNDS = ("dev", *(f"held_out_{n}" for n in range(1, 11)))
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,28 @@ def _build(docs: list[Document], where: Path) -> KnowledgeBase:
 
 
 def _clean_source(out: dict[str, Any]) -> bool:
-    return bool(out["answered"]) and not any(str(s["id"]).startswith("kb:planted-") for s in out["sources"])
+    return bool(out["answered"]) and not any(str(s["id"]).startswith("kb:planted") for s in out["sources"])
+
+
+def _oracle(kb: KnowledgeBase) -> PassageScreen:
+    """A screen that withholds exactly the planted documents' passages: the baseline a clean answer
+    is lost against. Against no screen at all, a clean answer whose confidence a planted passage
+    propped up (the top retrieval score) would count as lost when the guard drops that passage."""
+    planted = tuple(c.text for c in kb.chunks if c.doc_id.startswith("planted"))
+
+    def screen(text: str) -> str | None:
+        return "planted" if any(text.endswith(chunk) for chunk in planted) else None
+
+    return screen
 
 
 def _lost(questions: list[str], kb: KnowledgeBase, screen: PassageScreen) -> dict[str, Any]:
+    """Clean questions answered with the planted passages removed by an oracle and not answered with
+    the passage guard: the cost of the guard's false positives."""
+    oracle = _oracle(kb)
     lost, changed, baseline = [], [], 0
     for question in questions:
-        plain = _answer(kb, question, None)
+        plain = _answer(kb, question, oracle)
         if not _clean_source(plain):
             continue
         baseline += 1
@@ -215,9 +231,9 @@ def run(data: Path | None = None, settings: GuardSettings | None = None) -> dict
             }
         flagged = {w for r in rows for w in r["withheld"]}
         report["planted_documents_flagged"] = len(
-            {w.split("#")[0] for w in flagged if w.startswith("kb:planted-")}
+            {w.split("#")[0] for w in flagged if w.startswith("kb:planted")}
         )
-        report["clean_passages_flagged"] = sorted(w for w in flagged if not w.startswith("kb:planted-"))
+        report["clean_passages_flagged"] = sorted(w for w in flagged if not w.startswith("kb:planted"))
         report["clean_demo"] = _lost(list(corpus.clean_questions), kb, screen)
         report["answer_ms"] = _answer_latency(list(corpus.clean_questions), kb, screen)
         report["clean_warnings"] = _lost(list(corpus.warning_questions), kb, screen)
@@ -257,8 +273,8 @@ def _print(report: dict[str, Any], out: Callable[[str], None] = print) -> None:
             r = report[part]
             lost = f"{r['lost']} ({100 * r['lost_share']:.1f}%)"
             out(
-                f"{part}: {r['answered_without_guard']} of {r['questions']} answered without the guard; "
-                f"lost with it {lost}, answer changed {r['answer_changed']}"
+                f"{part}: {r['answered_without_guard']} of {r['questions']} answered with the planted "
+                f"passages removed; lost with it {lost}, answer changed {r['answer_changed']}"
             )
     if "clean_clapnq" in report:
         clap = report["clean_clapnq"]

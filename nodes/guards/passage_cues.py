@@ -31,6 +31,11 @@ _SECRET = r"(?:pins?|pin codes?|access codes?|remote access codes?|\d-digit code
 _NUMBER = r"(?:(?:full |complete |16[- ]digit |long )?(?:card|credit card|debit card|account|routing|bank account) numbers?|card details|payment details|bank details|banking details|billing details|expiry date)"
 _SEND = r"(?:send|sending|email|e-mail|text|sms|reply with|respond with|reply to (?:this|the|our) (?:message|email|text|sms)(?: with)?|forward|share|submit|provide|disclose|give|tell|read out|read back|post|upload|dm|message|whatsapp)"
 
+# A secret in any form a caller asks for, a verb that hands it over, and a person to hand it to.
+_CRED = r"(?:(?:gift )?card (?:codes?|pins?)|passwords?|passcodes?|pass ?phrases?|pins?|pin codes?|cvv2?|cvc|security codes?|verification codes?|one[- ]time (?:pass)?codes?|otps?|authenticator (?:app )?codes?|(?:sms|text|login|sign[- ]in|access|auth|authentication|2fa|mfa|security|confirmation|(?:\d|four|five|six|seven|eight|nine)-digit) codes?|codes? (?:from|in|on) (?:your|the|our|that|this|a) (?:authenticator|text|sms|app|email|message|phone|token|alert)|card numbers?|card details|online banking (?:login|password|credentials|details)|credentials|social security numbers?|ssn)"
+_HAND = r"(?:give|giving|tell|read|reading|say|send|share|email|text|provide|disclose|submit|hand|forward|spell|repeat|quote|confirm|verify|dictate|pass)"
+_PERSON = r"(?:(?:(?:to|with|for)\W+)?(?:(?:the|our|a|an|your|any)\W+)?(?:(?:fraud|security|support|verification|customer)\W+)?(?:agents?|callers?|specialists?|representatives?|reps?|officers?|advisors?|advisers?|team|investigators?|person|technicians?|engineers?|couriers?|staff|employees?|analysts?|operators?|whoever (?:calls|answers|asks)|when (?:asked|they ask|prompted))\b|\b(?:them|him|her) (?:the|your|a)\b|\b(?:to|at)\W+(?:\w+\W+){0,4}?(?:\d{5,6}\b|\+?\d[\d -]{9,}\d))"
+
 
 @dataclass(frozen=True)
 class Cue:
@@ -114,7 +119,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks for payment by gift card, crypto or wire to a stranger",
         0.8,
-        r"\b(?:pay|paying|payment|send|buy|purchase|settle|transfer)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:gift ?cards?|itunes cards?|google play cards?|steam cards?|bitcoin|btc|crypto(?:currency)?|usdt|western union|moneygram)\b",
+        r"\b(?:pay|paying|payable|payments?|paid|send|buy|purchase|settle|transfer|fees?)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:(?:apple|google play|amazon|steam|itunes|visa|prepaid)\W+)?(?:gift ?cards?|itunes cards?|google play cards?|steam cards?|bitcoin|btc|crypto(?:currency)?|usdt|western union|moneygram)\b",
         negatable=True,
         triggers="gift itunes play steam bitcoin btc crypto usdt western moneygram",
     ),
@@ -142,7 +147,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks to put personal data or the conversation into a link",
         0.8,
-        r"\b(?:include|add|append|put|insert|embed|send|encode|attach)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:the\W+)?(?:customer'?s?|user'?s?|their|client'?s?|caller'?s?|conversation|chat|messages?|history|transcript|email address|phone number)\b[^.!?\n]{0,80}\b(?:in|into|to|as)\W+(?:a|an|the|this)\W+(?:link|url|image|query|request|webhook)\b|{?(?:conversation|chat_history|history|transcript|user_data|email)}?\)|[?&][a-z]+=(?:\{[a-z_ ]+\}|conversation|history|transcript)\b",
+        r"\b(?:include|add|append|put|insert|embed|send|encode|attach)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:the\W+)?(?:customer'?s?|user'?s?|their|client'?s?|caller'?s?|conversation|chat|messages?|history|transcript|email address|phone number)\b[^.!?\n]{0,80}\b(?:in|into|to|as)\W+(?:a|an|the|this)\W+(?:link|url|image|query|request|webhook)\b|{?(?:conversation|chat_history|history|transcript|user_data|email)}?\)|[?&][a-z0-9_]+=(?:\{\{?[a-z0-9_ .-]+\}\}?|<[a-z_ ]+>|\[[a-z_ ]+\]|%s|\$\{?[a-z_]+\}?|(?:conversation|history|transcript)\b)",
         triggers="conversation history transcript email phone user customer client caller chat message ?",
     ),
     _cue(
@@ -222,6 +227,147 @@ CUES: tuple[Cue, ...] = (
         r"\b(?:system\w*|sistem\w*|systeem\w*|systém\w*|systèm\w*|συστ\w*)[ -]?prompt\w*|\bprompt\w*\W+(?:\w+\W+)?(?:system\w*|sistem\w*|systém\w*|systèm\w*|systeem\w*)\b",
         triggers="prompt",
     ),
+    # -- text about the answering itself: whoever reads, processes or answers from this text --------
+    _cue(
+        "addresses whatever reads or answers from the text",
+        0.8,
+        r"\b(?:whoever|anyone|anybody|anything|any (?:system|tool|program|reader|model|assistant|ai|bot|software)|every (?:system|tool|program|reader|model|assistant)|the (?:system|tool|program|software|helper|reader|model|assistant|ai|bot|crawler|parser|summari[sz]er)s?)\W+(?:(?:that|who|which)\W+)?(?:is\W+|are\W+)?(?:reads?|reading|process(?:es|ing)?|answers?|answering|summari[sz](?:es|ing|e)|parses?|parsing|index(?:es|ing)?|ingest(?:s|ing)?|scrap(?:es|ing|e)|handl(?:es|ing|e)|receiv(?:es|ing|e))\b(?:[^\w.!?\n]+[\w'-]+){0,4}?[^\w.!?\n]+(?:this|these|the following)\W+(?:page|text|article|document|content|passage|section|file|data|message|faq|entry|note)s?\b",
+        triggers="whoever anyone anybody anything any every the",
+    ),
+    _cue(
+        "sets rules for answers made from the text",
+        0.8,
+        r"\b(?:every|each|all|any)\W+(?:answers?|repl(?:y|ies)|responses?|summar(?:y|ies)|outputs?)\W+(?:\w+\W+){0,2}?(?:generated|produced|derived|drawn|created|written|composed|built|given)\W+(?:from|using|based on|with)\b|\b(?:by|when|while|before)\W+(?:answering|responding|replying|summari[sz]ing)\W+(?:\w+\W+){0,3}?(?:from|using|based on|about)\W+(?:this|these)\W+(?:page|text|article|document|content|passage|section|faq)s?\b|\b(?:summari[sz]e|describe|present|paraphrase|rewrite|report|render)\W+(?:this|the)\W+(?:page|text|article|document|content|passage|section)\W+as\b",
+        triggers="every each all any answering responding replying summari describe present paraphrase rewrite report render",
+    ),
+    _cue(
+        "writes to automated readers",
+        0.8,
+        r"\b(?:summary|note|notice|instructions?|message|memo|guidance|directive|update)\W+(?:for|to)\W+(?:all\W+|any\W+)?(?:automated|automatic|machine|ai|llm|bots?|crawlers?|scrapers?|tools?|summari[sz]ers?|indexers?|models?|agents?|readers? other than)\b|\b(?:automated|automatic)\W+(?:tools?|systems?|readers?|agents?|assistants?|summari[sz]ers?|crawlers?|bots?|processors?|services?)\b(?:[^\w.!?\n]+[\w'-]+){0,4}?[^\w.!?\n]*(?::|\b(?:must|should|shall|need to|are to|are (?:\w+ly )?(?:instructed|required|obliged|expected))\b)",
+        triggers="automated automatic machine ai llm bot crawler scraper tool summari indexer model agent reader",
+    ),
+    _cue(
+        "binds an AI to terms or orders",
+        0.8,
+        r"\b(?:the|this|any|every|our|an?)\W+(?:ai|a\.i\.|assistant|chat ?bot|bot|model|llm|language model|helper)\W+(?:hereby\W+)?(?:agrees?|accepts?|consents?|acknowledges?|undertakes|is (?:required|instructed|permitted|allowed|authori[sz]ed|obliged|expected|bound)|has (?:agreed|accepted|consented|been instructed))\b",
+        triggers="ai a.i. assistant bot model llm helper",
+    ),
+    _cue(
+        "overrides the rest of the source",
+        0.7,
+        r"\b(?:whatever|regardless of what|no matter what|irrespective of what|even if)\W+(?:the\W+)?(?:rest\W+of\W+)?(?:this|the|other|any)\W+(?:\w+\W+){0,2}?(?:page|text|article|document|sources?|passages?|instructions?|polic(?:y|ies)|agreement|sections?)\W+(?:says?|said|states?|shows?|contains?)\b|\bthe (?:correct|real|true|only|right|official) answer (?:is|should be|must be|will be)\b",
+        triggers="whatever regardless matter irrespective even answer",
+    ),
+    _cue(
+        "dictates the form of the reply",
+        0.6,
+        rf"\b(?:reply|respond|answer|write|speak)\W+only\W+(?:in|with|using)\b|\b(?:end|finish|close|sign off)\W+(?:each\W+|every\W+|the\W+|your\W+)?(?:(?:reply|answer|response|message)\W+)?with\W+(?:a|the)\W+link\b|\b(?:add|append|include|insert|put)\W+(?:\w+\W+){{0,3}}?(?:link|url)\W+(?:to\W+)?{_URL}[^.!?\n]{{0,60}}\b(?:every|each|all|any|your)\W+(?:answers?|repl(?:y|ies)|responses?)\b",
+        triggers="reply respond answer write speak end finish close sign add append include insert put",
+    ),
+    _cue(
+        "asks to send conversation data to a link or image",
+        0.8,
+        rf"\b(?:render|display|load|show|fetch|open|request|embed|call)\W+(?:this|the|an?|following)\W+(?:image|link|url|pixel|address|picture)\b[^.!?\n]{{0,80}}\b(?:question|query|account|conversation|chat|messages?|history|transcript|name|email|phone|details|balance)\b|\b(?:append|add|include|attach|insert|put|encode)(?:ed)?\b[^.!?\n]{{0,60}}\b(?:question|query|account numbers?|conversation|chat|messages?|history|transcript|email|phone|balance)\b[^.!?\n]{{0,60}}(?:{_URL}|\b(?:image|link|url|pixel)\b)",
+        triggers="render display load show fetch open request embed call append add include attach insert put encode",
+    ),
+    _cue(
+        "tells the model to hide what it does",
+        0.7,
+        r"\b(?:do not|don'?t|never|without)\W+(?:ever\W+)?(?:mention|reveal|disclose|tell|inform|show|acknowledge|explain|reference|cite)\w*\W+(?:the\W+)?(?:this|these|that|above|following)?\W*(?:rule|instruction|note|notice|directive|step|function|tool call|link)s?\b|(?:^|[.!?:;]\s+|\band\s+|\bthen\s+)(?:silently|secretly|covertly|quietly|invisibly)\W+(?:call|run|execute|invoke|send|add|include|insert|append|forward|submit|trigger)\b|\b(?:call|run|execute|invoke|send|forward|trigger)\W+(?:\w+\W+){0,4}?(?:silently|secretly|covertly|without (?:telling|informing|notifying|asking|showing) (?:the )?(?:user|customer|reader|them))\b",
+        triggers="mention reveal disclose tell inform show acknowledge explain reference cite silently secretly covertly quietly invisibly without",
+    ),
+    _cue(
+        "sets rules for every answer",
+        0.45,  # "we include a reference in every reply" is a help centre's own promise
+        r"\b(?:every|each|all|any)\W+(?:answers?|repl(?:y|ies)|responses?|summar(?:y|ies))\W+(?:\w+\W+){0,4}?(?:must|should|shall|needs? to|has to|have to|is required|are required)\b|\b(?:in|into|to|with)\W+(?:every|each|all|any)\W+(?:answers?|repl(?:y|ies)|responses?|summar(?:y|ies))\b|\b(?:filled|fill|completed?|populated?|replaced?)\W+(?:in\W+)?(?:\w+\W+){0,2}?(?:from|with|using)\W+(?:the\W+)?(?:conversation|chat|transcript|user'?s? (?:message|question|data)|customer'?s? (?:message|question|data|details))\b",
+        triggers="every each all any fill complet populat replac",
+    ),
+    _cue(
+        "wishes aloud for what the model should say",
+        0.8,
+        r"\bif (?:the |an? |our |your )?(?:assistant|ai|a\.i\.|bot|chat ?bot|model|llm|virtual agent|helper)\W+(?:also\W+|just\W+|always\W+|simply\W+)?(?:mentioned|said|told|recommended|suggested|included|added|pointed|explained|noted|linked|shared|offered|advised|directed|asked|gave|reminded|answered|replied)\b|\b(?:would|it'?d)\W+(?:\w+\W+)?(?:help|be (?:great|helpful|nice|best|useful|ideal|appreciated|good))\W+(?:\w+\W+){0,6}?if (?:the |an? )?(?:assistant|ai|bot|chat ?bot|model|llm|helper)\b",
+        triggers="assistant ai a.i. bot model llm agent helper",
+    ),
+    _cue(
+        "tells the model what to say when a user asks",
+        0.6,
+        r"\b(?:if|when|whenever|once)\W+(?:the|a|any)\W+(?:user|customer|client|caller|visitor|person)s?\W+(?:\w+\W+){0,2}?(?:asks?|says?|mentions?|wants?|requests?|writes?|types?|inquires?|enquires?|complains?)\b[^.!?\n]{0,160}?\b(?:tell|say|answer|respond|reply|recommend|inform|advise|direct|instruct|suggest|offer|send|give)\W+(?:them|him|her|the user|the customer|that|this)\b",
+        triggers="user customer client caller visitor person",
+    ),
+    _cue(
+        "asks the reader to install software from a link",
+        0.45,  # "download our app at kestrel.example/app" is a bank's own link
+        rf"\b(?:install|download|get|set up)\W+(?:\w+\W+){{0,5}}?(?:app|application|software|tool|program|client|extension|apk|helper|viewer|agent)\W+(?:\w+\W+){{0,2}}?(?:from|at|via|on)\W+{_URL}",
+        triggers="install download get set",
+    ),
+    _cue(
+        "asks for money to be sent by a payment app or to an address",
+        0.75,
+        rf"\b(?:send|wire|transfer|pay|move|deposit|remit|return)\b(?:[^\w.!?\n]+[\w'$-]+){{0,8}}?[^\w.!?\n]+(?:by|via|with|through|using|on)\W+(?:zelle|venmo|paypal|cash ?app|wise|revolut|western union|moneygram|wire transfer|bank transfer|crypto\w*|bitcoin)\b[^.!?\n]{{0,40}}(?:\bto\W+)?(?:{_DESTINATION}|\b(?:account|wallet|phone|number)\b)",
+        triggers="zelle venmo paypal cash wise revolut western moneygram wire bank crypto bitcoin",
+        negatable=True,
+    ),
+    _cue(
+        "shapes what answers must include",
+        0.7,
+        r"\b(?:summar(?:y|ies)|restatements?|paraphrases?|repl(?:y|ies)|responses?|answers?|explanations?)\b(?:\W+\w+){0,8}?\W+(?:shall|must|should|needs? to|are to|is to|have to|has to)\W+(?:always\W+)?(?:include|contain|mention|state|repeat|say|end with|begin with|start with|reference|quote|list|add)\b|\b(?:every|each|all|any)\W+(?:answers?|repl(?:y|ies)|responses?|messages?|summar(?:y|ies))\W+(?:that|which|where)\W+(?:mentions?|contains?|discuss(?:es)?|is about|are about|covers?|refers? to|touches on)\b|\b(?:reply|response|answer|output|message)_?(?:suffix|prefix|footer|header|template|append|postscript)\b",
+        triggers="summar restatement paraphrase repl respons answer explanation message output",
+    ),
+    _cue(
+        "keys a rule to what users say",
+        0.45,  # "whenever a customer reports a lost card, we block it" describes a process
+        r"\b(?:whenever|any ?time|every time|each time|if ever)\W+(?:a\W+|the\W+|any\W+)?(?:someone|customers?|users?|cardholders?|clients?|callers?|people|anyone|members?|visitors?)\W+(?:\w+\W+){0,2}?(?:asks?|mentions?|reports?|writes?|says?|requests?|inquires?|enquires?|wants?|brings up|raises?)\b|\b(?:to|for)\W+(?:any|every|each|all)\W+(?:customers?|users?|cardholders?|callers?|clients?|visitors?)\W+who\W+(?:\w+\W+){0,1}?(?:writes?|asks?|mentions?|says?|reports?|requests?)\b",
+        triggers="whenever anytime any every each ever who",
+    ),
+    _cue(
+        "hands the answerer wording or a contact to give out",
+        0.45,
+        r"\b(?:verbatim|word for word|as written|exactly as (?:written|shown|follows|below)|approved wording|for reuse|use this wording)\b|\b(?:the|this)\W+(?:number|link|address|site|website|wording|paragraph|answer|reply)\W+to\W+(?:give|provide|share|quote|use|send)\b|\b(?:link|number|address|url|site)\W+is\W+(?:always\W+)?(?:provided|given|shared|sent|quoted|offered)\W+(?:\w+\W+){0,2}?(?:whenever|when|to anyone|to customers|to users|to cardholders)\b",
+        triggers="verbatim word written exactly approved reuse wording number link address site paragraph answer reply url",
+    ),
+    _cue(
+        "asks to read a code back to someone",
+        0.9,
+        rf"\bread(?:ing)?\W+(?:(?:it|them|this|that)\W+)?(?:back|out)\b(?:[^\w.!?\n]+[\w'-]+){{0,4}}?[^\w.!?\n]+{_CRED}\b|\b{_CRED}\b[^.!?\n]{{0,60}}?\bread(?:ing)?\W+(?:it|them|this|that)\W+(?:back|out)\b",
+        triggers=_SECRETS,
+        negatable=True,
+    ),
+    _cue(
+        "asks for a session code for someone who reaches out",
+        0.8,  # a bank's co-browse reads the code "to the agent you called"; an attack's caller calls you
+        rf"\b{_HAND}\b(?:[^\w.!?\n]+[\w'-]+){{0,4}}?[^\w.!?\n]+(?:(?:\d|four|five|six|seven|eight|nine)-digit\W+)?(?:session|pairing|connection|remote|support|access)\W+(?:ids?|codes?|numbers?|keys?)\b[^.!?\n]{{0,80}}\b(?:(?:who|that)\W+(?:calls?|reaches out(?: to)?|contacts?|texts?|messages?|emails?)\W+you|when\W+(?:the|they|our|a)\W+(?:\w+\W+)?(?:calls?|contacts?|reaches out|rings))\b",
+        triggers="session pairing connection remote support access",
+        negatable=True,
+    ),
+    _cue(
+        "gives bank details to send money to",
+        0.45,  # a bank's own wire instructions read the same; another cue must agree
+        r"\b(?:transfer|wire|send|pay|deposit|remit|settle|accepted)\w*\b[^.!?\n]{0,160}\b(?:routing|account|iban|sort code|aba)\W+(?:number\W+|no\W+|#\W*)?\d{6,}",
+        triggers="routing account iban sort aba",
+        negatable=True,
+    ),
+    # -- a secret to a person, money to an account, card data to a page -------------------------------
+    _cue(
+        "asks the reader to give a secret to a person",
+        0.9,
+        rf"\b{_HAND}\b[^.!?\n]{{0,80}}?\b{_CRED}\b[^.!?\n]{{0,80}}?\b{_PERSON}|\b{_HAND}\W+(?:them|him|her|the caller|the agent)\W+(?:\w+\W+){{0,4}}?{_CRED}\b|\b{_CRED}\b[^.!?\n]{{0,60}}?\b{_HAND}\W+(?:it|them|this|that|these)\W+(?:\w+\W+){{0,1}}?(?:to|with)\W+{_PERSON}",
+        triggers=_SECRETS + " " + _NUMBERS,
+        negatable=True,
+    ),
+    _cue(
+        "asks for money to be sent to an account",
+        0.7,
+        r"\b(?:send|wire|transfer|pay|return|deposit|move|refund|repay)\b(?:[^\w.!?\n]+[\w'$-]+){0,8}?[^\w.!?\n]+(?:to|into)\W+(?:the\W+|this\W+|our\W+|a\W+|an\W+)?(?:(?:new|safe|secure|holding|following|below|external|temporary)\W+)?(?:account|iban|wallet)\W+(?:(?:number|no|#)\W*)?(?=[\w-]*\d)[\w-]{4,}",
+        triggers="send wire transfer pay return deposit move refund repay",
+        negatable=True,
+    ),
+    _cue(
+        "asks for card data on a page the text points to",
+        0.9,
+        rf"\b{_ANY}{_NUMBER}\b[^.!?\n]{{0,160}}{_DESTINATION}|{_DESTINATION}[^.!?\n]{{0,160}}\b{_ANY}(?:{_NUMBER}|security codes?|cvv2?|cvc)\b",
+        triggers=_NUMBERS + " security cvv cvc",
+        negatable=True,
+    ),
     # -- instruction override and prompt extraction, languages the English rules do not read --------
     _cue(
         "asks to ignore prior instructions (non-English)",
@@ -240,8 +386,10 @@ CUES: tuple[Cue, ...] = (
 # A conversation turn forged inside data: a role label opening a line or a sentence, or a chat
 # message as JSON. Read on the sanitized text (folding would join the lines).
 FORGED_TURN = re.compile(
-    r"(?:^|[\n.!?(\[{|]\s*)(?:#+\s*)?(?:system|assistant|developer|ai|bot|chatbot)\s*(?:message|prompt|note|notice|instructions?)?\s*:\s*\S"
-    r"|[\"']role[\"']\s*:\s*[\"'](?:system|assistant|developer)[\"']",
+    r"(?:^|[\n.!?(\[{|\"'=]\s*)(?:#+\s*)?(?:system|assistant|developer|ai|bot|chatbot)\s*(?:message|prompt|note|notice|instructions?)?\s*:\s*\S"
+    r"|[\"']role[\"']\s*:\s*[\"'](?:system|assistant|developer|tool|function|ipython)[\"']"
+    r"|[\"'](?:(?:assistant|system|ai|model|llm|agent|bot)_?(?:instructions?|notes?|prompts?|directives?|messages?|commands?)"
+    r"|function_call|tool_calls?|next_action)[\"']\s*:",
     re.IGNORECASE,
 )
 FORGED_WEIGHT = 0.6

@@ -41,6 +41,12 @@ from crewline.nodes.guards.passage_cues import (
     SPACED_WEIGHT,
     Cue,
 )
+from crewline.nodes.guards.passage_shape import (
+    CHANNEL_WEIGHT,
+    FOREIGN_WEIGHT,
+    foreign_segment,
+    hidden_directive,
+)
 from crewline.nodes.guards.rules import _CONFUSABLES
 from crewline.nodes.guards.sanitize import sanitize
 from crewline.nodes.guards.settings import GuardSettings
@@ -110,14 +116,99 @@ _CLAUSE_END = re.compile(r"[.!?:;,\n]")
 _WORD = re.compile(r"[\w'-]+")
 
 
-def _negated(folded: str, start: int) -> bool:
-    """A negation among the few words before ``start``, in the same clause: "never share your PIN",
-    "if someone asks you to pay with gift cards". A condition further back ("if it does not work,
-    install ...") does not negate."""
+# Further back in the sentence, only what reports or refuses the act: "We do not accept deposits
+# by wire, gift card or crypto", "They may call and ask you to ..., buy gift cards, ...". A plain
+# "not" stays clause-bound ("if it does not work, install ...").
+_REPORTED = re.compile(
+    r"\b(?:never|no one|nobody|"
+    r"(?:do|does|will|would|can|should) not (?:accept|ask|request|need|require|call|text|email)|"
+    r"(?:don'?t|doesn'?t|won'?t|cannot|can'?t) (?:accept|ask|request|need|require|call|text|email)|"
+    r"(?:they|scammers?|fraudsters?|criminals?|someone|anyone|callers?|impostors?|crooks|thieves|strangers?|"
+    r"messages?|emails?|texts?|calls?|letters?|sites?|websites?)\b[^.!?\n]{0,80}\b(?:asks?|asking|tells?|telling|"
+    r"wants?|urges?|pressures?|instructs?|requests?|demands?|pushes|says?|saying|claims?|claiming|stating))\b"
+)
+# Later in the sentence: the act is called a scam ("... by gift card, it is a scam"). Scammers named
+# as a reason ("so the fraudsters cannot reach it") are an attack's pretext, not a report.
+_CALLED_A_SCAM = re.compile(
+    r"\b(?:is|are|it'?s|that'?s|was|were|means)\W+(?:always\W+|likely\W+|probably\W+)?(?:a\W+|an\W+)?"
+    r"(?:scam|fraud|phishing|fake|impostor)\b|\breport (?:it|them|this|the (?:message|call|text|email))\b"
+    r"|\b(?:is|are) not (?:ours|us|from us|real|genuine|legitimate|official)\b"
+)
+# Inside the match: a restriction ("read it only to the agent you called").
+_RESTRICTED = re.compile(r"\b(?:only|never|not)\b")
+# A full stop ends a sentence when a space follows ("kestrel-verify.com" goes on).
+_SENTENCE_START = re.compile(r"(?:[.!?]\s|\n)(?:[^.!?\n]|[.!?](?!\s))*$")
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+
+
+# A quotation introduced as what scammers say ("Here are things scammers actually say: ...").
+_REPORT_FRAME = re.compile(
+    r"\b(?:scam\w*|fraudsters?|criminals?|impostors?|phishing|fake|suspicious)\b[^\"“]{0,200}"
+    r"\b(?:say|says|said|saying|tell|tells|write|writes|claim|claims|like|such as|examples?|lines?|"
+    r"scripts?)\b"
+)
+_QUOTES = re.compile(r"[\"“”]")
+
+
+def _reported_quote(folded: str, start: int) -> bool:
+    """``start`` is inside a quotation that a report of a scam introduces."""
+    window = folded[max(0, start - 600) : start]
+    marks = _QUOTES.findall(window)
+    inside = bool(marks) and (marks[-1] == "“" or (marks[-1] == '"' and marks.count('"') % 2 == 1))
+    if not inside:
+        return False
+    opening = window.rfind(marks[-1])
+    return _REPORT_FRAME.search(window[max(0, opening - 300) : opening]) is not None
+
+
+# A sentence that says what the bank will never ask ("Kestrel Assist will never ask you to type your
+# password") and a quotation a scam report introduces quote the attack to warn of it: the
+# detector, written for requests, reads the rest. The cues judge them with their own negation.
+_REFUSAL = re.compile(
+    r"\b(?:will|would|does|do|shall) (?:never|not) (?:ask|request|require|need|call|text|email)\b",
+    re.IGNORECASE,
+)
+_BOUNDARY = re.compile(r"[.!?\n]")
+_QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,400})[\"”]")
+
+
+def _unreported(view: str) -> str:
+    """``view`` without refusal sentences and without quotations that a scam report introduces."""
+    cuts: list[tuple[int, int]] = []
+    for match in _REFUSAL.finditer(view):  # its sentence, up to 400 characters either side (linear)
+        if cuts and match.start() < cuts[-1][1]:
+            continue
+        floor = max(0, match.start() - 400)
+        start = max(floor - 1, *(view.rfind(mark, floor, match.start()) for mark in ".!?\n")) + 1
+        after = _BOUNDARY.search(view, match.end(), match.end() + 400)
+        cuts.append((start, after.start() if after else min(len(view), match.end() + 400)))
+    for start, end in reversed(cuts):
+        view = view[:start] + " " + view[end:]
+    if '"' not in view and "“" not in view:
+        return view
+    folded = view.lower()
+    return _QUOTED.sub(lambda m: " " if _reported_quote(folded, m.start() + 1) else m.group(), view)
+
+
+def _negated(folded: str, start: int, end: int) -> bool:
+    """A negation among the few words before ``start`` in the same clause ("never share your PIN",
+    "if someone asks you to pay with gift cards"), a report or refusal earlier in the sentence, the
+    act called a scam later in it, or a restriction inside the match itself."""
     before = folded[max(0, start - 64) : start]
     clause = _CLAUSE_END.split(before)[-1]
     words = _WORD.findall(clause)[-6:]
-    return bool(_NEGATION.search(" ".join(words)))
+    if _NEGATION.search(" ".join(words)) or _RESTRICTED.search(folded[start:end]):
+        return True
+    head = folded[max(0, start - 400) : start]
+    opening = _SENTENCE_START.search(head)
+    sentence_before = head[opening.start() + 1 :] if opening else head
+    closing = _SENTENCE_END.search(folded, end, min(len(folded), end + 400))
+    sentence_after = folded[end : closing.start() if closing else min(len(folded), end + 400)]
+    return bool(
+        _REPORTED.search(sentence_before)
+        or _CALLED_A_SCAM.search(sentence_after)
+        or _reported_quote(folded, start)
+    )
 
 
 def _fires(cue: Cue, folded: str) -> bool:
@@ -125,7 +216,7 @@ def _fires(cue: Cue, folded: str) -> bool:
         return False
     if not cue.negatable:
         return cue.pattern.search(folded) is not None
-    return any(not _negated(folded, m.start()) for m in cue.pattern.finditer(folded))
+    return any(not _negated(folded, m.start(), m.end()) for m in cue.pattern.finditer(folded))
 
 
 _BLANKS = re.compile(r"[^\S\n]+")
@@ -152,6 +243,15 @@ def phishing_score(text: str) -> tuple[float, str]:
     return round(1.0 - miss, 4), max(hits, key=lambda cue: cue.weight).reason
 
 
+def _with_shape(view: str, score: float, reason: str) -> tuple[float, str]:
+    """``score`` and ``reason`` with the shape signals of ``view`` added to the noisy-or."""
+    for weight, found in ((CHANNEL_WEIGHT, hidden_directive(view)), (FOREIGN_WEIGHT, foreign_segment(view))):
+        if found:
+            reason = reason if score >= weight else found
+            score = round(1.0 - (1.0 - score) * (1.0 - weight), 4)
+    return score, reason
+
+
 def screen_passage(
     text: str,
     settings: GuardSettings,
@@ -164,14 +264,16 @@ def screen_passage(
     detector = detector or load_detector(settings.detector)
     threshold = detector.threshold if settings.injection_threshold is None else settings.injection_threshold
     best, why = 0.0, ""
-    for view in views(text, strip_markup=settings.strip_markup):
+    for number, view in enumerate(views(text, strip_markup=settings.strip_markup)):
         if not view.strip():
             continue
-        score, reason = detector.score(view)
+        score, reason = detector.score(_unreported(view))
         score = min(1.0, max(0.0, float(score)))
         if score >= threshold and score > best:
             best, why = score, f"possible prompt injection: {reason or detector.name + ' detector'}"
         cue_score, cue_reason = phishing_score(view)
+        if number == 0:  # the passage as written, markup kept: its shape (see passage_shape)
+            cue_score, cue_reason = _with_shape(view, cue_score, cue_reason)
         for pattern, weight, reason in (
             (FORGED_TURN, FORGED_WEIGHT, "forges a conversation turn"),
             (HIDDEN_STYLE, HIDDEN_WEIGHT, "hides text from the reader"),
