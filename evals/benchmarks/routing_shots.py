@@ -37,17 +37,7 @@ from crewline.evals.routing import (
     sample_shots,
     semantic_router,
 )
-
-
-def _semantic_available() -> bool:
-    from crewline.memory.knowledge.semantic import SemanticUnavailable, model_directory
-
-    try:
-        model_directory()
-        import sentence_transformers  # noqa: F401
-    except (SemanticUnavailable, ImportError):
-        return False
-    return True
+from crewline.nodes.planning.margin_cascade import semantic_installed
 
 
 def _relabel(rows: Sequence[LabelledRow], domains: dict[int, str]) -> list[LabelledRow]:
@@ -146,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(k < 1 for k in args.shots):
         print("routing_shots benchmark: --shots must be at least 1", file=sys.stderr)
         return 2
-    semantic = not args.no_semantic and _semantic_available()
+    semantic = not args.no_semantic and semantic_installed()
     figures = measure(data, args.shots, args.seeds, semantic=semantic, full=args.full)
     if args.json:
         print(json.dumps(figures))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -56,11 +57,15 @@ class EmbeddingRouter:
         threshold: float = 0.45,
         temperature: float = 0.05,
         name: str = "semantic",
+        scoring: Literal["nearest", "centroid"] = "nearest",
     ) -> None:
         if not -1.0 <= threshold <= 1.0 or temperature <= 0:
             raise ConfigurationError(
                 "EmbeddingRouter: threshold must be a cosine in [-1, 1], temperature > 0"
             )
+        if scoring not in ("nearest", "centroid"):
+            raise ConfigurationError(f"EmbeddingRouter: scoring is 'nearest' or 'centroid', not {scoring!r}")
+        self.scoring = scoring
         self.embeddings = embeddings
         self.threshold = threshold
         self.temperature = temperature
@@ -68,6 +73,7 @@ class EmbeddingRouter:
         self._examples: dict[str, list[str]] = {}
         self._matrix: NDArray[np.float32] | None = None
         self._labels: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._centroids: NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)  # (routes, dim)
         self._lock = threading.Lock()
 
     def fit(self, examples: Mapping[str, Sequence[str]]) -> EmbeddingRouter:
@@ -94,13 +100,20 @@ class EmbeddingRouter:
                     raise ConfigurationError("EmbeddingRouter.fit must be called before routing")
                 texts = [u for utterances in self._examples.values() for u in utterances]
                 labels = [i for i, utterances in enumerate(self._examples.values()) for _ in utterances]
-                self._matrix = _unit_rows(self.embeddings.embed_documents(texts))
+                matrix = _unit_rows(self.embeddings.embed_documents(texts))
                 self._labels = np.asarray(labels, dtype=np.int64)
+                sums = np.zeros((len(self._examples), matrix.shape[1]), dtype=np.float32)
+                np.add.at(sums, self._labels, matrix)
+                self._centroids = _unit_rows(sums)
+                self._matrix = matrix
             return self._matrix
 
     def similarities(self, vector: Sequence[float]) -> NDArray[np.float32]:
-        """Per route, the cosine of ``vector`` to the route's nearest example."""
+        """Per route, the cosine of ``vector`` to the route's nearest example (``scoring="nearest"``)
+        or to the mean of its examples (``"centroid"``: steadier from a handful of examples)."""
         matrix = self._fitted()
+        if self.scoring == "centroid":
+            return np.asarray(self._centroids @ _unit_rows(vector)[0], dtype=np.float32)
         cosines = matrix @ _unit_rows(vector)[0]
         best = np.full(len(self._examples), -1.0, dtype=np.float32)
         np.maximum.at(best, self._labels, cosines)

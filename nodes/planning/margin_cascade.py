@@ -5,6 +5,8 @@ MiniLM sentence embedding costs several. :class:`MarginCascade` asks the lexical
 escalates a request to the :class:`~crewline.nodes.planning.cascade.EmbeddingRouter` only when the
 lexical decision is close: the gap between its two most probable answers (routes and *none*) is
 below ``margin``. Most requests never reach the embedder, so the median latency stays lexical.
+An escalated request gets the mean of both routers' distributions over the routes and *none*:
+the lexical router keeps its say where MiniLM is unsure, and the other way round.
 
 The semantic stage's *none* threshold is set the way the lexical router sets its own
 (``crewline.nodes.planning.fewshot``): with out-of-scope examples, for the wanted recall on them;
@@ -15,25 +17,40 @@ installed (else :class:`~crewline.memory.knowledge.semantic.SemanticUnavailable`
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
+import threading
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from crewline.nodes.planning.background import BACKGROUND
-from crewline.nodes.planning.calibration import oos_threshold
-from crewline.nodes.planning.cascade import EmbeddingRouter, _unit_rows
+from crewline.nodes.planning.calibration import fit_temperature, oos_threshold, softmax
+from crewline.nodes.planning.cascade import EmbeddingRouter
 from crewline.nodes.planning.fewshot import balanced_threshold
 from crewline.nodes.planning.router import Router as LexicalRouter
+from crewline.nodes.planning.router import RouteScore
 from crewline.nodes.planning.routing_protocol import RouteScores
 
-__all__ = ["ESCALATE_MARGIN", "MarginCascade", "fit_semantic_threshold", "margin_cascade"]
+__all__ = [
+    "ESCALATE_MARGIN",
+    "MarginCascade",
+    "fit_semantic_threshold",
+    "margin_cascade",
+    "semantic_installed",
+    "semantic_refiner",
+]
 
 # Escalate when the lexical router's two most probable answers are closer than this (probability).
 ESCALATE_MARGIN = 0.5
 # The semantic stage ranks paraphrases better than the lexical router, so it may lose fewer right
-# answers to rejection (CLINC150 train rows held out from a 5-shot fit: 0.02 loses 2 points of
-# accuracy and still rejects 0.8 of the training oos rows).
-SEMANTIC_MAX_LOSS = 0.02
+# answers to rejection (set on CLINC150 train rows held out from 5-shot fits: 0.01 kept 0.86
+# accuracy and rejected 0.77 of the training oos rows; 0.02: 0.85 / 0.85; 0: 0.86 / 0.54).
+SEMANTIC_MAX_LOSS = 0.01
+# Held-out examples needed to set the threshold by what rejection costs them; with fewer, it is set
+# to reject this share of the generic requests.
+MIN_HELD_OUT = 50
+SMALL_CREW_OOS_RECALL = 0.9
 _CHUNK = 2048  # rows of the example-by-example similarity matrix computed at once
 
 
@@ -47,50 +64,93 @@ def _route_max(sims: np.ndarray, labels: np.ndarray, n_routes: int) -> np.ndarra
     return best
 
 
+def _held_out_similarities(router: EmbeddingRouter) -> tuple[np.ndarray, np.ndarray]:
+    """Each example's similarities to every route with itself held out of its own route, and its
+    route; examples that are their route's only one are left out."""
+    matrix = router._fitted()
+    labels = router._labels
+    n_routes = len(router.routes)
+    counts = np.bincount(labels, minlength=n_routes)
+    kept = np.flatnonzero(counts[labels] >= 2)
+    rows: list[np.ndarray] = []
+    if router.scoring == "centroid":
+        sums = np.zeros((n_routes, matrix.shape[1]), dtype=np.float32)
+        np.add.at(sums, labels, matrix)
+        for start in range(0, kept.size, _CHUNK):
+            chunk = kept[start : start + _CHUNK]
+            sims = matrix[chunk] @ router._centroids.T
+            own = sums[labels[chunk]] - matrix[chunk]  # the route's sum without the example
+            norms = np.linalg.norm(own, axis=1)
+            sims[np.arange(chunk.size), labels[chunk]] = (matrix[chunk] * own).sum(axis=1) / np.where(
+                norms > 0, norms, 1.0
+            )
+            rows.append(sims)
+    else:
+        for start in range(0, kept.size, _CHUNK):
+            chunk = kept[start : start + _CHUNK]
+            sims = matrix[chunk] @ matrix.T
+            sims[np.arange(chunk.size), chunk] = -1.0  # an example is not its own neighbour
+            rows.append(_route_max(sims, labels, n_routes))
+    held = np.vstack(rows) if rows else np.zeros((0, n_routes), dtype=np.float32)
+    return held, labels[kept]
+
+
 def fit_semantic_threshold(
     router: EmbeddingRouter, *, oos_examples: Sequence[str] = (), oos_recall: float = 0.8
 ) -> float:
     """Set ``router.threshold`` (a cosine) without validation rows; returns it (see the module doc)."""
-    matrix = router._fitted()
-    labels = router._labels
-    n_routes = len(router.routes)
-    if oos_examples:
-        vectors = _unit_rows(router.embeddings.embed_documents(list(oos_examples)))
-        router.threshold = oos_threshold(
-            _route_max(vectors @ matrix.T, labels, n_routes).max(axis=1), oos_recall
+    router._fitted()
+    held, labels = _held_out_similarities(router)
+    outside = list(oos_examples) or list(BACKGROUND)
+    generic = np.stack([router.similarities(v) for v in router.embeddings.embed_documents(outside)])
+    if oos_examples:  # the training's own out-of-scope rows: the wanted recall on them
+        router.threshold = oos_threshold(generic.max(axis=1).tolist(), oos_recall)
+    elif held.shape[0] < MIN_HELD_OUT:
+        # Too few examples to measure what rejection costs (a crew's dozen): reject the wanted share
+        # of the generic requests instead.
+        router.threshold = oos_threshold(generic.max(axis=1).tolist(), SMALL_CREW_OOS_RECALL)
+    else:
+        router.threshold = balanced_threshold(
+            held.max(axis=1).tolist(),
+            (held.argmax(axis=1) == labels).tolist(),
+            generic.max(axis=1).tolist(),
+            max_loss=SEMANTIC_MAX_LOSS,
         )
-        return router.threshold
-    margins: list[float] = []
-    correct: list[bool] = []
-    for start in range(0, len(matrix), _CHUNK):
-        sims = matrix[start : start + _CHUNK] @ matrix.T
-        rows = np.arange(sims.shape[0])
-        sims[rows, rows + start] = -1.0  # an example is held out of its own route
-        best = _route_max(sims, labels, n_routes)
-        top = best.argmax(axis=1)
-        margins += best[rows, top].tolist()
-        correct += (top == labels[start : start + _CHUNK]).tolist()
-    background = _unit_rows(router.embeddings.embed_documents(list(BACKGROUND)))
-    generic = _route_max(background @ matrix.T, labels, n_routes).max(axis=1)
-    router.threshold = balanced_threshold(margins, correct, generic.tolist(), max_loss=SEMANTIC_MAX_LOSS)
+    # The temperature by maximum likelihood on the same rows: its probabilities are averaged with
+    # the lexical router's, so neither should be sharper than it is right.
+    logits = np.vstack([held, generic])
+    logits = np.hstack([logits, np.full((len(logits), 1), router.threshold, dtype=np.float32)])
+    target = np.asarray([*labels.tolist(), *[len(router.routes)] * len(generic)])
+    router.temperature = fit_temperature(logits, target, router.temperature)
     return router.threshold
 
 
 class MarginCascade:
     """The lexical router, and ``semantic`` for its least certain requests (see the module doc).
 
-    ``escalated`` counts the requests the semantic stage answered (for benchmarks and metrics).
+    The semantic stage is calibrated (``fit_semantic_threshold``, which embeds the examples) on the
+    first request that reaches it, so building a crew never waits for the model. ``escalated``
+    counts the requests it answered (for benchmarks). A single route is never certain: the lexical
+    router has no other route to hold a margin over, only its closeness to a few examples.
     """
 
     name = "cascade"
 
     def __init__(
-        self, lexical: LexicalRouter, semantic: EmbeddingRouter, *, margin: float = ESCALATE_MARGIN
+        self,
+        lexical: LexicalRouter,
+        semantic: EmbeddingRouter,
+        *,
+        margin: float = ESCALATE_MARGIN,
+        oos_examples: Sequence[str] = (),
     ) -> None:
         self.lexical = lexical
         self.semantic = semantic
         self.margin = margin
         self.escalated = 0
+        self._oos_examples = tuple(oos_examples)
+        self._calibrated = False
+        self._lock = threading.Lock()
 
     @property
     def routes(self) -> list[str]:
@@ -98,27 +158,78 @@ class MarginCascade:
 
     def certain(self, scores: RouteScores) -> bool:
         """The lexical answer's two most probable options (routes and *none*) are ``margin`` apart."""
+        if len(self.lexical.routes) < 2:
+            return False
         probs = sorted(scores.scores.values(), reverse=True)
         none = max(0.0, 1.0 - sum(probs))
         top = sorted([*probs[:2], none], reverse=True)
         return top[0] - top[1] >= self.margin
 
+    def _ready(self) -> EmbeddingRouter:
+        with self._lock:  # calibrated once, by whichever thread escalates first
+            if not self._calibrated:
+                fit_semantic_threshold(self.semantic, oos_examples=self._oos_examples)
+                self._calibrated = True
+        return self.semantic
+
+    def warm_up(self) -> None:
+        """Load the model and calibrate the semantic stage now rather than on the first escalation."""
+        self._ready().embeddings.embed_query("warm up")
+
+    def _combined(self, scores: RouteScores, vector: Sequence[float]) -> RouteScores:
+        """The mean of the lexical and the semantic distributions over the routes and *none*."""
+        routes = self.lexical.routes
+        semantic = self.semantic
+        sims = semantic.similarities(vector)
+        order = [semantic.routes.index(route) for route in routes] if semantic.routes != routes else None
+        probs = softmax(np.append(sims, semantic.threshold) / semantic.temperature)
+        if order is not None:
+            probs = np.append(probs[:-1][order], probs[-1])
+        lexical = np.asarray([scores.scores.get(route, 0.0) for route in routes], dtype=np.float64)
+        mean = (np.append(lexical, max(0.0, 1.0 - float(lexical.sum()))) + probs) / 2
+        ranked = {routes[i]: round(float(mean[i]), 4) for i in np.argsort(-mean[:-1], kind="stable")}
+        best = int(np.argmax(mean))
+        route = None if best == len(routes) else routes[best]
+        return RouteScores(route, round(min(1.0, float(mean[best])), 4), ranked, "semantic")
+
+    def refine(self, text: str, score: RouteScore) -> RouteScore:
+        """The lexical router's ``score`` for ``text``, or when it is unsure, the combined answer."""
+        scores = RouteScores.from_route_score(score, "local")
+        if self.certain(scores):
+            return score
+        semantic = self._ready()
+        self.escalated += 1
+        return self._combined(scores, semantic.embeddings.embed_query(text)).as_route_score()
+
     def route(self, text: str) -> RouteScores:
         scores = RouteScores.from_route_score(self.lexical.route(text), "local")
         if self.certain(scores):
             return scores
+        semantic = self._ready()
         self.escalated += 1
-        return self.semantic.route(text)
+        return self._combined(scores, semantic.embeddings.embed_query(text))
 
     async def aroute(self, text: str) -> RouteScores:
         scores = RouteScores.from_route_score(self.lexical.route(text), "local")
         if self.certain(scores):
             return scores
+        semantic = await asyncio.to_thread(self._ready)  # the first call embeds the examples
         self.escalated += 1
-        return await self.semantic.aroute(text)
+        return self._combined(scores, await semantic.embeddings.aembed_query(text))
 
     def __repr__(self) -> str:
         return f"MarginCascade(routes={len(self.routes)}, margin={self.margin})"
+
+
+def semantic_installed() -> bool:
+    """Whether the ``semantic`` extra and its model are installed, without loading either."""
+    from crewline.memory.knowledge.semantic import SemanticUnavailable, model_directory
+
+    try:
+        model_directory()
+    except SemanticUnavailable:
+        return False
+    return importlib.util.find_spec("sentence_transformers") is not None
 
 
 def margin_cascade(
@@ -128,10 +239,18 @@ def margin_cascade(
     oos_examples: Sequence[str] = (),
     margin: float = ESCALATE_MARGIN,
 ) -> MarginCascade:
-    """A :class:`MarginCascade` over ``lexical`` and MiniLM fit on ``examples`` (its threshold set
-    by :func:`fit_semantic_threshold`); raises ``SemanticUnavailable`` without the extra."""
+    """A :class:`MarginCascade` over ``lexical`` and MiniLM on ``examples`` (``oos_examples``: the
+    training's out-of-scope rows, which set the semantic threshold for 0.8 recall on them).
+    Raises ``SemanticUnavailable`` without the extra; the model loads on the first escalation."""
     from crewline.memory.knowledge.semantic import shared_sentence_embedder
 
-    semantic = EmbeddingRouter(shared_sentence_embedder()).fit(examples)
-    fit_semantic_threshold(semantic, oos_examples=oos_examples)
-    return MarginCascade(lexical, semantic, margin=margin)
+    semantic = EmbeddingRouter(shared_sentence_embedder(), scoring="centroid").fit(examples)
+    return MarginCascade(lexical, semantic, margin=margin, oos_examples=oos_examples)
+
+
+def semantic_refiner(lexical: LexicalRouter, examples: Mapping[str, Sequence[str]]) -> MarginCascade | None:
+    """The planner's cascade when the ``semantic`` extra is installed, else ``None`` (the default
+    install routes lexically alone)."""
+    if not semantic_installed():
+        return None
+    return margin_cascade(lexical, examples)

@@ -26,6 +26,7 @@ from crewline.nodes.models.factory import ModelChain
 from crewline.nodes.planning.courtesy import is_courtesy
 from crewline.nodes.planning.decompose import Clause, split_request
 from crewline.nodes.planning.extract import extract_entities
+from crewline.nodes.planning.margin_cascade import semantic_refiner
 from crewline.nodes.planning.router import Router
 from crewline.nodes.planning.router_cache import fit_router
 from crewline.nodes.planning.routing_protocol import aroute
@@ -119,6 +120,9 @@ class Planner:
     # A router of the user's (crewline.nodes.planning.routing_protocol.Router) asked about the clauses
     # the local router is unsure of, instead of the chat model: an LLMRouter, a semantic cascade, ...
     second_opinion: Any = None
+    # With the semantic extra: a MarginCascade over ``router`` that re-scores the clauses the
+    # lexical router is least sure of (crewline.nodes.planning.margin_cascade).
+    semantic: Any = None
 
     def _route(self, clause: str) -> list[AnyMessage]:
         catalogue = "\n".join(f"- {name}: {text}" for name, text in self.descriptions.items())
@@ -185,6 +189,8 @@ class Planner:
 
     def _clauses(self, request: str) -> list[Clause]:
         clauses = split_request(request, self.router.route, threshold=self.threshold, aside=self._aside)
+        if self.semantic is not None and self.semantic.lexical is self.router:
+            clauses = [Clause(c.text, self.semantic.refine(c.text, c.score)) for c in clauses]
         if len(clauses) < 2:
             return clauses
         # An identification is context for the other clauses, a courtesy nothing: neither is a request.
@@ -307,11 +313,15 @@ def build_planner(
                 f"planner.router: artifact {settings.router} routes to {', '.join(unknown)}, "
                 "which are not specialists of this crew"
             )
+        semantic = None
     else:
         # fit once per set of examples: later builds load it from the data directory's router cache
-        router = fit_router({route.name: [route.description, *route.examples] for route in routes})
+        examples = {route.name: [route.description, *route.examples] for route in routes}
+        router = fit_router(examples)
+        semantic = semantic_refiner(router, examples)  # None without the semantic extra
     return Planner(
         router=router,
+        semantic=semantic,
         descriptions={route.name: route.description for route in routes},
         entity_patterns=entity_patterns,
         model=model,

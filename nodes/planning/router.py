@@ -197,7 +197,7 @@ class Router:
             # No out-of-scope examples (a crew's handful a route): the routes' own examples,
             # cross-fitted, and generic requests (``background``) place the threshold.
             in_scope = y < len(routes)
-            self.threshold = self._threshold_from_examples(
+            self._calibrate_from_examples(
                 matrix[in_scope], y[in_scope], [t for t, lab in pairs if lab != oos_label]
             )
         self.fit_seconds = time.perf_counter() - started
@@ -228,18 +228,18 @@ class Router:
         self.threshold = oos_threshold(margins.tolist(), recall)
         return Calibration(self.threshold, self.temperature, len(oos_rows), len(oos_rows))
 
-    def _threshold_from_examples(
-        self, matrix: csr_matrix, labels: np.ndarray, texts: Sequence[str]
-    ) -> float | None:
-        """The *none* threshold from cross-fitted examples and generic requests (``fewshot``);
-        ``None`` (the scale default) when no route has two examples or no generic request is left."""
+    def _calibrate_from_examples(self, matrix: csr_matrix, labels: np.ndarray, texts: Sequence[str]) -> None:
+        """Set the *none* threshold from cross-fitted examples and generic requests (``fewshot``),
+        then the temperature by maximum likelihood on the same rows (an example's own route, a
+        generic request's *none*). Unchanged (the scale default) for a single route, when no route
+        has two examples, or when fewer than ``_MIN_HELD_OUT`` examples can be held out."""
         model = self._require()
         counts = np.bincount(labels, minlength=len(model.routes))
         background = background_for(texts)
         if model.one_route or counts.max() < 2 or not background:  # one route: no ranking to hold out
-            return None
-        margins: list[float] = []
-        correct: list[bool] = []
+            return
+        held_scores: list[np.ndarray] = []
+        targets: list[int] = []
         for fold in range(min(_FOLDS, int(counts.max()))):
             held = np.zeros(len(labels), dtype=bool)
             for route in np.flatnonzero(counts > fold).tolist():
@@ -248,18 +248,22 @@ class Router:
             kept = ~held
             coef, intercept = fit_one_vs_rest(matrix[kept], labels[kept], len(model.routes), self.c)
             centroids = _centroids(matrix[kept], labels[kept], len(model.routes))
-            fold_model = _Model(
-                model.features, coef, intercept, centroids, model.routes, False, model.one_route
-            )
+            fold_model = _Model(model.features, coef, intercept, centroids, model.routes, False, False)
             for row in np.flatnonzero(held).tolist():
-                scores, _, _ = self._raw_of(fold_model, texts[row])
-                top = int(scores.argmax())
-                margins.append(float(scores[top]))
-                correct.append(top == int(labels[row]))
-        if len(margins) < _MIN_HELD_OUT:  # too few to estimate a loss from: the scale default
-            return None
-        generic = [float(self._raw_of(model, text)[0].max()) for text in background]
-        return balanced_threshold(margins, correct, generic)
+                held_scores.append(self._raw_of(fold_model, texts[row])[0])
+                targets.append(int(labels[row]))
+        if len(held_scores) < _MIN_HELD_OUT:  # too few to estimate a loss from: the scale default
+            return
+        scores = np.stack(held_scores)
+        generic = np.stack([self._raw_of(model, text)[0] for text in background])
+        tops = scores.argmax(axis=1)
+        self.threshold = balanced_threshold(
+            scores.max(axis=1).tolist(), (tops == np.asarray(targets)).tolist(), generic.max(axis=1).tolist()
+        )
+        logits = np.vstack([scores, generic])
+        logits = np.hstack([logits, np.full((len(logits), 1), self.threshold, dtype=np.float32)])
+        target = np.asarray([*targets, *[len(model.routes)] * len(generic)])
+        self.temperature = fit_temperature(logits, target, self.temperature)
 
     # -- scoring ----------------------------------------------------------------------------------
     def _require(self) -> _Model:
