@@ -32,7 +32,7 @@ from crewline.tools.erp_records import (
     modern_customer_id,
     parse_legacy_date,
 )
-from crewline.tools.errors import ToolFailure
+from crewline.tools.errors import RecordUnavailable, ToolFailure
 
 _CENT = Decimal("0.01")
 LegacyRow = TypeVar("LegacyRow", bound=Mapping[str, Any])
@@ -151,11 +151,11 @@ class LegacyAdapter(ABC, Generic[LegacyRow, Modern]):
         if isinstance(exc, LegacyERPError):
             key = self.modern_key(exc.key)
             if exc.rc == LegacyERPError.LOCKED:
-                return ToolFailure(
+                return RecordUnavailable(
                     f"The ERP record of {self.noun} {key} is locked by a batch job, so it cannot be read "
                     "or changed right now; please try again later."
                 )
-            return ToolFailure(f"No {self.noun} {key} in the ERP.")
+            return RecordUnavailable(f"No {self.noun} {key} in the ERP.")
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
             return ToolFailure(f"The ERP is busy and could not {operation}; please try again in a moment.")
         if isinstance(exc, sqlite3.Error):

@@ -17,3 +17,11 @@ class ToolFailure(RunError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class RecordUnavailable(ToolFailure):
+    """The record asked for does not exist or cannot be read right now (locked by a batch job).
+
+    A caller who may only see some customers' records gets an access refusal in its place when the
+    record was addressed by its own id (an invoice, an order): "no such invoice" next to "not yours"
+    would tell them which ids exist (:func:`crewline.memory.state.access.existence_hidden`)."""

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crewline.errors import ConfigurationError
-from crewline.memory.state.access import check_customer
+from crewline.memory.state.access import check_customer, existence_hidden
 from crewline.tools.erp import LegacyERP
 from crewline.tools.erp_effects import Effect, EffectOperation, ERPBusy, ERPEffects
 from crewline.tools.errors import ToolFailure
@@ -119,7 +119,8 @@ class RefundOperations:
         that can be refunded."""
         erp = self.erp
         with _reading():
-            order = erp.get_order(order_id)
+            with existence_hidden("refund", f"order {order_id}", "write"):  # absent answers like not yours
+                order = erp.get_order(order_id)
             check_customer(order.customer_id, "refund", "write", subject=f"order {order_id}")
             customer = erp.get_customer(order.customer_id)
         if customer.status in ("closed", "locked"):

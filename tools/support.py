@@ -8,7 +8,9 @@ the argument schemas and the ``EXAMPLES`` table live in :mod:`crewline.tools.sup
 
 Every tool checks that the run's caller may read or act for the customer before it answers or changes
 anything (:func:`crewline.memory.state.access.check_customer`); an invoice or order is checked against
-the customer it belongs to. A refusal is the tool's one-line failure, audited as ``access.refused``.
+the customer it belongs to, and one that does not exist is refused alike to a caller bound to some
+customers (no probing which ids exist). A refusal is the tool's one-line failure, audited as
+``access.refused``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel
 
 from crewline.errors import ConfigurationError
-from crewline.memory.state.access import check_customer
+from crewline.memory.state.access import check_customer, existence_hidden
 from crewline.tools.erp import Card, Invoice, LegacyERP, Order, legacy_customer_id
 from crewline.tools.erp_effects import ERPEffects
 from crewline.tools.support_args import (
@@ -159,7 +161,8 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
 
     def get_invoice(invoice_id: str) -> dict[str, Any]:
         """One invoice by its number: amount billed, amount paid, what is left and the due date."""
-        invoice = erp.get_invoice(invoice_id)
+        with existence_hidden("get_invoice", f"invoice {invoice_id}"):  # absent answers like not yours
+            invoice = erp.get_invoice(invoice_id)
         check_customer(
             invoice.customer_id, "get_invoice", subject=f"invoice {invoice_id}"
         )  # before any of it leaves the tool
@@ -246,7 +249,8 @@ def build_support_tools(erp: LegacyERP) -> list[BaseTool]:
 
     def get_order(order_id: str) -> dict[str, Any]:
         """One order by its number: what was bought, amount, status and whether it can be refunded."""
-        order = erp.get_order(order_id)
+        with existence_hidden("get_order", f"order {order_id}"):  # absent answers like not yours
+            order = erp.get_order(order_id)
         check_customer(
             order.customer_id, "get_order", subject=f"order {order_id}"
         )  # before any of it leaves the tool

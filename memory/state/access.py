@@ -18,7 +18,8 @@ error) after recording ``access.refused`` in the audit log: the tool returns no 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,7 +27,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import ensure_config
 
 from crewline.memory.operations.audit import AuditLog, default_audit_url, open_audit_log
-from crewline.tools.errors import ToolFailure
+from crewline.tools.errors import RecordUnavailable, ToolFailure
 
 __all__ = [
     "ALL_CUSTOMERS",
@@ -181,6 +182,27 @@ def audit_refusal(principal: Principal, what: str, customer_id: str, action: Act
     )
 
 
+def _refusal(principal: Principal, action: Action, subject: str) -> AccessRefused:
+    verb = "read" if action == "read" else "act on"
+    return AccessRefused(f"Access refused: {principal.user_id} may not {verb} {subject}.")
+
+
+@contextmanager
+def existence_hidden(what: str, subject: str, action: Action = "read") -> Iterator[None]:
+    """Around reading a record addressed by its own id (``subject``: "invoice INV-1"): for a caller
+    bound to some customers, a record that does not exist or cannot be read answers the refusal
+    another customer's record gets (audited alike), so refusals do not tell which ids exist. Staff
+    see the ERP's own answer."""
+    try:
+        yield
+    except RecordUnavailable:
+        principal = current_principal()
+        if principal.staff or ALL_CUSTOMERS in principal.customers:
+            raise
+        audit_refusal(principal, what, "unknown", action)
+        raise _refusal(principal, action, subject) from None
+
+
 def check_customer(
     customer_id: str, what: str, action: Action = "read", *, subject: str | None = None
 ) -> Principal:
@@ -191,9 +213,7 @@ def check_customer(
     if allowed(principal, customer_id, action):
         return principal
     audit_refusal(principal, what, customer_id, action)
-    verb = "read" if action == "read" else "act on"
-    subject = subject or f"customer {customer_id.strip().upper()}'s data"
-    raise AccessRefused(f"Access refused: {principal.user_id} may not {verb} {subject}.")
+    raise _refusal(principal, action, subject or f"customer {customer_id.strip().upper()}'s data")
 
 
 def proposal_refusal(tool: str, args: Mapping[str, Any]) -> str | None:

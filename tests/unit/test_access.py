@@ -148,3 +148,32 @@ def test_the_access_probe_finds_no_cross_customer_read_or_action(crewline_data_d
     assert report["tools"] == 9 and report["attempts"] > 700
     assert report["cross_customer_reads"] == 0 and report["cross_customer_actions"] == 0
     assert report["refused"] >= report["attempts"] - 20  # the rest: a customer the ERP itself has locked
+
+
+def test_an_id_that_does_not_exist_answers_like_another_customers(crewline_data_dir: Path) -> None:
+    """Probing ids: a caller bound to C-1001 cannot tell a missing invoice or order from someone
+    else's (both are refused alike and audited); staff still hear that it does not exist."""
+    erp = demo_erp(ToolContext(data_dir=crewline_data_dir))
+    tools = {tool.name: tool for tool in build_support_tools(erp)}
+    answers = {}
+    for name, field, taken, missing in (
+        ("get_invoice", "invoice_id", "INV-20019", "INV-99999"),
+        ("get_order", "order_id", "O-1004", "O-9999"),
+    ):
+        for value in (taken, missing):
+            with pytest.raises(Exception) as refused:
+                tools[name].invoke({field: value}, _as(ALICE))
+            answers[value] = str(refused.value).replace(value, "<id>")
+        assert answers[taken] == answers[missing] and answers[missing].startswith("Access refused")
+        with pytest.raises(Exception, match=r"No .* in the ERP"):
+            tools[name].invoke({field: missing}, _as(Principal("sam", "acme", ("approver",))))
+    assert len(open_audit_log().entries(action="access.refused")) == 4
+    workflow = build_refund_workflow(tool_context=ToolContext(data_dir=crewline_data_dir))
+    summaries = [
+        workflow.invoke(
+            {"input": {"order_id": order}},
+            {"configurable": {"thread_id": f"p-{order}", **_as(ALICE)["configurable"]}},
+        )["summary"].replace(order, "<id>")
+        for order in ("O-1004", "O-9999")
+    ]
+    assert summaries[0] == summaries[1] and "Access refused" in summaries[0]
