@@ -356,7 +356,11 @@ class TicketStore:
         return [Ticket._from_row(row) for row in rows]
 
     def delete_older_than(self, cutoff: datetime, *, dry_run: bool = False) -> int:
-        """Delete tickets last updated before ``cutoff`` (count only with ``dry_run``); how many."""
+        """Delete tickets last updated before ``cutoff`` (count only with ``dry_run``); how many.
+
+        The ledger rows of their approved actions go with them once those are older too: retention
+        deletes the thread's checkpoints by the same cutoff, so nothing is left to resume and re-run
+        an action whose ledger row is gone. A ledger row of a ticket that is kept stays."""
         if cutoff.tzinfo is None:
             raise ValueError("the retention cutoff must be timezone-aware")
         bound = cutoff.astimezone(UTC).isoformat()
@@ -365,7 +369,13 @@ class TicketStore:
                 return int(
                     conn.execute("SELECT COUNT(*) FROM tickets WHERE updated_at < ?", (bound,)).fetchone()[0]
                 )
-            return conn.execute("DELETE FROM tickets WHERE updated_at < ?", (bound,)).rowcount
+            deleted = conn.execute("DELETE FROM tickets WHERE updated_at < ?", (bound,)).rowcount
+            conn.execute(
+                "DELETE FROM approved_actions WHERE updated_at < ? "
+                "AND ticket_id NOT IN (SELECT ticket_id FROM tickets)",
+                (bound,),
+            )
+            return deleted
 
 
 def default_ticket_store() -> TicketStore:

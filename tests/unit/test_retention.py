@@ -82,13 +82,18 @@ def test_old_threads_context_and_tickets_go_new_ones_stay(url: str, tmp_path: Pa
     with checkpointer(url) as saver:
         _run(saver, "old-a", turns=2)
         _run(saver, "old-b", turns=1)
-        tickets.create(key="k-old", thread_id="old-a", kind="approval", reason="r", transcript="t")
+        old_ticket = tickets.create(
+            key="k-old", thread_id="old-a", kind="approval", reason="r", transcript="t"
+        )
+        tickets.claim_action("k-old:freeze_card:0", ticket_id=old_ticket.ticket_id, tool="freeze_card")
+        tickets.settle_action("k-old:freeze_card:0", status="applied", outcome="frozen C-1001")
         context.touch("u", "old-a")
         time.sleep(0.05)
         middle = datetime.now(UTC)
         time.sleep(0.05)
         _run(saver, "new", turns=1)
-        tickets.create(key="k-new", thread_id="new", kind="approval", reason="r", transcript="t")
+        new_ticket = tickets.create(key="k-new", thread_id="new", kind="approval", reason="r", transcript="t")
+        tickets.claim_action("k-new:freeze_card:0", ticket_id=new_ticket.ticket_id, tool="freeze_card")
         context.touch("u", "new")
 
         policy = timedelta(days=30)
@@ -104,6 +109,9 @@ def test_old_threads_context_and_tickets_go_new_ones_stay(url: str, tmp_path: Pa
         assert list(saver.list({"configurable": {"thread_id": "old-a"}})) == []
         assert thread_exists(saver, "new")
         assert [t.thread_id for t in tickets.list()] == ["new"]
+        assert [a.ticket_id for a in tickets.actions()] == [
+            new_ticket.ticket_id
+        ]  # the old ledger row went too
         assert context.get("u", "old-a") is None and context.get("u", "new") is not None
 
         again = apply_retention(saver, policy, context=context, tickets=tickets, now=middle + policy)
