@@ -1,7 +1,11 @@
 """Extractive answers with citations, and how confident the knowledge base is that it holds the answer.
 
 The answer is the best-supported one to three sentences of the retrieved chunks, verbatim, each
-followed by a ``[n]`` marker pointing into ``sources``; no chat model is involved. The chunks'
+followed by a ``[n]`` marker pointing into ``sources``; no chat model is involved. Only whole
+sentences are candidates (:func:`crewline.memory.knowledge.chunking.whole_sentence`): a passage cut
+mid-sentence or a line that merely wraps a paragraph never becomes an answer. What the question asks
+(its weighted terms, the words it may be matched by, the kind of value it wants) is
+:mod:`crewline.tools.question_terms`. The chunks'
 sentences (spans, terms, vectors) come from :meth:`crewline.memory.knowledge.index.KnowledgeBase.sentences`,
 which
 reads each chunk once and caches it, so a query embeds only itself.
@@ -33,20 +37,19 @@ phishing cues) belongs to the guards; this layer only takes it: as an argument, 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from crewline.memory.knowledge.chunking import whole_sentence
 from crewline.memory.knowledge.embeddings import content_terms, embedder_identity
 from crewline.memory.knowledge.index import Hit, KnowledgeBase
 from crewline.memory.knowledge.semantic import SEMANTIC_NAME
 from crewline.memory.knowledge.sentences import ChunkSentences
-from crewline.memory.knowledge.synonyms import GENERIC, expansion
-from crewline.memory.knowledge.synonyms import alternatives as alternatives_of
 from crewline.tools.passage_screen import PASSAGE_SCREEN, PassageScreen
+from crewline.tools.question_terms import Question, question_of, search_text
 
 __all__ = [
     "CONFIDENCE_THRESHOLD",
@@ -90,95 +93,12 @@ SEMANTIC_COSINE_AT_THRESHOLD = 0.64
 SEMANTIC_COSINE_SCALE = 0.05
 
 
-# A generic word's weight at most (an IDF; a word in every chunk weighs ~0.1, an unknown one ~7).
-GENERIC_WEIGHT = 0.5
-
 # How far down the ranking screened retrieval reads to replace withheld hits (the retriever's
 # candidate pool is 50, so the first k of 2k hits are the k hits of a plain search).
 SCREEN_DEPTH = 2
 
 
-def _terms(words: str) -> frozenset[str]:
-    return frozenset(content_terms(words))
-
-
-# Kinds of value a question can ask for: (question pattern, answer pattern, question words it satisfies).
-_ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ...] = (
-    (
-        re.compile(
-            r"\bhow (?:long|soon|quickly|fast|many (?:business )?days)\b"
-            r"|\bwhen (?:will|does|do|can|is|are|should)\b"
-        ),
-        re.compile(r"\b\d+(?:[–-]\d+)? (?:business )?(?:days?|hours?|minutes?|months?|weeks?|years?)\b"),
-        _terms("soon quick quickly fast day days business time wait arrive"),
-    ),
-    (
-        re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharge (?:for|me)\b|\bpay for\b"),
-        re.compile(r"\$\d|\b\d+(?:\.\d+)?%|\bfree\b|\bno (?:\w+ ){0,2}fee\b|\bno (?:charge|cost)\b"),
-        _terms("cost costs price fee fees pay charge"),
-    ),
-    (
-        re.compile(r"\b(?:phone|telephone|call|contact|hotline|number to)\b"),
-        re.compile(r"(?:\+?1-)?\d{3}-\d{3}-\d{4}\b"),
-        _terms("phone telephone call contact hotline number line"),
-    ),
-    (
-        re.compile(r"\bhow (?:do|can|should|would) (?:i|we)\b|\bhow to\b|\bwhere (?:do|can|should) i\b"),
-        re.compile(r"→|\bin the app\b|\bonline\b|\bcall(?:ing)? (?:us|1-)|\btap\b|\bsend\b|\brequest\b"),
-        frozenset(),
-    ),
-    (
-        re.compile(r"\bwhy\b"),
-        re.compile(r"\bbecause\b|\breasons?\b|\bdue to\b|\bcaused?\b|\bif\b"),
-        frozenset(),
-    ),
-    (
-        re.compile(r"\b(?:apr|interest rate|rate)\b"),
-        re.compile(r"\b\d+(?:\.\d+)?%"),
-        _terms("apr rate interest"),
-    ),
-)
-
-
-# A yes/no question and its verb ("do I need", "can you send", "is there"): the sentence that answers
-# it uses that verb ("You do not need to ..."), often a stop word the term matching cannot see.
-_POLAR = re.compile(
-    r"^(?:[^?]*?[.!]\s+)?(?:do|does|did|can|could|will|would|should|must|may|is|are)\s+"
-    r"(?:i|we|you|they|it|there|my|the|this|that)\s+(?:still\s+|ever\s+|also\s+)?([a-z']+)"
-)
-_AUXILIARIES = frozenset(["a", "an", "be", "have", "has", "get", "the", "to", "my", "your"])
-
-
-def _idf(kb: KnowledgeBase, term: str) -> float:
-    """A term's BM25 IDF over the knowledge base; a word it never uses outweighs every word it does use."""
-    lexical = kb.lexical
-    col = lexical.vocabulary.get(term)
-    return float(lexical.idf[col]) if col is not None else 1.5 * math.log(1.0 + lexical.n)
-
-
 # --------------------------------------------------------------------------- answer extraction
-
-
-@dataclass(frozen=True)
-class _Question:
-    terms: frozenset[str]  # stemmed content words
-    weights: dict[str, float]  # IDF of each term over the knowledge base
-    types: tuple[tuple[re.Pattern[str], frozenset[str]], ...]  # (answer pattern, terms it satisfies)
-    alternatives: dict[str, frozenset[str]] = field(default_factory=dict)  # term -> the words that count
-
-    def matched(self, words: frozenset[str]) -> frozenset[str]:
-        """The question terms ``words`` supports: the term itself or, for a word the knowledge base
-        never uses, one it uses for the same thing (:mod:`crewline.memory.knowledge.synonyms`)."""
-        return frozenset(t for t in self.terms if t in words or self.alternatives.get(t, frozenset()) & words)
-
-    @property
-    def value_terms(self) -> frozenset[str]:
-        """Terms that ask for a kind of value ("phone", "cost") rather than name a topic."""
-        return frozenset().union(*(words for _, words in self.types))
-
-    def coverage(self, terms: set[str] | frozenset[str]) -> float:
-        total = sum(self.weights.values())
-        return sum(self.weights[t] for t in terms & self.terms) / total if total else 0.0
 
 
 @dataclass(frozen=True)
@@ -197,62 +117,7 @@ class _Sentence:
         return self.covered | self.heading
 
 
-def _known(kb: KnowledgeBase) -> Callable[[str], bool]:
-    vocabulary = kb.lexical.vocabulary
-    return lambda term: term in vocabulary
-
-
-def _question(kb: KnowledgeBase, query: str) -> _Question:
-    """The question's terms and their weights: IDF over the knowledge base, except that a generic
-    word ("going", "put") weighs little, and a word the knowledge base never uses but says otherwise
-    ("shut" for "close") weighs what its alternative does instead of what an unknown word does."""
-    terms = frozenset(content_terms(query))
-    lowered = query.lower()
-    types = tuple((answer, words & terms) for ask, answer, words in _ANSWER_TYPES if ask.search(lowered))
-    polar = _POLAR.search(lowered)
-    if polar and polar.group(1) not in _AUXILIARIES:  # "do I need ...": the answer says whether one needs
-        types += ((re.compile(rf"\b{re.escape(polar.group(1))}", re.I), frozenset()),)
-    known = _known(kb)
-    alternatives = {t: alternatives_of(t, known, always=True) for t in terms}
-    weights = {}
-    for term in terms:
-        others = alternatives[term] - {term}
-        weight = max(_idf(kb, other) for other in others) if others and not known(term) else _idf(kb, term)
-        weights[term] = min(weight, GENERIC_WEIGHT) if term in GENERIC else weight
-    return _Question(terms, weights, types, alternatives)
-
-
-_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•]|\d+[.)])[ \t]+")
-_ENDS_SENTENCE = re.compile(r"[.!?:][\"')\]”’*_]*$")
-MAX_LINE_UNIT = 400  # longer than this and no full stop: a piece of a cut sentence, not a line of its own
-
-
-def whole_sentence(text: str, start: int, end: int) -> bool:
-    """Is ``text[start:end]`` a whole sentence (or a whole list item, table row or line), not a fragment?
-
-    It must start one (not with a lowercase word that continues a sentence, unless it opens a list
-    item or the word is a name like "iPhone") and end one (a full stop, ``!``, ``?`` or ``:``), or be
-    a whole line: end where a real line break or the passage ends. Sentence splitting only ends a span
-    at a line break that does not merely wrap a paragraph, so the second test holds for list items,
-    table rows and "Label: value" lines, never for the first half of a wrapped sentence.
-    """
-    sentence = text[start:end]
-    if not sentence.strip():
-        return False
-    line_start = text.rfind("\n", 0, start) + 1
-    item = _LIST_ITEM.match(text, line_start)
-    word = sentence.split()[0]
-    opens_item = item is not None and item.end() == start
-    opens = not word[0].islower() or any(c.isupper() for c in word[1:]) or opens_item
-    if not opens:
-        return False
-    if _ENDS_SENTENCE.search(sentence):
-        return True
-    after = text[end:].lstrip(" \t")
-    return (after == "" or after[0] in "\r\n") and end - start <= MAX_LINE_UNIT
-
-
-def _candidates(question: _Question, hits: list[Hit], read: list[ChunkSentences]) -> list[_Sentence]:
+def _candidates(question: Question, hits: list[Hit], read: list[ChunkSentences]) -> list[_Sentence]:
     """Every whole sentence of the retrieved chunks, with the question terms it supports.
 
     A word that asks for a kind of value ("phone", "cost", ...) is supported only by a sentence that
@@ -286,7 +151,7 @@ def _candidates(question: _Question, hits: list[Hit], read: list[ChunkSentences]
 def _scores(
     kb: KnowledgeBase,
     query: str,
-    question: _Question,
+    question: Question,
     hits: list[Hit],
     read: list[ChunkSentences],
     sentences: list[_Sentence],
@@ -316,7 +181,7 @@ def _adjacent(a: _Sentence, b: _Sentence) -> bool:
     return a.hit_rank == b.hit_rank and (0 < a.start - b.end <= 4 or 0 < b.start - a.end <= 4)
 
 
-def _select(question: _Question, sentences: list[_Sentence], scores: list[float]) -> list[_Sentence]:
+def _select(question: Question, sentences: list[_Sentence], scores: list[float]) -> list[_Sentence]:
     """The best sentence, then up to two more that add coverage or continue it; lists keep their items."""
     order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
     best = scores[order[0]]
@@ -366,7 +231,7 @@ class Draft:
         }
 
 
-def _focus(question: _Question, hits: list[Hit], sentences: list[_Sentence]) -> float:
+def _focus(question: Question, hits: list[Hit], sentences: list[_Sentence]) -> float:
     """The best share of the question's focus words (those not in the hit's title) in one sentence."""
     best = 0.0
     titles = [frozenset(content_terms(hit.title)) for hit in hits]
@@ -406,7 +271,7 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     truncated = len(query) > MAX_QUERY_CHARS
     query = query[:MAX_QUERY_CHARS]
     hits = kb.search(search_text(kb, query), k) if hits is None else hits
-    question = _question(kb, query)
+    question = question_of(kb, query)
     read = kb.sentences(hits) if hits and question.terms else []
     sentences = _candidates(question, hits, read) if read else []
     if not sentences:
@@ -426,7 +291,7 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
 
 
 def answer_features(
-    question: _Question, hits: list[Hit], sentences: list[_Sentence], chosen: list[_Sentence]
+    question: Question, hits: list[Hit], sentences: list[_Sentence], chosen: list[_Sentence]
 ) -> dict[str, float]:
     top = hits[0]
     return {
@@ -437,13 +302,6 @@ def answer_features(
         "sentence": max(question.coverage(s.supported) for s in sentences),
         "focus": _focus(question, hits, sentences),
     }
-
-
-def search_text(kb: KnowledgeBase, query: str) -> str:
-    """What retrieval searches for: ``query``, plus the knowledge base's own words for the words of
-    it the knowledge base never uses (:func:`crewline.memory.knowledge.synonyms.expansion`)."""
-    extra = expansion(query, _known(kb))
-    return f"{query} {' '.join(extra)}" if extra else query
 
 
 def hit_id(hit: Hit) -> str:

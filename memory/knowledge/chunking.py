@@ -25,6 +25,7 @@ __all__ = [
     "read_source",
     "source_files",
     "split_sentences",
+    "whole_sentence",
 ]
 
 CHUNKER_VERSION = 2
@@ -106,6 +107,35 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 spans.append((offset + start, offset + end))
         offset += len(line)
     return spans
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?:][\"')\]”’*_]*$")
+MAX_LINE_UNIT = 400  # longer than this and no full stop: a piece of a cut sentence, not a line of its own
+
+
+def whole_sentence(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]`` a whole sentence (or a whole list item, table row or line), not a fragment?
+
+    It must start one (not with a lowercase word that continues a sentence, unless it opens a list
+    item or the word is a name like "iPhone") and end one (a full stop, ``!``, ``?`` or ``:``), or be
+    a whole line: end where a real line break or the passage ends. Sentence splitting only ends a span
+    at a line break that does not merely wrap a paragraph, so the second test holds for list items,
+    table rows and "Label: value" lines, never for the first half of a wrapped sentence.
+    """
+    sentence = text[start:end]
+    if not sentence.strip():
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    item = _LIST_MARKER.match(text, line_start)
+    word = sentence.split()[0]
+    opens_item = item is not None and item.end() == start
+    opens = not word[0].islower() or any(c.isupper() for c in word[1:]) or opens_item
+    if not opens:
+        return False
+    if _ENDS_SENTENCE.search(sentence):
+        return True
+    after = text[end:].lstrip(" \t")
+    return (after == "" or after[0] in "\r\n") and end - start <= MAX_LINE_UNIT
 
 
 def _logical_lines(text: str, soft: set[int]) -> list[str]:

@@ -68,7 +68,7 @@ GENERIC: frozenset[str] = frozenset(
     content_terms(
         "go going goes gone went put puts putting make makes made happen happens happened see look "
         "looking first already anymore possible ok okay sure maybe usually exactly actually right "
-        "guys stuff ask asking give gives let keep wondering idea"
+        "guys stuff ask asking give gives let keep wondering idea i'm i've i'd i'll you're we're they're"
     )
 )
 

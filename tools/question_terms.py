@@ -1,0 +1,141 @@
+"""What a question asks, read against a knowledge base: its terms, their weights, the values it wants.
+
+A question's terms are its stemmed content words, weighted by their BM25 IDF over the knowledge base
+(a word the knowledge base never uses outweighs every word it does use: it is usually the topic it
+does not cover), except that a generic word ("going", "put") weighs little, and a word the knowledge
+base never uses but says otherwise ("shut" for "close";
+:mod:`crewline.memory.knowledge.synonyms`) weighs what its alternative does and is matched by it.
+Some questions ask for a kind of value (a duration, an amount, a phone number, a percentage) or are
+yes/no questions whose answer uses their verb; :class:`Question` carries the answer patterns that
+recognise such a sentence. :func:`search_text` is what retrieval searches for: the question plus the
+knowledge base's own words for the words it never uses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from crewline.memory.knowledge.embeddings import content_terms
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.synonyms import GENERIC, expansion
+from crewline.memory.knowledge.synonyms import alternatives as alternatives_of
+
+__all__ = ["GENERIC_WEIGHT", "Question", "question_of", "search_text"]
+
+# A generic word's weight at most (an IDF; a word in every chunk weighs ~0.1, an unknown one ~7).
+GENERIC_WEIGHT = 0.5
+
+
+def _terms(words: str) -> frozenset[str]:
+    return frozenset(content_terms(words))
+
+
+# Kinds of value a question can ask for: (question pattern, answer pattern, question words it satisfies).
+_ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ...] = (
+    (
+        re.compile(
+            r"\bhow (?:long|soon|quickly|fast|many (?:business )?days)\b"
+            r"|\bwhen (?:will|does|do|can|is|are|should)\b"
+        ),
+        re.compile(r"\b\d+(?:[–-]\d+)? (?:business )?(?:days?|hours?|minutes?|months?|weeks?|years?)\b"),
+        _terms("soon quick quickly fast day days business time wait arrive"),
+    ),
+    (
+        re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharge (?:for|me)\b|\bpay for\b"),
+        re.compile(r"\$\d|\b\d+(?:\.\d+)?%|\bfree\b|\bno (?:\w+ ){0,2}fee\b|\bno (?:charge|cost)\b"),
+        _terms("cost costs price fee fees pay charge"),
+    ),
+    (
+        re.compile(r"\b(?:phone|telephone|call|contact|hotline|number to)\b"),
+        re.compile(r"(?:\+?1-)?\d{3}-\d{3}-\d{4}\b"),
+        _terms("phone telephone call contact hotline number line"),
+    ),
+    (
+        re.compile(r"\bhow (?:do|can|should|would) (?:i|we)\b|\bhow to\b|\bwhere (?:do|can|should) i\b"),
+        re.compile(r"→|\bin the app\b|\bonline\b|\bcall(?:ing)? (?:us|1-)|\btap\b|\bsend\b|\brequest\b"),
+        frozenset(),
+    ),
+    (
+        re.compile(r"\bwhy\b"),
+        re.compile(r"\bbecause\b|\breasons?\b|\bdue to\b|\bcaused?\b|\bif\b"),
+        frozenset(),
+    ),
+    (
+        re.compile(r"\b(?:apr|interest rate|rate)\b"),
+        re.compile(r"\b\d+(?:\.\d+)?%"),
+        _terms("apr rate interest"),
+    ),
+)
+
+
+# A yes/no question and its verb ("do I need", "can you send", "is there"): the sentence that answers
+# it uses that verb ("You do not need to ..."), often a stop word the term matching cannot see.
+_POLAR = re.compile(
+    r"^(?:[^?]*?[.!]\s+)?(?:do|does|did|can|could|will|would|should|must|may|is|are)\s+"
+    r"(?:i|we|you|they|it|there|my|the|this|that)\s+(?:still\s+|ever\s+|also\s+)?([a-z']+)"
+)
+_AUXILIARIES = frozenset(["a", "an", "be", "have", "has", "get", "the", "to", "my", "your"])
+
+
+def _idf(kb: KnowledgeBase, term: str) -> float:
+    """A term's BM25 IDF over the knowledge base; a word it never uses outweighs every word it does use."""
+    lexical = kb.lexical
+    col = lexical.vocabulary.get(term)
+    return float(lexical.idf[col]) if col is not None else 1.5 * math.log(1.0 + lexical.n)
+
+
+@dataclass(frozen=True)
+class Question:
+    terms: frozenset[str]  # stemmed content words
+    weights: dict[str, float]  # IDF of each term over the knowledge base
+    types: tuple[tuple[re.Pattern[str], frozenset[str]], ...]  # (answer pattern, terms it satisfies)
+    alternatives: dict[str, frozenset[str]] = field(default_factory=dict)  # term -> the words that count
+
+    def matched(self, words: frozenset[str]) -> frozenset[str]:
+        """The question terms ``words`` supports: the term itself or, for a word the knowledge base
+        never uses, one it uses for the same thing (:mod:`crewline.memory.knowledge.synonyms`)."""
+        return frozenset(t for t in self.terms if t in words or self.alternatives.get(t, frozenset()) & words)
+
+    @property
+    def value_terms(self) -> frozenset[str]:
+        """Terms that ask for a kind of value ("phone", "cost") rather than name a topic."""
+        return frozenset().union(*(words for _, words in self.types))
+
+    def coverage(self, terms: set[str] | frozenset[str]) -> float:
+        total = sum(self.weights.values())
+        return sum(self.weights[t] for t in terms & self.terms) / total if total else 0.0
+
+
+def _known(kb: KnowledgeBase) -> Callable[[str], bool]:
+    vocabulary = kb.lexical.vocabulary
+    return lambda term: term in vocabulary
+
+
+def question_of(kb: KnowledgeBase, query: str) -> Question:
+    """The question's terms and their weights: IDF over the knowledge base, except that a generic
+    word ("going", "put") weighs little, and a word the knowledge base never uses but says otherwise
+    ("shut" for "close") weighs what its alternative does instead of what an unknown word does."""
+    terms = frozenset(content_terms(query))
+    lowered = query.lower()
+    types = tuple((answer, words & terms) for ask, answer, words in _ANSWER_TYPES if ask.search(lowered))
+    polar = _POLAR.search(lowered)
+    if polar and polar.group(1) not in _AUXILIARIES:  # "do I need ...": the answer says whether one needs
+        types += ((re.compile(rf"\b{re.escape(polar.group(1))}", re.I), frozenset()),)
+    known = _known(kb)
+    alternatives = {t: alternatives_of(t, known, always=True) for t in terms}
+    weights = {}
+    for term in terms:
+        others = alternatives[term] - {term}
+        weight = max(_idf(kb, other) for other in others) if others and not known(term) else _idf(kb, term)
+        weights[term] = min(weight, GENERIC_WEIGHT) if term in GENERIC else weight
+    return Question(terms, weights, types, alternatives)
+
+
+def search_text(kb: KnowledgeBase, query: str) -> str:
+    """What retrieval searches for: ``query``, plus the knowledge base's own words for the words of
+    it the knowledge base never uses (:func:`crewline.memory.knowledge.synonyms.expansion`)."""
+    extra = expansion(query, _known(kb))
+    return f"{query} {' '.join(extra)}" if extra else query
