@@ -244,6 +244,15 @@ def build_crew(
             ticket_store.append(default_ticket_store())
         return ticket_store[0]
 
+    def sure_out_of_scope(state: CrewState) -> float | None:
+        """How sure the router must be that nobody here handles a part for the crew to decline it
+        itself (``hands_over``): the planner's threshold. ``None`` (a person decides) when the model
+        path fell back this turn: the second opinion the planner asks for on out-of-scope clauses may
+        be missing, and a person gives it."""
+        if any(v["action"] == "fallback" for v in state.get("verdicts") or []):
+            return None
+        return route_planner.threshold
+
     def input_guard(state: CrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         latest = _latest_human(state)
         vault = default_vault()
@@ -317,7 +326,7 @@ def build_crew(
 
     def synthesize_node(state: CrewState, config: RunnableConfig) -> Steps[dict[str, Any]]:
         merged = synthesize(
-            state.get("subtasks", []), state.get("results") or {}, sure_out_of_scope=route_planner.threshold
+            state.get("subtasks", []), state.get("results") or {}, sure_out_of_scope=sure_out_of_scope(state)
         )
         user_id = state.get("user_id")
         if context is not None and user_id:
@@ -403,7 +412,7 @@ def build_crew(
             state.get("subtasks", []),
             state.get("pending_actions", []),
             state["verdicts"],
-            sure_out_of_scope=route_planner.threshold,
+            sure_out_of_scope=sure_out_of_scope(state),
         )
         return "respond" if reason is None else "open_ticket"
 
@@ -412,7 +421,7 @@ def build_crew(
             state.get("subtasks", []),
             state.get("pending_actions", []),
             state.get("verdicts", []),
-            sure_out_of_scope=route_planner.threshold,
+            sure_out_of_scope=sure_out_of_scope(state),
         )
         kind, why = reason if reason else ("guard", state["verdicts"][-1]["reason"])
         thread_id = str(_configurable(config).get("thread_id", "no-thread"))

@@ -65,6 +65,8 @@ def _from_stdin(cap: int) -> str:
     stream = sys.stdin.buffer if sys.stdin is not None else None
     if stream is None:
         raise UsageError("no standard input to read the request from")
+    if sys.stdin.isatty():  # typed, not piped: say how to end it, or it looks like a hang
+        print("crewline: type the request, then Ctrl-D on a line of its own", file=sys.stderr)
     data = _read_capped(stream, cap)
     return _check_size(_decode(data, "standard input"), len(data), cap)
 
