@@ -42,7 +42,10 @@ __all__ = [
 ]
 
 # Escalate when the lexical router's two most probable answers are closer than this (probability).
-ESCALATE_MARGIN = 0.5
+# Set on CLINC150 train rows held out from the fit: from 5 examples an intent, 0.8 escalates 43 %
+# and routes 1.7 points more right than 0.5 (28 %); from the full training set it escalates 22 %
+# (0.5: 11 %) and the two are within 0.3 points.
+ESCALATE_MARGIN = 0.8
 # The semantic stage ranks paraphrases better than the lexical router, so it may lose fewer right
 # answers to rejection (set on CLINC150 train rows held out from 5-shot fits: 0.01 kept 0.86
 # accuracy and rejected 0.77 of the training oos rows; 0.02: 0.85 / 0.85; 0: 0.86 / 0.54).
@@ -130,8 +133,9 @@ class MarginCascade:
 
     The semantic stage is calibrated (``fit_semantic_threshold``, which embeds the examples) on the
     first request that reaches it, so building a crew never waits for the model. ``escalated``
-    counts the requests it answered (for benchmarks). A single route is never certain: the lexical
-    router has no other route to hold a margin over, only its closeness to a few examples.
+    counts the requests it answered (for benchmarks). Never certain: a single route (the lexical
+    router has no other route to hold a margin over, only its closeness to a few examples) and
+    *none* (no words in common with any route's examples is what a paraphrase looks like too).
     """
 
     name = "cascade"
@@ -157,8 +161,9 @@ class MarginCascade:
         return self.lexical.routes
 
     def certain(self, scores: RouteScores) -> bool:
-        """The lexical answer's two most probable options (routes and *none*) are ``margin`` apart."""
-        if len(self.lexical.routes) < 2:
+        """The lexical answer is a route, ``margin`` more probable than the next option (a route or
+        *none*), among at least two routes."""
+        if len(self.lexical.routes) < 2 or scores.route is None:
             return False
         probs = sorted(scores.scores.values(), reverse=True)
         none = max(0.0, 1.0 - sum(probs))
