@@ -51,6 +51,8 @@ _FIT_MODULES = (
     "crewline.nodes.planning.svm",
     "crewline.nodes.planning.router",
     "crewline.nodes.planning.calibration",
+    "crewline.nodes.planning.fewshot",
+    "crewline.nodes.planning.background",
     "crewline.nodes.stop_words",
 )
 
