@@ -42,6 +42,7 @@ __all__ = [
     "read_labelled",
     "run",
     "sample_shots",
+    "semantic_router",
 ]
 
 
