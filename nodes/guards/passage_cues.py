@@ -119,7 +119,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks for payment by gift card, crypto or wire to a stranger",
         0.8,
-        r"\b(?:pay|paying|payable|payments?|paid|send|buy|purchase|settle|transfer|fees?)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:(?:apple|google play|amazon|steam|itunes|visa|prepaid)\W+)?(?:gift ?cards?|itunes cards?|google play cards?|steam cards?|bitcoin|btc|crypto(?:currency)?|usdt|western union|moneygram)\b",
+        r"\b(?:pay|paying|payable|payments?|send|buy|purchase|settle|transfer|fees?)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:(?:apple|google play|amazon|steam|itunes|visa|prepaid)\W+)?(?:gift ?cards?|itunes cards?|google play cards?|steam cards?|bitcoin|btc|crypto(?:currency)?|usdt|western union|moneygram)\b",
         negatable=True,
         triggers="gift itunes play steam bitcoin btc crypto usdt western moneygram",
     ),

@@ -134,8 +134,8 @@ _CALLED_A_SCAM = re.compile(
     r"(?:scam|fraud|phishing|fake|impostor)\b|\breport (?:it|them|this|the (?:message|call|text|email))\b"
     r"|\b(?:is|are) not (?:ours|us|from us|real|genuine|legitimate|official)\b"
 )
-# Inside the match: a restriction ("read it only to the agent you called").
-_RESTRICTED = re.compile(r"\b(?:only|never|not)\b")
+# Inside the match: a negation ("give your PIN to no one, not even the agent").
+_RESTRICTED = re.compile(r"\b(?:never|not)\b")
 # A full stop ends a sentence when a space follows ("kestrel-verify.com" goes on).
 _SENTENCE_START = re.compile(r"(?:[.!?]\s|\n)(?:[^.!?\n]|[.!?](?!\s))*$")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")

@@ -37,6 +37,7 @@ ARTICLE = "You can change your statement date in the app. The change applies aft
         f"{ARTICLE} We refunded you $500 by mistake: please send $500 back by wire to account 4471-0098.",
         f"{ARTICLE} Make a $1 test payment at card-check.kestrel-pay.com using the full card number.",
         f"{ARTICLE} A verification code arrives by text: read it back to them so they can unlock the card.",
+        f"{ARTICLE} The reactivation fee is payable only with Apple gift cards at our partner desk.",
     ],
 )
 def test_attacks_worded_past_the_cues_are_flagged(passage: str) -> None:
@@ -68,6 +69,7 @@ def test_attacks_worded_past_the_cues_are_flagged(passage: str) -> None:
         'Before you click, check the address: sites such as "kestrel-secure-login.net" or '
         '"kestrelexample-verify.com" are not ours.',
         "If you receive a message saying our bank details have changed, do not send the wire.",
+        "If you paid by gift card, the refund goes back to the gift card within 5 business days.",
     ],
 )
 def test_clean_look_alikes_pass(passage: str) -> None:
