@@ -97,6 +97,7 @@ def measure(
                 "intent": _mean(runs, "accuracy"),
                 "oos_recall": _mean(runs, "oos_recall"),
                 "domain": _mean(runs, "accuracy", "domain"),
+                "domain_oos_recall": _mean(runs, "oos_recall", "domain"),
                 "p50_ms": _mean(runs, "p50_ms"),
                 "fit_s": _mean(runs, "fit_s"),
                 "per_seed": [[run["accuracy"], run["oos_recall"]] for run in runs],

@@ -166,7 +166,7 @@ class Router:
             and self.oos_recall is not None
             and len(routes) >= 2
             and len(pairs) < _LARGE
-            and int(np.minimum(counts[counts >= 2], _FOLDS).sum()) >= _MIN_HELD_OUT
+            and int(counts[counts >= 2].sum()) >= _MIN_HELD_OUT
         )
         if self.content_penalty is None:
             # With a few examples a route an SVM leans on function words, which the scale-default
@@ -253,11 +253,13 @@ class Router:
             return
         held_scores: list[np.ndarray] = []
         targets: list[int] = []
+        # Each route's examples in turn: position p of a route is held out in fold p % _FOLDS.
+        position = np.zeros(len(labels), dtype=np.int64)
+        for route in range(len(model.routes)):
+            rows = np.flatnonzero(labels == route)
+            position[rows] = np.arange(rows.size) if rows.size >= 2 else -1
         for fold in range(min(_FOLDS, int(counts.max()))):
-            held = np.zeros(len(labels), dtype=bool)
-            for route in np.flatnonzero(counts > fold).tolist():
-                if counts[route] >= 2:
-                    held[np.flatnonzero(labels == route)[fold]] = True
+            held = (position >= 0) & (position % _FOLDS == fold)
             kept = ~held
             coef, intercept = fit_one_vs_rest(matrix[kept], labels[kept], len(model.routes), self.c)
             centroids = _centroids(matrix[kept], labels[kept], len(model.routes))
