@@ -183,12 +183,12 @@ class _AgentRun:
     def finish(
         self, state: SpecialistState, output: Any, log: ToolCallLog, scope: RunScope
     ) -> dict[str, Any]:
-        """The result as crewline's own tool loop makes it: a held action waits for a human (one per
-        subtask), else the agent's last answer judged on its tool calls' outputs."""
+        """The result as crewline's own tool loop makes it: the held actions wait for a human (all of
+        them, in the order the agent called them), else the agent's last answer judged on its tool
+        calls' outputs."""
         handoff = state["handoff"]
         if log.held:
-            tool, args = log.held[0]
-            result = self.runtime.pending(handoff, tool, args, "model")
+            result = self.runtime.pending_calls(handoff, log.held, "model")
         else:
             messages: list[AnyMessage] = [*map(_with_output, log.messages), AIMessage(_last_answer(output))]
             result = self.runtime.model_result(handoff, messages)

@@ -40,6 +40,9 @@ def sealed_values(values: Mapping[str, Any], outputs: Sequence[str], guards: Gua
     return {**kept, "pii_vault": sealed}
 
 
+_ACTIONS = ("pending_action", "pending_actions")  # arguments an approved tool is called with
+
+
 def seal_output(output: Any, guards: GuardSettings, vault: Vault) -> Any:
     """A specialist's output with placeholders in its results (see the module docstring).
 
@@ -49,12 +52,12 @@ def seal_output(output: Any, guards: GuardSettings, vault: Vault) -> Any:
     results = output.get("results") if isinstance(output, Mapping) else None
     if not results or guards.pii.on_input == "pass":  # the spec keeps raw values on purpose
         return output
-    judged = {sid: {k: v for k, v in r.items() if k != "pending_action"} for sid, r in results.items()}
+    judged = {sid: {k: v for k, v in r.items() if k not in _ACTIONS} for sid, r in results.items()}
     kept, sealed = protect_strings(judged, tool_outputs(results.values()), guards, vault)
     if kept == judged:
         return output
     sealed_results = {
-        sid: {k: value if k == "pending_action" else kept[sid][k] for k, value in r.items()}
+        sid: {k: value if k in _ACTIONS else kept[sid][k] for k, value in r.items()}
         for sid, r in results.items()
     }
     return {**output, "results": sealed_results, "pii_vault": {**(output.get("pii_vault") or {}), **sealed}}

@@ -232,6 +232,21 @@ def approved_action_steps(
     return output
 
 
+def _decided(
+    result: SubtaskResult, said: Sequence[tuple[bool, str]], decision: str, note: str
+) -> SubtaskResult:
+    """A subtask's result after the decision on its actions (``said``: each one's outcome, or its
+    description when declined): approved when every one was applied, rejected when declined, failed
+    when any approved one failed; its answer says each outcome."""
+    if decision != "approve":
+        declined = " and ".join(text for _, text in said)
+        return {**result, "status": "rejected", "answer": f"A colleague declined {declined}{note}."}
+    answer = " ".join(text for _, text in said)
+    if all(applied for applied, _ in said):
+        return {**result, "status": "approved", "answer": answer, "confidence": 1.0}
+    return {**result, "status": "failed", "answer": answer}
+
+
 def apply_decision_steps(
     decision: Decision,
     *,
@@ -244,38 +259,27 @@ def apply_decision_steps(
 ) -> Steps[dict[str, Any]]:
     """:func:`apply_decision` as steps: approved tools are awaited under ``ainvoke``; with a
     ``ledger`` (the ticket store) each runs at most once per ticket (see the module docstring)."""
-    updated: dict[str, SubtaskResult] = {}
+    outcomes: dict[str, list[tuple[bool, str]]] = {}  # per subtask, in order: (applied, what to say)
     note = f" ({decision['message']})" if decision["message"] and decision["decision"] != "edit" else ""
     for index, action in enumerate(pending):
-        result = results.get(action["subtask_id"])
-        if result is None:
+        if action["subtask_id"] not in results:
             continue
-        if decision["decision"] == "approve":
-            tool = tools.get(action["tool"])
-            gone = {"error": f"tool {action['tool']} is gone"}
-            ticket_id = escalation["ticket_id"]
-            output = gone
-            if tool is not None:
-                output = yield from approved_action_steps(ledger, ticket_id, index, tool, action)
-            if "error" in output:
-                updated[action["subtask_id"]] = {
-                    **result,
-                    "status": "failed",
-                    "answer": f"{action['description']} was approved but failed: {output['error']}",
-                }
-            else:
-                updated[action["subtask_id"]] = {
-                    **result,
-                    "status": "approved",
-                    "answer": str(output.get("summary", "Done.")),
-                    "confidence": 1.0,
-                }
+        said = outcomes.setdefault(action["subtask_id"], [])
+        if decision["decision"] != "approve":
+            said.append((False, action["description"]))
+            continue
+        tool = tools.get(action["tool"])
+        output: dict[str, Any] = {"error": f"tool {action['tool']} is gone"}
+        if tool is not None:
+            output = yield from approved_action_steps(ledger, escalation["ticket_id"], index, tool, action)
+        if "error" in output:
+            said.append((False, f"{action['description']} was approved but failed: {output['error']}"))
         else:
-            updated[action["subtask_id"]] = {
-                **result,
-                "status": "rejected",
-                "answer": f"A colleague declined {action['description']}{note}.",
-            }
+            said.append((True, str(output.get("summary", "Done."))))
+    updated = {
+        subtask_id: _decided(results[subtask_id], said, decision["decision"], note)
+        for subtask_id, said in outcomes.items()
+    }
     if decision["decision"] == "edit":
         new_answer = str(decision["message"])
     elif decision["decision"] == "reject" and not pending:

@@ -22,13 +22,13 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool
 
-from crewline.memory.state.access import proposal_refusal
 from crewline.nodes.guards.settings import GuardSettings
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain, ModelUnavailable
 from crewline.nodes.planning.extract import extract_arguments
 from crewline.nodes.planning.router import Router
 from crewline.nodes.planning.router_cache import fit_router
+from crewline.nodes.proposals import describe_call, gated_calls, propose, requires_approval
 from crewline.nodes.sync_async import Steps, adrive, drive
 from crewline.nodes.tool_calls import model_text, run_tool, run_tool_step, run_tools_step
 from crewline.nodes.tool_screen import screen_tool_output, screening
@@ -66,15 +66,6 @@ LOCAL_TOOL_CONFIDENCE = 0.6
 def tool_examples(tools: Sequence[BaseTool]) -> list[str]:
     """The example utterances the tools declare (``tool.metadata["examples"]``)."""
     return [str(example) for tool in tools for example in (tool.metadata or {}).get("examples", [])]
-
-
-def requires_approval(tool: BaseTool) -> bool:
-    return bool((tool.metadata or {}).get("requires_approval"))
-
-
-def describe_call(tool: str, args: Mapping[str, Any]) -> str:
-    shown = ", ".join(f"{k}={v!r}" for k, v in args.items() if k not in ("reason", "description", "query"))
-    return f"{tool}({shown})"
 
 
 def _sources(output: Mapping[str, Any]) -> list[Source]:
@@ -122,7 +113,7 @@ def subtask_result(
     path: AnswerPath,
     sources: list[Source] | None = None,
     tool: str | None = None,
-    pending: PendingAction | None = None,
+    pending: Sequence[PendingAction] = (),
 ) -> SubtaskResult:
     """A specialist's result for the subtask in ``handoff``: the one way results are made."""
     return SubtaskResult(
@@ -134,7 +125,8 @@ def subtask_result(
         sources=sources or [],
         path=path,
         tool=tool,
-        pending_action=pending,
+        pending_action=pending[0] if pending else None,
+        pending_actions=list(pending),
     )
 
 
@@ -186,28 +178,21 @@ class SpecialistRuntime:
     def pending(
         self, handoff: Handoff, tool: BaseTool, args: Mapping[str, Any], path: AnswerPath
     ) -> SubtaskResult:
-        refused = proposal_refusal(tool.name, args)  # another customer's action is no approver's ticket
-        if refused:
-            return subtask_result(
-                handoff, status="failed", answer=refused, confidence=1.0, path=path, tool=tool.name
-            )
-        action = PendingAction(
-            subtask_id=handoff["subtask_id"],
-            specialist=self.name,
-            tool=tool.name,
-            args=dict(args),
-            description=describe_call(tool.name, args),
-        )
-        answer = f"I have prepared {action['description']}; it needs a colleague's approval before it runs."
-        return subtask_result(
-            handoff,
-            status="needs_approval",
-            answer=answer,
-            confidence=1.0,
-            path=path,
-            tool=tool.name,
-            pending=action,
-        )
+        """The result that waits for a human to approve calling ``tool`` with ``args``."""
+        return self.pending_calls(handoff, [(tool, dict(args))], path)
+
+    def pending_calls(
+        self, handoff: Handoff, calls: Sequence[tuple[BaseTool, dict[str, Any]]], path: AnswerPath
+    ) -> SubtaskResult:
+        """The result that waits for approval of every call in ``calls``, in order (see
+        :mod:`crewline.nodes.proposals`)."""
+        return propose(handoff, self.name, calls, path, subtask_result)
+
+    def gated_calls(self, handoff: Handoff) -> list[tuple[BaseTool, dict[str, Any]]]:
+        """The approval-gated calls the task asks for when it asks for several, else ``[]``."""
+        if self._tool_router is None:
+            return []
+        return gated_calls(handoff, self.tools_by_name, self._tool_router.route)
 
     # -- offline path -------------------------------------------------------------------------
     def offline(self, handoff: Handoff, guards: GuardSettings | None = None) -> Steps[SubtaskResult]:
@@ -221,6 +206,9 @@ class SpecialistRuntime:
         """:meth:`offline` with the verdicts on what the passage guard withheld (``guards``: the
         crew's; the defaults when none are given, so no caller runs unscreened)."""
         guards = guards or GuardSettings()
+        several = self.gated_calls(handoff)  # "freeze the card and report fraud": both, for approval
+        if several:
+            return self.pending_calls(handoff, several, "offline"), []
         tool = self.choose_tool(handoff["task"])
         if tool is None:
             return subtask_result(
@@ -299,18 +287,20 @@ class SpecialistRuntime:
     def tool_calls(
         self, handoff: Handoff, reply: AIMessage, guards: GuardSettings | None = None
     ) -> Steps[tuple[list[ToolMessage], SubtaskResult | None]]:
-        """Run the model's tool calls (one step); an approval-gated call ends the loop as a pending
-        action, and the calls after it do not run. A retrieval tool screens its passages under
-        ``guards``; the caller screens the messages (:func:`crewline.nodes.tool_guard.guard_tool_message`)."""
+        """Run the model's tool calls (one step); the approval-gated calls of the reply end the loop
+        as pending actions (all of them, in order), and the other calls after the first do not run.
+        A retrieval tool screens its passages under ``guards``; the caller screens the messages
+        (:func:`crewline.nodes.tool_guard.guard_tool_message`)."""
         by_name = self.tools_by_name
         planned: list[tuple[ToolCall, BaseTool | None]] = []
-        pending: SubtaskResult | None = None
+        gated: list[tuple[BaseTool, dict[str, Any]]] = []
         for call in reply.tool_calls:
             tool = by_name.get(call["name"])
             if tool is not None and requires_approval(tool):
-                pending = self.pending(handoff, tool, call["args"], "model")
-                break
-            planned.append((call, tool))
+                gated.append((tool, dict(call["args"])))
+            elif not gated:
+                planned.append((call, tool))
+        pending = self.pending_calls(handoff, gated, "model") if gated else None
         runs = [(tool, call["args"], call.get("id")) for call, tool in planned if tool is not None]
         with screening(guards or GuardSettings()):
             if len(runs) == 1:  # the usual single call: its step joins ours (no driver of its own)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from crewline.nodes.escalation import hands_over
 from crewline.nodes.planning.courtesy import courtesy_reply
-from crewline.nodes.types import AnswerPath, PendingAction, Source, Subtask, SubtaskResult
+from crewline.nodes.types import AnswerPath, PendingAction, Source, Subtask, SubtaskResult, result_actions
 
 __all__ = ["Synthesis", "synthesize"]
 
@@ -88,8 +88,7 @@ def synthesize(
             if result["status"] != "needs_approval"
             else subtask["confidence"]
         )
-        if result["pending_action"] is not None:
-            pending.append(result["pending_action"])
+        pending += result_actions(result)
         if result["path"] == "model":
             path = "model"
     answer = "\n\n".join(part for part in parts if part.strip())

@@ -74,7 +74,17 @@ class SubtaskResult(TypedDict):
     sources: list[Source]
     path: AnswerPath
     tool: str | None
-    pending_action: PendingAction | None
+    pending_action: PendingAction | None  # the first of pending_actions (results written before it)
+    pending_actions: NotRequired[list[PendingAction]]  # every action awaiting approval, in order
+
+
+def result_actions(result: SubtaskResult) -> list[PendingAction]:
+    """The actions ``result`` awaits approval for, in order (a result checkpointed before
+    ``pending_actions`` existed carries its one action as ``pending_action``)."""
+    if "pending_actions" in result:
+        return list(result["pending_actions"])
+    first = result.get("pending_action")
+    return [first] if first is not None else []
 
 
 class Escalation(TypedDict):

@@ -143,11 +143,17 @@ def _worker(trial: Trial, url: str, data: Path, thread: str, killed: set[str], p
         os.write(pipe, f"done {json.dumps(crew.get_state(config).values.get('answer', ''))}\n".encode())
 
 
+WORKER_SECONDS = 180  # one worker's run up to its kill point; seconds on an idle machine
+
+
 def _fork_worker(trial: Trial, url: str, data: Path, thread: str, killed: set[str]) -> tuple[str, str]:
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child never returns into the caller's code
         os.close(read)
+        # a worker forked while another thread held a lock can wait forever: let it die instead, and
+        # the trial fail with a reason, rather than hang the run
+        signal.alarm(WORKER_SECONDS)
         code = 0
         try:
             _worker(trial, url, data, thread, killed, write)
@@ -164,6 +170,8 @@ def _fork_worker(trial: Trial, url: str, data: Path, thread: str, killed: set[st
         return "kill", last.removeprefix("kill ")
     if last.startswith("done "):
         return "done", json.loads(last.removeprefix("done "))
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM:
+        raise RuntimeError(f"worker for {trial.name} did not finish in {WORKER_SECONDS} s (last: {last!r})")
     raise RuntimeError(f"worker for {trial.name} ended unexpectedly: {last or status}")
 
 
