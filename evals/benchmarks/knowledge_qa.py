@@ -34,7 +34,9 @@ from typing import Any
 
 import yaml
 
+from crewline.errors import ConfigurationError
 from crewline.graphs.knowledge import build_knowledge_graph
+from crewline.memory.knowledge.embeddings import make_embedder
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.tools.knowledge import DOCS_DIR, kb_dir
 
@@ -143,8 +145,9 @@ def _ask(graph: Any, question: Question, whole_lines: frozenset[str]) -> dict[st
     }
 
 
-def run(questions: list[Question], docs: Path = DOCS_DIR) -> dict[str, Any]:
-    """The figures over the articles as shipped and hard-wrapped; ``rows`` lists every question."""
+def run(questions: list[Question], docs: Path = DOCS_DIR, embedder: str = "hashing") -> dict[str, Any]:
+    """The figures over the articles as shipped and hard-wrapped; ``rows`` lists every question.
+    ``embedder``: ``hashing`` (the default install) or ``semantic`` (the semantic extra)."""
     whole_lines = _article_lines(docs)
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="crewline-knowledge-qa-") as tmp:
@@ -154,7 +157,7 @@ def run(questions: list[Question], docs: Path = DOCS_DIR) -> dict[str, Any]:
         for path in sorted(docs.glob("*.md")):
             (wrapped / path.name).write_text(wrap_markdown(path.read_text(encoding="utf-8")), "utf-8")
         for name, source in (("as_shipped", docs), ("wrapped_72", wrapped)):
-            KnowledgeBase.build(source, kb_dir(data, name)).close()
+            KnowledgeBase.build(source, kb_dir(data, name), make_embedder(embedder)).close()
             graph = build_knowledge_graph(data=data, kb=name)
             rows = [_ask(graph, q, whole_lines) for q in questions]
             report[name] = {
@@ -179,13 +182,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--json", action="store_true", help="print one JSON object (without held-out rows)")
     parser.add_argument("--show-dev-misses", action="store_true", help="list the dev questions missed")
+    parser.add_argument(
+        "--embedder", choices=("hashing", "semantic"), default="hashing", help="semantic: the semantic extra"
+    )
     args = parser.parse_args(argv)
     try:
         questions = load_questions()
     except (OSError, KeyError, TypeError, re.error, yaml.YAMLError) as exc:
         print(f"knowledge_qa: error: cannot read {QUESTIONS}: {exc}", file=sys.stderr)
         return 2
-    report = run(questions)
+    try:
+        report = run(questions, embedder=args.embedder)
+    except ConfigurationError as exc:  # the semantic extra is not installed
+        print(f"knowledge_qa: error: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         for part in report.values():
             part["rows"] = [r for r in part["rows"] if not r["held_out"]]
