@@ -141,9 +141,8 @@ class MarginCascade:
 
     The semantic stage is calibrated (``fit_semantic_threshold``, which embeds the examples) on the
     first request that reaches it, so building a crew never waits for the model. ``escalated``
-    counts the requests it answered (for benchmarks). Never certain: a single route (the lexical
-    router has no other route to hold a margin over, only its closeness to a few examples) and
-    *none* (no words in common with any route's examples is what a paraphrase looks like too).
+    counts the requests it answered (for benchmarks). A single route is never certain: the lexical
+    router has no other route to hold a margin over, only its closeness to a few examples.
     """
 
     name = "cascade"
@@ -173,9 +172,9 @@ class MarginCascade:
         return self.lexical.routes
 
     def certain(self, scores: RouteScores) -> bool:
-        """The lexical answer is a route, ``margin`` more probable than the next option (a route or
-        *none*), among at least two routes."""
-        if len(self.lexical.routes) < 2 or scores.route is None:
+        """Among at least two routes, the lexical answer's two most probable options (routes and
+        *none*) are ``margin`` apart."""
+        if len(self.lexical.routes) < 2:
             return False
         probs = sorted(scores.scores.values(), reverse=True)
         none = max(0.0, 1.0 - sum(probs))
