@@ -189,7 +189,8 @@ class Planner:
 
     def _clauses(self, request: str) -> list[Clause]:
         clauses = split_request(request, self.router.route, threshold=self.threshold, aside=self._aside)
-        if self.semantic is not None and self.semantic.lexical is self.router:
+        # The user's own router for unsure clauses (second_opinion) replaces the semantic stage.
+        if self.semantic is not None and self.second_opinion is None and self.semantic.lexical is self.router:
             clauses = [Clause(c.text, self.semantic.refine(c.text, c.score)) for c in clauses]
         if len(clauses) < 2:
             return clauses
