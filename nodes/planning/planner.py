@@ -189,9 +189,15 @@ class Planner:
 
     def _clauses(self, request: str) -> list[Clause]:
         clauses = split_request(request, self.router.route, threshold=self.threshold, aside=self._aside)
-        # The user's own router for unsure clauses (second_opinion) replaces the semantic stage.
+        # The semantic stage re-scores the clauses the lexical router is unsure of (every clause of a
+        # one-route crew: its lexical score is only closeness to a few examples); a user's own router
+        # for unsure clauses (second_opinion) replaces it.
         if self.semantic is not None and self.second_opinion is None and self.semantic.lexical is self.router:
-            clauses = [Clause(c.text, self.semantic.refine(c.text, c.score)) for c in clauses]
+            one_route = len(self.router.routes) < 2
+            clauses = [
+                Clause(c.text, self.semantic.refine(c.text, c.score)) if one_route or self._unsure(c) else c
+                for c in clauses
+            ]
         if len(clauses) < 2:
             return clauses
         # An identification is context for the other clauses, a courtesy nothing: neither is a request.
