@@ -195,7 +195,9 @@ class Planner:
         if self.semantic is not None and self.second_opinion is None and self.semantic.lexical is self.router:
             one_route = len(self.router.routes) < 2
             clauses = [
-                Clause(c.text, self.semantic.refine(c.text, c.score)) if one_route or self._unsure(c) else c
+                Clause(c.text, self.semantic.refine(c.text, c.score))
+                if (one_route or self._unsure(c)) and not is_courtesy(c.text)  # "Hi there" stays none
+                else c
                 for c in clauses
             ]
         if len(clauses) < 2:
