@@ -181,8 +181,10 @@ def scoped_plan(planner: Planner, chain: ModelChain | None) -> Runnable[Any, Any
         return update
 
     def planned(state: dict[str, Any], config: RunnableConfig) -> Steps[dict[str, Any]]:
-        if chain is None:
-            return planner(state)
+        if chain is None:  # the semantic stage (MiniLM) must not run on the event loop
+            return (
+                (yield blocking(lambda: planner(state))) if planner.semantic is not None else planner(state)
+            )
         scope = RunScope.from_config(config, turn=f"t{state.get('turn', 1)}")
         yield blocking(lambda: chain.guards()[0].run_started(scope))  # the run's model deadline starts
         with use_scope(scope):

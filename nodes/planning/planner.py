@@ -259,7 +259,10 @@ class Planner:
 
     async def aplan(self, request: str, *, turn: int, context: Mapping[str, str]) -> Plan:
         """:meth:`plan`, asking the model about every unsure clause at once."""
-        draft = self._draft(request, turn, context)
+        if self.semantic is not None:  # the semantic stage may load and run MiniLM: off the event loop
+            draft = await asyncio.to_thread(self._draft, request, turn, context)
+        else:
+            draft = self._draft(request, turn, context)
         if isinstance(draft, Plan):
             return draft
         asked = await asyncio.gather(*(self._aask_model(c.text) for c in draft if self._unsure(c)))
