@@ -57,6 +57,13 @@ def read_jsonl(
     return rows
 
 
+def clinc150_dir(given: Path | None = None, needs: str = "train.jsonl") -> Path | None:
+    """``given``, else ``../shared/data/clinc150``, when it holds ``needs``; ``None`` otherwise."""
+    shared = shared_data_dir()
+    folder = given or (shared / "clinc150" if shared else None)
+    return folder if folder is not None and (folder / needs).is_file() else None
+
+
 def shared_data_dir() -> Path | None:
     """``../shared/data`` next to the checkout (or ``CREWLINE_SHARED_DATA``), if it exists."""
     configured = os.environ.get("CREWLINE_SHARED_DATA")

@@ -38,7 +38,7 @@ from typing import Any
 
 import yaml
 
-from crewline.evals.datasets import DatasetError, shared_data_dir
+from crewline.evals.datasets import DatasetError, clinc150_dir
 from crewline.evals.decompose import evaluate_decomposition
 from crewline.evals.routing import LabelledRow, fit_router, read_labelled
 from crewline.graphs.spec import load_spec
@@ -233,9 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {name: evaluate(planner, rows) for name, rows in sets.items()}
     output: dict[str, Any] = {name: figures for name, (figures, _) in results.items()}
     if args.clinc:
-        shared = shared_data_dir()
-        clinc = shared / "clinc150" if shared else None
-        if clinc is None or not (clinc / "val.jsonl").is_file():
+        clinc = clinc150_dir(needs="val.jsonl")
+        if clinc is None:
             print("compound planning benchmark: no ../shared/data/clinc150 for --clinc", file=sys.stderr)
             return 2
         output["clinc150_compounds"] = clinc_figures(clinc)

@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crewline.evals.datasets import shared_data_dir
+from crewline.evals.datasets import clinc150_dir
 from crewline.evals.decompose import evaluate_decomposition
 from crewline.evals.routing import LabelledRow, evaluate_routing, fit_router, read_labelled
 from crewline.nodes.planning.router import Router
@@ -92,9 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--oos-recall", type=float, default=0.8)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    shared = shared_data_dir()
-    data = args.data or (shared / "clinc150" if shared else None)
-    if data is None or not (data / "train.jsonl").is_file():
+    data = clinc150_dir(args.data)
+    if data is None:
         print("planning benchmark: no clinc150 data (pass --data DIR)", file=sys.stderr)
         return 2
     figures = measure(data, args.oos_recall)

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from crewline.evals.datasets import shared_data_dir
+from crewline.evals.datasets import clinc150_dir
 from crewline.evals.routing import (
     LabelledRow,
     evaluate_routing,
@@ -129,9 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-semantic", action="store_true", help="the lexical router only")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    shared = shared_data_dir()
-    data = args.data or (shared / "clinc150" if shared else None)
-    if data is None or not (data / "train.jsonl").is_file():
+    data = clinc150_dir(args.data)
+    if data is None:
         print("routing_shots benchmark: no clinc150 data (pass --data DIR)", file=sys.stderr)
         return 2
     if any(k < 1 for k in args.shots):
