@@ -59,6 +59,8 @@ def gated_calls(
 ) -> list[Call]:
     """The approval-gated calls ``handoff``'s task asks for, in order, when it asks for more than one
     (see the module docstring); ``[]`` otherwise (the one-tool path decides)."""
+    if sum(requires_approval(tool) for tool in tools.values()) < 2:
+        return []  # most specialists: no second gated tool to propose, so no split to pay for
     calls: list[Call] = []
     for clause in split_request(handoff["task"], route, threshold=SURE_OF_A_CLAUSE):
         name = clause.score.route

@@ -42,6 +42,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from langgraph.types import Command
 
+from crewline.evals.benchmarks.forked import run_forked
 from crewline.graphs.crew import build_crew
 from crewline.memory.checkpoint.checkpointers import checkpointer
 from crewline.memory.state.tickets import TicketStore
@@ -143,36 +144,9 @@ def _worker(trial: Trial, url: str, data: Path, thread: str, killed: set[str], p
         os.write(pipe, f"done {json.dumps(crew.get_state(config).values.get('answer', ''))}\n".encode())
 
 
-WORKER_SECONDS = 180  # one worker's run up to its kill point; seconds on an idle machine
-
-
-def _fork_worker(trial: Trial, url: str, data: Path, thread: str, killed: set[str]) -> tuple[str, str]:
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child never returns into the caller's code
-        os.close(read)
-        # a worker forked while another thread held a lock can wait forever: let it die instead, and
-        # the trial fail with a reason, rather than hang the run
-        signal.alarm(WORKER_SECONDS)
-        code = 0
-        try:
-            _worker(trial, url, data, thread, killed, write)
-        except BaseException as exc:
-            os.write(write, f"error {type(exc).__name__}: {' '.join(str(exc).split())[:300]}\n".encode())
-            code = 1
-        os._exit(code)
-    os.close(write)
-    with os.fdopen(read) as reader:
-        lines = reader.read().splitlines()
-    _, status = os.waitpid(pid, 0)
-    last = lines[-1] if lines else ""
-    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL and last.startswith("kill "):
-        return "kill", last.removeprefix("kill ")
-    if last.startswith("done "):
-        return "done", json.loads(last.removeprefix("done "))
-    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM:
-        raise RuntimeError(f"worker for {trial.name} did not finish in {WORKER_SECONDS} s (last: {last!r})")
-    raise RuntimeError(f"worker for {trial.name} ended unexpectedly: {last or status}")
+def _fork_worker(trial: Trial, url: str, data: Path, thread: str, killed: set[str]) -> tuple[str, Any]:
+    outcome, detail = run_forked(lambda pipe: _worker(trial, url, data, thread, killed, pipe), trial.name)
+    return (outcome, json.loads(detail)) if outcome == "done" else (outcome, detail)
 
 
 def _replay_in_process(url: str, data: Path, thread: str, db: Path) -> dict[str, int]:

@@ -32,6 +32,7 @@ from typing import Any
 
 from langgraph.types import Command
 
+from crewline.evals.benchmarks.forked import run_forked
 from crewline.graphs.refund import build_refund_workflow
 from crewline.graphs.workflow import workflow_status
 from crewline.memory.checkpoint.checkpointers import checkpointer
@@ -227,31 +228,7 @@ def _make_naive() -> None:
 def _fork_worker(
     scenario: Scenario, url: str, data_dir: Path, thread: str, killed: set[str]
 ) -> tuple[str, str]:
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child never returns into the caller's code (pytest, the benchmark loop)
-        os.close(read)
-        code = 0
-        try:
-            _worker(scenario, url, data_dir, thread, killed, write)
-        except BaseException as exc:  # report, then leave without running the parent's cleanups
-            os.write(write, f"error {type(exc).__name__}: {' '.join(str(exc).split())[:300]}\n".encode())
-            code = 1
-        os._exit(code)
-    os.close(write)
-    with os.fdopen(read) as reader:
-        lines = reader.read().splitlines()
-    _, wait_status = os.waitpid(pid, 0)
-    last = lines[-1] if lines else ""
-    if (
-        os.WIFSIGNALED(wait_status)
-        and os.WTERMSIG(wait_status) == signal.SIGKILL
-        and last.startswith("kill ")
-    ):
-        return "kill", last.removeprefix("kill ")
-    if last.startswith("done "):
-        return "done", last.removeprefix("done ")
-    raise RuntimeError(f"worker for {scenario.name} ended unexpectedly: {last or wait_status}")
+    return run_forked(lambda pipe: _worker(scenario, url, data_dir, thread, killed, pipe), scenario.name)
 
 
 def run_scenario(

@@ -137,8 +137,18 @@ _CALLED_A_SCAM = re.compile(
 # Inside the match: a negation ("give your PIN to no one, not even the agent").
 _RESTRICTED = re.compile(r"\b(?:never|not)\b")
 # A full stop ends a sentence when a space follows ("kestrel-verify.com" goes on).
-_SENTENCE_START = re.compile(r"(?:[.!?]\s|\n)(?:[^.!?\n]|[.!?](?!\s))*$")
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+_BOUNDARY = re.compile(r"[.!?](?=\s|$)|\n")
+_SENTENCE_REACH = 400  # a sentence is read at most this far either side of a match (linear)
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the sentence holding ``text[start:end]`` begins and ends (within the reach)."""
+    floor = max(0, start - _SENTENCE_REACH)
+    begin = floor
+    for boundary in _BOUNDARY.finditer(text, floor, start):
+        begin = boundary.end()
+    after = _BOUNDARY.search(text, end, end + _SENTENCE_REACH)
+    return begin, after.start() if after else min(len(text), end + _SENTENCE_REACH)
 
 
 # A quotation introduced as what scammers say ("Here are things scammers actually say: ...").
@@ -168,20 +178,15 @@ _REFUSAL = re.compile(
     r"\b(?:will|would|does|do|shall) (?:never|not) (?:ask|request|require|need|call|text|email)\b",
     re.IGNORECASE,
 )
-_BOUNDARY = re.compile(r"[.!?\n]")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,400})[\"”]")
 
 
 def _unreported(view: str) -> str:
     """``view`` without refusal sentences and without quotations that a scam report introduces."""
     cuts: list[tuple[int, int]] = []
-    for match in _REFUSAL.finditer(view):  # its sentence, up to 400 characters either side (linear)
-        if cuts and match.start() < cuts[-1][1]:
-            continue
-        floor = max(0, match.start() - 400)
-        start = max(floor - 1, *(view.rfind(mark, floor, match.start()) for mark in ".!?\n")) + 1
-        after = _BOUNDARY.search(view, match.end(), match.end() + 400)
-        cuts.append((start, after.start() if after else min(len(view), match.end() + 400)))
+    for match in _REFUSAL.finditer(view):  # the sentence it is in
+        if not cuts or match.start() >= cuts[-1][1]:
+            cuts.append(_sentence_bounds(view, match.start(), match.end()))
     for start, end in reversed(cuts):
         view = view[:start] + " " + view[end:]
     if '"' not in view and "“" not in view:
@@ -199,14 +204,10 @@ def _negated(folded: str, start: int, end: int) -> bool:
     words = _WORD.findall(clause)[-6:]
     if _NEGATION.search(" ".join(words)) or _RESTRICTED.search(folded[start:end]):
         return True
-    head = folded[max(0, start - 400) : start]
-    opening = _SENTENCE_START.search(head)
-    sentence_before = head[opening.start() + 1 :] if opening else head
-    closing = _SENTENCE_END.search(folded, end, min(len(folded), end + 400))
-    sentence_after = folded[end : closing.start() if closing else min(len(folded), end + 400)]
+    begin, finish = _sentence_bounds(folded, start, end)
     return bool(
-        _REPORTED.search(sentence_before)
-        or _CALLED_A_SCAM.search(sentence_after)
+        _REPORTED.search(folded, begin, start)
+        or _CALLED_A_SCAM.search(folded, end, finish)
         or _reported_quote(folded, start)
     )
 
