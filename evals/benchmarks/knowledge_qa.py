@@ -55,16 +55,26 @@ class Question:
     expect: re.Pattern[str] | None  # None: unanswerable
     doc: str | None
     held_out: bool
+    fresh: bool = False  # the second held-out round (``round: fresh``), written before the second tuning
+    first_run: str | None = None  # its outcome when first run, before that tuning (recorded in the yaml)
+
+    @property
+    def split(self) -> str:
+        return "fresh" if self.fresh else "held_out" if self.held_out else "dev"
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     questions = [
-        Question(q["q"], re.compile(q["expect"], re.I), q.get("doc"), bool(q.get("held_out")))
-        for q in data["answerable"]
+        Question(q["q"], re.compile(q["expect"], re.I), q.get("doc"), *_round(q)) for q in data["answerable"]
     ]
-    questions += [Question(q["q"], None, None, bool(q.get("held_out"))) for q in data["unanswerable"]]
+    questions += [Question(q["q"], None, None, *_round(q)) for q in data["unanswerable"]]
     return questions
+
+
+def _round(q: dict[str, Any]) -> tuple[bool, bool, str | None]:
+    fresh = q.get("round") == "fresh"
+    return bool(q.get("held_out")) or fresh, fresh, q.get("first_run")
 
 
 def wrap_markdown(text: str, width: int = WRAP_COLUMNS) -> str:
@@ -138,6 +148,8 @@ def _ask(graph: Any, question: Question, whole_lines: frozenset[str]) -> dict[st
         "question": question.text,
         "answerable": question.expect is not None,
         "held_out": question.held_out,
+        "split": question.split,
+        "first_run": question.first_run,
         "outcome": outcome,
         "confidence": out.get("confidence"),
         "answer": answer,
@@ -161,8 +173,9 @@ def run(questions: list[Question], docs: Path = DOCS_DIR, embedder: str = "hashi
             graph = build_knowledge_graph(data=data, kb=name)
             rows = [_ask(graph, q, whole_lines) for q in questions]
             report[name] = {
-                "dev": _score([r for r in rows if not r["held_out"]]),
-                "held_out": _score([r for r in rows if r["held_out"]]),
+                "dev": _score([r for r in rows if r["split"] == "dev"]),
+                "held_out": _score([r for r in rows if r["split"] == "held_out"]),
+                "fresh": _score([r for r in rows if r["split"] == "fresh"]),
                 "all": _score(rows),
                 "rows": rows,
             }
@@ -202,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report, indent=2))
         return 0
     for name, part in report.items():
-        for split in ("dev", "held_out", "all"):
+        for split in ("dev", "held_out", "fresh", "all"):
             print(_line(name, split, part[split]))
         if args.show_dev_misses:
             for row in part["rows"]:
