@@ -19,6 +19,27 @@ __all__ = ["ArgumentRule", "rule_for"]
 _FREE_TEXT_WORDS = frozenset(
     ["query", "question", "text", "topic", "request", "message", "q", "search", "prompt", "input", "issue"]
 )
+# Arguments that describe the case in the caller's own words ("report fraud on charges I don't
+# recognise" is the fraud report's details): the request itself fills them, as a human agent would
+# copy the customer's words into the form; an approval-gated call still shows them to the approver.
+_DESCRIPTION_WORDS = frozenset(
+    [
+        "details",
+        "detail",
+        "description",
+        "reason",
+        "note",
+        "notes",
+        "comment",
+        "comments",
+        "summary",
+        "explanation",
+        "complaint",
+        "feedback",
+        "body",
+        "content",
+    ]
+)
 _PLACE_WORDS = frozenset(
     ["city", "town", "location", "place", "destination", "country", "region", "area", "where"]
 )
@@ -71,7 +92,7 @@ def _by_name(name: str, words: set[str]) -> ArgumentRule | None:
         return ArgumentRule("regex", _IDENTIFIER, entity=True)
     if lowered in _PLACE_WORDS or (set(lowered.split("_")) & _PLACE_WORDS):
         return ArgumentRule("regex", _PLACE)
-    if lowered in _FREE_TEXT_WORDS:
+    if lowered in _FREE_TEXT_WORDS or lowered in _DESCRIPTION_WORDS:
         return ArgumentRule("free_text")
     return None
 

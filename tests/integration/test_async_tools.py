@@ -211,6 +211,24 @@ def test_a_sure_tool_call_runs_without_a_model_decision(mode: Mode) -> None:
     assert result["answer"].startswith("Model answer:") and "Oslo: light rain" in result["answer"]
 
 
+def test_a_description_argument_takes_the_request_so_the_call_needs_no_model_decision() -> None:
+    """``report_fraud(customer_id, details)``: the details are the caller's own words, so the local
+    call is complete and the model is asked once (before, it chose the call: two rounds)."""
+    reports: list[tuple[str, str]] = []
+
+    def report_fraud(customer_id: str, details: str) -> str:
+        """Report fraudulent transactions on a card and open a fraud case."""
+        reports.append((customer_id, details))
+        return f"Fraud case FR-1 opened for {customer_id}."
+
+    tool = StructuredTool.from_function(report_fraud)
+    task = "report fraud on charges I don't recognise for customer C-1002"
+    with FakeOpenAI(answer_from_tool(tool_call("report_fraud", {"customer_id": "C-9"}))) as server:
+        result = run(specialist([tool], chain(server), local_tool_calls=True), task, "invoke")
+    assert server.calls == 1 and reports == [("C-1002", task)]
+    assert result["status"] == "done" and "FR-1" in result["answer"]
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_model_outage_after_a_local_call_answers_from_it_without_a_second_run(mode: Mode) -> None:
     calls: list[str] = []
