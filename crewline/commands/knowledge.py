@@ -129,6 +129,7 @@ def _validate_question(question: str) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from crewline.commands.run_record import recorded
     from crewline.graphs.knowledge import build_knowledge_graph
     from crewline.memory.paths import data_dir
     from crewline.nodes.models.factory import ModelSettings, make_model_chain
@@ -145,7 +146,8 @@ def cmd_ask(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
     if name != DEMO_KB:
         _embedder_for(kb_dir(data_dir(), name), args.embedder)  # refuses a mismatched --embedder
     graph = build_knowledge_graph(model=make_model_chain(ModelSettings()), kb=name)
-    state = graph.invoke({"question": question, "kb": name})
+    # recorded in the audit log and `crewline report` like a crew run or a server run
+    state = graph.invoke({"question": question, "kb": name}, recorded({}, None))
     payload = {
         "kb": name,
         "answer": state.get("answer", ""),

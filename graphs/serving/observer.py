@@ -124,7 +124,8 @@ class ServingObserver(BaseCallbackHandler):
         thread = str(md["thread_id"]) if md.get("thread_id") else None
         run = _Run(str(user), md.get("crewline_tenant"), thread)
         if parent_run_id is None:
-            run.turn = isinstance(inputs, Mapping) and "messages" in inputs
+            # a new turn: a crew's messages, or the knowledge graph's question
+            run.turn = isinstance(inputs, Mapping) and ("messages" in inputs or "question" in inputs)
         else:
             # A node of the crew itself: a graph step whose namespace is empty or its own task's
             # (a specialist's inner nodes run in the namespace of the specialist's task).

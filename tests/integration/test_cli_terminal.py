@@ -224,6 +224,16 @@ def test_cli_runs_are_audited_and_reported_like_server_runs(tmp_path: Path) -> N
     assert crewline("audit", "verify", data_dir=tmp_path).returncode == 0
 
 
+def test_a_knowledge_question_asked_from_the_cli_is_audited_and_reported(tmp_path: Path) -> None:
+    asked = crewline("ask", "how long does a refund take", data_dir=tmp_path)
+    assert asked.returncode == 0, asked.stderr
+    report = _json(crewline("report", "--json", data_dir=tmp_path))
+    assert report["interactions"] == 1
+    listed = crewline("audit", "list", "--json", data_dir=tmp_path)
+    actions = [json.loads(line)["action"] for line in listed.stdout.splitlines()]
+    assert actions.count("interaction.finished") == 1
+
+
 # --- crewline health --------------------------------------------------------------------------------
 
 
