@@ -26,9 +26,12 @@ next to the database in the data directory, so the file system's permissions are
 set ``CREWLINE_AUDIT_KEY`` from a secret store to separate them).
 
 Operations. Several processes appending to one log must share the key and the anchor directory
-(one host's data directory; for several hosts on one PostgreSQL log, ``CREWLINE_AUDIT_KEY`` and a
-shared ``CREWLINE_AUDIT_ANCHOR_DIR``). A process killed between writing the anchor and committing
-its entry leaves an anchor one entry ahead: verify reports that entry as missing, which it is.
+(one host's data directory; for several hosts on one PostgreSQL log, ``CREWLINE_AUDIT_URL`` or
+``CREWLINE_STATE_URL``, ``CREWLINE_AUDIT_KEY`` and a shared ``CREWLINE_AUDIT_ANCHOR_DIR``: a host
+with a key of its own writes entries the others report as "another audit key", and a host with an
+anchor of its own sees every other host's entries as newer than its anchor). A process killed
+between writing the anchor and committing its entry leaves an anchor one entry ahead: verify
+reports that entry as missing, which it is.
 
 Logs written before the key and anchor (plain SHA-256 or an unprefixed HMAC) still verify: those
 entries are vouched for only as they stood when the first keyed entry was chained after them.
@@ -42,7 +45,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import sqlite3
@@ -65,7 +67,7 @@ from crewline.memory.operations.audit_anchor import (
     log_identity,
     read_anchor,
 )
-from crewline.memory.paths import data_dir
+from crewline.memory.shared.urls import state_url
 
 __all__ = [
     "GENESIS",
@@ -537,9 +539,9 @@ def _entry_named(problem: str) -> int:
 
 
 def default_audit_url() -> str:
-    """``CREWLINE_AUDIT_URL``, else ``sqlite:///<data dir>/audit.sqlite``."""
-    configured = os.environ.get("CREWLINE_AUDIT_URL", "").strip()
-    return configured or f"sqlite:///{data_dir() / 'audit.sqlite'}"
+    """``CREWLINE_AUDIT_URL``, else ``CREWLINE_STATE_URL`` (PostgreSQL), else
+    ``sqlite:///<data dir>/audit.sqlite``."""
+    return state_url("audit")
 
 
 def open_audit_log(url: str | None = None, *, redactor: Callable[[str], str] | None = None) -> AuditLog:

@@ -2,9 +2,11 @@
 
 A key is ``cl_<key id>_<secret>``: 24 random bytes of secret, so an unsalted digest is safe (nobody
 can brute-force 192 bits), and the lookup is one indexed read. The store is SQLite (WAL) under the
-data directory, or ``CREWLINE_KEYS_PATH``. A key carries its user, tenant and role, and the customers it
-may act for (``customers``: ids, or ``*`` for a staff key; see :mod:`crewline.memory.state.access`); the
-key itself is shown once, at creation, and never again.
+data directory (or ``CREWLINE_KEYS_PATH``), or PostgreSQL (``CREWLINE_KEYS_URL`` or
+``CREWLINE_STATE_URL``: every host then accepts and revokes the same keys). A key carries its
+user, tenant and role, and the customers it may act for (``customers``: ids, or ``*`` for a staff
+key; see :mod:`crewline.memory.state.access`); the key itself is shown once, at creation, and never
+again.
 """
 
 from __future__ import annotations
@@ -12,20 +14,16 @@ from __future__ import annotations
 import builtins
 import hashlib
 import hmac
-import os
 import re
 import secrets
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from crewline.errors import ConfigurationError
-from crewline.memory import sqlite_db
-from crewline.memory.paths import data_dir
+from crewline.memory.shared.database import Database, open_database
+from crewline.memory.shared.urls import StateUrlError, state_url
 
 __all__ = [
     "ROLES",
@@ -117,42 +115,36 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 class KeyStore:
-    """API keys in one SQLite file; safe across threads and processes."""
+    """API keys in one database (a SQLite path or URL, or ``postgresql://...``); safe across threads,
+    processes and, on PostgreSQL, hosts."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._local = threading.local()
+    def __init__(self, location: str | Path) -> None:
+        url = location if isinstance(location, str) and "://" in location else f"sqlite:///{location}"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            sqlite_db.apply_schema(self._connection(), _SCHEMA)
+            self.db: Database = open_database(url, what="API key store")
+            self.db.apply_schema(_SCHEMA)
             self._migrate()
-        except (OSError, sqlite3.Error) as exc:
-            if "locked" in str(exc).lower():  # contention, not a bad path: let the caller retry
-                raise
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise KeyStoreError(f"cannot open the API key store {self.path}: {reason}") from None
+        except StateUrlError as exc:
+            raise KeyStoreError(str(exc)) from None
+        self.location = self.db.location
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (None on PostgreSQL)."""
+        return Path(self.location) if self.db.kind == "sqlite" else None
 
     def _migrate(self) -> None:
-        columns = {row[1] for row in self._connection().execute("PRAGMA table_info(api_keys)")}
+        if self.db.kind != "sqlite":  # PostgreSQL stores began with the column
+            return
+        with self.db.read() as conn:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(api_keys)").fetchall()}
         if "customers" not in columns:
-            with self._connect() as conn:
+            with self.db.transaction() as conn:
                 try:
                     conn.execute(_MIGRATION)
-                except sqlite3.OperationalError as exc:  # another process added it first
+                except Exception as exc:  # another process added it first
                     if "duplicate column" not in str(exc).lower():
                         raise
-
-    def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite_db.connect(self.path)
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with sqlite_db.immediate_transaction(self._connection()) as conn:
-            yield conn
 
     def create(
         self, *, user_id: str, tenant_id: str, role: str = "user", customers: Sequence[str] = ()
@@ -169,7 +161,7 @@ class KeyStore:
         key_id = secrets.token_hex(6)
         key = f"{_PREFIX}{key_id}_{secrets.token_urlsafe(24)}"
         now = datetime.now(UTC)
-        with self._connect() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO api_keys (key_id, digest, user_id, tenant_id, role, created_at, customers) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -183,15 +175,12 @@ class KeyStore:
         shape = _KEY_SHAPE.match(key.strip())
         if shape is None:
             return None
-        row = (
-            self._connection()
-            .execute(
+        with self.db.read() as conn:
+            row = conn.execute(
                 "SELECT key_id, digest, user_id, tenant_id, role, created_at, revoked_at, customers "
                 "FROM api_keys WHERE key_id = ?",
                 (shape.group(1),),
-            )
-            .fetchone()
-        )
+            ).fetchone()
         if row is None or row[6] is not None or not hmac.compare_digest(row[1], key_digest(key.strip())):
             return None
         return ApiKey(
@@ -204,7 +193,7 @@ class KeyStore:
         if key_id.startswith(_PREFIX):  # a whole key was given: take its id
             shape = _KEY_SHAPE.match(key_id)
             key_id = shape.group(1) if shape else key_id
-        with self._connect() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
                 (datetime.now(UTC).isoformat(), key_id),
@@ -216,7 +205,8 @@ class KeyStore:
 
     def count(self) -> int:
         """How many keys are active."""
-        row = self._connection().execute("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL").fetchone()
+        with self.db.read() as conn:
+            row = conn.execute("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL").fetchone()
         return int(row[0])
 
     def list(self, *, tenant_id: str | None = None, include_revoked: bool = False) -> builtins.list[ApiKey]:
@@ -230,7 +220,8 @@ class KeyStore:
             clauses.append("revoked_at IS NULL")
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        rows = self._connection().execute(sql + " ORDER BY created_at, key_id", params).fetchall()
+        with self.db.read() as conn:
+            rows = conn.execute(sql + " ORDER BY created_at, key_id", params).fetchall()
         return [
             ApiKey(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), _parse_time(r[5]), (*r[6].split(),))
             for r in rows
@@ -238,6 +229,6 @@ class KeyStore:
 
 
 def default_key_store() -> KeyStore:
-    """The store at ``CREWLINE_KEYS_PATH``, else ``data_dir()/keys.sqlite``."""
-    configured = os.environ.get("CREWLINE_KEYS_PATH", "").strip()
-    return KeyStore(Path(configured).expanduser() if configured else data_dir() / "keys.sqlite")
+    """The store at ``CREWLINE_KEYS_URL`` (or the file ``CREWLINE_KEYS_PATH``), else
+    ``CREWLINE_STATE_URL``, else ``data_dir()/keys.sqlite``."""
+    return KeyStore(state_url("keys"))

@@ -1,6 +1,8 @@
 """Escalation tickets: what a human was asked to decide, and what they decided.
 
-Stored in SQLite (WAL, one connection per call, safe across threads and processes). ``create`` is
+Stored in SQLite (the data directory's ``tickets.sqlite``) or PostgreSQL (``CREWLINE_TICKETS_URL``
+or ``CREWLINE_STATE_URL``), so a ticket opened on one host is decided on another; the SQL is the
+same on both and every decision is one conditional statement, so it is taken once. ``create`` is
 idempotent on a caller-chosen ``key`` because a LangGraph node re-executes from its start when a
 thread resumes after ``interrupt()``: the second run must find the ticket the first one wrote.
 
@@ -16,17 +18,15 @@ from __future__ import annotations
 import builtins
 import json
 import secrets
-import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from crewline.errors import RunError
-from crewline.memory import sqlite_db
-from crewline.memory.paths import data_dir
+from crewline.memory.shared.database import Database, open_database
+from crewline.memory.shared.urls import state_url
 
 __all__ = [
     "RESOLVED_STATUSES",
@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS approved_actions (
 """
 ACTION_STATUSES: tuple[str, ...] = ("started", "applied", "failed")
 
+_ACTION_COLUMNS = "key, ticket_id, tool, status, outcome, attempts"
 _COLUMNS = (
     "ticket_id, thread_id, kind, reason, status, transcript, payload, user_id, tenant_id, "
     "created_at, updated_at, decided_by, decision_note"
@@ -110,7 +111,7 @@ class Ticket:
         return data
 
     @classmethod
-    def _from_row(cls, row: sqlite3.Row) -> Ticket:
+    def _from_row(cls, row: Any) -> Ticket:
         return cls(
             ticket_id=row["ticket_id"],
             thread_id=row["thread_id"],
@@ -163,27 +164,23 @@ def _new_ticket_id() -> str:
 
 
 class TicketStore:
-    """Tickets in one SQLite file; every method opens (and closes) its own connection."""
+    """Tickets and the approved-action ledger in one database: ``sqlite:///PATH`` or a path (one
+    file), or ``postgresql://...`` (shared by every host); safe across threads and processes."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path).expanduser()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            sqlite_db.apply_schema(conn, _SCHEMA)
+    def __init__(self, location: Path | str) -> None:
+        url = location if isinstance(location, str) and "://" in location else f"sqlite:///{location}"
+        self.url = url
+        self.db: Database = open_database(url, what="ticket store")
+        self.location = self.db.location
+        self.db.apply_schema(_SCHEMA)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (None on PostgreSQL)."""
+        return Path(self.location) if self.db.kind == "sqlite" else None
 
     def __repr__(self) -> str:
-        return f"TicketStore({str(self.path)!r})"
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite_db.connect(self.path)) as conn:
-            conn.row_factory = sqlite3.Row
-            yield conn
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn, sqlite_db.immediate_transaction(conn):
-            yield conn
+        return f"TicketStore({self.location!r})"
 
     def create(
         self,
@@ -204,38 +201,33 @@ class TicketStore:
         if not key:
             raise ValueError("a ticket needs a non-empty idempotency key")
         payload_json = json.dumps(dict(payload or {}), default=str, sort_keys=True)
-        with self._transaction() as conn:
-            row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE key = ?", (key,)).fetchone()
+        for _ in range(_ID_ATTEMPTS):
+            now = _now()
+            with self.db.transaction() as conn:
+                # DO NOTHING on either unique column: a concurrent creator of the same key (another
+                # process, another host) waits for ours and then finds it
+                conn.execute(
+                    f"INSERT INTO tickets (key, {_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT DO NOTHING",
+                    (
+                        key,
+                        _new_ticket_id(),
+                        thread_id,
+                        kind,
+                        reason,
+                        transcript,
+                        payload_json,
+                        user_id,
+                        tenant_id,
+                        now,
+                        now,
+                    ),
+                )
+                row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE key = ?", (key,)).fetchone()
             if row is not None:
                 return Ticket._from_row(row)
-            now = _now()
-            for _ in range(_ID_ATTEMPTS):
-                ticket_id = _new_ticket_id()
-                try:
-                    conn.execute(
-                        f"INSERT INTO tickets (key, {_COLUMNS}) "
-                        "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, NULL, NULL)",
-                        (
-                            key,
-                            ticket_id,
-                            thread_id,
-                            kind,
-                            reason,
-                            transcript,
-                            payload_json,
-                            user_id,
-                            tenant_id,
-                            now,
-                            now,
-                        ),
-                    )
-                except sqlite3.IntegrityError:
-                    continue  # ticket id collision (the key cannot collide: we hold the write lock)
-                row = conn.execute(
-                    f"SELECT {_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)
-                ).fetchone()
-                return Ticket._from_row(row)
-        raise RuntimeError(f"could not allocate a unique ticket id in {self.path}")
+            # no row under the key: the new ticket id collided with another ticket's; draw again
+        raise RuntimeError(f"could not allocate a unique ticket id in {self.location}")
 
     def resolve(
         self,
@@ -249,22 +241,20 @@ class TicketStore:
         (:class:`TicketDecided`, a ``ValueError`` too): the first decision stands."""
         if status not in RESOLVED_STATUSES:
             raise ValueError(f"cannot resolve a ticket as {status!r}; expected one of {RESOLVED_STATUSES}")
-        with self._transaction() as conn:
-            row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
-            if row is None:
-                raise KeyError(f"no ticket {ticket_id!r} in {self.path}")
-            current = Ticket._from_row(row)
-            if current.status == status:
-                return current
-            if current.status != "open":
-                raise TicketDecided(current, status)
+        with self.db.transaction() as conn:
+            # one conditional update: of two deciders on two hosts, exactly one finds the ticket open
             conn.execute(
                 "UPDATE tickets SET status = ?, decided_by = ?, decision_note = ?, updated_at = ? "
-                "WHERE ticket_id = ?",
+                "WHERE ticket_id = ? AND status = 'open'",
                 (status, decided_by, note, _now(), ticket_id),
             )
             row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
-        return Ticket._from_row(row)
+        if row is None:
+            raise KeyError(f"no ticket {ticket_id!r} in {self.location}")
+        current = Ticket._from_row(row)
+        if current.status != status:
+            raise TicketDecided(current, status)
+        return current
 
     # -- the ledger of approved actions --
 
@@ -273,62 +263,57 @@ class TicketStore:
         False when the key was claimed before (the record says how that attempt ended, if it did)."""
         if not key:
             raise ValueError("an approved action needs a non-empty idempotency key")
-        with self._transaction() as conn:
-            row = conn.execute("SELECT * FROM approved_actions WHERE key = ?", (key,)).fetchone()
-            now = _now()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO approved_actions VALUES (?, ?, ?, 'started', NULL, 1, ?, ?)",
-                    (key, ticket_id, tool, now, now),
-                )
+        now = _now()
+        with self.db.transaction() as conn:
+            inserted = conn.execute(
+                "INSERT INTO approved_actions (key, ticket_id, tool, status, outcome, attempts, created_at, "
+                "updated_at) VALUES (?, ?, ?, 'started', NULL, 1, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, ticket_id, tool, now, now),
+            ).rowcount
+            if inserted == 1:
                 return ActionRecord(key, ticket_id, tool, "started", None, 1), True
-            conn.execute(
-                "UPDATE approved_actions SET attempts = attempts + 1, updated_at = ? WHERE key = ?",
+            row = conn.execute(
+                "UPDATE approved_actions SET attempts = attempts + 1, updated_at = ? WHERE key = ? "
+                f"RETURNING {_ACTION_COLUMNS}",
                 (now, key),
-            )
-            record = ActionRecord(
-                key, row["ticket_id"], row["tool"], row["status"], row["outcome"], int(row["attempts"]) + 1
-            )
-            return record, False
+            ).fetchone()
+        return _action(row), False
 
     def settle_action(self, key: str, *, status: str, outcome: str | None) -> ActionRecord:
         """Record how the action under ``key`` ended (``applied`` or ``failed``). A settled action is
         never settled again: the first outcome is the one that happened."""
         if status not in ACTION_STATUSES[1:]:
             raise ValueError(f"an action settles as applied or failed, not {status!r}")
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE approved_actions SET status = ?, outcome = ?, updated_at = ? "
                 "WHERE key = ? AND status = 'started'",
                 (status, outcome, _now(), key),
             )
-            row = conn.execute("SELECT * FROM approved_actions WHERE key = ?", (key,)).fetchone()
+            row = conn.execute(
+                f"SELECT {_ACTION_COLUMNS} FROM approved_actions WHERE key = ?", (key,)
+            ).fetchone()
         if row is None:
-            raise KeyError(f"no approved action {key!r} in {self.path}")
-        return ActionRecord(
-            key, row["ticket_id"], row["tool"], row["status"], row["outcome"], int(row["attempts"])
-        )
+            raise KeyError(f"no approved action {key!r} in {self.location}")
+        return _action(row)
 
     def actions(self, ticket_id: str | None = None) -> builtins.list[ActionRecord]:
         """The ledger (of one ticket), oldest first."""
         where, params = (" WHERE ticket_id = ?", (ticket_id,)) if ticket_id else ("", ())
-        with self._connect() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(
-                f"SELECT * FROM approved_actions{where} ORDER BY created_at, rowid", params
+                f"SELECT {_ACTION_COLUMNS} FROM approved_actions{where} ORDER BY created_at, key", params
             ).fetchall()
-        return [
-            ActionRecord(r["key"], r["ticket_id"], r["tool"], r["status"], r["outcome"], int(r["attempts"]))
-            for r in rows
-        ]
+        return [_action(row) for row in rows]
 
     def get(self, ticket_id: str) -> Ticket | None:
-        with self._connect() as conn:
+        with self.db.read() as conn:
             row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
         return None if row is None else Ticket._from_row(row)
 
     def get_by_key(self, key: str) -> Ticket | None:
         """The ticket created with idempotency ``key``, if any."""
-        with self._connect() as conn:
+        with self.db.read() as conn:
             row = conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE key = ?", (key,)).fetchone()
         return None if row is None else Ticket._from_row(row)
 
@@ -349,9 +334,9 @@ class TicketStore:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._connect() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM tickets{where} ORDER BY created_at, rowid", params
+                f"SELECT {_COLUMNS} FROM tickets{where} ORDER BY created_at, ticket_id", params
             ).fetchall()
         return [Ticket._from_row(row) for row in rows]
 
@@ -364,7 +349,7 @@ class TicketStore:
         if cutoff.tzinfo is None:
             raise ValueError("the retention cutoff must be timezone-aware")
         bound = cutoff.astimezone(UTC).isoformat()
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             if dry_run:
                 return int(
                     conn.execute("SELECT COUNT(*) FROM tickets WHERE updated_at < ?", (bound,)).fetchone()[0]
@@ -375,9 +360,16 @@ class TicketStore:
                 "AND ticket_id NOT IN (SELECT ticket_id FROM tickets)",
                 (bound,),
             )
-            return deleted
+            return int(deleted)
+
+
+def _action(row: Any) -> ActionRecord:
+    return ActionRecord(
+        row["key"], row["ticket_id"], row["tool"], row["status"], row["outcome"], int(row["attempts"])
+    )
 
 
 def default_ticket_store() -> TicketStore:
-    """The store at ``data_dir()/tickets.sqlite``."""
-    return TicketStore(data_dir() / "tickets.sqlite")
+    """The store at ``CREWLINE_TICKETS_URL``, else ``CREWLINE_STATE_URL``, else the data directory's
+    ``tickets.sqlite``."""
+    return TicketStore(state_url("tickets"))
