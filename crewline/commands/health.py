@@ -1,8 +1,9 @@
 """``crewline health``: circuit-breaker state per specialist and per model endpoint, today's usage.
 
 Breaker state lives in ``resilience.sqlite`` in the data directory, shared by every process that
-runs crews there; this command only reads it. Exit code 0 when every breaker is closed, 3 when one
-is open or half-open (so scripts and probes can act on it).
+runs crews there, or at ``CREWLINE_BUDGETS_URL`` / ``CREWLINE_STATE_URL`` (shared by every host);
+this command only reads it, and lists where each kind of shared state lives. Exit code 0 when
+every breaker is closed, 3 when one is open or half-open (so scripts and probes can act on it).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def health_report(crew: str) -> dict[str, Any]:
     other breaker recorded in the data directory, and today's model use per tenant."""
     from crewline.graphs import load_spec
     from crewline.memory.paths import data_dir
+    from crewline.memory.shared.urls import configured_state_url, state_targets
     from crewline.memory.state.resilience_store import store_at
     from crewline.nodes.models.breaker import breaker_states, store_path
     from crewline.nodes.models.factory import make_model_chain
@@ -50,7 +52,7 @@ def health_report(crew: str) -> dict[str, Any]:
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     usage: dict[str, Any] = {}
     path = store_path(directory)
-    if path.exists():
+    if configured_state_url("budgets") or path.exists():
         for scope, counters in store_at(path).usage_rows("tenant:"):
             tenant, _, scope_day = scope.removeprefix("tenant:").rpartition(":")
             if scope_day == day:
@@ -65,6 +67,7 @@ def health_report(crew: str) -> dict[str, Any]:
         "healthy": all(b.state == "closed" for b in breakers),
         "breakers": [b.as_dict() for b in breakers],
         "usage_today": usage,
+        "state": {kind: {"backend": backend, "url": url} for kind, (backend, url) in state_targets().items()},
     }
 
 

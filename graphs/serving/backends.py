@@ -1,6 +1,7 @@
 """``GET /health``'s checks: does each backend the server depends on answer right now?
 
-The audit log and the key store (files or databases), the checkpointer at
+The audit log, the key store, the tickets and the budget store (files or databases: wherever
+``CREWLINE_STATE_URL`` and the per-kind variables put them), the checkpointer at
 ``CREWLINE_CHECKPOINT_URL`` (each is asked a trivial question on a connection of its own, so a
 backend that went away after start-up is seen), the server's store, and the rate limiter's Redis
 when one is configured (the limiter falls back to per-process buckets when it is down, so runs go
@@ -67,11 +68,27 @@ async def _store() -> str:
     return "ok"
 
 
+def _tickets_answer() -> None:
+    from crewline.memory.state.tickets import default_ticket_store
+
+    default_ticket_store().get("T-health")
+
+
+def _budgets_answer() -> None:
+    from crewline.memory.paths import data_dir
+    from crewline.memory.state.resilience_store import store_at
+    from crewline.nodes.models.breaker import store_path
+
+    store_at(store_path(data_dir())).breaker_state("health")
+
+
 async def backend_checks(services: Services) -> dict[str, str]:
     """``{backend: "ok" | "memory" | "error: <kind>"}`` for every backend, asked concurrently."""
     probes: dict[str, Callable[[], Awaitable[Any]]] = {
         "audit_log": lambda: asyncio.to_thread(services.audit.head),
         "api_keys": lambda: asyncio.to_thread(services.keys.count),
+        "tickets": lambda: asyncio.to_thread(_tickets_answer),
+        "budgets": lambda: asyncio.to_thread(_budgets_answer),
         "checkpointer": _checkpointer,
         "store": _store,
         "rate_limiter": services.limiter.ping,

@@ -24,7 +24,15 @@ from crewline.errors import ConfigurationError
 from crewline.memory.checkpoint.urls import CheckpointerError, parse, redact_url
 from crewline.memory.paths import data_dir
 
-__all__ = ["KINDS", "StateKind", "StateUrlError", "state_target", "state_targets", "state_url"]
+__all__ = [
+    "KINDS",
+    "StateKind",
+    "StateUrlError",
+    "configured_state_url",
+    "state_target",
+    "state_targets",
+    "state_url",
+]
 
 STATE_VAR = "CREWLINE_STATE_URL"
 
@@ -89,8 +97,9 @@ def _check(kind: StateKind, url: str, source: str) -> str:
     return url
 
 
-def state_url(name: str) -> str:
-    """The URL of the kind of state ``name`` (one of :data:`KINDS`), resolved as the module says."""
+def configured_state_url(name: str) -> str | None:
+    """The URL the environment gives the kind ``name`` (its own variable, else ``CREWLINE_STATE_URL``
+    when the kind can live there); ``None`` when it keeps its single-machine default."""
     kind = KINDS[name]
     own = _configured(kind)
     if own is not None:
@@ -100,7 +109,12 @@ def state_url(name: str) -> str:
         _check(KINDS["context"], shared, STATE_VAR)  # the widest set: a bad URL fails for every kind
         if parse(shared).kind in kind.schemes:
             return shared
-    return kind.default_url()
+    return None
+
+
+def state_url(name: str) -> str:
+    """The URL of the kind of state ``name`` (one of :data:`KINDS`), resolved as the module says."""
+    return configured_state_url(name) or KINDS[name].default_url()
 
 
 def state_target(name: str) -> tuple[str, str]:

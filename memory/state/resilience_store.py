@@ -1,49 +1,56 @@
-"""Where budgets and circuit breakers keep their counters: one SQLite file in the data directory.
+"""Where budgets and circuit breakers keep their counters: a SQLite file in the data directory, or
+PostgreSQL (``CREWLINE_BUDGETS_URL`` or ``CREWLINE_STATE_URL``) shared by every host.
 
 Model-call budgets (per run, per specialist in a run, per tenant per day) and breaker states must be
 shared by parallel branches, threads and processes — and readable by ``crewline health`` from
-another process — so they live in SQLite (WAL, a busy timeout) rather than in process memory. Every
-check-and-reserve is one ``BEGIN IMMEDIATE`` transaction, so two branches cannot both take the last
-model call of a budget.
+another process — so they live in a database rather than in process memory. Every
+check-and-reserve is one transaction that excludes the others (SQLite's ``BEGIN IMMEDIATE``; on
+PostgreSQL a transaction-scoped advisory lock), so two branches — or two hosts — cannot both take
+the last model call of a budget.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from crewline.memory import sqlite_db
+from crewline.memory.shared.database import Database, Session, open_database
+from crewline.memory.shared.urls import configured_state_url
 
 __all__ = ["BreakerRow", "Counters", "ResilienceStore", "store_at"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS usage (
     scope TEXT PRIMARY KEY,
-    model_calls INTEGER NOT NULL DEFAULT 0,
-    tokens INTEGER NOT NULL DEFAULT 0,
-    cost REAL NOT NULL DEFAULT 0,
-    started_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    model_calls BIGINT NOT NULL DEFAULT 0,
+    tokens BIGINT NOT NULL DEFAULT 0,
+    cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+    started_at DOUBLE PRECISION NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL
 );
 CREATE TABLE IF NOT EXISTS breakers (
     key TEXT PRIMARY KEY,
     state TEXT NOT NULL,
-    consecutive_failures INTEGER NOT NULL DEFAULT 0,
-    failures INTEGER NOT NULL DEFAULT 0,
-    successes INTEGER NOT NULL DEFAULT 0,
-    opened_at REAL,
-    probe_started REAL,
+    consecutive_failures BIGINT NOT NULL DEFAULT 0,
+    failures BIGINT NOT NULL DEFAULT 0,
+    successes BIGINT NOT NULL DEFAULT 0,
+    opened_at DOUBLE PRECISION,
+    probe_started DOUBLE PRECISION,
     last_error TEXT,
-    updated_at REAL NOT NULL
+    updated_at DOUBLE PRECISION NOT NULL
 );
 """
 
 RETENTION_S = 3 * 24 * 3600  # usage rows older than this are pruned (tenant-day rows need one day)
+_WRITE_LOCK = 0x6372657762756467  # PostgreSQL advisory lock: one budget or breaker decision at a time
+_BREAKER_COLUMNS = (
+    "key, state, consecutive_failures, failures, successes, opened_at, probe_started, last_error, updated_at"
+)
 _STARTS_KEPT = 4096  # runs' start times a store remembers (each is one row read saved per model call)
 
 
@@ -68,44 +75,50 @@ class BreakerRow:
 
 
 class ResilienceStore:
-    """Counters and breaker rows in one SQLite file; safe across threads and processes."""
+    """Counters and breaker rows in one database (a SQLite path or URL, or ``postgresql://...``);
+    safe across threads, processes and, on PostgreSQL, hosts."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = sqlite_db.connect(path, check_same_thread=False)
-        sqlite_db.apply_schema(self._conn, _SCHEMA)
-        self._conn.execute("DELETE FROM usage WHERE updated_at < ?", (time.time() - RETENTION_S,))
+    def __init__(self, location: Path | str) -> None:
+        url = location if isinstance(location, str) and "://" in location else f"sqlite:///{location}"
+        self.db: Database = open_database(url, what="budget and breaker store")
+        self.location = self.db.location
+        self.path = Path(self.location) if self.db.kind == "sqlite" else None
+        self.db.apply_schema(_SCHEMA)
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM usage WHERE updated_at < ?", (time.time() - RETENTION_S,))
+        self._lock = threading.Lock()  # guards _started only: the database serialises the rest
         # Runs' start times seen by this process (see started_at): a run's never changes once recorded.
         self._started: dict[str, float] = {}
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``): reads inside see no concurrent writer."""
-        with self._lock, sqlite_db.immediate_transaction(self._conn) as conn:
+    def transaction(self) -> Iterator[Session]:
+        """One write transaction; reads inside see no concurrent writer (of any process or host)."""
+        with self.db.transaction() as conn:
+            if self.db.kind == "postgres":
+                conn.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK,))
             yield conn
 
     # -- usage counters -------------------------------------------------------------------------
     @staticmethod
-    def counters(conn: sqlite3.Connection, scope: str) -> Counters:
+    def counters(conn: Session, scope: str) -> Counters:
         row = conn.execute("SELECT model_calls, tokens, cost FROM usage WHERE scope = ?", (scope,)).fetchone()
         return Counters(int(row[0]), int(row[1]), float(row[2])) if row else Counters()
 
     @staticmethod
-    def add(conn: sqlite3.Connection, scope: str, calls: int, tokens: int, cost: float) -> None:
+    def add(conn: Session, scope: str, calls: int, tokens: int, cost: float) -> None:
         now = time.time()
         conn.execute(
             "INSERT INTO usage (scope, model_calls, tokens, cost, started_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(scope) DO UPDATE SET "
-            "model_calls = model_calls + excluded.model_calls, tokens = tokens + excluded.tokens, "
-            "cost = cost + excluded.cost, updated_at = excluded.updated_at",
+            "model_calls = usage.model_calls + excluded.model_calls, "
+            "tokens = usage.tokens + excluded.tokens, cost = usage.cost + excluded.cost, "
+            "updated_at = excluded.updated_at",
             (scope, calls, tokens, cost, now, now),
         )
 
     def usage(self, scope: str) -> Counters:
-        with self._lock:
-            return self.counters(self._conn, scope)
+        with self.db.read() as conn:
+            return self.counters(conn, scope)
 
     def started_at(self, scope: str, now: float | None = None) -> float:
         """When ``scope`` (a run) started: recorded by its first caller, read by all later ones.
@@ -121,7 +134,7 @@ class ResilienceStore:
             return known
         with self.transaction() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO usage (scope, started_at, updated_at) VALUES (?, ?, ?)",
+                "INSERT INTO usage (scope, started_at, updated_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (scope, now, now),
             )
             row = conn.execute("SELECT started_at FROM usage WHERE scope = ?", (scope,)).fetchone()
@@ -134,28 +147,30 @@ class ResilienceStore:
         return started
 
     def usage_rows(self, prefix: str) -> list[tuple[str, Counters]]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT scope, model_calls, tokens, cost FROM usage WHERE scope LIKE ? ORDER BY scope",
-                (prefix.replace("%", r"\%") + "%",),
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT scope, model_calls, tokens, cost FROM usage WHERE scope LIKE ? ESCAPE '\\' "
+                "ORDER BY scope",
+                (pattern,),
             ).fetchall()
         return [(str(r[0]), Counters(int(r[1]), int(r[2]), float(r[3]))) for r in rows]
 
     # -- breakers -------------------------------------------------------------------------------
     @staticmethod
-    def breaker(conn: sqlite3.Connection, key: str) -> BreakerRow:
-        row = conn.execute(
-            "SELECT key, state, consecutive_failures, failures, successes, opened_at, probe_started, "
-            "last_error, updated_at FROM breakers WHERE key = ?",
-            (key,),
-        ).fetchone()
-        return BreakerRow(*row) if row else BreakerRow(key=key, state="closed")
+    def breaker(conn: Session, key: str) -> BreakerRow:
+        row = conn.execute(f"SELECT {_BREAKER_COLUMNS} FROM breakers WHERE key = ?", (key,)).fetchone()
+        return _breaker_row(row) if row else BreakerRow(key=key, state="closed")
 
     @staticmethod
-    def put_breaker(conn: sqlite3.Connection, row: BreakerRow) -> None:
+    def put_breaker(conn: Session, row: BreakerRow) -> None:
         conn.execute(
-            "INSERT OR REPLACE INTO breakers (key, state, consecutive_failures, failures, successes, "
-            "opened_at, probe_started, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO breakers ({_BREAKER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET state = excluded.state, "
+            "consecutive_failures = excluded.consecutive_failures, failures = excluded.failures, "
+            "successes = excluded.successes, opened_at = excluded.opened_at, "
+            "probe_started = excluded.probe_started, last_error = excluded.last_error, "
+            "updated_at = excluded.updated_at",
             (
                 row.key,
                 row.state,
@@ -171,45 +186,48 @@ class ResilienceStore:
 
     def breaker_state(self, key: str) -> str:
         """The breaker's state (``closed`` when it has no row), read without taking the write lock."""
-        with self._lock:
-            row = self._conn.execute("SELECT state FROM breakers WHERE key = ?", (key,)).fetchone()
+        with self.db.read() as conn:
+            row = conn.execute("SELECT state FROM breakers WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else "closed"
 
     def breaker_success(self, key: str) -> None:
         """Close ``key``'s breaker and count a success, in one statement (its own transaction):
         failures and the last error are kept, as ``put_breaker`` of the row read would keep them."""
-        with self._lock:
-            self._conn.execute(
+        with self.transaction() as conn:
+            conn.execute(
                 "INSERT INTO breakers (key, state, consecutive_failures, failures, successes, opened_at, "
                 "probe_started, last_error, updated_at) VALUES (?, 'closed', 0, 0, 1, NULL, NULL, NULL, ?) "
                 "ON CONFLICT(key) DO UPDATE SET state = 'closed', consecutive_failures = 0, "
-                "successes = successes + 1, opened_at = NULL, probe_started = NULL, "
+                "successes = breakers.successes + 1, opened_at = NULL, probe_started = NULL, "
                 "updated_at = excluded.updated_at",
                 (key, time.time()),
             )
 
     def breakers(self) -> list[BreakerRow]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT key, state, consecutive_failures, failures, successes, opened_at, probe_started, "
-                "last_error, updated_at FROM breakers ORDER BY key"
-            ).fetchall()
-        return [BreakerRow(*row) for row in rows]
+        with self.db.read() as conn:
+            rows = conn.execute(f"SELECT {_BREAKER_COLUMNS} FROM breakers ORDER BY key").fetchall()
+        return [_breaker_row(row) for row in rows]
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        close = getattr(self.db, "close", None)
+        if close is not None and self.db.kind == "sqlite":  # a PostgreSQL pool is the process's, shared
+            close()
 
 
-_stores: dict[Path, ResilienceStore] = {}
+def _breaker_row(row: Any) -> BreakerRow:
+    return BreakerRow(*(row[i] for i in range(9)))
+
+
+_stores: dict[str, ResilienceStore] = {}
 _stores_lock = threading.Lock()
 
 
 def store_at(path: Path) -> ResilienceStore:
-    """The process's store for ``path`` (one connection per file, shared by all threads)."""
-    resolved = path.resolve()
+    """The process's store: at ``CREWLINE_BUDGETS_URL`` or ``CREWLINE_STATE_URL`` when one is set
+    (every host counts against the same budgets), else the file ``path`` (a data directory's)."""
+    location = configured_state_url("budgets") or str(path.resolve())
     with _stores_lock:
-        store = _stores.get(resolved)
+        store = _stores.get(location)
         if store is None:
-            store = _stores[resolved] = ResilienceStore(resolved)
+            store = _stores[location] = ResilienceStore(location)
         return store
