@@ -1,33 +1,51 @@
-"""The server's custom routes (``langgraph.json``: ``"http": {"app": "./graphs/serving/app.py:app"}``).
+"""The server's custom routes (``"http": {"app": "crewline.graphs.serving.app:app"}`` in both configs).
 
-- ``GET /metrics`` is the LangGraph server's own route (it cannot be shadowed); it serves the process
-  Prometheus registry, where crewline's metrics live too (requests, routing, confidence, escalations,
-  cost, alerts). ``GET /crewline/metrics`` serves crewline's alone.
-- ``GET /health``: every backend the server depends on answers (200), or which does not (503): the
-  audit log, the key store, the checkpointer, the store and the rate limiter's Redis (``backends``).
-- ``POST /feedback``: a user's rating of an answer on one of *their* threads (authenticated like the
-  API; someone else's thread is a 404). Recorded in the audit log and the metrics.
+A FastAPI app: Aegra accepts only FastAPI, ``langgraph dev`` both. Every route of crewline's lives
+under ``/crewline/`` so it hides nothing of either server's (Aegra has its own ``/health``):
+
+- ``GET /metrics`` is the server's own route; under ``langgraph dev`` it serves the process Prometheus
+  registry, where crewline's metrics live too (requests, routing, confidence, escalations, cost,
+  alerts). ``GET /crewline/metrics`` serves crewline's alone, under either server.
+- ``GET /crewline/health``: every backend crewline depends on answers (200), or which does not (503):
+  the audit log, the key store, the checkpointer, the store and the rate limiter's Redis (``backends``).
+- ``POST /crewline/feedback``: a user's rating of an answer on one of *their* threads (authenticated
+  like the API; someone else's thread is a 404). Recorded in the audit log and the metrics.
 - ``GET /crewline/openapi.json``: the OpenAPI description of these routes.
 
-Its middleware times every request the server answers (the LangGraph API's too) for the
-request metrics (labelled by route template) and the error-rate alert; ``edge.EdgeGuard`` then
-limits and checks every request body (see there).
+Under ``langgraph dev`` the earlier paths ``/health`` and ``/feedback`` still answer (the server has
+none of its own there); under Aegra they are the server's.
+
+Its middleware times every request the server answers (the server API's too) for the request metrics
+(labelled by route template) and the error-rate alert; ``edge.EdgeGuard`` then limits and checks
+every request body (see there). Under Aegra, :mod:`crewline.graphs.serving.aegra_server` admits each
+request, and the app's lifespan refuses to start without crewline's auth handler and puts the
+pseudonymising serializer on Aegra's own checkpointer.
 """
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from langgraph_sdk import get_client
+from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crewline.graphs.serving.aegra_server import (
+    AegraAdmission,
+    admitted,
+    on_aegra,
+    protect_server_saver,
+    read_thread,
+    require_crewline_auth,
+)
 from crewline.graphs.serving.backends import backend_checks
+from crewline.graphs.serving.console import server_console
 from crewline.graphs.serving.edge import EdgeGuard
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.redact_input import RedactRunInput
@@ -110,7 +128,7 @@ def _template(routes: list[BaseRoute], scope: Scope, prefix: str) -> str | None:
 def _observe(scope: Scope, route: str, status: int, seconds: float) -> None:
     services = get_services()
     services.metrics.observe_request(scope["method"], route, status, seconds)
-    if scope["path"] not in ("/metrics", "/crewline/metrics", "/health", "/ok"):
+    if scope["path"] not in ("/metrics", "/crewline/metrics", "/health", "/crewline/health", "/ok"):
         services.record_alert_signal("error", 1.0 if status >= 500 else 0.0)
 
 
@@ -150,23 +168,28 @@ async def health(request: Request) -> JSONResponse:
 
 async def feedback(request: Request) -> JSONResponse:
     services = get_services()
-    admitted = await services.admit({k.lower(): v for k, v in request.headers.raw})
-    if isinstance(admitted, Refusal):
-        return _error(admitted.status, admitted.detail, admitted.headers)
+    admission = admitted()  # under Aegra the request was admitted before it got here
+    caller = (
+        admission.identity
+        if admission
+        else await services.admit({k.lower(): v for k, v in request.headers.raw})
+    )
+    if isinstance(caller, Refusal):
+        return _error(caller.status, caller.detail, caller.headers)
     try:
         body = Feedback.model_validate_json(await request.body())
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         return _error(422, f"invalid feedback: {where}: {first['msg']}")
-    thread = await _visible_thread(body.thread_id, admitted.user_id, admitted.tenant_id, admitted.permissions)
+    thread = await _visible_thread(body.thread_id, caller.user_id, caller.tenant_id, caller.permissions)
     if thread is None:
         return _error(404, f"Thread {body.thread_id} not found")
     await asyncio.to_thread(
         services.audit.append,
         "feedback",
-        actor=admitted.user_id,
-        tenant_id=admitted.tenant_id,
+        actor=caller.user_id,
+        tenant_id=caller.tenant_id,
         thread_id=body.thread_id,
         detail=body.model_dump(exclude={"thread_id"}, exclude_none=True),
     )
@@ -180,10 +203,8 @@ async def _visible_thread(
     thread_id: str, user_id: str, tenant_id: str, permissions: tuple[str, ...]
 ) -> dict[str, Any] | None:
     """The thread if this user may read it (same rule as the auth handler), else ``None``."""
-    client = get_client()  # in-process transport to this server
-    try:
-        thread: dict[str, Any] = dict(await client.threads.get(thread_id))
-    except Exception:  # not found, or not a thread id the server accepts
+    thread = await read_thread(thread_id)
+    if thread is None:
         return None
     metadata: dict[str, Any] = thread.get("metadata") or {}
     if metadata.get("tenant_id") != tenant_id:
@@ -214,13 +235,13 @@ OPENAPI: dict[str, Any] = {
                 "responses": {"200": {"description": "text exposition", "content": {"text/plain": {}}}},
             }
         },
-        "/health": {
+        "/crewline/health": {
             "get": {
                 "summary": "Health of the audit log, key store, checkpointer, store and rate-limit Redis",
                 "responses": {"200": {"description": "healthy"}, "503": {"description": "degraded"}},
             }
         },
-        "/feedback": {
+        "/crewline/feedback": {
             "post": {
                 "summary": "Rate an answer on one of your threads",
                 "security": [{"apiKey": []}, {"bearer": []}],
@@ -252,17 +273,51 @@ OPENAPI: dict[str, Any] = {
     },
 }
 
-app = Starlette(
-    routes=[
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Under Aegra (its own lifespan has opened the database by now): refuse to serve without
+    crewline's auth, and pseudonymise everything Aegra's checkpointer writes."""
+    if on_aegra():
+        require_crewline_auth()
+        protect_server_saver()
+    yield
+
+
+def _routes(aegra: bool) -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
         Route("/crewline/metrics", metrics, methods=["GET"]),
-        Route("/health", health, methods=["GET"]),
-        Route("/feedback", feedback, methods=["POST"]),
+        Route("/crewline/health", health, methods=["GET"]),
+        Route("/crewline/feedback", feedback, methods=["POST"]),
         Route("/crewline/openapi.json", openapi, methods=["GET"]),
-    ],
-    middleware=[
-        Middleware(RequestMetrics),
-        Middleware(EdgeGuard, max_body_bytes=get_services().settings.max_body_bytes),
-        Middleware(RedactRunInput, max_body_bytes=get_services().settings.max_body_bytes),
-        Middleware(RestoreAnswers),
-    ],
-)
+        Mount("/crewline/console", server_console()),  # the console (graphs/serving/console)
+    ]
+    if not aegra:  # the earlier paths, which nothing of langgraph dev's answers
+        routes += [
+            Route("/health", health, methods=["GET"]),
+            Route("/feedback", feedback, methods=["POST"]),
+        ]
+    return routes
+
+
+def _app() -> FastAPI:
+    aegra = on_aegra()
+    # FastAPI's own docs pages: Aegra's under Aegra; under langgraph dev they would hide the server's
+    docs = {} if aegra else {"openapi_url": None, "docs_url": None, "redoc_url": None}
+    max_body = get_services().settings.max_body_bytes
+    return FastAPI(
+        title="crewline",
+        routes=_routes(aegra),
+        lifespan=lifespan,
+        middleware=[
+            Middleware(RequestMetrics),
+            Middleware(EdgeGuard, max_body_bytes=max_body),
+            Middleware(RedactRunInput, max_body_bytes=max_body),
+            Middleware(RestoreAnswers),
+            Middleware(AegraAdmission),  # innermost: after the body is checked and pseudonymised
+        ],
+        **docs,  # type: ignore[arg-type]
+    )
+
+
+app = _app()

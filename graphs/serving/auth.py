@@ -13,6 +13,11 @@ that had an escalation from an earlier checkpoint (a replay or fork could re-run
 A decision on an escalation already decided otherwise is refused (409). Refused attempts are audited
 as refusals (``run.refused``, ``escalation.refused``, ``thread.state_update.refused``) with the reason.
 Store items live under ``(tenant, user, ...)``. Anything without a handler here is refused.
+
+The same handler serves ``langgraph dev`` and Aegra (:mod:`crewline.graphs.serving.aegra_server`):
+headers with bytes or str keys, ``ctx.user`` a mapping or a model, a run's body nested under
+``kwargs`` or flat (Aegra: ``command`` and ``config`` at the top, and edits to ``config`` kept only
+when returned). Under Aegra the request was admitted (and a 429 answered) before the API saw it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any, NoReturn
 from langgraph_sdk import Auth
 from starlette.exceptions import HTTPException
 
+from crewline.graphs.serving.aegra_server import ACTOR_KEY, admitted, read_thread
 from crewline.graphs.serving.edge import RUN_COUNT_KEY
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.services import Identity, Refusal, get_services
@@ -43,29 +49,59 @@ get_services()  # open the key store and audit log now: blocking file I/O has no
 
 
 @auth.authenticate
-async def authenticate(headers: dict[bytes, bytes], scope: dict[str, Any]) -> Auth.types.MinimalUserDict:
+async def authenticate(
+    headers: Mapping[Any, Any], scope: dict[str, Any] | None = None
+) -> Auth.types.MinimalUserDict:
+    admission = admitted()  # Aegra: admitted by the middleware (it passes the headers alone)
+    if admission is not None:
+        return admission.as_user()  # type: ignore[return-value]
     # the client address limits failed authentications; the edge middleware counts a batch's runs
+    scope = scope or {}
     client = scope.get("client")
     address = str(client[0]) if client else None
-    admitted = await get_services().admit(headers, address, int(scope.get(RUN_COUNT_KEY, 1)))
-    if isinstance(admitted, Refusal):
-        if admitted.status == 401:
-            raise Auth.exceptions.HTTPException(401, detail=admitted.detail, headers=admitted.headers)
+    outcome = await get_services().admit(_bytes_keys(headers), address, int(scope.get(RUN_COUNT_KEY, 1)))
+    if isinstance(outcome, Refusal):
+        if outcome.status == 401:
+            raise Auth.exceptions.HTTPException(401, detail=outcome.detail, headers=outcome.headers)
         # Not an auth failure: the server's exception handler turns this into a 429 with Retry-After.
-        raise HTTPException(admitted.status, detail=admitted.detail, headers=admitted.headers)
-    return admitted.as_user()  # type: ignore[return-value]
+        raise HTTPException(outcome.status, detail=outcome.detail, headers=outcome.headers)
+    return outcome.as_user()  # type: ignore[return-value]
+
+
+def _bytes_keys(headers: Mapping[Any, Any]) -> dict[bytes, bytes]:
+    """Headers as lower-case bytes (``langgraph dev`` passes bytes, Aegra str)."""
+
+    def raw(value: Any) -> bytes:
+        return value if isinstance(value, bytes) else str(value).encode("latin-1")
+
+    return {raw(k).lower(): raw(v) for k, v in headers.items()}
 
 
 # --- helpers --------------------------------------------------------------------------------------
+def _field(user: Any, key: str, default: Any = None) -> Any:
+    """A field of ``ctx.user``: a mapping under ``langgraph dev``, a pydantic ``User`` under Aegra."""
+    try:
+        return user[key]
+    except (KeyError, TypeError):
+        return getattr(user, key, default)
+
+
 def _identity(ctx: Auth.types.AuthContext) -> Identity:
     user = ctx.user
     return Identity(
-        user_id=user.identity,
-        tenant_id=str(user["tenant_id"]),
-        roles=tuple(user["roles"]),
-        via=str(user["via"]),
+        # the caller, also when the identity the server scopes on is the owner of a thread an
+        # approver answers (Aegra, see aegra_server.acting_for)
+        user_id=str(_field(user, ACTOR_KEY) or user.identity),
+        tenant_id=str(_field(user, "tenant_id")),
+        roles=tuple(_field(user, "roles") or ()),
+        via=str(_field(user, "via")),
         permissions=tuple(ctx.permissions),
     )
+
+
+def _acts_for_owner(ctx: Auth.types.AuthContext) -> bool:
+    """Whether this request acts on a colleague's thread as its owner (an approver under Aegra)."""
+    return str(ctx.user.identity) != _identity(ctx).user_id
 
 
 def _can(ctx: Auth.types.AuthContext, permission: str) -> bool:
@@ -183,22 +219,21 @@ async def _check_decision(ctx: Auth.types.AuthContext, thread_id: Any, resume: A
 async def _in_tenant(ctx: Auth.types.AuthContext, thread_id: Any) -> bool:
     """Whether ``thread_id`` is a thread of the caller's tenant (the scope a resume is filtered on), so
     a refused cross-tenant resume is recorded as a refusal, not as a decision."""
-    from langgraph_sdk import get_client
-
-    try:  # the in-process client is not filtered by this handler
-        thread = await get_client().threads.get(str(thread_id))
-    except Exception:  # no such thread, or no thread id the server accepts
-        return False
-    return (thread.get("metadata") or {}).get(TENANT_KEY) == _identity(ctx).tenant_id
+    thread = await read_thread(str(thread_id)) if thread_id else None
+    return thread is not None and (thread.get("metadata") or {}).get(TENANT_KEY) == _identity(ctx).tenant_id
 
 
 @auth.on.threads.create_run
 async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
     who = _identity(ctx)
     _stamp(ctx, value)
-    kwargs = value.get("kwargs") or {}
+    flat = "kwargs" not in value  # Aegra: the run's fields at the top level
+    kwargs = value if flat else (value.get("kwargs") or {})
     command = kwargs.get("command")
     await _check_replay(ctx, value, kwargs.get("config"))
+    if _acts_for_owner(ctx) and not command:  # an approver only answers a colleague's escalation
+        reason = "starting a run on someone else's thread is not allowed"
+        await _refuse(ctx, "run.refused", value.get("thread_id"), 404, reason)
     if command:
         if not _can(ctx, "escalations:approve"):
             await _refuse(
@@ -211,6 +246,8 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
             )
         resume = command.get("resume") if isinstance(command, dict) else None
         if isinstance(resume, dict):
+            if flat and resume.get("by") != who.user_id:  # Aegra drops edits: its body is signed
+                await _refuse(ctx, "escalation.refused", value.get("thread_id"), 403, "unsigned decision")
             resume["by"] = who.user_id  # the decision is signed by who sent it, never by the payload
         if not await _in_tenant(ctx, value.get("thread_id")):  # the server answers 404: audit a refusal
             reason = "not a thread of this tenant"
@@ -221,12 +258,16 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
     else:
         await _audit(ctx, "run.create", value.get("thread_id"), assistant_id=str(value.get("assistant_id")))
     config = kwargs.get("config")
+    if flat and not isinstance(config, dict):
+        config = kwargs["config"] = {}
     if isinstance(config, dict):  # the crew reads identity from its config; the observer from metadata
         configurable = config.setdefault("configurable", {})
         configurable.update(user_id=who.user_id, tenant_id=who.tenant_id)
         metadata = config.setdefault("metadata", {})
         metadata.update(crewline_user=who.user_id, crewline_tenant=who.tenant_id)
-    return _scope(ctx, "approve" if command else "write")
+    scope = _scope(ctx, "approve" if command else "write")
+    # Aegra keeps a handler's config edits only from what it returns (it applies no run filter)
+    return {**scope, "config": config} if flat else scope
 
 
 @auth.on.threads.read

@@ -41,6 +41,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crewline.graphs.serving.aegra_server import aegra_crew_graphs, on_aegra
 from crewline.graphs.serving.asgi_body import read_body, replay, respond
 from crewline.graphs.serving.record_payload import (
     Route,
@@ -86,18 +87,24 @@ class AssistantLookupError(RuntimeError):
 
 def server_crew_graphs() -> frozenset[str]:
     """Ids (graph id and default assistant id) of the server's graphs that accept ``request_vault``."""
+    if on_aegra():
+        return aegra_crew_graphs(_accepts_vault)
     try:
         from langgraph_api.graph import GRAPHS
     except ImportError:  # not inside the LangGraph server
         return frozenset()
     found: set[str] = set()
     for graph_id, graph in GRAPHS.items():
-        # the builder's input TypedDict: JSON schemas of typing.TypedDicts fail on Python 3.11
-        schema = getattr(getattr(graph, "builder", None), "input_schema", None)
-        keys = set(getattr(schema, "__optional_keys__", ())) | set(getattr(schema, "__required_keys__", ()))
-        if "request_vault" in keys:
+        if _accepts_vault(graph):
             found |= {graph_id, str(uuid.uuid5(_NAMESPACE_GRAPH, graph_id))}
     return frozenset(found)
+
+
+def _accepts_vault(graph: Any) -> bool:
+    # the builder's input TypedDict: JSON schemas of typing.TypedDicts fail on Python 3.11
+    schema = getattr(getattr(graph, "builder", None), "input_schema", None)
+    keys = set(getattr(schema, "__optional_keys__", ())) | set(getattr(schema, "__required_keys__", ()))
+    return "request_vault" in keys
 
 
 class RedactRunInput:

@@ -260,18 +260,18 @@ def test_another_owners_thread_id_is_not_confirmed(server: LangGraphServer) -> N
 def test_health_reports_each_backend_and_fails_when_one_is_down(
     server: LangGraphServer, redis_server: RedisServer
 ) -> None:
-    healthy = httpx.get(f"{server.url}/health", timeout=30)
+    healthy = httpx.get(f"{server.url}/crewline/health", timeout=30)
     checks = healthy.json()["checks"]
     assert healthy.status_code == 200, healthy.text[:300]
     assert {"audit_log", "api_keys", "checkpointer", "store", "rate_limiter"} <= set(checks)
     assert all(answer == "ok" for answer in checks.values()), checks
     redis_server.stop()
     try:
-        down = httpx.get(f"{server.url}/health", timeout=30)
+        down = httpx.get(f"{server.url}/crewline/health", timeout=30)
         assert down.status_code == 503, down.text[:300]
         assert down.json()["checks"]["checkpointer"].startswith("error")
         assert down.json()["checks"]["rate_limiter"].startswith("error")
         assert down.json()["checks"]["audit_log"] == "ok"
     finally:
         redis_server.start()
-    assert httpx.get(f"{server.url}/health", timeout=30).status_code == 200
+    assert httpx.get(f"{server.url}/crewline/health", timeout=30).status_code == 200

@@ -349,15 +349,15 @@ def test_metrics_parse_and_count_what_happened(escalated: Escalated, server: Lan
 
 def test_feedback_route(escalated: Escalated, server: LangGraphServer, users: Users) -> None:
     body = {"thread_id": escalated.thread_id, "rating": "up", "comment": "mail me at ada@example.com"}
-    assert httpx.post(f"{server.url}/feedback", json=body).status_code == 401
+    assert httpx.post(f"{server.url}/crewline/feedback", json=body).status_code == 401
     assert (
-        httpx.post(f"{server.url}/feedback", json=body, headers={"x-api-key": users.eve}).status_code == 404
+        httpx.post(f"{server.url}/crewline/feedback", json=body, headers={"x-api-key": users.eve}).status_code == 404
     )
     bad = httpx.post(
-        f"{server.url}/feedback", json={**body, "rating": "meh"}, headers={"x-api-key": users.alice}
+        f"{server.url}/crewline/feedback", json={**body, "rating": "meh"}, headers={"x-api-key": users.alice}
     )
     assert bad.status_code == 422 and "rating" in bad.json()["detail"]
-    ok = httpx.post(f"{server.url}/feedback", json=body, headers={"x-api-key": users.alice})
+    ok = httpx.post(f"{server.url}/crewline/feedback", json=body, headers={"x-api-key": users.alice})
     assert ok.status_code == 201, ok.text
     (detail,) = (
         sqlite3.connect(server.data_dir / "audit.sqlite")
@@ -365,8 +365,12 @@ def test_feedback_route(escalated: Escalated, server: LangGraphServer, users: Us
         .fetchone()
     )
     assert "ada@example.com" not in detail and "[email]" in detail
-    health = httpx.get(f"{server.url}/health").json()
+    health = httpx.get(f"{server.url}/crewline/health").json()
     assert health["status"] == "ok" and health["checks"]["audit_log"] == "ok"
+    # the earlier paths still answer under langgraph dev, which has no routes of its own there
+    assert httpx.get(f"{server.url}/health").json()["checks"] == health["checks"]
+    again = httpx.post(f"{server.url}/feedback", json=body, headers={"x-api-key": users.alice})
+    assert again.status_code == 201, again.text
 
 
 # Schemathesis cannot be installed next to langgraph-api (it needs jsonschema-rs >= 0.60, the
@@ -391,7 +395,7 @@ def test_fuzzed_custom_routes_never_answer_5xx(server: LangGraphServer) -> None:
     key = server.create_key(f"fuzzer-{secrets.token_hex(3)}", "fuzz")
     document = httpx.get(f"{server.url}/crewline/openapi.json").json()
     operations = [(method.upper(), path) for path, item in document["paths"].items() for method in item]
-    assert len(operations) == 3  # /crewline/metrics, /health, /feedback
+    assert len(operations) == 3  # /crewline/metrics, /crewline/health, /crewline/feedback
     failures: list[str] = []
 
     @given(
