@@ -350,9 +350,8 @@ def test_metrics_parse_and_count_what_happened(escalated: Escalated, server: Lan
 def test_feedback_route(escalated: Escalated, server: LangGraphServer, users: Users) -> None:
     body = {"thread_id": escalated.thread_id, "rating": "up", "comment": "mail me at ada@example.com"}
     assert httpx.post(f"{server.url}/crewline/feedback", json=body).status_code == 401
-    assert (
-        httpx.post(f"{server.url}/crewline/feedback", json=body, headers={"x-api-key": users.eve}).status_code == 404
-    )
+    as_eve = httpx.post(f"{server.url}/crewline/feedback", json=body, headers={"x-api-key": users.eve})
+    assert as_eve.status_code == 404
     bad = httpx.post(
         f"{server.url}/crewline/feedback", json={**body, "rating": "meh"}, headers={"x-api-key": users.alice}
     )
