@@ -15,4 +15,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crewline.commands.health",
     "crewline.commands.retention",
     "crewline.commands.guard",
+    "crewline.commands.console",
 )

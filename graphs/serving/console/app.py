@@ -1,0 +1,367 @@
+"""The console's ASGI app: sign-in, the inbox, decisions, the pending-count endpoint, static files.
+
+Mounted by the server's app at ``/crewline/console`` (decisions go through the server API:
+:class:`ServerApi`) and served alone by ``crewline console`` (a crew in the process:
+:class:`crewline.graphs.serving.console.local.LocalCrew`). Links are relative to the mount point
+(the scope's ``root_path``), so the same app works at either place.
+
+Every response carries a Content-Security-Policy allowing this origin only (no inline script, no
+other origin for anything) and is never cached. A state-changing request needs the session's CSRF
+token in its form and, when the browser sends an ``Origin``, this origin; the session cookie is
+HttpOnly and SameSite=Strict besides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from crewline.graphs.serving.console.backends import ConsoleBackend, Decision, DecisionOutcome
+from crewline.graphs.serving.console.pages import inbox_tickets, render, ticket_view
+from crewline.graphs.serving.console.sessions import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    Session,
+    SessionStore,
+    same_token,
+)
+from crewline.graphs.serving.console.timeline import timeline_page
+from crewline.graphs.serving.services import Refusal, Services, get_services
+from crewline.memory.state.tickets import Ticket, TicketStore, default_ticket_store
+
+__all__ = ["CONTENT_SECURITY_POLICY", "create_console", "server_console"]
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+_SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),  # no-referrer would make a form's Origin "null"
+    (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-store"),
+]
+_MAX_FORM_BYTES = 16 * 1024
+AGES: tuple[tuple[str, str], ...] = (("", "any age"), ("3600", "last hour"), ("86400", "last day"))
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: the console's security headers on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name for name, _ in _SECURITY_HEADERS}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message["headers"] = kept + _SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class Console:
+    """The console's routes over one backend, one ticket store and one set of sessions."""
+
+    def __init__(
+        self,
+        backend: ConsoleBackend,
+        *,
+        tickets: TicketStore | None = None,
+        services: Services | None = None,
+        sessions: SessionStore | None = None,
+    ) -> None:
+        self.backend = backend
+        self._tickets = tickets
+        self._services = services
+        self.sessions = sessions or SessionStore()
+
+    @property
+    def tickets(self) -> TicketStore:
+        if self._tickets is None:
+            self._tickets = default_ticket_store()
+        return self._tickets
+
+    @property
+    def services(self) -> Services:
+        return self._services or get_services()
+
+    # --- sessions ----------------------------------------------------------------------------------
+    async def session(self, request: Request) -> Session | None:
+        """The request's live session, with its key still valid (a revoked key ends it)."""
+        session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            return None
+        if await self.services.identify(session.api_key) is None:
+            self.sessions.close(session.session_id)
+            return None
+        return session
+
+    async def login_page(self, request: Request) -> Response:
+        if await self.session(request):
+            return RedirectResponse(_base(request) + "/", status_code=303)
+        return self._login_form(request)
+
+    def _login_form(self, request: Request, error: str = "", status: int = 200) -> Response:
+        token = request.cookies.get(LOGIN_COOKIE) or _token()
+        html = render("login.html", base=_base(request), session=None, login_csrf=token, error=error)
+        response = HTMLResponse(html, status_code=status)
+        _set_cookie(response, request, LOGIN_COOKIE, token, max_age=3600)
+        return response
+
+    async def login(self, request: Request) -> Response:
+        form = await _form(request)
+        if not _same_origin(request) or not same_token(
+            request.cookies.get(LOGIN_COOKIE, ""), form.get("csrf")
+        ):
+            return self._login_form(request, "The sign-in form expired; please try again.", 403)
+        key = (form.get("api_key") or "").strip()
+        client = request.client.host if request.client else None
+        outcome = await self.services.admit({b"x-api-key": key.encode("latin-1", "replace")}, client)
+        if isinstance(outcome, Refusal):
+            return self._login_form(request, outcome.detail, outcome.status)
+        session = self.sessions.open(outcome, key, _origin(request))
+        response = RedirectResponse(_base(request) + "/", status_code=303)
+        _set_cookie(response, request, SESSION_COOKIE, session.session_id, max_age=None)
+        response.delete_cookie(LOGIN_COOKIE, path=_cookie_path(request))
+        await asyncio.to_thread(
+            self.services.audit.append,
+            "console.sign_in",
+            actor=outcome.user_id,
+            tenant_id=outcome.tenant_id,
+            detail={"roles": list(outcome.roles), "key_id": outcome.key_id},
+        )
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
+        form = await _form(request)
+        if session is None or not _same_origin(request) or not same_token(session.csrf, form.get("csrf")):
+            return _error(request, 403, "Refused", "missing or wrong CSRF token")
+        self.sessions.close(session.session_id)
+        response = RedirectResponse(_base(request) + "/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
+        return response
+
+    # --- the inbox ---------------------------------------------------------------------------------
+    async def pending(
+        self, session: Session, kind: str | None = None, max_age_s: float | None = None
+    ) -> list[Ticket]:
+        who = session.identity
+        tickets = await asyncio.to_thread(self.tickets.list, status="open", tenant_id=who.tenant_id)
+        return inbox_tickets(
+            tickets,
+            tenant_id=who.tenant_id,
+            user_id=who.user_id,
+            whole_tenant="tenant:read" in who.permissions,
+            kind=kind,
+            max_age_s=max_age_s,
+        )
+
+    async def inbox(self, request: Request) -> Response:
+        session = await self.session(request)
+        if session is None:
+            return RedirectResponse(_base(request) + "/login", status_code=303)
+        kind = request.query_params.get("kind") or None
+        age = request.query_params.get("age") or ""
+        max_age = float(age) if age.isdigit() else None
+        everything = await self.pending(session)
+        shown = await self.pending(session, kind, max_age)
+        values = await asyncio.gather(*(self.backend.thread_values(session, t.thread_id) for t in shown))
+        now = datetime.now(UTC)
+        html = render(
+            "inbox.html",
+            base=_base(request),
+            session=session,
+            pending_count=len(everything),
+            items=[ticket_view(t, v, now) for t, v in zip(shown, values, strict=True)],
+            kinds=sorted({t.kind for t in everything}),
+            kind=kind or "",
+            ages=AGES,
+            age=age,
+        )
+        return HTMLResponse(html)
+
+    async def pending_count(self, request: Request) -> Response:
+        session = await self.session(request)
+        if session is None:
+            return JSONResponse({"detail": "not signed in"}, status_code=401)
+        return JSONResponse({"pending": len(await self.pending(session))})
+
+    # --- decisions ---------------------------------------------------------------------------------
+    async def decide(self, request: Request) -> Response:
+        session = await self.session(request)
+        form = await _form(request)
+        if session is None:
+            return _error(request, 401, "Not signed in", "sign in to decide on an escalation")
+        if not _same_origin(request) or not same_token(session.csrf, form.get("csrf")):
+            return _error(request, 403, "Refused", "missing or wrong CSRF token", session)
+        name = form.get("decision") or ""
+        message = (form.get("message") or "").strip() or None
+        if name not in ("approve", "reject", "edit"):
+            return _error(request, 422, "Refused", "the decision must be approve, reject or edit", session)
+        if name == "edit" and not message:
+            return _error(request, 422, "Refused", "edit needs the reply the customer should get", session)
+        ticket_id = request.path_params["ticket_id"]
+        ticket = await asyncio.to_thread(self.tickets.get, ticket_id)
+        if ticket is None:
+            return _error(request, 404, "Not found", f"no ticket {ticket_id}", session)
+        decision = Decision(name, message)  # type: ignore[arg-type]  # checked just above
+        outcome = await self.backend.decide(session, ticket, decision)
+        return await self._outcome(request, session, ticket, decision, outcome)
+
+    async def _outcome(
+        self, request: Request, session: Session, ticket: Ticket, decision: Decision, outcome: DecisionOutcome
+    ) -> Response:
+        who = session.identity
+        action = "escalation.refused" if outcome.state == "refused" else "escalation.decision"
+        entries = await asyncio.to_thread(self.services.audit.entries, action=action, tenant_id=who.tenant_id)
+        mine = [e for e in entries if e.thread_id == ticket.thread_id and e.actor == who.user_id]
+        after = await asyncio.to_thread(self.tickets.get, ticket.ticket_id)
+        html = render(
+            "outcome.html",
+            base=_base(request),
+            session=session,
+            pending_count=len(await self.pending(session)),
+            outcome=outcome,
+            ticket_id=ticket.ticket_id,
+            thread_id=ticket.thread_id,
+            decision=decision.decision,
+            # a refused person learns nothing of another tenant's ticket
+            ticket_status=after.status if after and after.tenant_id == who.tenant_id else "",
+            decided_by=after.decided_by if after and after.tenant_id == who.tenant_id else "",
+            audit=mine[-1] if mine else None,
+        )
+        return HTMLResponse(html, status_code=outcome.status)
+
+    async def timeline(self, request: Request) -> Response:
+        session = await self.session(request)
+        if session is None:
+            return RedirectResponse(_base(request) + "/login", status_code=303)
+        thread_id = request.path_params["thread_id"]
+        history = await self.backend.thread_history(session, thread_id)
+        if history is None:
+            return _error(request, 404, "Not found", f"no thread {thread_id} for you", session)
+        html = timeline_page(
+            thread_id,
+            history,
+            base=_base(request),
+            session=session,
+            pending_count=len(await self.pending(session)),
+        )
+        return HTMLResponse(html)
+
+    def routes(self) -> list[Any]:
+        return [
+            Route("/", self.inbox, methods=["GET"]),
+            Route("/login", self.login_page, methods=["GET"]),
+            Route("/login", self.login, methods=["POST"]),
+            Route("/logout", self.logout, methods=["POST"]),
+            Route("/api/pending", self.pending_count, methods=["GET"]),
+            Route("/tickets/{ticket_id}/decision", self.decide, methods=["POST"]),
+            Route("/threads/{thread_id}", self.timeline, methods=["GET"]),
+            Mount("/static", StaticFiles(packages=[("crewline.graphs.serving.console", "static")])),
+        ]
+
+
+def create_console(
+    backend: ConsoleBackend,
+    *,
+    tickets: TicketStore | None = None,
+    services: Services | None = None,
+    sessions: SessionStore | None = None,
+) -> ASGIApp:
+    """The console as an ASGI app, to mount at any path (``Mount("/crewline/console", app)``)."""
+    console = Console(backend, tickets=tickets, services=services, sessions=sessions)
+    return SecurityHeaders(Starlette(routes=console.routes()))
+
+
+def server_console() -> ASGIApp:
+    """The console inside the LangGraph server (``langgraph dev``, Aegra): decisions through its API."""
+    from crewline.graphs.serving.console.backends import ServerApi
+
+    return create_console(ServerApi())
+
+
+# --- helpers --------------------------------------------------------------------------------------
+def _base(request: Request) -> str:
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def _cookie_path(request: Request) -> str:
+    return _base(request) or "/"
+
+
+def _origin(request: Request) -> str:
+    """This server's own address, where its API answers the console's loopback calls."""
+    host, port = request.scope.get("server") or (request.url.hostname, request.url.port)
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", None) else host
+    return f"{request.url.scheme}://{'[' + host + ']' if ':' in str(host) else host}:{port}"
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser's ``Origin`` on a POST, when it sends one, must be this site's (CSRF defence in depth)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A small url-encoded form (the console's own forms); anything larger or of another type is empty."""
+    if request.method != "POST":
+        return {}
+    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        return {}
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_FORM_BYTES:
+            return {}
+    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {name: values[0] for name, values in fields.items()}
+
+
+def _token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=_cookie_path(request),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _error(
+    request: Request, status: int, title: str, detail: str, session: Session | None = None
+) -> Response:
+    html = render(
+        "error.html",
+        base=_base(request),
+        session=session,
+        pending_count=0,
+        status=status,
+        title=title,
+        detail=detail,
+    )
+    return HTMLResponse(html, status_code=status)
