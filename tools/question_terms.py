@@ -63,6 +63,23 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ..
         re.compile(r"\bbecause\b|\breasons?\b|\bdue to\b|\bcaused?\b|\bif\b"),
         frozenset(),
     ),
+    (  # a size or amount ("how big a deposit", "the lowest amount"): a number, money or a share
+        re.compile(
+            r"\bhow (?:big|large|high|low|small)\b"
+            r"|\b(?:what|which|lowest|smallest|highest|largest|minimum|maximum|least|most) (?:\w+ )?amount\b"
+        ),
+        re.compile(r"\$\d|\b\d[\d,]*(?:\.\d+)?%|\b\d[\d,]* (?:points?|cents?|dollars?|percent)\b"),
+        _terms("amount big large high low small lowest smallest highest largest"),
+    ),
+    (  # a time of day or opening hours ("when can I reach someone", "what time", "your hours")
+        re.compile(r"\bwhen (?:can|could|is|are) (?:i|we|you|someone|somebody|anyone)\b|\bwhat time\b"),
+        re.compile(
+            r"\b\d{1,2}(?::\d\d)? ?(?:a\.m\.|p\.m\.|am\b|pm\b)|\b24 hours\b|\b24/7\b"
+            r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?)\b",
+            re.I,
+        ),
+        _terms("time open reach"),
+    ),
     (
         re.compile(r"\b(?:apr|interest rate|rate)\b"),
         re.compile(r"\b\d+(?:\.\d+)?%"),
