@@ -7,6 +7,8 @@ The questions are ``knowledge_qa.yaml``, written for this benchmark over the dem
 for the fact the answer must state, and plausible banking questions the articles do not answer. A
 third of each is marked ``held_out``: written with the rest before any tuning and never used to change
 the answering code, so dev and held-out figures are printed apart (only dev misses can be listed).
+Questions marked ``round: fresh`` are a second held-out round, written before the second tuning, with
+each one's first-run outcome recorded in the yaml (``first_run``); they are printed as ``fresh``.
 
 Every question goes through the ``knowledge`` graph offline (retrieve, extractive answer, groundedness,
 confidence gate), as ``crewline ask`` runs it, over two copies of the articles: as shipped (one
