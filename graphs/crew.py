@@ -33,6 +33,7 @@ from crewline.graphs.sealing import sealed_values
 from crewline.graphs.spec import CrewSpec, CrewSpecError, Specialist, first_error, load_spec
 from crewline.graphs.specialists import extra_tools, specialist_node
 from crewline.graphs.state import CrewInput, CrewOutput, CrewState
+from crewline.memory.learning.registry import RouterRegistry
 from crewline.memory.paths import data_dir
 from crewline.memory.state.context import ContextStore
 from crewline.memory.state.tickets import TicketDecided, TicketStore, default_ticket_store
@@ -58,6 +59,7 @@ from crewline.nodes.guards.protocol import GuardContext, guard_set, split_guards
 from crewline.nodes.guards.reveal import VAULT_KEY, shown_entries
 from crewline.nodes.guards.running import input_guard_steps, output_guard_steps
 from crewline.nodes.guards.tracing import crew_tracer
+from crewline.nodes.learning.live_router import live_router
 from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.planning.extract import entity_patterns
 from crewline.nodes.planning.planner import PlannerSettings, RouteExamples, build_planner
@@ -231,6 +233,9 @@ def build_crew(
         settings=spec.planner,
         default_threshold=guards.confidence_threshold,
     )
+    if chosen is None and not spec.planner.router and RouterRegistry(spec.name).exists():
+        # the crew has learned (crewline learn run): follow its current version, without a restart
+        chosen = live_router(spec.name, route_planner.router)
     if isinstance(chosen, LocalRouter):
         route_planner.router = chosen.router
     elif chosen is not None:  # the local router splits and routes; unsure clauses go to this one

@@ -15,5 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crewline.commands.health",
     "crewline.commands.retention",
     "crewline.commands.guard",
+    "crewline.commands.feedback",
+    "crewline.commands.learn",
     "crewline.commands.console",
 )

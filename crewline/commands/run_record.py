@@ -82,6 +82,9 @@ def recording(user: str | None) -> tuple[BaseCallbackHandler, dict[str, Any]]:
 
 def recorded(config: RunnableConfig, user: str | None) -> RunnableConfig:
     """``config`` with the observer attached and the metadata it records by."""
+    from crewline.memory.learning.recorder import ExperienceRecorder
+
     observer, metadata = recording(user)
-    callbacks = [*(config.get("callbacks") or []), observer]  # type: ignore[misc]
+    # every CLI turn (and the decision that resumes it) also becomes an experience to learn from
+    callbacks = [*(config.get("callbacks") or []), observer, ExperienceRecorder()]  # type: ignore[misc]
     return {**config, "metadata": {**(config.get("metadata") or {}), **metadata}, "callbacks": callbacks}

@@ -298,4 +298,10 @@ def install_observer() -> ServingObserver:
             register_configure_hook(
                 ContextVar("crewline_serving_observer", default=_installed), inheritable=True
             )
+            from crewline.memory.learning.recorder import ExperienceRecorder
+
+            # every served turn becomes an experience to learn from (crewline.memory.learning)
+            recorder = ExperienceRecorder()
+            learning = ContextVar("crewline_experience_recorder", default=recorder)
+            register_configure_hook(learning, inheritable=True)
         return _installed

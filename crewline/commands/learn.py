@@ -1,0 +1,190 @@
+"""``crewline learn check | run | history | rollback``: a crew's router learns from its experiences.
+
+``check`` reports the training data's quality (per-label counts, duplicates, conflicting
+near-duplicates, thin labels, a verdict); ``run`` fits a candidate router from the crew's examples and
+its accepted experiences and promotes it only when the gate says it is better on the frozen
+evaluation set (:mod:`crewline.nodes.learning.train`); ``history`` lists every version with its
+figures; ``rollback`` restores an earlier one (or ``base``, the crew's own router). A running crew
+follows the current version without a restart. Exit codes: 0 done (a rejected candidate included:
+the gate worked), 2 bad input or refused data, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from crewline.settings import CrewlineSettings
+
+__all__ = ["register"]
+
+
+def _spec(args: argparse.Namespace, settings: CrewlineSettings) -> Any:
+    from crewline.graphs import load_spec
+
+    return load_spec(args.crew or settings.crew)
+
+
+def cmd_check(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from crewline.commands.learn_data import crew_examples, experiences_of
+    from crewline.memory.learning.quality import by_label_kind, check_examples
+    from crewline.memory.learning.store import open_experience_store
+    from crewline.nodes.learning.train import training_examples
+
+    spec = _spec(args, settings)
+    experiences = by_label_kind(experiences_of(open_experience_store(), spec.name))
+    reports = {
+        "route": check_examples([*training_examples(crew_examples(spec)), *experiences.get("route", [])]),
+    }
+    if experiences.get("injection"):
+        reports["injection"] = check_examples(experiences["injection"])
+    verdicts = [r.verdict for r in reports.values()]
+    overall = "fail" if "fail" in verdicts else "warn" if "warn" in verdicts else "pass"
+    summary = {
+        "crew": spec.name,
+        "verdict": overall,
+        "experiences": {kind: len(found) for kind, found in experiences.items()},
+        "labels": {kind: report.as_dict() for kind, report in reports.items()},
+    }
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        for kind, report in reports.items():
+            console.print(f"[bold]{kind} labels[/bold]: {report.verdict}", highlight=False)
+            for label, count in report.counts.items():
+                print(f"  {label:<24} {count}")
+            for reason in report.reasons:
+                print(f"  - {reason}")
+        print(f"verdict: {overall}")
+    return 0 if overall != "fail" else 1
+
+
+def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from crewline.commands.learn_data import crew_examples, default_eval_file, experiences_of, read_eval_rows
+    from crewline.memory.learning.registry import RouterRegistry
+    from crewline.memory.learning.store import open_experience_store
+    from crewline.nodes.learning.train import learn_router
+
+    spec = _spec(args, settings)
+    base = crew_examples(spec)
+    eval_file = Path(args.eval) if args.eval else default_eval_file(spec)
+    rows = read_eval_rows(eval_file, set(base)) if eval_file is not None else []
+    result = learn_router(
+        RouterRegistry(spec.name),
+        base,
+        rows,
+        experiences_of(open_experience_store(), spec.name),
+        holdout=args.holdout,
+        margin=args.margin,
+    )
+    record = result.record
+    summary = {
+        "crew": spec.name,
+        "version": record.version,
+        "status": record.status,
+        "reason": record.reason,
+        "candidate": record.figures,
+        "current": {"version": record.baseline_version, **record.baseline},
+        "train_rows": record.train_rows,
+        "eval_rows": record.eval_rows,
+        "data": result.quality.verdict,
+        "dropped_experiences": result.dropped,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        console.print(f"{record.version}: {record.reason}", highlight=False)
+        for metric, value in record.figures.items():
+            print(f"  {metric:<22} {record.baseline.get(metric, float('nan')):.3f} -> {value:.3f}")
+    return 0
+
+
+def _when(stamp: float) -> str:
+    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
+
+
+def cmd_history(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from dataclasses import asdict
+
+    from crewline.memory.learning.registry import BASE, RouterRegistry
+
+    spec = _spec(args, settings)
+    registry = RouterRegistry(spec.name)
+    versions = registry.history()
+    current = registry.current_version() or BASE
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "crew": spec.name,
+                    "current": current,
+                    "versions": [asdict(v) for v in versions],
+                    "events": registry.events(),
+                }
+            )
+        )
+        return 0
+    table = Table("version", "status", "created", "accuracy (crew eval / experiences)", "reason")
+    for v in versions:
+        figures = f"{v.figures.get('crew_eval_accuracy', '-')} / {v.figures.get('experience_accuracy', '-')}"
+        mark = " *" if v.version == current else ""
+        table.add_row(v.version + mark, v.status, _when(v.created), figures, v.reason)
+    Console(soft_wrap=True).print(table)
+    print(f"current: {current}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from crewline.memory.learning.registry import RouterRegistry
+
+    spec = _spec(args, settings)
+    registry = RouterRegistry(spec.name)
+    with registry.exclusive("rollback"):
+        restored = registry.rollback(args.to)
+    print(json.dumps({"crew": spec.name, "current": restored}))
+    return 0
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), not {value:g}")
+    return value
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    learn = sub.add_parser("learn", help="learn a crew's router from its experiences, gated by evaluation")
+    actions = learn.add_subparsers(dest="learn_command", required=True)
+    crew_help = "builtin crew name (support) or a crew spec YAML path"
+
+    check = actions.add_parser("check", help="the training data's quality and a verdict")
+    check.add_argument("--crew", help=crew_help)
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=cmd_check)
+
+    run = actions.add_parser("run", help="fit a candidate router; promote it only if the gate passes")
+    run.add_argument("--crew", help=crew_help)
+    run.add_argument("--eval", metavar="PATH", help="JSONL evaluation rows (default: <spec>.eval.jsonl)")
+    run.add_argument("--holdout", type=_share, default=0.3, help="experiences held back for evaluation")
+    run.add_argument("--margin", type=_share, default=0.01, help="largest drop allowed on a guarded metric")
+    run.add_argument("--json", action="store_true")
+    run.set_defaults(handler=cmd_run)
+
+    history = actions.add_parser("history", help="every version with its figures")
+    history.add_argument("--crew", help=crew_help)
+    history.add_argument("--json", action="store_true")
+    history.set_defaults(handler=cmd_history)
+
+    rollback = actions.add_parser("rollback", help="restore an earlier version (default: the previous one)")
+    rollback.add_argument("--crew", help=crew_help)
+    rollback.add_argument("--to", metavar="VERSION", help="a promoted version (v0003) or base")
+    rollback.set_defaults(handler=cmd_rollback)

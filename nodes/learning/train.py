@@ -1,0 +1,162 @@
+"""One gated update of a crew's router: fit a candidate, measure it against the current version on a
+frozen evaluation set, promote or reject it, keep it either way.
+
+* **Training data**: the crew's own examples (``base``: per specialist its description, examples and
+  tools' examples, what ``build_crew`` fits) plus the labelled experiences that are not held back.
+* **Frozen evaluation set**: the crew's evaluation rows plus a held-back share of the labelled
+  experiences, chosen by a hash of each example's key, so an example held back once is held back in
+  every later run and is never trained on.
+* **Guarded metrics**: routing accuracy on the crew's rows (what the crew could already do) and on
+  the held-back experiences (what it should learn); see :mod:`crewline.memory.learning.gate`.
+
+The data is checked first (:mod:`crewline.memory.learning.quality`); data that fails is refused with
+the reason, as is having nothing to learn from or nothing to evaluate on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from crewline.memory.learning.experiences import LabelledExample
+from crewline.memory.learning.gate import GateDecision, decide
+from crewline.memory.learning.quality import QualityReport, check_examples
+from crewline.memory.learning.registry import BASE, LearningError, RouterRegistry, VersionRecord
+from crewline.nodes.planning.router import Router as LexicalRouter
+from crewline.nodes.planning.router_cache import fit_router
+
+__all__ = [
+    "GUARDED",
+    "EvalRow",
+    "LearnResult",
+    "accuracy",
+    "held_back",
+    "learn_router",
+    "training_examples",
+]
+
+GUARDED = ("crew_eval_accuracy", "experience_accuracy")
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    text: str
+    route: str | None  # None: out of scope
+
+
+@dataclass(frozen=True)
+class LearnResult:
+    record: VersionRecord
+    decision: GateDecision
+    quality: QualityReport
+    dropped: int  # experiences labelled with a route the crew no longer has
+
+
+def held_back(key: str, share: float) -> bool:
+    """Whether the example ``key`` belongs to the frozen evaluation share (stable across runs)."""
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def accuracy(router: LexicalRouter, rows: Sequence[EvalRow]) -> float | None:
+    """Share of ``rows`` routed to their route (out of scope counts when both say none)."""
+    if not rows:
+        return None
+    return sum(router.route(row.text).route == row.route for row in rows) / len(rows)
+
+
+def _figures(
+    router: LexicalRouter, crew_rows: Sequence[EvalRow], held: Sequence[EvalRow]
+) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    for name, rows in (("crew_eval_accuracy", crew_rows), ("experience_accuracy", held)):
+        value = accuracy(router, rows)
+        if value is not None:
+            figures[name] = round(value, 4)
+    everything = accuracy(router, [*crew_rows, *held])
+    if everything is not None:
+        figures["accuracy"] = round(everything, 4)
+    return figures
+
+
+def training_examples(base: Mapping[str, Sequence[str]]) -> list[LabelledExample]:
+    """The crew's own examples as labelled examples (for the data check)."""
+    return [
+        LabelledExample(key=f"crew:{route}:{i}", text=text, label=route, source="crew")
+        for route, texts in base.items()
+        for i, text in enumerate(texts)
+    ]
+
+
+def _current(registry: RouterRegistry, base: Mapping[str, Sequence[str]]) -> tuple[str, LexicalRouter]:
+    version, artifact = registry.current()
+    if artifact is None:
+        return BASE, fit_router(base)
+    return str(version), LexicalRouter.load(artifact)
+
+
+def learn_router(
+    registry: RouterRegistry,
+    base: Mapping[str, Sequence[str]],
+    crew_rows: Sequence[EvalRow],
+    experiences: Sequence[LabelledExample],
+    *,
+    holdout: float = 0.3,
+    margin: float = 0.01,
+    min_gain: float = 0.005,
+) -> LearnResult:
+    """Fit, evaluate, gate and record one candidate for ``registry.crew`` (under its lock)."""
+    if not 0 < holdout < 1:
+        raise LearningError(f"the held-back share must be in (0, 1), not {holdout:g}")
+    with registry.exclusive():
+        routes = set(base)
+        labelled = [e for e in experiences if e.kind == "route"]
+        usable = [e for e in labelled if e.label in routes]
+        if not usable:
+            raise LearningError(
+                f"nothing to learn for crew {registry.crew}: no labelled experiences "
+                "(decide escalations, or record feedback with crewline feedback add)"
+            )
+        held = [e for e in usable if held_back(e.key, holdout)]
+        train = [e for e in usable if not held_back(e.key, holdout)]
+        if not train:
+            raise LearningError(
+                f"too few experiences for crew {registry.crew}: all {len(usable)} are held back for "
+                "evaluation; record more"
+            )
+        quality = check_examples([*training_examples(base), *train])
+        if quality.verdict == "fail":
+            raise LearningError(f"the training data fails the checks: {'; '.join(quality.reasons)}")
+        held_rows = [EvalRow(e.text, e.label) for e in held]
+        if not crew_rows and not held_rows:
+            raise LearningError(
+                f"no evaluation rows for crew {registry.crew}: pass the crew's evaluation file"
+            )
+        examples = {route: [*texts] for route, texts in base.items()}
+        for example in train:
+            examples[example.label].append(example.text)
+        candidate = fit_router(examples)
+        baseline_version, current = _current(registry, base)
+        figures = _figures(candidate, crew_rows, held_rows)
+        baseline = _figures(current, crew_rows, held_rows)
+        decision = decide(figures, baseline, GUARDED, margin=margin, min_gain=min_gain)
+        record = VersionRecord(
+            version="",
+            status="promoted" if decision.promote else "rejected",
+            created=time.time(),
+            reason=decision.reason,
+            figures=figures,
+            baseline=baseline,
+            baseline_version=baseline_version,
+            train_rows=sum(len(v) for v in examples.values()),
+            eval_rows=len(crew_rows) + len(held_rows),
+        )
+        stored = registry.add_version(record, lambda path: _save(candidate, path), promote=decision.promote)
+        return LearnResult(stored, decision, quality, len(labelled) - len(usable))
+
+
+def _save(router: LexicalRouter, path: Path) -> None:
+    router.save(path)
