@@ -45,6 +45,7 @@ from crewline.graphs.serving.aegra_server import (
     require_crewline_auth,
 )
 from crewline.graphs.serving.backends import backend_checks
+from crewline.graphs.serving.console import server_console
 from crewline.graphs.serving.edge import EdgeGuard
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.redact_input import RedactRunInput
@@ -289,6 +290,7 @@ def _routes(aegra: bool) -> list[BaseRoute]:
         Route("/crewline/health", health, methods=["GET"]),
         Route("/crewline/feedback", feedback, methods=["POST"]),
         Route("/crewline/openapi.json", openapi, methods=["GET"]),
+        Mount("/crewline/console", server_console()),  # the console (graphs/serving/console)
     ]
     if not aegra:  # the earlier paths, which nothing of langgraph dev's answers
         routes += [

@@ -112,11 +112,11 @@ class Console:
     async def login_page(self, request: Request) -> Response:
         if await self.session(request):
             return RedirectResponse(_base(request) + "/", status_code=303)
-        return self._login_form(request)
+        return await self._login_form(request)
 
-    def _login_form(self, request: Request, error: str = "", status: int = 200) -> Response:
+    async def _login_form(self, request: Request, error: str = "", status: int = 200) -> Response:
         token = request.cookies.get(LOGIN_COOKIE) or _token()
-        html = render("login.html", base=_base(request), session=None, login_csrf=token, error=error)
+        html = await _render("login.html", base=_base(request), session=None, login_csrf=token, error=error)
         response = HTMLResponse(html, status_code=status)
         _set_cookie(response, request, LOGIN_COOKIE, token, max_age=3600)
         return response
@@ -126,12 +126,12 @@ class Console:
         if not _same_origin(request) or not same_token(
             request.cookies.get(LOGIN_COOKIE, ""), form.get("csrf")
         ):
-            return self._login_form(request, "The sign-in form expired; please try again.", 403)
+            return await self._login_form(request, "The sign-in form expired; please try again.", 403)
         key = (form.get("api_key") or "").strip()
         client = request.client.host if request.client else None
         outcome = await self.services.admit({b"x-api-key": key.encode("latin-1", "replace")}, client)
         if isinstance(outcome, Refusal):
-            return self._login_form(request, outcome.detail, outcome.status)
+            return await self._login_form(request, outcome.detail, outcome.status)
         session = self.sessions.open(outcome, key, _origin(request))
         response = RedirectResponse(_base(request) + "/", status_code=303)
         _set_cookie(response, request, SESSION_COOKIE, session.session_id, max_age=None)
@@ -149,7 +149,7 @@ class Console:
         session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
         form = await _form(request)
         if session is None or not _same_origin(request) or not same_token(session.csrf, form.get("csrf")):
-            return _error(request, 403, "Refused", "missing or wrong CSRF token")
+            return await _error(request, 403, "Refused", "missing or wrong CSRF token")
         self.sessions.close(session.session_id)
         response = RedirectResponse(_base(request) + "/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
@@ -160,7 +160,7 @@ class Console:
         self, session: Session, kind: str | None = None, max_age_s: float | None = None
     ) -> list[Ticket]:
         who = session.identity
-        tickets = await asyncio.to_thread(self.tickets.list, status="open", tenant_id=who.tenant_id)
+        tickets = await asyncio.to_thread(lambda: self.tickets.list(status="open", tenant_id=who.tenant_id))
         return inbox_tickets(
             tickets,
             tenant_id=who.tenant_id,
@@ -181,12 +181,14 @@ class Console:
         shown = await self.pending(session, kind, max_age)
         values = await asyncio.gather(*(self.backend.thread_values(session, t.thread_id) for t in shown))
         now = datetime.now(UTC)
-        html = render(
+        html = await _render(
             "inbox.html",
             base=_base(request),
             session=session,
             pending_count=len(everything),
-            items=[ticket_view(t, v, now) for t, v in zip(shown, values, strict=True)],
+            items=await asyncio.to_thread(
+                lambda: [ticket_view(t, v, now) for t, v in zip(shown, values, strict=True)]
+            ),
             kinds=sorted({t.kind for t in everything}),
             kind=kind or "",
             ages=AGES,
@@ -205,19 +207,23 @@ class Console:
         session = await self.session(request)
         form = await _form(request)
         if session is None:
-            return _error(request, 401, "Not signed in", "sign in to decide on an escalation")
+            return await _error(request, 401, "Not signed in", "sign in to decide on an escalation")
         if not _same_origin(request) or not same_token(session.csrf, form.get("csrf")):
-            return _error(request, 403, "Refused", "missing or wrong CSRF token", session)
+            return await _error(request, 403, "Refused", "missing or wrong CSRF token", session)
         name = form.get("decision") or ""
         message = (form.get("message") or "").strip() or None
         if name not in ("approve", "reject", "edit"):
-            return _error(request, 422, "Refused", "the decision must be approve, reject or edit", session)
+            return await _error(
+                request, 422, "Refused", "the decision must be approve, reject or edit", session
+            )
         if name == "edit" and not message:
-            return _error(request, 422, "Refused", "edit needs the reply the customer should get", session)
+            return await _error(
+                request, 422, "Refused", "edit needs the reply the customer should get", session
+            )
         ticket_id = request.path_params["ticket_id"]
-        ticket = await asyncio.to_thread(self.tickets.get, ticket_id)
+        ticket = await asyncio.to_thread(lambda: self.tickets.get(ticket_id))
         if ticket is None:
-            return _error(request, 404, "Not found", f"no ticket {ticket_id}", session)
+            return await _error(request, 404, "Not found", f"no ticket {ticket_id}", session)
         decision = Decision(name, message)  # type: ignore[arg-type]  # checked just above
         outcome = await self.backend.decide(session, ticket, decision)
         return await self._outcome(request, session, ticket, decision, outcome)
@@ -229,8 +235,8 @@ class Console:
         action = "escalation.refused" if outcome.state == "refused" else "escalation.decision"
         entries = await asyncio.to_thread(self.services.audit.entries, action=action, tenant_id=who.tenant_id)
         mine = [e for e in entries if e.thread_id == ticket.thread_id and e.actor == who.user_id]
-        after = await asyncio.to_thread(self.tickets.get, ticket.ticket_id)
-        html = render(
+        after = await asyncio.to_thread(lambda: self.tickets.get(ticket.ticket_id))
+        html = await _render(
             "outcome.html",
             base=_base(request),
             session=session,
@@ -253,8 +259,9 @@ class Console:
         thread_id = request.path_params["thread_id"]
         history = await self.backend.thread_history(session, thread_id)
         if history is None:
-            return _error(request, 404, "Not found", f"no thread {thread_id} for you", session)
-        html = timeline_page(
+            return await _error(request, 404, "Not found", f"no thread {thread_id} for you", session)
+        html = await asyncio.to_thread(
+            timeline_page,
             thread_id,
             history,
             base=_base(request),
@@ -334,6 +341,11 @@ async def _form(request: Request) -> dict[str, str]:
     return {name: values[0] for name, values in fields.items()}
 
 
+async def _render(template: str, **context: Any) -> str:
+    """A page, rendered off the event loop (a template's first load and the vault's key are file I/O)."""
+    return await asyncio.to_thread(lambda: render(template, **context))
+
+
 def _token() -> str:
     import secrets
 
@@ -352,10 +364,10 @@ def _set_cookie(response: Response, request: Request, name: str, value: str, max
     )
 
 
-def _error(
+async def _error(
     request: Request, status: int, title: str, detail: str, session: Session | None = None
 ) -> Response:
-    html = render(
+    html = await _render(
         "error.html",
         base=_base(request),
         session=session,
