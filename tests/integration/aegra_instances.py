@@ -44,6 +44,8 @@ TIMINGS = {
     "BLPOP_TIMEOUT_SECONDS": "1",
     "BLOCKING_SOCKET_TIMEOUT_SECONDS": "6",
     "POSTGRES_POLL_INTERVAL_SECONDS": "1",
+    # a job a killed worker had taken off the queue but not started stays pending until this age
+    "STUCK_PENDING_THRESHOLD_SECONDS": "5",
     "KEEPALIVE_INTERVAL_SECS": "1",
 }
 

@@ -171,6 +171,10 @@ def test_no_planted_personal_value_in_any_table(pair: Pair) -> None:
     thread_id = _escalate(pair.a, pair.users.alice, text)
     with _http(pair.b, pair.users.carol) as carol:
         assert _resume(carol, thread_id, "reject").status_code == 200
+        # a state write reaches Aegra's checkpointer with no run edge in between: only its serializer
+        note = {"messages": [{"role": "user", "content": f"Call back via {PLANTED}"}]}
+        written = carol.post(f"/threads/{thread_id}/state", json={"values": note})
+        assert written.status_code == 200, written.text
     found: list[str] = []
     with psycopg.connect(pair.cluster.database_url) as db:
         tables = db.execute(
@@ -264,3 +268,26 @@ def test_refuses_to_start_without_crewline_auth(pair: Pair, tmp_path: Path) -> N
             process.wait()
     assert code != 0
     assert "refusing to serve without it" in log_path.read_text(errors="replace")
+
+
+def test_thirty_concurrent_runs_across_both_instances(pair: Pair) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    message = {"messages": [{"role": "user", "content": "what is the balance for customer C-1001?"}]}
+    tag = secrets.token_hex(3)  # a user each: the per-user rate limit is not what this measures
+    keys = [pair.cluster.create_key(f"load-{tag}-{index}", "acme") for index in range(30)]
+
+    def one(index: int) -> str:
+        with _http((pair.a, pair.b)[index % 2], keys[index]) as alice:
+            thread_id = alice.post("/threads", json={}).json()["thread_id"]
+            body = {"assistant_id": "support", "input": message}
+            ran = alice.post(f"/threads/{thread_id}/runs/wait", json=body)
+            if ran.status_code != 200:
+                return f"{ran.status_code}: {ran.text[:200]}"
+            runs = alice.get(f"/threads/{thread_id}/runs").json()
+            return "ok" if [r["status"] for r in runs] == ["success"] else f"runs {runs}"
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        outcomes = list(pool.map(one, range(30)))
+    errors = [outcome for outcome in outcomes if outcome != "ok"]
+    assert not errors, errors
