@@ -128,6 +128,19 @@ def test_auth_probes(pair: Pair) -> None:
         refused = _resume(alice, thread_id)
         assert refused.status_code == 403 and "approver" in refused.text
         assert alice.get(f"/threads/{thread_id}/state").json()["next"] == ["await_human"]
+        rating = {"thread_id": thread_id, "rating": "up"}
+        assert alice.post("/crewline/feedback", json=rating).status_code == 201
+    with _http(pair.b, pair.users.eve) as eve:
+        assert eve.post("/crewline/feedback", json=rating).status_code == 404
+
+
+def test_crewline_routes_hide_nothing_of_aegras(pair: Pair) -> None:
+    aegra_health = httpx.get(f"{pair.b.url}/health", timeout=30).json()
+    assert aegra_health["database"] == "connected"  # Aegra's own, not crewline's
+    ours = httpx.get(f"{pair.b.url}/crewline/health", timeout=30)
+    assert ours.status_code == 200, ours.text
+    assert ours.json()["checks"]["checkpointer"] == "ok" and ours.json()["checks"]["audit_log"] == "ok"
+    assert httpx.get(f"{pair.b.url}/openapi.json", timeout=30).json()["paths"].get("/threads")
 
 
 def test_a_user_gains_nothing_from_the_approver_scheme(pair: Pair) -> None:
