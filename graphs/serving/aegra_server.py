@@ -72,6 +72,8 @@ PUBLIC_PATHS = frozenset(
         "/crewline/openapi.json",
     }
 )
+# crewline's own pages that authenticate themselves (the console: a session from an API key)
+_SELF_AUTHENTICATED = ("/crewline/console",)
 _THREAD_PATH = re.compile(r"^/threads/(?P<thread_id>[0-9a-fA-F-]{32,36})(?P<rest>/.*)?$")
 # requests on a colleague's thread an approver may make as its owner: reads, resuming a run (the
 # auth handler lets only a Command through) and writing state (approvers only, as under langgraph dev)
@@ -166,7 +168,7 @@ class AegraAdmission:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not on_aegra() or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] != "http" or not on_aegra() or _public(str(scope["path"])):
             await self.app(scope, receive, send)
             return
         headers: dict[bytes, bytes] = {k.lower(): v for k, v in scope.get("headers") or []}
@@ -186,6 +188,12 @@ class AegraAdmission:
             await self.app(scope, receive, send)
         finally:  # an inner self-request (a lookup with the caller's headers) restores the outer one
             _ADMISSION.reset(token)
+
+
+def _public(path: str) -> bool:
+    return path in PUBLIC_PATHS or any(
+        path == prefix or path.startswith(prefix + "/") for prefix in _SELF_AUTHENTICATED
+    )
 
 
 async def _refuse(send: Send, refusal: Refusal) -> None:

@@ -141,6 +141,9 @@ def test_crewline_routes_hide_nothing_of_aegras(pair: Pair) -> None:
     assert ours.status_code == 200, ours.text
     assert ours.json()["checks"]["checkpointer"] == "ok" and ours.json()["checks"]["audit_log"] == "ok"
     assert httpx.get(f"{pair.b.url}/openapi.json", timeout=30).json()["paths"].get("/threads")
+    # the console signs people in itself (a session from an API key): its page needs no key header
+    console = httpx.get(f"{pair.b.url}/crewline/console/", timeout=30, follow_redirects=True)
+    assert console.status_code == 200 and "<form" in console.text, console.text[:300]
 
 
 def test_a_user_gains_nothing_from_the_approver_scheme(pair: Pair) -> None:
