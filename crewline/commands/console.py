@@ -3,6 +3,8 @@
 Serves :func:`crewline.graphs.serving.console.create_console` at ``/crewline/console`` (the path the
 server uses too) with uvicorn, over the crews of this data directory: a decision resumes the thread's
 own crew (recorded with the thread, as ``crewline resume`` finds it) through its async checkpointer.
+Runs of ``crewline run`` have no tenant: their escalations are listed for every tenant's approvers
+(the machine's own operators), as the server's decision check treats a ticket without a tenant.
 """
 
 from __future__ import annotations
@@ -74,7 +76,10 @@ def console_site(settings: CrewlineSettings, crew: str | None = None) -> Starlet
         return RedirectResponse(CONSOLE_PATH + "/", status_code=307)
 
     return Starlette(
-        routes=[Route("/", home), Mount(CONSOLE_PATH, create_console(LocalCrew(graph_for)))],
+        routes=[
+            Route("/", home),
+            Mount(CONSOLE_PATH, create_console(LocalCrew(graph_for, untenanted=True), untenanted=True)),
+        ],
         lifespan=lifespan,
     )
 

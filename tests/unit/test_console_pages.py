@@ -180,3 +180,13 @@ def test_sessions_expire_when_idle_and_close_at_sign_out() -> None:
 def test_csrf_tokens_compare_exactly() -> None:
     assert same_token("abc", "abc")
     assert not same_token("abc", "abd") and not same_token("abc", None) and not same_token("", "")
+
+
+def test_tickets_without_a_tenant_are_listed_only_for_this_machines_console() -> None:
+    tickets = [_ticket("T-cli", 1, tenant_id=None), _ticket("T-acme", 2)]
+    server = inbox_tickets(tickets, tenant_id="acme", user_id="bob", whole_tenant=True, now=NOW)
+    local = inbox_tickets(
+        tickets, tenant_id="acme", user_id="bob", whole_tenant=True, untenanted=True, now=NOW
+    )
+    assert [t.ticket_id for t in server] == ["T-acme"]
+    assert [t.ticket_id for t in local] == ["T-cli", "T-acme"]

@@ -82,8 +82,10 @@ class Console:
         tickets: TicketStore | None = None,
         services: Services | None = None,
         sessions: SessionStore | None = None,
+        untenanted: bool = False,
     ) -> None:
         self.backend = backend
+        self.untenanted = untenanted
         self._tickets = tickets
         self._services = services
         self.sessions = sessions or SessionStore()
@@ -160,7 +162,8 @@ class Console:
         self, session: Session, kind: str | None = None, max_age_s: float | None = None
     ) -> list[Ticket]:
         who = session.identity
-        tickets = await asyncio.to_thread(lambda: self.tickets.list(status="open", tenant_id=who.tenant_id))
+        tenant = None if self.untenanted else who.tenant_id  # None: every tenant's, filtered below
+        tickets = await asyncio.to_thread(lambda: self.tickets.list(status="open", tenant_id=tenant))
         return inbox_tickets(
             tickets,
             tenant_id=who.tenant_id,
@@ -168,6 +171,7 @@ class Console:
             whole_tenant="tenant:read" in who.permissions,
             kind=kind,
             max_age_s=max_age_s,
+            untenanted=self.untenanted,
         )
 
     async def inbox(self, request: Request) -> Response:
@@ -246,11 +250,16 @@ class Console:
             thread_id=ticket.thread_id,
             decision=decision.decision,
             # a refused person learns nothing of another tenant's ticket
-            ticket_status=after.status if after and after.tenant_id == who.tenant_id else "",
-            decided_by=after.decided_by if after and after.tenant_id == who.tenant_id else "",
+            ticket_status=after.status if after and self._visible(after, session) else "",
+            decided_by=after.decided_by if after and self._visible(after, session) else "",
             audit=mine[-1] if mine else None,
         )
         return HTMLResponse(html, status_code=outcome.status)
+
+    def _visible(self, ticket: Ticket, session: Session) -> bool:
+        return ticket.tenant_id == session.identity.tenant_id or (
+            self.untenanted and ticket.tenant_id is None
+        )
 
     async def timeline(self, request: Request) -> Response:
         session = await self.session(request)
@@ -289,9 +298,13 @@ def create_console(
     tickets: TicketStore | None = None,
     services: Services | None = None,
     sessions: SessionStore | None = None,
+    untenanted: bool = False,
 ) -> ASGIApp:
-    """The console as an ASGI app, to mount at any path (``Mount("/crewline/console", app)``)."""
-    console = Console(backend, tickets=tickets, services=services, sessions=sessions)
+    """The console as an ASGI app, to mount at any path (``Mount("/crewline/console", app)``).
+
+    ``untenanted``: list the escalations of runs without a tenant too (``crewline run`` on this
+    machine, for ``crewline console``); give the backend the same (``LocalCrew(untenanted=True)``)."""
+    console = Console(backend, tickets=tickets, services=services, sessions=sessions, untenanted=untenanted)
     return SecurityHeaders(Starlette(routes=console.routes()))
 
 

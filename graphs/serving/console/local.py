@@ -37,9 +37,15 @@ class LocalCrew:
     graph_for(thread_id)`` is the crew of a thread; for one crew, ``LocalCrew.of(graph)``."""
 
     def __init__(
-        self, graph_for: Callable[[str], Awaitable[Any]], tickets: TicketStore | None = None
+        self,
+        graph_for: Callable[[str], Awaitable[Any]],
+        tickets: TicketStore | None = None,
+        *,
+        untenanted: bool = False,
     ) -> None:
         self.graph_for = graph_for
+        # threads without a tenant (``crewline run`` on this machine) belong to every signed-in tenant
+        self.untenanted = untenanted
         self._tickets = tickets
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -63,12 +69,12 @@ class LocalCrew:
         graph = await self._graph(thread_id)
         snapshot = await graph.aget_state(_config(thread_id))
         values = dict(snapshot.values or {})
-        return values if values and _may_read(session, values) else None
+        return values if values and _may_read(session, values, self.untenanted) else None
 
     async def thread_history(self, session: Session, thread_id: str) -> list[dict[str, Any]] | None:
         graph = await self._graph(thread_id)
         snapshots = [s async for s in graph.aget_state_history(_config(thread_id))]
-        if not snapshots or not _may_read(session, dict(snapshots[0].values or {})):
+        if not snapshots or not _may_read(session, dict(snapshots[0].values or {}), self.untenanted):
             return None
         return [
             {
@@ -124,7 +130,7 @@ class LocalCrew:
         if APPROVE_PERMISSION not in who.permissions:
             await _audit(session, "escalation.refused", ticket.thread_id, refused=NEEDS_APPROVER)
             return DecisionOutcome("refused", 403, NEEDS_APPROVER)
-        if ticket.tenant_id != who.tenant_id:
+        if ticket.tenant_id != who.tenant_id and not (self.untenanted and ticket.tenant_id is None):
             reason = "not a thread of this tenant"
             await _audit(session, "escalation.refused", ticket.thread_id, refused=reason)
             return DecisionOutcome("refused", 404, "Thread or assistant not found.")
@@ -143,10 +149,11 @@ def _config(thread_id: str) -> RunnableConfig:
     return {"configurable": {"thread_id": thread_id}}
 
 
-def _may_read(session: Session, values: dict[str, Any]) -> bool:
+def _may_read(session: Session, values: dict[str, Any], untenanted: bool) -> bool:
     """The auth handler's read rule: your tenant's threads with ``tenant:read``, else your own."""
     who = session.identity
-    if values.get("tenant_id") != who.tenant_id:
+    tenant = values.get("tenant_id")
+    if tenant != who.tenant_id and not (untenanted and tenant is None):
         return False
     return "tenant:read" in who.permissions or values.get("user_id") == who.user_id
 

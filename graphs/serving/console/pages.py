@@ -82,16 +82,18 @@ def inbox_tickets(
     whole_tenant: bool,
     kind: str | None = None,
     max_age_s: float | None = None,
+    untenanted: bool = False,
     now: datetime | None = None,
 ) -> list[Ticket]:
     """The open tickets this person may see, newest first: their tenant's (approvers and admins) or
-    their own (users), optionally of one ``kind`` and no older than ``max_age_s``."""
+    their own (users), optionally of one ``kind`` and no older than ``max_age_s``. ``untenanted``:
+    tickets of runs without a tenant too (``crewline run`` on this machine)."""
     now = now or datetime.now(UTC)
     chosen = [
         t
         for t in tickets
         if t.is_open
-        and t.tenant_id == tenant_id
+        and (t.tenant_id == tenant_id or (untenanted and t.tenant_id is None))
         and (whole_tenant or t.user_id == user_id)
         and (not kind or t.kind == kind)
         and (max_age_s is None or (now - t.created_at).total_seconds() <= max_age_s)
