@@ -37,11 +37,11 @@ def _terms(words: str) -> frozenset[str]:
 _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ...] = (
     (
         re.compile(
-            r"\bhow (?:long|soon|quickly|fast|many (?:business )?days)\b"
+            r"\bhow (?:long|soon|quickly|fast|many (?:business )?days|far back|old|recent)\b"
             r"|\bwhen (?:will|does|do|can|is|are|should)\b"
         ),
         re.compile(r"\b\d+(?:[–-]\d+)? (?:business )?(?:days?|hours?|minutes?|months?|weeks?|years?)\b"),
-        _terms("soon quick quickly fast day days business time wait arrive"),
+        _terms("soon quick quickly fast day days business time wait arrive far back old recent"),
     ),
     (
         re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharge (?:for|me)\b|\bpay for\b"),
