@@ -1,9 +1,10 @@
 """``crewline router fit`` and ``crewline router route``: a saved, versioned router artifact.
 
 ``fit`` trains the local router on labelled JSONL rows (``{"text", "<label-field>"}``; the label
-``oos`` teaches what is out of scope), calibrates it on ``--val`` if given, and writes one ``.npz``
-file. A crew spec uses it with ``planner: {router: PATH}`` (its labels must be the specialists).
-``route`` loads an artifact and routes one request.
+``oos`` teaches what is out of scope; ``--shots K --seed S`` keeps K rows per label and no
+out-of-scope ones, as ``crewline eval routing`` draws them), calibrates it on ``--val`` if given,
+and writes one ``.npz`` file. A crew spec uses it with ``planner: {router: PATH}`` (its labels
+must be the specialists). ``route`` loads an artifact and routes one request.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ __all__ = ["register"]
 
 
 def cmd_fit(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from crewline.evals.routing import check_known, fit_router, read_labelled
+    from crewline.evals.routing import check_known, fit_router, read_labelled, sample_shots
 
     if not 0 < args.oos_recall <= 1:  # NaN fails this too
         raise UsageError(f"--oos-recall must be in (0, 1], not {args.oos_recall:g}")
     train = read_labelled(args.train, args.label_field)
+    if args.shots is not None:  # the same draw as `crewline eval routing --shots K --seed S`
+        train = sample_shots(train, args.shots, seed=args.seed, oos_label=args.oos_label)
     # Like `crewline eval routing`: with enough out-of-scope rows, the fit sets the threshold for
     # --oos-recall itself; --val, when given, recalibrates it below.
     router = fit_router(
@@ -98,6 +101,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=0.8,
         help="out-of-scope recall wanted (on --val, else on the training oos rows)",
     )
+    fit.add_argument(
+        "--shots", type=_positive, help="fit on this many training rows per label (no out-of-scope rows)"
+    )
+    fit.add_argument("--seed", type=int, default=0, help="which rows --shots draws (default 0)")
     fit.set_defaults(handler=cmd_fit)
 
     route = commands.add_parser("route", help="route one request with a saved router")
