@@ -10,13 +10,14 @@ class CrewlineSettings(BaseSettings):
 
     ``CREWLINE_CHECKPOINT_URL`` overrides a crew spec's persistence URL; ``CREWLINE_CREW`` names the
     default crew; ``CREWLINE_STORE_URL`` / ``CREWLINE_CONTEXT_URL`` the long-term store and the
-    conversation context; ``CREWLINE_DEBUG`` shows tracebacks instead of one-line errors.
+    conversation context (unset: ``CREWLINE_STATE_URL``, else SQLite in the data directory; see
+    :mod:`crewline.memory.shared.urls`); ``CREWLINE_DEBUG`` shows tracebacks instead of one-line errors.
     """
 
     model_config = SettingsConfigDict(env_prefix="CREWLINE_", extra="ignore")
 
     crew: str = "support"
     checkpoint_url: str | None = None
-    store_url: str | None = None  # long-term store (None: SQLite in the data dir)
-    context_url: str | None = None  # conversation context with TTL (None: in process)
+    store_url: str | None = None  # long-term store (None: CREWLINE_STATE_URL, else SQLite in the data dir)
+    context_url: str | None = None  # conversation context with TTL (None: likewise)
     debug: bool = False

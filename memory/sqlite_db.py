@@ -52,7 +52,8 @@ def apply_schema(conn: sqlite3.Connection, script: str) -> None:
     create the same schema at once queue on the write lock rather than fail on a stale snapshot."""
     try:
         # executescript commits any open transaction first, so BEGIN goes inside the script.
-        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nCOMMIT;")
+        statements = script.strip().rstrip(";")  # with or without a last ";"
+        conn.executescript(f"BEGIN IMMEDIATE;\n{statements};\nCOMMIT;")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

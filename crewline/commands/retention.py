@@ -1,15 +1,14 @@
 """``crewline retention --older-than 30d [--dry-run]``: delete threads, checkpoints, context, tickets.
 
 The checkpoint URL is ``--url``, else ``CREWLINE_CHECKPOINT_URL``, else the crew's persistence URL
-(the default SQLite file when it has none); contexts live at ``--context-url`` or
-``CREWLINE_CONTEXT_URL`` (none: in process, nothing to delete); tickets in the data directory.
+(the default SQLite file when it has none); contexts and tickets where the shared-state variables
+put them (``--context-url``, ``CREWLINE_CONTEXT_URL``, ``CREWLINE_STATE_URL``, else the data directory).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -40,8 +39,7 @@ def cmd_retention(args: argparse.Namespace, settings: CrewlineSettings, console:
 
     older_than = parse_age(args.older_than)
     url = args.url or settings.checkpoint_url or load_spec(args.crew or settings.crew).persistence.url
-    context_url = args.context_url or os.environ.get("CREWLINE_CONTEXT_URL")
-    context = context_store(context_url) if context_url else None
+    context = context_store(args.context_url)
     try:
         with checkpointer(url) as saver:
             report = apply_retention(
@@ -52,8 +50,7 @@ def cmd_retention(args: argparse.Namespace, settings: CrewlineSettings, console:
                 tickets=default_ticket_store(),
             )
     finally:
-        if context is not None:
-            context.close()
+        context.close()
     if args.json:
         print(json.dumps({"older_than": args.older_than, **report.to_dict()}))
     else:

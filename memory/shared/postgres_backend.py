@@ -77,7 +77,7 @@ class PostgresDatabase:
             psycopg.connect(target.location, connect_timeout=int(CONNECT_TIMEOUT_S)).close()
         except psycopg.Error as exc:
             raise StateUrlError(
-                f"cannot open the {what} at {self.location}: {_reason(exc, target)}"
+                f"cannot open the {what} {self.location}: {_reason(exc, target)}"
             ) from None
         self._pool = ConnectionPool(
             target.location,
@@ -92,7 +92,7 @@ class PostgresDatabase:
         except (PoolTimeout, psycopg.Error) as exc:
             self._pool.close()
             raise StateUrlError(
-                f"cannot open the {what} at {self.location}: {_reason(exc, target)}"
+                f"cannot open the {what} {self.location}: {_reason(exc, target)}"
             ) from None
 
     def __repr__(self) -> str:

@@ -29,7 +29,7 @@ class SqliteDatabase:
             if "locked" in str(exc).lower():  # contention, not a bad path: let the caller retry
                 raise
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise StateUrlError(f"cannot open the {what} at {path}: {reason}") from None
+            raise StateUrlError(f"cannot open the {what} {path}: {reason}") from None
 
     def __repr__(self) -> str:
         return f"SqliteDatabase({self.location!r})"

@@ -7,7 +7,7 @@ context, the long-term store, rate limits, the audit log) resolves in the same o
    ``CREWLINE_AUDIT_URL`` and ``CREWLINE_KEYS_PATH`` keep working);
 2. ``CREWLINE_STATE_URL``, one PostgreSQL (or, for the kinds that suit it, Redis) URL that moves
    every kind off the host at once, so several processes with separate data directories share them;
-3. the single-machine default: SQLite in the data directory (context: in process).
+3. the single-machine default: SQLite in the data directory (rate limits: in process).
 
 A kind whose backends cannot take the shared URL's scheme (rate limits on PostgreSQL, say) keeps its
 default, and :func:`state_targets` says so; a malformed or unsupported URL is a
@@ -65,7 +65,9 @@ KINDS: dict[str, StateKind] = {
         StateKind("budgets", ("CREWLINE_BUDGETS_URL",), ("sqlite", "postgres"), "resilience.sqlite"),
         StateKind("audit", ("CREWLINE_AUDIT_URL",), ("sqlite", "postgres"), "audit.sqlite"),
         StateKind("store", ("CREWLINE_STORE_URL",), ("memory", "sqlite", "postgres"), "store.sqlite"),
-        StateKind("context", ("CREWLINE_CONTEXT_URL",), ("memory", "sqlite", "postgres", "redis"), None),
+        StateKind(
+            "context", ("CREWLINE_CONTEXT_URL",), ("memory", "sqlite", "postgres", "redis"), "context.sqlite"
+        ),
         StateKind("ratelimit", ("CREWLINE_RATELIMIT_URL", "CREWLINE_REDIS_URL"), ("memory", "redis"), None),
     )
 }

@@ -6,9 +6,9 @@ conversation lives ``ttl`` seconds past its last access, then disappears whole.
 
 :class:`RedisContextStore` keeps each record in three keys that always share one TTL (``PEXPIRE``
 in the same ``MULTI`` as the write), so several workers see the same context;
-:class:`MemoryContextStore` is the in-process fallback with the same semantics (and an injectable
-clock for tests). :func:`context_store` picks one from a URL: ``redis://…[?ttl=S&prefix=P]``, or
-``memory://`` / nothing for the in-process store.
+:class:`MemoryContextStore` is the in-process store with the same semantics (and an injectable
+clock for tests), :class:`~crewline.memory.state.context_sql.SqlContextStore` the SQLite (the
+default, in the data directory) and PostgreSQL one. :func:`context_store` picks one from a URL.
 """
 
 from __future__ import annotations
@@ -337,17 +337,33 @@ class RedisContextStore(ContextStore):
 
 
 def context_store(url: str | None = None, *, ttl: float = DEFAULT_TTL_S) -> ContextStore:
-    """``redis://host:port/db[?ttl=SECONDS&prefix=P]`` → Redis; ``None`` or ``memory://`` → in process.
+    """The store at ``url``: ``redis://host:port/db[?ttl=SECONDS&prefix=P]`` → Redis;
+    ``sqlite:///PATH`` or ``postgresql://…`` → :class:`~crewline.memory.state.context_sql.SqlContextStore`;
+    ``memory://`` → in process. ``None``: ``CREWLINE_CONTEXT_URL``, else ``CREWLINE_STATE_URL``, else
+    the data directory's ``context.sqlite``.
 
-    An unreachable Redis is a :class:`ContextStoreError` naming the URL without its password.
+    An unreachable Redis or database is a :class:`ContextStoreError` naming the URL without its password.
     """
-    if not url or url.strip() == "memory://":
+    if url is None:
+        from crewline.memory.shared.urls import state_url
+
+        url = state_url("context")
+    if url.strip() == "memory://":
         return MemoryContextStore(ttl=ttl)
+    if url.strip().lower().startswith(("sqlite:", "postgresql:", "postgres:", "postgresql+")):
+        from crewline.memory.shared.urls import StateUrlError
+        from crewline.memory.state.context_sql import SqlContextStore
+
+        try:
+            return SqlContextStore(url.strip(), ttl=ttl)
+        except StateUrlError as exc:
+            raise ContextStoreError(str(exc)) from None
     shown = redact_url(url)
     scheme, _, rest = url.strip().partition("://")
     if scheme.lower() not in ("redis", "rediss") or not rest:
         raise ContextStoreError(
-            f"unsupported context store URL {shown}; use memory:// or redis://HOST:PORT/DB"
+            f"unsupported context store URL {shown}; use memory://, sqlite:///PATH, postgresql://... "
+            "or redis://HOST:PORT/DB"
         )
     base, _, query = rest.partition("?")
     prefix, passthrough = DEFAULT_PREFIX, []

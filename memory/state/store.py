@@ -39,7 +39,7 @@ from crewline.memory.checkpoint.urls import (
     parse,
     sqlite_file,
 )
-from crewline.memory.paths import data_dir
+from crewline.memory.shared.urls import state_url
 from crewline.nodes.guards.serde import walk_strings
 from crewline.nodes.guards.vault import Vault, default_vault
 
@@ -66,8 +66,9 @@ class StoreError(CheckpointerError):
 
 
 def default_store_url() -> str:
-    """``sqlite:///<data_dir()>/store.sqlite``."""
-    return f"sqlite:///{(data_dir() / 'store.sqlite').as_posix()}"
+    """``CREWLINE_STORE_URL``, else ``CREWLINE_STATE_URL`` (LangGraph's ``PostgresStore``), else
+    ``sqlite:///<data_dir()>/store.sqlite``."""
+    return state_url("store")
 
 
 def namespace_label(value: str) -> str:

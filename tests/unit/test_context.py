@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import redis
@@ -19,6 +20,8 @@ from crewline.memory.state.context import (
     RedisContextStore,
     context_store,
 )
+from crewline.memory.state.context_sql import SqlContextStore
+from tests.support.state_backends import backend_url
 
 TTL = 1.0
 
@@ -41,11 +44,16 @@ class FakeClock:
         self.t += seconds
 
 
-@pytest.fixture(params=["memory", "redis"])
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+@pytest.fixture(params=["memory", "redis", "sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "memory":
         clock = FakeClock()
         yield Backend(MemoryContextStore(ttl=TTL, max_topics=3, clock=clock), clock.advance, clock)
+        return
+    if request.param in ("sqlite", "postgres"):
+        clock = FakeClock()
+        url = backend_url(request, tmp_path, "context.sqlite")
+        yield Backend(SqlContextStore(url, ttl=TTL, max_topics=3, clock=clock), clock.advance, clock)
         return
     url = request.getfixturevalue("redis_url")
     client = redis.Redis.from_url(url)
