@@ -10,7 +10,11 @@ or of ``CREWLINE_AEGRA_PYTHON``. Without one the tests skip, except under ``CI=t
 
 Each cluster gets a fresh database (dropped afterwards), its own Redis db index, channel prefix and
 queue key, and short lease, heartbeat and reaper intervals so a killed worker's runs are taken over in
-seconds. Every instance shares one ``CREWLINE_DATA_DIR`` (keys, tickets, audit log, ERP).
+seconds. Every instance has a data directory of its own, as a separate host would: crewline's state
+(API keys, tickets and the approved-action ledger, the audit log, budgets) is shared through
+``CREWLINE_STATE_URL`` (the same database), checkpoints are Aegra's, and the vault and audit keys
+and the audit anchors are shared as a deployment shares them (``CREWLINE_AES_KEY``,
+``CREWLINE_AUDIT_KEY``, ``CREWLINE_AUDIT_ANCHOR_DIR``). The demo ERP stays per host.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.integration.langgraph_server import _REMOVED_ENV, _SERVER_ENV, REPO_ROOT, _free_port, _key_store
+from crewline.memory.operations.keys import KeyStore
+from tests.integration.langgraph_server import _REMOVED_ENV, _SERVER_ENV, REPO_ROOT, _free_port
 
 __all__ = ["AegraCluster", "AegraInstance", "aegra_cluster", "aegra_python"]
 
@@ -76,6 +81,7 @@ class AegraInstance:
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    data_dir: Path  # this host's own CREWLINE_DATA_DIR (its demo ERP lives there)
 
     def kill(self) -> None:
         """SIGKILL: no drain, no cleanup, its leases simply stop being renewed."""
@@ -94,20 +100,22 @@ class AegraInstance:
 class AegraCluster:
     python: Path
     work_dir: Path
-    data_dir: Path
     database_url: str
     redis_url: str
     tag: str
     extra_env: dict[str, str]
+    secrets_env: dict[str, str]
     instances: list[AegraInstance] = field(default_factory=list)
 
-    def env(self, config: Path) -> dict[str, str]:
+    def env(self, config: Path, data_dir: Path) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k.upper() not in _REMOVED_ENV}
         env.update(_SERVER_ENV)
         env.update(TIMINGS)
         env.update(
-            CREWLINE_DATA_DIR=str(self.data_dir),
+            CREWLINE_DATA_DIR=str(data_dir),
+            CREWLINE_STATE_URL=self.database_url,
             CREWLINE_CHECKPOINT_URL=self.database_url,  # crewline's health check asks the same database
+            CREWLINE_REDIS_URL=self.redis_url,  # one rate limit for all instances
             CREWLINE_RATE_LIMIT_PREFIX=f"crewline:rl:aegra:{self.tag}",
             AEGRA_CONFIG=str(config),
             DATABASE_URL=self.database_url,
@@ -118,6 +126,7 @@ class AegraCluster:
             CRON_ENABLED="false",
             LOG_LEVEL="WARNING",
         )
+        env.update(self.secrets_env)
         env.update(self.extra_env)
         return env
 
@@ -126,13 +135,13 @@ class AegraCluster:
         port = _free_port()
         log_path = self.work_dir / f"{name}.log"
         run_dir = self.work_dir / name
-        run_dir.mkdir(exist_ok=True)
+        (run_dir / "data").mkdir(parents=True, exist_ok=True)
         command = [str(self.python), "-m", "uvicorn", "aegra_api.main:app", "--host", "127.0.0.1"]
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [*command, "--port", str(port)],
                 cwd=run_dir,
-                env=self.env(config or REPO_ROOT / "aegra.json"),
+                env=self.env(config or REPO_ROOT / "aegra.json", run_dir / "data"),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -142,7 +151,7 @@ class AegraCluster:
 
     def start(self, name: str) -> AegraInstance:
         process, url, log_path = self.launch(name)
-        instance = AegraInstance(name, url, process, log_path)
+        instance = AegraInstance(name, url, process, log_path, self.work_dir / name / "data")
         self.instances.append(instance)
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not _healthy(url):
@@ -152,11 +161,8 @@ class AegraCluster:
         return instance
 
     def create_key(self, user: str, tenant: str, role: str = "user") -> str:
-        return str(
-            _key_store(self.data_dir).create(
-                user_id=user, tenant_id=tenant, role=role, customers=("C-1001",)
-            )[0]
-        )
+        store = KeyStore(self.database_url)  # every host reads keys from the shared state
+        return str(store.create(user_id=user, tenant_id=tenant, role=role, customers=("C-1001",))[0])
 
 
 def _healthy(url: str) -> bool:
@@ -189,13 +195,17 @@ def aegra_cluster(
     database = f"crewline_aegra_{tag}"
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{database}"')
-    work_dir, data_dir = base_dir / "aegra", base_dir / "data"
+    work_dir = base_dir / "aegra"
     work_dir.mkdir(parents=True)
-    data_dir.mkdir(parents=True)
+    shared_secrets = {
+        "CREWLINE_AES_KEY": secrets.token_hex(32),
+        "CREWLINE_AUDIT_KEY": secrets.token_hex(32),
+        "CREWLINE_AUDIT_ANCHOR_DIR": str(base_dir / "anchors"),  # a shared mount in a deployment
+    }
     cluster = AegraCluster(
         python=python,
         work_dir=work_dir,
-        data_dir=data_dir,
+        secrets_env=shared_secrets,
         database_url=_with_database(postgres_url, database),
         redis_url=_with_db_index(redis_url, REDIS_DB_INDEX),
         tag=tag,

@@ -1,5 +1,6 @@
 """crewline on Aegra: two instances on loopback sharing one PostgreSQL database and one Redis.
 
+Each instance has its own data directory; crewline's state is shared through ``CREWLINE_STATE_URL``.
 An escalation paused on A is approved on B after A was SIGKILLed, and its action is applied once;
 runs A accepted finish on B; auth is the same as under ``langgraph dev`` (401, another tenant's 404,
 a user's resume 403, an approver's resume, 429 with ``Retry-After``); an approver acts for a
@@ -104,12 +105,12 @@ def _resume(client: httpx.Client, thread_id: str, decision: str = "approve") -> 
     )
 
 
-def _applied(data_dir: Path, ticket_id: str) -> list[tuple[str, str, int]]:
-    with sqlite3.connect(data_dir / "tickets.sqlite") as db:
-        rows = db.execute(
-            "SELECT tool, status, attempts FROM approved_actions WHERE ticket_id = ?", (ticket_id,)
-        ).fetchall()
-    return [(str(t), str(s), int(n)) for t, s, n in rows]
+def _shared(database_url: str, query: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Rows of crewline's shared state (CREWLINE_STATE_URL: the cluster's database)."""
+    import psycopg
+
+    with psycopg.connect(database_url) as db:
+        return list(db.execute(query, args).fetchall())
 
 
 def test_auth_probes(pair: Pair) -> None:
@@ -252,14 +253,13 @@ def test_interrupt_on_a_kill_a_resume_on_b_applies_once(pair: Pair) -> None:
             assert again.status_code == 400, again.text
     finally:
         pair.a = pair.cluster.start("a3")
-    applied = _applied(pair.cluster.data_dir, ticket_id)
+    url = pair.cluster.database_url
+    ledger = "SELECT tool, status, attempts FROM approved_actions WHERE ticket_id = %s"
+    applied = _shared(url, ledger, ticket_id)
     assert applied and all(status == "applied" and attempts == 1 for _, status, attempts in applied), applied
-    with sqlite3.connect(pair.cluster.data_dir / "tickets.sqlite") as db:
-        decided_by = db.execute(
-            "SELECT decided_by FROM tickets WHERE ticket_id = ?", (ticket_id,)
-        ).fetchone()[0]
+    ((decided_by,),) = _shared(url, "SELECT decided_by FROM tickets WHERE ticket_id = %s", ticket_id)
     assert decided_by.startswith("carol-")  # signed by who sent it, not the payload's "somebody-else"
-    with sqlite3.connect(pair.cluster.data_dir / "erp" / "demo_erp.sqlite") as erp:
+    with sqlite3.connect(pair.b.data_dir / "erp" / "demo_erp.sqlite") as erp:  # B carried it out
         query = "SELECT FRZ_DT FROM CARDS WHERE CUST_ID = ? AND FRZ_DT IS NOT NULL"
         frozen = erp.execute(query, (legacy_customer_id("C-1001"),)).fetchall()
     assert frozen, "the approved freeze was not carried out"
