@@ -85,7 +85,7 @@ def _describe(
             + f", path {r.get('path', '')}: {redact_text(str(r.get('answer') or ''))}"
             for r in mine
         )
-        return f"specialist {node}", lines
+        return f"specialist {node}", lines + verdict_lines
     if verdict_lines:
         return f"{len(verdict_lines)} verdict(s)", verdict_lines
     return "", ()
