@@ -159,3 +159,13 @@ def test_the_timeline_shows_the_steps_of_a_thread(world: ConsoleWorld) -> None:
     assert "<svg" in page.text and "<rect" in page.text
     stranger, _ = _signed_in(world, world.key("eve", "approver", tenant="globex"))
     assert stranger.get(f"{CONSOLE}/threads/{thread_id}").status_code == 404
+
+
+def test_edit_sends_the_approvers_reply_and_needs_one(world: ConsoleWorld) -> None:
+    _, ticket_id = world.escalate(FREEZE)
+    client, csrf = _signed_in(world, world.key("bob", "approver"))
+    url = f"{CONSOLE}/tickets/{ticket_id}/decision"
+    assert client.post(url, data={"csrf": csrf, "decision": "edit", "message": " "}).status_code == 422
+    reply = "We have blocked the card by phone; a new one is on its way."
+    done = client.post(url, data={"csrf": csrf, "decision": "edit", "message": reply})
+    assert done.status_code == 200 and reply in done.text and "edited" in done.text
