@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["ServingSettings"]
@@ -25,7 +25,11 @@ class ServingSettings(BaseSettings):
     rate_limit_tenant: str = "1200/min"
     # per client address: a key-guessing client is slowed (its requests wait, valid keys included)
     rate_limit_auth_failures: str = "30/min"
-    redis_url: str | None = Field(default=None, description="Redis for shared rate limits; unset: in-process")
+    redis_url: str | None = Field(
+        default=None,
+        description="shared rate limits: CREWLINE_REDIS_URL, else CREWLINE_RATELIMIT_URL or "
+        "CREWLINE_STATE_URL (Redis, PostgreSQL or SQLite); unset: in-process",
+    )
     rate_limit_prefix: str = Field(
         default="crewline:rl", min_length=1, description="Redis key prefix (servers sharing a Redis)"
     )
@@ -47,3 +51,12 @@ class ServingSettings(BaseSettings):
 
     price_prompt_per_1k: float = Field(default=0.00015, ge=0, description="USD per 1K prompt tokens")
     price_completion_per_1k: float = Field(default=0.0006, ge=0, description="USD per 1K completion tokens")
+
+    @model_validator(mode="after")
+    def _shared_rate_limits(self) -> ServingSettings:
+        """Rate limits move with the rest of the shared state (``CREWLINE_STATE_URL``)."""
+        if self.redis_url is None:
+            from crewline.memory.shared.urls import configured_state_url
+
+            self.redis_url = configured_state_url("ratelimit")
+        return self

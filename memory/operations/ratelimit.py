@@ -1,4 +1,5 @@
-"""Token-bucket rate limits per user and per tenant: Redis (shared by every worker) or in-process.
+"""Token-bucket rate limits per user and per tenant: Redis or PostgreSQL (shared by every worker and
+host; :mod:`.ratelimit_sql` also takes a SQLite file, shared by one host's processes) or in-process.
 
 A request takes one token from its user's bucket *and* its tenant's bucket, or from neither: both
 are checked and debited together (one Lua script in Redis, one lock in process), so a request refused
@@ -10,12 +11,14 @@ have a bucket per client address of their own; an authenticated request looks at
 bucket in the same step (a cost of 0: it needs a token there and spends none), so an address that
 guessed keys too often is refused whatever key it sends next.
 
-Limits are written ``N/PERIOD``: ``60/min``, ``5/s``, ``1000/h``, ``3/2s``. If Redis cannot be
-reached the limiter falls back to in-process buckets (per worker) and says so once in the log.
+Limits are written ``N/PERIOD``: ``60/min``, ``5/s``, ``1000/h``, ``3/2s``. If Redis or the
+database cannot be reached the limiter falls back to in-process buckets (per worker) and says so
+once in the log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
@@ -149,7 +152,8 @@ class _Buckets:
 
 
 class RateLimiter:
-    """``await limiter.acquire(user, tenant)`` → a ``RateDecision``; Redis when ``redis_url`` is given.
+    """``await limiter.acquire(user, tenant)`` → a ``RateDecision``; shared when ``redis_url`` names
+    Redis, PostgreSQL or a SQLite file (the server passes the resolved ``ratelimit`` state URL).
 
     ``auth_failures`` limits failed authentications per client address (see :meth:`record_failure`).
     """
@@ -169,8 +173,13 @@ class RateLimiter:
         self._memory = _Buckets(clock)
         self._redis: Any = None
         self._script: Any = None
+        self._sql: Any = None
         self._warned = False
-        if redis_url:
+        if redis_url and not redis_url.lower().startswith(("redis", "memory:")):
+            from crewline.memory.operations.ratelimit_sql import SqlBuckets
+
+            self._sql = SqlBuckets(redis_url)
+        elif redis_url and redis_url.lower().startswith("redis"):
             import redis.asyncio as aioredis
 
             self._redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
@@ -178,13 +187,19 @@ class RateLimiter:
 
     @property
     def backend(self) -> str:
-        """``redis``, ``memory``, or ``memory (redis unavailable)`` after a fallback."""
-        if self._script is None:
+        """``redis``, ``postgres``, ``sqlite``, ``memory``, or ``memory (redis unavailable)`` (say)
+        after a fallback."""
+        shared = "redis" if self._script is not None else self._sql.kind if self._sql is not None else None
+        if shared is None:
             return "memory"
-        return "memory (redis unavailable)" if self._warned else "redis"
+        return f"memory ({shared} unavailable)" if self._warned else str(shared)
 
     async def ping(self) -> str:
-        """``"ok"`` when the configured Redis answers (raises when it does not); ``"memory"`` without one."""
+        """``"ok"`` when the configured Redis or database answers (raises when it does not); ``"memory"``
+        without one."""
+        if self._sql is not None:
+            await asyncio.to_thread(self._sql.ping)
+            return "ok"
         if self._redis is None:
             return "memory"
         await self._redis.ping()
@@ -225,6 +240,8 @@ class RateLimiter:
         return RateDecision(allowed, wait, None if allowed else scopes[tightest], "memory")
 
     async def _decide(self, buckets: list[_Bucket], scopes: tuple[str, ...]) -> RateDecision:
+        if self._sql is not None:
+            return await self._decide_sql(buckets, scopes)
         if self._script is None:
             return self._decide_local(buckets, scopes)
         args: list[float] = [int(max(limit.period_s for _, limit, _ in buckets) * 1000) + 1000]
@@ -240,6 +257,18 @@ class RateLimiter:
         if int(allowed):
             return RateDecision(True, 0.0, None, "redis")
         return RateDecision(False, int(wait_ms) / 1000.0, scopes[int(tight) - 1], "redis")
+
+    async def _decide_sql(self, buckets: list[_Bucket], scopes: tuple[str, ...]) -> RateDecision:
+        try:
+            allowed, wait, tightest = await asyncio.to_thread(self._sql.take, buckets)
+        except Exception as exc:  # the database down or unreachable: fall back, say it once
+            if not self._warned:
+                logger.warning(
+                    "rate limiter: %s unavailable (%s); using per-process buckets", self._sql.kind, exc
+                )
+                self._warned = True
+            return self._decide_local(buckets, scopes)
+        return RateDecision(allowed, wait, None if allowed else scopes[tightest], self._sql.kind)
 
     async def aclose(self) -> None:
         if self._redis is not None:

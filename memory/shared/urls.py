@@ -9,7 +9,7 @@ context, the long-term store, rate limits, the audit log) resolves in the same o
    every kind off the host at once, so several processes with separate data directories share them;
 3. the single-machine default: SQLite in the data directory (rate limits: in process).
 
-A kind whose backends cannot take the shared URL's scheme (rate limits on PostgreSQL, say) keeps its
+A kind whose backends cannot take the shared URL's scheme (tickets on Redis, say) keeps its
 default, and :func:`state_targets` says so; a malformed or unsupported URL is a
 :class:`StateUrlError`, one line, without its password (the CLI exits 2 on it).
 """
@@ -68,7 +68,12 @@ KINDS: dict[str, StateKind] = {
         StateKind(
             "context", ("CREWLINE_CONTEXT_URL",), ("memory", "sqlite", "postgres", "redis"), "context.sqlite"
         ),
-        StateKind("ratelimit", ("CREWLINE_RATELIMIT_URL", "CREWLINE_REDIS_URL"), ("memory", "redis"), None),
+        StateKind(
+            "ratelimit",
+            ("CREWLINE_RATELIMIT_URL", "CREWLINE_REDIS_URL"),
+            ("memory", "redis", "postgres", "sqlite"),
+            None,
+        ),
     )
 }
 

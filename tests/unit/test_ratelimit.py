@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -120,11 +121,45 @@ def test_unreachable_redis_falls_back_to_process_buckets() -> None:
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("backend", ["memory", "redis"])
-def test_a_batch_costs_one_token_per_run_and_failures_block_an_address(
-    backend: str, request: pytest.FixtureRequest
+def _shared_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    if backend == "redis":
+        return str(request.getfixturevalue("redis_url"))
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'ratelimit.sqlite'}"
+    if backend == "postgres":
+        return str(request.getfixturevalue("fresh_postgres_url"))
+    return None
+
+
+@pytest.mark.parametrize("backend", ["redis", "sqlite", "postgres"])
+def test_buckets_are_shared_by_workers_on_every_shared_backend(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    redis_url = request.getfixturevalue("redis_url") if backend == "redis" else None
+    """Two workers (two limiters) racing on one user's bucket: exactly its capacity gets through."""
+    url = _shared_url(backend, request, tmp_path)
+    prefix = f"crewline-test:{secrets.token_hex(4)}"
+
+    async def scenario() -> None:
+        workers = [
+            RateLimiter(user=Limit(6, 60.0), tenant=Limit(100, 60.0), redis_url=url, prefix=prefix)
+            for _ in range(2)
+        ]
+        decisions = await asyncio.gather(*(workers[i % 2].acquire("alice", "acme") for i in range(10)))
+        assert sum(d.allowed for d in decisions) == 6
+        assert {d.backend for d in decisions} == {backend}
+        assert {d.scope for d in decisions if not d.allowed} == {"user"}
+        assert await workers[0].ping() == "ok"
+        for worker in workers:
+            await worker.aclose()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("backend", ["memory", "redis", "sqlite", "postgres"])
+def test_a_batch_costs_one_token_per_run_and_failures_block_an_address(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    redis_url = _shared_url(backend, request, tmp_path)
     prefix = f"crewline-test:{secrets.token_hex(4)}"
 
     async def scenario() -> None:

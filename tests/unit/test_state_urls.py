@@ -14,24 +14,16 @@ from tests.support.cli import crewline
 def test_defaults_are_files_in_the_data_directory(crewline_data_dir: Path) -> None:
     targets = state_targets()
     assert set(targets) == set(KINDS)
-    for name in ("tickets", "keys", "budgets", "audit", "store"):
+    for name in ("tickets", "keys", "budgets", "audit", "store", "context"):
         assert targets[name][0] == "sqlite"
         assert str(crewline_data_dir) in targets[name][1]
-    assert targets["context"][0] == "memory" and targets["ratelimit"][0] == "memory"
+    assert targets["ratelimit"][0] == "memory"  # token buckets per process on one machine
 
 
 def test_the_state_url_moves_every_kind_that_can_live_there(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CREWLINE_STATE_URL", "postgresql://crew:s3cret@db.internal/crewline")
     targets = state_targets()
-    assert {n for n, (kind, _) in targets.items() if kind == "postgres"} == {
-        "tickets",
-        "keys",
-        "budgets",
-        "audit",
-        "store",
-        "context",
-    }
-    assert targets["ratelimit"][0] == "memory"  # token buckets need Redis
+    assert {n for n, (kind, _) in targets.items() if kind == "postgres"} == set(KINDS)
     assert all("s3cret" not in shown for _, shown in targets.values())
 
 
@@ -52,14 +44,14 @@ def test_a_per_kind_variable_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         ("CREWLINE_STATE_URL", "mysql://u:pw@h/db", "unknown"),
         ("CREWLINE_STATE_URL", "not a url", "not a"),
         ("CREWLINE_TICKETS_URL", "redis://127.0.0.1:6379/0", "tickets cannot live at"),
-        ("CREWLINE_RATELIMIT_URL", "postgresql://h/db", "ratelimit cannot live at"),
+        ("CREWLINE_STORE_URL", "redis://127.0.0.1:6379/0", "store cannot live at"),
     ],
 )
 def test_a_bad_url_is_one_line(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
 ) -> None:
     monkeypatch.setenv(variable, value)
-    name = {"CREWLINE_TICKETS_URL": "tickets", "CREWLINE_RATELIMIT_URL": "ratelimit"}.get(variable, "keys")
+    name = {"CREWLINE_TICKETS_URL": "tickets", "CREWLINE_STORE_URL": "store"}.get(variable, "keys")
     with pytest.raises(StateUrlError) as caught:
         state_url(name)
     text = str(caught.value)
@@ -80,3 +72,10 @@ def test_the_cli_answers_a_bad_state_url_with_exit_2(url: str, tmp_path: Path) -
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("crewline: error:"), done.stderr
     assert "hunter2" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_redis_state_url_moves_what_redis_suits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREWLINE_STATE_URL", "redis://127.0.0.1:6379/2")
+    targets = state_targets()
+    assert {n for n, (kind, _) in targets.items() if kind == "redis"} == {"context", "ratelimit"}
+    assert targets["tickets"][0] == "sqlite"  # tickets, keys, budgets and audit need a database
