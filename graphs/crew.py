@@ -59,7 +59,7 @@ from crewline.nodes.guards.protocol import GuardContext, guard_set, split_guards
 from crewline.nodes.guards.reveal import VAULT_KEY, shown_entries
 from crewline.nodes.guards.running import input_guard_steps, output_guard_steps
 from crewline.nodes.guards.tracing import crew_tracer
-from crewline.nodes.learning.live_router import live_router
+from crewline.nodes.learning.planning import follow_learned
 from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.planning.extract import entity_patterns
 from crewline.nodes.planning.planner import PlannerSettings, RouteExamples, build_planner
@@ -235,7 +235,7 @@ def build_crew(
     )
     if chosen is None and not spec.planner.router and RouterRegistry(spec.name).exists():
         # the crew has learned (crewline learn run): follow its current version, without a restart
-        chosen = live_router(spec.name, route_planner.router)
+        follow_learned(route_planner, spec.name)
     if isinstance(chosen, LocalRouter):
         route_planner.router = chosen.router
     elif chosen is not None:  # the local router splits and routes; unsure clauses go to this one

@@ -66,9 +66,16 @@ def cmd_check(args: argparse.Namespace, settings: CrewlineSettings, console: Con
 
 
 def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from crewline.commands.learn_data import crew_examples, default_eval_file, experiences_of, read_eval_rows
+    from crewline.commands.learn_data import (
+        crew_examples,
+        crew_planner,
+        default_eval_file,
+        experiences_of,
+        read_eval_rows,
+    )
     from crewline.memory.learning.registry import RouterRegistry
     from crewline.memory.learning.store import open_experience_store
+    from crewline.nodes.learning.planning import planner_routing
     from crewline.nodes.learning.train import learn_router
 
     spec = _spec(args, settings)
@@ -82,6 +89,7 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
         experiences_of(open_experience_store(), spec.name),
         holdout=args.holdout,
         margin=args.margin,
+        routing=planner_routing(crew_planner(spec)),  # measured as the crew routes: clauses, semantic stage
     )
     record = result.record
     summary = {

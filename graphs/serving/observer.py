@@ -302,6 +302,8 @@ def install_observer() -> ServingObserver:
 
             # every served turn becomes an experience to learn from (crewline.memory.learning)
             recorder = ExperienceRecorder()
-            learning = ContextVar("crewline_experience_recorder", default=recorder)
+            learning: ContextVar[ExperienceRecorder | None] = ContextVar(
+                "crewline_experience_recorder", default=recorder
+            )
             register_configure_hook(learning, inheritable=True)
         return _installed

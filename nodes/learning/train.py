@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +35,19 @@ __all__ = [
     "accuracy",
     "held_back",
     "learn_router",
+    "lexical_routing",
     "training_examples",
 ]
 
 GUARDED = ("crew_eval_accuracy", "experience_accuracy")
+
+# A text's routes, one per clause, as a crew with a given lexical router routes it
+Routing = Callable[[str], Sequence[str | None]]
+
+
+def lexical_routing(router: LexicalRouter) -> Routing:
+    """The lexical router alone, the whole text one clause (what a crew without a planner does)."""
+    return lambda text: [router.route(text).route]
 
 
 @dataclass(frozen=True)
@@ -61,22 +70,24 @@ def held_back(key: str, share: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
-def accuracy(router: LexicalRouter, rows: Sequence[EvalRow]) -> float | None:
-    """Share of ``rows`` routed to their route (out of scope counts when both say none)."""
+def accuracy(routing: Routing, rows: Sequence[EvalRow]) -> float | None:
+    """Share of ``rows`` whose every clause went to the row's route (out of scope: none)."""
     if not rows:
         return None
-    return sum(router.route(row.text).route == row.route for row in rows) / len(rows)
+    right = 0
+    for row in rows:
+        routes = list(routing(row.text))
+        right += bool(routes) and all(route == row.route for route in routes)
+    return right / len(rows)
 
 
-def _figures(
-    router: LexicalRouter, crew_rows: Sequence[EvalRow], held: Sequence[EvalRow]
-) -> dict[str, float]:
+def _figures(routing: Routing, crew_rows: Sequence[EvalRow], held: Sequence[EvalRow]) -> dict[str, float]:
     figures: dict[str, float] = {}
     for name, rows in (("crew_eval_accuracy", crew_rows), ("experience_accuracy", held)):
-        value = accuracy(router, rows)
+        value = accuracy(routing, rows)
         if value is not None:
             figures[name] = round(value, 4)
-    everything = accuracy(router, [*crew_rows, *held])
+    everything = accuracy(routing, [*crew_rows, *held])
     if everything is not None:
         figures["accuracy"] = round(everything, 4)
     return figures
@@ -107,8 +118,13 @@ def learn_router(
     holdout: float = 0.3,
     margin: float = 0.01,
     min_gain: float = 0.005,
+    routing: Callable[[LexicalRouter], Routing] = lexical_routing,
 ) -> LearnResult:
-    """Fit, evaluate, gate and record one candidate for ``registry.crew`` (under its lock)."""
+    """Fit, evaluate, gate and record one candidate for ``registry.crew`` (under its lock).
+
+    ``routing``: how the crew routes with a given lexical router, for the evaluation (default: the
+    router alone; :func:`crewline.nodes.learning.planning.planner_routing` measures the crew's planner,
+    clause splitting and semantic stage included)."""
     if not 0 < holdout < 1:
         raise LearningError(f"the held-back share must be in (0, 1), not {holdout:g}")
     with registry.exclusive():
@@ -140,8 +156,8 @@ def learn_router(
             examples[example.label].append(example.text)
         candidate = fit_router(examples)
         baseline_version, current = _current(registry, base)
-        figures = _figures(candidate, crew_rows, held_rows)
-        baseline = _figures(current, crew_rows, held_rows)
+        figures = _figures(routing(candidate), crew_rows, held_rows)
+        baseline = _figures(routing(current), crew_rows, held_rows)
         decision = decide(figures, baseline, GUARDED, margin=margin, min_gain=min_gain)
         record = VersionRecord(
             version="",

@@ -1,0 +1,239 @@
+"""Crews that learn: does a gated update from people's corrections route new phrasings better without
+losing what the crew could do, and is a poisoned stream of corrections stopped?
+
+The requests (``learning_phrasings.yaml``, 205 written by hand for the demo crew in eight styles) are
+split by a hash of their text: about 40 % are **held out** (never replayed, never learned from) and
+measure the change; the rest are the **stream**. Each stream request is sent to the demo crew
+(``build_crew("support")``, offline, its experience recorder attached); a person then records the
+route it should have had (``crewline feedback add --route``), as an editor re-routing an escalation
+would. ``learn run`` follows (the crew's own evaluation rows, ``graphs/crews/support.eval.jsonl``,
+are the original evaluation set; 30 % of the experiences are held back by the gate).
+
+Routing accuracy is the planner's: every subtask of the request goes to the right specialist (the
+crew's planner before learning: its lexical router and, with the ``semantic`` extra, the MiniLM
+stage; after: the live router ``build_crew`` installs once the crew has learned).
+
+**Poisoning**: the same stream with 30 % of the corrections naming a wrong specialist, in a fresh data
+directory; the gate's decision and figures are printed, and the original set's accuracy in service
+(whatever version is current afterwards) against before.
+
+    python -m crewline.evals.benchmarks.learning [--json] [--poison 0.3] [--held-out 0.4] [--lexical]
+
+``--lexical`` measures the planner without its semantic stage (the default install, without the
+``semantic`` extra); the stream is replayed through the crew as built either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["Phrasing", "load_phrasings", "main"]
+
+PHRASINGS = Path(__file__).with_name("learning_phrasings.yaml")
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    text: str
+    route: str
+    style: str
+
+
+def load_phrasings(path: Path = PHRASINGS) -> list[Phrasing]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Phrasing(str(text), str(route), str(style))
+        for route, styles in data.items()
+        for style, texts in styles.items()
+        for text in texts
+    ]
+
+
+def _flipped(route: str, routes: Sequence[str]) -> str:
+    return routes[(list(routes).index(route) + 1) % len(routes)]
+
+
+def _accuracy(planner: Any, rows: Sequence[tuple[str, str | None]]) -> float:
+    right = 0
+    for text, route in rows:
+        plan = planner.plan(text, turn=1, context={})
+        routes = [s["specialist"] for s in plan.subtasks]
+        right += bool(routes) and all(r == route for r in routes)
+    return round(right / len(rows), 4)
+
+
+def _replay(stream: Sequence[Phrasing], labels: Sequence[str]) -> dict[str, Any]:
+    """Send the stream to the demo crew and record each person's correction; how the crew did."""
+    from langchain_core.messages import HumanMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from crewline import build_crew
+    from crewline.memory.learning.experiences import Feedback
+    from crewline.memory.learning.recorder import ExperienceRecorder
+    from crewline.memory.learning.store import open_experience_store
+
+    crew = build_crew("support", checkpointer=InMemorySaver())
+    store = open_experience_store()
+    recorder = ExperienceRecorder(store)
+    escalated = misrouted = 0
+    for row, label in zip(stream, labels, strict=True):
+        thread = uuid.uuid4().hex
+        state = crew.invoke(
+            {"messages": [HumanMessage(row.text)]},
+            {"configurable": {"thread_id": thread}, "callbacks": [recorder], "metadata": {"crew": "support"}},
+        )
+        escalated += bool(state.get("escalation"))
+        misrouted += any(s["specialist"] != row.route for s in state["subtasks"])
+        turn = store.latest_turn(thread)
+        if turn is not None:
+            store.add_feedback(
+                Feedback(thread, turn.turn, route=label, actor="benchmark", recorded_at=time.time())
+            )
+    return {"requests": len(stream), "escalated": escalated, "misrouted": misrouted}
+
+
+def _scenario(
+    stream: Sequence[Phrasing],
+    labels: Sequence[str],
+    held_out: Sequence[Phrasing],
+    original: Sequence[Any],
+    lexical: bool,
+) -> dict[str, Any]:
+    from crewline.commands.learn_data import crew_examples, crew_planner, experiences_of
+    from crewline.graphs import load_spec
+    from crewline.memory.learning.registry import RouterRegistry
+    from crewline.memory.learning.store import open_experience_store
+    from crewline.nodes.learning.planning import follow_learned, planner_routing
+    from crewline.nodes.learning.train import learn_router
+
+    spec = load_spec("support")
+    test = [(p.text, p.route) for p in held_out]
+    original_rows = [(r.text, r.route) for r in original]
+    planner = crew_planner(spec)
+    if lexical:  # the default install: no semantic stage
+        planner.semantic = None
+    before = {"held_out": _accuracy(planner, test), "original": _accuracy(planner, original_rows)}
+    replay = _replay(stream, labels)
+    started = time.perf_counter()
+    result = learn_router(
+        RouterRegistry("support"),
+        crew_examples(spec),
+        original,
+        experiences_of(open_experience_store(), "support"),
+        routing=planner_routing(planner),
+    )
+    learn_s = round(time.perf_counter() - started, 2)
+    follow_learned(planner, "support")  # what build_crew does for a crew that has learned
+    after = {"held_out": _accuracy(planner, test), "original": _accuracy(planner, original_rows)}
+    record = result.record
+    return {
+        "stream": replay,
+        "before": before,
+        "after": after,
+        "gate": {
+            "status": record.status,
+            "reason": record.reason,
+            "candidate": record.figures,
+            "current": record.baseline,
+            "train_rows": record.train_rows,
+            "eval_rows": record.eval_rows,
+            "learn_s": learn_s,
+        },
+    }
+
+
+def _in_fresh_data_dir(run: Any) -> dict[str, Any]:
+    previous = os.environ.get("CREWLINE_DATA_DIR")
+    with tempfile.TemporaryDirectory(prefix="crewline-learning-") as folder:
+        os.environ["CREWLINE_DATA_DIR"] = folder
+        try:
+            figures: dict[str, Any] = run()
+            return figures
+        finally:
+            if previous is None:
+                os.environ.pop("CREWLINE_DATA_DIR", None)
+            else:
+                os.environ["CREWLINE_DATA_DIR"] = previous
+
+
+def run(held_out_share: float = 0.4, poison: float = 0.3, lexical: bool = False) -> dict[str, Any]:
+    from crewline.commands.learn_data import default_eval_file, read_eval_rows
+    from crewline.graphs import load_spec
+    from crewline.nodes.learning.train import held_back
+
+    spec = load_spec("support")
+    routes = [s.name for s in spec.specialists]
+    eval_file = default_eval_file(spec)
+    assert eval_file is not None, "graphs/crews/support.eval.jsonl is missing"
+    original = read_eval_rows(eval_file, set(routes))
+    phrasings = load_phrasings()
+    held_out = [p for p in phrasings if held_back("heldout:" + p.text, held_out_share)]
+    stream = [p for p in phrasings if not held_back("heldout:" + p.text, held_out_share)]
+    honest = [p.route for p in stream]
+    poisoned = [
+        _flipped(p.route, routes) if held_back("poison:" + p.text, poison) else p.route for p in stream
+    ]
+    return {
+        "planner": "lexical" if lexical else "lexical + semantic stage when installed",
+        "phrasings": len(phrasings),
+        "held_out": len(held_out),
+        "stream": len(stream),
+        "original_rows": len(original),
+        "learning": _in_fresh_data_dir(lambda: _scenario(stream, honest, held_out, original, lexical)),
+        "poisoning": {
+            "flipped": sum(a != b for a, b in zip(honest, poisoned, strict=True)),
+            **_in_fresh_data_dir(lambda: _scenario(stream, poisoned, held_out, original, lexical)),
+        },
+    }
+
+
+def _print(figures: dict[str, Any]) -> None:
+    print(f"planner: {figures['planner']}")
+    print(
+        f"{figures['phrasings']} phrasings: {figures['stream']} replayed, {figures['held_out']} held out; "
+        f"original evaluation set {figures['original_rows']} rows"
+    )
+    for name in ("learning", "poisoning"):
+        part = figures[name]
+        gate = part["gate"]
+        flipped = f" ({part['flipped']} corrections flipped)" if name == "poisoning" else ""
+        print(f"\n{name}{flipped}: {gate['status']} ({gate['reason']})")
+        stream = part["stream"]
+        print(
+            f"  stream: {stream['escalated']} of {stream['requests']} first answers escalated, "
+            f"{stream['misrouted']} misrouted"
+        )
+        for metric in ("held_out", "original"):
+            print(f"  {metric:<9} accuracy {part['before'][metric]:.3f} -> {part['after'][metric]:.3f}")
+        print(f"  gate figures: candidate {gate['candidate']} vs current {gate['current']}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--held-out", type=float, default=0.4, help="share of phrasings never replayed")
+    parser.add_argument("--poison", type=float, default=0.3, help="share of corrections flipped")
+    parser.add_argument("--lexical", action="store_true", help="measure without the semantic stage")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    figures = run(args.held_out, args.poison, args.lexical)
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        _print(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
