@@ -51,7 +51,7 @@ class SqlBuckets:
         """Debit every bucket its cost, or none: ``(allowed, wait s, index of the tightest)``; a cost
         of 0 needs one token and debits nothing."""
         ttl = max(limit.period_s for _, limit, _ in buckets) + 1.0
-        with self.db.transaction() as conn:
+        with self.db.transaction(durable=False) as conn:
             now = self._clock()
             stored: dict[str, tuple[float, float]] = {}
             for key, limit, _ in sorted(buckets, key=lambda bucket: bucket[0]):  # one lock order for all

@@ -76,9 +76,7 @@ class PostgresDatabase:
         try:  # one direct connection first: a bad URL answers at once, with the server's reason
             psycopg.connect(target.location, connect_timeout=int(CONNECT_TIMEOUT_S)).close()
         except psycopg.Error as exc:
-            raise StateUrlError(
-                f"cannot open the {what} {self.location}: {_reason(exc, target)}"
-            ) from None
+            raise StateUrlError(f"cannot open the {what} {self.location}: {_reason(exc, target)}") from None
         self._pool = ConnectionPool(
             target.location,
             min_size=1,
@@ -91,17 +89,18 @@ class PostgresDatabase:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
         except (PoolTimeout, psycopg.Error) as exc:
             self._pool.close()
-            raise StateUrlError(
-                f"cannot open the {what} {self.location}: {_reason(exc, target)}"
-            ) from None
+            raise StateUrlError(f"cannot open the {what} {self.location}: {_reason(exc, target)}") from None
 
     def __repr__(self) -> str:
         return f"PostgresDatabase({self.location!r})"
 
     @contextmanager
-    def transaction(self) -> Iterator[_Session]:
+    def transaction(self, *, durable: bool = True) -> Iterator[_Session]:
         with self._pool.connection() as conn, conn.transaction():
-            yield _Session(conn)
+            session = _Session(conn)
+            if not durable:
+                session.execute("SET LOCAL synchronous_commit TO OFF")
+            yield session
 
     @contextmanager
     def read(self) -> Iterator[_Session]:

@@ -43,7 +43,7 @@ class SqliteDatabase:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         with sqlite_db.immediate_transaction(self._connection()) as conn:
             yield conn
 

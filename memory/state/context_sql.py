@@ -102,7 +102,7 @@ class SqlContextStore(ContextStore):
         _check(user_id, conversation_id)
         new_topics, new_entities = _clean(topics, entities)
         key = (user_id, conversation_id)
-        with self.db.transaction() as conn:
+        with self.db.transaction(durable=False) as conn:
             now = self._clock()
             # a row to lock even for a new conversation (an expired one reads as absent below)
             conn.execute(
@@ -130,7 +130,7 @@ class SqlContextStore(ContextStore):
     def get(self, user_id: str, conversation_id: str) -> ConversationContext | None:
         _check(user_id, conversation_id)
         key = (user_id, conversation_id)
-        with self.db.transaction() as conn:
+        with self.db.transaction(durable=False) as conn:
             now = self._clock()
             row = self._row(conn, key, now)
             if row is None:
@@ -143,7 +143,7 @@ class SqlContextStore(ContextStore):
         return self._snapshot(key, topics, entities, float(row["last_at"]), int(row["message_count"]))
 
     def delete(self, user_id: str, conversation_id: str) -> bool:
-        with self.db.transaction() as conn:
+        with self.db.transaction() as conn:  # a deletion must stick
             gone = conn.execute(
                 "DELETE FROM conversation_context "
                 "WHERE user_id = ? AND conversation_id = ? AND expires_at > ?",

@@ -93,7 +93,7 @@ class ResilienceStore:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One write transaction; reads inside see no concurrent writer (of any process or host)."""
-        with self.db.transaction() as conn:
+        with self.db.transaction(durable=False) as conn:  # counters: see Database.transaction
             if self.db.kind == "postgres":
                 conn.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK,))
             yield conn

@@ -155,8 +155,9 @@ def test_bad_input_is_a_clear_error(backend: Backend, user: str, conversation: s
         backend.store.touch(user, conversation, topics=topics)  # type: ignore[arg-type]
 
 
-def test_factory_picks_the_store(redis_url: str) -> None:
-    assert isinstance(context_store(None), MemoryContextStore)
+def test_factory_picks_the_store(redis_url: str, crewline_data_dir: Path) -> None:
+    default = context_store(None)  # one machine: a file in the data directory, kept across processes
+    assert isinstance(default, SqlContextStore) and (crewline_data_dir / "context.sqlite").exists()
     assert isinstance(context_store("memory://"), MemoryContextStore)
     store = context_store(f"{redis_url}?ttl=90&prefix=crewline-test:ctx-factory")
     try:
@@ -170,7 +171,11 @@ def test_factory_picks_the_store(redis_url: str) -> None:
     [
         ("redis://:secret@127.0.0.1:1/0", "cannot open context store redis://:***@127.0.0.1:1/0"),
         ("redis://:secret@127.0.0.1:6379/0?ttl=-5", "ttl must be a positive number"),
-        ("postgresql://u:secret@h/db", "unsupported context store URL"),
+        ("mysql://u:secret@h/db", "unsupported context store URL"),
+        (
+            "postgresql://u:secret@127.0.0.1:1/db",
+            "cannot open the context store postgresql://u:***@127.0.0.1:1/db",
+        ),
     ],
 )
 def test_factory_errors_are_one_redacted_line(url: str, needle: str) -> None:
