@@ -36,6 +36,7 @@ def health_report(crew: str) -> dict[str, Any]:
     other breaker recorded in the data directory, and today's model use per tenant."""
     from crewline.graphs import load_spec
     from crewline.memory.paths import data_dir
+    from crewline.memory.shared.checks import shared_setup_warnings
     from crewline.memory.shared.urls import configured_state_url, state_targets
     from crewline.memory.state.resilience_store import store_at
     from crewline.nodes.models.breaker import breaker_states, store_path
@@ -68,6 +69,7 @@ def health_report(crew: str) -> dict[str, Any]:
         "breakers": [b.as_dict() for b in breakers],
         "usage_today": usage,
         "state": {kind: {"backend": backend, "url": url} for kind, (backend, url) in state_targets().items()},
+        "state_warnings": shared_setup_warnings(),
     }
 
 
@@ -103,6 +105,8 @@ def render_health(report: dict[str, Any], out: Console) -> None:
         out.print(f"[dim]last error of {escape(name)}:[/dim] {escape(error)}", highlight=False)
     if not report["model_path"]:
         out.print("[dim]no model configured: the crew runs on the offline path[/dim]")
+    for warning in report.get("state_warnings", ()):
+        out.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
     for tenant, used in report["usage_today"].items():
         out.print(
             f"tenant {escape(str(tenant))} today: {used['model_calls']} model calls, "

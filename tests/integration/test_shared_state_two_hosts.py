@@ -42,6 +42,7 @@ def hosts(tmp_path: Path, fresh_postgres_url: str) -> dict[str, Any]:
         "CREWLINE_CHECKPOINT_URL": fresh_postgres_url,
         "CREWLINE_AUDIT_KEY": secrets.token_hex(32),
         "CREWLINE_AUDIT_ANCHOR_DIR": str(tmp_path / "anchors"),  # a shared mount in a deployment
+        "CREWLINE_AES_KEY": secrets.token_hex(16),
         "CREWLINE_TEST_EFFECTS": str(tmp_path / "effects.log"),
     }
     return {"env": shared, "a": tmp_path / "host-a", "b": tmp_path / "host-b", "crew": str(_crew(tmp_path))}
@@ -100,3 +101,17 @@ def test_an_escalation_opened_on_a_is_approved_on_b_and_applied_once(hosts: dict
     actions = [json.loads(line)["action"] for line in listed.stdout.splitlines() if line.strip()]
     for action in ("escalation.opened", "escalation.approval", "escalation.applied"):  # A's, then B's
         assert actions.count(action) == 1, actions
+
+
+def test_health_on_either_host_shows_the_shared_state(hosts: dict[str, Any]) -> None:
+    report = _json(_on(hosts, "b", "health", "--crew", hosts["crew"], "--json"))
+    assert {kind: s["backend"] for kind, s in report["state"].items()} == dict.fromkeys(
+        ("tickets", "keys", "budgets", "audit", "store", "context", "ratelimit"), "postgres"
+    )
+    assert report["state_warnings"] == []
+    del hosts["env"]["CREWLINE_AUDIT_KEY"], hosts["env"]["CREWLINE_AES_KEY"]
+    warned = _json(_on(hosts, "a", "health", "--crew", hosts["crew"], "--json"))["state_warnings"]
+    assert [w.split(":")[0] for w in warned] == [
+        "shared state without CREWLINE_AUDIT_KEY",
+        "shared state without CREWLINE_AES_KEY",
+    ]
