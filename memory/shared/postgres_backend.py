@@ -66,6 +66,7 @@ class PostgresDatabase:
         from crewline.memory.shared.urls import StateUrlError
 
         self.location = target.redacted
+        self._applied: set[int] = set()
         try:
             import psycopg
             from psycopg_pool import ConnectionPool, PoolTimeout
@@ -110,11 +111,14 @@ class PostgresDatabase:
     def apply_schema(self, script: str) -> None:
         # concurrent CREATE TABLE IF NOT EXISTS can collide on the catalog: take turns per script
         lock = zlib.crc32(script.encode("utf-8"))
+        if lock in self._applied:  # stores are opened per call in places: one round of DDL per process
+            return
         with self.transaction() as session:
             session.execute("SELECT pg_advisory_xact_lock(?)", (lock,))
             for statement in script.split(";"):
                 if statement.strip():
                     session.execute(statement)
+        self._applied.add(lock)
 
     def close(self) -> None:
         self._pool.close()
