@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crewline.errors import ConfigurationError
-from crewline.memory.checkpoint.urls import CheckpointerError, parse, redact_url
+from crewline.memory.checkpoint.urls import SUPPORTED_URLS, CheckpointerError, parse, redact_url
 from crewline.memory.paths import data_dir
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 STATE_VAR = "CREWLINE_STATE_URL"
+STATE_URLS = "sqlite:///PATH, postgresql://USER@HOST/DB or redis://HOST:PORT/DB"
 
 
 class StateUrlError(ConfigurationError):
@@ -90,11 +91,12 @@ def _configured(kind: StateKind) -> str | None:
     return None
 
 
-def _check(kind: StateKind, url: str, source: str) -> str:
+def _check(kind: StateKind, url: str, source: str, label: str | None = None) -> str:
     try:
         target = parse(url)
     except CheckpointerError as exc:
-        message = str(exc).replace("checkpointer URL", f"{kind.name} URL")
+        message = str(exc).replace("checkpointer URL", f"{label or kind.name} URL")
+        message = message.replace(SUPPORTED_URLS, STATE_URLS)
         raise StateUrlError(f"{source}: {message}") from None
     if target.kind not in kind.schemes:
         raise StateUrlError(
@@ -113,7 +115,7 @@ def configured_state_url(name: str) -> str | None:
         return _check(kind, own, "/".join(kind.variables))
     shared = os.environ.get(STATE_VAR, "").strip()
     if shared:
-        _check(KINDS["context"], shared, STATE_VAR)  # the widest set: a bad URL fails for every kind
+        _check(KINDS["context"], shared, STATE_VAR, "state")  # the widest set: bad for every kind
         if parse(shared).kind in kind.schemes:
             return shared
     return None
