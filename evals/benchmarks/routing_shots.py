@@ -14,7 +14,7 @@ For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewlin
   (its 100 ``oos`` rows included) for the lexical router and the cascade, with latency p50/p99.
 
     python -m crewline.evals.benchmarks.routing_shots [--data DIR] [--shots 3 5 10] [--seeds 0 1 2]
-        [--full] [--no-semantic] [--json]
+        [--full] [--no-semantic] [--no-label-names] [--json]
 """
 
 from __future__ import annotations
@@ -72,7 +72,13 @@ def _mean(runs: Sequence[dict[str, Any]], key: str, sub: str | None = None) -> f
 
 
 def measure(
-    data: Path, shots: Sequence[int], seeds: Sequence[int], *, semantic: bool, full: bool
+    data: Path,
+    shots: Sequence[int],
+    seeds: Sequence[int],
+    *,
+    semantic: bool,
+    full: bool,
+    label_names: bool = True,
 ) -> dict[str, Any]:
     train_path = data / "train.jsonl"
     train = read_labelled(train_path, "intent")
@@ -81,7 +87,7 @@ def measure(
     val_domains = read_labelled(data / "val.jsonl", "domain")
     figures: dict[str, Any] = {}
     for k in shots:
-        for described in (False, True):
+        for described in (False, True) if label_names else (False,):
             runs: list[dict[str, Any]] = []
             for seed in seeds:
                 rows = sample_shots(train, k, seed=seed, oos_label="oos")
@@ -127,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--full", action="store_true", help="also fit on the whole training set")
     parser.add_argument("--no-semantic", action="store_true", help="the lexical router only")
+    parser.add_argument(
+        "--no-label-names", action="store_true", help="skip the runs with intent names as descriptions"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     data = clinc150_dir(args.data)
@@ -137,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         print("routing_shots benchmark: --shots must be at least 1", file=sys.stderr)
         return 2
     semantic = not args.no_semantic and semantic_installed()
-    figures = measure(data, args.shots, args.seeds, semantic=semantic, full=args.full)
+    figures = measure(
+        data, args.shots, args.seeds, semantic=semantic, full=args.full, label_names=not args.no_label_names
+    )
     if args.json:
         print(json.dumps(figures))
     else:
