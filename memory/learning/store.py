@@ -1,39 +1,43 @@
 """Where experiences live: the :class:`ExperienceStore` protocol and its SQLite implementation.
 
 One row per (thread, turn), replaced when the turn's resume ends (the human's decision arrives
-then), and one row per piece of feedback. SQLite in the data directory by default
-(``experiences.sqlite``), or the file ``CREWLINE_EXPERIENCES_URL=sqlite:///PATH`` names. A PostgreSQL
-store implements the same protocol; until it exists a ``postgresql://`` URL is a one-line error rather
-than a silent fallback to a file one host cannot share.
+then), and one row per piece of feedback. Where, in the order every kind of shared state resolves
+(:mod:`crewline.memory.shared.urls`): ``CREWLINE_EXPERIENCES_URL``, else ``CREWLINE_STATE_URL`` when it
+is a database URL, else ``experiences.sqlite`` in the data directory. One SQL text for both SQLite and
+PostgreSQL through :mod:`crewline.memory.shared.database`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import threading
 import time
+import uuid
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from crewline.errors import ConfigurationError
 from crewline.memory.checkpoint.urls import CheckpointerError, parse
 from crewline.memory.learning.experiences import Clause, Feedback, Turn
 from crewline.memory.paths import data_dir
-from crewline.memory.sqlite_db import apply_schema, connect
+from crewline.memory.shared.database import Database, open_database
+from crewline.memory.shared.urls import STATE_VAR, StateUrlError
 
-__all__ = ["EXPERIENCES_VAR", "ExperienceStore", "SqliteExperienceStore", "open_experience_store"]
+__all__ = [
+    "EXPERIENCES_VAR",
+    "ExperienceStore",
+    "SqlExperienceStore",
+    "experiences_url",
+    "open_experience_store",
+]
 
 EXPERIENCES_VAR = "CREWLINE_EXPERIENCES_URL"
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS turns (
+CREATE TABLE IF NOT EXISTS learning_turns (
     thread_id TEXT NOT NULL,
     turn INTEGER NOT NULL,
     crew TEXT NOT NULL,
-    spec TEXT NOT NULL DEFAULT '',
+    spec TEXT NOT NULL,
     request TEXT NOT NULL,
     clauses TEXT NOT NULL,
     verdicts TEXT NOT NULL,
@@ -44,9 +48,9 @@ CREATE TABLE IF NOT EXISTS turns (
     recorded_at DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (thread_id, turn)
 );
-CREATE INDEX IF NOT EXISTS turns_crew ON turns (crew);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+CREATE INDEX IF NOT EXISTS learning_turns_crew ON learning_turns (crew, recorded_at);
+CREATE TABLE IF NOT EXISTS learning_feedback (
+    id TEXT PRIMARY KEY,
     thread_id TEXT NOT NULL,
     turn INTEGER NOT NULL,
     rating INTEGER,
@@ -56,7 +60,7 @@ CREATE TABLE IF NOT EXISTS feedback (
     actor TEXT,
     recorded_at DOUBLE PRECISION NOT NULL
 );
-CREATE INDEX IF NOT EXISTS feedback_thread ON feedback (thread_id, turn);
+CREATE INDEX IF NOT EXISTS learning_feedback_thread ON learning_feedback (thread_id, turn)
 """
 
 
@@ -100,7 +104,7 @@ def _turn_row(turn: Turn) -> tuple[Any, ...]:
     )
 
 
-def _turn_of(row: sqlite3.Row) -> Turn:
+def _turn_of(row: Any) -> Turn:
     clauses = tuple(
         Clause(str(t), r if r is None else str(r), float(c)) for t, r, c in json.loads(row["clauses"])
     )
@@ -121,7 +125,7 @@ def _turn_of(row: sqlite3.Row) -> Turn:
     )
 
 
-def _feedback_of(row: sqlite3.Row) -> Feedback:
+def _feedback_of(row: Any) -> Feedback:
     return Feedback(
         thread_id=row["thread_id"],
         turn=int(row["turn"]),
@@ -134,104 +138,92 @@ def _feedback_of(row: sqlite3.Row) -> Feedback:
     )
 
 
-class SqliteExperienceStore:
-    """The experience store in one SQLite file (WAL: the server and CLI processes share it)."""
+class SqlExperienceStore:
+    """The experience store in SQLite (one host; WAL, so the server and the CLI share the file) or
+    PostgreSQL (every host)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.location = str(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = connect(path, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._lock = threading.Lock()  # one connection, shared by the server's threads
-        apply_schema(self._conn, _SCHEMA)
+    def __init__(self, url: str) -> None:
+        self.db: Database = open_database(url, what="experience store")
+        self.location = self.db.location
+        self.db.apply_schema(_SCHEMA)
 
-    def _write(self, sql: str, params: Sequence[Any]) -> None:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.execute(sql, params)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return cast(list[sqlite3.Row], self._conn.execute(sql, params).fetchall())
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.db.read() as session:
+            return list(session.execute(sql, params).fetchall())
 
     def record_turn(self, turn: Turn) -> None:
-        self._write(
-            "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id, turn) "
-            "DO UPDATE SET crew=excluded.crew, spec=excluded.spec, request=excluded.request, "
-            "clauses=excluded.clauses, verdicts=excluded.verdicts, "
-            "escalation_kind=excluded.escalation_kind, escalation_status=excluded.escalation_status, "
-            "decision=excluded.decision, decided_route=excluded.decided_route, "
-            "recorded_at=excluded.recorded_at",
-            _turn_row(turn),
-        )
+        with self.db.transaction() as session:
+            session.execute(
+                "INSERT INTO learning_turns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (thread_id, turn) DO UPDATE SET crew=excluded.crew, spec=excluded.spec, "
+                "request=excluded.request, clauses=excluded.clauses, verdicts=excluded.verdicts, "
+                "escalation_kind=excluded.escalation_kind, escalation_status=excluded.escalation_status, "
+                "decision=excluded.decision, decided_route=excluded.decided_route, "
+                "recorded_at=excluded.recorded_at",
+                _turn_row(turn),
+            )
 
     def latest_turn(self, thread_id: str) -> Turn | None:
-        rows = self._read("SELECT * FROM turns WHERE thread_id = ? ORDER BY turn DESC LIMIT 1", (thread_id,))
+        rows = self._read(
+            "SELECT * FROM learning_turns WHERE thread_id = ? ORDER BY turn DESC LIMIT 1", (thread_id,)
+        )
         return _turn_of(rows[0]) if rows else None
 
     def add_feedback(self, feedback: Feedback) -> None:
-        self._write(
-            "INSERT INTO feedback (thread_id, turn, rating, route, label, note, actor, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                feedback.thread_id,
-                feedback.turn,
-                feedback.rating,
-                feedback.route,
-                feedback.label,
-                feedback.note,
-                feedback.actor,
-                feedback.recorded_at or time.time(),
-            ),
-        )
+        with self.db.transaction() as session:
+            session.execute(
+                "INSERT INTO learning_feedback (id, thread_id, turn, rating, route, label, note, actor, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    uuid.uuid4().hex,
+                    feedback.thread_id,
+                    feedback.turn,
+                    feedback.rating,
+                    feedback.route,
+                    feedback.label,
+                    feedback.note,
+                    feedback.actor,
+                    feedback.recorded_at or time.time(),
+                ),
+            )
 
     def turns(self, crew: str | None = None) -> list[Turn]:
+        order = " ORDER BY recorded_at, thread_id, turn"
         if crew is None:
-            rows = self._read("SELECT * FROM turns ORDER BY recorded_at, thread_id, turn")
+            rows = self._read("SELECT * FROM learning_turns" + order)
         else:
-            rows = self._read(
-                "SELECT * FROM turns WHERE crew = ? ORDER BY recorded_at, thread_id, turn", (crew,)
-            )
+            rows = self._read("SELECT * FROM learning_turns WHERE crew = ?" + order, (crew,))
         return [_turn_of(row) for row in rows]
 
     def feedback(self, crew: str | None = None) -> list[Feedback]:
         if crew is None:
-            rows = self._read("SELECT * FROM feedback ORDER BY id")
+            rows = self._read("SELECT * FROM learning_feedback ORDER BY recorded_at, id")
         else:
             rows = self._read(
-                "SELECT f.* FROM feedback f JOIN turns t ON t.thread_id = f.thread_id AND t.turn = f.turn "
-                "WHERE t.crew = ? ORDER BY f.id",
+                "SELECT f.* FROM learning_feedback f JOIN learning_turns t "
+                "ON t.thread_id = f.thread_id AND t.turn = f.turn WHERE t.crew = ? "
+                "ORDER BY f.recorded_at, f.id",
                 (crew,),
             )
         return [_feedback_of(row) for row in rows]
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
 
 def experiences_url() -> str:
-    """``CREWLINE_EXPERIENCES_URL``, else ``experiences.sqlite`` in the data directory."""
-    configured = os.environ.get(EXPERIENCES_VAR, "").strip()
-    return configured or f"sqlite:///{(data_dir() / 'experiences.sqlite').as_posix()}"
+    """``CREWLINE_EXPERIENCES_URL``, else ``CREWLINE_STATE_URL`` when it names a database, else
+    ``experiences.sqlite`` in the data directory."""
+    own = os.environ.get(EXPERIENCES_VAR, "").strip()
+    if own:
+        return own
+    shared = os.environ.get(STATE_VAR, "").strip()
+    if shared:
+        try:
+            if parse(shared).kind in ("sqlite", "postgres"):
+                return shared
+        except CheckpointerError:
+            raise StateUrlError(f"{STATE_VAR}: not a state URL for the experience store") from None
+    return f"sqlite:///{(data_dir() / 'experiences.sqlite').as_posix()}"
 
 
 def open_experience_store(url: str | None = None) -> ExperienceStore:
     """The experience store at ``url`` (default: :func:`experiences_url`); a bad URL is one line."""
-    url = url or experiences_url()
-    try:
-        target = parse(url)
-    except CheckpointerError as exc:
-        raise ConfigurationError(str(exc).replace("checkpointer URL", "experience store URL")) from None
-    if target.kind != "sqlite":
-        raise ConfigurationError(
-            f"experience store {target.redacted}: only sqlite:///PATH is implemented so far "
-            f"(set {EXPERIENCES_VAR} to a sqlite URL or leave it unset for the data directory)"
-        )
-    return SqliteExperienceStore(Path(target.location).expanduser())
+    return SqlExperienceStore(url or experiences_url())

@@ -18,6 +18,7 @@ from crewline.memory.learning.labels import injection_examples, route_examples
 from crewline.memory.learning.quality import check_examples
 from crewline.memory.learning.recorder import ExperienceRecorder
 from crewline.memory.learning.store import open_experience_store
+from tests.support.state_backends import BACKENDS, backend_url, in_other_process
 
 
 def _turn(thread: str, *clauses: tuple[str, str | None, float], **fields: Any) -> Turn:
@@ -31,8 +32,13 @@ def _turn(thread: str, *clauses: tuple[str, str | None, float], **fields: Any) -
     )
 
 
-def test_a_turn_is_replaced_by_its_resume_and_feedback_is_kept() -> None:
-    store = open_experience_store()
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request, tmp_path, "experiences.sqlite")
+
+
+def test_a_turn_is_replaced_by_its_resume_and_feedback_is_kept(url: str, tmp_path: Path) -> None:
+    store = open_experience_store(url)
     store.record_turn(_turn("a", ("freeze my card", "card_security", 0.9), escalation_status="pending"))
     store.record_turn(_turn("a", ("freeze my card", "card_security", 0.9), decision="approve"))
     store.add_feedback(Feedback("a", 1, rating=1))
@@ -40,11 +46,20 @@ def test_a_turn_is_replaced_by_its_resume_and_feedback_is_kept() -> None:
     assert store.latest_turn("a") is not None and store.latest_turn("nope") is None
     assert [f.rating for f in store.feedback("support")] == [1]
     assert store.feedback("other") == []
+    # another host, configured by CREWLINE_STATE_URL alone, reads the same experiences
+    seen = in_other_process(
+        "from crewline.memory.learning.store import open_experience_store\n"
+        "store = open_experience_store()\n"
+        "result = [store.latest_turn('a').decision, len(store.feedback('support'))]",
+        {"CREWLINE_STATE_URL": url},
+        tmp_path / "host-b",
+    )
+    assert seen == ["approve", 1]
 
 
-def test_a_postgres_url_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CREWLINE_EXPERIENCES_URL", "postgresql://u:secret@db/x")
-    with pytest.raises(ConfigurationError, match="only sqlite") as error:
+def test_a_bad_url_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREWLINE_EXPERIENCES_URL", "mysql://u:secret@db/x")
+    with pytest.raises(ConfigurationError, match="experience store") as error:
         open_experience_store()
     assert "secret" not in str(error.value)
 
