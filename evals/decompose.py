@@ -28,8 +28,14 @@ __all__ = ["add_arguments", "evaluate_decomposition", "run", "single_split_rate"
 
 
 def evaluate_decomposition(
-    router: Router, rows: Sequence[LabelledRow], *, oos_label: str, threshold: float = 0.35
+    router: Router,
+    rows: Sequence[LabelledRow],
+    *,
+    oos_label: str,
+    threshold: float = 0.35,
+    examples: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The figures; ``examples``, when given, receives each row's expected and predicted routes."""
     exact = same_set = 0
     timings: list[float] = []
     for row in rows:
@@ -38,6 +44,11 @@ def evaluate_decomposition(
         timings.append((time.perf_counter() - started) * 1000)
         predicted = [clause.score.route or oos_label for clause in clauses]
         exact += predicted == list(row.labels)
+        if examples is not None:
+            parts = [clause.text for clause in clauses]
+            examples.append(
+                {"text": row.text, "expected": list(row.labels), "predicted": predicted, "parts": parts}
+            )
         same_set += set(predicted) == set(row.labels)
     return {
         "n": len(rows),
@@ -71,7 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--singles", help="JSONL single requests: report the share split (single_split_rate)")
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The figures; ``details``, when given, receives the per-row routes (``crewline eval --report``)."""
     if not 0 < args.oos_recall <= 1:
         raise DatasetError("--oos-recall must be in (0, 1]")
     if not 0 <= args.threshold <= 1:
@@ -90,7 +102,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             oos_label=args.oos_label,
             oos_recall=args.oos_recall,
         )
-    figures = evaluate_decomposition(router, test, oos_label=args.oos_label, threshold=args.threshold)
+    examples = None if details is None else details.setdefault("examples", [])
+    figures = evaluate_decomposition(
+        router, test, oos_label=args.oos_label, threshold=args.threshold, examples=examples
+    )
     if args.singles:
         singles = read_labelled(args.singles, args.label_field, compound=True)
         texts = [row.text for row in singles if len(row.labels) == 1]

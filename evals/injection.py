@@ -52,7 +52,13 @@ def _rates(predicted: Sequence[bool], labels: Sequence[int]) -> dict[str, Any]:
     }
 
 
-def evaluate(detector: InjectionDetector, texts: Sequence[str], labels: Sequence[int]) -> dict[str, Any]:
+def evaluate(
+    detector: InjectionDetector,
+    texts: Sequence[str],
+    labels: Sequence[int],
+    examples: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The figures; ``examples``, when given, receives each text's label and score (for ``--report``)."""
     from sklearn.metrics import roc_auc_score
 
     scores, latencies = [], []
@@ -62,6 +68,11 @@ def evaluate(detector: InjectionDetector, texts: Sequence[str], labels: Sequence
         latencies.append((time.perf_counter() - start) * 1000)
         scores.append(score)
     predicted = [s >= detector.threshold for s in scores]
+    if examples is not None:
+        examples += [
+            {"text": t, "label": y, "score": s, "flagged": p}
+            for t, y, s, p in zip(texts, labels, scores, predicted, strict=True)
+        ]
     figures: dict[str, Any] = {"detector": detector.name, "threshold": round(detector.threshold, 4)}
     figures.update(_rates(predicted, labels))
     figures["auroc"] = round(float(roc_auc_score(labels, scores)), 4) if len(set(labels)) == 2 else None
@@ -76,11 +87,13 @@ def evaluate(detector: InjectionDetector, texts: Sequence[str], labels: Sequence
     return figures
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The figures; ``details``, when given, receives the per-text scores (``crewline eval --report``)."""
     texts, labels = labelled(args.test)
     if args.train is not None:
         train_texts, train_labels = labelled(args.train)
         detector: InjectionDetector = train([sanitize(t) for t in train_texts], train_labels)
     else:
         detector = load_detector(args.detector)
-    return evaluate(detector, texts, labels)
+    examples = None if details is None else details.setdefault("examples", [])
+    return evaluate(detector, texts, labels, examples)

@@ -46,8 +46,11 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def evaluate(rows: list[dict[str, Any]], *, source: str = "rows") -> dict[str, Any]:
-    """Figures for ``rows`` (already read)."""
+def evaluate(
+    rows: list[dict[str, Any]], *, source: str = "rows", errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Figures for ``rows`` (already read); ``errors``, when given, receives each row with a missed
+    span or a wrong detection (for ``--report``)."""
     found_by_type: Counter[str] = Counter()
     gold_by_type: Counter[str] = Counter()
     correct_by_type: Counter[str] = Counter()
@@ -59,14 +62,21 @@ def evaluate(rows: list[dict[str, Any]], *, source: str = "rows") -> dict[str, A
         start = time.perf_counter()
         predicted: list[PiiSpan] = detect_pii(row["text"])
         latencies.append((time.perf_counter() - start) * 1000)
+        missed, spurious = [], []
         for kind, g_start, g_end in gold:
             gold_by_type[kind] += 1
             if any(p.type == kind and _overlaps((p.start, p.end), (g_start, g_end)) for p in predicted):
                 found_by_type[kind] += 1
+            else:
+                missed.append((kind, g_start, g_end))
         for p in predicted:
             predicted_by_type[p.type] += 1
             if any(kind == p.type and _overlaps((p.start, p.end), (s, e)) for kind, s, e in gold):
                 correct_by_type[p.type] += 1
+            else:
+                spurious.append((p.type, p.start, p.end))
+        if errors is not None and (missed or spurious):
+            errors.append({"row": number, "text": row["text"], "missed": missed, "spurious": spurious})
         if row.get("hard_negative"):
             hard += 1
             hard_flagged += bool(predicted)
@@ -93,6 +103,8 @@ def evaluate(rows: list[dict[str, Any]], *, source: str = "rows") -> dict[str, A
     }
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The figures; ``details``, when given, receives the rows in error (``crewline eval --report``)."""
     rows = read_jsonl(args.test, required=("text", "pii"))
-    return evaluate(rows, source=str(args.test))
+    errors = None if details is None else details.setdefault("errors", [])
+    return evaluate(rows, source=str(args.test), errors=errors)

@@ -150,7 +150,8 @@ def figures(questions: list[dict[str, Any]], drafts: list[Draft], latencies: lis
     }
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The figures; ``details``, when given, receives each question's confidence (``--report``)."""
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory(prefix="crewline-rag-") as tmp:
         embedder = make_embedder(getattr(args, "embedder", "hashing"))
@@ -165,4 +166,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
         drafts, latencies = run_questions(kb, questions)
     result = figures(questions, drafts, latencies)
+    if details is not None:
+        details["examples"] = [
+            {
+                "question": q["question"],
+                "answerable": q["answerable"],
+                "confidence": d.confidence,
+                "has_answer": bool(d.chosen),
+            }
+            for q, d in zip(questions, drafts, strict=True)
+        ]
     return {**result, "embedder": kb.manifest["embedder"]["name"], "ingest_s": round(ingest_s, 2)}

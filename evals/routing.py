@@ -162,7 +162,15 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def evaluate_routing(router: _RoutesText, rows: Sequence[LabelledRow], *, oos_label: str) -> dict[str, Any]:
+def evaluate_routing(
+    router: _RoutesText,
+    rows: Sequence[LabelledRow],
+    *,
+    oos_label: str,
+    examples: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The figures; ``examples``, when given, receives each row's label, route and confidence (for
+    ``--report``)."""
     timings: list[float] = []
     correct = in_scope = oos_hit = oos_total = predicted_oos = 0
     for row in rows:
@@ -170,6 +178,16 @@ def evaluate_routing(router: _RoutesText, rows: Sequence[LabelledRow], *, oos_la
         score = router.route(row.text)
         timings.append((time.perf_counter() - started) * 1000)
         label = row.labels[0]
+        if examples is not None:
+            confidence = getattr(score, "confidence", None)
+            examples.append(
+                {
+                    "text": row.text,
+                    "label": label,
+                    "route": score.route or oos_label,
+                    "confidence": confidence,
+                }
+            )
         predicted_oos += score.route is None
         if label == oos_label:
             oos_total += 1
@@ -216,7 +234,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The figures; ``details``, when given, receives the per-row results (``crewline eval --report``)."""
     if not 0 < args.oos_recall <= 1:
         raise DatasetError("--oos-recall must be in (0, 1]")
     if args.shots is not None and args.shots < 1:
@@ -244,7 +263,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     routing: _RoutesText = router
     if args.router == "cascade":
         routing = semantic_router(router, train, oos_label=args.oos_label)
-    figures = evaluate_routing(routing, test, oos_label=args.oos_label)
+    examples = None if details is None else details.setdefault("examples", [])
+    figures = evaluate_routing(routing, test, oos_label=args.oos_label, examples=examples)
     figures["fit_s"] = round(router.fit_seconds, 3)
     return figures
 

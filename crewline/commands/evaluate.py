@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from crewline.errors import UsageError
 from crewline.settings import CrewlineSettings
 
 __all__ = ["EVAL_SUITES", "register"]
@@ -73,12 +75,39 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name in EVAL_SUITES:
         suite = suites.add_parser(name, help=_SUITE_HELP.get(name, name))
         suite.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        suite.add_argument(
+            "--report",
+            metavar="FILE.html",
+            help="also write a self-contained HTML report with plots (the printed figures are unchanged)",
+        )
 
 
 def _runner(module: Any) -> Any:
     def handler(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-        figures: dict[str, Any] = module.run(args)
+        if getattr(args, "report", None) is None:
+            figures: dict[str, Any] = module.run(args)
+        else:
+            details: dict[str, Any] = {}  # per-example results the report plots
+            figures = module.run(args, details)
+            _write_report(args, figures, details)
         _print(figures, args.json)
         return 0
 
     return handler
+
+
+def _write_report(args: argparse.Namespace, figures: dict[str, Any], details: dict[str, Any]) -> None:
+    try:
+        from crewline.evals.reports.suites import eval_report
+    except ImportError as exc:  # jinja2 comes with the server extra
+        raise UsageError(f"--report needs {exc.name}: pip install 'crewline[server]'") from None
+    inputs = [
+        f"--{name.replace('_', '-')} {value}"
+        for name, value in vars(args).items()
+        if name not in ("suite", "json", "report", "handler", "command") and isinstance(value, str | Path)
+    ]
+    html = eval_report(args.suite, figures, details, subtitle=" ".join(inputs))
+    try:
+        Path(args.report).write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the report {args.report}: {exc.strerror or exc}") from None

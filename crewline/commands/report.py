@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from crewline.memory.operations.audit import open_audit_log
+from crewline.errors import UsageError
+from crewline.memory.operations.audit import AuditEntry, open_audit_log
 from crewline.memory.operations.report import usage_report
 from crewline.settings import CrewlineSettings
 
@@ -24,6 +27,8 @@ def cmd_report(args: argparse.Namespace, settings: CrewlineSettings, console: Co
     report = usage_report(
         entries, minutes_saved=args.minutes_saved, hourly_rate=args.hourly_rate, fixed_cost=args.fixed_cost
     )
+    if args.html:
+        _write_html(args, report.as_dict(), entries)
     if args.json:
         print(json.dumps(report.as_dict()))
         return 0
@@ -52,6 +57,19 @@ def cmd_report(args: argparse.Namespace, settings: CrewlineSettings, console: Co
     return 0
 
 
+def _write_html(args: argparse.Namespace, figures: dict[str, Any], entries: list[AuditEntry]) -> None:
+    try:
+        from crewline.evals.reports.roi import roi_report
+        from crewline.evals.reports.usage import interactions
+    except ImportError as exc:  # jinja2 comes with the server extra
+        raise UsageError(f"--html needs {exc.name}: pip install 'crewline[server]'") from None
+    page = roi_report(figures, interactions(entries), subtitle=f"tenant {args.tenant}" if args.tenant else "")
+    try:
+        Path(args.html).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the report {args.html}: {exc.strerror or exc}") from None
+
+
 def _non_negative(text: str) -> float:
     try:
         value = float(text)
@@ -77,4 +95,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         )
     parser.add_argument("--url", help="audit log URL (default: CREWLINE_AUDIT_URL or the data directory)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--html",
+        metavar="FILE.html",
+        help="also write the ROI view (cost per interaction, containment, response time, volume over time)",
+    )
     parser.set_defaults(handler=cmd_report)
