@@ -27,6 +27,10 @@ __all__ = [
 ]
 
 _ENDS = frozenset({"interaction.finished", "run.failed"})
+# what happens between turns: a human's decision resumes the thread (its entries are not a turn's)
+_RESUMES = frozenset(
+    {"escalation.approval", "escalation.decision", "escalation.applied", "escalation.refused", "feedback"}
+)
 
 
 class _Entry(Protocol):  # crewline.memory.operations.audit.AuditEntry
@@ -87,7 +91,7 @@ def interactions(entries: Iterable[_Entry]) -> list[Interaction]:
                     groundedness_failed=ungrounded.pop(thread, False),
                 )
             )
-        elif entry.action.startswith("escalation.") or entry.action == "feedback":
+        elif entry.action in _RESUMES:
             started.pop(thread, None)  # a decision resumes the thread: the next entry starts a turn
             ungrounded.pop(thread, None)
         else:

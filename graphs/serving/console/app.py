@@ -26,6 +26,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crewline.graphs.serving.console.backends import ConsoleBackend, Decision, DecisionOutcome
+from crewline.graphs.serving.console.charts import (
+    WINDOWS,
+    alert_views,
+    charts_page,
+    charts_view,
+    visible_entries,
+)
 from crewline.graphs.serving.console.pages import inbox_tickets, render, ticket_view
 from crewline.graphs.serving.console.sessions import (
     LOGIN_COOKIE,
@@ -279,6 +286,29 @@ class Console:
         )
         return HTMLResponse(html)
 
+    async def charts(self, request: Request) -> Response:
+        session = await self.session(request)
+        if session is None:
+            return RedirectResponse(_base(request) + "/login", status_code=303)
+        window = request.query_params.get("window") or "24h"
+        if window not in WINDOWS:
+            return await _error(request, 400, "Bad window", "the window must be 1h, 24h or 7d", session)
+        untenanted = self.untenanted
+        tenant = None if untenanted else session.identity.tenant_id
+
+        def build() -> str:  # the audit log is SQLite or PostgreSQL: off the event loop
+            entries = visible_entries(
+                self.services.audit.entries(tenant_id=tenant), session, untenanted=untenanted
+            )
+            alerts = (
+                alert_views(self.services.alerts) if "tenant:read" in session.identity.permissions else []
+            )
+            view = charts_view(entries, window, datetime.now(UTC))
+            return charts_page(view, alerts, base=_base(request), session=session, pending_count=pending)
+
+        pending = len(await self.pending(session))
+        return HTMLResponse(await asyncio.to_thread(build))
+
     def routes(self) -> list[Any]:
         return [
             Route("/", self.inbox, methods=["GET"]),
@@ -288,6 +318,7 @@ class Console:
             Route("/api/pending", self.pending_count, methods=["GET"]),
             Route("/tickets/{ticket_id}/decision", self.decide, methods=["POST"]),
             Route("/threads/{thread_id}", self.timeline, methods=["GET"]),
+            Route("/charts", self.charts, methods=["GET"]),
             Mount("/static", StaticFiles(packages=[("crewline.graphs.serving.console", "static")])),
         ]
 
