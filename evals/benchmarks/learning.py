@@ -18,6 +18,11 @@ directory; the gate's decision and figures are printed, and the original set's a
 (whatever version is current afterwards) against before.
 
     python -m crewline.evals.benchmarks.learning [--json] [--poison 0.3] [--held-out 0.4] [--lexical]
+        [--seed N]
+
+``--seed`` names the stream's threads, and so which experiences the gate holds back (a hash of each
+one's thread): one seed gives the same figures on every run; different seeds show how much the gate's
+decision depends on which few dozen experiences it evaluates on.
 
 ``--lexical`` measures the planner without its semantic stage (the default install, without the
 ``semantic`` extra); the stream is replayed through the crew as built either way.
@@ -31,7 +36,6 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +78,7 @@ def _accuracy(planner: Any, rows: Sequence[tuple[str, str | None]]) -> float:
     return round(right / len(rows), 4)
 
 
-def _replay(stream: Sequence[Phrasing], labels: Sequence[str]) -> dict[str, Any]:
+def _replay(stream: Sequence[Phrasing], labels: Sequence[str], seed: int) -> dict[str, Any]:
     """Send the stream to the demo crew and record each person's correction; how the crew did."""
     from langchain_core.messages import HumanMessage
     from langgraph.checkpoint.memory import InMemorySaver
@@ -88,8 +92,10 @@ def _replay(stream: Sequence[Phrasing], labels: Sequence[str]) -> dict[str, Any]
     store = open_experience_store()
     recorder = ExperienceRecorder(store)
     escalated = misrouted = 0
-    for row, label in zip(stream, labels, strict=True):
-        thread = uuid.uuid4().hex
+    for index, (row, label) in enumerate(zip(stream, labels, strict=True)):
+        # the gate holds experiences back by a hash of their thread: named by seed and place, the
+        # split is the same on every run of one seed
+        thread = f"learning-{seed}-{index}"
         state = crew.invoke(
             {"messages": [HumanMessage(row.text)]},
             {"configurable": {"thread_id": thread}, "callbacks": [recorder], "metadata": {"crew": "support"}},
@@ -110,6 +116,7 @@ def _scenario(
     held_out: Sequence[Phrasing],
     original: Sequence[Any],
     lexical: bool,
+    seed: int,
 ) -> dict[str, Any]:
     from crewline.commands.learn_data import crew_examples, crew_planner, experiences_of
     from crewline.graphs import load_spec
@@ -125,7 +132,7 @@ def _scenario(
     if lexical:  # the default install: no semantic stage
         planner.semantic = None
     before = {"held_out": _accuracy(planner, test), "original": _accuracy(planner, original_rows)}
-    replay = _replay(stream, labels)
+    replay = _replay(stream, labels, seed)
     started = time.perf_counter()
     result = learn_router(
         RouterRegistry("support"),
@@ -168,7 +175,9 @@ def _in_fresh_data_dir(run: Any) -> dict[str, Any]:
                 os.environ["CREWLINE_DATA_DIR"] = previous
 
 
-def run(held_out_share: float = 0.4, poison: float = 0.3, lexical: bool = False) -> dict[str, Any]:
+def run(
+    held_out_share: float = 0.4, poison: float = 0.3, lexical: bool = False, seed: int = 0
+) -> dict[str, Any]:
     from crewline.commands.learn_data import default_eval_file, read_eval_rows
     from crewline.graphs import load_spec
     from crewline.nodes.learning.train import held_back
@@ -187,20 +196,21 @@ def run(held_out_share: float = 0.4, poison: float = 0.3, lexical: bool = False)
     ]
     return {
         "planner": "lexical" if lexical else "lexical + semantic stage when installed",
+        "seed": seed,
         "phrasings": len(phrasings),
         "held_out": len(held_out),
         "stream": len(stream),
         "original_rows": len(original),
-        "learning": _in_fresh_data_dir(lambda: _scenario(stream, honest, held_out, original, lexical)),
+        "learning": _in_fresh_data_dir(lambda: _scenario(stream, honest, held_out, original, lexical, seed)),
         "poisoning": {
             "flipped": sum(a != b for a, b in zip(honest, poisoned, strict=True)),
-            **_in_fresh_data_dir(lambda: _scenario(stream, poisoned, held_out, original, lexical)),
+            **_in_fresh_data_dir(lambda: _scenario(stream, poisoned, held_out, original, lexical, seed)),
         },
     }
 
 
 def _print(figures: dict[str, Any]) -> None:
-    print(f"planner: {figures['planner']}")
+    print(f"planner: {figures['planner']}; seed {figures['seed']}")
     print(
         f"{figures['phrasings']} phrasings: {figures['stream']} replayed, {figures['held_out']} held out; "
         f"original evaluation set {figures['original_rows']} rows"
@@ -225,9 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--held-out", type=float, default=0.4, help="share of phrasings never replayed")
     parser.add_argument("--poison", type=float, default=0.3, help="share of corrections flipped")
     parser.add_argument("--lexical", action="store_true", help="measure without the semantic stage")
+    parser.add_argument("--seed", type=int, default=0, help="names the stream's threads: the gate's split")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    figures = run(args.held_out, args.poison, args.lexical)
+    figures = run(args.held_out, args.poison, args.lexical, args.seed)
     if args.json:
         print(json.dumps(figures))
     else:
