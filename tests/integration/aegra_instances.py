@@ -6,7 +6,8 @@ Aegra needs Python 3.12: the instances run from the interpreter of ``.venv-aegra
 or of ``CREWLINE_AEGRA_PYTHON``. Without one the tests skip, except under ``CI=true``, where they fail.
 
     with aegra_cluster(tmp_path, postgres_url, redis_url) as cluster:
-        a, b = cluster.start("a"), cluster.start("b")
+        (a,) = cluster.start("a")  # alone first: two instances migrating a fresh database at once fail
+        (b,) = cluster.start("b")
 
 Each cluster gets a fresh database (dropped afterwards), its own Redis db index, channel prefix and
 queue key, and short lease, heartbeat and reaper intervals so a killed worker's runs are taken over in
@@ -149,16 +150,21 @@ class AegraCluster:
             )
         return process, f"http://127.0.0.1:{port}", log_path
 
-    def start(self, name: str) -> AegraInstance:
-        process, url, log_path = self.launch(name)
-        instance = AegraInstance(name, url, process, log_path, self.work_dir / name / "data")
-        self.instances.append(instance)
+    def start(self, *names: str) -> list[AegraInstance]:
+        """Start instances side by side and wait for each (a fresh database: start one alone first,
+        two instances migrating it at once fail)."""
+        started = []
+        for name in names:
+            process, url, log_path = self.launch(name)
+            started.append(AegraInstance(name, url, process, log_path, self.work_dir / name / "data"))
+        self.instances += started
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Aegra instance {name} did not start\n{instance.log_tail()}")
-            time.sleep(0.25)
-        return instance
+        for instance in started:
+            while not _healthy(instance.url):
+                if instance.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"Aegra instance {instance.name} did not start\n{instance.log_tail()}")
+                time.sleep(0.25)
+        return started
 
     def create_key(self, user: str, tenant: str, role: str = "user") -> str:
         store = KeyStore(self.database_url)  # every host reads keys from the shared state

@@ -66,8 +66,8 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     postgres, redis = _service_urls()
     env = {"CREWLINE_RATE_LIMIT_USER": f"{RATE_LIMIT}/4s", "CREWLINE_RATE_LIMIT_TENANT": "1000/s"}
     with aegra_cluster(tmp_path_factory.mktemp("aegra"), postgres, redis, env=env) as cluster:
-        a = cluster.start("a")  # first alone: it migrates the fresh database
-        b = cluster.start("b")
+        (a,) = cluster.start("a")  # alone first: two instances migrating a fresh database at once fail
+        (b,) = cluster.start("b")
         tag = secrets.token_hex(3)
         users = Users(
             alice=cluster.create_key(f"alice-{tag}", "acme"),
@@ -213,6 +213,29 @@ def test_no_planted_personal_value_in_any_table(pair: Pair) -> None:
     assert not found, f"{PLANTED} stored raw in {sorted(set(found))}"
 
 
+def test_thirty_concurrent_runs_across_both_instances(pair: Pair) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    message = {"messages": [{"role": "user", "content": "what is the balance for customer C-1001?"}]}
+    tag = secrets.token_hex(3)  # a user each: the per-user rate limit is not what this measures
+    keys = [pair.cluster.create_key(f"load-{tag}-{index}", "acme") for index in range(30)]
+
+    def one(index: int) -> str:
+        with _http((pair.a, pair.b)[index % 2], keys[index]) as alice:
+            thread_id = alice.post("/threads", json={}).json()["thread_id"]
+            body = {"assistant_id": "support", "input": message}
+            ran = alice.post(f"/threads/{thread_id}/runs/wait", json=body)
+            if ran.status_code != 200:
+                return f"{ran.status_code}: {ran.text[:200]}"
+            runs = alice.get(f"/threads/{thread_id}/runs").json()
+            return "ok" if [r["status"] for r in runs] == ["success"] else f"runs {runs}"
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        outcomes = list(pool.map(one, range(30)))
+    errors = [outcome for outcome in outcomes if outcome != "ok"]
+    assert not errors, errors
+
+
 def test_runs_of_a_killed_instance_finish_on_the_other(pair: Pair) -> None:
     """Background runs A accepted are taken over by B once A's leases lapse; none is lost."""
     with _http(pair.a, pair.users.alice) as alice:
@@ -235,24 +258,21 @@ def test_runs_of_a_killed_instance_finish_on_the_other(pair: Pair) -> None:
                 time.sleep(0.5)
             assert all(s == "success" for s in statuses.values()), (statuses, pair.b.log_tail())
     finally:
-        pair.a = pair.cluster.start("a2")
+        (pair.a,) = pair.cluster.start("a2")
 
 
 def test_interrupt_on_a_kill_a_resume_on_b_applies_once(pair: Pair) -> None:
     thread_id = _escalate(pair.a, pair.users.alice)
     with _http(pair.a, pair.users.alice) as alice:
         ticket_id = alice.get(f"/threads/{thread_id}/state").json()["values"]["escalation"]["ticket_id"]
-    pair.a.kill()
-    try:
-        with _http(pair.b, pair.users.carol) as carol:
-            assert carol.get(f"/threads/{thread_id}").status_code == 200  # the approver sees her tenant's
-            approved = _resume(carol, thread_id)
-            assert approved.status_code == 200, approved.text
-            assert approved.json()["escalation"]["status"] == "approved"
-            again = _resume(carol, thread_id)  # Aegra refuses to resume a thread no longer interrupted
-            assert again.status_code == 400, again.text
-    finally:
-        pair.a = pair.cluster.start("a3")
+    pair.a.kill()  # for good: only the test after this one, which starts its own process, follows
+    with _http(pair.b, pair.users.carol) as carol:
+        assert carol.get(f"/threads/{thread_id}").status_code == 200  # the approver sees her tenant's
+        approved = _resume(carol, thread_id)
+        assert approved.status_code == 200, approved.text
+        assert approved.json()["escalation"]["status"] == "approved"
+        again = _resume(carol, thread_id)  # Aegra refuses to resume a thread no longer interrupted
+        assert again.status_code == 400, again.text
     url = pair.cluster.database_url
     ledger = "SELECT tool, status, attempts FROM approved_actions WHERE ticket_id = %s"
     applied = _shared(url, ledger, ticket_id)
@@ -284,26 +304,3 @@ def test_refuses_to_start_without_crewline_auth(pair: Pair, tmp_path: Path) -> N
             process.wait()
     assert code != 0
     assert "refusing to serve without it" in log_path.read_text(errors="replace")
-
-
-def test_thirty_concurrent_runs_across_both_instances(pair: Pair) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    message = {"messages": [{"role": "user", "content": "what is the balance for customer C-1001?"}]}
-    tag = secrets.token_hex(3)  # a user each: the per-user rate limit is not what this measures
-    keys = [pair.cluster.create_key(f"load-{tag}-{index}", "acme") for index in range(30)]
-
-    def one(index: int) -> str:
-        with _http((pair.a, pair.b)[index % 2], keys[index]) as alice:
-            thread_id = alice.post("/threads", json={}).json()["thread_id"]
-            body = {"assistant_id": "support", "input": message}
-            ran = alice.post(f"/threads/{thread_id}/runs/wait", json=body)
-            if ran.status_code != 200:
-                return f"{ran.status_code}: {ran.text[:200]}"
-            runs = alice.get(f"/threads/{thread_id}/runs").json()
-            return "ok" if [r["status"] for r in runs] == ["success"] else f"runs {runs}"
-
-    with ThreadPoolExecutor(max_workers=30) as pool:
-        outcomes = list(pool.map(one, range(30)))
-    errors = [outcome for outcome in outcomes if outcome != "ok"]
-    assert not errors, errors
