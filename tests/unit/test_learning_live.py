@@ -52,3 +52,21 @@ def test_a_broken_artifact_keeps_the_router_the_crew_had() -> None:
     registry.add_version(record, lambda path: path.write_bytes(b"not a router"), promote=True)
     assert router.route(NEW).route == "weather"  # still v0001
     assert getattr(router, "version", None) == "v0001"
+
+
+def test_a_crew_that_has_learned_keeps_its_semantic_stage_over_the_live_router() -> None:
+    from crewline.nodes.learning.planning import follow_learned
+    from crewline.nodes.planning.planner import PlannerSettings, RouteExamples, build_planner
+
+    planner = build_planner(
+        [RouteExamples(s.name, s.description, s.examples) for s in SPECIALISTS],
+        entity_patterns={},
+        model=None,
+        settings=PlannerSettings(),
+        default_threshold=0.35,
+    )
+    semantic = planner.semantic
+    live = follow_learned(planner, "learners")
+    assert planner.router is live
+    if semantic is not None:  # with the semantic extra: the cascade now runs over the live router
+        assert planner.semantic is semantic and semantic.lexical is live
