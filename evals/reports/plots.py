@@ -69,7 +69,8 @@ def confusion_bars(confusions: Sequence[tuple[str, str, int]]) -> Markup:
     return bar_chart(
         [(f"{gold} → {predicted}", float(n), str(n)) for gold, predicted, n in confusions],
         title="Largest confusions (expected → predicted)",
-        label_width=260,
+        width=560,
+        label_width=320,
     )
 
 

@@ -165,7 +165,8 @@ def bar_chart(
     for i, (label, value, shown) in enumerate(bars):
         y = top + i * (bar_height + gap)
         w = room * max(0.0, value) / longest
-        shortened = label if len(label) <= 32 else label[:31] + "…"
+        fits = max(8, int(label_width / 6.8))  # characters of 12 px text the label column holds
+        shortened = label if len(label) <= fits else label[: fits - 1] + "…"
         parts.append(
             Markup("<g><title>{}</title>{}</g>").format(label, _text(0, y + bar_height - 5, shortened))
         )
