@@ -9,6 +9,7 @@ threads and checkpoints. It differs where crewline's auth and app touch the serv
   auth handler returns the identity it admitted (:func:`admitted`);
 - it drops a handler's edits to a run's ``command``: the middleware signs ``command.resume.by``
   with the caller's user id in the body itself;
+- its v2 commands resume threads from bodies the auth handler cannot read as a resume: refused;
 - it scopes every query to ``user_id == identity``: an approver answering a colleague's escalation
   acts *for* the thread's owner on that thread only (see :func:`acting_for`);
 - it ignores a custom checkpointer: :func:`protect_server_saver` puts crewline's pseudonymising
@@ -40,6 +41,7 @@ from crewline.nodes.guards.serde import protect_checkpointer
 __all__ = [
     "ACTOR_KEY",
     "PUBLIC_PATHS",
+    "V2_COMMANDS_REFUSAL",
     "Admission",
     "AegraAdmission",
     "AuthNotLoaded",
@@ -79,6 +81,13 @@ _THREAD_PATH = re.compile(r"^/threads/(?P<thread_id>[0-9a-fA-F-]{32,36})(?P<rest
 # auth handler lets only a Command through) and writing state (approvers only, as under langgraph dev)
 _ACT_FOR_POSTS = re.compile(r"^/(?:runs(?:/stream|/wait)?|state|state/checkpoint|history)/?$")
 _RUN_CREATE = re.compile(r"^/threads/[^/]+/runs(?:/stream|/wait)?/?$|^/runs(?:/stream|/wait)?/?$")
+# Aegra's v2 commands (``input.respond``, and ``run.start`` on an interrupted thread) resume a thread
+# from a JSON-RPC body the auth handler sees no ``command`` in: the approver check cannot apply
+_V2_COMMANDS = re.compile(r"^/threads/[^/]+/commands/?$")
+V2_COMMANDS_REFUSAL = (
+    "the v2 commands are off under Aegra: they resume threads past crewline's approver check; "
+    "use POST /threads/{thread_id}/runs with a command"
+)
 _MAX_BODY = 1 << 20  # EdgeGuard refused anything larger before this runs
 
 
@@ -179,6 +188,9 @@ class AegraAdmission:
             await _refuse(send, outcome)
             return
         method, path = str(scope["method"]), str(scope["path"])
+        if _V2_COMMANDS.match(path):
+            await _refuse(send, Refusal(403, V2_COMMANDS_REFUSAL, {}))
+            return
         if method == "POST" and _RUN_CREATE.match(path):
             read = await read_body(receive, _MAX_BODY)
             receive = replay(_signed(read.body, outcome.user_id), receive, pending=read.gone)

@@ -129,6 +129,10 @@ def test_auth_probes(pair: Pair) -> None:
         refused = _resume(alice, thread_id)
         assert refused.status_code == 403 and "approver" in refused.text
         assert alice.get(f"/threads/{thread_id}/state").json()["next"] == ["await_human"]
+        # v2 commands would resume past the approver check (input.respond): refused under Aegra
+        respond = {"id": 1, "method": "input.respond", "params": {"response": {"decision": "approve"}}}
+        assert alice.post(f"/threads/{thread_id}/commands", json=respond).status_code == 403
+        assert alice.get(f"/threads/{thread_id}/state").json()["next"] == ["await_human"]
         rating = {"thread_id": thread_id, "rating": "up"}
         assert alice.post("/crewline/feedback", json=rating).status_code == 201
     with _http(pair.b, pair.users.eve) as eve:
