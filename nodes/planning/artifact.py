@@ -21,7 +21,8 @@ import numpy as np
 
 from crewline.errors import ConfigurationError
 from crewline.nodes.planning.features import FEATURES_VERSION, TextFeatures
-from crewline.nodes.planning.router import Router, _Model
+from crewline.nodes.planning.router import Router
+from crewline.nodes.planning.router_model import RouterModel
 
 __all__ = ["ARTIFACT_FORMAT", "ARTIFACT_VERSION", "RouterArtifactError", "load_router", "save_router"]
 
@@ -149,7 +150,7 @@ def load_router(path: Path, *, cache_key: str | None = None) -> Router:
             c=float(manifest["c"]),
             content_penalty=float(manifest["content_penalty"]),
         )
-        router._model = _Model(
+        router._model = RouterModel(
             features, coef, intercept, centroids, routes, has_oos, bool(manifest["one_route"])
         )
     except (KeyError, TypeError, ValueError) as exc:

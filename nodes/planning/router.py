@@ -14,15 +14,15 @@ held-out rows. When the training data has enough out-of-scope examples (``_MIN_F
 and no threshold is given, ``fit`` sets the threshold for ``oos_recall`` itself: the routes then
 learn from in-scope rows only and out of scope is a classifier of its own, so the routes' scores on
 the out-of-scope examples are out-of-sample; that classifier's scores on them are cross-fitted (five
-cheap refits). Otherwise the defaults suit an SVM's scores (a route's own examples score about +1,
-unrelated text about -1).
+cheap refits). Without out-of-scope examples the threshold is set from the routes' own examples
+held out and generic requests (``fewshot``). Otherwise the defaults suit an SVM's scores (a route's
+own examples score about +1, unrelated text about -1).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,63 +31,31 @@ import numpy as np
 from crewline.errors import ConfigurationError
 from crewline.nodes.planning.calibration import fit_temperature, oos_threshold, softmax
 from crewline.nodes.planning.features import TextFeatures
-from crewline.nodes.planning.fewshot import background_for, balanced_threshold
+from crewline.nodes.planning.fit_thresholds import (
+    MIN_HELD_OUT,
+    threshold_from_background,
+    threshold_from_examples,
+    threshold_from_training_oos,
+)
+from crewline.nodes.planning.router_model import (
+    Calibration,
+    RouterModel,
+    RouteScore,
+    raw_scores,
+    route_centroids,
+)
 from crewline.nodes.planning.svm import fit_binary, fit_one_vs_rest
 
 if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (features.py)
-    from scipy.sparse import csr_matrix
+    pass
 
 __all__ = ["Calibration", "RouteScore", "Router"]
 
 _LARGE = 2000  # from this many examples on, n-grams seen once are pruned
-_ONE_ROUTE_FLOOR = 0.15  # with a single route: cosine similarity that scores 0
 # Out-of-scope examples needed to set the threshold at fit time: with fewer, one example moves the
 # recall by more than a twentieth and the scale-based default is the safer guess.
 _MIN_FIT_CALIBRATION_OOS = 20
-# Held-out examples needed to set the threshold from them: a crew of three routes with four
-# examples each holds out a dozen, whose scores (fit on three) say little about unseen requests.
-_MIN_HELD_OUT = 50
-_FOLDS = 5  # cross-fitting folds over the out-of-scope examples
 _FEW = 30  # examples a route below which routes are "few-shot" (content penalty, threshold from examples)
-
-
-@dataclass(frozen=True)
-class RouteScore:
-    route: str | None  # None: out of scope
-    confidence: float  # in [0, 1]: P(route), or for None P(out of scope)
-    similarity: float  # cosine similarity to the centroid of the top route's examples
-    ranking: tuple[tuple[str, float], ...]  # every route with its probability, best first
-
-
-@dataclass(frozen=True)
-class Calibration:
-    threshold: float
-    temperature: float
-    rows: int
-    oos_rows: int
-
-
-@dataclass
-class _Model:
-    features: TextFeatures
-    coef: np.ndarray  # (dim, n_columns) float32; columns: routes, then the oos class if trained
-    intercept: np.ndarray  # (n_columns,) float32
-    centroids: np.ndarray  # (dim, n_routes) float32, L2-normalised route centroids
-    routes: list[str]
-    has_oos: bool
-    one_route: bool
-
-
-def _centroids(matrix: csr_matrix, labels: np.ndarray, n_routes: int) -> np.ndarray:
-    centroids = np.zeros((matrix.shape[1], n_routes), dtype=np.float32)
-    for index in range(n_routes):
-        rows = labels == index
-        if not rows.any():
-            continue
-        centroid = np.asarray(matrix[rows].mean(axis=0)).ravel()
-        norm = float(np.linalg.norm(centroid))
-        centroids[:, index] = centroid / norm if norm else centroid
-    return centroids
 
 
 class Router:
@@ -121,7 +89,7 @@ class Router:
         self.temperature = temperature
         self.c = c
         self.fit_seconds = 0.0
-        self._model: _Model | None = None
+        self._model: RouterModel | None = None
 
     # -- fitting ----------------------------------------------------------------------------------
     @property
@@ -166,7 +134,19 @@ class Router:
             and self.oos_recall is not None
             and len(routes) >= 2
             and len(pairs) < _LARGE
-            and int(counts[counts >= 2].sum()) >= _MIN_HELD_OUT
+            and int(counts[counts >= 2].sum()) >= MIN_HELD_OUT
+        )
+        # Many routes but too few examples a route to hold any out (one each: a description, or a
+        # single example): the generic requests alone place the threshold. The scale default would
+        # reject almost every request (CLINC150, one example an intent: 0.08 routed right).
+        from_background = (
+            not has_oos
+            and not from_examples
+            and self._given_threshold is None
+            and self.oos_recall is not None
+            and len(routes) >= 2
+            and len(pairs) >= MIN_HELD_OUT
+            and len(pairs) < _LARGE
         )
         if self.content_penalty is None:
             # With a few examples a route an SVM leans on function words, which the scale-default
@@ -180,7 +160,7 @@ class Router:
             self._given_temperature,
             None,
         )
-        centroids = _centroids(matrix, y, len(routes))
+        centroids = route_centroids(matrix, y, len(routes))
         calibrate = (
             has_oos
             and len(routes) >= 2
@@ -202,86 +182,37 @@ class Router:
             coef[:, -1], intercept[-1] = fit_binary(matrix, ~in_scope, self.c)
         else:
             coef, intercept = fit_one_vs_rest(matrix, y, n_columns, self.c)
-        self._model = _Model(features, coef, intercept, centroids, routes, has_oos, n_columns == 1)
+        self._model = RouterModel(features, coef, intercept, centroids, routes, has_oos, n_columns == 1)
+        model, penalty = self._require(), self.content_penalty
+        in_scope_texts = [t for t, lab in pairs if lab != oos_label]
         if calibrate:
             oos_texts = [text for text, label in pairs if label == oos_label]
-            self.calibration = self._calibrate_on_training_oos(matrix, y, oos_texts, self.oos_recall or 0.8)
+            self.threshold = threshold_from_training_oos(
+                model, matrix, y, oos_texts, self.oos_recall or 0.8, c=self.c, content_penalty=penalty
+            )
+            self.calibration = Calibration(self.threshold, self.temperature, len(oos_texts), len(oos_texts))
         elif from_examples:
             # No out-of-scope examples (a crew's handful a route): the routes' own examples,
             # cross-fitted, and generic requests (``background``) place the threshold.
             in_scope = y < len(routes)
-            self._calibrate_from_examples(
-                matrix[in_scope], y[in_scope], [t for t, lab in pairs if lab != oos_label]
+            fitted = threshold_from_examples(
+                model,
+                matrix[in_scope],
+                y[in_scope],
+                in_scope_texts,
+                c=self.c,
+                content_penalty=penalty,
+                temperature=self.temperature,
             )
+            if fitted is not None:
+                self.threshold, self.temperature = fitted
+        elif from_background:
+            self.threshold = threshold_from_background(model, in_scope_texts, content_penalty=penalty)
         self.fit_seconds = time.perf_counter() - started
         return self
 
-    def _calibrate_on_training_oos(
-        self, matrix: csr_matrix, labels: np.ndarray, oos_texts: Sequence[str], recall: float
-    ) -> Calibration:
-        """Set ``threshold`` for ``recall`` on the training's out-of-scope examples, cross-fitted.
-
-        Each example's margin is its top route's score (routes never train on out-of-scope rows)
-        minus the score of an out-of-scope classifier fit without that example's fold.
-        """
-        model = self._require()
-        oos_rows = np.flatnonzero(labels == len(model.routes))
-        is_oos = labels == len(model.routes)
-        margins = np.zeros(len(oos_rows))
-        for fold in range(_FOLDS):
-            out = np.arange(fold, len(oos_rows), _FOLDS)
-            kept = np.ones(len(labels), dtype=bool)
-            kept[oos_rows[out]] = False
-            weights, bias = fit_binary(matrix[kept], is_oos[kept], self.c)
-            for position in out.tolist():
-                scores, _, _ = self._raw_of(model, oos_texts[position])
-                index, value = model.features.transform_one(oos_texts[position])
-                oos_score = float(value @ weights[index]) + bias if index.size else bias
-                margins[position] = float(scores.max()) - oos_score
-        self.threshold = oos_threshold(margins.tolist(), recall)
-        return Calibration(self.threshold, self.temperature, len(oos_rows), len(oos_rows))
-
-    def _calibrate_from_examples(self, matrix: csr_matrix, labels: np.ndarray, texts: Sequence[str]) -> None:
-        """Set the *none* threshold from cross-fitted examples and generic requests (``fewshot``),
-        then the temperature by maximum likelihood on the same rows (an example's own route, a
-        generic request's *none*). Unchanged (the scale default) for a single route, when no route
-        has two examples, or when fewer than ``_MIN_HELD_OUT`` examples can be held out."""
-        model = self._require()
-        counts = np.bincount(labels, minlength=len(model.routes))
-        background = background_for(texts)
-        if model.one_route or counts.max() < 2 or not background:  # one route: no ranking to hold out
-            return
-        held_scores: list[np.ndarray] = []
-        targets: list[int] = []
-        # Each route's examples in turn: position p of a route is held out in fold p % _FOLDS.
-        position = np.zeros(len(labels), dtype=np.int64)
-        for route in range(len(model.routes)):
-            rows = np.flatnonzero(labels == route)
-            position[rows] = np.arange(rows.size) if rows.size >= 2 else -1
-        for fold in range(min(_FOLDS, int(counts.max()))):
-            held = (position >= 0) & (position % _FOLDS == fold)
-            kept = ~held
-            coef, intercept = fit_one_vs_rest(matrix[kept], labels[kept], len(model.routes), self.c)
-            centroids = _centroids(matrix[kept], labels[kept], len(model.routes))
-            fold_model = _Model(model.features, coef, intercept, centroids, model.routes, False, False)
-            for row in np.flatnonzero(held).tolist():
-                held_scores.append(self._raw_of(fold_model, texts[row])[0])
-                targets.append(int(labels[row]))
-        if len(held_scores) < _MIN_HELD_OUT:  # too few to estimate a loss from: the scale default
-            return
-        scores = np.stack(held_scores)
-        generic = np.stack([self._raw_of(model, text)[0] for text in background])
-        tops = scores.argmax(axis=1)
-        self.threshold = balanced_threshold(
-            scores.max(axis=1).tolist(), (tops == np.asarray(targets)).tolist(), generic.max(axis=1).tolist()
-        )
-        logits = np.vstack([scores, generic])
-        logits = np.hstack([logits, np.full((len(logits), 1), self.threshold, dtype=np.float32)])
-        target = np.asarray([*targets, *[len(model.routes)] * len(generic)])
-        self.temperature = fit_temperature(logits, target, self.temperature)
-
     # -- scoring ----------------------------------------------------------------------------------
-    def _require(self) -> _Model:
+    def _require(self) -> RouterModel:
         if self._model is None:
             raise RuntimeError("Router.fit must be called before routing")
         return self._model
@@ -290,24 +221,8 @@ class Router:
         """The routes' scores, the *none* score before the threshold, and the centroid similarities."""
         return self._raw_of(self._require(), text)
 
-    def _raw_of(self, model: _Model, text: str) -> tuple[np.ndarray, float, np.ndarray]:
-        index, value = model.features.transform_one(text)
-        sims = value @ model.centroids[index] if index.size else np.zeros(len(model.routes), np.float32)
-        if model.one_route:  # no second class to separate from: the score is closeness to its examples
-            scores = ((sims - _ONE_ROUTE_FLOOR) * 4.0).astype(np.float32)
-        elif index.size:
-            scores = value @ model.coef[index] + model.intercept
-        else:
-            scores = model.intercept.copy()
-        if self.content_penalty:
-            # A route none of whose examples shares a content word with the text is unlikely to be
-            # it, however well the function words fit ("what is the capital of France").
-            content = index[model.features.content[index]]
-            shared = (model.centroids[content] > 0).any(axis=0)
-            scores[: len(shared)] -= np.where(shared, 0.0, self.content_penalty).astype(np.float32)
-        if model.has_oos:
-            return scores[:-1], float(scores[-1]), sims
-        return scores, 0.0, sims
+    def _raw_of(self, model: RouterModel, text: str) -> tuple[np.ndarray, float, np.ndarray]:
+        return raw_scores(model, text, self.content_penalty)
 
     @property
     def none_threshold(self) -> float:
@@ -364,7 +279,12 @@ class Router:
         return self._calibrate(self._require(), texts, labels, oos_label, oos_recall)
 
     def _calibrate(
-        self, model: _Model, texts: Sequence[str], labels: Sequence[str], oos_label: str, oos_recall: float
+        self,
+        model: RouterModel,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        oos_label: str,
+        oos_recall: float,
     ) -> Calibration:
         known = {route: index for index, route in enumerate(model.routes)}
         unknown = sorted({lab for lab in labels if lab != oos_label and lab not in known})

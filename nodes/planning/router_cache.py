@@ -50,6 +50,8 @@ _FIT_MODULES = (
     "crewline.nodes.planning.features",
     "crewline.nodes.planning.svm",
     "crewline.nodes.planning.router",
+    "crewline.nodes.planning.router_model",
+    "crewline.nodes.planning.fit_thresholds",
     "crewline.nodes.planning.calibration",
     "crewline.nodes.planning.fewshot",
     "crewline.nodes.planning.background",

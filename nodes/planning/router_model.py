@@ -1,0 +1,83 @@
+"""The lexical router's fitted state and what it returns: plain data, no fitting code.
+
+``RouterModel`` is what ``Router.fit`` produces and an artifact (``artifact.py``) stores;
+``RouteScore`` is one routing decision; ``Calibration`` records how a threshold was set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crewline.nodes.planning.features import TextFeatures
+
+if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (features.py)
+    from scipy.sparse import csr_matrix
+
+__all__ = ["Calibration", "RouteScore", "RouterModel", "raw_scores", "route_centroids"]
+
+_ONE_ROUTE_FLOOR = 0.15  # with a single route: cosine similarity that scores 0
+
+
+@dataclass(frozen=True)
+class RouteScore:
+    route: str | None  # None: out of scope
+    confidence: float  # in [0, 1]: P(route), or for None P(out of scope)
+    similarity: float  # cosine similarity to the centroid of the top route's examples
+    ranking: tuple[tuple[str, float], ...]  # every route with its probability, best first
+
+
+@dataclass(frozen=True)
+class Calibration:
+    threshold: float
+    temperature: float
+    rows: int
+    oos_rows: int
+
+
+@dataclass
+class RouterModel:
+    features: TextFeatures
+    coef: np.ndarray  # (dim, n_columns) float32; columns: routes, then the oos class if trained
+    intercept: np.ndarray  # (n_columns,) float32
+    centroids: np.ndarray  # (dim, n_routes) float32, L2-normalised route centroids
+    routes: list[str]
+    has_oos: bool
+    one_route: bool
+
+
+def route_centroids(matrix: csr_matrix, labels: np.ndarray, n_routes: int) -> np.ndarray:
+    centroids = np.zeros((matrix.shape[1], n_routes), dtype=np.float32)
+    for index in range(n_routes):
+        rows = labels == index
+        if not rows.any():
+            continue
+        centroid = np.asarray(matrix[rows].mean(axis=0)).ravel()
+        norm = float(np.linalg.norm(centroid))
+        centroids[:, index] = centroid / norm if norm else centroid
+    return centroids
+
+
+def raw_scores(
+    model: RouterModel, text: str, content_penalty: float | None
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """The routes' scores, the *none* score before the threshold, and the centroid similarities."""
+    index, value = model.features.transform_one(text)
+    sims = value @ model.centroids[index] if index.size else np.zeros(len(model.routes), np.float32)
+    if model.one_route:  # no second class to separate from: the score is closeness to its examples
+        scores = ((sims - _ONE_ROUTE_FLOOR) * 4.0).astype(np.float32)
+    elif index.size:
+        scores = value @ model.coef[index] + model.intercept
+    else:
+        scores = model.intercept.copy()
+    if content_penalty:
+        # A route none of whose examples shares a content word with the text is unlikely to be
+        # it, however well the function words fit ("what is the capital of France").
+        content = index[model.features.content[index]]
+        shared = (model.centroids[content] > 0).any(axis=0)
+        scores[: len(shared)] -= np.where(shared, 0.0, content_penalty).astype(np.float32)
+    if model.has_oos:
+        return scores[:-1], float(scores[-1]), sims
+    return scores, 0.0, sims
