@@ -24,11 +24,10 @@ bias is shifted so that the threshold the cross-validation chose is :data:`CONFI
 Below it, :func:`answer_question` abstains (``"answered": False``).
 
 That model was fit on the hashing embedder's scores. A knowledge base built with the semantic
-embedder (:mod:`crewline.memory.knowledge.semantic`) has a second, unfitted signal,
-:func:`semantic_confidence`: the
-mean of the best dense chunk cosine among the hits and the best sentence cosine, mapped onto the same
-scale so that :data:`CONFIDENCE_THRESHOLD` keeps its meaning; its confidence is the higher of the two
-(either signal is enough: the cosine alone missed paraphrases whose words the articles share).
+embedder (:mod:`crewline.memory.knowledge.semantic`) has its own model, fit the same way on the same
+collections (``--embedder semantic``): :data:`SEMANTIC_FEATURES`, the MiniLM cosine (the mean of the
+best chunk and best sentence cosines) as the main signal and the focus-word share beside it.
+The cosine alone, gated at ClapNQ's equal-error point, answered 0.54 of the help-centre dev questions.
 
 **Screened retrieval.** A retrieved passage is text from outside: :func:`screened_search` asks a
 :data:`PassageScreen` about each hit in rank order and drops the flagged ones (listed as
@@ -61,6 +60,7 @@ __all__ = [
     "MAX_QUERY_CHARS",
     "NO_ANSWER",
     "PASSAGE_SCREEN",
+    "SEMANTIC_FEATURES",
     "TOP_K",
     "Draft",
     "PassageScreen",
@@ -73,7 +73,6 @@ __all__ = [
     "hit_id",
     "screened_search",
     "search_text",
-    "semantic_confidence",
     "whole_sentence",
 ]
 
@@ -85,16 +84,14 @@ SNIPPET_CHARS = 600
 NO_ANSWER = "The knowledge base has no answer to this question."
 FEATURES = ("score", "dense", "lexical", "coverage", "sentence", "focus")
 # Fit by evals/rag_calibration.py; see the module docstring.
-WEIGHTS = (1.113, 1.287, 0.939, 0.59, 1.853, 1.173)
-BIAS = -3.082
-# The semantic signal's cosine at which the confidence equals CONFIDENCE_THRESHOLD. Rule: the
-# equal-error point on ClapNQ dev (the cosine where the share of answerable questions answered equals
-# the share of unanswerable ones abstained on: 0.636), rounded to two decimals; 10-fold CV of the
-# same rule answers 0.80 / abstains on 0.78 of held-out questions.
-SEMANTIC_COSINE_AT_THRESHOLD = 0.64
-# Cosine per unit of log-odds: a cosine 0.1 above (below) the threshold gives a confidence of ~0.9
-# (~0.14). It only spreads the scale; it does not change which questions are answered or the AUROC.
-SEMANTIC_COSINE_SCALE = 0.05
+WEIGHTS = (1.071, 1.228, 0.913, 0.703, 1.969, 1.169)
+BIAS = -3.291
+# A semantic knowledge base's model (same fit, same collections, its own features): the mean of the
+# best chunk and best sentence MiniLM cosines, and the share of the question's focus words one
+# sentence holds. (Every support share was tried; the others lowered ClapNQ's cross-validated AUROC.)
+SEMANTIC_FEATURES = ("cosine", "focus")
+SEMANTIC_WEIGHTS = (5.081, 2.607)
+SEMANTIC_BIAS = -3.96
 
 
 # How far down the ranking screened retrieval reads to replace withheld hits (the retriever's
@@ -249,20 +246,13 @@ def _focus(question: Question, hits: list[Hit], sentences: list[_Sentence]) -> f
     return best
 
 
-def answer_confidence(features: dict[str, float]) -> float:
-    """The logistic model of the module docstring: P(the knowledge base holds the answer)."""
-    z = BIAS + sum(w * features.get(name, 0.0) for name, w in zip(FEATURES, WEIGHTS, strict=True))
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-def semantic_confidence(dense_top: float, sentence_top: float) -> float:
-    """The semantic knowledge base's confidence: a logistic of mean(best chunk, best sentence cosine).
-
-    Equal to :data:`CONFIDENCE_THRESHOLD` at :data:`SEMANTIC_COSINE_AT_THRESHOLD`; see the constants.
-    """
-    signal = 0.5 * (dense_top + sentence_top)
-    bias = math.log(CONFIDENCE_THRESHOLD / (1.0 - CONFIDENCE_THRESHOLD))
-    z = bias + (signal - SEMANTIC_COSINE_AT_THRESHOLD) / SEMANTIC_COSINE_SCALE
+def answer_confidence(features: dict[str, float], semantic: bool = False) -> float:
+    """The logistic model of the module docstring: P(the knowledge base holds the answer).
+    ``semantic``: the model for a knowledge base built with the semantic embedder."""
+    names, weights, bias = (
+        (SEMANTIC_FEATURES, SEMANTIC_WEIGHTS, SEMANTIC_BIAS) if semantic else (FEATURES, WEIGHTS, BIAS)
+    )
+    z = bias + sum(w * features.get(name, 0.0) for name, w in zip(names, weights, strict=True))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -289,18 +279,10 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     # the kind of value asked for is in the answer (1), missing from it (0), or none was asked (0.5)
     features["type_match"] = features["typed"] if question.types else 0.5
     features["heading"] = max(question.coverage(s.heading) for s in chosen)
-    if _is_semantic(kb):
-        features["dense_top"] = max(hit.dense for hit in hits)
-        # two signals, either enough: the fitted model over the lexical and reading features (its
-        # dense score now a MiniLM cosine) and the sentence-embedding cosine. The cosine alone,
-        # calibrated on ClapNQ's Wikipedia passages, left most paraphrased help-centre questions that
-        # the right sentence answered under the gate (0.52 answered on the benchmark's questions).
-        confidence = max(
-            semantic_confidence(features["dense_top"], features["sentence_cosine"]),
-            answer_confidence(features),
-        )
-    else:
-        confidence = answer_confidence(features)
+    semantic = _is_semantic(kb)
+    if semantic:  # the best chunk and best sentence cosines, one signal (both MiniLM)
+        features["cosine"] = 0.5 * (max(hit.dense for hit in hits) + features["sentence_cosine"])
+    confidence = answer_confidence(features, semantic)
     return Draft(query, hits, chosen, features, round(confidence, 4), truncated)
 
 

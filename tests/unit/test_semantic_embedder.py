@@ -21,11 +21,7 @@ from crewline.memory.knowledge.semantic import (
     SentenceEmbedder,
     model_directory,
 )
-from crewline.tools.answering import (
-    CONFIDENCE_THRESHOLD,
-    SEMANTIC_COSINE_AT_THRESHOLD,
-    semantic_confidence,
-)
+from crewline.tools.answering import CONFIDENCE_THRESHOLD, answer_confidence
 
 DOCS = [
     Document("cards", "A replacement card arrives in 5-7 business days after you report it lost.", "Cards"),
@@ -100,9 +96,11 @@ def test_a_missing_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> N
     assert isinstance(make_embedder("hashing", 256), HashingEmbedder)
 
 
-def test_semantic_confidence_keeps_the_threshold_meaning() -> None:
-    at = SEMANTIC_COSINE_AT_THRESHOLD
-    assert semantic_confidence(at, at) == pytest.approx(CONFIDENCE_THRESHOLD)
-    assert semantic_confidence(at + 0.01, at) >= CONFIDENCE_THRESHOLD > semantic_confidence(at - 0.01, at)
-    values = [semantic_confidence(c, c) for c in np.linspace(-1.0, 1.0, 41)]
-    assert values == sorted(values) and 0.0 <= values[0] < 0.01 and 0.99 < values[-1] <= 1.0
+def test_the_semantic_confidence_rises_with_the_cosine_and_the_support() -> None:
+    def confidence(cosine: float, support: float) -> float:
+        return answer_confidence({"cosine": cosine, "focus": support}, semantic=True)
+
+    values = [confidence(c, 1.0) for c in np.linspace(-1.0, 1.0, 41)]
+    assert values == sorted(values) and 0.0 <= values[0] < 0.01 and 0.95 < values[-1] <= 1.0
+    assert confidence(0.8, 1.0) >= CONFIDENCE_THRESHOLD > confidence(0.3, 0.3)
+    assert confidence(0.5, 1.0) > confidence(0.5, 0.2)  # the words of the question in one sentence count
