@@ -472,6 +472,8 @@ def build_crew(
         # asks again with the reason instead of failing the run (a failed run would keep the value)
         while True:
             decision = parse_decision(interrupt(payload))
+            if not isinstance(decision, str) and decision.get("route", names[0]) not in names:
+                decision = f"unknown route {decision.get('route')!r}; use one of {', '.join(names)}"
             if (
                 decided
                 and not isinstance(decision, str)

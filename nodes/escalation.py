@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
@@ -116,6 +116,9 @@ class Decision(TypedDict):
     decision: Literal["approve", "reject", "edit"]
     message: str | None
     by: str | None
+    # the specialist the request should have gone to, when the human says so: a label the crew
+    # learns from (crewline learn), checked against the crew's specialists; it changes no outcome
+    route: NotRequired[str]
 
 
 def parse_decision(value: object) -> Decision | str:
@@ -131,11 +134,17 @@ def parse_decision(value: object) -> Decision | str:
     if decision == "edit" and not (isinstance(message, str) and message.strip()):
         return "an edit needs a message: the reply the customer should get"
     by = value.get("by")
-    return Decision(
+    parsed = Decision(
         decision=decision,  # type: ignore[typeddict-item]
         message=str(message) if message is not None else None,
         by=str(by) if by else None,
     )
+    route = value.get("route")
+    if route is not None:
+        if not isinstance(route, str) or not route.strip():
+            return "a route names the specialist the request should have gone to"
+        parsed["route"] = route.strip()
+    return parsed
 
 
 def hands_over(subtask: Subtask, sure: float | None) -> bool:

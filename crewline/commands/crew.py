@@ -196,6 +196,11 @@ def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Co
         snapshot = graph.get_state(config)
         if _waiting(snapshot):
             resume = {"decision": args.decision, "message": args.message, "by": args.user}
+            if args.route is not None:
+                names = [s.name for s in spec.specialists]
+                if args.route not in names:
+                    raise UsageError(f"unknown route {args.route!r}; use one of {', '.join(names)}")
+                resume["route"] = args.route
             values = _stream(graph, Command(resume=resume), recorded(config, args.user), console)
         elif snapshot.next:  # a run stopped mid-turn (a crash, Ctrl-C): finish it from its checkpoint
             console.print(f"[yellow]thread {args.thread} stopped mid-turn; continuing it[/yellow]")
@@ -241,6 +246,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     resume.add_argument("--thread", required=True)
     resume.add_argument("--decision", required=True, choices=["approve", "reject", "edit"])
     resume.add_argument("--message", help="a note, or with edit the reply the customer gets")
+    resume.add_argument(
+        "--route", help="the specialist the request should have gone to (the crew learns from it)"
+    )
     resume.add_argument("--crew", help="the crew of the thread (default: recorded with the thread)")
     resume.add_argument("--user", help="who decides")
     resume.add_argument("--json", action="store_true")

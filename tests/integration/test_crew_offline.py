@@ -110,6 +110,17 @@ def test_invalid_resume_asks_again_instead_of_failing(crew: Any) -> None:
     assert state["escalation"]["status"] == "approved"
 
 
+def test_a_decision_may_name_the_route_the_request_should_have_taken(crew: Any) -> None:
+    # the human's re-route is a label the crew learns from (crewline learn); an unknown one asks again
+    config = _config("t-route")
+    crew.invoke({"messages": [HumanMessage(COMPOUND)]}, config)
+    crew.invoke(Command(resume={"decision": "approve", "route": "no_such_specialist"}), config)
+    assert "unknown route 'no_such_specialist'" in _interrupt_payload(crew, config)["error"]
+    state = crew.invoke(Command(resume={"decision": "approve", "route": "billing"}), config)
+    assert state["escalation"]["status"] == "approved"
+    assert crew.get_state(config).values["decision"]["route"] == "billing"
+
+
 def test_out_of_scope_request_is_declined_instead_of_guessing(crew: Any) -> None:
     # the router is sure nobody here handles it: the answer says so, and no ticket waits for a
     # decision that could change nothing (issue 16)
