@@ -16,7 +16,7 @@ ANSWERED = ("what's the weather in Oslo", "how is the air quality in Paris", "wi
 ESCALATED = "please freeze the card of customer C-1001"
 
 
-def observed_run(world: ConsoleWorld, request: str, user: str = "ann", tenant: str = "acme") -> str:
+def observed_run(world: ConsoleWorld, request: str, user: str = "ann", tenant: str | None = "acme") -> str:
     """Run ``request`` as ``user`` of ``tenant`` as the server would (audited): its thread id."""
     thread_id = str(uuid.uuid4())
     config = {

@@ -74,3 +74,15 @@ def test_charts_need_a_session(world: ConsoleWorld) -> None:
     client = TestClient(world.app, base_url="http://127.0.0.1")
     response = client.get(f"{CONSOLE}/charts", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"{CONSOLE}/login"
+
+
+def test_crewline_console_charts_this_machines_untenanted_runs_too(world: ConsoleWorld) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    from crewline.graphs.serving.console import LocalCrew, create_console
+
+    observed_run(world, "is the air clean today", user="cli:me", tenant=None)  # as `crewline run`
+    world.app = Starlette(routes=[Mount(CONSOLE, create_console(LocalCrew.of(world.graph), untenanted=True))])
+    html = _signed_in(world, world.key("bob", "approver")).get(f"{CONSOLE}/charts?window=7d").text
+    assert _total(html) == 5  # acme's four and the machine's own; globex's stays out
