@@ -17,11 +17,12 @@ from typing import Any, Protocol
 
 __all__ = [
     "Bucket",
+    "GroupRow",
     "Interaction",
-    "SpecialistRow",
     "bucket_width",
     "buckets",
     "interactions",
+    "per_path",
     "per_specialist",
     "percentile",
 ]
@@ -56,6 +57,7 @@ class Interaction:
     specialists: tuple[str, ...]
     response_s: float | None
     groundedness_failed: bool
+    path: str = ""  # how the answer was made: offline, model, ... (the crew's ``path``)
 
 
 def _ungrounded(entry: _Entry) -> bool:
@@ -89,6 +91,7 @@ def interactions(entries: Iterable[_Entry]) -> list[Interaction]:
                     specialists=tuple(str(s) for s in data.get("specialists") or ()),
                     response_s=None if first is None else (at - first).total_seconds(),
                     groundedness_failed=ungrounded.pop(thread, False),
+                    path=str(data.get("path") or ""),
                 )
             )
         elif entry.action in _RESUMES:
@@ -174,8 +177,8 @@ def buckets(found: Sequence[Interaction], start: datetime, end: datetime, width:
 
 
 @dataclass(frozen=True)
-class SpecialistRow:
-    specialist: str
+class GroupRow:
+    name: str  # a specialist, or an answer path
     interactions: int
     containment: float
     escalation_rate: float
@@ -184,18 +187,13 @@ class SpecialistRow:
     response_p50_s: float | None
 
 
-def per_specialist(found: Sequence[Interaction]) -> list[SpecialistRow]:
-    """Figures per specialist over the interactions it took part in (busiest first)."""
-    by_name: dict[str, list[Interaction]] = {}
-    for item in found:
-        for name in item.specialists:
-            by_name.setdefault(name, []).append(item)
+def _rows(groups: dict[str, list[Interaction]]) -> list[GroupRow]:
     rows = []
-    for name, items in by_name.items():
+    for name, items in groups.items():
         confidences = [i.confidence for i in items if i.confidence is not None]
         rows.append(
-            SpecialistRow(
-                specialist=name,
+            GroupRow(
+                name=name,
                 interactions=len(items),
                 containment=sum(i.outcome == "answered" for i in items) / len(items),
                 escalation_rate=sum(i.outcome == "escalated" for i in items) / len(items),
@@ -204,4 +202,22 @@ def per_specialist(found: Sequence[Interaction]) -> list[SpecialistRow]:
                 response_p50_s=percentile([i.response_s for i in items if i.response_s is not None], 0.5),
             )
         )
-    return sorted(rows, key=lambda r: (-r.interactions, r.specialist))
+    return sorted(rows, key=lambda r: (-r.interactions, r.name))
+
+
+def per_specialist(found: Sequence[Interaction]) -> list[GroupRow]:
+    """Figures per specialist over the interactions it took part in (busiest first)."""
+    groups: dict[str, list[Interaction]] = {}
+    for item in found:
+        for name in item.specialists:
+            groups.setdefault(name, []).append(item)
+    return _rows(groups)
+
+
+def per_path(found: Sequence[Interaction]) -> list[GroupRow]:
+    """Figures per answer path (offline, model, ...; the audit log names no model version)."""
+    groups: dict[str, list[Interaction]] = {}
+    for item in found:
+        if item.path:
+            groups.setdefault(item.path, []).append(item)
+    return _rows(groups)

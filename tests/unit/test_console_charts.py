@@ -58,7 +58,9 @@ def test_an_approver_charts_the_tenants_interactions(world: ConsoleWorld) -> Non
         assert f'aria-label="{title}"' in html
     specialists = html[html.index('id="specialists"') :]
     assert "<td>weather</td><td>2</td>" in specialists and "<td>billing</td><td>1</td>" in specialists
-    assert "n/a" not in specialists  # the escalated turn has its response time too
+    assert "n/a" not in specialists[: specialists.index("</section>")]  # escalated turns have one too
+    paths = html[html.index('id="paths"') :]
+    assert re.search(r"<td>\w+</td><td>4</td>", paths)  # the small crew answers on one path
     assert 'id="alerts"' in html and "confidence_low" in html
     assert client.get(f"{CONSOLE}/charts?window=1y").status_code == 400
 

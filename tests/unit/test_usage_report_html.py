@@ -54,7 +54,7 @@ def test_interactions_come_from_finished_turns_with_their_response_time(tmp_path
     assert second.response_s is not None and second.response_s < (second.at - first.at).total_seconds()
     assert failed.response_s is None and failed.confidence is None
     (cards,) = per_specialist(found)
-    assert (cards.specialist, cards.interactions, cards.containment) == ("cards", 2, 0.5)
+    assert (cards.name, cards.interactions, cards.containment) == ("cards", 2, 0.5)
     assert cards.cost_per_interaction_usd == pytest.approx(0.02)
 
 

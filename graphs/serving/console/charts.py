@@ -3,7 +3,7 @@
 Read from the audit log crewline already keeps (one ``interaction.finished`` entry per turn with its
 outcome, confidence, specialists, usage and cost; ``guard.verdicts`` with the groundedness check's)
 and from the process's alert monitor. Approvers and admins see their tenant's interactions, a user
-only their own. The log carries no model version, so there is no per-version split.
+only their own. The log names no model version; the nearest split is by answer path (offline, model).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from crewline.evals.reports.plots import time_series_plot
 from crewline.evals.reports.roi import floor_time
 from crewline.evals.reports.svg import bar_chart
 from crewline.evals.reports.usage import (
-    SpecialistRow,
+    GroupRow,
     bucket_width,
     buckets,
     interactions,
+    per_path,
     per_specialist,
     percentile,
 )
@@ -66,7 +67,8 @@ class ChartsView:
     response_p95_s: float | None
     groundedness_failures: int
     plots: dict[str, Markup]
-    specialists: list[SpecialistRow]
+    specialists: list[GroupRow]
+    paths: list[GroupRow]
 
 
 def visible_entries(
@@ -159,6 +161,7 @@ def charts_view(entries: Sequence[AuditEntry], window: str, now: datetime) -> Ch
         groundedness_failures=sum(i.groundedness_failed for i in found),
         plots=plots,
         specialists=per_specialist(found),
+        paths=per_path(found),
     )
 
 
