@@ -21,15 +21,6 @@ __all__ = ["register"]
 _RATINGS = {"-1": -1, "0": 0, "1": 1, "+1": 1}
 
 
-def _pseudonymised(note: str) -> str:
-    """The note with personal values replaced by the placeholders the input guard uses."""
-    from crewline.nodes.guards import default_vault
-    from crewline.nodes.guards.pii import detect_pii
-
-    text, _ = default_vault().pseudonymise(note, detect_pii(note))
-    return text
-
-
 def _rating(value: str | None) -> int | None:
     if value is None:
         return None
@@ -41,8 +32,9 @@ def _rating(value: str | None) -> int | None:
 def cmd_add(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
     from crewline.commands.run_record import cli_actor
     from crewline.graphs import load_spec
-    from crewline.memory.learning.experiences import INJECTION_LABELS, Feedback
+    from crewline.memory.learning.experiences import INJECTION_LABELS
     from crewline.memory.learning.store import open_experience_store
+    from crewline.nodes.learning.feedback import record_feedback
 
     rating = _rating(args.rating)
     if args.label is not None and args.label not in INJECTION_LABELS:
@@ -62,16 +54,15 @@ def cmd_add(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
             raise UsageError(
                 f"--route {args.route!r} is not a specialist of crew {spec.name} ({', '.join(names)})"
             )
-    feedback = Feedback(
-        thread_id=args.thread,
-        turn=turn.turn,
+    record_feedback(
+        args.thread,
         rating=rating,
         route=args.route,
         label=args.label,
-        note=_pseudonymised(args.note) if args.note else None,
+        note=args.note,
         actor=cli_actor(args.user),
+        store=store,
     )
-    store.add_feedback(feedback)
     print(json.dumps({"recorded": True, "thread_id": args.thread, "turn": turn.turn, "crew": turn.crew}))
     return 0
 

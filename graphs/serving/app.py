@@ -53,6 +53,7 @@ from crewline.graphs.serving.restore_output import RestoreAnswers
 from crewline.graphs.serving.services import Refusal, get_services
 from crewline.memory.operations.metrics import CONTENT_TYPE_LATEST, UNMATCHED_ROUTE
 from crewline.memory.paths import data_dir
+from crewline.nodes.learning.feedback import record_feedback
 from crewline.nodes.models.breaker import breaker_states
 
 __all__ = ["OPENAPI", "app"]
@@ -194,6 +195,14 @@ async def feedback(request: Request) -> JSONResponse:
         detail=body.model_dump(exclude={"thread_id"}, exclude_none=True),
     )
     services.metrics.feedback.labels(body.rating).inc()
+    # and into the experience store, so the crew learns from it as from `crewline feedback add`
+    await asyncio.to_thread(
+        record_feedback,
+        body.thread_id,
+        rating=1 if body.rating == "up" else -1,
+        note=body.comment,
+        actor=caller.user_id,
+    )
     return JSONResponse(
         {"recorded": True, "thread_id": body.thread_id, "rating": body.rating}, status_code=201
     )

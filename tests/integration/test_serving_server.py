@@ -364,6 +364,13 @@ def test_feedback_route(escalated: Escalated, server: LangGraphServer, users: Us
         .fetchone()
     )
     assert "ada@example.com" not in detail and "[email]" in detail
+    # the crew learns from it: a +1 with the note pseudonymised, in the experience store
+    (rating, note) = (
+        sqlite3.connect(server.data_dir / "experiences.sqlite")
+        .execute("SELECT rating, note FROM learning_feedback WHERE thread_id = ?", (escalated.thread_id,))
+        .fetchone()
+    )
+    assert rating == 1 and "ada@example.com" not in note and "mail me at" in note
     health = httpx.get(f"{server.url}/crewline/health").json()
     assert health["status"] == "ok" and health["checks"]["audit_log"] == "ok"
     # the earlier paths still answer under langgraph dev, which has no routes of its own there
