@@ -97,10 +97,8 @@ def _runner(module: Any) -> Any:
 
 
 def _write_report(args: argparse.Namespace, figures: dict[str, Any], details: dict[str, Any]) -> None:
-    try:
-        from crewline.evals.reports.suites import eval_report
-    except ImportError as exc:  # jinja2 comes with the server extra
-        raise UsageError(f"--report needs {exc.name}: pip install 'crewline[server]'") from None
+    from crewline.evals.reports.suites import eval_report
+
     inputs = [
         f"--{name.replace('_', '-')} {value}"
         for name, value in vars(args).items()

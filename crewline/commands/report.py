@@ -58,11 +58,9 @@ def cmd_report(args: argparse.Namespace, settings: CrewlineSettings, console: Co
 
 
 def _write_html(args: argparse.Namespace, figures: dict[str, Any], entries: list[AuditEntry]) -> None:
-    try:
-        from crewline.evals.reports.roi import roi_report
-        from crewline.evals.reports.usage import interactions
-    except ImportError as exc:  # jinja2 comes with the server extra
-        raise UsageError(f"--html needs {exc.name}: pip install 'crewline[server]'") from None
+    from crewline.evals.reports.roi import roi_report
+    from crewline.evals.reports.usage import interactions
+
     page = roi_report(figures, interactions(entries), subtitle=f"tenant {args.tenant}" if args.tenant else "")
     try:
         Path(args.html).write_text(page, encoding="utf-8")
