@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["ServingSettings"]
+
+
+def _shared_rate_limit_url() -> str | None:
+    """Rate limits move with the rest of the shared state (``CREWLINE_STATE_URL``); a bad URL is
+    raised as it is (one line), not as a settings validation error."""
+    from crewline.memory.shared.urls import configured_state_url
+
+    return configured_state_url("ratelimit")
 
 
 class ServingSettings(BaseSettings):
@@ -26,7 +34,7 @@ class ServingSettings(BaseSettings):
     # per client address: a key-guessing client is slowed (its requests wait, valid keys included)
     rate_limit_auth_failures: str = "30/min"
     redis_url: str | None = Field(
-        default=None,
+        default_factory=lambda: _shared_rate_limit_url(),
         description="shared rate limits: CREWLINE_REDIS_URL, else CREWLINE_RATELIMIT_URL or "
         "CREWLINE_STATE_URL (Redis, PostgreSQL or SQLite); unset: in-process",
     )
@@ -51,12 +59,3 @@ class ServingSettings(BaseSettings):
 
     price_prompt_per_1k: float = Field(default=0.00015, ge=0, description="USD per 1K prompt tokens")
     price_completion_per_1k: float = Field(default=0.0006, ge=0, description="USD per 1K completion tokens")
-
-    @model_validator(mode="after")
-    def _shared_rate_limits(self) -> ServingSettings:
-        """Rate limits move with the rest of the shared state (``CREWLINE_STATE_URL``)."""
-        if self.redis_url is None:
-            from crewline.memory.shared.urls import configured_state_url
-
-            self.redis_url = configured_state_url("ratelimit")
-        return self

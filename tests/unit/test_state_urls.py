@@ -79,3 +79,17 @@ def test_a_redis_state_url_moves_what_redis_suits(monkeypatch: pytest.MonkeyPatc
     targets = state_targets()
     assert {n for n, (kind, _) in targets.items() if kind == "redis"} == {"context", "ratelimit"}
     assert targets["tickets"][0] == "sqlite"  # tickets, keys, budgets and audit need a database
+
+
+def test_the_server_rate_limiter_follows_the_state_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crewline.graphs.serving.settings import ServingSettings
+
+    assert ServingSettings().redis_url is None  # one machine: per-process buckets
+    monkeypatch.setenv("CREWLINE_STATE_URL", "postgresql://db.internal/crewline")
+    assert ServingSettings().redis_url == "postgresql://db.internal/crewline"
+    monkeypatch.setenv("CREWLINE_REDIS_URL", "redis://127.0.0.1:6379/4")
+    assert ServingSettings().redis_url == "redis://127.0.0.1:6379/4"
+    monkeypatch.setenv("CREWLINE_STATE_URL", "mysql://u:pw@h/db")
+    monkeypatch.delenv("CREWLINE_REDIS_URL")
+    with pytest.raises(StateUrlError, match="CREWLINE_STATE_URL"):  # one line, not a validation dump
+        ServingSettings()
