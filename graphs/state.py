@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+from langgraph.types import StateSnapshot
 from typing_extensions import TypedDict  # not typing's: pydantic (Studio's schemas) rejects it before 3.12
 
 from crewline.nodes.escalation import Decision
@@ -35,6 +36,7 @@ __all__ = [
     "merge_results",
     "merge_usage",
     "merge_vault",
+    "turn_unfinished",
 ]
 
 
@@ -126,3 +128,14 @@ class SpecialistOutput(TypedDict, total=False):
 
 class SpecialistInput(TypedDict):
     handoff: Handoff
+
+
+def turn_unfinished(snapshot: StateSnapshot) -> bool:
+    """Whether a thread's turn has not finished: paused at an interrupt, or stopped mid-step.
+
+    ``snapshot.next`` alone does not tell: it lists only the tasks still to run, so a process killed
+    after a step's tasks saved their writes but before the step's checkpoint shows ``next == ()``
+    while the step's successors (an approved action, say) have not run. The step's tasks are still
+    listed in ``snapshot.tasks`` until its checkpoint is written; a finished turn has none.
+    """
+    return bool(snapshot.next or snapshot.tasks)

@@ -132,6 +132,7 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
     from langchain_core.messages import HumanMessage
 
     from crewline.graphs import load_spec
+    from crewline.graphs.state import turn_unfinished
 
     spec = _check_spec(load_spec(args.crew or settings.crew))
     raw = read_request(args.request, args.file, spec)
@@ -151,7 +152,7 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
                 config["metadata"] = {"crew": spec.source or spec.name}
         graph = _build(spec, persistence)
         snapshot = graph.get_state(config)
-        if snapshot.next:
+        if turn_unfinished(snapshot):
             why = "is waiting for a decision" if _waiting(snapshot) else "stopped before its turn finished"
             raise UsageError(f"thread {thread_id} {why}; use crewline resume --thread {thread_id}")
         console.print(f"[dim]thread {thread_id}[/dim]", highlight=False)
@@ -182,6 +183,7 @@ def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Co
 
     from crewline.commands.workflow import resume_workflow, workflow_of_thread
     from crewline.graphs import load_spec
+    from crewline.graphs.state import turn_unfinished
 
     default_spec = load_spec(args.crew or settings.crew)
     config: RunnableConfig = {"configurable": {"thread_id": args.thread}}
@@ -202,7 +204,7 @@ def cmd_resume(args: argparse.Namespace, settings: CrewlineSettings, console: Co
                     raise UsageError(f"unknown route {args.route!r}; use one of {', '.join(names)}")
                 resume["route"] = args.route
             values = _stream(graph, Command(resume=resume), recorded(config, args.user), console)
-        elif snapshot.next:  # a run stopped mid-turn (a crash, Ctrl-C): finish it from its checkpoint
+        elif turn_unfinished(snapshot):  # stopped mid-turn (a crash, Ctrl-C): finish it from its checkpoint
             console.print(f"[yellow]thread {args.thread} stopped mid-turn; continuing it[/yellow]")
             values = _stream(graph, None, recorded(config, args.user), console)
         else:

@@ -44,6 +44,7 @@ from langgraph.types import Command
 
 from crewline.evals.benchmarks.forked import run_forked
 from crewline.graphs.crew import build_crew
+from crewline.graphs.state import turn_unfinished
 from crewline.memory.checkpoint.checkpointers import checkpointer
 from crewline.memory.state.tickets import TicketStore
 from crewline.tools.erp import open_demo_erp
@@ -114,7 +115,7 @@ def _next_input(crew: Any, config: dict[str, Any], trial: Trial) -> Any:
         return {"messages": [HumanMessage(REQUEST)]}
     if snapshot.interrupts:
         return Command(resume={"decision": "approve", "by": "bench-approver"})
-    if snapshot.next:
+    if turn_unfinished(snapshot):  # killed mid-step: finish the turn from its checkpoint
         return (
             Command(resume={"decision": "approve", "by": "bench-approver"})
             if trial.resume == "command"
