@@ -90,8 +90,8 @@ BIAS = -3.291
 # best chunk and best sentence MiniLM cosines, and the share of the question's focus words one
 # sentence holds. (Every support share was tried; the others lowered ClapNQ's cross-validated AUROC.)
 SEMANTIC_FEATURES = ("cosine", "focus")
-SEMANTIC_WEIGHTS = (5.081, 2.607)
-SEMANTIC_BIAS = -3.96
+SEMANTIC_WEIGHTS = (5.108, 2.705)
+SEMANTIC_BIAS = -3.993
 
 
 # How far down the ranking screened retrieval reads to replace withheld hits (the retriever's
