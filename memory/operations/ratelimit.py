@@ -31,6 +31,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from crewline.errors import ConfigurationError
+from crewline.memory.operations.token_bucket import debit
 
 __all__ = ["Limit", "RateDecision", "RateLimiter", "parse_limit"]
 
@@ -135,19 +136,11 @@ class _Buckets:
         of 0 needs one token and debits nothing (a look)."""
         with self._lock:
             now = self._clock()
-            levels, wait, tightest = [], 0.0, -1
-            for index, (key, limit, cost) in enumerate(buckets):
-                tokens, at = self._state.get(key, (float(limit.capacity), now))
-                level = min(float(limit.capacity), tokens + max(0.0, now - at) * limit.per_second)
-                levels.append(level)
-                need = max(cost, 1)
-                if level < need:
-                    needed = (need - level) / limit.per_second
-                    if needed > wait:
-                        wait, tightest = needed, index
-            allowed = wait == 0
-            for (key, _, cost), level in zip(buckets, levels, strict=True):
-                self._state[key] = (level - cost if allowed else level, now)
+            allowed, wait, tightest, levels = debit(
+                buckets, lambda key, limit: self._state.get(key, (float(limit.capacity), now)), now
+            )
+            for (key, _, _), level in zip(buckets, levels, strict=True):
+                self._state[key] = (level, now)
             return allowed, wait, tightest
 
 

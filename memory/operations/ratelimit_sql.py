@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from crewline.memory.operations.token_bucket import debit
 from crewline.memory.shared.database import Database, open_database
 
 if TYPE_CHECKING:
@@ -64,22 +65,11 @@ class SqlBuckets:
                     f"SELECT tokens, at FROM rate_buckets WHERE key = ?{self._lock_rows}", (key,)
                 ).fetchone()
                 stored[key] = (float(row[0]), float(row[1]))
-            levels: list[float] = []
-            wait, tightest = 0.0, -1
-            for index, (key, limit, cost) in enumerate(buckets):
-                tokens, at = stored[key]
-                level = min(float(limit.capacity), tokens + max(0.0, now - at) * limit.per_second)
-                levels.append(level)
-                need = max(cost, 1)
-                if level < need:
-                    needed = (need - level) / limit.per_second
-                    if needed > wait:
-                        wait, tightest = needed, index
-            allowed = wait == 0
-            for (key, _, cost), level in zip(buckets, levels, strict=True):
+            allowed, wait, tightest, levels = debit(buckets, stored, now)
+            for (key, _, _), level in zip(buckets, levels, strict=True):
                 conn.execute(
                     "UPDATE rate_buckets SET tokens = ?, at = ?, expires_at = ? WHERE key = ?",
-                    (level - cost if allowed else level, now, now + ttl, key),
+                    (level, now, now + ttl, key),
                 )
             self._decisions += 1
             if self._decisions % _PRUNE_EVERY == 0:
