@@ -31,7 +31,13 @@ if TYPE_CHECKING:  # the server's services need its extra (PyJWT, prometheus-cli
     from crewline.memory.operations.audit import AuditLog
     from crewline.memory.operations.metrics import Metrics
 
-__all__ = ["ObserverServices", "ServingObserver", "install_observer", "interaction_cost"]
+__all__ = [
+    "ObserverServices",
+    "ServingObserver",
+    "install_observer",
+    "interaction_cost",
+    "observer_installed",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -283,6 +289,12 @@ class ServingObserver(BaseCallbackHandler):
 
 _installed: ServingObserver | None = None
 _install_lock = threading.Lock()
+
+
+def observer_installed() -> bool:
+    """Whether :func:`install_observer` has run in this process (importing the server app or its
+    auth handler does): every run is then observed already, and a second observer counts it twice."""
+    return _installed is not None
 
 
 def install_observer() -> ServingObserver:

@@ -31,7 +31,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# One browser a module, not a session: Playwright's sync API keeps an event loop running in the main
+# thread while it is open, and every later test that calls asyncio.run would fail under it.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
