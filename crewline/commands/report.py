@@ -39,8 +39,8 @@ def cmd_report(args: argparse.Namespace, settings: CrewlineSettings, console: Co
     )
     for label, value in (
         ("interactions", str(report.interactions)),
-        ("answered / escalated / blocked / failed",
-         f"{report.answered} / {report.escalated} / {report.blocked} / {report.failed}"),
+        ("answered / escalated / declined / blocked / failed",
+         f"{report.answered} / {report.escalated} / {report.declined} / {report.blocked} / {report.failed}"),
         ("containment rate (answered without a human)", rate),
         ("model cost", _money(report.model_cost_usd)),
         ("cost per interaction", _money(report.cost_per_interaction_usd)),

@@ -51,7 +51,7 @@ class _Entry(Protocol):  # crewline.memory.operations.audit.AuditEntry
 class Interaction:
     at: datetime
     actor: str
-    outcome: str  # answered, escalated, blocked, failed
+    outcome: str  # answered, escalated, declined, blocked, failed
     confidence: float | None
     cost_usd: float
     specialists: tuple[str, ...]

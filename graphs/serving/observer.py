@@ -75,6 +75,13 @@ class _Run:
     tools: dict[str, Any] = field(default_factory=dict)
 
 
+def _declined(state: Mapping[str, Any]) -> bool:
+    """Every part of the turn was out of scope and the crew said so: not an answer (containment
+    counts answers), and no human was asked."""
+    subtasks = [s for s in state.get("subtasks") or [] if isinstance(s, Mapping)]
+    return bool(subtasks) and all(s.get("status") == "out_of_scope" for s in subtasks)
+
+
 def _verdicts(update: Mapping[str, Any]) -> list[dict[str, Any]]:
     found: Any = update.get("verdicts")
     found = getattr(found, "value", found)  # Overwrite([...])
@@ -253,6 +260,8 @@ class ServingObserver(BaseCallbackHandler):
             outcome = "escalated"
         elif any(v.get("action") == "block" for v in verdicts):
             outcome = "blocked"
+        elif _declined(state):
+            outcome = "declined"
         else:
             outcome = "answered"
         usage = dict(state.get("usage") or {})

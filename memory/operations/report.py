@@ -2,7 +2,8 @@
 
 An *interaction* is one user turn the server finished (an ``interaction.finished`` audit entry). It is
 *contained* when the crew answered it without a human (outcome ``answered``); ``escalated`` went to a
-person, ``blocked`` was refused by a guard. Hours saved are the contained interactions times the
+person, ``declined`` was out of scope (the crew said it cannot help), ``blocked`` was refused by a
+guard. Hours saved are the contained interactions times the
 minutes a person would have spent on each; ROI compares their value at an hourly rate with the model
 cost (plus any fixed cost you add).
 """
@@ -26,6 +27,7 @@ class UsageReport:
     interactions: int
     answered: int
     escalated: int
+    declined: int  # out of scope: the crew said it cannot help, no human asked
     blocked: int
     failed: int
     containment_rate: float | None  # answered / interactions
@@ -86,6 +88,7 @@ def usage_report(
         interactions=interactions,
         answered=answered,
         escalated=outcomes["escalated"],
+        declined=outcomes["declined"],
         blocked=outcomes["blocked"],
         failed=outcomes["failed"],
         containment_rate=round(answered / interactions, 4) if interactions else None,

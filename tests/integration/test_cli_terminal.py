@@ -224,6 +224,14 @@ def test_cli_runs_are_audited_and_reported_like_server_runs(tmp_path: Path) -> N
     assert crewline("audit", "verify", data_dir=tmp_path).returncode == 0
 
 
+def test_a_declined_out_of_scope_request_is_not_counted_as_answered(tmp_path: Path) -> None:
+    declined = _json(crewline("run", "--json", "what is the capital of peru", data_dir=tmp_path))
+    assert declined["escalation"] is None and declined["subtasks"][0]["status"] == "out_of_scope"
+    report = _json(crewline("report", "--json", data_dir=tmp_path))
+    assert (report["interactions"], report["answered"], report["declined"]) == (1, 0, 1)
+    assert report["containment_rate"] == 0.0
+
+
 def test_a_knowledge_question_asked_from_the_cli_is_audited_and_reported(tmp_path: Path) -> None:
     asked = crewline("ask", "how long does a refund take", data_dir=tmp_path)
     assert asked.returncode == 0, asked.stderr
