@@ -52,6 +52,12 @@ _IDENTITY_FILES = ("config.json", "sentence_bert_config.json", "modules.json", "
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
+# One model load at a time in the process: two embedders (the router's and a knowledge base's) that
+# import torch from two threads at once can see it partially initialised ("partially initialized
+# module 'torch'"), seen under langgraph dev, whose first requests arrive together.
+_LOAD_LOCK = threading.Lock()
+
+
 class SemanticUnavailable(ConfigurationError):
     """The semantic extra or its model is missing; the message is one line saying what to do."""
 
@@ -139,26 +145,30 @@ class SentenceEmbedder(Embeddings):
     def _loaded(self) -> Any:
         with self._lock:
             if self._model is None:
-                _force_offline()
-                try:
-                    import torch
-                    from sentence_transformers import SentenceTransformer
-                except ImportError as exc:
-                    raise SemanticUnavailable(
-                        f"the semantic embedder needs sentence-transformers and torch ({exc.name} is "
-                        f"missing): {INSTALL_HINT}"
-                    ) from None
-                torch.set_num_threads(self.threads)
-                with contextlib.suppress(ImportError, AttributeError):
-                    from transformers.utils import logging as transformers_logging
-
-                    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-                try:
-                    self._model = SentenceTransformer(str(self.model_dir), device="cpu")
-                except (OSError, ValueError) as exc:
-                    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                    raise SemanticUnavailable(f"cannot load the model in {self.model_dir}: {first}") from None
+                with _LOAD_LOCK:
+                    self._model = self._load()
             return self._model
+
+    def _load(self) -> Any:
+        _force_offline()
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise SemanticUnavailable(
+                f"the semantic embedder needs sentence-transformers and torch ({exc.name} is "
+                f"missing): {INSTALL_HINT}"
+            ) from None
+        torch.set_num_threads(self.threads)
+        with contextlib.suppress(ImportError, AttributeError):
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        try:
+            return SentenceTransformer(str(self.model_dir), device="cpu")
+        except (OSError, ValueError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SemanticUnavailable(f"cannot load the model in {self.model_dir}: {first}") from None
 
     @property
     def dimension(self) -> int:

@@ -104,3 +104,39 @@ def test_the_semantic_confidence_rises_with_the_cosine_and_the_support() -> None
     assert values == sorted(values) and 0.0 <= values[0] < 0.01 and 0.95 < values[-1] <= 1.0
     assert confidence(0.8, 1.0) >= CONFIDENCE_THRESHOLD > confidence(0.3, 0.3)
     assert confidence(0.5, 1.0) > confidence(0.5, 0.2)  # the words of the question in one sentence count
+
+
+_TWO_FIRST_LOADS = """
+import threading
+from crewline.memory.knowledge.semantic import SentenceEmbedder
+
+embedders = [SentenceEmbedder(), SentenceEmbedder()]  # two instances: two locks of their own
+barrier, failures = threading.Barrier(2), []
+
+def first_query(embedder):
+    barrier.wait()
+    try:
+        assert embedder.embed_array(["is it sunny in Paris"]).shape == (1, embedder.dimension)
+    except Exception as exc:
+        failures.append(f"{type(exc).__name__}: {exc}")
+
+threads = [threading.Thread(target=first_query, args=(e,)) for e in embedders]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(failures or "ok")
+"""
+
+
+def test_two_embedders_loading_at_once_in_a_fresh_process_both_load(embedder: SentenceEmbedder) -> None:
+    """A router's and a knowledge base's embedders answering their first requests together import
+    torch from two threads; once seen as "partially initialized module 'torch'" under langgraph dev."""
+    import subprocess
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", _TWO_FIRST_LOADS], capture_output=True, text=True, env=env, timeout=180
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "ok"
