@@ -15,7 +15,7 @@ Two parts, both against the demo ERP (ten customers, C-1001..C-1010):
 
 Prints the cross-customer reads and actions (target 0 for both) and the control's reads.
 
-    python evals/benchmarks/access_probe.py [--server] [--json]
+    python -m crewline.evals.benchmarks.access_probe [--server] [--json]
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ And with write access to the anchor file too (not the key): ``anchor rollback`` 
 from earlier in the log's life. ``rollback + truncate`` also truncates the log to match it: one host
 cannot see that (the documented limit), an anchor exported earlier can; both rates are printed.
 
-    python evals/benchmarks/audit_tamper.py [--trials 200] [--entries 30] [--seed 7]
-    python evals/benchmarks/audit_tamper.py --url postgresql://postgres@127.0.0.1:5432/test
+    python -m crewline.evals.benchmarks.audit_tamper [--trials 200] [--entries 30] [--seed 7]
+    python -m crewline.evals.benchmarks.audit_tamper --url postgresql://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ outcome shown). Page weight is the document plus every
 resource it loaded (transfer sizes) of the inbox, a run timeline and the charts page. Targets (issue
 19): badge < 2 s, round trip < 1 s, every page < 300 KB. Needs Playwright and Debian's Chromium.
 
-    python evals/benchmarks/console.py [--rounds 10] [--chromium /usr/bin/chromium]
+    python -m crewline.evals.benchmarks.console [--rounds 10] [--chromium /usr/bin/chromium]
 """
 
 from __future__ import annotations

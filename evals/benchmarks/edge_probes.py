@@ -3,7 +3,7 @@ status, then what ``--requests`` made-up unauthenticated paths do to the metrics
 ``crewline_http_requests``, size and time of a ``GET /metrics`` scrape).
 
     crewline keys create --user prober --tenant probe --role admin   # the key to pass
-    python evals/benchmarks/edge_probes.py --url http://127.0.0.1:2024 --key KEY [--requests 5000]
+    python -m crewline.evals.benchmarks.edge_probes --url http://127.0.0.1:2024 --key KEY [--requests 5000]
 
 Every probe should answer with a 4xx status and a message, never a 5xx.
 """

@@ -5,8 +5,8 @@ directory: ``authenticate`` (API-key lookup in SQLite off the event loop + the u
 token buckets) and the ``create_run`` resource handler (ownership stamp + one hash-chained audit
 append). Prints p50/p95 in milliseconds for each stage and the total; target: total p50 < 2 ms.
 
-    python evals/benchmarks/serving_overhead.py [--requests 2000] [--redis redis://127.0.0.1:6379/0]
-    python evals/benchmarks/serving_overhead.py --audit-url postgresql://postgres@127.0.0.1:5432/test
+    python -m crewline.evals.benchmarks.serving_overhead [--requests 2000] [--redis redis://127.0.0.1:6379/0]
+    python -m crewline.evals.benchmarks.serving_overhead --audit-url postgresql://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
