@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 __all__ = ["RULES", "Rule"]
 
-_GAP = r"(?:[\w'-]+\W+){0,%d}"  # up to N whole words between two anchors
+# Up to N whole words between two anchors, within one sentence: "type your name. Password resets
+# ..." is two sentences, not a request for the password.
+_GAP = r"(?:[\w'-]+[^\w.!?\n]+){0,%d}"
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ RULES: tuple[Rule, ...] = (
         "asks for the system prompt",
         0.9,
         "prompt prompts instructions message rules",
-        rf"\b{_REVEAL}\b\W+@GAP@(?:your|the|my|its|all|initial|original|hidden|secret|system|pre|previous|above|prior|full|exact|entire|complete)\b\W*(?:[\w'-]+\W+){{0,3}}{_SECRET_TEXT}\b",
+        rf"\b{_REVEAL}\b\W+@GAP@(?:your|the|my|its|all|initial|original|hidden|secret|system|pre|previous|above|prior|full|exact|entire|complete)\b[^\w.!?\n]*(?:[\w'-]+[^\w.!?\n]+){{0,3}}{_SECRET_TEXT}\b",
     ),
     _rule(
         "extraction",
