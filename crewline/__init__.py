@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from crewline.graphs.crew_graph import Crew
     from crewline.graphs.spec import CrewSpec, Specialist, load_spec
     from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
+    from crewline.memory.learning.model_registry import ModelRegistry
+    from crewline.memory.learning.rollout import RolloutThresholds
     from crewline.nodes.guards import GuardSettings
     from crewline.nodes.guards.protocol import GuardContext, input_guard, output_guard
     from crewline.nodes.guards.reveal import reveal
@@ -37,6 +39,8 @@ __all__ = [
     "GuardSettings",
     "LLMRouter",
     "LocalRouter",
+    "ModelRegistry",
+    "RolloutThresholds",
     "RouteScores",
     "Router",
     "RunError",
@@ -72,6 +76,8 @@ _HOMES = {
     "ToolContext": "crewline.tools.registry",
     "async_checkpointer": "crewline.memory.checkpoint.checkpointers",
     "checkpointer": "crewline.memory.checkpoint.checkpointers",
+    "ModelRegistry": "crewline.memory.learning.model_registry",
+    "RolloutThresholds": "crewline.memory.learning.rollout",
 }
 
 

@@ -183,7 +183,7 @@ def build_crew(
     guard_settings, custom_guards = split_guards(guards)
     sections = {"guards": guard_settings, "models": models, "planner": planner, "policies": policies}
     spec = crew_spec(spec, name=name, specialists=specialists, description=description, sections=sections)
-    chain = make_model_chain(spec.models, model)  # type: ignore[arg-type]
+    chain = make_model_chain(spec.models, model, crew=spec.name)  # type: ignore[arg-type]
     tools_context = tool_context or ToolContext(data_dir=data_dir())
     guards = spec.guards
     # read here, once, not on the event loop of a first ainvoke; a missing or damaged detector

@@ -88,6 +88,38 @@ class Metrics:
             ["kind", "name"],
             registry=r,
         )
+        # Per registered model version (crewline models): ``name`` is the crew or crew/specialist,
+        # ``version`` the registry's (v0001, ...); a canary and its control side by side.
+        self.version_calls = Counter(
+            "crewline_model_version_calls",
+            "Model calls per registered version; outcome error: its own model did not answer",
+            ["name", "version", "outcome"],
+            registry=r,
+        )
+        self.version_interactions = Counter(
+            "crewline_model_version_interactions",
+            "Turns in which a registered model version answered",
+            ["name", "version"],
+            registry=r,
+        )
+        self.version_outcomes = Counter(
+            "crewline_model_version_outcomes",
+            "Turns of a version's threads by what went wrong (escalations, out_of_scope, ungrounded, ...)",
+            ["name", "version", "outcome"],
+            registry=r,
+        )
+        self.version_cost = Counter(
+            "crewline_model_version_cost_usd",
+            "Model cost per registered version",
+            ["name", "version"],
+            registry=r,
+        )
+        self.version_rollbacks = Counter(
+            "crewline_model_version_rollbacks",
+            "Automatic rollbacks of a canary version",
+            ["name", "version"],
+            registry=r,
+        )
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count a request under its route *template* (``/threads/{thread_id}``, never the raw path:

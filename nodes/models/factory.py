@@ -38,6 +38,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crewline.memory.learning.rollout import RolloutThresholds
 from crewline.memory.paths import data_dir, data_dir_path
 from crewline.memory.state.resilience_store import store_at
 from crewline.nodes.models.breaker import BreakerSettings, CircuitBreakers, store_path
@@ -106,6 +107,10 @@ class ModelSettings(BaseModel):
         description="per-million-token prices by 'model' or 'provider:model', over genai-prices' table",
     )
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
+    rollout: RolloutThresholds = Field(
+        default_factory=RolloutThresholds,
+        description="when a canary (or a learned router) is rolled back automatically (crewline models)",
+    )
 
     @field_validator("provider")
     @classmethod
@@ -370,7 +375,10 @@ class _Builder:
 
 
 def make_model_chain(
-    settings: ModelSettings | None = None, model: BaseChatModel | ModelChain | str | None = None
+    settings: ModelSettings | None = None,
+    model: BaseChatModel | ModelChain | str | None = None,
+    *,
+    crew: str | None = None,
 ) -> ModelChain | None:
     """The chain to use, or ``None`` for the offline path.
 

@@ -1,0 +1,138 @@
+"""When a version in service is worse than the one it is compared with: the rollback thresholds.
+
+Two comparisons share these rules. A **canary** chat-model version is compared with the **control**
+(the stable version serving the other threads at the same time); a freshly promoted **learned
+router** is compared with the version it replaced (its figures from before the promotion). Either
+way a version is judged only once it has served ``min_samples`` of the unit a rate is counted over
+(model calls for the error rate, interactions for the others): before that a few unlucky requests
+would decide. A rate breaches when it exceeds the reference's by more than its allowed increase;
+cost per interaction breaches when it exceeds ``max_cost_ratio`` times the reference's. When the
+reference itself has fewer than ``min_samples`` the canary is held to absolute limits instead (the
+reference counted as 0 and cost left unjudged): a control that has barely run says nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["RATES", "RolloutThresholds", "VersionStats", "breaches"]
+
+
+class RolloutThresholds(BaseModel):
+    """The crew spec's ``models.rollout`` section (also ``RolloutThresholds(...)`` in Python)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_samples: int = Field(default=20, ge=1, description="model calls / interactions before judging")
+    max_error_rate_increase: float = Field(default=0.2, ge=0, le=1, description="model calls failing")
+    max_escalation_rate_increase: float = Field(default=0.2, ge=0, le=1)
+    max_groundedness_failure_increase: float = Field(default=0.1, ge=0, le=1)
+    max_out_of_scope_rate_increase: float = Field(default=0.2, ge=0, le=1, description="learned routers")
+    max_rejection_rate_increase: float = Field(default=0.2, ge=0, le=1, description="learned routers")
+    max_cost_ratio: float = Field(default=2.0, gt=0, description="cost per interaction, times control's")
+    auto_rollback: bool = Field(default=True, description="false: breaches are reported, nothing rolls back")
+
+
+@dataclass(frozen=True)
+class VersionStats:
+    """What one version did in service (counted in the model registry, shared by every host)."""
+
+    calls: int = 0  # model calls routed to this version
+    errors: int = 0  # of those, calls its own primary model did not answer (fallback, or none)
+    interactions: int = 0  # finished turns of threads assigned to it
+    escalations: int = 0
+    ungrounded: int = 0  # turns with a failed groundedness check
+    out_of_scope: int = 0  # turns declined as out of scope
+    rejections: int = 0  # human decisions that rejected what the crew proposed
+    cost_usd: float = 0.0
+
+    def rate(self, name: str) -> float | None:
+        numerator, denominator = RATES[name]
+        total = getattr(self, denominator)
+        return getattr(self, numerator) / total if total else None
+
+    @property
+    def cost_per_interaction(self) -> float | None:
+        return self.cost_usd / self.interactions if self.interactions else None
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        figures: dict[str, float | int | None] = {
+            "calls": self.calls,
+            "errors": self.errors,
+            "interactions": self.interactions,
+            "escalations": self.escalations,
+            "ungrounded": self.ungrounded,
+            "out_of_scope": self.out_of_scope,
+            "rejections": self.rejections,
+            "cost_usd": round(self.cost_usd, 8),
+        }
+        for name in RATES:
+            value = self.rate(name)
+            figures[name] = None if value is None else round(value, 4)
+        cpi = self.cost_per_interaction
+        figures["cost_per_interaction"] = None if cpi is None else round(cpi, 8)
+        return figures
+
+
+# rate name -> (numerator, denominator) of VersionStats
+RATES: Mapping[str, tuple[str, str]] = {
+    "error_rate": ("errors", "calls"),
+    "escalation_rate": ("escalations", "interactions"),
+    "groundedness_failure_rate": ("ungrounded", "interactions"),
+    "out_of_scope_rate": ("out_of_scope", "interactions"),
+    "rejection_rate": ("rejections", "interactions"),
+}
+_ALLOWED = {
+    "error_rate": "max_error_rate_increase",
+    "escalation_rate": "max_escalation_rate_increase",
+    "groundedness_failure_rate": "max_groundedness_failure_increase",
+    "out_of_scope_rate": "max_out_of_scope_rate_increase",
+    "rejection_rate": "max_rejection_rate_increase",
+}
+CANARY_RATES = ("error_rate", "escalation_rate", "groundedness_failure_rate")
+ROUTER_RATES = ("escalation_rate", "out_of_scope_rate", "groundedness_failure_rate", "rejection_rate")
+
+
+def breaches(
+    version: VersionStats,
+    reference: VersionStats,
+    thresholds: RolloutThresholds,
+    *,
+    rates: tuple[str, ...] = CANARY_RATES,
+    judge_cost: bool = True,
+) -> list[str]:
+    """Every threshold ``version`` breaches against ``reference``, in words ([] : none, or too few
+    samples to say)."""
+    found: list[str] = []
+    enough = thresholds.min_samples
+    for name in rates:
+        denominator = RATES[name][1]
+        if getattr(version, denominator) < enough:
+            continue
+        value = version.rate(name) or 0.0
+        trusted = getattr(reference, denominator) >= enough
+        base = (reference.rate(name) or 0.0) if trusted else 0.0
+        allowed = float(getattr(thresholds, _ALLOWED[name]))
+        if value > base + allowed:
+            against = f"{base:.3f}" if trusted else "0 (reference has too few samples)"
+            found.append(
+                f"{name} {value:.3f} over {getattr(version, denominator)} {denominator} > "
+                f"{against} + {allowed:.3f}"
+            )
+    mine, theirs = version.cost_per_interaction, reference.cost_per_interaction
+    if (
+        judge_cost
+        and mine is not None
+        and theirs is not None
+        and version.interactions >= enough
+        and reference.interactions >= enough
+        and theirs > 0
+        and mine > theirs * thresholds.max_cost_ratio
+    ):
+        found.append(
+            f"cost per interaction ${mine:.6f} > {thresholds.max_cost_ratio:g} x control's ${theirs:.6f}"
+        )
+    return found

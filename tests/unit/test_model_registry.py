@@ -1,0 +1,155 @@
+"""The model registry on both shared-state backends: versions, canary, promote, rollback, live figures;
+the canary's stable thread assignment; the rollback thresholds (breach and no breach)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crewline.memory.learning.model_registry import ModelRegistry, ModelRegistryError
+from crewline.memory.learning.rollout import ROUTER_RATES, RolloutThresholds, VersionStats, breaches
+from crewline.nodes.models.budget import RunScope
+from crewline.nodes.models.canary import bucket, in_canary, judge_canary, record_turn, thread_of
+from tests.support.state_backends import BACKENDS, backend_url, in_other_process
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request, tmp_path, "models.sqlite")
+
+
+def test_register_canary_promote_rollback_conformance(url: str, tmp_path: Path) -> None:
+    registry = ModelRegistry(url)
+    first = registry.register("support", "openai:gpt-4o-mini")
+    assert (first.version, first.status) == ("v0001", "stable")  # a name's first version serves at once
+    second = registry.register("support", "anthropic:claude-sonnet-4-5", ["openai:gpt-4o-mini"])
+    assert (second.version, second.status) == ("v0002", "candidate")
+    entry = registry.canary("support", 20)
+    assert (entry.stable, entry.canary, entry.percent) == ("v0001", "v0002", 20.0)
+    assert entry.version("v0002").fallbacks == ("openai:gpt-4o-mini",)
+    # another host configured by CREWLINE_STATE_URL alone sees the same rollout
+    seen = in_other_process(
+        "from crewline import ModelRegistry\n"
+        "e = ModelRegistry().entry('support')\n"
+        "result = [e.stable, e.canary, e.percent]",
+        {"CREWLINE_STATE_URL": url},
+        tmp_path / "host-b",
+    )
+    assert seen == ["v0001", "v0002", 20.0]
+    promoted = registry.promote("support")
+    assert (promoted.stable, promoted.canary, promoted.percent) == ("v0002", None, 0.0)
+    restored = registry.rollback("support", reason="went badly")
+    assert restored is not None and restored.stable == "v0001"
+    assert restored.version("v0002").status == "rolled_back"
+    actions = [(e["action"], e["from"], e["to"]) for e in registry.events("support")]
+    assert actions[-2:] == [("promote", "v0001", "v0002"), ("rollback", "v0002", "v0001")]
+    assert registry.events("support")[-1]["reason"] == "went badly"
+    with pytest.raises(ModelRegistryError, match="nothing to roll back"):
+        registry.rollback("support")
+
+
+def test_figures_and_threads_are_counted_per_version(url: str) -> None:
+    registry = ModelRegistry(url)
+    registry.register("support/billing", "openai:a")
+    registry.count("support/billing", "v0001", 0.002, calls=1, errors=1, interactions=1)
+    registry.count("support/billing", "v0001", 0.001, calls=1)
+    registry.served("t-1", "support/billing", "v0001")
+    registry.served("t-1", "support/billing", "v0001")  # once per thread and version
+    stats = registry.stats("support/billing")["v0001"]
+    assert (stats.calls, stats.errors, stats.interactions) == (2, 1, 1)
+    assert stats.cost_usd == pytest.approx(0.003)
+    assert registry.thread_versions("t-1") == [("support/billing", "v0001")]
+    assert [e.name for e in registry.entries(prefix="support")] == ["support/billing"]
+    assert registry.entries(prefix="supp") == []
+
+
+def test_bad_input_is_one_clear_error(tmp_path: Path) -> None:
+    registry = ModelRegistry(f"sqlite:///{tmp_path / 'models.sqlite'}")
+    with pytest.raises(ModelRegistryError, match="no model registered for 'nobody'"):
+        registry.canary("nobody", 10)
+    registry.register("support", "openai:a")
+    for share in (0, -5, 101, float("nan")):
+        with pytest.raises(ModelRegistryError, match="percentage"):
+            registry.canary("support", share)
+    with pytest.raises(ModelRegistryError, match="no candidate version"):
+        registry.canary("support", 10)
+    with pytest.raises(ModelRegistryError, match="nothing to roll back"):
+        registry.rollback("support")
+    with pytest.raises(ModelRegistryError, match="not a crew"):
+        registry.register("a/b/c", "openai:a")
+    registry.register("support", "openai:b")
+    with pytest.raises(ModelRegistryError, match="no version 'v0009'"):
+        registry.canary("support", 10, version="v0009")
+
+
+def test_a_thread_stays_on_its_version_and_the_share_holds() -> None:
+    registry_entry = _entry(percent=20.0)
+    threads = [f"thread-{i}" for i in range(4000)]
+    first = {t: in_canary(registry_entry, t) for t in threads}
+    assert all(in_canary(registry_entry, t) == first[t] for t in threads)  # the same answer every time
+    share = sum(first.values()) / len(threads)
+    assert 0.18 <= share <= 0.22
+    wider = _entry(percent=40.0)
+    assert all(in_canary(wider, t) for t in threads if first[t])  # widening keeps who was in
+    assert not in_canary(registry_entry, None)  # no thread: stable
+    assert bucket("support", "x") != bucket("weather", "x")  # crews draw their own samples
+    scope = RunScope.from_config({"configurable": {"thread_id": "abc:1"}}, turn=3)
+    assert thread_of(scope) == "abc:1"
+    assert thread_of(RunScope.anonymous()) is None
+
+
+def _entry(percent: float) -> object:
+    from crewline.memory.learning.model_registry import ModelEntry
+
+    return ModelEntry("support", "v0001", "v0002", percent)
+
+
+def test_thresholds_breach_and_hold() -> None:
+    limits = RolloutThresholds(min_samples=10)
+    control = VersionStats(calls=100, errors=2, interactions=100, escalations=10, cost_usd=0.1)
+    # under the minimum sample nothing is judged, however bad
+    assert breaches(VersionStats(calls=9, errors=9), control, limits) == []
+    # errors over control + 0.2: a breach, named
+    found = breaches(VersionStats(calls=10, errors=5), control, limits)
+    assert len(found) == 1 and found[0].startswith("error_rate 0.500")
+    # within the allowed increase: no breach
+    assert breaches(VersionStats(calls=10, errors=2, interactions=10, escalations=2), control, limits) == []
+    # cost per interaction over 2x control's
+    pricey = VersionStats(calls=10, interactions=10, cost_usd=0.05)
+    assert [b.split(" ")[0] for b in breaches(pricey, control, limits)] == ["cost"]
+    # a learned router's rates: out of scope and rejections
+    router = VersionStats(interactions=20, out_of_scope=10, rejections=1)
+    assert [b.split(" ")[0] for b in breaches(router, control, limits, rates=ROUTER_RATES)] == [
+        "out_of_scope_rate"
+    ]
+
+
+def test_a_breaching_canary_is_rolled_back_and_a_healthy_one_is_not(tmp_path: Path) -> None:
+    registry = ModelRegistry(f"sqlite:///{tmp_path / 'models.sqlite'}")
+    registry.register("support", "openai:good")
+    registry.register("support", "openai:bad")
+    registry.canary("support", 20)
+    limits = RolloutThresholds(min_samples=5)
+    registry.count("support", "v0001", calls=50, errors=1)
+    registry.count("support", "v0002", calls=4, errors=4)
+    assert judge_canary(registry, "support", "v0002", limits) is None  # 4 < min_samples
+    registry.count("support", "v0002", calls=1, errors=0)
+    reason = judge_canary(registry, "support", "v0002", limits)
+    assert reason is not None and "error_rate 0.800" in reason
+    entry = registry.entry("support")
+    assert entry is not None and entry.canary is None and entry.stable == "v0001"
+    assert registry.events("support")[-1]["reason"] == reason
+    # a healthy canary keeps running
+    registry.register("support", "openai:fine")
+    registry.canary("support", 20, version="v0003")
+    registry.count("support", "v0003", calls=30, errors=1)
+    assert judge_canary(registry, "support", "v0003", limits) is None
+    assert registry.entry("support").canary == "v0003"  # type: ignore[union-attr]
+    # escalations come from the turn's end: too many on the canary's threads roll it back too
+    registry.served("t-9", "support", "v0003")
+    registry.count("support", "v0001", interactions=50, escalations=2)
+    registry.count("support", "v0003", interactions=5, escalations=1)
+    record_turn("t-9", outcome="escalated", thresholds=limits, registry=registry)
+    assert registry.entry("support").canary is None  # type: ignore[union-attr]
+    assert "escalation_rate" in registry.events("support")[-1]["reason"]
