@@ -1,232 +1,64 @@
-"""Start Aegra instances (``aegra.json``) on loopback for integration tests, sharing one PostgreSQL
-database and one Redis, as several workers of a deployment do.
-
-Aegra needs Python 3.12: the instances run from the interpreter of ``.venv-aegra/`` in the clone
-(``.ci/run`` makes it: ``python3.12 -m venv .venv-aegra && .venv-aegra/bin/pip install -e '.[aegra]'``)
-or of ``CREWLINE_AEGRA_PYTHON``. Without one the tests skip, except under ``CI=true``, where they fail.
+"""Aegra instances for the integration tests: :mod:`crewline.evals.benchmarks.aegra_cluster`, which the
+Aegra benchmarks share, with the missing-interpreter case made a skip (a failure under ``CI=true``).
 
     with aegra_cluster(tmp_path, postgres_url, redis_url) as cluster:
         (a,) = cluster.start("a")  # alone first: two instances migrating a fresh database at once fail
         (b,) = cluster.start("b")
-
-Each cluster gets a fresh database (dropped afterwards), its own Redis db index, channel prefix and
-queue key, and short lease, heartbeat and reaper intervals so a killed worker's runs are taken over in
-seconds. Every instance has a data directory of its own, as a separate host would: crewline's state
-(API keys, tickets and the approved-action ledger, the audit log, budgets) is shared through
-``CREWLINE_STATE_URL`` (the same database), checkpoints are Aegra's, and the vault and audit keys
-and the audit anchors are shared as a deployment shares them (``CREWLINE_AES_KEY``,
-``CREWLINE_AUDIT_KEY``, ``CREWLINE_AUDIT_ANCHOR_DIR``). The demo ERP stays per host.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import secrets
-import signal
-import subprocess
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from crewline.memory.operations.keys import KeyStore
-from tests.integration.langgraph_server import _REMOVED_ENV, _SERVER_ENV, REPO_ROOT, _free_port
+from crewline.evals.benchmarks import aegra_cluster as _cluster
+from crewline.evals.benchmarks.aegra_cluster import (
+    REDIS_DB_INDEX,
+    STARTUP_TIMEOUT_S,
+    TIMINGS,
+    AegraCluster,
+    AegraInstance,
+    AegraUnavailable,
+)
 
-__all__ = ["AegraCluster", "AegraInstance", "aegra_cluster", "aegra_python"]
-
-STARTUP_TIMEOUT_S = 90.0
-REDIS_DB_INDEX = 7  # an index no other test uses; keys are prefixed per cluster on top
-# seconds: lease > 2 heartbeats (Aegra validates it); a dead worker's run is re-queued in ~lease + reaper
-TIMINGS = {
-    "LEASE_DURATION_SECONDS": "3",
-    "HEARTBEAT_INTERVAL_SECONDS": "1",
-    "REAPER_INTERVAL_SECONDS": "1",
-    "BLPOP_TIMEOUT_SECONDS": "1",
-    "BLOCKING_SOCKET_TIMEOUT_SECONDS": "6",
-    "POSTGRES_POLL_INTERVAL_SECONDS": "1",
-    # a job a killed worker had taken off the queue but not started stays pending until this age
-    "STUCK_PENDING_THRESHOLD_SECONDS": "5",
-    "KEEPALIVE_INTERVAL_SECS": "1",
-}
+__all__ = [
+    "REDIS_DB_INDEX",
+    "STARTUP_TIMEOUT_S",
+    "TIMINGS",
+    "AegraCluster",
+    "AegraInstance",
+    "aegra_cluster",
+    "aegra_python",
+]
 
 
 def aegra_python() -> Path:
     """The 3.12 interpreter with ``crewline[aegra]`` installed; fails under CI, skips elsewhere."""
-    configured = os.environ.get("CREWLINE_AEGRA_PYTHON")
-    python = Path(configured) if configured else REPO_ROOT / ".venv-aegra" / "bin" / "python"
-    probe = (
-        subprocess.run([str(python), "-c", "import aegra_api, crewline"], capture_output=True, check=False)
-        if python.exists()
-        else None
-    )
-    if probe is not None and probe.returncode == 0:
-        return python
-    reason = (
-        f"no Aegra interpreter at {python} (make it: python3.12 -m venv .venv-aegra && "
-        ".venv-aegra/bin/pip install -e '.[aegra]', or set CREWLINE_AEGRA_PYTHON)"
-    )
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@dataclass
-class AegraInstance:
-    name: str
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    data_dir: Path  # this host's own CREWLINE_DATA_DIR (its demo ERP lives there)
-
-    def kill(self) -> None:
-        """SIGKILL: no drain, no cleanup, its leases simply stop being renewed."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=15)
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no log)"
-
-
-@dataclass
-class AegraCluster:
-    python: Path
-    work_dir: Path
-    database_url: str
-    redis_url: str
-    tag: str
-    extra_env: dict[str, str]
-    secrets_env: dict[str, str]
-    instances: list[AegraInstance] = field(default_factory=list)
-
-    def env(self, config: Path, data_dir: Path) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k.upper() not in _REMOVED_ENV}
-        env.update(_SERVER_ENV)
-        env.update(TIMINGS)
-        env.update(
-            CREWLINE_DATA_DIR=str(data_dir),
-            CREWLINE_STATE_URL=self.database_url,
-            CREWLINE_CHECKPOINT_URL=self.database_url,  # crewline's health check asks the same database
-            CREWLINE_REDIS_URL=self.redis_url,  # one rate limit for all instances
-            CREWLINE_RATE_LIMIT_PREFIX=f"crewline:rl:aegra:{self.tag}",
-            AEGRA_CONFIG=str(config),
-            DATABASE_URL=self.database_url,
-            REDIS_BROKER_ENABLED="true",
-            REDIS_URL=self.redis_url,
-            REDIS_CHANNEL_PREFIX=f"aegra-{self.tag}:run:",
-            WORKER_QUEUE_KEY=f"aegra-{self.tag}:jobs",
-            CRON_ENABLED="false",
-            LOG_LEVEL="WARNING",
-        )
-        env.update(self.secrets_env)
-        env.update(self.extra_env)
-        return env
-
-    def launch(self, name: str, config: Path | None = None) -> tuple[subprocess.Popen[bytes], str, Path]:
-        """Start an instance without waiting for it: its process, URL and log."""
-        port = _free_port()
-        log_path = self.work_dir / f"{name}.log"
-        run_dir = self.work_dir / name
-        (run_dir / "data").mkdir(parents=True, exist_ok=True)
-        command = [str(self.python), "-m", "uvicorn", "aegra_api.main:app", "--host", "127.0.0.1"]
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [*command, "--port", str(port)],
-                cwd=run_dir,
-                env=self.env(config or REPO_ROOT / "aegra.json", run_dir / "data"),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return process, f"http://127.0.0.1:{port}", log_path
-
-    def start(self, *names: str) -> list[AegraInstance]:
-        """Start instances side by side and wait for each (a fresh database: start one alone first,
-        two instances migrating it at once fail)."""
-        started = []
-        for name in names:
-            process, url, log_path = self.launch(name)
-            started.append(AegraInstance(name, url, process, log_path, self.work_dir / name / "data"))
-        self.instances += started
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        for instance in started:
-            while not _healthy(instance.url):
-                if instance.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Aegra instance {instance.name} did not start\n{instance.log_tail()}")
-                time.sleep(0.25)
-        return started
-
-    def create_key(self, user: str, tenant: str, role: str = "user") -> str:
-        store = KeyStore(self.database_url)  # every host reads keys from the shared state
-        return str(store.create(user_id=user, tenant_id=tenant, role=role, customers=("C-1001",))[0])
-
-
-def _healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-def _with_db_index(url: str, index: int) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{index}"))
+        return _cluster.aegra_python()
+    except AegraUnavailable as missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(str(missing))
+        pytest.skip(str(missing))
 
 
 @contextlib.contextmanager
 def aegra_cluster(
-    base_dir: Path, postgres_url: str, redis_url: str, env: dict[str, str] | None = None
+    base_dir: Path,
+    postgres_url: str,
+    redis_url: str,
+    env: dict[str, str] | None = None,
+    *,
+    timings: Mapping[str, str] | None = None,
+    shared_erp: bool = False,
 ) -> Iterator[AegraCluster]:
     """A fresh database and key prefix for instances started with ``cluster.start(name)``."""
-    import psycopg
-
     python = aegra_python()
-    tag = secrets.token_hex(4)
-    database = f"crewline_aegra_{tag}"
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{database}"')
-    work_dir = base_dir / "aegra"
-    work_dir.mkdir(parents=True)
-    shared_secrets = {
-        "CREWLINE_AES_KEY": secrets.token_hex(32),
-        "CREWLINE_AUDIT_KEY": secrets.token_hex(32),
-        "CREWLINE_AUDIT_ANCHOR_DIR": str(base_dir / "anchors"),  # a shared mount in a deployment
-    }
-    cluster = AegraCluster(
-        python=python,
-        work_dir=work_dir,
-        secrets_env=shared_secrets,
-        database_url=_with_database(postgres_url, database),
-        redis_url=_with_db_index(redis_url, REDIS_DB_INDEX),
-        tag=tag,
-        extra_env=env or {},
-    )
-    try:
+    with _cluster.aegra_cluster(
+        base_dir, postgres_url, redis_url, env, python=python, timings=timings, shared_erp=shared_erp
+    ) as cluster:
         yield cluster
-    finally:
-        for instance in cluster.instances:
-            if instance.process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(instance.process.pid, signal.SIGTERM)
-                try:
-                    instance.process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    instance.kill()
-        with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
