@@ -30,12 +30,12 @@ from langgraph_sdk import Auth
 from starlette.exceptions import HTTPException
 
 from crewline.graphs.serving.aegra_server import ACTOR_KEY, admitted, read_thread
+from crewline.graphs.serving.decision_rule import decision_refusal, latest_ticket
 from crewline.graphs.serving.edge import RUN_COUNT_KEY
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.services import Identity, Refusal, get_services
 from crewline.memory.state.store import namespace_label
-from crewline.memory.state.tickets import Ticket, TicketDecided, TicketStore, default_ticket_store
-from crewline.nodes.escalation import DECISION_STATUS
+from crewline.memory.state.tickets import Ticket, TicketStore, default_ticket_store
 
 __all__ = ["OWNER_KEY", "TENANT_KEY", "auth"]
 
@@ -206,21 +206,23 @@ async def _check_replay(ctx: Auth.types.AuthContext, value: Any, config: Any) ->
 
 
 async def _check_decision(ctx: Auth.types.AuthContext, thread_id: Any, resume: Any) -> None:
-    """A decision on an escalation that is already decided otherwise is refused (the first stands)."""
-    wanted = DECISION_STATUS.get(str(resume.get("decision", "")).strip().lower()) if resume else None
-    tickets = [t for t in await _thread_tickets(thread_id) if t.tenant_id in (None, _identity(ctx).tenant_id)]
-    latest = tickets[-1] if tickets else None
-    if wanted is None or latest is None or latest.is_open or latest.status == wanted:
-        return
-    reason = str(TicketDecided(latest, wanted))
-    await _refuse(ctx, "escalation.refused", thread_id, 409, reason, ticket_id=latest.ticket_id)
-
-
-async def _in_tenant(ctx: Auth.types.AuthContext, thread_id: Any) -> bool:
-    """Whether ``thread_id`` is a thread of the caller's tenant (the scope a resume is filtered on), so
-    a refused cross-tenant resume is recorded as a refusal, not as a decision."""
+    """The one decision rule (:mod:`crewline.graphs.serving.decision_rule`, the console applies it
+    too): approvers and admins only, on their tenant's threads, never a second, different decision.
+    A refusal is audited as ``escalation.refused``; a thread of another tenant answers the 404 the
+    server gives for a thread you may not see."""
+    who = _identity(ctx)
     thread = await read_thread(str(thread_id)) if thread_id else None
-    return thread is not None and (thread.get("metadata") or {}).get(TENANT_KEY) == _identity(ctx).tenant_id
+    refusal = decision_refusal(
+        permissions=tuple(ctx.permissions),
+        tenant_id=who.tenant_id,
+        thread_tenant=(thread.get("metadata") or {}).get(TENANT_KEY) if thread else None,
+        decision=resume.get("decision") if resume else None,
+        latest=latest_ticket(await _thread_tickets(thread_id), who.tenant_id),
+    )
+    if refusal is not None:
+        extra = {"ticket_id": refusal.ticket_id} if refusal.ticket_id else {}
+        await _audit(ctx, "escalation.refused", thread_id, refused=refusal.reason, **extra)
+        raise Auth.exceptions.HTTPException(status_code=refusal.status, detail=refusal.detail)
 
 
 @auth.on.threads.create_run
@@ -235,25 +237,15 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
         reason = "starting a run on someone else's thread is not allowed"
         await _refuse(ctx, "run.refused", value.get("thread_id"), 404, reason)
     if command:
-        if not _can(ctx, "escalations:approve"):
-            await _refuse(
-                ctx,
-                "escalation.refused",
-                value.get("thread_id"),
-                403,
-                "resuming a thread (approving, rejecting or editing an escalation) needs the "
-                "approver or admin role",
-            )
         resume = command.get("resume") if isinstance(command, dict) else None
-        if isinstance(resume, dict):
-            if flat and resume.get("by") != who.user_id:  # Aegra drops edits: its body is signed
-                await _refuse(ctx, "escalation.refused", value.get("thread_id"), 403, "unsigned decision")
+        resume = resume if isinstance(resume, dict) else None
+        # Aegra drops edits: its body is signed (a user's resume is refused for its role just below)
+        unsigned = resume is not None and resume.get("by") != who.user_id
+        if flat and unsigned and _can(ctx, "escalations:approve"):
+            await _refuse(ctx, "escalation.refused", value.get("thread_id"), 403, "unsigned decision")
+        await _check_decision(ctx, value.get("thread_id"), resume)
+        if resume is not None:
             resume["by"] = who.user_id  # the decision is signed by who sent it, never by the payload
-        if not await _in_tenant(ctx, value.get("thread_id")):  # the server answers 404: audit a refusal
-            reason = "not a thread of this tenant"
-            await _audit(ctx, "escalation.refused", value.get("thread_id"), refused=reason)
-            raise Auth.exceptions.HTTPException(status_code=404, detail="Thread or assistant not found.")
-        await _check_decision(ctx, value.get("thread_id"), resume if isinstance(resume, dict) else None)
         await _audit(ctx, "escalation.decision", value.get("thread_id"), command=_jsonable(command))
     else:
         await _audit(ctx, "run.create", value.get("thread_id"), assistant_id=str(value.get("assistant_id")))

@@ -1,7 +1,8 @@
 """The console's backend for a crew in this process (``crewline console``, or a Python app's own).
 
-No LangGraph server stands in front, so this module applies the server auth handler's rules for a
-decision itself (:func:`crewline.graphs.serving.auth.on_run_create`), with the same audit entries:
+No LangGraph server stands in front, so this module applies the server auth handler's rule for a
+decision itself (one function both call: :mod:`crewline.graphs.serving.decision_rule`), with the
+same audit entries:
 only approvers and admins decide (``escalation.refused``, 403), only on their tenant's threads
 (404), never a second, different decision (409); an accepted one is recorded as
 ``escalation.decision`` with the resume command, signed by who sent it, then the crew resumes
@@ -21,15 +22,11 @@ from langgraph.types import Command
 
 from crewline.graphs.serving.console.backends import Decision, DecisionOutcome
 from crewline.graphs.serving.console.sessions import Session
+from crewline.graphs.serving.decision_rule import decision_refusal, latest_ticket
 from crewline.graphs.serving.services import get_services
-from crewline.memory.state.tickets import Ticket, TicketDecided, TicketStore, default_ticket_store
-from crewline.nodes.escalation import APPROVE_PERMISSION, DECISION_STATUS
+from crewline.memory.state.tickets import Ticket, TicketStore, default_ticket_store
 
 __all__ = ["LocalCrew"]
-
-NEEDS_APPROVER = (
-    "resuming a thread (approving, rejecting or editing an escalation) needs the approver or admin role"
-)
 
 
 class LocalCrew:
@@ -126,23 +123,23 @@ class LocalCrew:
     async def _authorize(
         self, session: Session, ticket: Ticket, decision: Decision
     ) -> DecisionOutcome | None:
+        """The server's decision rule (:func:`crewline.graphs.serving.decision_rule.decision_refusal`),
+        with the same ``escalation.refused`` audit entry; the thread's tenant is its ticket's."""
         who = session.identity
-        if APPROVE_PERMISSION not in who.permissions:
-            await _audit(session, "escalation.refused", ticket.thread_id, refused=NEEDS_APPROVER)
-            return DecisionOutcome("refused", 403, NEEDS_APPROVER)
-        if ticket.tenant_id != who.tenant_id and not (self.untenanted and ticket.tenant_id is None):
-            reason = "not a thread of this tenant"
-            await _audit(session, "escalation.refused", ticket.thread_id, refused=reason)
-            return DecisionOutcome("refused", 404, "Thread or assistant not found.")
-        current = await asyncio.to_thread(self.tickets.get, ticket.ticket_id) or ticket
-        wanted = DECISION_STATUS[decision.decision]
-        if not current.is_open and current.status != wanted:
-            reason = str(TicketDecided(current, wanted))
-            await _audit(
-                session, "escalation.refused", ticket.thread_id, refused=reason, ticket_id=ticket.ticket_id
-            )
-            return DecisionOutcome("refused", 409, reason)
-        return None
+        tickets = await asyncio.to_thread(self.tickets.list, ticket.thread_id)
+        refusal = decision_refusal(
+            permissions=who.permissions,
+            tenant_id=who.tenant_id,
+            thread_tenant=ticket.tenant_id,
+            decision=decision.decision,
+            latest=latest_ticket(tickets, who.tenant_id) or ticket,
+            untenanted=self.untenanted,
+        )
+        if refusal is None:
+            return None
+        extra = {"ticket_id": refusal.ticket_id} if refusal.ticket_id else {}
+        await _audit(session, "escalation.refused", ticket.thread_id, refused=refusal.reason, **extra)
+        return DecisionOutcome("refused", refusal.status, refusal.detail)
 
 
 def _config(thread_id: str) -> RunnableConfig:
