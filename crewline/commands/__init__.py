@@ -18,4 +18,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crewline.commands.feedback",
     "crewline.commands.learn",
     "crewline.commands.console",
+    "crewline.commands.models",
 )

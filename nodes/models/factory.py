@@ -387,7 +387,16 @@ def make_model_chain(
     and the environment decide; under ``auto`` a model that cannot be reached is left out of the
     chain, and with none left the offline path is used. Raises ``ConfigurationError`` for an unknown
     provider or a missing integration package, whether or not the model path ends up on.
+
+    ``crew``: the crew's name; when the model registry holds versions for it (``crewline models
+    register``) and no ``model`` is given, the chain follows them, thread by thread
+    (:mod:`crewline.nodes.models.canary`).
     """
+    if crew is not None and model is None:
+        from crewline.nodes.models.canary import versioned_chain
+
+        settings = settings or ModelSettings()
+        return versioned_chain(crew, settings, make_model_chain(settings))
     if isinstance(model, ModelChain):
         return model
     settings = settings or ModelSettings()

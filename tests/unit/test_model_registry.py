@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crewline.memory.learning.model_registry import ModelRegistry, ModelRegistryError
+from crewline.memory.learning.model_registry import ModelEntry, ModelRegistry, ModelRegistryError
 from crewline.memory.learning.rollout import ROUTER_RATES, RolloutThresholds, VersionStats, breaches
 from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.canary import bucket, in_canary, judge_canary, record_turn, thread_of
@@ -99,9 +99,7 @@ def test_a_thread_stays_on_its_version_and_the_share_holds() -> None:
     assert thread_of(RunScope.anonymous()) is None
 
 
-def _entry(percent: float) -> object:
-    from crewline.memory.learning.model_registry import ModelEntry
-
+def _entry(percent: float) -> ModelEntry:
     return ModelEntry("support", "v0001", "v0002", percent)
 
 

@@ -1,0 +1,63 @@
+"""A crew following its registered model versions against a real chat-completions server on loopback:
+a thread stays on its version, a failing canary is answered by the stable model and rolled back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+
+from crewline import ModelRegistry
+from crewline.nodes.models.canary import bucket
+from tests.support.crews import crew_agent, small_crew
+from tests.support.fake_openai import Reply, error
+
+WEATHER = "What's the weather in Oslo?"
+
+
+def _threads(name: str, percent: float, canary: bool, count: int) -> list[str]:
+    found = [f"t{i}" for i in range(2000) if (bucket(name, f"t{i}") < percent) == canary]
+    return found[:count]
+
+
+def _models(**overrides: Any) -> dict[str, Any]:
+    return {"provider": "openai", "max_retries": 0, "rollout": {"min_samples": 3}, **overrides}
+
+
+def test_threads_follow_their_version_and_a_failing_canary_rolls_back(serve: Any) -> None:
+    registry = ModelRegistry()
+    registry.register("test_crew", "openai:good")
+    registry.register("test_crew", "openai:broken")
+    registry.canary("test_crew", 30)
+
+    def responder(body: dict[str, Any]) -> Reply:
+        return error(500, "canary down") if body["model"] == "broken" else crew_agent(body)
+
+    with serve(responder) as server:
+        crew = small_crew(models=_models(), checkpointer=InMemorySaver())
+        for thread in _threads("test_crew", 30, canary=False, count=3):
+            state = crew.invoke(
+                {"messages": [HumanMessage(WEATHER)]}, {"configurable": {"thread_id": thread}}
+            )
+            assert state["answer"].startswith("Model answer")
+        assert {r["model"] for r in server.requests} == {"good"}  # control threads never see the canary
+        canary_threads = _threads("test_crew", 30, canary=True, count=5)
+        answers = []
+        for thread in canary_threads:
+            state = crew.invoke(
+                {"messages": [HumanMessage(WEATHER)]}, {"configurable": {"thread_id": thread}}
+            )
+            answers.append(state["answer"])
+            labels = [v["reason"] for v in state["verdicts"] if v["guard"] == "model_version"]
+            assert labels and labels[0].startswith("test_crew@")
+        # every user was answered: the stable model is the canary's last fallback
+        assert all(a.startswith("Model answer") for a in answers)
+    entry = registry.entry("test_crew")
+    assert entry is not None and entry.canary is None and entry.stable == "v0001"
+    rollback = registry.events("test_crew")[-1]
+    assert rollback["action"] == "rollback" and "error_rate 1.000 over 3 calls" in rollback["reason"]
+    stats = registry.stats("test_crew")
+    assert stats["v0002"].calls == 3 and stats["v0002"].errors == 3  # rolled back at the 3rd canary call
+    assert stats["v0001"].calls >= 3 and stats["v0001"].errors == 0
+    assert ("test_crew", "v0002") in registry.thread_versions(canary_threads[0])
