@@ -1,0 +1,126 @@
+"""Automatic rollback of a promoted learned router whose live figures are worse than its predecessor's.
+
+The live figures come from the experience store (every finished turn of a crew, with its plan, its
+escalation and the human's decision; shared by every host) and the router registry's timeline: a
+turn counts for the version that was current when it was recorded. Per version: escalation rate
+(turns escalated to a human), out-of-scope rate (turns with a clause no specialist took), human
+rejections (escalations a person rejected). The current version is compared with the one it replaced
+(``base`` included) under :class:`~crewline.memory.learning.rollout.RolloutThresholds`, once it has
+served ``min_samples`` turns; on a breach it is rolled back to that version, the reason recorded in
+the registry's events (``crewline learn history --json``).
+
+Groundedness failures are not in the experience store's turns (it keeps the input guard's verdicts
+only), so the router comparison leaves them out: they stay 0 on both sides.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+
+from crewline.memory.learning.experiences import Turn
+from crewline.memory.learning.registry import BASE, LearnBusy, RouterRegistry
+from crewline.memory.learning.rollout import ROUTER_RATES, RolloutThresholds, VersionStats, breaches
+
+__all__ = ["CHECK_EVERY_S", "maybe_watch", "router_figures", "watch_learned_router"]
+
+log = logging.getLogger(__name__)
+CHECK_EVERY_S = 10.0  # per crew and process, from the serving path
+
+
+def _timeline(registry: RouterRegistry) -> tuple[list[float], list[str]]:
+    """When each version became current (``base`` from the start)."""
+    moments, versions = [0.0], [BASE]
+    for event in registry.events():
+        if event.get("action") in ("promote", "rollback"):
+            moments.append(float(event["at"]))
+            versions.append(str(event.get("to") or BASE))
+    return moments, versions
+
+
+def router_figures(registry: RouterRegistry, turns: Iterable[Turn]) -> dict[str, VersionStats]:
+    """Each router version's live figures from the crew's recorded ``turns``."""
+    moments, versions = _timeline(registry)
+    counts: dict[str, dict[str, int]] = {}
+    for turn in turns:
+        version = versions[bisect.bisect_right(moments, turn.recorded_at) - 1]
+        mine = counts.setdefault(
+            version, dict.fromkeys(("interactions", "escalations", "out_of_scope", "rejections"), 0)
+        )
+        mine["interactions"] += 1
+        mine["escalations"] += turn.escalation_status is not None
+        mine["out_of_scope"] += any(c.route is None for c in turn.clauses)
+        mine["rejections"] += turn.decision == "reject"
+    return {version: VersionStats(**figures) for version, figures in counts.items()}
+
+
+def _predecessor(registry: RouterRegistry, current: str) -> str:
+    """The version ``current`` replaced when it was last made current."""
+    made = [
+        e for e in registry.events() if e.get("to") == current and e.get("action") in ("promote", "rollback")
+    ]
+    return str(made[-1].get("from") or BASE) if made else BASE
+
+
+def watch_learned_router(
+    registry: RouterRegistry, turns: Sequence[Turn], thresholds: RolloutThresholds | None = None
+) -> str | None:
+    """Roll the crew's current learned router back when it breaches ``thresholds`` against the
+    version it replaced; the reason when it did (``None``: nothing to do, or too few turns yet)."""
+    thresholds = thresholds or RolloutThresholds()
+    current = registry.current_version()
+    if current is None:
+        return None
+    figures = router_figures(registry, turns)
+    previous = _predecessor(registry, current)
+    found = breaches(
+        figures.get(current, VersionStats()),
+        figures.get(previous, VersionStats()),
+        thresholds,
+        rates=ROUTER_RATES,
+        judge_cost=False,
+    )
+    if not found:
+        return None
+    reason = f"automatic rollback of {current} to {previous}: " + "; ".join(found)
+    if not thresholds.auto_rollback:
+        log.warning(
+            "crew %s: learned router breaches its thresholds (auto_rollback off): %s", registry.crew, reason
+        )
+        return None
+    try:
+        with registry.exclusive("rollback"):
+            if registry.current_version() != current:
+                return None  # someone else changed it meanwhile
+            registry.rollback(previous, reason=reason)
+    except LearnBusy:
+        return None  # a learn run or rollback is under way: the next check decides
+    log.warning("crew %s: %s", registry.crew, reason)
+    return reason
+
+
+_checked: dict[str, float] = {}
+_checked_lock = threading.Lock()
+
+
+def maybe_watch(crew: str, thresholds: RolloutThresholds | None = None) -> str | None:
+    """:func:`watch_learned_router` for ``crew`` from the serving path, at most once every
+    :data:`CHECK_EVERY_S` per process; never raises."""
+    now = time.monotonic()
+    with _checked_lock:
+        if now - _checked.get(crew, -CHECK_EVERY_S) < CHECK_EVERY_S:
+            return None
+        _checked[crew] = now
+    try:
+        registry = RouterRegistry(crew)
+        if registry.current_version() is None:
+            return None
+        from crewline.memory.learning.store import open_experience_store
+
+        return watch_learned_router(registry, open_experience_store().turns(crew), thresholds)
+    except Exception as exc:
+        log.error("crew %s: cannot check its learned router's live figures: %s", crew, exc)
+        return None

@@ -1,0 +1,65 @@
+"""A promoted learned router is rolled back when its live figures (from the experience store) breach
+the thresholds against the version it replaced, and kept when they do not."""
+
+from __future__ import annotations
+
+import time
+
+from crewline.memory.learning.experiences import Clause, Turn
+from crewline.memory.learning.registry import RouterRegistry, VersionRecord
+from crewline.memory.learning.rollout import RolloutThresholds
+from crewline.memory.learning.router_watch import router_figures, watch_learned_router
+
+LIMITS = RolloutThresholds(min_samples=10)
+
+
+def _turns(start: float, count: int, *, out_of_scope: int = 0, rejected: int = 0) -> list[Turn]:
+    turns = []
+    for i in range(count):
+        route = None if i < out_of_scope else "billing"
+        decision = "reject" if i < rejected else None
+        turns.append(
+            Turn(
+                f"t-{start}-{i}", 1, "learners", "owe?", (Clause("owe?", route, 0.9),),
+                escalation_status="rejected" if decision else None, decision=decision,
+                recorded_at=start + i * 0.001,
+            )
+        )  # fmt: skip
+    return turns
+
+
+def _promoted(registry: RouterRegistry) -> float:
+    record = VersionRecord(version="", status="promoted", created=time.time(), reason="gate passed")
+    before = time.time() - 50
+    registry.add_version(record, lambda path: path.write_bytes(b"artifact"), promote=True)
+    return before
+
+
+def test_a_worse_learned_router_is_rolled_back_to_the_one_it_replaced() -> None:
+    registry = RouterRegistry("learners")
+    before = _promoted(registry)
+    after = time.time() + 1
+    turns = _turns(before, 30, out_of_scope=1) + _turns(after, 9, out_of_scope=9)
+    assert watch_learned_router(registry, turns, LIMITS) is None  # 9 turns: under min_samples
+    turns += _turns(after + 1, 1, out_of_scope=1)
+    figures = router_figures(registry, turns)
+    assert (figures["base"].interactions, figures["v0001"].interactions) == (30, 10)
+    reason = watch_learned_router(registry, turns, LIMITS)
+    assert reason is not None and reason.startswith(
+        "automatic rollback of v0001 to base: out_of_scope_rate 1.000"
+    )
+    assert registry.current_version() is None  # base again
+    assert registry.events()[-1]["reason"] == reason
+
+
+def test_a_learned_router_within_the_thresholds_is_kept() -> None:
+    registry = RouterRegistry("learners")
+    before = _promoted(registry)
+    after = time.time() + 1
+    turns = _turns(before, 30, out_of_scope=3, rejected=1) + _turns(after, 30, out_of_scope=4, rejected=2)
+    assert watch_learned_router(registry, turns, LIMITS) is None
+    assert registry.current_version() == "v0001"
+    # more human rejections than allowed: rolled back
+    turns += _turns(after + 1, 20, rejected=20)
+    reason = watch_learned_router(registry, turns, LIMITS)
+    assert reason is not None and "rejection_rate" in reason
