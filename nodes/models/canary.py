@@ -392,6 +392,9 @@ def versioned_chain(
         if built is None:
             return None
         primary, fallbacks = built.primary, built.fallbacks
+    from crewline.nodes.models.turn_outcomes import watch_turns
+
+    watch_turns(crew, settings.rollout)  # escalations, declines, groundedness: counted at each turn's end
     return VersionedModelChain(
         primary, fallbacks, settings=settings, crew=crew, registry=registry, thresholds=settings.rollout
     )

@@ -61,3 +61,27 @@ def test_threads_follow_their_version_and_a_failing_canary_rolls_back(serve: Any
     assert stats["v0002"].calls == 3 and stats["v0002"].errors == 3  # rolled back at the 3rd canary call
     assert stats["v0001"].calls >= 3 and stats["v0001"].errors == 0
     assert ("test_crew", "v0002") in registry.thread_versions(canary_threads[0])
+
+
+FREEZE = "Freeze the card of customer C-1001"  # the model proposes the freeze: a person must approve
+
+
+def test_a_canary_whose_turns_escalate_more_than_control_is_rolled_back(serve: Any) -> None:
+    registry = ModelRegistry()
+    registry.register("test_crew", "openai:good")
+    registry.register("test_crew", "openai:eager")
+    registry.canary("test_crew", 50)
+    with serve(crew_agent):
+        crew = small_crew(models=_models(), checkpointer=InMemorySaver())
+        for thread in _threads("test_crew", 50, canary=False, count=3):
+            crew.invoke({"messages": [HumanMessage(WEATHER)]}, {"configurable": {"thread_id": thread}})
+        for thread in _threads("test_crew", 50, canary=True, count=3):
+            state = crew.invoke({"messages": [HumanMessage(FREEZE)]}, {"configurable": {"thread_id": thread}})
+            assert state["escalation"]["status"] == "pending"
+    stats = registry.stats("test_crew")
+    assert (stats["v0001"].interactions, stats["v0001"].escalations) == (3, 0)
+    assert (stats["v0002"].interactions, stats["v0002"].escalations) == (3, 3)
+    entry = registry.entry("test_crew")
+    assert entry is not None and entry.canary is None
+    reason = registry.events("test_crew")[-1]["reason"]
+    assert reason.startswith("automatic rollback: escalation_rate") and "over 3 interactions" in reason
