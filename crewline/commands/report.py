@@ -29,8 +29,9 @@ def cmd_report(args: argparse.Namespace, settings: CrewlineSettings, console: Co
     )
     if args.html:
         _write_html(args, report.as_dict(), entries)
+    versions = _versions(entries)
     if args.json:
-        print(json.dumps(report.as_dict()))
+        print(json.dumps({**report.as_dict(), "versions": [v.as_dict() for v in versions]}))
         return 0
     rate = "n/a" if report.containment_rate is None else f"{report.containment_rate:.1%}"
     roi = "n/a (no cost recorded)" if report.roi is None else f"{report.roi:.1%}"
@@ -54,7 +55,31 @@ def cmd_report(args: argparse.Namespace, settings: CrewlineSettings, console: Co
     ):  # fmt: skip
         table.add_row(label, value)
     Console(width=120).print(table)
+    if versions:
+        _print_versions(versions)
     return 0
+
+
+def _versions(entries: list[AuditEntry]) -> list[Any]:
+    """Per registered model version (crewline models), when the model registry is in use."""
+    from crewline.memory.learning.model_registry import open_model_registry
+    from crewline.memory.operations.report import version_report
+    from crewline.nodes.models.canary import registry_in_use
+
+    if not registry_in_use():
+        return []
+    return version_report(entries, open_model_registry().threads())
+
+
+def _print_versions(versions: list[Any]) -> None:
+    table = Table("model version", "interactions", "answered / escalated / declined", "containment",
+                  "cost per interaction", "model calls", title="per model version")  # fmt: skip
+    for v in versions:
+        rate = "n/a" if v.containment_rate is None else f"{v.containment_rate:.1%}"
+        outcomes = f"{v.answered} / {v.escalated} / {v.declined}"
+        table.add_row(f"{v.name}@{v.version}", str(v.interactions), outcomes, rate,
+                      _money(v.cost_per_interaction_usd), str(v.model_calls))  # fmt: skip
+    Console(width=120).print(table)
 
 
 def _write_html(args: argparse.Namespace, figures: dict[str, Any], entries: list[AuditEntry]) -> None:

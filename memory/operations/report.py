@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from crewline.errors import ConfigurationError
 from crewline.memory.operations.audit import AuditEntry
 
-__all__ = ["UsageReport", "usage_report"]
+__all__ = ["UsageReport", "VersionFigures", "usage_report", "version_report"]
 
 
 @dataclass(frozen=True)
@@ -106,3 +106,63 @@ def usage_report(
         feedback_up=ratings["up"],
         feedback_down=ratings["down"],
     )
+
+
+@dataclass(frozen=True)
+class VersionFigures:
+    """One registered model version's interactions (``crewline models``), from the audit log."""
+
+    name: str  # crew or crew/specialist
+    version: str
+    interactions: int
+    answered: int
+    escalated: int
+    declined: int
+    blocked: int
+    containment_rate: float | None
+    model_cost_usd: float
+    cost_per_interaction_usd: float | None
+    model_calls: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def version_report(
+    entries: Iterable[AuditEntry], threads: Mapping[str, Sequence[tuple[str, str]]]
+) -> list[VersionFigures]:
+    """Per model version: the ``interaction.finished`` entries of the threads it served (``threads``:
+    thread id -> ``(name, version)`` pairs in the order they served it, from the model registry; a
+    thread served by two versions of one name, around a rollback, counts for the later one)."""
+    outcomes: dict[tuple[str, str], Counter[str]] = {}
+    cost: dict[tuple[str, str], float] = {}
+    calls: Counter[tuple[str, str]] = Counter()
+    for entry in entries:
+        if entry.action != "interaction.finished" or not entry.thread_id:
+            continue
+        latest = dict(threads.get(entry.thread_id, ()))  # the last version per name wins
+        data = entry.data
+        for key in latest.items():
+            outcomes.setdefault(key, Counter())[str(data.get("outcome"))] += 1
+            cost[key] = cost.get(key, 0.0) + float(data.get("cost_usd") or 0.0)
+            calls[key] += int((data.get("usage") or {}).get("model_calls", 0))
+    figures = []
+    for (name, version), counted in sorted(outcomes.items()):
+        total = sum(counted.values())
+        spent = cost.get((name, version), 0.0)
+        figures.append(
+            VersionFigures(
+                name=name,
+                version=version,
+                interactions=total,
+                answered=counted["answered"],
+                escalated=counted["escalated"],
+                declined=counted["declined"],
+                blocked=counted["blocked"],
+                containment_rate=round(counted["answered"] / total, 4) if total else None,
+                model_cost_usd=round(spent, 6),
+                cost_per_interaction_usd=round(spent / total, 8) if total else None,
+                model_calls=calls[(name, version)],
+            )
+        )
+    return figures

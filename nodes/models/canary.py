@@ -384,14 +384,22 @@ def versioned_chain(
         return own
     if not entries:
         return own
+    # The chain's own models (what code reading ``chain.primary`` directly gets, and what answers
+    # names without a version): the crew's stable version when the crew itself is registered.
     primary: BaseChatModel | None = own.primary if own is not None else None
     fallbacks = own.fallbacks if own is not None else ()
-    if primary is None:  # no model of the crew's own: the stable version of the crew answers the rest
-        stable = next((e for e in entries if e.name == crew), entries[0])
-        built = make_model_chain(settings, stable.version(stable.stable).model)
-        if built is None:
-            return None
-        primary, fallbacks = built.primary, built.fallbacks
+    crew_entry = next((e for e in entries if e.name == crew), None)
+    if crew_entry is not None or primary is None:
+        stable_entry = crew_entry or entries[0]
+        stable = stable_entry.version(stable_entry.stable)
+        chosen = settings.model_copy(
+            update={"fallback_model": list(stable.fallbacks) or settings.fallback_model}
+        )
+        built = make_model_chain(chosen, stable.model)
+        if built is not None:
+            primary, fallbacks = built.primary, built.fallbacks
+    if primary is None:
+        return None
     from crewline.nodes.models.turn_outcomes import watch_turns
 
     watch_turns(crew, settings.rollout)  # escalations, declines, groundedness: counted at each turn's end

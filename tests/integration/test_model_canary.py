@@ -85,3 +85,30 @@ def test_a_canary_whose_turns_escalate_more_than_control_is_rolled_back(serve: A
     assert entry is not None and entry.canary is None
     reason = registry.events("test_crew")[-1]["reason"]
     assert reason.startswith("automatic rollback: escalation_rate") and "over 3 interactions" in reason
+
+
+def test_report_shows_figures_per_model_version(tmp_path: Any) -> None:
+    import json
+
+    from tests.support.cli import crewline
+    from tests.support.fake_openai import FakeOpenAI
+    from tests.support.faults import support_agent
+
+    registry = ModelRegistry(f"sqlite:///{tmp_path / 'models.sqlite'}")
+    registry.register("support", "openai:stable-model")
+    with FakeOpenAI(support_agent) as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "test"}
+        ask = "What is the current balance for customer C-1001?"
+        ran = crewline("run", "--json", ask, data_dir=tmp_path, **env)
+        assert ran.returncode == 0, ran.stderr
+        assert {r["model"] for r in server.requests} == {"stable-model"}
+    report = crewline("report", "--json", data_dir=tmp_path)
+    assert report.returncode == 0, report.stderr
+    versions = json.loads(report.stdout)["versions"]
+    assert [(v["name"], v["version"], v["interactions"]) for v in versions] == [("support", "v0001", 1)]
+    assert versions[0]["model_calls"] >= 1
+    listed = json.loads(crewline("models", "list", "--json", data_dir=tmp_path).stdout)
+    figures = listed["models"][0]["versions"][0]["figures"]
+    assert figures["calls"] >= 1 and figures["interactions"] == 1 and figures["error_rate"] == 0.0
+    shown = crewline("report", data_dir=tmp_path)
+    assert "support@v0001" in shown.stdout
