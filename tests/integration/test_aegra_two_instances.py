@@ -25,14 +25,31 @@ from typing import Any
 import httpx
 import pytest
 
+from crewline.evals.benchmarks.workflow_crash import pristine_erp
 from crewline.tools.erp import legacy_customer_id
 from tests.integration.aegra_instances import AegraCluster, AegraInstance, aegra_cluster
+from tests.integration.aegra_pause_graph import ARM_FILE, PAUSE_DIR_ENV, PAUSED_FILE
 
 pytestmark = pytest.mark.server
 
 LOST_CARD = "I lost my card, and what is the current balance for customer C-1001?"
 PLANTED = "zed.planted.4417@example.org"
 RATE_LIMIT = 60  # per user, refilled over 4 s
+REPO = Path(__file__).resolve().parents[2]
+# where the worker running a refund is SIGKILLed: inside the refund effect, committed in the ERP but
+# not yet returned to the saga, so not checkpointed: a retry that started the saga over (a new key)
+# would refund again or fail, only one that reconciles by the step's key ends consistent
+REFUND_KILL_POINT = "effect:refund:after_commit"
+REFUND = {"order_id": "O-1001"}  # $45.00, refundable, under the approval limit: no approval step
+# Aegra's PostgreSQL pools per instance (defaults 10 + 20 overflow and up to 20: ~58 connections a
+# worker with crewline's 8): the test database server is shared, and two instances under the thirty
+# concurrent runs reached its max_connections (100) with the defaults
+SMALL_POOLS = {
+    "SQLALCHEMY_POOL_SIZE": "3",
+    "SQLALCHEMY_MAX_OVERFLOW": "4",
+    "LANGGRAPH_MIN_POOL_SIZE": "1",
+    "LANGGRAPH_MAX_POOL_SIZE": "5",
+}
 
 
 def _service_urls() -> tuple[str, str]:
@@ -61,11 +78,32 @@ class Pair:
     users: Users
 
 
+def _aegra_config(directory: Path, **overrides: Any) -> Path:
+    """The repository's ``aegra.json`` with absolute paths (it is read from ``directory``), the
+    ``refund`` graph the pausable one of :mod:`tests.integration.aegra_pause_graph`, and ``overrides``."""
+    config: dict[str, Any] = json.loads((REPO / "aegra.json").read_text())
+    config["dependencies"] = [str(REPO)]
+    config["graphs"] = {name: str(REPO / path.removeprefix("./")) for name, path in config["graphs"].items()}
+    config["graphs"]["refund"] = f"{REPO / 'tests' / 'integration' / 'aegra_pause_graph.py'}:graph"
+    config.update(overrides)
+    path = directory / "aegra.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     postgres, redis = _service_urls()
-    env = {"CREWLINE_RATE_LIMIT_USER": f"{RATE_LIMIT}/4s", "CREWLINE_RATE_LIMIT_TENANT": "1000/s"}
-    with aegra_cluster(tmp_path_factory.mktemp("aegra"), postgres, redis, env=env) as cluster:
+    env = {
+        "CREWLINE_RATE_LIMIT_USER": f"{RATE_LIMIT}/4s",
+        "CREWLINE_RATE_LIMIT_TENANT": "1000/s",
+        "AEGRA_CONFIG": str(_aegra_config(tmp_path_factory.mktemp("config"))),
+        PAUSE_DIR_ENV: str(tmp_path_factory.mktemp("pause")),
+        **SMALL_POOLS,
+    }
+    # one ERP for both instances, as a deployment has one: an effect applied twice would show in it
+    base = tmp_path_factory.mktemp("aegra")
+    with aegra_cluster(base, postgres, redis, env=env, shared_erp=True) as cluster:
         (a,) = cluster.start("a")  # alone first: two instances migrating a fresh database at once fail
         (b,) = cluster.start("b")
         tag = secrets.token_hex(3)
@@ -240,29 +278,128 @@ def test_thirty_concurrent_runs_across_both_instances(pair: Pair) -> None:
     assert not errors, errors
 
 
-def test_runs_of_a_killed_instance_finish_on_the_other(pair: Pair) -> None:
-    """Background runs A accepted are taken over by B once A's leases lapse; none is lost."""
+@dataclass
+class KilledMidLoad:
+    """The instance SIGKILLed with a refund paused inside its effect and four runs it accepted, and how
+    each ended on the survivor."""
+
+    victim: str
+    refund_run: tuple[str, str]  # (thread id, run id)
+    refunds_when_killed: list[tuple[str, int, str]]  # the ERP's refunds of the order at the kill
+    balance_runs: list[tuple[str, str]]
+    statuses: dict[str, str]  # run id -> its status once every run ended, or at the deadline
+    survivor_log: str
+
+
+@pytest.fixture(scope="module")
+def a_killed_mid_load(pair: Pair) -> KilledMidLoad:
+    """A refund paused at :data:`REFUND_KILL_POINT` on whichever instance took it, four support runs
+    sent to that instance, the instance SIGKILLed and every run waited for on the other; the killed one
+    is started again only after that (so nothing else can have finished them), as ``pair.a``."""
+    pause_dir = Path(pair.cluster.extra_env[PAUSE_DIR_ENV])
+    (pause_dir / PAUSED_FILE).unlink(missing_ok=True)
+    (pause_dir / ARM_FILE).write_text(REFUND_KILL_POINT)
     with _http(pair.a, pair.users.alice) as alice:
-        runs: list[tuple[str, str]] = []
-        for _ in range(4):
-            thread_id = alice.post("/threads", json={}).json()["thread_id"]
-            message = {"messages": [{"role": "user", "content": "what is the balance for customer C-1001?"}]}
-            run = alice.post(f"/threads/{thread_id}/runs", json={"assistant_id": "support", "input": message})
-            assert run.status_code == 200, run.text
-            runs.append((thread_id, run.json()["run_id"]))
-    pair.a.kill()
+        refund_run = _start_run(alice, "refund", {"input": REFUND})
+    victim = _paused_instance(pair, pause_dir)
+    survivor = pair.b if victim is pair.a else pair.a
+    refunds_when_killed = _erp_rows(pair.cluster, REFUND_ROWS)
+    message = {"messages": [{"role": "user", "content": "what is the balance for customer C-1001?"}]}
     try:
-        with _http(pair.b, pair.users.alice) as alice:
-            deadline = time.monotonic() + 60
-            statuses: dict[str, str] = {}
+        with _http(victim, pair.users.alice) as alice:
+            balance_runs = [_start_run(alice, "support", message) for _ in range(4)]
+        victim.kill()
+        runs = [refund_run, *balance_runs]
+        with _http(survivor, pair.users.alice) as alice:
+            deadline, statuses = time.monotonic() + 60, {}
             while time.monotonic() < deadline:
                 statuses = {r: alice.get(f"/threads/{t}/runs/{r}").json()["status"] for t, r in runs}
-                if all(s == "success" for s in statuses.values()):
+                if all(s in ("success", "error", "interrupted", "timeout") for s in statuses.values()):
                     break
                 time.sleep(0.5)
-            assert all(s == "success" for s in statuses.values()), (statuses, pair.b.log_tail())
+        return KilledMidLoad(
+            victim.name, refund_run, refunds_when_killed, balance_runs, statuses, survivor.log_tail()
+        )
     finally:
-        (pair.a,) = pair.cluster.start("a2")
+        victim.kill()
+        (restarted,) = pair.cluster.start(f"{victim.name}2")
+        pair.a, pair.b = restarted, survivor
+
+
+REFUND_ROWS = "SELECT REF_KEY, AMT_CENTS, STAT_CD FROM REFUND_TXN WHERE ORD_ID = 'O-1001'"
+
+
+def _erp_rows(cluster: AegraCluster, query: str, *args: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(f"file:{cluster.erp_path}?mode=ro", uri=True) as erp:
+        return list(erp.execute(query, args).fetchall())
+
+
+def _start_run(client: httpx.Client, assistant: str, run_input: dict[str, Any]) -> tuple[str, str]:
+    thread_id = client.post("/threads", json={}).json()["thread_id"]
+    run = client.post(f"/threads/{thread_id}/runs", json={"assistant_id": assistant, "input": run_input})
+    assert run.status_code == 200, run.text
+    return str(thread_id), str(run.json()["run_id"])
+
+
+def _paused_instance(pair: Pair, pause_dir: Path) -> AegraInstance:
+    """The instance whose worker paused at the armed point (the queue decides which one runs a job)."""
+    paused = pause_dir / PAUSED_FILE
+    deadline = time.monotonic() + 60
+    while not paused.exists() or not paused.read_text():
+        assert time.monotonic() < deadline, f"no run paused\n{pair.a.log_tail()}\n{pair.b.log_tail()}"
+        time.sleep(0.1)
+    data_dir = Path(paused.read_text()).resolve()
+    return next(i for i in (pair.a, pair.b) if i.data_dir.resolve() == data_dir)
+
+
+def test_runs_of_a_killed_instance_finish_on_the_other(a_killed_mid_load: KilledMidLoad) -> None:
+    """Runs a SIGKILLed instance had accepted (queued or running) are finished by the other once its
+    leases lapse; none is lost."""
+    killed = a_killed_mid_load
+    assert len(killed.statuses) == 5
+    assert all(s == "success" for s in killed.statuses.values()), (killed.statuses, killed.survivor_log)
+
+
+def test_a_refund_killed_inside_its_effect_ends_with_one_refund(
+    pair: Pair, a_killed_mid_load: KilledMidLoad, tmp_path: Path
+) -> None:
+    """The worker died with the refund committed but not returned: on the other instance the saga
+    reconciles the refund by its key, credits the invoice and queues the notification, and the one ERP
+    holds exactly one refund, one credit and one notification."""
+    killed = a_killed_mid_load
+    thread_id, run_id = killed.refund_run
+    assert killed.statuses[run_id] == "success", (killed.statuses, killed.survivor_log)
+    assert [(cents, status) for _, cents, status in killed.refunds_when_killed] == [(4500, "P")]
+    with _http(pair.b, pair.users.alice) as alice:  # pair.b: the survivor
+        values = alice.get(f"/threads/{thread_id}/state").json()["values"]
+    assert values["status"] == "completed", (values.get("error"), values.get("summary"))
+    assert values["summary"].startswith("Refunded $45.00 for order O-1001"), values["summary"]
+    steps = values["steps"]
+    assert steps["refund_payment"]["key"] == killed.refunds_when_killed[0][0]  # the same key, reconciled
+    customer = legacy_customer_id("C-1001")
+    with sqlite3.connect(pristine_erp(tmp_path)) as seed:
+        refunded_before = seed.execute(
+            "SELECT REFUNDED_CENTS FROM ORDERS WHERE ORD_ID = 'O-1001'"
+        ).fetchone()[0]
+        owed_before = seed.execute(
+            "SELECT SUM(AMT_CENTS) FROM INVHDR WHERE CUST_ID = ?", (customer,)
+        ).fetchone()[0]
+    cluster = pair.cluster
+    assert _erp_rows(cluster, REFUND_ROWS) == killed.refunds_when_killed  # exactly one refund
+    (refunded,) = _erp_rows(cluster, "SELECT REFUNDED_CENTS FROM ORDERS WHERE ORD_ID = 'O-1001'")
+    assert refunded[0] - refunded_before == 4500
+    credits = _erp_rows(cluster, "SELECT REF_KEY, APPL_CENTS, STAT_CD FROM INVADJ WHERE ORD_ID = 'O-1001'")
+    assert [(key, status) for key, _, status in credits] == [(steps["adjust_invoice"]["key"], "A")]
+    ((owed_after,),) = _erp_rows(cluster, "SELECT SUM(AMT_CENTS) FROM INVHDR WHERE CUST_ID = ?", customer)
+    assert owed_before - owed_after == credits[0][1] > 0  # the invoice credited by what the credit says
+    # the notification: one, queued (a saga started over would queue another under a new key)
+    queued = "SELECT REF_KEY, STAT_CD FROM NOTIFY_Q WHERE CUST_ID = ? AND REF_KEY LIKE 'refund:%'"
+    assert _erp_rows(cluster, queued, customer) == [(steps["notify_customer"]["key"], "Q")]
+    ledger = dict(
+        _erp_rows(cluster, "SELECT IDEM_KEY, STAT_CD FROM WF_EFFECT WHERE IDEM_KEY LIKE 'refund:%'")
+    )
+    expected = {steps[step]["key"]: "A" for step in ("refund_payment", "adjust_invoice", "notify_customer")}
+    assert ledger == expected
 
 
 def test_interrupt_on_a_kill_a_resume_on_b_applies_once(pair: Pair) -> None:
@@ -290,16 +427,13 @@ def test_interrupt_on_a_kill_a_resume_on_b_applies_once(pair: Pair) -> None:
 
 
 def test_refuses_to_start_without_crewline_auth(pair: Pair, tmp_path: Path) -> None:
-    config: dict[str, Any] = json.loads((Path(__file__).resolve().parents[2] / "aegra.json").read_text())
-    repo = Path(__file__).resolve().parents[2]
-    config["dependencies"] = [str(repo)]
-    config["graphs"] = {
-        k: str(repo / v.split(":")[0]) + ":" + v.split(":")[1] for k, v in config["graphs"].items()
-    }
-    config["auth"] = {"path": "crewline.graphs.serving.no_such_auth:auth"}
-    broken = tmp_path / "aegra.json"
-    broken.write_text(json.dumps(config))
-    process, _, log_path = pair.cluster.launch("broken", broken)
+    broken = _aegra_config(tmp_path, auth={"path": "crewline.graphs.serving.no_such_auth:auth"})
+    served = pair.cluster.extra_env["AEGRA_CONFIG"]  # the module's instances take theirs from here
+    pair.cluster.extra_env["AEGRA_CONFIG"] = str(broken)
+    try:
+        process, _, log_path = pair.cluster.launch("broken")
+    finally:
+        pair.cluster.extra_env["AEGRA_CONFIG"] = served
     try:
         code = process.wait(timeout=90)
     finally:
