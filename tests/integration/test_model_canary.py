@@ -9,6 +9,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from crewline import ModelRegistry
+from crewline.memory.operations.metrics import default_metrics
 from crewline.nodes.models.canary import bucket
 from tests.support.crews import crew_agent, small_crew
 from tests.support.fake_openai import Reply, error
@@ -30,6 +31,9 @@ def test_threads_follow_their_version_and_a_failing_canary_rolls_back(serve: Any
     registry.register("test_crew", "openai:good")
     registry.register("test_crew", "openai:broken")
     registry.canary("test_crew", 30)
+    default_metrics()  # registered before the counts are read
+    errors = _sample("crewline_model_version_calls_total", outcome="error", version="v0002")
+    rollbacks = _sample("crewline_model_version_rollbacks_total", version="v0002")
 
     def responder(body: dict[str, Any]) -> Reply:
         return error(500, "canary down") if body["model"] == "broken" else crew_agent(body)
@@ -61,6 +65,18 @@ def test_threads_follow_their_version_and_a_failing_canary_rolls_back(serve: Any
     assert stats["v0002"].calls == 3 and stats["v0002"].errors == 3  # rolled back at the 3rd canary call
     assert stats["v0001"].calls >= 3 and stats["v0001"].errors == 0
     assert ("test_crew", "v0002") in registry.thread_versions(canary_threads[0])
+    # /metrics (the process registry the server serves) labels every call with its version
+    scraped = default_metrics().exposition().decode()
+    assert 'crewline_model_version_calls_total{name="test_crew",outcome="error",version="v0002"}' in scraped
+    assert 'crewline_model_version_calls_total{name="test_crew",outcome="ok",version="v0001"}' in scraped
+    assert _sample("crewline_model_version_calls_total", outcome="error", version="v0002") - errors == 3
+    assert _sample("crewline_model_version_rollbacks_total", version="v0002") - rollbacks == 1
+
+
+def _sample(metric: str, **labels: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(metric, {"name": "test_crew", **labels}) or 0.0
 
 
 FREEZE = "Freeze the card of customer C-1001"  # the model proposes the freeze: a person must approve

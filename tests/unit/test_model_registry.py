@@ -151,3 +151,17 @@ def test_a_breaching_canary_is_rolled_back_and_a_healthy_one_is_not(tmp_path: Pa
     record_turn("t-9", outcome="escalated", thresholds=limits, registry=registry)
     assert registry.entry("support").canary is None  # type: ignore[union-attr]
     assert "escalation_rate" in registry.events("support")[-1]["reason"]
+
+
+def test_rollout_thresholds_come_from_the_crew_spec() -> None:
+    from crewline import build_crew, load_spec
+    from crewline.errors import ConfigurationError
+
+    spec = load_spec("support")
+    data = spec.model_dump()
+    data["models"]["rollout"] = {"min_samples": 50, "max_error_rate_increase": 0.05, "auto_rollback": False}
+    crew_spec = type(spec).model_validate(data)
+    assert crew_spec.models.rollout.min_samples == 50 and not crew_spec.models.rollout.auto_rollback
+    data["models"]["rollout"] = {"max_error_rate_increase": 2}
+    with pytest.raises((ConfigurationError, ValueError), match="max_error_rate_increase"):
+        build_crew(data)
