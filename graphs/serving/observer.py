@@ -22,6 +22,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.tracers.context import register_configure_hook
 from langgraph.errors import GraphInterrupt
 
+from crewline.graphs.serving.model_calls import ModelCallRecording
 from crewline.memory.state.tickets import TicketDecided
 from crewline.nodes.escalation import ApprovalRefused
 
@@ -92,8 +93,9 @@ def _brief(verdict: Mapping[str, Any]) -> dict[str, Any]:
     return {k: verdict.get(k) for k in ("guard", "action", "score", "reason", "subtask_id") if k in verdict}
 
 
-class ServingObserver(BaseCallbackHandler):
-    """Turns callback events of admitted runs into audit entries, metrics and alert signals."""
+class ServingObserver(ModelCallRecording, BaseCallbackHandler):
+    """Turns callback events of admitted runs into audit entries, metrics and alert signals (each
+    model call too: :mod:`crewline.graphs.serving.model_calls`)."""
 
     raise_error = False
 

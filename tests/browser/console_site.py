@@ -39,10 +39,20 @@ class ConsoleWorld:
             self.keys[name], _ = self.services.keys.create(user_id=user, tenant_id=tenant, role=role)
         return self.keys[name]
 
-    def escalate(self, request: str, user: str = "ann", tenant: str = "acme") -> tuple[str, str]:
-        """Run ``request`` as ``user`` until it escalates: ``(thread_id, ticket_id)``."""
+    def escalate(
+        self, request: str, user: str = "ann", tenant: str = "acme", *, observed: bool = False
+    ) -> tuple[str, str]:
+        """Run ``request`` as ``user`` until it escalates: ``(thread_id, ticket_id)``. ``observed``:
+        recorded in the audit log as the server records a run it admitted (its model and tool calls)."""
         thread_id = str(uuid.uuid4())
-        config = {"configurable": {"thread_id": thread_id, "user_id": user, "tenant_id": tenant}}
+        config: dict[str, Any] = {
+            "configurable": {"thread_id": thread_id, "user_id": user, "tenant_id": tenant}
+        }
+        if observed:
+            from crewline.graphs.serving.observer import ServingObserver
+
+            config["callbacks"] = [ServingObserver(self.services)]
+            config["metadata"] = {"crewline_user": user, "crewline_tenant": tenant, "thread_id": thread_id}
         run = self.graph.ainvoke({"messages": [HumanMessage(request)]}, config)
         # a thread of its own: a browser test's Playwright holds an event loop in this one
         with ThreadPoolExecutor(1) as worker:

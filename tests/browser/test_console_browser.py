@@ -3,6 +3,7 @@ a user cannot decide; the pages ask nothing of any other origin and stay small."
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from crewline.memory.state.tickets import default_ticket_store
 from tests.browser.console_site import CONSOLE, ConsoleWorld, console_world, served
 from tests.support import crews
+from tests.support.fake_openai import FakeOpenAI
 
 FREEZE = "please freeze the card of customer C-1001"
 EVIL = '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">'
@@ -87,7 +89,6 @@ def test_an_approver_approves_a_card_freeze(
     assert nodes[:3] == ["input_guard", "plan", "billing"] and "apply_decision" in nodes
     bar = page.eval_on_selector("#confidence-chart rect", "r => r.getBoundingClientRect().width")
     assert bar > 50  # a drawn bar, not a blank chart
-    page.screenshot(path=str(screenshots / "console_timeline.png"), full_page=True)
     assert _page_bytes(page) < MAX_PAGE_BYTES
     assert watched.foreign() == []
 
@@ -159,3 +160,43 @@ def test_the_badge_counts_a_new_escalation_without_a_reload(
     )
     assert time.monotonic() - started < 10
     assert page.is_visible("#new-items")
+
+
+COMPOUND = "Freeze the card of customer C-1001, and what's the weather in Oslo?"
+
+
+def test_the_timeline_shows_model_calls_specialists_side_by_side_and_the_crews_graph(
+    page: Any, monkeypatch: pytest.MonkeyPatch, screenshots: Path
+) -> None:
+    crews.FROZEN.clear()
+    with FakeOpenAI(crews.crew_agent) as model:
+        monkeypatch.setenv("OPENAI_BASE_URL", model.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        with console_world() as world, served(world.app) as base:
+            thread_id, _ = world.escalate(COMPOUND, observed=True)
+            watched = Watched(page, base)
+            _sign_in(page, base, world.key("bob", "approver"))
+            page.goto(f"{base}{CONSOLE}/threads/{thread_id}")
+            page.wait_for_selector("#timeline-steps")
+            # the two specialists of the plan ran in one step: drawn side by side
+            billing, weather = page.locator("li[data-node=billing]"), page.locator("li[data-node=weather]")
+            left, right = billing.bounding_box(), weather.bounding_box()
+            assert left and right and abs(left["y"] - right["y"]) < 2 and left["x"] != right["x"]
+            # each made one model call, with its duration and cost; weather's tool call beside it
+            for lane in (billing, weather):
+                duration = lane.locator(".model-duration").inner_text()
+                assert re.fullmatch(r"\d+\.\d{3} s", duration) and float(duration[:-2]) > 0
+                assert lane.locator(".model-cost").inner_text().startswith("$")
+            assert "forecast" in weather.locator(".tool-calls").inner_text()
+            assert "2 model call(s)" in page.inner_text("#model-summary")
+            # the crew's graph, server-drawn: its node names, the visited ones marked
+            names = page.eval_on_selector_all("#crew-graph .graph-node", "gs => gs.map(g => g.dataset.node)")
+            assert {"input_guard", "plan", "billing", "weather", "air", "synthesize"} <= set(names)
+            visited = page.eval_on_selector_all(
+                "#crew-graph .graph-node.visited", "gs => gs.map(g => g.dataset.node)"
+            )
+            assert {"plan", "billing", "weather"} <= set(visited) and "air" not in visited
+            box = page.locator("#crew-graph").bounding_box()
+            assert box and box["height"] > 200
+            page.screenshot(path=str(screenshots / "console_timeline.png"), full_page=True)
+            assert _page_bytes(page) < MAX_PAGE_BYTES and watched.foreign() == []

@@ -33,6 +33,8 @@ from crewline.graphs.serving.console.charts import (
     charts_view,
     visible_entries,
 )
+from crewline.graphs.serving.console.graph_svg import graph_shape
+from crewline.graphs.serving.console.model_charts import live_version_counters
 from crewline.graphs.serving.console.pages import inbox_tickets, render, ticket_view
 from crewline.graphs.serving.console.sessions import (
     LOGIN_COOKIE,
@@ -276,6 +278,9 @@ class Console:
         history = await self.backend.thread_history(session, thread_id)
         if history is None:
             return await _error(request, 404, "Not found", f"no thread {thread_id} for you", session)
+        drawable = await self.backend.crew_graph(session, thread_id)
+        # the person may read the thread (its history came back): its model and tool calls too
+        entries = await asyncio.to_thread(self.services.audit.entries)
         html = await asyncio.to_thread(
             timeline_page,
             thread_id,
@@ -283,6 +288,8 @@ class Console:
             base=_base(request),
             session=session,
             pending_count=len(await self.pending(session)),
+            audit=[e for e in entries if e.thread_id == thread_id],
+            graph=graph_shape(drawable) if drawable is not None else None,
         )
         return HTMLResponse(html)
 
@@ -300,11 +307,14 @@ class Console:
             entries = visible_entries(
                 self.services.audit.entries(tenant_id=tenant), session, untenanted=untenanted
             )
-            alerts = (
-                alert_views(self.services.alerts) if "tenant:read" in session.identity.permissions else []
-            )
+            # this process's alerts and live counters span every tenant: for approvers and admins
+            staff = "tenant:read" in session.identity.permissions
+            alerts = alert_views(self.services.alerts) if staff else []
+            live = live_version_counters(self.services.metrics.registry) if staff else []
             view = charts_view(entries, window, datetime.now(UTC))
-            return charts_page(view, alerts, base=_base(request), session=session, pending_count=pending)
+            return charts_page(
+                view, alerts, base=_base(request), session=session, pending_count=pending, live=live
+            )
 
         pending = len(await self.pending(session))
         return HTMLResponse(await asyncio.to_thread(build))

@@ -52,6 +52,10 @@ class ConsoleBackend(Protocol):
         """The thread's checkpoints, oldest first (``{"step", "next", "values", "created_at"}``)."""
         ...
 
+    async def crew_graph(self, session: Session, thread_id: str) -> Any:
+        """The thread's crew as Studio draws it (``get_graph()`` or the server's graph JSON), or ``None``."""
+        ...
+
     async def decide(self, session: Session, ticket: Ticket, decision: Decision) -> DecisionOutcome: ...
 
 
@@ -89,6 +93,18 @@ class ServerApi:
             }
             for item in reversed(response.json())
         ]
+
+    async def crew_graph(self, session: Session, thread_id: str) -> Any:
+        """``GET /assistants/{graph}/graph``: what Studio draws (JSON nodes and edges)."""
+        async with self._client(session) as client:
+            thread = await client.get(f"/threads/{thread_id}")
+            graph_id = (
+                (thread.json().get("metadata") or {}).get("graph_id") if thread.status_code == 200 else None
+            )
+            if not graph_id:
+                return None
+            response = await client.get(f"/assistants/{graph_id}/graph")
+        return response.json() if response.status_code == 200 else None
 
     async def decide(self, session: Session, ticket: Ticket, decision: Decision) -> DecisionOutcome:
         async with self._client(session) as client:

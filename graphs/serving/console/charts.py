@@ -3,7 +3,8 @@
 Read from the audit log crewline already keeps (one ``interaction.finished`` entry per turn with its
 outcome, confidence, specialists, usage and cost; ``guard.verdicts`` with the groundedness check's)
 and from the process's alert monitor. Approvers and admins see their tenant's interactions, a user
-only their own. The log names no model version; the nearest split is by answer path (offline, model).
+only their own. Model calls (``model.call``) are split per model version and specialist
+(:mod:`crewline.graphs.serving.console.model_charts`); turns by answer path (offline, model).
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ from crewline.evals.reports.usage import (
     per_path,
     per_specialist,
     percentile,
+)
+from crewline.graphs.serving.console.model_charts import (
+    LiveCounter,
+    ModelRow,
+    model_calls,
+    model_plots,
+    model_rows,
 )
 from crewline.graphs.serving.console.pages import render
 from crewline.graphs.serving.console.sessions import Session
@@ -69,6 +77,7 @@ class ChartsView:
     plots: dict[str, Markup]
     specialists: list[GroupRow]
     paths: list[GroupRow]
+    models: list[ModelRow]  # per model version (and specialist), from the model calls
 
 
 def visible_entries(
@@ -147,6 +156,9 @@ def charts_view(entries: Sequence[AuditEntry], window: str, now: datetime) -> Ch
             label_width=90,
         ),
     }
+    calls = model_calls(entries, start, now)
+    if calls:
+        plots.update(model_plots(calls, start, end, width))
     outcomes = [i.outcome for i in found]
     return ChartsView(
         window=window,
@@ -162,6 +174,7 @@ def charts_view(entries: Sequence[AuditEntry], window: str, now: datetime) -> Ch
         plots=plots,
         specialists=per_specialist(found),
         paths=per_path(found),
+        models=model_rows(calls),
     )
 
 
@@ -190,6 +203,7 @@ def charts_page(
     base: str,
     session: Session,
     pending_count: int,
+    live: Sequence[LiveCounter] = (),
 ) -> str:
     return render(
         "charts.html",
@@ -199,4 +213,5 @@ def charts_page(
         view=view,
         windows=list(WINDOWS),
         alerts=alerts,
+        live=live,
     )

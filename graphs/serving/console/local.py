@@ -83,6 +83,11 @@ class LocalCrew:
             for s in reversed(snapshots)
         ]
 
+    async def crew_graph(self, session: Session, thread_id: str) -> Any:
+        """The thread's crew's ``get_graph()`` (the structure Studio draws)."""
+        graph = await self._graph(thread_id)
+        return await asyncio.to_thread(graph.get_graph)
+
     async def decide(self, session: Session, ticket: Ticket, decision: Decision) -> DecisionOutcome:
         who = session.identity
         refusal = await self._authorize(session, ticket, decision)

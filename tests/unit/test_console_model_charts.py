@@ -1,0 +1,147 @@
+"""The charts page's model figures: per model version and specialist from the model calls, and the
+live counters of any metric with a ``version`` label."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter
+from starlette.testclient import TestClient
+
+from crewline.graphs.serving.console.model_charts import (
+    live_version_counters,
+    model_calls,
+    model_plots,
+    model_rows,
+)
+from crewline.memory.operations.audit import AuditEntry
+from tests.browser.console_site import CONSOLE, console_world
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def _entry(seq: int, minutes_ago: float, action: str, thread: str = "th-1", **detail: Any) -> AuditEntry:
+    ts = (NOW - timedelta(minutes=minutes_ago)).isoformat()
+    return AuditEntry(seq, ts, "ann", "acme", action, thread, json.dumps(detail), "", "")
+
+
+ENTRIES = [
+    # a crew on registered versions names the one that answered each node
+    _entry(
+        1,
+        50,
+        "guard.verdicts",
+        node="billing",
+        verdicts=[{"guard": "model_version", "action": "pass", "reason": "support v0002 (canary)"}],
+    ),
+    _entry(
+        2,
+        50,
+        "model.call",
+        node="billing",
+        model="gpt-4o-mini",
+        duration_s=0.4,
+        prompt_tokens=60,
+        completion_tokens=6,
+        cost_usd=0.00001,
+        status="ok",
+    ),
+    _entry(
+        3,
+        40,
+        "model.call",
+        thread="th-2",
+        node="billing",
+        model="gpt-4o-mini",
+        duration_s=0.2,
+        prompt_tokens=50,
+        completion_tokens=5,
+        cost_usd=0.00002,
+        status="ok",
+        version="support v0001 (stable)",
+    ),
+    _entry(
+        4,
+        30,
+        "model.call",
+        thread="th-2",
+        node="weather",
+        model="gpt-4o-mini",
+        duration_s=0.6,
+        status="error",
+        cost_usd=0.0,
+        version="support v0001 (stable)",
+    ),
+    _entry(
+        5,
+        20,
+        "model.call",
+        thread="th-3",
+        node="weather",
+        model="llama3",
+        duration_s=1.0,
+        prompt_tokens=10,
+        completion_tokens=1,
+        cost_usd=0.0,
+        status="ok",
+    ),  # no version: the model
+    _entry(6, 90, "model.call", node="billing", model="gpt-4o-mini", duration_s=9.0, status="ok"),  # too old
+]
+
+
+def test_calls_are_split_per_version_then_per_specialist() -> None:
+    calls = model_calls(ENTRIES, NOW - timedelta(hours=1), NOW)
+    assert sorted({c.version for c in calls}) == [
+        "llama3",
+        "support v0001 (stable)",
+        "support v0002 (canary)",
+    ]
+    rows = {(r.version, r.specialist): r for r in model_rows(calls)}
+    stable = rows[("support v0001 (stable)", "all")]
+    assert (stable.calls, stable.errors, stable.tokens) == (2, 1, 55)
+    assert stable.p50_s == 0.2  # errors are no latency sample
+    assert rows[("support v0001 (stable)", "weather")].errors == 1
+    assert rows[("support v0002 (canary)", "billing")].cost_usd == 0.00001
+    assert ("support v0002 (canary)", "weather") not in rows
+
+
+def test_one_line_per_version_in_the_plots() -> None:
+    start = NOW - timedelta(hours=1)
+    plots = model_plots(model_calls(ENTRIES, start, NOW), start, NOW, timedelta(minutes=5))
+    assert set(plots) == {"version-calls", "version-latency"}
+    assert str(plots["version-calls"]).count('class="series') >= 3
+    assert "support v0002 (canary)" in str(plots["version-calls"])
+
+
+def test_live_counters_show_any_metric_with_a_version_label() -> None:
+    registry = CollectorRegistry()
+    calls = Counter("demo_version_calls", "calls", ["name", "version", "outcome"], registry=registry)
+    Counter("demo_requests", "no version here", ["route"], registry=registry).labels("/x").inc()
+    calls.labels("support", "v0001", "ok").inc(3)
+    calls.labels("support", "v0002", "error").inc()
+    live = live_version_counters(registry)
+    assert [(c.metric, c.version, c.labels, c.value) for c in live] == [
+        ("demo_version_calls_total", "v0001", "name=support, outcome=ok", 3.0),
+        ("demo_version_calls_total", "v0002", "name=support, outcome=error", 1.0),
+    ]
+
+
+def test_the_charts_page_shows_the_versions_to_an_approver() -> None:
+    with console_world() as world:
+        for entry in ENTRIES[:5]:
+            world.services.audit.append(
+                entry.action, actor="ann", tenant_id="acme", thread_id=entry.thread_id, detail=entry.data
+            )
+        client = TestClient(world.app, base_url="http://127.0.0.1")
+        form = client.get(f"{CONSOLE}/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert token
+        key = world.key("bob", "approver")
+        client.post(f"{CONSOLE}/login", data={"csrf": token.group(1), "api_key": key})
+        page = client.get(f"{CONSOLE}/charts?window=1h").text
+    versions = re.findall(r'<tr class="version-total" data-version="([^"]+)"', page)
+    assert versions == ["llama3", "support v0001 (stable)", "support v0002 (canary)"]
+    assert 'id="plot-version-calls"' in page
