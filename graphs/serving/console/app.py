@@ -138,6 +138,8 @@ class Console:
             request.cookies.get(LOGIN_COOKIE, ""), form.get("csrf")
         ):
             return await self._login_form(request, "The sign-in form expired; please try again.", 403)
+        # an API key or a JWT: the server's own admission tells them apart (and verifies a JWT's
+        # signature and expiry; a session ends when its token expires, as when a key is revoked)
         key = (form.get("api_key") or "").strip()
         client = request.client.host if request.client else None
         outcome = await self.services.admit({b"x-api-key": key.encode("latin-1", "replace")}, client)
@@ -152,7 +154,7 @@ class Console:
             "console.sign_in",
             actor=outcome.user_id,
             tenant_id=outcome.tenant_id,
-            detail={"roles": list(outcome.roles), "key_id": outcome.key_id},
+            detail={"roles": list(outcome.roles), "key_id": outcome.key_id, "via": outcome.via},
         )
         return response
 

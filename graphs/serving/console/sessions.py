@@ -1,11 +1,11 @@
-"""Console sessions: an API key, checked once at sign-in, becomes a random session id in an HttpOnly,
-SameSite=Strict cookie; the key never goes back to the browser.
+"""Console sessions: an API key (or a JWT, where the server verifies them), checked at sign-in, becomes
+a random session id in an HttpOnly, SameSite=Strict cookie; the key never goes back to the browser.
 
 Sessions live in this process's memory (one console process, or one server worker): a restart signs
 everyone out, which is the safe direction. Each session carries its own CSRF token, which every
 state-changing form must send back; a session ends at sign-out, after ``idle_s`` without a request,
 or ``max_age_s`` after sign-in, whichever comes first. The key is checked again on every request
-(a revoked key ends its sessions at once).
+(a revoked key or an expired JWT ends its sessions at once).
 """
 
 from __future__ import annotations
