@@ -48,3 +48,64 @@ def test_an_approver_approves_the_demo_card_freeze_on_the_server(
     assert [u for u in requests if not u.startswith(server.url + "/")] == []
     final = client.threads.get_state(thread_id)
     assert not final["next"]
+
+
+def _console_session(server: LangGraphServer, key: str) -> tuple[Any, str]:
+    """An HTTP client signed in to the server's console with ``key``, and its session's CSRF token."""
+    import re
+
+    import httpx
+
+    client = httpx.Client(base_url=server.url, timeout=60)
+    form = client.get("/crewline/console/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token, form.text
+    client.post("/crewline/console/login", data={"csrf": token.group(1), "api_key": key})
+    inbox = client.get("/crewline/console/")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', inbox.text)
+    assert csrf, inbox.text
+    return client, csrf.group(1)
+
+
+def test_a_user_and_another_tenants_approver_are_refused_by_the_api_and_the_console(
+    server: LangGraphServer,
+) -> None:
+    import sqlite3
+
+    import httpx
+
+    customer = server.create_key("cat", "acme", customers=("C-1005",))
+    stranger = server.create_key("eve", "globex", role="approver")
+    client = get_sync_client(url=server.url, api_key=customer)
+    thread_id = client.threads.create()["thread_id"]
+    client.runs.wait(thread_id, "support", input={"messages": [{"role": "user", "content": STOLEN_CARD}]})
+    ticket_id = client.threads.get_state(thread_id)["values"]["escalation"]["ticket_id"]
+    resume = {"resume": {"decision": "approve"}}
+
+    # the server API (its auth handler): 403 for the user, 404 for another tenant's approver
+    for key, status in ((customer, 403), (stranger, 404)):
+        caller = get_sync_client(url=server.url, api_key=key)
+        with pytest.raises(httpx.HTTPStatusError) as refused:
+            caller.runs.wait(thread_id, "support", command=resume)  # type: ignore[arg-type]
+        assert refused.value.response.status_code == status
+    # the console on the same server: the same people refused, the same way
+    for key, status in ((customer, 403), (stranger, 404)):
+        console, csrf = _console_session(server, key)
+        done = console.post(
+            f"/crewline/console/tickets/{ticket_id}/decision", data={"csrf": csrf, "decision": "approve"}
+        )
+        assert done.status_code == status, done.text
+    assert client.threads.get_state(thread_id)["next"], "a refused decision resumed the thread"
+    with sqlite3.connect(server.data_dir / "audit.sqlite") as db:
+        actors = [
+            row[0]
+            for row in db.execute(
+                "SELECT actor FROM audit_log WHERE action = 'escalation.refused' AND thread_id = ?",
+                (thread_id,),
+            )
+        ]
+        decided = db.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'escalation.decision' AND thread_id = ?",
+            (thread_id,),
+        ).fetchone()[0]
+    assert {"cat", "eve"} <= set(actors) and decided == 0
