@@ -65,35 +65,50 @@ def cmd_check(args: argparse.Namespace, settings: CrewlineSettings, console: Con
     return 0 if overall != "fail" else 1
 
 
-def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
-    from crewline.commands.learn_data import (
-        crew_examples,
-        crew_planner,
-        default_eval_file,
-        experiences_of,
-        read_eval_rows,
-    )
-    from crewline.memory.learning.registry import RouterRegistry
-    from crewline.memory.learning.store import open_experience_store
-    from crewline.nodes.learning.planning import planner_routing
-    from crewline.nodes.learning.train import learn_router
+def _guard_eval(path: str | None) -> list[Any]:
+    """The injection detector's frozen evaluation rows: ``--guard-eval``, else the guard corpus the
+    project measures detectors on (``../shared/data/guard/injection_dev.jsonl``) when present."""
+    from crewline.errors import UsageError
+    from crewline.evals.datasets import DatasetError, shared_data_dir
+    from crewline.evals.injection import labelled
+    from crewline.nodes.learning.detector import LabelledText
 
-    spec = _spec(args, settings)
+    if path is None:
+        shared = shared_data_dir()
+        found = shared / "guard" / "injection_dev.jsonl" if shared is not None else None
+        if found is None or not found.is_file():
+            return []
+        source = found
+    else:
+        source = Path(path)
+    try:
+        texts, labels = labelled(source)
+    except (DatasetError, OSError) as exc:
+        raise UsageError(f"--guard-eval {source}: {exc}") from None
+    return [LabelledText(t, bool(y)) for t, y in zip(texts, labels, strict=True)]
+
+
+def _router_update(args: argparse.Namespace, spec: Any, registry: Any, experiences: list[Any]) -> Any:
+    from crewline.commands.learn_data import crew_examples, crew_planner, default_eval_file, read_eval_rows
+    from crewline.nodes.learning.planning import planner_routing
+    from crewline.nodes.learning.train import learn_router_locked
+
     base = crew_examples(spec)
     eval_file = Path(args.eval) if args.eval else default_eval_file(spec)
     rows = read_eval_rows(eval_file, set(base)) if eval_file is not None else []
-    result = learn_router(
-        RouterRegistry(spec.name),
+    return learn_router_locked(
+        registry,
         base,
         rows,
-        experiences_of(open_experience_store(), spec.name),
+        experiences,
         holdout=args.holdout,
         margin=args.margin,
         routing=planner_routing(crew_planner(spec)),  # measured as the crew routes: clauses, semantic stage
     )
-    record = result.record
-    summary = {
-        "crew": spec.name,
+
+
+def _summary(record: Any) -> dict[str, Any]:
+    return {
         "version": record.version,
         "status": record.status,
         "reason": record.reason,
@@ -101,15 +116,57 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
         "current": {"version": record.baseline_version, **record.baseline},
         "train_rows": record.train_rows,
         "eval_rows": record.eval_rows,
-        "data": result.quality.verdict,
-        "dropped_experiences": result.dropped,
     }
+
+
+def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
+    from crewline.commands.learn_data import crew_examples, experiences_of
+    from crewline.memory.learning.registry import LearningError, RouterRegistry
+    from crewline.memory.learning.store import open_experience_store
+    from crewline.nodes.learning.detector import detector_registry, learn_detector
+
+    spec = _spec(args, settings)
+    experiences = experiences_of(open_experience_store(), spec.name)
+    registry = RouterRegistry(spec.name)
+    injection = [e for e in experiences if e.kind == "injection"]
+    summary: dict[str, Any] = {"crew": spec.name}
+    # one lock for the crew across both updates: a second learn run (or a rollback) is refused whole
+    with registry.exclusive():
+        if injection and not any(e.kind == "route" for e in experiences):
+            router = None  # only injection labels: the router has nothing to learn, the detector has
+        else:
+            router = _router_update(args, spec, registry, experiences)
+            summary.update(_summary(router.record))
+            summary["data"] = router.quality.verdict
+            summary["dropped_experiences"] = router.dropped
+        if injection:
+            try:
+                detector = learn_detector(
+                    detector_registry(spec.name),
+                    injection,
+                    _guard_eval(args.guard_eval),
+                    benign=[text for texts in crew_examples(spec).values() for text in texts],
+                    spec=spec.guards.detector,
+                    holdout=args.holdout,
+                    margin=args.margin,
+                )
+            except LearningError as exc:
+                if router is None:
+                    raise
+                summary["injection_detector"] = {"status": "not fit", "reason": str(exc)}
+            else:
+                summary["injection_detector"] = _summary(detector.record)
     if args.json:
         print(json.dumps(summary))
-    else:
-        console.print(f"{record.version}: {record.reason}", highlight=False)
-        for metric, value in record.figures.items():
-            print(f"  {metric:<22} {record.baseline.get(metric, float('nan')):.3f} -> {value:.3f}")
+        return 0
+    parts = [("router", summary)] if router is not None else []
+    if isinstance(summary.get("injection_detector"), dict):
+        parts.append(("injection detector", summary["injection_detector"]))
+    for name, part in parts:
+        console.print(f"{name} {part.get('version', '')}: {part['reason']}", highlight=False)
+        for metric, value in part.get("candidate", {}).items():
+            before = part["current"].get(metric, float("nan"))
+            print(f"  {metric:<22} {before:.3f} -> {value:.3f}")
     return 0
 
 
@@ -184,6 +241,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--eval", metavar="PATH", help="JSONL evaluation rows (default: <spec>.eval.jsonl)")
     run.add_argument("--holdout", type=_share, default=0.3, help="experiences held back for evaluation")
     run.add_argument("--margin", type=_share, default=0.01, help="largest drop allowed on a guarded metric")
+    run.add_argument(
+        "--guard-eval",
+        metavar="PATH",
+        help="JSONL {text, label: injection|benign}: the injection detector's frozen evaluation rows "
+        "(default: ../shared/data/guard/injection_dev.jsonl when present)",
+    )
     run.add_argument("--json", action="store_true")
     run.set_defaults(handler=cmd_run)
 

@@ -1,24 +1,27 @@
 """Crews that learn: does a gated update from people's corrections route new phrasings better without
 losing what the crew could do, and is a poisoned stream of corrections stopped?
 
-The requests (``learning_phrasings.yaml``, 205 written by hand for the demo crew in eight styles) are
-split by a hash of their text: about 40 % are **held out** (never replayed, never learned from) and
-measure the change; the rest are the **stream**. Each stream request is sent to the demo crew
-(``build_crew("support")``, offline, its experience recorder attached); a person then records the
-route it should have had (``crewline feedback add --route``), as an editor re-routing an escalation
-would. ``learn run`` follows (the crew's own evaluation rows, ``graphs/crews/support.eval.jsonl``,
-are the original evaluation set; 30 % of the experiences are held back by the gate).
+The requests (``learning_stream.yaml``, 199 written by hand for the demo crew in the words customers
+use: slang, indirect, terse, long-winded, other vocabulary) are split by a hash of their text: about
+40 % are **held out** (never replayed, never learned from) and measure the change; the rest are the
+**stream**. Each stream request is sent to the demo crew (``build_crew("support")``, offline, its
+experience recorder attached). A person decides every escalated turn: approve when the crew routed it
+where they would, else reject and re-route it (the resume's ``route``); every other turn gets
+feedback: ``--rating 1`` when routed right, ``--rating -1 --route NAME`` when not. ``learn run``
+follows (the crew's own evaluation rows, ``graphs/crews/support.eval.jsonl``, are the original
+evaluation set; 30 % of the experiences are held back by the gate). ``--record PATH`` writes how the
+crew routed each stream request on its first run (``learning_stream_first_run.jsonl`` is seed 0's).
 
 Routing accuracy is the planner's: every subtask of the request goes to the right specialist (the
 crew's planner before learning: its lexical router and, with the ``semantic`` extra, the MiniLM
 stage; after: the live router ``build_crew`` installs once the crew has learned).
 
-**Poisoning**: the same stream with 30 % of the corrections naming a wrong specialist, in a fresh data
+**Poisoning**: the same stream with 30 % of the labels naming a wrong specialist, in a fresh data
 directory; the gate's decision and figures are printed, and the original set's accuracy in service
 (whatever version is current afterwards) against before.
 
     python -m crewline.evals.benchmarks.learning [--json] [--poison 0.3] [--held-out 0.4] [--lexical]
-        [--seed N]
+        [--seed N] [--record PATH]
 
 ``--seed`` names the stream's threads, and so which experiences the gate holds back (a hash of each
 one's thread): one seed gives the same figures on every run; different seeds show how much the gate's
@@ -45,7 +48,8 @@ import yaml
 
 __all__ = ["Phrasing", "load_phrasings", "main"]
 
-PHRASINGS = Path(__file__).with_name("learning_phrasings.yaml")
+STREAM = Path(__file__).with_name("learning_stream.yaml")
+PHRASINGS = Path(__file__).with_name("learning_phrasings.yaml")  # the first slice's (mostly routed right)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class Phrasing:
     style: str
 
 
-def load_phrasings(path: Path = PHRASINGS) -> list[Phrasing]:
+def load_phrasings(path: Path = STREAM) -> list[Phrasing]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
         Phrasing(str(text), str(route), str(style))
@@ -69,45 +73,88 @@ def _flipped(route: str, routes: Sequence[str]) -> str:
     return routes[(list(routes).index(route) + 1) % len(routes)]
 
 
+def _right(planner: Any, text: str, route: str | None) -> bool:
+    routes = [s["specialist"] for s in planner.plan(text, turn=1, context={}).subtasks]
+    return bool(routes) and all(r == route for r in routes)
+
+
 def _accuracy(planner: Any, rows: Sequence[tuple[str, str | None]]) -> float:
-    right = 0
-    for text, route in rows:
-        plan = planner.plan(text, turn=1, context={})
-        routes = [s["specialist"] for s in plan.subtasks]
-        right += bool(routes) and all(r == route for r in routes)
-    return round(right / len(rows), 4)
+    return round(sum(_right(planner, text, route) for text, route in rows) / len(rows), 4)
+
+
+def _by_style(planner: Any, rows: Sequence[Phrasing]) -> dict[str, str]:
+    """Right / rows per style (how the crew routes each way of asking)."""
+    right: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for row in rows:
+        total[row.style] = total.get(row.style, 0) + 1
+        right[row.style] = right.get(row.style, 0) + _right(planner, row.text, row.route)
+    return {style: f"{right[style]}/{total[style]}" for style in total}
+
+
+def _human(state: dict[str, Any], label: str) -> dict[str, Any] | None:
+    """What the person deciding an escalated turn answers: approve when every part went to the
+    route the person would choose, else reject the answer and name that route (a re-route)."""
+    if not state.get("__interrupt__"):
+        return None
+    if all(s["specialist"] == label for s in state["subtasks"]) and state["subtasks"]:
+        return {"decision": "approve", "by": "benchmark"}
+    return {"decision": "reject", "message": f"passed to {label}", "route": label, "by": "benchmark"}
 
 
 def _replay(stream: Sequence[Phrasing], labels: Sequence[str], seed: int) -> dict[str, Any]:
-    """Send the stream to the demo crew and record each person's correction; how the crew did."""
+    """Send the stream to the demo crew; a person decides every escalated turn (approve, or re-route
+    with the route they chose) and corrects the others with feedback (``--route`` when the crew
+    routed it elsewhere, ``--rating 1`` when right). Returns how the crew did, request by request."""
     from langchain_core.messages import HumanMessage
     from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command
 
     from crewline import build_crew
-    from crewline.memory.learning.experiences import Feedback
     from crewline.memory.learning.recorder import ExperienceRecorder
     from crewline.memory.learning.store import open_experience_store
+    from crewline.nodes.learning.feedback import record_feedback
 
     crew = build_crew("support", checkpointer=InMemorySaver())
     store = open_experience_store()
     recorder = ExperienceRecorder(store)
-    escalated = misrouted = 0
+    first_run: list[dict[str, Any]] = []
     for index, (row, label) in enumerate(zip(stream, labels, strict=True)):
         # the gate holds experiences back by a hash of their thread: named by seed and place, the
         # split is the same on every run of one seed
         thread = f"learning-{seed}-{index}"
-        state = crew.invoke(
-            {"messages": [HumanMessage(row.text)]},
-            {"configurable": {"thread_id": thread}, "callbacks": [recorder], "metadata": {"crew": "support"}},
+        config: Any = {
+            "configurable": {"thread_id": thread},
+            "callbacks": [recorder],
+            "metadata": {"crew": "support"},
+        }
+        state = crew.invoke({"messages": [HumanMessage(row.text)]}, config)
+        routes = [s["specialist"] for s in state["subtasks"]]
+        escalation = state.get("escalation") or {}
+        decision = _human(state, label)
+        if decision is not None:
+            crew.invoke(Command(resume=decision), config)
+        elif routes and all(r == label for r in routes):
+            record_feedback(thread, rating=1, actor="benchmark", store=store)
+        else:
+            record_feedback(thread, rating=-1, route=label, actor="benchmark", store=store)
+        first_run.append(
+            {
+                "text": row.text,
+                "route": row.route,
+                "style": row.style,
+                "routed": routes,
+                "escalated": escalation.get("kind"),
+                "decided": decision["decision"] if decision else None,
+            }
         )
-        escalated += bool(state.get("escalation"))
-        misrouted += any(s["specialist"] != row.route for s in state["subtasks"])
-        turn = store.latest_turn(thread)
-        if turn is not None:
-            store.add_feedback(
-                Feedback(thread, turn.turn, route=label, actor="benchmark", recorded_at=time.time())
-            )
-    return {"requests": len(stream), "escalated": escalated, "misrouted": misrouted}
+    return {
+        "requests": len(stream),
+        "escalated": sum(bool(r["escalated"]) for r in first_run),
+        "misrouted": sum(not r["routed"] or any(x != r["route"] for x in r["routed"]) for r in first_run),
+        "rerouted": sum(r["decided"] == "reject" for r in first_run),
+        "first_run": first_run,
+    }
 
 
 def _scenario(
@@ -131,7 +178,11 @@ def _scenario(
     planner = crew_planner(spec)
     if lexical:  # the default install: no semantic stage
         planner.semantic = None
-    before = {"held_out": _accuracy(planner, test), "original": _accuracy(planner, original_rows)}
+    before = {
+        "held_out": _accuracy(planner, test),
+        "original": _accuracy(planner, original_rows),
+        "held_out_by_style": _by_style(planner, held_out),
+    }
     replay = _replay(stream, labels, seed)
     started = time.perf_counter()
     result = learn_router(
@@ -143,7 +194,11 @@ def _scenario(
     )
     learn_s = round(time.perf_counter() - started, 2)
     follow_learned(planner, "support")  # what build_crew does for a crew that has learned
-    after = {"held_out": _accuracy(planner, test), "original": _accuracy(planner, original_rows)}
+    after = {
+        "held_out": _accuracy(planner, test),
+        "original": _accuracy(planner, original_rows),
+        "held_out_by_style": _by_style(planner, held_out),
+    }
     record = result.record
     return {
         "stream": replay,
@@ -223,10 +278,12 @@ def _print(figures: dict[str, Any]) -> None:
         stream = part["stream"]
         print(
             f"  stream: {stream['escalated']} of {stream['requests']} first answers escalated, "
-            f"{stream['misrouted']} misrouted"
+            f"{stream['misrouted']} misrouted; {stream['rerouted']} re-routed by the person deciding"
         )
         for metric in ("held_out", "original"):
             print(f"  {metric:<9} accuracy {part['before'][metric]:.3f} -> {part['after'][metric]:.3f}")
+        styles = (part["before"]["held_out_by_style"], part["after"]["held_out_by_style"])
+        print(f"  held out by style: {styles[0]} -> {styles[1]}")
         print(f"  gate figures: candidate {gate['candidate']} vs current {gate['current']}")
 
 
@@ -237,8 +294,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lexical", action="store_true", help="measure without the semantic stage")
     parser.add_argument("--seed", type=int, default=0, help="names the stream's threads: the gate's split")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--record", type=Path, help="write the stream's first-run routing here (JSONL)")
     args = parser.parse_args(argv)
     figures = run(args.held_out, args.poison, args.lexical, args.seed)
+    if args.record is not None:
+        rows = figures["learning"]["stream"]["first_run"]
+        args.record.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    for part in ("learning", "poisoning"):
+        figures[part]["stream"].pop("first_run")
     if args.json:
         print(json.dumps(figures))
     else:

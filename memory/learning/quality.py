@@ -3,7 +3,7 @@
 Training on too little or too contradictory data is the first way a learning system goes wrong, so
 ``learn run`` refuses data whose verdict is ``fail``, with the reason:
 
-* no examples, or a single label (nothing to tell apart);
+* no examples, examples without text, or a single label (nothing to tell apart);
 * more than ``max_conflict_share`` of the examples sit in near-duplicate pairs with different labels
   (the same request labelled two ways: a mistake or poisoning, and a router cannot learn both).
 
@@ -54,11 +54,11 @@ class QualityReport:
 
 def _conflicting_pairs(examples: Sequence[LabelledExample], near: float) -> list[tuple[int, int]]:
     """Index pairs of near-duplicate texts with different labels."""
-    if len(examples) < 2:
+    texts = [_normal(e.text) for e in examples]
+    if sum(len(text) >= 3 for text in texts) < 2:  # no two texts with a trigram: nothing to compare
         return []
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    texts = [_normal(e.text) for e in examples]
     vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3)).fit_transform(texts)
     similar = (vectors @ vectors.T).tocoo()  # rows are L2-normalised: the product is the cosine
     return [
@@ -89,8 +89,11 @@ def check_examples(
     thin = [label for label, count in counts.items() if count < min_per_label]
     reasons: list[str] = []
     verdict: Verdict = "pass"
+    blank = sum(not _normal(e.text) for e in examples)
     if not examples:
         reasons.append("no labelled examples")
+    elif blank:
+        reasons.append(f"{blank} of {len(examples)} examples have no text")
     elif len(counts) < 2:
         reasons.append(f"one label only ({next(iter(counts))}): nothing to tell apart")
     share = len(in_conflict) / len(examples) if examples else 0.0

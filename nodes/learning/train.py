@@ -35,6 +35,7 @@ __all__ = [
     "accuracy",
     "held_back",
     "learn_router",
+    "learn_router_locked",
     "lexical_routing",
     "training_examples",
 ]
@@ -125,53 +126,76 @@ def learn_router(
     ``routing``: how the crew routes with a given lexical router, for the evaluation (default: the
     router alone; :func:`crewline.nodes.learning.planning.planner_routing` measures the crew's planner,
     clause splitting and semantic stage included)."""
+    with registry.exclusive():
+        return learn_router_locked(
+            registry,
+            base,
+            crew_rows,
+            experiences,
+            holdout=holdout,
+            margin=margin,
+            min_gain=min_gain,
+            routing=routing,
+        )
+
+
+def learn_router_locked(
+    registry: RouterRegistry,
+    base: Mapping[str, Sequence[str]],
+    crew_rows: Sequence[EvalRow],
+    experiences: Sequence[LabelledExample],
+    *,
+    holdout: float = 0.3,
+    margin: float = 0.01,
+    min_gain: float = 0.005,
+    routing: Callable[[LexicalRouter], Routing] = lexical_routing,
+) -> LearnResult:
+    """:func:`learn_router` for a caller that already holds ``registry.exclusive()`` (``learn run``
+    holds it across the router's and the injection detector's updates)."""
     if not 0 < holdout < 1:
         raise LearningError(f"the held-back share must be in (0, 1), not {holdout:g}")
-    with registry.exclusive():
-        routes = set(base)
-        labelled = [e for e in experiences if e.kind == "route"]
-        usable = [e for e in labelled if e.label in routes]
-        if not usable:
-            raise LearningError(
-                f"nothing to learn for crew {registry.crew}: no labelled experiences "
-                "(decide escalations, or record feedback with crewline feedback add)"
-            )
-        held = [e for e in usable if held_back(e.key, holdout)]
-        train = [e for e in usable if not held_back(e.key, holdout)]
-        if not train:
-            raise LearningError(
-                f"too few experiences for crew {registry.crew}: all {len(usable)} are held back for "
-                "evaluation; record more"
-            )
-        quality = check_examples([*training_examples(base), *train])
-        if quality.verdict == "fail":
-            raise LearningError(f"the training data fails the checks: {'; '.join(quality.reasons)}")
-        held_rows = [EvalRow(e.text, e.label) for e in held]
-        if not crew_rows and not held_rows:
-            raise LearningError(
-                f"no evaluation rows for crew {registry.crew}: pass the crew's evaluation file"
-            )
-        examples = {route: [*texts] for route, texts in base.items()}
-        for example in train:
-            examples[example.label].append(example.text)
-        candidate = fit_router(examples)
-        baseline_version, current = _current(registry, base)
-        figures = _figures(routing(candidate), crew_rows, held_rows)
-        baseline = _figures(routing(current), crew_rows, held_rows)
-        decision = decide(figures, baseline, GUARDED, margin=margin, min_gain=min_gain)
-        record = VersionRecord(
-            version="",
-            status="promoted" if decision.promote else "rejected",
-            created=time.time(),
-            reason=decision.reason,
-            figures=figures,
-            baseline=baseline,
-            baseline_version=baseline_version,
-            train_rows=sum(len(v) for v in examples.values()),
-            eval_rows=len(crew_rows) + len(held_rows),
+    routes = set(base)
+    labelled = [e for e in experiences if e.kind == "route"]
+    usable = [e for e in labelled if e.label in routes]
+    if not usable:
+        raise LearningError(
+            f"nothing to learn for crew {registry.crew}: no labelled experiences "
+            "(decide escalations, or record feedback with crewline feedback add)"
         )
-        stored = registry.add_version(record, lambda path: _save(candidate, path), promote=decision.promote)
-        return LearnResult(stored, decision, quality, len(labelled) - len(usable))
+    held = [e for e in usable if held_back(e.key, holdout)]
+    train = [e for e in usable if not held_back(e.key, holdout)]
+    if not train:
+        raise LearningError(
+            f"too few experiences for crew {registry.crew}: all {len(usable)} are held back for "
+            "evaluation; record more"
+        )
+    quality = check_examples([*training_examples(base), *train])
+    if quality.verdict == "fail":
+        raise LearningError(f"the training data fails the checks: {'; '.join(quality.reasons)}")
+    held_rows = [EvalRow(e.text, e.label) for e in held]
+    if not crew_rows and not held_rows:
+        raise LearningError(f"no evaluation rows for crew {registry.crew}: pass the crew's evaluation file")
+    examples = {route: [*texts] for route, texts in base.items()}
+    for example in train:
+        examples[example.label].append(example.text)
+    candidate = fit_router(examples)
+    baseline_version, current = _current(registry, base)
+    figures = _figures(routing(candidate), crew_rows, held_rows)
+    baseline = _figures(routing(current), crew_rows, held_rows)
+    decision = decide(figures, baseline, GUARDED, margin=margin, min_gain=min_gain)
+    record = VersionRecord(
+        version="",
+        status="promoted" if decision.promote else "rejected",
+        created=time.time(),
+        reason=decision.reason,
+        figures=figures,
+        baseline=baseline,
+        baseline_version=baseline_version,
+        train_rows=sum(len(v) for v in examples.values()),
+        eval_rows=len(crew_rows) + len(held_rows),
+    )
+    stored = registry.add_version(record, lambda path: _save(candidate, path), promote=decision.promote)
+    return LearnResult(stored, decision, quality, len(labelled) - len(usable))
 
 
 def _save(router: LexicalRouter, path: Path) -> None:
