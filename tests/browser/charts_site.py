@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from langchain_core.messages import HumanMessage
 
@@ -16,14 +17,26 @@ ANSWERED = ("what's the weather in Oslo", "how is the air quality in Paris", "wi
 ESCALATED = "please freeze the card of customer C-1001"
 
 
-def observed_run(world: ConsoleWorld, request: str, user: str = "ann", tenant: str | None = "acme") -> str:
-    """Run ``request`` as ``user`` of ``tenant`` as the server would (audited): its thread id."""
+def observed_run(
+    world: ConsoleWorld,
+    request: str,
+    user: str = "ann",
+    tenant: str | None = "acme",
+    metadata: dict[str, Any] | None = None,
+) -> str:
+    """Run ``request`` as ``user`` of ``tenant`` as the server would (audited): its thread id.
+    ``metadata``: more run metadata (``model_version``: the version its model calls are counted for)."""
     thread_id = str(uuid.uuid4())
     config = {
         "configurable": {"thread_id": thread_id, "user_id": user, "tenant_id": tenant},
         # the server's own observer when this process has it (a test imported the app), else one
         "callbacks": [] if observer_installed() else [ServingObserver(world.services)],
-        "metadata": {"crewline_user": user, "crewline_tenant": tenant, "thread_id": thread_id},
+        "metadata": {
+            "crewline_user": user,
+            "crewline_tenant": tenant,
+            "thread_id": thread_id,
+            **(metadata or {}),
+        },
     }
     run = world.graph.ainvoke({"messages": [HumanMessage(request)]}, config)
     with ThreadPoolExecutor(1) as worker:  # a loop of its own: Playwright may hold this thread's

@@ -12,11 +12,18 @@ from typing import Any
 import pytest
 
 from crewline.cli import main
-from tests.browser.charts_site import seed_interactions
-from tests.browser.console_site import ConsoleWorld, console_world, served
+from tests.browser.charts_site import observed_run, seed_interactions
+from tests.browser.console_site import CONSOLE, ConsoleWorld, console_world, served
 from tests.browser.png import colour_stats
 from tests.browser.test_console_browser import MAX_PAGE_BYTES, Watched, _page_bytes, _sign_in
 from tests.support import crews
+from tests.support.fake_openai import FakeOpenAI
+
+ANSWERED_ON_MODEL = (
+    "how is the air quality in Paris",
+    "what is the balance of customer C-1001",
+    "what's the weather in Rome",
+)
 
 
 @pytest.fixture
@@ -80,3 +87,32 @@ def test_an_eval_report_renders_in_the_browser(page: Any, tmp_path: Path, screen
     shot = screenshots / "eval_report_injection.png"
     page.screenshot(path=str(shot))
     _drawn(shot)
+
+
+def test_model_calls_are_charted_per_model_version(
+    page: Any, monkeypatch: pytest.MonkeyPatch, screenshots: Path
+) -> None:
+    crews.FROZEN.clear()
+    with FakeOpenAI(crews.crew_agent) as model:
+        monkeypatch.setenv("OPENAI_BASE_URL", model.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        with console_world() as world, served(world.app) as base:
+            # threads on two versions of the model, as a canary rollout names them in the run's metadata
+            for i, request in enumerate(("what's the weather in Oslo", *ANSWERED_ON_MODEL)):
+                observed_run(world, request, metadata={"model_version": "v0002" if i % 3 == 0 else "v0001"})
+            watched = Watched(page, base)
+            _sign_in(page, base, world.key("bob", "approver"))
+            page.goto(f"{base}{CONSOLE}/charts?window=1h")
+            page.wait_for_selector("#plot-version-calls svg")
+            assert page.locator("#plot-version-calls polyline.series").count() == 2  # a line per version
+            versions = page.eval_on_selector_all(
+                "#models tr.version-total", "rows => rows.map(r => r.dataset.version)"
+            )
+            assert versions == ["v0001", "v0002"]
+            canary = page.locator("#models tr.version-total[data-version=v0002]").inner_text()
+            assert int(canary.split()[2]) >= 1  # its calls counted
+            shot = screenshots / "console_charts_models.png"
+            page.locator("#plot-version-calls").scroll_into_view_if_needed()
+            page.screenshot(path=str(shot), full_page=True)
+            _drawn(shot)
+            assert _page_bytes(page) < MAX_PAGE_BYTES and watched.foreign() == []

@@ -118,14 +118,15 @@ def test_one_line_per_version_in_the_plots() -> None:
 
 def test_live_counters_show_any_metric_with_a_version_label() -> None:
     registry = CollectorRegistry()
-    calls = Counter("demo_version_calls", "calls", ["name", "version", "outcome"], registry=registry)
-    Counter("demo_requests", "no version here", ["route"], registry=registry).labels("/x").inc()
+    calls = Counter("crewline_demo_version_calls", "calls", ["name", "version", "outcome"], registry=registry)
+    Counter("crewline_demo_requests", "no version here", ["route"], registry=registry).labels("/x").inc()
+    Counter("python_thing", "not crewline's", ["version"], registry=registry).labels("3.11").inc()
     calls.labels("support", "v0001", "ok").inc(3)
     calls.labels("support", "v0002", "error").inc()
     live = live_version_counters(registry)
     assert [(c.metric, c.version, c.labels, c.value) for c in live] == [
-        ("demo_version_calls_total", "v0001", "name=support, outcome=ok", 3.0),
-        ("demo_version_calls_total", "v0002", "name=support, outcome=error", 1.0),
+        ("crewline_demo_version_calls_total", "v0001", "name=support, outcome=ok", 3.0),
+        ("crewline_demo_version_calls_total", "v0002", "name=support, outcome=error", 1.0),
     ]
 
 

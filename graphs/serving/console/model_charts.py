@@ -5,9 +5,9 @@ A call's version is the one its entry names; else the registered version that an
 that thread (a ``model_version`` guard verdict, which a crew on registered versions records); else
 the model's name. So the split is per version wherever versions exist, per model otherwise.
 
-Beside them, the live counters of this process: every Prometheus metric with a ``version`` label
-(whatever adds one), read from the registry as it stands, so a new labelled metric appears without
-a change here.
+Beside them, the live counters of this process: every crewline Prometheus metric with a ``version``
+label (whatever adds one: ``crewline models`` counts calls per registered version), read from the
+registry as it stands, so a new labelled metric appears without a change here.
 """
 
 from __future__ import annotations
@@ -175,10 +175,13 @@ def _p50(calls: Sequence[ModelCall]) -> float | None:
     return percentile([c.seconds for c in calls if not c.error], 0.5)
 
 
-def live_version_counters(registry: Any) -> list[LiveCounter]:
-    """Every sample of this process's metrics that carries a ``version`` label (counters' totals)."""
+def live_version_counters(registry: Any, prefix: str = "crewline_") -> list[LiveCounter]:
+    """Every sample of this process's ``prefix`` metrics that carries a ``version`` label (counters'
+    totals); the process registry holds others' too (``python_info`` has a ``version`` of Python's)."""
     found = []
     for family in registry.collect():
+        if not family.name.startswith(prefix):
+            continue
         for sample in family.samples:
             labels = dict(sample.labels)
             version = labels.pop(VERSION_LABEL, None)
