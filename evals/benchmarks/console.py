@@ -8,8 +8,10 @@ escalates, and the time from the ticket's creation (stamped inside the run) unti
 badge changes (it polls ``/api/pending``) is one *badge* sample; then the approver clicks approve and
 the time until the page shows "Thread complete" is one *round trip* (click → thread resumed →
 outcome shown). Page weight is the document plus every
-resource it loaded (transfer sizes) of the inbox, a run timeline and the charts page. Targets (issue
-19): badge < 2 s, round trip < 1 s, every page < 300 KB. Needs Playwright and Debian's Chromium.
+resource it loaded (transfer sizes) of the inbox, a run timeline (with the crew's graph) and the charts
+page; every request any page made is checked to stay on the console's origin. Targets (issue 19):
+badge < 2 s, round trip < 1 s, every page < 300 KB, no request to another origin. Needs Playwright
+and Debian's Chromium.
 
     python -m crewline.evals.benchmarks.console [--rounds 10] [--chromium /usr/bin/chromium]
 """
@@ -128,9 +130,11 @@ def measure(rounds: int, chromium: str) -> dict[str, Any]:
     trips: list[float] = []
     badge: list[float] = []
     weights: dict[str, int] = {}
+    asked: list[str] = []  # every URL the pages requested (the rounds' and the weighed pages')
     with _served(demo.app) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
         page = browser.new_page()
+        page.on("request", lambda request: asked.append(request.url))
         _sign_in(page, base, demo.key)
         for _ in range(rounds):
             page.goto(f"{base}{CONSOLE}/")
@@ -155,7 +159,9 @@ def measure(rounds: int, chromium: str) -> dict[str, Any]:
         ):
             fresh = browser.new_page()  # nothing cached from the rounds above
             _sign_in(fresh, base, demo.key)
+            fresh.on("request", lambda request: asked.append(request.url))
             fresh.goto(f"{base}{CONSOLE}{path}")
+            fresh.wait_for_load_state("networkidle")
             weights[name] = int(fresh.evaluate(WEIGHT_JS))
             fresh.close()
         browser.close()
@@ -164,12 +170,15 @@ def measure(rounds: int, chromium: str) -> dict[str, Any]:
         "badge_s": _summary(badge),
         "round_trip_s": _summary(trips),
         "page_bytes": weights,
+        "requests": len(asked),
+        "other_origin_requests": [u for u in asked if not u.startswith(base + "/")],
     }
     figures["targets"] = TARGETS
     figures["targets_met"] = {
         "badge": figures["badge_s"]["p90"] < TARGETS["badge_p90_s"],
         "round_trip": figures["round_trip_s"]["p90"] < TARGETS["round_trip_p90_s"],
         "page_weight": max(weights.values()) < TARGETS["page_bytes"],
+        "no_other_origin": not figures["other_origin_requests"],
     }
     return figures
 
