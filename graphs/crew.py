@@ -236,6 +236,9 @@ def build_crew(
     if chosen is None and not spec.planner.router and RouterRegistry(spec.name).exists():
         # the crew has learned (crewline learn run): follow its current version, without a restart
         follow_learned(route_planner, spec.name)
+        from crewline.nodes.models.turn_outcomes import watch_turns  # a worse version rolls back by itself
+
+        watch_turns(spec.name, spec.models.rollout)
     if isinstance(chosen, LocalRouter):
         route_planner.router = chosen.router
     elif chosen is not None:  # the local router splits and routes; unsure clauses go to this one

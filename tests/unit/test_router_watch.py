@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from crewline.memory.learning.experiences import Clause, Turn
 from crewline.memory.learning.registry import RouterRegistry, VersionRecord
 from crewline.memory.learning.rollout import RolloutThresholds
@@ -63,3 +65,36 @@ def test_a_learned_router_within_the_thresholds_is_kept() -> None:
     turns += _turns(after + 1, 20, rejected=20)
     reason = watch_learned_router(registry, turns, LIMITS)
     assert reason is not None and "rejection_rate" in reason
+
+
+def test_a_crew_following_its_learned_router_rolls_a_worse_one_back_by_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uuid
+
+    from langchain_core.messages import HumanMessage
+
+    from crewline import build_crew
+    from crewline.memory.learning import router_watch
+    from crewline.memory.learning.store import open_experience_store
+    from crewline.nodes.learning.train import EvalRow, learn_router
+    from tests.support.learning import BASE, SPECIALISTS, experiences
+
+    monkeypatch.setattr(router_watch, "_checked", {})
+    store = open_experience_store()
+    for turn in _turns(time.time() - 100, 30):  # the crew's own router: in scope, not escalated
+        store.record_turn(turn)
+    registry = RouterRegistry("learners")
+    rows = [EvalRow("what's the weather in Paris", "weather"), EvalRow("how much do I owe", "billing")]
+    assert learn_router(registry, BASE, rows, experiences()).record.status == "promoted"
+    for turn in _turns(time.time() + 1, 20, out_of_scope=20):  # since the promotion: nothing in scope
+        store.record_turn(turn)
+    crew = build_crew("learners", specialists=SPECIALISTS)
+    crew.invoke(
+        {"messages": [HumanMessage("what's the weather in Oslo")]},
+        {"configurable": {"thread_id": uuid.uuid4().hex}},
+    )
+    assert registry.current_version() is None  # back on the crew's own router
+    assert registry.events()[-1]["reason"].startswith(
+        "automatic rollback of v0001 to base: out_of_scope_rate"
+    )
