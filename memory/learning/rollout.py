@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +35,11 @@ class RolloutThresholds(BaseModel):
     max_rejection_rate_increase: float = Field(default=0.2, ge=0, le=1, description="learned routers")
     max_cost_ratio: float = Field(default=2.0, gt=0, description="cost per interaction, times control's")
     auto_rollback: bool = Field(default=True, description="false: breaches are reported, nothing rolls back")
+    assign_by: Literal["thread", "user"] = Field(
+        default="thread",
+        description="what the canary share hashes: the thread id, or the user id (configurable user_id; "
+        "a run without one falls back to its thread), so all of a user's conversations share a version",
+    )
 
 
 @dataclass(frozen=True)

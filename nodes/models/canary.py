@@ -157,9 +157,22 @@ class VersionedModelChain(ModelChain):
         entry = own or entries.get(self.crew)
         if entry is None:
             return None
-        canary = in_canary(entry, thread_of(scope))
+        canary = in_canary(entry, self._assignment_key(scope))
         version = entry.canary if canary and entry.canary else entry.stable
         return Pick(entry.name, version, "canary" if canary else "stable", self._chain(entry, version), entry)
+
+    def _assignment_key(self, scope: RunScope) -> str | None:
+        """What the canary share hashes for this call: the thread, or the run's user (``assign_by``)."""
+        thread = thread_of(scope)
+        if self.thresholds.assign_by != "user" or thread is None:
+            return thread
+        from langgraph.config import get_config
+
+        try:
+            user = (get_config().get("configurable") or {}).get("user_id")
+        except RuntimeError:  # called outside a graph run: no user to go by
+            user = None
+        return f"user:{user}" if user else thread
 
     def _chain(self, entry: ModelEntry, version: str) -> ModelChain | None:
         key = (entry.name, version, entry.stable if version != entry.stable else "")

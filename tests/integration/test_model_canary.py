@@ -128,3 +128,24 @@ def test_report_shows_figures_per_model_version(tmp_path: Any) -> None:
     assert figures["calls"] >= 1 and figures["interactions"] == 1 and figures["error_rate"] == 0.0
     shown = crewline("report", data_dir=tmp_path)
     assert "support@v0001" in shown.stdout
+
+
+def test_assigned_by_user_every_conversation_of_a_user_shares_a_version(serve: Any) -> None:
+    registry = ModelRegistry()
+    registry.register("test_crew", "openai:good")
+    registry.register("test_crew", "openai:eager")
+    registry.canary("test_crew", 50)
+    users = [f"u-{i}" for i in range(50)]
+    inside = next(u for u in users if bucket("test_crew", f"user:{u}") < 50)
+    outside = next(u for u in users if bucket("test_crew", f"user:{u}") >= 50)
+    with serve(crew_agent) as server:
+        models = _models(rollout={"min_samples": 3, "assign_by": "user"})
+        crew = small_crew(models=models, checkpointer=InMemorySaver())
+        seen = {}
+        for user in (inside, outside):
+            before = len(server.requests)
+            for thread in range(4):  # threads that would split between versions if hashed themselves
+                config = {"configurable": {"thread_id": f"{user}-t{thread}", "user_id": user}}
+                crew.invoke({"messages": [HumanMessage(WEATHER)]}, config)
+            seen[user] = {r["model"] for r in server.requests[before:]}
+    assert seen == {inside: {"eager"}, outside: {"good"}}
