@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -38,6 +39,7 @@ __all__ = [
     "install_observer",
     "interaction_cost",
     "observer_installed",
+    "unobserved",
 ]
 
 logger = logging.getLogger(__name__)
@@ -300,6 +302,8 @@ class ServingObserver(ModelCallRecording, BaseCallbackHandler):
 
 _installed: ServingObserver | None = None
 _install_lock = threading.Lock()
+# The configure hooks' variables: set to None in a context, they attach nothing to its runs.
+_hook_vars: list[ContextVar[Any]] = []
 
 
 def observer_installed() -> bool:
@@ -318,9 +322,10 @@ def install_observer() -> ServingObserver:
     with _install_lock:
         if _installed is None:
             _installed = ServingObserver()
-            register_configure_hook(
-                ContextVar("crewline_serving_observer", default=_installed), inheritable=True
+            observing: ContextVar[ServingObserver | None] = ContextVar(
+                "crewline_serving_observer", default=_installed
             )
+            register_configure_hook(observing, inheritable=True)
             from crewline.memory.learning.recorder import ExperienceRecorder
 
             # every served turn becomes an experience to learn from (crewline.memory.learning)
@@ -329,4 +334,18 @@ def install_observer() -> ServingObserver:
                 "crewline_experience_recorder", default=recorder
             )
             register_configure_hook(learning, inheritable=True)
+            _hook_vars.extend((observing, learning))
         return _installed
+
+
+@contextmanager
+def unobserved() -> Iterator[None]:
+    """Runs started in this block (and threads copying its context) are not seen by the process's
+    observer or experience recorder: a CLI command run inside a process that also serves (the tests
+    call ``crewline.cli.main`` in-process) records its turns itself, and would otherwise count twice."""
+    tokens = [(var, var.set(None)) for var in _hook_vars]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)

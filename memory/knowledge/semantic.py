@@ -46,6 +46,7 @@ MODEL_ENV = "CREWLINE_SEMANTIC_MODEL"
 INSTALL_HINT = "pip install 'crewline[semantic]'"
 _BATCH = 64
 _RECENT_QUERIES = 64  # single texts remembered (1.5 KB each)
+_KNOWN_TEXTS = 4096  # texts of small batches remembered (6 MB): a crew's examples, the background set
 BULK_TEXTS = 32  # a call embedding at least this many texts (an ingest) uses every core
 # Files whose content (or, for weights, size) identifies the model; hashing gigabytes is not needed.
 _IDENTITY_FILES = ("config.json", "sentence_bert_config.json", "modules.json", "tokenizer.json", "vocab.txt")
@@ -137,6 +138,7 @@ class SentenceEmbedder(Embeddings):
         self._lock = threading.Lock()
         self._bulk_lock = threading.Lock()
         self._recent: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+        self._known: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
         self._dimension: int | None = None
 
     def __repr__(self) -> str:
@@ -185,6 +187,11 @@ class SentenceEmbedder(Embeddings):
         model = self._loaded()
         if len(texts) == 1:
             return self._query(model, texts[0])
+        if len(texts) <= _KNOWN_TEXTS // 8:
+            return self._remembered(model, texts)
+        return self._batch(model, texts)
+
+    def _batch(self, model: Any, texts: Sequence[str]) -> NDArray[np.float32]:
         if len(texts) < BULK_TEXTS:
             return self._encode(model, texts)
         import torch
@@ -195,6 +202,24 @@ class SentenceEmbedder(Embeddings):
                 return self._encode(model, texts)
             finally:
                 torch.set_num_threads(self.threads)
+
+    def _remembered(self, model: Any, texts: Sequence[str]) -> NDArray[np.float32]:
+        # Every crew built embeds its routes' examples and the background requests again (its router
+        # calibrates on them): a process that builds crews again and again (the console, a server's
+        # per-request graph, a test suite) embeds each text once. An ingest's thousands pass by.
+        with self._lock:
+            rows = {text: self._known[text] for text in texts if text in self._known}
+            for text in rows:
+                self._known.move_to_end(text)
+        missing = list(dict.fromkeys(text for text in texts if text not in rows))
+        if missing:
+            fresh = self._batch(model, missing)
+            rows.update(zip(missing, fresh, strict=True))
+            with self._lock:
+                self._known.update(zip(missing, fresh.copy(), strict=True))
+                while len(self._known) > _KNOWN_TEXTS:
+                    self._known.popitem(last=False)
+        return np.stack([rows[text] for text in texts])  # a new array: the remembered rows stay intact
 
     def _query(self, model: Any, text: str) -> NDArray[np.float32]:
         # A question is embedded twice per answer (retrieval, then sentence ranking): remember the

@@ -1,4 +1,5 @@
-"""The ``crewline`` command as a user runs it: real processes, one JSON object, one-line errors.
+"""The ``crewline`` command as a user runs it: one JSON object, one-line errors (``main`` in-process,
+a real process where the process is the point: a thread going on in a new one, start-up imports).
 
 The framework's commands run the small test crew (its YAML twin, ``--crew PATH``); the support demo
 keeps its own quick start (the default crew)."""
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.cli import crewline, crewline_process
 from tests.support.crews import (
     air_specialist,
     billing_specialist,
@@ -27,16 +29,8 @@ COMPOUND = "Freeze the card of customer C-1001, and how long does a replacement 
 DEMO_COMPOUND = "I lost my card, and what is the current balance for customer C-1001?"
 
 
-def crewline(*args: str | bytes, data_dir: Path) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    env["CREWLINE_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "crewline.cli", *args], capture_output=True, env=env, timeout=120, check=False
-    )
-
-
-def _json(result: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:
-    assert result.returncode == 0, result.stderr.decode()
+def _json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert result.returncode == 0, result.stderr
     payload: dict[str, Any] = json.loads(result.stdout)  # exactly one JSON object on stdout
     return payload
 
@@ -91,10 +85,10 @@ def test_bad_input_gets_one_line_and_changes_nothing(
     ]
     for args in cases:
         result = crewline(*args, data_dir=data_dir)
-        err = result.stderr.decode()
+        err = result.stderr
         assert result.returncode == 2, (args, err)
         assert err.startswith("crewline: error: ") and err.count("\n") == 1, (args, err)
-        assert "Traceback" not in err and result.stdout == b""
+        assert "Traceback" not in err and result.stdout == ""
     assert _checkpoints(data_dir) == before
 
 
@@ -107,7 +101,7 @@ def test_resume_approve_completes_and_cannot_repeat(waiting_thread: tuple[Path, 
     assert [s["status"] for s in done["subtasks"]] == ["approved", "done"]
     assert "frozen" in done["answer"]
     again = crewline("resume", "--thread", thread, "--decision", "approve", data_dir=data_dir)
-    assert again.returncode == 2 and b"not waiting" in again.stderr
+    assert again.returncode == 2 and "not waiting" in again.stderr
 
 
 def test_thread_continues_in_a_new_process(tmp_path: Path, crew_file: str) -> None:
@@ -122,7 +116,7 @@ def test_thread_continues_in_a_new_process(tmp_path: Path, crew_file: str) -> No
         )
     )
     second = _json(
-        crewline(
+        crewline_process(  # the thread's state is in its checkpoints, not in the first process
             "run",
             "--crew",
             crew_file,
@@ -140,14 +134,14 @@ def test_thread_continues_in_a_new_process(tmp_path: Path, crew_file: str) -> No
 def test_human_output_and_progress_on_stderr(tmp_path: Path, crew_file: str) -> None:
     result = crewline("run", "--crew", crew_file, "How long does a replacement card take?", data_dir=tmp_path)
     assert result.returncode == 0
-    assert b"business days" in result.stdout
-    assert b"plan: 1 subtask" in result.stderr
+    assert "business days" in result.stdout
+    assert "plan: 1 subtask" in result.stderr
 
 
 def test_graph_prints_mermaid_with_subgraphs(tmp_path: Path, crew_file: str) -> None:
     result = crewline("graph", "--crew", crew_file, data_dir=tmp_path)
     assert result.returncode == 0
-    mermaid = result.stdout.decode()
+    mermaid = result.stdout
     assert mermaid.startswith("---") or "graph TD" in mermaid
     for node in ("input_guard", "plan", "synthesize", "await_human", "billing\\3aagent"):
         assert node.replace("\\3a", ":") in mermaid or node in mermaid, node
@@ -172,7 +166,7 @@ def test_resume_finishes_a_turn_that_stopped_midway(tmp_path: Path, crew_file: s
         assert crew.get_state(config).next
     for crew_args in (["--crew", crew_file], []):  # without --crew the thread's own crew goes on
         refused = crewline("run", *crew_args, "--thread", "stopped", "another question", data_dir=tmp_path)
-        assert refused.returncode == 2 and b"stopped before its turn finished" in refused.stderr
+        assert refused.returncode == 2 and "stopped before its turn finished" in refused.stderr
     done = _json(
         crewline("resume", "--thread", "stopped", "--decision", "approve", "--json", data_dir=tmp_path)
     )
@@ -188,25 +182,30 @@ def test_the_demo_quick_start_runs_without_a_crew_argument(tmp_path: Path) -> No
     assert "$1,234.50" in payload["answer"]
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["eval", "--help"], ["ask", "--help"]])
-def test_help_starts_without_the_heavy_libraries(argv: list[str]) -> None:
+def test_help_starts_without_the_heavy_libraries() -> None:
     # Every command used to import LangGraph, scikit-learn and FAISS first: seconds before --help.
+    # One fresh process asks for each help in turn and lists the heavy modules loaded after each.
     probe = (
         "import sys\nfrom crewline.cli import main\n"
-        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('langgraph', 'sklearn', 'faiss', 'langchain_core') if m in sys.modules]\n"
-        "print('HEAVY', ','.join(heavy))\n"
+        "for argv in (['--help'], ['eval', '--help'], ['ask', '--help']):\n"
+        "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+        "    heavy = [m for m in ('langgraph', 'sklearn', 'faiss', 'langchain_core') if m in sys.modules]\n"
+        "    print('HEAVY', argv, ','.join(heavy))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=60, check=False)
     out = result.stdout.decode()
-    assert "usage: crewline" in out
-    assert out.strip().splitlines()[-1] == "HEAVY", out.splitlines()[-1]
+    assert out.count("usage: crewline") == 3, out
+    assert [line for line in out.splitlines() if line.startswith("HEAVY")] == [
+        "HEAVY ['--help'] ",
+        "HEAVY ['eval', '--help'] ",
+        "HEAVY ['ask', '--help'] ",
+    ], out
 
 
 def test_an_eval_suite_loads_its_arguments_when_chosen(tmp_path: Path) -> None:
     result = crewline("eval", "routing", "--help", data_dir=tmp_path)
     assert result.returncode == 0
-    assert b"--label-field" in result.stdout and b"--oos-recall" in result.stdout
+    assert "--label-field" in result.stdout and "--oos-recall" in result.stdout
 
 
 def test_the_cli_light_copies_match_their_sources() -> None:

@@ -1,4 +1,5 @@
-"""What a user sees in the terminal (issue 16, part 7), each through a real ``crewline`` process.
+"""What a user sees in the terminal (issue 16, part 7), through ``crewline``'s ``main`` with a piped
+process's standard streams (a real process for the request piped in).
 
 Requests from standard input and files; a request nobody can handle answered as such, with a ticket
 only when a person can change the outcome; workflow steps that failed or were rejected shown so, and
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.integration.test_cli_errors import MINI_SPEC, spec_file
-from tests.support.cli import crewline
+from tests.support.cli import crewline, crewline_process
 
 OUT_OF_SCOPE = "What is the capital of France?"
 REPLACEMENT = "How long does a replacement card take?"
@@ -35,7 +36,9 @@ def _json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 
 
 def test_a_request_piped_in_or_in_a_file_is_the_request(tmp_path: Path) -> None:
-    piped = _json(crewline("run", "-", "--json", data_dir=tmp_path, stdin=f"{REPLACEMENT}\n".encode()))
+    piped = _json(
+        crewline_process("run", "-", "--json", data_dir=tmp_path, stdin=f"{REPLACEMENT}\n".encode())
+    )
     assert "business days" in piped["answer"] and [s["specialist"] for s in piped["subtasks"]] == [
         "knowledge"
     ]

@@ -164,7 +164,7 @@ def small_crew_yaml(folder: Path, specialists: list[Specialist] | None = None, *
             "name": s.name,
             "description": s.description,
             "examples": list(s.examples),
-            "tools": [f"{__name__}:{getattr(t, 'name', None) or t.__name__}" for t in s.tools],
+            "tools": [f"{__name__}:{getattr(t, 'name', None) or getattr(t, '__name__', t)}" for t in s.tools],
         }
         for s in chosen
     ]
