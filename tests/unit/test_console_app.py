@@ -85,6 +85,9 @@ def test_an_approver_decides_once_and_the_decision_is_audited(world: ConsoleWorl
     assert again.status_code == 409 and crews.FROZEN == ["C-1001"]
     decisions = world.services.audit.entries(action="escalation.decision")
     assert [(e.actor, e.thread_id) for e in decisions] == [("bob", thread_id)]
+    # the resumed run is recorded as the server records one: the applied action, by its approver
+    applied = world.services.audit.entries(action="escalation.applied")
+    assert [(e.actor, e.thread_id, e.data["status"]) for e in applied] == [("bob", thread_id, "approved")]
     assert client.get(f"{CONSOLE}/api/pending").json() == {"pending": 0}
 
 

@@ -23,6 +23,7 @@ from langgraph.types import Command
 from crewline.graphs.serving.console.backends import Decision, DecisionOutcome
 from crewline.graphs.serving.console.sessions import Session
 from crewline.graphs.serving.decision_rule import decision_refusal, latest_ticket
+from crewline.graphs.serving.observer import ServingObserver, observer_installed
 from crewline.graphs.serving.services import get_services
 from crewline.memory.state.tickets import Ticket, TicketStore, default_ticket_store
 
@@ -113,6 +114,9 @@ class LocalCrew:
                     "langgraph_auth_permissions": list(who.permissions),
                 },
                 "metadata": {"crewline_user": who.user_id, "crewline_tenant": who.tenant_id},
+                # recorded as the server records a resume (applied actions, model and tool calls),
+                # by the process's observer when one is installed, else by one for this run
+                "callbacks": [] if observer_installed() else [ServingObserver()],
             }
             values = await graph.ainvoke(Command(resume=resume), run_config, durability="sync")
             after = await graph.aget_state(config)
