@@ -25,6 +25,7 @@ from crewline.memory.learning.experiences import LabelledExample
 from crewline.memory.learning.gate import GateDecision, decide
 from crewline.memory.learning.quality import QualityReport, check_examples
 from crewline.memory.learning.registry import BASE, LearningError, RouterRegistry, VersionRecord
+from crewline.nodes.planning.background import BACKGROUND
 from crewline.nodes.planning.router import Router as LexicalRouter
 from crewline.nodes.planning.router_cache import fit_router
 
@@ -33,6 +34,7 @@ __all__ = [
     "EvalRow",
     "LearnResult",
     "accuracy",
+    "fit_candidate",
     "held_back",
     "learn_router",
     "learn_router_locked",
@@ -41,6 +43,7 @@ __all__ = [
 ]
 
 GUARDED = ("crew_eval_accuracy", "experience_accuracy")
+_OOS_LABEL = "__out_of_scope__"
 
 # A text's routes, one per clause, as a crew with a given lexical router routes it
 Routing = Callable[[str], Sequence[str | None]]
@@ -101,6 +104,23 @@ def training_examples(base: Mapping[str, Sequence[str]]) -> list[LabelledExample
         for route, texts in base.items()
         for i, text in enumerate(texts)
     ]
+
+
+def fit_candidate(examples: Mapping[str, Sequence[str]]) -> LexicalRouter:
+    """The candidate router: the routes from ``examples``, and out of scope learned from the generic
+    requests the router places its threshold with (``background``), as a class of its own.
+
+    Why: experiences teach routes and never out of scope (nobody labels a request "none of you"),
+    and a few dozen of them in customers' own words (slang, long stories) are far more varied than
+    a crew's tidy examples. Fit on them alone, the router's threshold, set from how alike each route's
+    examples are, drops, and the new words draw unrelated requests in: "recommend a good pizza place"
+    went to accounts (the demo crew's stream, lexical planner; its original evaluation set lost rows
+    that way and the gate rejected the candidate). An explicit out-of-scope class keeps that edge
+    where the generic requests put it."""
+    oos = _OOS_LABEL
+    while oos in examples:
+        oos += "_"
+    return fit_router({**examples, oos: list(BACKGROUND)}, oos_label=oos)
 
 
 def _current(registry: RouterRegistry, base: Mapping[str, Sequence[str]]) -> tuple[str, LexicalRouter]:
@@ -178,7 +198,7 @@ def learn_router_locked(
     examples = {route: [*texts] for route, texts in base.items()}
     for example in train:
         examples[example.label].append(example.text)
-    candidate = fit_router(examples)
+    candidate = fit_candidate(examples)
     baseline_version, current = _current(registry, base)
     figures = _figures(routing(candidate), crew_rows, held_rows)
     baseline = _figures(routing(current), crew_rows, held_rows)
