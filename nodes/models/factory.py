@@ -390,10 +390,10 @@ def make_model_chain(
 
     ``crew``: the crew's name; when the model registry holds versions for it (``crewline models
     register``) and no ``model`` is given, the chain follows them, thread by thread
-    (:mod:`crewline.nodes.models.canary`).
+    (:mod:`crewline.nodes.models.versioned`).
     """
     if crew is not None and model is None:
-        from crewline.nodes.models.canary import versioned_chain
+        from crewline.nodes.models.versioned import versioned_chain
 
         settings = settings or ModelSettings()
         return versioned_chain(crew, settings, make_model_chain(settings))
