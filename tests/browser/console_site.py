@@ -49,9 +49,10 @@ class ConsoleWorld:
             "configurable": {"thread_id": thread_id, "user_id": user, "tenant_id": tenant}
         }
         if observed:
-            from crewline.graphs.serving.observer import ServingObserver
+            from crewline.graphs.serving.observer import ServingObserver, observer_installed
 
-            config["callbacks"] = [ServingObserver(self.services)]
+            # the process's observer when a test imported the server's auth or app, else one
+            config["callbacks"] = [] if observer_installed() else [ServingObserver(self.services)]
             config["metadata"] = {"crewline_user": user, "crewline_tenant": tenant, "thread_id": thread_id}
         run = self.graph.ainvoke({"messages": [HumanMessage(request)]}, config)
         # a thread of its own: a browser test's Playwright holds an event loop in this one
