@@ -32,6 +32,7 @@ __all__ = [
     "judge_canary",
     "record_turn",
     "registry_in_use",
+    "shared_registry",
     "thread_of",
     "version_metrics",
 ]
@@ -65,6 +66,18 @@ def registry_in_use(url: str | None = None) -> bool:
 
         return Path(url.removeprefix("sqlite:///")).exists()
     return True
+
+
+_registries: dict[str, ModelRegistry] = {}
+
+
+def shared_registry() -> ModelRegistry:
+    """The process's registry at :func:`models_url` (opened once per URL: its schema is applied once)."""
+    url = models_url()
+    registry = _registries.get(url)
+    if registry is None:
+        registry = _registries[url] = ModelRegistry(url)
+    return registry
 
 
 def version_metrics() -> Any:
@@ -116,7 +129,7 @@ def record_turn(
         if registry is None:
             if not registry_in_use():
                 return
-            registry = ModelRegistry()
+            registry = shared_registry()
         served: dict[str, str] = dict(registry.thread_versions(thread_id))  # the latest per name
         ungrounded = any(v.get("guard") == "groundedness" and v.get("action") != "pass" for v in verdicts)
         counts = {

@@ -32,7 +32,14 @@ from pydantic import BaseModel
 from crewline.memory.learning.model_registry import ModelEntry, ModelRegistry
 from crewline.memory.learning.rollout import RolloutThresholds
 from crewline.nodes.models.budget import RunScope
-from crewline.nodes.models.canary import in_canary, judge_canary, registry_in_use, thread_of, version_metrics
+from crewline.nodes.models.canary import (
+    in_canary,
+    judge_canary,
+    registry_in_use,
+    shared_registry,
+    thread_of,
+    version_metrics,
+)
 from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.models.resilience import ModelUnavailable, current_scope
 from crewline.nodes.sync_async import Steps, adrive, blocking, drive
@@ -77,10 +84,7 @@ class VersionedModelChain(ModelChain):
 
     # --- which version --------------------------------------------------------------------------
     def _registry(self) -> ModelRegistry:
-        if self.registry is None:
-            self._state.setdefault("registry", ModelRegistry())
-            return self._state["registry"]  # type: ignore[no-any-return]
-        return self.registry
+        return self.registry if self.registry is not None else shared_registry()
 
     def entries(self) -> dict[str, ModelEntry]:
         """The crew's registered names, re-read when older than :data:`REFRESH_S`."""
@@ -267,7 +271,7 @@ def versioned_chain(
     try:
         if registry is None and not registry_in_use():
             return own
-        registry = registry or ModelRegistry()
+        registry = registry or shared_registry()
         entries = registry.entries(prefix=crew)
     except Exception as exc:
         log.error("cannot read the model registry; the crew keeps its configured model: %s", exc)
