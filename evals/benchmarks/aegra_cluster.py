@@ -65,6 +65,16 @@ TIMINGS = {
     "STUCK_PENDING_THRESHOLD_SECONDS": "5",
     "KEEPALIVE_INTERVAL_SECS": "1",
 }
+# PostgreSQL connections a worker may hold besides crewline's own pool (Aegra's defaults: 30 + 20).
+# The development machines' server allows 100 in all, shared by every test and session running, and
+# "too many clients" fails requests with a 500: a worker waits for a pooled connection instead.
+# ``env=`` overrides them.
+POOLS = {
+    "SQLALCHEMY_POOL_SIZE": "3",
+    "SQLALCHEMY_MAX_OVERFLOW": "4",
+    "LANGGRAPH_MIN_POOL_SIZE": "1",
+    "LANGGRAPH_MAX_POOL_SIZE": "4",
+}
 # what would let a worker reach a model or another deployment's state: the crews take the offline path
 REMOVED_ENV = frozenset(
     {
@@ -162,6 +172,7 @@ class AegraCluster:
         env = {k: v for k, v in os.environ.items() if k.upper() not in REMOVED_ENV}
         env.update(SERVER_ENV)
         env.update(self.timings)
+        env.update(POOLS)
         env.update(
             CREWLINE_DATA_DIR=str(data_dir),
             CREWLINE_STATE_URL=self.database_url,
