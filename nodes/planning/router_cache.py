@@ -15,17 +15,22 @@ refitted (and rewritten); a data directory that cannot be written only means no 
 written to a temporary file and renamed into place, so a reader never sees half a file and two
 processes fitting the same crew at once both end with a whole one. A fit that calibrated its
 threshold on out-of-scope examples is not cached (its artifact would not carry the calibration).
+
+The process also keeps its last fits in memory (copies of them are handed out): a data directory that
+has no entry yet (a test's fresh one, a tenant's new one) gets a copy of the same fit instead of a fit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import importlib.util
 import json
 import logging
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -45,9 +50,13 @@ log = logging.getLogger(__name__)
 
 CACHE_FOLDER = "routers"
 MAX_ENTRIES = 256  # beyond this many fitted routers, the least recently used ones are removed
+_IN_MEMORY = 64  # fits this process remembers, the most recent
+_fits: dict[str, Router] = {}
+_fits_lock = threading.Lock()
 # The modules whose code decides what a fit produces: an edit to any of them is a new key.
 _FIT_MODULES = (
     "crewline.nodes.planning.features",
+    "crewline.nodes.planning.router_synonyms",
     "crewline.nodes.planning.svm",
     "crewline.nodes.planning.router",
     "crewline.nodes.planning.router_model",
@@ -170,7 +179,28 @@ def fit_router(
     path = folder / f"{key}.npz" if folder is not None else None
     if path is not None and (loaded := _load(path, key)) is not None:
         return loaded
-    router = Router(**options).fit(examples, oos_label=oos_label)
+    # an entry that is there but damaged is refit, not papered over from memory
+    remembered = _remembered(key) if path is None or not path.exists() else None
+    if remembered is not None:
+        router = remembered
+    else:
+        router = Router(**options).fit(examples, oos_label=oos_label)
+        _remember(key, router)
     if folder is not None and router.calibration is None:
         _store(router, folder, key)
     return router
+
+
+def _remembered(key: str) -> Router | None:
+    with _fits_lock:
+        router = _fits.get(key)
+    return copy.deepcopy(router) if router is not None else None  # a caller may change its copy
+
+
+def _remember(key: str, router: Router) -> None:
+    kept = copy.deepcopy(router)
+    with _fits_lock:
+        _fits.pop(key, None)
+        _fits[key] = kept
+        while len(_fits) > _IN_MEMORY:
+            del _fits[next(iter(_fits))]
