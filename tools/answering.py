@@ -40,6 +40,7 @@ phishing cues) belongs to the guards; this layer only takes it: as an argument, 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -84,8 +85,8 @@ SNIPPET_CHARS = 600
 NO_ANSWER = "The knowledge base has no answer to this question."
 FEATURES = ("score", "dense", "lexical", "coverage", "sentence", "focus")
 # Fit by evals/rag_calibration.py; see the module docstring.
-WEIGHTS = (1.071, 1.228, 0.913, 0.703, 1.969, 1.169)
-BIAS = -3.291
+WEIGHTS = (0.744, 1.032, 0.455, 1.244, 2.249, 1.382)
+BIAS = -3.014
 # A semantic knowledge base's model (same fit, same collections, its own features): the mean of the
 # best chunk and best sentence MiniLM cosines, and the share of the question's focus words one
 # sentence holds. (Every support share was tried; the others lowered ClapNQ's cross-validated AUROC.)
@@ -172,7 +173,7 @@ def _scores(
         + 0.15 * question.coverage(s.heading)
         + 0.10 * question.coverage(s.supported)
         + 0.15 * hits[s.hit_rank].score / top
-        + (0.10 if s.typed else 0.0)
+        + (0.15 if s.typed else 0.0)
         for s, cosine in zip(sentences, cosines, strict=True)
     ]
 
@@ -208,7 +209,34 @@ def _select(question: Question, sentences: list[_Sentence], scores: list[float])
                 break
             if j not in chosen:
                 chosen.append(j)
-    return [sentences[i] for i in chosen]
+    return [sentences[i] for i in _with_antecedents(sentences, chosen)]
+
+
+# A sentence that opens by pointing back ("This takes...", "It appears under...", "They cannot...") says
+# nothing on its own: the sentence before it names what it is about.
+_REFERS_BACK = re.compile(r"^(?:this|that|these|those|it|they)\b", re.I)
+
+
+def _with_antecedents(sentences: list[_Sentence], chosen: list[int]) -> list[int]:
+    """``chosen`` with the sentence before each one that refers back, kept within MAX_SENTENCES by
+    dropping the lowest-ranked extras (never the best sentence or a pair)."""
+    out = list(chosen)
+    for i in chosen:
+        before = i - 1
+        if (
+            _REFERS_BACK.match(sentences[i].text)
+            and before >= 0
+            and before not in out
+            and _adjacent(sentences[before], sentences[i])
+        ):
+            out.insert(out.index(i), before)
+            pinned = {chosen[0], i, before}
+            while len(out) > MAX_SENTENCES:
+                extra = next((j for j in reversed(out) if j not in pinned), None)
+                if extra is None:
+                    break
+                out.remove(extra)
+    return out
 
 
 @dataclass(frozen=True)

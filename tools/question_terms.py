@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from crewline.memory.knowledge.embeddings import content_terms
 from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.spelling import close_terms
 from crewline.memory.knowledge.synonyms import GENERIC, expansion
 from crewline.memory.knowledge.synonyms import alternatives as alternatives_of
 
@@ -33,12 +34,16 @@ def _terms(words: str) -> frozenset[str]:
     return frozenset(content_terms(words))
 
 
+# What a question asking when something stops says ("when does the hold go away"): its answer is the
+# condition or the time it ends, not any duration.
+_ENDS = "go(?:es)? away|end|ends|stop|stops|expire|expires|finish|drop off|come off|be lifted|lift|disappear"
+
 # Kinds of value a question can ask for: (question pattern, answer pattern, question words it satisfies).
 _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ...] = (
     (
         re.compile(
             r"\bhow (?:long|soon|quickly|fast|many (?:business )?days|far back|old|recent)\b"
-            r"|\bwhen (?:will|does|do|can|is|are|should)\b"
+            rf"|\bwhen (?:will|does|do|can|is|are|should)\b(?!.*\b(?:{_ENDS})\b)"  # not when it ends (below)
         ),
         re.compile(r"\b\d+(?:[–-]\d+)? (?:business )?(?:days?|hours?|minutes?|months?|weeks?|years?)\b"),
         _terms("soon quick quickly fast day days business time wait arrive far back old recent"),
@@ -54,8 +59,19 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ..
         _terms("phone telephone call contact hotline number line"),
     ),
     (
-        re.compile(r"\bhow (?:do|can|should|would) (?:i|we)\b|\bhow to\b|\bwhere (?:do|can|should) i\b"),
+        re.compile(
+            r"\bhow (?:do|can|should|would) (?:i|we)\b|\bhow to\b|\bwhere (?:do|can|should) i\b"
+            r"|\bwhat (?:should|do|can|must) (?:i|we) do\b"
+        ),
         re.compile(r"→|\bin the app\b|\bonline\b|\bcall(?:ing)? (?:us|1-)|\btap\b|\bsend\b|\brequest\b"),
+        frozenset(),
+    ),
+    (  # when something stops ("when does the penalty rate go away"): the condition or moment it ends
+        re.compile(rf"\bwhen (?:does|do|will|would|can|is|are)\b.*\b(?:{_ENDS})\b"),
+        re.compile(
+            r"\bends?\b|\bafter\b|\buntil\b|\bonce\b|\bstops?\b|\bexpires?\b|\bdrops? off\b|\blifted\b"
+            r"|\bwithin \d"
+        ),
         frozenset(),
     ),
     (
@@ -142,7 +158,7 @@ def question_of(kb: KnowledgeBase, query: str) -> Question:
     if polar and polar.group(1) not in _AUXILIARIES:  # "do I need ...": the answer says whether one needs
         types += ((re.compile(rf"\b{re.escape(polar.group(1))}", re.I), frozenset()),)
     known = _known(kb)
-    alternatives = {t: alternatives_of(t, known, always=True) for t in terms}
+    alternatives = {t: alternatives_of(t, known, always=True) | _respelt(kb, t) for t in terms}
     weights = {}
     for term in terms:
         others = alternatives[term] - {term}
@@ -151,8 +167,17 @@ def question_of(kb: KnowledgeBase, query: str) -> Question:
     return Question(terms, weights, types, alternatives)
 
 
+def _respelt(kb: KnowledgeBase, term: str) -> frozenset[str]:
+    """The knowledge base's terms one edit from ``term`` when it never uses ``term`` itself (a typo:
+    :mod:`crewline.memory.knowledge.spelling`); nothing for a term it uses."""
+    lexical = kb.lexical
+    return frozenset() if term in lexical.vocabulary else close_terms(term, lexical, lexical.vocabulary)
+
+
 def search_text(kb: KnowledgeBase, query: str) -> str:
     """What retrieval searches for: ``query``, plus the knowledge base's own words for the words of
-    it the knowledge base never uses (:func:`crewline.memory.knowledge.synonyms.expansion`)."""
+    it the knowledge base never uses (:func:`crewline.memory.knowledge.synonyms.expansion`) and for
+    its misspelt words (:func:`_respelt`)."""
     extra = expansion(query, _known(kb))
+    extra += sorted({t for term in content_terms(query) for t in _respelt(kb, term)})
     return f"{query} {' '.join(extra)}" if extra else query

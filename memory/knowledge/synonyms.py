@@ -62,13 +62,26 @@ GROUPS: tuple[str, ...] = (
     "old age",
     "receipt invoice",
     "decline declined rejected refused denied",
+    "lower lowering reduce reduced decrease decreased smaller less",
+    "raise raised increase increased higher bigger larger",
+    "expedited express rush overnight",
+    "enter entered type typed typing",
+    "remove removed delete",
+    "kid kids child children son daughter teen teenager",
 )
 
 GENERIC: frozenset[str] = frozenset(
     content_terms(
         "go going goes gone went put puts putting make makes made happen happens happened see look "
         "looking first already anymore possible ok okay sure maybe usually exactly actually right "
-        "guys stuff ask asking give gives let keep wondering idea i'm i've i'd i'll you're we're they're"
+        "guys stuff ask asking give gives let keep wondering idea i'm i've i'd i'll you're we're they're "
+        # everyday words that qualify a request rather than name its topic (general English usage:
+        # a help centre that uses one of them rarely makes it look rare, not topical)
+        "good bad wrong right back away never always ever still just really even also too much lot "
+        "bit thing things way someone somebody anyone anybody something anything everything problem "
+        "problems issue trouble come comes came get gets got getting take takes took tell told know "
+        "think try tried want wants wanted like need needs able mean okay hey hi hello please thanks "
+        "thank great fine sort kind whatever yet again last next soon today now long many"
     )
 )
 

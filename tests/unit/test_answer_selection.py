@@ -1,0 +1,88 @@
+"""Which sentences an extractive answer picks (issue 16): what the question asks decides among the
+sentences of the articles it retrieved, and an answer never leaves out what its sentence points to.
+
+A small hand-written help centre (not the demo's articles), offline (hashing embedder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.loaders import Document
+from crewline.tools.answering import answer_question, draft_answer
+from crewline.tools.question_terms import GENERIC_WEIGHT, question_of
+
+ARTICLES = [
+    Document(
+        "penalty",
+        "# Membership penalties\n\n## Late penalty\n\nIf a membership payment is more than 30 days late, a "
+        "penalty surcharge of 4% applies to your dues. The penalty surcharge ends after three payments "
+        "in a row arrive on time.\n",
+    ),
+    Document(
+        "summary",
+        "# Tax documents\n\n## Annual summary\n\nEvery February we prepare an annual summary of the "
+        "donations you made. It appears in your dashboard under Documents → Tax summary.\n",
+    ),
+    Document(
+        "lost",
+        "# Lost membership cards\n\n## A lost card\n\nWhen you report a lost membership card, we cancel "
+        "the lost membership card's barcode and print a new card with a new barcode. If your card is "
+        "lost, freeze it first in the app under Cards → Freeze card.\n",
+    ),
+    Document(
+        "codes",
+        "# Sign-in codes\n\nWe email a sign-in code to the address on file. The sign-in code expires "
+        "after 15 minutes.\n",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    base = KnowledgeBase.empty(Path(tmp_path_factory.mktemp("kb")) / "kb")
+    base.upsert(ARTICLES)
+    return base
+
+
+def _first(kb: KnowledgeBase, question: str) -> str:
+    draft = draft_answer(kb, question)
+    assert draft.chosen, question
+    return draft.chosen[0].text
+
+
+def test_when_something_goes_away_is_answered_by_the_sentence_saying_when_it_ends(kb: KnowledgeBase) -> None:
+    # both name the penalty; the one naming more of the question's words says when it starts
+    assert _first(kb, "When does the membership penalty surcharge go away?").startswith(
+        "The penalty surcharge ends"
+    )
+
+
+def test_what_should_i_do_is_answered_by_the_sentence_that_says_what_to_do(kb: KnowledgeBase) -> None:
+    # the sentence naming more of the question's words says what the company does, not what to do
+    assert _first(kb, "I lost my membership card, what should I do?").startswith("If your card is lost")
+
+
+def test_a_sentence_that_points_back_comes_with_the_sentence_it_points_to(kb: KnowledgeBase) -> None:
+    # "It appears in your dashboard" alone does not say what "it" is
+    result = answer_question(kb, "Where does the annual summary appear in the dashboard?")
+    assert result.get("answered", True), result["data"]["features"]
+    summary = result["summary"]
+    assert "It appears in your dashboard under Documents → Tax summary." in summary
+    assert summary.index("annual summary of the donations") < summary.index("It appears")
+
+
+def test_everyday_words_that_qualify_a_question_weigh_like_generic_words(kb: KnowledgeBase) -> None:
+    # "good" is rare in these articles (so its IDF is high) but names no topic
+    question = question_of(kb, "How long is the sign-in code still good for?")
+    assert question.weights["good"] <= GENERIC_WEIGHT
+    result = answer_question(kb, "How long is the sign-in code still good for?")
+    assert result.get("answered", True) and "expires after 15 minutes" in result["summary"]
+
+
+def test_a_topic_the_articles_never_mention_still_abstains(kb: KnowledgeBase) -> None:
+    for question in ("Do you sell life insurance?", "Can I get a mortgage on my house from you?"):
+        assert answer_question(kb, question).get("answered") is False, question
