@@ -48,6 +48,20 @@ def test_an_approver_approves_the_demo_card_freeze_on_the_server(
     assert [u for u in requests if not u.startswith(server.url + "/")] == []
     final = client.threads.get_state(thread_id)
     assert not final["next"]
+    # the run timeline, with the crew's graph as the server API describes it (what Studio draws)
+    page.click(f"#outcome a[href$='/threads/{thread_id}']")
+    page.wait_for_selector("#crew-graph")
+    names = page.eval_on_selector_all("#crew-graph .graph-node", "gs => gs.map(g => g.dataset.node)")
+    handled = {str(t["specialist"]) for t in final["values"]["subtasks"]}  # the freeze's specialist
+    assert {"input_guard", "plan", "synthesize", "await_human", "apply_decision"} | handled <= set(names)
+    visited = page.eval_on_selector_all(
+        "#crew-graph .graph-node.visited", "gs => gs.map(g => g.dataset.node)"
+    )
+    assert {"plan", "apply_decision"} | handled <= set(visited)
+    assert "apply_decision" in page.eval_on_selector_all(
+        "#timeline-steps > li", "items => items.map(i => i.dataset.node)"
+    )
+    assert [u for u in requests if not u.startswith(server.url + "/")] == []
 
 
 def _console_session(server: LangGraphServer, key: str) -> tuple[Any, str]:
