@@ -215,3 +215,18 @@ def test_the_cli_light_copies_match_their_sources() -> None:
 
     assert tuple(knowledge.EMBEDDERS) == tuple(EMBEDDERS)
     assert set(evaluate._SUITE_HELP) == set(evaluate.EVAL_SUITES)
+
+
+def test_the_in_process_command_is_what_a_process_gives(tmp_path: Path) -> None:
+    # The CLI tests call main() in-process (tests/support/cli.py); a usage error, a bad environment
+    # variable and a bad flag value must read the same, byte for byte, as from a real process.
+    cases: list[tuple[tuple[str, ...], dict[str, str]]] = [
+        (("run", "--no-such-flag", "hello"), {}),
+        (("keys", "list"), {"CREWLINE_DEBUG": "maybe"}),
+        (("keys", "create", "--user", "u-1", "--tenant", "t-1", "--role", "emperor"), {}),
+    ]
+    for args, env in cases:
+        inside = crewline(*args, data_dir=tmp_path, **env)
+        process = crewline_process(*args, data_dir=tmp_path, **env)
+        assert inside.returncode == process.returncode != 0, (args, process.stderr)
+        assert (inside.stdout, inside.stderr) == (process.stdout, process.stderr), args
