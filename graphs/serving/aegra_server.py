@@ -11,7 +11,9 @@ threads and checkpoints. It differs where crewline's auth and app touch the serv
   with the caller's user id in the body itself;
 - its v2 commands resume threads from bodies the auth handler cannot read as a resume: refused;
 - it scopes every query to ``user_id == identity``: an approver answering a colleague's escalation
-  acts *for* the thread's owner on that thread only (see :func:`acting_for`);
+  acts *for* the thread's owner on that thread only (see :func:`acting_for`), and an approver's
+  ``POST /threads/search`` is answered here over the tenant's threads (:func:`tenant_thread_search`),
+  as ``langgraph dev`` answers it through the auth handler's tenant filter;
 - it ignores a custom checkpointer: :func:`protect_server_saver` puts crewline's pseudonymising
   serializer on Aegra's own PostgreSQL saver;
 - it serves everyone as ``anonymous`` when the auth module cannot be loaded: :func:`require_crewline_auth`
@@ -52,6 +54,7 @@ __all__ = [
     "protect_server_saver",
     "read_thread",
     "require_crewline_auth",
+    "tenant_thread_search",
 ]
 
 # the user-dict key holding the real caller when the identity Aegra scopes on is a thread owner's
@@ -80,6 +83,7 @@ _THREAD_PATH = re.compile(r"^/threads/(?P<thread_id>[0-9a-fA-F-]{32,36})(?P<rest
 # requests on a colleague's thread an approver may make as its owner: reads, resuming a run (the
 # auth handler lets only a Command through) and writing state (approvers only, as under langgraph dev)
 _ACT_FOR_POSTS = re.compile(r"^/(?:runs(?:/stream|/wait)?|state|state/checkpoint|history)/?$")
+_THREAD_SEARCH = re.compile(r"^/threads/search/?$")
 _RUN_CREATE = re.compile(r"^/threads/[^/]+/runs(?:/stream|/wait)?/?$|^/runs(?:/stream|/wait)?/?$")
 # Aegra's v2 commands (``input.respond``, and ``run.start`` on an interrupted thread) resume a thread
 # from a JSON-RPC body the auth handler sees no ``command`` in: the approver check cannot apply
@@ -194,6 +198,13 @@ class AegraAdmission:
         if method == "POST" and _RUN_CREATE.match(path):
             read = await read_body(receive, _MAX_BODY)
             receive = replay(_signed(read.body, outcome.user_id), receive, pending=read.gone)
+        if method == "POST" and _THREAD_SEARCH.match(path) and "tenant:read" in outcome.permissions:
+            read = await read_body(receive, _MAX_BODY)
+            found = await tenant_thread_search(read.body, outcome.tenant_id)
+            if found is not None:
+                await _answer(send, 200, found)
+                return
+            receive = replay(read.body, receive, pending=read.gone)  # a bad body: Aegra's own 422
         admission = Admission(outcome, await acting_for(outcome, method, path))
         token = _ADMISSION.set(admission)
         try:
@@ -209,11 +220,51 @@ def _public(path: str) -> bool:
 
 
 async def _refuse(send: Send, refusal: Refusal) -> None:
-    body = json.dumps({"detail": refusal.detail}).encode()
+    await _answer(send, refusal.status, {"detail": refusal.detail}, refusal.headers)
+
+
+async def _answer(send: Send, status: int, payload: Any, extra: Mapping[str, str] | None = None) -> None:
+    body = json.dumps(payload).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in refusal.headers.items()]
-    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (extra or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def tenant_thread_search(body: bytes, tenant_id: str) -> list[dict[str, Any]] | None:
+    """``POST /threads/search`` over every thread of ``tenant_id`` (whoever owns it), as Aegra answers
+    it for a thread's owner (same request model, filters, sort, limits and response); ``None`` for a
+    body Aegra's request model refuses, which Aegra then answers (422).
+
+    Aegra's search is hard-wired to ``user_id == identity`` before the auth handler's filter (its
+    ``api/threads.py`` ``search_threads``); under ``langgraph dev`` the handler's ``tenant_id`` filter
+    alone scopes an approver's search, and this applies exactly that filter."""
+    from aegra_api.api.threads import _resolve_sort, _serialize_thread
+    from aegra_api.core.orm import Thread as ThreadORM
+    from aegra_api.core.orm import get_session_maker
+    from aegra_api.models.search_limit import effective_search_limit
+    from aegra_api.models.threads import ThreadSearchRequest
+    from pydantic import ValidationError
+    from sqlalchemy import select
+
+    try:
+        request = ThreadSearchRequest.model_validate_json(body or b"{}")
+    except ValidationError:
+        return None
+    if request.select is not None:  # Aegra refuses projections (422)
+        return None
+    stmt = select(ThreadORM).where(ThreadORM.metadata_json.op("@>")({"tenant_id": tenant_id}))
+    if request.status:
+        stmt = stmt.where(ThreadORM.status == request.status)
+    if request.metadata:
+        stmt = stmt.where(ThreadORM.metadata_json.op("@>")(request.metadata))
+    column, ascending = _resolve_sort(request)
+    limit = request.limit if request.limit is not None else effective_search_limit()
+    order = column.asc() if ascending else column.desc()
+    stmt = stmt.order_by(order, ThreadORM.thread_id.asc()).offset(request.offset or 0).limit(limit)
+    async with get_session_maker()() as session:
+        rows = (await session.scalars(stmt)).all()
+    return [_serialize_thread(row).model_dump(mode="json") for row in rows]
 
 
 def _signed(body: bytes, user_id: str) -> bytes:

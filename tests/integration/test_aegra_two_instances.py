@@ -1,11 +1,14 @@
 """crewline on Aegra: two instances on loopback sharing one PostgreSQL database and one Redis.
 
-Each instance has its own data directory; crewline's state is shared through ``CREWLINE_STATE_URL``.
-An escalation paused on A is approved on B after A was SIGKILLed, and its action is applied once;
-runs A accepted finish on B; auth is the same as under ``langgraph dev`` (401, another tenant's 404,
-a user's resume 403, an approver's resume, 429 with ``Retry-After``); an approver acts for a
-colleague's thread only within the tenant and a ``user`` gains nothing; no personal value reaches any
-PostgreSQL table; the server refuses to start without crewline's auth.
+Each instance has its own data directory; crewline's state is shared through ``CREWLINE_STATE_URL``
+and both use one demo ERP, as a deployment has one. An escalation paused on A is approved on B after
+A was SIGKILLed, and its action is applied once; runs a SIGKILLed instance accepted finish on the
+other, among them a refund killed inside its ERP effect, which ends with one refund, the invoice
+credited and the notification queued; auth is the same as under ``langgraph dev`` (401, another
+tenant's 404, a user's resume 403, an approver's resume, 429 with ``Retry-After``); an approver lists
+and acts on a colleague's thread only within the tenant and a ``user`` gains nothing; no personal
+value reaches any PostgreSQL table; thirty concurrent runs over both, 0 errors; the server refuses to
+start without crewline's auth.
 
 Users: alice and bob (plain users of acme), carol (approver of acme), eve (admin of another tenant).
 """
@@ -45,10 +48,10 @@ REFUND = {"order_id": "O-1001"}  # $45.00, refundable, under the approval limit:
 # worker with crewline's 8): the test database server is shared, and two instances under the thirty
 # concurrent runs reached its max_connections (100) with the defaults
 SMALL_POOLS = {
-    "SQLALCHEMY_POOL_SIZE": "3",
+    "SQLALCHEMY_POOL_SIZE": "2",
     "SQLALCHEMY_MAX_OVERFLOW": "4",
     "LANGGRAPH_MIN_POOL_SIZE": "1",
-    "LANGGRAPH_MAX_POOL_SIZE": "5",
+    "LANGGRAPH_MAX_POOL_SIZE": "4",
 }
 
 
@@ -120,15 +123,28 @@ def _http(instance: AegraInstance, key: str | None) -> httpx.Client:
     return httpx.Client(base_url=instance.url, headers={"x-api-key": key} if key else {}, timeout=60)
 
 
+def _wait(client: httpx.Client, thread_id: str, body: dict[str, Any], seconds: float = 120) -> httpx.Response:
+    """``POST /threads/{id}/runs/wait`` within ``seconds`` in all: Aegra sends a keep-alive byte every
+    second while a run is unfinished, so no read timeout would ever end a wait on a run stuck pending."""
+    deadline = time.monotonic() + seconds
+    with client.stream("POST", f"/threads/{thread_id}/runs/wait", json=body) as response:
+        chunks = []
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            assert time.monotonic() < deadline, f"runs/wait on {thread_id} unanswered after {seconds} s"
+        return httpx.Response(response.status_code, content=b"".join(chunks), request=response.request)
+
+
 def _escalate(instance: AegraInstance, key: str, text: str = LOST_CARD) -> str:
     """A new thread of the key's user whose request waits at the escalation; its id."""
     with _http(instance, key) as client:
         created = client.post("/threads", json={"metadata": {"owner": "bob", "tenant_id": "evil"}})
         assert created.status_code == 200, created.text
         thread_id = str(created.json()["thread_id"])
-        ran = client.post(
-            f"/threads/{thread_id}/runs/wait",
-            json={"assistant_id": "support", "input": {"messages": [{"role": "user", "content": text}]}},
+        ran = _wait(
+            client,
+            thread_id,
+            {"assistant_id": "support", "input": {"messages": [{"role": "user", "content": text}]}},
         )
         assert ran.status_code == 200, ran.text
         state = client.get(f"/threads/{thread_id}/state").json()
@@ -138,9 +154,7 @@ def _escalate(instance: AegraInstance, key: str, text: str = LOST_CARD) -> str:
 
 def _resume(client: httpx.Client, thread_id: str, decision: str = "approve") -> httpx.Response:
     command = {"resume": {"decision": decision, "by": "somebody-else"}}
-    return client.post(
-        f"/threads/{thread_id}/runs/wait", json={"assistant_id": "support", "command": command}
-    )
+    return _wait(client, thread_id, {"assistant_id": "support", "command": command})
 
 
 def _shared(database_url: str, query: str, *args: Any) -> list[tuple[Any, ...]]:
@@ -200,13 +214,37 @@ def test_a_user_gains_nothing_from_the_approver_scheme(pair: Pair) -> None:
     with _http(pair.b, pair.users.carol) as carol:  # the approver reads it, but starts nothing on it
         assert carol.get(f"/threads/{thread_id}/state").json()["next"] == ["await_human"]
         message = {"messages": [{"role": "user", "content": "what is my balance? customer C-1001"}]}
-        started = carol.post(
-            f"/threads/{thread_id}/runs/wait", json={"assistant_id": "support", "input": message}
-        )
+        started = _wait(carol, thread_id, {"assistant_id": "support", "input": message})
         assert started.status_code == 404, started.text
         assert carol.delete(f"/threads/{thread_id}").status_code == 404
     with _http(pair.a, pair.users.alice) as alice:
         assert alice.get(f"/threads/{thread_id}").status_code == 200
+
+
+def test_an_approver_lists_her_tenants_threads_and_nobody_else_does(pair: Pair) -> None:
+    """``POST /threads/search`` as under ``langgraph dev``: an approver sees her tenant's threads,
+    whoever owns them (filters, status and limits apply); a ``user`` only their own; another tenant's
+    admin none of them."""
+    thread_id = _escalate(pair.a, pair.users.alice)
+    with _http(pair.b, pair.users.carol) as carol:
+        found = carol.post("/threads/search", json={"status": "interrupted", "limit": 100})
+        assert found.status_code == 200, found.text
+        listed = {t["thread_id"]: t for t in found.json()}
+        assert thread_id in listed and listed[thread_id]["metadata"]["owner"].startswith("alice-")
+        assert all(t["metadata"]["tenant_id"] == "acme" for t in listed.values())
+        assert all(t["status"] == "interrupted" for t in listed.values())
+        owner = listed[thread_id]["metadata"]["owner"]
+        mine = carol.post("/threads/search", json={"metadata": {"owner": owner}, "limit": 100}).json()
+        assert thread_id in {t["thread_id"] for t in mine} and all(
+            t["metadata"]["owner"] == owner for t in mine
+        )
+        assert len(carol.post("/threads/search", json={"limit": 1}).json()) == 1
+        assert carol.post("/threads/search", json={"limit": 0}).status_code == 422  # Aegra's own check
+    for outsider in (pair.users.bob, pair.users.eve):
+        with _http(pair.b, outsider) as client:
+            seen = client.post("/threads/search", json={"limit": 100})
+            assert seen.status_code == 200, seen.text
+            assert thread_id not in {t["thread_id"] for t in seen.json()}
 
 
 def test_rate_limit_answers_429_with_retry_after(pair: Pair) -> None:
@@ -264,9 +302,11 @@ def test_thirty_concurrent_runs_across_both_instances(pair: Pair) -> None:
 
     def one(index: int) -> str:
         with _http((pair.a, pair.b)[index % 2], keys[index]) as alice:
-            thread_id = alice.post("/threads", json={}).json()["thread_id"]
-            body = {"assistant_id": "support", "input": message}
-            ran = alice.post(f"/threads/{thread_id}/runs/wait", json=body)
+            created = alice.post("/threads", json={})
+            if created.status_code != 200:
+                return f"POST /threads {created.status_code}: {created.text[:200]}"
+            thread_id = created.json()["thread_id"]
+            ran = _wait(alice, thread_id, {"assistant_id": "support", "input": message})
             if ran.status_code != 200:
                 return f"{ran.status_code}: {ran.text[:200]}"
             runs = alice.get(f"/threads/{thread_id}/runs").json()
