@@ -116,3 +116,16 @@ def test_model_calls_are_charted_per_model_version(
             page.screenshot(path=str(shot), full_page=True)
             _drawn(shot)
             assert _page_bytes(page) < MAX_PAGE_BYTES and watched.foreign() == []
+
+
+def test_the_charts_page_redraws_itself_with_new_turns(page: Any, site: tuple[ConsoleWorld, str]) -> None:
+    world, base = site
+    _sign_in(page, base, world.key("bob", "approver"))
+    page.goto(f"{base}{CONSOLE}/charts?window=1h&refresh=1")
+    assert page.inner_text("#total") == "4"
+    observed_run(world, "what's the weather in Bergen")
+    page.wait_for_function("() => document.getElementById('total')?.textContent === '5'", timeout=8_000)
+    page.goto(f"{base}{CONSOLE}/charts?window=1h&refresh=0")  # off: nothing reloads it
+    page.evaluate("() => { window.__still = 1 }")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("() => window.__still") == 1

@@ -143,6 +143,8 @@ def test_the_charts_page_shows_the_versions_to_an_approver() -> None:
         key = world.key("bob", "approver")
         client.post(f"{CONSOLE}/login", data={"csrf": token.group(1), "api_key": key})
         page = client.get(f"{CONSOLE}/charts?window=1h").text
+        assert client.get(f"{CONSOLE}/charts?refresh=soon").status_code == 400
+        assert 'data-refresh-s="0"' in client.get(f"{CONSOLE}/charts?refresh=0").text
     versions = re.findall(r'<tr class="version-total" data-version="([^"]+)"', page)
     assert versions == ["llama3", "support v0001 (stable)", "support v0002 (canary)"]
-    assert 'id="plot-version-calls"' in page
+    assert 'id="plot-version-calls"' in page and 'data-refresh-s="30"' in page  # live by default

@@ -61,6 +61,7 @@ _SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
 ]
 _MAX_FORM_BYTES = 16 * 1024
+REFRESH_S = 30  # the charts page redraws itself this often unless ?refresh= says otherwise (0: never)
 AGES: tuple[tuple[str, str], ...] = (("", "any age"), ("3600", "last hour"), ("86400", "last day"))
 
 
@@ -302,6 +303,9 @@ class Console:
         window = request.query_params.get("window") or "24h"
         if window not in WINDOWS:
             return await _error(request, 400, "Bad window", "the window must be 1h, 24h or 7d", session)
+        refresh = request.query_params.get("refresh") or str(REFRESH_S)
+        if not refresh.isdigit() or int(refresh) > 3600:
+            return await _error(request, 400, "Bad refresh", "refresh: seconds from 0 (off) to 3600", session)
         untenanted = self.untenanted
         tenant = None if untenanted else session.identity.tenant_id
 
@@ -315,7 +319,13 @@ class Console:
             live = live_version_counters(self.services.metrics.registry) if staff else []
             view = charts_view(entries, window, datetime.now(UTC))
             return charts_page(
-                view, alerts, base=_base(request), session=session, pending_count=pending, live=live
+                view,
+                alerts,
+                base=_base(request),
+                session=session,
+                pending_count=pending,
+                live=live,
+                refresh_s=int(refresh),
             )
 
         pending = len(await self.pending(session))

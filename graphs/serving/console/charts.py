@@ -204,6 +204,7 @@ def charts_page(
     session: Session,
     pending_count: int,
     live: Sequence[LiveCounter] = (),
+    refresh_s: int = 0,
 ) -> str:
     return render(
         "charts.html",
@@ -214,4 +215,5 @@ def charts_page(
         windows=list(WINDOWS),
         alerts=alerts,
         live=live,
+        refresh_s=refresh_s,
     )

@@ -1,7 +1,10 @@
-// crewline console: the pending-count badge, refreshed without reloading the page.
+// crewline console: the pending-count badge, refreshed without reloading the page; live pages redrawn.
 // No inline script anywhere (the Content-Security-Policy forbids it); nothing but this origin.
 "use strict";
 (function () {
+  // a live page (the charts) is redrawn on the server every data-refresh-s seconds
+  var every = Number(document.body.getAttribute("data-refresh-s"));
+  if (every > 0) { window.setTimeout(function () { window.location.reload(); }, every * 1000); }
   var url = document.body.getAttribute("data-count-url");
   var badge = document.getElementById("pending-count");
   if (!url || !badge) { return; }
