@@ -10,6 +10,9 @@ running loop and forgets it with the loop.
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
+import ssl
 import weakref
 from typing import Any
 
@@ -18,10 +21,23 @@ import httpx
 __all__ = ["LoopLocalAsyncClient"]
 
 
+@functools.lru_cache(maxsize=4)
+def _default_ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """httpx's default context (certifi, or the SSL_CERT_* variables), made once per process: it
+    reads the whole CA bundle (a quarter of a second, seconds on a busy machine), and every crew built
+    makes two clients per model endpoint."""
+    return httpx.create_ssl_context()
+
+
 class LoopLocalAsyncClient(httpx.AsyncClient):
     """An ``httpx.AsyncClient`` whose requests go through a client of the running loop's own."""
 
     def __init__(self, **kwargs: Any) -> None:
+        if "verify" not in kwargs and "cert" not in kwargs and kwargs.get("trust_env", True):
+            # keyed by the variables httpx's default reads, so a changed bundle is a new context
+            kwargs["verify"] = _default_ssl_context(
+                os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+            )
         super().__init__(**kwargs)
         self._kwargs = kwargs
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
