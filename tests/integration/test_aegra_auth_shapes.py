@@ -16,6 +16,11 @@ from crewline.graphs.serving import auth as auth_module
 from crewline.graphs.serving.aegra_server import ACTOR_KEY, Admission, _signed
 from crewline.graphs.serving.services import Identity, get_services, reset_services
 
+# the handlers as Aegra calls them (positional ctx and value, plain dicts back): langgraph_sdk types
+# the decorated handlers for langgraph-api's shapes, which is what these tests are not about
+authenticate: Any = auth_module.authenticate
+on_run_create: Any = auth_module.on_run_create
+
 
 class AegraUser(BaseModel):
     """The shape of Aegra's ``User``: no ``__getitem__``, extra fields as attributes."""
@@ -44,30 +49,30 @@ def _ctx(user_id: str, role: str = "user", acting_for: str | None = None) -> Aut
 
 async def test_str_headers_without_a_scope_authenticate() -> None:
     key = get_services().keys.create(user_id="alice", tenant_id="acme", role="user", customers=("C-1001",))[0]
-    user = await auth_module.authenticate({"x-api-key": key})
+    user = await authenticate({"x-api-key": key})
     assert user["identity"] == "alice" and user["tenant_id"] == "acme"
     with pytest.raises(Auth.exceptions.HTTPException) as refused:
-        await auth_module.authenticate({"x-api-key": "cl_000000000000_" + secrets.token_urlsafe(24)})
+        await authenticate({"x-api-key": "cl_000000000000_" + secrets.token_urlsafe(24)})
     assert refused.value.status_code == 401
 
 
 async def test_a_users_flat_resume_is_refused() -> None:
     value = {"thread_id": "t-1", "assistant_id": "support", "command": {"resume": {"decision": "approve"}}}
     with pytest.raises(Auth.exceptions.HTTPException) as refused:
-        await auth_module.on_run_create(_ctx("alice"), value)
+        await on_run_create(_ctx("alice"), value)
     assert refused.value.status_code == 403 and "approver" in str(refused.value.detail)
 
 
 async def test_an_unsigned_flat_resume_is_refused_even_for_an_approver() -> None:
     command = {"resume": {"decision": "approve", "by": "somebody-else"}}
     with pytest.raises(Auth.exceptions.HTTPException) as refused:
-        await auth_module.on_run_create(_ctx("carol", "approver"), {"thread_id": "t-1", "command": command})
+        await on_run_create(_ctx("carol", "approver"), {"thread_id": "t-1", "command": command})
     assert refused.value.status_code == 403
 
 
 async def test_a_flat_run_returns_its_config_with_the_callers_identity() -> None:
     value: dict[str, Any] = {"thread_id": None, "assistant_id": "support", "input": {"messages": []}}
-    returned = await auth_module.on_run_create(_ctx("alice"), value)
+    returned = await on_run_create(_ctx("alice"), value)
     assert returned["tenant_id"] == "acme" and returned["owner"] == "alice"
     assert returned["config"]["configurable"]["user_id"] == "alice"  # Aegra keeps returned config only
 
@@ -75,7 +80,7 @@ async def test_a_flat_run_returns_its_config_with_the_callers_identity() -> None
 async def test_an_approver_acting_for_the_owner_starts_no_plain_run() -> None:
     value: dict[str, Any] = {"thread_id": "t-1", "assistant_id": "support", "input": {"messages": []}}
     with pytest.raises(Auth.exceptions.HTTPException) as refused:
-        await auth_module.on_run_create(_ctx("carol", "approver", acting_for="alice"), value)
+        await on_run_create(_ctx("carol", "approver", acting_for="alice"), value)
     assert refused.value.status_code == 404
 
 
