@@ -136,6 +136,9 @@ def cmd_list(args: argparse.Namespace, settings: CrewlineSettings, console: Cons
     if args.json:
         print(json.dumps({"models": models, "routers": routers}))
         return 0
+    if not models and not routers:
+        print("no model versions registered (crewline models register NAME --model PROVIDER:MODEL)")
+        return 0
     table = Table(
         "name", "version", "model (fallbacks)", "status", "share", "calls", "errors", "turns", "escal."
     )
