@@ -98,8 +98,8 @@ BIAS = -3.014
 # best chunk and best sentence MiniLM cosines, and the share of the question's focus words one
 # sentence holds. (Every support share was tried; the others lowered ClapNQ's cross-validated AUROC.)
 SEMANTIC_FEATURES = ("cosine", "focus")
-SEMANTIC_WEIGHTS = (5.108, 2.705)
-SEMANTIC_BIAS = -3.993
+SEMANTIC_WEIGHTS = (4.82, 2.985)
+SEMANTIC_BIAS = -3.486
 
 
 # How far down the ranking screened retrieval reads to replace withheld hits (the retriever's
