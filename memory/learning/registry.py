@@ -7,6 +7,11 @@ router artifacts). Both are written atomically (a temporary file in the same fol
 version without its artifact. Readers (a running crew) notice a change by the registry file's
 modification stamp, one ``stat`` per check.
 
+With a shared model registry (PostgreSQL: ``CREWLINE_MODELS_URL`` or ``CREWLINE_STATE_URL``) the
+registry document and the artifacts are kept there too, and read from there
+(:mod:`.router_shared`): every host follows the versions any host learned, the data directory keeps
+a cache of the artifacts, and the lock below holds across hosts.
+
 ``current`` is ``None`` while no learned version has been promoted (or after a rollback to ``base``):
 the crew then routes with the router fit from its own examples. Only one ``learn run`` (or rollback)
 per crew at a time: :meth:`RouterRegistry.exclusive` holds an advisory lock and refuses a second one.
@@ -26,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from crewline.errors import ConfigurationError
+from crewline.memory.learning.router_shared import shared_routers
 from crewline.memory.paths import data_dir
 
 __all__ = ["BASE", "LearnBusy", "LearningError", "RouterRegistry", "VersionRecord", "learning_root"]
@@ -83,9 +89,21 @@ class RouterRegistry:
         self.crew = crew
         self.folder = (root or learning_root()) / crew
         self.path = self.folder / "registry.json"
+        self._shared = shared_routers()
+        try:  # the same name on every host: relative to the learning root when under it
+            self.key = self.folder.relative_to(learning_root()).as_posix()
+        except ValueError:
+            self.key = self.folder.as_posix()
 
     # --- reading ---------------------------------------------------------------------------------
     def _load(self) -> dict[str, Any]:
+        if self._shared is not None:
+            shared = self._shared.load(self.key)
+            return (
+                shared
+                if shared is not None
+                else {"crew": self.crew, "current": None, "versions": [], "events": []}
+            )
         try:
             data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -96,6 +114,9 @@ class RouterRegistry:
 
     def stamp(self) -> tuple[int, int] | None:
         """What changes whenever the registry does (``None``: no registry yet): cheap to poll."""
+        if self._shared is not None:
+            changes = self._shared.changes(self.key)
+            return None if changes is None else (changes, 0)
         try:
             stat = self.path.stat()
         except FileNotFoundError:
@@ -103,7 +124,7 @@ class RouterRegistry:
         return (stat.st_mtime_ns, stat.st_size)
 
     def exists(self) -> bool:
-        return self.path.exists()
+        return self.stamp() is not None
 
     def history(self) -> list[VersionRecord]:
         return [VersionRecord(**v) for v in self._load()["versions"]]
@@ -124,7 +145,13 @@ class RouterRegistry:
         record = next((v for v in data["versions"] if v["version"] == current), None)
         if record is None:
             raise LearningError(f"learning registry {self.path}: current version {current} is not listed")
-        return str(current), self.folder / "versions" / record["artifact"]
+        path = self.folder / "versions" / record["artifact"]
+        if self._shared is not None and not path.exists():  # learned on another host: cache it here
+            content = self._shared.artifact(self.key, record["artifact"])
+            if content is None:
+                raise LearningError(f"learning registry {self.key}: the artifact of {current} is missing")
+            _write_atomically(path, lambda temp: temp.write_bytes(content))
+        return str(current), path
 
     # --- writing (under exclusive()) ---------------------------------------------------------------
     @contextlib.contextmanager
@@ -140,11 +167,31 @@ class RouterRegistry:
                     "try again when it ends"
                 ) from None
             try:
-                yield
+                with self._shared_lock():
+                    yield
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
-    def _save(self, data: dict[str, Any]) -> None:
+    @contextlib.contextmanager
+    def _shared_lock(self) -> Iterator[None]:
+        if self._shared is None:
+            yield
+            return
+        with self._shared.exclusive(self.key) as got:
+            if not got:
+                raise LearnBusy(
+                    f"another learn run or rollback for crew {self.crew} is in progress on another host; "
+                    "try again when it ends"
+                )
+            yield
+
+    def _save(self, data: dict[str, Any], artifact: str | None = None) -> None:
+        """Write the registry (``artifact``: a new artifact it names, already in the folder)."""
+        if self._shared is not None:
+            content = (self.folder / "versions" / artifact).read_bytes() if artifact else None
+            self._shared.save(
+                self.key, data, (artifact, content) if artifact and content is not None else None
+            )
         text = json.dumps(data, indent=1, ensure_ascii=False)
         _write_atomically(self.path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
@@ -165,7 +212,7 @@ class RouterRegistry:
                 {"at": time.time(), "action": "promote", "from": data.get("current"), "to": version}
             )
             data["current"] = version
-        self._save(data)
+        self._save(data, artifact)
         return stored
 
     def rollback(self, to: str | None = None, *, reason: str = "manual rollback") -> str:
