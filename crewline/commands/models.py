@@ -90,25 +90,33 @@ def cmd_rollback(args: argparse.Namespace, settings: CrewlineSettings, console: 
 
 
 def _routers() -> list[dict[str, Any]]:
-    """The learned routers ``crewline learn`` keeps, one row per crew."""
+    """The learned artifacts ``crewline learn`` keeps (a crew's router; under it, its injection
+    detector), from the shared registry when there is one, else from the data directory."""
     from dataclasses import asdict
 
     from crewline.memory.learning.registry import BASE, RouterRegistry, learning_root
+    from crewline.memory.learning.router_shared import shared_routers
 
     root = learning_root()
-    found = []
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        registry = RouterRegistry(folder.name, root)
-        if registry.exists():
-            found.append(
-                {
-                    "kind": "router",
-                    "name": folder.name,
-                    "current": registry.current_version() or BASE,
-                    "versions": [asdict(v) for v in registry.history()],
-                }
-            )
-    return found
+    shared = shared_routers()
+    if shared is not None:
+        keys = shared.keys()
+    else:
+        found = [*root.glob("*/registry.json"), *root.glob("*/*/registry.json")] if root.is_dir() else []
+        keys = sorted(path.parent.relative_to(root).as_posix() for path in found)
+    listed = []
+    for key in keys:
+        owner, _, name = key.rpartition("/")
+        registry = RouterRegistry(name, root / owner) if owner else RouterRegistry(name)
+        listed.append(
+            {
+                "kind": "detector" if owner else "router",
+                "name": key,
+                "current": registry.current_version() or BASE,
+                "versions": [asdict(v) for v in registry.history()],
+            }
+        )
+    return listed
 
 
 def cmd_list(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
@@ -158,7 +166,8 @@ def cmd_list(args: argparse.Namespace, settings: CrewlineSettings, console: Cons
                 str(f.get("interactions", "")), escalated,
             )  # fmt: skip
     for router in routers:
-        table.add_row(router["name"], router["current"], "learned router", "current", "100%", "", "", "", "")
+        what = "learned router" if router["kind"] == "router" else "learned injection detector"
+        table.add_row(router["name"], router["current"], what, "current", "100%", "", "", "", "")
     Console(width=160).print(table)
     for model in models:
         rollbacks = [e for e in model["events"] if e["action"] == "rollback"]

@@ -54,6 +54,10 @@ class SharedRouters:
             row = conn.execute("SELECT document FROM router_registries WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row is not None else None
 
+    def keys(self) -> list[str]:
+        with self.db.read() as conn:
+            return [r[0] for r in conn.execute("SELECT key FROM router_registries ORDER BY key").fetchall()]
+
     def changes(self, key: str) -> int | None:
         """The registry's change counter (``None``: not there), re-read at most once a :data:`POLL_S`."""
         now = time.monotonic()

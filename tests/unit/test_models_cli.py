@@ -63,3 +63,19 @@ def test_bad_input_is_one_line_and_exit_2(
     assert code == 2
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) <= 2  # argparse adds its usage line; crewline's own: one line
+
+
+def test_list_shows_the_learned_routers_beside_the_chat_models(capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from crewline.memory.learning.registry import RouterRegistry, VersionRecord
+
+    record = VersionRecord(version="", status="promoted", created=time.time(), reason="gate passed")
+    RouterRegistry("support").add_version(record, lambda path: path.write_bytes(b"x"), promote=True)
+    code, out, _ = _run(capsys, "list", "--json")
+    routers = json.loads(out)["routers"]
+    assert code == 0 and [(r["kind"], r["name"], r["current"]) for r in routers] == [
+        ("router", "support", "v0001")
+    ]
+    code, out, _ = _run(capsys, "list")
+    assert "learned router" in out
