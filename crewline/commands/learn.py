@@ -92,6 +92,7 @@ def _router_update(args: argparse.Namespace, spec: Any, registry: Any, experienc
     from crewline.commands.learn_data import crew_examples, crew_planner, default_eval_file, read_eval_rows
     from crewline.nodes.learning.planning import planner_routing
     from crewline.nodes.learning.train import learn_router_locked
+    from crewline.nodes.planning.background import BACKGROUND
 
     base = crew_examples(spec)
     eval_file = Path(args.eval) if args.eval else default_eval_file(spec)
@@ -104,6 +105,7 @@ def _router_update(args: argparse.Namespace, spec: Any, registry: Any, experienc
         holdout=args.holdout,
         margin=args.margin,
         routing=planner_routing(crew_planner(spec)),  # measured as the crew routes: clauses, semantic stage
+        out_of_scope=list(BACKGROUND) if args.background_oos else (),
     )
 
 
@@ -241,6 +243,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--eval", metavar="PATH", help="JSONL evaluation rows (default: <spec>.eval.jsonl)")
     run.add_argument("--holdout", type=_share, default=0.3, help="experiences held back for evaluation")
     run.add_argument("--margin", type=_share, default=0.01, help="largest drop allowed on a guarded metric")
+    run.add_argument(
+        "--background-oos",
+        action="store_true",
+        help="the candidate router learns out of scope from generic requests (see the README: it also "
+        "lets a poisoned stream through the gate)",
+    )
     run.add_argument(
         "--guard-eval",
         metavar="PATH",

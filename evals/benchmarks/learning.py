@@ -164,6 +164,7 @@ def _scenario(
     original: Sequence[Any],
     lexical: bool,
     seed: int,
+    background_oos: bool = False,
 ) -> dict[str, Any]:
     from crewline.commands.learn_data import crew_examples, crew_planner, experiences_of
     from crewline.graphs import load_spec
@@ -171,6 +172,7 @@ def _scenario(
     from crewline.memory.learning.store import open_experience_store
     from crewline.nodes.learning.planning import follow_learned, planner_routing
     from crewline.nodes.learning.train import learn_router
+    from crewline.nodes.planning.background import BACKGROUND
 
     spec = load_spec("support")
     test = [(p.text, p.route) for p in held_out]
@@ -191,6 +193,7 @@ def _scenario(
         original,
         experiences_of(open_experience_store(), "support"),
         routing=planner_routing(planner),
+        out_of_scope=list(BACKGROUND) if background_oos else (),
     )
     learn_s = round(time.perf_counter() - started, 2)
     follow_learned(planner, "support")  # what build_crew does for a crew that has learned
@@ -231,7 +234,11 @@ def _in_fresh_data_dir(run: Any) -> dict[str, Any]:
 
 
 def run(
-    held_out_share: float = 0.4, poison: float = 0.3, lexical: bool = False, seed: int = 0
+    held_out_share: float = 0.4,
+    poison: float = 0.3,
+    lexical: bool = False,
+    seed: int = 0,
+    background_oos: bool = False,
 ) -> dict[str, Any]:
     from crewline.commands.learn_data import default_eval_file, read_eval_rows
     from crewline.graphs import load_spec
@@ -252,20 +259,26 @@ def run(
     return {
         "planner": "lexical" if lexical else "lexical + semantic stage when installed",
         "seed": seed,
+        "background_oos": background_oos,
         "phrasings": len(phrasings),
         "held_out": len(held_out),
         "stream": len(stream),
         "original_rows": len(original),
-        "learning": _in_fresh_data_dir(lambda: _scenario(stream, honest, held_out, original, lexical, seed)),
+        "learning": _in_fresh_data_dir(
+            lambda: _scenario(stream, honest, held_out, original, lexical, seed, background_oos)
+        ),
         "poisoning": {
             "flipped": sum(a != b for a, b in zip(honest, poisoned, strict=True)),
-            **_in_fresh_data_dir(lambda: _scenario(stream, poisoned, held_out, original, lexical, seed)),
+            **_in_fresh_data_dir(
+                lambda: _scenario(stream, poisoned, held_out, original, lexical, seed, background_oos)
+            ),
         },
     }
 
 
 def _print(figures: dict[str, Any]) -> None:
-    print(f"planner: {figures['planner']}; seed {figures['seed']}")
+    oos = "; candidate learns out of scope from generic requests" if figures["background_oos"] else ""
+    print(f"planner: {figures['planner']}; seed {figures['seed']}{oos}")
     print(
         f"{figures['phrasings']} phrasings: {figures['stream']} replayed, {figures['held_out']} held out; "
         f"original evaluation set {figures['original_rows']} rows"
@@ -296,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--record", type=Path, help="write the stream's first-run routing here (JSONL)")
     args = parser.parse_args(argv)
-    figures = run(args.held_out, args.poison, args.lexical, args.seed)
+    figures = run(args.held_out, args.poison, args.lexical, args.seed, args.background_oos)
     if args.record is not None:
         rows = figures["learning"]["stream"]["first_run"]
         args.record.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")

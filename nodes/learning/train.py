@@ -25,7 +25,6 @@ from crewline.memory.learning.experiences import LabelledExample
 from crewline.memory.learning.gate import GateDecision, decide
 from crewline.memory.learning.quality import QualityReport, check_examples
 from crewline.memory.learning.registry import BASE, LearningError, RouterRegistry, VersionRecord
-from crewline.nodes.planning.background import BACKGROUND
 from crewline.nodes.planning.router import Router as LexicalRouter
 from crewline.nodes.planning.router_cache import fit_router
 
@@ -106,21 +105,29 @@ def training_examples(base: Mapping[str, Sequence[str]]) -> list[LabelledExample
     ]
 
 
-def fit_candidate(examples: Mapping[str, Sequence[str]]) -> LexicalRouter:
-    """The candidate router: the routes from ``examples``, and out of scope learned from the generic
-    requests the router places its threshold with (``background``), as a class of its own.
+def fit_candidate(
+    examples: Mapping[str, Sequence[str]], *, out_of_scope: Sequence[str] = ()
+) -> LexicalRouter:
+    """The candidate router: the routes from ``examples``; with ``out_of_scope`` requests (e.g. the
+    generic ones the router places its threshold with, ``nodes.planning.background.BACKGROUND``),
+    out of scope as a class of its own learned from them.
 
-    Why: experiences teach routes and never out of scope (nobody labels a request "none of you"),
+    Why offer it: experiences teach routes and never out of scope (nobody labels a request "none of you"),
     and a few dozen of them in customers' own words (slang, long stories) are far more varied than
     a crew's tidy examples. Fit on them alone, the router's threshold, set from how alike each route's
     examples are, drops, and the new words draw unrelated requests in: "recommend a good pizza place"
     went to accounts (the demo crew's stream, lexical planner; its original evaluation set lost rows
     that way and the gate rejected the candidate). An explicit out-of-scope class keeps that edge
-    where the generic requests put it."""
+    where the generic requests put it. Why not by default: it also lets a poisoned stream through
+    (flipped labels no longer cost the crew's evaluation rows anything, and the held-back experiences
+    are as poisoned as the rest; the README's learning figures), so it waits for the automatic rollback
+    from live metrics."""
+    if not out_of_scope:
+        return fit_router(examples)
     oos = _OOS_LABEL
     while oos in examples:
         oos += "_"
-    return fit_router({**examples, oos: list(BACKGROUND)}, oos_label=oos)
+    return fit_router({**examples, oos: list(out_of_scope)}, oos_label=oos)
 
 
 def _current(registry: RouterRegistry, base: Mapping[str, Sequence[str]]) -> tuple[str, LexicalRouter]:
@@ -140,12 +147,13 @@ def learn_router(
     margin: float = 0.01,
     min_gain: float = 0.005,
     routing: Callable[[LexicalRouter], Routing] = lexical_routing,
+    out_of_scope: Sequence[str] = (),
 ) -> LearnResult:
     """Fit, evaluate, gate and record one candidate for ``registry.crew`` (under its lock).
 
     ``routing``: how the crew routes with a given lexical router, for the evaluation (default: the
     router alone; :func:`crewline.nodes.learning.planning.planner_routing` measures the crew's planner,
-    clause splitting and semantic stage included)."""
+    clause splitting and semantic stage included); ``out_of_scope``: see :func:`fit_candidate`."""
     with registry.exclusive():
         return learn_router_locked(
             registry,
@@ -156,6 +164,7 @@ def learn_router(
             margin=margin,
             min_gain=min_gain,
             routing=routing,
+            out_of_scope=out_of_scope,
         )
 
 
@@ -169,6 +178,7 @@ def learn_router_locked(
     margin: float = 0.01,
     min_gain: float = 0.005,
     routing: Callable[[LexicalRouter], Routing] = lexical_routing,
+    out_of_scope: Sequence[str] = (),
 ) -> LearnResult:
     """:func:`learn_router` for a caller that already holds ``registry.exclusive()`` (``learn run``
     holds it across the router's and the injection detector's updates)."""
@@ -198,7 +208,7 @@ def learn_router_locked(
     examples = {route: [*texts] for route, texts in base.items()}
     for example in train:
         examples[example.label].append(example.text)
-    candidate = fit_candidate(examples)
+    candidate = fit_candidate(examples, out_of_scope=out_of_scope)
     baseline_version, current = _current(registry, base)
     figures = _figures(routing(candidate), crew_rows, held_rows)
     baseline = _figures(routing(current), crew_rows, held_rows)
