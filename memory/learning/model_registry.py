@@ -17,7 +17,6 @@ PostgreSQL, the write lock on SQLite): two hosts rolling back the same canary ro
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -26,11 +25,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from crewline.errors import ConfigurationError
-from crewline.memory.checkpoint.urls import CheckpointerError, parse
 from crewline.memory.learning.rollout import VersionStats
-from crewline.memory.paths import data_dir
 from crewline.memory.shared.database import Database, Session, open_database
-from crewline.memory.shared.urls import StateUrlError
+from crewline.memory.shared.urls import state_url
 
 __all__ = [
     "ModelEntry",
@@ -41,8 +38,6 @@ __all__ = [
     "open_model_registry",
 ]
 
-MODELS_VAR = "CREWLINE_MODELS_URL"
-STATE_VAR = "CREWLINE_STATE_URL"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?$")
 _COUNTERS = ("calls", "errors", "interactions", "escalations", "ungrounded", "out_of_scope", "rejections")
 
@@ -128,18 +123,8 @@ class ModelEntry:
 
 def models_url() -> str:
     """``CREWLINE_MODELS_URL``, else ``CREWLINE_STATE_URL`` when it names a database, else
-    ``models.sqlite`` in the data directory."""
-    own = os.environ.get(MODELS_VAR, "").strip()
-    if own:
-        return own
-    shared = os.environ.get(STATE_VAR, "").strip()
-    if shared:
-        try:
-            if parse(shared).kind in ("sqlite", "postgres"):
-                return shared
-        except CheckpointerError:
-            raise StateUrlError(f"{STATE_VAR}: not a state URL for the model registry") from None
-    return f"sqlite:///{(data_dir() / 'models.sqlite').as_posix()}"
+    ``models.sqlite`` in the data directory (the shared-state kind ``models``)."""
+    return state_url("models")
 
 
 def check_name(name: str) -> str:

@@ -75,6 +75,8 @@ KINDS: dict[str, StateKind] = {
             ("memory", "redis", "postgres", "sqlite"),
             None,
         ),
+        # chat-model versions and canaries, and the learned routers' and detectors' versions
+        StateKind("models", ("CREWLINE_MODELS_URL",), ("sqlite", "postgres"), "models.sqlite"),
     )
 }
 

@@ -106,7 +106,7 @@ def test_an_escalation_opened_on_a_is_approved_on_b_and_applied_once(hosts: dict
 def test_health_on_either_host_shows_the_shared_state(hosts: dict[str, Any]) -> None:
     report = _json(_on(hosts, "b", "health", "--crew", hosts["crew"], "--json"))
     assert {kind: s["backend"] for kind, s in report["state"].items()} == dict.fromkeys(
-        ("tickets", "keys", "budgets", "audit", "store", "context", "ratelimit"), "postgres"
+        ("tickets", "keys", "budgets", "audit", "store", "context", "ratelimit", "models"), "postgres"
     )
     assert report["state_warnings"] == []
     del hosts["env"]["CREWLINE_AUDIT_KEY"], hosts["env"]["CREWLINE_AES_KEY"]
