@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from crewline.errors import ConfigurationError
-from crewline.nodes.planning.features import FEATURES_VERSION, TextFeatures
+from crewline.nodes.planning.features import FEATURES_VERSION, READABLE_FEATURES_VERSIONS, TextFeatures
 from crewline.nodes.planning.router import Router
 from crewline.nodes.planning.router_model import RouterModel
 
@@ -55,7 +55,7 @@ def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> 
     manifest = {
         "format": ARTIFACT_FORMAT,
         "format_version": ARTIFACT_VERSION,
-        "features_version": FEATURES_VERSION,
+        "features_version": FEATURES_VERSION if model.features.concepts else 1,
         "numpy": np.__version__,
         "scikit-learn": _version("scikit-learn"),
         "crewline": _version("crewline"),
@@ -100,7 +100,7 @@ def _check_manifest(path: Path, manifest: dict[str, Any], cache_key: str | None)
             f"{path}: router artifact format {manifest.get('format_version')}, this crewline reads "
             f"format {ARTIFACT_VERSION}; refit it with `crewline router fit`"
         )
-    if manifest.get("features_version") != FEATURES_VERSION:
+    if manifest.get("features_version") not in READABLE_FEATURES_VERSIONS:
         raise RouterArtifactError(
             f"{path}: made with text features version {manifest.get('features_version')}, this crewline "
             f"uses {FEATURES_VERSION}; refit it with `crewline router fit`"
@@ -133,7 +133,11 @@ def load_router(path: Path, *, cache_key: str | None = None) -> Router:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise RouterArtifactError(f"{path}: not a readable router artifact ({reason})") from None
     try:
-        features = TextFeatures(vocabularies, [arrays["idf_words"], arrays["idf_chars"]])
+        features = TextFeatures(
+            vocabularies,
+            [arrays["idf_words"], arrays["idf_chars"]],
+            concepts=manifest["features_version"] >= 2,  # version 1 was fit without concepts
+        )
         routes = [str(route) for route in manifest["routes"]]
         has_oos = bool(manifest["has_oos"])
         coef = arrays["coef"].astype(np.float32)

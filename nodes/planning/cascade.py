@@ -34,6 +34,16 @@ __all__ = ["CascadeRouter", "EmbeddingRouter", "semantic_cascade"]
 
 log = logging.getLogger(__name__)
 
+# The linear scoring's regularisation (CLINC150 train rows held out, 5-shot: C 1 0.861, 10 0.891,
+# 100 0.892) and its iterations: bounded, since the fit runs on the first escalated request.
+LINEAR_C = 10.0
+LINEAR_MAX_ITER = 300
+# Divides the linear classifier's logits: its probabilities, averaged with the lexical router's
+# in the cascade, must be about as sharp as the centroid softmax they replace (CLINC150 train rows
+# held out from 5-shot fits, seeds 10-11, cascade: 1.0 routes 0.852 right at oos recall 0.85, 0.5
+# 0.875 at 0.77, 0.3 0.879 at 0.70, 0.2 0.880 at 0.65; centroid scoring 0.869 at 0.73).
+LINEAR_TEMPERATURE = 0.3
+
 
 def _unit_rows(rows: object) -> NDArray[np.float32]:
     matrix = np.atleast_2d(np.asarray(rows, dtype=np.float32))
@@ -57,14 +67,16 @@ class EmbeddingRouter:
         threshold: float = 0.45,
         temperature: float = 0.05,
         name: str = "semantic",
-        scoring: Literal["nearest", "centroid"] = "nearest",
+        scoring: Literal["nearest", "centroid", "linear"] = "nearest",
     ) -> None:
         if not -1.0 <= threshold <= 1.0 or temperature <= 0:
             raise ConfigurationError(
                 "EmbeddingRouter: threshold must be a cosine in [-1, 1], temperature > 0"
             )
-        if scoring not in ("nearest", "centroid"):
-            raise ConfigurationError(f"EmbeddingRouter: scoring is 'nearest' or 'centroid', not {scoring!r}")
+        if scoring not in ("nearest", "centroid", "linear"):
+            raise ConfigurationError(
+                f"EmbeddingRouter: scoring is 'nearest', 'centroid' or 'linear', not {scoring!r}"
+            )
         self.scoring = scoring
         self.embeddings = embeddings
         self.threshold = threshold
@@ -74,6 +86,7 @@ class EmbeddingRouter:
         self._matrix: NDArray[np.float32] | None = None
         self._labels: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._centroids: NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)  # (routes, dim)
+        self._linear: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None  # (coef, intercept)
         self._lock = threading.Lock()
 
     def fit(self, examples: Mapping[str, Sequence[str]]) -> EmbeddingRouter:
@@ -105,27 +118,42 @@ class EmbeddingRouter:
                 sums = np.zeros((len(self._examples), matrix.shape[1]), dtype=np.float32)
                 np.add.at(sums, self._labels, matrix)
                 self._centroids = _unit_rows(sums)
+                if self.scoring == "linear" and len(self._examples) >= 2:
+                    self._linear = fit_linear(matrix, self._labels)
                 self._matrix = matrix
             return self._matrix
 
     def similarities(self, vector: Sequence[float]) -> NDArray[np.float32]:
         """Per route, the cosine of ``vector`` to the route's nearest example (``scoring="nearest"``)
-        or to the mean of its examples (``"centroid"``: steadier from a handful of examples)."""
+        or to the mean of its examples (``"centroid"``: steadier from a handful of examples;
+        ``"linear"`` uses these too, for *none*)."""
         matrix = self._fitted()
-        if self.scoring == "centroid":
+        if self.scoring != "nearest":  # "linear" too: its *none* is the centroids' call
             return np.asarray(self._centroids @ _unit_rows(vector)[0], dtype=np.float32)
         cosines = matrix @ _unit_rows(vector)[0]
         best = np.full(len(self._examples), -1.0, dtype=np.float32)
         np.maximum.at(best, self._labels, cosines)
         return best
 
-    def scores_for(self, vector: Sequence[float]) -> RouteScores:
+    def distribution(self, vector: Sequence[float]) -> NDArray[np.float64]:
+        """Probabilities of the routes and, last, of *none*: a softmax of the similarities and the
+        threshold; with ``scoring="linear"``, the routes' share of it divided as the linear
+        classifier says (see :func:`fit_linear`)."""
         sims = self.similarities(vector)
         probs = softmax(np.append(sims, self.threshold) / self.temperature)
+        if self._linear is None:
+            return probs
+        coef, intercept = self._linear
+        routes = softmax((coef @ _unit_rows(vector)[0] + intercept) / LINEAR_TEMPERATURE)
+        return np.append((1.0 - probs[-1]) * routes, probs[-1])
+
+    def scores_for(self, vector: Sequence[float]) -> RouteScores:
+        sims = self.similarities(vector)
+        probs = self.distribution(vector)
         routes = self.routes
         scores = {routes[i]: round(float(probs[i]), 4) for i in np.argsort(-probs[:-1], kind="stable")}
-        top = int(np.argmax(sims))
-        if self.threshold >= float(sims[top]):
+        top = int(np.argmax(probs[:-1])) if self._linear is not None else int(np.argmax(sims))
+        if self.threshold >= float(sims.max()):
             return RouteScores(None, round(float(probs[-1]), 4), scores, self.name)
         return RouteScores(routes[top], round(float(probs[top]), 4), scores, self.name)
 
@@ -157,6 +185,38 @@ class EmbeddingRouter:
 
     def __repr__(self) -> str:
         return f"EmbeddingRouter({self.embeddings!r}, routes={self.routes})"
+
+
+def fit_linear(
+    matrix: NDArray[np.float32], labels: NDArray[np.int64]
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """A multinomial logistic regression on the examples' embeddings: ``(coef (routes, dim),
+    intercept)``.
+
+    Which route a request is, is better told by a boundary learnt between the routes than by the
+    nearest centroid (CLINC150 train rows held out from the fit, top route right: 5-shot 0.892 vs
+    0.875, seeds 10-11; a fifth held out of the full set 0.966 vs 0.934). Whether it is any route at
+    all stays the similarities' call: a softmax over routes alone has no *none*.
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=LINEAR_C, max_iter=LINEAR_MAX_ITER)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(matrix, labels)
+    n_routes = int(labels.max()) + 1
+    coef = np.zeros((n_routes, matrix.shape[1]), dtype=np.float32)
+    intercept = np.full(n_routes, -1e4, dtype=np.float32)  # a route the fit never saw: never chosen
+    classes = model.classes_.astype(np.int64)
+    if len(classes) == 2:  # binary: one hyperplane, positive side = classes[1]
+        coef[classes[1]], intercept[classes[1]] = model.coef_[0], model.intercept_[0]
+        intercept[classes[0]] = 0.0
+    else:
+        coef[classes], intercept[classes] = model.coef_, model.intercept_
+    return coef, intercept
 
 
 class CascadeRouter:

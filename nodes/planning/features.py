@@ -7,6 +7,8 @@ applies the same weighting in a few dozen microseconds, where a ``TfidfVectorize
 costs several hundred for a single string. The two word/char blocks are L2-normalised separately,
 then together, so that the hundred character n-grams of a sentence do not drown its ten words.
 Digits are folded to ``0``: an id's shape (``C-0000``) is a signal, which customer it names is not.
+The word block also holds each word's concept (``router_synonyms``: "stop" and "cancel" both add
+``~cancel``), so a request worded unlike a route's few examples still shares features with them.
 
 scikit-learn and scipy are imported inside ``fit`` and ``transform`` only: a router loaded from an
 artifact (or the router cache) routes without them, and importing them costs most of a second.
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crewline.nodes.planning.router_synonyms import concept_of
 from crewline.nodes.stop_words import english_stop_words
 
 if TYPE_CHECKING:
@@ -31,7 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FEATURES_VERSION", "TextFeatures", "char_ngrams", "word_ngrams"]
 
-FEATURES_VERSION = 1  # bump when the analyzers change: saved routers then no longer match
+FEATURES_VERSION = 2  # bump when the analyzers change: saved routers then no longer match
+# Version 1 had no concept features; its artifacts still load and route as they were fit.
+READABLE_FEATURES_VERSIONS = (1, 2)
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _DIGIT = re.compile(r"\d")
 
@@ -42,6 +47,11 @@ def _tokens(text: str) -> list[str]:
 
 def _word_grams(tokens: list[str]) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+
+
+def _word_concept_grams(tokens: list[str]) -> list[str]:
+    concepts = [concept for concept in map(concept_of, tokens) if concept is not None]
+    return _word_grams(tokens) + concepts
 
 
 def _char_grams(tokens: list[str]) -> list[str]:
@@ -63,9 +73,19 @@ def char_ngrams(text: str) -> list[str]:
     return _char_grams(_tokens(text))
 
 
-_ANALYZERS: tuple[Callable[[str], list[str]], ...] = (word_ngrams, char_ngrams)
-# The same analyzers over a text's tokens, computed once per text when routing (``transform_one``).
-_TOKEN_ANALYZERS: tuple[Callable[[list[str]], list[str]], ...] = (_word_grams, _char_grams)
+def _analyzers(concepts: bool) -> tuple[Callable[[list[str]], list[str]], ...]:
+    """The blocks' analyzers over a text's tokens (computed once per text when routing)."""
+    return (_word_concept_grams if concepts else _word_grams, _char_grams)
+
+
+_BLOCKS = 2
+
+
+def _on_text(analyze: Callable[[list[str]], list[str]]) -> Callable[[str], list[str]]:
+    def analyzer(text: str) -> list[str]:
+        return analyze(_tokens(text))
+
+    return analyzer
 
 
 @dataclass
@@ -79,9 +99,13 @@ class _Block:
 class TextFeatures:
     """Fitted vocabularies and idf weights for both blocks; ``dim`` columns in all."""
 
-    def __init__(self, vocabularies: Sequence[Sequence[str]], idfs: Sequence[np.ndarray]) -> None:
-        if len(vocabularies) != len(_ANALYZERS) or len(idfs) != len(_ANALYZERS):
-            raise ValueError(f"expected {len(_ANALYZERS)} feature blocks")
+    def __init__(
+        self, vocabularies: Sequence[Sequence[str]], idfs: Sequence[np.ndarray], *, concepts: bool = True
+    ) -> None:
+        if len(vocabularies) != _BLOCKS or len(idfs) != _BLOCKS:
+            raise ValueError(f"expected {_BLOCKS} feature blocks")
+        self.concepts = concepts  # False: a version-1 artifact, fit without concept features
+        self._analyzers = _analyzers(concepts)
         self._blocks: list[_Block] = []
         offset = 0
         for terms, idf in zip(vocabularies, idfs, strict=True):
@@ -95,7 +119,7 @@ class TextFeatures:
         # Word unigrams that carry content (not "what", "is", "the"): the router's content check.
         self.content = np.zeros(offset, dtype=bool)
         stop_words = english_stop_words()
-        for term, index in self._blocks[0].vocabulary.items():
+        for term, index in self._blocks[0].vocabulary.items():  # concepts count: "~cancel"
             self.content[index] = " " not in term and term not in stop_words
 
     @classmethod
@@ -108,7 +132,8 @@ class TextFeatures:
         vocabularies: list[list[str]] = []
         idfs: list[np.ndarray] = []
         blocks = []
-        for analyzer in _ANALYZERS:
+        for analyze in _analyzers(concepts=True):
+            analyzer = _on_text(analyze)
             # min_df prunes n-grams seen once in a large training set: they cannot generalise.
             vectorizer = TfidfVectorizer(
                 analyzer=analyzer, sublinear_tf=True, min_df=min_df, dtype=np.float32
@@ -124,7 +149,7 @@ class TextFeatures:
             vocabularies.append(terms)
             idfs.append(vectorizer.idf_.astype(np.float32))
         matrix = normalize(hstack(blocks).tocsr()).astype(np.float32)
-        return cls(vocabularies, idfs), csr_matrix(matrix)
+        return cls(vocabularies, idfs, concepts=True), csr_matrix(matrix)
 
     @property
     def vocabularies(self) -> list[list[str]]:
@@ -145,7 +170,7 @@ class TextFeatures:
         indices: list[int] = []
         values: list[float] = []
         tokens = _tokens(text)
-        for analyzer, block in zip(_TOKEN_ANALYZERS, self._blocks, strict=True):
+        for analyzer, block in zip(self._analyzers, self._blocks, strict=True):
             # Counter counts every n-gram in C; those in the vocabulary keep their first-seen order.
             vocabulary, weights, start = block.vocabulary, block.weights, len(values)
             found = [(vocabulary[g], n) for g, n in Counter(analyzer(tokens)).items() if g in vocabulary]

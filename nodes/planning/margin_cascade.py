@@ -23,12 +23,13 @@ import asyncio
 import importlib.util
 import threading
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 
 from crewline.errors import ConfigurationError
 from crewline.nodes.planning.background import BACKGROUND
-from crewline.nodes.planning.calibration import fit_temperature, oos_threshold, softmax
+from crewline.nodes.planning.calibration import fit_temperature, oos_threshold
 from crewline.nodes.planning.cascade import EmbeddingRouter
 from crewline.nodes.planning.fewshot import balanced_threshold
 from crewline.nodes.planning.router import Router as LexicalRouter
@@ -72,6 +73,9 @@ MANY_SHOT_WEIGHT = 0.35
 # to reject this share of the generic requests.
 MIN_HELD_OUT = 50
 SMALL_CREW_OOS_RECALL = 0.9
+# The semantic stage's scoring: a linear classifier on the embeddings names the route, the centroid
+# similarities decide *none* (``EmbeddingRouter``; "centroid" before).
+SCORING: Literal["nearest", "centroid", "linear"] = "linear"
 _CHUNK = 2048  # rows of the example-by-example similarity matrix computed at once
 
 
@@ -94,7 +98,7 @@ def _held_out_similarities(router: EmbeddingRouter) -> tuple[np.ndarray, np.ndar
     counts = np.bincount(labels, minlength=n_routes)
     kept = np.flatnonzero(counts[labels] >= 2)
     rows: list[np.ndarray] = []
-    if router.scoring == "centroid":
+    if router.scoring != "nearest":  # centroid similarities ("linear" decides *none* by them too)
         sums = np.zeros((n_routes, matrix.shape[1]), dtype=np.float32)
         np.add.at(sums, labels, matrix)
         for start in range(0, kept.size, _CHUNK):
@@ -207,9 +211,8 @@ class MarginCascade:
         semantic one weighing ``weight``."""
         routes = self.lexical.routes
         semantic = self.semantic
-        sims = semantic.similarities(vector)
         order = [semantic.routes.index(route) for route in routes] if semantic.routes != routes else None
-        probs = softmax(np.append(sims, semantic.threshold) / semantic.temperature)
+        probs = semantic.distribution(vector)
         if order is not None:
             probs = np.append(probs[:-1][order], probs[-1])
         lexical = np.asarray([scores.scores.get(route, 0.0) for route in routes], dtype=np.float64)
@@ -273,7 +276,7 @@ def margin_cascade(
     Raises ``SemanticUnavailable`` without the extra; the model loads on the first escalation."""
     from crewline.memory.knowledge.semantic import shared_sentence_embedder
 
-    semantic = EmbeddingRouter(shared_sentence_embedder(), scoring="centroid").fit(examples)
+    semantic = EmbeddingRouter(shared_sentence_embedder(), scoring=SCORING).fit(examples)
     per_route = sum(len(texts) for texts in examples.values()) / max(1, len(examples))
     few = per_route < FEW_EXAMPLES
     weight = FEW_SHOT_WEIGHT if few else MANY_SHOT_WEIGHT
