@@ -306,6 +306,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--poison", type=float, default=0.3, help="share of corrections flipped")
     parser.add_argument("--lexical", action="store_true", help="measure without the semantic stage")
     parser.add_argument("--seed", type=int, default=0, help="names the stream's threads: the gate's split")
+    parser.add_argument(
+        "--background-oos",
+        action="store_true",
+        help="as learn run --background-oos: the candidate learns out of scope from generic requests",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--record", type=Path, help="write the stream's first-run routing here (JSONL)")
     args = parser.parse_args(argv)
