@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import signal
 import socket
@@ -45,12 +46,14 @@ __all__ = [
     "AegraCluster",
     "AegraInstance",
     "AegraUnavailable",
+    "BenchmarkFailed",
     "aegra_cluster",
     "aegra_python",
     "seconds",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Aegra colours its log even into a file
 STARTUP_TIMEOUT_S = 90.0
 REDIS_DB_INDEX = 7  # an index no test uses otherwise; keys are prefixed per cluster on top
 # seconds: lease > 2 heartbeats (Aegra validates it); a dead worker's run is re-queued in ~lease + reaper
@@ -70,10 +73,10 @@ TIMINGS = {
 # "too many clients" fails requests with a 500: a worker waits for a pooled connection instead.
 # ``env=`` overrides them.
 POOLS = {
-    "SQLALCHEMY_POOL_SIZE": "3",
-    "SQLALCHEMY_MAX_OVERFLOW": "4",
+    "SQLALCHEMY_POOL_SIZE": "2",
+    "SQLALCHEMY_MAX_OVERFLOW": "3",
     "LANGGRAPH_MIN_POOL_SIZE": "1",
-    "LANGGRAPH_MAX_POOL_SIZE": "4",
+    "LANGGRAPH_MAX_POOL_SIZE": "3",
 }
 # what would let a worker reach a model or another deployment's state: the crews take the offline path
 REMOVED_ENV = frozenset(
@@ -95,6 +98,10 @@ SERVER_ENV = {
     "LANGCHAIN_TRACING_V2": "false",
     "PYTHONUNBUFFERED": "1",
 }
+
+
+class BenchmarkFailed(RuntimeError):
+    """A benchmark on a cluster could not finish; the message carries the workers' last exceptions."""
 
 
 class AegraUnavailable(RuntimeError):
@@ -147,6 +154,15 @@ class AegraInstance:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.kill()
+
+    def log_errors(self, lines: int = 5) -> list[str]:
+        """The last ``lines`` lines of its log that name an exception (``...Error: ...``)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return []
+        found = [line.strip() for line in text.splitlines() if re.search(r"\w(Error|Exception): ", line)]
+        return [f"{self.name}: {_ANSI.sub('', line)}" for line in found[-lines:]]
 
     def log_tail(self, lines: int = 60) -> str:
         try:
@@ -239,6 +255,10 @@ class AegraCluster:
                     raise RuntimeError(f"Aegra instance {instance.name} did not start\n{instance.log_tail()}")
                 time.sleep(0.25)
         return started
+
+    def log_errors(self, lines: int = 5) -> list[str]:
+        """Every instance's last exceptions, for a failure's message."""
+        return [line for instance in self.instances for line in instance.log_errors(lines)]
 
     def create_key(
         self, user: str, tenant: str, role: str = "user", customers: tuple[str, ...] = ("C-1001",)

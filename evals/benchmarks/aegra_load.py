@@ -28,6 +28,7 @@ from crewline.tools.erp_effects import ERPEffects
 
 __all__ = [
     "FRAUD_REQUEST",
+    "GRAPH",
     "LOOSE_RATE_LIMITS",
     "PLAIN_TURNS",
     "Keys",
@@ -44,7 +45,7 @@ __all__ = [
     "submit",
 ]
 
-GRAPH = "support"
+GRAPH = "support"  # the demo crew
 PLAIN_TURNS = (
     "what is the balance for customer C-1001?",
     "show the open invoices for customer C-1001",
@@ -95,7 +96,7 @@ def client(url: str, key: str) -> httpx.Client:
 # requests a worker answered with a 5xx or dropped, then sent again (at most ATTEMPTS times): on the
 # shared development machines, PostgreSQL's connection limit ("too many clients") is the usual cause
 refusals: list[str] = []
-ATTEMPTS = 3
+ATTEMPTS = 7  # waits 1 + 2 + 4 + 8 + 10 + 10 s: the connection limit is hit in bursts
 
 
 def _post(http: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -113,7 +114,8 @@ def _post(http: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]
             if answer.status_code < 500:
                 break
         refusals.append(problem)
-        time.sleep(attempt)
+        if attempt < ATTEMPTS:
+            time.sleep(min(2 ** (attempt - 1), 10))
     raise RuntimeError(f"the server refused {path}: {problem}")
 
 

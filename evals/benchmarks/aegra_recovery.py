@@ -43,6 +43,7 @@ from crewline.evals.benchmarks.aegra_cluster import (
     AegraCluster,
     AegraInstance,
     AegraUnavailable,
+    BenchmarkFailed,
     aegra_cluster,
     seconds,
 )
@@ -121,13 +122,19 @@ def _rows(db: Any, runs: Iterable[Submitted]) -> dict[str, RunRow]:
     return {str(r[0]): RunRow(str(r[1]), r[2], float(r[3].timestamp())) for r in found}
 
 
-def _submit_one(url: str, keys: Keys, kind: Kind, what: str) -> Submitted:
-    if kind == "approval":  # ``what``: the thread waiting for its approval
-        with client(url, keys.approver) as approver:
-            return Submitted(resume(approver, what), what, kind)
-    with client(url, keys.user) as user:
-        thread_id = new_thread(user)
-        return Submitted(submit(user, thread_id, what), thread_id, kind)
+def _submit_one(url: str, keys: Keys, kind: Kind, what: str) -> Submitted | None:
+    """One run sent, or ``None`` when the server refused it every time (counted in ``refusals``: a
+    run never accepted cannot be lost)."""
+    try:
+        if kind == "approval":  # ``what``: the thread waiting for its approval
+            with client(url, keys.approver) as approver:
+                return Submitted(resume(approver, what), what, kind)
+        with client(url, keys.user) as user:
+            thread_id = new_thread(user)
+            return Submitted(submit(user, thread_id, what), thread_id, kind)
+    except RuntimeError as refused:
+        print(f"not sent: {refused}", file=sys.stderr, flush=True)
+        return None
 
 
 def _submit_load(
@@ -143,7 +150,7 @@ def _submit_load(
             pool.submit(_submit_one, workers[index % len(workers)].url, keys, kind, what)
             for index, (kind, what) in enumerate(plan)
         ]
-        return [future.result() for future in futures]
+        return [sent for future in futures if (sent := future.result()) is not None]
 
 
 def _held(db: Any, runs: list[Submitted], prefix: str) -> tuple[list[Kind], set[Kind]]:
@@ -383,55 +390,69 @@ def _progress(kill: KillRound) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _run(args: argparse.Namespace) -> dict[str, Any]:
+def _measure(cluster: AegraCluster, args: argparse.Namespace) -> dict[str, Any]:
     import psycopg
 
     rng = random.Random(args.seed)
-    env = dict(LOOSE_RATE_LIMITS)
-    with (
-        tempfile.TemporaryDirectory(prefix="crewline-aegra-recovery-") as work,
-        aegra_cluster(
-            Path(work), args.postgres, args.redis, env, timings=_timings(args), shared_erp=True
-        ) as cluster,
-    ):
-        (first,) = cluster.start("w0")  # alone first: it migrates the fresh database
-        (second,) = cluster.start("w1")
-        workers = {"w0": first, "w1": second}
-        keys = make_keys(cluster)
-        seeded = fraud_reports(cluster.erp_path)
-        with psycopg.connect(cluster.database_url, autocommit=True) as db:
-            runs = _settle(db, workers, keys, [], args.escalations, args.timeout)
-            waiting = _waiting(db, runs)
-            rounds: list[KillRound] = []
-            for number in range(args.kills):
-                kill, batch = _kill_round(number, cluster, workers, keys, waiting, args, db, rng)
-                rounds.append(kill)
-                _progress(kill)
-                runs += batch
-                waiting = _waiting(db, batch)
-            runs += _settle(db, workers, keys, waiting, 0, args.timeout)
-            final = _rows(db, runs)
-            lost = [
-                run
-                for run in runs
-                if run.run_id not in final or final[run.run_id].status != EXPECTED[run.kind]
-            ]
-            resumed = [run.thread_id for run in runs if run.kind == "approval" and run not in lost]
-            query = "SELECT thread_id, ticket_id FROM tickets WHERE thread_id = ANY(%s)"
-            tickets = {
-                str(thread): str(ticket) for thread, ticket in db.execute(query, (resumed,)).fetchall()
-            }
-            lost_runs = [
-                f"{run.kind} {run.run_id}: {final[run.run_id].status if run.run_id in final else 'missing'}"
-                for run in lost
-            ]
-        audit = audit_fraud_reports(cluster.database_url, cluster.erp_path, seeded, tickets)
+    (first,) = cluster.start("w0")  # alone first: it migrates the fresh database
+    (second,) = cluster.start("w1")
+    workers = {"w0": first, "w1": second}
+    keys = make_keys(cluster)
+    seeded = fraud_reports(cluster.erp_path)
+    with psycopg.connect(cluster.database_url, autocommit=True) as db:
+        runs = _settle(db, workers, keys, [], args.escalations, args.timeout)
+        waiting = _waiting(db, runs)
+        rounds: list[KillRound] = []
+        for number in range(args.kills):
+            kill, batch = _kill_round(number, cluster, workers, keys, waiting, args, db, rng)
+            rounds.append(kill)
+            _progress(kill)
+            runs += batch
+            waiting = _waiting(db, batch)
+        runs += _settle(db, workers, keys, waiting, 0, args.timeout)
+        final = _rows(db, runs)
+        lost = [
+            run for run in runs if run.run_id not in final or final[run.run_id].status != EXPECTED[run.kind]
+        ]
+        resumed = [run.thread_id for run in runs if run.kind == "approval" and run not in lost]
+        query = "SELECT thread_id, ticket_id FROM tickets WHERE thread_id = ANY(%s)"
+        tickets = {str(thread): str(ticket) for thread, ticket in db.execute(query, (resumed,)).fetchall()}
+        why: dict[str, str | None] = dict(
+            db.execute(
+                "SELECT run_id, error_message FROM runs WHERE run_id = ANY(%s)",
+                ([run.run_id for run in lost],),
+            ).fetchall()
+        )
+    lost_runs = [
+        f"{run.kind} {run.run_id}: {final[run.run_id].status if run.run_id in final else 'missing'}"
+        + (f" ({why[run.run_id]})" if why.get(run.run_id) else "")
+        for run in lost
+    ]
+    audit = audit_fraud_reports(cluster.database_url, cluster.erp_path, seeded, tickets)
     allowance = float(args.lease + args.reaper)
     audit_figures = {**asdict(audit), "applied_twice": audit.applied_twice}
     return {
         "summary": _summary(rounds, allowance, audit_figures, len(runs), lost_runs),
         "kills": [asdict(kill) for kill in rounds],
     }
+
+
+def _run(args: argparse.Namespace) -> dict[str, Any]:
+    with (
+        tempfile.TemporaryDirectory(prefix="crewline-aegra-recovery-") as work,
+        aegra_cluster(
+            Path(work),
+            args.postgres,
+            args.redis,
+            dict(LOOSE_RATE_LIMITS),
+            timings=_timings(args),
+            shared_erp=True,
+        ) as cluster,
+    ):
+        try:
+            return _measure(cluster, args)
+        except RuntimeError as failure:  # the workers' last exceptions say why
+            raise BenchmarkFailed("\n".join([str(failure), *cluster.log_errors()])) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -453,8 +474,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--kills must be at least 1, --plain and --escalations at least 0")
     try:
         result = _run(args)
-    except AegraUnavailable as missing:
-        print(f"aegra_recovery: {missing}", file=sys.stderr)
+    except (AegraUnavailable, BenchmarkFailed) as failure:
+        print(f"aegra_recovery: {failure}", file=sys.stderr)
         return 2
     print(json.dumps(result["summary"], indent=2))
     if args.json:
