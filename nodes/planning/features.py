@@ -104,7 +104,7 @@ class TextFeatures:
     ) -> None:
         if len(vocabularies) != _BLOCKS or len(idfs) != _BLOCKS:
             raise ValueError(f"expected {_BLOCKS} feature blocks")
-        self.concepts = concepts  # False: a version-1 artifact, fit without concept features
+        self.concepts = concepts  # False: fit from many examples a route, or a version-1 artifact
         self._analyzers = _analyzers(concepts)
         self._blocks: list[_Block] = []
         offset = 0
@@ -123,8 +123,11 @@ class TextFeatures:
             self.content[index] = " " not in term and term not in stop_words
 
     @classmethod
-    def fit(cls, texts: Sequence[str], *, min_df: int = 1) -> tuple[TextFeatures, csr_matrix]:
-        """Fit on ``texts``; returns the features and the texts' (normalised) matrix."""
+    def fit(
+        cls, texts: Sequence[str], *, min_df: int = 1, concepts: bool = True
+    ) -> tuple[TextFeatures, csr_matrix]:
+        """Fit on ``texts``; returns the features and the texts' (normalised) matrix. ``concepts``:
+        add the word block's concept features (see the module doc)."""
         from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.preprocessing import normalize
@@ -132,7 +135,7 @@ class TextFeatures:
         vocabularies: list[list[str]] = []
         idfs: list[np.ndarray] = []
         blocks = []
-        for analyze in _analyzers(concepts=True):
+        for analyze in _analyzers(concepts):
             analyzer = _on_text(analyze)
             # min_df prunes n-grams seen once in a large training set: they cannot generalise.
             vectorizer = TfidfVectorizer(
@@ -149,7 +152,7 @@ class TextFeatures:
             vocabularies.append(terms)
             idfs.append(vectorizer.idf_.astype(np.float32))
         matrix = normalize(hstack(blocks).tocsr()).astype(np.float32)
-        return cls(vocabularies, idfs, concepts=True), csr_matrix(matrix)
+        return cls(vocabularies, idfs, concepts=concepts), csr_matrix(matrix)
 
     @property
     def vocabularies(self) -> list[list[str]]:

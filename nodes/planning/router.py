@@ -125,9 +125,15 @@ class Router:
         if has_oos:
             columns[str(oos_label)] = len(routes)
         y = np.asarray([columns[lab] for _, lab in pairs], dtype=np.int64)
-        features, matrix = TextFeatures.fit([t for t, _ in pairs], min_df=2 if len(pairs) >= _LARGE else 1)
-        n_columns = len(columns)
         counts = np.bincount(y[y < len(routes)], minlength=len(routes))
+        # Concept features (``router_synonyms``) where a route's few examples leave most wordings
+        # unseen; from dozens a route the examples show the wordings themselves (CLINC150 full
+        # training set: 0.9217 at oos recall 0.73 with them vs 0.9247 at 0.70 without).
+        few_shot = len(pairs) < _FEW * len(routes)
+        features, matrix = TextFeatures.fit(
+            [t for t, _ in pairs], min_df=2 if len(pairs) >= _LARGE else 1, concepts=few_shot
+        )
+        n_columns = len(columns)
         from_examples = (  # no out-of-scope rows, and enough examples to hold out (``fewshot``)
             not has_oos
             and self._given_threshold is None
