@@ -59,6 +59,8 @@ from crewline.nodes.guards.protocol import GuardContext, guard_set, split_guards
 from crewline.nodes.guards.reveal import VAULT_KEY, shown_entries
 from crewline.nodes.guards.running import input_guard_steps, output_guard_steps
 from crewline.nodes.guards.tracing import crew_tracer
+from crewline.nodes.learning.detector import detector_registry
+from crewline.nodes.learning.live_detector import live_detector
 from crewline.nodes.learning.planning import follow_learned
 from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.planning.extract import entity_patterns
@@ -239,6 +241,9 @@ def build_crew(
         from crewline.nodes.models.turn_outcomes import watch_turns  # a worse version rolls back by itself
 
         watch_turns(spec.name, spec.models.rollout)
+    # the crew has learned injection labels: screen with the configured detector or what it learned,
+    # following promotion and rollback without a restart (None: the configured detector alone)
+    detector = live_detector(spec.name, guards.detector) if detector_registry(spec.name).exists() else None
     if isinstance(chosen, LocalRouter):
         route_planner.router = chosen.router
     elif chosen is not None:  # the local router splits and routes; unsure clauses go to this one
@@ -268,7 +273,7 @@ def build_crew(
         # the server's edge pseudonymised the message (crewline.graphs.serving.redact_input): inspect the
         # original
         text = vault.restore(text, state.get("request_vault") or {}, verified=True)
-        inspection = inspect_input(text, guards, vault)
+        inspection = inspect_input(text, guards, vault, detector=detector)
         request = inspection.text
         configurable = _configurable(config)
         verdicts = list(inspection.verdicts)

@@ -15,12 +15,15 @@ import argparse
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from crewline.settings import CrewlineSettings
+
+if TYPE_CHECKING:
+    from crewline.memory.learning.registry import RouterRegistry
 
 __all__ = ["register"]
 
@@ -179,10 +182,10 @@ def _when(stamp: float) -> str:
 def cmd_history(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
     from dataclasses import asdict
 
-    from crewline.memory.learning.registry import BASE, RouterRegistry
+    from crewline.memory.learning.registry import BASE
 
     spec = _spec(args, settings)
-    registry = RouterRegistry(spec.name)
+    registry = _versions_of(args, spec.name)
     versions = registry.history()
     current = registry.current_version() or BASE
     if args.json:
@@ -207,14 +210,26 @@ def cmd_history(args: argparse.Namespace, settings: CrewlineSettings, console: C
     return 0
 
 
+def _versions_of(args: argparse.Namespace, crew: str) -> RouterRegistry:
+    """The versions ``--detector`` asks for: the crew's learned injection detector, else its router."""
+    from crewline.memory.learning.registry import RouterRegistry
+    from crewline.nodes.learning.detector import detector_registry
+
+    return detector_registry(crew) if args.detector else RouterRegistry(crew)
+
+
 def cmd_rollback(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
     from crewline.memory.learning.registry import RouterRegistry
 
     spec = _spec(args, settings)
-    registry = RouterRegistry(spec.name)
-    with registry.exclusive("rollback"):
-        restored = registry.rollback(args.to)
-    print(json.dumps({"crew": spec.name, "current": restored}))
+    # the crew's one lock (a learn run updates the router and the detector under it)
+    with RouterRegistry(spec.name).exclusive("rollback"):
+        restored = _versions_of(args, spec.name).rollback(args.to)
+    print(
+        json.dumps(
+            {"crew": spec.name, "kind": "detector" if args.detector else "router", "current": restored}
+        )
+    )
     return 0
 
 
@@ -261,9 +276,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     history = actions.add_parser("history", help="every version with its figures")
     history.add_argument("--crew", help=crew_help)
     history.add_argument("--json", action="store_true")
+    history.add_argument("--detector", action="store_true", help="the learned injection detector's versions")
     history.set_defaults(handler=cmd_history)
 
     rollback = actions.add_parser("rollback", help="restore an earlier version (default: the previous one)")
     rollback.add_argument("--crew", help=crew_help)
     rollback.add_argument("--to", metavar="VERSION", help="a promoted version (v0003) or base")
+    rollback.add_argument("--detector", action="store_true", help="roll back the learned injection detector")
     rollback.set_defaults(handler=cmd_rollback)

@@ -28,8 +28,12 @@ class DetectorError(ConfigurationError):
 class InjectionDetector(Protocol):
     """Scores text for prompt injection: ``score(text) -> (probability-like score, reason)``."""
 
-    name: str
-    threshold: float  # the detector's calibrated decision threshold
+    # read-only: a plain attribute satisfies them, and so does a detector that follows versions
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def threshold(self) -> float: ...  # the detector's calibrated decision threshold
 
     def score(self, text: str) -> tuple[float, str]: ...
 

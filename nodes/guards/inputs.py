@@ -83,10 +83,11 @@ def inspect_input(
     *,
     guard: str = "input_guard",
     on_injection: GuardAction | None = None,
+    detector: InjectionDetector | None = None,
 ) -> InputInspection:
-    """Run the whole input guard on ``raw`` text."""
+    """Run the whole input guard on ``raw`` text (``detector``: default the one ``settings`` names)."""
     text = sanitize(raw, strip_markup=settings.strip_markup)
-    verdicts = [check_input(text, settings, guard=guard, on_injection=on_injection)]
+    verdicts = [check_input(text, settings, guard=guard, detector=detector, on_injection=on_injection)]
     if verdicts[0]["reason"] in ("empty request",) or "exceeds the limit" in verdicts[0]["reason"]:
         return InputInspection(text[: settings.max_request_chars], verdicts)
     spans = detect_pii(text, settings.pii.types)

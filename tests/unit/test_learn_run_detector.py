@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from crewline.memory.learning.experiences import Clause, Feedback, Turn
 from crewline.memory.learning.store import open_experience_store
@@ -56,3 +57,37 @@ def test_learn_run_fits_and_gates_the_injection_detector(crewline_data_dir: Path
         refused.stderr
     )
     assert len(detector_registry("support").history()) == 1  # nothing written by the refused run
+
+
+def test_a_crew_screens_with_its_learned_detector_and_follows_a_rollback(crewline_data_dir: Path) -> None:
+    from langchain_core.messages import HumanMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from crewline import build_crew
+    from crewline.nodes.guards import load_detector
+
+    _seed(crewline_data_dir)
+    frozen = crewline_data_dir / "guard_eval.jsonl"
+    frozen.write_text(
+        "".join(
+            json.dumps({"text": r.text, "label": "injection" if r.injection else "benign"}) + "\n"
+            for r in FROZEN
+        )
+    )
+    assert crewline("learn", "run", "--guard-eval", str(frozen), data_dir=crewline_data_dir).returncode == 0
+    builtin = load_detector("builtin")
+    missed = [t for t in LEAKS if builtin.score(t)[0] < builtin.threshold]
+    assert missed, "the built-in detector catches every labelled leak: nothing to learn"
+    crew = build_crew("support", checkpointer=InMemorySaver())
+
+    def input_verdict(thread: str) -> str:
+        config: Any = {"configurable": {"thread_id": thread}}
+        state = crew.invoke({"messages": [HumanMessage(missed[0])]}, config)
+        return next(v["action"] for v in state["verdicts"] if v["guard"] == "input_guard")
+
+    assert input_verdict("learned") != "pass"  # the learned version screens what the built-in missed
+    assert (
+        crewline("learn", "rollback", "--detector", "--to", "base", data_dir=crewline_data_dir).returncode
+        == 0
+    )
+    assert input_verdict("rolled-back") == "pass"  # the same crew, no rebuild: back on the built-in
