@@ -40,9 +40,10 @@ from crewline.graphs.serving.console.sessions import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     Session,
-    SessionStore,
+    Sessions,
     same_token,
 )
+from crewline.graphs.serving.console.shared_sessions import default_session_store
 from crewline.graphs.serving.console.timeline import timeline_page
 from crewline.graphs.serving.services import Refusal, Services, get_services
 from crewline.memory.state.tickets import Ticket, TicketStore, default_ticket_store
@@ -91,20 +92,27 @@ class Console:
         *,
         tickets: TicketStore | None = None,
         services: Services | None = None,
-        sessions: SessionStore | None = None,
+        sessions: Sessions | None = None,
         untenanted: bool = False,
     ) -> None:
         self.backend = backend
         self.untenanted = untenanted
         self._tickets = tickets
         self._services = services
-        self.sessions = sessions or SessionStore()
+        self._sessions = sessions
 
     @property
     def tickets(self) -> TicketStore:
         if self._tickets is None:
             self._tickets = default_ticket_store()
         return self._tickets
+
+    @property
+    def sessions(self) -> Sessions:
+        """Shared by every worker when the API keys are (opened on first use, as the ticket store)."""
+        if self._sessions is None:
+            self._sessions = default_session_store()
+        return self._sessions
 
     @property
     def services(self) -> Services:
@@ -350,7 +358,7 @@ def create_console(
     *,
     tickets: TicketStore | None = None,
     services: Services | None = None,
-    sessions: SessionStore | None = None,
+    sessions: Sessions | None = None,
     untenanted: bool = False,
 ) -> ASGIApp:
     """The console as an ASGI app, to mount at any path (``Mount("/crewline/console", app)``).

@@ -1,10 +1,15 @@
 """Console sessions: an API key (or a JWT, where the server verifies them), checked at sign-in, becomes
 a random session id in an HttpOnly, SameSite=Strict cookie; the key never goes back to the browser.
 
-Sessions live in this process's memory (one console process, or one server worker): a restart signs
-everyone out, which is the safe direction. Each session carries its own CSRF token, which every
-state-changing form must send back; a session ends at sign-out, after ``idle_s`` without a request,
-or ``max_age_s`` after sign-in, whichever comes first. The key is checked again on every request
+Where sessions live follows where the API keys live. On a single machine (no ``CREWLINE_KEYS_URL``
+or ``CREWLINE_STATE_URL``) they stay in this process's memory (:class:`SessionStore`): a restart
+signs everyone out, which is the safe direction. When the keys' state is shared, so are the
+sessions (:mod:`crewline.graphs.serving.console.shared_sessions`, in the keys' database): several
+server workers behind a load balancer without sticky sessions all know every session.
+
+Each session carries its own CSRF token, which every state-changing form must send back; a session
+ends at sign-out, after ``idle_s`` without a request, or ``max_age_s`` after sign-in, whichever
+comes first. The key is checked again on every request
 (a revoked key or an expired JWT ends its sessions at once).
 """
 
@@ -15,10 +20,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from crewline.graphs.serving.services import Identity
 
-__all__ = ["SESSION_COOKIE", "Session", "SessionStore", "same_token"]
+__all__ = ["SESSION_COOKIE", "Session", "SessionStore", "Sessions", "same_token"]
 
 SESSION_COOKIE = "crewline_console"
 LOGIN_COOKIE = "crewline_console_login"  # the sign-in form's own CSRF token (no session yet)
@@ -44,8 +50,21 @@ class Session:
         return "escalations:approve" in self.identity.permissions
 
 
+class Sessions(Protocol):
+    """Where the console keeps its sessions: this process's memory, or the keys' shared database."""
+
+    idle_s: float
+    max_age_s: float
+
+    def open(self, identity: Identity, api_key: str, origin: str) -> Session: ...
+
+    def get(self, session_id: str | None) -> Session | None: ...
+
+    def close(self, session_id: str | None) -> None: ...
+
+
 class SessionStore:
-    """The console's sessions, in memory, safe across threads."""
+    """The console's sessions, in memory, safe across threads (one process: a single machine)."""
 
     def __init__(self, *, idle_s: float = 30 * 60, max_age_s: float = 8 * 3600) -> None:
         self.idle_s, self.max_age_s = idle_s, max_age_s
