@@ -114,7 +114,7 @@ def test_learn_run_promotes_and_the_next_run_routes_with_it(crewline_data_dir: P
     history = json.loads(crewline("learn", "history", "--json", data_dir=crewline_data_dir).stdout)
     assert history["current"] == "v0001" and [v["status"] for v in history["versions"]] == ["promoted"]
     rolled = crewline("learn", "rollback", data_dir=crewline_data_dir)
-    assert json.loads(rolled.stdout) == {"crew": "support", "current": "base"}
+    assert json.loads(rolled.stdout) == {"crew": "support", "kind": "router", "current": "base"}
     missing = crewline("learn", "rollback", "--to", "v0099", data_dir=crewline_data_dir)
     assert missing.returncode == 2 and "no version 'v0099'" in missing.stderr
     # (a crew routing with the restored version: tests/unit/test_learning_live.py)
