@@ -423,6 +423,12 @@ def _measure(cluster: AegraCluster, args: argparse.Namespace) -> dict[str, Any]:
                 ([run.run_id for run in lost],),
             ).fetchall()
         )
+        # a turn that should have been answered and waits for a person: say why the crew escalated it
+        escalated = "SELECT thread_id, kind, reason FROM tickets WHERE thread_id = ANY(%s)"
+        for thread, kind, reason in db.execute(escalated, ([run.thread_id for run in lost],)).fetchall():
+            for run in lost:
+                if run.thread_id == str(thread) and not why.get(run.run_id):
+                    why[run.run_id] = f"escalated ({kind}): {reason}"
     lost_runs = [
         f"{run.kind} {run.run_id}: {final[run.run_id].status if run.run_id in final else 'missing'}"
         + (f" ({why[run.run_id]})" if why.get(run.run_id) else "")
