@@ -63,6 +63,19 @@ class Sessions(Protocol):
     def close(self, session_id: str | None) -> None: ...
 
 
+def new_session(identity: Identity, api_key: str, origin: str, now: float) -> Session:
+    """A new session with a fresh random id and CSRF token (``now`` on the store's own clock)."""
+    return Session(
+        session_id=secrets.token_urlsafe(32),
+        identity=identity,
+        api_key=api_key,
+        csrf=secrets.token_urlsafe(32),
+        origin=origin,
+        created=now,
+        last_seen=now,
+    )
+
+
 class SessionStore:
     """The console's sessions, in memory, safe across threads (one process: a single machine)."""
 
@@ -73,15 +86,7 @@ class SessionStore:
 
     def open(self, identity: Identity, api_key: str, origin: str) -> Session:
         now = time.monotonic()
-        session = Session(
-            session_id=secrets.token_urlsafe(32),
-            identity=identity,
-            api_key=api_key,
-            csrf=secrets.token_urlsafe(32),
-            origin=origin,
-            created=now,
-            last_seen=now,
-        )
+        session = new_session(identity, api_key, origin, now)
         with self._lock:
             self._drop_expired(now)
             self._sessions[session.session_id] = session

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
 
-from crewline.graphs.serving.console.sessions import Session, Sessions, SessionStore
+from crewline.graphs.serving.console.sessions import Session, Sessions, SessionStore, new_session
 from crewline.graphs.serving.services import Identity
 from crewline.memory.shared.database import Database, open_database
 from crewline.memory.shared.urls import configured_state_url
@@ -79,15 +78,7 @@ class SqlSessionStore:
 
     def open(self, identity: Identity, api_key: str, origin: str) -> Session:
         now = self._clock()
-        session = Session(
-            session_id=secrets.token_urlsafe(32),
-            identity=identity,
-            api_key=api_key,
-            csrf=secrets.token_urlsafe(32),
-            origin=origin,
-            created=now,
-            last_seen=now,
-        )
+        session = new_session(identity, api_key, origin, now)
         digest = session_digest(session.session_id)
         secret = json.dumps(
             {
