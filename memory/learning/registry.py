@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from crewline.errors import ConfigurationError
+from crewline.memory.learning.gate import GateDecision
 from crewline.memory.learning.router_shared import shared_routers
 from crewline.memory.paths import data_dir
 
@@ -59,6 +60,30 @@ class VersionRecord:
     train_rows: int = 0
     eval_rows: int = 0
     artifact: str = ""  # file name under versions/
+
+    @classmethod
+    def gated(
+        cls,
+        decision: GateDecision,
+        *,
+        figures: dict[str, Any],
+        baseline: dict[str, Any],
+        baseline_version: str,
+        train_rows: int,
+        eval_rows: int,
+    ) -> VersionRecord:
+        """A new candidate's record as the gate decided it (its version is given when it is added)."""
+        return cls(
+            version="",
+            status="promoted" if decision.promote else "rejected",
+            created=time.time(),
+            reason=decision.reason,
+            figures=figures,
+            baseline=baseline,
+            baseline_version=baseline_version,
+            train_rows=train_rows,
+            eval_rows=eval_rows,
+        )
 
 
 def learning_root() -> Path:

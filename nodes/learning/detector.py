@@ -24,7 +24,6 @@ crew's learning lock.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,11 +182,8 @@ def learn_detector(
     figures = detector_figures(EitherDetector(load_detector(spec), candidate), frozen, held)
     baseline = detector_figures(current, frozen, held)
     decision = decide(figures, baseline, DETECTOR_GUARDED, margin=margin, min_gain=min_gain)
-    record = VersionRecord(
-        version="",
-        status="promoted" if decision.promote else "rejected",
-        created=time.time(),
-        reason=decision.reason,
+    record = VersionRecord.gated(
+        decision,
         figures=figures,
         baseline=baseline,
         baseline_version=baseline_version,

@@ -16,7 +16,6 @@ the reason, as is having nothing to learn from or nothing to evaluate on.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,11 +212,8 @@ def learn_router_locked(
     figures = _figures(routing(candidate), crew_rows, held_rows)
     baseline = _figures(routing(current), crew_rows, held_rows)
     decision = decide(figures, baseline, GUARDED, margin=margin, min_gain=min_gain)
-    record = VersionRecord(
-        version="",
-        status="promoted" if decision.promote else "rejected",
-        created=time.time(),
-        reason=decision.reason,
+    record = VersionRecord.gated(
+        decision,
         figures=figures,
         baseline=baseline,
         baseline_version=baseline_version,
