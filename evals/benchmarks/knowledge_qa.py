@@ -8,7 +8,8 @@ for the fact the answer must state, and plausible banking questions the articles
 third of each is marked ``held_out``: written with the rest before any tuning and never used to change
 the answering code, so dev and held-out figures are printed apart (only dev misses can be listed).
 Questions marked ``round: fresh`` are a second held-out round, written before the second tuning, and
-``round: fresh2`` a third, written before the third; each one's first-run outcome is recorded in the
+``round: fresh2`` a third, written before the third, and ``round: fresh3`` a fourth, written before the
+fourth; each one's first-run outcome is recorded in the
 yaml (``first_run``) and each round is printed apart (``fresh``, ``fresh2``).
 
 Every question goes through the ``knowledge`` graph offline (retrieve, extractive answer, groundedness,
@@ -48,8 +49,9 @@ __all__ = ["QUESTIONS", "Question", "fragments", "load_questions", "run", "wrap_
 QUESTIONS = Path(__file__).with_name("knowledge_qa.yaml")
 WRAP_COLUMNS = 72
 # The held-out rounds written after the first: "fresh" before the second tuning, "fresh2" before the
-# third (sentence scoring by answer type, headings as evidence, the gate's operating point).
-ROUNDS = ("fresh", "fresh2")
+# third (sentence scoring by answer type, headings as evidence, the gate's operating point), "fresh3"
+# before the fourth (query expansion from the articles' own statistics).
+ROUNDS = ("fresh", "fresh2", "fresh3")
 SPLITS = ("dev", "held_out", *ROUNDS)
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _LIST_ITEM = re.compile(r"^([-*+]|\d+[.)])\s+")

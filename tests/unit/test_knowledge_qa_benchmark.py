@@ -21,6 +21,16 @@ def test_every_round_is_held_out_and_reported_apart(tmp_path: Path) -> None:
         assert all(q.first_run in ("correct", "abstained", "wrong", "fragment") for q in part)
     fresh2 = [q for q in questions if q.split == "fresh2"]
     assert sum(q.expect is not None for q in fresh2) >= 30 and sum(q.expect is None for q in fresh2) >= 10
+    fresh3 = [q for q in questions if q.split == "fresh3"]  # issue 16: >= 60 answerable, >= 15 not
+    assert sum(q.expect is not None for q in fresh3) >= 60 and sum(q.expect is None for q in fresh3) >= 15
+
+
+def test_every_expected_fact_is_stated_by_the_article_named() -> None:
+    # an expression no article sentence can match would count a right answer as wrong
+    docs = Path(__file__).parents[2] / "tools" / "demo_data" / "docs"
+    for q in load_questions():
+        if q.expect is not None and q.doc is not None:
+            assert q.expect.search((docs / f"{q.doc}.md").read_text("utf-8")), q.text
 
 
 def test_an_unknown_round_is_refused(tmp_path: Path) -> None:
