@@ -10,7 +10,12 @@ so another user's thread simply does not exist for you (404). Approvers and admi
 tenant (they answer escalations); only they may resume a thread with a ``Command`` or write a
 thread's state directly, since either can approve a pending action, and only they may run a thread
 that had an escalation from an earlier checkpoint (a replay or fork could re-run its approval step).
-A decision on an escalation already decided otherwise is refused (409). Refused attempts are audited
+A decision on an escalation already decided otherwise is refused (409). A copied thread
+(``POST /threads/{id}/copy``) keeps the escalations of the thread it was copied from
+(:mod:`crewline.graphs.serving.lineage`): a ``user`` is refused on it as on the original, and an
+approver may not decide there an escalation the original opened, nor run the copy from a checkpoint
+it inherited or write its state (409, each saying which thread to use): the original's ticket
+decides once, and no replay on a copy opens a second ticket for the same action. Refused attempts are audited
 as refusals (``run.refused``, ``escalation.refused``, ``thread.state_update.refused``) with the reason.
 Store items live under ``(tenant, user, ...)``. Anything without a handler here is refused.
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from langgraph_sdk import Auth
@@ -32,6 +38,7 @@ from starlette.exceptions import HTTPException
 from crewline.graphs.serving.aegra_server import ACTOR_KEY, admitted, read_thread
 from crewline.graphs.serving.decision_rule import decision_refusal, latest_ticket
 from crewline.graphs.serving.edge import RUN_COUNT_KEY
+from crewline.graphs.serving.lineage import LINEAGE_KEY, Hop, inherited, line_tickets, lineage
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.services import Identity, Refusal, get_services
 from crewline.memory.state.store import namespace_label
@@ -41,7 +48,8 @@ __all__ = ["OWNER_KEY", "TENANT_KEY", "auth"]
 
 OWNER_KEY = "owner"
 TENANT_KEY = "tenant_id"
-_PROTECTED_KEYS = (OWNER_KEY, TENANT_KEY)
+# written by crewline alone: who owns a thread, its tenant, and which thread a copy came from
+_PROTECTED_KEYS = (OWNER_KEY, TENANT_KEY, LINEAGE_KEY)
 
 auth = Auth()
 install_observer()
@@ -124,6 +132,7 @@ def _stamp(ctx: Auth.types.AuthContext, value: Any) -> None:
     if not isinstance(metadata, dict):
         metadata = {}
         value["metadata"] = metadata
+    metadata.pop(LINEAGE_KEY, None)  # only the edge says a thread is a copy
     metadata[OWNER_KEY] = who.user_id
     metadata[TENANT_KEY] = who.tenant_id
 
@@ -181,23 +190,59 @@ async def _refuse(
     raise Auth.exceptions.HTTPException(status_code=status, detail=reason)
 
 
-async def _thread_tickets(thread_id: Any) -> list[Ticket]:
+@dataclass(frozen=True)
+class _ThreadFacts:
+    """What the rules below read of a thread: its record, its line (a copy's) and its tickets, those
+    the copy inherited included, oldest first."""
+
+    thread: dict[str, Any] | None
+    hops: list[Hop]
+    tickets: list[Ticket]
+
+    def inherited_ticket(self, thread_id: Any) -> Ticket | None:
+        """The latest ticket this copy inherited (opened on a thread it was copied from), if any."""
+        theirs = [t for t in self.tickets if t.thread_id != str(thread_id)]
+        return theirs[-1] if theirs else None
+
+
+async def _thread_facts(thread_id: Any) -> _ThreadFacts:
     if not thread_id:
-        return []
-    return await asyncio.to_thread(lambda: _tickets().list(str(thread_id)))  # opening it is file I/O too
+        return _ThreadFacts(None, [], [])
+    thread = await read_thread(str(thread_id))
+    hops = lineage((thread or {}).get("metadata"))
+    # opening the store and reading it is file I/O: off the event loop
+    tickets = await asyncio.to_thread(lambda: line_tickets(_tickets(), str(thread_id), hops))
+    return _ThreadFacts(thread, hops, tickets)
+
+
+def _copied_after(thread_id: Any, ticket: Ticket) -> str:
+    copied = f"thread {thread_id} is a copy of thread {ticket.thread_id}"
+    return f"{copied} made after its escalation {ticket.ticket_id}"
 
 
 async def _check_replay(ctx: Auth.types.AuthContext, value: Any, config: Any) -> None:
     """A run from an earlier checkpoint of a thread that had an escalation could replay its approval
-    step: only approvers may (the crew refuses it again inside, and never applies an action twice)."""
+    step: only approvers may (the crew refuses it again inside, and never applies an action twice).
+    On a copy, not even they may from a checkpoint it inherited: a replay there from before
+    ``open_ticket`` would open a second ticket for the action the original's ticket decided."""
     configurable = config.get("configurable") if isinstance(config, dict) else None
     checkpoint = (configurable or {}).get("checkpoint_id")
-    if not checkpoint or _can(ctx, "escalations:approve"):
+    if not checkpoint:
         return
     thread_id, who = value.get("thread_id"), _identity(ctx)
-    tickets = await _thread_tickets(thread_id)
+    facts = await _thread_facts(thread_id)
+    tenants = (None, who.tenant_id)
+    if _can(ctx, "escalations:approve"):
+        copied = facts.inherited_ticket(thread_id)
+        if copied is not None and copied.tenant_id in tenants and inherited(str(checkpoint), facts.hops):
+            reason = (
+                f"{_copied_after(thread_id, copied)}: a run from a checkpoint it inherited could decide "
+                f"it again; run thread {copied.thread_id} instead"
+            )
+            await _refuse(ctx, "run.refused", thread_id, 409, reason, checkpoint_id=str(checkpoint))
+        return
     # only the caller's own threads (the only ones a non-approver sees): anyone else's is a 404 below
-    if any(t.tenant_id == who.tenant_id and t.user_id in (None, who.user_id) for t in tickets):
+    if any(t.tenant_id == who.tenant_id and t.user_id in (None, who.user_id) for t in facts.tickets):
         reason = (
             "running a thread from an earlier checkpoint (replay, fork) after an escalation needs the "
             "approver or admin role"
@@ -207,17 +252,20 @@ async def _check_replay(ctx: Auth.types.AuthContext, value: Any, config: Any) ->
 
 async def _check_decision(ctx: Auth.types.AuthContext, thread_id: Any, resume: Any) -> None:
     """The one decision rule (:mod:`crewline.graphs.serving.decision_rule`, the console applies it
-    too): approvers and admins only, on their tenant's threads, never a second, different decision.
-    A refusal is audited as ``escalation.refused``; a thread of another tenant answers the 404 the
-    server gives for a thread you may not see."""
+    too): approvers and admins only, on their tenant's threads, never a second, different decision,
+    and on the thread that opened the escalation (not a copy of it). A refusal is audited as
+    ``escalation.refused``; a thread of another tenant answers the 404 the server gives for a thread
+    you may not see."""
     who = _identity(ctx)
-    thread = await read_thread(str(thread_id)) if thread_id else None
+    facts = await _thread_facts(thread_id)
+    thread = facts.thread
     refusal = decision_refusal(
         permissions=tuple(ctx.permissions),
         tenant_id=who.tenant_id,
         thread_tenant=(thread.get("metadata") or {}).get(TENANT_KEY) if thread else None,
         decision=resume.get("decision") if resume else None,
-        latest=latest_ticket(await _thread_tickets(thread_id), who.tenant_id),
+        latest=latest_ticket(facts.tickets, who.tenant_id),
+        thread_id=str(thread_id) if thread_id else None,
     )
     if refusal is not None:
         extra = {"ticket_id": refusal.ticket_id} if refusal.ticket_id else {}
@@ -272,6 +320,15 @@ async def on_thread_search(ctx: Auth.types.AuthContext, value: Any) -> Any:
     return _scope(ctx)
 
 
+async def _check_copy_write(ctx: Auth.types.AuthContext, thread_id: Any) -> None:
+    """Writing a copy's state (``as_node``) can send it back through ``open_ticket``: a second ticket
+    for an action the original's ticket decides. Refused on a copy that inherited an escalation."""
+    copied = (await _thread_facts(thread_id)).inherited_ticket(thread_id)
+    if copied is not None and copied.tenant_id in (None, _identity(ctx).tenant_id):
+        reason = f"{_copied_after(thread_id, copied)}: write the state of thread {copied.thread_id} instead"
+        await _refuse(ctx, "thread.state_update.refused", thread_id, 409, reason)
+
+
 @auth.on.threads.update
 async def on_thread_update(ctx: Auth.types.AuthContext, value: Any) -> Any:
     thread_id = value.get("thread_id")
@@ -282,6 +339,7 @@ async def on_thread_update(ctx: Auth.types.AuthContext, value: Any) -> Any:
         if not _can(ctx, "escalations:approve"):
             reason = "writing a thread's state needs the approver or admin role"
             await _refuse(ctx, "thread.state_update.refused", thread_id, 403, reason)
+        await _check_copy_write(ctx, thread_id)
         await _audit(ctx, "thread.state_update", thread_id)
         return _scope(ctx, "approve")
     metadata = value.get("metadata")

@@ -2,8 +2,10 @@
 
 A decision (approve, reject, edit) resumes a thread, which can run a pending side effect, so it is
 refused, in this order, when the caller lacks the approver or admin permission (403), when the
-thread is not of the caller's tenant (404: another tenant's thread does not exist for you), or when
-the thread's escalation was already decided otherwise (409: the first decision stands). The callers
+thread is not of the caller's tenant (404: another tenant's thread does not exist for you), when
+the thread's escalation was already decided otherwise (409: the first decision stands), or when the
+escalation was opened on another thread this one was copied from (409: it is decided there, once;
+:mod:`crewline.graphs.serving.lineage`). The callers
 gather the facts their own way (the server from the thread's metadata, the console from the ticket)
 and audit a refusal as ``escalation.refused`` with :attr:`DecisionRefused.reason`.
 """
@@ -47,6 +49,7 @@ def decision_refusal(
     decision: str | None,
     latest: Ticket | None,
     untenanted: bool = False,
+    thread_id: str | None = None,
 ) -> DecisionRefused | None:
     """Why this caller may not send ``decision`` on this thread, or ``None`` when they may.
 
@@ -54,6 +57,8 @@ def decision_refusal(
     decidable only where ``untenanted`` says this machine's untenanted runs are everyone's).
     ``latest``: the thread's latest ticket (:func:`latest_ticket`); ``decision`` the one asked for
     (``approve``, ``reject``, ``edit``; anything else is left to the crew to refuse).
+    ``thread_id``: the thread the decision is sent on, when it may be a copy whose ``latest`` ticket
+    another thread opened (the console decides on the ticket's own thread and leaves it out).
     """
     if APPROVE_PERMISSION not in permissions:
         return DecisionRefused(403, NEEDS_APPROVER, NEEDS_APPROVER)
@@ -62,5 +67,11 @@ def decision_refusal(
     wanted = DECISION_STATUS.get(str(decision or "").strip().lower())
     if wanted is not None and latest is not None and not latest.is_open and latest.status != wanted:
         reason = str(TicketDecided(latest, wanted))
+        return DecisionRefused(409, reason, reason, latest.ticket_id)
+    if thread_id is not None and latest is not None and latest.thread_id != thread_id:
+        reason = (
+            f"escalation {latest.ticket_id} was opened on thread {latest.thread_id}, which thread "
+            f"{thread_id} was copied from: decide it there"
+        )
         return DecisionRefused(409, reason, reason, latest.ticket_id)
     return None

@@ -9,7 +9,11 @@ app, before authentication and the LangGraph API):
 - the number of runs a request creates, for the rate limiter (``POST /runs/batch`` takes one token
   per run: see ``RUN_COUNT_KEY``, read by the auth handler);
 - creating a thread or assistant under an id that someone else's thread or assistant holds answers
-  404, as reading it does, instead of the API's 409 "already exists" (which confirmed the id).
+  404, as reading it does, instead of the API's 409 "already exists" (which confirmed the id);
+- copying a thread (``POST /threads/{id}/copy``): a thread the caller may not read answers 404 (the
+  API answered 409 "Conflict"), and the copy is answered only once it records where it came from
+  (:mod:`crewline.graphs.serving.lineage`), so its escalations stay decided on the thread that opened
+  them.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crewline.graphs.serving.asgi_body import read_body, replay, respond
+from crewline.graphs.serving.lineage import record_copy
 
 __all__ = ["RUN_COUNT_KEY", "EdgeGuard", "invalid_text_at"]
 
@@ -31,6 +36,7 @@ _BATCH = re.compile(r"^/runs/batch/?$")
 # creating one of these with a client-chosen id: (route, id field)
 _CREATES = {"threads": "thread_id", "assistants": "assistant_id"}
 _CREATE = re.compile(r"^/(threads|assistants)/?$")
+_COPY = re.compile(r"^/threads/(?P<thread_id>[^/]+)/copy/?$")
 # a JSON escape of a UTF-16 surrogate: only a body holding one can parse to a string UTF-8 cannot encode
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -98,6 +104,10 @@ class EdgeGuard:
             if isinstance(chosen, str) and chosen:
                 await self._create(scope, body, receive, send, created.group(1), chosen)
                 return
+        copied = _COPY.match(path)
+        if copied and scope["method"] == "POST":
+            await self._copy(scope, body, receive, send, copied.group("thread_id"))
+            return
         await self.app(scope, replay(body, receive), send)
 
     async def _too_large(self, send: Send) -> None:
@@ -123,6 +133,32 @@ class EdgeGuard:
             return
         for message in held:  # the caller's own: they know it exists
             await send(message)
+
+    async def _copy(self, scope: Scope, body: bytes, receive: Receive, send: Send, source: str) -> None:
+        """Copy a thread: someone else's is a 404; the copy is answered once its line is recorded."""
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        await self.app(scope, replay(body, receive), hold)
+        status = int(held[0]["status"]) if held and held[0]["type"] == "http.response.start" else 0
+        if status == 409 and await self._status(scope, f"/threads/{source}") == 404:
+            await respond(send, 404, f"Thread {source} not found")
+            return
+        if status != 200:
+            for message in held:
+                await send(message)
+            return
+        answer = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+        recorded = await record_copy(source, answer)
+        if recorded is None:
+            await respond(send, 503, f"thread {source} could not be copied (its copy was not recorded)")
+            return
+        headers = [(k, v) for k, v in held[0].get("headers") or [] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(recorded)).encode()))
+        await send({**held[0], "headers": headers})
+        await send({"type": "http.response.body", "body": recorded})
 
     async def _status(self, scope: Scope, path: str) -> int:
         """The status of ``GET path`` asked of the server itself with the caller's own credentials."""
