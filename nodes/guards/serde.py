@@ -9,25 +9,45 @@ Every string in the value (message contents, tool-call arguments, state fields, 
 dictionary keys included) is replaced by its redacted form: detected values become the same keyed
 placeholders the input guard uses (:class:`crewline.nodes.guards.vault.Vault`), so the stored thread
 reads exactly like what the model saw, and the sealed originals in ``pii_vault`` can still restore
-them. Reading is unchanged.
+them.
+
+**A specialist reads back what it wrote.** A value that held a raw value is stored with its original
+sealed beside it (AES-GCM under the vault's key; the readable part is the placeholder form). Inside
+a specialist (a subgraph: its checkpoints have a ``checkpoint_ns``) the state legitimately holds
+values a tool or the knowledge base returned until the specialist's exit seals them; a run resumed
+there after its worker died (Aegra re-runs a dead worker's run with the same run id, and LangGraph
+then resumes each unfinished subgraph from its own last checkpoint) must continue from exactly those
+values. Reading placeholders instead once gave a knowledge answer re-checked against passages that
+no longer held its phone number (``str`` channels are stored by the PostgreSQL saver without the
+serializer, so the answer came back raw and its sources as placeholders) and, one step earlier, an
+answer that showed the user a placeholder. So a saver read of a subgraph's checkpoint opens the
+sealed originals; every other read (the crew's own state, a thread's history, a state API) gets the
+placeholder form, as before, and so does a reader without the key.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.types import Send
 
 from crewline.nodes.guards.vault import SEALED_PREFIX, Vault, default_vault
 
-__all__ = ["PseudonymisingSerializer", "protect_checkpointer", "walk_strings"]
+__all__ = ["PseudonymisingSerializer", "protect_checkpointer", "restoring", "walk_strings"]
 
 _MAX_DEPTH = 64
+# the type of a value stored as placeholders with its sealed original beside it (+ the inner type)
+ENVELOPE = "crewline-pseudonymised:"
+_PURPOSE = b"crewline:checkpoint"  # AES-GCM associated data: these tokens open nowhere else
+_RESTORING: ContextVar[bool] = ContextVar("crewline_checkpoint_restoring", default=False)
 
 
 def walk_strings(obj: Any, redact: Callable[[str], str], depth: int = 0) -> Any:
@@ -79,20 +99,78 @@ def _walk_key(key: Any, value: Any, redact: Callable[[str], str]) -> Any:
 
 
 class PseudonymisingSerializer(SerializerProtocol):
-    """Wraps a saver's serializer: values are pseudonymised on ``dumps_typed``, read back as stored."""
+    """Wraps a saver's serializer: values are pseudonymised on ``dumps_typed``; a value that held a
+    raw one keeps its original sealed beside it, opened only inside :func:`restoring`."""
 
     def __init__(self, inner: SerializerProtocol, vault: Vault | None = None) -> None:
         self.inner = inner
         self.vault = vault or default_vault()
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
-        return self.inner.dumps_typed(walk_strings(obj, self.vault.redact))
+        changed = False
+
+        def redact(text: str) -> str:
+            nonlocal changed
+            stored = self.vault.redact(text)
+            changed = changed or stored != text
+            return stored
+
+        kind, data = self.inner.dumps_typed(walk_strings(obj, redact))
+        if not changed:  # nothing raw in it: stored as the inner serializer stores it
+            return kind, data
+        original_kind, original = self.inner.dumps_typed(obj)
+        sealed = self.vault.seal_bytes(original_kind.encode() + b"\0" + bytes(original), _PURPOSE)
+        return ENVELOPE + kind, len(data).to_bytes(4, "big") + bytes(data) + sealed
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
-        return self.inner.loads_typed(data)
+        kind, payload = data
+        if not kind.startswith(ENVELOPE):
+            return self.inner.loads_typed(data)
+        payload = bytes(payload)
+        size = int.from_bytes(payload[:4], "big")
+        if _RESTORING.get():
+            opened = self.vault.unseal_bytes(payload[4 + size :], _PURPOSE)
+            if opened is not None:  # else another key: the placeholder form
+                original_kind, _, original = opened.partition(b"\0")
+                return self.inner.loads_typed((original_kind.decode(), original))
+        return self.inner.loads_typed((kind[len(ENVELOPE) :], payload[4 : 4 + size]))
+
+
+@contextmanager
+def restoring(enabled: bool = True) -> Iterator[None]:
+    """Inside it, the serializer reads back the values as they were written (the key permitting)."""
+    token = _RESTORING.set(enabled)
+    try:
+        yield
+    finally:
+        _RESTORING.reset(token)
+
+
+def _in_specialist(config: RunnableConfig) -> bool:
+    """A subgraph's checkpoint (a specialist's working state), not the crew's own."""
+    return bool((config.get("configurable") or {}).get("checkpoint_ns"))
+
+
+def _restore_specialist_reads(saver: BaseCheckpointSaver[Any]) -> None:
+    """``saver``'s checkpoint reads open the sealed originals for a subgraph's checkpoints: what a
+    resumed specialist continues from (LangGraph's loop reads through ``get_tuple`` / ``aget_tuple``)."""
+    get_tuple, aget_tuple = saver.get_tuple, saver.aget_tuple
+
+    def read(config: RunnableConfig) -> Any:
+        with restoring(_in_specialist(config)):
+            return get_tuple(config)
+
+    async def aread(config: RunnableConfig) -> Any:
+        with restoring(_in_specialist(config)):  # asyncio.to_thread inside copies the context
+            return await aget_tuple(config)
+
+    saver.get_tuple = read  # type: ignore[method-assign]
+    saver.aget_tuple = aread  # type: ignore[method-assign]
 
 
 def protect_checkpointer(saver: BaseCheckpointSaver[Any], vault: Vault | None = None) -> None:
-    """Make ``saver`` pseudonymise everything it writes (idempotent)."""
+    """Make ``saver`` pseudonymise everything it writes, and give a specialist's checkpoints back as
+    they were written (idempotent)."""
     if not isinstance(saver.serde, PseudonymisingSerializer):
         saver.serde = PseudonymisingSerializer(saver.serde, vault)
+        _restore_specialist_reads(saver)

@@ -93,6 +93,18 @@ class Vault:
         sealed = AESGCM(self.key).encrypt(nonce, value.encode("utf-8", "surrogatepass"), purpose)
         return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
+    def seal_bytes(self, data: bytes, purpose: bytes) -> bytes:
+        """``data`` encrypted (nonce + ciphertext); ``purpose`` must be given again to open it."""
+        nonce = os.urandom(12)
+        return nonce + AESGCM(self.key).encrypt(nonce, data, purpose)
+
+    def unseal_bytes(self, sealed: bytes, purpose: bytes) -> bytes | None:
+        """What :meth:`seal_bytes` sealed, or ``None`` under another key or purpose."""
+        try:
+            return AESGCM(self.key).decrypt(sealed[:12], sealed[12:], purpose)
+        except (InvalidTag, ValueError):
+            return None
+
     def unseal(self, token: str, purpose: bytes | None = None) -> str | None:
         """The sealed value, or ``None`` when the token is not ours (another key, corrupted)."""
         if not token.startswith(SEALED_PREFIX):
