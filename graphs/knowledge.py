@@ -23,11 +23,12 @@ for a human.
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
-from langchain_core.runnables import RunnableLambda
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
@@ -45,9 +46,11 @@ from crewline.memory.paths import data_dir
 from crewline.nodes.guards import GuardSettings, check_input, sanitize
 from crewline.nodes.guards.passages import passage_screen
 from crewline.nodes.guards.vault import PLACEHOLDER
+from crewline.nodes.models.budget import RunScope
 from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.planning.courtesy import without_courtesies
 from crewline.nodes.specialist import SpecialistRuntime
+from crewline.nodes.sync_async import Steps, adrive, drive
 from crewline.nodes.tool_screen import withheld_verdicts
 from crewline.nodes.types import Handoff, Source, SubtaskResult, Usage, Verdict
 from crewline.tools.answering import (
@@ -108,6 +111,7 @@ class KnowledgeState(KnowledgeInput, KnowledgeOutput, total=False):
     draft: dict[str, Any]  # the extractive tool result (summary, sources, confidence)
     model_answer: str | None
     revisions: int
+    turn_key: str
 
 
 def _question(state: KnowledgeState) -> str:
@@ -148,14 +152,26 @@ def _cite(sentence: str, number: int | None) -> str:
     return f"{body.group(1).rstrip()} [{number}]{body.group(2)}"
 
 
-def _plain_model(chain: ModelChain) -> Any:
-    return chain.primary.with_fallbacks(list(chain.fallbacks)) if chain.fallbacks else chain.primary
+def _scope(state: KnowledgeState, config: RunnableConfig, specialist: str | None) -> RunScope:
+    """Whom the answer call is charged to: the crew's turn (``t1`` of subtask ``t1.2``: the same run,
+    budget and deadline as the planner's and the other specialists' calls) under the specialist's name,
+    so the model registry picks ``crew/specialist``'s version, else the crew's, for the thread."""
+    handoff = state.get("handoff")
+    turn = handoff["subtask_id"].split(".")[0] if handoff else state.get("turn_key") or "k"
+    subtask = handoff["subtask_id"] if handoff else None
+    return RunScope.from_config(config, turn=turn, specialist=specialist, subtask_id=subtask)
 
 
 def _add_core(
-    graph: Any, model: ModelChain | None, data: Path | None, default_kb: str, guards: GuardSettings
+    graph: Any,
+    model: ModelChain | None,
+    data: Path | None,
+    default_kb: str,
+    guards: GuardSettings,
+    specialist: str | None = None,
 ) -> None:
-    """The knowledge nodes, from ``retrieve`` to ``respond`` / ``abstain``, on ``graph``."""
+    """The knowledge nodes, from ``retrieve`` to ``respond`` / ``abstain``, on ``graph``.
+    ``specialist``: the name the answer call is made under in a crew (``None``: the standalone graph)."""
     screen = passage_screen(guards)
 
     def retrieve(state: KnowledgeState) -> dict[str, Any]:
@@ -182,6 +198,8 @@ def _add_core(
             "confidence": draft.confidence,
             "model_answer": None,
             "revisions": 0,
+            # the standalone graph's run key for its model calls (a crew's comes from the handoff)
+            "turn_key": f"k{uuid.uuid4().hex[:12]}",
         }
 
     def prompt(state: KnowledgeState) -> list[AnyMessage] | None:
@@ -206,34 +224,42 @@ def _add_core(
             messages.append(HumanMessage(feedback))
         return messages
 
-    def answered(state: KnowledgeState, reply: Any, error: Exception | None) -> dict[str, Any]:
+    def answered(
+        state: KnowledgeState, scope: RunScope, reply: Any, error: Exception | None
+    ) -> dict[str, Any]:
+        """The node's update: the model's answer, or the extractive draft when no model answered;
+        with the chain's verdicts (its version, retries, fallbacks) and every attempt's usage."""
+        usage = Usage(**scope.usage) if scope.usage.get("model_calls") else Usage()
         if error is not None:  # every model failed: the extractive answer stands
             reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
             verdict = Verdict(guard="model_fallback", score=1.0, reason=f"model unavailable: {reason}",
                               action="fallback")  # fmt: skip
-            return {"answer": state["draft"]["summary"], "path": "offline", "verdicts": [verdict]}
-        meta = reply.usage_metadata or {}
-        usage = Usage(model_calls=1, prompt_tokens=int(meta.get("input_tokens", 0)),
-                      completion_tokens=int(meta.get("output_tokens", 0)))  # fmt: skip
+            if handoff := state.get("handoff"):
+                verdict["subtask_id"] = handoff["subtask_id"]
+            return {"answer": state["draft"]["summary"], "path": "offline", "usage": usage,
+                    "verdicts": [*scope.verdicts, verdict]}  # fmt: skip
         text = reply.text.strip()
         return {"answer": text, "model_answer": text, "path": "model", "usage": usage,
+                "verdicts": scope.verdicts,
                 "revisions": state.get("revisions", 0) + (1 if state.get("model_answer") else 0)}  # fmt: skip
 
-    def answer(state: KnowledgeState) -> dict[str, Any]:
+    def asked(state: KnowledgeState, config: RunnableConfig) -> Steps[dict[str, Any]]:
+        """The answer, as steps: through the crew's model chain (the thread's registered version,
+        counted for it; budgets, breakers, retries, fallbacks), awaited under ``ainvoke``."""
         if model is None or (messages := prompt(state)) is None:
             return {"answer": state["draft"]["summary"], "path": "offline"}
+        scope = _scope(state, config, specialist)
         try:
-            return answered(state, _plain_model(model).invoke(messages), None)
-        except Exception as exc:
-            return answered(state, None, exc)
+            reply = yield from model.tool_steps((), messages, scope)
+        except Exception as exc:  # ModelUnavailable, or anything unforeseen: the draft answers
+            return answered(state, scope, None, exc)
+        return answered(state, scope, reply, None)
 
-    async def aanswer(state: KnowledgeState) -> dict[str, Any]:  # under ainvoke: the model is awaited
-        if model is None or (messages := prompt(state)) is None:
-            return {"answer": state["draft"]["summary"], "path": "offline"}
-        try:
-            return answered(state, await _plain_model(model).ainvoke(messages), None)
-        except Exception as exc:
-            return answered(state, None, exc)
+    def answer(state: KnowledgeState, config: RunnableConfig) -> dict[str, Any]:
+        return drive(asked(state, config))
+
+    async def aanswer(state: KnowledgeState, config: RunnableConfig) -> dict[str, Any]:
+        return await adrive(asked(state, config))
 
     def verify(state: KnowledgeState) -> dict[str, Any]:
         text = state.get("answer") or ""
@@ -349,7 +375,7 @@ def build_knowledge_specialist(
     graph = StateGraph(KnowledgeState, input_schema=SpecialistInput, output_schema=SpecialistOutput)
     graph.add_node("entry_guard", entry_guard)
     graph.add_node("report", report)
-    _add_core(graph, runtime.model, Path(tool_context.data_dir), kb, guards)
+    _add_core(graph, runtime.model, Path(tool_context.data_dir), kb, guards, runtime.name)
     graph.add_edge(START, "entry_guard")
     graph.add_conditional_edges("entry_guard", after_guard)
     graph.add_edge("respond", "report")

@@ -88,6 +88,9 @@ class RunScope:
     verdicts: list[Verdict] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     subtask_id: str | None = None
+    # what the calls under this scope cost, each at the price of the model that made it (a fallback's
+    # tokens at the fallback's price): kept beside ``usage``, which is state and has no cost
+    spent_usd: float = 0.0
 
     @classmethod
     def anonymous(cls, specialist: str | None = None) -> RunScope:
@@ -122,6 +125,9 @@ class RunScope:
         self.usage["model_calls"] = self.usage.get("model_calls", 0) + calls
         self.usage["prompt_tokens"] = self.usage.get("prompt_tokens", 0) + prompt
         self.usage["completion_tokens"] = self.usage.get("completion_tokens", 0) + completion
+
+    def spend(self, cost_usd: float) -> None:
+        self.spent_usd += cost_usd
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,8 @@ class _Call:
             return classify(exc)
         prompt, completion = _usage(reply)
         self.scope.count(prompt=prompt, completion=completion)
+        # priced at this link's model (the reservation's price): a fallback's tokens cost its own rate
+        self.scope.spend(reservation.price.cost(prompt, completion) if reservation.price else 0.0)
         if not (yield blocking(lambda: self.budgets.settle(reservation, prompt, completion))):
             used = f"{link.name} used {prompt + completion} tokens; {reservation.tokens} were reserved"
             self.scope.note("budget", used, "pass", score=0.0)

@@ -9,9 +9,10 @@ another process reaches a running crew within that time.
 
 **What is counted** (per version, in the registry, so every host sees the same figures): model calls;
 errors, i.e. calls the version's own model did not answer (a fallback did, or nothing); interactions,
-i.e. turns in which the version answered a call; their cost at the spec's prices. Escalations,
-groundedness failures, out-of-scope turns and human rejections come from the turn's end
-(:mod:`crewline.nodes.models.turn_outcomes`).
+i.e. turns in which the version answered a call; their cost, each request at the price of the model
+that made it (a fallback's tokens at the fallback's rate; the spec's prices over genai-prices').
+Escalations, groundedness failures, out-of-scope turns and human rejections come from the turn's
+end (:mod:`crewline.nodes.models.turn_outcomes`).
 """
 
 from __future__ import annotations
@@ -152,29 +153,20 @@ class VersionedModelChain(ModelChain):
             return (yield from run(super_chain(self), scope))
         _label(scope, pick)
         before = len(scope.verdicts)
-        tokens = _tokens(scope)
+        spent = scope.spent_usd  # each attempt is priced at the model that made it (resilience._Call)
         try:
             result = yield from run(pick.chain, scope)
         except ModelUnavailable:
-            used = _minus(_tokens(scope), tokens)
-            yield blocking(lambda: self._count(pick, scope, error=True, tokens=used))
+            cost = scope.spent_usd - spent
+            yield blocking(lambda: self._count(pick, scope, error=True, cost=cost))
             raise
         fell_back = any(v["action"] == "fallback" for v in scope.verdicts[before:])
-        used = _minus(_tokens(scope), tokens)
-        yield blocking(lambda: self._count(pick, scope, error=fell_back, tokens=used))
+        cost = scope.spent_usd - spent
+        yield blocking(lambda: self._count(pick, scope, error=fell_back, cost=cost))
         return result
 
-    @staticmethod
-    def _cost(chain: ModelChain, tokens: tuple[int, int]) -> float:
-        """``tokens`` (prompt, completion) at the version's primary model's price (0 when unpriced)."""
-        link = chain.links[0]
-        budgets, _ = chain.guards()
-        price = budgets.price(link.name, link.provider)
-        return price.cost(*tokens) if price else 0.0
-
-    def _count(self, pick: Pick, scope: RunScope, *, error: bool, tokens: tuple[int, int]) -> None:
+    def _count(self, pick: Pick, scope: RunScope, *, error: bool, cost: float) -> None:
         registry = self._registry()
-        cost = self._cost(pick.chain, tokens) if pick.chain is not None else 0.0
         seen: OrderedDict[tuple[str, str], None] = self._state["seen"]
         turn = (scope.run_key, pick.label)
         first = turn not in seen
@@ -231,14 +223,6 @@ class VersionedModelChain(ModelChain):
         parsed = await adrive(self._structured(schema, messages, scope))
         assert isinstance(parsed, BaseModel)
         return parsed
-
-
-def _tokens(scope: RunScope) -> tuple[int, int]:
-    return scope.usage.get("prompt_tokens", 0), scope.usage.get("completion_tokens", 0)
-
-
-def _minus(after: tuple[int, int], before: tuple[int, int]) -> tuple[int, int]:
-    return after[0] - before[0], after[1] - before[1]
 
 
 def super_chain(chain: VersionedModelChain) -> ModelChain:
