@@ -16,7 +16,9 @@ had taken off the queue but not started are re-queued by another rule (pending l
 ``STUCK_PENDING_THRESHOLD_SECONDS``) and reported apart. A run is *lost* if it does not end as it
 should (turns ``success``, fraud requests ``interrupted`` at the approval, resumes ``success``) within
 ``--timeout`` seconds. *Applied twice*: a ticket whose report the ERP's effect ledger holds twice, a
-fraud report no ledger row accounts for, a thread with two tickets.
+fraud report no ledger row accounts for, a thread with two tickets. A turn that ended ``success`` but
+whose answer, as the user reads it (the thread's state, revealed at the edge), still shows a
+placeholder lost a value on the way and is reported apart (``answered_showing_a_placeholder``).
 
     python -m crewline.evals.benchmarks.aegra_recovery [--kills 20] [--plain 6] [--escalations 2]
         [--postgres postgresql://…] [--redis redis://…] [--json results.json]
@@ -63,6 +65,7 @@ from crewline.evals.benchmarks.aegra_load import (
     resume,
     submit,
 )
+from crewline.nodes.guards.vault import PLACEHOLDER
 
 __all__ = ["KillRound", "Recovery", "main"]
 
@@ -320,6 +323,20 @@ def _settle(
     return runs
 
 
+def _placeholders_shown(url: str, key: str, runs: list[Submitted]) -> list[str]:
+    """Answered turns whose answer, as the user reads it (the thread's state, revealed at the edge),
+    still shows a placeholder: a value the turn had and lost (a status of ``success`` hides it)."""
+    shown: list[str] = []
+    with client(url, key) as user:
+        for run in runs:
+            reply = user.get(f"/threads/{run.thread_id}/state")
+            values = reply.json().get("values") if reply.status_code == 200 else None
+            answer = str((values or {}).get("answer", ""))
+            if reply.status_code != 200 or PLACEHOLDER.search(answer):
+                shown.append(f"{run.run_id}: {reply.status_code} {answer[:200]}")
+    return shown
+
+
 def _waiting(db: Any, batch: list[Submitted]) -> list[str]:
     """The batch's fraud requests that wait at the approval: their threads, for the next approvals."""
     requests = [run for run in batch if run.kind == "escalation"]
@@ -330,7 +347,12 @@ def _waiting(db: Any, batch: list[Submitted]) -> list[str]:
 
 
 def _summary(
-    rounds: list[KillRound], allowance: float, audit: dict[str, Any], total_runs: int, lost: list[str]
+    rounds: list[KillRound],
+    allowance: float,
+    audit: dict[str, Any],
+    total_runs: int,
+    lost: list[str],
+    shown: list[str],
 ) -> dict[str, Any]:
     recoveries = [r for kill in rounds for r in kill.recoveries]
     recovered = [r.recovered_s for r in recoveries if r.recovered_s is not None]
@@ -364,6 +386,8 @@ def _summary(
         "server_errors_retried": len(refusals),
         "lost": len(lost),
         "lost_runs": lost,
+        "answered_showing_a_placeholder": len(shown),
+        "placeholder_answers": shown,
         **audit,
     }
 
@@ -434,11 +458,13 @@ def _measure(cluster: AegraCluster, args: argparse.Namespace) -> dict[str, Any]:
         + (f" ({why[run.run_id]})" if why.get(run.run_id) else "")
         for run in lost
     ]
+    answered = [run for run in runs if run.kind == "plain" and run not in lost]
+    shown = _placeholders_shown(next(iter(workers.values())).url, keys.user, answered)
     audit = audit_fraud_reports(cluster.database_url, cluster.erp_path, seeded, tickets)
     allowance = float(args.lease + args.reaper)
     audit_figures = {**asdict(audit), "applied_twice": audit.applied_twice}
     return {
-        "summary": _summary(rounds, allowance, audit_figures, len(runs), lost_runs),
+        "summary": _summary(rounds, allowance, audit_figures, len(runs), lost_runs, shown),
         "kills": [asdict(kill) for kill in rounds],
     }
 
