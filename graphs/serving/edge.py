@@ -10,6 +10,8 @@ app, before authentication and the LangGraph API):
   per run: see ``RUN_COUNT_KEY``, read by the auth handler);
 - creating a thread or assistant under an id that someone else's thread or assistant holds answers
   404, as reading it does, instead of the API's 409 "already exists" (which confirmed the id);
+- a store search without its ``namespace_prefix`` is a 422 (the API failed it with a 500);
+- every JSON 4xx answer says its ``detail`` in one line (:mod:`crewline.graphs.serving.error_lines`);
 - copying a thread (``POST /threads/{id}/copy``): a thread the caller may not read answers 404 (the
   API answered 409 "Conflict"), and the copy is answered only once it records where it came from
   (:mod:`crewline.graphs.serving.lineage`), so its escalations stay decided on the thread that opened
@@ -25,6 +27,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crewline.graphs.serving.asgi_body import read_body, replay, respond
+from crewline.graphs.serving.error_lines import one_line_errors
 from crewline.graphs.serving.lineage import record_copy
 
 __all__ = ["RUN_COUNT_KEY", "EdgeGuard", "invalid_text_at"]
@@ -37,6 +40,7 @@ _BATCH = re.compile(r"^/runs/batch/?$")
 _CREATES = {"threads": "thread_id", "assistants": "assistant_id"}
 _CREATE = re.compile(r"^/(threads|assistants)/?$")
 _COPY = re.compile(r"^/threads/(?P<thread_id>[^/]+)/copy/?$")
+_STORE_SEARCH = re.compile(r"^/store/items/search/?$")
 # a JSON escape of a UTF-16 surrogate: only a body holding one can parse to a string UTF-8 cannot encode
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -76,6 +80,8 @@ class EdgeGuard:
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            send = one_line_errors(send)
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
@@ -96,6 +102,10 @@ class EdgeGuard:
             await respond(send, *refusal)
             return
         path = str(scope["path"])
+        shape = _shape_refusal(scope["method"], path, parsed)
+        if shape is not None:
+            await respond(send, 422, shape)
+            return
         if _BATCH.match(path) and isinstance(parsed, list) and parsed:
             scope[RUN_COUNT_KEY] = len(parsed)
         created = _CREATE.match(path)
@@ -184,6 +194,15 @@ class EdgeGuard:
 
         await self.app(lookup, receive, send)
         return status
+
+
+def _shape_refusal(method: str, path: str, parsed: Any) -> str | None:
+    """Why a body the API would fail on with a 500 is refused here (422), or None."""
+    if method == "POST" and _STORE_SEARCH.match(path) and isinstance(parsed, dict):
+        prefix = parsed.get("namespace_prefix")
+        if not (isinstance(prefix, list) and all(isinstance(label, str) for label in prefix)):
+            return "namespace_prefix is required: a list of strings ([] searches everything of yours)"
+    return None
 
 
 def _parse(body: bytes) -> tuple[Any, tuple[int, str] | None]:

@@ -51,7 +51,13 @@ from crewline.graphs.serving.record_payload import (
     redact_record,
 )
 from crewline.graphs.serving.restore_output import RAW_READ
-from crewline.graphs.serving.run_payload import MAX_DEPTH, assistant_ids, deeper_than, redact_run
+from crewline.graphs.serving.run_payload import (
+    MAX_DEPTH,
+    assistant_ids,
+    deeper_than,
+    input_problem,
+    redact_run,
+)
 from crewline.nodes.guards.reveal import VAULT_KEY
 from crewline.nodes.guards.vault import Vault, default_vault
 
@@ -286,6 +292,10 @@ class RedactRunInput:
             graphs = await self._protected_for(scope, parsed)
         except AssistantLookupError as exc:
             await respond(send, 503, str(exc))
+            return
+        problem = input_problem(parsed, graphs)
+        if problem is not None:  # refused before the server records a run that could only fail
+            await respond(send, 422, problem)
             return
         # detection is CPU work and default_vault() may create its key file: off the event loop
         changed = bool(graphs) and await asyncio.to_thread(self._redact, parsed, graphs)

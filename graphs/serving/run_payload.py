@@ -5,7 +5,9 @@ A crew's run (its graph id, default assistant or an API-created assistant runnin
 placeholders in every string of its input, command (resume, update, goto sends), metadata, config and
 context, the sealed originals of its input in ``input.request_vault`` and of its command in the
 update's ``pii_vault``; vault entries the client wrote itself are dropped, as are its debugging
-stops. Any other graph's run gets plain placeholders, nothing sealed.
+stops. Any other graph's run gets plain placeholders, nothing sealed. A crew's input that no crew
+could take (not an object, or ``messages`` that are no messages) is refused first, in one line
+(:func:`input_problem`), instead of failing the run with a message several lines long.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from langchain_core.messages import convert_to_messages
+
 from crewline.json_input import deeper_than
 from crewline.nodes.guards.pii import detect_pii
 from crewline.nodes.guards.serde import walk_strings
 from crewline.nodes.guards.vault import Vault
 
-__all__ = ["MAX_DEPTH", "assistant_ids", "deeper_than", "redact_run", "sealing"]
+__all__ = ["MAX_DEPTH", "assistant_ids", "deeper_than", "input_problem", "redact_run", "sealing"]
 
 _VAULT_KEYS = ("request_vault", "pii_vault", "answer_vault")
 # debugging stops a client may set: a stop before the output guard would leave a tool's values in the
@@ -29,6 +33,8 @@ _CLIENT_STOPS = ("interrupt_before", "interrupt_after")
 _LABELS = ("metadata", "config", "context")
 # pseudonymisation walks this deep (crewline.nodes.guards.serde); a deeper request is refused, not recorded
 MAX_DEPTH = 48
+_MESSAGE_SHAPE = 'a message is text, {"role": "user", "content": "..."} or ["user", "..."]'
+_INPUT_SHAPE = '{"messages": [{"role": "user", "content": "..."}]}'
 
 
 def sealing(vault: Vault, entries: dict[str, str]) -> Callable[[str], str]:
@@ -138,3 +144,55 @@ def assistant_ids(parsed: Any) -> set[str]:
 def redact_run(parsed: Any, vault: Vault, graphs: frozenset[str]) -> bool:
     """Pseudonymise the run input of a parsed request body in place; True when it held a run."""
     return any([_redact_payload(payload, vault, graphs) for payload in _payloads(parsed)])
+
+
+def _kind(value: Any) -> str:
+    """A JSON value's type, as a client would name it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _message_problem(item: Any, where: str) -> str | None:
+    if isinstance(item, dict) and "content" in item and not isinstance(item["content"], str | list):
+        return f"{where}.content must be text or a list of content blocks, not {_kind(item['content'])}"
+    try:
+        convert_to_messages([item])  # what the crew's add_messages does with it
+    except (ValueError, TypeError, NotImplementedError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+        return f"{where} is not a message ({reason}); {_MESSAGE_SHAPE}"
+    return None
+
+
+def _crew_input_problem(run_input: Any) -> str | None:
+    if run_input is None:  # no input: a resume, or running on from the latest checkpoint
+        return None
+    if not isinstance(run_input, dict):
+        return f"input must be an object such as {_INPUT_SHAPE}, not {_kind(run_input)}"
+    if "messages" not in run_input:
+        return None
+    messages = run_input["messages"]
+    if not isinstance(messages, list):  # one message on its own
+        return _message_problem(messages, "input.messages")
+    for index, item in enumerate(messages):
+        problem = _message_problem(item, f"input.messages[{index}]")
+        if problem:
+            return problem
+    return None
+
+
+def input_problem(parsed: Any, graphs: frozenset[str]) -> str | None:
+    """Why a crew's run in a parsed request body has an input no crew takes (one line), or None.
+    Runs of other graphs are theirs to judge."""
+    for payload in _payloads(parsed):
+        if str(payload.get("assistant_id", "")) in graphs:
+            problem = _crew_input_problem(payload.get("input"))
+            if problem:
+                return problem
+    return None

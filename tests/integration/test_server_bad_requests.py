@@ -1,0 +1,116 @@
+"""Bad requests through a real ``langgraph dev``: each is a 4xx with a one-line reason, never a 500, a
+traceback or a run that fails with a report several lines long.
+
+Found by probing the server (empty, huge, malformed and wrongly typed bodies on every route): the
+API's own 422s carried a whole ``jsonschema`` report; a store search without ``namespace_prefix`` was a
+500 (and the server reset the connection); a crew run whose input no crew takes (a number, messages
+that are no messages) was accepted, recorded and failed as HTTP 200 with ``__error__``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.langgraph_server import LangGraphServer, langgraph_server
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangGraphServer]:
+    env = {"CREWLINE_RATE_LIMIT_USER": "100000/min", "CREWLINE_RATE_LIMIT_TENANT": "100000/min"}
+    with langgraph_server(tmp_path_factory.mktemp("bad-requests"), env=env) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def user(server: LangGraphServer) -> Iterator[httpx.Client]:
+    key = server.create_key(f"bea-{secrets.token_hex(3)}", "acme")
+    with httpx.Client(base_url=server.url, headers={"x-api-key": key}, timeout=120) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def thread(user: httpx.Client) -> str:
+    return str(user.post("/threads", json={}).json()["thread_id"])
+
+
+def _one_line(response: httpx.Response, status: int) -> str:
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail and "Traceback" not in detail, detail
+    assert len(detail) <= 300, detail
+    return detail
+
+
+def test_the_apis_schema_refusals_are_one_line_naming_the_field(user: httpx.Client, thread: str) -> None:
+    assert _one_line(user.post("/threads", json=[]), 422) == '[] is not of type "object"'
+    wait = f"/threads/{thread}/runs/wait"
+    config = _one_line(user.post(wait, json={"assistant_id": "support", "config": []}), 422)
+    assert config == 'config: [] is not of type "object"'
+    metadata = _one_line(user.post(wait, json={"assistant_id": "support", "metadata": "x"}), 422)
+    assert metadata.startswith("metadata: ")
+    missing = _one_line(user.post(wait, json={"input": None}), 422)
+    assert "assistant_id" in missing and "required" in missing
+    assert _one_line(user.post("/runs/batch", json=[]), 422).startswith("[] has less than 1 item")
+    assert _one_line(
+        user.post("/threads", content=b"{nope", headers={"content-type": "application/json"}), 422
+    )
+
+
+def test_a_store_search_without_a_namespace_prefix_is_a_422_and_the_server_answers_on(
+    user: httpx.Client,
+) -> None:
+    for body in ({}, {"limit": 5}, {"namespace_prefix": "notes"}, {"namespace_prefix": [1]}):
+        assert "namespace_prefix" in _one_line(user.post("/store/items/search", json=body), 422)
+    found = user.post("/store/items/search", json={"namespace_prefix": []})
+    assert found.status_code == 200 and "items" in found.json()
+
+
+BAD_INPUTS: list[tuple[Any, str]] = [
+    (5, "input must be an object"),
+    ("hello", "input must be an object"),
+    ({"messages": 5}, "input.messages is not a message"),
+    ({"messages": [5]}, "input.messages[0] is not a message"),
+    ({"messages": [{"role": "user"}]}, "input.messages[0] is not a message"),
+    ({"messages": [{"role": "user", "content": 5}]}, "input.messages[0].content must be text"),
+    ({"messages": [{"role": "wizard", "content": "hi"}]}, "input.messages[0] is not a message"),
+]
+
+
+@pytest.mark.parametrize(("run_input", "says"), BAD_INPUTS)
+def test_a_crew_run_whose_input_no_crew_takes_is_refused_before_it_is_recorded(
+    user: httpx.Client, run_input: Any, says: str
+) -> None:
+    fresh = user.post("/threads", json={}).json()["thread_id"]
+    refused = user.post(f"/threads/{fresh}/runs/wait", json={"assistant_id": "support", "input": run_input})
+    assert says in _one_line(refused, 422)
+    assert user.get(f"/threads/{fresh}/runs").json() == []  # no failed run left behind
+
+
+def test_good_inputs_in_every_shape_a_crew_takes_still_run(user: httpx.Client) -> None:
+    shapes: list[Any] = [
+        {"messages": [{"role": "user", "content": "Where is order O-1001?"}]},
+        {"messages": "Where is order O-1001?"},
+        {"messages": [["user", "Where is order O-1001?"]]},
+        {"messages": [{"type": "human", "content": [{"type": "text", "text": "Where is order O-1001?"}]}]},
+    ]
+    for run_input in shapes:
+        fresh = user.post("/threads", json={}).json()["thread_id"]
+        ran = user.post(f"/threads/{fresh}/runs/wait", json={"assistant_id": "support", "input": run_input})
+        assert ran.status_code == 200 and "__error__" not in ran.json(), (run_input, ran.text)
+        assert "O-1001" in str(ran.json().get("answer")), ran.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"{nope", b"[]", b"null", b'{"thread_id": 5, "rating": "up"}', b'{"rating": "sideways"}'],
+)
+def test_crewlines_feedback_route_refuses_bad_bodies_in_one_line(user: httpx.Client, body: bytes) -> None:
+    refused = user.post("/crewline/feedback", content=body, headers={"content-type": "application/json"})
+    assert _one_line(refused, 422).startswith("invalid feedback: ")
