@@ -82,14 +82,17 @@ def test_linear_scoring_routes_examples_and_leaves_none_to_the_similarities() ->
     assert far.route is None
 
 
-def test_routers_fit_from_dozens_of_examples_a_route_do_without_concepts(tmp_path: Path) -> None:
+def test_routers_fit_from_thousands_of_examples_do_without_concepts(tmp_path: Path) -> None:
     many = {
-        "orders": [f"where is my order number {n}" for n in range(30)],
-        "payments": [f"pay invoice {n} from my balance" for n in range(30)],
+        "orders": [f"where is my order number {n}" for n in range(1000)],
+        "payments": [f"pay invoice {n} from my balance" for n in range(1000)],
     }
     router = Router(threshold=0.0).fit(many)
     assert router._require().features.concepts is False
     assert Router().fit(ROUTES)._require().features.concepts is True
+    # Dozens a route but few in all (a route that spans many requests): concepts still help.
+    dozens = {route: examples[:30] for route, examples in many.items()}
+    assert Router(threshold=0.0).fit(dozens)._require().features.concepts is True
     saved = Router.load(router.save(tmp_path / "many"))  # written as version 1, read the same way
     assert saved._require().features.concepts is False
     assert saved.route("where is my order number 7").route == "orders"
