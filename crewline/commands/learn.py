@@ -36,6 +36,7 @@ def _spec(args: argparse.Namespace, settings: CrewlineSettings) -> Any:
 
 def cmd_check(args: argparse.Namespace, settings: CrewlineSettings, console: Console) -> int:
     from crewline.commands.learn_data import crew_examples, experiences_of
+    from crewline.memory.learning.noise import label_noise
     from crewline.memory.learning.quality import by_label_kind, check_examples
     from crewline.memory.learning.store import open_experience_store
     from crewline.nodes.learning.train import training_examples
@@ -47,13 +48,15 @@ def cmd_check(args: argparse.Namespace, settings: CrewlineSettings, console: Con
     }
     if experiences.get("injection"):
         reports["injection"] = check_examples(experiences["injection"])
-    verdicts = [r.verdict for r in reports.values()]
+    noise = label_noise(experiences.get("route", []))
+    verdicts = [r.verdict for r in reports.values()] + (["warn"] if noise.noisy() else [])
     overall = "fail" if "fail" in verdicts else "warn" if "warn" in verdicts else "pass"
     summary = {
         "crew": spec.name,
         "verdict": overall,
         "experiences": {kind: len(found) for kind, found in experiences.items()},
         "labels": {kind: report.as_dict() for kind, report in reports.items()},
+        "label_noise": {**noise.as_dict(), "noisy": noise.noisy(), "summary": noise.describe()},
     }
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
@@ -64,6 +67,8 @@ def cmd_check(args: argparse.Namespace, settings: CrewlineSettings, console: Con
                 print(f"  {label:<24} {count}")
             for reason in report.reasons:
                 print(f"  - {reason}")
+        flag = " (looks flipped: learn run would reject it)" if noise.noisy() else ""
+        print(f"label noise: {noise.describe()}{flag}")
         print(f"verdict: {overall}")
     return 0 if overall != "fail" else 1
 
@@ -94,22 +99,20 @@ def _guard_eval(path: str | None) -> list[Any]:
 def _router_update(args: argparse.Namespace, spec: Any, registry: Any, experiences: list[Any]) -> Any:
     from crewline.commands.learn_data import crew_examples, crew_planner, default_eval_file, read_eval_rows
     from crewline.nodes.learning.planning import planner_routing
-    from crewline.nodes.learning.train import learn_router_locked
-    from crewline.nodes.planning.background import BACKGROUND
+    from crewline.nodes.learning.train import LearnOptions, learn_router_locked
 
     base = crew_examples(spec)
     eval_file = Path(args.eval) if args.eval else default_eval_file(spec)
     rows = read_eval_rows(eval_file, set(base)) if eval_file is not None else []
-    return learn_router_locked(
-        registry,
-        base,
-        rows,
-        experiences,
+    options = LearnOptions(
         holdout=args.holdout,
         margin=args.margin,
         routing=planner_routing(crew_planner(spec)),  # measured as the crew routes: clauses, semantic stage
-        out_of_scope=list(BACKGROUND) if args.background_oos else (),
+        out_of_scope=() if args.no_background_oos else None,  # None: the generic background requests
+        oos_class=args.oos_class,
+        noise_z=args.noise_z or None,
     )
+    return learn_router_locked(registry, base, rows, experiences, options)
 
 
 def _summary(record: Any) -> dict[str, Any]:
@@ -121,6 +124,7 @@ def _summary(record: Any) -> dict[str, Any]:
         "current": {"version": record.baseline_version, **record.baseline},
         "train_rows": record.train_rows,
         "eval_rows": record.eval_rows,
+        **({"checks": record.checks} if record.checks else {}),
     }
 
 
@@ -144,6 +148,7 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
             summary.update(_summary(router.record))
             summary["data"] = router.quality.verdict
             summary["dropped_experiences"] = router.dropped
+            summary["label_noise"] = router.noise.describe()
         if injection:
             try:
                 detector = learn_detector(
@@ -172,6 +177,8 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
         for metric, value in part.get("candidate", {}).items():
             before = part["current"].get(metric, float("nan"))
             print(f"  {metric:<22} {before:.3f} -> {value:.3f}")
+        if "label_noise" in part:
+            print(f"  {part['label_noise']}")
     return 0
 
 
@@ -243,6 +250,16 @@ def _share(text: str) -> float:
     return value
 
 
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value:g}")
+    return value
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     learn = sub.add_parser("learn", help="learn a crew's router from its experiences, gated by evaluation")
     actions = learn.add_subparsers(dest="learn_command", required=True)
@@ -261,8 +278,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument(
         "--background-oos",
         action="store_true",
-        help="the candidate router learns out of scope from generic requests (see the README: it also "
-        "lets a poisoned stream through the gate)",
+        help="generic requests place the candidate's out-of-scope edge (the default; kept for scripts)",
+    )
+    run.add_argument(
+        "--no-background-oos",
+        action="store_true",
+        help="the candidate's out-of-scope threshold comes from its examples alone (people's varied "
+        "words then lower it)",
+    )
+    run.add_argument(
+        "--oos-class",
+        action="store_true",
+        help="the candidate learns out of scope as a class of its own from the generic requests (default: "
+        "its threshold is raised to decline at least as many of them as the current version)",
+    )
+    run.add_argument(
+        "--noise-z",
+        type=_non_negative,
+        default=3.0,
+        help="reject labels that contradict the planner's confident routes more than this many standard "
+        "deviations over what its confidence predicts (flipped labels); 0: no test",
     )
     run.add_argument(
         "--guard-eval",

@@ -40,11 +40,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from crewline.evals.benchmarks.learning_live import serve_live, serve_one
 
 __all__ = ["Phrasing", "load_phrasings", "main"]
 
@@ -92,28 +94,15 @@ def _by_style(planner: Any, rows: Sequence[Phrasing]) -> dict[str, str]:
     return {style: f"{right[style]}/{total[style]}" for style in total}
 
 
-def _human(state: dict[str, Any], label: str) -> dict[str, Any] | None:
-    """What the person deciding an escalated turn answers: approve when every part went to the
-    route the person would choose, else reject the answer and name that route (a re-route)."""
-    if not state.get("__interrupt__"):
-        return None
-    if all(s["specialist"] == label for s in state["subtasks"]) and state["subtasks"]:
-        return {"decision": "approve", "by": "benchmark"}
-    return {"decision": "reject", "message": f"passed to {label}", "route": label, "by": "benchmark"}
-
-
 def _replay(stream: Sequence[Phrasing], labels: Sequence[str], seed: int) -> dict[str, Any]:
     """Send the stream to the demo crew; a person decides every escalated turn (approve, or re-route
     with the route they chose) and corrects the others with feedback (``--route`` when the crew
     routed it elsewhere, ``--rating 1`` when right). Returns how the crew did, request by request."""
-    from langchain_core.messages import HumanMessage
     from langgraph.checkpoint.memory import InMemorySaver
-    from langgraph.types import Command
 
     from crewline import build_crew
     from crewline.memory.learning.recorder import ExperienceRecorder
     from crewline.memory.learning.store import open_experience_store
-    from crewline.nodes.learning.feedback import record_feedback
 
     crew = build_crew("support", checkpointer=InMemorySaver())
     store = open_experience_store()
@@ -122,32 +111,8 @@ def _replay(stream: Sequence[Phrasing], labels: Sequence[str], seed: int) -> dic
     for index, (row, label) in enumerate(zip(stream, labels, strict=True)):
         # the gate holds experiences back by a hash of their thread: named by seed and place, the
         # split is the same on every run of one seed
-        thread = f"learning-{seed}-{index}"
-        config: Any = {
-            "configurable": {"thread_id": thread},
-            "callbacks": [recorder],
-            "metadata": {"crew": "support"},
-        }
-        state = crew.invoke({"messages": [HumanMessage(row.text)]}, config)
-        routes = [s["specialist"] for s in state["subtasks"]]
-        escalation = state.get("escalation") or {}
-        decision = _human(state, label)
-        if decision is not None:
-            crew.invoke(Command(resume=decision), config)
-        elif routes and all(r == label for r in routes):
-            record_feedback(thread, rating=1, actor="benchmark", store=store)
-        else:
-            record_feedback(thread, rating=-1, route=label, actor="benchmark", store=store)
-        first_run.append(
-            {
-                "text": row.text,
-                "route": row.route,
-                "style": row.style,
-                "routed": routes,
-                "escalated": escalation.get("kind"),
-                "decided": decision["decision"] if decision else None,
-            }
-        )
+        served = serve_one(crew, store, recorder, f"learning-{seed}-{index}", row.text, label)
+        first_run.append({"text": row.text, "route": row.route, "style": row.style, **served})
     return {
         "requests": len(stream),
         "escalated": sum(bool(r["escalated"]) for r in first_run),
@@ -157,6 +122,25 @@ def _replay(stream: Sequence[Phrasing], labels: Sequence[str], seed: int) -> dic
     }
 
 
+@dataclass(frozen=True)
+class Trainer:
+    """How ``learn run`` fits and gates (its defaults unless a flag says otherwise)."""
+
+    background_oos: bool = True  # the generic background requests place out of scope
+    oos_class: bool = False  # as a class of their own (else: the current version's declines kept)
+    noise_check: bool = True  # reject labels that contradict confident routes (flipped labels)
+
+    def options(self, routing: Any) -> Any:
+        from crewline.nodes.learning.train import LearnOptions
+
+        return LearnOptions(
+            routing=routing,
+            out_of_scope=None if self.background_oos else (),
+            oos_class=self.oos_class,
+            noise_z=LearnOptions().noise_z if self.noise_check else None,
+        )
+
+
 def _scenario(
     stream: Sequence[Phrasing],
     labels: Sequence[str],
@@ -164,7 +148,7 @@ def _scenario(
     original: Sequence[Any],
     lexical: bool,
     seed: int,
-    background_oos: bool = False,
+    trainer: Trainer,
 ) -> dict[str, Any]:
     from crewline.commands.learn_data import crew_examples, crew_planner, experiences_of
     from crewline.graphs import load_spec
@@ -172,7 +156,6 @@ def _scenario(
     from crewline.memory.learning.store import open_experience_store
     from crewline.nodes.learning.planning import follow_learned, planner_routing
     from crewline.nodes.learning.train import learn_router
-    from crewline.nodes.planning.background import BACKGROUND
 
     spec = load_spec("support")
     test = [(p.text, p.route) for p in held_out]
@@ -192,8 +175,7 @@ def _scenario(
         crew_examples(spec),
         original,
         experiences_of(open_experience_store(), "support"),
-        routing=planner_routing(planner),
-        out_of_scope=list(BACKGROUND) if background_oos else (),
+        trainer.options(planner_routing(planner)),
     )
     learn_s = round(time.perf_counter() - started, 2)
     follow_learned(planner, "support")  # what build_crew does for a crew that has learned
@@ -202,16 +184,22 @@ def _scenario(
         "original": _accuracy(planner, original_rows),
         "held_out_by_style": _by_style(planner, held_out),
     }
+    # then the held-out requests, measured above and never learned from, are served as live
+    # traffic (no learn run follows): does the automatic rollback keep or drop the version?
+    live = serve_live(test, seed)
+    live["original_in_service"] = _accuracy(planner, original_rows)
     record = result.record
     return {
         "stream": replay,
         "before": before,
         "after": after,
+        "live": live,
         "gate": {
             "status": record.status,
             "reason": record.reason,
             "candidate": record.figures,
             "current": record.baseline,
+            "label_noise": result.noise.as_dict(),
             "train_rows": record.train_rows,
             "eval_rows": record.eval_rows,
             "learn_s": learn_s,
@@ -233,71 +221,112 @@ def _in_fresh_data_dir(run: Any) -> dict[str, Any]:
                 os.environ["CREWLINE_DATA_DIR"] = previous
 
 
+def _split(kind: str, seed: int, text: str, share: float) -> bool:
+    """Whether ``text`` is in the ``kind`` share (held out, poisoned) for ``seed``; seed 0 keeps the
+    split the stream was first measured with."""
+    from crewline.nodes.learning.train import held_back
+
+    return held_back(f"{kind}:{text}" if seed == 0 else f"{kind}:{seed}:{text}", share)
+
+
 def run(
     held_out_share: float = 0.4,
     poison: float = 0.3,
     lexical: bool = False,
     seed: int = 0,
-    background_oos: bool = False,
+    trainer: Trainer | None = None,
 ) -> dict[str, Any]:
     from crewline.commands.learn_data import default_eval_file, read_eval_rows
     from crewline.graphs import load_spec
-    from crewline.nodes.learning.train import held_back
 
+    trainer = trainer or Trainer()
     spec = load_spec("support")
     routes = [s.name for s in spec.specialists]
     eval_file = default_eval_file(spec)
     assert eval_file is not None, "graphs/crews/support.eval.jsonl is missing"
     original = read_eval_rows(eval_file, set(routes))
     phrasings = load_phrasings()
-    held_out = [p for p in phrasings if held_back("heldout:" + p.text, held_out_share)]
-    stream = [p for p in phrasings if not held_back("heldout:" + p.text, held_out_share)]
+    held_out = [p for p in phrasings if _split("heldout", seed, p.text, held_out_share)]
+    stream = [p for p in phrasings if not _split("heldout", seed, p.text, held_out_share)]
     honest = [p.route for p in stream]
     poisoned = [
-        _flipped(p.route, routes) if held_back("poison:" + p.text, poison) else p.route for p in stream
+        _flipped(p.route, routes) if _split("poison", seed, p.text, poison) else p.route for p in stream
     ]
-    return {
+
+    def scenario(labels: Sequence[str], used: Trainer) -> dict[str, Any]:
+        return _in_fresh_data_dir(lambda: _scenario(stream, labels, held_out, original, lexical, seed, used))
+
+    figures: dict[str, Any] = {
         "planner": "lexical" if lexical else "lexical + semantic stage when installed",
         "seed": seed,
-        "background_oos": background_oos,
+        "trainer": asdict(trainer),
         "phrasings": len(phrasings),
         "held_out": len(held_out),
         "stream": len(stream),
         "original_rows": len(original),
-        "learning": _in_fresh_data_dir(
-            lambda: _scenario(stream, honest, held_out, original, lexical, seed, background_oos)
-        ),
+        "learning": scenario(honest, trainer),
         "poisoning": {
             "flipped": sum(a != b for a, b in zip(honest, poisoned, strict=True)),
-            **_in_fresh_data_dir(
-                lambda: _scenario(stream, poisoned, held_out, original, lexical, seed, background_oos)
-            ),
+            **scenario(poisoned, trainer),
         },
     }
+    if figures["poisoning"]["gate"]["status"] != "promoted" and trainer.noise_check:
+        # stopped by the label-noise test: would the automatic rollback have caught it in service?
+        figures["poisoned_in_service"] = {
+            "flipped": figures["poisoning"]["flipped"],
+            **scenario(poisoned, replace(trainer, noise_check=False)),
+        }
+    return figures
+
+
+_LIVE_RATES = ("escalation_rate", "out_of_scope_rate", "rejection_rate")
+
+
+def _print_part(name: str, part: dict[str, Any]) -> None:
+    gate = part["gate"]
+    flipped = f" ({part['flipped']} corrections flipped)" if "flipped" in part else ""
+    print(f"\n{name}{flipped}: {gate['status']} ({gate['reason']})")
+    stream = part["stream"]
+    print(
+        f"  stream: {stream['escalated']} of {stream['requests']} first answers escalated, "
+        f"{stream['misrouted']} misrouted; {stream['rerouted']} re-routed by the person deciding"
+    )
+    for metric in ("held_out", "original"):
+        print(f"  {metric:<9} accuracy {part['before'][metric]:.3f} -> {part['after'][metric]:.3f}")
+    styles = (part["before"]["held_out_by_style"], part["after"]["held_out_by_style"])
+    print(f"  held out by style: {styles[0]} -> {styles[1]}")
+    print(f"  gate figures: candidate {gate['candidate']} vs current {gate['current']}")
+    print(f"  label noise: {gate['label_noise']}")
+    live = part["live"]
+    outcome = (
+        f"rolled back after {live['rolled_back_after']} ({live['rollback_reason']})"
+        if live["rolled_back_after"]
+        else f"kept {live['current_after']}"
+    )
+    print(
+        f"  live: {live['requests']} requests served by {live['served_by']}, {live['misrouted']} misrouted; "
+        f"{outcome}; original set in service {live['original_in_service']:.3f}"
+    )
+    for version, stats in live["figures"].items():
+        rates = {
+            k: stats[k] for k in ("interactions", "escalation_rate", "out_of_scope_rate", "rejection_rate")
+        }
+        print(f"    {version}: {rates}")
 
 
 def _print(figures: dict[str, Any]) -> None:
-    oos = "; candidate learns out of scope from generic requests" if figures["background_oos"] else ""
-    print(f"planner: {figures['planner']}; seed {figures['seed']}{oos}")
+    trainer = figures["trainer"]
+    print(
+        f"planner: {figures['planner']}; seed {figures['seed']}; out of scope from generic requests: "
+        f"{trainer['background_oos']}; label-noise test: {trainer['noise_check']}"
+    )
     print(
         f"{figures['phrasings']} phrasings: {figures['stream']} replayed, {figures['held_out']} held out; "
         f"original evaluation set {figures['original_rows']} rows"
     )
-    for name in ("learning", "poisoning"):
-        part = figures[name]
-        gate = part["gate"]
-        flipped = f" ({part['flipped']} corrections flipped)" if name == "poisoning" else ""
-        print(f"\n{name}{flipped}: {gate['status']} ({gate['reason']})")
-        stream = part["stream"]
-        print(
-            f"  stream: {stream['escalated']} of {stream['requests']} first answers escalated, "
-            f"{stream['misrouted']} misrouted; {stream['rerouted']} re-routed by the person deciding"
-        )
-        for metric in ("held_out", "original"):
-            print(f"  {metric:<9} accuracy {part['before'][metric]:.3f} -> {part['after'][metric]:.3f}")
-        styles = (part["before"]["held_out_by_style"], part["after"]["held_out_by_style"])
-        print(f"  held out by style: {styles[0]} -> {styles[1]}")
-        print(f"  gate figures: candidate {gate['candidate']} vs current {gate['current']}")
+    for name in ("learning", "poisoning", "poisoned_in_service"):
+        if name in figures:
+            _print_part(name, figures[name])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -307,19 +336,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lexical", action="store_true", help="measure without the semantic stage")
     parser.add_argument("--seed", type=int, default=0, help="names the stream's threads: the gate's split")
     parser.add_argument(
-        "--background-oos",
+        "--background-oos", action="store_true", help="the default (as learn run): kept for old scripts"
+    )
+    parser.add_argument(
+        "--no-background-oos",
         action="store_true",
-        help="as learn run --background-oos: the candidate learns out of scope from generic requests",
+        help="as learn run --no-background-oos: no out-of-scope class from generic requests",
+    )
+    parser.add_argument(
+        "--oos-class", action="store_true", help="as learn run --oos-class: out of scope as a class"
+    )
+    parser.add_argument(
+        "--no-noise-check", action="store_true", help="as learn run --noise-z 0: no label-noise test"
     )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--record", type=Path, help="write the stream's first-run routing here (JSONL)")
     args = parser.parse_args(argv)
-    figures = run(args.held_out, args.poison, args.lexical, args.seed, args.background_oos)
+    trainer = Trainer(
+        background_oos=not args.no_background_oos,
+        oos_class=args.oos_class,
+        noise_check=not args.no_noise_check,
+    )
+    figures = run(args.held_out, args.poison, args.lexical, args.seed, trainer)
     if args.record is not None:
         rows = figures["learning"]["stream"]["first_run"]
         args.record.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    for part in ("learning", "poisoning"):
-        figures[part]["stream"].pop("first_run")
+    for part in ("learning", "poisoning", "poisoned_in_service"):
+        if part in figures:
+            figures[part]["stream"].pop("first_run")
     if args.json:
         print(json.dumps(figures))
     else:

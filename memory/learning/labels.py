@@ -76,7 +76,12 @@ def route_examples(turns: Iterable[Turn], feedback: Iterable[Feedback]) -> list[
                     label=route,
                     source=source,
                     crew=turn.crew,
-                    extra={"planned": str(turn.clauses[index].route)},
+                    # what the planner chose and how sure it was: the label-noise check
+                    # (``noise``) weighs a person's disagreement with a confident route
+                    extra={
+                        "planned": str(turn.clauses[index].route),
+                        "confidence": f"{turn.clauses[index].confidence:.4f}",
+                    },
                 )
             )
     return examples

@@ -60,6 +60,7 @@ class VersionRecord:
     train_rows: int = 0
     eval_rows: int = 0
     artifact: str = ""  # file name under versions/
+    checks: dict[str, Any] = field(default_factory=dict)  # what the data checks found (label noise)
 
     @classmethod
     def gated(
@@ -71,6 +72,7 @@ class VersionRecord:
         baseline_version: str,
         train_rows: int,
         eval_rows: int,
+        checks: dict[str, Any] | None = None,
     ) -> VersionRecord:
         """A new candidate's record as the gate decided it (its version is given when it is added)."""
         return cls(
@@ -83,6 +85,7 @@ class VersionRecord:
             baseline_version=baseline_version,
             train_rows=train_rows,
             eval_rows=eval_rows,
+            checks=checks or {},
         )
 
 

@@ -4,10 +4,15 @@ The live figures come from the experience store (every finished turn of a crew, 
 escalation and the human's decision; shared by every host) and the router registry's timeline: a
 turn counts for the version that was current when it was recorded. Per version: escalation rate
 (turns escalated to a human), out-of-scope rate (turns with a clause no specialist took), human
-rejections (escalations a person rejected). The current version is compared with the one it replaced
-(``base`` included) under :class:`~crewline.memory.learning.rollout.RolloutThresholds`, once it has
-served ``min_samples`` turns; on a breach it is rolled back to that version, the reason recorded in
-the registry's events (``crewline learn history --json``).
+rejections: escalations a person rejected, and answered turns a person corrected afterwards
+(feedback rated -1, or naming a route the planner did not choose; the latest feedback on a turn
+counts). A router's worst failure is a confident wrong route: nothing escalates it, and only the
+people's corrections show it (a version learned from flipped labels does exactly that).
+
+The current version is compared with the one it replaced (``base`` included) under
+:class:`~crewline.memory.learning.rollout.RolloutThresholds`, once it has served ``min_samples``
+turns; on a breach it is rolled back to that version, the reason recorded in the registry's
+events (``crewline learn history --json``).
 
 Groundedness failures are not in the experience store's turns (it keeps the input guard's verdicts
 only), so the router comparison leaves them out: they stay 0 on both sides.
@@ -21,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 
-from crewline.memory.learning.experiences import Turn
+from crewline.memory.learning.experiences import Feedback, Turn
 from crewline.memory.learning.registry import BASE, LearnBusy, RouterRegistry
 from crewline.memory.learning.rollout import ROUTER_RATES, RolloutThresholds, VersionStats, breaches
 
@@ -41,8 +46,26 @@ def _timeline(registry: RouterRegistry) -> tuple[list[float], list[str]]:
     return moments, versions
 
 
-def router_figures(registry: RouterRegistry, turns: Iterable[Turn]) -> dict[str, VersionStats]:
-    """Each router version's live figures from the crew's recorded ``turns``."""
+def _corrected(turns: Iterable[Turn], feedback: Iterable[Feedback]) -> set[tuple[str, int]]:
+    """The turns whose latest feedback says the crew got them wrong: a -1, or another route."""
+    planned = {(t.thread_id, t.turn): {c.route for c in t.clauses} for t in turns}
+    latest: dict[tuple[str, int], Feedback] = {}
+    for item in sorted(feedback, key=lambda f: f.recorded_at):
+        if item.rating is not None or item.route is not None:
+            latest[(item.thread_id, item.turn)] = item
+    return {
+        key
+        for key, item in latest.items()
+        if item.rating == -1 or (item.route is not None and planned.get(key) != {item.route})
+    }
+
+
+def router_figures(
+    registry: RouterRegistry, turns: Iterable[Turn], feedback: Iterable[Feedback] = ()
+) -> dict[str, VersionStats]:
+    """Each router version's live figures from the crew's recorded ``turns`` and their ``feedback``."""
+    turns = list(turns)
+    corrected = _corrected(turns, feedback)
     moments, versions = _timeline(registry)
     counts: dict[str, dict[str, int]] = {}
     for turn in turns:
@@ -53,7 +76,7 @@ def router_figures(registry: RouterRegistry, turns: Iterable[Turn]) -> dict[str,
         mine["interactions"] += 1
         mine["escalations"] += turn.escalation_status is not None
         mine["out_of_scope"] += any(c.route is None for c in turn.clauses)
-        mine["rejections"] += turn.decision == "reject"
+        mine["rejections"] += turn.decision == "reject" or (turn.thread_id, turn.turn) in corrected
     return {version: VersionStats(**figures) for version, figures in counts.items()}
 
 
@@ -66,7 +89,10 @@ def _predecessor(registry: RouterRegistry, current: str) -> str:
 
 
 def watch_learned_router(
-    registry: RouterRegistry, turns: Sequence[Turn], thresholds: RolloutThresholds | None = None
+    registry: RouterRegistry,
+    turns: Sequence[Turn],
+    thresholds: RolloutThresholds | None = None,
+    feedback: Sequence[Feedback] = (),
 ) -> str | None:
     """Roll the crew's current learned router back when it breaches ``thresholds`` against the
     version it replaced; the reason when it did (``None``: nothing to do, or too few turns yet)."""
@@ -74,7 +100,7 @@ def watch_learned_router(
     current = registry.current_version()
     if current is None:
         return None
-    figures = router_figures(registry, turns)
+    figures = router_figures(registry, turns, feedback)
     previous = _predecessor(registry, current)
     found = breaches(
         figures.get(current, VersionStats()),
@@ -120,7 +146,8 @@ def maybe_watch(crew: str, thresholds: RolloutThresholds | None = None) -> str |
             return None
         from crewline.memory.learning.store import open_experience_store
 
-        return watch_learned_router(registry, open_experience_store().turns(crew), thresholds)
+        store = open_experience_store()
+        return watch_learned_router(registry, store.turns(crew), thresholds, store.feedback(crew))
     except Exception as exc:
         log.error("crew %s: cannot check its learned router's live figures: %s", crew, exc)
         return None

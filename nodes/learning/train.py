@@ -8,6 +8,11 @@ frozen evaluation set, promote or reject it, keep it either way.
   every later run and is never trained on.
 * **Guarded metrics**: routing accuracy on the crew's rows (what the crew could already do) and on
   the held-back experiences (what it should learn); see :mod:`crewline.memory.learning.gate`.
+* **Label noise**: labels that contradict the planner's confident routes far more often than its
+  confidence predicts look flipped (:mod:`crewline.memory.learning.noise`); the candidate is then
+  rejected whatever its figures, since the held-back share is as noisy as the rest.
+* **Out of scope**: the candidate learns it from the router's generic background requests
+  (:func:`fit_candidate`), so people's varied words do not lower the edge unrelated requests stop at.
 
 The data is checked first (:mod:`crewline.memory.learning.quality`); data that fails is refused with
 the reason, as is having nothing to learn from or nothing to evaluate on.
@@ -20,16 +25,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from crewline.memory.learning.experiences import LabelledExample
 from crewline.memory.learning.gate import GateDecision, decide
+from crewline.memory.learning.noise import NOISE_Z, LabelNoise, label_noise
 from crewline.memory.learning.quality import QualityReport, check_examples
 from crewline.memory.learning.registry import BASE, LearningError, RouterRegistry, VersionRecord
+from crewline.nodes.planning.background import BACKGROUND
 from crewline.nodes.planning.router import Router as LexicalRouter
 from crewline.nodes.planning.router_cache import fit_router
 
 __all__ = [
     "GUARDED",
     "EvalRow",
+    "LearnOptions",
     "LearnResult",
     "accuracy",
     "fit_candidate",
@@ -64,6 +74,7 @@ class LearnResult:
     decision: GateDecision
     quality: QualityReport
     dropped: int  # experiences labelled with a route the crew no longer has
+    noise: LabelNoise  # how far the labels contradict the planner's confident routes
 
 
 def held_back(key: str, share: float) -> bool:
@@ -108,25 +119,41 @@ def fit_candidate(
     examples: Mapping[str, Sequence[str]], *, out_of_scope: Sequence[str] = ()
 ) -> LexicalRouter:
     """The candidate router: the routes from ``examples``; with ``out_of_scope`` requests (e.g. the
-    generic ones the router places its threshold with, ``nodes.planning.background.BACKGROUND``),
-    out of scope as a class of its own learned from them.
+    generic ones the router places its threshold with, ``nodes.planning.background.BACKGROUND``,
+    what :class:`LearnOptions` gives by default), out of scope as a class of its own learned from them.
 
-    Why offer it: experiences teach routes and never out of scope (nobody labels a request "none of you"),
+    Why: experiences teach routes and never out of scope (nobody labels a request "none of you"),
     and a few dozen of them in customers' own words (slang, long stories) are far more varied than
     a crew's tidy examples. Fit on them alone, the router's threshold, set from how alike each route's
     examples are, drops, and the new words draw unrelated requests in: "recommend a good pizza place"
     went to accounts (the demo crew's stream, lexical planner; its original evaluation set lost rows
-    that way and the gate rejected the candidate). An explicit out-of-scope class keeps that edge
-    where the generic requests put it. Why not by default: it also lets a poisoned stream through
-    (flipped labels no longer cost the crew's evaluation rows anything, and the held-back experiences
-    are as poisoned as the rest; the README's learning figures), so it waits for the automatic rollback
-    from live metrics."""
+    that way and the gate rejected the honest candidate). An explicit out-of-scope class keeps that
+    edge where the generic requests put it. It also means flipped labels no longer cost the crew's
+    evaluation rows anything, so a poisoned stream is stopped by the label-noise test instead."""
     if not out_of_scope:
         return fit_router(examples)
     oos = _OOS_LABEL
     while oos in examples:
         oos += "_"
     return fit_router({**examples, oos: list(out_of_scope)}, oos_label=oos)
+
+
+def keep_declines(candidate: LexicalRouter, current: LexicalRouter, requests: Sequence[str]) -> LexicalRouter:
+    """``candidate`` with its out-of-scope threshold raised, when needed, so it declines at least as
+    many of the unrelated ``requests`` as ``current`` does (never lowered).
+
+    Why: fit on people's varied words, a candidate's threshold (set from how alike each route's
+    examples are) drops, and unrelated requests reach a specialist; the generic background requests
+    place it where the crew's router had it, and the routes keep everything they learned."""
+    if not requests:
+        return candidate
+    declined = sum(current.route(text).route is None for text in requests)
+    _, margins = candidate.margins(requests)
+    if declined == 0 or int((margins <= candidate.none_threshold).sum()) >= declined:
+        return candidate
+    # a request is declined when its best route's margin over *none* is at most the threshold
+    candidate.threshold = float(np.sort(margins)[declined - 1])
+    return candidate
 
 
 def _current(registry: RouterRegistry, base: Mapping[str, Sequence[str]]) -> tuple[str, LexicalRouter]:
@@ -136,56 +163,54 @@ def _current(registry: RouterRegistry, base: Mapping[str, Sequence[str]]) -> tup
     return str(version), LexicalRouter.load(artifact)
 
 
+@dataclass(frozen=True)
+class LearnOptions:
+    """How one update is fit and gated.
+
+    ``holdout``: the share of experiences held back for evaluation; ``margin``/``min_gain``: the
+    gate's (:mod:`crewline.memory.learning.gate`); ``routing``: how the crew routes with a given
+    lexical router, for the evaluation (default: the router alone;
+    :func:`crewline.nodes.learning.planning.planner_routing` measures the crew's planner, clause
+    splitting and semantic stage included); ``out_of_scope``: the requests the candidate learns out of
+    scope from (``None``: the router's generic background requests; ``()``: none, see
+    :func:`fit_candidate`); ``noise_z``: the label-noise limit (:mod:`crewline.memory.learning.noise`;
+    ``None``: not tested)."""
+
+    holdout: float = 0.3
+    margin: float = 0.01
+    min_gain: float = 0.005
+    routing: Callable[[LexicalRouter], Routing] = lexical_routing
+    out_of_scope: Sequence[str] | None = None
+    oos_class: bool = False
+    noise_z: float | None = NOISE_Z
+
+    def background(self) -> Sequence[str]:
+        return BACKGROUND if self.out_of_scope is None else self.out_of_scope
+
+
 def learn_router(
     registry: RouterRegistry,
     base: Mapping[str, Sequence[str]],
     crew_rows: Sequence[EvalRow],
     experiences: Sequence[LabelledExample],
-    *,
-    holdout: float = 0.3,
-    margin: float = 0.01,
-    min_gain: float = 0.005,
-    routing: Callable[[LexicalRouter], Routing] = lexical_routing,
-    out_of_scope: Sequence[str] = (),
+    options: LearnOptions | None = None,
 ) -> LearnResult:
-    """Fit, evaluate, gate and record one candidate for ``registry.crew`` (under its lock).
-
-    ``routing``: how the crew routes with a given lexical router, for the evaluation (default: the
-    router alone; :func:`crewline.nodes.learning.planning.planner_routing` measures the crew's planner,
-    clause splitting and semantic stage included); ``out_of_scope``: see :func:`fit_candidate`."""
+    """Fit, evaluate, gate and record one candidate for ``registry.crew`` (under its lock)."""
     with registry.exclusive():
-        return learn_router_locked(
-            registry,
-            base,
-            crew_rows,
-            experiences,
-            holdout=holdout,
-            margin=margin,
-            min_gain=min_gain,
-            routing=routing,
-            out_of_scope=out_of_scope,
-        )
+        return learn_router_locked(registry, base, crew_rows, experiences, options)
 
 
-def learn_router_locked(
+def _split(
     registry: RouterRegistry,
     base: Mapping[str, Sequence[str]],
-    crew_rows: Sequence[EvalRow],
     experiences: Sequence[LabelledExample],
-    *,
-    holdout: float = 0.3,
-    margin: float = 0.01,
-    min_gain: float = 0.005,
-    routing: Callable[[LexicalRouter], Routing] = lexical_routing,
-    out_of_scope: Sequence[str] = (),
-) -> LearnResult:
-    """:func:`learn_router` for a caller that already holds ``registry.exclusive()`` (``learn run``
-    holds it across the router's and the injection detector's updates)."""
+    holdout: float,
+) -> tuple[list[LabelledExample], list[LabelledExample], int]:
+    """The usable route experiences as (training, held back), and how many named an unknown route."""
     if not 0 < holdout < 1:
         raise LearningError(f"the held-back share must be in (0, 1), not {holdout:g}")
-    routes = set(base)
     labelled = [e for e in experiences if e.kind == "route"]
-    usable = [e for e in labelled if e.label in routes]
+    usable = [e for e in labelled if e.label in base]
     if not usable:
         raise LearningError(
             f"nothing to learn for crew {registry.crew}: no labelled experiences "
@@ -198,6 +223,33 @@ def learn_router_locked(
             f"too few experiences for crew {registry.crew}: all {len(usable)} are held back for "
             "evaluation; record more"
         )
+    return train, held, len(labelled) - len(usable)
+
+
+def _gate(
+    options: LearnOptions,
+    figures: Mapping[str, float],
+    baseline: Mapping[str, float],
+    noise: LabelNoise,
+) -> GateDecision:
+    """The gate's decision, refused whatever the figures when the labels look flipped: a held-back
+    share of noisy labels is as noisy as the rest, so the figures cannot show it."""
+    if options.noise_z is not None and noise.noisy(options.noise_z):
+        return GateDecision(False, f"rejected: label noise: {noise.describe()} > {options.noise_z:g}")
+    return decide(figures, baseline, GUARDED, margin=options.margin, min_gain=options.min_gain)
+
+
+def learn_router_locked(
+    registry: RouterRegistry,
+    base: Mapping[str, Sequence[str]],
+    crew_rows: Sequence[EvalRow],
+    experiences: Sequence[LabelledExample],
+    options: LearnOptions | None = None,
+) -> LearnResult:
+    """:func:`learn_router` for a caller that already holds ``registry.exclusive()`` (``learn run``
+    holds it across the router's and the injection detector's updates)."""
+    options = options or LearnOptions()
+    train, held, dropped = _split(registry, base, experiences, options.holdout)
     quality = check_examples([*training_examples(base), *train])
     if quality.verdict == "fail":
         raise LearningError(f"the training data fails the checks: {'; '.join(quality.reasons)}")
@@ -207,11 +259,15 @@ def learn_router_locked(
     examples = {route: [*texts] for route, texts in base.items()}
     for example in train:
         examples[example.label].append(example.text)
-    candidate = fit_candidate(examples, out_of_scope=out_of_scope)
     baseline_version, current = _current(registry, base)
-    figures = _figures(routing(candidate), crew_rows, held_rows)
-    baseline = _figures(routing(current), crew_rows, held_rows)
-    decision = decide(figures, baseline, GUARDED, margin=margin, min_gain=min_gain)
+    if options.oos_class:
+        candidate = fit_candidate(examples, out_of_scope=options.background())
+    else:
+        candidate = keep_declines(fit_candidate(examples), current, options.background())
+    figures = _figures(options.routing(candidate), crew_rows, held_rows)
+    baseline = _figures(options.routing(current), crew_rows, held_rows)
+    noise = label_noise([*train, *held])
+    decision = _gate(options, figures, baseline, noise)
     record = VersionRecord.gated(
         decision,
         figures=figures,
@@ -219,9 +275,10 @@ def learn_router_locked(
         baseline_version=baseline_version,
         train_rows=sum(len(v) for v in examples.values()),
         eval_rows=len(crew_rows) + len(held_rows),
+        checks=noise.as_dict(),
     )
     stored = registry.add_version(record, lambda path: _save(candidate, path), promote=decision.promote)
-    return LearnResult(stored, decision, quality, len(labelled) - len(usable))
+    return LearnResult(stored, decision, quality, dropped, noise)
 
 
 def _save(router: LexicalRouter, path: Path) -> None:

@@ -98,3 +98,24 @@ def test_a_crew_following_its_learned_router_rolls_a_worse_one_back_by_itself(
     assert registry.events()[-1]["reason"].startswith(
         "automatic rollback of v0001 to base: out_of_scope_rate"
     )
+
+
+def test_answers_people_corrected_count_as_rejections_of_the_version_that_gave_them() -> None:
+    """A confidently wrong route escalates nothing: only people's feedback shows it."""
+    from crewline.memory.learning.experiences import Feedback
+
+    registry = RouterRegistry("learners")
+    before = _promoted(registry)
+    after = time.time() + 1
+    old, new = _turns(before, 30), _turns(after, 20)
+    feedback = [Feedback(t.thread_id, 1, rating=1, recorded_at=after + 5) for t in old]
+    # since the promotion people re-route half the answers and rate a quarter -1; the rest they confirm
+    feedback += [Feedback(t.thread_id, 1, route="weather", recorded_at=after + 5) for t in new[:10]]
+    feedback += [Feedback(t.thread_id, 1, rating=-1, recorded_at=after + 5) for t in new[10:15]]
+    feedback += [Feedback(t.thread_id, 1, route="billing", recorded_at=after + 5) for t in new[15:]]
+    figures = router_figures(registry, old + new, feedback)
+    assert (figures["base"].rejections, figures["v0001"].rejections) == (0, 15)
+    assert watch_learned_router(registry, old + new, LIMITS) is None  # the turns alone show nothing
+    reason = watch_learned_router(registry, old + new, LIMITS, feedback)
+    assert reason is not None and "rejection_rate 0.750 over 20 interactions" in reason
+    assert registry.current_version() is None
