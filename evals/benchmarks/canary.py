@@ -4,12 +4,15 @@ and no user request fails on the way.
     python -m crewline.evals.benchmarks.canary [--requests 200] [--min-samples 20] [--fault-rate 1.0] [--json]
 
 One loopback chat-completions server (the tests' ``FakeOpenAI``, real ``ChatOpenAI`` client) serves
-two models: ``stable`` answers as a well-behaved ``support`` model; ``canary`` fails each request
-with probability ``--fault-rate`` (a 500, or garbage: a body that is not JSON, tool calls to tools
-nobody offered), otherwise answers like ``stable``. The ``support`` crew registers ``stable`` (v0001)
-and ``canary`` (v0002) in the model registry and sends 20 % of threads to the canary; each request
-is a new thread. The canary's chain ends with the stable model, so a canary failure is answered by
-the stable model.
+two models: ``stable`` answers as a well-behaved ``support`` model (:func:`well_behaved`: the tools
+the request needs, the knowledge specialist's answer from its passages, the groundedness judge's
+report); ``canary`` fails each request with probability ``--fault-rate`` (a 500, or garbage: a body
+that is not JSON, tool calls to tools nobody offered), otherwise answers like ``stable``. Every model
+call of a turn runs on its thread's version: the planner's, the specialists' (the knowledge
+specialist's answer included) and the output guard's groundedness judge. The ``support`` crew
+registers ``stable`` (v0001) and ``canary`` (v0002) in the model registry and sends 20 % of threads
+to the canary; each request is a new thread. The canary's chain ends with the stable model, so a
+canary failure is answered by the stable model.
 
 **Bound.** The rollback rule judges the canary once it has made ``min_samples`` model calls; with
 every canary call failing (error rate 1 against a control near 0) the breach is certain at exactly
@@ -17,8 +20,9 @@ the ``min_samples``-th canary call, so at most ``min_samples`` canary-routed mod
 (one request can make several calls). In requests: the canary is rolled back within the first
 ``min_samples`` requests whose thread falls in its 20 % share; the script prints both counts and
 checks them against the bound. Prints: requests, failed requests (no usable answer, or an
-exception), canary calls before the rollback, the request that triggered it, the reason, and the
-per-version figures. Everything lives in a temporary data directory.
+exception), requests escalated to a person, canary calls before the rollback, the request that
+triggered it, the reason, and the per-version figures. Everything lives in a temporary data
+directory.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import tempfile
 import threading
@@ -43,9 +48,59 @@ REQUESTS = (
 SHARE = 20.0
 
 
+_WORD = re.compile(r"[a-z0-9–-]+")
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if len(w) > 3}
+
+
+def _passages(prompt: str, end: str) -> list[tuple[int, str]]:
+    """The numbered passages of a knowledge prompt (``[n] title\ntext``), up to ``end``."""
+    body = prompt.split("Passages:", 1)[1].split(end, 1)[0]
+    return [
+        (int(n), text) for n, text in re.findall(r"^\[(\d+)\] (.*?)(?=\n\n\[\d+\] |\Z)", body, re.S | re.M)
+    ]
+
+
+def _judge(prompt: str) -> dict[str, Any]:
+    """A groundedness report: a sentence is supported by the passage sharing most of its words."""
+    passages = _passages(prompt, "\n\nAnswer sentences:")
+    judged = []
+    for number, sentence in re.findall(r"^(\d+)\. (.*)$", prompt.split("Answer sentences:", 1)[1], re.M):
+        words = _words(sentence) or {""}
+        overlap, source = max(((len(words & _words(text)), n) for n, text in passages), default=(0, 0))
+        supported = overlap >= len(words) / 2
+        judged.append(
+            {"sentence": int(number), "supported": supported, "source": source if supported else None}
+        )
+    return {"sentences": judged}
+
+
+def well_behaved(body: dict[str, Any]) -> Any:
+    """The stable model (and a canary's good answers): the ``support`` crew's tools as the tests'
+    ``support_agent`` calls them; the knowledge specialist's answer as the first sentence of the first
+    passage, cited; the groundedness judge's report by word overlap."""
+    from tests.support.fake_openai import offered_tools, structured, text
+    from tests.support.faults import support_agent
+
+    # the passages' message, also when a re-ask or a revision request came after it
+    users = [str(m.get("content") or "") for m in body.get("messages", []) if m.get("role") == "user"]
+    asked = next((u for u in users if u.startswith("Passages:")), "")
+    if "GroundednessReport" in offered_tools(body) and asked:
+        return structured(_judge(asked))
+    if asked and not offered_tools(body):
+        passages = _passages(asked, "\n\nQuestion:")
+        if not passages:
+            return text("NO_ANSWER")
+        first = passages[0][1].split("\n", 1)[-1]  # the passage's text, after its title line
+        sentence = re.split(r"(?<=[.!?])\s", first.strip(), maxsplit=1)[0].rstrip(".!?")
+        return text(f"{sentence} [{passages[0][0]}].")
+    return support_agent(body)
+
+
 def _responder(fault_rate: float, seed: int) -> tuple[Any, dict[str, int]]:
     from tests.support.fake_openai import error, malformed_json, raw_tool_call
-    from tests.support.faults import support_agent
 
     rng = random.Random(seed)
     lock = threading.Lock()
@@ -60,12 +115,12 @@ def _responder(fault_rate: float, seed: int) -> tuple[Any, dict[str, int]]:
         with lock:
             if body.get("model") != "canary":
                 served["stable"] += 1
-                return support_agent(body)
+                return well_behaved(body)
             if rng.random() < fault_rate:
                 served["canary_fault"] += 1
                 return faults[served["canary_fault"] % len(faults)]()
             served["canary_ok"] += 1
-        return support_agent(body)
+        return well_behaved(body)
 
     return respond, served
 
@@ -106,7 +161,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "rollout": spec.models.rollout.model_copy(update={"min_samples": args.min_samples}),
         }
     )
-    failed, answered, canary_requests, rolled_at, canary_requests_at = 0, 0, 0, None, None
+    failed, answered, escalated, canary_requests, rolled_at, canary_requests_at = 0, 0, 0, 0, None, None
     with FakeOpenAI(respond) as server:
         os.environ.update(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="bench")
         crew = build_crew(spec.model_copy(update={"models": models}), checkpointer=InMemorySaver())
@@ -126,6 +181,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 ok = False
             failed += not ok
             answered += bool(ok and state.get("answer"))
+            escalated += bool(ok and state.get("escalation"))  # answered by a person, not the crew
             entry = registry.entry("support")
             if rolled_at is None and entry is not None and entry.canary is None:
                 rolled_at, canary_requests_at = i + 1, canary_requests
@@ -139,6 +195,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "min_samples": args.min_samples,
         "failed_requests": failed,
         "answered": answered,
+        "escalated": escalated,
         "rolled_back": rollback is not None,
         "rolled_back_after_requests": rolled_at,
         "canary_requests_before_rollback": canary_requests_at,
@@ -164,7 +221,10 @@ def main() -> None:
         print(json.dumps(result))
         return
     print(f"requests {result['requests']}, canary share {SHARE:g} %, canary fault rate {args.fault_rate:g}")
-    print(f"failed user requests: {result['failed_requests']} (answered {result['answered']})")
+    print(
+        f"failed user requests: {result['failed_requests']} "
+        f"(answered {result['answered']}, escalated to a person {result['escalated']})"
+    )
     if result["rolled_back"]:
         print(
             f"canary rolled back after request {result['rolled_back_after_requests']} "
@@ -178,7 +238,8 @@ def main() -> None:
     for version, figures in result["versions"].items():
         print(
             f"  {version}: calls {figures['calls']}, error rate {figures['error_rate']}, "
-            f"turns {figures['interactions']}, cost/turn {figures['cost_per_interaction']}"
+            f"turns {figures['interactions']}, escalated {figures['escalations']}, "
+            f"cost/turn {figures['cost_per_interaction']}"
         )
 
 
