@@ -39,6 +39,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.types import Send
 
+from crewline.memory.checkpoint.inline_values import serialize_inline_values
 from crewline.nodes.guards.vault import SEALED_PREFIX, Vault, default_vault
 
 __all__ = ["PseudonymisingSerializer", "protect_checkpointer", "restoring", "walk_strings"]
@@ -169,8 +170,9 @@ def _restore_specialist_reads(saver: BaseCheckpointSaver[Any]) -> None:
 
 
 def protect_checkpointer(saver: BaseCheckpointSaver[Any], vault: Vault | None = None) -> None:
-    """Make ``saver`` pseudonymise everything it writes, and give a specialist's checkpoints back as
-    they were written (idempotent)."""
+    """Make ``saver`` pseudonymise everything it writes (the plain values a PostgreSQL saver would
+    store inline included), and give a specialist's checkpoints back as they were written (idempotent)."""
     if not isinstance(saver.serde, PseudonymisingSerializer):
         saver.serde = PseudonymisingSerializer(saver.serde, vault)
+        serialize_inline_values(saver)
         _restore_specialist_reads(saver)

@@ -35,10 +35,9 @@ def run_config(thread_id: str, run_id: str) -> RunnableConfig:
     )
 
 
-def _reached(stage: str, values: dict[str, Any]) -> bool:
-    if stage == "retrieve":
-        return "draft" in values and "answer" not in values
-    return "answer" in values and "grounding" not in values
+def _reached(stage: str, changed: Any) -> bool:
+    """Whether the step just stored is the one that wrote ``stage``'s channel (its first write)."""
+    return ("draft" if stage == "retrieve" else "answer") in changed
 
 
 class DyingSaver(AsyncPostgresSaver):
@@ -47,7 +46,7 @@ class DyingSaver(AsyncPostgresSaver):
     async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
         stored = await super().aput(config, checkpoint, metadata, new_versions)
         in_specialist = bool(config["configurable"].get("checkpoint_ns"))
-        if in_specialist and _reached(self.stage, checkpoint["channel_values"]):
+        if in_specialist and _reached(self.stage, new_versions):
             os._exit(KILLED)
         return stored
 
