@@ -7,7 +7,8 @@ own model chain, a ``create_agent`` specialist's calls, the planner's and the gr
 ``model.call`` entry per call; the console's run timeline puts them in their step, its charts split
 them per model version and per specialist.
 
-The version is what the run's metadata names (``model_version``, ``crewline_model_version``), else
+The version is what the call's run metadata names (``crewline_model_version``, which the crew's
+versioned chain sets on each call: ``support@v0002 (canary)``; else a run's ``model_version``), else
 the model the provider says answered when it differs from the one asked for (``gpt-4o`` answered by
 ``gpt-4o-2024-08-06``). The cost is the maintained price table's (what the budgets charge,
 :mod:`crewline.nodes.models.prices`), or the server's configured per-1K prices for a model the table
@@ -35,7 +36,7 @@ __all__ = ["MODEL_CALL", "ModelCallRecording"]
 logger = logging.getLogger(__name__)
 
 MODEL_CALL = "model.call"
-_VERSION_KEYS = ("model_version", "crewline_model_version")
+_VERSION_KEYS = ("crewline_model_version", "model_version")  # the call's own label before the run's
 
 
 @dataclass
@@ -130,11 +131,13 @@ class ModelCallRecording:
         if call is None:
             return
         seconds = time.monotonic() - call.started
+        answered = detail.pop("version", None)
         entry = {
             "node": call.node,
             "model": call.model,
             "provider": call.provider,
-            "version": detail.pop("version", None) or call.version,
+            # the registered version the call ran on, else the model the provider says answered
+            "version": call.version or answered,
             "duration_s": round(seconds, 4),
             **detail,
         }

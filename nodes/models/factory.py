@@ -209,6 +209,9 @@ class ModelChain:
     fallbacks: tuple[BaseChatModel, ...] = ()
     settings: ModelSettings | None = None
     data_dir: Path | None = None  # None: the crewline data directory at call time
+    # added to every model call's run metadata: the versioned chain names the registered version
+    # (``crewline_model_version``), which the audit's ``model.call`` entries record
+    metadata: dict[str, Any] = field(default_factory=dict)
     _kept: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -257,6 +260,7 @@ class ModelChain:
                 budgets=budgets,
                 breakers=breakers,
                 schema_text=ask.schema_text,
+                metadata=self.metadata,
             )
         )
 

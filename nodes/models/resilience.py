@@ -29,7 +29,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 
 from crewline.errors import RunError
 from crewline.nodes.models.breaker import CircuitBreakers
@@ -124,8 +124,19 @@ Validator = Callable[[AIMessage], Any]
 # The chain's protocol, written once as steps (crewline.nodes.sync_async): a model call and a backoff
 # wait are the steps; ``drive`` runs them with ``invoke`` and ``time.sleep``, ``adrive`` awaits
 # ``ainvoke`` and ``asyncio.sleep`` (budgets, breakers and verdicts run between steps, off the loop).
-def _invoke(runnable: Runnable[Any, Any], messages: list[AnyMessage], options: dict[str, Any]) -> Step[Any]:
-    return Step(lambda: runnable.invoke(messages, **options), lambda: runnable.ainvoke(messages, **options))
+def _invoke(
+    runnable: Runnable[Any, Any],
+    messages: list[AnyMessage],
+    options: dict[str, Any],
+    metadata: Mapping[str, Any] | None = None,
+) -> Step[Any]:
+    # ``metadata`` is added to the run's (the callback manager keeps the caller's): the call's
+    # callbacks (the audit's model.call) see e.g. the registered version it runs on
+    config: RunnableConfig | None = {"metadata": dict(metadata)} if metadata else None
+    return Step(
+        lambda: runnable.invoke(messages, config, **options),
+        lambda: runnable.ainvoke(messages, config, **options),
+    )
 
 
 def _sleep(seconds: float) -> Step[None]:
@@ -143,6 +154,7 @@ class _Call:
     breakers: CircuitBreakers
     schema_text: str = ""  # the tool / schema definitions, counted in the prompt estimate
     scope_messages: Sequence[AnyMessage] = ()
+    metadata: Mapping[str, Any] | None = None  # the chain's, on every model call's run
 
     def _left(self) -> Step[float]:
         return blocking(lambda: self.budgets.deadline_left(self.scope, self.policy.run_timeout_s))
@@ -175,7 +187,7 @@ class _Call:
         if link.request_options:
             options = {"timeout": min(self.policy.timeout_s, left), "max_tokens": reservation.max_completion}
         try:
-            reply = yield _invoke(runnable, messages, options)
+            reply = yield _invoke(runnable, messages, options, self.metadata)
             if not isinstance(reply, AIMessage):
                 raise BadOutput(f"model returned {type(reply).__name__}, not a message")
         except Exception as exc:
@@ -252,9 +264,11 @@ def chain_steps(
     budgets: Budgets,
     breakers: CircuitBreakers,
     schema_text: str = "",
+    metadata: Mapping[str, Any] | None = None,
 ) -> Steps[tuple[AIMessage, Any]]:
-    """The chain as steps: the first usable (reply, parsed), or ``ModelUnavailable`` saying why none."""
-    call = _Call(links, bound, validate, scope, policy, budgets, breakers, schema_text, messages)
+    """The chain as steps: the first usable (reply, parsed), or ``ModelUnavailable`` saying why none.
+    ``metadata``: added to each model call's run metadata (what callbacks see)."""
+    call = _Call(links, bound, validate, scope, policy, budgets, breakers, schema_text, messages, metadata)
     problems: list[str] = []
     for link, runnable in zip(links, bound, strict=True):
         if not (yield blocking(partial(breakers.allow, link.key))):

@@ -22,7 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -45,10 +45,11 @@ from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_
 from crewline.nodes.models.resilience import ModelUnavailable, current_scope
 from crewline.nodes.sync_async import Steps, adrive, blocking, drive
 
-__all__ = ["REFRESH_S", "Pick", "VersionedModelChain", "versioned_chain"]
+__all__ = ["REFRESH_S", "VERSION_METADATA", "Pick", "VersionedModelChain", "versioned_chain"]
 
 log = logging.getLogger(__name__)
 REFRESH_S = 1.0  # how stale a running crew's view of the registry may be
+VERSION_METADATA = "crewline_model_version"  # the run metadata key naming a call's version
 _SEEN_MAX = 50_000  # turns remembered per process (to count each interaction once)
 
 
@@ -134,8 +135,12 @@ class VersionedModelChain(ModelChain):
             stable = entry.version(entry.stable).model
             fallbacks += [stable] if stable not in (chosen.model, *fallbacks) else []
         settings = self._settings.model_copy(update={"fallback_model": fallbacks or None})
+        role = "stable" if version == entry.stable else "canary"
         try:
-            chain = make_model_chain(settings, chosen.model)
+            built = make_model_chain(settings, chosen.model)
+            # every call of the version says which it is (the audit's model.call), as its verdict does
+            label = {VERSION_METADATA: f"{entry.name}@{version} ({role})"}
+            chain = replace(built, metadata=label) if built is not None else None
         except Exception as exc:  # a registered model that cannot be built: the crew's own chain answers
             log.error(
                 "model version %s@%s cannot be built, using the crew's model: %s", entry.name, version, exc

@@ -131,3 +131,24 @@ def test_a_failing_canary_answer_of_the_knowledge_specialist_is_answered_by_the_
     answering = _asked(server.requests, "answer")
     assert answering[:2] == ["canary", "stable"]  # the canary's chain ends with the stable model
     assert registry.stats("support")["v0002"].errors >= 1
+
+
+def test_each_audited_model_call_names_the_version_it_ran_on(monkeypatch: Any) -> None:
+    from tests.browser.console_site import console_world
+    from tests.support.crews import crew_agent
+    from tests.support.fake_openai import FakeOpenAI
+
+    registry = ModelRegistry()
+    registry.register("test_crew", "openai:good")
+    registry.register("test_crew", "openai:next")
+    registry.canary("test_crew", 100)
+    with FakeOpenAI(crew_agent) as model:
+        monkeypatch.setenv("OPENAI_BASE_URL", model.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        with console_world() as world:
+            world.escalate(
+                "Freeze the card of customer C-1001, and what's the weather in Oslo?", observed=True
+            )
+            calls = world.services.audit.entries(action="model.call")
+    assert len(calls) == len(model.requests) >= 2 and {r["model"] for r in model.requests} == {"next"}
+    assert {e.data["version"] for e in calls} == {"test_crew@v0002 (canary)"}  # before: none
