@@ -109,7 +109,6 @@ def _router_update(args: argparse.Namespace, spec: Any, registry: Any, experienc
         margin=args.margin,
         routing=planner_routing(crew_planner(spec)),  # measured as the crew routes: clauses, semantic stage
         out_of_scope=() if args.no_background_oos else None,  # None: the generic background requests
-        oos_class=args.oos_class,
         noise_z=args.noise_z or None,
     )
     return learn_router_locked(registry, base, rows, experiences, options)
@@ -278,19 +277,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument(
         "--background-oos",
         action="store_true",
-        help="generic requests place the candidate's out-of-scope edge (the default; kept for scripts)",
+        help="the candidate learns out of scope as a class of its own from generic requests (the default; "
+        "kept for scripts)",
     )
     run.add_argument(
         "--no-background-oos",
         action="store_true",
         help="the candidate's out-of-scope threshold comes from its examples alone (people's varied "
         "words then lower it)",
-    )
-    run.add_argument(
-        "--oos-class",
-        action="store_true",
-        help="the candidate learns out of scope as a class of its own from the generic requests (default: "
-        "its threshold is raised to decline at least as many of them as the current version)",
     )
     run.add_argument(
         "--noise-z",

@@ -126,8 +126,7 @@ def _replay(stream: Sequence[Phrasing], labels: Sequence[str], seed: int) -> dic
 class Trainer:
     """How ``learn run`` fits and gates (its defaults unless a flag says otherwise)."""
 
-    background_oos: bool = True  # the generic background requests place out of scope
-    oos_class: bool = False  # as a class of their own (else: the current version's declines kept)
+    background_oos: bool = True  # learn out of scope as a class from the generic background requests
     noise_check: bool = True  # reject labels that contradict confident routes (flipped labels)
 
     def options(self, routing: Any) -> Any:
@@ -136,7 +135,6 @@ class Trainer:
         return LearnOptions(
             routing=routing,
             out_of_scope=None if self.background_oos else (),
-            oos_class=self.oos_class,
             noise_z=LearnOptions().noise_z if self.noise_check else None,
         )
 
@@ -344,9 +342,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="as learn run --no-background-oos: no out-of-scope class from generic requests",
     )
     parser.add_argument(
-        "--oos-class", action="store_true", help="as learn run --oos-class: out of scope as a class"
-    )
-    parser.add_argument(
         "--no-noise-check", action="store_true", help="as learn run --noise-z 0: no label-noise test"
     )
     parser.add_argument("--json", action="store_true")
@@ -354,7 +349,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     trainer = Trainer(
         background_oos=not args.no_background_oos,
-        oos_class=args.oos_class,
         noise_check=not args.no_noise_check,
     )
     figures = run(args.held_out, args.poison, args.lexical, args.seed, trainer)
