@@ -29,18 +29,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from langgraph_sdk import Auth
 from starlette.exceptions import HTTPException
 
-from crewline.graphs.serving.aegra_server import ACTOR_KEY, admitted, read_thread
+from crewline.graphs.serving.aegra_server import ACTOR_KEY, admitted
 from crewline.graphs.serving.decision_rule import decision_refusal, latest_ticket
 from crewline.graphs.serving.edge import RUN_COUNT_KEY
-from crewline.graphs.serving.lineage import LINEAGE_KEY, Hop, inherited, line_tickets, lineage
+from crewline.graphs.serving.lineage import LINEAGE_KEY, inherited
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.services import Identity, Refusal, get_services
+from crewline.graphs.serving.thread_facts import ThreadFacts, checkpoint_missing, thread_facts
 from crewline.memory.state.store import namespace_label
 from crewline.memory.state.tickets import Ticket, TicketStore, default_ticket_store
 
@@ -190,29 +190,8 @@ async def _refuse(
     raise Auth.exceptions.HTTPException(status_code=status, detail=reason)
 
 
-@dataclass(frozen=True)
-class _ThreadFacts:
-    """What the rules below read of a thread: its record, its line (a copy's) and its tickets, those
-    the copy inherited included, oldest first."""
-
-    thread: dict[str, Any] | None
-    hops: list[Hop]
-    tickets: list[Ticket]
-
-    def inherited_ticket(self, thread_id: Any) -> Ticket | None:
-        """The latest ticket this copy inherited (opened on a thread it was copied from), if any."""
-        theirs = [t for t in self.tickets if t.thread_id != str(thread_id)]
-        return theirs[-1] if theirs else None
-
-
-async def _thread_facts(thread_id: Any) -> _ThreadFacts:
-    if not thread_id:
-        return _ThreadFacts(None, [], [])
-    thread = await read_thread(str(thread_id))
-    hops = lineage((thread or {}).get("metadata"))
-    # opening the store and reading it is file I/O: off the event loop
-    tickets = await asyncio.to_thread(lambda: line_tickets(_tickets(), str(thread_id), hops))
-    return _ThreadFacts(thread, hops, tickets)
+async def _thread_facts(thread_id: Any) -> ThreadFacts:
+    return await thread_facts(thread_id, _tickets)
 
 
 def _copied_after(thread_id: Any, ticket: Ticket) -> str:
@@ -240,14 +219,25 @@ async def _check_replay(ctx: Auth.types.AuthContext, value: Any, config: Any) ->
                 f"it again; run thread {copied.thread_id} instead"
             )
             await _refuse(ctx, "run.refused", thread_id, 409, reason, checkpoint_id=str(checkpoint))
-        return
     # only the caller's own threads (the only ones a non-approver sees): anyone else's is a 404 below
-    if any(t.tenant_id == who.tenant_id and t.user_id in (None, who.user_id) for t in facts.tickets):
+    elif any(t.tenant_id == who.tenant_id and t.user_id in (None, who.user_id) for t in facts.tickets):
         reason = (
             "running a thread from an earlier checkpoint (replay, fork) after an escalation needs the "
             "approver or admin role"
         )
         await _refuse(ctx, "run.refused", thread_id, 403, reason, checkpoint_id=str(checkpoint))
+    if _sees(ctx, facts) and await checkpoint_missing(str(thread_id), str(checkpoint)):
+        reason = f"checkpoint {checkpoint} is not one of thread {thread_id}'s checkpoints"
+        await _refuse(ctx, "run.refused", thread_id, 404, reason, checkpoint_id=str(checkpoint))
+
+
+def _sees(ctx: Auth.types.AuthContext, facts: ThreadFacts) -> bool:
+    """Whether the caller may read the thread (the read filter's rule): only then may an answer say
+    more about it than the API's own 404."""
+    metadata, who = facts.metadata(), _identity(ctx)
+    if facts.thread is None or metadata.get(TENANT_KEY) != who.tenant_id:
+        return False
+    return _can(ctx, "tenant:read") or metadata.get(OWNER_KEY) == who.user_id
 
 
 async def _check_decision(ctx: Auth.types.AuthContext, thread_id: Any, resume: Any) -> None:

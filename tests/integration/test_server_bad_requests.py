@@ -114,3 +114,33 @@ def test_good_inputs_in_every_shape_a_crew_takes_still_run(user: httpx.Client) -
 def test_crewlines_feedback_route_refuses_bad_bodies_in_one_line(user: httpx.Client, body: bytes) -> None:
     refused = user.post("/crewline/feedback", content=body, headers={"content-type": "application/json"})
     assert _one_line(refused, 422).startswith("invalid feedback: ")
+
+
+def test_a_run_from_a_checkpoint_the_thread_does_not_hold_is_a_404_not_a_failed_run(
+    server: LangGraphServer, user: httpx.Client
+) -> None:
+    fresh = user.post("/threads", json={}).json()["thread_id"]
+    ask = {"messages": "Where is order O-1001?"}
+    assert user.post(f"/threads/{fresh}/runs/wait", json={"assistant_id": "support", "input": ask}).is_success
+    stranger = "1f0c0000-0000-6000-8000-000000000000"  # a well-formed checkpoint id of no thread
+    before = len(user.get(f"/threads/{fresh}/runs").json())
+    for body in (
+        {"checkpoint_id": stranger},
+        {"checkpoint": {"checkpoint_id": stranger, "checkpoint_ns": ""}},
+    ):
+        ran = user.post(f"/threads/{fresh}/runs/wait", json={"assistant_id": "support", **body})
+        assert f"checkpoint {stranger} is not one of thread {fresh}'s" in _one_line(ran, 404)
+    assert len(user.get(f"/threads/{fresh}/runs").json()) == before  # nothing recorded, nothing failed
+    # one of its own still runs; someone else's thread says no more than the API's own 404
+    history = user.post(f"/threads/{fresh}/history", json={"limit": 50}).json()
+    own = next(s["checkpoint"]["checkpoint_id"] for s in history if s["next"] == ["plan"])
+    replayed = user.post(
+        f"/threads/{fresh}/runs/wait", json={"assistant_id": "support", "checkpoint_id": own}
+    )
+    assert replayed.status_code == 200 and "__error__" not in replayed.json(), replayed.text
+    other = server.create_key(f"oz-{secrets.token_hex(3)}", "acme")
+    with httpx.Client(base_url=server.url, headers={"x-api-key": other}, timeout=60) as outsider:
+        hidden = outsider.post(
+            f"/threads/{fresh}/runs/wait", json={"assistant_id": "support", "checkpoint_id": stranger}
+        )
+        assert hidden.status_code == 404 and stranger not in hidden.text, hidden.text

@@ -1,0 +1,58 @@
+"""What the auth handler's rules read of a thread before a run or a decision on it: its record (as
+stored, unfiltered), the line of a copy (:mod:`crewline.graphs.serving.lineage`), its tickets with
+those a copy inherited, and whether a checkpoint a run names is one of its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from crewline.graphs.serving.aegra_server import on_aegra, read_thread
+from crewline.graphs.serving.lineage import Hop, line_tickets, lineage
+from crewline.memory.state.tickets import Ticket, TicketStore
+
+__all__ = ["ThreadFacts", "checkpoint_missing", "thread_facts"]
+
+
+@dataclass(frozen=True)
+class ThreadFacts:
+    """A thread's record (``None``: no such thread), its line and its tickets, oldest first."""
+
+    thread: dict[str, Any] | None
+    hops: list[Hop]
+    tickets: list[Ticket]
+
+    def inherited_ticket(self, thread_id: Any) -> Ticket | None:
+        """The latest ticket this copy inherited (opened on a thread it was copied from), if any."""
+        theirs = [t for t in self.tickets if t.thread_id != str(thread_id)]
+        return theirs[-1] if theirs else None
+
+    def metadata(self) -> dict[str, Any]:
+        return dict((self.thread or {}).get("metadata") or {})
+
+
+async def thread_facts(thread_id: Any, tickets: Callable[[], TicketStore]) -> ThreadFacts:
+    if not thread_id:
+        return ThreadFacts(None, [], [])
+    thread = await read_thread(str(thread_id))
+    hops = lineage((thread or {}).get("metadata"))
+    # opening the store and reading it is file I/O: off the event loop
+    found = await asyncio.to_thread(lambda: line_tickets(tickets(), str(thread_id), hops))
+    return ThreadFacts(thread, hops, found)
+
+
+async def checkpoint_missing(thread_id: str, checkpoint_id: str) -> bool:
+    """Whether ``checkpoint_id`` is certainly not one of the thread's checkpoints. A run from it would
+    start the graph with no input and fail as HTTP 200 ``EmptyInputError``. ``langgraph dev`` only
+    (asked through the in-process client); under Aegra, or when the question fails, False."""
+    if on_aegra():
+        return False
+    from langgraph_sdk import get_client
+
+    try:
+        state = await get_client().threads.get_state(thread_id, checkpoint_id=checkpoint_id)
+    except Exception:  # no such thread, or a checkpoint id it refuses: the API answers the run itself
+        return False
+    return state.get("created_at") is None  # the API's answer for a checkpoint it does not hold
