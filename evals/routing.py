@@ -117,12 +117,14 @@ def fit_router(
     oos_label: str,
     train: Sequence[LabelledRow] | None = None,
     oos_recall: float | None = None,
+    sublabel_of: dict[int, str] | None = None,
 ) -> Router:
     """A router fit on the single-label rows of ``train_path`` (compound rows are skipped).
 
     With ``oos_recall`` and enough ``oos_label`` rows, the fit sets the threshold for that recall on
     those rows' cross-fitted scores (see ``Router``); ``None`` keeps the scores' scale default, which routes
-    more in-scope requests right and sends fewer out-of-scope ones to *none*.
+    more in-scope requests right and sends fewer out-of-scope ones to *none*. ``sublabel_of``: a finer
+    label by row line (a domain's intent), fit as the routes' sub-routes.
     """
     rows = train if train is not None else read_labelled(train_path, field)
     singles = [row for row in rows if len(row.labels) == 1]
@@ -131,8 +133,9 @@ def fit_router(
         raise DatasetError(
             f"{train_path}: {len(in_scope)} in-scope training row(s); a router needs at least 2"
         )
+    sublabels = None if sublabel_of is None else [sublabel_of.get(r.line, "") for r in singles]
     return Router(oos_recall=oos_recall).fit_rows(
-        [r.text for r in singles], [r.labels[0] for r in singles], oos_label=oos_label
+        [r.text for r in singles], [r.labels[0] for r in singles], oos_label=oos_label, sublabels=sublabels
     )
 
 
@@ -218,6 +221,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="out-of-scope recall the threshold is set for, on --val or held-out train rows (default 0.8)",
     )
     parser.add_argument(
+        "--sub-label-field",
+        help="a finer label inside each route (e.g. intent inside domain), fit as sub-routes; "
+        "--shots then draws K rows per sub-label",
+    )
+    parser.add_argument(
         "--shots", type=int, help="fit on this many training rows per label (no out-of-scope rows)"
     )
     parser.add_argument("--seed", type=int, default=0, help="which rows --shots draws (default 0)")
@@ -243,12 +251,21 @@ def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict
     train = read_labelled(args.train, args.label_field)
     test = read_labelled(args.test, args.label_field)
     val = read_labelled(args.val, args.label_field) if args.val else []
+    sub_field = getattr(args, "sub_label_field", None)
+    sublabel_of = None
+    if sub_field:
+        sublabel_of = {row.line: row.labels[0] for row in read_labelled(args.train, sub_field)}
     if args.shots is not None:
-        train = sample_shots(train, args.shots, seed=args.seed, oos_label=args.oos_label)
+        train = _draw(train, args.shots, args.seed, args.oos_label, sublabel_of)
     if args.label_descriptions:
         train = [*train, *label_descriptions(train)]
     router = fit_router(
-        args.train, args.label_field, oos_label=args.oos_label, train=train, oos_recall=args.oos_recall
+        args.train,
+        args.label_field,
+        oos_label=args.oos_label,
+        train=train,
+        oos_recall=args.oos_recall,
+        sublabel_of=sublabel_of,
     )
     known = {*router.routes, args.oos_label}
     check_known(test, known, args.test, args.train)
@@ -267,6 +284,23 @@ def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict
     figures = evaluate_routing(routing, test, oos_label=args.oos_label, examples=examples)
     figures["fit_s"] = round(router.fit_seconds, 3)
     return figures
+
+
+def _draw(
+    rows: Sequence[LabelledRow], shots: int, seed: int, oos_label: str, sublabel_of: dict[int, str] | None
+) -> list[LabelledRow]:
+    """``shots`` rows per label, or per sub-label when there are sub-labels (a few examples of each
+    kind of request a route spans), as ``sample_shots`` draws them."""
+    if sublabel_of is None:
+        return sample_shots(rows, shots, seed=seed, oos_label=oos_label)
+    route_of = {row.line: row.labels[0] for row in rows}
+    by_sub = [
+        LabelledRow(row.text, (sublabel_of.get(row.line, row.labels[0]),), row.line)
+        for row in rows
+        if row.labels != (oos_label,)
+    ]
+    drawn = sample_shots(by_sub, shots, seed=seed, oos_label=oos_label)
+    return [LabelledRow(row.text, (route_of[row.line],), row.line) for row in drawn]
 
 
 def semantic_router(router: Router, train: Sequence[LabelledRow], *, oos_label: str) -> _RoutesText:

@@ -6,7 +6,8 @@ For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewlin
 * **intent** accuracy over in-scope val rows (out of scope for one of them counts as wrong), and
   out-of-scope **recall** over val's 100 ``oos`` rows: the router has seen no out-of-scope row and
   sets its threshold from its own examples (``crewline.nodes.planning.fewshot``);
-* **domain** accuracy: a router fit on the same rows labelled with their domain (10 routes);
+* **domain** accuracy: a router fit on the same rows labelled with their domain (10 routes), with
+  each domain's intents as sub-routes (``--no-sub-routes``: without);
 * with ``--label-descriptions`` (also shown by default): each intent's name in words
   ("exchange rate") is one more example, as a crew's specialist description is;
 * the **cascade** (lexical router, then MiniLM for the least certain requests) when the ``semantic``
@@ -79,11 +80,13 @@ def measure(
     semantic: bool,
     full: bool,
     label_names: bool = True,
+    sub_routes: bool = True,
 ) -> dict[str, Any]:
     train_path = data / "train.jsonl"
     train = read_labelled(train_path, "intent")
     val = read_labelled(data / "val.jsonl", "intent")
     domain_of = {row.line: row.labels[0] for row in read_labelled(train_path, "domain")}
+    intent_of = {row.line: row.labels[0] for row in train}
     val_domains = read_labelled(data / "val.jsonl", "domain")
     figures: dict[str, Any] = {}
     for k in shots:
@@ -93,8 +96,14 @@ def measure(
                 rows = sample_shots(train, k, seed=seed, oos_label="oos")
                 intent_rows = [*rows, *label_descriptions(rows)] if described else rows
                 run = _one(intent_rows, val, train_path, cascade=semantic)
+                # The domain router also learns each domain's intents as sub-routes (``sub_routes``).
                 domain_router = fit_router(
-                    train_path, "domain", oos_label="oos", train=_relabel(rows, domain_of), oos_recall=0.8
+                    train_path,
+                    "domain",
+                    oos_label="oos",
+                    train=_relabel(rows, domain_of),
+                    oos_recall=0.8,
+                    sublabel_of=intent_of if sub_routes else None,
                 )
                 run["domain"] = evaluate_routing(domain_router, val_domains, oos_label="oos")
                 runs.append(run)
@@ -136,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-label-names", action="store_true", help="skip the runs with intent names as descriptions"
     )
+    parser.add_argument(
+        "--no-sub-routes",
+        action="store_true",
+        help="fit the few-shot domain router without intent sub-routes",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     data = clinc150_dir(args.data)
@@ -147,7 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     semantic = not args.no_semantic and semantic_installed()
     figures = measure(
-        data, args.shots, args.seeds, semantic=semantic, full=args.full, label_names=not args.no_label_names
+        data,
+        args.shots,
+        args.seeds,
+        semantic=semantic,
+        full=args.full,
+        label_names=not args.no_label_names,
+        sub_routes=not args.no_sub_routes,
     )
     if args.json:
         print(json.dumps(figures))

@@ -22,12 +22,17 @@ import numpy as np
 from crewline.errors import ConfigurationError
 from crewline.nodes.planning.features import FEATURES_VERSION, READABLE_FEATURES_VERSIONS, TextFeatures
 from crewline.nodes.planning.router import Router
-from crewline.nodes.planning.router_model import RouterModel
+from crewline.nodes.planning.router_model import RouterModel, SubRoutes
 
 __all__ = ["ARTIFACT_FORMAT", "ARTIFACT_VERSION", "RouterArtifactError", "load_router", "save_router"]
 
 ARTIFACT_FORMAT = "crewline-router"
 ARTIFACT_VERSION = 1
+# Format 2 adds sub-routes (``sub_routes``); a router without them is still written as format 1, so
+# an older crewline reads it, and never reads a router whose sub-routes it would ignore.
+_SUB_ROUTES_VERSION = 2
+_READABLE_VERSIONS = (ARTIFACT_VERSION, _SUB_ROUTES_VERSION)
+_SUB_ARRAYS = ("sub_coef", "sub_intercept", "sub_starts")
 _ARRAYS = ("idf_words", "idf_chars", "coef", "intercept", "centroids")
 
 
@@ -54,7 +59,7 @@ def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> 
         raise RuntimeError("Router.fit must be called before saving")
     manifest = {
         "format": ARTIFACT_FORMAT,
-        "format_version": ARTIFACT_VERSION,
+        "format_version": ARTIFACT_VERSION if model.sub is None else _SUB_ROUTES_VERSION,
         "features_version": FEATURES_VERSION if model.features.concepts else 1,
         "numpy": np.__version__,
         "scikit-learn": _version("scikit-learn"),
@@ -68,11 +73,20 @@ def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> 
         "c": router.c,
         "content_penalty": router.content_penalty,
         "dim": model.features.dim,
+        "sub_routes": 0 if model.sub is None else int(model.sub.intercept.size),
     }
     if cache_key is not None:
         manifest["cache_key"] = cache_key
+    arrays: dict[str, Any] = {
+        "idf_words": model.features.idfs[0],
+        "idf_chars": model.features.idfs[1],
+        "coef": model.coef,
+        "intercept": model.intercept,
+        "centroids": model.centroids,
+    }
+    if model.sub is not None:
+        arrays.update(zip(_SUB_ARRAYS, (model.sub.coef, model.sub.intercept, model.sub.starts), strict=True))
     words, chars = model.features.vocabularies
-    idf_words, idf_chars = model.features.idfs
     path.parent.mkdir(parents=True, exist_ok=True)
     target = path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
     with target.open("wb") as handle:  # np.savez would append .npz to a name without it
@@ -81,11 +95,7 @@ def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> 
             manifest=_text(json.dumps(manifest)),
             vocabulary_words=_text(json.dumps(words, ensure_ascii=False)),
             vocabulary_chars=_text(json.dumps(chars, ensure_ascii=False)),
-            idf_words=idf_words,
-            idf_chars=idf_chars,
-            coef=model.coef,
-            intercept=model.intercept,
-            centroids=model.centroids,
+            **arrays,
         )
     return target
 
@@ -95,7 +105,7 @@ def _check_manifest(path: Path, manifest: dict[str, Any], cache_key: str | None)
         raise RouterArtifactError(f"{path}: not a crewline router artifact")
     if cache_key is not None and manifest.get("cache_key") != cache_key:
         raise RouterArtifactError(f"{path}: fit on other examples or settings than asked for")
-    if manifest.get("format_version") != ARTIFACT_VERSION:
+    if manifest.get("format_version") not in _READABLE_VERSIONS:
         raise RouterArtifactError(
             f"{path}: router artifact format {manifest.get('format_version')}, this crewline reads "
             f"format {ARTIFACT_VERSION}; refit it with `crewline router fit`"
@@ -112,6 +122,21 @@ def _check_manifest(path: Path, manifest: dict[str, Any], cache_key: str | None)
         )
 
 
+def _sub_routes(arrays: dict[str, np.ndarray], dim: int, n_routes: int) -> SubRoutes | None:
+    if "sub_coef" not in arrays:
+        return None
+    coef = arrays["sub_coef"].astype(np.float32)
+    intercept = arrays["sub_intercept"].astype(np.float32)
+    starts = arrays["sub_starts"].astype(np.int64)
+    n_sub = intercept.shape[0] if intercept.ndim == 1 else -1
+    ordered = starts.size == 0 or (
+        starts[0] == 0 and bool(np.all(np.diff(starts) > 0)) and starts[-1] < n_sub
+    )
+    if coef.shape != (dim, n_sub) or starts.shape != (n_routes,) or not ordered:
+        raise ValueError("sub-route shapes do not match the routes")
+    return SubRoutes(coef, intercept, starts)
+
+
 def load_router(path: Path, *, cache_key: str | None = None) -> Router:
     """The router saved at ``path``; with ``cache_key``, only if it was saved under that key."""
     if not path.is_file():
@@ -126,7 +151,8 @@ def load_router(path: Path, *, cache_key: str | None = None) -> Router:
                 json.loads(str(archive["vocabulary_words"][()])),
                 json.loads(str(archive["vocabulary_chars"][()])),
             ]
-            arrays = {name: np.asarray(archive[name]) for name in _ARRAYS}
+            names = _ARRAYS + (_SUB_ARRAYS if manifest.get("sub_routes") else ())
+            arrays = {name: np.asarray(archive[name]) for name in names}
     except RouterArtifactError:
         raise
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
@@ -155,7 +181,14 @@ def load_router(path: Path, *, cache_key: str | None = None) -> Router:
             content_penalty=float(manifest["content_penalty"]),
         )
         router._model = RouterModel(
-            features, coef, intercept, centroids, routes, has_oos, bool(manifest["one_route"])
+            features,
+            coef,
+            intercept,
+            centroids,
+            routes,
+            has_oos,
+            bool(manifest["one_route"]),
+            _sub_routes(arrays, features.dim, len(routes)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise RouterArtifactError(f"{path}: damaged router artifact ({exc})") from None

@@ -20,6 +20,7 @@ import numpy as np
 from crewline.nodes.planning.calibration import fit_temperature, oos_threshold
 from crewline.nodes.planning.fewshot import BACKGROUND_ONLY_RECALL, background_for, balanced_threshold
 from crewline.nodes.planning.router_model import RouterModel, raw_scores, route_centroids
+from crewline.nodes.planning.sub_routes import fit_sub_routes
 from crewline.nodes.planning.svm import fit_binary, fit_one_vs_rest
 
 if TYPE_CHECKING:
@@ -78,11 +79,13 @@ def threshold_from_examples(
     c: float,
     content_penalty: float | None,
     temperature: float = 0.25,
+    sub_labels: np.ndarray | None = None,
 ) -> tuple[float, float] | None:
     """``(threshold, temperature)`` from cross-fitted examples and generic requests (``fewshot``):
     the temperature by maximum likelihood on the same rows (an example's own route, a generic
     request's *none*). ``None`` (keep the scale default) for a single route, when no route has two
-    examples, or when fewer than ``MIN_HELD_OUT`` examples can be held out."""
+    examples, or when fewer than ``MIN_HELD_OUT`` examples can be held out. ``sub_labels``: each
+    row's sub-route column, when ``model`` has sub-routes (refit in each fold too)."""
     counts = np.bincount(labels, minlength=len(model.routes))
     background = background_for(texts)
     if model.one_route or counts.max() < 2 or not background:  # one route: no ranking to hold out
@@ -99,7 +102,11 @@ def threshold_from_examples(
         kept = ~held
         coef, intercept = fit_one_vs_rest(matrix[kept], labels[kept], len(model.routes), c)
         centroids = route_centroids(matrix[kept], labels[kept], len(model.routes))
-        fold_model = RouterModel(model.features, coef, intercept, centroids, model.routes, False, False)
+        sub = None
+        if model.sub is not None and sub_labels is not None:
+            n_sub = model.sub.intercept.size
+            sub = fit_sub_routes(matrix[kept], sub_labels[kept], model.sub.starts, n_sub, c)
+        fold_model = RouterModel(model.features, coef, intercept, centroids, model.routes, False, False, sub)
         for row in np.flatnonzero(held).tolist():
             held_scores.append(raw_scores(fold_model, texts[row], content_penalty)[0])
             targets.append(int(labels[row]))

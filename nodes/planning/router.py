@@ -44,6 +44,7 @@ from crewline.nodes.planning.router_model import (
     raw_scores,
     route_centroids,
 )
+from crewline.nodes.planning.sub_routes import fit_sub_routes, sub_route_columns
 from crewline.nodes.planning.svm import fit_binary, fit_one_vs_rest
 
 if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (features.py)
@@ -112,11 +113,22 @@ class Router:
         return self.fit_rows(texts, labels, oos_label=oos_label)
 
     def fit_rows(
-        self, texts: Sequence[str], labels: Sequence[str], *, oos_label: str | None = None
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        oos_label: str | None = None,
+        sublabels: Sequence[str] | None = None,
     ) -> Router:
-        """Fit on parallel lists of texts and their routes."""
+        """Fit on parallel lists of texts and their routes; ``sublabels`` (parallel too): a finer
+        label inside each route, such as the intent inside a domain (``sub_routes``)."""
         started = time.perf_counter()
-        pairs = [(t, lab) for t, lab in zip(texts, labels, strict=True) if t.strip()]
+        subs = list(sublabels) if sublabels is not None else [""] * len(texts)
+        if len(subs) != len(texts):
+            raise ConfigurationError("sublabels must be as many as the texts")
+        kept_rows = [i for i, t in enumerate(texts) if t.strip()]
+        pairs = [(texts[i], labels[i]) for i in kept_rows]
+        subs = [subs[i] for i in kept_rows]
         routes = list(dict.fromkeys(lab for _, lab in pairs if lab != oos_label))
         if not routes:
             raise ConfigurationError("a router needs at least one route with at least one example")
@@ -191,7 +203,17 @@ class Router:
             coef[:, -1], intercept[-1] = fit_binary(matrix, ~in_scope, self.c)
         else:
             coef, intercept = fit_one_vs_rest(matrix, y, n_columns, self.c)
-        self._model = RouterModel(features, coef, intercept, centroids, routes, has_oos, n_columns == 1)
+        in_scope = y < len(routes)
+        sub_columns = (
+            sub_route_columns(y[in_scope], [s for s, k in zip(subs, in_scope, strict=True) if k], len(routes))
+            if sublabels is not None and len(routes) >= 2
+            else None
+        )
+        sub = None
+        if sub_columns is not None:
+            sub_y, starts = sub_columns
+            sub = fit_sub_routes(matrix[in_scope], sub_y, starts, int(sub_y.max()) + 1, self.c)
+        self._model = RouterModel(features, coef, intercept, centroids, routes, has_oos, n_columns == 1, sub)
         model, penalty = self._require(), self.content_penalty
         in_scope_texts = [t for t, lab in pairs if lab != oos_label]
         if calibrate:
@@ -212,6 +234,7 @@ class Router:
                 c=self.c,
                 content_penalty=penalty,
                 temperature=self.temperature,
+                sub_labels=None if sub_columns is None else sub_columns[0],
             )
             if fitted is not None:
                 self.threshold, self.temperature = fitted

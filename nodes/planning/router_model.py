@@ -16,7 +16,7 @@ from crewline.nodes.planning.features import TextFeatures
 if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (features.py)
     from scipy.sparse import csr_matrix
 
-__all__ = ["Calibration", "RouteScore", "RouterModel", "raw_scores", "route_centroids"]
+__all__ = ["Calibration", "RouteScore", "RouterModel", "SubRoutes", "raw_scores", "route_centroids"]
 
 _ONE_ROUTE_FLOOR = 0.15  # with a single route: cosine similarity that scores 0
 
@@ -38,6 +38,18 @@ class Calibration:
 
 
 @dataclass
+class SubRoutes:
+    """Finer labels inside the routes (a domain's intents, a specialist's skills): one linear SVM
+    each, grouped by route; a route's score adds its best sub-route's score. A route that spans
+    several kinds of request is then matched by the kind a request resembles, not only by the
+    average of them all."""
+
+    coef: np.ndarray  # (dim, n_sub) float32
+    intercept: np.ndarray  # (n_sub,) float32
+    starts: np.ndarray  # (n_routes,) int64: each route's first sub-route column, ascending
+
+
+@dataclass
 class RouterModel:
     features: TextFeatures
     coef: np.ndarray  # (dim, n_columns) float32; columns: routes, then the oos class if trained
@@ -46,6 +58,7 @@ class RouterModel:
     routes: list[str]
     has_oos: bool
     one_route: bool
+    sub: SubRoutes | None = None
 
 
 def route_centroids(matrix: csr_matrix, labels: np.ndarray, n_routes: int) -> np.ndarray:
@@ -72,6 +85,9 @@ def raw_scores(
         scores = value @ model.coef[index] + model.intercept
     else:
         scores = model.intercept.copy()
+    if model.sub is not None and not model.one_route:
+        sub = value @ model.sub.coef[index] + model.sub.intercept if index.size else model.sub.intercept
+        scores[: model.sub.starts.size] += np.maximum.reduceat(sub, model.sub.starts)
     if content_penalty:
         # A route none of whose examples shares a content word with the text is unlikely to be
         # it, however well the function words fit ("what is the capital of France").
