@@ -3,10 +3,11 @@
 The LangGraph API validates request bodies with ``jsonschema`` and answers its whole report as the
 ``detail`` of a 422: the message, a blank line, ``Failed validating "type" in
 schema["components"]["schemas"]["RunCreateStateful"]["properties"]["config"]``, the instance again.
-A client shows that as a wall of text. :func:`one_line_errors` wraps an ASGI ``send`` so a JSON 4xx
-whose ``detail`` spans lines says it in one, with the field it is about when the report names it
-(``config: [] is not of type "object"``). Any other answer passes through untouched (streams too:
-only a 4xx is held, and those are small).
+A client shows that as a wall of text. Aegra (FastAPI) answers a list of pydantic errors instead.
+:func:`one_line_errors` wraps an ASGI ``send`` so a JSON 4xx whose ``detail`` spans lines, or is such
+a list, says it in one line, with the field it is about when the report names it
+(``config: [] is not of type "object"``, ``body.limit: Input should be a valid integer``). Any
+other answer passes through untouched (streams too: only a 4xx is held, and those are small).
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ def one_line(detail: str) -> str:
     return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"
 
 
+def _first_error(errors: list[Any]) -> str | None:
+    """FastAPI's list of pydantic errors as one line: the first one's place and message."""
+    first = errors[0] if errors else None
+    if not isinstance(first, dict) or not isinstance(first.get("msg"), str):
+        return None
+    place = ".".join(str(step) for step in first.get("loc") or ())
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return one_line(f"{place}: {first['msg']}{more}" if place else f"{first['msg']}{more}")
+
+
 def _rewritten(body: bytes) -> bytes | None:
     """The body with its ``detail`` in one line, or ``None`` when it needs no change."""
     try:
@@ -53,6 +64,9 @@ def _rewritten(body: bytes) -> bytes | None:
     except ValueError:
         return None
     detail = parsed.get("detail") if isinstance(parsed, dict) else None
+    if isinstance(detail, list):
+        line = _first_error(detail)
+        return None if line is None else json.dumps({**parsed, "detail": line}).encode()
     if not isinstance(detail, str) or ("\n" not in detail and len(detail) <= MAX_DETAIL):
         return None
     return json.dumps({**parsed, "detail": one_line(detail)}).encode()

@@ -56,6 +56,12 @@ def test_the_wrapper_rewrites_a_json_4xx_and_leaves_everything_else() -> None:
     ok = json.dumps({"detail": "line one\nline two"}).encode()
     assert _through(200, ok)[1] == ok  # a success is never touched
     assert _through(422, b"not json")[1] == b"not json"
+    fastapi = [
+        {"type": "int_parsing", "loc": ["body", "limit"], "msg": "Input should be a valid integer"},
+        {"type": "missing", "loc": ["body", "x"], "msg": "Field required"},
+    ]
+    listed = json.loads(_through(422, json.dumps({"detail": fastapi}).encode())[1])
+    assert listed == {"detail": "body.limit: Input should be a valid integer (and 1 more)"}
     assert _through(422, ok, b"text/plain")[1] == ok
 
 

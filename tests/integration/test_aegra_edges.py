@@ -1,0 +1,76 @@
+"""The same edges under Aegra (one instance on the test PostgreSQL and Redis): Aegra has no
+``POST /threads/{id}/copy``, so a copy cannot carry an escalation away from its ticket there, and the
+route answers 404 to the owner and to another tenant alike; a store search without its prefix, a crew
+input no crew takes and FastAPI's own validation errors are one-line 422s, as under ``langgraph dev``
+(``test_server_thread_copy.py``, ``test_server_bad_requests.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from tests.integration.aegra_instances import AegraInstance, aegra_cluster
+
+pytestmark = pytest.mark.server
+
+SMALL_POOLS = {
+    "SQLALCHEMY_POOL_SIZE": "2",
+    "SQLALCHEMY_MAX_OVERFLOW": "2",
+    "LANGGRAPH_MIN_POOL_SIZE": "1",
+    "LANGGRAPH_MAX_POOL_SIZE": "2",
+}
+
+
+@dataclass
+class Aegra:
+    instance: AegraInstance
+    owner: httpx.Client
+    stranger: httpx.Client  # an admin of another tenant
+
+
+@pytest.fixture(scope="module")
+def aegra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Aegra]:
+    postgres, redis = os.environ.get("CREWLINE_TEST_POSTGRES"), os.environ.get("CREWLINE_TEST_REDIS")
+    if not (postgres and redis):
+        reason = "CREWLINE_TEST_POSTGRES and CREWLINE_TEST_REDIS are needed for Aegra"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with aegra_cluster(tmp_path_factory.mktemp("aegra-edges"), postgres, redis, env=SMALL_POOLS) as cluster:
+        (instance,) = cluster.start("a")
+        tag = secrets.token_hex(3)
+        owner = cluster.create_key(f"ona-{tag}", "acme")
+        stranger = cluster.create_key(f"sly-{tag}", f"globex-{tag}", role="admin")
+        with (
+            httpx.Client(base_url=instance.url, headers={"x-api-key": owner}, timeout=60) as owning,
+            httpx.Client(base_url=instance.url, headers={"x-api-key": stranger}, timeout=60) as other,
+        ):
+            yield Aegra(instance, owning, other)
+
+
+def _one_line(response: httpx.Response, status: int) -> str:
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail, detail
+    return detail
+
+
+def test_copying_a_thread_is_a_404_for_everyone_under_aegra(aegra: Aegra) -> None:
+    thread = aegra.owner.post("/threads", json={}).json()["thread_id"]
+    for caller in (aegra.owner, aegra.stranger):
+        _one_line(caller.post(f"/threads/{thread}/copy"), 404)
+    assert aegra.stranger.get(f"/threads/{thread}").status_code == 404
+
+
+def test_bad_bodies_are_one_line_422s_under_aegra(aegra: Aegra) -> None:
+    assert "namespace_prefix" in _one_line(aegra.owner.post("/store/items/search", json={}), 422)
+    assert _one_line(aegra.owner.post("/threads", json=[]), 422).startswith("body: ")
+    thread = aegra.owner.post("/threads", json={}).json()["thread_id"]
+    refused = aegra.owner.post(f"/threads/{thread}/runs/wait", json={"assistant_id": "support", "input": 5})
+    assert _one_line(refused, 422).startswith("input must be an object")
