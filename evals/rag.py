@@ -27,7 +27,14 @@ from crewline.evals.datasets import DatasetError, read_jsonl
 from crewline.memory.knowledge.embeddings import EMBEDDERS, make_embedder, tokenize
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
-from crewline.tools.answering import CONFIDENCE_THRESHOLD, MAX_QUERY_CHARS, TOP_K, Draft, draft_answer
+from crewline.tools.answering import (
+    CONFIDENCE_THRESHOLD,
+    MAX_QUERY_CHARS,
+    TOP_K,
+    Draft,
+    draft_answer,
+    retrieve,
+)
 
 __all__ = ["add_arguments", "ingest_passages", "load_questions", "rouge_l", "run", "run_questions"]
 
@@ -105,12 +112,14 @@ def run_questions(kb: KnowledgeBase, questions: list[dict[str, Any]]) -> tuple[l
     """Drafts (retrieval, answer, confidence) for every question, and each one's latency in ms.
 
     Each draft's ``hits`` are the first :data:`SEARCH_K` chunks (for recall); its answer and
-    confidence come from the first ``TOP_K`` of them, as in the knowledge graph.
+    confidence come from the first ``TOP_K`` of them, as in the knowledge graph; retrieval is the
+    graph's too (:func:`crewline.tools.answering.retrieve`: everyday alternatives, misspellings,
+    pseudo-relevance feedback).
     """
     drafts, latencies = [], []
     for row in questions:
         started = time.perf_counter()
-        hits = kb.search(row["question"][:MAX_QUERY_CHARS], SEARCH_K)
+        hits = retrieve(kb, row["question"][:MAX_QUERY_CHARS], SEARCH_K)
         draft = draft_answer(kb, row["question"], hits=hits[:TOP_K])
         latencies.append((time.perf_counter() - started) * 1000.0)
         drafts.append(replace(draft, hits=hits))

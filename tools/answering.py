@@ -10,22 +10,27 @@ sentences (spans, terms, vectors) come from :meth:`crewline.memory.knowledge.ind
 which
 reads each chunk once and caches it, so a query embeds only itself.
 
-The **answer confidence** is a logistic model over six features, each in [0, 1] and each meaning the
-same for every question (see :func:`answer_features`): the top hit's fused, dense and lexical scores;
-the IDF-weighted share of the question's words the chosen sentences (and their headings) support,
-where a word that asks for a kind of value ("how long", "cost", "phone number") counts only for a
-sentence holding such a value; the best single sentence's share; and the share of the *focus* words
-(question words that are not in the hit's title) that one sentence holds. Its weights were fit by
-``python -m crewline.evals.rag_calibration`` (logistic regression; the script prints the 10-fold
-cross-validated AUROC per collection) on two unlike collections weighted equally: ClapNQ dev
-(Wikipedia passages) and the dev questions of the help-centre benchmark (short articles, customers'
-paraphrases); fit on ClapNQ alone, the help centre's answerable paraphrases sat under the gate. Its
+The **answer confidence** is a logistic model over seven features, each in [0, 1] and each meaning
+the same for every question (see :func:`answer_features`): the top hit's fused, dense and lexical
+scores; the IDF-weighted share of the question's words the chosen sentences (and their headings)
+support, where a word that asks for a kind of value ("how long", "cost", "phone number") counts only
+for a sentence holding such a value; the best single sentence's share; the share of the *focus* words
+(question words that are not in the hit's title) that one sentence holds; and whether the answer
+holds the kind of value the question asks for (1 yes, 0 no, 0.5 when it asks for none). Its weights
+were fit by ``python -m crewline.evals.rag_calibration`` (logistic regression; the script prints the
+10-fold cross-validated AUROC per collection) on two unlike collections weighted equally: ClapNQ dev
+(Wikipedia passages) and the dev and first held-out questions of the help-centre benchmark (short
+articles, customers' paraphrases); fit on ClapNQ alone, the help centre's answerable paraphrases sat
+under the gate. Its
 bias is shifted so that the threshold the cross-validation chose is :data:`CONFIDENCE_THRESHOLD`:
 the lowest at which the help centre still abstains on 0.87 of its unanswerable questions and ClapNQ
 on 0.65 of its own (out of fold; see the script for why not 0.8 on both). Below it,
 :func:`answer_question` abstains (``"answered": False``).
 
-Among the candidate sentences, what the question asks decides as much as its words: a sentence
+Retrieval (:func:`retrieve`) searches the question plus the knowledge base's own words for those it
+never uses, and ranks with pseudo-relevance feedback (:mod:`crewline.memory.knowledge.feedback`).
+Among the candidate sentences, what the question asks decides as much as its words (kinds of value
+from :mod:`crewline.tools.question_terms` and :mod:`crewline.tools.answer_kinds`): a sentence
 holding the kind of value asked for (a duration, an amount, a time of day, what to do, when
 something ends) gains as much as covering a rare question word, and a sentence that points back
 ("It appears under ...") is given with the sentence it points to.
@@ -56,9 +61,11 @@ import numpy as np
 
 from crewline.memory.knowledge.chunking import whole_sentence
 from crewline.memory.knowledge.embeddings import content_terms, embedder_identity
+from crewline.memory.knowledge.feedback import feedback_search
 from crewline.memory.knowledge.index import Hit, KnowledgeBase
 from crewline.memory.knowledge.semantic import SEMANTIC_NAME
 from crewline.memory.knowledge.sentences import ChunkSentences
+from crewline.tools.answer_kinds import refine
 from crewline.tools.passage_screen import PASSAGE_SCREEN, PassageScreen
 from crewline.tools.question_terms import Question, question_of, search_text
 
@@ -79,6 +86,7 @@ __all__ = [
     "compose",
     "draft_answer",
     "hit_id",
+    "retrieve",
     "screened_search",
     "search_text",
     "whole_sentence",
@@ -90,10 +98,10 @@ MAX_SENTENCES = 3
 MAX_QUERY_CHARS = 2000
 SNIPPET_CHARS = 600
 NO_ANSWER = "The knowledge base has no answer to this question."
-FEATURES = ("score", "dense", "lexical", "coverage", "sentence", "focus")
+FEATURES = ("score", "dense", "lexical", "coverage", "sentence", "focus", "type_match")
 # Fit by evals/rag_calibration.py; see the module docstring.
-WEIGHTS = (0.744, 1.032, 0.455, 1.244, 2.249, 1.382)
-BIAS = -3.014
+WEIGHTS = (1.009, 1.354, 0.665, 1.34, 1.615, 1.567, 0.896)
+BIAS = -3.375
 # A semantic knowledge base's model (same fit, same collections, its own features): the mean of the
 # best chunk and best sentence MiniLM cosines, and the share of the question's focus words one
 # sentence holds. (Every support share was tried; the others lowered ClapNQ's cross-validated AUROC.)
@@ -299,8 +307,8 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     """Retrieve (unless ``hits`` are given), pick the best sentences and compute the confidence."""
     truncated = len(query) > MAX_QUERY_CHARS
     query = query[:MAX_QUERY_CHARS]
-    hits = kb.search(search_text(kb, query), k) if hits is None else hits
-    question = question_of(kb, query)
+    hits = retrieve(kb, query, k) if hits is None else hits
+    question = refine(question_of(kb, query), query)
     read = kb.sentences(hits) if hits and question.terms else []
     sentences = _candidates(question, hits, read) if read else []
     if not sentences:
@@ -340,6 +348,15 @@ def hit_id(hit: Hit) -> str:
     return f"kb:{hit.doc_id}#{hit.chunk_id}"
 
 
+def retrieve(
+    kb: KnowledgeBase, query: str, k: int = TOP_K, filters: Mapping[str, Any] | None = None
+) -> list[Hit]:
+    """The ``k`` best chunks for ``query``: its words plus the knowledge base's own words for those it
+    never uses (:func:`search_text`), ranked with pseudo-relevance feedback
+    (:mod:`crewline.memory.knowledge.feedback`)."""
+    return feedback_search(kb, search_text(kb, query), k, filters=dict(filters) if filters else None)
+
+
 def screened_search(
     kb: KnowledgeBase,
     query: str,
@@ -350,12 +367,10 @@ def screened_search(
     """The ``k`` best hits ``screen`` lets through, and the withheld ones (``id``, ``title``,
     ``reason``) that ranked above the last hit kept. Without a screen: a plain search."""
     if screen is None:
-        return kb.search(search_text(kb, query), k, filters=dict(filters) if filters else None), []
+        return retrieve(kb, query, k, filters), []
     kept: list[Hit] = []
     withheld: list[dict[str, str]] = []
-    for hit in kb.search(
-        search_text(kb, query), SCREEN_DEPTH * k, filters=dict(filters) if filters else None
-    ):
+    for hit in retrieve(kb, query, SCREEN_DEPTH * k, filters):
         if len(kept) == k:
             break
         title = f"{hit.title} — {hit.section}" if hit.section else hit.title

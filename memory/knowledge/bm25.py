@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ class BM25Index:
 
     def __init__(self, vocabulary: dict[str, int], counts: sp.csr_matrix) -> None:
         self.vocabulary = vocabulary
+        self._names: list[str] | None = None  # column -> term, built on first use
         self._counts = counts.tocsr()
         self._refresh()
 
@@ -140,6 +141,26 @@ class BM25Index:
             start, end = self._weights.indptr[col], self._weights.indptr[col + 1]
             out[self._weights.indices[start:end]] += idf * self._weights.data[start:end]
         return out / top
+
+    def weighted_scores(self, weights: Mapping[str, float]) -> NDArray[np.float64]:
+        """BM25 of every row for stemmed ``weights`` terms, each term's IDF times its weight (unknown
+        terms add nothing). Unnormalised: for ranking rows against each other, not for a confidence."""
+        out = np.zeros(self.n)
+        for term, weight in weights.items():
+            col = self.vocabulary.get(term)
+            if col is None or weight <= 0:
+                continue
+            start, end = self._weights.indptr[col], self._weights.indptr[col + 1]
+            out[self._weights.indices[start:end]] += weight * self.idf[col] * self._weights.data[start:end]
+        return out
+
+    def row_terms(self, row: int) -> dict[str, float]:
+        """The terms of ``row`` and their counts (title and section counted as indexed)."""
+        if self._names is None or len(self._names) != len(self.vocabulary):
+            self._names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        start, end = self._counts.indptr[row], self._counts.indptr[row + 1]
+        cols, counts = self._counts.indices[start:end], self._counts.data[start:end]
+        return {self._names[c]: float(n) for c, n in zip(cols.tolist(), counts.tolist(), strict=True)}
 
     def top(self, query: str, k: int, allowed: NDArray[np.bool_] | None = None) -> list[tuple[int, float]]:
         """``(row, normalised score)`` of the ``k`` best rows with a non-zero score, best first."""

@@ -369,12 +369,19 @@ class KnowledgeBase:
         )
         return rows, ids
 
-    def search(self, query: str, k: int = 4, filters: Filters | None = None) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 4,
+        filters: Filters | None = None,
+        feedback: Mapping[str, float] | None = None,
+    ) -> list[Hit]:
         """The ``k`` best chunks for ``query``, hybrid dense + BM25 (see
         :mod:`crewline.memory.knowledge.retrieval`).
 
         ``filters`` keeps documents whose ``doc_id``, ``title``, ``source`` or metadata fields equal a
-        given value (or one of a list of values).
+        given value (or one of a list of values). ``feedback``: weighted stemmed terms of an expanded
+        query, ranked by BM25 as a third vote in the fusion (:mod:`crewline.memory.knowledge.feedback`).
         """
         if k <= 0 or not query.strip() or not self.chunks:
             return []
@@ -391,6 +398,7 @@ class KnowledgeBase:
             k,
             rows,
             ids,
+            self.lexical.weighted_scores(feedback) if feedback else None,
         )
         return [
             Hit(
@@ -401,6 +409,11 @@ class KnowledgeBase:
             )
             for s in scored
         ]
+
+    def chunk_terms(self, chunk: Chunk) -> dict[str, float]:
+        """The indexed terms of ``chunk`` (one of this index's) and their counts; none if it is gone."""
+        row = self._row.get(chunk.chunk_id)
+        return self.lexical.row_terms(row) if row is not None else {}
 
     def close(self) -> None:
         """Release the sentence store's database connection (it reopens if the index is used again)."""

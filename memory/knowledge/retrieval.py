@@ -6,6 +6,12 @@ penalised for the other's cut-off. The ranking is reciprocal rank fusion (RRF, `
 orders, which needs no tuning across score scales; each hit's ``score`` is the mean of the two
 absolute scores, both in [0, 1] and independent of the other chunks and of the query's length, so a
 ``score`` means the same for every query (the answer confidence builds on it).
+
+A caller may add a third ranking, ``feedback``: lexical scores of every chunk for an expanded query
+(the question's words plus words of the best first-pass chunks, weighted: pseudo-relevance feedback,
+:mod:`crewline.memory.knowledge.feedback`). It proposes candidates and votes in the rank fusion like
+the other two, so a chunk that shares the first hits' vocabulary but few of the question's words can
+rise; each hit's absolute scores stay those of the question itself, so the confidence keeps its scale.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ __all__ = ["CANDIDATES", "RRF_K", "Scored", "hybrid_search"]
 CANDIDATES = 50
 RRF_K = 60.0
 DENSE_WEIGHT = 0.5
+FEEDBACK_VOTE = 1.0  # the expanded query's ranking counts as much as each of the other two
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,14 @@ def _ranks(values: NDArray[np.float64]) -> NDArray[np.float64]:
     return ranks
 
 
+def _best_rows(scores: NDArray[np.float64], pool: int) -> NDArray[np.intp]:
+    """The rows of the ``pool`` highest positive scores (unordered)."""
+    rows = np.flatnonzero(scores > 0)
+    if len(rows) > pool:
+        rows = rows[np.argpartition(-scores[rows], pool - 1)[:pool]]
+    return rows
+
+
 def hybrid_search(
     query: str,
     query_vector: NDArray[np.float32],
@@ -52,11 +67,13 @@ def hybrid_search(
     k: int,
     allowed_rows: NDArray[np.bool_] | None = None,
     allowed_ids: NDArray[np.int64] | None = None,
+    feedback: NDArray[np.float64] | None = None,
 ) -> list[Scored]:
     """The ``k`` best chunks for ``query``; see the module docstring.
 
     ``row_of`` maps a chunk id to its row; ``chunk_vectors`` reads the vectors of rows. A filter is
-    given both as a row mask (lexical side) and as chunk ids (dense side).
+    given both as a row mask (lexical side) and as chunk ids (dense side). ``feedback``: a score per
+    row for an expanded query (higher is better), a third ranking in the fusion.
     """
     pool = max(CANDIDATES, 2 * k)
     dense: dict[int, float] = {}
@@ -68,10 +85,12 @@ def hybrid_search(
     lexical_all = lexical.scores(query)
     if allowed_rows is not None:
         lexical_all = np.where(allowed_rows, lexical_all, 0.0)
-    lexical_rows = np.flatnonzero(lexical_all > 0)
-    if len(lexical_rows) > pool:
-        lexical_rows = lexical_rows[np.argpartition(-lexical_all[lexical_rows], pool - 1)[:pool]]
-    rows = sorted(set(dense) | {int(r) for r in lexical_rows})
+    proposed = {int(r) for r in _best_rows(lexical_all, pool)}
+    if feedback is not None:
+        if allowed_rows is not None:
+            feedback = np.where(allowed_rows, feedback, 0.0)
+        proposed |= {int(r) for r in _best_rows(feedback, pool)}
+    rows = sorted(set(dense) | proposed)
     if not rows:
         return []
     missing = [r for r in rows if r not in dense]
@@ -81,6 +100,8 @@ def hybrid_search(
     dense_scores = np.clip(np.array([dense.get(r, 0.0) for r in rows]), 0.0, 1.0)
     lexical_scores = np.clip(lexical_all[rows], 0.0, 1.0)
     rrf = 1.0 / (RRF_K + _ranks(dense_scores)) + 1.0 / (RRF_K + _ranks(lexical_scores))
+    if feedback is not None:
+        rrf += FEEDBACK_VOTE / (RRF_K + _ranks(feedback[rows]))
     fused = DENSE_WEIGHT * dense_scores + (1.0 - DENSE_WEIGHT) * lexical_scores
     related = [i for i in range(len(rows)) if fused[i] > 0]  # nothing in common: not a hit
     order = sorted(related, key=lambda i: (-rrf[i], -fused[i], rows[i]))[:k]

@@ -68,6 +68,9 @@ GROUPS: tuple[str, ...] = (
     "enter entered type typed typing",
     "remove removed delete",
     "kid kids child children son daughter teen teenager",
+    "weekend weekends saturday saturdays sunday sundays",
+    "change changing changed move moving moved modify adjust",
+    "phone phones smartphone smartphones device devices",
 )
 
 GENERIC: frozenset[str] = frozenset(

