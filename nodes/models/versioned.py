@@ -44,6 +44,7 @@ from crewline.nodes.models.canary import (
 from crewline.nodes.models.factory import ModelChain, ModelSettings, make_model_chain
 from crewline.nodes.models.resilience import ModelUnavailable, current_scope
 from crewline.nodes.sync_async import Steps, adrive, blocking, drive
+from crewline.nodes.types import Usage
 
 __all__ = ["REFRESH_S", "VERSION_METADATA", "Pick", "VersionedModelChain", "versioned_chain"]
 
@@ -157,17 +158,22 @@ class VersionedModelChain(ModelChain):
         if pick is None or pick.chain is None:
             return (yield from run(super_chain(self), scope))
         _label(scope, pick)
-        before = len(scope.verdicts)
-        spent = scope.spent_usd  # each attempt is priced at the model that made it (resilience._Call)
+        # the call runs under a scope of its own, merged into the caller's afterwards: what it did (a
+        # fallback, its cost) is its own, also when other calls of the same scope are in flight (the
+        # planner asks its unsure clauses at once)
+        own = replace(scope, verdicts=[], usage=Usage(), spent_usd=0.0)
         try:
-            result = yield from run(pick.chain, scope)
+            result = yield from run(pick.chain, own)
         except ModelUnavailable:
-            cost = scope.spent_usd - spent
-            yield blocking(lambda: self._count(pick, scope, error=True, cost=cost))
+            _merge(scope, own)
+            yield blocking(lambda: self._count(pick, scope, error=True, cost=own.spent_usd))
             raise
-        fell_back = any(v["action"] == "fallback" for v in scope.verdicts[before:])
-        cost = scope.spent_usd - spent
-        yield blocking(lambda: self._count(pick, scope, error=fell_back, cost=cost))
+        except BaseException:
+            _merge(scope, own)
+            raise
+        _merge(scope, own)
+        fell_back = any(v["action"] == "fallback" for v in own.verdicts)
+        yield blocking(lambda: self._count(pick, scope, error=fell_back, cost=own.spent_usd))
         return result
 
     def _count(self, pick: Pick, scope: RunScope, *, error: bool, cost: float) -> None:
@@ -228,6 +234,16 @@ class VersionedModelChain(ModelChain):
         parsed = await adrive(self._structured(schema, messages, scope))
         assert isinstance(parsed, BaseModel)
         return parsed
+
+
+def _merge(scope: RunScope, own: RunScope) -> None:
+    """What a call did under its own scope (:meth:`VersionedModelChain._versioned`), into the caller's."""
+    scope.verdicts.extend(own.verdicts)
+    usage = own.usage
+    scope.count(usage.get("model_calls", 0), usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
+    scope.spend(own.spent_usd)
+    if scope.started_at is None:  # the run's deadline, read once by the call
+        scope.started_at = own.started_at
 
 
 def super_chain(chain: VersionedModelChain) -> ModelChain:

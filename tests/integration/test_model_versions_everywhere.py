@@ -152,3 +152,36 @@ def test_each_audited_model_call_names_the_version_it_ran_on(monkeypatch: Any) -
             calls = world.services.audit.entries(action="model.call")
     assert len(calls) == len(model.requests) >= 2 and {r["model"] for r in model.requests} == {"next"}
     assert {e.data["version"] for e in calls} == {"test_crew@v0002 (canary)"}  # before: none
+
+
+def test_calls_in_flight_together_under_one_scope_are_each_counted_for_what_they_did(serve: Any) -> None:
+    # the planner asks its unsure clauses at once, under the turn's one scope
+    from tests.support.fake_openai import hang
+
+    registry = ModelRegistry()
+    registry.register("priced", "openai:cheap")
+    registry.register("priced", "openai:pricey")
+    registry.canary("priced", 100)
+
+    def responder(body: dict[str, Any]) -> Reply:
+        if body["model"] == "cheap":
+            return text("Answered by the fallback.")
+        if "fail" in last_user_text(body):
+            return error(500, "pricey is down")
+        return hang(0.5, then=text("Answered by the canary, slowly."))  # finishes after the other fell back
+
+    async def both(chain: Any, scope: RunScope) -> list[Any]:
+        asks = [
+            chain.acall_tools([], [HumanMessage(what)], scope) for what in ("please fail", "please answer")
+        ]
+        return list(await asyncio.gather(*asks))
+
+    with serve(responder):
+        settings = _settings()
+        chain = versioned_chain("priced", settings, make_model_chain(settings), registry=registry)
+        scope = RunScope(run_key="together:t1")
+        replies = asyncio.run(both(chain, scope))
+    assert [r.text for r in replies] == ["Answered by the fallback.", "Answered by the canary, slowly."]
+    stats = registry.stats("priced")["v0002"]
+    assert (stats.calls, stats.errors) == (2, 1)  # only the call that fell back is an error of the canary
+    assert stats.cost_usd == pytest.approx(scope.spent_usd)  # each call's own cost, counted once
