@@ -10,13 +10,15 @@ sentences (spans, terms, vectors) come from :meth:`crewline.memory.knowledge.ind
 which
 reads each chunk once and caches it, so a query embeds only itself.
 
-The **answer confidence** is a logistic model over seven features, each in [0, 1] and each meaning
+The **answer confidence** is a logistic model over eight features, each in [0, 1] and each meaning
 the same for every question (see :func:`answer_features`): the top hit's fused, dense and lexical
 scores; the IDF-weighted share of the question's words the chosen sentences (and their headings)
 support, where a word that asks for a kind of value ("how long", "cost", "phone number") counts only
 for a sentence holding such a value; the best single sentence's share; the share of the *focus* words
 (question words that are not in the hit's title) that one sentence holds; and whether the answer
-holds the kind of value the question asks for (1 yes, 0 no, 0.5 when it asks for none). Its weights
+holds the kind of value the question asks for (1 yes, 0 no, 0.5 when it asks for none); and the
+largest share of a top section's heading words the question names (:func:`_section_named`: "is
+there a branch near me" names "Branches"; a passage without sections scores 0). Its weights
 were fit by ``python -m crewline.evals.rag_calibration`` (logistic regression; the script prints the
 10-fold cross-validated AUROC per collection) on two unlike collections weighted equally: ClapNQ dev
 (Wikipedia passages) and the dev and first held-out questions of the help-centre benchmark (short
@@ -98,10 +100,10 @@ MAX_SENTENCES = 3
 MAX_QUERY_CHARS = 2000
 SNIPPET_CHARS = 600
 NO_ANSWER = "The knowledge base has no answer to this question."
-FEATURES = ("score", "dense", "lexical", "coverage", "sentence", "focus", "type_match")
+FEATURES = ("score", "dense", "lexical", "coverage", "sentence", "focus", "type_match", "section_named")
 # Fit by evals/rag_calibration.py; see the module docstring.
-WEIGHTS = (1.009, 1.354, 0.665, 1.34, 1.615, 1.567, 0.896)
-BIAS = -3.375
+WEIGHTS = (1.084, 1.214, 0.953, 1.389, 1.462, 1.328, 0.713, 0.792)
+BIAS = -3.426
 # A semantic knowledge base's model (same fit, same collections, its own features): the mean of the
 # best chunk and best sentence MiniLM cosines, and the share of the question's focus words one
 # sentence holds. (Every support share was tried; the others lowered ClapNQ's cross-validated AUROC.)
@@ -289,6 +291,18 @@ def _focus(question: Question, hits: list[Hit], sentences: list[_Sentence]) -> f
     return best
 
 
+def _section_named(question: Question, hits: list[Hit], read: list[ChunkSentences]) -> float:
+    """The largest share of a top section's heading words (its own heading, not the article title)
+    that the question names: "is there a branch near me" names all of "Branches"."""
+    best = 0.0
+    for hit, chunk in zip(hits[:3], read[:3], strict=False):
+        words = frozenset(content_terms(hit.section))
+        if words:
+            named = sum(1 for w in words if question.matched(frozenset({w})))
+            best = max(best, named / len(words))
+    return best
+
+
 def answer_confidence(features: dict[str, float], semantic: bool = False) -> float:
     """The logistic model of the module docstring: P(the knowledge base holds the answer).
     ``semantic``: the model for a knowledge base built with the semantic embedder."""
@@ -322,6 +336,7 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     # the kind of value asked for is in the answer (1), missing from it (0), or none was asked (0.5)
     features["type_match"] = features["typed"] if question.types else 0.5
     features["heading"] = max(question.coverage(s.heading) for s in chosen)
+    features["section_named"] = _section_named(question, hits, read)
     semantic = _is_semantic(kb)
     if semantic:  # the best chunk and best sentence cosines, one signal (both MiniLM)
         features["cosine"] = 0.5 * (max(hit.dense for hit in hits) + features["sentence_cosine"])
