@@ -199,13 +199,24 @@ def _copied_after(thread_id: Any, ticket: Ticket) -> str:
     return f"{copied} made after its escalation {ticket.ticket_id}"
 
 
-async def _check_replay(ctx: Auth.types.AuthContext, value: Any, config: Any) -> None:
+def _requested_checkpoint(kwargs: Mapping[str, Any]) -> Any:
+    """The checkpoint a run starts from, wherever the body put it: ``config.configurable`` (where
+    ``langgraph dev`` folds ``checkpoint_id``, ``checkpoint`` and ``context`` in), or, under Aegra,
+    the top-level ``checkpoint_id`` / ``checkpoint`` it folds in only after this handler ran."""
+    for holder, key in (("config", "configurable"), ("checkpoint", None), ("context", None)):
+        found = kwargs.get(holder)
+        found = found.get(key) if key and isinstance(found, Mapping) else found
+        if isinstance(found, Mapping) and found.get("checkpoint_id"):
+            return found["checkpoint_id"]
+    return kwargs.get("checkpoint_id")
+
+
+async def _check_replay(ctx: Auth.types.AuthContext, value: Any, kwargs: Mapping[str, Any]) -> None:
     """A run from an earlier checkpoint of a thread that had an escalation could replay its approval
     step: only approvers may (the crew refuses it again inside, and never applies an action twice).
     On a copy, not even they may from a checkpoint it inherited: a replay there from before
     ``open_ticket`` would open a second ticket for the action the original's ticket decided."""
-    configurable = config.get("configurable") if isinstance(config, dict) else None
-    checkpoint = (configurable or {}).get("checkpoint_id")
+    checkpoint = _requested_checkpoint(kwargs)
     if not checkpoint:
         return
     thread_id, who = value.get("thread_id"), _identity(ctx)
@@ -270,7 +281,7 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
     flat = "kwargs" not in value  # Aegra: the run's fields at the top level
     kwargs = value if flat else (value.get("kwargs") or {})
     command = kwargs.get("command")
-    await _check_replay(ctx, value, kwargs.get("config"))
+    await _check_replay(ctx, value, kwargs)
     if _acts_for_owner(ctx) and not command:  # an approver only answers a colleague's escalation
         reason = "starting a run on someone else's thread is not allowed"
         await _refuse(ctx, "run.refused", value.get("thread_id"), 404, reason)

@@ -44,15 +44,22 @@ async def thread_facts(thread_id: Any, tickets: Callable[[], TicketStore]) -> Th
 
 
 async def checkpoint_missing(thread_id: str, checkpoint_id: str) -> bool:
-    """Whether ``checkpoint_id`` is certainly not one of the thread's checkpoints. A run from it would
-    start the graph with no input and fail as HTTP 200 ``EmptyInputError``. ``langgraph dev`` only
-    (asked through the in-process client); under Aegra, or when the question fails, False."""
-    if on_aegra():
-        return False
-    from langgraph_sdk import get_client
-
+    """Whether ``checkpoint_id`` is certainly not one of the thread's checkpoints: a run from it would
+    start the graph with no input and fail as HTTP 200 ``EmptyInputError``. False when the question
+    fails (no such thread, an id the saver refuses): the API answers the run itself."""
     try:
+        if on_aegra():
+            return await _aegra_checkpoint_missing(thread_id, checkpoint_id)
+        from langgraph_sdk import get_client  # the in-process client: not filtered by the auth handler
+
         state = await get_client().threads.get_state(thread_id, checkpoint_id=checkpoint_id)
-    except Exception:  # no such thread, or a checkpoint id it refuses: the API answers the run itself
+    except Exception:  # whatever the client or the saver raises, this check decides nothing
         return False
     return state.get("created_at") is None  # the API's answer for a checkpoint it does not hold
+
+
+async def _aegra_checkpoint_missing(thread_id: str, checkpoint_id: str) -> bool:
+    from aegra_api.core.database import db_manager
+
+    config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": checkpoint_id}}
+    return await db_manager.get_checkpointer().aget_tuple(config) is None
