@@ -291,11 +291,11 @@ def _focus(question: Question, hits: list[Hit], sentences: list[_Sentence]) -> f
     return best
 
 
-def _section_named(question: Question, hits: list[Hit], read: list[ChunkSentences]) -> float:
+def _section_named(question: Question, hits: list[Hit]) -> float:
     """The largest share of a top section's heading words (its own heading, not the article title)
     that the question names: "is there a branch near me" names all of "Branches"."""
     best = 0.0
-    for hit, chunk in zip(hits[:3], read[:3], strict=False):
+    for hit in hits[:3]:
         words = frozenset(content_terms(hit.section))
         if words:
             named = sum(1 for w in words if question.matched(frozenset({w})))
@@ -336,7 +336,7 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     # the kind of value asked for is in the answer (1), missing from it (0), or none was asked (0.5)
     features["type_match"] = features["typed"] if question.types else 0.5
     features["heading"] = max(question.coverage(s.heading) for s in chosen)
-    features["section_named"] = _section_named(question, hits, read)
+    features["section_named"] = _section_named(question, hits)
     semantic = _is_semantic(kb)
     if semantic:  # the best chunk and best sentence cosines, one signal (both MiniLM)
         features["cosine"] = 0.5 * (max(hit.dense for hit in hits) + features["sentence_cosine"])
