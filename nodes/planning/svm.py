@@ -51,6 +51,9 @@ def fit_one_vs_rest(
         svm = LinearSVC(C=c, max_iter=2000, random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
+            # One example a class (a route or sub-route fit from one example) is meant, not a
+            # regression target mistaken for classes.
+            warnings.filterwarnings("ignore", message="The number of unique classes", category=UserWarning)
             svm.fit(matrix, y)
         classes = [int(k) for k in svm.classes_]
         coef = np.asarray(svm.coef_, dtype=np.float32)
