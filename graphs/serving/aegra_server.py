@@ -15,7 +15,8 @@ threads and checkpoints. It differs where crewline's auth and app touch the serv
   ``POST /threads/search`` is answered here over the tenant's threads (:func:`tenant_thread_search`),
   as ``langgraph dev`` answers it through the auth handler's tenant filter;
 - it ignores a custom checkpointer: :func:`protect_server_saver` puts crewline's pseudonymising
-  serializer on Aegra's own PostgreSQL saver;
+  serializer on Aegra's own PostgreSQL saver (every channel value through it, none inline; a
+  specialist re-run after its worker died reads its own values back: :mod:`crewline.nodes.guards.serde`);
 - it serves everyone as ``anonymous`` when the auth module cannot be loaded: :func:`require_crewline_auth`
   refuses to start instead.
 

@@ -17,11 +17,12 @@ a specialist (a subgraph: its checkpoints have a ``checkpoint_ns``) the state le
 values a tool or the knowledge base returned until the specialist's exit seals them; a run resumed
 there after its worker died (Aegra re-runs a dead worker's run with the same run id, and LangGraph
 then resumes each unfinished subgraph from its own last checkpoint) must continue from exactly those
-values. Reading placeholders instead once gave a knowledge answer re-checked against passages that
-no longer held its phone number (``str`` channels are stored by the PostgreSQL saver without the
-serializer, so the answer came back raw and its sources as placeholders) and, one step earlier, an
-answer that showed the user a placeholder. So a saver read of a subgraph's checkpoint opens the
-sealed originals; every other read (the crew's own state, a thread's history, a state API) gets the
+values. Reading placeholders instead once escalated a help-centre answer re-checked against
+passages that no longer held its phone number (the answer, a ``str`` channel, came back raw: LangGraph's
+PostgreSQL saver stored it inline, outside the serializer, which
+:mod:`crewline.memory.checkpoint.inline_values` now prevents) and, killed one step earlier, showed
+the user ``[PHONE_NUMBER_…]``. So a saver read of a subgraph's checkpoint opens the sealed
+originals; every other read (the crew's own state, a thread's history, a state API) gets the
 placeholder form, as before, and so does a reader without the key.
 """
 
