@@ -98,3 +98,9 @@ def test_weighted_bm25_ranks_by_the_weights_and_reads_a_row_back() -> None:
     scores = index.weighted_scores({"visitor": 1.0, "guest": 0.1, "unknown": 5.0})
     assert scores.argmax() == 1 and scores[0] > 0 and scores[2] == 0
     assert index.row_terms(1) == {"visitor": 1.0, "gym": 1.0}
+
+
+def test_a_question_naming_a_sections_heading_is_seen_by_the_confidence(kb: KnowledgeBase) -> None:
+    # the section's own heading ("Guest pass prices"), all named; then none of a top section's
+    assert draft_answer(kb, "what are the prices of a guest pass?").features["section_named"] == 1.0
+    assert draft_answer(kb, "can I bring my dog along to the gym?").features["section_named"] == 0.0
