@@ -96,6 +96,8 @@ def test_feedback_on_a_recorded_turn_and_its_bad_input(crewline_data_dir: Path) 
     report = json.loads(checked.stdout)
     assert report["experiences"] == {"route": 1}
     assert report["labels"]["route"]["counts"]["card_security"] >= 7
+    # one labelled clause: too little to judge whether the labels look flipped
+    assert report["label_noise"]["noise_z"] is None and report["label_noise"]["noisy"] is False
 
 
 def test_learn_run_promotes_and_the_next_run_routes_with_it(crewline_data_dir: Path) -> None:
@@ -106,6 +108,7 @@ def test_learn_run_promotes_and_the_next_run_routes_with_it(crewline_data_dir: P
     assert learned.returncode == 0, learned.stderr
     outcome = json.loads(learned.stdout)
     assert outcome["status"] == "promoted", outcome
+    assert outcome["label_noise"].startswith("label noise not judged")  # seeded turns carry no plan
     assert outcome["candidate"]["experience_accuracy"] > outcome["current"]["experience_accuracy"]
     assert outcome["candidate"]["crew_eval_accuracy"] >= outcome["current"]["crew_eval_accuracy"] - 0.01
     after = crewline("run", "--json", "my plastic got nicked at the harbour", data_dir=crewline_data_dir)
@@ -130,3 +133,26 @@ def test_nothing_to_learn_and_a_second_run_at_once_are_refused(
         busy = crewline("learn", "run", data_dir=crewline_data_dir)
     assert busy.returncode == 2 and "in progress" in busy.stderr
     assert RouterRegistry("support").history() == []  # nothing half-written
+
+
+def test_learn_run_rejects_labels_that_contradict_the_planners_sure_routes(crewline_data_dir: Path) -> None:
+    """Every third label flipped on turns the planner routed surely: ``learn check`` warns and
+    ``learn run`` keeps the candidate as rejected, naming the label noise."""
+    store = open_experience_store(f"sqlite:///{crewline_data_dir / 'experiences.sqlite'}")
+    for route, templates in TAUGHT.items():
+        for t, template in enumerate(templates):
+            for n, place in enumerate(PLACES):
+                thread = f"sure-{route}-{t}-{place}"
+                text = template.format(p=place)
+                store.record_turn(
+                    Turn(thread, 1, "support", text, (Clause(text, route, 0.95),), spec="support")
+                )
+                label = "refund" if n % 3 == 0 else route
+                store.add_feedback(Feedback(thread, 1, route=label, recorded_at=time.time()))
+    checked = json.loads(crewline("learn", "check", "--json", data_dir=crewline_data_dir).stdout)
+    assert checked["verdict"] == "warn" and checked["label_noise"]["noisy"] is True
+    learned = crewline("learn", "run", "--json", data_dir=crewline_data_dir)
+    outcome = json.loads(learned.stdout)
+    assert outcome["status"] == "rejected" and outcome["reason"].startswith("rejected: label noise:"), outcome
+    assert outcome["checks"]["noise_disagreed"] == 15
+    assert RouterRegistry("support").current_version() is None
