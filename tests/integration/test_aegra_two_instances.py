@@ -37,6 +37,8 @@ pytestmark = pytest.mark.server
 
 LOST_CARD = "I lost my card, and what is the current balance for customer C-1001?"
 PLANTED = "zed.planted.4417@example.org"
+HOW_TO = "How do I dispute a charge on my card?"
+HELP_PHONE = "1-800-555-0100"  # in the help-centre article that answers HOW_TO: a knowledge str channel
 RATE_LIMIT = 60  # per user, refilled over 4 s
 REPO = Path(__file__).resolve().parents[2]
 # where the worker running a refund is SIGKILLed: inside the refund effect, committed in the ERP but
@@ -272,6 +274,11 @@ def test_no_planted_personal_value_in_any_table(pair: Pair) -> None:
         note = {"messages": [{"role": "user", "content": f"Call back via {PLANTED}"}]}
         written = carol.post(f"/threads/{thread_id}/state", json={"values": note})
         assert written.status_code == 200, written.text
+    with _http(pair.a, pair.users.alice) as alice:  # the knowledge specialist's answer is a str channel
+        help_thread = alice.post("/threads", json={}).json()["thread_id"]
+        question = {"messages": [{"role": "user", "content": HOW_TO}]}
+        asked = _wait(alice, help_thread, {"assistant_id": "support", "input": question})
+        assert asked.status_code == 200 and HELP_PHONE in asked.text, asked.text[:500]
     found: list[str] = []
     with psycopg.connect(pair.cluster.database_url) as db:
         tables = db.execute(
@@ -285,12 +292,14 @@ def test_no_planted_personal_value_in_any_table(pair: Pair) -> None:
             # every column as text, bytea included (a blob is searched as its bytes)
             rows = db.execute(f'SELECT t::text, t FROM "{schema}"."{table}" t').fetchall()
             for as_text, _ in rows:
-                if PLANTED in as_text or PLANTED.encode().hex() in as_text:
-                    found.append(f"{schema}.{table}")
+                for value in (PLANTED, HELP_PHONE):
+                    if value in as_text or value.encode().hex() in as_text:
+                        found.append(f"{value} in {schema}.{table}")
             if table == "checkpoint_blobs":
                 blobs = db.execute('SELECT blob FROM "checkpoint_blobs" WHERE blob IS NOT NULL').fetchall()
-                found += [f"{table} (blob)" for (blob,) in blobs if PLANTED.encode() in bytes(blob)]
-    assert not found, f"{PLANTED} stored raw in {sorted(set(found))}"
+                raw = [(value, bytes(blob)) for (blob,) in blobs for value in (PLANTED, HELP_PHONE)]
+                found += [f"{value} in {table} (blob)" for value, blob in raw if value.encode() in blob]
+    assert not found, f"stored raw: {sorted(set(found))}"
 
 
 def test_thirty_concurrent_runs_across_both_instances(pair: Pair) -> None:
