@@ -6,7 +6,9 @@ verdict names each, and lower-ranked passages take their places) and drafts the 
 its calibrated confidence (:mod:`crewline.tools.answering`). ``answer`` keeps that draft offline; with a
 chat model it asks the model for an answer from the numbered passages, each sentence cited ``[n]`` (or
 ``NO_ANSWER``), but only when the draft's confidence clears the gate: a question the knowledge base
-cannot answer costs no model call. ``verify`` checks every sentence against the passages
+cannot answer costs no model call. The call goes through the crew's model chain like every other
+(budgets, breakers, retries, fallback models; in a crew with registered model versions, the thread's
+version, counted for it and named in the verdicts). ``verify`` checks every sentence against the passages
 (:mod:`crewline.tools.grounding`: the cited one first, any one when the model gave no number or a
 wrong one; the answer then cites the passage that supports each sentence); an unsupported model
 answer goes back to the model once with the problems listed (``revise``), and if it is still
