@@ -54,7 +54,8 @@ def _seed(data_dir: Path) -> None:
 
 
 def _last_route(result: str) -> str | None:
-    return json.loads(result)["subtasks"][0]["specialist"]
+    route: str | None = json.loads(result)["subtasks"][0]["specialist"]
+    return route
 
 
 def test_feedback_on_a_recorded_turn_and_its_bad_input(crewline_data_dir: Path) -> None:
