@@ -40,7 +40,7 @@ from crewline.graphs.serving.edge import RUN_COUNT_KEY
 from crewline.graphs.serving.lineage import LINEAGE_KEY, inherited
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.services import Identity, Refusal, get_services
-from crewline.graphs.serving.thread_facts import ThreadFacts, checkpoint_missing, thread_facts
+from crewline.graphs.serving.thread_facts import ThreadFacts, checkpoint_missing, never_ran, thread_facts
 from crewline.memory.state.store import namespace_label
 from crewline.memory.state.tickets import Ticket, TicketStore, default_ticket_store
 
@@ -293,6 +293,9 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
         if flat and unsigned and _can(ctx, "escalations:approve"):
             await _refuse(ctx, "escalation.refused", value.get("thread_id"), 403, "unsigned decision")
         await _check_decision(ctx, value.get("thread_id"), resume)
+        if value.get("thread_id") and await never_ran(str(value["thread_id"])):
+            reason = f"thread {value['thread_id']} has not run yet: there is nothing to resume"
+            await _refuse(ctx, "escalation.refused", value.get("thread_id"), 409, reason)
         if resume is not None:
             resume["by"] = who.user_id  # the decision is signed by who sent it, never by the payload
         await _audit(ctx, "escalation.decision", value.get("thread_id"), command=_jsonable(command))

@@ -43,6 +43,8 @@ def one_line(detail: str) -> str:
     if not lines:
         return detail.strip()
     first, field = lines[0], _field(detail)
+    if first.endswith(":") and len(lines) > 1 and not field:  # "Must be either:" and a list below
+        first = f"{first} " + "; ".join(ln.lstrip("-* ").strip() for ln in lines[1:])
     text = f"{field}: {first}" if field and not first.startswith(field) else first
     return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"
 

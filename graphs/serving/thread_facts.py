@@ -13,7 +13,7 @@ from crewline.graphs.serving.aegra_server import on_aegra, read_thread
 from crewline.graphs.serving.lineage import Hop, line_tickets, lineage
 from crewline.memory.state.tickets import Ticket, TicketStore
 
-__all__ = ["ThreadFacts", "checkpoint_missing", "thread_facts"]
+__all__ = ["ThreadFacts", "checkpoint_missing", "never_ran", "thread_facts"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,18 @@ async def _aegra_checkpoint_missing(thread_id: str, checkpoint_id: str) -> bool:
 
     config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": checkpoint_id}}
     return await db_manager.get_checkpointer().aget_tuple(config) is None
+
+
+async def never_ran(thread_id: str) -> bool:
+    """Whether the thread certainly has no checkpoint yet: a command (a resume) on it has nothing to
+    resume, and the crew failed it as HTTP 200 ``TypeError``. ``langgraph dev`` only (Aegra refuses a
+    resume of a thread not interrupted itself); False when the question fails."""
+    if on_aegra():
+        return False
+    from langgraph_sdk import get_client
+
+    try:
+        state = await get_client().threads.get_state(thread_id)
+    except Exception:  # no such thread: the API answers the run itself
+        return False
+    return state.get("created_at") is None

@@ -144,3 +144,21 @@ def test_a_run_from_a_checkpoint_the_thread_does_not_hold_is_a_404_not_a_failed_
             f"/threads/{fresh}/runs/wait", json={"assistant_id": "support", "checkpoint_id": stranger}
         )
         assert hidden.status_code == 404 and stranger not in hidden.text, hidden.text
+
+
+def test_a_resume_of_a_thread_that_never_ran_is_a_409_not_a_failed_run(
+    server: LangGraphServer, user: httpx.Client
+) -> None:
+    key = server.create_key(f"abe-{secrets.token_hex(3)}", "acme", role="approver")
+    with httpx.Client(base_url=server.url, headers={"x-api-key": key}, timeout=60) as approver:
+        fresh = user.post("/threads", json={}).json()["thread_id"]
+        body = {"assistant_id": "support", "command": {"resume": {"decision": "approve"}}}
+        refused = approver.post(f"/threads/{fresh}/runs/wait", json=body)
+        assert "has not run yet" in _one_line(refused, 409)
+        assert approver.get(f"/threads/{fresh}/runs").json() == []
+
+
+def test_an_unknown_assistant_says_what_it_must_be_in_one_line(user: httpx.Client, thread: str) -> None:
+    refused = user.post(f"/threads/{thread}/runs/wait", json={"assistant_id": "nope", "input": None})
+    detail = _one_line(refused, 422)
+    assert detail.startswith("Invalid assistant: 'nope'. Must be either: ") and "support" in detail, detail

@@ -27,6 +27,11 @@ def test_a_jsonschema_report_becomes_its_first_line_with_the_field() -> None:
     assert one_line(nested) == "input.messages[]: x"
     assert one_line('top level\n\nFailed validating "type" in schema\n\nOn instance:\n  5') == "top level"
     assert len(one_line("y" * 5000)) == MAX_DETAIL
+    listed = "Invalid assistant: 'nope'. Must be either:\n- A valid assistant UUID\n- One of: support, refund"
+    assert (
+        one_line(listed)
+        == "Invalid assistant: 'nope'. Must be either: A valid assistant UUID; One of: support, refund"
+    )
 
 
 def _through(status: int, body: bytes, content_type: bytes = b"application/json") -> tuple[int, bytes]:
