@@ -35,10 +35,12 @@ import asyncio
 import json
 import os
 import re
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from langgraph.graph import StateGraph
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crewline.graphs.serving.aegra_server import aegra_crew_graphs, on_aegra
@@ -91,19 +93,39 @@ class AssistantLookupError(RuntimeError):
     """The server could not say which graph an assistant runs."""
 
 
-def server_crew_graphs() -> frozenset[str]:
-    """Ids (graph id and default assistant id) of the server's graphs that accept ``request_vault``."""
+def _server_graphs(which: Callable[[Any], bool]) -> frozenset[str]:
+    """Ids (graph id and default assistant id) of the server's graphs for which ``which(graph)``."""
     if on_aegra():
-        return aegra_crew_graphs(_accepts_vault)
+        return aegra_crew_graphs(which)
     try:
         from langgraph_api.graph import GRAPHS
     except ImportError:  # not inside the LangGraph server
         return frozenset()
     found: set[str] = set()
     for graph_id, graph in GRAPHS.items():
-        if _accepts_vault(graph):
+        if which(graph):
             found |= {graph_id, str(uuid.uuid5(_NAMESPACE_GRAPH, graph_id))}
     return frozenset(found)
+
+
+def server_crew_graphs() -> frozenset[str]:
+    """Ids (graph id and default assistant id) of the server's graphs that accept ``request_vault``."""
+    return _server_graphs(_accepts_vault)
+
+
+def server_state_graphs() -> frozenset[str]:
+    """Ids of the server's graphs built with ``StateGraph``: their input is an object (or nothing).
+    Empty outside a server whose graphs can be read: only a refusal of a bad input is lost then."""
+    if not on_aegra() and "langgraph_api.graph" not in sys.modules:  # no server has loaded graphs here
+        return frozenset()
+    try:
+        return _server_graphs(_takes_state)
+    except Exception:  # langgraph_api outside its server fails on its own settings (REDIS_URI...)
+        return frozenset()
+
+
+def _takes_state(graph: Any) -> bool:
+    return isinstance(getattr(graph, "builder", None), StateGraph)
 
 
 def _accepts_vault(graph: Any) -> bool:
@@ -122,12 +144,15 @@ class RedactRunInput:
         graphs: Callable[[], frozenset[str]] = server_crew_graphs,
         vault: Callable[[], Vault] = default_vault,
         max_body_bytes: int = MAX_BODY_BYTES,
+        state_graphs: Callable[[], frozenset[str]] = server_state_graphs,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes  # the server's one limit (crewline.graphs.serving.edge)
         self._graphs_of = graphs
         self._vault_of = vault
         self._graphs: frozenset[str] | None = None
+        self._state_graphs_of = state_graphs
+        self._state_graphs: frozenset[str] | None = None
         self._vault: Vault | None = None
 
     def _applies(self, scope: Scope) -> bool:
@@ -167,6 +192,12 @@ class RedactRunInput:
         if self._graphs is None:  # the server has loaded its graphs by the first request
             self._graphs = self._graphs_of()
         return self._graphs
+
+    def _objects(self) -> frozenset[str]:
+        """The graphs whose input is an object (see :func:`server_state_graphs`)."""
+        if self._state_graphs is None:
+            self._state_graphs = self._state_graphs_of()
+        return self._state_graphs
 
     def _redact(self, parsed: Any, graphs: frozenset[str]) -> bool:
         return redact_run(parsed, self._vault_now(), graphs)
@@ -293,7 +324,7 @@ class RedactRunInput:
         except AssistantLookupError as exc:
             await respond(send, 503, str(exc))
             return
-        problem = input_problem(parsed, graphs)
+        problem = input_problem(parsed, graphs, self._objects())
         if problem is not None:  # refused before the server records a run that could only fail
             await respond(send, 422, problem)
             return

@@ -187,12 +187,18 @@ def _crew_input_problem(run_input: Any) -> str | None:
     return None
 
 
-def input_problem(parsed: Any, graphs: frozenset[str]) -> str | None:
-    """Why a crew's run in a parsed request body has an input no crew takes (one line), or None.
-    Runs of other graphs are theirs to judge."""
+def input_problem(parsed: Any, graphs: frozenset[str], objects: frozenset[str] = frozenset()) -> str | None:
+    """Why a run in a parsed request body has an input its graph cannot take (one line), or None:
+    a crew's (``graphs``) must be an object with messages; any other ``StateGraph``'s (``objects``)
+    an object. Runs of other graphs (LangGraph's functional API takes any JSON) are theirs to judge."""
     for payload in _payloads(parsed):
-        if str(payload.get("assistant_id", "")) in graphs:
-            problem = _crew_input_problem(payload.get("input"))
-            if problem:
-                return problem
+        assistant, run_input = str(payload.get("assistant_id", "")), payload.get("input")
+        if assistant in graphs:
+            problem = _crew_input_problem(run_input)
+        elif assistant in objects and not (run_input is None or isinstance(run_input, dict)):
+            problem = f"input must be an object (this graph's state fields), not {_kind(run_input)}"
+        else:
+            problem = None
+        if problem:
+            return problem
     return None

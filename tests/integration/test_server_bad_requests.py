@@ -162,3 +162,13 @@ def test_an_unknown_assistant_says_what_it_must_be_in_one_line(user: httpx.Clien
     refused = user.post(f"/threads/{thread}/runs/wait", json={"assistant_id": "nope", "input": None})
     detail = _one_line(refused, 422)
     assert detail.startswith("Invalid assistant: 'nope'. Must be either: ") and "support" in detail, detail
+
+
+@pytest.mark.parametrize(("graph", "run_input"), [("knowledge", 5), ("refund", "O-1001"), ("refund", [1])])
+def test_a_graph_that_is_no_crew_refuses_an_input_that_is_no_object(
+    user: httpx.Client, graph: str, run_input: Any
+) -> None:
+    fresh = user.post("/threads", json={}).json()["thread_id"]
+    refused = user.post(f"/threads/{fresh}/runs/wait", json={"assistant_id": graph, "input": run_input})
+    assert _one_line(refused, 422).startswith("input must be an object")
+    assert user.get(f"/threads/{fresh}/runs").json() == []

@@ -97,3 +97,12 @@ def test_a_crews_input_is_checked_and_another_graphs_is_not() -> None:
         {"assistant_id": "support", "input": 1},
     ]
     assert "input must be an object" in str(input_problem(batch, crews))
+
+
+def test_another_state_graphs_input_must_be_an_object_and_a_graph_of_any_input_is_left_alone() -> None:
+    crews, objects = frozenset({"support"}), frozenset({"refund"})
+    problem = input_problem({"assistant_id": "refund", "input": 5}, crews, objects)
+    assert problem == "input must be an object (this graph's state fields), not a number"
+    for fine in (None, {}, {"input": {"order_id": "O-1001"}}):
+        assert input_problem({"assistant_id": "refund", "input": fine}, crews, objects) is None
+    assert input_problem({"assistant_id": "functional", "input": 5}, crews, objects) is None
