@@ -109,7 +109,7 @@ def _router_update(args: argparse.Namespace, spec: Any, registry: Any, experienc
         margin=args.margin,
         routing=planner_routing(crew_planner(spec)),  # measured as the crew routes: clauses, semantic stage
         out_of_scope=() if args.no_background_oos else None,  # None: the generic background requests
-        noise_z=args.noise_z or None,
+        noise_z=LearnOptions().noise_z if args.noise_z is None else (args.noise_z or None),  # 0: no test
     )
     return learn_router_locked(registry, base, rows, experiences, options)
 
@@ -176,7 +176,7 @@ def cmd_run(args: argparse.Namespace, settings: CrewlineSettings, console: Conso
         for metric, value in part.get("candidate", {}).items():
             before = part["current"].get(metric, float("nan"))
             print(f"  {metric:<22} {before:.3f} -> {value:.3f}")
-        if "label_noise" in part:
+        if "label_noise" in part and part["label_noise"] not in part["reason"]:
             print(f"  {part['label_noise']}")
     return 0
 
@@ -289,9 +289,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument(
         "--noise-z",
         type=_non_negative,
-        default=3.0,
         help="reject labels that contradict the planner's confident routes more than this many standard "
-        "deviations over what its confidence predicts (flipped labels); 0: no test",
+        "deviations over what its confidence predicts (flipped labels; default 2); 0: no test",
     )
     run.add_argument(
         "--guard-eval",
