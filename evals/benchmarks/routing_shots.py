@@ -6,6 +6,10 @@ For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewlin
 * **intent** accuracy over in-scope val rows (out of scope for one of them counts as wrong), and
   out-of-scope **recall** over val's 100 ``oos`` rows: the router has seen no out-of-scope row and
   sets its threshold from its own examples (``crewline.nodes.planning.fewshot``);
+* **top**: closed-set accuracy, the share of in-scope rows whose best route is right whatever the
+  threshold (``intent_top``, ``domain_top``);
+* with ``--held-out-train``: measured on train rows the draw left out instead of val, for choosing
+  settings without touching val (seeds 10 and up);
 * **domain** accuracy: a router fit on the same rows labelled with their domain (10 routes), with
   each domain's intents as sub-routes (``--no-sub-routes``: without);
 * with ``--label-descriptions`` (also shown by default): each intent's name in words
@@ -15,13 +19,14 @@ For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewlin
   (its 100 ``oos`` rows included) for the lexical router and the cascade, with latency p50/p99.
 
     python -m crewline.evals.benchmarks.routing_shots [--data DIR] [--shots 3 5 10] [--seeds 0 1 2]
-        [--full] [--no-semantic] [--no-label-names] [--json]
+        [--full] [--no-semantic] [--no-label-names] [--no-sub-routes] [--held-out-train] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 from collections.abc import Sequence
@@ -39,10 +44,42 @@ from crewline.evals.routing import (
     semantic_router,
 )
 from crewline.nodes.planning.margin_cascade import semantic_installed
+from crewline.nodes.planning.router import Router
 
 
 def _relabel(rows: Sequence[LabelledRow], domains: dict[int, str]) -> list[LabelledRow]:
     return [LabelledRow(row.text, (domains[row.line],), row.line) for row in rows]
+
+
+_HELD_PER_INTENT = 20  # train rows a label held out from a K-shot fit (--held-out-train): val's size
+
+
+def held_out_train(
+    train: Sequence[LabelledRow], drawn: Sequence[LabelledRow], seed: int
+) -> list[LabelledRow]:
+    """Train rows the K-shot draw left out, 20 a label (by ``seed``), and all out-of-scope rows:
+    rows to choose settings on without touching val."""
+    used = {row.line for row in drawn}
+    by_label: dict[str, list[LabelledRow]] = {}
+    for row in train:
+        if row.line not in used:
+            by_label.setdefault(row.labels[0], []).append(row)
+    held: list[LabelledRow] = []
+    for label, rows in by_label.items():
+        count = len(rows) if label == "oos" else min(_HELD_PER_INTENT, len(rows))
+        held += random.Random(f"held:{seed}:{label}").sample(rows, count)
+    return held
+
+
+def top_right(router: Router, rows: Sequence[LabelledRow], oos_label: str = "oos") -> float | None:
+    """Closed-set accuracy: the share of in-scope rows whose best route is theirs, whatever *none*."""
+    in_scope = [row for row in rows if row.labels[0] != oos_label]
+    if not in_scope:
+        return None
+    tops, _ = router.margins([row.text for row in in_scope])
+    routes = router.routes
+    right = sum(routes[int(t)] == row.labels[0] for t, row in zip(tops, in_scope, strict=True))
+    return round(right / len(in_scope), 4)
 
 
 def _one(
@@ -54,6 +91,7 @@ def _one(
 ) -> dict[str, Any]:
     router = fit_router(path, "intent", oos_label="oos", train=train, oos_recall=0.8)
     figures = evaluate_routing(router, val, oos_label="oos")
+    figures["top"] = top_right(router, val)
     figures["threshold"] = round(router.none_threshold, 4)
     figures["fit_s"] = round(router.fit_seconds, 3)
     if cascade:
@@ -81,6 +119,7 @@ def measure(
     full: bool,
     label_names: bool = True,
     sub_routes: bool = True,
+    held_out: bool = False,
 ) -> dict[str, Any]:
     train_path = data / "train.jsonl"
     train = read_labelled(train_path, "intent")
@@ -95,7 +134,9 @@ def measure(
             for seed in seeds:
                 rows = sample_shots(train, k, seed=seed, oos_label="oos")
                 intent_rows = [*rows, *label_descriptions(rows)] if described else rows
-                run = _one(intent_rows, val, train_path, cascade=semantic)
+                test = held_out_train(train, rows, seed) if held_out else val
+                test_domains = _relabel(test, domain_of) if held_out else val_domains
+                run = _one(intent_rows, test, train_path, cascade=semantic)
                 # The domain router also learns each domain's intents as sub-routes (``sub_routes``).
                 domain_router = fit_router(
                     train_path,
@@ -105,13 +146,16 @@ def measure(
                     oos_recall=0.8,
                     sublabel_of=intent_of if sub_routes else None,
                 )
-                run["domain"] = evaluate_routing(domain_router, val_domains, oos_label="oos")
+                run["domain"] = evaluate_routing(domain_router, test_domains, oos_label="oos")
+                run["domain"]["top"] = top_right(domain_router, test_domains)
                 runs.append(run)
             name = f"{k}-shot" + (" + label names" if described else "")
             summary: dict[str, Any] = {
                 "intent": _mean(runs, "accuracy"),
                 "oos_recall": _mean(runs, "oos_recall"),
+                "intent_top": _mean(runs, "top"),
                 "domain": _mean(runs, "accuracy", "domain"),
+                "domain_top": _mean(runs, "top", "domain"),
                 "domain_oos_recall": _mean(runs, "oos_recall", "domain"),
                 "p50_ms": _mean(runs, "p50_ms"),
                 "fit_s": _mean(runs, "fit_s"),
@@ -150,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="fit the few-shot domain router without intent sub-routes",
     )
+    parser.add_argument(
+        "--held-out-train",
+        action="store_true",
+        help="measure on train rows the draw left out (20 a label, and train's oos rows), not on val: "
+        "for choosing settings (use seeds 10 and up)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     data = clinc150_dir(args.data)
@@ -168,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         full=args.full,
         label_names=not args.no_label_names,
         sub_routes=not args.no_sub_routes,
+        held_out=args.held_out_train,
     )
     if args.json:
         print(json.dumps(figures))
