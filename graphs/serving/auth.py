@@ -274,6 +274,16 @@ async def _check_decision(ctx: Auth.types.AuthContext, thread_id: Any, resume: A
         raise Auth.exceptions.HTTPException(status_code=refusal.status, detail=refusal.detail)
 
 
+async def _colleagues_thread(ctx: Auth.types.AuthContext, thread_id: Any) -> bool:
+    """Whether a caller who reads the tenant's threads but may not write them (an approver) names a
+    colleague's thread (under Aegra :func:`_acts_for_owner` tells)."""
+    if not thread_id or not _can(ctx, "tenant:read") or _can(ctx, "tenant:write"):
+        return False
+    facts = await _thread_facts(thread_id)
+    owner = facts.metadata().get(OWNER_KEY)
+    return _sees(ctx, facts) and owner is not None and owner != _identity(ctx).user_id
+
+
 @auth.on.threads.create_run
 async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
     who = _identity(ctx)
@@ -282,7 +292,9 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
     kwargs = value if flat else (value.get("kwargs") or {})
     command = kwargs.get("command")
     await _check_replay(ctx, value, kwargs)
-    if _acts_for_owner(ctx) and not command:  # an approver only answers a colleague's escalation
+    if not command and (_acts_for_owner(ctx) or await _colleagues_thread(ctx, value.get("thread_id"))):
+        # an approver only answers a colleague's escalation; the same 404 the API's filter gives, with
+        # the reason (she may read the thread, so it tells her nothing new)
         reason = "starting a run on someone else's thread is not allowed"
         await _refuse(ctx, "run.refused", value.get("thread_id"), 404, reason)
     if command:

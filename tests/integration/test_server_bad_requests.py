@@ -172,3 +172,15 @@ def test_a_graph_that_is_no_crew_refuses_an_input_that_is_no_object(
     refused = user.post(f"/threads/{fresh}/runs/wait", json={"assistant_id": graph, "input": run_input})
     assert _one_line(refused, 422).startswith("input must be an object")
     assert user.get(f"/threads/{fresh}/runs").json() == []
+
+
+def test_an_approver_starting_a_run_on_a_colleagues_thread_is_told_why(
+    server: LangGraphServer, user: httpx.Client, thread: str
+) -> None:
+    key = server.create_key(f"ada-{secrets.token_hex(3)}", "acme", role="approver")
+    with httpx.Client(base_url=server.url, headers={"x-api-key": key}, timeout=60) as approver:
+        ask = {"assistant_id": "support", "input": {"messages": "Where is order O-1001?"}}
+        refused = approver.post(f"/threads/{thread}/runs/wait", json=ask)
+        assert _one_line(refused, 404) == "starting a run on someone else's thread is not allowed"
+        own = approver.post("/threads", json={}).json()["thread_id"]
+        assert approver.post(f"/threads/{own}/runs/wait", json=ask).status_code == 200
