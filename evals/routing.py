@@ -36,6 +36,7 @@ from crewline.nodes.planning.router import Router
 __all__ = [
     "LabelledRow",
     "add_arguments",
+    "draw_shots",
     "evaluate_routing",
     "fit_router",
     "label_descriptions",
@@ -256,7 +257,7 @@ def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict
     if sub_field:
         sublabel_of = {row.line: row.labels[0] for row in read_labelled(args.train, sub_field)}
     if args.shots is not None:
-        train = _draw(train, args.shots, args.seed, args.oos_label, sublabel_of)
+        train = draw_shots(train, args.shots, args.seed, args.oos_label, sublabel_of)
     if args.label_descriptions:
         train = [*train, *label_descriptions(train)]
     router = fit_router(
@@ -286,7 +287,7 @@ def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict
     return figures
 
 
-def _draw(
+def draw_shots(
     rows: Sequence[LabelledRow], shots: int, seed: int, oos_label: str, sublabel_of: dict[int, str] | None
 ) -> list[LabelledRow]:
     """``shots`` rows per label, or per sub-label when there are sub-labels (a few examples of each
