@@ -15,6 +15,8 @@ has none; the router then sets its threshold from its own examples, ``crewline.n
 ``--label-descriptions`` adds each label's name (``exchange_rate`` -> "exchange rate") as one more
 example, as a crew's specialist description is. ``--router cascade`` routes with the semantic
 cascade (``crewline[semantic]``): the lexical router, and MiniLM for the clauses it is least sure of.
+``--sub-label-field F`` fits each row's ``F`` (an intent inside a domain) as a sub-route of its route
+(``crewline.nodes.planning.sub_routes``); ``--shots K`` then draws K rows per sub-label.
 """
 
 from __future__ import annotations
