@@ -56,7 +56,13 @@ def cmd_check(args: argparse.Namespace, settings: CrewlineSettings, console: Con
         "verdict": overall,
         "experiences": {kind: len(found) for kind, found in experiences.items()},
         "labels": {kind: report.as_dict() for kind, report in reports.items()},
-        "label_noise": {**noise.as_dict(), "noisy": noise.noisy(), "summary": noise.describe()},
+        "label_noise": {
+            **noise.as_dict(),
+            "noisy": noise.noisy(),
+            "summary": noise.describe(),
+            # per route the planner chose: [clauses, labelled otherwise, expected] (where the flips are)
+            "by_route": {route: list(figures) for route, figures in noise.by_route.items()},
+        },
     }
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))

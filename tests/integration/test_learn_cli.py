@@ -152,6 +152,7 @@ def test_learn_run_rejects_labels_that_contradict_the_planners_sure_routes(crewl
                 store.add_feedback(Feedback(thread, 1, route=label, recorded_at=time.time()))
     checked = json.loads(crewline("learn", "check", "--json", data_dir=crewline_data_dir).stdout)
     assert checked["verdict"] == "warn" and checked["label_noise"]["noisy"] is True
+    assert checked["label_noise"]["by_route"]["card_security"][:2] == [30, 10]
     learned = crewline("learn", "run", "--json", data_dir=crewline_data_dir)
     outcome = json.loads(learned.stdout)
     assert outcome["status"] == "rejected" and outcome["reason"].startswith("rejected: label noise:"), outcome
