@@ -40,9 +40,16 @@ from crewline.graphs.serving.edge import RUN_COUNT_KEY
 from crewline.graphs.serving.lineage import LINEAGE_KEY, inherited
 from crewline.graphs.serving.observer import install_observer
 from crewline.graphs.serving.services import Identity, Refusal, get_services
-from crewline.graphs.serving.thread_facts import ThreadFacts, checkpoint_missing, never_ran, thread_facts
+from crewline.graphs.serving.thread_facts import (
+    ThreadFacts,
+    checkpoint_missing,
+    copied_after,
+    never_ran,
+    requested_checkpoint,
+    thread_facts,
+)
 from crewline.memory.state.store import namespace_label
-from crewline.memory.state.tickets import Ticket, TicketStore, default_ticket_store
+from crewline.memory.state.tickets import TicketStore, default_ticket_store
 
 __all__ = ["OWNER_KEY", "TENANT_KEY", "auth"]
 
@@ -194,29 +201,12 @@ async def _thread_facts(thread_id: Any) -> ThreadFacts:
     return await thread_facts(thread_id, _tickets)
 
 
-def _copied_after(thread_id: Any, ticket: Ticket) -> str:
-    copied = f"thread {thread_id} is a copy of thread {ticket.thread_id}"
-    return f"{copied} made after its escalation {ticket.ticket_id}"
-
-
-def _requested_checkpoint(kwargs: Mapping[str, Any]) -> Any:
-    """The checkpoint a run starts from, wherever the body put it: ``config.configurable`` (where
-    ``langgraph dev`` folds ``checkpoint_id``, ``checkpoint`` and ``context`` in), or, under Aegra,
-    the top-level ``checkpoint_id`` / ``checkpoint`` it folds in only after this handler ran."""
-    for holder, key in (("config", "configurable"), ("checkpoint", None), ("context", None)):
-        found = kwargs.get(holder)
-        found = found.get(key) if key and isinstance(found, Mapping) else found
-        if isinstance(found, Mapping) and found.get("checkpoint_id"):
-            return found["checkpoint_id"]
-    return kwargs.get("checkpoint_id")
-
-
 async def _check_replay(ctx: Auth.types.AuthContext, value: Any, kwargs: Mapping[str, Any]) -> None:
     """A run from an earlier checkpoint of a thread that had an escalation could replay its approval
     step: only approvers may (the crew refuses it again inside, and never applies an action twice).
     On a copy, not even they may from a checkpoint it inherited: a replay there from before
     ``open_ticket`` would open a second ticket for the action the original's ticket decided."""
-    checkpoint = _requested_checkpoint(kwargs)
+    checkpoint = requested_checkpoint(kwargs)
     if not checkpoint:
         return
     thread_id, who = value.get("thread_id"), _identity(ctx)
@@ -226,7 +216,7 @@ async def _check_replay(ctx: Auth.types.AuthContext, value: Any, kwargs: Mapping
         copied = facts.inherited_ticket(thread_id)
         if copied is not None and copied.tenant_id in tenants and inherited(str(checkpoint), facts.hops):
             reason = (
-                f"{_copied_after(thread_id, copied)}: a run from a checkpoint it inherited could decide "
+                f"{copied_after(thread_id, copied)}: a run from a checkpoint it inherited could decide "
                 f"it again; run thread {copied.thread_id} instead"
             )
             await _refuse(ctx, "run.refused", thread_id, 409, reason, checkpoint_id=str(checkpoint))
@@ -341,7 +331,7 @@ async def _check_copy_write(ctx: Auth.types.AuthContext, thread_id: Any) -> None
     for an action the original's ticket decides. Refused on a copy that inherited an escalation."""
     copied = (await _thread_facts(thread_id)).inherited_ticket(thread_id)
     if copied is not None and copied.tenant_id in (None, _identity(ctx).tenant_id):
-        reason = f"{_copied_after(thread_id, copied)}: write the state of thread {copied.thread_id} instead"
+        reason = f"{copied_after(thread_id, copied)}: write the state of thread {copied.thread_id} instead"
         await _refuse(ctx, "thread.state_update.refused", thread_id, 409, reason)
 
 

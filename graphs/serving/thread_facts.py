@@ -1,11 +1,12 @@
 """What the auth handler's rules read of a thread before a run or a decision on it: its record (as
 stored, unfiltered), the line of a copy (:mod:`crewline.graphs.serving.lineage`), its tickets with
-those a copy inherited, and whether a checkpoint a run names is one of its own."""
+those a copy inherited, whether a checkpoint a run names is one of its own, and where a run's body
+names that checkpoint."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,14 @@ from crewline.graphs.serving.aegra_server import on_aegra, read_thread
 from crewline.graphs.serving.lineage import Hop, line_tickets, lineage
 from crewline.memory.state.tickets import Ticket, TicketStore
 
-__all__ = ["ThreadFacts", "checkpoint_missing", "never_ran", "thread_facts"]
+__all__ = [
+    "ThreadFacts",
+    "checkpoint_missing",
+    "copied_after",
+    "never_ran",
+    "requested_checkpoint",
+    "thread_facts",
+]
 
 
 @dataclass(frozen=True)
@@ -78,3 +86,21 @@ async def never_ran(thread_id: str) -> bool:
     except Exception:  # no such thread: the API answers the run itself
         return False
     return state.get("created_at") is None
+
+
+def requested_checkpoint(kwargs: Mapping[str, Any]) -> Any:
+    """The checkpoint a run starts from, wherever the body put it: ``config.configurable`` (where
+    ``langgraph dev`` folds ``checkpoint_id``, ``checkpoint`` and ``context`` in), or, under Aegra,
+    the top-level ``checkpoint_id`` / ``checkpoint`` it folds in only after the auth handler ran."""
+    for holder, key in (("config", "configurable"), ("checkpoint", None), ("context", None)):
+        found = kwargs.get(holder)
+        found = found.get(key) if key and isinstance(found, Mapping) else found
+        if isinstance(found, Mapping) and found.get("checkpoint_id"):
+            return found["checkpoint_id"]
+    return kwargs.get("checkpoint_id")
+
+
+def copied_after(thread_id: Any, ticket: Ticket) -> str:
+    """How a refusal on a copy starts: which thread it was copied from, after which escalation."""
+    copied = f"thread {thread_id} is a copy of thread {ticket.thread_id}"
+    return f"{copied} made after its escalation {ticket.ticket_id}"
