@@ -43,6 +43,13 @@ LINEAR_MAX_ITER = 300
 # held out from 5-shot fits, seeds 10-11, cascade: 1.0 routes 0.852 right at oos recall 0.85, 0.5
 # 0.875 at 0.77, 0.3 0.879 at 0.70, 0.2 0.880 at 0.65; centroid scoring 0.869 at 0.73).
 LINEAR_TEMPERATURE = 0.3
+# A route with many examples often spans several kinds of request (a "banking" specialist fed
+# balances, transfers and card freezes): one centroid, or one linear boundary, between such routes
+# is a poor fit. Its examples are split by k-means into one *group* per this many examples; the
+# groups are scored as routes of their own and each route takes its best group's similarity and the
+# sum of its groups' probabilities. Routes with fewer than twice this many stay whole (a crew's
+# handful, CLINC150's 100 an intent).
+GROUP_SIZE = 100
 
 
 def _unit_rows(rows: object) -> NDArray[np.float32]:
@@ -68,6 +75,7 @@ class EmbeddingRouter:
         temperature: float = 0.05,
         name: str = "semantic",
         scoring: Literal["nearest", "centroid", "linear"] = "nearest",
+        group_size: int | None = GROUP_SIZE,
     ) -> None:
         if not -1.0 <= threshold <= 1.0 or temperature <= 0:
             raise ConfigurationError(
@@ -85,8 +93,11 @@ class EmbeddingRouter:
         self._examples: dict[str, list[str]] = {}
         self._matrix: NDArray[np.float32] | None = None
         self._labels: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-        self._centroids: NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)  # (routes, dim)
+        self._centroids: NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)  # (groups, dim)
+        self._groups: NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # per example, its group
+        self._group_route: NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # per group, its route
         self._linear: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None  # (coef, intercept)
+        self.group_size = group_size
         self._lock = threading.Lock()
 
     def fit(self, examples: Mapping[str, Sequence[str]]) -> EmbeddingRouter:
@@ -115,11 +126,12 @@ class EmbeddingRouter:
                 labels = [i for i, utterances in enumerate(self._examples.values()) for _ in utterances]
                 matrix = _unit_rows(self.embeddings.embed_documents(texts))
                 self._labels = np.asarray(labels, dtype=np.int64)
-                sums = np.zeros((len(self._examples), matrix.shape[1]), dtype=np.float32)
-                np.add.at(sums, self._labels, matrix)
+                self._groups, self._group_route = route_groups(matrix, self._labels, self.group_size)
+                sums = np.zeros((len(self._group_route), matrix.shape[1]), dtype=np.float32)
+                np.add.at(sums, self._groups, matrix)
                 self._centroids = _unit_rows(sums)
                 if self.scoring == "linear" and len(self._examples) >= 2:
-                    self._linear = fit_linear(matrix, self._labels)
+                    self._linear = fit_linear(matrix, self._groups)
                 self._matrix = matrix
             return self._matrix
 
@@ -129,10 +141,13 @@ class EmbeddingRouter:
         ``"linear"`` uses these too, for *none*)."""
         matrix = self._fitted()
         if self.scoring != "nearest":  # "linear" too: its *none* is the centroids' call
-            return np.asarray(self._centroids @ _unit_rows(vector)[0], dtype=np.float32)
-        cosines = matrix @ _unit_rows(vector)[0]
+            return self.route_best(self._centroids @ _unit_rows(vector)[0], self._group_route)
+        return self.route_best(matrix @ _unit_rows(vector)[0], self._labels)
+
+    def route_best(self, values: NDArray[np.float32], owner: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Per route, the highest of ``values`` whose ``owner`` (route index) it is."""
         best = np.full(len(self._examples), -1.0, dtype=np.float32)
-        np.maximum.at(best, self._labels, cosines)
+        np.maximum.at(best, owner, values.astype(np.float32))
         return best
 
     def distribution(self, vector: Sequence[float]) -> NDArray[np.float64]:
@@ -144,7 +159,8 @@ class EmbeddingRouter:
         if self._linear is None:
             return probs
         coef, intercept = self._linear
-        routes = softmax((coef @ _unit_rows(vector)[0] + intercept) / LINEAR_TEMPERATURE)
+        groups = softmax((coef @ _unit_rows(vector)[0] + intercept) / LINEAR_TEMPERATURE)
+        routes = np.bincount(self._group_route, weights=groups, minlength=len(self._examples))
         return np.append((1.0 - probs[-1]) * routes, probs[-1])
 
     def scores_for(self, vector: Sequence[float]) -> RouteScores:
@@ -185,6 +201,30 @@ class EmbeddingRouter:
 
     def __repr__(self) -> str:
         return f"EmbeddingRouter({self.embeddings!r}, routes={self.routes})"
+
+
+def route_groups(
+    matrix: NDArray[np.float32], labels: NDArray[np.int64], group_size: int | None
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Split each route's examples into groups of about ``group_size`` (see ``GROUP_SIZE``):
+    ``(group of each example, route of each group)``. k-means on the unit vectors (cosine), seeded,
+    so the same examples always give the same groups; ``None`` keeps one group a route."""
+    n_routes = int(labels.max()) + 1 if labels.size else 0
+    groups = np.zeros(labels.size, dtype=np.int64)
+    owners: list[int] = []
+    for route in range(n_routes):
+        members = np.flatnonzero(labels == route)
+        k = members.size // group_size if group_size else 1
+        if k < 2:
+            groups[members] = len(owners)
+            owners.append(route)
+            continue
+        from sklearn.cluster import KMeans
+
+        found = KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(matrix[members])
+        groups[members] = len(owners) + found
+        owners += [route] * k
+    return groups, np.asarray(owners, dtype=np.int64)
 
 
 def fit_linear(
@@ -303,7 +343,7 @@ def semantic_cascade(
 
     stages: list[Router] = [local]
     try:
-        stages.append(EmbeddingRouter(shared_sentence_embedder()).fit(examples))
+        stages.append(EmbeddingRouter(shared_sentence_embedder(quantized=True)).fit(examples))
     except SemanticUnavailable as exc:
         log.info("no semantic routing stage: %s", exc)
     if model_router is not None:
