@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (featu
 __all__ = ["Calibration", "RouteScore", "RouterModel", "SubRoutes", "raw_scores", "route_centroids"]
 
 _ONE_ROUTE_FLOOR = 0.15  # with a single route: cosine similarity that scores 0
+_ONE_ROUTE_UNSHARED = 8.0  # a single route's score lacking a shared content word: far under any threshold
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,11 @@ def raw_scores(
         # it, however well the function words fit ("what is the capital of France").
         content = index[model.features.content[index]]
         shared = (model.centroids[content] > 0).any(axis=0)
-        scores[: len(shared)] -= np.where(shared, 0.0, content_penalty).astype(np.float32)
+        # With a single route there is no rival to outscore, only closeness to a handful of
+        # examples, which function words alone can make ("what is the balance for customer X" vs
+        # "what's the weather in Oslo"): a request sharing no content word or concept is not its.
+        penalty = _ONE_ROUTE_UNSHARED if model.one_route else content_penalty
+        scores[: len(shared)] -= np.where(shared, 0.0, penalty).astype(np.float32)
     if model.has_oos:
         return scores[:-1], float(scores[-1]), sims
     return scores, 0.0, sims
