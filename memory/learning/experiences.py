@@ -48,7 +48,7 @@ class Turn:
     request: str
     clauses: tuple[Clause, ...]
     spec: str = ""  # the spec the crew was built from (a builtin name or a YAML path), when known
-    verdicts: tuple[tuple[str, str, float], ...] = ()  # (guard, action, score) of the input guard
+    verdicts: tuple[tuple[str, str, float], ...] = ()  # (guard, action, score): input guard and groundedness
     escalation_kind: str | None = None
     escalation_status: str | None = None
     decision: str | None = None

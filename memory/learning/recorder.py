@@ -36,6 +36,12 @@ def _latest(value: Any) -> Any:
     return getattr(value, "value", value)  # an Overwrite([...]) update
 
 
+def _kept_verdict(guard: str) -> bool:
+    """The verdicts a turn keeps: the input guard's (what screened the request) and the groundedness
+    check's (a learned router is judged on its turns' grounding failures, ``router_watch``)."""
+    return guard.startswith("input_guard") or guard == "groundedness"
+
+
 def turn_from_state(state: Mapping[str, Any], *, thread_id: str, crew: str, spec: str = "") -> Turn | None:
     """The turn ``state`` finished (a crew's state, or its run output merged with the ``request`` and
     ``turn`` its input guard set), or ``None`` for a state that is not a crew's turn."""
@@ -50,7 +56,7 @@ def turn_from_state(state: Mapping[str, Any], *, thread_id: str, crew: str, spec
     verdicts = tuple(
         (str(v.get("guard")), str(v.get("action")), float(v.get("score") or 0.0))
         for v in _latest(state.get("verdicts")) or []
-        if isinstance(v, Mapping) and str(v.get("guard", "")).startswith("input_guard")
+        if isinstance(v, Mapping) and _kept_verdict(str(v.get("guard", "")))
     )
     escalation = state.get("escalation") if isinstance(state.get("escalation"), Mapping) else {}
     decision = state.get("decision") if isinstance(state.get("decision"), Mapping) else {}

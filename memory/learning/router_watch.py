@@ -14,8 +14,8 @@ The current version is compared with the one it replaced (``base`` included) und
 turns; on a breach it is rolled back to that version, the reason recorded in the registry's
 events (``crewline learn history --json``).
 
-Groundedness failures are not in the experience store's turns (it keeps the input guard's verdicts
-only), so the router comparison leaves them out: they stay 0 on both sides.
+Groundedness failures: turns whose groundedness check did not pass (the experience store keeps
+that verdict beside the input guard's); turns recorded before it was kept count as grounded.
 """
 
 from __future__ import annotations
@@ -71,13 +71,19 @@ def router_figures(
     for turn in turns:
         version = versions[bisect.bisect_right(moments, turn.recorded_at) - 1]
         mine = counts.setdefault(
-            version, dict.fromkeys(("interactions", "escalations", "out_of_scope", "rejections"), 0)
+            version,
+            dict.fromkeys(("interactions", "escalations", "out_of_scope", "rejections", "ungrounded"), 0),
         )
         mine["interactions"] += 1
         mine["escalations"] += turn.escalation_status is not None
         mine["out_of_scope"] += any(c.route is None for c in turn.clauses)
+        mine["ungrounded"] += _ungrounded(turn)
         mine["rejections"] += turn.decision == "reject" or (turn.thread_id, turn.turn) in corrected
     return {version: VersionStats(**figures) for version, figures in counts.items()}
+
+
+def _ungrounded(turn: Turn) -> bool:
+    return any(guard == "groundedness" and action != "pass" for guard, action, _ in turn.verdicts)
 
 
 def _predecessor(registry: RouterRegistry, current: str) -> str:

@@ -119,3 +119,43 @@ def test_answers_people_corrected_count_as_rejections_of_the_version_that_gave_t
     reason = watch_learned_router(registry, old + new, LIMITS, feedback)
     assert reason is not None and "rejection_rate 0.750 over 20 interactions" in reason
     assert registry.current_version() is None
+
+
+def test_a_learned_router_whose_answers_fail_their_groundedness_check_is_rolled_back() -> None:
+    """The recorder keeps the groundedness verdict of a turn, and the watch judges versions on it."""
+    from crewline.memory.learning.recorder import turn_from_state
+
+    state = {
+        "turn": 1,
+        "request": "owe?",
+        "subtasks": [{"task": "owe?", "specialist": "billing", "confidence": 0.9, "status": "done"}],
+        "verdicts": [
+            {"guard": "input_guard", "action": "pass", "score": 0.0},
+            {"guard": "groundedness", "action": "escalate", "score": 0.2},
+            {"guard": "confidence_gate", "action": "pass", "score": 0.9},
+        ],
+    }
+    recorded = turn_from_state(state, thread_id="t-g", crew="learners")
+    assert recorded is not None
+    assert [guard for guard, _, _ in recorded.verdicts] == ["input_guard", "groundedness"]
+
+    registry = RouterRegistry("learners")
+    before = _promoted(registry)
+    after = time.time() + 1
+    ungrounded = [
+        Turn(
+            t.thread_id,
+            1,
+            "learners",
+            "owe?",
+            t.clauses,
+            verdicts=recorded.verdicts,
+            recorded_at=t.recorded_at,
+        )
+        for t in _turns(after, 10)
+    ]
+    turns = _turns(before, 30) + ungrounded
+    figures = router_figures(registry, turns)
+    assert (figures["base"].ungrounded, figures["v0001"].ungrounded) == (0, 10)
+    reason = watch_learned_router(registry, turns, LIMITS)
+    assert reason is not None and "groundedness_failure_rate 1.000" in reason
