@@ -24,11 +24,20 @@ PostgreSQL saver stored it inline, outside the serializer, which
 the user ``[PHONE_NUMBER_…]``. So a saver read of a subgraph's checkpoint opens the sealed
 originals; every other read (the crew's own state, a thread's history, a state API) gets the
 placeholder form, as before, and so does a reader without the key.
+
+Both sides are narrow. Only a subgraph's writes seal originals (the crew's own checkpoints keep the
+placeholder form alone: nothing resumes from raw values there, and a secret a tool returned inside
+a specialist is sealed no further than the specialist's checkpoints). Only a read by a running
+subgraph's own Pregel loop opens them: its config carries the loop's scratchpad, a live object that
+no request body can carry, whereas ``get_state(config, subgraphs=True)``, a ``checkpoint_ns`` in a
+config or the server's ``/threads/{id}/state?subgraphs=true`` read placeholders (the values go
+straight to an HTTP client there, which reveals placeholders but would not redact raw text).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -36,20 +45,32 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph._internal._constants import CONFIG_KEY_SCRATCHPAD  # pinned by test_checkpoint_restore
+from langgraph._internal._scratchpad import PregelScratchpad
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.types import Send
 
+from crewline.errors import CrewlineError
 from crewline.memory.checkpoint.inline_values import serialize_inline_values
 from crewline.nodes.guards.vault import SEALED_PREFIX, Vault, default_vault
 
-__all__ = ["PseudonymisingSerializer", "protect_checkpointer", "restoring", "walk_strings"]
+__all__ = [
+    "DamagedCheckpoint",
+    "PseudonymisingSerializer",
+    "protect_checkpointer",
+    "restoring",
+    "sealing",
+    "walk_strings",
+]
 
 _MAX_DEPTH = 64
 # the type of a value stored as placeholders with its sealed original beside it (+ the inner type)
 ENVELOPE = "crewline-pseudonymised:"
 _PURPOSE = b"crewline:checkpoint"  # AES-GCM associated data: these tokens open nowhere else
 _RESTORING: ContextVar[bool] = ContextVar("crewline_checkpoint_restoring", default=False)
+_SEALING: ContextVar[bool] = ContextVar("crewline_checkpoint_sealing", default=False)
+log = logging.getLogger(__name__)
 
 
 def walk_strings(obj: Any, redact: Callable[[str], str], depth: int = 0) -> Any:
@@ -118,7 +139,7 @@ class PseudonymisingSerializer(SerializerProtocol):
             return stored
 
         kind, data = self.inner.dumps_typed(walk_strings(obj, redact))
-        if not changed:  # nothing raw in it: stored as the inner serializer stores it
+        if not changed or not _SEALING.get():  # nothing raw, or no specialist's: as the inner one stores it
             return kind, data
         original_kind, original = self.inner.dumps_typed(obj)
         sealed = self.vault.seal_bytes(original_kind.encode() + b"\0" + bytes(original), _PURPOSE)
@@ -130,12 +151,35 @@ class PseudonymisingSerializer(SerializerProtocol):
             return self.inner.loads_typed(data)
         payload = bytes(payload)
         size = int.from_bytes(payload[:4], "big")
+        if len(payload) < 4 or size > len(payload) - 4:
+            raise DamagedCheckpoint(
+                f"a stored checkpoint value is damaged ({len(payload)} bytes, {size} declared)"
+            )
         if _RESTORING.get():
             opened = self.vault.unseal_bytes(payload[4 + size :], _PURPOSE)
-            if opened is not None:  # else another key: the placeholder form
+            if opened is not None:
                 original_kind, _, original = opened.partition(b"\0")
                 return self.inner.loads_typed((original_kind.decode(), original))
+            _warn_unopened()  # another key: the specialist resumes from the placeholder form
         return self.inner.loads_typed((kind[len(ENVELOPE) :], payload[4 : 4 + size]))
+
+
+class DamagedCheckpoint(CrewlineError):
+    """A stored value's envelope is cut short or corrupted."""
+
+
+_warned: list[bool] = []
+
+
+def _warn_unopened() -> None:
+    """Once a process: a resumed specialist's originals did not open (another ``CREWLINE_AES_KEY``
+    than the one that wrote them, e.g. a worker that created its own key): it reads placeholders."""
+    if not _warned:
+        _warned.append(True)
+        log.warning(
+            "a resumed specialist's stored originals do not open under this process's key "
+            "(CREWLINE_AES_KEY differs between workers?): it continues from placeholders"
+        )
 
 
 @contextmanager
@@ -153,21 +197,71 @@ def _in_specialist(config: RunnableConfig) -> bool:
     return bool((config.get("configurable") or {}).get("checkpoint_ns"))
 
 
+def _by_specialist_loop(config: RunnableConfig) -> bool:
+    """A read of a subgraph's checkpoint by that subgraph's own running loop (its config carries the
+    loop's scratchpad), not by a state API or a caller's config."""
+    configurable = config.get("configurable") or {}
+    return _in_specialist(config) and isinstance(configurable.get(CONFIG_KEY_SCRATCHPAD), PregelScratchpad)
+
+
+def _opens(config: RunnableConfig) -> bool:
+    """Whether a read opens the sealed originals: by a specialist's own loop, or inside an explicit
+    :func:`restoring` (in-process code that asks for them; no request can)."""
+    return _RESTORING.get() or _by_specialist_loop(config)
+
+
 def _restore_specialist_reads(saver: BaseCheckpointSaver[Any]) -> None:
     """``saver``'s checkpoint reads open the sealed originals for a subgraph's checkpoints: what a
     resumed specialist continues from (LangGraph's loop reads through ``get_tuple`` / ``aget_tuple``)."""
     get_tuple, aget_tuple = saver.get_tuple, saver.aget_tuple
 
     def read(config: RunnableConfig) -> Any:
-        with restoring(_in_specialist(config)):
+        with restoring(_opens(config)):
             return get_tuple(config)
 
     async def aread(config: RunnableConfig) -> Any:
-        with restoring(_in_specialist(config)):  # asyncio.to_thread inside copies the context
+        with restoring(_opens(config)):  # asyncio.to_thread inside copies the context
             return await aget_tuple(config)
 
     saver.get_tuple = read  # type: ignore[method-assign]
     saver.aget_tuple = aread  # type: ignore[method-assign]
+
+
+@contextmanager
+def sealing(enabled: bool = True) -> Iterator[None]:
+    """Inside it, the serializer seals the originals of what it pseudonymises (a specialist's writes)."""
+    token = _SEALING.set(enabled)
+    try:
+        yield
+    finally:
+        _SEALING.reset(token)
+
+
+def _seal_specialist_writes(saver: BaseCheckpointSaver[Any]) -> None:
+    """``saver``'s writes of a subgraph's checkpoints and pending writes seal the originals beside the
+    placeholders (what :func:`_restore_specialist_reads` opens); the crew's own writes do not."""
+    put, aput, put_writes, aput_writes = saver.put, saver.aput, saver.put_writes, saver.aput_writes
+
+    def write(config: RunnableConfig, *args: Any, **kwargs: Any) -> Any:
+        with sealing(_in_specialist(config)):
+            return put(config, *args, **kwargs)
+
+    async def awrite(config: RunnableConfig, *args: Any, **kwargs: Any) -> Any:
+        with sealing(_in_specialist(config)):
+            return await aput(config, *args, **kwargs)
+
+    def write_pending(config: RunnableConfig, *args: Any, **kwargs: Any) -> None:
+        with sealing(_in_specialist(config)):
+            put_writes(config, *args, **kwargs)
+
+    async def awrite_pending(config: RunnableConfig, *args: Any, **kwargs: Any) -> None:
+        with sealing(_in_specialist(config)):
+            await aput_writes(config, *args, **kwargs)
+
+    saver.put = write  # type: ignore[method-assign]
+    saver.aput = awrite  # type: ignore[method-assign]
+    saver.put_writes = write_pending  # type: ignore[method-assign]
+    saver.aput_writes = awrite_pending  # type: ignore[method-assign]
 
 
 def protect_checkpointer(saver: BaseCheckpointSaver[Any], vault: Vault | None = None) -> None:
@@ -176,4 +270,5 @@ def protect_checkpointer(saver: BaseCheckpointSaver[Any], vault: Vault | None = 
     if not isinstance(saver.serde, PseudonymisingSerializer):
         saver.serde = PseudonymisingSerializer(saver.serde, vault)
         serialize_inline_values(saver)
+        _seal_specialist_writes(saver)  # outermost: the inline values' blobs are written inside it
         _restore_specialist_reads(saver)

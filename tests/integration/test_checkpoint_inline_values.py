@@ -16,7 +16,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import Checkpoint, empty_checkpoint
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-from crewline.nodes.guards.serde import protect_checkpointer
+from crewline.nodes.guards.serde import protect_checkpointer, restoring
 
 PHONE = "1-800-555-0100"
 ANSWER = f"Tap Dispute this charge, or call {PHONE} [1]."
@@ -56,10 +56,12 @@ async def test_a_str_channel_is_stored_through_the_serializer_and_read_back_by_i
         # the next step changes another channel: the answer is carried over, not written again
         values = {"answer": ANSWER, "grounding": ["supported"]}
         await saver.aput(first, _checkpoint(values, {"answer": 1, "grounding": 2}), {}, {"grounding": 2})
-        latest = await saver.aget_tuple(
-            RunnableConfig(configurable={"thread_id": thread_id, "checkpoint_ns": ns})
-        )
+        read = RunnableConfig(configurable={"thread_id": thread_id, "checkpoint_ns": ns})
+        shown = await saver.aget_tuple(read)  # a state API's read: placeholders
+        with restoring():  # the specialist's own loop reading it back
+            latest = await saver.aget_tuple(read)
     assert _raw_rows(postgres_url, thread_id) == 0
+    assert shown is not None and "[PHONE_NUMBER_" in shown.checkpoint["channel_values"]["answer"]
     assert latest is not None and latest.checkpoint["channel_values"]["answer"] == ANSWER
 
 
