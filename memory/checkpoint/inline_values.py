@@ -23,19 +23,19 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver, ChannelVersions, Checkpoint, CheckpointMetadata
 
-__all__ = ["serialize_inline_values"]
+__all__ = ["awrite_blobs", "blob_versions", "serialize_inline_values", "without_values", "write_blobs"]
 
 _PLAIN = (str, int, float, bool, type(None))
 
 
-def _blob_versions(checkpoint: Checkpoint, new_versions: ChannelVersions) -> ChannelVersions:
+def blob_versions(checkpoint: Checkpoint, new_versions: ChannelVersions) -> ChannelVersions:
     """The versions to write a blob of: what this step changed, and every plain value at its own."""
     values, versions = checkpoint["channel_values"], checkpoint["channel_versions"]
     plain = {k: versions[k] for k, v in values.items() if isinstance(v, _PLAIN) and k in versions}
     return {**plain, **new_versions}
 
 
-def _without_values(checkpoint: Checkpoint) -> Checkpoint:
+def without_values(checkpoint: Checkpoint) -> Checkpoint:
     return {**checkpoint, "channel_values": {}}
 
 
@@ -57,6 +57,31 @@ def serialize_inline_values(saver: BaseCheckpointSaver[Any]) -> None:
         _sync_put(saver)
 
 
+def write_blobs(
+    saver: Any, config: RunnableConfig, checkpoint: Checkpoint, new_versions: ChannelVersions
+) -> None:
+    """Store ``checkpoint``'s values as blobs through ``saver``'s serializer (a PostgreSQL saver's)."""
+    if versions := blob_versions(checkpoint, new_versions):
+        configurable = config["configurable"]
+        thread_id, ns = configurable["thread_id"], configurable["checkpoint_ns"]
+        blobs = saver._dump_blobs(thread_id, ns, checkpoint["channel_values"], versions)
+        with saver._cursor(pipeline=True) as cur:
+            cur.executemany(saver.UPSERT_CHECKPOINT_BLOBS_SQL, blobs)
+
+
+async def awrite_blobs(
+    saver: Any, config: RunnableConfig, checkpoint: Checkpoint, new_versions: ChannelVersions
+) -> None:
+    """:func:`write_blobs` for an async PostgreSQL saver."""
+    if versions := blob_versions(checkpoint, new_versions):
+        configurable = config["configurable"]
+        thread_id, ns = configurable["thread_id"], configurable["checkpoint_ns"]
+        values = checkpoint["channel_values"]
+        blobs = await asyncio.to_thread(saver._dump_blobs, thread_id, ns, values, versions)
+        async with saver._cursor(pipeline=True) as cur:
+            await cur.executemany(saver.UPSERT_CHECKPOINT_BLOBS_SQL, blobs)
+
+
 def _async_put(saver: Any) -> None:
     aput = saver.aput
 
@@ -66,14 +91,8 @@ def _async_put(saver: Any) -> None:
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        configurable = config["configurable"]
-        if versions := _blob_versions(checkpoint, new_versions):
-            thread_id, ns = configurable["thread_id"], configurable["checkpoint_ns"]
-            values = checkpoint["channel_values"]
-            blobs = await asyncio.to_thread(saver._dump_blobs, thread_id, ns, values, versions)
-            async with saver._cursor(pipeline=True) as cur:
-                await cur.executemany(saver.UPSERT_CHECKPOINT_BLOBS_SQL, blobs)
-        stored: RunnableConfig = await aput(config, _without_values(checkpoint), metadata, new_versions)
+        await awrite_blobs(saver, config, checkpoint, new_versions)
+        stored: RunnableConfig = await aput(config, without_values(checkpoint), metadata, new_versions)
         return stored
 
     saver.aput = put
@@ -88,13 +107,8 @@ def _sync_put(saver: Any) -> None:
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        configurable = config["configurable"]
-        if versions := _blob_versions(checkpoint, new_versions):
-            thread_id, ns = configurable["thread_id"], configurable["checkpoint_ns"]
-            blobs = saver._dump_blobs(thread_id, ns, checkpoint["channel_values"], versions)
-            with saver._cursor(pipeline=True) as cur:
-                cur.executemany(saver.UPSERT_CHECKPOINT_BLOBS_SQL, blobs)
-        stored: RunnableConfig = put_checkpoint(config, _without_values(checkpoint), metadata, new_versions)
+        write_blobs(saver, config, checkpoint, new_versions)
+        stored: RunnableConfig = put_checkpoint(config, without_values(checkpoint), metadata, new_versions)
         return stored
 
     saver.put = put

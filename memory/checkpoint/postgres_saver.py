@@ -22,6 +22,7 @@ from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
+from crewline.memory.checkpoint.inline_values import awrite_blobs, without_values, write_blobs
 from crewline.memory.checkpoint.postgres_lifecycle import AsyncPostgresLifecycle, PostgresLifecycle
 from crewline.memory.checkpoint.urls import Target, fail
 
@@ -56,10 +57,6 @@ _LOCK_POLL_S = 0.05
 SETUP_LOCK_TIMEOUT_S = 120.0
 
 
-def _without_values(checkpoint: Checkpoint) -> Checkpoint:
-    return {**checkpoint, "channel_values": {}}
-
-
 class LifecyclePostgresSaver(PostgresLifecycle, PostgresSaver):
     """The official saver plus the lifecycle operations of
     :mod:`crewline.memory.checkpoint.postgres_lifecycle`."""
@@ -80,13 +77,8 @@ class SealedPostgresSaver(LifecyclePostgresSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        configurable = config["configurable"]
-        if new_versions:
-            thread_id, ns = configurable["thread_id"], configurable["checkpoint_ns"]
-            blobs = self._dump_blobs(thread_id, ns, checkpoint["channel_values"], new_versions)
-            with self._cursor(pipeline=True) as cur:
-                cur.executemany(self.UPSERT_CHECKPOINT_BLOBS_SQL, blobs)
-        return super().put(config, _without_values(checkpoint), metadata, new_versions)
+        write_blobs(self, config, checkpoint, new_versions)
+        return super().put(config, without_values(checkpoint), metadata, new_versions)
 
 
 class SealedAsyncPostgresSaver(LifecycleAsyncPostgresSaver):
@@ -99,18 +91,8 @@ class SealedAsyncPostgresSaver(LifecycleAsyncPostgresSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        configurable = config["configurable"]
-        if new_versions:
-            blobs = await asyncio.to_thread(
-                self._dump_blobs,
-                configurable["thread_id"],
-                configurable["checkpoint_ns"],
-                checkpoint["channel_values"],
-                new_versions,
-            )
-            async with self._cursor(pipeline=True) as cur:
-                await cur.executemany(self.UPSERT_CHECKPOINT_BLOBS_SQL, blobs)
-        return await super().aput(config, _without_values(checkpoint), metadata, new_versions)
+        await awrite_blobs(self, config, checkpoint, new_versions)
+        return await super().aput(config, without_values(checkpoint), metadata, new_versions)
 
 
 def _pool_kwargs() -> dict[str, Any]:
