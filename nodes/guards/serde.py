@@ -39,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -183,13 +183,17 @@ def _warn_unopened() -> None:
 
 
 @contextmanager
-def restoring(enabled: bool = True) -> Iterator[None]:
-    """Inside it, the serializer reads back the values as they were written (the key permitting)."""
-    token = _RESTORING.set(enabled)
+def _switched(switch: ContextVar[bool], enabled: bool) -> Iterator[None]:
+    token = switch.set(enabled)
     try:
         yield
     finally:
-        _RESTORING.reset(token)
+        switch.reset(token)
+
+
+def restoring(enabled: bool = True) -> AbstractContextManager[None]:
+    """Inside it, the serializer reads back the values as they were written (the key permitting)."""
+    return _switched(_RESTORING, enabled)
 
 
 def _in_specialist(config: RunnableConfig) -> bool:
@@ -227,14 +231,9 @@ def _restore_specialist_reads(saver: BaseCheckpointSaver[Any]) -> None:
     saver.aget_tuple = aread  # type: ignore[method-assign]
 
 
-@contextmanager
-def sealing(enabled: bool = True) -> Iterator[None]:
+def sealing(enabled: bool = True) -> AbstractContextManager[None]:
     """Inside it, the serializer seals the originals of what it pseudonymises (a specialist's writes)."""
-    token = _SEALING.set(enabled)
-    try:
-        yield
-    finally:
-        _SEALING.reset(token)
+    return _switched(_SEALING, enabled)
 
 
 def _seal_specialist_writes(saver: BaseCheckpointSaver[Any]) -> None:
