@@ -42,11 +42,19 @@ _ENDS = "go(?:es)? away|end|ends|stop|stops|expire|expires|finish|drop off|come 
 _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ...] = (
     (
         re.compile(
-            r"\bhow (?:long|soon|quickly|fast|many (?:business )?days|far back|old|recent)\b"
+            r"\bhow (?:long|soon|quickly|fast|many (?:business )?days|far back|recent)\b"
             rf"|\bwhen (?:will|does|do|can|is|are|should)\b(?!.*\b(?:{_ENDS})\b)"  # not when it ends (below)
         ),
-        re.compile(r"\b\d+(?:[–-]\d+)? (?:business )?(?:days?|hours?|minutes?|months?|weeks?|years?)\b"),
-        _terms("soon quick quickly fast day days business time wait arrive far back old recent"),
+        # "18 years old" is an age, not how long something takes
+        re.compile(
+            r"\b\d+(?:[–-]\d+)? (?:business )?(?:days?|hours?|minutes?|months?|weeks?|years?)\b(?! old\b)"
+        ),
+        _terms("soon quick quickly fast day days business time wait arrive far back recent"),
+    ),
+    (  # an age: "how old must I be", "what age"
+        re.compile(r"\bhow old\b|\bwhat age\b|\bminimum age\b|\bage limit\b"),
+        re.compile(r"\b\d+ years? old\b|\bages? (?:of )?\d+|\b\d+ or older\b|\bat least \d+\b"),
+        _terms("old age older young"),
     ),
     (
         re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharge (?:for|me)\b|\bpay for\b"),
