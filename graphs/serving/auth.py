@@ -142,6 +142,14 @@ def _stamp(ctx: Auth.types.AuthContext, value: Any) -> None:
     metadata.pop(LINEAGE_KEY, None)  # only the edge says a thread is a copy
     metadata[OWNER_KEY] = who.user_id
     metadata[TENANT_KEY] = who.tenant_id
+    # a run that creates its thread (``if_not_exists: "create"``) gives the thread its config's
+    # metadata too: no protected key may come in that way either
+    kwargs = value.get("kwargs") if isinstance(value.get("kwargs"), dict) else value
+    config = kwargs.get("config")
+    config_metadata = config.get("metadata") if isinstance(config, dict) else None
+    if isinstance(config_metadata, dict):
+        for key in _PROTECTED_KEYS:
+            config_metadata.pop(key, None)
 
 
 async def _audit(ctx: Auth.types.AuthContext, action: str, thread_id: Any = None, **detail: Any) -> None:

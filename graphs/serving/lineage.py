@@ -27,6 +27,7 @@ from crewline.memory.state.tickets import Ticket, TicketStore
 
 __all__ = [
     "LINEAGE_KEY",
+    "MAX_HOPS",
     "Hop",
     "checkpoint_time",
     "copied_metadata",
@@ -59,10 +60,16 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+MAX_HOPS = 64  # copies of copies kept in a line: each hop is one ticket lookup per run
+
+
 def lineage(metadata: Mapping[str, Any] | None) -> list[Hop]:
     """The threads a thread was copied from, oldest first (``[]`` for a thread that is no copy)."""
     hops: list[Hop] = []
-    for entry in (metadata or {}).get(LINEAGE_KEY) or ():
+    line = (metadata or {}).get(LINEAGE_KEY)
+    if not isinstance(line, list):  # only the edge writes it, as a list; anything else is no line
+        return hops
+    for entry in line[-MAX_HOPS:]:
         at = _parse_time(entry.get("at")) if isinstance(entry, Mapping) else None
         if at is not None and entry.get("thread_id"):
             hops.append(Hop(str(entry["thread_id"]), at))

@@ -164,10 +164,23 @@ def _message_problem(item: Any, where: str) -> str | None:
         return f"{where}.content must be text or a list of content blocks, not {_kind(item['content'])}"
     try:
         convert_to_messages([item])  # what the crew's add_messages does with it
-    except (ValueError, TypeError, NotImplementedError) as exc:
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
-        return f"{where} is not a message ({reason}); {_MESSAGE_SHAPE}"
+    except (ValueError, TypeError, NotImplementedError):
+        # said in the shape's words: LangChain's own message repeats the item, personal data included
+        return f"{where} is not a message ({_message_shape_fault(item)}); {_MESSAGE_SHAPE}"
     return None
+
+
+def _message_shape_fault(item: Any) -> str:
+    """What is wrong with a message the crew cannot take, naming no value of it."""
+    if isinstance(item, dict):
+        if "role" not in item and "type" not in item:
+            return "it has no role"
+        if "content" not in item:
+            return "it has no content"
+        return "its role is not one of user, assistant, system, tool"
+    if isinstance(item, list | tuple):
+        return "a pair is [role, text] with a known role"
+    return f"it is {_kind(item)}"
 
 
 def _crew_input_problem(run_input: Any) -> str | None:

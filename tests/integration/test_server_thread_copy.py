@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -123,6 +124,19 @@ def test_a_copy_names_the_thread_it_came_from_and_no_client_can_change_that(call
     assert patched.json()["metadata"][LINEAGE_KEY] == again["metadata"][LINEAGE_KEY]
     forged = callers.user.post("/threads", json={"metadata": {LINEAGE_KEY: [{"thread_id": thread}]}})
     assert LINEAGE_KEY not in forged.json()["metadata"]
+    # a run that creates its thread gives it the run config's metadata: no line comes in that way
+    created = str(uuid.uuid4())
+    line = [{"thread_id": thread, "at": "2999-01-01T00:00:00+00:00"}]
+    ran = _wait(
+        callers.user,
+        created,
+        if_not_exists="create",
+        input={"messages": [{"role": "user", "content": "hello"}]},
+        config={"metadata": {LINEAGE_KEY: line, "owner": callers.approver_id}},
+    )
+    assert ran.status_code == 200, ran.text
+    made = callers.user.get(f"/threads/{created}").json()["metadata"]
+    assert LINEAGE_KEY not in made and made["owner"] == callers.user_id
 
 
 def test_a_user_is_refused_on_a_copy_with_the_reason_not_an_internal_error(

@@ -99,6 +99,20 @@ def test_a_crews_input_is_checked_and_another_graphs_is_not() -> None:
     assert "input must be an object" in str(input_problem(batch, crews))
 
 
+def test_a_refused_message_is_described_by_its_shape_never_by_its_values() -> None:
+    card, mail = "4111 1111 1111 1111", "bob@example.com"
+    for message, says in (
+        ({"foo": f"card {card}, {mail}"}, "it has no role"),
+        ({"role": f"card {card}", "content": mail}, "its role is not one of"),
+        ([f"card {card}", mail], "a pair is [role, text]"),
+    ):
+        problem = input_problem(
+            {"assistant_id": "support", "input": {"messages": [message]}}, frozenset({"support"})
+        )
+        assert problem is not None and says in problem, problem
+        assert card not in problem and mail not in problem and "bob" not in problem
+
+
 def test_another_state_graphs_input_must_be_an_object_and_a_graph_of_any_input_is_left_alone() -> None:
     crews, objects = frozenset({"support"}), frozenset({"refund"})
     problem = input_problem({"assistant_id": "refund", "input": 5}, crews, objects)

@@ -13,6 +13,7 @@ from langgraph.checkpoint.base.id import uuid6
 from crewline.graphs.serving.decision_rule import decision_refusal
 from crewline.graphs.serving.lineage import (
     LINEAGE_KEY,
+    MAX_HOPS,
     Hop,
     checkpoint_time,
     copied_metadata,
@@ -91,3 +92,12 @@ def test_a_decision_on_a_copy_of_the_thread_that_opened_the_escalation_is_refuse
     assert refused is not None and getattr(refused, "status", None) == 409
     assert "opened on thread original" in str(getattr(refused, "detail", ""))
     assert rule("original") is None and rule(None) is None  # the console decides on the ticket's thread
+
+
+def test_a_line_that_is_no_list_is_no_line_and_a_long_one_is_cut_to_its_latest_hops() -> None:
+    for forged in (5, "T-1", {"thread_id": "T-1"}, None):
+        assert lineage({LINEAGE_KEY: forged}) == []
+    at = datetime(2026, 1, 1, tzinfo=UTC).isoformat()
+    long_line = [{"thread_id": f"T-{i}", "at": at} for i in range(10 * MAX_HOPS)]
+    hops = lineage({LINEAGE_KEY: long_line})
+    assert len(hops) == MAX_HOPS and hops[-1].thread_id == f"T-{10 * MAX_HOPS - 1}"
