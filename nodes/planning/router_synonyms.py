@@ -89,9 +89,9 @@ GROUPS: tuple[str, ...] = (
     "upcoming following",
     "previous prior past",
     "recent latest newest",
-    "weather forecast",
-    "rain raining rainy snow snowing snowy sunny sunshine cloudy windy stormy",
-    "temperature degrees hot cold warm chilly",
+    # what the weather will be, in any of its words: "is it sunny", "how hot", "will there be fog"
+    "weather forecast temperature degrees hot cold warm chilly rain raining rainy snow snowing snowy sunny"
+    " sunshine cloudy windy stormy fog foggy",
     "music song songs tunes",
     "loud louder volume",
     "quiet quieter softer mute",

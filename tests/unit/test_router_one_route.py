@@ -26,6 +26,10 @@ def router() -> Router:
         "is it going to snow in Denver",
         "What's the weather in Oslo?",
         "forecast for Lisbon",
+        "what is the temperature in Madrid",
+        "how hot will it be in Rome",
+        "will there be fog in San Francisco",
+        "how windy is Chicago today",
     ],
 )
 def test_a_weather_request_reaches_the_only_specialist(router: Router, text: str) -> None:
