@@ -24,7 +24,7 @@ from crewline.memory.learning.experiences import Feedback, LabelledExample, Turn
 __all__ = ["injection_examples", "labelled_examples", "route_examples"]
 
 
-def _target(turn: Turn) -> int | None:
+def correction_target(turn: Turn) -> int | None:
     """The clause a correction applies to: the only one, else the one the planner was least sure of."""
     if not turn.clauses:
         return None
@@ -37,7 +37,7 @@ def _confirmed(turn: Turn) -> dict[int, str]:
 
 def _decision_labels(turn: Turn) -> tuple[dict[int, str], str]:
     """The labels the human's decision on an escalation gives, and its name as a source."""
-    target = _target(turn)
+    target = correction_target(turn)
     if turn.decided_route and target is not None:
         return {target: turn.decided_route}, "decision:reroute"
     if turn.decision == "approve":
@@ -48,7 +48,7 @@ def _decision_labels(turn: Turn) -> tuple[dict[int, str], str]:
 def _apply_feedback(
     turn: Turn, labels: dict[int, str], source: str, feedback: Feedback
 ) -> tuple[dict[int, str], str]:
-    target = _target(turn)
+    target = correction_target(turn)
     if feedback.route and target is not None:
         return {**labels, target: feedback.route}, "feedback:route"
     if feedback.rating == 1:

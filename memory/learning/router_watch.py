@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from crewline.memory.learning.experiences import Feedback, Turn
+from crewline.memory.learning.labels import correction_target
 from crewline.memory.learning.registry import BASE, LearnBusy, RouterRegistry
 from crewline.memory.learning.rollout import ROUTER_RATES, RolloutThresholds, VersionStats, breaches
 
@@ -46,9 +47,16 @@ def _timeline(registry: RouterRegistry) -> tuple[list[float], list[str]]:
     return moments, versions
 
 
+def _corrected_route(turn: Turn) -> str | None:
+    target = correction_target(turn)
+    return None if target is None else turn.clauses[target].route
+
+
 def _corrected(turns: Iterable[Turn], feedback: Iterable[Feedback]) -> set[tuple[str, int]]:
     """The turns whose latest feedback says the crew got them wrong: a -1, or another route."""
-    planned = {(t.thread_id, t.turn): {c.route for c in t.clauses} for t in turns}
+    # the route a correction names is the least sure clause's (as the labels read it): a turn whose
+    # other clauses went elsewhere is confirmed by naming the route that clause already had
+    planned = {(t.thread_id, t.turn): _corrected_route(t) for t in turns}
     latest: dict[tuple[str, int], Feedback] = {}
     for item in sorted(feedback, key=lambda f: f.recorded_at):
         if item.rating is not None or item.route is not None:
@@ -56,7 +64,7 @@ def _corrected(turns: Iterable[Turn], feedback: Iterable[Feedback]) -> set[tuple
     return {
         key
         for key, item in latest.items()
-        if item.rating == -1 or (item.route is not None and planned.get(key) != {item.route})
+        if item.rating == -1 or (item.route is not None and planned.get(key) != item.route)
     }
 
 
@@ -80,6 +88,19 @@ def router_figures(
         mine["ungrounded"] += _ungrounded(turn)
         mine["rejections"] += turn.decision == "reject" or (turn.thread_id, turn.turn) in corrected
     return {version: VersionStats(**figures) for version, figures in counts.items()}
+
+
+_WITHOUT_GROUNDING = tuple(rate for rate in ROUTER_RATES if rate != "groundedness_failure_rate")
+
+
+def _grounding_recorded(registry: RouterRegistry, turns: Iterable[Turn]) -> set[str]:
+    """The versions with at least one turn that kept a groundedness verdict."""
+    moments, versions = _timeline(registry)
+    return {
+        versions[bisect.bisect_right(moments, turn.recorded_at) - 1]
+        for turn in turns
+        if any(guard == "groundedness" for guard, _, _ in turn.verdicts)
+    }
 
 
 def _ungrounded(turn: Turn) -> bool:
@@ -108,11 +129,14 @@ def watch_learned_router(
         return None
     figures = router_figures(registry, turns, feedback)
     previous = _predecessor(registry, current)
+    # a version whose turns were recorded before turns kept their groundedness verdict looks
+    # perfectly grounded: no comparison with it on that rate
+    rates = ROUTER_RATES if previous in _grounding_recorded(registry, turns) else _WITHOUT_GROUNDING
     found = breaches(
         figures.get(current, VersionStats()),
         figures.get(previous, VersionStats()),
         thresholds,
-        rates=ROUTER_RATES,
+        rates=rates,
         judge_cost=False,
     )
     if not found:

@@ -142,20 +142,39 @@ def test_a_learned_router_whose_answers_fail_their_groundedness_check_is_rolled_
     registry = RouterRegistry("learners")
     before = _promoted(registry)
     after = time.time() + 1
-    ungrounded = [
-        Turn(
-            t.thread_id,
-            1,
-            "learners",
-            "owe?",
-            t.clauses,
-            verdicts=recorded.verdicts,
-            recorded_at=t.recorded_at,
-        )
-        for t in _turns(after, 10)
-    ]
-    turns = _turns(before, 30) + ungrounded
+    grounded = (("groundedness", "pass", 0.9),)
+
+    def with_verdicts(turns: list[Turn], verdicts: tuple[tuple[str, str, float], ...]) -> list[Turn]:
+        return [
+            Turn(t.thread_id, 1, "learners", "owe?", t.clauses, verdicts=verdicts, recorded_at=t.recorded_at)
+            for t in turns
+        ]
+
+    ungrounded = with_verdicts(_turns(after, 10), recorded.verdicts)
+    # turns recorded before the recorder kept grounding verdicts: no comparison on that rate
+    assert watch_learned_router(registry, _turns(before, 30) + ungrounded, LIMITS) is None
+    turns = with_verdicts(_turns(before, 30), grounded) + ungrounded
     figures = router_figures(registry, turns)
     assert (figures["base"].ungrounded, figures["v0001"].ungrounded) == (0, 10)
     reason = watch_learned_router(registry, turns, LIMITS)
     assert reason is not None and "groundedness_failure_rate 1.000" in reason
+
+
+def test_naming_the_route_a_turns_least_sure_clause_had_confirms_it() -> None:
+    """Feedback names one route, for the clause the planner was least sure of (as labels read it)."""
+    from crewline.memory.learning.experiences import Feedback
+
+    registry = RouterRegistry("learners")
+    _promoted(registry)
+    after = time.time() + 1
+    two_parts = [
+        Turn(
+            f"t-two-{i}", 1, "learners", "owe? and rain?",
+            (Clause("owe?", "billing", 0.95), Clause("rain?", "weather", 0.6)), recorded_at=after + i * 0.001,
+        )
+        for i in range(20)
+    ]  # fmt: skip
+    confirmed = [Feedback(t.thread_id, 1, route="weather", recorded_at=after + 5) for t in two_parts]
+    assert router_figures(registry, two_parts, confirmed)["v0001"].rejections == 0
+    corrected = [Feedback(t.thread_id, 1, route="billing", recorded_at=after + 5) for t in two_parts]
+    assert router_figures(registry, two_parts, corrected)["v0001"].rejections == 20
