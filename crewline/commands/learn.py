@@ -280,13 +280,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--eval", metavar="PATH", help="JSONL evaluation rows (default: <spec>.eval.jsonl)")
     run.add_argument("--holdout", type=_share, default=0.3, help="experiences held back for evaluation")
     run.add_argument("--margin", type=_share, default=0.01, help="largest drop allowed on a guarded metric")
-    run.add_argument(
+    out_of_scope = run.add_mutually_exclusive_group()
+    out_of_scope.add_argument(
         "--background-oos",
         action="store_true",
         help="the candidate learns out of scope as a class of its own from generic requests (the default; "
         "kept for scripts)",
     )
-    run.add_argument(
+    out_of_scope.add_argument(
         "--no-background-oos",
         action="store_true",
         help="the candidate's out-of-scope threshold comes from its examples alone (people's varied "

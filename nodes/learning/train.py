@@ -222,7 +222,11 @@ def _gate(
     """The gate's decision, refused whatever the figures when the labels look flipped: a held-back
     share of noisy labels is as noisy as the rest, so the figures cannot show it."""
     if options.noise_z is not None and noise.noisy(options.noise_z):
-        return GateDecision(False, f"rejected: label noise: {noise.describe()} > {options.noise_z:g}")
+        return GateDecision(
+            False,
+            f"rejected: label noise: {noise.describe()} > {options.noise_z:g} (labels contradict the "
+            "planner's confident routes; if people checked them, learn run --noise-z 0)",
+        )
     return decide(figures, baseline, GUARDED, margin=options.margin, min_gain=options.min_gain)
 
 

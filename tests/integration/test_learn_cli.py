@@ -158,6 +158,8 @@ def test_learn_run_rejects_labels_that_contradict_the_planners_sure_routes(crewl
     assert checked["label_noise"]["by_route"]["card_security"][:2] == [30, 10]
     learned = crewline("learn", "run", "--json", data_dir=crewline_data_dir)
     outcome = json.loads(learned.stdout)
-    assert outcome["status"] == "rejected" and outcome["reason"].startswith("rejected: label noise:"), outcome
+    reason = outcome["reason"]
+    assert outcome["status"] == "rejected" and reason.startswith("rejected: label noise:"), outcome
+    assert "--noise-z 0" in reason, reason
     assert outcome["checks"]["noise_disagreed"] == 15
     assert RouterRegistry("support").current_version() is None
