@@ -108,7 +108,7 @@ def _check_manifest(path: Path, manifest: dict[str, Any], cache_key: str | None)
     if manifest.get("format_version") not in _READABLE_VERSIONS:
         raise RouterArtifactError(
             f"{path}: router artifact format {manifest.get('format_version')}, this crewline reads "
-            f"format {ARTIFACT_VERSION}; refit it with `crewline router fit`"
+            f"formats {', '.join(map(str, _READABLE_VERSIONS))}; refit it with `crewline router fit`"
         )
     if manifest.get("features_version") not in READABLE_FEATURES_VERSIONS:
         raise RouterArtifactError(
@@ -122,7 +122,7 @@ def _check_manifest(path: Path, manifest: dict[str, Any], cache_key: str | None)
         )
 
 
-def _sub_routes(arrays: dict[str, np.ndarray], dim: int, n_routes: int) -> SubRoutes | None:
+def _sub_routes(arrays: dict[str, np.ndarray], dim: int, n_routes: int, declared: int) -> SubRoutes | None:
     if "sub_coef" not in arrays:
         return None
     coef = arrays["sub_coef"].astype(np.float32)
@@ -132,7 +132,7 @@ def _sub_routes(arrays: dict[str, np.ndarray], dim: int, n_routes: int) -> SubRo
     ordered = starts.size == 0 or (
         starts[0] == 0 and bool(np.all(np.diff(starts) > 0)) and starts[-1] < n_sub
     )
-    if coef.shape != (dim, n_sub) or starts.shape != (n_routes,) or not ordered:
+    if coef.shape != (dim, n_sub) or starts.shape != (n_routes,) or not ordered or n_sub != declared:
         raise ValueError("sub-route shapes do not match the routes")
     return SubRoutes(coef, intercept, starts)
 
@@ -151,7 +151,11 @@ def load_router(path: Path, *, cache_key: str | None = None) -> Router:
                 json.loads(str(archive["vocabulary_words"][()])),
                 json.loads(str(archive["vocabulary_chars"][()])),
             ]
-            names = _ARRAYS + (_SUB_ARRAYS if manifest.get("sub_routes") else ())
+            # format 2 is a router with sub-routes, whose arrays it must hold; format 1 has none
+            with_sub = manifest["format_version"] == _SUB_ROUTES_VERSION
+            if with_sub != bool(manifest.get("sub_routes")):
+                raise RouterArtifactError(f"{path}: its manifest and its format disagree on sub-routes")
+            names = _ARRAYS + (_SUB_ARRAYS if with_sub else ())
             arrays = {name: np.asarray(archive[name]) for name in names}
     except RouterArtifactError:
         raise
@@ -188,7 +192,7 @@ def load_router(path: Path, *, cache_key: str | None = None) -> Router:
             routes,
             has_oos,
             bool(manifest["one_route"]),
-            _sub_routes(arrays, features.dim, len(routes)),
+            _sub_routes(arrays, features.dim, len(routes), int(manifest.get("sub_routes") or 0)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise RouterArtifactError(f"{path}: damaged router artifact ({exc})") from None

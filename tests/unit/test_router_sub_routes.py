@@ -113,3 +113,26 @@ def test_eval_routing_fits_sub_routes_from_a_second_field_and_draws_shots_per_ki
     assert main([*args, "--sub-label-field", "intent", "--shots", "2", "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures["accuracy"] == 1.0 and figures["n"] == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"format_version": 1}, "disagree on sub-routes"),  # a format-1 manifest over sub-route arrays
+        ({"sub_routes": 0}, "disagree on sub-routes"),  # format 2 that declares none
+        ({"sub_routes": 7}, "sub-route"),  # a count the arrays do not hold
+    ],
+)
+def test_a_manifest_that_does_not_match_its_sub_routes_is_refused(
+    tmp_path: Path, change: dict[str, int], says: str
+) -> None:
+    path = _fit().save(tmp_path / "sub")
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    manifest = {**json.loads(str(arrays["manifest"][()])), **change}
+    arrays["manifest"] = np.asarray(json.dumps(manifest))
+    edited = tmp_path / "edited.npz"
+    with edited.open("wb") as handle:
+        np.savez(handle, **arrays)
+    with pytest.raises(RouterArtifactError, match=says):
+        Router.load(edited)
