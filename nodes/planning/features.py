@@ -45,6 +45,11 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(_DIGIT.sub("0", text.lower()))
 
 
+def _stem(word: str) -> str:
+    """A word's first five letters: inflections of one word share them ("repeat", "repeats")."""
+    return word[:5]
+
+
 def _word_grams(tokens: list[str]) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
@@ -121,6 +126,15 @@ class TextFeatures:
         stop_words = english_stop_words()
         for term, index in self._blocks[0].vocabulary.items():  # concepts count: "~cancel"
             self.content[index] = " " not in term and term not in stop_words
+        # the content words' stems, roughly: "repeat" in a request shares one with "repeats"
+        self.content_stems = frozenset(
+            _stem(term) for term, index in self._blocks[0].vocabulary.items() if self.content[index]
+        )
+
+    def shares_content_stem(self, text: str) -> bool:
+        """Whether ``text`` has a content word whose stem one of the vocabulary's content words has."""
+        stop_words = english_stop_words()
+        return any(_stem(word) in self.content_stems for word in _tokens(text) if word not in stop_words)
 
     @classmethod
     def fit(

@@ -97,7 +97,11 @@ def raw_scores(
         # With a single route there is no rival to outscore, only closeness to a handful of
         # examples, which function words alone can make ("what is the balance for customer X" vs
         # "what's the weather in Oslo"): a request sharing no content word or concept is not its.
-        penalty = _ONE_ROUTE_UNSHARED if model.one_route else content_penalty
+        # An inflection counts ("repeat banana split" vs "repeats what you say").
+        penalty = content_penalty
+        if model.one_route:
+            shared = shared | model.features.shares_content_stem(text)
+            penalty = _ONE_ROUTE_UNSHARED
         scores[: len(shared)] -= np.where(shared, 0.0, penalty).astype(np.float32)
     if model.has_oos:
         return scores[:-1], float(scores[-1]), sims
