@@ -5,13 +5,12 @@ A small hand-written article (not the demo's), offline (hashing embedder).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
 from crewline.tools.answering import draft_answer
+from tests.support.knowledge import small_kb
 
 ARTICLE = Document(
     "membership",
@@ -22,9 +21,7 @@ ARTICLE = Document(
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    base = KnowledgeBase.empty(Path(tmp_path_factory.mktemp("kb")) / "kb")
-    base.upsert([ARTICLE])
-    return base
+    return small_kb(tmp_path_factory, [ARTICLE])
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,13 @@ A small hand-written help centre (not the demo's articles), offline (hashing emb
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
 from crewline.tools.answering import answer_question, draft_answer
 from crewline.tools.question_terms import GENERIC_WEIGHT, question_of
+from tests.support.knowledge import small_kb
 
 ARTICLES = [
     Document(
@@ -43,9 +42,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    base = KnowledgeBase.empty(Path(tmp_path_factory.mktemp("kb")) / "kb")
-    base.upsert(ARTICLES)
-    return base
+    return small_kb(tmp_path_factory, ARTICLES)
 
 
 def _first(kb: KnowledgeBase, question: str) -> str:

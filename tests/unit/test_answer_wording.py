@@ -7,14 +7,13 @@ by its everyday alternatives; a word it does use keeps its own meaning.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
 from crewline.memory.knowledge.synonyms import alternatives, expansion
 from crewline.tools.answering import answer_question, draft_answer, search_text
+from tests.support.knowledge import small_kb
 
 ARTICLES = [
     Document(
@@ -43,9 +42,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    base = KnowledgeBase.empty(Path(tmp_path_factory.mktemp("kb")) / "kb")
-    base.upsert(ARTICLES)
-    return base
+    return small_kb(tmp_path_factory, ARTICLES)
 
 
 @pytest.mark.parametrize(

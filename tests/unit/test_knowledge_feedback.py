@@ -5,8 +5,6 @@ A small hand-written help centre (not the demo's articles), offline (hashing emb
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crewline.memory.knowledge.bm25 import BM25Index
@@ -14,6 +12,7 @@ from crewline.memory.knowledge.feedback import GENERIC_SHARE, ORIGINAL_SHARE, ex
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
 from crewline.tools.answering import draft_answer, retrieve
+from tests.support.knowledge import small_kb
 
 ARTICLES = [
     Document(
@@ -50,9 +49,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    base = KnowledgeBase.empty(Path(tmp_path_factory.mktemp("kb")) / "kb")
-    base.upsert(ARTICLES)
-    return base
+    return small_kb(tmp_path_factory, ARTICLES)
 
 
 @pytest.mark.parametrize(

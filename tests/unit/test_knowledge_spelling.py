@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
 from crewline.memory.knowledge.spelling import SpellingIndex
 from crewline.tools.answering import answer_question
+from tests.support.knowledge import small_kb
 
 
 def test_one_edit_away_is_a_typo_and_short_words_and_first_letters_are_left_alone() -> None:
@@ -33,9 +32,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    base = KnowledgeBase.empty(Path(tmp_path_factory.mktemp("kb")) / "kb")
-    base.upsert(ARTICLES)
-    return base
+    return small_kb(tmp_path_factory, ARTICLES)
 
 
 def test_a_misspelt_topic_word_is_answered_like_the_right_spelling(kb: KnowledgeBase) -> None:

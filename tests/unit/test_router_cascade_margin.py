@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from langchain_core.embeddings import Embeddings
 
 from crewline.memory.knowledge.embeddings import HashingEmbedder
 from crewline.nodes.planning import margin_cascade as cascade_module
@@ -15,27 +14,13 @@ from crewline.nodes.planning.margin_cascade import MarginCascade, fit_semantic_t
 from crewline.nodes.planning.planner import PlannerSettings, RouteExamples, build_planner
 from crewline.nodes.planning.router import Router
 from crewline.nodes.planning.routing_protocol import RouteScores
+from tests.support.knowledge import CountingEmbedder
 
 ROUTES = {
     "billing": ["what is my balance", "how much do I owe", "list my open invoices", "when is my payment due"],
     "cards": ["I lost my card", "freeze my card", "my card was stolen", "report fraud on my card"],
     "accounts": ["what email do you have for me", "is my account active", "update my phone number"],
 }
-
-
-class CountingEmbedder(Embeddings):
-    """The offline hashing embedder, counting the queries it is asked to embed."""
-
-    def __init__(self) -> None:
-        self.inner = HashingEmbedder()
-        self.queries: list[str] = []
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.inner.embed_documents(texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        self.queries.append(text)
-        return self.inner.embed_query(text)
 
 
 def _cascade(routes: dict[str, list[str]], margin: float = 0.8) -> tuple[MarginCascade, CountingEmbedder]:

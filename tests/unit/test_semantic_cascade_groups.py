@@ -7,12 +7,12 @@ import os
 
 import numpy as np
 import pytest
-from langchain_core.embeddings import Embeddings
 
 from crewline.memory.knowledge.embeddings import HashingEmbedder
 from crewline.nodes.planning.cascade import EmbeddingRouter
 from crewline.nodes.planning.margin_cascade import MarginCascade, pooled
 from crewline.nodes.planning.router import Router
+from tests.support.knowledge import CountingEmbedder
 
 CITIES = ["Oslo", "Rome", "Paris", "Lima", "Cairo", "Tokyo", "Quito", "Perth", "Dakar", "Hanoi"]
 
@@ -44,19 +44,6 @@ def test_a_crew_s_handful_of_examples_stays_one_group_a_route() -> None:
     router = EmbeddingRouter(HashingEmbedder(), scoring="linear").fit(few)
     router._fitted()
     assert router._group_route.tolist() == [0, 1]
-
-
-class CountingEmbedder(Embeddings):
-    def __init__(self) -> None:
-        self.inner = HashingEmbedder()
-        self.queries: list[str] = []
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.inner.embed_documents(texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        self.queries.append(text)
-        return self.inner.embed_query(text)
 
 
 ROUTES = {

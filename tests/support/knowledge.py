@@ -1,0 +1,35 @@
+"""Small knowledge bases and embedders the knowledge and routing tests build on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from crewline.memory.knowledge.embeddings import HashingEmbedder
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.loaders import Document
+
+
+def small_kb(factory: pytest.TempPathFactory, articles: Sequence[Document]) -> KnowledgeBase:
+    """A knowledge base of ``articles`` in a fresh directory (offline: the hashing embedder)."""
+    base = KnowledgeBase.empty(Path(factory.mktemp("kb")) / "kb")
+    base.upsert(list(articles))
+    return base
+
+
+class CountingEmbedder(Embeddings):
+    """The offline hashing embedder, counting the queries it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.inner = HashingEmbedder()
+        self.queries: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        self.queries.append(text)
+        return self.inner.embed_query(text)
