@@ -3,7 +3,9 @@
 Each backend runs twice: the async saver from ``async_checkpointer(url)`` as it is, and the sync
 saver from ``checkpointer(url)`` through a thin bridge that calls its sync methods from a worker
 thread (the suite only speaks async). SQLite, PostgreSQL and Redis also run with
-``CREWLINE_AES_KEY`` set. Besides the base capabilities, each run asserts the lifecycle ones the
+``CREWLINE_AES_KEY`` set, and PostgreSQL and SQLite also as the LangGraph server and Aegra use them,
+protected (``protect_checkpointer``: pseudonymising serializer, every value a blob, a specialist's
+own reads restored). Besides the base capabilities, each run asserts the lifecycle ones the
 LangGraph server uses (``delete_for_runs``, ``prune``, ``copy_thread``) that the backend offers.
 """
 
@@ -27,6 +29,7 @@ from langgraph.checkpoint.conformance import checkpointer_test, validate
 from langgraph.checkpoint.conformance.capabilities import BASE_CAPABILITIES
 
 from crewline.memory.checkpoint.checkpointers import async_checkpointer, checkpointer
+from crewline.nodes.guards.serde import protect_checkpointer
 
 AES_KEY = "0123456789abcdef0123456789abcdef"
 
@@ -110,19 +113,24 @@ def _bridge(saver: BaseCheckpointSaver[Any]) -> SyncBridge:
     return bridge_type(saver)  # type: ignore[no-any-return]
 
 
-async def _conform(url: str, *, sync: bool, also: frozenset[str] = frozenset()) -> None:
-    name = f"{'sync' if sync else 'async'}:{url.partition('://')[0]}"
+async def _conform(
+    url: str, *, sync: bool, also: frozenset[str] = frozenset(), protected: bool = False
+) -> None:
+    name = f"{'sync' if sync else 'async'}:{url.partition('://')[0]}{':protected' if protected else ''}"
+    protect = protect_checkpointer if protected else (lambda saver: None)
 
     async def factory() -> AsyncIterator[BaseCheckpointSaver[Any]]:
         if sync:
             opened = checkpointer(url)
             saver = await asyncio.to_thread(opened.__enter__)
+            protect(saver)
             try:
                 yield _bridge(saver)
             finally:
                 await asyncio.to_thread(opened.__exit__, None, None, None)
         else:
             async with async_checkpointer(url) as async_saver:
+                protect(async_saver)
                 yield async_saver
 
     report = await validate(checkpointer_test(name=name)(factory))
@@ -178,3 +186,13 @@ async def test_postgres_conforms_encrypted(
     """With a key, the factory opens the sealed Postgres savers (all values through the cipher)."""
     monkeypatch.setenv("CREWLINE_AES_KEY", AES_KEY)
     await _conform(fresh_postgres_url, sync=sync, also=LIFECYCLE)
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_postgres_conforms_protected(fresh_postgres_url: str, sync: bool) -> None:
+    await _conform(fresh_postgres_url, sync=sync, also=LIFECYCLE, protected=True)
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_sqlite_conforms_protected(tmp_path: Path, sync: bool) -> None:
+    await _conform(f"sqlite:///{tmp_path / 'conformance.db'}", sync=sync, also=LIFECYCLE, protected=True)
