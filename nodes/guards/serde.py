@@ -229,6 +229,23 @@ def _restore_specialist_reads(saver: BaseCheckpointSaver[Any]) -> None:
 
     saver.get_tuple = read  # type: ignore[method-assign]
     saver.aget_tuple = aread  # type: ignore[method-assign]
+    _restore_delta_history(saver)
+
+
+def _restore_delta_history(saver: BaseCheckpointSaver[Any]) -> None:
+    """The same for the writes a ``DeltaChannel`` replays when its specialist resumes."""
+    history, ahistory = saver.get_delta_channel_history, saver.aget_delta_channel_history
+
+    def read(*, config: RunnableConfig, channels: Any) -> Any:
+        with restoring(_opens(config)):
+            return history(config=config, channels=channels)
+
+    async def aread(*, config: RunnableConfig, channels: Any) -> Any:
+        with restoring(_opens(config)):
+            return await ahistory(config=config, channels=channels)
+
+    saver.get_delta_channel_history = read  # type: ignore[method-assign]
+    saver.aget_delta_channel_history = aread  # type: ignore[method-assign]
 
 
 def sealing(enabled: bool = True) -> AbstractContextManager[None]:
