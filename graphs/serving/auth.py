@@ -209,7 +209,22 @@ async def _thread_facts(thread_id: Any) -> ThreadFacts:
     return await thread_facts(thread_id, _tickets)
 
 
-async def _check_replay(ctx: Auth.types.AuthContext, value: Any, kwargs: Mapping[str, Any]) -> None:
+class _FactsOnce:
+    """One run creation's thread facts, read at most once however many checks ask for them."""
+
+    def __init__(self, thread_id: Any) -> None:
+        self.thread_id = thread_id
+        self._facts: ThreadFacts | None = None
+
+    async def get(self) -> ThreadFacts:
+        if self._facts is None:
+            self._facts = await _thread_facts(self.thread_id)
+        return self._facts
+
+
+async def _check_replay(
+    ctx: Auth.types.AuthContext, value: Any, kwargs: Mapping[str, Any], facts_once: _FactsOnce
+) -> None:
     """A run from an earlier checkpoint of a thread that had an escalation could replay its approval
     step: only approvers may (the crew refuses it again inside, and never applies an action twice).
     On a copy, not even they may from a checkpoint it inherited: a replay there from before
@@ -218,7 +233,7 @@ async def _check_replay(ctx: Auth.types.AuthContext, value: Any, kwargs: Mapping
     if not checkpoint:
         return
     thread_id, who = value.get("thread_id"), _identity(ctx)
-    facts = await _thread_facts(thread_id)
+    facts = await facts_once.get()
     tenants = (None, who.tenant_id)
     if _can(ctx, "escalations:approve"):
         copied = facts.inherited_ticket(thread_id)
@@ -249,14 +264,14 @@ def _sees(ctx: Auth.types.AuthContext, facts: ThreadFacts) -> bool:
     return _can(ctx, "tenant:read") or metadata.get(OWNER_KEY) == who.user_id
 
 
-async def _check_decision(ctx: Auth.types.AuthContext, thread_id: Any, resume: Any) -> None:
+async def _check_decision(ctx: Auth.types.AuthContext, facts_once: _FactsOnce, resume: Any) -> None:
     """The one decision rule (:mod:`crewline.graphs.serving.decision_rule`, the console applies it
     too): approvers and admins only, on their tenant's threads, never a second, different decision,
     and on the thread that opened the escalation (not a copy of it). A refusal is audited as
     ``escalation.refused``; a thread of another tenant answers the 404 the server gives for a thread
     you may not see."""
-    who = _identity(ctx)
-    facts = await _thread_facts(thread_id)
+    who, thread_id = _identity(ctx), facts_once.thread_id
+    facts = await facts_once.get()
     thread = facts.thread
     refusal = decision_refusal(
         permissions=tuple(ctx.permissions),
@@ -272,12 +287,12 @@ async def _check_decision(ctx: Auth.types.AuthContext, thread_id: Any, resume: A
         raise Auth.exceptions.HTTPException(status_code=refusal.status, detail=refusal.detail)
 
 
-async def _colleagues_thread(ctx: Auth.types.AuthContext, thread_id: Any) -> bool:
+async def _colleagues_thread(ctx: Auth.types.AuthContext, facts_once: _FactsOnce) -> bool:
     """Whether a caller who reads the tenant's threads but may not write them (an approver) names a
     colleague's thread (under Aegra :func:`_acts_for_owner` tells)."""
-    if not thread_id or not _can(ctx, "tenant:read") or _can(ctx, "tenant:write"):
+    if not facts_once.thread_id or not _can(ctx, "tenant:read") or _can(ctx, "tenant:write"):
         return False
-    facts = await _thread_facts(thread_id)
+    facts = await facts_once.get()
     owner = facts.metadata().get(OWNER_KEY)
     return _sees(ctx, facts) and owner is not None and owner != _identity(ctx).user_id
 
@@ -289,8 +304,9 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
     flat = "kwargs" not in value  # Aegra: the run's fields at the top level
     kwargs = value if flat else (value.get("kwargs") or {})
     command = kwargs.get("command")
-    await _check_replay(ctx, value, kwargs)
-    if not command and (_acts_for_owner(ctx) or await _colleagues_thread(ctx, value.get("thread_id"))):
+    facts_once = _FactsOnce(value.get("thread_id"))  # the checks below share one read of the thread
+    await _check_replay(ctx, value, kwargs, facts_once)
+    if not command and (_acts_for_owner(ctx) or await _colleagues_thread(ctx, facts_once)):
         # an approver only answers a colleague's escalation; the same 404 the API's filter gives, with
         # the reason (she may read the thread, so it tells her nothing new)
         reason = "starting a run on someone else's thread is not allowed"
@@ -302,7 +318,7 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Any) -> Any:
         unsigned = resume is not None and resume.get("by") != who.user_id
         if flat and unsigned and _can(ctx, "escalations:approve"):
             await _refuse(ctx, "escalation.refused", value.get("thread_id"), 403, "unsigned decision")
-        await _check_decision(ctx, value.get("thread_id"), resume)
+        await _check_decision(ctx, facts_once, resume)
         if value.get("thread_id") and await never_ran(str(value["thread_id"])):
             reason = f"thread {value['thread_id']} has not run yet: there is nothing to resume"
             await _refuse(ctx, "escalation.refused", value.get("thread_id"), 409, reason)

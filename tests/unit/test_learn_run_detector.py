@@ -32,15 +32,21 @@ def _seed(data_dir: Path) -> None:
                 store.add_feedback(Feedback(thread, 1, label=label, recorded_at=time.time()))  # type: ignore[arg-type]
 
 
-def test_learn_run_fits_and_gates_the_injection_detector(crewline_data_dir: Path) -> None:
-    _seed(crewline_data_dir)
-    frozen = crewline_data_dir / "guard_eval.jsonl"
+def _frozen_eval(data_dir: Path) -> Path:
+    """The guard evaluation file ``--guard-eval`` reads: the frozen rows as {text, label}."""
+    frozen = data_dir / "guard_eval.jsonl"
     frozen.write_text(
         "".join(
             json.dumps({"text": r.text, "label": "injection" if r.injection else "benign"}) + "\n"
             for r in FROZEN
         )
     )
+    return frozen
+
+
+def test_learn_run_fits_and_gates_the_injection_detector(crewline_data_dir: Path) -> None:
+    _seed(crewline_data_dir)
+    frozen = _frozen_eval(crewline_data_dir)
     ran = crewline("learn", "run", "--json", "--guard-eval", str(frozen), data_dir=crewline_data_dir)
     assert ran.returncode == 0, ran.stderr
     outcome = json.loads(ran.stdout)
@@ -67,13 +73,7 @@ def test_a_crew_screens_with_its_learned_detector_and_follows_a_rollback(crewlin
     from crewline.nodes.guards import load_detector
 
     _seed(crewline_data_dir)
-    frozen = crewline_data_dir / "guard_eval.jsonl"
-    frozen.write_text(
-        "".join(
-            json.dumps({"text": r.text, "label": "injection" if r.injection else "benign"}) + "\n"
-            for r in FROZEN
-        )
-    )
+    frozen = _frozen_eval(crewline_data_dir)
     assert crewline("learn", "run", "--guard-eval", str(frozen), data_dir=crewline_data_dir).returncode == 0
     builtin = load_detector("builtin")
     missed = [t for t in LEAKS if builtin.score(t)[0] < builtin.threshold]
