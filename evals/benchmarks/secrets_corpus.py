@@ -30,6 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from crewline.evals.benchmarks.secrets_corpus_fresh import fresh_rows
+
 __all__ = ["CORPUS", "build_corpus"]
 
 CORPUS = Path(__file__).with_name("secrets_corpus.jsonl")
@@ -381,7 +383,7 @@ def _negative_rows(rng: Rng, part: str) -> list[dict[str, Any]]:
 
 
 def build_corpus() -> list[dict[str, Any]]:
-    """Every row of both sets, the same on every run."""
+    """Every row of the three sets (``fresh``: :mod:`.secrets_corpus_fresh`), the same on every run."""
     rows: list[dict[str, Any]] = []
     for seed, part in enumerate(("dev", "held_out")):
         rng = random.Random(f"crewline-secrets-{part}-{seed}")
@@ -398,7 +400,7 @@ def build_corpus() -> list[dict[str, Any]]:
                     template = "{name}: {v}"  # an HTTP header
                 rows.append(_row(template, make(rng), fmt, part, name=name))
         rows += _url_rows(rng, part) + _key_rows(rng, part) + _negative_rows(rng, part)
-    return rows
+    return rows + fresh_rows()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,6 +52,15 @@ _URL_CREDENTIALS = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s:/@]{0,64}:
 _URL_PARAMETER = re.compile(
     r"(?i)[?&](?:access_token|api_?key|apikey|token|client_secret|password|secret|auth)=([^&\s#\"']{12,300})"
 )
+# A token of a service no rule names, in the convention most providers now follow (GitHub's token
+# format and the ones after it): a short prefix and "_", "-" or "." ("nfp_", "rnd_", "acme_live_",
+# "CFPAT-", "sl.") before a long random tail (letters in both cases, digits, "-" and "_"). The tail
+# decides (``_random_tail``): hex tails are left to the vendor rules, since digests look the same.
+_PREFIXED_TOKEN = re.compile(
+    r"(?<![\w.+/-])[A-Za-z][A-Za-z0-9]{0,11}(?:[_.-][A-Za-z0-9]{1,11}){0,2}[_.-]([A-Za-z0-9_-]{30,300})(?![\w+/=.-])"
+)
+_WORDISH = re.compile(r"[A-Z]?[a-z]{4,}")
+_SEPARATORS = re.compile(r"[-_]+")
 _HASH_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:]$")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
@@ -124,6 +133,29 @@ def _unnamed(value: str, before: str) -> bool:
     return looks_random(value, 4.2)
 
 
+def _mixed(segment: str) -> bool:
+    """A run mixing lower case with digits or with capitals inside it ("x9Qm", "sho1d"), which words,
+    numbers, acronyms and Capitalised words ("Inflight", "550B", "NVFP4") do not."""
+    lower = any(c.islower() for c in segment)
+    return lower and (any(c.isdigit() for c in segment) or any(c.isupper() for c in segment[1:]))
+
+
+def _random_tail(tail: str) -> bool:
+    """Random like a key's body: lower and upper case and digits, high entropy, and not made of words.
+    Identifiers look alike but are words joined up: most of "enableLegacyCheckoutFlow2024" is in
+    runs of four or more lower-case letters (rare in a random tail), and most of
+    "Expedition_55_Inflight_Japan_VIP" or "physics__quantum__sho1d__SHOKet" is in parts between "_"
+    or "-" that are plain words or numbers, where a random tail's parts mix cases and digits."""
+    if not looks_random(tail, 4.0, classes=3) or not any(c.isdigit() for c in tail):
+        return False
+    if not (any(c.isupper() for c in tail) and any(c.islower() for c in tail)):
+        return False
+    if sum(len(m.group(0)) for m in _WORDISH.finditer(tail)) >= 0.5 * len(tail):
+        return False
+    mixed = sum(len(part) for part in _SEPARATORS.split(tail) if _mixed(part))
+    return mixed >= 0.6 * len(tail) and not decodes_to_text(tail)
+
+
 def find_secrets(text: str) -> Iterator[tuple[int, int, str]]:
     """``(start, end, subtype)`` of every secret in ``text`` (overlaps are resolved by the caller)."""
     if "PRIVATE KEY" in text:
@@ -135,6 +167,10 @@ def find_secrets(text: str) -> Iterator[tuple[int, int, str]]:
             if fmt.name == "jwt" and not jwt_header_ok(match.group(0)):
                 continue
             yield match.start(fmt.group), match.end(fmt.group), fmt.name
+    if "_" in text or "-" in text or "." in text:
+        for match in _PREFIXED_TOKEN.finditer(text):
+            if _random_tail(match.group(1)):
+                yield match.start(), match.end(), "prefixed_token"
     if "://" in text:
         for match in _URL_CREDENTIALS.finditer(text):
             if not is_placeholder(match.group(1)):
