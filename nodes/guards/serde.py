@@ -32,11 +32,22 @@ subgraph's own Pregel loop opens them: its config carries the loop's scratchpad,
 no request body can carry, whereas ``get_state(config, subgraphs=True)``, a ``checkpoint_ns`` in a
 config or the server's ``/threads/{id}/state?subgraphs=true`` read placeholders (the values go
 straight to an HTTP client there, which reveals placeholders but would not redact raw text).
+
+**A sealed original opens only where it was written.** Its AES-GCM associated data names the
+thread and the checkpoint namespace of the write (envelope ``v2``), so an original copied or moved
+into another thread, or another specialist's namespace, of the same deployment does not open there:
+the resume stops with a one-line :class:`DamagedCheckpoint` rather than hand one thread's raw values
+to another. A key check beside the original tells that case from a worker holding another key
+(which reads placeholders, as before). Originals sealed before the binding (envelope ``v1``, bound to
+the purpose alone) still open.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -65,11 +76,16 @@ __all__ = [
 ]
 
 _MAX_DEPTH = 64
-# the type of a value stored as placeholders with its sealed original beside it (+ the inner type)
+# the type of a value stored as placeholders with its sealed original beside it (+ the inner type);
+# v2 (written now) binds the original to its thread and namespace, v1 (read only) to the purpose alone
 ENVELOPE = "crewline-pseudonymised:"
+ENVELOPE_V2 = ENVELOPE + "v2:"
 _PURPOSE = b"crewline:checkpoint"  # AES-GCM associated data: these tokens open nowhere else
+_KEY_CHECK_SIZE = 8  # HMAC of a constant under the vault key: which key sealed it, nothing more
 _RESTORING: ContextVar[bool] = ContextVar("crewline_checkpoint_restoring", default=False)
 _SEALING: ContextVar[bool] = ContextVar("crewline_checkpoint_sealing", default=False)
+# where the saver call being served reads or writes: (thread id, checkpoint namespace)
+_PLACE: ContextVar[tuple[str, str]] = ContextVar("crewline_checkpoint_place", default=("", ""))
 log = logging.getLogger(__name__)
 
 
@@ -128,6 +144,9 @@ class PseudonymisingSerializer(SerializerProtocol):
     def __init__(self, inner: SerializerProtocol, vault: Vault | None = None) -> None:
         self.inner = inner
         self.vault = vault or default_vault()
+        self._key_check = hmac.new(self.vault.key, _PURPOSE + b":key-check", hashlib.sha256).digest()[
+            :_KEY_CHECK_SIZE
+        ]
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
         changed = False
@@ -142,13 +161,16 @@ class PseudonymisingSerializer(SerializerProtocol):
         if not changed or not _SEALING.get():  # nothing raw, or no specialist's: as the inner one stores it
             return kind, data
         original_kind, original = self.inner.dumps_typed(obj)
-        sealed = self.vault.seal_bytes(original_kind.encode() + b"\0" + bytes(original), _PURPOSE)
-        return ENVELOPE + kind, len(data).to_bytes(4, "big") + bytes(data) + sealed
+        plain = original_kind.encode() + b"\0" + bytes(original)
+        sealed = self._key_check + self.vault.seal_bytes(plain, _bound_purpose(_PLACE.get()))
+        return ENVELOPE_V2 + kind, len(data).to_bytes(4, "big") + bytes(data) + sealed
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         kind, payload = data
         if not kind.startswith(ENVELOPE):
             return self.inner.loads_typed(data)
+        bound = kind.startswith(ENVELOPE_V2)
+        inner_kind = kind[len(ENVELOPE_V2 if bound else ENVELOPE) :]
         payload = bytes(payload)
         size = int.from_bytes(payload[:4], "big")
         if len(payload) < 4 or size > len(payload) - 4:
@@ -156,12 +178,53 @@ class PseudonymisingSerializer(SerializerProtocol):
                 f"a stored checkpoint value is damaged ({len(payload)} bytes, {size} declared)"
             )
         if _RESTORING.get():
-            opened = self.vault.unseal_bytes(payload[4 + size :], _PURPOSE)
+            opened = self._open_bound(payload[4 + size :]) if bound else self._open_v1(payload[4 + size :])
             if opened is not None:
                 original_kind, _, original = opened.partition(b"\0")
                 return self.inner.loads_typed((original_kind.decode(), original))
             _warn_unopened()  # another key: the specialist resumes from the placeholder form
-        return self.inner.loads_typed((kind[len(ENVELOPE) :], payload[4 : 4 + size]))
+        return self.inner.loads_typed((inner_kind, payload[4 : 4 + size]))
+
+    def _open_v1(self, sealed: bytes) -> bytes | None:
+        """An original sealed before the thread binding: bound to the purpose alone."""
+        return self.vault.unseal_bytes(sealed, _PURPOSE)
+
+    def _open_bound(self, sealed: bytes) -> bytes | None:
+        """A v2 original, opened in the thread and namespace being read; ``None`` under another key.
+        Under this key, an original that does not open was written elsewhere (or damaged)."""
+        key_check, token = sealed[:_KEY_CHECK_SIZE], sealed[_KEY_CHECK_SIZE:]
+        if not hmac.compare_digest(key_check, self._key_check):
+            return None
+        place = _PLACE.get()
+        opened = self.vault.unseal_bytes(token, _bound_purpose(place))
+        if opened is None:
+            thread, namespace = place
+            raise DamagedCheckpoint(
+                f"a sealed original does not open in thread {thread!r} (namespace {namespace!r}): "
+                "it was written in another thread or namespace, or it is damaged"
+            )
+        return opened
+
+
+def _bound_purpose(place: tuple[str, str]) -> bytes:
+    """The associated data of a v2 original: the purpose, the thread and the namespace (JSON, so no
+    thread id and namespace can run together into another pair's bytes)."""
+    return _PURPOSE + b":" + json.dumps(list(place)).encode()
+
+
+def _place_of(config: RunnableConfig) -> tuple[str, str]:
+    configurable = config.get("configurable") or {}
+    return str(configurable.get("thread_id") or ""), str(configurable.get("checkpoint_ns") or "")
+
+
+@contextmanager
+def _at(config: RunnableConfig) -> Iterator[None]:
+    """Inside it, seals and opens are bound to ``config``'s thread and namespace."""
+    token = _PLACE.set(_place_of(config))
+    try:
+        yield
+    finally:
+        _PLACE.reset(token)
 
 
 class DamagedCheckpoint(CrewlineError):
@@ -220,11 +283,11 @@ def _restore_specialist_reads(saver: BaseCheckpointSaver[Any]) -> None:
     get_tuple, aget_tuple = saver.get_tuple, saver.aget_tuple
 
     def read(config: RunnableConfig) -> Any:
-        with restoring(_opens(config)):
+        with restoring(_opens(config)), _at(config):
             return get_tuple(config)
 
     async def aread(config: RunnableConfig) -> Any:
-        with restoring(_opens(config)):  # asyncio.to_thread inside copies the context
+        with restoring(_opens(config)), _at(config):  # asyncio.to_thread inside copies the context
             return await aget_tuple(config)
 
     saver.get_tuple = read  # type: ignore[method-assign]
@@ -237,11 +300,11 @@ def _restore_delta_history(saver: BaseCheckpointSaver[Any]) -> None:
     history, ahistory = saver.get_delta_channel_history, saver.aget_delta_channel_history
 
     def read(*, config: RunnableConfig, channels: Any) -> Any:
-        with restoring(_opens(config)):
+        with restoring(_opens(config)), _at(config):
             return history(config=config, channels=channels)
 
     async def aread(*, config: RunnableConfig, channels: Any) -> Any:
-        with restoring(_opens(config)):
+        with restoring(_opens(config)), _at(config):
             return await ahistory(config=config, channels=channels)
 
     saver.get_delta_channel_history = read  # type: ignore[method-assign]
@@ -259,19 +322,19 @@ def _seal_specialist_writes(saver: BaseCheckpointSaver[Any]) -> None:
     put, aput, put_writes, aput_writes = saver.put, saver.aput, saver.put_writes, saver.aput_writes
 
     def write(config: RunnableConfig, *args: Any, **kwargs: Any) -> Any:
-        with sealing(_in_specialist(config)):
+        with sealing(_in_specialist(config)), _at(config):
             return put(config, *args, **kwargs)
 
     async def awrite(config: RunnableConfig, *args: Any, **kwargs: Any) -> Any:
-        with sealing(_in_specialist(config)):
+        with sealing(_in_specialist(config)), _at(config):
             return await aput(config, *args, **kwargs)
 
     def write_pending(config: RunnableConfig, *args: Any, **kwargs: Any) -> None:
-        with sealing(_in_specialist(config)):
+        with sealing(_in_specialist(config)), _at(config):
             put_writes(config, *args, **kwargs)
 
     async def awrite_pending(config: RunnableConfig, *args: Any, **kwargs: Any) -> None:
-        with sealing(_in_specialist(config)):
+        with sealing(_in_specialist(config)), _at(config):
             await aput_writes(config, *args, **kwargs)
 
     saver.put = write  # type: ignore[method-assign]
