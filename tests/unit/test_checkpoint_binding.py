@@ -10,14 +10,12 @@ before the binding still open.
 from __future__ import annotations
 
 import os
-from typing import Any, TypedDict
 
 import pytest
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-from langgraph.graph import END, START, StateGraph
-from langgraph.types import Command, interrupt
+from langgraph.types import Command
 
 from crewline.nodes.guards.serde import (
     DamagedCheckpoint,
@@ -26,32 +24,7 @@ from crewline.nodes.guards.serde import (
     restoring,
 )
 from crewline.nodes.guards.vault import Vault
-
-EMAIL = "jane.doe@example.com"
-RECORD = f"customer record: {EMAIL}"
-
-
-class _State(TypedDict, total=False):
-    q: str
-    record: str
-    seen: str
-
-
-def _fetch(state: _State) -> _State:
-    return {"record": RECORD}  # a tool's output inside a specialist: sealed in its checkpoints
-
-
-def _approve(state: _State) -> _State:
-    interrupt("approve?")
-    return {"seen": state["record"]}  # what the resumed specialist continues from
-
-
-def _crew(saver: InMemorySaver) -> Any:
-    specialist = StateGraph(_State).add_node("fetch", _fetch).add_node("approve", _approve)
-    specialist.add_edge(START, "fetch").add_edge("fetch", "approve").add_edge("approve", END)
-    crew = StateGraph(_State).add_node("billing", specialist.compile())
-    crew.add_edge(START, "billing").add_edge("billing", END)
-    return crew.compile(checkpointer=saver)
+from tests.support.paused_specialist import EMAIL, RECORD, paused_specialist_crew
 
 
 def _thread(thread_id: str) -> RunnableConfig:
@@ -76,13 +49,13 @@ def saver() -> InMemorySaver:
 
 
 def test_a_specialist_resumes_from_its_own_originals_in_its_own_thread(saver: InMemorySaver) -> None:
-    crew = _crew(saver)
+    crew = paused_specialist_crew(saver)
     crew.invoke({"q": "hi"}, _thread("alice-1"))
     assert crew.invoke(Command(resume=True), _thread("alice-1"))["seen"] == RECORD
 
 
 def test_originals_moved_to_another_thread_do_not_open_there(saver: InMemorySaver) -> None:
-    crew = _crew(saver)
+    crew = paused_specialist_crew(saver)
     crew.invoke({"q": "hi"}, _thread("alice-1"))
     _move(saver, "alice-1", "mallory-1")
     with pytest.raises(DamagedCheckpoint) as refused:
@@ -94,7 +67,7 @@ def test_originals_moved_to_another_thread_do_not_open_there(saver: InMemorySave
 def test_an_original_moved_to_another_namespace_of_the_thread_does_not_open_there(
     saver: InMemorySaver,
 ) -> None:
-    crew = _crew(saver)
+    crew = paused_specialist_crew(saver)
     crew.invoke({"q": "hi"}, _thread("alice-1"))
     (namespace,) = [ns for ns in saver.storage["alice-1"] if ns]
     config = RunnableConfig(configurable={"thread_id": "alice-1", "checkpoint_ns": namespace})
@@ -109,7 +82,7 @@ def test_an_original_moved_to_another_namespace_of_the_thread_does_not_open_ther
 
 
 def test_a_worker_with_another_key_resumes_from_placeholders(saver: InMemorySaver) -> None:
-    crew = _crew(saver)
+    crew = paused_specialist_crew(saver)
     crew.invoke({"q": "hi"}, _thread("alice-1"))
     saver.serde = PseudonymisingSerializer(JsonPlusSerializer(), Vault(os.urandom(32)))  # type: ignore[assignment]
     seen = crew.invoke(Command(resume=True), _thread("alice-1"))["seen"]

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, TypedDict
+from typing import Any
 
 import pytest
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-from langgraph.graph import END, START, StateGraph
-from langgraph.types import Command, interrupt
+from langgraph.types import Command
 
 from crewline.nodes.guards.serde import (
     DamagedCheckpoint,
@@ -26,9 +25,8 @@ from crewline.nodes.guards.serde import (
     sealing,
 )
 from crewline.nodes.guards.vault import Vault
+from tests.support.paused_specialist import EMAIL, PHONE, RECORD, paused_specialist_crew
 
-PHONE = "1-800-555-0100"
-EMAIL = "jane.doe@example.com"
 DRAFT = {"summary": f"Call {PHONE} [1].", "sources": [{"snippet": f"or call {PHONE}."}], "n": 3}
 
 
@@ -60,34 +58,11 @@ def test_a_value_without_personal_data_is_stored_as_the_inner_serializer_stores_
     assert _serializer(os.urandom(32)).dumps_typed(clean) == JsonPlusSerializer().dumps_typed(clean)
 
 
-class _State(TypedDict, total=False):
-    q: str
-    record: str
-    seen: str
-
-
-def _fetch(state: _State) -> _State:
-    return {"record": f"customer record: {EMAIL}, call {PHONE}"}  # a tool's output inside a specialist
-
-
-def _approve(state: _State) -> _State:
-    interrupt("approve?")
-    return {"seen": state["record"]}  # what the resumed specialist continues from
-
-
-def _crew(saver: InMemorySaver) -> Any:
-    specialist = StateGraph(_State).add_node("fetch", _fetch).add_node("approve", _approve)
-    specialist.add_edge(START, "fetch").add_edge("fetch", "approve").add_edge("approve", END)
-    crew = StateGraph(_State).add_node("billing", specialist.compile())
-    crew.add_edge(START, "billing").add_edge("billing", END)
-    return crew.compile(checkpointer=saver)
-
-
 @pytest.fixture
 def paused() -> tuple[Any, InMemorySaver, RunnableConfig]:
     saver = InMemorySaver()
     protect_checkpointer(saver, Vault(os.urandom(32)))
-    crew = _crew(saver)
+    crew = paused_specialist_crew(saver)
     config = RunnableConfig(configurable={"thread_id": "t-1"})
     crew.invoke({"q": "hi"}, config)
     return crew, saver, config
@@ -97,7 +72,7 @@ def test_a_resumed_specialist_continues_from_the_values_it_wrote(
     paused: tuple[Any, InMemorySaver, RunnableConfig],
 ) -> None:
     crew, _, config = paused
-    assert crew.invoke(Command(resume=True), config)["seen"] == f"customer record: {EMAIL}, call {PHONE}"
+    assert crew.invoke(Command(resume=True), config)["seen"] == RECORD
 
 
 def test_no_state_api_read_of_a_specialist_shows_its_raw_values(
