@@ -38,20 +38,20 @@ entries are vouched for only as they stood when the first keyed entry was chaine
 
 Text in ``detail`` is redacted (``redactor``; by default e-mail addresses, card and phone numbers)
 before it is written.
+
+The entry's format and redaction are :mod:`crewline.memory.operations.audit_entry`, the verification
+walk :mod:`crewline.memory.operations.audit_verify`; this module opens, writes and reads the log.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import re
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -60,17 +60,27 @@ from crewline.errors import ConfigurationError
 from crewline.memory import sqlite_db
 from crewline.memory.operations.audit_anchor import (
     Anchor,
-    AnchorError,
     AnchorStore,
     default_anchor_dir,
     load_audit_key,
     log_identity,
-    read_anchor,
 )
+from crewline.memory.operations.audit_entry import (
+    ENTRY_DOMAIN,
+    GENESIS,
+    HASH_PREFIX,
+    HASHED_FIELDS,
+    AuditEntry,
+    canonical,
+    redact_detail,
+    redact_pii,
+)
+from crewline.memory.operations.audit_verify import Verification, verify_log
 from crewline.memory.shared.urls import state_url
 
 __all__ = [
     "GENESIS",
+    "HASHED_FIELDS",
     "AuditEntry",
     "AuditError",
     "AuditLog",
@@ -78,24 +88,6 @@ __all__ = [
     "open_audit_log",
     "redact_pii",
 ]
-
-GENESIS = "0" * 64
-HASH_PREFIX = "v2:"  # keyed entries; older entries carry a bare 64-hex SHA-256 or HMAC
-_ENTRY_DOMAIN = "crewline-audit/2"
-HASHED_FIELDS: tuple[str, ...] = (
-    "seq",
-    "ts",
-    "actor",
-    "tenant_id",
-    "action",
-    "thread_id",
-    "detail",
-    "prev_hash",
-)
-
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}\b")
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
-_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}(?!\w)")
 
 _TABLES = {
     "audit_log": (
@@ -124,109 +116,6 @@ def _cannot_open(exc: BaseException) -> bool:
         return "locked" not in str(exc).lower()
     module = type(exc).__module__
     return module.startswith("psycopg") and type(exc).__name__ == "OperationalError"
-
-
-def redact_pii(text: str) -> str:
-    """Mask e-mail addresses, card numbers and phone numbers in ``text``."""
-    text = _EMAIL.sub("[email]", text)
-    text = _CARD.sub("[card]", text)
-    return _PHONE.sub("[phone]", text)
-
-
-def _redact(value: Any, redactor: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return redactor(value)
-    if isinstance(value, Mapping):
-        return {str(k): _redact(v, redactor) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redact(v, redactor) for v in value]
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return redactor(str(value))
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    seq: int
-    ts: str  # ISO 8601, UTC
-    actor: str
-    tenant_id: str | None
-    action: str
-    thread_id: str | None
-    detail: str  # canonical JSON, exactly as hashed
-    prev_hash: str
-    hash: str
-
-    @property
-    def data(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads(self.detail)
-        return loaded
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**{name: getattr(self, name) for name in (*HASHED_FIELDS, "hash")}, "detail": self.data}
-
-
-@dataclass
-class Verification:
-    """The result of walking the chain: ``ok`` only if every entry, the head row and the anchors
-    check out. ``problems`` start with the first bad entry; ``caveat`` says what an intact log still
-    cannot vouch for (old-format entries)."""
-
-    checked: int = 0
-    problems: list[str] = field(default_factory=list)
-    caveat: str | None = None
-    anchored: int = 0  # the newest entry an anchor vouches for
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-class _Walk:
-    """The chain walked entry by entry (resumable: entries committed during a verify are walked on)."""
-
-    def __init__(self, log: AuditLog, log_id: str | None, wanted: Iterable[int]) -> None:
-        self.log, self.log_id = log, log_id
-        self.result = Verification()
-        self.last, self.prev = 0, GENESIS
-        self.legacy_end = 0  # the last old-format entry of the prefix they must form
-        self.first_keyed: tuple[int, str] | None = None  # (seq, ts) of the first keyed entry
-        self.hashes: dict[int, str] = dict.fromkeys(wanted, "")
-
-    def problem(self, text: str) -> None:
-        self.result.problems.append(text)
-
-    def step(self, row: Sequence[Any]) -> None:
-        values = dict(zip((*HASHED_FIELDS, "hash"), row, strict=True))
-        seq, digest = int(values["seq"]), str(values["hash"])
-        self.result.checked += 1
-        if seq != self.last + 1:
-            gap = f"entry {self.last + 1}" if seq == self.last + 2 else f"entries {self.last + 1}-{seq - 1}"
-            self.problem(f"entry {self.last + 1}: missing ({gap} deleted, or entries reordered)")
-        if values["prev_hash"] != self.prev:
-            self.problem(
-                f"entry {seq}: does not link to the entry before it (entries deleted, moved or replaced)"
-            )
-        if digest.startswith(HASH_PREFIX):
-            if self.log_id is None:
-                self.problem(f"entry {seq}: the log's id is missing, so no keyed entry can be checked")
-            elif not hmac.compare_digest(digest, self.log.entry_hash(values, log_id=self.log_id)):
-                self.problem(f"entry {seq}: contents do not match its hash (rewritten, or another audit key)")
-            if self.first_keyed is None:
-                self.first_keyed = (seq, str(values["ts"]))
-        elif self.first_keyed is not None:
-            self.problem(f"entry {seq}: an old-format hash after keyed entries (rewritten, downgraded)")
-        else:
-            self.legacy_end = seq
-            if digest not in self.log.legacy_hashes(values):
-                self.problem(f"entry {seq}: contents do not match its hash (modified)")
-        if seq in self.hashes:
-            self.hashes[seq] = digest
-        self.last, self.prev = seq, digest
 
 
 class AuditLog:
@@ -324,13 +213,13 @@ class AuditLog:
     def entry_hash(self, values: Mapping[str, Any], *, log_id: str | None = None) -> str:
         """The keyed hash of one entry: HMAC-SHA256 over the log's id and ``HASHED_FIELDS``."""
         fields = [values[name] for name in HASHED_FIELDS]
-        payload = _canonical([_ENTRY_DOMAIN, log_id or self.log_id, *fields]).encode("utf-8")
+        payload = canonical([ENTRY_DOMAIN, log_id or self.log_id, *fields]).encode("utf-8")
         return HASH_PREFIX + hmac.new(self._key, payload, hashlib.sha256).hexdigest()
 
     def legacy_hashes(self, values: Mapping[str, Any]) -> set[str]:
         """What an entry written before keyed hashes may carry: plain SHA-256, or an HMAC under this key
         (``CREWLINE_AUDIT_KEY`` was optional then)."""
-        payload = _canonical([values[name] for name in HASHED_FIELDS]).encode("utf-8")
+        payload = canonical([values[name] for name in HASHED_FIELDS]).encode("utf-8")
         return {hashlib.sha256(payload).hexdigest(), hmac.new(self._key, payload, hashlib.sha256).hexdigest()}
 
     # --- writing -----------------------------------------------------------------------------------
@@ -344,7 +233,7 @@ class AuditLog:
         detail: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
         """Add one entry at the end of the chain (``detail`` is redacted first) and move the anchor."""
-        text = _canonical(_redact(dict(detail or {}), self.redactor))
+        text = canonical(redact_detail(dict(detail or {}), self.redactor))
         with self._transaction() as run:
             head = run(
                 "SELECT seq, hash FROM audit_head WHERE id = 1" + (" FOR UPDATE" if self._postgres else "")
@@ -398,8 +287,21 @@ class AuditLog:
         """This log's current anchor (to export with ``crewline audit anchor``)."""
         return self.anchors.read(self.log_id)
 
+    def rows_after(self, seq: int) -> list[Any]:
+        """The raw rows (``HASHED_FIELDS`` and ``hash``) of the entries after ``seq``, in chain order."""
+        return self._query(f"SELECT {_COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq", (seq,))
+
+    def signed(self, anchor: Anchor) -> bool:
+        """Whether ``anchor`` carries this log's key's signature."""
+        return anchor.signed_by(self._key)
+
     # --- verifying ---------------------------------------------------------------------------------
-    def _snapshot(self) -> tuple[list[Any], list[Any], str | None]:
+    def verify(self, anchors: Sequence[Path] = ()) -> Verification:
+        """Walk the whole chain, then check the head row, this log's anchor and any exported
+        ``anchors``; every problem found is one line in ``problems``, the first bad entry first."""
+        return verify_log(self, anchors)
+
+    def snapshot(self) -> tuple[list[Any], list[Any], str | None]:
         """Entries, head row and log id as of one instant (a read transaction: appends may go on)."""
         begin = "BEGIN ISOLATION LEVEL REPEATABLE READ" if self._postgres else "BEGIN"
         with self._transaction(begin) as run:
@@ -408,7 +310,7 @@ class AuditLog:
             meta = run("SELECT log_id FROM audit_meta WHERE id = 1").fetchall()
         return rows, head, (str(meta[0][0]) if meta else None)
 
-    def _wait_for_writers(self) -> None:
+    def wait_for_writers(self) -> None:
         """Return once no append is between writing its anchor and committing its entry."""
         try:
             with self._transaction() as run:
@@ -416,126 +318,6 @@ class AuditLog:
                     run("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
         except Exception:  # a read-only account cannot take the lock: the entries as read stand
             return
-
-    def verify(self, anchors: Sequence[Path] = ()) -> Verification:
-        """Walk the whole chain, then check the head row, this log's anchor and any exported
-        ``anchors``; every problem found is one line in ``problems``, the first bad entry first."""
-        rows, head, log_id = self._snapshot()
-        local, local_problem = self._local_anchor(log_id)  # read after the snapshot: never behind it
-        exported: list[Anchor] = []
-        problems: list[str] = [local_problem] if local_problem else []
-        for path in anchors:
-            try:
-                exported.append(read_anchor(path))
-            except (OSError, AnchorError) as exc:
-                problems.append(f"the anchor {path} cannot be read: {exc}")
-        usable = [a for a in ([local] if local else []) + exported if self._genuine(a, log_id, problems)]
-        walk = _Walk(self, log_id, (a.seq for a in usable))
-        for row in rows:
-            walk.step(row)
-        self._check_head(walk, head)
-        if any(a.seq > walk.last for a in usable):  # committed since the snapshot, or deleted?
-            self._wait_for_writers()
-            for row in self._query(
-                f"SELECT {_COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq", (walk.last,)
-            ):
-                walk.step(row)
-        for anchor in usable:
-            self._check_anchor(walk, anchor, head, is_local=anchor is local)
-        result = walk.result
-        result.problems += problems
-        if local is None and walk.first_keyed is not None and not local_problem:
-            result.problems.append(
-                f"entry {walk.last}: no anchor for this log at {self.anchors.path(log_id or '?')}: "
-                "deletion of the newest entries cannot be ruled out (copy it from the writing host, or "
-                "pass an exported one with --anchor)"
-            )
-        for other in self.anchors.others_for(self.identity, log_id or ""):
-            result.problems.append(
-                f"entry {other.seq}: missing: the anchor {other.path} says the log here had reached entry "
-                f"{other.seq} on {other.ts}, but the log here is another one (wiped or recreated)"
-            )
-        result.problems.sort(key=_entry_named)  # the first bad entry first; log-wide problems before
-        result.anchored = max((a.seq for a in usable), default=0)
-        result.caveat = self._caveat(walk)
-        return result
-
-    def _local_anchor(self, log_id: str | None) -> tuple[Anchor | None, str | None]:
-        if log_id is None:
-            return None, None
-        try:
-            return self.anchors.read(log_id), None
-        except (OSError, AnchorError) as exc:
-            return None, f"the anchor cannot be read: {exc}"
-
-    def _genuine(self, anchor: Anchor, log_id: str | None, problems: list[str]) -> bool:
-        if not anchor.signed_by(self._key):
-            problems.append(
-                f"the anchor {anchor.path} is not signed with this log's key (forged, or another key)"
-            )
-            return False
-        if anchor.log_id != log_id:
-            problems.append(f"the anchor {anchor.path} belongs to another log ({anchor.log_id})")
-            return False
-        return True
-
-    def _check_head(self, walk: _Walk, head: list[Any]) -> None:
-        if not head:
-            walk.problem("the head row is missing (deleted)")
-            return
-        seq, digest = int(head[0][0]), str(head[0][1])
-        if seq > walk.last:
-            walk.problem(f"entry {walk.last + 1}: missing: the head row says the log ends at entry {seq}")
-        elif seq < walk.last:
-            walk.problem(
-                f"entry {seq + 1}: past the head row, which says the log ends at entry {seq} (head rewritten)"
-            )
-        elif digest != walk.prev:
-            walk.problem(f"entry {seq}: its hash is not the head row's (head rewritten)")
-
-    def _check_anchor(self, walk: _Walk, anchor: Anchor, head: list[Any], *, is_local: bool) -> None:
-        if anchor.seq > walk.last:
-            walk.problem(
-                f"entry {walk.last + 1}: missing: the anchor {anchor.path.name} vouches for entries up to "
-                f"{anchor.seq} (written {anchor.ts}), the log ends at entry {walk.last} "
-                "(newest entries deleted)"
-            )
-        elif anchor.seq and walk.hashes.get(anchor.seq) != anchor.hash:
-            walk.problem(
-                f"entry {anchor.seq}: not the entry the anchor {anchor.path.name} vouches for (log rewritten "
-                "or replaced)"
-            )
-        head_seq = int(head[0][0]) if head else walk.last
-        if is_local and anchor.seq < head_seq:
-            walk.problem(
-                f"entry {anchor.seq + 1}: newer than the anchor (entry {anchor.seq}, written {anchor.ts}): "
-                "the anchor file is older than the log (an old copy put back, or its last writes lost)"
-            )
-
-    @staticmethod
-    def _caveat(walk: _Walk) -> str | None:
-        if not walk.legacy_end:
-            return None
-        old = f"entries 1-{walk.legacy_end}" if walk.legacy_end > 1 else "entry 1"
-        if walk.first_keyed is None:
-            return (
-                f"{old} are in the old, unanchored format: the chain is consistent, but anyone who could "
-                "write the database could have rewritten or truncated it; new entries are keyed and anchored"
-            )
-        seq, ts = walk.first_keyed
-        return (
-            f"{old} are in the old format: vouched for as they stood when keyed entry {seq} was chained "
-            f"after them ({ts}), not before"
-        )
-
-
-_ENTRY_NAMED = re.compile(r"entry (\d+)")
-
-
-def _entry_named(problem: str) -> int:
-    """The entry a problem line names (0 for one about the log as a whole)."""
-    found = _ENTRY_NAMED.match(problem)
-    return int(found.group(1)) if found else 0
 
 
 def default_audit_url() -> str:
