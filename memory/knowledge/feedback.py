@@ -66,9 +66,13 @@ def _relevance_model(kb: KnowledgeBase, hits: list[Hit], own: frozenset[str]) ->
 
 def feedback_search(kb: KnowledgeBase, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
     """The ``k`` best chunks for ``query`` with pseudo-relevance feedback (one first pass, then the
-    fused search with the expanded query as a third ranking)."""
-    first = kb.search(query, FIRST_PASS, filters=filters)
+    fused search with the expanded query as a third ranking; the question is embedded and scored once
+    for both)."""
+    if k <= 0 or not query.strip():
+        return []
+    scores = kb.query_scores(query, max(k, FIRST_PASS), filters)  # the question's scores, once
+    first = kb.ranked(scores, FIRST_PASS)
     if not first:
         return first
     weights: Mapping[str, float] = expanded_query(kb, query, first)
-    return kb.search(query, k, filters=filters, feedback=weights)
+    return kb.ranked(scores, k, feedback=weights)

@@ -3,20 +3,21 @@
 An index directory holds ``manifest.json`` (format, embedder name/version/dimension, chunker settings,
 the vector index kind, per-document source, hash, title, metadata and chunk ids, ``next_chunk_id``, a
 ``generation`` counter), ``chunks.json`` (id, doc id, title, section, text, offsets, in row order),
-``index.faiss`` (:class:`crewline.memory.knowledge.vectors.VectorIndex`, ids = chunk ids) and ``lexical.npz``
-/
-``lexical.vocab.json`` (:class:`crewline.memory.knowledge.bm25.BM25Index`, rows in chunk order): JSON,
-FAISS's and
-scipy's formats, no pickle.
+``index.faiss`` (:class:`crewline.memory.knowledge.vectors.VectorIndex`, ids = chunk ids) and
+``lexical.npz`` / ``lexical.vocab.json`` (:class:`crewline.memory.knowledge.bm25.BM25Index`, rows in
+chunk order): JSON, FAISS's and scipy's formats, no pickle.
 
 Documents are added, updated and deleted by id (:meth:`KnowledgeBase.upsert`, :meth:`delete`,
 :meth:`sync`): only the changed documents are chunked and embedded, and their vectors are removed
 from / added to the FAISS index in place. Every change writes a complete new directory beside the
 old one and swaps it in under a file lock (write, then swap), so a failed ingest leaves the previous
 index intact and no reader sees a half-written one. An index built with another embedder (name,
-version or dimension) or chunker is refused, never mixed. The file handling (lock, write, swap) is
-:mod:`crewline.memory.knowledge.files`; how chunks become vectors is
-:mod:`crewline.memory.knowledge.encoding`.
+version or dimension) or chunker is refused, never mixed (:mod:`crewline.memory.knowledge.manifest`).
+The file handling (lock, write, swap) is :mod:`crewline.memory.knowledge.files`; how chunks become
+vectors is :mod:`crewline.memory.knowledge.encoding`; search filters are
+:mod:`crewline.memory.knowledge.filters`; how a query is scored and ranked is
+:mod:`crewline.memory.knowledge.retrieval` (a query's scores are computed once by
+:meth:`KnowledgeBase.query_scores` and may be ranked several times by :meth:`KnowledgeBase.ranked`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from numpy.typing import NDArray
 from crewline.memory.knowledge.bm25 import BM25Index
 from crewline.memory.knowledge.chunking import Chunk, chunk_document, split_sentences
 from crewline.memory.knowledge.embeddings import HashingEmbedder
-from crewline.memory.knowledge.encoding import chunk_vectors, chunker_settings, embed_texts, embedder_manifest
+from crewline.memory.knowledge.encoding import chunk_vectors, embed_texts
 from crewline.memory.knowledge.files import (
     CHUNKS,
     INDEX,
@@ -45,16 +46,15 @@ from crewline.memory.knowledge.files import (
     read_json,
     write_index,
 )
+from crewline.memory.knowledge.filters import Filters, allowed
 from crewline.memory.knowledge.loaders import Document, folder_documents
-from crewline.memory.knowledge.retrieval import hybrid_search
+from crewline.memory.knowledge.manifest import checked_manifest, new_manifest
+from crewline.memory.knowledge.retrieval import QueryScores, fuse, score_query
 from crewline.memory.knowledge.sentence_store import sentence_store_for
 from crewline.memory.knowledge.sentences import ChunkSentences, SentenceCache
 from crewline.memory.knowledge.vectors import VectorIndex
 
-__all__ = ["Chunk", "Document", "Hit", "IngestReport", "KnowledgeBase", "split_sentences"]
-
-FORMAT_VERSION = 2
-Filters = Mapping[str, str | Sequence[str]]
+__all__ = ["Chunk", "Document", "Filters", "Hit", "IngestReport", "KnowledgeBase", "split_sentences"]
 
 
 @dataclass(frozen=True)
@@ -128,18 +128,8 @@ class KnowledgeBase:
     def empty(cls, index_dir: Path, embedder: Embeddings | None = None) -> KnowledgeBase:
         """A knowledge base with no documents yet (nothing is written before the first change)."""
         embedder = embedder or HashingEmbedder()
-        manifest: dict[str, Any] = {
-            "format": "crewline-knowledge-base",
-            "format_version": FORMAT_VERSION,
-            "embedder": embedder_manifest(embedder),
-            "chunker": chunker_settings(),
-            "documents": {},
-            "chunk_count": 0,
-            "next_chunk_id": 0,
-            "generation": 0,
-        }
-        dimension = int(getattr(embedder, "dimension", 0) or len(embedder.embed_query("dimension probe")))
-        manifest["embedder"] = {**manifest["embedder"], "dimension": dimension}
+        manifest = new_manifest(embedder)
+        dimension = int(manifest["embedder"]["dimension"])
         return cls(Path(index_dir), manifest, [], VectorIndex.create(dimension), BM25Index.empty(), embedder)
 
     @classmethod
@@ -156,32 +146,8 @@ class KnowledgeBase:
         return cls.empty(index_dir, embedder)
 
     @classmethod
-    def _read_manifest(cls, index_dir: Path, embedder: Embeddings) -> dict[str, Any]:
-        if not (index_dir / MANIFEST).is_file():
-            raise FileNotFoundError(f"no knowledge base index in {index_dir} (missing {MANIFEST})")
-        manifest = read_json(index_dir / MANIFEST)
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise KnowledgeBaseError(
-                f"{index_dir}: unsupported index format {manifest.get('format_version')!r}; rebuild it"
-            )
-        ours = embedder_manifest(embedder)
-        theirs = {key: (manifest.get("embedder") or {}).get(key) for key in ours}
-        if ours["dimension"] is None:
-            ours["dimension"] = theirs["dimension"]
-        if theirs != ours:
-            raise KnowledgeBaseError(
-                f"{index_dir} was built with embedder {theirs}, not {ours}; "
-                "re-ingest it into a new knowledge base"
-            )
-        if manifest.get("chunker") != chunker_settings():
-            raise KnowledgeBaseError(
-                f"{index_dir} was built with chunker {manifest.get('chunker')}; rebuild it"
-            )
-        return manifest
-
-    @classmethod
     def _load_locked(cls, index_dir: Path, embedder: Embeddings) -> KnowledgeBase:
-        manifest = cls._read_manifest(index_dir, embedder)
+        manifest = checked_manifest(index_dir, embedder)
         try:
             chunks = [Chunk(**row) for row in read_json(index_dir / CHUNKS)["chunks"]]
             vectors = VectorIndex.load(index_dir / INDEX)
@@ -349,26 +315,6 @@ class KnowledgeBase:
 
     # -- searching -----------------------------------------------------------------------------
 
-    def _allowed(self, filters: Filters | None) -> tuple[NDArray[np.bool_] | None, NDArray[np.int64] | None]:
-        if not filters:
-            return None, None
-        wanted = {k: {v} if isinstance(v, str) else set(v) for k, v in filters.items()}
-
-        def fields(doc_id: str, entry: dict[str, Any]) -> dict[str, str]:
-            return {**entry.get("metadata", {}), "doc_id": doc_id, "title": entry.get("title", ""),
-                    "source": entry.get("source", "")}  # fmt: skip
-
-        docs = [
-            d for d, e in self.documents.items() if all(fields(d, e).get(k) in v for k, v in wanted.items())
-        ]
-        rows = (
-            np.isin(self._row_doc, np.array(docs, dtype=object)) if docs else np.zeros(len(self.chunks), bool)
-        )
-        ids = np.array(
-            [c.chunk_id for c, ok in zip(self.chunks, rows.tolist(), strict=True) if ok], dtype=np.int64
-        )
-        return rows, ids
-
     def search(
         self,
         query: str,
@@ -385,19 +331,25 @@ class KnowledgeBase:
         """
         if k <= 0 or not query.strip() or not self.chunks:
             return []
-        rows, ids = self._allowed(filters)
-        scored = hybrid_search(
-            query,
-            embed_texts(self.embedder, [query])[0],
-            self.vectors,
-            self.lexical,
-            self._row.get,
+        return self.ranked(self.query_scores(query, k, filters), k, feedback)
+
+    def query_scores(self, query: str, k: int = 4, filters: Filters | None = None) -> QueryScores:
+        """``query``'s own scores (its vector, the dense candidates, BM25 over every chunk) for
+        rankings of up to ``k`` hits: computed once, ranked by :meth:`ranked` as often as needed."""
+        rows, ids = allowed(filters, self.documents, self.chunks, self._row_doc)
+        vector = embed_texts(self.embedder, [query])[0]
+        return score_query(query, vector, self.vectors, self.lexical, self._row.get, k, rows, ids)
+
+    def ranked(self, scores: QueryScores, k: int, feedback: Mapping[str, float] | None = None) -> list[Hit]:
+        """The ``k`` best chunks by a query's ``scores`` (see :meth:`search`)."""
+        if k <= 0 or not self.chunks:
+            return []
+        fused = fuse(
+            scores,
             lambda rows_: self.vectors.vectors(
                 np.array([self.chunks[r].chunk_id for r in rows_], dtype=np.int64)
             ),
             k,
-            rows,
-            ids,
             self.lexical.weighted_scores(feedback) if feedback else None,
         )
         return [
@@ -407,7 +359,7 @@ class KnowledgeBase:
                 dense=round(s.dense, 6),
                 lexical=round(s.lexical, 6),
             )
-            for s in scored
+            for s in fused
         ]
 
     def chunk_terms(self, chunk: Chunk) -> dict[str, float]:

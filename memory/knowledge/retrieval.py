@@ -12,11 +12,12 @@ A caller may add a third ranking, ``feedback``: lexical scores of every chunk fo
 :mod:`crewline.memory.knowledge.feedback`). It proposes candidates and votes in the rank fusion like
 the other two, so a chunk that shares the first hits' vocabulary but few of the question's words can
 rise; each hit's absolute scores stay those of the question itself, so the confidence keeps its scale.
+The question's own scores (:func:`score_query`) are computed once and reused by both rankings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ from numpy.typing import NDArray
 from crewline.memory.knowledge.bm25 import BM25Index
 from crewline.memory.knowledge.vectors import VectorIndex
 
-__all__ = ["CANDIDATES", "RRF_K", "Scored", "hybrid_search"]
+__all__ = ["CANDIDATES", "RRF_K", "QueryScores", "Scored", "fuse", "score_query"]
 
 CANDIDATES = 50
 RRF_K = 60.0
@@ -57,24 +58,32 @@ def _best_rows(scores: NDArray[np.float64], pool: int) -> NDArray[np.intp]:
     return rows
 
 
-def hybrid_search(
+@dataclass(frozen=True)
+class QueryScores:
+    """A query's own scores, computed once and reused by every ranking of it (a feedback search ranks
+    the same question twice: its first pass and the fused search with the expanded query)."""
+
+    vector: NDArray[np.float32]  # the query's unit vector
+    dense: Mapping[int, float]  # row -> cosine of the dense retriever's candidates
+    lexical: NDArray[np.float64]  # normalised BM25 score of every row (0 outside the filter)
+    allowed_rows: NDArray[np.bool_] | None  # the filter's row mask, if any
+    pool: int  # candidates each retriever proposes
+
+
+def score_query(
     query: str,
     query_vector: NDArray[np.float32],
     vectors: VectorIndex,
     lexical: BM25Index,
     row_of: Callable[[int], int | None],
-    chunk_vectors: Callable[[Sequence[int]], NDArray[np.float32]],
     k: int,
     allowed_rows: NDArray[np.bool_] | None = None,
     allowed_ids: NDArray[np.int64] | None = None,
-    feedback: NDArray[np.float64] | None = None,
-) -> list[Scored]:
-    """The ``k`` best chunks for ``query``; see the module docstring.
+) -> QueryScores:
+    """The dense candidates and the lexical scores of ``query`` for rankings of up to ``k`` hits.
 
-    ``row_of`` maps a chunk id to its row; ``chunk_vectors`` reads the vectors of rows. A filter is
-    given both as a row mask (lexical side) and as chunk ids (dense side). ``feedback``: a score per
-    row for an expanded query (higher is better), a third ranking in the fusion.
-    """
+    ``row_of`` maps a chunk id to its row. A filter is given both as a row mask (lexical side) and as
+    chunk ids (dense side)."""
     pool = max(CANDIDATES, 2 * k)
     dense: dict[int, float] = {}
     if np.any(query_vector):
@@ -85,17 +94,31 @@ def hybrid_search(
     lexical_all = lexical.scores(query)
     if allowed_rows is not None:
         lexical_all = np.where(allowed_rows, lexical_all, 0.0)
+    return QueryScores(query_vector, dense, lexical_all, allowed_rows, pool)
+
+
+def fuse(
+    scores: QueryScores,
+    chunk_vectors: Callable[[Sequence[int]], NDArray[np.float32]],
+    k: int,
+    feedback: NDArray[np.float64] | None = None,
+) -> list[Scored]:
+    """The ``k`` best chunks by the query's ``scores``; see the module docstring. ``chunk_vectors``
+    reads the vectors of rows; ``feedback``: a score per row for an expanded query (higher is better),
+    a third ranking in the fusion."""
+    pool, lexical_all = max(scores.pool, 2 * k), scores.lexical
+    dense = dict(scores.dense)
     proposed = {int(r) for r in _best_rows(lexical_all, pool)}
     if feedback is not None:
-        if allowed_rows is not None:
-            feedback = np.where(allowed_rows, feedback, 0.0)
+        if scores.allowed_rows is not None:
+            feedback = np.where(scores.allowed_rows, feedback, 0.0)
         proposed |= {int(r) for r in _best_rows(feedback, pool)}
     rows = sorted(set(dense) | proposed)
     if not rows:
         return []
     missing = [r for r in rows if r not in dense]
-    if missing and np.any(query_vector):
-        for row, cosine in zip(missing, (chunk_vectors(missing) @ query_vector).tolist(), strict=True):
+    if missing and np.any(scores.vector):
+        for row, cosine in zip(missing, (chunk_vectors(missing) @ scores.vector).tolist(), strict=True):
             dense[row] = cosine
     dense_scores = np.clip(np.array([dense.get(r, 0.0) for r in rows]), 0.0, 1.0)
     lexical_scores = np.clip(lexical_all[rows], 0.0, 1.0)

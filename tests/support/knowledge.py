@@ -21,13 +21,16 @@ def small_kb(factory: pytest.TempPathFactory, articles: Sequence[Document]) -> K
 
 
 class CountingEmbedder(Embeddings):
-    """The offline hashing embedder, counting the queries it is asked to embed."""
+    """The offline hashing embedder, recording the queries and the document texts it is asked to embed
+    (a knowledge base embeds its queries as documents, in batches)."""
 
     def __init__(self) -> None:
         self.inner = HashingEmbedder()
         self.queries: list[str] = []
+        self.documents: list[str] = []
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.documents.extend(texts)
         return self.inner.embed_documents(texts)
 
     def embed_query(self, text: str) -> list[float]:

@@ -6,11 +6,14 @@ A small hand-written help centre (not the demo's articles), offline (hashing emb
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
 from crewline.tools.answering import answer_question, draft_answer
+from crewline.tools.knowledge import DOCS_DIR
 from crewline.tools.question_terms import GENERIC_WEIGHT, question_of
 from tests.support.knowledge import small_kb
 
@@ -83,3 +86,45 @@ def test_everyday_words_that_qualify_a_question_weigh_like_generic_words(kb: Kno
 def test_a_topic_the_articles_never_mention_still_abstains(kb: KnowledgeBase) -> None:
     for question in ("Do you sell life insurance?", "Can I get a mortgage on my house from you?"):
         assert answer_question(kb, question).get("answered") is False, question
+
+
+def test_a_sentence_opening_with_then_is_never_an_answer_without_the_sentence_before_it(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # "Then show your pass ..." opens its section: what comes first is not there to give, so another
+    # sentence answers (or none); "Then ..." after its predecessor comes with it
+    base = small_kb(
+        tmp_path_factory,
+        [
+            Document(
+                "visits",
+                "# Visiting the pool\n\n## At the entrance\n\nThen show your pool pass at the desk, which is "
+                "open from 6 a.m. to 10 p.m. every day.\n\n## Lockers\n\nBring a padlock for the lockers. "
+                "Then leave the key at the pool desk, which is open until 9 p.m.\n",
+            ),
+            Document("hours", "# Pool times\n\nLanes are reserved for clubs on Tuesdays.\n"),
+        ],
+    )
+    for question in ("When is the pool desk open?", "Until when is the pool desk open for the locker key?"):
+        chosen = [s.text for s in draft_answer(base, question).chosen]
+        assert not any(text.startswith("Then show") for text in chosen), chosen
+        for i, text in enumerate(chosen):
+            if text.startswith("Then leave"):
+                assert i > 0 and chosen[i - 1] == "Bring a padlock for the lockers.", chosen
+
+
+def test_opening_hours_are_not_answered_from_mid_thought(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # issue 16's demo help centre: "Then report the loss ... open 24 hours a day" alone answered it
+    base = KnowledgeBase.build(DOCS_DIR, tmp_path_factory.mktemp("demo") / "kb")
+    summary = answer_question(base, "what are your opening hours?")["summary"]
+    parts = [p.strip() for p in re.split(r"\s*\[\d+\]\s*", summary) if p.strip()]
+    assert not parts[0].startswith(("Then", "This", "It ", "They", "That")), summary
+
+
+def test_a_pseudonymised_value_in_the_question_changes_nothing(kb: KnowledgeBase) -> None:
+    # the server's guards replace an e-mail address by "[EMAIL_<hex>]": the hex was an unknown word,
+    # the heaviest of the question, and the knowledge graph abstained
+    plain = answer_question(kb, "How long is the sign-in code valid?")
+    assert plain.get("answered", True), plain["data"]["features"]
+    named = answer_question(kb, "How long is the sign-in code valid for [EMAIL_3fa2b9c1]?")
+    assert named.get("answered", True) and named["summary"] == plain["summary"]

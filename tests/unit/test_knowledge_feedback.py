@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 
 from crewline.memory.knowledge.bm25 import BM25Index
-from crewline.memory.knowledge.feedback import GENERIC_SHARE, ORIGINAL_SHARE, expanded_query
+from crewline.memory.knowledge.feedback import GENERIC_SHARE, ORIGINAL_SHARE, expanded_query, feedback_search
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
 from crewline.tools.answering import draft_answer, retrieve
-from tests.support.knowledge import small_kb
+from tests.support.knowledge import CountingEmbedder, small_kb
 
 ARTICLES = [
     Document(
@@ -101,3 +101,19 @@ def test_a_question_naming_a_sections_heading_is_seen_by_the_confidence(kb: Know
     # the section's own heading ("Guest pass prices"), all named; then none of a top section's
     assert draft_answer(kb, "what are the prices of a guest pass?").features["section_named"] == 1.0
     assert draft_answer(kb, "can I bring my dog along to the gym?").features["section_named"] == 0.0
+
+
+def test_a_feedback_search_embeds_and_scores_the_question_once(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # the first pass and the fused search rank the same question: it used to be embedded twice
+    embedder = CountingEmbedder()
+    base = KnowledgeBase.empty(tmp_path_factory.mktemp("kb") / "kb", embedder)
+    base.upsert(ARTICLES)
+    embedder.documents.clear()
+    hits = feedback_search(base, "what does a visitor cost", 3)
+    assert hits and hits[0].doc_id == "guests"
+    assert embedder.documents == ["what does a visitor cost"]
+    assert [h.chunk_id for h in hits] == [
+        h.chunk_id for h in feedback_search(base, "what does a visitor cost", 3)
+    ]
