@@ -121,13 +121,15 @@ def fit_router(
     train: Sequence[LabelledRow] | None = None,
     oos_recall: float | None = None,
     sublabel_of: dict[int, str] | None = None,
+    dense_weight: float | None = None,
 ) -> Router:
     """A router fit on the single-label rows of ``train_path`` (compound rows are skipped).
 
     With ``oos_recall`` and enough ``oos_label`` rows, the fit sets the threshold for that recall on
     those rows' cross-fitted scores (see ``Router``); ``None`` keeps the scores' scale default, which routes
     more in-scope requests right and sends fewer out-of-scope ones to *none*. ``sublabel_of``: a finer
-    label by row line (a domain's intent), fit as the routes' sub-routes.
+    label by row line (a domain's intent), fit as the routes' sub-routes. ``dense_weight``: the
+    word-vector block's weight (``Router``; ``None``: the router's own choice).
     """
     rows = train if train is not None else read_labelled(train_path, field)
     singles = [row for row in rows if len(row.labels) == 1]
@@ -137,7 +139,7 @@ def fit_router(
             f"{train_path}: {len(in_scope)} in-scope training row(s); a router needs at least 2"
         )
     sublabels = None if sublabel_of is None else [sublabel_of.get(r.line, "") for r in singles]
-    return Router(oos_recall=oos_recall).fit_rows(
+    return Router(oos_recall=oos_recall, dense_weight=dense_weight).fit_rows(
         [r.text for r in singles], [r.labels[0] for r in singles], oos_label=oos_label, sublabels=sublabels
     )
 

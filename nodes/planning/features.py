@@ -10,6 +10,11 @@ Digits are folded to ``0``: an id's shape (``C-0000``) is a signal, which custom
 The word block also holds each word's concept (``router_synonyms``: "stop" and "cancel" both add
 ``~cancel``), so a request worded unlike a route's few examples still shares features with them.
 
+From a handful of examples a route (features version 3) a third, dense block follows: the text's
+sentence vector from the static word-vector table distilled from MiniLM
+(:mod:`crewline.memory.word_vectors`), weighted against the n-gram blocks. It places "terminate my
+membership" near "cancel my subscription" where no n-gram or concept is shared.
+
 scikit-learn and scipy are imported inside ``fit`` and ``transform`` only: a router loaded from an
 artifact (or the router cache) routes without them, and importing them costs most of a second.
 """
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crewline.memory.word_vectors import WordVectors, word_vectors
 from crewline.nodes.planning.router_synonyms import concept_of
 from crewline.nodes.stop_words import english_stop_words
 
@@ -34,9 +40,10 @@ if TYPE_CHECKING:
 
 __all__ = ["FEATURES_VERSION", "TextFeatures", "char_ngrams", "word_ngrams"]
 
-FEATURES_VERSION = 2  # bump when the analyzers change: saved routers then no longer match
-# Version 1 had no concept features; its artifacts still load and route as they were fit.
-READABLE_FEATURES_VERSIONS = (1, 2)
+FEATURES_VERSION = 3  # bump when the analyzers change: saved routers then no longer match
+# Version 1 had no concept features, version 2 no word-vector block; their artifacts still load and
+# route as they were fit.
+READABLE_FEATURES_VERSIONS = (1, 2, 3)
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _DIGIT = re.compile(r"\d")
 
@@ -105,11 +112,22 @@ class TextFeatures:
     """Fitted vocabularies and idf weights for both blocks; ``dim`` columns in all."""
 
     def __init__(
-        self, vocabularies: Sequence[Sequence[str]], idfs: Sequence[np.ndarray], *, concepts: bool = True
+        self,
+        vocabularies: Sequence[Sequence[str]],
+        idfs: Sequence[np.ndarray],
+        *,
+        concepts: bool = True,
+        dense_weight: float = 0.0,
+        vectors: WordVectors | None = None,
     ) -> None:
         if len(vocabularies) != _BLOCKS or len(idfs) != _BLOCKS:
             raise ValueError(f"expected {_BLOCKS} feature blocks")
+        if dense_weight < 0:
+            raise ValueError("the word-vector block's weight cannot be negative")
         self.concepts = concepts  # False: fit from many examples a route, or a version-1 artifact
+        # The word-vector block's weight against the n-gram blocks (their vector has norm 1); 0: none
+        self.dense_weight = float(dense_weight)
+        self.vectors = (vectors or word_vectors) if dense_weight > 0 else None
         self._analyzers = _analyzers(concepts)
         self._blocks: list[_Block] = []
         offset = 0
@@ -120,9 +138,11 @@ class TextFeatures:
             weights = np.asarray(idf, dtype=np.float32)
             self._blocks.append(_Block(vocabulary, weights, offset, weights.tolist()))
             offset += len(terms)
-        self.dim = offset
+        self.dense_offset = offset
+        self.dense_columns = np.arange(offset, offset + (self.vectors.dimension if self.vectors else 0))
+        self.dim = offset + self.dense_columns.size
         # Word unigrams that carry content (not "what", "is", "the"): the router's content check.
-        self.content = np.zeros(offset, dtype=bool)
+        self.content = np.zeros(self.dim, dtype=bool)
         stop_words = english_stop_words()
         for term, index in self._blocks[0].vocabulary.items():  # concepts count: "~cancel"
             self.content[index] = " " not in term and term not in stop_words
@@ -136,12 +156,24 @@ class TextFeatures:
         stop_words = english_stop_words()
         return any(_stem(word) in self.content_stems for word in _tokens(text) if word not in stop_words)
 
+    @property
+    def version(self) -> int:
+        """The features version these features route as (an artifact records it)."""
+        return 3 if self.dense_weight > 0 else 2 if self.concepts else 1
+
     @classmethod
     def fit(
-        cls, texts: Sequence[str], *, min_df: int = 1, concepts: bool = True
+        cls,
+        texts: Sequence[str],
+        *,
+        min_df: int = 1,
+        concepts: bool = True,
+        dense_weight: float = 0.0,
+        vectors: WordVectors | None = None,
     ) -> tuple[TextFeatures, csr_matrix]:
         """Fit on ``texts``; returns the features and the texts' (normalised) matrix. ``concepts``:
-        add the word block's concept features (see the module doc)."""
+        add the word block's concept features; ``dense_weight``: add the word-vector block with this
+        weight (see the module doc)."""
         from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.preprocessing import normalize
@@ -166,7 +198,11 @@ class TextFeatures:
             vocabularies.append(terms)
             idfs.append(vectorizer.idf_.astype(np.float32))
         matrix = normalize(hstack(blocks).tocsr()).astype(np.float32)
-        return cls(vocabularies, idfs, concepts=concepts), csr_matrix(matrix)
+        features = cls(vocabularies, idfs, concepts=concepts, dense_weight=dense_weight, vectors=vectors)
+        if features.vectors is not None:
+            dense = features.vectors.sentences(texts) * np.float32(dense_weight)
+            matrix = normalize(hstack([matrix, csr_matrix(dense)]).tocsr()).astype(np.float32)
+        return features, csr_matrix(matrix)
 
     @property
     def vocabularies(self) -> list[list[str]]:
@@ -197,11 +233,17 @@ class TextFeatures:
             values += [(1.0 + math.log(n)) * weights[column] for column, n in found]
             norm = math.sqrt(sum(v * v for v in values[start:]))
             values[start:] = [v / norm for v in values[start:]]
-        if not values:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        columns = np.asarray(indices, dtype=np.int64)
         vector = np.asarray(values, dtype=np.float32)
-        vector /= np.float32(np.linalg.norm(vector))
-        return np.asarray(indices, dtype=np.int64), vector
+        if values:
+            vector /= np.float32(np.linalg.norm(vector))
+        if self.vectors is not None:
+            dense = self.vectors.sentence(text)
+            if dense.any():  # a text none of whose words the table knows adds nothing
+                columns = np.concatenate([columns, self.dense_columns])
+                vector = np.concatenate([vector, dense * np.float32(self.dense_weight)])
+                vector /= np.float32(np.linalg.norm(vector))
+        return columns, vector
 
     def transform(self, texts: Sequence[str]) -> csr_matrix:
         """The rows of ``transform_one`` for many texts, as one sparse matrix."""

@@ -30,12 +30,20 @@ import numpy as np
 
 from crewline.errors import ConfigurationError
 from crewline.nodes.planning.calibration import fit_temperature, oos_threshold, softmax
-from crewline.nodes.planning.features import TextFeatures
 from crewline.nodes.planning.fit_thresholds import (
-    MIN_HELD_OUT,
     threshold_from_background,
     threshold_from_examples,
     threshold_from_training_oos,
+)
+from crewline.nodes.planning.router_fit import (
+    FEW,
+    ThresholdRule,
+    TrainingRows,
+    fit_classifier,
+    fit_features,
+    fit_subs,
+    threshold_rule,
+    training_rows,
 )
 from crewline.nodes.planning.router_model import (
     Calibration,
@@ -44,19 +52,11 @@ from crewline.nodes.planning.router_model import (
     raw_scores,
     route_centroids,
 )
-from crewline.nodes.planning.sub_routes import fit_sub_routes, sub_route_columns
-from crewline.nodes.planning.svm import fit_binary, fit_one_vs_rest
 
 if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (features.py)
-    pass
+    from scipy.sparse import csr_matrix
 
 __all__ = ["Calibration", "RouteScore", "Router"]
-
-_LARGE = 2000  # from this many examples on, n-grams seen once are pruned
-# Out-of-scope examples needed to set the threshold at fit time: with fewer, one example moves the
-# recall by more than a twentieth and the scale-based default is the safer guess.
-_MIN_FIT_CALIBRATION_OOS = 20
-_FEW = 30  # examples a route below which routes are "few-shot" (content penalty, threshold from examples)
 
 
 class Router:
@@ -67,7 +67,9 @@ class Router:
     ``content_penalty``: subtracted from a route that shares no content word with the text (``None``:
     1.0 when routes have few examples, where an SVM leans on function words, 0.3 from 30 a route on);
     ``oos_recall``: the out-of-scope recall ``fit`` sets the threshold for, on its own out-of-scope
-    examples (cross-fitted), when it has enough of them and ``threshold`` is ``None`` (``None``: never).
+    examples (cross-fitted), when it has enough of them and ``threshold`` is ``None`` (``None``: never);
+    ``dense_weight``: the word-vector block's weight (``features``; ``None``: ``DENSE_WEIGHT`` when
+    concepts are used, from few examples, else 0; 0: no word vectors).
     """
 
     def __init__(
@@ -78,15 +80,20 @@ class Router:
         c: float = 1.0,
         content_penalty: float | None = None,
         oos_recall: float | None = 0.8,
+        dense_weight: float | None = None,
     ) -> None:
         if oos_recall is not None and not 0 < oos_recall <= 1:
             raise ConfigurationError(f"oos_recall must be in (0, 1], not {oos_recall!r}")
+        if dense_weight is not None and dense_weight < 0:
+            raise ConfigurationError(f"dense_weight cannot be negative, not {dense_weight!r}")
+        self.dense_weight = dense_weight
         self.threshold = threshold
         self.oos_recall = oos_recall
         self.calibration: Calibration | None = None  # how fit set the threshold, when it did
         self._given_threshold = threshold
         self._given_temperature = temperature
         self.content_penalty = content_penalty
+        self._given_content_penalty = content_penalty
         self.temperature = temperature
         self.c = c
         self.fit_seconds = 0.0
@@ -123,125 +130,64 @@ class Router:
         """Fit on parallel lists of texts and their routes; ``sublabels`` (parallel too): a finer
         label inside each route, such as the intent inside a domain (``sub_routes``)."""
         started = time.perf_counter()
-        subs = list(sublabels) if sublabels is not None else [""] * len(texts)
-        if len(subs) != len(texts):
-            raise ConfigurationError("sublabels must be as many as the texts")
-        kept_rows = [i for i, t in enumerate(texts) if t.strip()]
-        pairs = [(texts[i], labels[i]) for i in kept_rows]
-        subs = [subs[i] for i in kept_rows]
-        routes = list(dict.fromkeys(lab for _, lab in pairs if lab != oos_label))
-        if not routes:
-            raise ConfigurationError("a router needs at least one route with at least one example")
-        has_oos = oos_label is not None and any(lab == oos_label for _, lab in pairs)
-        columns = {route: index for index, route in enumerate(routes)}
-        if has_oos:
-            columns[str(oos_label)] = len(routes)
-        y = np.asarray([columns[lab] for _, lab in pairs], dtype=np.int64)
-        counts = np.bincount(y[y < len(routes)], minlength=len(routes))
-        # Concept features (``router_synonyms``) where the examples leave most wordings unseen;
-        # from dozens a route and thousands in all they show the wordings themselves (CLINC150 full
-        # training set: 0.9217 at oos recall 0.73 with them vs 0.9247 at 0.70 without). Dozens a
-        # route alone are not enough when a route spans many requests: CLINC150 domains from 5
-        # examples an intent (75 a domain), train rows held out, seeds 10-12: 0.901 -> 0.908 top
-        # domain right with them.
-        few_shot = len(pairs) < _FEW * len(routes) or len(pairs) < _LARGE
-        features, matrix = TextFeatures.fit(
-            [t for t, _ in pairs], min_df=2 if len(pairs) >= _LARGE else 1, concepts=few_shot
-        )
-        n_columns = len(columns)
-        from_examples = (  # no out-of-scope rows, and enough examples to hold out (``fewshot``)
-            not has_oos
-            and self._given_threshold is None
-            and self.oos_recall is not None
-            and len(routes) >= 2
-            and len(pairs) < _LARGE
-            and int(counts[counts >= 2].sum()) >= MIN_HELD_OUT
-        )
-        # Many routes but too few examples a route to hold any out (one each: a description, or a
-        # single example): the generic requests alone place the threshold. The scale default would
-        # reject almost every request (CLINC150, one example an intent: 0.08 routed right).
-        from_background = (
-            not has_oos
-            and not from_examples
-            and self._given_threshold is None
-            and self.oos_recall is not None
-            and len(routes) >= 2
-            and len(pairs) >= MIN_HELD_OUT
-            and len(pairs) < _LARGE
-        )
-        if self.content_penalty is None:
+        rows = training_rows(texts, labels, sublabels, oos_label)
+        features, matrix = fit_features(rows, self.dense_weight)
+        rule = threshold_rule(rows, given=self._given_threshold, oos_recall=self.oos_recall)
+        if self._given_content_penalty is None:
             # With a few examples a route an SVM leans on function words, which the scale-default
             # threshold lets through; a threshold set from held-out examples already rejects what
             # they alone would route (CLINC150 5-shot, train rows held out: 0.3 routes 1.5 points
             # more right than 1.0 at the same out-of-scope recall).
-            self.content_penalty = 1.0 if len(pairs) < _FEW * len(routes) and not from_examples else 0.3
+            few = len(rows.texts) < FEW * len(rows.routes) and rule is not ThresholdRule.EXAMPLES
+            self.content_penalty = 1.0 if few else 0.3
         # A refit starts from what the caller gave, not from what an earlier fit calibrated.
         self.threshold, self.temperature, self.calibration = (
             self._given_threshold,
             self._given_temperature,
             None,
         )
-        centroids = route_centroids(matrix, y, len(routes))
-        calibrate = (
-            has_oos
-            and len(routes) >= 2
-            and self.threshold is None
-            and self.oos_recall is not None
-            and int((y == len(routes)).sum()) >= _MIN_FIT_CALIBRATION_OOS
+        coef, intercept = fit_classifier(
+            matrix, rows, self.c, separate_oos=rule is ThresholdRule.TRAINING_OOS
         )
-        if n_columns == 1:
-            coef = np.zeros((features.dim, 1), dtype=np.float32)
-            intercept = np.zeros(1, dtype=np.float32)
-        elif calibrate:
-            # The routes learn from in-scope rows only and out of scope is a classifier of its own:
-            # the routes' scores on the out-of-scope examples are then out-of-sample, and a few
-            # cheap refits of that one classifier make its scores on them out-of-sample too.
-            in_scope = y < len(routes)
-            coef = np.zeros((features.dim, n_columns), dtype=np.float32)
-            intercept = np.zeros(n_columns, dtype=np.float32)
-            coef[:, :-1], intercept[:-1] = fit_one_vs_rest(matrix[in_scope], y[in_scope], len(routes), self.c)
-            coef[:, -1], intercept[-1] = fit_binary(matrix, ~in_scope, self.c)
-        else:
-            coef, intercept = fit_one_vs_rest(matrix, y, n_columns, self.c)
-        in_scope = y < len(routes)
-        sub_columns = (
-            sub_route_columns(y[in_scope], [s for s, k in zip(subs, in_scope, strict=True) if k], len(routes))
-            if sublabels is not None and len(routes) >= 2
-            else None
+        sub, sub_y = fit_subs(matrix, rows, self.c, wanted=sublabels is not None)
+        centroids = route_centroids(matrix, rows.y, len(rows.routes))
+        self._model = RouterModel(
+            features, coef, intercept, centroids, rows.routes, rows.has_oos, rows.n_columns == 1, sub
         )
-        sub = None
-        if sub_columns is not None:
-            sub_y, starts = sub_columns
-            sub = fit_sub_routes(matrix[in_scope], sub_y, starts, int(sub_y.max()) + 1, self.c)
-        self._model = RouterModel(features, coef, intercept, centroids, routes, has_oos, n_columns == 1, sub)
+        self._set_threshold(rule, matrix, rows, sub_y)
+        self.fit_seconds = time.perf_counter() - started
+        return self
+
+    def _set_threshold(
+        self, rule: ThresholdRule, matrix: csr_matrix, rows: TrainingRows, sub_y: np.ndarray | None
+    ) -> None:
+        """Set the *none* threshold (and with held-out examples the temperature) by ``rule``."""
         model, penalty = self._require(), self.content_penalty
-        in_scope_texts = [t for t, lab in pairs if lab != oos_label]
-        if calibrate:
-            oos_texts = [text for text, label in pairs if label == oos_label]
+        in_scope = rows.in_scope
+        in_scope_texts = [text for text, keep in zip(rows.texts, in_scope, strict=True) if keep]
+        if rule is ThresholdRule.TRAINING_OOS:
+            oos_texts = [text for text, keep in zip(rows.texts, in_scope, strict=True) if not keep]
             self.threshold = threshold_from_training_oos(
-                model, matrix, y, oos_texts, self.oos_recall or 0.8, c=self.c, content_penalty=penalty
+                model, matrix, rows.y, oos_texts, self.oos_recall or 0.8, c=self.c, content_penalty=penalty
             )
             self.calibration = Calibration(self.threshold, self.temperature, len(oos_texts), len(oos_texts))
-        elif from_examples:
+        elif rule is ThresholdRule.EXAMPLES:
             # No out-of-scope examples (a crew's handful a route): the routes' own examples,
             # cross-fitted, and generic requests (``background``) place the threshold.
-            in_scope = y < len(routes)
             fitted = threshold_from_examples(
                 model,
                 matrix[in_scope],
-                y[in_scope],
+                rows.y[in_scope],
                 in_scope_texts,
                 c=self.c,
                 content_penalty=penalty,
                 temperature=self.temperature,
-                sub_labels=None if sub_columns is None else sub_columns[0],
+                sub_labels=sub_y,
             )
             if fitted is not None:
                 self.threshold, self.temperature = fitted
-        elif from_background:
+        elif rule is ThresholdRule.BACKGROUND:
             self.threshold = threshold_from_background(model, in_scope_texts, content_penalty=penalty)
-        self.fit_seconds = time.perf_counter() - started
-        return self
 
     # -- scoring ----------------------------------------------------------------------------------
     def _require(self) -> RouterModel:

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from crewline.memory.paths import data_dir
+from crewline.memory.word_vectors import word_vectors
 from crewline.nodes.planning.artifact import ARTIFACT_VERSION, RouterArtifactError, load_router, save_router
 from crewline.nodes.planning.features import FEATURES_VERSION
 from crewline.nodes.planning.router import Router
@@ -59,6 +60,7 @@ _FIT_MODULES = (
     "crewline.nodes.planning.router_synonyms",
     "crewline.nodes.planning.svm",
     "crewline.nodes.planning.router",
+    "crewline.nodes.planning.router_fit",
     "crewline.nodes.planning.router_model",
     "crewline.nodes.planning.fit_thresholds",
     "crewline.nodes.planning.calibration",
@@ -106,6 +108,7 @@ def _settings(router: Router) -> dict[str, Any]:
         "c": router.c,
         "content_penalty": router.content_penalty,
         "oos_recall": router.oos_recall,
+        "dense_weight": router.dense_weight,
     }
 
 
@@ -115,6 +118,7 @@ def cache_key(examples: Mapping[str, Sequence[str]], *, oos_label: str | None = 
         "artifact_format": ARTIFACT_VERSION,
         "features": FEATURES_VERSION,
         "environment": _environment(),
+        "word_vectors": word_vectors.identity,  # a new table is a new fit
         "router": _settings(Router(**options)),
         "oos_label": oos_label,
         "examples": [[str(route), [str(text) for text in texts]] for route, texts in examples.items()],
