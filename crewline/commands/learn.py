@@ -62,6 +62,8 @@ def cmd_check(args: argparse.Namespace, settings: CrewlineSettings, console: Con
             "summary": noise.describe(),
             # per route the planner chose: [clauses, labelled otherwise, expected] (where the flips are)
             "by_route": {route: list(figures) for route, figures in noise.by_route.items()},
+            # corrections that agree with each other, left out of the count: "planned -> label": n
+            "consistent": noise.consistent,
         },
     }
     if args.json:

@@ -89,6 +89,12 @@ def held_back(key: str, share: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
+def _held_by(example: LabelledExample) -> str:
+    """The key that decides whether ``example`` is held back: its own, or for a whole request the
+    key of its turn's first clause (a request and its parts fall on one side of the split)."""
+    return example.extra.get("held_with") or example.key
+
+
 def accuracy(routing: Routing, rows: Sequence[EvalRow]) -> float | None:
     """Share of ``rows`` whose every clause went to the row's route (out of scope: none)."""
     if not rows:
@@ -203,8 +209,8 @@ def _split(
             f"nothing to learn for crew {registry.crew}: no labelled experiences "
             "(decide escalations, or record feedback with crewline feedback add)"
         )
-    held = [e for e in usable if held_back(e.key, holdout)]
-    train = [e for e in usable if not held_back(e.key, holdout)]
+    held = [e for e in usable if held_back(_held_by(e), holdout)]
+    train = [e for e in usable if not held_back(_held_by(e), holdout)]
     if not train:
         raise LearningError(
             f"too few experiences for crew {registry.crew}: all {len(usable)} are held back for "

@@ -71,19 +71,30 @@ def test_people_label_clauses_and_the_latest_signal_wins() -> None:
             "rerouted", ("my plastic got nicked", None, 0.4), decision="edit", decided_route="card_security"
         ),
         _turn("unseen", ("how much do I owe", "billing", 0.99)),  # nobody looked: no label
-        _turn("corrected", ("list my bills", "billing", 0.9), ("reward points?", "billing", 0.3)),
+        # one request the planner cut in two and sent to one route: a re-route labels all of it
+        _turn("one-route", ("my son borrowed my card", "billing", 0.9), ("stop it for now", "billing", 0.3)),
+        # a plan with two routes: the re-route corrects the clause the planner was least sure of
+        _turn("two-routes", ("list my bills", "billing", 0.9), ("reward points?", "refund", 0.3)),
         _turn("withdrawn", ("hello there", "accounts", 0.5), decision="approve"),
     ]
     feedback = [
-        Feedback("corrected", 1, route="knowledge", recorded_at=1.0),
+        Feedback("one-route", 1, route="card_security", recorded_at=1.0),
+        Feedback("two-routes", 1, route="knowledge", recorded_at=1.0),
         Feedback("withdrawn", 1, rating=-1, recorded_at=2.0),
     ]
-    labels = {(e.key, e.text): e.label for e in route_examples(turns, feedback)}
+    examples = route_examples(turns, feedback)
+    labels = {(e.key, e.text): e.label for e in examples}
     assert labels == {
         ("approved:1:0", "freeze my card"): "card_security",
         ("rerouted:1:0", "my plastic got nicked"): "card_security",
-        ("corrected:1:1", "reward points?"): "knowledge",  # the clause the planner was least sure of
+        ("one-route:1:0", "my son borrowed my card"): "card_security",
+        ("one-route:1:1", "stop it for now"): "card_security",
+        ("one-route:1:request", "my son borrowed my card and stop it for now"): "card_security",
+        ("two-routes:1:1", "reward points?"): "knowledge",
     }
+    whole = next(e for e in examples if e.key == "one-route:1:request")
+    # no plan of its own for the label-noise test; held back with the turn's first clause
+    assert whole.extra == {"held_with": "one-route:1:0"}
 
 
 def test_the_latest_injection_label_of_a_turn_wins() -> None:
