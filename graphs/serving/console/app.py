@@ -8,7 +8,8 @@ Mounted by the server's app at ``/crewline/console`` (decisions go through the s
 Every response carries a Content-Security-Policy allowing this origin only (no inline script, no
 other origin for anything) and is never cached. A state-changing request needs the session's CSRF
 token in its form and, when the browser sends an ``Origin``, this origin; the session cookie is
-HttpOnly and SameSite=Strict besides.
+HttpOnly and SameSite=Strict besides (those headers, cookies and checks:
+:mod:`crewline.graphs.serving.console.web`).
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
+from crewline.graphs.serving.console import web
 from crewline.graphs.serving.console.backends import ConsoleBackend, Decision, DecisionOutcome
 from crewline.graphs.serving.console.charts import (
     WINDOWS,
@@ -35,7 +36,7 @@ from crewline.graphs.serving.console.charts import (
 )
 from crewline.graphs.serving.console.graph_svg import graph_shape
 from crewline.graphs.serving.console.model_charts import live_version_counters
-from crewline.graphs.serving.console.pages import inbox_tickets, render, ticket_view
+from crewline.graphs.serving.console.pages import inbox_tickets, ticket_view
 from crewline.graphs.serving.console.sessions import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -45,42 +46,14 @@ from crewline.graphs.serving.console.sessions import (
 )
 from crewline.graphs.serving.console.shared_sessions import default_session_store
 from crewline.graphs.serving.console.timeline import timeline_page
+from crewline.graphs.serving.console.web import CONTENT_SECURITY_POLICY
 from crewline.graphs.serving.services import Refusal, Services, get_services
 from crewline.memory.state.tickets import Ticket, TicketStore, default_ticket_store
 
 __all__ = ["CONTENT_SECURITY_POLICY", "create_console", "server_console"]
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-)
-_SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),  # no-referrer would make a form's Origin "null"
-    (b"x-frame-options", b"DENY"),
-    (b"cache-control", b"no-store"),
-]
-_MAX_FORM_BYTES = 16 * 1024
 REFRESH_S = 30  # the charts page redraws itself this often unless ?refresh= says otherwise (0: never)
 AGES: tuple[tuple[str, str], ...] = (("", "any age"), ("3600", "last hour"), ("86400", "last day"))
-
-
-class SecurityHeaders:
-    """Pure ASGI middleware: the console's security headers on every response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                names = {name for name, _ in _SECURITY_HEADERS}
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                message["headers"] = kept + _SECURITY_HEADERS
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
 
 
 class Console:
@@ -131,19 +104,21 @@ class Console:
 
     async def login_page(self, request: Request) -> Response:
         if await self.session(request):
-            return RedirectResponse(_base(request) + "/", status_code=303)
+            return RedirectResponse(web.base(request) + "/", status_code=303)
         return await self._login_form(request)
 
     async def _login_form(self, request: Request, error: str = "", status: int = 200) -> Response:
-        token = request.cookies.get(LOGIN_COOKIE) or _token()
-        html = await _render("login.html", base=_base(request), session=None, login_csrf=token, error=error)
+        token = request.cookies.get(LOGIN_COOKIE) or web.token()
+        html = await web.render_page(
+            "login.html", base=web.base(request), session=None, login_csrf=token, error=error
+        )
         response = HTMLResponse(html, status_code=status)
-        _set_cookie(response, request, LOGIN_COOKIE, token, max_age=3600)
+        web.set_cookie(response, request, LOGIN_COOKIE, token, max_age=3600)
         return response
 
     async def login(self, request: Request) -> Response:
-        form = await _form(request)
-        if not _same_origin(request) or not same_token(
+        form = await web.form(request)
+        if not web.same_origin(request) or not same_token(
             request.cookies.get(LOGIN_COOKIE, ""), form.get("csrf")
         ):
             return await self._login_form(request, "The sign-in form expired; please try again.", 403)
@@ -154,10 +129,10 @@ class Console:
         outcome = await self.services.admit({b"x-api-key": key.encode("latin-1", "replace")}, client)
         if isinstance(outcome, Refusal):
             return await self._login_form(request, outcome.detail, outcome.status)
-        session = self.sessions.open(outcome, key, _origin(request))
-        response = RedirectResponse(_base(request) + "/", status_code=303)
-        _set_cookie(response, request, SESSION_COOKIE, session.session_id, max_age=None)
-        response.delete_cookie(LOGIN_COOKIE, path=_cookie_path(request))
+        session = self.sessions.open(outcome, key, web.origin(request))
+        response = RedirectResponse(web.base(request) + "/", status_code=303)
+        web.set_cookie(response, request, SESSION_COOKIE, session.session_id, max_age=None)
+        response.delete_cookie(LOGIN_COOKIE, path=web.cookie_path(request))
         await asyncio.to_thread(
             self.services.audit.append,
             "console.sign_in",
@@ -169,12 +144,12 @@ class Console:
 
     async def logout(self, request: Request) -> Response:
         session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
-        form = await _form(request)
-        if session is None or not _same_origin(request) or not same_token(session.csrf, form.get("csrf")):
-            return await _error(request, 403, "Refused", "missing or wrong CSRF token")
+        form = await web.form(request)
+        if session is None or not web.same_origin(request) or not same_token(session.csrf, form.get("csrf")):
+            return await web.error(request, 403, "Refused", "missing or wrong CSRF token")
         self.sessions.close(session.session_id)
-        response = RedirectResponse(_base(request) + "/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
+        response = RedirectResponse(web.base(request) + "/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path=web.cookie_path(request))
         return response
 
     # --- the inbox ---------------------------------------------------------------------------------
@@ -197,7 +172,7 @@ class Console:
     async def inbox(self, request: Request) -> Response:
         session = await self.session(request)
         if session is None:
-            return RedirectResponse(_base(request) + "/login", status_code=303)
+            return RedirectResponse(web.base(request) + "/login", status_code=303)
         kind = request.query_params.get("kind") or None
         age = request.query_params.get("age") or ""
         max_age = float(age) if age.isdigit() else None
@@ -205,9 +180,9 @@ class Console:
         shown = await self.pending(session, kind, max_age)
         values = await asyncio.gather(*(self.backend.thread_values(session, t.thread_id) for t in shown))
         now = datetime.now(UTC)
-        html = await _render(
+        html = await web.render_page(
             "inbox.html",
-            base=_base(request),
+            base=web.base(request),
             session=session,
             pending_count=len(everything),
             items=await asyncio.to_thread(
@@ -229,25 +204,25 @@ class Console:
     # --- decisions ---------------------------------------------------------------------------------
     async def decide(self, request: Request) -> Response:
         session = await self.session(request)
-        form = await _form(request)
+        form = await web.form(request)
         if session is None:
-            return await _error(request, 401, "Not signed in", "sign in to decide on an escalation")
-        if not _same_origin(request) or not same_token(session.csrf, form.get("csrf")):
-            return await _error(request, 403, "Refused", "missing or wrong CSRF token", session)
+            return await web.error(request, 401, "Not signed in", "sign in to decide on an escalation")
+        if not web.same_origin(request) or not same_token(session.csrf, form.get("csrf")):
+            return await web.error(request, 403, "Refused", "missing or wrong CSRF token", session)
         name = form.get("decision") or ""
         message = (form.get("message") or "").strip() or None
         if name not in ("approve", "reject", "edit"):
-            return await _error(
+            return await web.error(
                 request, 422, "Refused", "the decision must be approve, reject or edit", session
             )
         if name == "edit" and not message:
-            return await _error(
+            return await web.error(
                 request, 422, "Refused", "edit needs the reply the customer should get", session
             )
         ticket_id = request.path_params["ticket_id"]
         ticket = await asyncio.to_thread(lambda: self.tickets.get(ticket_id))
         if ticket is None:
-            return await _error(request, 404, "Not found", f"no ticket {ticket_id}", session)
+            return await web.error(request, 404, "Not found", f"no ticket {ticket_id}", session)
         decision = Decision(name, message)  # type: ignore[arg-type]  # checked just above
         outcome = await self.backend.decide(session, ticket, decision)
         return await self._outcome(request, session, ticket, decision, outcome)
@@ -260,9 +235,9 @@ class Console:
         entries = await asyncio.to_thread(self.services.audit.entries, action=action, tenant_id=who.tenant_id)
         mine = [e for e in entries if e.thread_id == ticket.thread_id and e.actor == who.user_id]
         after = await asyncio.to_thread(lambda: self.tickets.get(ticket.ticket_id))
-        html = await _render(
+        html = await web.render_page(
             "outcome.html",
-            base=_base(request),
+            base=web.base(request),
             session=session,
             pending_count=len(await self.pending(session)),
             outcome=outcome,
@@ -284,11 +259,11 @@ class Console:
     async def timeline(self, request: Request) -> Response:
         session = await self.session(request)
         if session is None:
-            return RedirectResponse(_base(request) + "/login", status_code=303)
+            return RedirectResponse(web.base(request) + "/login", status_code=303)
         thread_id = request.path_params["thread_id"]
         history = await self.backend.thread_history(session, thread_id)
         if history is None:
-            return await _error(request, 404, "Not found", f"no thread {thread_id} for you", session)
+            return await web.error(request, 404, "Not found", f"no thread {thread_id} for you", session)
         drawable = await self.backend.crew_graph(session, thread_id)
         # the person may read the thread (its history came back): its model and tool calls too
         entries = await asyncio.to_thread(self.services.audit.entries)
@@ -296,7 +271,7 @@ class Console:
             timeline_page,
             thread_id,
             history,
-            base=_base(request),
+            base=web.base(request),
             session=session,
             pending_count=len(await self.pending(session)),
             audit=[e for e in entries if e.thread_id == thread_id],
@@ -307,13 +282,15 @@ class Console:
     async def charts(self, request: Request) -> Response:
         session = await self.session(request)
         if session is None:
-            return RedirectResponse(_base(request) + "/login", status_code=303)
+            return RedirectResponse(web.base(request) + "/login", status_code=303)
         window = request.query_params.get("window") or "24h"
         if window not in WINDOWS:
-            return await _error(request, 400, "Bad window", "the window must be 1h, 24h or 7d", session)
+            return await web.error(request, 400, "Bad window", "the window must be 1h, 24h or 7d", session)
         refresh = request.query_params.get("refresh") or str(REFRESH_S)
         if not refresh.isdigit() or int(refresh) > 3600:
-            return await _error(request, 400, "Bad refresh", "refresh: seconds from 0 (off) to 3600", session)
+            return await web.error(
+                request, 400, "Bad refresh", "refresh: seconds from 0 (off) to 3600", session
+            )
         untenanted = self.untenanted
         tenant = None if untenanted else session.identity.tenant_id
 
@@ -329,7 +306,7 @@ class Console:
             return charts_page(
                 view,
                 alerts,
-                base=_base(request),
+                base=web.base(request),
                 session=session,
                 pending_count=pending,
                 live=live,
@@ -366,7 +343,7 @@ def create_console(
     ``untenanted``: list the escalations of runs without a tenant too (``crewline run`` on this
     machine, for ``crewline console``); give the backend the same (``LocalCrew(untenanted=True)``)."""
     console = Console(backend, tickets=tickets, services=services, sessions=sessions, untenanted=untenanted)
-    return SecurityHeaders(Starlette(routes=console.routes()))
+    return web.SecurityHeaders(Starlette(routes=console.routes()))
 
 
 def server_console() -> ASGIApp:
@@ -374,80 +351,3 @@ def server_console() -> ASGIApp:
     from crewline.graphs.serving.console.backends import ServerApi
 
     return create_console(ServerApi())
-
-
-# --- helpers --------------------------------------------------------------------------------------
-def _base(request: Request) -> str:
-    return str(request.scope.get("root_path", "")).rstrip("/")
-
-
-def _cookie_path(request: Request) -> str:
-    return _base(request) or "/"
-
-
-def _origin(request: Request) -> str:
-    """This server's own address, where its API answers the console's loopback calls."""
-    host, port = request.scope.get("server") or (request.url.hostname, request.url.port)
-    host = "127.0.0.1" if host in ("0.0.0.0", "::", None) else host
-    return f"{request.url.scheme}://{'[' + host + ']' if ':' in str(host) else host}:{port}"
-
-
-def _same_origin(request: Request) -> bool:
-    """A browser's ``Origin`` on a POST, when it sends one, must be this site's (CSRF defence in depth)."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    return origin == f"{request.url.scheme}://{request.url.netloc}"
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """A small url-encoded form (the console's own forms); anything larger or of another type is empty."""
-    if request.method != "POST":
-        return {}
-    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
-        return {}
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > _MAX_FORM_BYTES:
-            return {}
-    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {name: values[0] for name, values in fields.items()}
-
-
-async def _render(template: str, **context: Any) -> str:
-    """A page, rendered off the event loop (a template's first load and the vault's key are file I/O)."""
-    return await asyncio.to_thread(lambda: render(template, **context))
-
-
-def _token() -> str:
-    import secrets
-
-    return secrets.token_urlsafe(32)
-
-
-def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path=_cookie_path(request),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
-
-
-async def _error(
-    request: Request, status: int, title: str, detail: str, session: Session | None = None
-) -> Response:
-    html = await _render(
-        "error.html",
-        base=_base(request),
-        session=session,
-        pending_count=0,
-        status=status,
-        title=title,
-        detail=detail,
-    )
-    return HTMLResponse(html, status_code=status)
