@@ -42,11 +42,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
+from crewline.evals.benchmarks.sidebyside_bench import Bench
 from crewline.evals.benchmarks.sidebyside_harness import (
     CREWLINE,
     SUBAGENTS,
     SUPERVISOR,
-    Bench,
     HarnessMissing,
     Oracle,
     System,
@@ -55,8 +55,8 @@ from crewline.evals.benchmarks.sidebyside_harness import (
     load_requests,
     open_harness,
     progress,
-    startup,
 )
+from crewline.evals.benchmarks.sidebyside_startup import startup
 
 SECTIONS = ("sidebyside", "concurrency", "overhead")
 OVERHEAD_MIN_REPEAT = 3  # at 0 ms a request takes tens of ms: a few more samples steady the median

@@ -1,6 +1,8 @@
 """The side-by-side harness as the benchmark uses it: its oracle server, its requests, the three
-systems under test built in-process, and how each section measures them (``Bench``, ``startup``);
-``crewline.evals.benchmarks.sidebyside`` is the command that runs and reports.
+systems under test built in-process; how each section measures them is
+:mod:`crewline.evals.benchmarks.sidebyside_bench` (``Bench``) and
+:mod:`crewline.evals.benchmarks.sidebyside_startup`; ``crewline.evals.benchmarks.sidebyside`` is the
+command that runs and reports.
 
 Everything comes from the harness folder (``../shared/sidebyside``) at run time: the oracle, its
 measuring helpers (run_sidebyside.py), its tool functions, its crewline spec (read here, so the crew
@@ -9,17 +11,10 @@ built from Python objects stays the spec's crew) and its two baselines. Nothing 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import importlib
 import json
-import math
-import os
-import statistics
 import subprocess
 import sys
-import tempfile
-import time
 import types
 import uuid
 from collections.abc import Awaitable, Callable
@@ -225,194 +220,5 @@ def crewline_notes(notes: list[dict[str, Any]], plans: dict[str, list[str]]) -> 
     }
 
 
-def startup_snippet(folder: Path) -> str:
-    """Python for a fresh interpreter: time ``import crewline`` and building the harness crew.
-
-    The harness's ``ChatOpenAI`` is made between the two, as a user makes theirs: ``model_s`` is
-    what importing ``langchain_openai`` and ``openai`` costs on top of what crewline has already
-    imported (langchain-core, LangGraph: charged to crewline). ``client_by_crewline`` says whether
-    crewline itself imported that client (then it is crewline's cost, and ``model_s`` is small)."""
-    return (
-        "import json, sys, time\n"
-        "t0 = time.perf_counter()\n"
-        "import crewline\n"
-        "from crewline import Specialist, build_crew\n"
-        "t1 = time.perf_counter()\n"
-        "client = 'langchain_openai' in sys.modules or 'openai' in sys.modules\n"
-        f"sys.path.insert(0, {str(folder)!r})\n"
-        "from crewline.evals.benchmarks.sidebyside_harness import _oracle_model, crewline_crew\n"
-        "model = _oracle_model('http://127.0.0.1:9/v1')\n"
-        "tm = time.perf_counter()\n"
-        f"crewline_crew(__import__('pathlib').Path({str(folder)!r}), model)\n"
-        "t2 = time.perf_counter()\n"
-        "print(json.dumps({'import_s': t1 - t0, 'build_s': t2 - t1, 'model_s': tm - t1,\n"
-        "                  'client_by_crewline': client}))\n"
-    )
-
-
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)  # stderr: stdout is the tables' or the JSON's
-
-
-def _percentile(sorted_values: list[float], q: float) -> float:
-    # the nearest-rank rule run_sidebyside uses for its p90
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)] if sorted_values else 0.0
-
-
-class Bench:
-    """The sections, over one event loop (the systems' async HTTP clients belong to it)."""
-
-    def __init__(
-        self, rs: types.ModuleType, runner: asyncio.Runner, timeout: float, plans: dict[str, list[str]]
-    ) -> None:
-        self.rs, self.runner, self.timeout, self.plans = rs, runner, timeout, plans
-        self.evidence: dict[str, str] = dict(rs.EVIDENCE)
-
-    def _sync(self, system: System) -> Callable[[str, str], str]:
-        """``run(request, base)`` as run_sidebyside.measure calls it, over ``ainvoke``."""
-        return lambda request, _base: self.runner.run(asyncio.wait_for(system.ask(request), self.timeout))
-
-    def sequential(
-        self, systems: list[System], reqs: list[dict[str, Any]], base: str, repeat: int
-    ) -> dict[str, Any]:
-        """Each request alone, per system (run_sidebyside's measure: warm-up, stats reset per request).
-        The ``repeat`` rounds take turns between the systems, so a load that comes and goes on the
-        machine weighs on every system alike."""
-        out: dict[str, Any] = {}
-        measured: dict[str, list[dict[str, Any]]] = {system.name: [] for system in systems}
-        for system in systems:
-            system.notes.clear()
-        for turn in range(repeat):
-            for system in systems:
-                progress(f"  {system.name} ({turn + 1}/{repeat}) ...")
-                measured[system.name] += self.rs.measure(self._sync(system), reqs, base, 1, self.evidence)
-        for system in systems:
-            rows = measured[system.name]
-            out[system.name] = {
-                "summary": self.rs.summarize(rows),
-                "rows": rows,
-                "failures": [
-                    {"id": r["id"], "error": r["error"], "answer": r["answer"][:300]}
-                    for r in rows
-                    if not r["success"]
-                ],
-            }
-            if system.notes:
-                out[system.name]["crewline"] = crewline_notes(system.notes, self.plans)
-        base_summary = out.get(SUBAGENTS, {}).get("summary")
-        for entry in out.values():
-            entry["vs_create_agent"] = (
-                self.rs.ratios(entry["summary"], base_summary) if base_summary else None
-            )
-        return out
-
-    async def _burst(self, system: System, reqs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        async def one(req: dict[str, Any]) -> dict[str, Any]:
-            t0, error, answer = time.perf_counter(), None, ""
-            try:
-                answer = await asyncio.wait_for(system.ask(req["request"]), self.timeout)
-            except Exception as exc:  # a failed request is a figure (success rate), not a crash
-                error = f"{type(exc).__name__}: {exc}"[:300]
-            ok = error is None and self.rs.succeeded(answer, req["specialists"], self.evidence)
-            return {
-                "id": req["id"],
-                "latency_s": time.perf_counter() - t0,
-                "success": ok,
-                "error": error,
-                "answer": answer[:300],
-            }
-
-        return list(await asyncio.gather(*(one(r) for r in reqs)))
-
-    def concurrent(
-        self, systems: list[System], oracle: Oracle, pool: list[dict[str, Any]], n: int, bursts: int = 3
-    ) -> dict[str, Any]:
-        """``n`` requests at once (cycling through ``pool``), per system, after one warm-up request;
-        ``bursts`` times, the systems taking turns (a load that comes and goes on the machine hits
-        every system alike). Wall time and requests/s are the median burst's; latencies are pooled."""
-        reqs = [dict(pool[i % len(pool)], id=f"{pool[i % len(pool)]['id']}#{i}") for i in range(n)]
-        for system in systems:
-            with contextlib.suppress(Exception):  # warm-up; its failure shows in the bursts' figures
-                self.runner.run(asyncio.wait_for(system.ask(pool[0]["request"]), self.timeout))
-            system.notes.clear()
-        runs: dict[str, list[dict[str, Any]]] = {system.name: [] for system in systems}
-        for turn in range(bursts):
-            for system in systems:
-                progress(f"  {system.name}: {n} at once ({turn + 1}/{bursts}) ...")
-                oracle.reset()
-                t0 = time.perf_counter()
-                rows = self.runner.run(self._burst(system, reqs))
-                runs[system.name].append({"wall": time.perf_counter() - t0, "rows": rows, **oracle.stats()})
-        out: dict[str, Any] = {}
-        for system in systems:
-            done = runs[system.name]
-            walls = [r["wall"] for r in done]
-            rows = [row for r in done for row in r["rows"]]
-            lat = sorted(row["latency_s"] for row in rows)
-            wall = statistics.median(walls)
-            out[system.name] = {
-                "n": n,
-                "bursts": bursts,
-                "walls_s": walls,
-                "wall_s": wall,
-                "throughput_rps": n / wall,
-                "p50_s": statistics.median(lat),
-                "p95_s": _percentile(lat, 0.95),
-                "calls": sum(r["calls"] for r in done) / (n * bursts),
-                "peak_in_flight": max(r["max_inflight"] for r in done),
-                "model_span_s": statistics.median(r["span_s"] for r in done),
-                "success": sum(row["success"] for row in rows) / len(rows),
-                "failures": [row for row in rows if not row["success"]][:5],
-            }
-            if system.notes:
-                out[system.name]["crewline"] = crewline_notes(system.notes, self.plans)
-        return out
-
-
-def startup(folder: Path, runs: int = 3) -> dict[str, Any]:
-    """``import crewline`` + building the harness crew in fresh interpreters: medians of ``runs``
-    (``{"error": ...}`` when the probe fails: the other sections' figures still get reported).
-
-    ``import_build_s`` is crewline's part: import and build without the harness's own model client
-    (``model_s``: importing ``langchain_openai``/``openai`` and making the ``ChatOpenAI``, which a
-    user of any framework pays for that model), unless crewline imported that client itself;
-    ``with_model_s`` is the whole.
-
-    The interpreters run byte-compiled code, as an installed package's is (pip compiles a wheel's
-    modules at install; the installed libraries here are too): one unmeasured run fills a
-    throw-away bytecode cache first. Without it, a checkout under ``PYTHONDONTWRITEBYTECODE`` (set
-    in some containers) compiles crewline's sources in every process: some 70 ms more here."""
-    import crewline
-
-    root = Path(crewline.__file__).resolve().parents[1]  # the checkout whose crewline is measured
-    inner: list[dict[str, Any]] = []
-    outer: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="crewline-bytecode-") as cache:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = cache
-        for attempt in range(runs + 1):
-            t0 = time.perf_counter()
-            done = subprocess.run(
-                [sys.executable, "-c", startup_snippet(folder)],
-                cwd=root,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            if done.returncode:
-                return {"runs": runs, "error": f"exit {done.returncode}: {done.stderr.strip()[-300:]}"}
-            if attempt:  # the first run fills the bytecode cache
-                outer.append(time.perf_counter() - t0)
-                inner.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    med = {k: statistics.median(r[k] for r in inner) for k in ("import_s", "build_s", "model_s")}
-    by_crewline = any(r["client_by_crewline"] for r in inner)
-    own = [r["import_s"] + r["build_s"] - (0.0 if by_crewline else r["model_s"]) for r in inner]
-    return {
-        "runs": runs,
-        **med,
-        "client_by_crewline": by_crewline,
-        "import_build_s": statistics.median(own),
-        "with_model_s": statistics.median(r["import_s"] + r["build_s"] for r in inner),
-        "process_s": statistics.median(outer),
-    }
