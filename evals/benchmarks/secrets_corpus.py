@@ -14,6 +14,9 @@ Hard negatives are the near misses secret scanners are known to trip on: UUIDs, 
 npm integrity strings in docs, placeholders ("your-api-key-here", "xxxx", "${API_KEY}"), weak example
 passwords, base64 of ordinary text, URLs without a password or with a variable for one, identifiers.
 
+The formats themselves (alphabets, providers' shapes) are
+:mod:`crewline.evals.benchmarks.secrets_corpus_formats`.
+
     python -m crewline.evals.benchmarks.secrets_corpus [--out FILE]   # rewrites secrets_corpus.jsonl
 """
 
@@ -30,6 +33,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from crewline.evals.benchmarks.secrets_corpus_formats import (
+    ALNUM,
+    B64,
+    HEX,
+    NAMED,
+    TOKENS,
+    Rng,
+    draw,
+    pem,
+)
 from crewline.evals.benchmarks.secrets_corpus_fresh import fresh_rows
 
 __all__ = ["CORPUS", "build_corpus"]
@@ -37,134 +50,6 @@ __all__ = ["CORPUS", "build_corpus"]
 CORPUS = Path(__file__).with_name("secrets_corpus.jsonl")
 PER_FORMAT = 12  # rows per format and set
 PER_NEGATIVE = 8  # rows per hard-negative kind and set
-
-ALNUM = string.ascii_letters + string.digits
-URLSAFE = ALNUM + "-_"
-B64 = ALNUM + "+/"
-HEX = "0123456789abcdef"
-UPPER_DIGITS = string.ascii_uppercase + string.digits
-BASE32 = string.ascii_uppercase + "234567"
-Rng = random.Random
-
-
-def _r(rng: Rng, alphabet: str, n: int) -> str:
-    return "".join(rng.choice(alphabet) for _ in range(n))
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _jwt(rng: Rng) -> str:
-    header = {"alg": rng.choice(["HS256", "RS256", "ES256"]), "typ": "JWT"}
-    payload = {"sub": _r(rng, HEX, 12), "iat": rng.randint(1_600_000_000, 1_800_000_000), "role": "user"}
-    parts = [_b64url(json.dumps(p, separators=(",", ":")).encode()) for p in (header, payload)]
-    return ".".join([*parts, _r(rng, URLSAFE, 43)])
-
-
-def _pem(rng: Rng, escaped: bool = False) -> str:
-    kind = rng.choice(["RSA ", "EC ", "OPENSSH ", "", "ENCRYPTED "])
-    lines = [_r(rng, B64, 64) for _ in range(rng.randint(3, 8))] + [_r(rng, B64, 20) + "=="]
-    newline = "\\n" if escaped else "\n"
-    return newline.join([f"-----BEGIN {kind}PRIVATE KEY-----", *lines, f"-----END {kind}PRIVATE KEY-----"])
-
-
-# name -> (variable name, value maker). Shapes from the providers' documentation.
-_TOKENS: dict[str, tuple[str, Callable[[Rng], str]]] = {
-    "aws_access_key_id": ("AWS_ACCESS_KEY_ID", lambda g: g.choice(["AKIA", "ASIA"]) + _r(g, BASE32, 16)),
-    "gcp_api_key": ("GOOGLE_API_KEY", lambda g: "AIza" + _r(g, URLSAFE, 35)),
-    "azure_ad_client_secret": (
-        "AZURE_CLIENT_SECRET",
-        lambda g: _r(g, ALNUM, 3) + str(g.randint(0, 9)) + "Q~" + _r(g, URLSAFE + "~.", 34),
-    ),
-    "github_classic_token": (
-        "GITHUB_TOKEN",
-        lambda g: g.choice(["ghp", "gho", "ghu", "ghs", "ghr"]) + "_" + _r(g, ALNUM, 36),
-    ),
-    "github_fine_grained_token": ("GH_PAT", lambda g: f"github_pat_{_r(g, ALNUM, 22)}_{_r(g, ALNUM, 59)}"),
-    "gitlab_token": ("GITLAB_TOKEN", lambda g: "glpat-" + _r(g, URLSAFE, 20)),
-    "slack_bot_token": (
-        "SLACK_BOT_TOKEN",
-        lambda g: f"xoxb-{_r(g, string.digits, 11)}-{_r(g, string.digits, 13)}-{_r(g, ALNUM, 24)}",
-    ),
-    "slack_user_token": (
-        "SLACK_TOKEN",
-        lambda g: (
-            f"xoxp-{_r(g, string.digits, 11)}-{_r(g, string.digits, 11)}-"
-            f"{_r(g, string.digits, 13)}-{_r(g, HEX, 32)}"
-        ),
-    ),
-    "slack_webhook": (
-        "SLACK_WEBHOOK_URL",
-        lambda g: (
-            f"https://hooks.slack.com/services/T{_r(g, UPPER_DIGITS, 10)}/B{_r(g, UPPER_DIGITS, 10)}/"
-            + _r(g, ALNUM, 24)
-        ),
-    ),
-    "stripe_secret_key": (
-        "STRIPE_SECRET_KEY",
-        lambda g: g.choice(["sk_live_", "rk_live_", "sk_test_"]) + _r(g, ALNUM, g.choice([24, 34, 99])),
-    ),
-    "stripe_webhook_secret": ("STRIPE_WEBHOOK_SECRET", lambda g: "whsec_" + _r(g, ALNUM, 32)),
-    "twilio_api_key": ("TWILIO_API_KEY", lambda g: "SK" + _r(g, HEX, 32)),
-    "sendgrid_key": ("SENDGRID_API_KEY", lambda g: f"SG.{_r(g, URLSAFE, 22)}.{_r(g, URLSAFE, 43)}"),
-    "openai_key": (
-        "OPENAI_API_KEY",
-        lambda g: g.choice(
-            [
-                "sk-" + _r(g, ALNUM, 20) + "T3BlbkFJ" + _r(g, ALNUM, 20),
-                "sk-proj-" + _r(g, URLSAFE, g.choice([48, 74, 156])),
-                "sk-svcacct-" + _r(g, URLSAFE, 74),
-            ]
-        ),
-    ),
-    "anthropic_key": ("ANTHROPIC_API_KEY", lambda g: "sk-ant-api03-" + _r(g, URLSAFE, 93) + "AA"),
-    "npm_token": ("NPM_TOKEN", lambda g: "npm_" + _r(g, ALNUM, 36)),
-    "pypi_token": ("PYPI_TOKEN", lambda g: "pypi-AgEIcHlwaS5vcmc" + _r(g, URLSAFE, g.randint(70, 160))),
-    "huggingface_token": ("HF_TOKEN", lambda g: "hf_" + _r(g, string.ascii_letters, 34)),
-    "jwt": ("ID_TOKEN", _jwt),
-    "shopify_token": (
-        "SHOPIFY_ACCESS_TOKEN",
-        lambda g: g.choice(["shpat_", "shpss_", "shpca_"]) + _r(g, HEX, 32),
-    ),
-    "digitalocean_token": ("DIGITALOCEAN_TOKEN", lambda g: "dop_v1_" + _r(g, HEX, 64)),
-    "databricks_token": ("DATABRICKS_TOKEN", lambda g: "dapi" + _r(g, HEX, 32)),
-    "vault_token": ("VAULT_TOKEN", lambda g: "hvs." + _r(g, URLSAFE, 90)),
-    "telegram_bot_token": (
-        "TELEGRAM_BOT_TOKEN",
-        lambda g: f"{g.randint(100_000_000, 9_999_999_999)}:AA{_r(g, URLSAFE, 33)}",
-    ),
-    "postman_key": ("POSTMAN_API_KEY", lambda g: f"PMAK-{_r(g, HEX, 24)}-{_r(g, HEX, 34)}"),
-}
-
-# Values that are secrets only by their name: the variable names differ between the sets.
-_NAMED: dict[str, tuple[Callable[[Rng], str], tuple[str, ...], tuple[str, ...]]] = {
-    "aws_secret_access_key": (
-        lambda g: _r(g, B64, 40),
-        ("aws_secret_access_key", "AWS_SECRET_ACCESS_KEY"),
-        ("SecretAccessKey", "aws_secret_key", "AWS_SECRET"),
-    ),
-    "azure_storage_key_named": (
-        lambda g: _r(g, B64, 86) + "==",
-        ("AZURE_STORAGE_KEY", "storage_account_key"),
-        ("accountKey", "AZURE_STORAGE_ACCOUNT_KEY", "primaryKey"),
-    ),
-    "twilio_auth_token": (
-        lambda g: _r(g, HEX, 32),
-        ("TWILIO_AUTH_TOKEN", "twilio_auth_token"),
-        ("authToken", "TWILIO_TOKEN"),
-    ),
-    "generic_api_key": (
-        lambda g: _r(g, ALNUM + "-_", g.randint(20, 48)),
-        ("api_key", "secret", "auth_token", "client_secret", "token"),
-        ("apiKey", "SECRET_KEY", "access_token", "private_token", "signing_secret", "X-Api-Key"),
-    ),
-    "generic_password": (
-        lambda g: _r(g, ALNUM, g.randint(6, 10)) + _r(g, "!#%&*+-?@^_~", 2) + _r(g, ALNUM, g.randint(3, 8)),
-        ("password", "DB_PASSWORD", "passwd"),
-        ("db_password", "passphrase", "pwd", "adminPassword", "MYSQL_ROOT_PASSWORD"),
-    ),
-}
 
 _TOKEN_CONTEXTS = {
     "dev": (
@@ -231,7 +116,7 @@ def _url_rows(rng: Rng, part: str) -> list[dict[str, Any]]:
                 else rng.choice(["app", "admin", "svc_orders"])
             )
             password = (
-                _r(rng, ALNUM, rng.randint(12, 24)) + rng.choice(["", "-", "_", "!"]) + _r(rng, ALNUM, 4)
+                draw(rng, ALNUM, rng.randint(12, 24)) + rng.choice(["", "-", "_", "!"]) + draw(rng, ALNUM, 4)
             )
             prefix = f"{scheme}://{user}:"
             url = f"{prefix}{password}@{rng.choice(hosts)}:{rng.choice([5432, 3306, 6379, 5672])}/main"
@@ -253,17 +138,17 @@ def _key_rows(rng: Rng, part: str) -> list[dict[str, Any]]:
     """PEM private keys, alone and inside a GCP service-account file; Azure connection strings."""
     rows = []
     for _ in range(PER_FORMAT):
-        key = _pem(rng)
+        key = pem(rng)
         template = (
             "{v}" if part == "dev" else "Here is the key from the server:\n{v}\nwhy is ssh refusing it?"
         )
         rows.append(_row(template, key, "private_key_pem", part))
-        escaped = _pem(rng, escaped=True)
-        account = f'{{"type": "service_account", "project_id": "demo-{_r(rng, HEX, 6)}", '
-        account += f'"private_key_id": "{_r(rng, HEX, 40)}", "private_key": "{{v}}\\n", '
+        escaped = pem(rng, escaped=True)
+        account = f'{{"type": "service_account", "project_id": "demo-{draw(rng, HEX, 6)}", '
+        account += f'"private_key_id": "{draw(rng, HEX, 40)}", "private_key": "{{v}}\\n", '
         account += '"client_email": "svc@demo.iam.gserviceaccount.com"}'
         rows.append(_row(account, escaped, "gcp_service_account_key", part))
-        name = "acct" + _r(rng, string.ascii_lowercase + string.digits, 8)
+        name = "acct" + draw(rng, string.ascii_lowercase + string.digits, 8)
         azure = (
             "DefaultEndpointsProtocol=https;AccountName="
             + name
@@ -271,7 +156,7 @@ def _key_rows(rng: Rng, part: str) -> list[dict[str, Any]]:
         )
         if part == "held_out":
             azure = 'conn = "' + azure + '"'
-        rows.append(_row(azure, _r(rng, B64, 86) + "==", "azure_storage_connection_string", part))
+        rows.append(_row(azure, draw(rng, B64, 86) + "==", "azure_storage_connection_string", part))
     return rows
 
 
@@ -314,15 +199,15 @@ def _negative_rows(rng: Rng, part: str) -> list[dict[str, Any]]:
         ).format(u=uuid.UUID(int=rng.getrandbits(128), version=4)),
         "git_sha": lambda: rng.choice(
             ["fixed in commit {h}", "git checkout {h}"] if dev else ["reverts {h} (see PR)", '"sha": "{h}"']
-        ).format(h=_r(rng, HEX, 40)),
+        ).format(h=draw(rng, HEX, 40)),
         "sha256": lambda: rng.choice(
             ["sha256: {h}", "checksum {h}  crewline.tar.gz"] if dev else ["SHA256 ({h})", "digest sha256:{h}"]
-        ).format(h=_r(rng, HEX, 64)),
+        ).format(h=draw(rng, HEX, 64)),
         "md5": lambda: rng.choice(["md5 {h}", "etag: {h}"] if dev else ['ETag: "{h}"', "MD5={h}"]).format(
-            h=_r(rng, HEX, 32)
+            h=draw(rng, HEX, 32)
         ),
         "npm_integrity": lambda: ('"integrity": "sha512-{b}=="' if dev else "integrity sha512-{b}==").format(
-            b=_r(rng, B64, 86)
+            b=draw(rng, B64, 86)
         ),
         "placeholder": lambda: rng.choice(
             ["api_key = {p}", 'token: "{p}"', "password={p}"]
@@ -387,12 +272,12 @@ def build_corpus() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for seed, part in enumerate(("dev", "held_out")):
         rng = random.Random(f"crewline-secrets-{part}-{seed}")
-        for fmt, (var, make) in _TOKENS.items():
+        for fmt, (var, make) in TOKENS.items():
             for _ in range(PER_FORMAT):
                 template = rng.choice(_TOKEN_CONTEXTS[part])
                 name = var.lower() if part == "dev" else _camel(var)
                 rows.append(_row(template, make(rng), fmt, part, NAME=var, name=name))
-        for fmt, (make, dev_names, held_names) in _NAMED.items():
+        for fmt, (make, dev_names, held_names) in NAMED.items():
             for _ in range(PER_FORMAT):
                 name = rng.choice(dev_names if part == "dev" else held_names)
                 template = rng.choice(_NAMED_CONTEXTS[part])
