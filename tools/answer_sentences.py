@@ -157,8 +157,10 @@ def _orphan(sentences: list[Sentence], i: int) -> bool:
 
 
 def _with_antecedents(sentences: list[Sentence], chosen: list[int]) -> list[int]:
-    """``chosen`` with the sentence before each one that refers back, kept within MAX_SENTENCES by
-    dropping the lowest-ranked extras (never the best sentence or a pair)."""
+    """``chosen`` with the sentence before each one that refers back, kept within MAX_SENTENCES. An
+    extra sentence that has no room for its predecessor is left out (it does not push out a sentence
+    that stands on its own); the best one's predecessor pushes out the lowest-ranked extras (never
+    the best sentence or a pair)."""
     out = list(chosen)
     for i in chosen:
         before = i - 1
@@ -168,6 +170,9 @@ def _with_antecedents(sentences: list[Sentence], chosen: list[int]) -> list[int]
             and before not in out
             and _adjacent(sentences[before], sentences[i])
         ):
+            if i != chosen[0] and len(out) >= MAX_SENTENCES:
+                out.remove(i)
+                continue
             out.insert(out.index(i), before)
             pinned = {chosen[0], i, before}
             while len(out) > MAX_SENTENCES:

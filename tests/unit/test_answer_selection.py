@@ -12,9 +12,10 @@ import pytest
 
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
+from crewline.tools.answer_sentences import Sentence, select
 from crewline.tools.answering import answer_question, draft_answer
 from crewline.tools.knowledge import DOCS_DIR
-from crewline.tools.question_terms import GENERIC_WEIGHT, question_of
+from crewline.tools.question_terms import GENERIC_WEIGHT, Question, question_of
 from tests.support.knowledge import small_kb
 
 ARTICLES = [
@@ -128,3 +129,25 @@ def test_a_pseudonymised_value_in_the_question_changes_nothing(kb: KnowledgeBase
     assert plain.get("answered", True), plain["data"]["features"]
     named = answer_question(kb, "How long is the sign-in code valid for [EMAIL_3fa2b9c1]?")
     assert named.get("answered", True) and named["summary"] == plain["summary"]
+
+
+def test_an_extra_sentence_pointing_back_does_not_push_out_one_that_stands_alone() -> None:
+    # "who do I call when I lose my job": the hardship line's number was pushed out by "Then call the
+    # lost-card line ..." arriving with its predecessor; an extra without room for its predecessor goes
+    terms = frozenset({"call", "payment", "team", "line"})
+    question = Question(terms, dict.fromkeys(terms, 1.0), ())
+
+    def sentence(rank: int, start: int, text: str, covered: set[str]) -> Sentence:
+        return Sentence(rank, start, start + len(text), text, frozenset(covered), frozenset(), False)
+
+    sentences = [
+        sentence(0, 0, "Call us before you miss a payment.", {"call", "payment"}),
+        sentence(0, 35, "The help team is at 555-0163.", {"team"}),
+        sentence(1, 0, "Lock the card in the app.", set()),
+        sentence(1, 26, "Then call the line at 555-0199.", {"line"}),
+    ]
+    chosen = [s.text for s in select(question, sentences, [1.0, 0.9, 0.3, 0.85])]
+    assert chosen == ["Call us before you miss a payment.", "The help team is at 555-0163."]
+    # the best sentence pointing back keeps its predecessor, whatever it pushes out
+    best = [s.text for s in select(question, sentences, [0.5, 0.45, 0.3, 1.0])]
+    assert best[:2] == ["Lock the card in the app.", "Then call the line at 555-0199."]
