@@ -33,6 +33,7 @@ __all__ = [
     "AegraInstance",
     "aegra_cluster",
     "aegra_python",
+    "service_urls",
 ]
 
 
@@ -44,6 +45,17 @@ def aegra_python() -> Path:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(str(missing))
         pytest.skip(str(missing))
+
+
+def service_urls() -> tuple[str, str]:
+    """The test PostgreSQL and Redis URLs Aegra needs; fails under CI without them, skips elsewhere."""
+    postgres, redis = os.environ.get("CREWLINE_TEST_POSTGRES"), os.environ.get("CREWLINE_TEST_REDIS")
+    if postgres and redis:
+        return postgres, redis
+    reason = "CREWLINE_TEST_POSTGRES and CREWLINE_TEST_REDIS are needed for Aegra"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 @contextlib.contextmanager

@@ -10,7 +10,6 @@ input no crew takes and FastAPI's own validation errors are one-line 422s, as un
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import httpx
 import pytest
 
 from crewline.evals.benchmarks.approval_replay import REQUEST
-from tests.integration.aegra_instances import AegraInstance, aegra_cluster
+from tests.integration.aegra_instances import AegraInstance, aegra_cluster, service_urls
 
 pytestmark = pytest.mark.server
 
@@ -40,12 +39,7 @@ class Aegra:
 
 @pytest.fixture(scope="module")
 def aegra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Aegra]:
-    postgres, redis = os.environ.get("CREWLINE_TEST_POSTGRES"), os.environ.get("CREWLINE_TEST_REDIS")
-    if not (postgres and redis):
-        reason = "CREWLINE_TEST_POSTGRES and CREWLINE_TEST_REDIS are needed for Aegra"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    postgres, redis = service_urls()
     with aegra_cluster(tmp_path_factory.mktemp("aegra-edges"), postgres, redis, env=SMALL_POOLS) as cluster:
         (instance,) = cluster.start("a")
         tag = secrets.token_hex(3)

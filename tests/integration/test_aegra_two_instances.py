@@ -15,32 +15,41 @@ Users: alice and bob (plain users of acme), carol (approver of acme), eve (admin
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from crewline.evals.benchmarks.workflow_crash import pristine_erp
 from crewline.tools.erp import legacy_customer_id
-from tests.integration.aegra_instances import AegraCluster, AegraInstance, aegra_cluster
+from tests.integration.aegra_instances import aegra_cluster, service_urls
+from tests.integration.aegra_pair import (
+    LOST_CARD,
+    Pair,
+    Users,
+    aegra_config,
+    erp_rows,
+    escalate,
+    http_client,
+    paused_instance,
+    resume_run,
+    shared_rows,
+    start_run,
+    wait_run,
+)
 from tests.integration.aegra_pause_graph import ARM_FILE, PAUSE_DIR_ENV, PAUSED_FILE
 
 pytestmark = pytest.mark.server
 
-LOST_CARD = "I lost my card, and what is the current balance for customer C-1001?"
 PLANTED = "zed.planted.4417@example.org"
 HOW_TO = "How do I dispute a charge on my card?"
 HELP_PHONE = "1-800-555-0100"  # in the help-centre article that answers HOW_TO: a knowledge str channel
 RATE_LIMIT = 60  # per user, refilled over 4 s
-REPO = Path(__file__).resolve().parents[2]
 # where the worker running a refund is SIGKILLed: inside the refund effect, committed in the ERP but
 # not yet returned to the saga, so not checkpointed: a retry that started the saga over (a new key)
 # would refund again or fail, only one that reconciles by the step's key ends consistent
@@ -57,52 +66,13 @@ SMALL_POOLS = {
 }
 
 
-def _service_urls() -> tuple[str, str]:
-    postgres, redis = os.environ.get("CREWLINE_TEST_POSTGRES"), os.environ.get("CREWLINE_TEST_REDIS")
-    if postgres and redis:
-        return postgres, redis
-    reason = "CREWLINE_TEST_POSTGRES and CREWLINE_TEST_REDIS are needed for Aegra"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@dataclass
-class Users:
-    alice: str
-    bob: str
-    carol: str
-    eve: str
-
-
-@dataclass
-class Pair:
-    cluster: AegraCluster
-    a: AegraInstance
-    b: AegraInstance
-    users: Users
-
-
-def _aegra_config(directory: Path, **overrides: Any) -> Path:
-    """The repository's ``aegra.json`` with absolute paths (it is read from ``directory``), the
-    ``refund`` graph the pausable one of :mod:`tests.integration.aegra_pause_graph`, and ``overrides``."""
-    config: dict[str, Any] = json.loads((REPO / "aegra.json").read_text())
-    config["dependencies"] = [str(REPO)]
-    config["graphs"] = {name: str(REPO / path.removeprefix("./")) for name, path in config["graphs"].items()}
-    config["graphs"]["refund"] = f"{REPO / 'tests' / 'integration' / 'aegra_pause_graph.py'}:graph"
-    config.update(overrides)
-    path = directory / "aegra.json"
-    path.write_text(json.dumps(config))
-    return path
-
-
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    postgres, redis = _service_urls()
+    postgres, redis = service_urls()
     env = {
         "CREWLINE_RATE_LIMIT_USER": f"{RATE_LIMIT}/4s",
         "CREWLINE_RATE_LIMIT_TENANT": "1000/s",
-        "AEGRA_CONFIG": str(_aegra_config(tmp_path_factory.mktemp("config"))),
+        "AEGRA_CONFIG": str(aegra_config(tmp_path_factory.mktemp("config"))),
         PAUSE_DIR_ENV: str(tmp_path_factory.mktemp("pause")),
         **SMALL_POOLS,
     }
@@ -121,66 +91,20 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         yield Pair(cluster, a, b, users)
 
 
-def _http(instance: AegraInstance, key: str | None) -> httpx.Client:
-    return httpx.Client(base_url=instance.url, headers={"x-api-key": key} if key else {}, timeout=60)
-
-
-def _wait(client: httpx.Client, thread_id: str, body: dict[str, Any], seconds: float = 120) -> httpx.Response:
-    """``POST /threads/{id}/runs/wait`` within ``seconds`` in all: Aegra sends a keep-alive byte every
-    second while a run is unfinished, so no read timeout would ever end a wait on a run stuck pending."""
-    deadline = time.monotonic() + seconds
-    with client.stream("POST", f"/threads/{thread_id}/runs/wait", json=body) as response:
-        chunks = []
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            assert time.monotonic() < deadline, f"runs/wait on {thread_id} unanswered after {seconds} s"
-        return httpx.Response(response.status_code, content=b"".join(chunks), request=response.request)
-
-
-def _escalate(instance: AegraInstance, key: str, text: str = LOST_CARD) -> str:
-    """A new thread of the key's user whose request waits at the escalation; its id."""
-    with _http(instance, key) as client:
-        created = client.post("/threads", json={"metadata": {"owner": "bob", "tenant_id": "evil"}})
-        assert created.status_code == 200, created.text
-        thread_id = str(created.json()["thread_id"])
-        ran = _wait(
-            client,
-            thread_id,
-            {"assistant_id": "support", "input": {"messages": [{"role": "user", "content": text}]}},
-        )
-        assert ran.status_code == 200, ran.text
-        state = client.get(f"/threads/{thread_id}/state").json()
-    assert state["next"] == ["await_human"], state
-    return thread_id
-
-
-def _resume(client: httpx.Client, thread_id: str, decision: str = "approve") -> httpx.Response:
-    command = {"resume": {"decision": decision, "by": "somebody-else"}}
-    return _wait(client, thread_id, {"assistant_id": "support", "command": command})
-
-
-def _shared(database_url: str, query: str, *args: Any) -> list[tuple[Any, ...]]:
-    """Rows of crewline's shared state (CREWLINE_STATE_URL: the cluster's database)."""
-    import psycopg
-
-    with psycopg.connect(database_url) as db:
-        return list(db.execute(query, args).fetchall())
-
-
 def test_auth_probes(pair: Pair) -> None:
-    thread_id = _escalate(pair.a, pair.users.alice)
+    thread_id = escalate(pair.a, pair.users.alice)
     for instance in (pair.a, pair.b):
-        with _http(instance, None) as anonymous:
+        with http_client(instance, None) as anonymous:
             assert anonymous.post("/threads/search", json={}).status_code == 401
-        with _http(instance, "cl_000000000000_nope-nope-nope-nope-nope") as forged:
+        with http_client(instance, "cl_000000000000_nope-nope-nope-nope-nope") as forged:
             assert forged.get(f"/threads/{thread_id}").status_code == 401
-        with _http(instance, pair.users.eve) as eve:  # another tenant's admin: it does not exist
+        with http_client(instance, pair.users.eve) as eve:  # another tenant's admin: it does not exist
             assert eve.get(f"/threads/{thread_id}").status_code == 404
-            assert _resume(eve, thread_id).status_code == 404
-    with _http(pair.b, pair.users.alice) as alice:
+            assert resume_run(eve, thread_id).status_code == 404
+    with http_client(pair.b, pair.users.alice) as alice:
         metadata = alice.get(f"/threads/{thread_id}").json()["metadata"]
         assert metadata["owner"].startswith("alice-") and metadata["tenant_id"] == "acme"  # not clobbered
-        refused = _resume(alice, thread_id)
+        refused = resume_run(alice, thread_id)
         assert refused.status_code == 403 and "approver" in refused.text
         assert alice.get(f"/threads/{thread_id}/state").json()["next"] == ["await_human"]
         # v2 commands would resume past the approver check (input.respond): refused under Aegra
@@ -189,7 +113,7 @@ def test_auth_probes(pair: Pair) -> None:
         assert alice.get(f"/threads/{thread_id}/state").json()["next"] == ["await_human"]
         rating = {"thread_id": thread_id, "rating": "up"}
         assert alice.post("/crewline/feedback", json=rating).status_code == 201
-    with _http(pair.b, pair.users.eve) as eve:
+    with http_client(pair.b, pair.users.eve) as eve:
         assert eve.post("/crewline/feedback", json=rating).status_code == 404
 
 
@@ -207,19 +131,19 @@ def test_crewline_routes_hide_nothing_of_aegras(pair: Pair) -> None:
 
 def test_a_user_gains_nothing_from_the_approver_scheme(pair: Pair) -> None:
     """Bob, alice's colleague without the approver role, can neither see nor answer her thread."""
-    thread_id = _escalate(pair.a, pair.users.alice)
-    with _http(pair.b, pair.users.bob) as bob:
+    thread_id = escalate(pair.a, pair.users.alice)
+    with http_client(pair.b, pair.users.bob) as bob:
         assert bob.get(f"/threads/{thread_id}").status_code == 404
         assert bob.get(f"/threads/{thread_id}/state").status_code == 404
-        assert _resume(bob, thread_id).status_code in (403, 404)
+        assert resume_run(bob, thread_id).status_code in (403, 404)
         assert thread_id not in {t["thread_id"] for t in bob.post("/threads/search", json={}).json()}
-    with _http(pair.b, pair.users.carol) as carol:  # the approver reads it, but starts nothing on it
+    with http_client(pair.b, pair.users.carol) as carol:  # the approver reads it, but starts nothing on it
         assert carol.get(f"/threads/{thread_id}/state").json()["next"] == ["await_human"]
         message = {"messages": [{"role": "user", "content": "what is my balance? customer C-1001"}]}
-        started = _wait(carol, thread_id, {"assistant_id": "support", "input": message})
+        started = wait_run(carol, thread_id, {"assistant_id": "support", "input": message})
         assert started.status_code == 404, started.text
         assert carol.delete(f"/threads/{thread_id}").status_code == 404
-    with _http(pair.a, pair.users.alice) as alice:
+    with http_client(pair.a, pair.users.alice) as alice:
         assert alice.get(f"/threads/{thread_id}").status_code == 200
 
 
@@ -227,8 +151,8 @@ def test_an_approver_lists_her_tenants_threads_and_nobody_else_does(pair: Pair) 
     """``POST /threads/search`` as under ``langgraph dev``: an approver sees her tenant's threads,
     whoever owns them (filters, status and limits apply); a ``user`` only their own; another tenant's
     admin none of them."""
-    thread_id = _escalate(pair.a, pair.users.alice)
-    with _http(pair.b, pair.users.carol) as carol:
+    thread_id = escalate(pair.a, pair.users.alice)
+    with http_client(pair.b, pair.users.carol) as carol:
         found = carol.post("/threads/search", json={"status": "interrupted", "limit": 100})
         assert found.status_code == 200, found.text
         listed = {t["thread_id"]: t for t in found.json()}
@@ -243,7 +167,7 @@ def test_an_approver_lists_her_tenants_threads_and_nobody_else_does(pair: Pair) 
         assert len(carol.post("/threads/search", json={"limit": 1}).json()) == 1
         assert carol.post("/threads/search", json={"limit": 0}).status_code == 422  # Aegra's own check
     for outsider in (pair.users.bob, pair.users.eve):
-        with _http(pair.b, outsider) as client:
+        with http_client(pair.b, outsider) as client:
             seen = client.post("/threads/search", json={"limit": 100})
             assert seen.status_code == 200, seen.text
             assert thread_id not in {t["thread_id"] for t in seen.json()}
@@ -251,7 +175,7 @@ def test_an_approver_lists_her_tenants_threads_and_nobody_else_does(pair: Pair) 
 
 def test_rate_limit_answers_429_with_retry_after(pair: Pair) -> None:
     key = pair.cluster.create_key(f"burst-{secrets.token_hex(3)}", "acme")
-    with _http(pair.b, key) as client:
+    with http_client(pair.b, key) as client:
         for _ in range(5 * RATE_LIMIT):
             refused = client.post("/threads/search", json={"limit": 1})
             if refused.status_code != 200:
@@ -267,17 +191,17 @@ def test_no_planted_personal_value_in_any_table(pair: Pair) -> None:
     import psycopg
 
     text = f"{LOST_CARD} Write to me at {PLANTED}."
-    thread_id = _escalate(pair.a, pair.users.alice, text)
-    with _http(pair.b, pair.users.carol) as carol:
-        assert _resume(carol, thread_id, "reject").status_code == 200
+    thread_id = escalate(pair.a, pair.users.alice, text)
+    with http_client(pair.b, pair.users.carol) as carol:
+        assert resume_run(carol, thread_id, "reject").status_code == 200
         # a state write reaches Aegra's checkpointer with no run edge in between: only its serializer
         note = {"messages": [{"role": "user", "content": f"Call back via {PLANTED}"}]}
         written = carol.post(f"/threads/{thread_id}/state", json={"values": note})
         assert written.status_code == 200, written.text
-    with _http(pair.a, pair.users.alice) as alice:  # the knowledge specialist's answer is a str channel
+    with http_client(pair.a, pair.users.alice) as alice:  # the knowledge specialist's answer is a str channel
         help_thread = alice.post("/threads", json={}).json()["thread_id"]
         question = {"messages": [{"role": "user", "content": HOW_TO}]}
-        asked = _wait(alice, help_thread, {"assistant_id": "support", "input": question})
+        asked = wait_run(alice, help_thread, {"assistant_id": "support", "input": question})
         assert asked.status_code == 200 and HELP_PHONE in asked.text, asked.text[:500]
     found: list[str] = []
     with psycopg.connect(pair.cluster.database_url) as db:
@@ -310,12 +234,12 @@ def test_thirty_concurrent_runs_across_both_instances(pair: Pair) -> None:
     keys = [pair.cluster.create_key(f"load-{tag}-{index}", "acme") for index in range(30)]
 
     def one(index: int) -> str:
-        with _http((pair.a, pair.b)[index % 2], keys[index]) as alice:
+        with http_client((pair.a, pair.b)[index % 2], keys[index]) as alice:
             created = alice.post("/threads", json={})
             if created.status_code != 200:
                 return f"POST /threads {created.status_code}: {created.text[:200]}"
             thread_id = created.json()["thread_id"]
-            ran = _wait(alice, thread_id, {"assistant_id": "support", "input": message})
+            ran = wait_run(alice, thread_id, {"assistant_id": "support", "input": message})
             if ran.status_code != 200:
                 return f"{ran.status_code}: {ran.text[:200]}"
             runs = alice.get(f"/threads/{thread_id}/runs").json()
@@ -348,18 +272,18 @@ def a_killed_mid_load(pair: Pair) -> KilledMidLoad:
     pause_dir = Path(pair.cluster.extra_env[PAUSE_DIR_ENV])
     (pause_dir / PAUSED_FILE).unlink(missing_ok=True)
     (pause_dir / ARM_FILE).write_text(REFUND_KILL_POINT)
-    with _http(pair.a, pair.users.alice) as alice:
-        refund_run = _start_run(alice, "refund", {"input": REFUND})
-    victim = _paused_instance(pair, pause_dir)
+    with http_client(pair.a, pair.users.alice) as alice:
+        refund_run = start_run(alice, "refund", {"input": REFUND})
+    victim = paused_instance(pair, pause_dir)
     survivor = pair.b if victim is pair.a else pair.a
-    refunds_when_killed = _erp_rows(pair.cluster, REFUND_ROWS)
+    refunds_when_killed = erp_rows(pair.cluster, REFUND_ROWS)
     message = {"messages": [{"role": "user", "content": "what is the balance for customer C-1001?"}]}
     try:
-        with _http(victim, pair.users.alice) as alice:
-            balance_runs = [_start_run(alice, "support", message) for _ in range(4)]
+        with http_client(victim, pair.users.alice) as alice:
+            balance_runs = [start_run(alice, "support", message) for _ in range(4)]
         victim.kill()
         runs = [refund_run, *balance_runs]
-        with _http(survivor, pair.users.alice) as alice:
+        with http_client(survivor, pair.users.alice) as alice:
             deadline, statuses = time.monotonic() + 60, {}
             while time.monotonic() < deadline:
                 statuses = {r: alice.get(f"/threads/{t}/runs/{r}").json()["status"] for t, r in runs}
@@ -376,29 +300,6 @@ def a_killed_mid_load(pair: Pair) -> KilledMidLoad:
 
 
 REFUND_ROWS = "SELECT REF_KEY, AMT_CENTS, STAT_CD FROM REFUND_TXN WHERE ORD_ID = 'O-1001'"
-
-
-def _erp_rows(cluster: AegraCluster, query: str, *args: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(f"file:{cluster.erp_path}?mode=ro", uri=True) as erp:
-        return list(erp.execute(query, args).fetchall())
-
-
-def _start_run(client: httpx.Client, assistant: str, run_input: dict[str, Any]) -> tuple[str, str]:
-    thread_id = client.post("/threads", json={}).json()["thread_id"]
-    run = client.post(f"/threads/{thread_id}/runs", json={"assistant_id": assistant, "input": run_input})
-    assert run.status_code == 200, run.text
-    return str(thread_id), str(run.json()["run_id"])
-
-
-def _paused_instance(pair: Pair, pause_dir: Path) -> AegraInstance:
-    """The instance whose worker paused at the armed point (the queue decides which one runs a job)."""
-    paused = pause_dir / PAUSED_FILE
-    deadline = time.monotonic() + 60
-    while not paused.exists() or not paused.read_text():
-        assert time.monotonic() < deadline, f"no run paused\n{pair.a.log_tail()}\n{pair.b.log_tail()}"
-        time.sleep(0.1)
-    data_dir = Path(paused.read_text()).resolve()
-    return next(i for i in (pair.a, pair.b) if i.data_dir.resolve() == data_dir)
 
 
 def test_runs_of_a_killed_instance_finish_on_the_other(a_killed_mid_load: KilledMidLoad) -> None:
@@ -419,7 +320,7 @@ def test_a_refund_killed_inside_its_effect_ends_with_one_refund(
     thread_id, run_id = killed.refund_run
     assert killed.statuses[run_id] == "success", (killed.statuses, killed.survivor_log)
     assert [(cents, status) for _, cents, status in killed.refunds_when_killed] == [(4500, "P")]
-    with _http(pair.b, pair.users.alice) as alice:  # pair.b: the survivor
+    with http_client(pair.b, pair.users.alice) as alice:  # pair.b: the survivor
         values = alice.get(f"/threads/{thread_id}/state").json()["values"]
     assert values["status"] == "completed", (values.get("error"), values.get("summary"))
     assert values["summary"].startswith("Refunded $45.00 for order O-1001"), values["summary"]
@@ -434,40 +335,38 @@ def test_a_refund_killed_inside_its_effect_ends_with_one_refund(
             "SELECT SUM(AMT_CENTS) FROM INVHDR WHERE CUST_ID = ?", (customer,)
         ).fetchone()[0]
     cluster = pair.cluster
-    assert _erp_rows(cluster, REFUND_ROWS) == killed.refunds_when_killed  # exactly one refund
-    (refunded,) = _erp_rows(cluster, "SELECT REFUNDED_CENTS FROM ORDERS WHERE ORD_ID = 'O-1001'")
+    assert erp_rows(cluster, REFUND_ROWS) == killed.refunds_when_killed  # exactly one refund
+    (refunded,) = erp_rows(cluster, "SELECT REFUNDED_CENTS FROM ORDERS WHERE ORD_ID = 'O-1001'")
     assert refunded[0] - refunded_before == 4500
-    credits = _erp_rows(cluster, "SELECT REF_KEY, APPL_CENTS, STAT_CD FROM INVADJ WHERE ORD_ID = 'O-1001'")
+    credits = erp_rows(cluster, "SELECT REF_KEY, APPL_CENTS, STAT_CD FROM INVADJ WHERE ORD_ID = 'O-1001'")
     assert [(key, status) for key, _, status in credits] == [(steps["adjust_invoice"]["key"], "A")]
-    ((owed_after,),) = _erp_rows(cluster, "SELECT SUM(AMT_CENTS) FROM INVHDR WHERE CUST_ID = ?", customer)
+    ((owed_after,),) = erp_rows(cluster, "SELECT SUM(AMT_CENTS) FROM INVHDR WHERE CUST_ID = ?", customer)
     assert owed_before - owed_after == credits[0][1] > 0  # the invoice credited by what the credit says
     # the notification: one, queued (a saga started over would queue another under a new key)
     queued = "SELECT REF_KEY, STAT_CD FROM NOTIFY_Q WHERE CUST_ID = ? AND REF_KEY LIKE 'refund:%'"
-    assert _erp_rows(cluster, queued, customer) == [(steps["notify_customer"]["key"], "Q")]
-    ledger = dict(
-        _erp_rows(cluster, "SELECT IDEM_KEY, STAT_CD FROM WF_EFFECT WHERE IDEM_KEY LIKE 'refund:%'")
-    )
+    assert erp_rows(cluster, queued, customer) == [(steps["notify_customer"]["key"], "Q")]
+    ledger = dict(erp_rows(cluster, "SELECT IDEM_KEY, STAT_CD FROM WF_EFFECT WHERE IDEM_KEY LIKE 'refund:%'"))
     expected = {steps[step]["key"]: "A" for step in ("refund_payment", "adjust_invoice", "notify_customer")}
     assert ledger == expected
 
 
 def test_interrupt_on_a_kill_a_resume_on_b_applies_once(pair: Pair) -> None:
-    thread_id = _escalate(pair.a, pair.users.alice)
-    with _http(pair.a, pair.users.alice) as alice:
+    thread_id = escalate(pair.a, pair.users.alice)
+    with http_client(pair.a, pair.users.alice) as alice:
         ticket_id = alice.get(f"/threads/{thread_id}/state").json()["values"]["escalation"]["ticket_id"]
     pair.a.kill()  # for good: only the test after this one, which starts its own process, follows
-    with _http(pair.b, pair.users.carol) as carol:
+    with http_client(pair.b, pair.users.carol) as carol:
         assert carol.get(f"/threads/{thread_id}").status_code == 200  # the approver sees her tenant's
-        approved = _resume(carol, thread_id)
+        approved = resume_run(carol, thread_id)
         assert approved.status_code == 200, approved.text
         assert approved.json()["escalation"]["status"] == "approved"
-        again = _resume(carol, thread_id)  # Aegra refuses to resume a thread no longer interrupted
+        again = resume_run(carol, thread_id)  # Aegra refuses to resume a thread no longer interrupted
         assert again.status_code == 400, again.text
     url = pair.cluster.database_url
     ledger = "SELECT tool, status, attempts FROM approved_actions WHERE ticket_id = %s"
-    applied = _shared(url, ledger, ticket_id)
+    applied = shared_rows(url, ledger, ticket_id)
     assert applied and all(status == "applied" and attempts == 1 for _, status, attempts in applied), applied
-    ((decided_by,),) = _shared(url, "SELECT decided_by FROM tickets WHERE ticket_id = %s", ticket_id)
+    ((decided_by,),) = shared_rows(url, "SELECT decided_by FROM tickets WHERE ticket_id = %s", ticket_id)
     assert decided_by.startswith("carol-")  # signed by who sent it, not the payload's "somebody-else"
     with sqlite3.connect(pair.b.data_dir / "erp" / "demo_erp.sqlite") as erp:  # B carried it out
         query = "SELECT FRZ_DT FROM CARDS WHERE CUST_ID = ? AND FRZ_DT IS NOT NULL"
@@ -476,7 +375,7 @@ def test_interrupt_on_a_kill_a_resume_on_b_applies_once(pair: Pair) -> None:
 
 
 def test_refuses_to_start_without_crewline_auth(pair: Pair, tmp_path: Path) -> None:
-    broken = _aegra_config(tmp_path, auth={"path": "crewline.graphs.serving.no_such_auth:auth"})
+    broken = aegra_config(tmp_path, auth={"path": "crewline.graphs.serving.no_such_auth:auth"})
     served = pair.cluster.extra_env["AEGRA_CONFIG"]  # the module's instances take theirs from here
     pair.cluster.extra_env["AEGRA_CONFIG"] = str(broken)
     try:
