@@ -25,6 +25,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from crewline.cli import main
 from crewline.memory.operations.keys import KeyStore
 from tests.integration.langgraph_server import LangGraphServer, langgraph_server
+from tests.integration.serving_probes import (
+    FEEDBACK_BODIES,
+    JSON_VALUES,
+    ROLE_GATED,
+    thread_probes,
+    what_a_caller_learns,
+)
 
 pytestmark = pytest.mark.server
 
@@ -131,48 +138,6 @@ def test_ownership_is_stamped_not_taken_from_the_request(
     assert values["tenant_id"] == "acme" and values["user_id"].startswith("alice-")
 
 
-def _probes(thread_id: str, run_id: str, checkpoint_id: str) -> list[tuple[str, str, dict[str, Any] | None]]:
-    t, r = f"/threads/{thread_id}", f"/threads/{thread_id}/runs/{run_id}"
-    message = {"messages": [{"role": "user", "content": "what is my balance? customer C-1001"}]}
-    return [
-        ("GET", t, None),
-        ("PATCH", t, {"metadata": {"owner": "me"}}),
-        ("GET", f"{t}/state", None),
-        ("GET", f"{t}/state/{checkpoint_id}", None),
-        ("POST", f"{t}/state/checkpoint", {"checkpoint": {"checkpoint_id": checkpoint_id}}),
-        ("GET", f"{t}/history", None),
-        ("POST", f"{t}/history", {"limit": 5}),
-        ("POST", f"{t}/copy", None),
-        ("POST", f"{t}/runs", {"assistant_id": "support", "input": message}),
-        ("POST", f"{t}/runs/wait", {"assistant_id": "support", "input": message}),
-        ("POST", f"{t}/runs/stream", {"assistant_id": "support", "input": message}),
-        ("GET", f"{t}/runs", None),
-        ("GET", r, None),
-        ("GET", f"{r}/join", None),
-        ("GET", f"{r}/stream", None),
-        ("POST", f"{r}/cancel", None),
-        ("DELETE", r, None),
-        ("GET", f"{t}/stream", None),
-        ("DELETE", t, None),
-    ]
-
-
-# Writes that need a role: a caller without it is refused (403) whatever the thread, so the answer
-# says nothing about whether the thread exists.
-_ROLE_GATED = [
-    ("POST", "/state", {"values": {"answer": "hijacked"}, "as_node": "await_human"}),
-    ("POST", "/runs/wait", {"assistant_id": "support", "command": {"resume": {"decision": "approve"}}}),
-]
-
-
-def _answer(response: httpx.Response, *ids: str) -> tuple[int, str]:
-    """Status and body with the ids blanked: what a caller learns from a response."""
-    text = response.text
-    for value in ids:
-        text = text.replace(value, "<id>")
-    return response.status_code, text.strip()
-
-
 UNKNOWN_THREAD = "00000000-0000-4000-8000-000000000000"
 
 
@@ -191,20 +156,20 @@ def test_another_users_thread_is_invisible_on_every_endpoint(
     ids = (escalated.thread_id, escalated.run_id, UNKNOWN_THREAD)
     for name, key in (("bob (same tenant)", users.bob), ("eve (other tenant, admin)", users.eve)):
         with _http(server, key) as other:
-            theirs = _probes(escalated.thread_id, escalated.run_id, checkpoint_id)
-            unknown = _probes(UNKNOWN_THREAD, escalated.run_id, checkpoint_id)
+            theirs = thread_probes(escalated.thread_id, escalated.run_id, checkpoint_id)
+            unknown = thread_probes(UNKNOWN_THREAD, escalated.run_id, checkpoint_id)
             for (method, path, body), (_, unknown_path, _) in zip(theirs, unknown, strict=True):
                 probes += 1
-                got = _answer(other.request(method, path, json=body), *ids)
-                baseline = _answer(other.request(method, unknown_path, json=body), *ids)
+                got = what_a_caller_learns(other.request(method, path, json=body), *ids)
+                baseline = what_a_caller_learns(other.request(method, unknown_path, json=body), *ids)
                 if got != baseline or not (got[0] >= 400 or "event: error" in got[1]):
                     leaks.append(f"{name}: {method} {path} -> {got} (unknown thread: {baseline})")
-            for method, suffix, body in _ROLE_GATED:
+            for method, suffix, body in ROLE_GATED:
                 probes += 1
-                got = _answer(
+                got = what_a_caller_learns(
                     other.request(method, f"/threads/{escalated.thread_id}{suffix}", json=body), *ids
                 )
-                baseline = _answer(
+                baseline = what_a_caller_learns(
                     other.request(method, f"/threads/{UNKNOWN_THREAD}{suffix}", json=body), *ids
                 )
                 if got != baseline or got[0] not in (403, 404):
@@ -214,7 +179,7 @@ def test_another_users_thread_is_invisible_on_every_endpoint(
             if any(t["thread_id"] == escalated.thread_id for t in found):
                 leaks.append(f"{name}: search lists the thread")
     assert leaks == [], f"{len(leaks)} leaks in {probes} probes:\n" + "\n".join(leaks)
-    assert probes == 2 * (len(_probes("t", "r", "c")) + len(_ROLE_GATED) + 1)
+    assert probes == 2 * (len(thread_probes("t", "r", "c")) + len(ROLE_GATED) + 1)
     with _http(server, users.alice) as alice:  # and nothing changed: 0 cross-tenant writes
         after = alice.get(f"/threads/{escalated.thread_id}/state").json()
         assert after["checkpoint"] == before["checkpoint"] and after["values"] == before["values"]
@@ -379,24 +344,6 @@ def test_feedback_route(escalated: Escalated, server: LangGraphServer, users: Us
     assert again.status_code == 201, again.text
 
 
-# Schemathesis cannot be installed next to langgraph-api (it needs jsonschema-rs >= 0.60, the
-# server pins < 0.45), so the custom routes are fuzzed with hypothesis directly: every operation the
-# routes' own OpenAPI document lists, with arbitrary JSON bodies, query strings and keys.
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
-    max_leaves=12,
-)
-_FEEDBACK = st.fixed_dictionaries(
-    {},
-    optional={
-        "thread_id": st.text(max_size=40) | st.integers(),
-        "rating": st.sampled_from(["up", "down", "", "sideways"]) | _JSON,
-        "comment": st.text(max_size=200) | _JSON,
-    },
-)
-
-
 def test_fuzzed_custom_routes_never_answer_5xx(server: LangGraphServer) -> None:
     key = server.create_key(f"fuzzer-{secrets.token_hex(3)}", "fuzz")
     document = httpx.get(f"{server.url}/crewline/openapi.json").json()
@@ -406,7 +353,7 @@ def test_fuzzed_custom_routes_never_answer_5xx(server: LangGraphServer) -> None:
 
     @given(
         operation=st.sampled_from(operations),
-        body=_FEEDBACK | _JSON,
+        body=FEEDBACK_BODIES | JSON_VALUES,
         params=st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=20), max_size=3),
         authorised=st.booleans(),
     )
