@@ -30,7 +30,7 @@ and the original set's accuracy in service against before. When the label-noise 
 would promote is served to the live traffic, to measure whether the automatic rollback catches it.
 
     python -m crewline.evals.benchmarks.learning [--json] [--poison 0.3] [--held-out 0.4] [--lexical]
-        [--seed N] [--record PATH] [--no-background-oos] [--no-noise-check]
+        [--seed N] [--record PATH] [--no-background-oos] [--no-noise-check] [--fitted-temperature]
 
 ``--seed`` chooses the held-out requests, the flipped labels and, through the threads' names, which
 experiences the gate holds back (hashes; seed 0 keeps the held-out split the stream was first
@@ -141,6 +141,7 @@ class Trainer:
 
     background_oos: bool = True  # learn out of scope as a class from the generic background requests
     noise_check: bool = True  # reject labels that contradict confident routes (flipped labels)
+    choose_temperature: bool = True  # the candidate's temperature chosen by cross-fitted planner accuracy
 
     def options(self, routing: Any) -> Any:
         from crewline.nodes.learning.train import LearnOptions
@@ -149,6 +150,7 @@ class Trainer:
             routing=routing,
             out_of_scope=None if self.background_oos else (),
             noise_z=LearnOptions().noise_z if self.noise_check else None,
+            choose_temperature=self.choose_temperature,
         )
 
 
@@ -211,6 +213,7 @@ def _scenario(
             "candidate": record.figures,
             "current": record.baseline,
             "label_noise": result.noise.as_dict(),
+            "checks": record.checks,  # the label-noise figures and the temperature's choice
             "train_rows": record.train_rows,
             "eval_rows": record.eval_rows,
             "learn_s": learn_s,
@@ -307,7 +310,7 @@ def _print_part(name: str, part: dict[str, Any]) -> None:
     styles = (part["before"]["held_out_by_style"], part["after"]["held_out_by_style"])
     print(f"  held out by style: {styles[0]} -> {styles[1]}")
     print(f"  gate figures: candidate {gate['candidate']} vs current {gate['current']}")
-    print(f"  label noise: {gate['label_noise']}")
+    print(f"  checks (label noise, temperature): {gate['checks']}")
     live = part["live"]
     outcome = (
         f"rolled back after {live['rolled_back_after']} ({live['rollback_reason']})"
@@ -329,7 +332,8 @@ def _print(figures: dict[str, Any]) -> None:
     trainer = figures["trainer"]
     print(
         f"planner: {figures['planner']}; seed {figures['seed']}; out of scope from generic requests: "
-        f"{trainer['background_oos']}; label-noise test: {trainer['noise_check']}"
+        f"{trainer['background_oos']}; label-noise test: {trainer['noise_check']}; "
+        f"temperature chosen: {trainer['choose_temperature']}"
     )
     print(
         f"{figures['phrasings']} phrasings: {figures['stream']} replayed, {figures['held_out']} held out; "
@@ -357,12 +361,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-noise-check", action="store_true", help="as learn run --noise-z 0: no label-noise test"
     )
+    parser.add_argument(
+        "--fitted-temperature",
+        action="store_true",
+        help="keep the candidate's fitted temperature (no cross-fitted choice)",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--record", type=Path, help="write the stream's first-run routing here (JSONL)")
     args = parser.parse_args(argv)
     trainer = Trainer(
         background_oos=not args.no_background_oos,
         noise_check=not args.no_noise_check,
+        choose_temperature=not args.fitted_temperature,
     )
     figures = run(args.held_out, args.poison, args.lexical, args.seed, trainer)
     if args.record is not None:

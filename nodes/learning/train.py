@@ -12,6 +12,9 @@ frozen evaluation set, promote or reject it, keep it either way.
 * **Label noise**: labels that contradict the planner's confident routes far more often than its
   confidence predicts look flipped (:mod:`crewline.memory.learning.noise`); the candidate is then
   rejected whatever its figures, since the held-back share is as noisy as the rest.
+* **Temperature**: how sure the candidate says it is, chosen by how the crew's planner routes the
+  training experiences with it, cross-fitted (:mod:`crewline.nodes.learning.temperature`: the
+  planner cuts requests and escalates clauses by the router's confidence).
 * **Out of scope**: the candidate learns it from the router's generic background requests
   (:func:`fit_candidate`), so people's varied words do not lower the edge unrelated requests stop at.
 
@@ -31,6 +34,7 @@ from crewline.memory.learning.gate import GateDecision, decide
 from crewline.memory.learning.noise import NOISE_Z, LabelNoise, label_noise
 from crewline.memory.learning.quality import QualityReport, check_examples
 from crewline.memory.learning.registry import BASE, LearningError, RouterRegistry, VersionRecord
+from crewline.nodes.learning.temperature import choose_temperature
 from crewline.nodes.planning.background import BACKGROUND
 from crewline.nodes.planning.router import Router as LexicalRouter
 from crewline.nodes.planning.router_cache import fit_router
@@ -150,6 +154,16 @@ def fit_candidate(
     return fit_router({**examples, oos: list(out_of_scope)}, oos_label=oos)
 
 
+def _fit(
+    base: Mapping[str, Sequence[str]], train: Sequence[LabelledExample], options: LearnOptions
+) -> LexicalRouter:
+    """A candidate from the crew's examples (counted :data:`CREW_WEIGHT` times) and ``train``."""
+    examples = {route: [*texts] * CREW_WEIGHT for route, texts in base.items()}
+    for example in train:
+        examples[example.label].append(example.text)
+    return fit_candidate(examples, out_of_scope=options.background())
+
+
 def _current(registry: RouterRegistry, base: Mapping[str, Sequence[str]]) -> tuple[str, LexicalRouter]:
     version, artifact = registry.current()
     if artifact is None:
@@ -168,7 +182,9 @@ class LearnOptions:
     splitting and semantic stage included); ``out_of_scope``: the requests the candidate learns out of
     scope from (``None``: the router's generic background requests; ``()``: none, see
     :func:`fit_candidate`); ``noise_z``: the label-noise limit (:mod:`crewline.memory.learning.noise`;
-    ``None``: not tested)."""
+    ``None``: not tested); ``choose_temperature``: the candidate's temperature chosen by how
+    ``routing`` routes the training experiences, cross-fitted (:mod:`.temperature`; else the fitted
+    one)."""
 
     holdout: float = 0.3
     margin: float = 0.01
@@ -176,6 +192,7 @@ class LearnOptions:
     routing: Callable[[LexicalRouter], Routing] = lexical_routing
     out_of_scope: Sequence[str] | None = None
     noise_z: float | None = NOISE_Z
+    choose_temperature: bool = True
 
     def background(self) -> Sequence[str]:
         return BACKGROUND if self.out_of_scope is None else self.out_of_scope
@@ -253,10 +270,13 @@ def learn_router_locked(
     held_rows = [EvalRow(e.text, e.label) for e in held]
     if not crew_rows and not held_rows:
         raise LearningError(f"no evaluation rows for crew {registry.crew}: pass the crew's evaluation file")
-    examples = {route: [*texts] * CREW_WEIGHT for route, texts in base.items()}
-    for example in train:
-        examples[example.label].append(example.text)
-    candidate = fit_candidate(examples, out_of_scope=options.background())
+    candidate = _fit(base, train, options)
+    temperature = None
+    if options.choose_temperature:
+        temperature = choose_temperature(
+            train, _held_by, lambda part: _fit(base, part, options), options.routing
+        )
+        candidate.temperature *= temperature.scale
     baseline_version, current = _current(registry, base)
     figures = _figures(options.routing(candidate), crew_rows, held_rows)
     baseline = _figures(options.routing(current), crew_rows, held_rows)
@@ -269,7 +289,7 @@ def learn_router_locked(
         baseline_version=baseline_version,
         train_rows=sum(len(v) for v in base.values()) + len(train),
         eval_rows=len(crew_rows) + len(held_rows),
-        checks=noise.as_dict(),
+        checks={**noise.as_dict(), **(temperature.as_dict() if temperature else {})},
     )
     stored = registry.add_version(record, lambda path: _save(candidate, path), promote=decision.promote)
     return LearnResult(stored, decision, quality, dropped, noise)
