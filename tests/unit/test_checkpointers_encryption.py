@@ -12,13 +12,8 @@ import pytest
 from langgraph.graph import START, StateGraph
 
 from crewline.memory.checkpoint.checkpointers import CheckpointerError, async_checkpointer, checkpointer
-from tests.unit.test_checkpointers import (
-    _assert_one_redacted_line,
-    _config,
-    _graph,
-    _graph_invoke_sync,
-    _thread,
-)
+from tests.unit.test_checkpointer_errors import _assert_one_redacted_line
+from tests.unit.test_checkpointers import _config, _graph, _graph_invoke_sync, _thread
 
 AES_KEY = "k" * 32
 
