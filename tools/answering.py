@@ -25,7 +25,6 @@ tool runners set around every tool call.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ from crewline.memory.knowledge.embeddings import embedder_identity
 from crewline.memory.knowledge.feedback import feedback_search
 from crewline.memory.knowledge.index import Hit, KnowledgeBase
 from crewline.memory.knowledge.semantic import SEMANTIC_NAME
+from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.tools.answer_confidence import (
     CONFIDENCE_THRESHOLD,
     FEATURES,
@@ -137,14 +137,11 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     return Draft(query, hits, chosen, features, round(confidence, 4), truncated)
 
 
-# A value the guards pseudonymised ("[EMAIL_3fa2b9c1]", crewline.nodes.guards.vault's format): who
-# asks, not what about. Its hex tail was a word no article uses, the heaviest term of the question.
-_PLACEHOLDER = re.compile(r"\[[A-Z_]{3,20}_[0-9a-f]{8}\]")
-
-
 def without_placeholders(query: str) -> str:
-    """``query`` without the guards' placeholders for personal values (they name no topic)."""
-    return " ".join(_PLACEHOLDER.sub(" ", query).split()) if "[" in query else query
+    """``query`` without the guards' placeholders for personal values ("[EMAIL_3fa2b9c1]"): they say
+    who asks, not what about, and the hex tail was a word no article uses, the question's heaviest
+    term. (The knowledge graph strips them before it asks; the plain ``search_knowledge`` tool did not.)"""
+    return " ".join(PLACEHOLDER.sub(" ", query).split()) if "[" in query else query
 
 
 def hit_id(hit: Hit) -> str:
