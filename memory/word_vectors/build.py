@@ -3,8 +3,8 @@
     python -m crewline.memory.word_vectors.build [--out DIR] [--dimensions 128] [--extra-words FILE]
 
 The recipe is model2vec's distillation (Tulkens & van Dongen, 2024): every whole word of MiniLM's own
-WordPiece vocabulary is passed through the model *alone* (``[CLS] word [SEP]``, mean-pooled, as the
-model embeds a sentence), the vectors are centred and reduced by PCA, and each word later weighs by a
+WordPiece vocabulary is passed through the model *alone* (``[CLS] word [SEP]``, its pieces' outputs
+mean-pooled), the vectors are centred and reduced by PCA, and each word later weighs by a
 Zipf/SIF estimate from its rank in that vocabulary (see :mod:`crewline.memory.word_vectors.table`).
 
 MiniLM's vocabulary (2018 Wikipedia and books) lacks many everyday request words ("refund", "debit",
@@ -89,8 +89,9 @@ def extra_words(word_list: Path, known: Sequence[str]) -> list[str]:
 
 
 def embed_words(model_dir: Path, words: Sequence[str]) -> NDArray[np.float64]:
-    """Each word through MiniLM on its own, mean-pooled (the model's sentence embedding, before its
-    final normalisation so that PCA sees the model's own geometry)."""
+    """Each word through MiniLM on its own: the mean of its pieces' output vectors, without the
+    ``[CLS]``/``[SEP]`` around them (the same two in every row; CLINC150 train rows held out from
+    5-shot fits, seeds 10-12: 0.827 -> 0.833 of intents best-ranked right without them)."""
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -104,14 +105,17 @@ def embed_words(model_dir: Path, words: Sequence[str]) -> NDArray[np.float64]:
         transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     model = SentenceTransformer(str(model_dir), device="cpu")
     prepare = getattr(model, "preprocess", None) or model.tokenize  # renamed in sentence-transformers 5
-    pooled = [module for module in model.children()][:2]  # Transformer, Pooling; not Normalize
+    transformer = next(iter(model.children()))
     rows = []
     with torch.inference_mode():
         for start in range(0, len(words), _BATCH):
-            features = prepare(list(words[start : start + _BATCH]))
-            for module in pooled:
-                features = module(features)
-            rows.append(features["sentence_embedding"].double().numpy())
+            features = transformer(prepare(list(words[start : start + _BATCH])))
+            mask = features["attention_mask"].double()
+            lengths = mask.sum(dim=1).long()
+            mask[:, 0] = 0.0  # [CLS]
+            mask[torch.arange(lengths.numel()), lengths - 1] = 0.0  # [SEP]
+            tokens = features["token_embeddings"].double()
+            rows.append(((tokens * mask[..., None]).sum(dim=1) / mask.sum(dim=1, keepdim=True)).numpy())
     return np.concatenate(rows)
 
 
