@@ -52,7 +52,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
@@ -86,6 +86,7 @@ _RESTORING: ContextVar[bool] = ContextVar("crewline_checkpoint_restoring", defau
 _SEALING: ContextVar[bool] = ContextVar("crewline_checkpoint_sealing", default=False)
 # where the saver call being served reads or writes: (thread id, checkpoint namespace)
 _PLACE: ContextVar[tuple[str, str]] = ContextVar("crewline_checkpoint_place", default=("", ""))
+_Value = TypeVar("_Value")
 log = logging.getLogger(__name__)
 
 
@@ -217,14 +218,9 @@ def _place_of(config: RunnableConfig) -> tuple[str, str]:
     return str(configurable.get("thread_id") or ""), str(configurable.get("checkpoint_ns") or "")
 
 
-@contextmanager
-def _at(config: RunnableConfig) -> Iterator[None]:
+def _at(config: RunnableConfig) -> AbstractContextManager[None]:
     """Inside it, seals and opens are bound to ``config``'s thread and namespace."""
-    token = _PLACE.set(_place_of(config))
-    try:
-        yield
-    finally:
-        _PLACE.reset(token)
+    return _switched(_PLACE, _place_of(config))
 
 
 class DamagedCheckpoint(CrewlineError):
@@ -246,8 +242,8 @@ def _warn_unopened() -> None:
 
 
 @contextmanager
-def _switched(switch: ContextVar[bool], enabled: bool) -> Iterator[None]:
-    token = switch.set(enabled)
+def _switched(switch: ContextVar[_Value], value: _Value) -> Iterator[None]:
+    token = switch.set(value)
     try:
         yield
     finally:
