@@ -53,7 +53,7 @@ def _rows(path: Path, where: str, rows: object) -> list[dict[str, str]]:
     if not isinstance(rows, list):
         raise FreshSetError(f"{path}: {where} must be a list")
     for number, row in enumerate(rows, start=1):
-        if not (isinstance(row, dict) and isinstance(row.get("style"), str) and isinstance(row.get("text"), str)):
+        if not (isinstance(row, dict) and all(isinstance(row.get(key), str) for key in ("style", "text"))):
             raise FreshSetError(f"{path}: {where} row {number}: needs string 'style' and 'text'")
     return rows
 
@@ -67,7 +67,9 @@ def _by_style(rows: list[dict[str, str]], hits: list[bool]) -> dict[str, dict[st
     for row, hit in zip(rows, hits, strict=True):
         counts[row["style"]][0] += int(hit)
         counts[row["style"]][1] += 1
-    return {style: {"n": n, "flagged": k, "rate": round(k / n, 3)} for style, (k, n) in sorted(counts.items())}
+    return {
+        style: {"n": n, "flagged": k, "rate": round(k / n, 3)} for style, (k, n) in sorted(counts.items())
+    }
 
 
 def score_set(attacks: list[dict[str, str]], benign: list[dict[str, str]]) -> dict[str, Any]:
@@ -89,7 +91,8 @@ def score_set(attacks: list[dict[str, str]], benign: list[dict[str, str]]) -> di
 
 
 def _print(name: str, result: dict[str, Any]) -> None:
-    print(f"{name}: tpr {result['tpr']} ({result['attacks']} attacks), fpr {result['fpr']} ({result['benign']} benign)")
+    attacks, benign = result["attacks"], result["benign"]
+    print(f"{name}: tpr {result['tpr']} ({attacks} attacks), fpr {result['fpr']} ({benign} benign)")
     for style, figures in result["recall_by_style"].items():
         print(f"  recall {style:<13} {figures['flagged']:>3}/{figures['n']:<3} {figures['rate']}")
     for style, figures in result["fpr_by_style"].items():

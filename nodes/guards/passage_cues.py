@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from crewline.nodes.guards import multilingual as ml
+
 __all__ = [
     "CUES",
     "FORGED_TURN",
@@ -369,17 +371,9 @@ CUES: tuple[Cue, ...] = (
         negatable=True,
     ),
     # -- instruction override and prompt extraction, languages the English rules do not read --------
+    _cue("asks to ignore prior instructions (non-English)", 0.92, ml.OVERRIDE, triggers=ml.OVERRIDE_TRIGGERS),
     _cue(
-        "asks to ignore prior instructions (non-English)",
-        0.92,
-        r"\b(?:ignore[sz]?|ignorer|oublie[sz]?|oublier|ignora|ignoren?|ignorar|olvida|olvide|olvidar|ignoriere|ignorieren|ignoriert|vergiss|vergessen|vergesst|ignore|ignori|dimentica|dimenticare|esqueça|esquece|esquecer|negeer|vergeet|negeren)\b(?:[^\w.!?\n]+[\w'-]+){0,5}?[^\w.!?\n]+(?:instructions?|consignes?|directives?|règles|instrucciones|indicaciones|reglas|anweisungen|anleitungen|regeln|vorgaben|istruzioni|regole|instruções|instrucoes|regras|instructies|regels|opdrachten)\b",
-        triggers="ignor oubli olvid vergiss vergess vergesst dimentic esque negeer vergeet",
-    ),
-    _cue(
-        "asks for the system prompt (non-English)",
-        0.92,
-        r"\b(?:prompt (?:système|systeme|du système|de système|del sistema|de sistema|do sistema|di sistema)|system-?prompt|systemprompts?|systeemprompt|instructions? (?:système|systeme|initiales|cachées)|instrucciones (?:del sistema|iniciales|ocultas)|(?:ursprünglichen|versteckten|geheimen) anweisungen|istruzioni (?:di sistema|iniziali|nascoste)|instruções (?:do sistema|iniciais|ocultas)|(?:oorspronkelijke|verborgen) instructies)\b",
-        triggers="prompt system instruc anweis istruz instru",
+        "asks for the system prompt (non-English)", 0.92, ml.SYSTEM_PROMPT, triggers=ml.SYSTEM_PROMPT_TRIGGERS
     ),
 )
 

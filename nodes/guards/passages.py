@@ -24,13 +24,20 @@ the rest of the passage may carry the attack's framing too, and an answer needs 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import threading
 from collections import OrderedDict
 
 from crewline.nodes.guards.detector import InjectionDetector, load_detector
+from crewline.nodes.guards.normalise import (
+    CONFUSABLES,
+    LEET_WORD,
+    SPACED_LETTERS,
+    decode_tag_characters,
+    decoded_base64,
+    unleet,
+    unspaced,
+)
 from crewline.nodes.guards.passage_cues import (
     CUES,
     FORGED_TURN,
@@ -47,7 +54,6 @@ from crewline.nodes.guards.passage_shape import (
     foreign_segment,
     hidden_directive,
 )
-from crewline.nodes.guards.rules import _CONFUSABLES
 from crewline.nodes.guards.sanitize import sanitize
 from crewline.nodes.guards.settings import GuardSettings
 from crewline.nodes.types import Verdict
@@ -55,28 +61,8 @@ from crewline.tools.passage_screen import PassageScreen  # the tools layer's nam
 
 __all__ = ["PassageScreen", "forget_verdicts", "passage_screen", "phishing_score", "screen_passage", "views"]
 
-_TAG_CHARS = re.compile("[\U000e0020-\U000e007e]+")
 _TAGS = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]{0,200}>")
 _MAX_SCREEN_CHARS = 200_000  # a passage longer than this is read as its start and its end
-
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
-_LEET_WORD = re.compile(r"\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0-9@$])[a-z0-9@$]{3,}\b", re.IGNORECASE)
-_SPACED = re.compile(r"\b(?:\w {1,2}){3,}\w\b")  # "i g n o r e  a l l": letters spaced out
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
-
-
-def _decoded_base64(text: str) -> str:
-    """The printable text that base64 runs in ``text`` decode to (an instruction smuggled encoded)."""
-    found = []
-    for run in _BASE64.findall(text)[:20]:
-        try:
-            raw = base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
-            decoded = raw.decode("utf-8")
-        except (binascii.Error, ValueError):
-            continue
-        if decoded.isprintable() and sum(c.isalpha() or c == " " for c in decoded) >= 0.8 * len(decoded):
-            found.append(decoded)
-    return "\n".join(found)
 
 
 def views(text: str, *, strip_markup: bool = True) -> list[str]:
@@ -85,18 +71,15 @@ def views(text: str, *, strip_markup: bool = True) -> list[str]:
     if len(text) > _MAX_SCREEN_CHARS:  # linear either way; this bounds a hostile megabyte
         half = _MAX_SCREEN_CHARS // 2
         text = text[:half] + "\n" + text[-half:]
-    decoded = _TAG_CHARS.sub(lambda m: "".join(chr(ord(c) - 0xE0000) for c in m.group()), text)
-    kept = sanitize(decoded, strip_markup=False)
+    kept = sanitize(decode_tag_characters(text), strip_markup=False)
     out = [kept]
     if strip_markup and "<" in kept:
         out.append(_TAGS.sub("", kept))
-    if _SPACED.search(kept):
-        out.append(
-            _SPACED.sub(lambda m: m.group().replace("  ", "\0").replace(" ", "").replace("\0", " "), kept)
-        )
-    if _LEET_WORD.search(kept):
-        out.append(_LEET_WORD.sub(lambda m: m.group().translate(_LEET), kept))
-    hidden = _decoded_base64(kept)
+    if SPACED_LETTERS.search(kept):
+        out.append(unspaced(kept))
+    if LEET_WORD.search(kept):
+        out.append(unleet(kept))
+    hidden = decoded_base64(kept)
     if hidden:
         out.append(hidden)
     return out
@@ -226,7 +209,7 @@ _BLANKS = re.compile(r"[^\S\n]+")
 def _fold(text: str) -> str:
     """The built-in rules' folding (lower case, look-alike letters) that keeps line breaks: a
     heading's end is a sentence's end for the cues."""
-    return _BLANKS.sub(" ", text.lower().translate(_CONFUSABLES))
+    return _BLANKS.sub(" ", text.lower().translate(CONFUSABLES))
 
 
 def phishing_score(text: str) -> tuple[float, str]:

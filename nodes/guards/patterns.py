@@ -10,61 +10,53 @@ between disjoint classes, so matching stays linear in the input (tested on adver
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from crewline.nodes.guards.patterns_crew import CREW_RULES
+from crewline.nodes.guards.patterns_prompt import PROMPT_RULES
+from crewline.nodes.guards.rule_kit import Rule
+from crewline.nodes.guards.rule_kit import make_rule as _rule
 
 __all__ = ["RULES", "Rule"]
 
-# Up to N whole words between two anchors, within one sentence: "type your name. Password resets
-# ..." is two sentences, not a request for the password.
-_GAP = r"(?:[\w'-]+[^\w.!?\n]+){0,%d}"
-
-
-@dataclass(frozen=True)
-class Rule:
-    family: str
-    reason: str
-    weight: float
-    triggers: frozenset[str]  # the rule runs only if one of these words occurs (empty: always)
-    pattern: re.Pattern[str]
-    cased: bool = False  # matched against the original text (e.g. "DAN" the persona, not "Dan")
-
-
-def _rule(
-    family: str, reason: str, weight: float, triggers: str, pattern: str, *, cased: bool = False
-) -> Rule:
-    compiled = re.compile(pattern.replace("@GAP@", _GAP % 4))
-    return Rule(family, reason, weight, frozenset(triggers.split()), compiled, cased)
-
-
-_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|override|overrule|bypass|skip|neglect|abandon|discard|drop|erase|delete|nevermind|scrap|cancel|unlearn)"
+_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|override|overrule|bypass|skip|neglect|abandon|discard|drop|erase|delete|nevermind|never mind|scrap|cancel|unlearn|pay no attention to|set aside|put aside|throw out|stop following|stop obeying|no longer (?:need to )?(?:follow|obey)|(?:don'?t|do not) (?:follow|obey))"
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|former|old|initial|original|system|all|any|every|your|the|these|those|following|below|other|developer|openai)"
-_ORDERS = r"(?:instructions?|instruction set|rules|prompts?|directions?|guidelines|directives?|commands?|orders|constraints|restrictions|programming|policies|polic(?:y|ies)|training|guidance|settings|context|conversation|messages?|text|prompting|content filters?|filters?|limitations)"
-_SECRET_TEXT = r"(?:prompt|pre-?prompt|instructions?|system message|rule ?set|directives?|configuration|initial message|context window|hidden text|password|pass ?phrase|access code|secret)"
-_REVEAL = r"(?:repeat|recite|print|reveal|show|display|output|outputs|dump|leak|expose|share|list|relay|give|tell|write|type|translate|summari[sz]e|paraphrase|format|firmat|encode|spell|copy|echo|provide|disclose|return|convert|rewrite|state|tl;?dr|what (?:is|are|were|was))"
+_ORDERS = r"(?:instructions?|instruction set|rules|prompts?|directions?|guidelines|directives?|commands?|orders|constraints|restrictions|programming|policies|polic(?:y|ies)|training|guidance|(?:safety|security|content|system) settings|context|conversation|messages?|text|prompting|content filters?|filters?|limitations)"
+# the customer's own message, address or settings: "ignore my previous message" orders nothing
+_MINE = r"(?:my|our|me|us|i)\b"
+_NOT_MINE = rf"(?:(?!{_MINE})\w+[^\w.!?\n]+){{0,%d}}"
+_SECRET_TEXT = r"(?:prompt|pre-?prompt|instructions?|system message|system role|developer message|rule ?set|directives?|configuration|initial message|initiali[sz]ation (?:text|prompt|message)|set-?up (?:text|prompt|message)|context window|hidden text|password|pass ?phrase|access code|secret)"
+# "the instructions for a standing order", "the prompt I need to answer": a task's, not the model's
+_FOR_A_TASK = r"(?![^\w.!?\n]+(?:(?:for|on|about|regarding|from|of)\b(?! (?:this|the|our) (?:conversation|chat|session)\b)|to (?!me\b|us\b|you\b)|in (?:your|the|this|that|our) (?:help|article|letter|email|docs?|documentation|guide|faq|manual|app|website|portal)|i\b|we\b|that\b|which\b|when\b|asking\b|you (?:gave|sent|showed|told) (?:me|us)\b))"
+_REVEAL = r"(?:repeat|recite|paste|reproduce|quote|read out|spell out|echo(?: back)?|print|reveal|show|display|output|outputs|dump|leak|expose|share|list|relay|give|tell|write|type|translate|summari[sz]e|paraphrase|format|firmat|encode|spell|copy|echo|provide|disclose|return|convert|rewrite|state|tl;?dr|what (?:is|are|were|was))"
 
-RULES: tuple[Rule, ...] = (
+_CORE: tuple[Rule, ...] = (
     # -- instruction override -------------------------------------------------------------------
     _rule(
         "override",
         "asks to ignore prior instructions",
         0.92,
-        "ignore ignoring disregard disregarding forget override overrule bypass skip neglect abandon discard drop erase delete nevermind scrap cancel unlearn",
-        rf"\b{_OVERRIDE_VERB}\b\W+@GAP@{_PRIOR}\b\W+(?:[\w'-]+\W+){{0,3}}{_ORDERS}\b",
+        "ignore ignoring disregard disregarding forget override overrule bypass skip neglect abandon discard drop erase delete nevermind never scrap cancel unlearn pay set put throw stop longer don't dont not",
+        rf"\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE})\w+\W+){{0,3}}{_ORDERS}\b",
     ),
     _rule(
         "override",
         "asks to ignore what came before",
         0.85,
-        "ignore disregard forget",
-        r"\b(?:ignore|disregard|forget) (?:about )?(?:all |everything |anything )?(?:that |what |you (?:were|have been) told |from |of )?(?:above|before|previous|prior|said|earlier)\b",
+        "ignore disregard forget never nevermind mind pay throw scrap skip set put",
+        r"\b(?:ignore|disregard|forget|never ?mind|pay no attention to|throw out|scrap|skip|set aside|put aside)\b (?:about )?(?:all (?:of )?|everything |anything |the |whatever |what(?:'s| is| was)? )?(?:(?:that |you (?:were|have been|'ve been) )?(?:told|written|said|given|sent) |that |from |of |(?:text|part|content|context|lines?|words|stuff) )?(?:above|before|previous(?:ly)?|prior|said|earlier|preceding|came before)\b(?! (?:complaint|email|request|question|payment|transfer|ticket|address|order|statement|card|transaction|letter|call|appointment)s?\b)|\b(?:ignore|disregard|forget|never ?mind|scrap) (?:all of )?(?:that|this|it|everything|whatever you (?:were|have been|'ve been) (?:told|given|instructed)(?: to do)?)(?: and| then|[.,;:!])",
     ),
     _rule(
         "override",
         "declares new instructions",
         0.75,
-        "new instructions instruction task directive rules",
-        r"\bnew (?:instructions?|task|directive|rules|objective|system prompt)\b ?(?:is|are)? ?:",
+        "new instructions instruction task directive rules rule policy",
+        r"\bnew(?<!\bme new)(?<!\bmy new)(?<!\bour new) (?:instructions?|task|directive|rules?|objective|system prompt|polic(?:y|ies)|orders?|guidelines?)\b ?(?:is|are)? ?:",
+    ),
+    _rule(
+        "override",
+        "declares new instructions",
+        0.75,
+        "update change notice",
+        r"\b(?:policy|rule|system|security) (?:update|change|notice) ?:",
     ),
     _rule(
         "override",
@@ -99,22 +91,22 @@ RULES: tuple[Rule, ...] = (
         "extraction",
         "asks for the system prompt",
         0.9,
-        "prompt prompts instructions message rules",
-        rf"\b{_REVEAL}\b\W+@GAP@(?:your|the|my|its|all|initial|original|hidden|secret|system|pre|previous|above|prior|full|exact|entire|complete)\b[^\w.!?\n]*(?:[\w'-]+[^\w.!?\n]+){{0,3}}{_SECRET_TEXT}\b",
+        "prompt prompts instructions message rules text setup set initialisation initialization role",
+        rf"\b{_REVEAL}\b\W+@GAP@(?:your|the|my|its|all|initial|original|hidden|secret|system|pre|previous|above|prior|full|exact|entire|complete)\b[^\w.!?\n]*(?:\w+[^\w.!?\n]+){{0,3}}{_SECRET_TEXT}\b{_FOR_A_TASK}",
     ),
     _rule(
         "extraction",
         "asks for the system prompt",
         0.9,
         "system prompt message systemprompt instructions",
-        r"\bsystem[ _-]?(?:prompt|message|instructions)\b|\bsystemprompt\b",
+        r"(?<!\ba )(?<!\bmy )(?<!\bour )\bsystem[ _-]?(?:prompt|message|instructions)\b(?! (?:field|box|setting|settings|length|limit|editor|template|too long|section|option|parameter|feature|tab|input)\b)|\bsystemprompt\b",
     ),
     _rule(
         "extraction",
         "asks for the model's rules",
         0.85,
         "rules ruleset guidelines",
-        rf"\b{_REVEAL}\b\W+@GAP@your (?:[\w'-]+\W+){{0,2}}(?:rules|rule ?set|guidelines)\b|\b(?:rules|guidelines) you (?:were given|follow|must follow|have been given)\b",
+        rf"\b{_REVEAL}\b\W+@GAP@your (?:\w+\W+){{0,2}}(?:rules|rule ?set|guidelines)\b|\b(?:rules|guidelines|instructions|policies) you (?:were given|follow|must follow|have been given|operate under|work under|run under|were configured with|are bound by)\b",
     ),
     _rule(
         "extraction",
@@ -128,7 +120,7 @@ RULES: tuple[Rule, ...] = (
         "asks for the text above",
         0.85,
         "above previous preceding prior earlier far verbatim",
-        r"\b(?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b|\b(?:prompt|instructions|rules|conversation|text|input|words) (?:so far|above|verbatim)\b",
+        r"\byour (?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b|(?<!\bmy )(?<!\bour )\b(?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b(?! (?:from|in|with|about|of|to|on|regarding)\b)|\b(?:prompt|instructions|rules|conversation|text|input|words) (?:so far|above|verbatim)\b",
     ),
     _rule(
         "extraction",
@@ -142,7 +134,7 @@ RULES: tuple[Rule, ...] = (
         "asks for hidden reasoning or configuration",
         0.6,
         "hidden internal configuration initial",
-        r"\b(?:hidden|internal|initial|secret) (?:reasoning|configuration|instructions|rules|prompt|guidelines|parameters)\b",
+        r"\b(?:hidden|internal|initial|secret) (?:reasoning|configuration|instructions|rules|prompt|guidelines|parameters|notes|policy text|setup)\b",
     ),
     _rule(
         "extraction",
@@ -187,7 +179,7 @@ RULES: tuple[Rule, ...] = (
         "switches on a developer mode",
         0.85,
         "mode enabled",
-        r"\b(?:developer|dev|debug|debugging|maintenance|admin|administrator|god|sudo|unrestricted|unfiltered|evil|chaos|opposite|jailbreak|dan) ?mode\b",
+        r"(?<!\ba )(?<!\bany )\b(?:developer|dev|debug|debugging|maintenance|admin|administrator|god|sudo|unrestricted|unfiltered|evil|chaos|opposite|jailbreak|dan) ?mode\b(?! (?:in|on|of|for) (?:the |your |our |my )?(?:[\w-]+ )?(?:app|application|browser|phone|portal|dashboard|sdk|api|desktop|settings|testing)\b)",
     ),
     _rule(
         "persona",
@@ -314,7 +306,7 @@ RULES: tuple[Rule, ...] = (
         "forges the end of the prompt",
         0.75,
         "end",
-        r"(?:%%%|###|===|\*\*\*|---|\[) ?end\b|\bend (?:of )?(?:the )?(?:prompt|instructions|user input|input|ambiguity|login attempt|system prompt)\b",
+        r"(?:%%%|###|===|\*\*\*|---|\[) ?end\b|\bend (?:of )?(?:the )?(?:prompt|instructions|user input|input|ambiguity|login attempt|system prompt|(?:customer|user)'?s? (?:message|input|request))\b",
     ),
     _rule(
         "forgery",
@@ -327,7 +319,7 @@ RULES: tuple[Rule, ...] = (
         "forgery",
         "forges a system notice",
         0.6,
-        "user left chat",
+        "user left chat system admin developer debug",
         r"\[(?:user left|system|admin|developer|debug)[^\]]{0,60}\]",
     ),
     # -- safety switch-off and output forcing ------------------------------------------------------
@@ -336,7 +328,7 @@ RULES: tuple[Rule, ...] = (
         "asks to disable safety",
         0.8,
         "bypass disable off deactivate remove circumvent evade",
-        r"\b(?:bypass|disable|turn(?:ing)? off|switch(?:ing)? off|deactivate|remove|circumvent|evade|get around|jailbreak)\b\W+@GAP@(?:safety|safeguards?|filters?|guard ?rails?|guards?|moderation|content polic(?:y|ies)|restrictions|censorship|ethics|alignment|limitations)\b",
+        r"\b(?:bypass|disable|turn(?:ing)? off|switch(?:ing)? off|deactivate|remove|circumvent|evade|get around|jailbreak)\b\W+@GAP@(?:safety|safeguards?|filters?|guard ?rails?|guards?|moderation|content polic(?:y|ies)|restrictions|censorship|ethics|alignment|limitations)\b(?! (?:limits?|deposit|net|box|code|lock)\b)(?! (?:on|in|for|of|from) (?:our|my|file|upload|size|the account|uploads|downloads|transfers|payments|withdrawals|cards?|contactless)\b)",
     ),
     _rule(
         "safety",
@@ -348,7 +340,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "safety",
         "claims developer or admin authority",
-        0.6,
+        0.3,
         "override administrator admin developer",
         r"\b(?:administrator|admin|developer|root|openai) (?:override|access|command|privileges?)\b|\bi(?:'m| am) (?:a|the|your) (?:developer|creator|administrator|admin)\b",
     ),
@@ -363,15 +355,15 @@ RULES: tuple[Rule, ...] = (
         "forcing",
         "forces an exact output",
         0.45,
-        "say print output only",
-        r"\b(?:say|print|output|write|respond with|reply with) (?:only|exactly|just)\b|\b(?:just|only) (?:say|print|output)\b",
+        "say print output only reply respond type write confirm",
+        r"\b(?:say|print|output|write|respond with|reply with) (?:only|exactly|just)\b|\b(?:just|only) (?:say|print|output)\b|\b(?:say|print|output|write|reply|respond|type)(?: only)? (?:with )?(?:only )?the (?:word|string|phrase)\b|\bconfirm (?:by|with) (?:saying |replying |typing |writing |responding )?(?:with )?[\"']",
     ),
     _rule(
         "forcing",
         "demands obedience",
         0.45,
-        "obey comply must always",
-        r"\byou (?:must|will|shall) (?:always )?(?:obey|comply|answer|respond|follow)\b|\balways (?:answer|comply|obey)\b",
+        "obey comply must always take listen follow only",
+        r"\byou (?:must|will|shall) (?:always )?(?:obey|comply|answer|respond|follow)\b|\balways (?:answer|comply|obey)\b|\b(?:obey|take orders from|listen to) (?:only )?(?:me|mine|what follows)\b|\bfollow (?:only )?(?:mine|what follows|these lines)\b|\bonly (?:my|these) (?:instructions|orders|rules|commands) (?:count|matter|apply)\b|\btake orders only from\b",
     ),
     _rule(
         "obfuscation",
@@ -388,3 +380,5 @@ RULES: tuple[Rule, ...] = (
         r"\[(?:your|insert|insert your) (?:prompt|request|question)[^\]]{0,20}\]|\{prompt\}",
     ),
 )
+
+RULES: tuple[Rule, ...] = _CORE + PROMPT_RULES + CREW_RULES

@@ -13,64 +13,76 @@ from __future__ import annotations
 
 import re
 
+from crewline.nodes.guards.normalise import CONFUSABLES, readings
 from crewline.nodes.guards.patterns import RULES, Rule
+from crewline.nodes.guards.rule_kit import NEAR_TRIES, WORD
 
 __all__ = ["RULES", "Rule", "RuleDetector", "fold", "rule_hits"]
 
-# Look-alike letters attackers swap in to dodge keyword filters (Cyrillic and Greek), typographic quotes.
-_CONFUSABLES = str.maketrans(
-    {
-        "а": "a",
-        "е": "e",
-        "о": "o",
-        "р": "p",
-        "с": "c",
-        "у": "y",
-        "х": "x",
-        "і": "i",
-        "ј": "j",
-        "ѕ": "s",
-        "ԁ": "d",
-        "ɡ": "g",
-        "һ": "h",
-        "ո": "n",
-        "ν": "v",
-        "ο": "o",
-        "α": "a",
-        "ε": "e",
-        "ι": "i",
-        "κ": "k",
-        "τ": "t",
-        "ρ": "p",
-        "υ": "u",
-        "’": "'",
-        "‘": "'",
-        "“": '"',
-        "”": '"',
-        "_": " ",
-        "\\": "",
-    }
-)
 _SPACE = re.compile(r"\s+")
-_WORD = re.compile(r"[a-z]+")
 
 
 def fold(text: str) -> str:
     """Lower-cased, look-alike letters folded, whitespace collapsed: the text the rules read."""
-    return _SPACE.sub(" ", text.lower().translate(_CONFUSABLES))
+    return _SPACE.sub(" ", text.lower().translate(CONFUSABLES))
 
 
-def rule_hits(text: str) -> list[Rule]:
+# every word some rule is triggered by: a decoded reading that brings none of them is not read
+_TRIGGERS = frozenset().union(*(rule.triggers for rule in RULES))
+# the words a run of spaced-out letters is cut into (sanitizing lost the gaps between them)
+_VOCABULARY = re.compile(
+    "|".join(
+        sorted(
+            (word for word in _TRIGGERS | {"your", "all", "and", "the", "any"} if len(word) >= 3),
+            key=len,
+            reverse=True,
+        )
+    )
+)
+# readings that change a few words in place; a reading that decodes a payload is always read
+_IN_PLACE = frozenset({"spaced-out letters", "split words", "leetspeak"})
+
+
+_ASCII_WORD = re.compile(r"[a-z]+")  # WORD on ASCII text, twice as fast
+# a sentence that opens as a question, up to its end: blanked for the rules that read statements only
+_QUESTION = re.compile(
+    r"(?:^|(?<=[.!?:;\]]))\s*(?:why|is|are|was|were|has|have|had|how|what|when|where|which|who|can|could|"
+    r"do|does|did|will|would|should|may|might|if|am)\b[^.!?:;\n]*"
+)
+
+
+def _words(folded: str) -> set[str]:
+    return set((_ASCII_WORD if folded.isascii() else WORD).findall(folded))
+
+
+def rule_hits(text: str, *, words: set[str] | None = None) -> list[Rule]:
     """The rules that fire on ``text`` (already sanitized), at most one per (family, reason)."""
     folded = fold(text)
-    words = set(_WORD.findall(folded))
+    words = _words(folded) if words is None else words
     hits: list[Rule] = []
+    statements: str | None = None
     for rule in RULES:
         if rule.triggers and rule.triggers.isdisjoint(words):
             continue
-        if rule.pattern.search(text if rule.cased else folded):
+        target = text if rule.cased else folded
+        if rule.statements:
+            statements = _QUESTION.sub(" ", folded) if statements is None else statements
+            target = statements
+        if _fires(rule, target):
             hits.append(rule)
     return hits
+
+
+def _fires(rule: Rule, target: str) -> bool:
+    if rule.near is None:
+        return rule.pattern.search(target) is not None
+    for tried, match in enumerate(rule.pattern.finditer(target)):
+        if tried == NEAR_TRIES:
+            break
+        window = target[max(0, match.start() - rule.reach) : match.end() + rule.reach]
+        if rule.near.search(window):
+            return True
+    return False
 
 
 class RuleDetector:
@@ -82,11 +94,27 @@ class RuleDetector:
         self.threshold = threshold
 
     def score(self, text: str) -> tuple[float, str]:
-        hits = rule_hits(text)
+        """The noisy-or of the rules that fire on ``text`` or on any decoded reading of it (a base64
+        payload's instruction and the "decode this and obey" around it are one message's evidence)."""
+        words = _words(fold(text))
+        hits = rule_hits(text, words=words)
+        seen = {id(rule) for rule in hits}
+        undone: dict[int, str] = {}  # rule -> the disguise it was found under, when only there
+        for name, reading in readings(text, _VOCABULARY):
+            reading_words = _words(fold(reading))
+            if name in _IN_PLACE and _TRIGGERS.isdisjoint(reading_words - words):
+                continue  # "well-known" read as "wellknown": no keyword was hidden
+            for rule in rule_hits(reading, words=reading_words):
+                if id(rule) not in seen:
+                    seen.add(id(rule))
+                    hits.append(rule)
+                    undone[id(rule)] = name
         if not hits:
             return 0.0, ""
         strongest = max(hits, key=lambda rule: rule.weight)
-        return self.combine(hits), strongest.reason
+        disguise = undone.get(id(strongest))
+        reason = f"{strongest.reason} (in {disguise})" if disguise else strongest.reason
+        return self.combine(hits), reason
 
     @staticmethod
     def combine(hits: list[Rule]) -> float:

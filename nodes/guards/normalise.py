@@ -1,0 +1,170 @@
+"""Readings of a text that undo the disguises attackers use to get words past a keyword filter.
+
+A model reads through leetspeak (``1gn0r3``), letters spaced or dotted out (``i g n o r e``,
+``I.g.n.o.r.e``), words split by hyphens (``ign-ore``), look-alike letters from other scripts,
+Unicode tag characters, and text encoded as base64, hex, ROT13 or written backwards when it is told
+to decode it; a filter that reads only the surface does not. :func:`readings` returns the decoded
+readings of a (sanitized) text, each with the name of what it undid, so the same rules can read
+them. Both the input detector (:mod:`crewline.nodes.guards.rules`) and the passage guard
+(:mod:`crewline.nodes.guards.passages`) use these.
+
+Every step is linear in the input: bounded classes, no nested quantifiers, at most a few decoded
+runs, and a reading is only made when its disguise is present (most messages get none).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+
+__all__ = [
+    "CONFUSABLES",
+    "LEET_WORD",
+    "SPACED_LETTERS",
+    "decode_tag_characters",
+    "decoded_base64",
+    "decoded_hex",
+    "readings",
+    "unleet",
+    "unspaced",
+]
+
+# Look-alike letters attackers swap in to dodge keyword filters (Cyrillic and Greek), typographic quotes.
+CONFUSABLES = str.maketrans(
+    {
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ɡ": "g",
+        "һ": "h",
+        "ո": "n",
+        "ս": "u",
+        "ν": "v",
+        "ο": "o",
+        "α": "a",
+        "ε": "e",
+        "ι": "i",
+        "κ": "k",
+        "τ": "t",
+        "ρ": "p",
+        "υ": "u",
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "_": " ",
+        "\\": "",
+    }
+)
+
+_TAG_CHARS = re.compile("[\U000e0020-\U000e007e]+")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+_HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){8,}\b")
+LEET_WORD = re.compile(r"\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0-9@$])[a-z0-9@$]{3,}\b", re.IGNORECASE)
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+SPACED_LETTERS = re.compile(r"\b(?:\w {1,2}){3,}\w\b")  # "i g n o r e  a l l": letters spaced out
+# "I.g.n.o.r.e", "D-i-s-r-e-g-a-r-d", "i*g*n*o*r*e": single letters joined by one punctuation mark
+_DOTTED = re.compile(r"\b(?:[A-Za-z][.\-*·•|]){3,}[A-Za-z]\b")
+_SPLIT_WORD = re.compile(r"(?<=[A-Za-z])-(?=[a-z])")  # "ign-ore", "instr-uctions"
+# an instruction to decode the text: ROT13 and reversed text are read only when one is given
+_DECODE_HINT = re.compile(r"\b(?:rot-?13|caesar|cipher|decipher|backwards?|reversed?|mirror(?:ed)?)\b", re.I)
+_DIGIT_OR_SIGN = re.compile(r"[\d@$]")
+_DECODE_HINTS = ("rot", "caesar", "cipher", "backward", "revers", "mirror")
+_SEGMENTED = 12  # letters a glued run needs before it is cut into the vocabulary's words
+_SEGMENTED_MAX = 2_000  # an instruction is short; a longer run is left glued (cutting costs per letter)
+_RUNS = 20  # encoded runs decoded per text: a hostile text of thousands of runs costs no more
+_MAX_RUN = 16_384  # characters of one encoded run decoded (an instruction is short)
+
+
+def decode_tag_characters(text: str) -> str:
+    """``text`` with Unicode tag characters (invisible "ASCII smuggling") turned into the ASCII they carry."""
+    return _TAG_CHARS.sub(lambda m: "".join(chr(ord(c) - 0xE0000) for c in m.group()), text)
+
+
+def _readable(decoded: str) -> bool:
+    return decoded.isprintable() and sum(c.isalpha() or c == " " for c in decoded) >= 0.8 * len(decoded)
+
+
+def decoded_base64(text: str) -> str:
+    """The printable text that base64 runs in ``text`` decode to (an instruction smuggled encoded)."""
+    found = []
+    for run in _BASE64.findall(text)[:_RUNS]:
+        run = run[:_MAX_RUN]
+        try:
+            decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            continue
+        if _readable(decoded):
+            found.append(decoded)
+    return "\n".join(found)
+
+
+def decoded_hex(text: str) -> str:
+    """The printable text that runs of hex byte pairs in ``text`` decode to."""
+    found = []
+    for match in list(_HEX.finditer(text))[:_RUNS]:
+        digits = re.sub(r"[ :]", "", match.group())[:_MAX_RUN]
+        try:
+            decoded = bytes.fromhex(digits[: len(digits) // 2 * 2]).decode("utf-8")
+        except ValueError:
+            continue
+        if _readable(decoded):
+            found.append(decoded)
+    return "\n".join(found)
+
+
+def unspaced(text: str, vocabulary: re.Pattern[str] | None = None) -> str:
+    """Spaced-out letters joined into words (two spaces or more stay a word break).
+
+    Sanitizing collapses runs of spaces, so "d i s r e g a r d   y o u r" arrives as one run of
+    letters; with a ``vocabulary`` (the words the rules look for), a long run is cut around them.
+    """
+
+    def join(match: re.Match[str]) -> str:
+        run = match.group()
+        if "  " in run:
+            return run.replace("  ", "\0").replace(" ", "").replace("\0", " ")
+        glued = run.replace(" ", "")
+        if vocabulary is None or not _SEGMENTED <= len(glued) <= _SEGMENTED_MAX:
+            return glued
+        return " ".join(vocabulary.sub(r" \g<0> ", glued).split())
+
+    return SPACED_LETTERS.sub(join, text)
+
+
+def unleet(text: str) -> str:
+    """Words written with digits for letters (``1gn0r3``) spelled with the letters."""
+    return LEET_WORD.sub(lambda m: m.group().translate(_LEET), text)
+
+
+def readings(text: str, vocabulary: re.Pattern[str] | None = None) -> list[tuple[str, str]]:
+    """The decoded readings of ``text`` as ``(what was undone, text)``; none when nothing is disguised.
+    ``vocabulary``: see :func:`unspaced`."""
+    out: list[tuple[str, str]] = []
+    if SPACED_LETTERS.search(text):
+        out.append(("spaced-out letters", unspaced(text, vocabulary)))
+    if _DOTTED.search(text) or _SPLIT_WORD.search(text):
+        joined = _DOTTED.sub(lambda m: re.sub(r"[^A-Za-z]", "", m.group()), text)
+        out.append(("split words", _SPLIT_WORD.sub("", joined)))
+    has_digit = _DIGIT_OR_SIGN.search(text) is not None  # leetspeak and hex both need one
+    if has_digit and LEET_WORD.search(text):
+        out.append(("leetspeak", unleet(text)))
+    for name, decode in (("base64", decoded_base64), ("hex", decoded_hex)):
+        hidden = decode(text) if has_digit or name == "base64" else ""
+        if hidden:
+            out.append((name, hidden))
+    lowered = text.lower()
+    if any(hint in lowered for hint in _DECODE_HINTS) and _DECODE_HINT.search(text):
+        out.append(("ROT13", codecs.encode(text, "rot13")))
+        out.append(("reversed text", text[::-1]))
+    return out

@@ -1,0 +1,199 @@
+# ruff: noqa: E501  (patterns read best on one line each)
+"""Rules for attacks on a crew that acts: its tools, its approvals, its customers' data.
+
+A jailbreak wants the model to say something; an attack on a banking crew wants it to *do*
+something: move money without the approval step, forge a reviewer's sign-off, mail a customer list
+to an outside address, ask customers for their PIN, or follow an instruction smuggled in pieces or in
+an encoding. Authority claims ("I'm the developer", "head office override") count only next to an
+ask to bypass, disable or reveal: a customer who says "I'm the admin of our company account; how do
+I add a user?" is not claiming anything over the model. The override and system-prompt patterns in
+other languages come from :mod:`crewline.nodes.guards.multilingual`.
+
+Cues a customer also writes as a question ("can I skip the onboarding tour?", "how do I bypass the
+card reader step?") are read only in sentences that do not open as a question (``statements``).
+Patterns read the folded text (see :mod:`crewline.nodes.guards.rule_kit`); all gaps are bounded.
+"""
+
+from __future__ import annotations
+
+from crewline.nodes.guards import multilingual
+from crewline.nodes.guards.rule_kit import Rule
+from crewline.nodes.guards.rule_kit import make_rule as _rule
+
+__all__ = ["CREW_RULES"]
+
+_SAME_SENTENCE = r"[^.!?\n]{0,120}?"
+_WORDS = r"(?:[^\w.!?\n]+\w+){0,%d}?[^\w.!?\n]+"
+_APPROVAL_STEP = r"(?:approvals?|approving|confirmations?|confirming|reviews?|reviewers?|reviewing|(?:identity |security |fraud |kyc |aml )?checks?|checking|verification|verifying|sign-?off|flag(?:ging)? it|asking anyone|anyone'?s? (?:approval|permission)|(?:a |the )?human)"
+_CLAIM = (
+    r"(?:i'?m|i am|we'?re|we are) (?:the |a |an |your |one of the |one of your |from the |with the |in |on )?(?:[\w-]+ ){0,3}?(?:developers?|engineers?|admins?|administrators?|operators?|owners?|creators?|supervisors?|managers?|ceo|cto|auditors?|officers?|staff|team|head of [\w ]{1,20})"
+    r"|this is (?:your|the) (?:[\w'-]+ ){0,3}?(?:operator|developer|admin|administrator|ceo|manager|supervisor|security team|fraud (?:department|team)|compliance(?: team)?|head office) ?(?:speaking|here)?"
+    r"|(?:openai|anthropic|google|microsoft|meta) (?:staff|employees?|engineers?|team|here)|i work (?:at|for) (?:openai|anthropic|google|microsoft|the bank|head office|your (?:company|developer))"
+    r"|(?:admin|administrator|developer|manager|supervisor|operator|security team|head office|ceo|compliance|root|sudo|management) (?:override|authori[sz]ation|here|speaking|clearance|instruction|approval)"
+    r"|message from (?:the |your )?(?:[\w'-]+ ){0,2}?(?:ceo|management|head office|operator|developer|admin|administrator)|per (?:instruction|order|orders|authori[sz]ation) from (?:the )?(?:[\w-]+ ){0,2}?(?:head office|management|ceo|admin|operator)"
+    r"|as (?:the |your |a |an )?(?:[\w-]+ ){0,2}?(?:compliance officer|auditor|administrator|admin|operator|developer|supervisor|manager|system operator)"
+    r"|(?:verified|confirmed|authenticated|registered) as (?:an? |the )?(?:[\w-]+ ){0,2}?(?:manager|admin|administrator|employee|staff|officer|developer|vip)"
+    r"|(?:user|customer|caller)(?: you'?re talking to)? is (?:a |an |the )?(?:[\w-]+ ){0,3}?(?:admin|administrator|manager|employee|developer|staff)"
+    r"|i have (?:root|admin|administrator|full|developer|god|sudo) (?:access|rights|privileges)"
+)
+_PRIVILEGED_ASK = (
+    r"(?:bypass|skip|disable|switch off|turn off|deactivate|lift|ignore|override|circumvent|suspend|remove)\b(?:[^\w.!?\n]+\w+){0,3}?[^\w.!?\n]+(?:checks?|approvals?|verification|filters?|limits?|guard ?rails?|guards?|rules|restrictions|security|authentication|identity|fraud|safety|moderation|policies)"
+    r"|(?:reveal|disclose|show|display|paste|dump|output|print|list|give me|read me|see)\b(?:[^\w.!?\n]+\w+){0,4}?[^\w.!?\n]+(?:prompt|instructions|rules|configuration|config|secrets?|credentials|(?:other|every|all|premium) customers|policy text|parameters|internal|hidden|passwords?|account [\w-]*\d[\w-]*'?s? details)"
+    r"|(?:enable|enter|activate|switch to) (?:the )?(?:debug|maintenance|developer|admin|god|diagnostic) mode|(?:is|are) (?:not|no longer) required|(?:limits|restrictions|checks|rules) (?:are |have been )?lifted|may now (?:disclose|reveal|share|skip|bypass|ignore)|(?:granting|grant|give) you permission|entitled to see"
+)
+_DATA = r"(?:conversation|chat|transcript|history|every message|messages you|account (?:list|details|numbers?)|customer'?s?'? (?:list|details|data|full name|phone|iban|security|records)|list of [\w' ]{0,30}(?:requests|customers|accounts)|database|api keys?|credentials|refund requests|phone numbers?)"
+_DESTINATION = r"(?:[\w.+-]+@[\w-]+\.[a-z]{2,}|https?://|www\.|my (?:personal|private|own) (?:address|email|inbox|server)|my server|(?:a |my )?(?:file-sharing|sharing|download|upload) link|(?:an )?outside (?:address|server))"
+_SECRET = r"(?:pins?|passwords?|pass ?codes?|one-time (?:pass)?codes?|otps?|cvv2?|cvc|(?:full )?card numbers?|security (?:answers?|codes?|questions?)|login (?:details|credentials))"
+_LINK_TARGET = r"(?:image|img|pixel|markdown|https?://\S+)"
+
+CREW_RULES: tuple[Rule, ...] = (
+    # -- other languages ---------------------------------------------------------------------------
+    _rule(
+        "override",
+        "asks to ignore prior instructions (non-English)",
+        0.92,
+        multilingual.ORDER_WORDS,
+        multilingual.OVERRIDE,
+    ),
+    _rule(
+        "extraction",
+        "asks for the system prompt (non-English)",
+        0.9,
+        multilingual.PROMPT_WORDS,
+        multilingual.SYSTEM_PROMPT,
+    ),
+    # -- authority claims, only with an ask to bypass or reveal -------------------------------------
+    _rule(
+        "authority",
+        "claims authority to bypass checks or reveal data",
+        0.8,
+        "developer developers engineer engineers admin admins administrator administrators operator operators owner owners creator creators supervisor supervisors manager managers ceo cto auditor auditors officer officers staff team openai anthropic google microsoft meta root sudo management compliance office head",
+        rf"\b(?:{_CLAIM})\b",
+        near=rf"\b(?:{_PRIVILEGED_ASK})\b",
+        statements=True,
+    ),
+    _rule(
+        "authority",
+        "relays orders from the model's operator",
+        0.7,
+        "instructions instruction orders order directive directives commands command",
+        r"\b(?:instructions?|orders?|directives?|commands?) from (?:your|the) (?:operator|developers?|admins?|administrators?|creators?|owners?|makers?|system)\b",
+    ),
+    # -- tool and action hijacking ------------------------------------------------------------------
+    _rule(
+        "hijack",
+        "asks to skip an approval or review step",
+        0.75,
+        "approval approvals approving confirmation confirmations confirming review reviews reviewer reviewers reviewing check checks checking verification verifying sign signoff flag flagging asking anyone human",
+        rf"(?:\b(?:skip|bypass|without|avoid|don'?t (?:ask|wait) for|do not (?:ask|wait) for)\b{_WORDS % 4}|\bno (?:need (?:for|to) (?:[\w-]+ ){{0,2}}?)?){_APPROVAL_STEP}\b(?! (?:code|number|email|letter|screen|page)s?\b)",
+        statements=True,
+    ),
+    _rule(
+        "hijack",
+        "asks to act without the user knowing",
+        0.75,
+        "silently quietly secretly covertly discreetly behind mention telling informing notifying",
+        r"\b(?:silently|quietly|secretly|covertly|discreetly|behind the scenes)\W+(?:\w+\W+){0,2}?(?:call|run|use|execute|transfer|send|raise|set|change|add|copy|move|approve|forward|issue|refund|email|post|append|include|log|delete|insert|increase)\b|\b(?:don'?t|do not|never) (?:mention|tell|show|say|reveal|disclose) (?:it|this|that|anything)? ?(?:in your (?:reply|answer|response)|to (?:the )?(?:user|customer|reviewer|account holder))\b|\bwithout (?:telling|informing|notifying) (?:the )?(?:user|customer|account holder|reviewer)\b",
+    ),
+    _rule(
+        "hijack",
+        "forges an approval or misleads the reviewer",
+        0.8,
+        "reviewer log mark record set looks appears approved verified",
+        r"\btell (?:the )?(?:next )?(?:reviewer|approver|manager|risk team|fraud team)\b[^.!?\n]{0,40}?\b(?:verified|approved|a false alarm|fine|legit(?:imate)?|checked|authori[sz]ed)\b|\b(?:log|mark|record|set|flag)\b(?:[^\w.!?\n]+\w+){0,5}?[^\w.!?\n]+(?:as )?(?:approved|verified|signed off|authori[sz]ed) by\b|\bso (?:it|that it) (?:looks|appears|seems) (?:signed off|approved|verified|legit|authori[sz]ed)\b|\breviewer field\b",
+    ),
+    _rule(
+        "hijack",
+        "asks for one action on every account or customer",
+        0.6,
+        "every accounts customers items orders cards pending users clients transactions",
+        r"\b(?:call|run|use|execute|approve|refund|freeze|block|report|issue|close|send|transfer|apply|flag|delete)\b[^.!?\n]{0,80}?\b(?:on|for|to|of|in) (?:every|all(?: the)?|each) (?:accounts?|customers?|items?|orders?|cards?|pending [\w-]+|users?|clients?|transactions?)\b|\(all customers ?= ?true\)",
+    ),
+    _rule(
+        "hijack",
+        "claims consent was already given",
+        0.6,
+        "consented agreed approved authorised authorized asked preauthorised preauthorized pre drill exercise verified",
+        r"\b(?:the (?:customer|user|owner|account holder|client)) (?:has |have )?(?:already )?(?:consented|agreed|approved (?:it|this)|authori[sz]ed (?:it|this)|asked me to)\b|\b(?:it'?s|it is|this is) (?:an )?(?:pre-?authori[sz]ed|pre-?approved|authori[sz]ed (?:drill|test|exercise)|already (?:verified|approved|authori[sz]ed))\b",
+    ),
+    _rule(
+        "hijack",
+        "names a tool to call",
+        0.4,
+        "tool function execute invoke",
+        r"\b(?:call|run|use|execute|invoke|trigger)\b(?: the)? (?:[\w-]+ ){0,2}(?:tool|function)\b|\bexecute ?:|\b[a-z]+ ?\([^()]{0,80}=[^()]{0,80}\)",
+    ),
+    _rule(
+        "hijack",
+        "sets a standing order for later requests",
+        0.6,
+        "whatever whenever regardless matter time",
+        r"\b(?:whatever|no matter what|regardless of what|whenever|every time|each time) (?:the )?(?:customer|user|they|anyone|someone)\b[^.!?\n]{0,30}?\b(?:asks?|says?|writes?|wants?|types?)\b",
+    ),
+    # -- exfiltration -------------------------------------------------------------------------------
+    _rule(
+        "exfiltration",
+        "asks to send conversation or customer data to an outside address",
+        0.8,
+        "send email e-mail forward post upload attach transmit leak submit dump append copy encode export",
+        rf"\b(?:send|email|e-mail|forward|post|upload|attach|transmit|leak|submit|dump|append|copy|encode|export)\b{_SAME_SENTENCE}{_DATA}[^!?\n]{{0,120}}?{_DESTINATION}|{_DATA}{_SAME_SENTENCE}\b(?:send|email|e-mail|forward|post|upload|attach|transmit|leak|submit|dump|append|export)\b[^!?\n]{{0,60}}?{_DESTINATION}",
+    ),
+    _rule(
+        "exfiltration",
+        "asks to put data into a link or image",
+        0.8,
+        "image img pixel markdown url link",
+        rf"\b{_LINK_TARGET}[^.!?\n]{{0,80}}?\b(?:followed by|with|append(?:ed|ing)?|containing|plus)\b[^.!?\n]{{0,40}}?\b(?:account|card|iban|customer|user'?s|name|number|data|balance|transactions|phone|email)\b|\b(?:append|add|put|insert|encode|include)\b[^.!?\n]{{0,60}}?\b(?:account|card|iban|customer|name|number|data|balance|transactions|details)\b[^.!?\n]{{0,60}}?\b(?:to|into|in) (?:the |this |a |that |my )?(?:url|link|image|query string|markdown image|tracking pixel)\b",
+    ),
+    _rule(
+        "exfiltration",
+        "asks to send customers to a sign-in link",
+        0.8,
+        "login log sign signin verify confirm reset http https www example com",
+        r"\b(?:tell|ask|instruct|direct|send|message|remind|warn)\b[^.!?\n]{0,40}?\b(?:customers?|users?|everyone|clients?)\b[^!?\n]{0,100}?(?:log ?in|sign ?in|verify|confirm|update (?:their|your) details|reset)\b[^!?\n]{0,40}?(?:https?://|www\.|\b[\w-]+\.(?:example|com|net|org|io|info|xyz)\b)|(?:https?://\S+|www\.\S+)[^.!?\n]{0,80}?\bin (?:every|each|all) (?:answers?|repl(?:y|ies)|responses?|messages?)\b|\bin (?:every|each|all) (?:answers?|repl(?:y|ies)|responses?|messages?)\b[^!?\n]{0,80}?(?:https?://|www\.)",
+    ),
+    _rule(
+        "exfiltration",
+        "asks to collect customers' secrets",
+        0.8,
+        "pin pins password passwords passcode passcodes otp otps cvv cvc numbers number answers answer questions codes code credentials details",
+        rf"\b(?:tell|ask|instruct|get|have|make)\b (?:the |a |each |every |all )?(?:customers?|users?|callers?|clients?|them|him|her)\b[^.!?\n]{{0,60}}?\b{_SECRET}\b",
+        statements=True,
+    ),
+    _rule(
+        "exfiltration",
+        "asks to copy secrets or other customers' data into the reply",
+        0.75,
+        "keys key credentials secrets secret tokens token passwords password answers seen stored",
+        r"\b(?:copy|write|put|paste|list|include|insert|dump|print)\b[^.!?\n]{0,60}?(?:api keys?|credentials|secrets?|tokens?|passwords?|security answers?|every (?:phone number|email|card number|account number)|all (?:the )?(?:phone numbers|emails|card numbers|account numbers)|(?:phone|card|account) numbers? you(?:'ve| have)? (?:seen|got|stored)|customer'?s?'? (?:security|personal|private))[^.!?\n]{0,60}?\b(?:into|in|to) (?:your|the|this|an?) (?:answer|reply|response|ticket|output|comment|description|message)",
+    ),
+    _rule(
+        "exfiltration",
+        "asks to disclose other customers' data",
+        0.6,
+        "share shares sharing reveal reveals disclose discloses give gives leak leaks read anyone anybody everyone",
+        r"\b(?:share|shares|sharing|reveal|reveals|disclose|discloses|give out|gives out|leak|leaks|read me)\b(?:[^\w.!?\n]+\w+){0,3}?[^\w.!?\n]+(?:confidential|private|other customers'?|another customer'?s|someone else'?s|every customer'?s|all customers'?|customers'|their) (?:customer )?(?:details|data|information|info|balances?|records|accounts?|card numbers?|passwords?|security (?:questions|answers))\b|\bwith (?:anyone|anybody|everyone) (?:who|that) asks?\b",
+    ),
+    # -- payload splitting and encodings ------------------------------------------------------------
+    _rule(
+        "splitting",
+        "asks to assemble pieces into an instruction and follow it",
+        0.75,
+        "combine concatenate join merge assemble together fill complete execute run eval whole result stored returns obey list",
+        r"\b(?:combine|concatenate|join|merge|assemble|put together)\b(?: (?:them|these|it|the (?:words|parts|pieces|strings|fragments|variables|list|two|three)))?[^.!?\n]{0,60}?\b(?:follow|obey|execute|act on|do (?:it|what|as)|run|carry (?:it )?out|perform|comply)\b|\b(?:read (?:the list|them|these) as a sentence|fill in the blank|complete the sentence)\b[^.!?\n]{0,60}?\b(?:follow|obey|execute|do|run|comply)\b|\b(?:execute|run|do|perform|eval)\b[^.!?\n]{0,20}?\b[a-z]\w{0,2} ?\+ ?[a-z]\w{0,2}\b|\bdo what the (?:stored|combined|joined|resulting|assembled) [\w ]{1,20}? says?\b|\bexecute the whole\b|\bact on the result\b|\bdo what it (?:says|returns)\b|\b(?:and |then )obey it\b",
+    ),
+    _rule(
+        "obfuscation",
+        "asks to decode a text and obey it",
+        0.7,
+        "decode decipher unscramble decrypt reverse backwards rot13 rot base64 hex encoded reversed",
+        r"\b(?:decode|decipher|unscramble|decrypt|reverse|read (?:this|it) backwards|apply rot-?13|convert (?:it|this) from (?:base64|hex))\b[^.!?\n]{0,60}?\b(?:follow|obey|execute|comply|act|do (?:what|as) it says|do it|carry (?:it )?out|run it|perform)\b|\b(?:base64|hex|rot-?13|encoded|reversed|backwards)\b[^.!?\n]{0,40}?\b(?:do it|execute|obey|comply|follow it|act)\b",
+    ),
+    _rule(
+        "obfuscation",
+        "asks to get past a filter",
+        0.7,
+        "filter filters guard moderation detector safety",
+        r"\bso (?:that )?(?:the |your )?(?:filters?|guard|moderation|safety system|detector|classifier)s? (?:won'?t|doesn'?t|does not|will not|can'?t|cannot|wouldn'?t) (?:see|notice|catch|detect|flag|block|understand)\b",
+    ),
+)
