@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["courtesy_reply", "is_courtesy", "without_courtesies"]
+__all__ = ["asks_nothing", "courtesy_reply", "is_courtesy", "trim_courtesy", "without_courtesies"]
 
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "appreciated", "appreciate"})
 _GREETINGS = frozenset({"hi", "hello", "hey", "greetings", "morning", "afternoon", "evening", "dear"})
@@ -57,6 +57,27 @@ _FILLER = frozenset(
 _THANKS_FILLER = frozenset(["for", "your", "the", "help", "assistance", "support", "time", "everything"])
 _TOKEN = re.compile(r"[a-z]+|[0-9$€£%#@]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Courtesy at a part's edges asks nothing and only blurs its routing: a polite frame before the
+# request ("When you get a chance, lock my card", "Kindly process ...", "just tell me ...") and thanks
+# set off after it ("Refund O-1002, cheers."; "let me thank you" is a request of its own).
+_FRAME = re.compile(
+    r"^(?:(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a|the)\s+(?:chance|moment|minute|sec(?:ond)?)"
+    r"|when(?:ever)?\s+you\s+can|at\s+your\s+(?:earliest\s+)?convenience"
+    r"|if\s+(?:possible|you\s+can|you\s+could|you\s+don't\s+mind)|kindly|just)\b[\s,:;—–-]*)+",
+    re.IGNORECASE,
+)
+# "Please close nothing yet", "don't do anything for now": a part that holds the other parts back
+# and asks for nothing itself.
+_NOTHING = re.compile(
+    r"^(?:please\s+)?(?:(?:[a-z]+\s+)?nothing|(?:don't|do\s+not)\s+[a-z]+\s+anything)"
+    r"(?:\s+(?:yet|just\s+yet|for\s+now|right\s+now|else))?[\s.!,;:—–-]*$",
+    re.IGNORECASE,
+)
+_THANKED = re.compile(
+    r"\s*[,;.!—–-]+\s*(?:(?:many\s+)?thanks|thank\s+you|thx|cheers|much\s+appreciated)"
+    r"(?:\s+(?:so\s+much|a\s+lot|in\s+advance|again))?[\s.!]*$",
+    re.IGNORECASE,
+)
 
 
 def is_courtesy(text: str) -> bool:
@@ -88,3 +109,15 @@ def without_courtesies(text: str) -> str:
     sentences = _SENTENCE_END.split(text.strip())
     kept = [sentence for sentence in sentences if not is_courtesy(sentence)]
     return " ".join(kept) if kept and len(kept) < len(sentences) else text
+
+
+def trim_courtesy(text: str) -> str:
+    """``text`` without a polite frame before its request or thanks after it ("Kindly refund O-1007,
+    thanks" -> "refund O-1007"); unchanged when nothing else is left ("Thanks!")."""
+    trimmed = _THANKED.sub("", _FRAME.sub("", text)).strip()
+    return trimmed or text
+
+
+def asks_nothing(text: str) -> bool:
+    """True for a part that asks for no action: "Please close nothing yet", "don't do anything yet"."""
+    return _NOTHING.match(text.strip()) is not None

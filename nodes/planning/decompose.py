@@ -2,18 +2,18 @@
 
 Every place two requests could meet is a candidate cut (:mod:`crewline.nodes.planning.cuts`: a sentence
 end, a line break or list number, a connective such as "also", "besides" or "after that", "and", a
-comma). The segmentation with the highest score wins (dynamic programming
-over the cuts, so a part's own "and" or comma is not mistaken for a boundary just because it comes
-first). A segmentation's score is the sum of its parts' log route confidence, a prior per cut
-(``CutPriors``: a sentence end or "and then" is strong evidence of a new request, a bare comma weak),
-a penalty for very short parts and one for a part that continues the previous clause's subject ("I
-am hungry and need a restaurant"). A part of one or two words must be routed in scope with at least
-the threshold's confidence; a longer part may be out of scope (scored by P(out of scope)) when a
-sentence end or a linking word sets it off, and neighbouring parts must go to different routes: "what is my
-balance and my due date" stays whole, both halves would go to the same route. The whole text,
-unsplit, is always a candidate, scored by its own log confidence. Parts the caller marks as asides
-(a greeting, "I'm customer C-1001.") may stand alone anywhere and do not separate two parts of one
-route.
+comma). The segmentation with the highest score wins (dynamic programming over the cuts, so a part's own
+"and" or comma is not mistaken for a boundary just because it comes first). A segmentation's score is
+the sum of its parts' log route confidence, a prior per cut (``CutPriors``: a sentence end or "and then"
+is strong evidence of a new request, a bare comma weak), a penalty for very short parts, one for a part
+that continues the previous clause's subject ("I am hungry and need a restaurant") and one for a noun
+phrase after "and" or a comma that shares the verb before it ("what's my balance and my credit limit").
+A part of one or two words must be routed in scope with at least the threshold's confidence; a longer
+part may be out of scope (scored by P(out of scope)) when a sentence end or a linking word sets it off,
+and neighbouring parts must go to different routes: "what is my balance and my due date" stays whole,
+both halves would go to the same route. The whole text, unsplit, is always a candidate, scored by its
+own log confidence. Parts the caller marks as asides (a greeting, "I'm customer C-1001.") may stand
+alone anywhere and do not separate two parts of one route.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class CutPriors:
     sentence: float = 2.5
     link: float = 2.5  # a run of connectives: ", and then", "; besides", "on top of that"
     addition: float = 2.5  # "plus", "as well as": as strong, but they set off no out-of-scope part
+    question: float = 1.5  # "and" before a question with its own verb: "... and what is ..."
     conjunction: float = 0.5  # and
     comma: float = 0.0
     short_part: float = -0.5  # per part of fewer than ``short_words`` words ("hey", "stop it")
@@ -50,12 +51,26 @@ class CutPriors:
     # hungry and need a restaurant". ("and need"/"and want" occur 63 times inside single CLINC150
     # training requests; "need"/"want" start 5 of them.)
     continuation: float = -2.0
+    # A later part after "and" or a comma that is a noun phrase without a verb shares the verb before
+    # it: "what's my balance and my credit limit" asks one question of two things. Only a router
+    # clearly sure of both halves still splits it ("tell me my balance and my card status").
+    noun_phrase: float = -1.0
     aside: float = 0.0  # a part that asks nothing ("Hi,", "I'm customer C-1001."): only its cut counts
 
 
 DEFAULT_PRIORS = CutPriors()
 
 _CONTINUATION = re.compile(r"^(?:need|needs|want|wants)\b", re.IGNORECASE)
+_DETERMINER = re.compile(
+    r"^(?:my|the|your|our|his|her|their|its|a|an|any|all|some|this|that|these|those)\b", re.IGNORECASE
+)
+# Auxiliaries, a few common verbs and past forms: a part with none of them is taken for a noun phrase.
+_VERB_CUE = re.compile(
+    r"\b(?:is|are|was|were|be|been|am|do|does|did|has|have|had|can|could|will|would|should|may|might"
+    r"|must|got|get|gets|keeps?|needs?|wants?|\w+ed)\b|'(?:s|re|ve|ll|d)\b|n't\b",
+    re.IGNORECASE,
+)
+_JOINING = ("conjunction", "comma")  # the cuts a noun phrase may hang off without a verb of its own
 _START = "\x00start"  # the key of a segmentation with no request yet (asides only)
 _MAX_SPAN = 8  # a part spans at most this many candidate cuts (the whole text is always a candidate)
 
@@ -71,7 +86,7 @@ def _words(text: str) -> int:
     return len(re.findall(r"\w*[^\W\d_]\w*", text))
 
 
-def _part_score(clause: Clause, first: bool, threshold: float, priors: CutPriors) -> float | None:
+def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors) -> float | None:
     """Log-score of a part cut out of the text, or None when it cannot stand alone."""
     words = _words(clause.text)
     if words == 0:
@@ -88,8 +103,10 @@ def _part_score(clause: Clause, first: bool, threshold: float, priors: CutPriors
         if clause.score.confidence < threshold:
             return None
         gain += priors.short_part
-    if not first and _CONTINUATION.match(clause.text):
+    if after and _CONTINUATION.match(clause.text):
         gain += priors.continuation
+    if after in _JOINING and _DETERMINER.match(clause.text) and not _VERB_CUE.search(clause.text):
+        gain += priors.noun_phrase
     return gain
 
 
@@ -142,7 +159,7 @@ def split_request(
                     if key not in best[j] or score + priors.aside + gains[j] > best[j][key][0]:
                         best[j][key] = (score + priors.aside + gains[j], [*clauses, clause])
                 continue
-            gain = _part_score(clause, i == 0, threshold, priors)
+            gain = _part_score(clause, kinds[i], threshold, priors)  # kinds[0] == "": the first part
             if gain is None:
                 continue
             if clause.score.route is None and not (

@@ -3,8 +3,9 @@
 Routing is local (``Router``); only a clause the router is unsure of goes to the chat model, when one
 is configured, as one structured-output call for that clause alone. With no model an unsure clause
 keeps its low confidence and the confidence gate escalates it. Clauses that ask nothing (who the
-customer is, a greeting or thanks) are dropped beside a request; a message of courtesies alone becomes
-one ``courtesy`` subtask that synthesis answers in kind, with no specialist and no ticket.
+customer is, a greeting or thanks, "close nothing yet") are dropped beside a request; a message of
+courtesies alone becomes one ``courtesy`` subtask that synthesis answers in kind, with no specialist
+and no ticket.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crewline.errors import ConfigurationError
 from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.nodes.models.factory import ModelChain
-from crewline.nodes.planning.courtesy import is_courtesy
+from crewline.nodes.planning.courtesy import asks_nothing, is_courtesy
 from crewline.nodes.planning.decompose import Clause, split_request
 from crewline.nodes.planning.extract import extract_entities
 from crewline.nodes.planning.margin_cascade import semantic_refiner
@@ -184,8 +185,9 @@ class Planner:
         return self._unsure(clause) and is_courtesy(clause.text)
 
     def _aside(self, clause: Clause) -> bool:
-        """A part that asks nothing: it may be cut off wherever it stands ("Hi, I'm customer C-1002.")."""
-        return self._only_identifies(clause.text) or self._courtesy(clause)
+        """A part that asks nothing: it may be cut off wherever it stands ("Hi, I'm customer C-1002.",
+        "Please close nothing yet —")."""
+        return self._only_identifies(clause.text) or self._courtesy(clause) or asks_nothing(clause.text)
 
     def _clauses(self, request: str) -> list[Clause]:
         clauses = split_request(request, self.router.route, threshold=self.threshold, aside=self._aside)
@@ -203,7 +205,7 @@ class Planner:
         if len(clauses) < 2:
             return clauses
         # An identification is context for the other clauses, a courtesy nothing: neither is a request.
-        kept = [c for c in clauses if not (self._only_identifies(c.text) or self._courtesy(c))]
+        kept = [c for c in clauses if not self._aside(c)]
         return kept or clauses
 
     def _unsure(self, clause: Clause) -> bool:

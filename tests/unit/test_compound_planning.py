@@ -43,11 +43,26 @@ def test_a_malformed_file_is_one_error_naming_it(tmp_path: Path, content: str, m
         read_rows(path)
 
 
-def test_the_shipped_file_has_a_dev_and_a_held_out_set_whose_parts_are_in_their_requests() -> None:
+def test_the_shipped_file_has_dev_and_held_out_sets_whose_parts_are_in_their_requests() -> None:
     sets = read_rows(DATA)
-    assert set(sets) == {"dev", "held_out"} and all(len(rows) >= 50 for rows in sets.values())
+    assert set(sets) == {"dev", "held_out", "held_out2", "fresh"}
+    assert (
+        all(len(sets[name]) >= 50 for name in ("dev", "held_out", "held_out2")) and len(sets["fresh"]) >= 25
+    )
     specialists = {s for rows in sets.values() for row in rows for s, _ in row.parts}
     assert specialists == {"accounts", "billing", "card_security", "refund", "knowledge", "none"}
+
+
+def test_a_polite_opening_is_no_word_of_a_part() -> None:
+    from crewline.evals.benchmarks.compound_planning import _words
+
+    assert (
+        _words("Could you refund order O-1001")
+        == _words("refund order O-1001")
+        == ["refund", "order", "o", "1001"]
+    )
+    assert _words("block my card pls") == ["block", "my", "card"]
+    assert _words("please tell me what you can do") == ["tell", "me", "what", "you", "can", "do"]
 
 
 def test_the_benchmark_refuses_a_bad_file_with_exit_code_2(
