@@ -11,7 +11,7 @@ import pytest
 
 from crewline.errors import ConfigurationError
 from crewline.memory.word_vectors import WordVectors, word_vectors
-from crewline.memory.word_vectors.build import principal_components, quantize, vocabulary
+from crewline.memory.word_vectors.build import extra_words, principal_components, quantize, vocabulary
 
 
 def test_synonyms_are_nearer_than_unrelated_words() -> None:
@@ -101,3 +101,29 @@ def test_the_build_command_refuses_bad_dimensions_in_one_line() -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "--dimensions" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_extra_words_add_one_word_a_stem_the_vocabulary_lacks(tmp_path: Path) -> None:
+    word_list = tmp_path / "words"
+    word_list.write_text("refund\nrefunds\nRefund\nmoney\nmoneys\nde\nredeem\nredeemed\nAnn's\n")
+    # "money" is known and covers "moneys" by its stem; names, possessives and two letters are left out
+    assert extra_words(word_list, ["money", "the"]) == ["redeem", "refund"]
+
+
+def test_the_build_command_without_a_word_list_says_how_to_get_one(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crewline.memory.word_vectors.build",
+            "--out",
+            str(tmp_path),
+            "--extra-words",
+            str(tmp_path / "missing"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "wamerican-small" in done.stderr and "Traceback" not in done.stderr
+    assert not any(tmp_path.iterdir())
