@@ -17,7 +17,9 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import itertools
 import re
+from collections.abc import Callable
 
 __all__ = [
     "CONFUSABLES",
@@ -78,6 +80,8 @@ _DOTTED = re.compile(r"\b(?:[A-Za-z][.\-*·•|]){3,}[A-Za-z]\b")
 _SPLIT_WORD = re.compile(r"(?<=[A-Za-z])-(?=[a-z])")  # "ign-ore", "instr-uctions"
 # an instruction to decode the text: ROT13 and reversed text are read only when one is given
 _DECODE_HINT = re.compile(r"\b(?:rot-?13|caesar|cipher|decipher|backwards?|reversed?|mirror(?:ed)?)\b", re.I)
+# a dotted-out word, or a word split by hyphens (whole, so the joined word can be read)
+_DOTTED_OR_SPLIT = re.compile(r"\b(?:[A-Za-z][.\-*·•|]){3,}[A-Za-z]\b|\b[A-Za-z]+(?:-[a-z]+)+\b")
 _DIGIT_OR_SIGN = re.compile(r"[\d@$]")
 _DECODE_HINTS = ("rot", "caesar", "cipher", "backward", "revers", "mirror")
 _SEGMENTED = 12  # letters a glued run needs before it is cut into the vocabulary's words
@@ -147,17 +151,33 @@ def unleet(text: str) -> str:
     return LEET_WORD.sub(lambda m: m.group().translate(_LEET), text)
 
 
-def readings(text: str, vocabulary: re.Pattern[str] | None = None) -> list[tuple[str, str]]:
+def _undone_words(pattern: re.Pattern[str], undo: Callable[[str], str], text: str) -> str:
+    return " ".join(undo(match.group()) for match in itertools.islice(pattern.finditer(text), _RUNS * 50))
+
+
+def readings(
+    text: str,
+    vocabulary: re.Pattern[str] | None = None,
+    wanted: Callable[[str], bool] = lambda words: True,
+) -> list[tuple[str, str]]:
     """The decoded readings of ``text`` as ``(what was undone, text)``; none when nothing is disguised.
-    ``vocabulary``: see :func:`unspaced`."""
+
+    ``vocabulary``: see :func:`unspaced`. ``wanted``: told the words a reading that changes words in
+    place (spaced, split, leetspeak) would spell, it says whether that reading is worth making:
+    "well-known" read as "wellknown" hides nothing, and most texts have such words.
+    """
     out: list[tuple[str, str]] = []
-    if SPACED_LETTERS.search(text):
+    if SPACED_LETTERS.search(text) and wanted(
+        _undone_words(SPACED_LETTERS, lambda run: unspaced(run, vocabulary), text)
+    ):
         out.append(("spaced-out letters", unspaced(text, vocabulary)))
     if _DOTTED.search(text) or _SPLIT_WORD.search(text):
-        joined = _DOTTED.sub(lambda m: re.sub(r"[^A-Za-z]", "", m.group()), text)
-        out.append(("split words", _SPLIT_WORD.sub("", joined)))
+        split = _undone_words(_DOTTED_OR_SPLIT, lambda run: re.sub(r"[^A-Za-z]", "", run), text)
+        if wanted(split):
+            joined = _DOTTED.sub(lambda m: re.sub(r"[^A-Za-z]", "", m.group()), text)
+            out.append(("split words", _SPLIT_WORD.sub("", joined)))
     has_digit = _DIGIT_OR_SIGN.search(text) is not None  # leetspeak and hex both need one
-    if has_digit and LEET_WORD.search(text):
+    if has_digit and LEET_WORD.search(text) and wanted(_undone_words(LEET_WORD, unleet, text)):
         out.append(("leetspeak", unleet(text)))
     for name, decode in (("base64", decoded_base64), ("hex", decoded_hex)):
         hidden = decode(text) if has_digit or name == "base64" else ""

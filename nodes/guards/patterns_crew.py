@@ -43,6 +43,8 @@ _PRIVILEGED_ASK = (
 )
 _DATA = r"(?:conversation|chat|transcript|history|every message|messages you|account (?:list|details|numbers?)|customer'?s?'? (?:list|details|data|full name|phone|iban|security|records)|list of [\w' ]{0,30}(?:requests|customers|accounts)|database|api keys?|credentials|refund requests|phone numbers?)"
 _DESTINATION = r"(?:[\w.+-]+@[\w-]+\.[a-z]{2,}|https?://|www\.|my (?:personal|private|own) (?:address|email|inbox|server)|my server|(?:a |my )?(?:file-sharing|sharing|download|upload) link|(?:an )?outside (?:address|server))"
+# a destination that is no address or link: "my private inbox", "my server", "a file-sharing link"
+_OWN_PLACE = r"my (?:personal|private|own) (?:address|email|inbox|server)|my server|(?:file-sharing|sharing|download|upload) link|outside (?:address|server)"
 _SECRET = r"(?:pins?|passwords?|pass ?codes?|one-time (?:pass)?codes?|otps?|cvv2?|cvc|(?:full )?card numbers?|security (?:answers?|codes?|questions?)|login (?:details|credentials))"
 _LINK_TARGET = r"(?:image|img|pixel|markdown|https?://\S+)"
 
@@ -136,7 +138,9 @@ CREW_RULES: tuple[Rule, ...] = (
         "asks to send conversation or customer data to an outside address",
         0.8,
         "send email e-mail forward post upload attach transmit leak submit dump append copy encode export",
-        rf"\b(?:send|email|e-mail|forward|post|upload|attach|transmit|leak|submit|dump|append|copy|encode|export)\b{_SAME_SENTENCE}{_DATA}[^!?\n]{{0,120}}?{_DESTINATION}|{_DATA}{_SAME_SENTENCE}\b(?:send|email|e-mail|forward|post|upload|attach|transmit|leak|submit|dump|append|export)\b[^!?\n]{{0,60}}?{_DESTINATION}",
+        rf"@[\w-]+\.[a-z]{{2,}}|https?://|www\.|{_OWN_PLACE}",
+        near=rf"\b(?:send|email|e-mail|forward|post|upload|attach|transmit|leak|submit|dump|append|copy|encode|export)\b{_SAME_SENTENCE}{_DATA}[^!?\n]{{0,120}}?{_DESTINATION}|{_DATA}{_SAME_SENTENCE}\b(?:send|email|e-mail|forward|post|upload|attach|transmit|leak|submit|dump|append|export)\b[^!?\n]{{0,60}}?{_DESTINATION}",
+        reach=300,
     ),
     _rule(
         "exfiltration",
@@ -150,7 +154,9 @@ CREW_RULES: tuple[Rule, ...] = (
         "asks to send customers to a sign-in link",
         0.8,
         "login log sign signin verify confirm reset http https www example com",
-        r"\b(?:tell|ask|instruct|direct|send|message|remind|warn)\b[^.!?\n]{0,40}?\b(?:customers?|users?|everyone|clients?)\b[^!?\n]{0,100}?(?:log ?in|sign ?in|verify|confirm|update (?:their|your) details|reset)\b[^!?\n]{0,40}?(?:https?://|www\.|\b[\w-]+\.(?:example|com|net|org|io|info|xyz)\b)|(?:https?://\S+|www\.\S+)[^.!?\n]{0,80}?\bin (?:every|each|all) (?:answers?|repl(?:y|ies)|responses?|messages?)\b|\bin (?:every|each|all) (?:answers?|repl(?:y|ies)|responses?|messages?)\b[^!?\n]{0,80}?(?:https?://|www\.)",
+        r"https?://|www\.|\.(?:example|com|net|org|io|info|xyz)\b",
+        near=r"\b(?:tell|ask|instruct|direct|send|message|remind|warn)\b[^.!?\n]{0,40}?\b(?:customers?|users?|everyone|clients?)\b[^!?\n]{0,100}?(?:log ?in|sign ?in|verify|confirm|update (?:their|your) details|reset)\b[^!?\n]{0,40}?(?:https?://|www\.|\b[\w-]+\.(?:example|com|net|org|io|info|xyz)\b)|(?:https?://\S+|www\.\S+)[^.!?\n]{0,80}?\bin (?:every|each|all) (?:answers?|repl(?:y|ies)|responses?|messages?)\b|\bin (?:every|each|all) (?:answers?|repl(?:y|ies)|responses?|messages?)\b[^!?\n]{0,80}?(?:https?://|www\.)",
+        reach=250,
     ),
     _rule(
         "exfiltration",

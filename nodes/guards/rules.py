@@ -39,8 +39,6 @@ _VOCABULARY = re.compile(
         )
     )
 )
-# readings that change a few words in place; a reading that decodes a payload is always read
-_IN_PLACE = frozenset({"spaced-out letters", "split words", "leetspeak"})
 
 
 _ASCII_WORD = re.compile(r"[a-z]+")  # WORD on ASCII text, twice as fast
@@ -53,6 +51,11 @@ _QUESTION = re.compile(
 
 def _words(folded: str) -> set[str]:
     return set((_ASCII_WORD if folded.isascii() else WORD).findall(folded))
+
+
+def _hides_a_keyword(spelled: str, words: set[str]) -> bool:
+    """Whether words a disguise spelled out include a rule's keyword the text did not show plainly."""
+    return not _TRIGGERS.isdisjoint(_words(fold(spelled)) - words)
 
 
 def rule_hits(text: str, *, words: set[str] | None = None) -> list[Rule]:
@@ -100,11 +103,8 @@ class RuleDetector:
         hits = rule_hits(text, words=words)
         seen = {id(rule) for rule in hits}
         undone: dict[int, str] = {}  # rule -> the disguise it was found under, when only there
-        for name, reading in readings(text, _VOCABULARY):
-            reading_words = _words(fold(reading))
-            if name in _IN_PLACE and _TRIGGERS.isdisjoint(reading_words - words):
-                continue  # "well-known" read as "wellknown": no keyword was hidden
-            for rule in rule_hits(reading, words=reading_words):
+        for name, reading in readings(text, _VOCABULARY, lambda spelled: _hides_a_keyword(spelled, words)):
+            for rule in rule_hits(reading):
                 if id(rule) not in seen:
                     seen.add(id(rule))
                     hits.append(rule)

@@ -137,7 +137,9 @@ def test_fresh_sets_load_and_score(tmp_path: Path, capsys: pytest.CaptureFixture
     assert '"tpr": 1.0' in out and '"fpr": 0.0' in out and '"above"' in out
 
 
-def test_a_malformed_sets_file_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_malformed_sets_file_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = tmp_path / "sets.yaml"
     data.write_text("dev:\n  attacks: []\n", encoding="utf-8")
     with pytest.raises(FreshSetError, match="must have exactly 'attacks' and 'benign'"):
