@@ -55,6 +55,10 @@ class CutPriors:
     # it: "what's my balance and my credit limit" asks one question of two things. Only a router
     # clearly sure of both halves still splits it ("tell me my balance and my card status").
     noun_phrase: float = -1.0
+    # A short later question about what came before it ("... and is there a fee", "How long does
+    # that take?") asks about that request, not for another one.
+    follow_up: float = -1.5
+    follow_up_words: int = 5
     aside: float = 0.0  # a part that asks nothing ("Hi,", "I'm customer C-1001."): only its cut counts
 
 
@@ -68,6 +72,12 @@ _DETERMINER = re.compile(
 _VERB_CUE = re.compile(
     r"\b(?:is|are|was|were|be|been|am|do|does|did|has|have|had|can|could|will|would|should|may|might"
     r"|must|got|get|gets|keeps?|needs?|wants?|\w+ed)\b|'(?:s|re|ve|ll|d)\b|n't\b",
+    re.IGNORECASE,
+)
+# a question whose subject points back: "is there ...", "how long does it ...", "will that ..."
+_FOLLOW_UP = re.compile(
+    r"^(?:(?:how|when|what|why|where)(?:\s+(?:long|much|soon|often))?\s+)?"
+    r"(?:is|are|does|do|did|will|would|can|could|was|should)\s+(?:it|that|this|there)\b",
     re.IGNORECASE,
 )
 _JOINING = ("conjunction", "comma")  # the cuts a noun phrase may hang off without a verb of its own
@@ -107,6 +117,8 @@ def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors)
         gain += priors.continuation
     if after in _JOINING and _DETERMINER.match(clause.text) and not _VERB_CUE.search(clause.text):
         gain += priors.noun_phrase
+    if after and words <= priors.follow_up_words and _FOLLOW_UP.match(clause.text):
+        gain += priors.follow_up
     return gain
 
 

@@ -135,3 +135,19 @@ def test_a_part_that_holds_the_rest_back_asks_nothing(router: Router) -> None:
         ("billing", "tell me how much I owe"),
         ("accounts", "whether my account is active"),
     ]
+
+
+def test_a_short_question_about_the_request_before_it_is_part_of_that_request() -> None:
+    router = Router().fit(
+        {
+            "billing": ["how do I pay my bill", "pay my bill online", "what is my balance"],
+            "faq": ["is there a fee", "what fees do you charge", "how long does a transfer take"],
+        }
+    )
+    text = "how do I pay my bill online and is there a fee"
+    assert len(split_request(text, router.route)) == 1
+    unpenalised = split_request(text, router.route, priors=CutPriors(follow_up=0.0))
+    assert [c.score.route for c in unpenalised] == ["billing", "faq"]
+    # a longer question with a subject of its own is another request
+    other = "how do I pay my bill online and what fees do you charge for transfers abroad"
+    assert [c.score.route for c in split_request(other, router.route)] == ["billing", "faq"]
