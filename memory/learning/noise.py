@@ -38,7 +38,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from crewline.memory.learning.consistency import consistent_groups
 from crewline.memory.learning.experiences import LabelledExample
 
 __all__ = ["MIN_CONFIDENCE", "MIN_EVIDENCE", "NOISE_Z", "LabelNoise", "label_noise"]
@@ -105,6 +104,8 @@ def _evidence(example: LabelledExample) -> tuple[str, float] | None:
 def _consistent(evidenced: Sequence[tuple[LabelledExample, str, float]]) -> tuple[set[int], dict[str, int]]:
     """Which evidenced examples are consistent corrections (:mod:`consistency`), and how many per
     ``planned -> label``."""
+    from crewline.memory.learning.consistency import consistent_groups  # scipy: only when a gate runs
+
     groups = consistent_groups([(e.text, planned, e.label) for e, planned, _ in evidenced])
     left_out = {index for members in groups.values() for index in members}
     return left_out, {f"{planned} -> {label}": len(m) for (planned, label), m in sorted(groups.items())}
