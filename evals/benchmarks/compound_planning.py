@@ -3,7 +3,8 @@
 Reads ``compound_requests.yaml`` beside this file (or ``--data``): requests written for this benchmark
 with many linking words and shapes (lists, "as well as", "plus", "after that", "; also", chained
 questions, bullets, numbered steps, shouting) and single requests that hold an "and" they must keep.
-Its ``dev`` part was used to change the decomposer, its ``held_out`` part never was.
+Its ``dev`` and ``fresh`` parts were used to change the decomposer, its ``held_out`` and
+``held_out2`` parts never were (the file's header holds their runs).
 
 The demo crew's planner (``graphs/crews/support.yaml``: its router fit on the specialists'
 descriptions and examples, offline, no model) plans every request. Figures per part:
