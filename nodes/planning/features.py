@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crewline.memory.word_vectors import WordVectors, word_vectors
+from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.nodes.planning.router_synonyms import concept_of
 from crewline.nodes.stop_words import english_stop_words
 
@@ -50,6 +51,14 @@ _DIGIT = re.compile(r"\d")
 
 def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(_DIGIT.sub("0", text.lower()))
+
+
+def _own_words(text: str) -> str:
+    """``text`` without the guards' placeholders: "[CREDIT_CARD_3f9a1c2e]" stands for a number the
+    user typed, not for the words "credit card", which would pull the request's meaning towards
+    cards in the word-vector block ("how do I dispute a charge on my card 4111 …" went to the card
+    specialist instead of the help centre)."""
+    return PLACEHOLDER.sub(" ", text) if "[" in text else text
 
 
 def _stem(word: str) -> str:
@@ -200,7 +209,7 @@ class TextFeatures:
         matrix = normalize(hstack(blocks).tocsr()).astype(np.float32)
         features = cls(vocabularies, idfs, concepts=concepts, dense_weight=dense_weight, vectors=vectors)
         if features.vectors is not None:
-            dense = features.vectors.sentences(texts) * np.float32(dense_weight)
+            dense = features.vectors.sentences([_own_words(t) for t in texts]) * np.float32(dense_weight)
             matrix = normalize(hstack([matrix, csr_matrix(dense)]).tocsr()).astype(np.float32)
         return features, csr_matrix(matrix)
 
@@ -238,7 +247,7 @@ class TextFeatures:
         if values:
             vector /= np.float32(np.linalg.norm(vector))
         if self.vectors is not None:
-            dense = self.vectors.sentence(text)
+            dense = self.vectors.sentence(_own_words(text))
             if dense.any():  # a text none of whose words the table knows adds nothing
                 columns = np.concatenate([columns, self.dense_columns])
                 vector = np.concatenate([vector, dense * np.float32(self.dense_weight)])
