@@ -12,13 +12,7 @@ from crewline.nodes.planning.cuts import clean_part, find_cuts
 from crewline.nodes.planning.decompose import CutPriors, split_request
 from crewline.nodes.planning.planner import Planner
 from crewline.nodes.planning.router import Router
-
-ROUTES = {
-    "billing": ["what is my balance", "how much do I owe", "list my open invoices", "when is my payment due"],
-    "cards": ["I lost my card", "freeze my card", "my card was stolen", "report fraud on my card"],
-    "accounts": ["what email do you have for me", "is my account active", "update my phone number"],
-    "assistant": ["stop it", "quit talking", "be quiet", "stop talking now"],
-}
+from tests.unit.test_decompose import ROUTES  # the same small crew as the decomposer's tests
 
 
 @pytest.fixture(scope="module")
