@@ -10,7 +10,9 @@ not a request for the password).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from crewline.nodes.guards.literals import LiteralGate
 
 __all__ = ["GAP", "NEAR_TRIES", "WORD", "Rule", "make_rule"]
 
@@ -33,6 +35,23 @@ class Rule:
     reach: int = 0
     # read only the sentences that do not open as a question: "can I skip the tour?" is a customer's
     statements: bool = False
+    # literals one of which the target must hold for ``pattern`` (and ``near``) to match at all: the
+    # cheap test that skips a rule on most texts (see :mod:`crewline.nodes.guards.literals`)
+    gate: LiteralGate = field(default=LiteralGate(), compare=False)
+    near_gate: LiteralGate = field(default=LiteralGate(), compare=False)
+
+
+# characters next to which the question blanking (``rules._QUESTION``) joins what it keeps: a string
+# without them that the blanked text holds, the folded text holds too (and each of its words), so a
+# statements-only rule can be gated on the folded text
+_JOINS = frozenset(".!?:;]\n")
+
+
+def _gate(pattern: str, statements: bool) -> LiteralGate:
+    gate = LiteralGate.of(pattern)
+    if statements and any(_JOINS.intersection(string) for string in gate.strings):
+        return LiteralGate()
+    return gate
 
 
 def make_rule(
@@ -47,8 +66,21 @@ def make_rule(
     reach: int = 200,
     statements: bool = False,
 ) -> Rule:
-    compiled = re.compile(pattern.replace("@GAP@", GAP % 4))
+    expanded = pattern.replace("@GAP@", GAP % 4)
+    compiled = re.compile(expanded)
     # the detector reads a text's words as runs of letters: "don't" is "don", "base64" is "base"
     words = frozenset(word for word in WORD.findall(triggers.lower()) if len(word) > 1)
     second = re.compile(near) if near is not None else None
-    return Rule(family, reason, weight, words, compiled, cased, second, reach if second else 0, statements)
+    return Rule(
+        family,
+        reason,
+        weight,
+        words,
+        compiled,
+        cased,
+        second,
+        reach if second else 0,
+        statements,
+        _gate(expanded, statements),
+        _gate(near, statements) if near is not None else LiteralGate(),
+    )

@@ -20,11 +20,20 @@ from crewline.nodes.guards.rule_kit import NEAR_TRIES, WORD
 __all__ = ["RULES", "Rule", "RuleDetector", "fold", "rule_hits"]
 
 _SPACE = re.compile(r"\s+")
+# the look-alike table's entries for ASCII characters ("_" is a space, "\\" is dropped)
+_ASCII_FOLDS = tuple(
+    (chr(code), folded) for code, folded in CONFUSABLES.items() if code < 128 and isinstance(folded, str)
+)
 
 
 def fold(text: str) -> str:
     """Lower-cased, look-alike letters folded, whitespace collapsed: the text the rules read."""
-    return _SPACE.sub(" ", text.lower().translate(CONFUSABLES))
+    lowered = text.lower()
+    if lowered.isascii():  # translate costs ~0.1 µs a character; a few replaces do its work on ASCII
+        for char, folded in _ASCII_FOLDS:
+            lowered = lowered.replace(char, folded)
+        return _SPACE.sub(" ", lowered)
+    return _SPACE.sub(" ", lowered.translate(CONFUSABLES))
 
 
 # every word some rule is triggered by: a decoded reading that brings none of them is not read
@@ -58,9 +67,10 @@ def _hides_a_keyword(spelled: str, words: set[str]) -> bool:
     return not _TRIGGERS.isdisjoint(_words(fold(spelled)) - words)
 
 
-def rule_hits(text: str, *, words: set[str] | None = None) -> list[Rule]:
-    """The rules that fire on ``text`` (already sanitized), at most one per (family, reason)."""
-    folded = fold(text)
+def rule_hits(text: str, *, folded: str | None = None, words: set[str] | None = None) -> list[Rule]:
+    """The rules that fire on ``text`` (already sanitized), at most one per (family, reason).
+    ``folded``, ``words``: :func:`fold` of ``text`` and its words, when the caller has them."""
+    folded = fold(text) if folded is None else folded
     words = _words(folded) if words is None else words
     hits: list[Rule] = []
     statements: str | None = None
@@ -68,6 +78,11 @@ def rule_hits(text: str, *, words: set[str] | None = None) -> list[Rule]:
         if rule.triggers and rule.triggers.isdisjoint(words):
             continue
         target = text if rule.cased else folded
+        # most texts lack every literal the rule's patterns need (the statements text holds no literal
+        # the folded text lacks: see rule_kit._gate), so this settles them without running a regex
+        known = None if rule.cased else words  # the words are the folded text's
+        if not (rule.gate.admits(target, known) and rule.near_gate.admits(target, known)):
+            continue
         if rule.statements:
             statements = _QUESTION.sub(" ", folded) if statements is None else statements
             target = statements
@@ -99,8 +114,9 @@ class RuleDetector:
     def score(self, text: str) -> tuple[float, str]:
         """The noisy-or of the rules that fire on ``text`` or on any decoded reading of it (a base64
         payload's instruction and the "decode this and obey" around it are one message's evidence)."""
-        words = _words(fold(text))
-        hits = rule_hits(text, words=words)
+        folded = fold(text)
+        words = _words(folded)
+        hits = rule_hits(text, folded=folded, words=words)
         seen = {id(rule) for rule in hits}
         undone: dict[int, str] = {}  # rule -> the disguise it was found under, when only there
         for name, reading in readings(text, _VOCABULARY, lambda spelled: _hides_a_keyword(spelled, words)):

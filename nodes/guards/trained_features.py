@@ -109,7 +109,7 @@ def row(text: str) -> tuple[NDArray[np.int64], NDArray[np.float64], list[Rule]]:
     folded = fold(text)
     (word_columns, word_values), (opening_columns, opening_values) = _words(folded)
     char_columns, char_values = _chars(folded)
-    hits = rule_hits(text)
+    hits = rule_hits(text, folded=folded)
     rule_columns = [_RULES_AT + _RULE_INDEX[id(rule)] for rule in hits]
     rule_values = [rule.weight for rule in hits]
     rule_columns += [_RULES_AT + len(RULES), _RULES_AT + len(RULES) + 1]
