@@ -241,7 +241,7 @@ class _Test:
     """One group: the text passes when it holds any of the group's strings."""
 
     words: frozenset[str]  # strings that are one whole word: a set lookup each
-    phrases: tuple[tuple[tuple[str, ...], str], ...]  # a string, with the whole words it shows
+    phrases: tuple[tuple[frozenset[str], str], ...]  # a string, with the whole words it shows
     strings: tuple[str, ...]  # strings that show no whole word: a scan each
 
     @classmethod
@@ -249,22 +249,24 @@ class _Test:
         phrases = [(whole_words(s), _bare(s)) for s in group if whole_words(s) and not _is_a_word(s)]
         return cls(
             frozenset(_bare(s) for s in group if _is_a_word(s)),
-            tuple(sorted(phrases)),
+            tuple((frozenset(shown), phrase) for shown, phrase in sorted(phrases)),
             tuple(sorted(_bare(s) for s in group if not whole_words(s))),
         )
 
     def passes(self, text: str, words: frozenset[str] | set[str] | None) -> bool:
+        # plain loops: this runs ~100 times a message, and generator expressions cost more than the tests
         if words is None:  # whole words unknown: look for them as strings
-            return (
-                any(word in text for word in self.words)
-                or any(phrase in text for _, phrase in self.phrases)
-                or any(string in text for string in self.strings)
-            )
-        return (
-            not self.words.isdisjoint(words)
-            or any(all(w in words for w in shown) and phrase in text for shown, phrase in self.phrases)
-            or any(string in text for string in self.strings)
-        )
+            if any(word in text for word in self.words):
+                return True
+        elif not self.words.isdisjoint(words):
+            return True
+        for shown, phrase in self.phrases:
+            if (words is None or shown <= words) and phrase in text:
+                return True
+        for string in self.strings:  # noqa: SIM110  (a loop: see above)
+            if string in text:
+                return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -290,4 +292,7 @@ class LiteralGate:
         """Whether ``text`` holds what a match needs. ``words``: the text's words (runs of letters,
         as :data:`crewline.nodes.guards.rule_kit.WORD` reads them); without them, whole words are
         looked for as strings (a weaker test, still a necessary one)."""
-        return all(test.passes(text, words) for test in self.tests)
+        for test in self.tests:  # noqa: SIM110  (a loop: generators cost more than the tests)
+            if not test.passes(text, words):
+                return False
+        return True
