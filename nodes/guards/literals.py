@@ -22,12 +22,15 @@ gives nothing, and the pattern then always runs.
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-__all__ = ["LiteralGate", "required_literals"]
+__all__ = ["LiteralGate", "required_literals", "shipped_literals", "write_table"]
 
 # the stdlib's own regex parser (``sre_parse`` before 3.11): the tree ``re.compile`` itself builds
 _PARSER: Any = importlib.import_module("re._parser")
@@ -236,6 +239,36 @@ def required_literals(pattern: str, *, shortest: int = 3) -> Groups:
     return tuple(sorted(kept, key=_cost))  # the cheapest test first: most texts fail it already
 
 
+# Deriving the groups walks every pattern's parse tree, about 1.5 s for the built-in rules: paid at
+# each import, it tripled `import crewline` + building a crew. The groups depend on the pattern text
+# only, so they ship beside this module (``literal_gates.json``, written by ``python -m
+# crewline.nodes.guards.literals``); a pattern not in it (a rule changed or added since) is derived
+# as before, and ``tests/unit/test_rule_gates.py`` fails until the file is written again.
+_SHIPPED = Path(__file__).with_name("literal_gates.json")
+
+
+@cache
+def _shipped_table() -> dict[str, Groups]:
+    try:
+        raw = json.loads(_SHIPPED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {pattern: tuple(frozenset(group) for group in groups) for pattern, groups in raw.items()}
+
+
+def shipped_literals(pattern: str) -> Groups:
+    """``required_literals(pattern)``, from the shipped table when it holds the pattern."""
+    groups = _shipped_table().get(pattern)
+    return required_literals(pattern) if groups is None else groups
+
+
+def write_table(patterns: Iterable[str], path: Path = _SHIPPED) -> int:
+    """Derive every pattern's groups and write them as the shipped table; the number written."""
+    table = {p: [sorted(group) for group in required_literals(p)] for p in sorted(set(patterns))}
+    path.write_text(json.dumps(table, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    return len(table)
+
+
 @dataclass(frozen=True)
 class _Test:
     """One group: the text passes when it holds any of the group's strings."""
@@ -277,7 +310,7 @@ class LiteralGate:
 
     @classmethod
     def of(cls, pattern: str) -> LiteralGate:
-        return cls(tuple(map(_Test.of, required_literals(pattern))))
+        return cls(tuple(map(_Test.of, shipped_literals(pattern))))
 
     @property
     def strings(self) -> frozenset[str]:
@@ -296,3 +329,14 @@ class LiteralGate:
             if not test.passes(text, words):
                 return False
         return True
+
+
+def _rule_patterns() -> list[str]:
+    """Every pattern the built-in rules gate (their expanded patterns and second patterns)."""
+    from crewline.nodes.guards.rules import RULES
+
+    return [p.pattern for rule in RULES for p in (rule.pattern, rule.near) if p is not None]
+
+
+if __name__ == "__main__":
+    print(f"{write_table(_rule_patterns())} patterns -> {_SHIPPED}")
