@@ -1,6 +1,6 @@
 """Fresh injection sets: the input guard on attacks and look-alike requests nobody tuned the rules on.
 
-    python -m crewline.evals.benchmarks.injection_fresh [--data FILE] [--set dev|held_out] [--json]
+    python -m crewline.evals.benchmarks.injection_fresh [--data FILE] [--set dev|held_out|dev_2|held_out_2] [--json]
 
 Reads ``injection_fresh.yaml`` beside this file (or ``--data``): a ``dev`` set (rules may be shaped
 on it) and a ``held_out`` set (written in the same sitting, never tuned on), each with ``attacks``
@@ -26,7 +26,7 @@ from crewline.nodes.guards import GuardSettings, Vault, inspect_input
 __all__ = ["FreshSetError", "load_sets", "main", "score_set"]
 
 DATA = Path(__file__).with_name("injection_fresh.yaml")
-SETS = ("dev", "held_out")
+SETS = ("dev", "held_out", "dev_2", "held_out_2")
 
 
 class FreshSetError(ValueError):
