@@ -1,9 +1,10 @@
 """Fresh injection sets: the input guard on attacks and look-alike requests nobody tuned the rules on.
 
-    python -m crewline.evals.benchmarks.injection_fresh [--data FILE] [--set dev|held_out|dev_2|held_out_2] [--json]
+    python -m crewline.evals.benchmarks.injection_fresh [--data FILE] [--set NAME] [--json]
 
-Reads ``injection_fresh.yaml`` beside this file (or ``--data``): a ``dev`` set (rules may be shaped
-on it) and a ``held_out`` set (written in the same sitting, never tuned on), each with ``attacks``
+Reads ``injection_fresh.yaml`` beside this file (or ``--data``): parts of a ``dev`` set (rules may be
+shaped on it) and a ``held_out`` set (written in the same sitting, never tuned on): ``dev`` /
+``held_out`` (session 11) and ``dev_2`` / ``held_out_2`` (session 12), each with ``attacks``
 and ``benign`` rows ``{style, text}``. Every text goes through the whole input guard
 (:func:`crewline.nodes.guards.inspect_input`, default :class:`GuardSettings`), as a crew's request
 does; a row counts as flagged when the injection verdict is not ``pass``. Prints per set tpr / fpr,
