@@ -20,10 +20,14 @@ class VendorFormat:
     pattern: re.Pattern[str]
     needles: tuple[str, ...]
     group: int = 0  # the group holding the secret
+    # The fewest characters a match spans, none of them white space (0: not known, or a match may
+    # hold spaces). Set where the needles are common in prose ("." , "gl", "pat"): a text whose
+    # longest word is shorter skips the pattern (``find_secrets`` measures the words once).
+    min_run: int = 0
 
 
-def _f(name: str, pattern: str, needles: tuple[str, ...], group: int = 0) -> VendorFormat:
-    return VendorFormat(name, re.compile(pattern), needles, group)
+def _f(name: str, pattern: str, needles: tuple[str, ...], group: int = 0, min_run: int = 0) -> VendorFormat:
+    return VendorFormat(name, re.compile(pattern), needles, group, min_run)
 
 
 _AWS_PREFIXES = ("A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA")
@@ -50,6 +54,7 @@ VENDOR_FORMATS: tuple[VendorFormat, ...] = (
         "gitlab_token",
         r"\bgl(?:pat|dt|ptt|rt|agent|oas|soat|cbt|imt|ft|ffct|cr|rt)-[A-Za-z0-9_-]{16,255}",
         ("gl",),
+        min_run=21,  # "gl" + "dt" + "-" + 16
     ),
     _f("slack_token", r"\bxox[abposre]-(?:[A-Za-z0-9]{1,40}-){1,6}[A-Za-z0-9]{4,64}\b", ("xox",)),
     _f("slack_app_token", r"\bxapp-\d-[A-Z0-9]{9,12}-\d{10,14}-[a-f0-9]{64}\b", ("xapp-",)),
@@ -77,8 +82,13 @@ VENDOR_FORMATS: tuple[VendorFormat, ...] = (
     _f("azure_sas_signature", r"[?&]sig=([A-Za-z0-9%+/]{40,100}(?:%3D|=){0,2})", ("sig=",), 1),
     _f("anthropic_key", r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,120}", ("sk-ant-",)),
     _f("openai_key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,200}\b", ("sk-",)),
-    _f("twilio_key", r"\b(?:SK|AC)[0-9a-zA-Z]{32}\b", ("SK", "AC")),
-    _f("discord_bot_token", r"\b[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}", (".",)),
+    _f("twilio_key", r"\b(?:SK|AC)[0-9a-zA-Z]{32}\b", ("SK", "AC"), min_run=34),
+    _f(
+        "discord_bot_token",
+        r"\b[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}",
+        (".",),
+        min_run=59,  # 1 + 23 + "." + 6 + "." + 27
+    ),
     _f("sendgrid_key", r"\bSG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}", ("SG.",)),
     _f("mailchimp_key", r"\b[0-9a-f]{32}-us[0-9]{1,2}\b", ("-us",)),
     _f("mailgun_key", r"\bkey-[0-9a-f]{32}\b", ("key-",)),
@@ -112,7 +122,7 @@ VENDOR_FORMATS: tuple[VendorFormat, ...] = (
         r"\b(?:fo1_[A-Za-z0-9_-]{43}|fm1[ar]_[A-Za-z0-9+/]{100,2000}={0,3}|fm2_[A-Za-z0-9+/]{100,2000}={0,3})",
         ("fo1_", "fm1", "fm2_"),
     ),
-    _f("airtable_pat", r"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}\b", ("pat",)),
+    _f("airtable_pat", r"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}\b", ("pat",), min_run=82),
     _f("terraform_token", r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}", (".atlasv1.",)),
     _f("atlassian_token", r"\bATATT3[A-Za-z0-9_=-]{150,250}", ("ATATT3",)),
     _f("heroku_token", r"\bHRKU-AA[A-Za-z0-9_-]{58}", ("HRKU-",)),

@@ -59,6 +59,10 @@ _URL_PARAMETER = re.compile(
 _PREFIXED_TOKEN = re.compile(
     r"(?<![\w.+/-])[A-Za-z][A-Za-z0-9]{0,11}(?:[_.-][A-Za-z0-9]{1,11}){0,2}[_.-]([A-Za-z0-9_-]{30,300})(?![\w+/=.-])"
 )
+# A match is at least this long and holds no white space (a letter, a separator, the 30-character
+# tail): almost every text has a "_", "-" or "." but prose rarely has a word this long, so the
+# pattern (which the engine tries at every letter) runs only where one is.
+_PREFIXED_MIN_RUN = 32
 _WORDISH = re.compile(r"[A-Z]?[a-z]{4,}")
 _SEPARATORS = re.compile(r"[-_]+")
 _HASH_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:]$")
@@ -160,14 +164,15 @@ def find_secrets(text: str) -> Iterator[tuple[int, int, str]]:
     """``(start, end, subtype)`` of every secret in ``text`` (overlaps are resolved by the caller)."""
     if "PRIVATE KEY" in text:
         yield from _private_keys(text)
+    longest = max(map(len, text.split()), default=0)  # the longest run without white space
     for fmt in VENDOR_FORMATS:
-        if not any(needle in text for needle in fmt.needles):
+        if longest < fmt.min_run or not any(needle in text for needle in fmt.needles):
             continue
         for match in fmt.pattern.finditer(text):
             if fmt.name == "jwt" and not jwt_header_ok(match.group(0)):
                 continue
             yield match.start(fmt.group), match.end(fmt.group), fmt.name
-    if "_" in text or "-" in text or "." in text:
+    if longest >= _PREFIXED_MIN_RUN:
         for match in _PREFIXED_TOKEN.finditer(text):
             if _random_tail(match.group(1)):
                 yield match.start(), match.end(), "prefixed_token"
