@@ -11,8 +11,9 @@ rounds); dev and held-out figures are printed apart, and ``--show-dev-misses`` l
 both, never those of a later round.
 Questions marked ``round: fresh`` are a second held-out round, written before the second tuning, and
 ``round: fresh2`` a third, written before the third, and ``round: fresh3`` a fourth, written before the
-fourth, and ``round: fresh4`` a fifth, written before the fifth; each one's first-run outcome is
-recorded in the yaml (``first_run``) and each round is printed apart (``fresh`` ... ``fresh4``).
+fourth, ``round: fresh4`` a fifth, written before the fifth, and ``round: fresh5`` a sixth, written
+before the sixth; each one's first-run outcome is recorded in the yaml (``first_run``, and
+``first_run_semantic``) and each round is printed apart (``fresh`` ... ``fresh5``).
 
 Every question goes through the ``knowledge`` graph offline (retrieve, extractive answer, groundedness,
 confidence gate), as ``crewline ask`` runs it, over two copies of the articles: as shipped (one
@@ -53,8 +54,9 @@ WRAP_COLUMNS = 72
 # The held-out rounds written after the first: "fresh" before the second tuning, "fresh2" before the
 # third (sentence scoring by answer type, headings as evidence, the gate's operating point), "fresh3"
 # before the fourth (query expansion from the articles' own statistics), "fresh4" before the fifth
-# (word-vector query expansion, sentence windows across passages).
-ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4")
+# (word-vector query expansion, sentence windows across passages), "fresh5" before the sixth (the
+# confidence models refit on more rounds).
+ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")
 SPLITS = ("dev", "held_out", *ROUNDS)
 # The parts whose misses may be read (the rest are reported, never read): dev, and the first held-out
 # part since the fourth tuning.

@@ -21,7 +21,7 @@ def test_every_round_is_held_out_and_reported_apart(tmp_path: Path) -> None:
         assert all(q.first_run in ("correct", "abstained", "wrong", "fragment") for q in part)
     fresh2 = [q for q in questions if q.split == "fresh2"]
     assert sum(q.expect is not None for q in fresh2) >= 30 and sum(q.expect is None for q in fresh2) >= 10
-    for split in ("fresh3", "fresh4"):  # issue 16: >= 60 answerable, >= 15 not
+    for split in ("fresh3", "fresh4", "fresh5"):  # issue 16: >= 60 answerable, >= 15 not
         part = [q for q in questions if q.split == split]
         assert sum(q.expect is not None for q in part) >= 60 and sum(q.expect is None for q in part) >= 15
 
