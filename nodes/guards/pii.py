@@ -2,9 +2,9 @@
 rules), IPv4/IPv6 (``ipaddress``), emails, phone numbers, and the secrets of
 :mod:`crewline.nodes.guards.secrets`.
 
-Detection is *context-free*: whether a span is reported depends on the span and its two neighbouring
-characters only, never on words around it. The checkpoint serializer re-detects values that a reply
-restored, in a different sentence, and must find exactly the same ones.
+Detection is *context-free*: whether a span is reported depends on the span and the characters next
+to it (two at most on each side), never on words around it. The checkpoint serializer re-detects
+values that a reply restored, in a different sentence, and must find exactly the same ones.
 
 Near misses claim their span: a 16-digit number that fails Luhn, an IBAN with a bad checksum, an SSN
 with group 00 or an IPv4 with an octet of 256 is *not* reported, and no later detector (phone
@@ -210,6 +210,21 @@ def _card_ok(raw: str) -> bool:
     return len(separators) == 1 and (four or shaped in ([4, 6, 5], [4, 6, 4]))
 
 
+def _embedded(text: str, start: int, end: int) -> bool:
+    """Digits that are part of a longer token, not a number someone wrote down: an account id in an
+    ARN ("arn:aws:iam::123456789012:role/x"), a path segment ("/orders/<n>/items"), a host label
+    ("<n>.dkr.ecr..."), the head of a word ("<n>abc"). A card written after a label ("card:<n>",
+    "cc=<n>&exp=...") or at the end of a URL is not joined on both sides and stays a card."""
+    after = text[end : end + 2]
+    if after[:1].isalpha() or after[:1] == "_":
+        return True
+    if after[:1] == "." and after[1:2].islower():
+        return True
+    joined_after = after[:1] in (":", "/") and len(after) == 2 and not after[1].isspace()
+    joined_before = start >= 2 and text[start - 1] in ":/" and not text[start - 2].isspace()
+    return joined_before and joined_after
+
+
 def _ip_ok(raw: str) -> bool:
     address = raw.split("%", 1)[0]
     try:
@@ -301,8 +316,9 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
         add("US_SSN", match.start(), match.end(), report=ssn_valid(match[1], match[3], match[4]))
     for match in _CARD.finditer(text):
         raw = match.group(0)
-        ok = _card_ok(raw)
-        if ok or len(re.sub(r"\D", "", raw)) > 15:  # a long near miss is no phone number either
+        shaped = _card_ok(raw)
+        if shaped or len(re.sub(r"\D", "", raw)) > 15:  # a long near miss is no phone number either
+            ok = shaped and not _embedded(text, match.start(), match.end())
             add("CREDIT_CARD", match.start(), match.end(), report=ok)
     for match in _PHONE.finditer(text):
         raw = match.group(0).rstrip(" .-(")

@@ -63,6 +63,36 @@ def test_near_misses_and_ids_are_not_personal_data(text: str) -> None:
     assert detect_pii(text) == []
 
 
+# 123456789015 and 4111111111111111 pass Luhn: as standalone numbers they are cards
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the role arn:aws:iam::123456789015:role/Admin was assumed",
+        "publish to arn:aws:sns:us-east-1:123456789015:alerts now",
+        "queue https://sqs.us-east-1.amazonaws.com/123456789015/orders is full",
+        "image 123456789015.dkr.ecr.us-east-1.amazonaws.com/app:latest",
+        "GET /api/orders/4111111111111111/items returned 404",
+        "build 4111111111111111abc failed",
+    ],
+)
+def test_luhn_valid_digits_inside_an_identifier_are_not_a_card(text: str) -> None:
+    assert luhn_valid("123456789015") and not any(s.type == "CREDIT_CARD" for s in detect_pii(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("card:4111111111111111", "4111111111111111"),
+        ("cc=4111111111111111&exp=0428", "4111111111111111"),
+        ("maestro 123456789015 expired", "123456789015"),
+        ("pay to https://pay.example/4111111111111111", "4111111111111111"),
+        ("is it 4111111111111111.", "4111111111111111"),
+    ],
+)
+def test_a_card_after_a_label_or_at_the_end_of_a_token_is_still_a_card(text: str, card: str) -> None:
+    assert _found(text) == [("CREDIT_CARD", card)]
+
+
 def test_validators() -> None:
     assert luhn_valid("79927398713") and not luhn_valid("79927398710")
     assert iban_valid("GB82WEST12345698765432") and not iban_valid("GB82WEST12345698765433")
