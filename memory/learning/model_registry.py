@@ -12,19 +12,30 @@ The registry lives where the other shared state does: ``CREWLINE_MODELS_URL``, e
 every host serving a crew routes the same threads to the same versions and counts into the same
 figures. Each change is one transaction that re-reads what it decides on (``FOR UPDATE`` on
 PostgreSQL, the write lock on SQLite): two hosts rolling back the same canary roll it back once.
+The records, the schema and the reading of a name's history are in
+:mod:`crewline.memory.learning.model_registry_records` (re-exported here).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from crewline.errors import ConfigurationError
+from crewline.memory.learning.model_registry_records import (
+    COUNTERS,
+    SCHEMA,
+    ModelEntry,
+    ModelRegistryError,
+    ModelVersion,
+    check_name,
+    known_version,
+    newest_version,
+    promoted_before,
+    version_from_row,
+)
 from crewline.memory.learning.rollout import VersionStats
 from crewline.memory.shared.database import Database, Session, open_database
 from crewline.memory.shared.urls import state_url
@@ -34,91 +45,10 @@ __all__ = [
     "ModelRegistry",
     "ModelRegistryError",
     "ModelVersion",
+    "check_name",
     "models_url",
     "open_model_registry",
 ]
-
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?$")
-_COUNTERS = ("calls", "errors", "interactions", "escalations", "ungrounded", "out_of_scope", "rejections")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS model_entries (
-    name    TEXT PRIMARY KEY,
-    stable  TEXT NOT NULL,
-    canary  TEXT,
-    percent DOUBLE PRECISION NOT NULL DEFAULT 0,
-    updated DOUBLE PRECISION NOT NULL
-);
-CREATE TABLE IF NOT EXISTS model_versions (
-    name      TEXT NOT NULL,
-    version   TEXT NOT NULL,
-    model     TEXT NOT NULL,
-    fallbacks TEXT NOT NULL,
-    status    TEXT NOT NULL,
-    created   DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (name, version)
-);
-CREATE TABLE IF NOT EXISTS model_events (
-    name         TEXT NOT NULL,
-    at           DOUBLE PRECISION NOT NULL,
-    action       TEXT NOT NULL,
-    from_version TEXT,
-    to_version   TEXT,
-    reason       TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS model_events_name ON model_events (name, at);
-CREATE TABLE IF NOT EXISTS model_stats (
-    name         TEXT NOT NULL,
-    version      TEXT NOT NULL,
-    calls        BIGINT NOT NULL DEFAULT 0,
-    errors       BIGINT NOT NULL DEFAULT 0,
-    interactions BIGINT NOT NULL DEFAULT 0,
-    escalations  BIGINT NOT NULL DEFAULT 0,
-    ungrounded   BIGINT NOT NULL DEFAULT 0,
-    out_of_scope BIGINT NOT NULL DEFAULT 0,
-    rejections   BIGINT NOT NULL DEFAULT 0,
-    cost_usd     DOUBLE PRECISION NOT NULL DEFAULT 0,
-    PRIMARY KEY (name, version)
-);
-CREATE TABLE IF NOT EXISTS model_threads (
-    thread_id TEXT NOT NULL,
-    name      TEXT NOT NULL,
-    version   TEXT NOT NULL,
-    at        DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (thread_id, name, version)
-)
-"""
-
-
-class ModelRegistryError(ConfigurationError):
-    """Bad input to the registry: an unknown name or version, a share out of range, nothing to roll back."""
-
-
-@dataclass(frozen=True)
-class ModelVersion:
-    name: str
-    version: str  # "v0001", ...
-    model: str  # "provider:model"
-    fallbacks: tuple[str, ...]
-    status: str  # candidate | canary | stable | retired | rolled_back
-    created: float
-
-
-@dataclass(frozen=True)
-class ModelEntry:
-    """Which versions of ``name`` serve now: ``stable`` everywhere but the canary's share."""
-
-    name: str
-    stable: str
-    canary: str | None = None
-    percent: float = 0.0
-    versions: tuple[ModelVersion, ...] = field(default_factory=tuple)
-
-    def version(self, version: str) -> ModelVersion:
-        return next(v for v in self.versions if v.version == version)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def models_url() -> str:
@@ -127,30 +57,13 @@ def models_url() -> str:
     return state_url("models")
 
 
-def check_name(name: str) -> str:
-    if not _NAME.match(name or ""):
-        raise ModelRegistryError(f"not a crew or crew/specialist name: {name!r}")
-    return name
-
-
-def _version(row: Any) -> ModelVersion:
-    return ModelVersion(
-        name=row["name"],
-        version=row["version"],
-        model=row["model"],
-        fallbacks=tuple(json.loads(row["fallbacks"])),
-        status=row["status"],
-        created=float(row["created"]),
-    )
-
-
 class ModelRegistry:
     """The registered chat-model versions (see the module docstring). ``url``: default :func:`models_url`."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or models_url()
         self.db: Database = open_database(self.url, what="model registry")
-        self.db.apply_schema(_SCHEMA)
+        self.db.apply_schema(SCHEMA)
         self._lock_rows = " FOR UPDATE" if self.db.kind == "postgres" else ""
 
     # --- reading ---------------------------------------------------------------------------------
@@ -174,7 +87,7 @@ class ModelRegistry:
             stable=row["stable"],
             canary=row["canary"],
             percent=float(row["percent"]),
-            versions=tuple(_version(v) for v in versions),
+            versions=tuple(version_from_row(v) for v in versions),
         )
 
     def entries(self, prefix: str | None = None) -> list[ModelEntry]:
@@ -200,7 +113,7 @@ class ModelRegistry:
             rows = conn.execute("SELECT * FROM model_stats WHERE name = ?", (name,)).fetchall()
         return {
             row["version"]: VersionStats(
-                **{c: int(row[c]) for c in _COUNTERS}, cost_usd=float(row["cost_usd"])
+                **{c: int(row[c]) for c in COUNTERS}, cost_usd=float(row["cost_usd"])
             )
             for row in rows
         }
@@ -278,13 +191,13 @@ class ModelRegistry:
         if not 0 < percent <= 100:
             raise ModelRegistryError(f"a canary share is a percentage in (0, 100], not {percent:g}")
         with self._changing(name) as (conn, entry):
-            target = version or entry.canary or _newest(entry, "candidate")
+            target = version or entry.canary or newest_version(entry, "candidate")
             if target is None:
                 raise ModelRegistryError(
                     f"{name} has no candidate version to canary: "
                     "register one first (crewline models register)"
                 )
-            chosen = _known(entry, target)
+            chosen = known_version(entry, target)
             if chosen.version == entry.stable:
                 raise ModelRegistryError(f"{target} is {name}'s stable version already")
             if chosen.status == "rolled_back" and version is None:
@@ -304,10 +217,10 @@ class ModelRegistry:
     ) -> ModelEntry:
         """Make ``version`` (default: the canary, else the newest candidate) stable for every thread."""
         with self._changing(name) as (conn, entry):
-            target = version or entry.canary or _newest(entry, "candidate")
+            target = version or entry.canary or newest_version(entry, "candidate")
             if target is None:
                 raise ModelRegistryError(f"{name} has no canary or candidate version to promote")
-            chosen = _known(entry, target)
+            chosen = known_version(entry, target)
             if chosen.version == entry.stable:
                 raise ModelRegistryError(f"{target} is {name}'s stable version already")
             self._status(conn, name, entry.stable, "retired")
@@ -336,7 +249,7 @@ class ModelRegistry:
                 )
                 self._event(conn, name, "rollback", entry.canary, entry.stable, reason)
             else:
-                earlier = _promoted_before(conn, entry)
+                earlier = promoted_before(conn, entry)
                 if earlier is None:
                     raise ModelRegistryError(
                         f"{name} has no canary and no earlier stable version: nothing to roll back"
@@ -358,10 +271,10 @@ class ModelRegistry:
     # --- live figures ------------------------------------------------------------------------------
     def count(self, name: str, version: str, cost_usd: float = 0.0, **counters: int) -> None:
         """Add to ``version``'s figures (``calls=1, errors=1``, ``interactions=1, escalations=1``, ...)."""
-        unknown = set(counters) - set(_COUNTERS)
+        unknown = set(counters) - set(COUNTERS)
         if unknown:
             raise ValueError(f"unknown counters {sorted(unknown)}")
-        columns = [c for c in _COUNTERS if counters.get(c)]
+        columns = [c for c in COUNTERS if counters.get(c)]
         sets = ", ".join(
             [f"{c} = model_stats.{c} + ?" for c in columns] + ["cost_usd = model_stats.cost_usd + ?"]
         )
@@ -384,34 +297,6 @@ class ModelRegistry:
                 "ON CONFLICT DO NOTHING",
                 (thread_id, name, version, time.time()),
             )
-
-
-def _newest(entry: ModelEntry, status: str) -> str | None:
-    found = [v.version for v in entry.versions if v.status == status]
-    return found[-1] if found else None
-
-
-def _known(entry: ModelEntry, version: str) -> ModelVersion:
-    try:
-        return entry.version(version)
-    except StopIteration:
-        known = ", ".join(v.version for v in entry.versions)
-        raise ModelRegistryError(f"{entry.name} has no version {version!r} (versions: {known})") from None
-
-
-def _promoted_before(conn: Session, entry: ModelEntry) -> str | None:
-    """The stable version before the current one: the latest that became stable (first
-    registration or promotion) and was not rolled back since."""
-    rows = conn.execute(
-        "SELECT action, to_version, reason FROM model_events WHERE name = ? ORDER BY at", (entry.name,)
-    ).fetchall()
-    order: list[str] = []
-    for action, to, reason in rows:
-        if action == "promote" or (action == "register" and reason.endswith("as stable")):
-            order.append(to)
-    statuses = {v.version: v.status for v in entry.versions}
-    earlier = [v for v in order if v != entry.stable and statuses.get(v) == "retired"]
-    return earlier[-1] if earlier else None
 
 
 def open_model_registry(url: str | None = None) -> ModelRegistry:
