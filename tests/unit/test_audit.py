@@ -6,30 +6,21 @@ forgery, anchors, keys and the old format: test_audit_attacks.py.)"""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from crewline.memory.operations.audit import AuditLog, open_audit_log, redact_pii
+from crewline.memory.operations.audit_verify import Verification
 from tests.support.audit_logs import (
     COLUMNS,
-    audit_urls,
     execute,
     fill,
-    isolated_audit_env,
     tampered,
 )
 
-
-@pytest.fixture(autouse=True)
-def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolated_audit_env(tmp_path, monkeypatch)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def audit_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from audit_urls(request, tmp_path)
+pytestmark = pytest.mark.usefixtures("audit_env")  # fixtures: tests/unit/conftest.py
 
 
 def test_an_untouched_log_verifies(audit_url: str) -> None:
@@ -176,7 +167,7 @@ def test_verify_while_writers_append_never_cries_wolf(audit_url: str) -> None:
     for t in writers:
         t.start()
     checker = AuditLog(audit_url)
-    verdicts = []
+    verdicts: list[Verification] = []
     try:  # verify over and over while the writers append (and at least three times)
         while any(t.is_alive() for t in writers) or len(verdicts) < 3:
             verdicts.append(checker.verify())

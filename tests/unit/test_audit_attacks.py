@@ -9,7 +9,6 @@ import hashlib
 import json
 import shutil
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,24 +17,14 @@ from crewline.memory.operations.audit import HASHED_FIELDS, AuditLog
 from crewline.memory.operations.audit_anchor import AuditKeyError
 from tests.support.audit_logs import (
     COLUMNS,
-    audit_urls,
     execute,
     fill,
     first_problem,
-    isolated_audit_env,
     stored_rows,
     write_old_format,
 )
 
-
-@pytest.fixture(autouse=True)
-def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolated_audit_env(tmp_path, monkeypatch)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def audit_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from audit_urls(request, tmp_path)
+pytestmark = pytest.mark.usefixtures("audit_env")  # fixtures: tests/unit/conftest.py
 
 
 @pytest.mark.parametrize("n", [1, 2, 6])
@@ -118,15 +107,20 @@ def test_a_forged_anchor_is_reported(audit_url: str) -> None:
     assert "is not signed with this log's key" in first_problem(log)
 
 
-def test_an_older_anchor_put_back_is_reported(audit_url: str, tmp_path: Path) -> None:
-    log = AuditLog(audit_url)
+def _anchor_saved_at_three(log: AuditLog, saved: Path) -> Path:
+    """Three entries, their anchor copied to ``saved``, three more; the live anchor's path."""
     fill(log, 3)
     anchor = log.anchor()
     assert anchor is not None
-    saved = tmp_path / "old-anchor.json"
     shutil.copy(anchor.path, saved)
     fill(log, 3)
-    shutil.copy(saved, anchor.path)
+    return anchor.path
+
+
+def test_an_older_anchor_put_back_is_reported(audit_url: str, tmp_path: Path) -> None:
+    log = AuditLog(audit_url)
+    saved = tmp_path / "old-anchor.json"
+    shutil.copy(saved, _anchor_saved_at_three(log, saved))
     assert first_problem(log).startswith("entry 4: newer than the anchor")
 
 
@@ -136,18 +130,14 @@ def test_rollback_and_truncation_together_are_caught_by_an_exported_anchor(
     """An older anchor put back *and* the log truncated to match it look consistent on the host; an
     anchor exported earlier (``crewline audit anchor``) still vouches for the entries up to it."""
     log = AuditLog(audit_url)
-    fill(log, 3)
-    anchor = log.anchor()
-    assert anchor is not None
     old = tmp_path / "old-anchor.json"
-    shutil.copy(anchor.path, old)
-    fill(log, 3)
+    anchor_path = _anchor_saved_at_three(log, old)
     exported = tmp_path / "exported.json"
-    shutil.copy(anchor.path, exported)
+    shutil.copy(anchor_path, exported)
     rows = stored_rows(audit_url)
     execute(audit_url, "DELETE FROM audit_log WHERE seq > 3")
     execute(audit_url, "UPDATE audit_head SET seq = 3, hash = ? WHERE id = 1", (rows[2][-1],))
-    shutil.copy(old, anchor.path)
+    shutil.copy(old, anchor_path)
     assert log.verify().ok  # the limit of what one host can see, as the threat model says
     result = log.verify(anchors=[exported])
     assert not result.ok and result.problems[0].startswith("entry 4: missing")
@@ -203,11 +193,11 @@ def test_keyed_entries_downgraded_to_the_old_format_are_detected(audit_url: str)
 
 
 # --- the key -------------------------------------------------------------------------------------
-def test_the_key_is_created_once_outside_the_log(tmp_path: Path, own_data_dir: Path) -> None:
+def test_the_key_is_created_once_outside_the_log(tmp_path: Path, audit_env: Path) -> None:
     path = tmp_path / "audit.sqlite"
     log = AuditLog(f"sqlite:///{path}")
     fill(log)
-    key_file = own_data_dir / "audit.key"
+    key_file = audit_env / "audit.key"
     key = key_file.read_bytes()
     assert len(key) == 32 and stat.S_IMODE(key_file.stat().st_mode) == 0o600
     log.close()
