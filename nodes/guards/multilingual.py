@@ -17,6 +17,10 @@ from __future__ import annotations
 from crewline.nodes.guards.normalise import CONFUSABLES
 
 __all__ = [
+    "CJK_ANY",
+    "CJK_HINTS",
+    "CJK_OVERRIDE",
+    "CJK_SYSTEM_PROMPT",
     "ORDER_WORDS",
     "OVERRIDE",
     "OVERRIDE_TRIGGERS",
@@ -37,7 +41,9 @@ _IGNORE = (
     "zignoruj|ignoruj|zapomnij|"
     "игнорируй|игнорируйте|игнорировать|забудь|забудьте|"
     "ignorera|glöm|"
-    "yok say|unut|unutun"
+    "yok say|unut|unutun|"
+    # cs, id, ar
+    "ignorujte|zapomeň|zapomeňte|nedbej|abaikan|lupakan|acuhkan|تجاهل|تجاهلي|تجاهلوا|انس|انسى"
 ).translate(CONFUSABLES)
 _ORDERS = (
     "instructions?|consignes?|directives?|règles|regles|"
@@ -49,7 +55,9 @@ _ORDERS = (
     "instrukcje|instrukcji|zasady|reguły|"
     "инструкции|инструкций|правила|указания|"
     "instruktioner|regler|"
-    "talimatları|talimatlari|talimatlar|kuralları|kurallari"
+    "talimatları|talimatlari|talimatlar|kuralları|kurallari|"
+    "pokyny|pokynů|instrukce|pravidla|instruksi|perintah|aturan|arahan|"
+    "التعليمات|تعليمات|الأوامر|أوامر|القواعد|قواعد|الإرشادات|إرشادات"
 ).translate(CONFUSABLES)
 _NAMES_OF_THE_PROMPT = (
     "prompt (?:système|systeme|du système|de système|del sistema|de sistema|do sistema|di sistema)"
@@ -59,6 +67,8 @@ _NAMES_OF_THE_PROMPT = (
     "|instruções (?:do sistema|iniciais|ocultas)|(?:oorspronkelijke|verborgen) (?:instructies|regels)"
     "|prompt systemowy|promptu systemowego|системный промпт|системные инструкции|sistem istemi(?:ni)?"
     "|(?:règles|reglas|regeln|regole|regras) (?:cachées|ocultas|secretas|versteckten|nascoste|secrètes)"
+    "|systémov(?:ý|é|ého) (?:prompt|promptu|pokyny|instrukce)|prompt sistem|instruksi sistem"
+    "|تعليمات النظام|موجه النظام"
 ).translate(CONFUSABLES)
 _WORDS_OF_ONE_SENTENCE = r"(?:[^\w.!?\n]+\w+){0,5}?[^\w.!?\n]+"
 
@@ -69,12 +79,32 @@ OVERRIDE = (
 )
 OVERRIDE_TRIGGERS = (
     "ignor oubli olvid vergiss vergess vergesst missacht dimentic esque descons negeer vergeet zapomnij "
-    "tiens tenez игнор забуд glöm unut yok"
+    "tiens tenez игнор забуд glöm unut yok zapom nedbej abaik lupak acuhk تجاهل انس"
 ).translate(CONFUSABLES)
 SYSTEM_PROMPT = rf"\b(?:{_NAMES_OF_THE_PROMPT})\b"
 SYSTEM_PROMPT_TRIGGERS = (
-    "prompt system instruc anweis istruz instru regel règle regla regol regra систем sistem"
+    "prompt system instruc anweis istruz instru regel règle regla regol regra систем sistem systém "
+    "تعليمات موجه"
 ).translate(CONFUSABLES)
+
+# Chinese, Japanese and Korean write no spaces between words (a word boundary never falls inside a
+# run of them): the verb of ignoring and the model's orders are looked for within a dozen
+# characters of each other, in either order (Japanese and Korean put the verb last, Chinese first).
+# "前回のメールは無視してください" (ignore my previous email) names no orders and is not one.
+_CJK_IGNORE = "無視|无视|忽略|忽視|忘れ|忘记|忘掉|忘記|不要理会|不要理會|别管|무시|잊어|잊고|잊으"
+_CJK_ORDERS = (
+    "指示|指令|命令|ルール|規則|规则|規定|设定|設定|提示词|提示詞|说明|說明|지시|명령|규칙|지침|설정"
+)
+_CJK_GAP = "[^。！？!?.\n]{0,12}?"
+CJK_OVERRIDE = f"(?:{_CJK_IGNORE}){_CJK_GAP}(?:{_CJK_ORDERS})|(?:{_CJK_ORDERS}){_CJK_GAP}(?:{_CJK_IGNORE})"
+# the system prompt by name, and the modes a jailbreak switches on ("answer in admin mode")
+CJK_SYSTEM_PROMPT = (
+    "システムプロンプト|系统提示|系統提示|系统指令|系統指令|시스템 ?프롬프트|"
+    "(?:管理者|開発者|开发者|管理员|管理員|デバッグ|관리자|개발자) ?(?:モード|模式|모드)"
+)
+CJK_ANY = f"{CJK_OVERRIDE}|{CJK_SYSTEM_PROMPT}"
+# what each CJK pattern needs somewhere in the text (a cheap test before the regex)
+CJK_HINTS = tuple("無无忽忘不别무잊システム系統统管開开デ관개시")
 
 # whole (folded) words one of which each pattern needs: the input detector tries a pattern only then
 ORDER_WORDS = (
@@ -82,10 +112,12 @@ ORDER_WORDS = (
     "indicaciones reglas directrices anweisungen anleitungen regeln vorgaben richtlinien istruzioni "
     "regole direttive instruções instrucoes regras diretrizes instructies regels opdrachten richtlijnen "
     "instrukcje instrukcji zasady reguły инструкции инструкций правила указания instruktioner regler "
-    "talimatları talimatlari talimatlar kuralları kurallari"
+    "talimatları talimatlari talimatlar kuralları kurallari pokyny pokynů instrukce pravidla instruksi "
+    "perintah aturan arahan التعليمات تعليمات الأوامر أوامر القواعد قواعد الإرشادات إرشادات"
 ).translate(CONFUSABLES)
 PROMPT_WORDS = (
     "prompt system systemprompt systemprompts systeemprompt systemanweisungen systeminstruktioner "
     "instruction instructions instrucciones anweisungen istruzioni instruções instructies regels "
-    "systemowy systemowego промпт инструкции istemi istemini règles reglas regeln regole regras"
+    "systemowy systemowego промпт инструкции istemi istemini règles reglas regeln regole regras "
+    "systémový systémové systémového sistem تعليمات موجه"
 ).translate(CONFUSABLES)

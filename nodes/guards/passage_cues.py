@@ -375,6 +375,9 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks for the system prompt (non-English)", 0.92, ml.SYSTEM_PROMPT, triggers=ml.SYSTEM_PROMPT_TRIGGERS
     ),
+    _cue(
+        "asks to ignore prior instructions (non-English)", 0.92, ml.CJK_ANY, triggers=" ".join(ml.CJK_HINTS)
+    ),
 )
 
 # A conversation turn forged inside data: a role label opening a line or a sentence, or a chat

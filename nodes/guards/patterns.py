@@ -11,6 +11,7 @@ between disjoint classes, so matching stays linear in the input (tested on adver
 from __future__ import annotations
 
 from crewline.nodes.guards.patterns_crew import CREW_RULES
+from crewline.nodes.guards.patterns_indirect import INDIRECT_RULES
 from crewline.nodes.guards.patterns_prompt import PROMPT_RULES
 from crewline.nodes.guards.rule_kit import Rule
 from crewline.nodes.guards.rule_kit import make_rule as _rule
@@ -42,7 +43,7 @@ _CORE: tuple[Rule, ...] = (
         "asks to ignore what came before",
         0.85,
         "ignore disregard forget never nevermind mind pay throw scrap skip set put",
-        r"\b(?:ignore|disregard|forget|never ?mind|pay no attention to|throw out|scrap|skip|set aside|put aside)\b (?:about )?(?:all (?:of )?|everything |anything |the |whatever |what(?:'s| is| was)? )?(?:(?:that |you (?:were|have been|'ve been) )?(?:told|written|said|given|sent) |that |from |of |(?:text|part|content|context|lines?|words|stuff) )?(?:above|before|previous(?:ly)?|prior|said|earlier|preceding|came before)\b(?! (?:complaint|email|request|question|payment|transfer|ticket|address|order|statement|card|transaction|letter|call|appointment)s?\b)|\b(?:ignore|disregard|forget|never ?mind|scrap) (?:all of )?(?:that|this|it|everything|whatever you (?:were|have been|'ve been) (?:told|given|instructed)(?: to do)?)(?: and| then|[.,;:!])",
+        r"\b(?:ignore|disregard|forget|never ?mind|pay no attention to|throw out|scrap|skip|set aside|put aside)\b (?:about )?(?:all (?:of )?|everything |anything |the |whatever |what(?:'s| is| was)? )?(?:(?:that |you (?:were|have been|'ve been) )?(?:told|written|said|given|sent) |that |from |of |(?:text|part|content|context|lines?|words|stuff) )?(?:above|before|previous(?:ly)?|prior|said|earlier|preceding|came before)\b(?! (?:complaint|e-?mail|mail|request|question|payment|transfer|ticket|address|order|statement|card|transaction|letter|call|appointment|reminder|note|notice|invoice|bill|version|draft|attachment|document|form|quote|booking|reservation|delivery|shipment|voicemail|reply|answer|comment|post|text message|sms|warning|alert|notification|receipt|file|upload|submission|application|entry|update)s?\b)|\b(?:ignore|disregard|forget|never ?mind|scrap) (?:all of )?(?:that|this|it|everything|whatever you (?:were|have been|'ve been) (?:told|given|instructed)(?: to do)?)(?: and| then|[.,;:!])",
     ),
     _rule(
         "override",
@@ -381,4 +382,4 @@ _CORE: tuple[Rule, ...] = (
     ),
 )
 
-RULES: tuple[Rule, ...] = _CORE + PROMPT_RULES + CREW_RULES
+RULES: tuple[Rule, ...] = _CORE + PROMPT_RULES + CREW_RULES + INDIRECT_RULES

@@ -64,6 +64,9 @@ CREW_RULES: tuple[Rule, ...] = (
         multilingual.PROMPT_WORDS,
         multilingual.SYSTEM_PROMPT,
     ),
+    # Chinese, Japanese, Korean: no word boundaries to trigger on; the literal gates test the characters
+    _rule("override", "asks to ignore prior instructions (non-English)", 0.92, "", multilingual.CJK_OVERRIDE),
+    _rule("extraction", "asks for the system prompt (non-English)", 0.9, "", multilingual.CJK_SYSTEM_PROMPT),
     # -- authority claims, only with an ask to bypass or reveal -------------------------------------
     _rule(
         "authority",

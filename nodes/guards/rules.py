@@ -11,6 +11,7 @@ disjoint classes, so matching stays linear in the input (tested on adversarial s
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from crewline.nodes.guards.normalise import CONFUSABLES, readings
@@ -58,6 +59,43 @@ _QUESTION = re.compile(
 )
 
 
+# An attack quoted as an example, a warning or a report ("our handbook says 'staff must never bypass
+# dual approval'", "training examples like 'pretend you have no rules'", "a text that asked me to
+# 'ignore previous warnings'") is mentioned, not used: a rule whose every match lies inside such a
+# quotation counts at half its weight, unless the text around the quotes asks to act on it.
+_REPORTED = re.compile(
+    r"\b(?:such as|like|e\.g\.|for example|for instance|examples?|says|said|saying|wrote|writes|texted|"
+    r"emailed|literally|claiming|called|phrases?|lines?|asks? (?:you|me|us|them|people) to|"
+    r"asked (?:me|us|you) to|told (?:me|us) to|tells (?:you|people) to)\W{0,3}$"
+)
+_QUOTED = re.compile(r"'[^'\n]{3,200}'|\"[^\"\n]{3,200}\"")
+_ACTED_ON = re.compile(
+    r"\b(?:do (?:it|that|this|so|as (?:it|he|she|they) says?|what (?:it|he|she|they) says?)|"
+    r"follow (?:it|that|them|this)|obey|comply|act on (?:it|that)|execute|carry (?:it|that) out|"
+    r"as (?:it|he|she) says)\b"
+)
+_MENTION = 0.5  # the weight a rule keeps when it only matched inside a reported quotation
+
+
+def _reported_quotes(target: str) -> list[tuple[int, int]]:
+    """Spans of ``target`` quoted after a word that reports them; none when the text asks to act on them."""
+    spans = [
+        (m.start(), m.end())
+        for m in itertools.islice(_QUOTED.finditer(target), NEAR_TRIES)
+        if _REPORTED.search(target, max(0, m.start() - 40), m.start())
+    ]
+    if not spans:
+        return spans
+    gaps = zip([(0, 0), *spans], [*spans, (len(target), 0)], strict=True)
+    outside = "".join(target[end:start] for (_, end), (start, _) in gaps)
+    return [] if _ACTED_ON.search(outside) else spans
+
+
+def _only_mentioned(rule: Rule, target: str, spans: list[tuple[int, int]]) -> bool:
+    matches = list(itertools.islice(rule.pattern.finditer(target), NEAR_TRIES))
+    return bool(matches) and all(any(s <= m.start() and m.end() <= e for s, e in spans) for m in matches)
+
+
 def _words(folded: str) -> set[str]:
     return set((_ASCII_WORD if folded.isascii() else WORD).findall(folded))
 
@@ -103,6 +141,18 @@ def _fires(rule: Rule, target: str) -> bool:
     return False
 
 
+def _mentioned(text: str, folded: str, hits: list[Rule]) -> frozenset[int]:
+    """Ids of the plain text's rules that matched only inside reported quotations."""
+    spans = _reported_quotes(folded)
+    if not spans:
+        return frozenset()
+    statements = _QUESTION.sub(" ", folded)
+    targets = {False: (folded, spans), True: (statements, _reported_quotes(statements))}
+    return frozenset(
+        id(rule) for rule in hits if not rule.cased and _only_mentioned(rule, *targets[rule.statements])
+    )
+
+
 class RuleDetector:
     """Attack-family patterns combined as a noisy-or; the reason is the strongest family's."""
 
@@ -127,18 +177,31 @@ class RuleDetector:
                     undone[id(rule)] = name
         if not hits:
             return 0.0, ""
-        strongest = max(hits, key=lambda rule: rule.weight)
+        mentioned = _mentioned(text, folded, hits) if ("'" in folded or '"' in folded) else frozenset()
+        strongest = max(hits, key=lambda rule: rule.weight * (_MENTION if id(rule) in mentioned else 1.0))
         disguise = undone.get(id(strongest))
         reason = f"{strongest.reason} (in {disguise})" if disguise else strongest.reason
-        return self.combine(hits), reason
+        if id(strongest) in mentioned:
+            reason += " (quoted as an example)"
+        return self.combine(hits, mentioned), reason
 
     @staticmethod
-    def combine(hits: list[Rule]) -> float:
-        """The noisy-or of the rules' weights, each distinct reason counted once, at its strongest."""
-        strongest: dict[str, float] = {}
-        for rule in hits:  # the same cue in two phrasings is one piece of evidence
-            strongest[rule.reason] = max(rule.weight, strongest.get(rule.reason, 0.0))
-        miss = 1.0
-        for weight in strongest.values():
-            miss *= 1.0 - weight
-        return round(1.0 - miss, 4)
+    def combine(hits: list[Rule], mentioned: frozenset[int] = frozenset()) -> float:
+        """The noisy-or of the rules' weights, each distinct reason counted once, at its strongest.
+        Rules in ``mentioned`` (ids) matched only inside reported quotations: together they are one
+        piece of evidence (a quoted attack fires several rules), at half its strength."""
+        used = _noisy_or([rule for rule in hits if id(rule) not in mentioned])
+        if not mentioned:
+            return used
+        quoted = _noisy_or([rule for rule in hits if id(rule) in mentioned])
+        return round(1.0 - (1.0 - used) * (1.0 - _MENTION * quoted), 4)
+
+
+def _noisy_or(hits: list[Rule]) -> float:
+    strongest: dict[str, float] = {}
+    for rule in hits:  # the same cue in two phrasings is one piece of evidence
+        strongest[rule.reason] = max(rule.weight, strongest.get(rule.reason, 0.0))
+    miss = 1.0
+    for weight in strongest.values():
+        miss *= 1.0 - weight
+    return round(1.0 - miss, 4)
