@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-from crewline.nodes.guards.secrets import find_secrets
+from crewline.nodes.guards.secrets import find_secrets, longest_word
 
 __all__ = ["PII_TYPES", "PiiSpan", "detect_pii", "iban_valid", "luhn_valid", "ssn_valid"]
 
@@ -153,6 +153,11 @@ _DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}
 _NOT_PHONE = re.compile(r"\d{5}-\d{3,4}|(?:1[89]|2[01])\d{2} ?- ?(?:1[89]|2[01])\d{2}")
 # Crypto wallet addresses are public identifiers, not secrets: claimed so no secret rule reports them.
 _WALLET = re.compile(r"\b(?:[13][a-km-zA-HJ-NP-Z1-9]{25,34}|bc1[a-z0-9]{25,59}|0x[0-9a-fA-F]{40})\b")
+_WALLET_MIN_RUN = 26  # the shortest address, no white space in any
+# Where an email's "@" (or "[at]", "(at)") can stand: every match holds one, at most this far from
+# its start (64 characters of local part, a space and a bracket).
+_EMAIL_ANCHORS = ("@", "at]", "at)")
+_EMAIL_REACH = 66
 
 
 def luhn_valid(digits: str) -> bool:
@@ -258,6 +263,27 @@ def _phone_ok(raw: str) -> bool:
     return not any(len(g) == 1 or set(g) == {"0"} for g in groups[1:])  # "606 0 1914": a table row
 
 
+def _emails(text: str) -> Iterable[re.Match[str]]:
+    """``_EMAIL.finditer(text)``, searched from near each "@" rather than tried at every letter: the
+    leftmost match after ``at`` holds an anchor, the first anchor after ``at`` or a later one, so it
+    starts no earlier than that first anchor less ``_EMAIL_REACH`` (lookbehinds see before ``pos``)."""
+    anchors: list[int] = []
+    for literal in _EMAIL_ANCHORS:
+        found = text.find(literal)
+        while found >= 0:
+            anchors.append(found)
+            found = text.find(literal, found + 1)
+    at = 0
+    for anchor in sorted(anchors):
+        if anchor < at:
+            continue
+        match = _EMAIL.search(text, max(at, anchor - _EMAIL_REACH))
+        if match is None:
+            return
+        yield match
+        at = match.end()
+
+
 _ALL_TYPES = frozenset(PII_TYPES)
 _CACHED_CHARS = 4096  # longer texts (documents) are scanned each time rather than held in memory
 
@@ -293,13 +319,14 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
         if report and kind in wanted:
             found.append(PiiSpan(kind, start, end, text[start:end], subtype))
 
-    for match in _WALLET.finditer(text):
-        add("CRYPTO", match.start(), match.end(), report=False)
-    for start, end, subtype in sorted(find_secrets(text), key=lambda s: (s[0], -s[1])):
+    longest = longest_word(text)
+    if longest >= _WALLET_MIN_RUN:
+        for match in _WALLET.finditer(text):
+            add("CRYPTO", match.start(), match.end(), report=False)
+    for start, end, subtype in sorted(find_secrets(text, longest), key=lambda s: (s[0], -s[1])):
         add("SECRET", start, end, subtype)
-    if "@" in text or "at]" in text or "at)" in text:
-        for match in _EMAIL.finditer(text):
-            add("EMAIL_ADDRESS", match.start(), match.end())
+    for match in _emails(text):
+        add("EMAIL_ADDRESS", match.start(), match.end())
     has_digit = any(ch.isdigit() for ch in text)
     if not has_digit:
         return sorted(found, key=lambda span: span.start)

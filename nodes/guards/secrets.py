@@ -26,7 +26,7 @@ from crewline.nodes.guards.secret_values import (
     shannon_entropy,
 )
 
-__all__ = ["find_secrets", "shannon_entropy"]
+__all__ = ["find_secrets", "longest_word", "shannon_entropy"]
 
 # A name that says its value is secret: "password", "DB_PASSWD", "apiKey", "client-secret",
 # "storage_account_key", "X-Api-Key", "passphrase", "pwd", "my token is". The pattern starts at the
@@ -160,11 +160,18 @@ def _random_tail(tail: str) -> bool:
     return mixed >= 0.6 * len(tail) and not decodes_to_text(tail)
 
 
-def find_secrets(text: str) -> Iterator[tuple[int, int, str]]:
-    """``(start, end, subtype)`` of every secret in ``text`` (overlaps are resolved by the caller)."""
+def longest_word(text: str) -> int:
+    """The length of the longest run of ``text`` without white space: rules whose matches are longer
+    and hold no space skip texts below it."""
+    return max(map(len, text.split()), default=0)
+
+
+def find_secrets(text: str, longest: int | None = None) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, subtype)`` of every secret in ``text`` (overlaps are resolved by the caller).
+    ``longest``: :func:`longest_word` of ``text``, when the caller has it."""
     if "PRIVATE KEY" in text:
         yield from _private_keys(text)
-    longest = max(map(len, text.split()), default=0)  # the longest run without white space
+    longest = longest_word(text) if longest is None else longest
     for fmt in VENDOR_FORMATS:
         if longest < fmt.min_run or not any(needle in text for needle in fmt.needles):
             continue

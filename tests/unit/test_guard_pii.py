@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 
 from crewline.nodes.guards import Vault, detect_pii
-from crewline.nodes.guards.pii import iban_valid, luhn_valid, ssn_valid
+from crewline.nodes.guards.pii import (
+    _EMAIL,
+    _WALLET,
+    _WALLET_MIN_RUN,
+    _emails,
+    iban_valid,
+    luhn_valid,
+    ssn_valid,
+)
 from crewline.nodes.guards.vault import VaultKeyError, _decode_key
+from tests.support.regex_shapes import consumes_space, shortest_match
 
 VAULT = Vault(b"k" * 32)
 
@@ -91,6 +100,29 @@ def test_luhn_valid_digits_inside_an_identifier_are_not_a_card(text: str) -> Non
 )
 def test_a_card_after_a_label_or_at_the_end_of_a_token_is_still_a_card(text: str, card: str) -> None:
     assert _found(text) == [("CREDIT_CARD", card)]
+
+
+LOCAL64 = "a" + "b" * 63  # the longest local part the pattern takes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x@ then ada@example.com and bo@example.org",  # an "@" with no address before the first one
+        f"{LOCAL64}@example.com and {LOCAL64} [at] example [dot] com",  # as far as a match reaches
+        f"{LOCAL64}b@example.com",  # a local part one too long: the match starts one later
+        "ada (at) example (dot) com, bo@x.io@y.io, @@ a@b.co",
+        "no address at] all at) here",
+    ],
+)
+def test_the_email_scan_from_each_at_sign_finds_what_the_pattern_finds(text: str) -> None:
+    """Searching from near each "@" instead of trying every letter must change no match."""
+    spans = [(m.start(), m.end()) for m in _EMAIL.finditer(text)]
+    assert [(m.start(), m.end()) for m in _emails(text)] == spans
+
+
+def test_the_wallet_length_gate_never_skips_an_address() -> None:
+    assert shortest_match(_WALLET) >= _WALLET_MIN_RUN and not consumes_space(_WALLET)
 
 
 def test_validators() -> None:
