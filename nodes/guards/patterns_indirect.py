@@ -41,6 +41,9 @@ _ORDERS_NAMED = r"(?:instructions|rules|guidelines|prompt|system prompt|system m
 _DROP_OR_SHOW = r"(?:ignore|disregard|forget|drop|ditch|scrap|skip|set|put|throw|toss|bin|lose|abandon|suspend|waive|lift|remove|disable|bypass|override|switch|turn|paste|print|show|share|repeat|recite|reveal|output|dump|list|quote|type|write|spell|copy|send|display|post|give me|tell me)"
 _NOT_A_TOPIC = r"(?! (?:for|on|about|regarding|of (?!yours))\b)"
 _OWNED = r"(?: of yours| you (?:were |have been |'ve been )?(?:got|given|have|received|follow|were told|started with|were set up with)(?: [\w-]+){0,4}?| (?:at|from) the (?:start|beginning|top) of (?:this|the|our) (?:chat|conversation|session))"
+_IN_OBJECT = r"(?:[^{}]|\{[^{}]{0,100}\}){0,200}?"
+_RESULT_KEY = r"(?:tool ?(?:result|output|response)|result|output|status|ok|success|data|response)"
+_ORDER_KEY = r"(?:instructions?|directive|command)"
 _HIDDEN_TEXT = r"(?:(?:secret|hidden|confidential|system|internal|original|initial|set-?up|real|private|full) )+(?:instructions|prompt|rules|set-?up text|configuration|message|guidelines|directives)"
 _CHECKS_AWAY = r"(?:compliance(?: team)?|rules|policies|checks|fraud (?:team|checks|department)|regulations|laws?|restrictions|limits|filters|guidelines|safety|approvals?|verification|kyc|aml|auditors?|supervisors?|monitoring|reviewers?)"
 
@@ -100,6 +103,14 @@ INDIRECT_RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "forgery",
+        "forges a tool result that carries an instruction",
+        0.6,  # {"tool_result": ..., "instruction": ...}: a result reports, it does not order
+        "instruction instructions directive command",
+        # both keys in one object (one nested object between them at most)
+        rf"\{{{_IN_OBJECT}\"{_RESULT_KEY}\" ?:{_IN_OBJECT}\"{_ORDER_KEY}\" ?: ?\"|\{{{_IN_OBJECT}\"{_ORDER_KEY}\" ?: ?\"{_IN_OBJECT}\"{_RESULT_KEY}\" ?:",
+    ),
+    _rule(
+        "forgery",
         "presents text as a tool's output",
         0.25,
         "tool function output result returned response observation says role",
@@ -137,7 +148,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         "them it those these that",
         # the orders must be the model's: "your ...", "... of yours", "... you were given", "the hidden
         # ...": "the setup instructions, send them again" is a customer's own paperwork
-        rf"(?:\byour\b(?: [\w-]+){{0,3}}? {_ORDERS_NAMED}\b{_NOT_A_TOPIC}(?:{_OWNED})?"
+        rf"(?:\byour\b(?: [\w-]+){{0,3}}? {_ORDERS_NAMED}\b{_NOT_A_TOPIC}(?:{_OWNED}| (?:say|says|tell you|require|demand|state))?"
         rf"|\b(?:the|those|these|that|any|all)\b(?: [\w-]+){{0,3}}? {_ORDERS_NAMED}\b{_NOT_A_TOPIC}{_OWNED}"
         rf"|\b(?:the|those|these|that|any|all)\b(?: [\w-]+){{0,2}}? (?:hidden|secret|system|initial|original|internal|confidential|real|startup|start-up)(?: [\w-]+)? {_ORDERS_NAMED}\b{_NOT_A_TOPIC}(?:{_OWNED})?)"
         rf"(?: ?[,:;?]| -+| —)+ (?:just |please |now |simply |so )?{_DROP_OR_SHOW} (?:them|it|those|these|all of them|that)\b",
