@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-from crewline.nodes.guards.secrets import find_secrets, longest_word
+from crewline.nodes.guards.secrets import find_secrets, longest_word, positions
 
 __all__ = ["PII_TYPES", "PiiSpan", "detect_pii", "iban_valid", "luhn_valid", "ssn_valid"]
 
@@ -267,14 +267,8 @@ def _emails(text: str) -> Iterable[re.Match[str]]:
     """``_EMAIL.finditer(text)``, searched from near each "@" rather than tried at every letter: the
     leftmost match after ``at`` holds an anchor, the first anchor after ``at`` or a later one, so it
     starts no earlier than that first anchor less ``_EMAIL_REACH`` (lookbehinds see before ``pos``)."""
-    anchors: list[int] = []
-    for literal in _EMAIL_ANCHORS:
-        found = text.find(literal)
-        while found >= 0:
-            anchors.append(found)
-            found = text.find(literal, found + 1)
     at = 0
-    for anchor in sorted(anchors):
+    for anchor in positions(text, _EMAIL_ANCHORS):
         if anchor < at:
             continue
         match = _EMAIL.search(text, max(at, anchor - _EMAIL_REACH))

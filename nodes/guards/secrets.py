@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from crewline.nodes.guards.secret_formats import VENDOR_FORMATS
 from crewline.nodes.guards.secret_values import (
@@ -26,7 +26,7 @@ from crewline.nodes.guards.secret_values import (
     shannon_entropy,
 )
 
-__all__ = ["find_secrets", "longest_word", "shannon_entropy"]
+__all__ = ["find_secrets", "longest_word", "positions", "shannon_entropy"]
 
 # A name that says its value is secret: "password", "DB_PASSWD", "apiKey", "client-secret",
 # "storage_account_key", "X-Api-Key", "passphrase", "pwd", "my token is". The pattern starts at the
@@ -88,18 +88,23 @@ def _private_keys(text: str) -> Iterator[tuple[int, int, str]]:
         yield match.start(), end, "private_key"
 
 
+def positions(text: str, literals: Iterable[str]) -> list[int]:
+    """Where any of ``literals`` occurs in ``text``, sorted: the places a pattern that must hold one
+    of them is tried, rather than every character (``str.find`` scans in C)."""
+    found: set[int] = set()
+    for literal in literals:
+        at = text.find(literal)
+        while at >= 0:
+            found.add(at)
+            at = text.find(literal, at + 1)
+    return sorted(found)
+
+
 def _assignments(text: str) -> Iterator[re.Match[str]]:
     """``_ASSIGNMENT`` matched only where a secret word starts: Python's engine would otherwise try
     the case-insensitive alternation at every character (most messages hold none of the words)."""
-    lowered = text.lower()
-    starts: set[int] = set()
-    for word in _WORD_STARTS:
-        at = lowered.find(word)
-        while at >= 0:
-            starts.add(at)
-            at = lowered.find(word, at + 1)
     done = 0
-    for at in sorted(starts):
+    for at in positions(text.lower(), _WORD_STARTS):
         if at >= done and (match := _ASSIGNMENT.match(text, at)) is not None:
             done = match.end()
             yield match
