@@ -8,16 +8,20 @@ repeated for seeds ``--seed`` .. ``--seed``+N-1 (one seed is one lucky or unluck
 matters, and ``meeting_target`` counts the splits at tpr >= 0.95 and fpr <= 0.01); the PII figures
 on pii_dev.jsonl; and the latency (p50, p99) and throughput (messages/s, MB/s) of the *whole* input
 guard (sanitize, size limit, injection detector, PII/secret detection and pseudonymisation) on 1 KB
-messages.
+messages: ``first_sight`` on messages it has never seen (what a user's new message costs) and
+``repeat`` on the same messages again (PII spans cached).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import statistics
 import time
+from collections import deque
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,33 +91,37 @@ def seed_sweep(texts: list[str], labels: list[int], seeds: range) -> dict[str, A
     }
 
 
-def _messages(texts: list[str], count: int, seed: int) -> list[str]:
-    """1 KB messages built from the corpus' benign prompts, each with an email and a card number."""
+def _distinct_messages(texts: list[str], seed: int) -> Iterator[str]:
+    """1 KB messages built from the corpus' benign prompts, each with an email and a card number.
+
+    Never the same message twice: the PII scan of a short text is cached (``detect_pii`` holds the
+    spans of the last 4,096 texts it saw), so a benchmark that cycles through a fixed set times a
+    cache lookup instead of the scan from the second pass on.
+    """
     rng = random.Random(seed)
-    messages = []
-    for _ in range(count):
+    seen: set[str] = set()
+    while True:
         parts = ["Hi, I'm writing about my account, email ada.quill@example.com, card 4111 1111 1111 1111."]
         while sum(len(p) + 1 for p in parts) < 1024:
             parts.append(rng.choice(texts))
-        messages.append(" ".join(parts)[:1024])
-    return messages
+        message = " ".join(parts)[:1024]
+        if message not in seen:
+            seen.add(message)
+            yield message
 
 
-def throughput(texts: list[str], seconds: float, seed: int = 0) -> dict[str, Any]:
-    settings = GuardSettings()
-    vault = Vault(b"0" * 32)
-    messages = _messages(texts, 200, seed)
-    for message in messages[:20]:  # warm caches and regex compilation
-        inspect_input(message, settings, vault)
+def _timed(messages: Iterable[str], seconds: float, settings: GuardSettings, vault: Vault) -> dict[str, Any]:
+    """Run the whole input guard on ``messages`` (cycled if finite) for about ``seconds``."""
     latencies: list[float] = []
     total_bytes = 0
     start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for message in messages:
-            began = time.perf_counter()
-            inspect_input(message, settings, vault)
-            latencies.append(time.perf_counter() - began)
-            total_bytes += len(message.encode())
+    for message in messages:
+        if time.perf_counter() - start >= seconds:
+            break
+        began = time.perf_counter()
+        inspect_input(message, settings, vault)
+        latencies.append(time.perf_counter() - began)
+        total_bytes += len(message.encode())
     elapsed = sum(latencies)
     latencies.sort()
     return {
@@ -124,6 +132,31 @@ def throughput(texts: list[str], seconds: float, seed: int = 0) -> dict[str, Any
         "messages_per_s": round(len(latencies) / elapsed, 1),
         "mb_per_s": round(total_bytes / elapsed / 1e6, 3),
     }
+
+
+def _remembered(messages: Iterator[str], into: deque[str]) -> Iterator[str]:
+    for message in messages:
+        into.append(message)
+        yield message
+
+
+def throughput(texts: list[str], seconds: float, seed: int = 0) -> dict[str, Any]:
+    """The input guard's cost on a message it has not seen (``first_sight``), then on ``repeat``.
+
+    ``first_sight`` is what a user's new message costs: every message is distinct, so the PII scan
+    runs each time. ``repeat`` times the last 200 of those messages again: the same text inspected a
+    second time (a retried request, a guard node re-run on resume) finds its PII spans cached.
+    Each part runs for about ``seconds``.
+    """
+    settings = GuardSettings()
+    vault = Vault(b"0" * 32)
+    messages = _distinct_messages(texts, seed)
+    for message in itertools.islice(messages, 20):  # compile regexes, warm per-word caches
+        inspect_input(message, settings, vault)
+    seen: deque[str] = deque(maxlen=200)  # well inside detect_pii's cache of 4,096 texts
+    first_sight = _timed(_remembered(messages, seen), seconds, settings, vault)
+    repeat = _timed(itertools.cycle(list(seen)), seconds, settings, vault)
+    return {"first_sight": first_sight, "repeat": repeat}
 
 
 def main() -> None:
