@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asks_nothing", "courtesy_reply", "is_courtesy", "trim_courtesy", "without_courtesies"]
+__all__ = [
+    "asks_nothing",
+    "courtesy_reply",
+    "is_courtesy",
+    "message_body",
+    "trim_courtesy",
+    "without_courtesies",
+]
 
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "appreciated", "appreciate"})
 _GREETINGS = frozenset({"hi", "hello", "hey", "greetings", "morning", "afternoon", "evening", "dear"})
@@ -74,8 +81,38 @@ _NOTHING = re.compile(
     re.IGNORECASE,
 )
 _THANKED = re.compile(
-    r"\s*[,;.!—–-]+\s*(?:(?:many\s+)?thanks|thank\s+you|thx|cheers|much\s+appreciated)"
-    r"(?:\s+(?:so\s+much|a\s+lot|in\s+advance|again))?[\s.!]*$",
+    r"(?:\s*[,;.!—–-]+\s*(?:(?:many\s+)?thanks|thank\s+you|thx|cheers|much\s+appreciated)"
+    r"(?:\s+(?:so\s+much|a\s+lot|in\s+advance|again))?|\s+(?:thx|thanks|ty|tysm|cheers))[\s.!]*$",
+    re.IGNORECASE,
+)
+# An email's or chat's salutation ("Hi team,", "Dear Kestrel support,", "Hello -") and the pleasantry
+# after it ("hope you're well", "how are you?"): who is greeted, never what is asked. A name after
+# the greeting is capitalised; a lower-case word is the request itself ("Hey can you ...").
+_NAME = r"(?-i:[A-Z][\w.'-]*)"
+_SALUTATION = re.compile(
+    r"^\s*(?:hi|hello|hey|hiya|howdy|dear|greetings|good\s+(?:morning|afternoon|evening|day))"
+    rf"(?:\s+(?:{_NAME}|there|team|all|everyone|folks|guys|support|service|customer|sir|madam|or)){{0,4}}"
+    r"\s*(?:[,!:.\n]+|\s[—–-]+\s)\s*",
+    re.IGNORECASE,
+)
+_PLEASANTRY = re.compile(
+    r"^(?:(?:i\s+)?(?:hope|trust)\s+(?:you(?:'re|\s+are)\s+(?:well|good|ok|okay|doing\s+\w+|having\s+a\s+\w+\s+\w+)"
+    r"|this\s+(?:email|message|note)\s+finds\s+you\s+well|all\s+is\s+well|you\s+(?:had|have)\s+a\s+\w+\s+\w+)"
+    r"(?:\s+and\s+(?:having|had|doing)\s+a\s+\w+\s+\w+)?"
+    r"|how\s+are\s+(?:you|things)(?:\s+doing)?(?:\s+today)?|how(?:'s|\s+is)\s+it\s+going)[\s.!?,]*",
+    re.IGNORECASE,
+)
+# A sign-off after the last request ("Kind regards,\nAnna", "Cheers, Dave", "Sent from my iPhone").
+_CLOSING = (
+    r"(?:(?:best|kind|warm|warmest|many)\s+(?:regards|wishes|thanks)|regards|best|cheers"
+    r"|thanks(?:\s+(?:and|&)\s+regards|\s+again|\s+in\s+advance|\s+so\s+much|\s+a\s+lot)?|thank\s+you"
+    r"(?:\s+(?:so\s+much|in\s+advance|again))?|thx|ty|sincerely|yours(?:\s+(?:sincerely|truly|faithfully))?"
+    r"|talk\s+soon|take\s+care|all\s+the\s+best|sent\s+from\s+my\s+\w+(?:\s+\w+)?"
+    r"|have\s+a\s+(?:nice|good|great|lovely)\s+(?:day|one|week|weekend|evening))"
+)
+_SIGN_OFF = re.compile(
+    rf"(?:^|(?<=[.!?\n]))\s*{_CLOSING}(?:[\s,.!—–-]+{_CLOSING})*"
+    rf"[\s,.!—–-]*(?:{_NAME}(?:\s+{_NAME}){{0,3}}[\s.!]*)?$",
     re.IGNORECASE,
 )
 
@@ -109,6 +146,17 @@ def without_courtesies(text: str) -> str:
     sentences = _SENTENCE_END.split(text.strip())
     kept = [sentence for sentence in sentences if not is_courtesy(sentence)]
     return " ".join(kept) if kept and len(kept) < len(sentences) else text
+
+
+def message_body(text: str) -> str:
+    """``text`` without the salutation and pleasantry it opens with and the sign-offs it ends with
+    ("Hi team,\n\nFreeze my card.\n\nThanks,\nPriya" -> "Freeze my card."); unchanged when nothing
+    else is left ("Hi there!")."""
+    body = _SALUTATION.sub("", text, count=1)
+    body = _PLEASANTRY.sub("", body, count=1)
+    while (sign_off := _SIGN_OFF.search(body)) is not None and sign_off.start() > 0:
+        body = body[: sign_off.start()]
+    return body.strip() or text
 
 
 def trim_courtesy(text: str) -> str:

@@ -30,10 +30,11 @@ import re
 from dataclasses import dataclass
 
 from crewline.nodes.planning.courtesy import trim_courtesy
+from crewline.nodes.planning.list_markers import LINE_MARKER, item_separators
 
 __all__ = ["KINDS", "STRONG", "Cut", "clean_part", "find_cuts"]
 
-KINDS = ("sentence", "link", "addition", "question", "conjunction", "comma")
+KINDS = ("sentence", "link", "addition", "question", "conjunction", "comma", "run_on")
 STRONG = ("sentence", "link", "question")  # the cuts an out-of-scope part must be set off by
 
 _ANAPHOR = r"(?:that|this|those)(?!\s+ones?\b)"  # "after this one" is a song, not a request
@@ -46,7 +47,8 @@ _FREE = (
     + _ANAPHOR
     + r"|(?:after|besides|apart\s+from|aside\s+from|other\s+than|beyond|following)\s+"
     + _ANAPHOR
-    + r"|while\s+you(?:'re|\s+are)\s+(?:at|on)\s+it"
+    + r"|while\s+you(?:'re|\s+are)\s+(?:(?:at|on)\s+it|there|in\s+there"
+    r"|(?:looking|checking)(?:\s+(?:into\s+)?(?:that|it))?)"
     # Temporal connectives: the request before them runs first or alongside ("once that's done").
     r"|meanwhile|in\s+the\s+meantime|simultaneously|(?:after|following)\s+which"
     r"|(?:once|when|after|as\s+soon\s+as)\s+(?:that|this|it)(?:'s|\s+is|\s+has\s+been)?\s+"
@@ -65,17 +67,26 @@ _OBJECT = r"(?:my|the|your|our|their|his|her|its|it|me|us|them|a|an|this|that)"
 _OPENING = (
     r"besides|finally|lastly|firstly|secondly|thirdly|last\s+but\s+not\s+least|by\s+the\s+way|btw|oh"
     r"|one\s+more\s+thing|another\s+thing|separately|at\s+the\s+same\s+time|and"
+    # a postscript and the phrases that change the subject ("On another note,", "Unrelated, but")
+    r"|p\.?\s?s(?=[\s.:,])\.?|pps\.?|unrelated(?:ly)?(?:\s*,?\s*but)?|that\s+reminds\s+me"
+    r"|on\s+(?:a|an|another)\s+(?:(?:different|separate|unrelated|other|side|related)\s+)?(?:note|subject|topic)"
+    r"|(?:(?:and|oh)\s+)?(?:one\s+(?:more|last|final)|another|(?:the\s+)?last|(?:the\s+)?other)"
+    r"\s+(?:thing|question|request|one)|speaking\s+of\s+(?:which|that)|while\s+i\s+have\s+you"
+    r"|(?:a\s+)?(?:(?:totally|completely)\s+)?(?:quick|different|unrelated|separate|random|side)\s+(?:question|one|thing|q)"
+    r"(?=\s*[:,—–-])"
+    # a ticket's or an email's labels: "Issue: ...", "Request: ..."
+    r"|(?:issue|problem|request|question|subject|re|note|update|ticket|summary|details|query|topic)(?=\s*:)"
     rf"|(?:first|second|third|fourth|fifth|next|last)(?=\s*[,:;.)—–-]|\s+{_CLAUSE_START})"
     # "first freeze my card": an ordinal before a verb and its object ("first time my card ..." is none)
     r"|(?:first|second|third|firstly|secondly|thirdly)(?=\s+(?!time\b)[a-z]+\s+" + _OBJECT + r"\b)"
 )
-# A list item's opening: "-", "*", "•", "1.", "2)", "(3)", "4 -", "Step 5:"; inline, numbers only.
+# A list item's opening ("-", "•", "1.", "a)", "(3)", "#4", "Step 5:", ...); inline, numbers only.
 _NUMBER = r"(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|step\s*\d{1,2}\s*[:.)–—-]?)"
-# a number marker needs a space after it: "3.5% fee" and "10:30 tomorrow" open with no marker
-_MARKER = rf"(?:[-*•·–—]\s*|(?:{_NUMBER}|\d{{1,2}}\s*[:–—-])\s+)"
+_MARKER = LINE_MARKER
 _GAP = r"[\s,:;—–-]*"
-_LINK_RUN = re.compile(rf"(?:(?:{_FREE}|{_OPENING})\b{_GAP})+", re.IGNORECASE)
-_FREE_RUN = re.compile(rf"(?:{_FREE})\b{_GAP}(?:(?:{_FREE}|{_OPENING})\b{_GAP})*", re.IGNORECASE)
+_END = r"(?:\b|(?<=\.))"  # a connective ends at a word's end, or at its own dot ("p.s.")
+_LINK_RUN = re.compile(rf"(?:(?:{_FREE}|{_OPENING}){_END}{_GAP})+", re.IGNORECASE)
+_FREE_RUN = re.compile(rf"(?:{_FREE})\b{_GAP}(?:(?:{_FREE}|{_OPENING}){_END}{_GAP})*", re.IGNORECASE)
 # Separators, strongest first where two could start at one position.
 _SEPARATOR = re.compile(
     rf"(?P<line>[ \t]*(?:\r?\n[ \t]*)+(?:{_MARKER})?)"
@@ -83,10 +94,14 @@ _SEPARATOR = re.compile(
     r"|(?P<sentence>\s*;\s*|(?<=[.?!])\s+|(?<=[?!])(?=[A-Za-z]))"
     r"|(?P<conjunction>\s*,?\s+(?:and|n|&)\s+|\s+/\s+)"  # chat's "n" and "&", a spaced slash
     r"|(?P<comma>\s*,\s*|\s+[—–-]{1,2}\s+)"
-    rf"|(?P<bare>\s+)(?=(?:{_FREE})\b)",
+    r"|(?P<addition>\s+\+\s+)"  # "freeze my card + refund O-1002": a spaced "+" is "plus"
+    # a parenthesis that opens with a linking word or holds a question: "(and can you ...?)"
+    r"|(?P<paren>\s*\((?=\s*(?:and|also|plus|btw|oh|p\.?s|by\s+the\s+way)\b|[^()]*\?\s*\)))"
+    rf"|(?P<bare>\s+)(?=(?:{_FREE})\b|(?:i|we)(?:'d|'ll|\s+would|\s+will)?\s+also\b)"
+    rf"|(?P<run_on>\s+)(?=(?:is|are|was|did|does|do|can|has|have|will)\s+(?:my|your|the|it|there|i|you)\s+[a-z])",
     re.IGNORECASE,
 )
-_KIND = {"line": "sentence", "number": "sentence"}
+_KIND = {"line": "sentence", "number": "sentence", "paren": "comma"}
 # Connectives that join noun phrases as often as requests ("my balance as well as my due date"): as
 # strong a cut as any link, but they do not set off a part nobody handles.
 _NOUN_JOINERS = re.compile(rf"(?:(?:plus|as\s+well\s+as|together\s+with|along\s+with)\b{_GAP})+", re.I)
@@ -97,6 +112,16 @@ _INSIDE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _ADVERB = re.compile(r"(?:also|then)\b", re.IGNORECASE)
+# A question with no punctuation before it ("what's my balance is my card frozen") starts at an
+# auxiliary and its subject, unless the word before it asks or embeds that question ("when is my
+# payment due", "tell me if it is", "how long is it").
+_EMBEDS = re.compile(
+    r"\b(?:what|when|where|why|who|which|how|much|many|long|often|soon|far|if|whether|that|and|or|but|so"
+    r"|not|know|tell|ask|me|say|says|said|time|to|you|u|i|we|they|he|she|it)$",
+    re.IGNORECASE,
+)
+# "and" completes a pair its clause opened: "between freezing and cancelling", "both the fee and ...".
+_PAIRED = re.compile(r"\b(?:between|both)\b", re.IGNORECASE)
 # After "and" or a comma, a clause whose subject adds itself: "..., I also want ...".
 _SUBJECT_ADDS = re.compile(
     r"(?:i|we)(?:'d|'ll|\s+would|\s+will|\s+do|\s+can)?\s+(?:also|additionally)\b", re.IGNORECASE
@@ -104,6 +129,8 @@ _SUBJECT_ADDS = re.compile(
 # After "and", a new question with its own verb ("... and what is ...", not "... and how much").
 # "and what/how/..." occurs in 26 of CLINC150's 15,100 single training requests (0.17 %).
 _AUXILIARY = r"(?:is|are|was|were|am|do|does|did|can|could|will|would|should|has|have|had)\b"
+_WH_WORD = re.compile(r"\b(?:what|when|where|why|who|which|how)\b", re.IGNORECASE)
+_AUX_AFTER = re.compile(r"'(?:s|re|m)\b|\b" + _AUXILIARY, re.IGNORECASE)
 _NEW_QUESTION = re.compile(
     r"(?:what|how|when|where|why|who|which)(?:\s+[a-z]+){0,2}?\s+"
     + _AUXILIARY
@@ -132,13 +159,16 @@ _QUESTION_START = re.compile(
 )
 # "Not only do I need ..., I also ...": the correlative's first half opens the first request.
 _CORRELATIVE = r"not\s+only(?:\s+(?:do|does|did|am|is|are|was|were|can|could|would|will|have|has))?"
+_FILLER = r"so|ok|okay|alright|um+|uh+|hmm+|er+m?"  # spoken fillers before a request: no words of it
 _LEADING = re.compile(
-    rf"^(?:(?:{_MARKER}|{_ANNOUNCEMENT}|(?:{_FREE}|{_OPENING}|{_CORRELATIVE}|so)\b"
+    rf"^(?:(?:{_MARKER}|{_ANNOUNCEMENT}|(?:{_FREE}|{_OPENING}|{_CORRELATIVE}|{_FILLER}){_END}"
     r"|(?:besides|apart\s+from|aside\s+from|in\s+addition\s+to|on\s+top\s+of|other\s+than)(?=\s+[a-z]+ing\b))"
     rf"{_GAP})+",
     re.IGNORECASE,
 )
-_TRAILING = re.compile(r"[\s,;:—–/-]+$|\s+(?:and|n|&)$", re.IGNORECASE)
+_TRAILING = re.compile(r"[\s,;:—–/-]+$|\s+(?:and|n|&|oh|um+|uh+|hmm+)$", re.IGNORECASE)
+# A part wrapped in parentheses, set off as an aside: "(also need my due date)".
+_WRAPPED = re.compile(r"^\(([^()]*)\)?$|^([^()]*)\)$")
 
 
 @dataclass(frozen=True)
@@ -152,27 +182,61 @@ def find_cuts(text: str) -> list[Cut]:
     """Every candidate cut of ``text`` with text on both sides, in order, not overlapping."""
     cuts: list[Cut] = []
     at = 0
-    listing = _ANNOUNCED.match(text) is not None  # commas separate the announced items
+    announced = _ANNOUNCED.match(text)
+    listing = announced is not None  # commas separate the announced items
     while (match := _SEPARATOR.search(text, at)) is not None:
         group = match.lastgroup or "bare"
         kind, end = _KIND.get(group, group), match.end()
         at = max(end, match.start() + 1)  # an empty cut ("?" then a letter) must not match again
         if group == "bare" and _ADVERB.match(text, end) and _INSIDE_CLAUSE.search(text, 0, match.start()):
             continue
+        if announced is not None and match.start() < announced.end():
+            continue  # "I need two things — freeze ...": the lead-in is no part of its own
+        if group == "run_on" and _asked_before(text, match.start()):
+            continue  # "when is my payment due", "tell me if my card is active": one question
+        if group == "conjunction" and _PAIRED.search(text, _clause_start(text, match.start()), match.start()):
+            continue  # "the difference between X and Y", "both X and Y": one pair, one request
         run = (_FREE_RUN if group == "bare" else _LINK_RUN).match(text, end)
         if run is not None and run.end() > end:
             joins_nouns = _NOUN_JOINERS.fullmatch(text, end, run.end()) is not None
             end = at = run.end()
             kind = kind if kind in STRONG else "addition" if joins_nouns else "link"
-        elif kind in ("comma", "conjunction") and (listing or _SUBJECT_ADDS.match(text, end)):
+        elif kind in ("comma", "conjunction", "bare") and (listing or _SUBJECT_ADDS.match(text, end)):
             kind = "link"
         elif group == "conjunction" and _NEW_QUESTION.match(text, end):
             kind = "question"
         listing = listing and kind != "sentence"
-        standing = group != "bare" or end > match.end()  # a bare space is a cut only before a connective
+        standing = kind != "bare"  # a bare space is a cut only before a connective or "I also"
         if standing and match.start() > 0 and end < len(text):
             cuts.append(Cut(match.start(), end, kind))
-    return _with_gerund_opening(text, cuts)
+    return _with_items(text, _with_gerund_opening(text, cuts))
+
+
+def _asked_before(text: str, end: int) -> bool:
+    """True when the auxiliary at ``end`` belongs to the question before it: the word before it asks
+    or embeds ("when is it", "tell me if it is"), or a wh-word of this sentence still waits for its
+    auxiliary ("what day, month and year did I ...")."""
+    if _EMBEDS.search(text, 0, end):
+        return True
+    start = max(text.rfind(mark, 0, end) for mark in ".?!;\n") + 1
+    asked = [match.end() for match in _WH_WORD.finditer(text, start, end)]
+    return bool(asked) and _AUX_AFTER.search(text, asked[-1], end) is None
+
+
+def _clause_start(text: str, end: int) -> int:
+    """Where the clause that runs up to ``end`` starts (after the last punctuation or line break)."""
+    return max(text.rfind(mark, 0, end) for mark in ",.;:?!\n") + 1
+
+
+def _with_items(text: str, cuts: list[Cut]) -> list[Cut]:
+    """``cuts`` with the separators of inline list items (:mod:`list_markers`) as sentence cuts; a
+    cut they overlap ("Item 1: ... . Item 2: ...") merges into them."""
+    for start, end in item_separators(text):
+        overlapping = [cut for cut in cuts if cut.start <= end and cut.end >= start]
+        start = min([start, *(cut.start for cut in overlapping)])
+        end = max([end, *(cut.end for cut in overlapping)])
+        cuts = [cut for cut in cuts if cut not in overlapping] + [Cut(start, end, "sentence")]
+    return sorted(cuts, key=lambda cut: cut.start)
 
 
 def _with_gerund_opening(text: str, cuts: list[Cut]) -> list[Cut]:
@@ -181,15 +245,19 @@ def _with_gerund_opening(text: str, cuts: list[Cut]) -> list[Cut]:
     if opening is None:
         return cuts
     start = _QUESTION_START.search(text, opening.end())
-    if start is None or any(cut.start < start.end() for cut in cuts):
+    if start is None or any(cut.start < start.start() for cut in cuts):
         return cuts
-    return [Cut(start.start(), start.end(), "link"), *cuts]
+    return [Cut(start.start(), start.end(), "link"), *(cut for cut in cuts if cut.start > start.start())]
 
 
 def clean_part(text: str) -> str:
     """A part's text without the list marker, connectives or polite frame it opens with and the
     thanks, punctuation or "and" it ends with: "Also, what are your hours?"; empty when nothing else
     is left ("and")."""
-    text = _LEADING.sub("", text.strip()).strip()
+    text = text.strip()
+    wrapped = _WRAPPED.match(text)
+    if wrapped is not None:  # "(and can you tell me ...?)", the closing ")" of "... (also X)"
+        text = (wrapped.group(1) if wrapped.group(1) is not None else wrapped.group(2)).strip()
+    text = _LEADING.sub("", text).strip()
     text = _LEADING.sub("", trim_courtesy(text)).strip()  # "When you get a chance, first ..."
     return _TRAILING.sub("", text).strip()

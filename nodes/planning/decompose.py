@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from crewline.nodes.planning.courtesy import message_body
 from crewline.nodes.planning.cuts import STRONG, clean_part, find_cuts
 from crewline.nodes.planning.router import RouteScore
 
@@ -45,6 +46,9 @@ class CutPriors:
     question: float = 1.5  # "and" before a question with its own verb: "... and what is ..."
     conjunction: float = 0.5  # and
     comma: float = 0.0
+    # an auxiliary and its subject after a bare space: "what's my balance is my card frozen" (users
+    # who type no punctuation); weaker than a comma, so only routes sure of both halves split there
+    run_on: float = 0.0
     short_part: float = -0.5  # per part of fewer than ``short_words`` words ("hey", "stop it")
     short_words: int = 3
     # A later part that starts with a verb lacking its subject continues the previous clause: "I am
@@ -81,6 +85,7 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 _JOINING = ("conjunction", "comma")  # the cuts a noun phrase may hang off without a verb of its own
+_JOINED = ("conjunction", "addition")  # the cuts that join a part to the one before it
 _START = "\x00start"  # the key of a segmentation with no request yet (asides only)
 _MAX_SPAN = 8  # a part spans at most this many candidate cuts (the whole text is always a candidate)
 
@@ -137,7 +142,7 @@ def split_request(
     either side of "Thanks." must still go to different routes). The caller decides what to do with
     it; it is returned like any other clause.
     """
-    text = text.strip()
+    text = message_body(text.strip())  # "Hi team, ... Kind regards, Anna": no part of any request
     whole = clean_part(text) or text
     cuts = find_cuts(text)
     if not cuts:
@@ -166,7 +171,9 @@ def split_request(
             if i == 0 and j == last:
                 continue  # the whole text is scored below
             clause = part(i, j)
-            if aside is not None and clause.text and aside(clause):
+            # An aside stands off by itself; after "and" it is the request's own object ("invoices
+            # INV-20041 and INV-20042").
+            if aside is not None and clause.text and kinds[i] not in _JOINED and aside(clause):
                 for key, (score, clauses) in best[i].items():  # the route before it still counts
                     if key not in best[j] or score + priors.aside + gains[j] > best[j][key][0]:
                         best[j][key] = (score + priors.aside + gains[j], [*clauses, clause])

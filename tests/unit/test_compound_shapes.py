@@ -56,10 +56,9 @@ def test_an_announced_list_is_cut_at_its_commas_and_the_announcement_is_no_part(
         ("balance", "billing"),
         ("my email", "accounts"),
     ]
-    assert [c.kind for c in find_cuts("Two things - how much do I owe, and is my account active?")] == [
-        "link",
-        "link",
-    ]
+    # the lead-in is never cut off as a part of its own ("I need two things" is no request)
+    announced = "Two things - how much do I owe, and is my account active?"
+    assert [c.kind for c in find_cuts(announced)] == ["link"]
     assert clean_part("Please:\n- list my open invoices") == "list my open invoices"
     assert [c.kind for c in find_cuts("freeze card, balance")] == ["comma"]  # no announcement: a comma
 

@@ -1,0 +1,95 @@
+"""List markers and item separators: where a message lists its requests rather than joining them.
+
+People number and bullet their asks in many notations: "1.", "2)", "(3)", "a)", "(b)", "ii.", "#1",
+"1/", "1:", "1 -", "[2]", "Q1:", "Item 2:", "Question 3 -", "Step one,", and bullets "-", "*", "•",
+">", "→", "✓", "+". At the start of a line (or of a part) any of them opens an item. Inside a line a
+label is an ordinary word as often as a marker ("plan b) ...", "order #2", "1/2 of it", "10:30"), so
+there a label counts only as one of a *sequence* that starts at the first label of its kind: "a) ...
+b) ...", "#1 ... #2 ...", "1:... 2:...". A bullet other than "-", "*", "+" and ">" is no word at all,
+so it separates wherever it stands; those four do only in a message that opens with the same one
+("- refund O-1002 - what email ..."). A spaced "|" or "//" separates items too.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["LINE_MARKER", "item_separators"]
+
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+_LABEL = r"(?:\d{1,2}|[a-h]|i{1,3}|iv|vi{0,3}|ix|x)"
+_WORD_LABEL = r"(?:\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")"
+# Words that name an item before its number: "Q1:", "Item 2:", "Question 3 -", "Step one,".
+_NAMED = r"(?:q|question|item|step|part|point|task|request|issue|no\.)"
+_BULLET_CHARS = "•·▪◦‣➤➢→⇒✓✔☑☐■□●○"  # never part of a request's words
+_BULLET = rf"(?:[{_BULLET_CHARS}]|[-*+>~]|[—–](?!\s*\d))"
+# An item's opening at the start of a line or of a part (a space or a letter must follow: "3.5% fee"
+# and "10:30 tomorrow" open with no marker).
+LINE_MARKER = (
+    rf"(?:{_BULLET}+\s*"
+    rf"|(?:\(\s*{_LABEL}\s*\)|\[\s*{_LABEL}\s*\]|\#\s?\d{{1,2}}|\d{{1,2}}\s+[–—-]"
+    rf"|{_NAMED}\s*{_WORD_LABEL}\s*[:.)/,–—-]?|(?:q|question)\s*:)(?=\s|[^\W\d_])\s*"
+    r"|\d{1,2}\s*[.):/](?=\s|[^\W\d_])\s*"  # "1:how much": a digit's marker may touch its word
+    r"|(?:[a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*[.)]\s+)"  # "a.m.", "e.g." are no markers
+)
+# An inline label with its decoration; group ``label`` holds the label itself.
+_INLINE = re.compile(
+    r"(?<![\w#/.:'-])(?:\(\s*(?P<p>" + _LABEL + r")\s*\)"
+    r"|\[\s*(?P<b>" + _LABEL + r")\s*\]"
+    r"|\#\s?(?P<h>\d{1,2})"
+    r"|" + _NAMED + r"\s*(?P<n>" + _WORD_LABEL + r")\s*[:.)/,–—-]?"
+    r"|(?P<d>\d{1,2})\s*(?:[.):/]|\s[–—-])"
+    r"|(?P<l>[a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*[.)])"
+    r"(?=\s*[^\W\d_])\s*",
+    re.IGNORECASE,
+)
+_OWN_BULLET = re.compile(rf"\s+[{_BULLET_CHARS}]\s*")
+_PIPE = re.compile(r"\s*\|+\s*|\s+//\s+")
+_OPENING_BULLET = re.compile(r"\s*([-*+>])\s")
+
+
+def _positions(label: str) -> list[tuple[str, int]]:
+    """The sequences a label could belong to and its place in each ("i" is roman one, "c" a letter)."""
+    label = label.lower()
+    if label.isdigit():
+        return [("number", int(label))]
+    if label in _WORD_NUMBERS:
+        return [("number", _WORD_NUMBERS[label])]
+    found = [("roman", _ROMAN[label])] if label in _ROMAN else []
+    if len(label) == 1 and "a" <= label <= "h":
+        found.append(("letter", ord(label) - ord("a") + 1))
+    return found
+
+
+def _sequence(text: str) -> list[tuple[int, int]]:
+    """The spans of the longest run of inline labels that counts from its kind's first (1, a, i)."""
+    best: list[tuple[int, int]] = []
+    runs: dict[str, list[tuple[int, int]]] = {}
+    expected: dict[str, int] = {}
+    for match in _INLINE.finditer(text):
+        label = next(value for value in match.groupdict().values() if value)
+        for kind, place in _positions(label):
+            if place == 1:
+                runs[kind], expected[kind] = [match.span()], 2
+            elif expected.get(kind) == place:
+                runs[kind].append(match.span())
+                expected[kind] = place + 1
+            else:
+                continue
+            if len(runs[kind]) > len(best):
+                best = list(runs[kind])
+    return best if len(best) > 1 else []
+
+
+def item_separators(text: str) -> list[tuple[int, int]]:
+    """Spans inside one line that separate list items: a sequence's labels (with the space before
+    them), bullets that are no word, an opening bullet repeated, "|" and "//"."""
+    spans = [(len(text[:start].rstrip()), end) for start, end in _sequence(text)]  # with the space before
+    spans += [match.span() for match in _OWN_BULLET.finditer(text)]
+    spans += [match.span() for match in _PIPE.finditer(text)]
+    opening = _OPENING_BULLET.match(text)
+    if opening is not None:
+        repeated = re.compile(rf"\s+{re.escape(opening.group(1))}\s+")
+        spans += [match.span() for match in repeated.finditer(text, opening.end())]
+    return sorted(span for span in spans if span[0] > 0 and span[1] < len(text))
