@@ -1,8 +1,9 @@
 """``delete_thread``, ``delete_for_runs`` and ``prune`` for the Redis savers, written once.
 
-Each operation is a generator of zero-argument calls (:data:`Ops`) on a sync or async client;
-:func:`drive` runs them for :class:`crewline.memory.checkpoint.redis_saver.RedisSaver` and :func:`adrive`
-awaits them for
+Each operation is a generator of zero-argument calls (:data:`~crewline.memory.checkpoint.redis_saver_ops.Ops`)
+on a sync or async client; :func:`~crewline.memory.checkpoint.redis_saver_ops.drive` runs them for
+:class:`crewline.memory.checkpoint.redis_saver.RedisSaver` and
+:func:`~crewline.memory.checkpoint.redis_saver_ops.adrive` awaits them for
 :class:`crewline.memory.checkpoint.redis_saver_aio.AsyncRedisSaver`, sending each result back into the
 generator.
 
@@ -15,9 +16,8 @@ metadata's ``run_id``; checkpoints saved before that index existed are not found
 
 from __future__ import annotations
 
-import inspect
 import json
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -26,14 +26,12 @@ from crewline.memory.checkpoint.saver_lifecycle import check_prune_strategy, uni
 
 if TYPE_CHECKING:
     from crewline.memory.checkpoint.redis_saver_core import RedisCore
+    from crewline.memory.checkpoint.redis_saver_ops import Op, Ops
 
 __all__ = [
     "DROP_LUA",
-    "Ops",
-    "adrive",
     "delete_for_runs_ops",
     "delete_thread_ops",
-    "drive",
     "keep_latest_doomed",
     "prune_ops",
 ]
@@ -93,33 +91,6 @@ if redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[4]) == 0 then
 end
 return out
 """
-
-# A call on the client (or a queued pipeline's execute), returning a value or an awaitable.
-Op = Callable[[], Any]
-Ops = Generator[Op, Any, None]
-
-
-def drive(ops: Ops) -> None:
-    """Run ``ops`` on a sync client."""
-    try:
-        op = next(ops)
-        while True:
-            op = ops.send(op())
-    except StopIteration:
-        pass
-
-
-async def adrive(ops: Ops) -> None:
-    """Run ``ops`` on an async client."""
-    try:
-        op = next(ops)
-        while True:
-            result = op()
-            if inspect.isawaitable(result):
-                result = await result
-            op = ops.send(result)
-    except StopIteration:
-        pass
 
 
 def _batches(items: Sequence[str], size: int = _BATCH) -> Generator[list[str], None, None]:
