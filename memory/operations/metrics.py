@@ -30,95 +30,89 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
-        self.requests = Counter(
-            "crewline_http_requests", "HTTP requests served", ["method", "route", "status"], registry=r
-        )
-        self.latency = Histogram(
+
+        def counter(name: str, doc: str, *labels: str) -> Counter:
+            return Counter(name, doc, labels, registry=r)
+
+        def histogram(name: str, doc: str, *labels: str, buckets: tuple[float, ...]) -> Histogram:
+            return Histogram(name, doc, labels, buckets=buckets, registry=r)
+
+        def gauge(name: str, doc: str, *labels: str) -> Gauge:
+            return Gauge(name, doc, labels, registry=r)
+
+        self.requests = counter("crewline_http_requests", "HTTP requests served", "method", "route", "status")
+        self.latency = histogram(
             "crewline_http_request_duration_seconds",
             "HTTP request latency (to the response start for streams)",
-            ["method", "route"],
+            "method",
+            "route",
             buckets=_LATENCY_BUCKETS,
-            registry=r,
         )
-        self.interactions = Counter(
+        self.interactions = counter(
             "crewline_interactions",
             "Crew runs finished, by outcome (answered, escalated, blocked, failed)",
-            ["outcome"],
-            registry=r,
+            "outcome",
         )
-        self.routed = Counter(
-            "crewline_routed_subtasks",
-            "Subtasks routed, by specialist (none: out of scope)",
-            ["specialist"],
-            registry=r,
+        self.routed = counter(
+            "crewline_routed_subtasks", "Subtasks routed, by specialist (none: out of scope)", "specialist"
         )
-        self.confidence = Histogram(
-            "crewline_answer_confidence", "Confidence of each answer", buckets=_CONFIDENCE_BUCKETS, registry=r
+        self.confidence = histogram(
+            "crewline_answer_confidence", "Confidence of each answer", buckets=_CONFIDENCE_BUCKETS
         )
-        self.escalations = Counter(
-            "crewline_escalations", "Escalations to a human, by kind", ["kind"], registry=r
+        self.escalations = counter("crewline_escalations", "Escalations to a human, by kind", "kind")
+        self.decisions = counter(
+            "crewline_escalation_decisions", "Human decisions on escalations", "decision"
         )
-        self.decisions = Counter(
-            "crewline_escalation_decisions", "Human decisions on escalations", ["decision"], registry=r
+        self.verdicts = counter(
+            "crewline_guard_verdicts", "Guard verdicts, by guard and action", "guard", "action"
         )
-        self.verdicts = Counter(
-            "crewline_guard_verdicts", "Guard verdicts, by guard and action", ["guard", "action"], registry=r
+        self.groundedness_failures = counter(
+            "crewline_groundedness_failures", "Answers that failed the groundedness check"
         )
-        self.groundedness_failures = Counter(
-            "crewline_groundedness_failures", "Answers that failed the groundedness check", registry=r
+        self.tool_calls = counter("crewline_tool_calls", "Tool calls, by tool", "tool")
+        self.model_calls = counter("crewline_model_calls", "Chat model calls")
+        self.tokens = counter("crewline_tokens", "Model tokens, by kind", "kind")
+        self.cost = counter("crewline_cost_usd", "Model cost in US dollars")
+        self.interaction_cost = histogram(
+            "crewline_interaction_cost_usd", "Model cost per interaction", buckets=_COST_BUCKETS
         )
-        self.tool_calls = Counter("crewline_tool_calls", "Tool calls, by tool", ["tool"], registry=r)
-        self.model_calls = Counter("crewline_model_calls", "Chat model calls", registry=r)
-        self.tokens = Counter("crewline_tokens", "Model tokens, by kind", ["kind"], registry=r)
-        self.cost = Counter("crewline_cost_usd", "Model cost in US dollars", registry=r)
-        self.interaction_cost = Histogram(
-            "crewline_interaction_cost_usd", "Model cost per interaction", buckets=_COST_BUCKETS, registry=r
+        self.rate_limited = counter(
+            "crewline_rate_limited", "Requests refused by a rate limit, by scope", "scope"
         )
-        self.rate_limited = Counter(
-            "crewline_rate_limited", "Requests refused by a rate limit, by scope", ["scope"], registry=r
-        )
-        self.auth_failures = Counter(
-            "crewline_auth_failures", "Requests refused by authentication", ["reason"], registry=r
-        )
-        self.feedback = Counter("crewline_feedback", "User feedback on answers", ["rating"], registry=r)
-        self.alerts = Gauge("crewline_alert_firing", "1 while an alert rule fires", ["rule"], registry=r)
-        self.breakers = Gauge(
+        self.auth_failures = counter("crewline_auth_failures", "Requests refused by authentication", "reason")
+        self.feedback = counter("crewline_feedback", "User feedback on answers", "rating")
+        self.alerts = gauge("crewline_alert_firing", "1 while an alert rule fires", "rule")
+        self.breakers = gauge(
             "crewline_circuit_breaker_state",
             "Circuit breaker per model endpoint and specialist: 0 closed, 1 half-open, 2 open",
-            ["kind", "name"],
-            registry=r,
+            "kind",
+            "name",
         )
         # Per registered model version (crewline models): ``name`` is the crew or crew/specialist,
         # ``version`` the registry's (v0001, ...); a canary and its control side by side.
-        self.version_calls = Counter(
+        version = ("name", "version")
+        self.version_calls = counter(
             "crewline_model_version_calls",
             "Model calls per registered version; outcome error: its own model did not answer",
-            ["name", "version", "outcome"],
-            registry=r,
+            *version,
+            "outcome",
         )
-        self.version_interactions = Counter(
+        self.version_interactions = counter(
             "crewline_model_version_interactions",
             "Turns in which a registered model version answered",
-            ["name", "version"],
-            registry=r,
+            *version,
         )
-        self.version_outcomes = Counter(
+        self.version_outcomes = counter(
             "crewline_model_version_outcomes",
             "Turns of a version's threads by what went wrong (escalations, out_of_scope, ungrounded, ...)",
-            ["name", "version", "outcome"],
-            registry=r,
+            *version,
+            "outcome",
         )
-        self.version_cost = Counter(
-            "crewline_model_version_cost_usd",
-            "Model cost per registered version",
-            ["name", "version"],
-            registry=r,
+        self.version_cost = counter(
+            "crewline_model_version_cost_usd", "Model cost per registered version", *version
         )
-        self.version_rollbacks = Counter(
-            "crewline_model_version_rollbacks",
-            "Automatic rollbacks of a canary version",
-            ["name", "version"],
-            registry=r,
+        self.version_rollbacks = counter(
+            "crewline_model_version_rollbacks", "Automatic rollbacks of a canary version", *version
         )
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
