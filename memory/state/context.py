@@ -16,15 +16,21 @@ from __future__ import annotations
 import math
 import threading
 import time
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from crewline.errors import ConfigurationError
 from crewline.memory.checkpoint.urls import redact_url
+from crewline.memory.state.context_base import (
+    DEFAULT_TTL_S,
+    MAX_TOPICS,
+    ContextRecord,
+    ContextStore,
+    ContextStoreError,
+    ConversationContext,
+    Turn,
+)
 
 if TYPE_CHECKING:  # imported where a Redis store is opened: every crew imports this module, few use Redis
     import redis
@@ -39,8 +45,6 @@ __all__ = [
     "context_store",
 ]
 
-DEFAULT_TTL_S = 30 * 60.0
-MAX_TOPICS = 20
 DEFAULT_PREFIX = "crewline:ctx"
 _CONNECT_TIMEOUT_S = 5
 
@@ -57,98 +61,6 @@ return 1
 """
 
 
-class ContextStoreError(ConfigurationError):
-    """A bad context-store URL or argument, or a Redis that cannot be reached."""
-
-
-@dataclass(frozen=True)
-class ConversationContext:
-    """What a crew remembers about one conversation; ``topics`` are most recent first."""
-
-    user_id: str
-    conversation_id: str
-    topics: tuple[str, ...] = ()
-    entities: dict[str, str] = field(default_factory=dict)
-    last_interaction: datetime = field(default_factory=lambda: datetime.now(UTC))
-    message_count: int = 0
-
-
-def _check(user_id: str, conversation_id: str) -> None:
-    for name, value in (("user id", user_id), ("conversation id", conversation_id)):
-        if not isinstance(value, str) or not value.strip():
-            raise ContextStoreError(f"a context needs a non-empty {name}, not {value!r}")
-
-
-def _clean(topics: Iterable[str], entities: Mapping[str, str] | None) -> tuple[list[str], dict[str, str]]:
-    if isinstance(topics, str):
-        raise ContextStoreError("topics must be a list of strings, not one string")
-    cleaned = list(dict.fromkeys(str(t).strip() for t in topics if str(t).strip()))
-    return cleaned, {str(k): str(v) for k, v in (entities or {}).items()}
-
-
-def _ranked(scores: Mapping[str, float], limit: int) -> tuple[str, ...]:
-    """Most recent first; ties in reverse lexical order (as ``ZREVRANGE`` returns them)."""
-    ordered = sorted(scores.items(), key=lambda item: (item[1], item[0]), reverse=True)
-    return tuple(topic for topic, _ in ordered[:limit])
-
-
-class ContextStore(ABC):
-    """The interface both stores implement (the shared test in ``tests/unit/test_context.py``)."""
-
-    ttl: float
-    max_topics: int
-
-    @abstractmethod
-    def touch(
-        self,
-        user_id: str,
-        conversation_id: str,
-        *,
-        topics: Iterable[str] = (),
-        entities: Mapping[str, str] | None = None,
-        messages: int = 1,
-        turn: int | None = None,
-    ) -> ConversationContext:
-        """Record a turn: add ``messages``, merge topics and entities, extend the TTL.
-
-        With ``turn`` (a number that grows with each turn of the conversation) the count is
-        idempotent: a turn already recorded (a node re-run after a crash) adds no messages.
-        """
-
-    @abstractmethod
-    def get(self, user_id: str, conversation_id: str) -> ConversationContext | None:
-        """The context, or ``None`` when there is none or it expired; extends the TTL."""
-
-    @abstractmethod
-    def delete(self, user_id: str, conversation_id: str) -> bool:
-        """Forget a conversation; whether there was one."""
-
-    @abstractmethod
-    def idle_since(self, cutoff: datetime) -> list[tuple[str, str]]:
-        """(user, conversation) pairs whose last interaction is before ``cutoff``."""
-
-    def purge(self, cutoff: datetime, *, dry_run: bool = False) -> int:
-        """Delete every context idle since ``cutoff`` (count only with ``dry_run``)."""
-        idle = self.idle_since(cutoff)
-        if not dry_run:
-            for user_id, conversation_id in idle:
-                self.delete(user_id, conversation_id)
-        return len(idle)
-
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release connections (nothing to do in process)."""
-
-
-@dataclass
-class _Entry:
-    topics: dict[str, float]
-    entities: dict[str, str]
-    last: float
-    count: int
-    expires: float
-    turn: int = -1
-
-
 class MemoryContextStore(ContextStore):
     """In-process contexts with the Redis store's semantics; ``clock`` returns epoch seconds."""
 
@@ -159,65 +71,34 @@ class MemoryContextStore(ContextStore):
         max_topics: int = MAX_TOPICS,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not ttl > 0:
-            raise ContextStoreError(f"ttl must be a positive number of seconds, not {ttl!r}")
-        self.ttl, self.max_topics, self._clock = ttl, max_topics, clock
-        self._entries: dict[tuple[str, str], _Entry] = {}
+        super().__init__(ttl=ttl, max_topics=max_topics)
+        self._clock = clock
+        self._entries: dict[tuple[str, str], ContextRecord] = {}
         self._lock = threading.Lock()
 
-    def _live(self, key: tuple[str, str], now: float) -> _Entry | None:
+    def _live(self, key: tuple[str, str], now: float) -> ContextRecord | None:
         entry = self._entries.get(key)
         if entry is not None and entry.expires <= now:
             del self._entries[key]
             return None
         return entry
 
-    def _snapshot(self, key: tuple[str, str], entry: _Entry) -> ConversationContext:
-        return ConversationContext(
-            user_id=key[0],
-            conversation_id=key[1],
-            topics=_ranked(entry.topics, self.max_topics),
-            entities=dict(entry.entities),
-            last_interaction=datetime.fromtimestamp(entry.last, UTC),
-            message_count=entry.count,
-        )
-
-    def touch(
-        self,
-        user_id: str,
-        conversation_id: str,
-        *,
-        topics: Iterable[str] = (),
-        entities: Mapping[str, str] | None = None,
-        messages: int = 1,
-        turn: int | None = None,
-    ) -> ConversationContext:
-        _check(user_id, conversation_id)
-        new_topics, new_entities = _clean(topics, entities)
-        key = (user_id, conversation_id)
+    def _touch(self, key: tuple[str, str], turn: Turn) -> ConversationContext:
         with self._lock:
             now = self._clock()
-            entry = self._live(key, now) or _Entry({}, {}, now, 0, now)
-            entry.topics.update(dict.fromkeys(new_topics, now))
-            entry.topics = {t: entry.topics[t] for t in _ranked(entry.topics, self.max_topics)}
-            entry.entities.update(new_entities)
-            if turn is None or turn > entry.turn:
-                entry.count += messages
-                entry.turn = entry.turn if turn is None else turn
-            entry.last, entry.expires = now, now + self.ttl
+            entry = self._live(key, now) or ContextRecord.new(now)
+            entry.record(turn, now, ttl=self.ttl, max_topics=self.max_topics)
             self._entries[key] = entry
-            return self._snapshot(key, entry)
+            return entry.context(key, self.max_topics)
 
-    def get(self, user_id: str, conversation_id: str) -> ConversationContext | None:
-        _check(user_id, conversation_id)
-        key = (user_id, conversation_id)
+    def _get(self, key: tuple[str, str]) -> ConversationContext | None:
         with self._lock:
             now = self._clock()
             entry = self._live(key, now)
             if entry is None:
                 return None
             entry.expires = now + self.ttl
-            return self._snapshot(key, entry)
+            return entry.context(key, self.max_topics)
 
     def delete(self, user_id: str, conversation_id: str) -> bool:
         with self._lock:
@@ -240,9 +121,8 @@ class RedisContextStore(ContextStore):
         max_topics: int = MAX_TOPICS,
         prefix: str = DEFAULT_PREFIX,
     ) -> None:
-        if not ttl > 0:
-            raise ContextStoreError(f"ttl must be a positive number of seconds, not {ttl!r}")
-        self.client, self.ttl, self.max_topics = client, ttl, max_topics
+        super().__init__(ttl=ttl, max_topics=max_topics)
+        self.client = client
         self.prefix = prefix.rstrip(":") or DEFAULT_PREFIX
         self._count = client.register_script(_COUNT_LUA)
 
@@ -264,53 +144,41 @@ class RedisContextStore(ContextStore):
         for key in keys:
             pipe.pexpire(key, int(self.ttl * 1000))
 
-    def _context(self, user_id: str, conversation_id: str, results: list[Any]) -> ConversationContext | None:
+    def _context(self, key: tuple[str, str], results: list[Any]) -> ConversationContext | None:
         meta, topics, entities = results[-6], results[-5], results[-4]
         if not meta:
             return None
         return ConversationContext(
-            user_id=user_id,
-            conversation_id=conversation_id,
+            user_id=key[0],
+            conversation_id=key[1],
             topics=tuple(t.decode() for t in topics),
             entities={k.decode(): v.decode() for k, v in entities.items()},
             last_interaction=datetime.fromtimestamp(float(meta[b"last"]), UTC),
             message_count=int(meta[b"count"]),
         )
 
-    def touch(
-        self,
-        user_id: str,
-        conversation_id: str,
-        *,
-        topics: Iterable[str] = (),
-        entities: Mapping[str, str] | None = None,
-        messages: int = 1,
-        turn: int | None = None,
-    ) -> ConversationContext:
-        _check(user_id, conversation_id)
-        new_topics, new_entities = _clean(topics, entities)
-        ident = self._id(user_id, conversation_id)
+    def _touch(self, key: tuple[str, str], turn: Turn) -> ConversationContext:
+        ident = self._id(*key)
         keys = self._keys(ident)
         now = time.time()
         pipe = self.client.pipeline(transaction=True)
         pipe.hset(keys[0], "last", repr(now))
-        self._count(keys=[keys[0]], args=[messages, -1 if turn is None else turn], client=pipe)
-        if new_topics:
-            pipe.zadd(keys[1], dict.fromkeys(new_topics, now))
+        self._count(keys=[keys[0]], args=[turn.messages, -1 if turn.turn is None else turn.turn], client=pipe)
+        if turn.topics:
+            pipe.zadd(keys[1], dict.fromkeys(turn.topics, now))
             pipe.zremrangebyrank(keys[1], 0, -(self.max_topics + 1))
-        if new_entities:
-            pipe.hset(keys[2], mapping=cast(Any, new_entities))
+        if turn.entities:
+            pipe.hset(keys[2], mapping=cast(Any, turn.entities))
         pipe.zadd(self._index, {ident: now})
         self._queue_read(pipe, keys)
-        context = self._context(user_id, conversation_id, pipe.execute())
+        context = self._context(key, pipe.execute())
         assert context is not None  # just written, in the same transaction
         return context
 
-    def get(self, user_id: str, conversation_id: str) -> ConversationContext | None:
-        _check(user_id, conversation_id)
+    def _get(self, key: tuple[str, str]) -> ConversationContext | None:
         pipe = self.client.pipeline(transaction=True)
-        self._queue_read(pipe, self._keys(self._id(user_id, conversation_id)))
-        return self._context(user_id, conversation_id, pipe.execute())
+        self._queue_read(pipe, self._keys(self._id(*key)))
+        return self._context(key, pipe.execute())
 
     def delete(self, user_id: str, conversation_id: str) -> bool:
         ident = self._id(user_id, conversation_id)

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
 
 from crewline.memory.shared.database import Database, Session, open_database
-from crewline.memory.state.context import (
+from crewline.memory.state.context_base import (
     DEFAULT_TTL_S,
     MAX_TOPICS,
+    ContextRecord,
     ContextStore,
-    ContextStoreError,
     ConversationContext,
-    _check,
-    _clean,
-    _ranked,
+    Turn,
 )
 
 __all__ = ["SqlContextStore"]
@@ -57,51 +54,31 @@ class SqlContextStore(ContextStore):
         max_topics: int = MAX_TOPICS,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not ttl > 0:
-            raise ContextStoreError(f"ttl must be a positive number of seconds, not {ttl!r}")
-        self.ttl, self.max_topics, self._clock = ttl, max_topics, clock
+        super().__init__(ttl=ttl, max_topics=max_topics)
+        self._clock = clock
         self.db: Database = open_database(url, what="context store")
         self.db.apply_schema(_SCHEMA)
         self._lock_row = " FOR UPDATE" if self.db.kind == "postgres" else ""
 
-    def _row(self, conn: Session, key: tuple[str, str], now: float) -> Any:
+    def _record(self, conn: Session, key: tuple[str, str], now: float) -> ContextRecord | None:
+        """The live record (locked on PostgreSQL); an expired row reads as absent."""
         row = conn.execute(
             f"SELECT {_COLUMNS} FROM conversation_context WHERE user_id = ? AND conversation_id = ?"
             + self._lock_row,
             key,
         ).fetchone()
-        return None if row is None or float(row["expires_at"]) <= now else row
-
-    def _snapshot(
-        self,
-        key: tuple[str, str],
-        topics: dict[str, float],
-        entities: dict[str, str],
-        last: float,
-        count: int,
-    ) -> ConversationContext:
-        return ConversationContext(
-            user_id=key[0],
-            conversation_id=key[1],
-            topics=_ranked(topics, self.max_topics),
-            entities=dict(entities),
-            last_interaction=datetime.fromtimestamp(last, UTC),
-            message_count=count,
+        if row is None or float(row["expires_at"]) <= now:
+            return None
+        return ContextRecord(
+            topics=json.loads(row["topics"]),
+            entities=json.loads(row["entities"]),
+            last=float(row["last_at"]),
+            count=int(row["message_count"]),
+            expires=float(row["expires_at"]),
+            turn=int(row["turn"]),
         )
 
-    def touch(
-        self,
-        user_id: str,
-        conversation_id: str,
-        *,
-        topics: Iterable[str] = (),
-        entities: Mapping[str, str] | None = None,
-        messages: int = 1,
-        turn: int | None = None,
-    ) -> ConversationContext:
-        _check(user_id, conversation_id)
-        new_topics, new_entities = _clean(topics, entities)
-        key = (user_id, conversation_id)
+    def _touch(self, key: tuple[str, str], turn: Turn) -> ConversationContext:
         with self.db.transaction(durable=False) as conn:
             now = self._clock()
             # a row to lock even for a new conversation (an expired one reads as absent below)
@@ -110,37 +87,34 @@ class SqlContextStore(ContextStore):
                 "VALUES (?, ?, '{}', '{}', ?, 0, -1, ?) ON CONFLICT DO NOTHING",
                 (*key, now, now),
             )
-            row = self._row(conn, key, now)
-            known: dict[str, float] = json.loads(row["topics"]) if row else {}
-            merged_entities: dict[str, str] = json.loads(row["entities"]) if row else {}
-            count, last_turn = (int(row["message_count"]), int(row["turn"])) if row else (0, -1)
-            known.update(dict.fromkeys(new_topics, now))
-            known = {t: known[t] for t in _ranked(known, self.max_topics)}
-            merged_entities.update(new_entities)
-            if turn is None or turn > last_turn:
-                count += messages
-                last_turn = last_turn if turn is None else turn
+            record = self._record(conn, key, now) or ContextRecord.new(now)
+            record.record(turn, now, ttl=self.ttl, max_topics=self.max_topics)
             conn.execute(
                 "UPDATE conversation_context SET topics = ?, entities = ?, last_at = ?, message_count = ?, "
                 "turn = ?, expires_at = ? WHERE user_id = ? AND conversation_id = ?",
-                (json.dumps(known), json.dumps(merged_entities), now, count, last_turn, now + self.ttl, *key),
+                (
+                    json.dumps(record.topics),
+                    json.dumps(record.entities),
+                    record.last,
+                    record.count,
+                    record.turn,
+                    record.expires,
+                    *key,
+                ),
             )
-        return self._snapshot(key, known, merged_entities, now, count)
+        return record.context(key, self.max_topics)
 
-    def get(self, user_id: str, conversation_id: str) -> ConversationContext | None:
-        _check(user_id, conversation_id)
-        key = (user_id, conversation_id)
+    def _get(self, key: tuple[str, str]) -> ConversationContext | None:
         with self.db.transaction(durable=False) as conn:
             now = self._clock()
-            row = self._row(conn, key, now)
-            if row is None:
+            record = self._record(conn, key, now)
+            if record is None:
                 return None
             conn.execute(
                 "UPDATE conversation_context SET expires_at = ? WHERE user_id = ? AND conversation_id = ?",
                 (now + self.ttl, *key),
             )
-        topics, entities = json.loads(row["topics"]), json.loads(row["entities"])
-        return self._snapshot(key, topics, entities, float(row["last_at"]), int(row["message_count"]))
+        return record.context(key, self.max_topics)
 
     def delete(self, user_id: str, conversation_id: str) -> bool:
         with self.db.transaction() as conn:  # a deletion must stick
