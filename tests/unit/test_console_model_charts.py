@@ -3,10 +3,8 @@ live counters of any metric with a ``version`` label."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
 from starlette.testclient import TestClient
@@ -17,78 +15,50 @@ from crewline.graphs.serving.console.model_charts import (
     model_plots,
     model_rows,
 )
-from crewline.memory.operations.audit import AuditEntry
 from tests.browser.console_site import CONSOLE, console_world
+from tests.support.audit_entries import audit_entry, model_call
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
-def _entry(seq: int, minutes_ago: float, action: str, thread: str = "th-1", **detail: Any) -> AuditEntry:
-    ts = (NOW - timedelta(minutes=minutes_ago)).isoformat()
-    return AuditEntry(seq, ts, "ann", "acme", action, thread, json.dumps(detail), "", "")
+def _at(minutes_ago: float) -> str:
+    return (NOW - timedelta(minutes=minutes_ago)).isoformat()
 
 
 ENTRIES = [
     # a crew on registered versions names the one that answered each node
-    _entry(
+    audit_entry(
         1,
-        50,
+        _at(50),
         "guard.verdicts",
         node="billing",
         verdicts=[{"guard": "model_version", "action": "pass", "reason": "support v0002 (canary)"}],
     ),
-    _entry(
-        2,
-        50,
-        "model.call",
-        node="billing",
-        model="gpt-4o-mini",
-        duration_s=0.4,
-        prompt_tokens=60,
-        completion_tokens=6,
-        cost_usd=0.00001,
-        status="ok",
-    ),
-    _entry(
+    model_call(2, _at(50), "billing", 0.4, tokens=(60, 6), cost_usd=0.00001),
+    model_call(
         3,
-        40,
-        "model.call",
-        thread="th-2",
-        node="billing",
-        model="gpt-4o-mini",
-        duration_s=0.2,
-        prompt_tokens=50,
-        completion_tokens=5,
+        _at(40),
+        "billing",
+        0.2,
+        tokens=(50, 5),
         cost_usd=0.00002,
-        status="ok",
+        thread="th-2",
         version="support v0001 (stable)",
     ),
-    _entry(
+    model_call(
         4,
-        30,
-        "model.call",
-        thread="th-2",
-        node="weather",
-        model="gpt-4o-mini",
-        duration_s=0.6,
+        _at(30),
+        "weather",
+        0.6,
         status="error",
         cost_usd=0.0,
+        thread="th-2",
         version="support v0001 (stable)",
     ),
-    _entry(
-        5,
-        20,
-        "model.call",
-        thread="th-3",
-        node="weather",
-        model="llama3",
-        duration_s=1.0,
-        prompt_tokens=10,
-        completion_tokens=1,
-        cost_usd=0.0,
-        status="ok",
-    ),  # no version: the model
-    _entry(6, 90, "model.call", node="billing", model="gpt-4o-mini", duration_s=9.0, status="ok"),  # too old
+    model_call(
+        5, _at(20), "weather", 1.0, model="llama3", tokens=(10, 1), cost_usd=0.0, thread="th-3"
+    ),  # no version
+    model_call(6, _at(90), "billing", 9.0),  # too old
 ]
 
 

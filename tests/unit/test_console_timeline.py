@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from crewline.graphs.serving.console.graph_svg import graph_shape, graph_svg
 from crewline.graphs.serving.console.timeline import timeline_steps
-from crewline.memory.operations.audit import AuditEntry
+from tests.support.audit_entries import audit_entry, model_call
 from tests.support.crews import small_crew
-
-
-def _entry(seq: int, ts: str, action: str, **detail: Any) -> AuditEntry:
-    return AuditEntry(seq, ts, "ann", "acme", action, "th-1", json.dumps(detail), "", "")
-
 
 HISTORY = [
     {"next": ["plan"], "values": {"turn": 1}, "created_at": "2026-01-01T10:00:00+00:00"},
@@ -22,7 +16,7 @@ HISTORY = [
     {"next": [], "values": {"turn": 1}, "created_at": "2026-01-01T10:00:01.700000+00:00"},
 ]
 AUDIT = [
-    _entry(
+    audit_entry(
         1,
         "2026-01-01T10:00:00.900000+00:00",
         "agent.action",
@@ -32,43 +26,17 @@ AUDIT = [
         status="ok",
         result="Rain in Oslo",
     ),
-    _entry(
+    model_call(
         2,
         "2026-01-01T10:00:01.400000+00:00",
-        "model.call",
-        node="weather",
-        model="gpt-4o-mini",
-        version="gpt-4o-mini-2024-07-18",
-        duration_s=0.42,
-        prompt_tokens=64,
-        completion_tokens=8,
+        "weather",
+        0.42,
+        tokens=(64, 8),
         cost_usd=0.0000144,
-        status="ok",
+        version="gpt-4o-mini-2024-07-18",
     ),
-    _entry(
-        3,
-        "2026-01-01T10:00:01.500000+00:00",
-        "model.call",
-        node="billing",
-        model="gpt-4o-mini",
-        duration_s=1.25,
-        prompt_tokens=62,
-        completion_tokens=7,
-        cost_usd=0.0000135,
-        status="ok",
-    ),
-    _entry(
-        4,
-        "2026-01-01T10:05:00+00:00",
-        "model.call",
-        node="billing",
-        model="gpt-4o-mini",
-        duration_s=9.0,
-        prompt_tokens=1,
-        completion_tokens=1,
-        cost_usd=1.0,
-        status="ok",
-    ),  # a later turn's
+    model_call(3, "2026-01-01T10:00:01.500000+00:00", "billing", 1.25, tokens=(62, 7), cost_usd=0.0000135),
+    model_call(4, "2026-01-01T10:05:00+00:00", "billing", 9.0, tokens=(1, 1), cost_usd=1.0),  # a later turn's
 ]
 
 
