@@ -8,6 +8,7 @@ import operator
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
@@ -84,6 +85,57 @@ async def _atwo_processes(url: str) -> None:
         assert result == {"count": 2, "log": ["a", "b"]}
 
 
+async def _sync_writes_async_reads(url: str) -> None:
+    thread_id = _thread()
+    await asyncio.to_thread(lambda: _graph_invoke_sync(url, thread_id))
+    async with async_checkpointer(url) as saver:
+        result = await _graph(saver).ainvoke({"log": ["b"]}, _config(thread_id))
+    assert result == {"count": 2, "log": ["a", "b"]}
+
+
+def _graph_invoke_sync(url: str, thread_id: str) -> None:
+    with checkpointer(url) as saver:
+        _graph(saver).invoke({"log": ["a"]}, _config(thread_id))
+
+
+def _together(work: Callable[[], None], workers: int) -> None:
+    """``work`` in ``workers`` threads at once; an exception in any fails the test."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(workers)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            work()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def _from_many_threads(url: str, workers: int, letters: str) -> None:
+    """One saver, one graph, ``workers`` threads each running its own conversation of ``letters``."""
+    with checkpointer(url) as saver:
+        graph = _graph(saver)
+        thread_ids: list[str] = []
+
+        def work() -> None:
+            thread_id = _thread()
+            thread_ids.append(thread_id)
+            for letter in letters:
+                graph.invoke({"log": [letter]}, _config(thread_id))
+
+        _together(work, workers)
+        assert len(thread_ids) == workers
+        for thread_id in thread_ids:
+            assert graph.get_state(_config(thread_id)).values == {"count": len(letters), "log": list(letters)}
+
+
 # --------------------------------------------------------------------------- memory
 
 
@@ -149,26 +201,7 @@ def test_default_url_lives_in_the_data_dir(crewline_data_dir: Path) -> None:
 
 
 def test_sqlite_saver_is_usable_from_many_threads(tmp_path: Path) -> None:
-    errors: list[BaseException] = []
-    threads_ids = [_thread() for _ in range(8)]
-    with checkpointer(f"sqlite:///{tmp_path / 'threads.db'}") as saver:
-        graph = _graph(saver)
-
-        def work(thread_id: str) -> None:
-            try:
-                for letter in "abc":
-                    graph.invoke({"log": [letter]}, _config(thread_id))
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-
-        workers = [threading.Thread(target=work, args=(tid,)) for tid in threads_ids]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        assert errors == []
-        for thread_id in threads_ids:
-            assert graph.get_state(_config(thread_id)).values == {"count": 3, "log": ["a", "b", "c"]}
+    _from_many_threads(f"sqlite:///{tmp_path / 'threads.db'}", workers=8, letters="abc")
 
 
 async def test_async_sqlite_persists_across_blocks(tmp_path: Path) -> None:
@@ -176,17 +209,7 @@ async def test_async_sqlite_persists_across_blocks(tmp_path: Path) -> None:
 
 
 async def test_sync_and_async_sqlite_share_one_file(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
-    thread_id = _thread()
-    await asyncio.to_thread(lambda: _graph_invoke_sync(url, thread_id))
-    async with async_checkpointer(url) as saver:
-        result = await _graph(saver).ainvoke({"log": ["b"]}, _config(thread_id))
-    assert result == {"count": 2, "log": ["a", "b"]}
-
-
-def _graph_invoke_sync(url: str, thread_id: str) -> None:
-    with checkpointer(url) as saver:
-        _graph(saver).invoke({"log": ["a"]}, _config(thread_id))
+    await _sync_writes_async_reads(f"sqlite:///{tmp_path / 'shared.db'}")
 
 
 def test_errors_inside_the_block_pass_through(tmp_path: Path) -> None:
@@ -214,54 +237,16 @@ async def test_async_postgres_persists_across_blocks(postgres_url: str) -> None:
 
 
 async def test_sync_writes_async_reads_postgres(postgres_url: str) -> None:
-    thread_id = _thread()
-    await asyncio.to_thread(lambda: _graph_invoke_sync(postgres_url, thread_id))
-    async with async_checkpointer(postgres_url) as saver:
-        result = await _graph(saver).ainvoke({"log": ["b"]}, _config(thread_id))
-    assert result == {"count": 2, "log": ["a", "b"]}
+    await _sync_writes_async_reads(postgres_url)
 
 
 def test_postgres_concurrent_setup_on_an_empty_schema(fresh_postgres_url: str) -> None:
     """Workers starting together must not trip over each other's table migrations."""
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
-
-    def start_worker() -> None:
-        try:
-            barrier.wait()
-            _two_processes(fresh_postgres_url)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    workers = [threading.Thread(target=start_worker) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert errors == []
+    _together(lambda: _two_processes(fresh_postgres_url), workers=4)
 
 
 def test_postgres_saver_is_usable_from_many_threads(postgres_url: str) -> None:
-    errors: list[BaseException] = []
-    thread_ids = [_thread() for _ in range(6)]
-    with checkpointer(postgres_url) as saver:
-        graph = _graph(saver)
-
-        def work(thread_id: str) -> None:
-            try:
-                for letter in "ab":
-                    graph.invoke({"log": [letter]}, _config(thread_id))
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-
-        workers = [threading.Thread(target=work, args=(tid,)) for tid in thread_ids]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        assert errors == []
-        for thread_id in thread_ids:
-            assert graph.get_state(_config(thread_id)).values == {"count": 2, "log": ["a", "b"]}
+    _from_many_threads(postgres_url, workers=6, letters="ab")
 
 
 # --------------------------------------------------------------------------- redis
@@ -280,8 +265,4 @@ async def test_async_redis_persists_across_blocks(redis_prefix_url: str) -> None
 
 
 async def test_sync_writes_async_reads_redis(redis_prefix_url: str) -> None:
-    thread_id = _thread()
-    await asyncio.to_thread(lambda: _graph_invoke_sync(redis_prefix_url, thread_id))
-    async with async_checkpointer(redis_prefix_url) as saver:
-        result = await _graph(saver).ainvoke({"log": ["b"]}, _config(thread_id))
-    assert result == {"count": 2, "log": ["a", "b"]}
+    await _sync_writes_async_reads(redis_prefix_url)
