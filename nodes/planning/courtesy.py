@@ -95,6 +95,7 @@ _SALUTATION = re.compile(
     r"\s*(?:[,!:.\n]+|\s[—–-]+\s)\s*",
     re.IGNORECASE,
 )
+_SUBJECT_LINE = re.compile(r"^\s*(?:subject|re|title|summary)\s*:[^\n]*\n(?=\s*\S)", re.IGNORECASE)
 _PLEASANTRY = re.compile(
     r"^(?:(?:i\s+)?(?:hope|trust)\s+(?:you(?:'re|\s+are)\s+(?:well|good|ok|okay|doing\s+\w+|having\s+a\s+\w+\s+\w+)"
     r"|this\s+(?:email|message|note)\s+finds\s+you\s+well|all\s+is\s+well|you\s+(?:had|have)\s+a\s+\w+\s+\w+)"
@@ -110,8 +111,9 @@ _CLOSING = (
     r"|talk\s+soon|take\s+care|all\s+the\s+best|sent\s+from\s+my\s+\w+(?:\s+\w+)?"
     r"|have\s+a\s+(?:nice|good|great|lovely)\s+(?:day|one|week|weekend|evening))"
 )
+_FOR_HELP = r"(?:\s+(?:in\s+advance\s+)?for\s+(?:all\s+)?(?:your|the)\s+(?:help|time|assistance|support))?"
 _SIGN_OFF = re.compile(
-    rf"(?:^|(?<=[.!?\n]))\s*{_CLOSING}(?:[\s,.!—–-]+{_CLOSING})*"
+    rf"(?:^|(?<=[.!?\n]))\s*{_CLOSING}{_FOR_HELP}(?:[\s,.!—–-]+{_CLOSING}{_FOR_HELP})*"
     rf"[\s,.!—–-]*(?:{_NAME}(?:\s+{_NAME}){{0,3}}[\s.!]*)?$",
     re.IGNORECASE,
 )
@@ -152,7 +154,8 @@ def message_body(text: str) -> str:
     """``text`` without the salutation and pleasantry it opens with and the sign-offs it ends with
     ("Hi team,\n\nFreeze my card.\n\nThanks,\nPriya" -> "Freeze my card."); unchanged when nothing
     else is left ("Hi there!")."""
-    body = _SALUTATION.sub("", text, count=1)
+    body = _SUBJECT_LINE.sub("", text, count=1)  # a ticket's subject sums up the asks its body makes
+    body = _SALUTATION.sub("", body, count=1)
     body = _PLEASANTRY.sub("", body, count=1)
     while (sign_off := _SIGN_OFF.search(body)) is not None and sign_off.start() > 0:
         body = body[: sign_off.start()]

@@ -63,6 +63,9 @@ class CutPriors:
     # that take?") asks about that request, not for another one.
     follow_up: float = -1.5
     follow_up_words: int = 5
+    # ... and one whose subject or only object is "it"/"that"/"this" ("How long will that take?",
+    # "Can you update it?") points back at the request before it even across a sentence end.
+    anaphor: float = -5.0
     aside: float = 0.0  # a part that asks nothing ("Hi,", "I'm customer C-1001."): only its cut counts
 
 
@@ -82,6 +85,13 @@ _VERB_CUE = re.compile(
 _FOLLOW_UP = re.compile(
     r"^(?:(?:how|when|what|why|where)(?:\s+(?:long|much|soon|often))?\s+)?"
     r"(?:is|are|does|do|did|will|would|can|could|was|should)\s+(?:it|that|this|there)\b",
+    re.IGNORECASE,
+)
+# "How long will that take?", "when will it arrive", "is that free?": a question about the request
+# before it ("is it going to rain" is not: "it" without a wh-word may be no anaphor at all).
+_ANAPHOR = re.compile(
+    r"^(?:(?:how\s+(?:long|much|soon|often)|when|why)\s+(?:is|are|does|do|did|will|would|can|could|should)"
+    r"\s+(?:it|that|this)|(?:is|are|does|do|did|will|would|can|could|was|should)\s+(?:that|this))\b",
     re.IGNORECASE,
 )
 _JOINING = ("conjunction", "comma")  # the cuts a noun phrase may hang off without a verb of its own
@@ -122,8 +132,11 @@ def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors)
         gain += priors.continuation
     if after in _JOINING and _DETERMINER.match(clause.text) and not _VERB_CUE.search(clause.text):
         gain += priors.noun_phrase
-    if after and words <= priors.follow_up_words and _FOLLOW_UP.match(clause.text):
-        gain += priors.follow_up
+    if after and words <= priors.follow_up_words:
+        if _ANAPHOR.match(clause.text):
+            gain += priors.anaphor
+        elif _FOLLOW_UP.match(clause.text):
+            gain += priors.follow_up
     return gain
 
 

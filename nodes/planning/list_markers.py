@@ -22,8 +22,9 @@ _LABEL = r"(?:\d{1,2}|[a-h]|i{1,3}|iv|vi{0,3}|ix|x)"
 _WORD_LABEL = r"(?:\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")"
 # Words that name an item before its number: "Q1:", "Item 2:", "Question 3 -", "Step one,".
 _NAMED = r"(?:q|question|item|step|part|point|task|request|issue|no\.)"
-_BULLET_CHARS = "•·▪◦‣➤➢→⇒✓✔☑☐■□●○"  # never part of a request's words
-_BULLET = rf"(?:[{_BULLET_CHARS}]|[-*+>~]|[—–](?!\s*\d))"
+# never part of a request's words (chat's emoji bullets too: "👉", "✅", "🔹", "➡️")
+_BULLET_CHARS = "•·▪◦‣➤➢→⇒✓✔☑☐■□●○▶►◆◇★☆✅➡👉🔹🔸"
+_BULLET = rf"(?:[{_BULLET_CHARS}]\ufe0f?|[-*+>~]|[—–](?!\s*\d))"
 # An item's opening at the start of a line or of a part (a space or a letter must follow: "3.5% fee"
 # and "10:30 tomorrow" open with no marker).
 LINE_MARKER = (
@@ -44,7 +45,7 @@ _INLINE = re.compile(
     r"(?=\s*[^\W\d_])\s*",
     re.IGNORECASE,
 )
-_OWN_BULLET = re.compile(rf"\s+[{_BULLET_CHARS}]\s*")
+_OWN_BULLET = re.compile(rf"\s+[{_BULLET_CHARS}]\ufe0f?\s*")
 _PIPE = re.compile(r"\s*\|+\s*|\s+//\s+")
 _OPENING_BULLET = re.compile(r"\s*([-*+>])\s")
 

@@ -44,6 +44,8 @@ def _parts(text: str, router: Router) -> list[tuple[str, str | None]]:
         "- freeze my card - how much do I owe",
         "✓ freeze my card\n✓ how much do I owe",
         "> freeze my card\n> how much do I owe",
+        "👉 freeze my card\n👉 how much do I owe",
+        "✅ freeze my card ✅ how much do I owe",
         "freeze my card | how much do I owe",
         "freeze my card // how much do I owe",
         "freeze my card + how much do I owe",
@@ -86,6 +88,17 @@ def test_an_email_keeps_only_its_body(router: Router) -> None:
     assert message_body("Hey can you freeze my card") == "Hey can you freeze my card"  # no name: a request
     assert message_body("Thanks,\nPriya") == "Thanks,\nPriya"  # nothing else: left to the courtesy rules
     assert message_body("freeze it. Thank you so much, have a great day!") == "freeze it."
+    assert message_body("freeze it. Thanks in advance for your help!") == "freeze it."
+    ticket = "Subject: card + balance\n\nfreeze my card. Also, how much do I owe?"
+    assert message_body(ticket) == "freeze my card. Also, how much do I owe?"  # the subject sums up the body
+
+
+def test_a_question_about_the_request_before_it_stays_with_it(router: Router) -> None:
+    def routes(text: str) -> list[str | None]:
+        return [route for _, route in _parts(text, router)]
+
+    assert routes("Freeze my card. How long will that take?") == ["cards"]
+    assert routes("Freeze my card. How much do I owe?") == ["cards", "billing"]
 
 
 def test_a_question_typed_without_punctuation_starts_at_its_auxiliary(router: Router) -> None:
