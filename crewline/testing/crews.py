@@ -7,11 +7,18 @@ user's own tests, a server or a UI, without writing specialists first.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.tools import BaseTool, tool
 
-__all__ = ["minimal_crew", "notes_tool"]
+if TYPE_CHECKING:
+    from crewline import Specialist
+
+__all__ = ["minimal_crew", "notes_tool", "one_tool_specialists"]
+
+Route = tuple[str, Sequence[str], BaseTool | Callable[..., Any]]
+"""A specialist's description, routing examples and its one tool."""
 
 
 def echo(text: str) -> str:
@@ -32,24 +39,33 @@ def notes_tool(notes: list[str]) -> BaseTool:
     return save_note
 
 
+def one_tool_specialists(**routes: Route) -> list[Specialist]:
+    """Specialists with one tool each, ``name=(description, examples, tool)``: the routes of a test
+    crew in a few lines."""
+    from crewline import Specialist
+
+    return [
+        Specialist(name, description, examples=list(examples), tools=[tool_])
+        for name, (description, examples, tool_) in routes.items()
+    ]
+
+
 def minimal_crew(*, notes: list[str] | None = None, **options: Any) -> Any:
     """Two specialists: ``echo`` repeats the request; ``notes`` saves a note once a human approves
     (into ``notes``, a list the test can read). ``options`` go to :func:`crewline.build_crew`
     (``model=``, ``checkpointer=``, ``guards=``, ...)."""
-    from crewline import Specialist, build_crew
+    from crewline import build_crew
 
-    specialists = [
-        Specialist(
-            "echo",
+    specialists = one_tool_specialists(
+        echo=(
             "repeats back what the user says",
-            examples=["repeat after me: hello", "echo this sentence", "say it back to me"],
-            tools=[echo],
+            ["repeat after me: hello", "echo this sentence", "say it back to me"],
+            echo,
         ),
-        Specialist(
-            "notes",
+        notes=(
             "saves notes to the file",
-            examples=["save a note that the meeting moved", "write down my parking spot", "note this"],
-            tools=[notes_tool(notes if notes is not None else [])],
+            ["save a note that the meeting moved", "write down my parking spot", "note this"],
+            notes_tool(notes if notes is not None else []),
         ),
-    ]
+    )
     return build_crew("minimal", specialists=specialists, **options)

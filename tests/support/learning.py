@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crewline import Specialist
 from crewline.memory.learning.experiences import LabelledExample
+from crewline.testing.crews import one_tool_specialists
 
 
 def get_forecast(city: str) -> str:
@@ -21,27 +21,17 @@ def get_rates() -> str:
     return "1 EUR = 1.1 USD"
 
 
-SPECIALISTS = [
-    Specialist(
-        "weather",
-        "weather forecasts for a city",
-        examples=["what's the weather in Oslo", "will it rain tomorrow", "forecast for Berlin"],
-        tools=[get_forecast],
-    ),
-    Specialist(
-        "billing",
-        "balances and amounts owed",
-        examples=["what is my balance", "how much do I owe", "amount due on my account"],
-        tools=[get_balance],
-    ),
-    Specialist(
-        "rates",
-        "currency exchange rates",
-        examples=["euro to dollar rate", "exchange rate today", "how many yen for a pound"],
-        tools=[get_rates],
-    ),
-]
-
+# the crew's own routing examples (PHRASINGS below are new ways of asking the same)
+EXAMPLES = {
+    "weather": ["what's the weather in Oslo", "will it rain tomorrow", "forecast for Berlin"],
+    "billing": ["what is my balance", "how much do I owe", "amount due on my account"],
+    "rates": ["euro to dollar rate", "exchange rate today", "how many yen for a pound"],
+}
+SPECIALISTS = one_tool_specialists(
+    weather=("weather forecasts for a city", EXAMPLES["weather"], get_forecast),
+    billing=("balances and amounts owed", EXAMPLES["billing"], get_balance),
+    rates=("currency exchange rates", EXAMPLES["rates"], get_rates),
+)
 BASE = {s.name: [s.description, *s.examples] for s in SPECIALISTS}
 
 CITIES = ["Leeds", "York", "Bath", "Derby", "Hull", "Ely", "Wells", "Truro", "Perth", "Inverness"]
