@@ -42,7 +42,6 @@ from crewline.nodes.planning.router_cache import fit_router
 __all__ = [
     "CREW_WEIGHT",
     "GUARDED",
-    "LEARNED_DENSE_WEIGHT",
     "EvalRow",
     "LearnOptions",
     "LearnResult",
@@ -62,16 +61,6 @@ GUARDED = ("crew_eval_accuracy", "experience_accuracy")
 # one ("how long until my new card arrives" went to card_security) and routed the held-out requests
 # 1.2 points better; three times was no better.
 CREW_WEIGHT = 2
-# The word-vector block's weight in a candidate's features (``nodes.planning.features``). The
-# router's own default goes by row count (1.5 below 30 rows a route, 0.5 from there on: CLINC150
-# domains, 75 tidy examples each), and a candidate always counts as "many": the crew's examples
-# twice and the background out-of-scope rows inflate its rows, though each route has seen only a
-# few dozen distinct wordings, customers' most varied of all, which is where word vectors help.
-# Chosen on the demo stream, lexical planner, seeds 0-1 (held-out requests after learning, at 0 /
-# 0.5 / 0.75 / 1.0 / 1.25 / 1.5 / 2.0: seed 0 0.791 / 0.767 / 0.826 / 0.826 / 0.826 / 0.802 / 0.802,
-# seed 1 0.852 / 0.864 / 0.889 / 0.901 / 0.876 / 0.876 / 0.864); seeds 2-3 were checks (0.787 and
-# 0.790 at both 0.5 and 1.0).
-LEARNED_DENSE_WEIGHT = 1.0
 _OOS_LABEL = "__out_of_scope__"
 
 # A text's routes, one per clause, as a crew with a given lexical router routes it
@@ -143,16 +132,11 @@ def training_examples(base: Mapping[str, Sequence[str]]) -> list[LabelledExample
 
 
 def fit_candidate(
-    examples: Mapping[str, Sequence[str]],
-    *,
-    out_of_scope: Sequence[str] = (),
-    dense_weight: float | None = LEARNED_DENSE_WEIGHT,
+    examples: Mapping[str, Sequence[str]], *, out_of_scope: Sequence[str] = ()
 ) -> LexicalRouter:
     """The candidate router: the routes from ``examples``; with ``out_of_scope`` requests (e.g. the
     generic ones the router places its threshold with, ``nodes.planning.background.BACKGROUND``,
     what :class:`LearnOptions` gives by default), out of scope as a class of its own learned from them.
-    ``dense_weight``: the word-vector block's weight (:data:`LEARNED_DENSE_WEIGHT`; ``None``: the
-    router's default by row count).
 
     Why: experiences teach routes and never out of scope (nobody labels a request "none of you"),
     and a few dozen of them in customers' own words (slang, long stories) are far more varied than
@@ -163,11 +147,11 @@ def fit_candidate(
     edge where the generic requests put it. It also means flipped labels no longer cost the crew's
     evaluation rows anything, so a poisoned stream is stopped by the label-noise test instead."""
     if not out_of_scope:
-        return fit_router(examples, dense_weight=dense_weight)
+        return fit_router(examples)
     oos = _OOS_LABEL
     while oos in examples:
         oos += "_"
-    return fit_router({**examples, oos: list(out_of_scope)}, oos_label=oos, dense_weight=dense_weight)
+    return fit_router({**examples, oos: list(out_of_scope)}, oos_label=oos)
 
 
 def _fit(
@@ -177,7 +161,7 @@ def _fit(
     examples = {route: [*texts] * CREW_WEIGHT for route, texts in base.items()}
     for example in train:
         examples[example.label].append(example.text)
-    return fit_candidate(examples, out_of_scope=options.background(), dense_weight=options.dense_weight)
+    return fit_candidate(examples, out_of_scope=options.background())
 
 
 def _current(registry: RouterRegistry, base: Mapping[str, Sequence[str]]) -> tuple[str, LexicalRouter]:
@@ -200,7 +184,7 @@ class LearnOptions:
     :func:`fit_candidate`); ``noise_z``: the label-noise limit (:mod:`crewline.memory.learning.noise`;
     ``None``: not tested); ``choose_temperature``: the candidate's temperature chosen by how
     ``routing`` routes the training experiences, cross-fitted (:mod:`.temperature`; else the fitted
-    one); ``dense_weight``: the candidate's word-vector weight (see :func:`fit_candidate`)."""
+    one)."""
 
     holdout: float = 0.3
     margin: float = 0.01
@@ -209,7 +193,6 @@ class LearnOptions:
     out_of_scope: Sequence[str] | None = None
     noise_z: float | None = NOISE_Z
     choose_temperature: bool = True
-    dense_weight: float | None = LEARNED_DENSE_WEIGHT
 
     def background(self) -> Sequence[str]:
         return BACKGROUND if self.out_of_scope is None else self.out_of_scope
