@@ -10,7 +10,9 @@ question shapes imply and the base patterns miss, and drops one they over-apply:
   waive the fee") names the fee as its topic, not as an amount to state: the amount pattern is
   dropped, so the sentence that answers (the one with its verb, or the waiver) is not outranked by
   one quoting the fee. Questions that ask about cost with a cost verb ("do you charge for", "does it
-  cost", "is there a fee") keep it.
+  cost", "is there a fee") keep it;
+* such a yes/no question about a cost is also answered by a sentence that says it costs nothing
+  without naming an amount ("Kestrel Financial does not charge for text alerts").
 
 General question shapes of English, none taken from a benchmark question.
 """
@@ -39,7 +41,13 @@ _POLAR_VERB = re.compile(
     r"^(?:[^?]*?[.!]\s+)?(?:do|does|did|can|could|will|would|should|must|may)\s+"
     r"(?:i|we|you|they|it|there|my|the|this|that)\s+(?:still\s+|ever\s+|also\s+)?([a-z']+)"
 )
-# ... and the verbs that ask about a cost when they do.
+# "does not charge", "never charges", "at no charge", "costs nothing": the "no" to a yes/no cost question
+_NO_COST = re.compile(
+    r"\b(?:does|do|will) not charge\b|\bnever charges?\b|\bat no (?:charge|cost)\b|\bcosts? nothing\b"
+    r"|\bwithout (?:a |any )?(?:fee|charge)\b",
+    re.I,
+)
+# The verbs of a yes/no question (above) that ask about a cost when they do.
 _COST_VERBS = frozenset(
     {"charge", "charges", "cost", "costs", "pay", "have", "has", "get", "need", "owe"}
 ) | {"bill", "add", "apply", "come", "include"}
@@ -58,4 +66,8 @@ def refine(question: Question, query: str) -> Question:
     polar = _POLAR_VERB.search(lowered)
     if polar and polar.group(1) not in _COST_VERBS and re.search(r"\bfees?\b", lowered):
         types = [(answer, words) for answer, words in types if not answer.search("a fee of $40")]
+    elif polar or lowered.startswith(("is there", "are there")):
+        cost = [words for answer, words in types if answer.search("a fee of $40")]
+        if cost:
+            types.append((_NO_COST, cost[0]))
     return replace(question, types=tuple(types))

@@ -83,17 +83,19 @@ def sentence_scores(
     read: list[ChunkSentences],
     sentences: list[Sentence],
     cosines: list[float],
+    similarity: float = 0.20,
 ) -> list[float]:
     """How well each sentence answers: similarity, support, its headings, its chunk's rank, value type.
 
-    ``cosines`` receives each sentence's cosine to the question (the semantic confidence uses them).
+    ``cosines`` receives each sentence's cosine to the question (the semantic confidence uses them);
+    ``similarity`` is the cosine's weight.
     """
     query_vec = kb.embed([query])[0]
     every = (np.vstack([chunk.vectors for chunk in read]) @ query_vec).tolist()  # one per chunk sentence
     cosines[:] = [every[s.row] for s in sentences]
     top = hits[0].score or 1.0
     return [
-        0.20 * max(0.0, cosine)
+        similarity * max(0.0, cosine)
         + 0.30 * question.coverage(s.covered)
         + 0.15 * question.coverage(s.heading)
         + 0.10 * question.coverage(s.supported)

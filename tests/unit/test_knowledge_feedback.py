@@ -8,9 +8,11 @@ from __future__ import annotations
 import pytest
 
 from crewline.memory.knowledge.bm25 import BM25Index
+from crewline.memory.knowledge.embeddings import content_terms
 from crewline.memory.knowledge.feedback import GENERIC_SHARE, ORIGINAL_SHARE, expanded_query, feedback_search
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
+from crewline.memory.knowledge.synonyms import alternatives
 from crewline.tools.answering import draft_answer, retrieve
 from tests.support.knowledge import CountingEmbedder, small_kb
 
@@ -44,6 +46,12 @@ ARTICLES = [
         "# Guest passes\n\n## Visitors\n\nA visitor may enter the gym with a guest pass and a member.\n\n"
         "## Guest pass prices\n\nEach guest pass costs $10 and is valid for one day.\n",
     ),
+    Document(
+        "texts",
+        "# Text reminders\n\n## Reminders by text\n\nClass reminders by text are sent a day ahead. "
+        "The gym does not charge for text reminders, but your carrier may. Text reminders sent to a "
+        "number abroad are relayed by a partner that bills $1 each.\n",
+    ),
 ]
 
 
@@ -65,6 +73,8 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
         ("Can you forgive the late fee?", "waive the late fee"),
         # a day of the week is a weekend day (everyday English)
         ("If I pay on a Sunday, when is it credited?", "on weekends"),
+        # a yes/no question about a cost is answered by "does not charge" as well as by an amount
+        ("Do you charge for text reminders?", "does not charge for text reminders"),
     ],
 )
 def test_the_sentence_of_the_kind_asked_for_answers(kb: KnowledgeBase, question: str, answer: str) -> None:
@@ -117,3 +127,23 @@ def test_a_feedback_search_embeds_and_scores_the_question_once(
     assert [h.chunk_id for h in hits] == [
         h.chunk_id for h in feedback_search(base, "what does a visitor cost", 3)
     ]
+
+
+@pytest.mark.parametrize(
+    ("everyday", "formal"),
+    [
+        ("ditch", "close"),
+        ("nicked", "stolen"),
+        ("bumped", "increase"),
+        ("pinged", "alert"),
+        ("office", "branches"),
+        ("paperwork", "documents"),
+        ("surname", "name"),
+        ("unemployed", "job"),
+    ],
+)
+def test_an_everyday_word_the_articles_never_use_reaches_theirs(everyday: str, formal: str) -> None:
+    # general colloquial English, a word a knowledge base of formal articles does not use
+    (term,), (wanted,) = content_terms(everyday), content_terms(formal)
+    assert wanted in alternatives(term, lambda t: t == wanted)
+    assert alternatives(term, lambda t: True) == {term}  # a word the articles use keeps its meaning

@@ -11,7 +11,7 @@ import pytest
 
 from crewline.memory.knowledge.embeddings import make_embedder
 from crewline.memory.knowledge.index import KnowledgeBase
-from crewline.tools.answering import answer_question
+from crewline.tools.answering import answer_question, draft_answer
 from crewline.tools.knowledge import DOCS_DIR
 
 # Hard-wrapped the way people write Markdown by hand; written for this test, not from the demo.
@@ -128,3 +128,13 @@ def test_with_sentence_embeddings_the_help_centre_answers_what_its_words_match(
     assert result.get("answered", True), result["data"]["features"]
     assert fact in result["summary"]
     _assert_whole_sentences(result["summary"])
+
+
+def test_with_sentence_embeddings_the_sentence_closest_in_meaning_answers(
+    semantic_demo_kb: KnowledgeBase,
+) -> None:
+    # "shutting my account" / "damage my credit rating": no word of the answer but "credit"; the
+    # MiniLM cosine of each sentence to the question picks it over the how-to-close sentence, whose
+    # words ("account", "close") the question shares (it did not at weight 0.20)
+    draft = draft_answer(semantic_demo_kb, "would shutting my account damage my credit rating?")
+    assert draft.chosen[0].text.startswith("Closing a card may affect your credit score"), draft.chosen
