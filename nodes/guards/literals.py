@@ -36,7 +36,7 @@ __all__ = ["LiteralGate", "required_literals", "shipped_literals", "write_table"
 _PARSER: Any = importlib.import_module("re._parser")
 _EDGE = "\0"  # a word boundary or an anchor: a letter next to it is the first or last of its word
 _LETTERS = re.compile(r"[^\W\d_]+")  # a word as the rules' word sets read it: a run of letters
-_EXACT_MAX = 64  # exact strings kept per part before it counts as open-ended (products grow fast)
+_EXACT_MAX = 128  # exact strings kept per part before it counts as open-ended (products grow fast)
 _CLASS_MAX = 8  # characters a class may hold and still be spelled out as exact strings
 _REPEAT_MAX = 4  # the most occurrences of a bounded repetition spelled out
 _GROUPS = 6  # groups kept per part: each is tested only when the cheaper ones pass
@@ -76,8 +76,10 @@ def _is_a_word(literal: str) -> bool:
 
 def _strength(literal: str) -> int:
     """How rare a required string is, as the length of a string found anywhere: whole words are
-    rarer than the same letters inside any word ("ai" alone against "ai" in "email", "said")."""
-    return len(_bare(literal)) + (2 if whole_words(literal) else 0)
+    rarer than the same letters inside any word ("ai" alone against "ai" in "email", "said"); a
+    character outside ASCII counts twice (two Chinese characters are a word, and rare in most texts)."""
+    bare = _bare(literal)
+    return len(bare) + sum(not char.isascii() for char in bare) + (2 if whole_words(literal) else 0)
 
 
 def _literal_cost(literal: str) -> float:
@@ -105,13 +107,22 @@ def _minimal(group: Strings) -> Strings:
 
 def _shrunk(group: Strings) -> Strings:
     """``group`` cut to prefixes of its strings until it costs little enough (a prefix of a string
-    occurs wherever the string does, so the cut group is still required)."""
-    group = _minimal(group)
+    occurs wherever the string does, so the cut group is still required). A string that shows one
+    whole word and no other letter ("ignore " after a boundary) becomes that word: a text holding the
+    string holds the word, and a word is a set lookup where the string was a scan."""
+    group = _minimal(frozenset(map(_word_alone, group)))
     for length in range(max(map(len, group)), 0, -1):
         if _cost(group) <= _COST_MAX:
             break
         group = _minimal(frozenset(s[:length] for s in group))
     return group
+
+
+def _word_alone(literal: str) -> str:
+    words = whole_words(literal)
+    if len(words) == 1 and not _is_a_word(literal) and len(_LETTERS.findall(_bare(literal))) == 1:
+        return _EDGE + words[0] + _EDGE
+    return literal
 
 
 def _implies(first: Strings, second: Strings) -> bool:
@@ -147,6 +158,11 @@ class _Part:
         return _best([*self.groups, *([self.exact] if self.exact else [])])
 
 
+def _ends_a_word(strings: Strings) -> bool:
+    """Whether every string of a run ends with a character that is no letter (or a word boundary)."""
+    return all(string and not _LETTERS.match(string[-1]) for string in strings)
+
+
 def _sequence(items: Iterable[tuple[Any, Any]]) -> _Part:
     run: Strings = frozenset({""})  # exact strings of the current unbroken run of exact parts
     whole = True  # every part so far was exact: the run is the sequence's exact set
@@ -159,6 +175,10 @@ def _sequence(items: Iterable[tuple[Any, Any]]) -> _Part:
             groups.append(run)
             whole = False
             run = part.exact if part.exact is not None else frozenset({""})
+            if part.exact is not None and _ends_a_word(groups[-1]):
+                # what came before ends with no letter: a letter the part opens with opens a word,
+                # so the part's words stay whole words (cheap lookups) when the product grew too big
+                run = frozenset(_join(_EDGE, string) for string in run)
         else:
             run = grown
     groups.append(run)

@@ -21,6 +21,8 @@ __all__ = [
     "CJK_HINTS",
     "CJK_OVERRIDE",
     "CJK_SYSTEM_PROMPT",
+    "CJK_VERB_FIRST",
+    "CJK_VERB_LAST",
     "ORDER_WORDS",
     "OVERRIDE",
     "OVERRIDE_TRIGGERS",
@@ -74,8 +76,10 @@ _WORDS_OF_ONE_SENTENCE = r"(?:[^\w.!?\n]+\w+){0,5}?[^\w.!?\n]+"
 
 OVERRIDE = (
     rf"\b(?:{_IGNORE})\b{_WORDS_OF_ONE_SENTENCE}(?:{_ORDERS})\b"
-    # Turkish puts the verb last: "önceki tüm talimatları yok say"
-    rf"|\b(?:talimatları|talimatlari|kuralları|kurallari)\b{_WORDS_OF_ONE_SENTENCE}(?:yok say|unut)"
+    # Turkish puts the verb last: "önceki tüm talimatları yok say". (?<!\w) is \b before a letter,
+    # written so: two branches opening with \b have it factored out by the regex parser, and the
+    # literal gates (nodes/guards/literals.py) then no longer see the verbs above as whole words
+    rf"|(?<!\w)(?:talimatları|talimatlari|kuralları|kurallari)\b{_WORDS_OF_ONE_SENTENCE}(?:yok say|unut)"
 )
 OVERRIDE_TRIGGERS = (
     "ignor oubli olvid vergiss vergess vergesst missacht dimentic esque descons negeer vergeet zapomnij "
@@ -96,7 +100,9 @@ _CJK_ORDERS = (
     "指示|指令|命令|ルール|規則|规则|規定|设定|設定|提示词|提示詞|说明|說明|지시|명령|규칙|지침|설정"
 )
 _CJK_GAP = "[^。！？!?.\n]{0,12}?"
-CJK_OVERRIDE = f"(?:{_CJK_IGNORE}){_CJK_GAP}(?:{_CJK_ORDERS})|(?:{_CJK_ORDERS}){_CJK_GAP}(?:{_CJK_IGNORE})"
+CJK_VERB_FIRST = f"(?:{_CJK_IGNORE}){_CJK_GAP}(?:{_CJK_ORDERS})"
+CJK_VERB_LAST = f"(?:{_CJK_ORDERS}){_CJK_GAP}(?:{_CJK_IGNORE})"
+CJK_OVERRIDE = f"{CJK_VERB_FIRST}|{CJK_VERB_LAST}"
 # the system prompt by name, and the modes a jailbreak switches on ("answer in admin mode")
 CJK_SYSTEM_PROMPT = (
     "システムプロンプト|系统提示|系統提示|系统指令|系統指令|시스템 ?프롬프트|"

@@ -20,7 +20,7 @@ import binascii
 import codecs
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 __all__ = [
     "CONFUSABLES",
@@ -73,7 +73,12 @@ CONFUSABLES = str.maketrans(
 _TAG_CHARS = re.compile("[\U000e0020-\U000e007e]+")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){8,}\b")
+# a maximal run of the characters a _HEX match is made of, long enough for its 8 pairs
+_HEX_RUN = re.compile(r"(?<![0-9a-fA-F :])[0-9a-fA-F :]{16,}")
 LEET_WORD = re.compile(r"\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0-9@$])[a-z0-9@$]{3,}\b", re.IGNORECASE)
+# a maximal run of LEET_WORD's characters holding a digit or sign, read from its first character
+# (possessive: one pass over each run, so a long run of letters costs no more than its length)
+_LEET_RUN = re.compile(r"(?<![a-z0-9@$])[a-z]*+[0-9@$][a-z0-9@$]*+", re.IGNORECASE)
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 SPACED_LETTERS = re.compile(r"\b(?:\w {1,2}){3,}\w\b")  # "i g n o r e  a l l": letters spaced out
 # "I.g.n.o.r.e", "D-i-s-r-e-g-a-r-d", "i*g*n*o*r*e": single letters joined by one punctuation mark
@@ -98,6 +103,17 @@ _JOIN_HINT = re.compile(
     r"|[\w'\"] ?\+ ?[\w'\"]",
     re.IGNORECASE,
 )
+_JOIN_STEMS = ("combine", "concatenat", "join", "together", "merge", "assembl", "glue", "stitch", "+")
+
+
+def _asks_to_join(text: str, lowered: str) -> bool:
+    # the case-insensitive regex costs ~150 µs over 1 KB; on ASCII text (no letter that matches
+    # another under IGNORECASE, such as "ſ" for "s") one of its stems must be in the lower-cased text
+    if text.isascii() and not any(stem in lowered for stem in _JOIN_STEMS):
+        return False
+    return _JOIN_HINT.search(text) is not None
+
+
 _PIECE = re.compile(r"'([^'\n]{1,60})'|\"([^\"\n]{1,60})\"")
 _SEGMENTED = 12  # letters a glued run needs before it is cut into the vocabulary's words
 _SEGMENTED_MAX = 2_000  # an instruction is short; a longer run is left glued (cutting costs per letter)
@@ -128,11 +144,19 @@ def decoded_base64(text: str) -> str:
     return "\n".join(found)
 
 
+def _hex_runs(text: str) -> Iterator[str]:
+    """What ``_HEX.finditer(text)`` finds, read only in the runs of hex digits, spaces and colons
+    long enough to hold one (with the character either side, so word boundaries are the text's)."""
+    for run in _HEX_RUN.finditer(text):
+        for match in _HEX.finditer(text[max(0, run.start() - 1) : run.end() + 1]):
+            yield match.group()
+
+
 def decoded_hex(text: str) -> str:
     """The printable text that runs of hex byte pairs in ``text`` decode to."""
     found = []
-    for match in list(_HEX.finditer(text))[:_RUNS]:
-        digits = re.sub(r"[ :]", "", match.group())[:_MAX_RUN]
+    for run in itertools.islice(_hex_runs(text), _RUNS):
+        digits = re.sub(r"[ :]", "", run)[:_MAX_RUN]
         try:
             decoded = bytes.fromhex(digits[: len(digits) // 2 * 2]).decode("utf-8")
         except ValueError:
@@ -170,6 +194,21 @@ def _undone_words(pattern: re.Pattern[str], undo: Callable[[str], str], text: st
     return " ".join(undo(match.group()) for match in itertools.islice(pattern.finditer(text), _RUNS * 50))
 
 
+def _leet_words(text: str) -> list[str]:
+    """What ``LEET_WORD.finditer(text)`` finds (the first ``_RUNS * 50``), read only in the runs of
+    its characters that hold a digit or sign: a leet word lies inside one (its lookaheads read no
+    further), and trying the lookaheads at every word of a 1 KB message cost ~100 µs. Each run is
+    read with the character either side of it, so its word boundaries are the text's."""
+    found: list[str] = []
+    for run in _LEET_RUN.finditer(text):
+        piece = text[max(0, run.start() - 1) : run.end() + 1]
+        for match in LEET_WORD.finditer(piece):
+            found.append(match.group())
+            if len(found) == _RUNS * 50:
+                return found
+    return found
+
+
 def readings(
     text: str,
     vocabulary: re.Pattern[str] | None = None,
@@ -195,17 +234,18 @@ def readings(
             joined = _DOTTED.sub(lambda m: re.sub(r"[^A-Za-z]", "", m.group()), text)
             out.append(("split words", _SPLIT_WORD.sub("", joined)))
     has_digit = _DIGIT_OR_SIGN.search(text) is not None  # leetspeak and hex both need one
-    if has_digit and LEET_WORD.search(text) and wanted(_undone_words(LEET_WORD, unleet, text)):
+    leet_words = _leet_words(text) if has_digit else []
+    if leet_words and wanted(" ".join(map(unleet, leet_words))):
         out.append(("leetspeak", unleet(text)))
     for name, decode in (("base64", decoded_base64), ("hex", decoded_hex)):
         hidden = decode(text) if has_digit or name == "base64" else ""
         if hidden:
             out.append((name, hidden))
-    if ("'" in text or '"' in text) and _JOIN_HINT.search(text):
+    lowered = text.lower()
+    if ("'" in text or '"' in text) and _asks_to_join(text, lowered):
         pieces = [m.group(1) or m.group(2) for m in itertools.islice(_PIECE.finditer(text), _RUNS)]
         if len(pieces) >= 2:
             out.append(("joined pieces", " ".join(pieces) + ". " + "".join(pieces)))
-    lowered = text.lower()
     if any(hint in lowered for hint in _DECODE_HINTS) and _DECODE_HINT.search(text):
         out.append(("ROT13", codecs.encode(text, "rot13")))
         out.append(("reversed text", text[::-1]))
