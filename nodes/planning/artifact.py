@@ -32,7 +32,11 @@ ARTIFACT_VERSION = 1
 # Format 2 adds sub-routes (``sub_routes``); a router without them is still written as format 1, so
 # an older crewline reads it, and never reads a router whose sub-routes it would ignore.
 _SUB_ROUTES_VERSION = 2
-_READABLE_VERSIONS = (ARTIFACT_VERSION, _SUB_ROUTES_VERSION)
+# Format 3 adds the *none* statistic's similarity weight (``fewshot.SIMILARITY_WEIGHT``), with or
+# without sub-routes (its manifest's ``sub_routes`` says); a router without the weight keeps format 1
+# or 2, and an older crewline never reads a router whose *none* it would compute otherwise.
+_SIMILARITY_VERSION = 3
+_READABLE_VERSIONS = (ARTIFACT_VERSION, _SUB_ROUTES_VERSION, _SIMILARITY_VERSION)
 _SUB_ARRAYS = ("sub_coef", "sub_intercept", "sub_starts")
 _ARRAYS = ("idf_words", "idf_chars", "coef", "intercept", "centroids")
 
@@ -58,9 +62,10 @@ def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> 
     model = router._model
     if model is None:
         raise RuntimeError("Router.fit must be called before saving")
+    version = ARTIFACT_VERSION if model.sub is None else _SUB_ROUTES_VERSION
     manifest = {
         "format": ARTIFACT_FORMAT,
-        "format_version": ARTIFACT_VERSION if model.sub is None else _SUB_ROUTES_VERSION,
+        "format_version": _SIMILARITY_VERSION if router.similarity_weight else version,
         "features_version": model.features.version,
         "numpy": np.__version__,
         "scikit-learn": _version("scikit-learn"),
@@ -76,6 +81,8 @@ def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> 
         "dim": model.features.dim,
         "sub_routes": 0 if model.sub is None else int(model.sub.intercept.size),
     }
+    if router.similarity_weight:
+        manifest["similarity_weight"] = router.similarity_weight
     if model.features.vectors is not None:  # features version 3: the word-vector block
         manifest["dense_weight"] = model.features.dense_weight
         manifest["concepts"] = model.features.concepts
@@ -162,9 +169,12 @@ def load_router(path: Path, *, cache_key: str | None = None) -> Router:
                 json.loads(str(archive["vocabulary_words"][()])),
                 json.loads(str(archive["vocabulary_chars"][()])),
             ]
-            # format 2 is a router with sub-routes, whose arrays it must hold; format 1 has none
-            with_sub = manifest["format_version"] == _SUB_ROUTES_VERSION
-            if with_sub != bool(manifest.get("sub_routes")):
+            # format 2 is a router with sub-routes, whose arrays it must hold; format 1 has none;
+            # format 3 may have them or not
+            with_sub = bool(manifest.get("sub_routes"))
+            if manifest["format_version"] != _SIMILARITY_VERSION and with_sub != (
+                manifest["format_version"] == _SUB_ROUTES_VERSION
+            ):
                 raise RouterArtifactError(f"{path}: its manifest and its format disagree on sub-routes")
             names = _ARRAYS + (_SUB_ARRAYS if with_sub else ())
             arrays = {name: np.asarray(archive[name]) for name in names}
@@ -196,6 +206,8 @@ def load_router(path: Path, *, cache_key: str | None = None) -> Router:
             temperature=float(manifest["temperature"]),
             c=float(manifest["c"]),
             content_penalty=float(manifest["content_penalty"]),
+            # formats 1-2: the SVM's score alone decides *none*
+            similarity_weight=float(manifest.get("similarity_weight") or 0.0),
         )
         router._model = RouterModel(
             features,

@@ -48,11 +48,13 @@ def threshold_from_training_oos(
     *,
     c: float,
     content_penalty: float | None,
+    similarity_weight: float = 0.0,
 ) -> float:
     """The threshold for ``recall`` on the training's out-of-scope examples, cross-fitted.
 
-    Each example's margin is its top route's score (routes never train on out-of-scope rows)
-    minus the score of an out-of-scope classifier fit without that example's fold.
+    Each example's margin is its top route's score (routes never train on out-of-scope rows), plus
+    ``similarity_weight`` times its similarity to that route's centroid, minus the score of an
+    out-of-scope classifier fit without that example's fold.
     """
     oos_rows = np.flatnonzero(labels == len(model.routes))
     is_oos = labels == len(model.routes)
@@ -63,10 +65,11 @@ def threshold_from_training_oos(
         kept[oos_rows[out]] = False
         weights, bias = fit_binary(matrix[kept], is_oos[kept], c)
         for position in out.tolist():
-            scores, _, _ = raw_scores(model, oos_texts[position], content_penalty)
+            scores, _, sims = raw_scores(model, oos_texts[position], content_penalty)
             index, value = model.features.transform_one(oos_texts[position])
             oos_score = float(value @ weights[index]) + bias if index.size else bias
-            margins[position] = float(scores.max()) - oos_score
+            closeness = similarity_weight * float(sims[int(scores.argmax())])
+            margins[position] = float(scores.max()) + closeness - oos_score
     return oos_threshold(margins.tolist(), recall)
 
 
@@ -80,17 +83,22 @@ def threshold_from_examples(
     content_penalty: float | None,
     temperature: float = 0.25,
     sub_labels: np.ndarray | None = None,
+    similarity_weight: float = 0.0,
 ) -> tuple[float, float] | None:
     """``(threshold, temperature)`` from cross-fitted examples and generic requests (``fewshot``):
     the temperature by maximum likelihood on the same rows (an example's own route, a generic
     request's *none*). ``None`` (keep the scale default) for a single route, when no route has two
     examples, or when fewer than ``MIN_HELD_OUT`` examples can be held out. ``sub_labels``: each
-    row's sub-route column, when ``model`` has sub-routes (refit in each fold too)."""
+    row's sub-route column, when ``model`` has sub-routes (refit in each fold too);
+    ``similarity_weight``: the router's (``Router._none_score``), so that the threshold is placed on
+    the statistic the router decides by: the top route's score plus that weight times its centroid
+    similarity (the centroids of each fold's kept examples for a held-out one)."""
     counts = np.bincount(labels, minlength=len(model.routes))
     background = background_for(texts)
     if model.one_route or counts.max() < 2 or not background:  # one route: no ranking to hold out
         return None
     held_scores: list[np.ndarray] = []
+    held_sims: list[np.ndarray] = []
     targets: list[int] = []
     # Each route's examples in turn: position p of a route is held out in fold p % _FOLDS.
     position = np.zeros(len(labels), dtype=np.int64)
@@ -108,18 +116,31 @@ def threshold_from_examples(
             sub = fit_sub_routes(matrix[kept], sub_labels[kept], model.sub.starts, n_sub, c)
         fold_model = RouterModel(model.features, coef, intercept, centroids, model.routes, False, False, sub)
         for row in np.flatnonzero(held).tolist():
-            held_scores.append(raw_scores(fold_model, texts[row], content_penalty)[0])
+            row_scores, _, row_sims = raw_scores(fold_model, texts[row], content_penalty)
+            held_scores.append(row_scores)
+            held_sims.append(row_sims)
             targets.append(int(labels[row]))
     if len(held_scores) < MIN_HELD_OUT:  # too few to estimate a loss from: the scale default
         return None
     scores = np.stack(held_scores)
-    generic = np.stack([raw_scores(model, text, content_penalty)[0] for text in background])
+    generic_raw = [raw_scores(model, text, content_penalty) for text in background]
+    generic = np.stack([raw[0] for raw in generic_raw])
     tops = scores.argmax(axis=1)
+    # What the top route's centroid similarity takes off *none* for each row (0 without the weight).
+    bonus = similarity_weight * np.concatenate(
+        [
+            np.stack(held_sims)[np.arange(len(tops)), tops],
+            np.asarray([raw[2][int(raw[0].argmax())] for raw in generic_raw], dtype=np.float32),
+        ]
+    )
+    held_stat = scores.max(axis=1) + bonus[: len(tops)]
     threshold = balanced_threshold(
-        scores.max(axis=1).tolist(), (tops == np.asarray(targets)).tolist(), generic.max(axis=1).tolist()
+        held_stat.tolist(),
+        (tops == np.asarray(targets)).tolist(),
+        (generic.max(axis=1) + bonus[len(tops) :]).tolist(),
     )
     logits = np.vstack([scores, generic])
-    logits = np.hstack([logits, np.full((len(logits), 1), threshold, dtype=np.float32)])
+    logits = np.hstack([logits, (threshold - bonus)[:, None].astype(np.float32)])
     target = np.asarray([*targets, *[len(model.routes)] * len(generic)])
     return threshold, fit_temperature(logits, target, temperature)
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from crewline.errors import ConfigurationError
 from crewline.nodes.planning.calibration import fit_temperature, oos_threshold, softmax
+from crewline.nodes.planning.fewshot import SIMILARITY_WEIGHT
 from crewline.nodes.planning.fit_thresholds import (
     threshold_from_background,
     threshold_from_examples,
@@ -69,7 +70,9 @@ class Router:
     ``oos_recall``: the out-of-scope recall ``fit`` sets the threshold for, on its own out-of-scope
     examples (cross-fitted), when it has enough of them and ``threshold`` is ``None`` (``None``: never);
     ``dense_weight``: the word-vector block's weight (``features``; ``None``: ``DENSE_WEIGHT`` when
-    concepts are used, from few examples, else 0; 0: no word vectors).
+    concepts are used, from few examples, else 0; 0: no word vectors); ``similarity_weight``: how
+    much the top route's centroid similarity lowers *none* (``None``: ``fewshot.SIMILARITY_WEIGHT``
+    when the threshold is set from held-out examples, else 0).
     """
 
     def __init__(
@@ -81,12 +84,15 @@ class Router:
         content_penalty: float | None = None,
         oos_recall: float | None = 0.8,
         dense_weight: float | None = None,
+        similarity_weight: float | None = None,
     ) -> None:
         if oos_recall is not None and not 0 < oos_recall <= 1:
             raise ConfigurationError(f"oos_recall must be in (0, 1], not {oos_recall!r}")
         if dense_weight is not None and dense_weight < 0:
             raise ConfigurationError(f"dense_weight cannot be negative, not {dense_weight!r}")
         self.dense_weight = dense_weight
+        self._given_similarity_weight = similarity_weight
+        self.similarity_weight = similarity_weight or 0.0
         self.threshold = threshold
         self.oos_recall = oos_recall
         self.calibration: Calibration | None = None  # how fit set the threshold, when it did
@@ -140,6 +146,12 @@ class Router:
             # more right than 1.0 at the same out-of-scope recall).
             few = len(rows.texts) < FEW * len(rows.routes) and rule is not ThresholdRule.EXAMPLES
             self.content_penalty = 1.0 if few else 0.3
+        # The top route's centroid similarity informs *none* where held-out examples place the
+        # threshold on the same statistic (``fewshot.SIMILARITY_WEIGHT``).
+        weight = self._given_similarity_weight
+        if weight is None:
+            weight = SIMILARITY_WEIGHT if rule is ThresholdRule.EXAMPLES else 0.0
+        self.similarity_weight = weight
         # A refit starts from what the caller gave, not from what an earlier fit calibrated.
         self.threshold, self.temperature, self.calibration = (
             self._given_threshold,
@@ -168,7 +180,14 @@ class Router:
         if rule is ThresholdRule.TRAINING_OOS:
             oos_texts = [text for text, keep in zip(rows.texts, in_scope, strict=True) if not keep]
             self.threshold = threshold_from_training_oos(
-                model, matrix, rows.y, oos_texts, self.oos_recall or 0.8, c=self.c, content_penalty=penalty
+                model,
+                matrix,
+                rows.y,
+                oos_texts,
+                self.oos_recall or 0.8,
+                c=self.c,
+                content_penalty=penalty,
+                similarity_weight=self.similarity_weight,
             )
             self.calibration = Calibration(self.threshold, self.temperature, len(oos_texts), len(oos_texts))
         elif rule is ThresholdRule.EXAMPLES:
@@ -183,6 +202,7 @@ class Router:
                 content_penalty=penalty,
                 temperature=self.temperature,
                 sub_labels=sub_y,
+                similarity_weight=self.similarity_weight,
             )
             if fitted is not None:
                 self.threshold, self.temperature = fitted
@@ -212,14 +232,22 @@ class Router:
             return self.threshold
         return 0.0 if has_oos else -0.3
 
+    def _none_score(self, scores: np.ndarray, none: float, sims: np.ndarray) -> float:
+        """The *none* score before the threshold, lowered by the top route's centroid similarity
+        times ``similarity_weight``: a request close to a route's examples as a whole is in scope
+        more often than its SVM score alone says (``fewshot.SIMILARITY_WEIGHT``)."""
+        if not self.similarity_weight:
+            return none
+        return none - self.similarity_weight * float(sims[int(scores.argmax())])
+
     def margins(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """For each text: its top route's index and that route's score minus the *none* score."""
         tops = np.zeros(len(texts), dtype=np.int64)
         margins = np.zeros(len(texts), dtype=np.float64)
         for row, text in enumerate(texts):
-            scores, none, _ = self._raw(text)
+            scores, none, sims = self._raw(text)
             tops[row] = int(scores.argmax())
-            margins[row] = float(scores[tops[row]]) - none
+            margins[row] = float(scores[tops[row]]) - self._none_score(scores, none, sims)
         return tops, margins
 
     def similarities(self, text: str) -> dict[str, float]:
@@ -229,7 +257,7 @@ class Router:
 
     def route(self, text: str) -> RouteScore:
         scores, none, sims = self._raw(text)
-        none_logit = none + self.none_threshold
+        none_logit = self._none_score(scores, none, sims) + self.none_threshold
         probs = softmax(np.append(scores, none_logit) / max(self.temperature, 1e-6))
         routes = self._require().routes
         order = np.argsort(-probs[:-1], kind="stable")
@@ -272,13 +300,16 @@ class Router:
             )
         if not 0 < oos_recall <= 1:
             raise ConfigurationError(f"oos_recall must be in (0, 1], not {oos_recall!r}")
-        raw = [self._raw_of(model, text) for text in texts]
+        raw = [
+            (s, self._none_score(s, none, sims))
+            for s, none, sims in map(self._raw_of, [model] * len(texts), texts)
+        ]
         is_oos = np.asarray([lab == oos_label for lab in labels], dtype=bool)
         if is_oos.any():
-            margins = [float(s.max()) - none for (s, none, _), o in zip(raw, is_oos, strict=True) if o]
+            margins = [float(s.max()) - none for (s, none), o in zip(raw, is_oos, strict=True) if o]
             self.threshold = oos_threshold(margins, oos_recall)
         threshold = self._threshold_for(model.has_oos)
-        logits = np.stack([np.append(s, none + threshold) for s, none, _ in raw])
+        logits = np.stack([np.append(s, none + threshold) for s, none in raw])
         target = np.asarray(
             [len(model.routes) if o else known[lab] for lab, o in zip(labels, is_oos, strict=True)]
         )

@@ -109,6 +109,7 @@ def _settings(router: Router) -> dict[str, Any]:
         "content_penalty": router.content_penalty,
         "oos_recall": router.oos_recall,
         "dense_weight": router.dense_weight,
+        "similarity_weight": router._given_similarity_weight,
     }
 
 
