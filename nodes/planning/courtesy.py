@@ -165,7 +165,8 @@ def message_body(text: str) -> str:
 def trim_courtesy(text: str) -> str:
     """``text`` without a polite frame before its request or thanks after it ("Kindly refund O-1007,
     thanks" -> "refund O-1007"); unchanged when nothing else is left ("Thanks!")."""
-    trimmed = _THANKED.sub("", _FRAME.sub("", text)).strip()
+    frame = _FRAME.match(text)
+    trimmed = _THANKED.sub("", text[frame.end() :] if frame else text).strip()
     return trimmed or text
 
 

@@ -87,6 +87,10 @@ _GAP = r"[\s,:;—–-]*"
 _END = r"(?:\b|(?<=\.))"  # a connective ends at a word's end, or at its own dot ("p.s.")
 _LINK_RUN = re.compile(rf"(?:(?:{_FREE}|{_OPENING}){_END}{_GAP})+", re.IGNORECASE)
 _FREE_RUN = re.compile(rf"(?:{_FREE})\b{_GAP}(?:(?:{_FREE}|{_OPENING}){_END}{_GAP})*", re.IGNORECASE)
+# A question typed without punctuation before it ("what's my balance is my card frozen") starts at an
+# auxiliary and its subject (see ``_asked_before`` for when that auxiliary is no new question).
+_RUN_ON = r"(?:is|are|was|did|does|do|can|has|have|will)\s+(?:my|your|the|it|there|i|you)\s+[a-z]"
+_RUN_ON_AHEAD = re.compile(_RUN_ON, re.IGNORECASE)
 # Separators, strongest first where two could start at one position.
 _SEPARATOR = re.compile(
     rf"(?P<line>[ \t]*(?:\r?\n[ \t]*)+(?:{_MARKER})?)"
@@ -97,8 +101,7 @@ _SEPARATOR = re.compile(
     r"|(?P<addition>\s+\+\s+)"  # "freeze my card + refund O-1002": a spaced "+" is "plus"
     # a parenthesis that opens with a linking word or holds a question: "(and can you ...?)"
     r"|(?P<paren>\s*\((?=\s*(?:and|also|plus|btw|oh|p\.?s|by\s+the\s+way)\b|[^()]*\?\s*\)))"
-    rf"|(?P<bare>\s+)(?=(?:{_FREE})\b|(?:i|we)(?:'d|'ll|\s+would|\s+will)?\s+also\b)"
-    rf"|(?P<run_on>\s+)(?=(?:is|are|was|did|does|do|can|has|have|will)\s+(?:my|your|the|it|there|i|you)\s+[a-z])",
+    rf"|(?P<bare>\s+)(?=(?:{_FREE})\b|(?:i|we)(?:'d|'ll|\s+would|\s+will)?\s+also\b|{_RUN_ON})",
     re.IGNORECASE,
 )
 _KIND = {"line": "sentence", "number": "sentence", "paren": "comma"}
@@ -166,7 +169,8 @@ _LEADING = re.compile(
     rf"{_GAP})+",
     re.IGNORECASE,
 )
-_TRAILING = re.compile(r"[\s,;:—–/-]+$|\s+(?:and|n|&|oh|um+|uh+|hmm+)$", re.IGNORECASE)
+_TRAILING_MARKS = " \t\r\n,;:—–/-"
+_TRAILING_WORD = re.compile(r"\s+(?:and|n|&|oh|um+|uh+|hmm+)$", re.IGNORECASE)
 # A part wrapped in parentheses, set off as an aside: "(also need my due date)".
 _WRAPPED = re.compile(r"^\(([^()]*)\)?$|^([^()]*)\)$")
 
@@ -192,6 +196,8 @@ def find_cuts(text: str) -> list[Cut]:
             continue
         if announced is not None and match.start() < announced.end():
             continue  # "I need two things — freeze ...": the lead-in is no part of its own
+        if group == "bare" and _RUN_ON_AHEAD.match(text, end):
+            group = kind = "run_on"
         if group == "run_on" and _asked_before(text, match.start()):
             continue  # "when is my payment due", "tell me if my card is active": one question
         if group == "conjunction" and _PAIRED.search(text, _clause_start(text, match.start()), match.start()):
@@ -216,7 +222,7 @@ def _asked_before(text: str, end: int) -> bool:
     """True when the auxiliary at ``end`` belongs to the question before it: the word before it asks
     or embeds ("when is it", "tell me if it is"), or a wh-word of this sentence still waits for its
     auxiliary ("what day, month and year did I ...")."""
-    if _EMBEDS.search(text, 0, end):
+    if _EMBEDS.search(text, max(0, end - 10), end):  # the longest of its words and a space
         return True
     start = max(text.rfind(mark, 0, end) for mark in ".?!;\n") + 1
     asked = [match.end() for match in _WH_WORD.finditer(text, start, end)]
@@ -255,9 +261,21 @@ def clean_part(text: str) -> str:
     thanks, punctuation or "and" it ends with: "Also, what are your hours?"; empty when nothing else
     is left ("and")."""
     text = text.strip()
-    wrapped = _WRAPPED.match(text)
-    if wrapped is not None:  # "(and can you tell me ...?)", the closing ")" of "... (also X)"
-        text = (wrapped.group(1) if wrapped.group(1) is not None else wrapped.group(2)).strip()
-    text = _LEADING.sub("", text).strip()
-    text = _LEADING.sub("", trim_courtesy(text)).strip()  # "When you get a chance, first ..."
-    return _TRAILING.sub("", text).strip()
+    if text.startswith("(") or text.endswith(")"):
+        wrapped = _WRAPPED.match(text)
+        if wrapped is not None:  # "(and can you tell me ...?)", the closing ")" of "... (also X)"
+            text = (wrapped.group(1) if wrapped.group(1) is not None else wrapped.group(2)).strip()
+    text = _without_leading(text)
+    text = _without_leading(trim_courtesy(text))  # "When you get a chance, first ..."
+    # (``match`` and ``rstrip`` rather than an anchored ``sub``: a part is cleaned for every span the
+    # decomposer scores, and ``sub`` tries every position of the text)
+    stripped = text.rstrip(_TRAILING_MARKS)
+    if len(stripped) == len(text):
+        ending = _TRAILING_WORD.search(text, max(0, len(text) - 8))
+        stripped = text[: ending.start()] if ending else text
+    return stripped.strip()
+
+
+def _without_leading(text: str) -> str:
+    leading = _LEADING.match(text)
+    return text[leading.end() :].strip() if leading else text.strip()

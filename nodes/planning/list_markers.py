@@ -45,6 +45,8 @@ _INLINE = re.compile(
     r"(?=\s*[^\W\d_])\s*",
     re.IGNORECASE,
 )
+_SECOND = re.compile(r"2|(?<![\w'])(?:b|ii)\s*[.)]|\btwo\b", re.IGNORECASE)
+_BULLET_CHAR = re.compile(f"[{_BULLET_CHARS}]")
 _OWN_BULLET = re.compile(rf"\s+[{_BULLET_CHARS}]\ufe0f?\s*")
 _PIPE = re.compile(r"\s*\|+\s*|\s+//\s+")
 _OPENING_BULLET = re.compile(r"\s*([-*+>])\s")
@@ -86,9 +88,13 @@ def _sequence(text: str) -> list[tuple[int, int]]:
 def item_separators(text: str) -> list[tuple[int, int]]:
     """Spans inside one line that separate list items: a sequence's labels (with the space before
     them), bullets that are no word, an opening bullet repeated, "|" and "//"."""
-    spans = [(len(text[:start].rstrip()), end) for start, end in _sequence(text)]  # with the space before
-    spans += [match.span() for match in _OWN_BULLET.finditer(text)]
-    spans += [match.span() for match in _PIPE.finditer(text)]
+    spans = []
+    if _SECOND.search(text):  # no sequence without its second label: most messages stop here
+        spans = [(len(text[:start].rstrip()), end) for start, end in _sequence(text)]  # the space before
+    if _BULLET_CHAR.search(text):
+        spans += [match.span() for match in _OWN_BULLET.finditer(text)]
+    if "|" in text or "//" in text:
+        spans += [match.span() for match in _PIPE.finditer(text)]
     opening = _OPENING_BULLET.match(text)
     if opening is not None:
         repeated = re.compile(rf"\s+{re.escape(opening.group(1))}\s+")
