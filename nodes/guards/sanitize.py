@@ -20,7 +20,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # characters; newline and tab survive.
 _INVISIBLE = regex.compile(r"[[\p{Cc}\p{Cf}]--[\n\t]]", regex.VERSION1)
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]{0,200}>")
+# A tag's name follows "<" at once, as in HTML, so "a < b and c > d" stays text.
+_MARKUP = re.compile(r"</?[A-Za-z!?][^<>]{0,200}>")
+# An HTML comment is markup too, but its text is what an attacker hides for a model that reads the
+# page: the comment's delimiters go and its text stays (bounded and stopped at the next angle
+# bracket, so hostile input stays linear).
+_COMMENT = re.compile(r"<!--([^<>]{0,2000}?)-->")
+# Prose inside a quoted attribute (alt, title, aria-label, data-*) is hidden the same way; a value
+# with a space is read as prose and kept, one without (URLs, class names, ids) goes with its tag.
+_PROSE_ATTRIBUTE = re.compile(r"""=\s*(?:"([^"<>]*\s[^"<>]*)"|'([^'<>]*\s[^'<>]*)')""")
 _SPACES = re.compile(r"[ \t]{2,}")
 
 
@@ -28,7 +36,8 @@ def sanitize(text: str, *, strip_markup: bool = True) -> str:
     """NFKC-normalised text without control or invisible characters (newlines and tabs kept).
 
     Lone surrogates (undecodable input) become U+FFFD; with ``strip_markup`` HTML/XML tags are
-    replaced by a space and their text kept (hidden instructions stay visible to the detectors).
+    replaced by a space and their text kept, as are a comment's text and prose in quoted attributes
+    (hidden instructions stay visible to the detectors).
     """
     if text.isascii():
         text = _ASCII_CONTROL.sub("", text)
@@ -37,5 +46,12 @@ def sanitize(text: str, *, strip_markup: bool = True) -> str:
         text = unicodedata.normalize("NFKC", text)
         text = _INVISIBLE.sub("", text)
     if strip_markup and "<" in text:
-        text = _MARKUP.sub(" ", text)
+        text = _COMMENT.sub(r" \1 ", text)
+        text = _MARKUP.sub(_tag_prose, text)
     return _SPACES.sub(" ", text).strip()
+
+
+def _tag_prose(tag: re.Match[str]) -> str:
+    """A tag's replacement: a space, and the prose of its quoted attributes (see _PROSE_ATTRIBUTE)."""
+    values = [double or single for double, single in _PROSE_ATTRIBUTE.findall(tag.group(0))]
+    return " " + " ".join(v.strip() for v in values) + " " if values else " "
