@@ -4,7 +4,8 @@ Reads ``compound_requests.yaml`` beside this file (or ``--data``): requests writ
 with many linking words and shapes (lists, "as well as", "plus", "after that", "; also", chained
 questions, bullets, numbered steps, shouting) and single requests that hold an "and" they must keep.
 Its ``dev`` and ``fresh`` parts were used to change the decomposer, its ``held_out`` and
-``held_out2`` parts never were (the file's header holds their runs).
+``held_out2`` parts never were; ``held_out3`` was written before a later round of changes and then used
+in it (the file's header holds every part's runs).
 
 The demo crew's planner (``graphs/crews/support.yaml``: its router fit on the specialists'
 descriptions and examples, offline, no model) plans every request. Figures per part:
@@ -82,7 +83,7 @@ def _merged(text: str, parts: Sequence[Sequence[str]], where: str) -> tuple[tupl
 
 
 def read_rows(path: Path) -> dict[str, list[CompoundRow]]:
-    """The file's sets (``dev``, ``held_out``) as rows; a malformed file is one ``DatasetError``."""
+    """The file's sets (``dev``, ``held_out``, ...) as rows; a malformed file is one ``DatasetError``."""
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

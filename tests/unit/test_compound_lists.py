@@ -11,20 +11,16 @@ import pytest
 
 from crewline.nodes.planning.courtesy import message_body
 from crewline.nodes.planning.cuts import clean_part, find_cuts
-from crewline.nodes.planning.decompose import split_request
 from crewline.nodes.planning.list_markers import item_separators
 from crewline.nodes.planning.planner import Planner
 from crewline.nodes.planning.router import Router
+from tests.unit.test_compound_shapes import _parts  # the parts and routes a user sees
 from tests.unit.test_decompose import ROUTES  # the same small crew as the decomposer's tests
 
 
 @pytest.fixture(scope="module")
 def router() -> Router:
     return Router().fit(ROUTES)
-
-
-def _parts(text: str, router: Router) -> list[tuple[str, str | None]]:
-    return [(c.text, c.score.route) for c in split_request(text, router.route)]
 
 
 @pytest.mark.parametrize(
