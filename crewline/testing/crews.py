@@ -45,7 +45,7 @@ def one_tool_specialists(**routes: Route) -> list[Specialist]:
     from crewline import Specialist
 
     return [
-        Specialist(name, description, examples=list(examples), tools=[tool_])
+        Specialist(name, description, examples=examples, tools=[tool_])
         for name, (description, examples, tool_) in routes.items()
     ]
 

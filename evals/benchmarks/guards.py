@@ -99,15 +99,12 @@ def _distinct_messages(texts: list[str], seed: int) -> Iterator[str]:
     cache lookup instead of the scan from the second pass on.
     """
     rng = random.Random(seed)
-    seen: set[str] = set()
-    while True:
-        parts = ["Hi, I'm writing about my account, email ada.quill@example.com, card 4111 1111 1111 1111."]
+    for number in itertools.count(1):
+        # The running reference number makes every message new, even from a one-text corpus.
+        parts = [f"Hi, about ticket {number}: email ada.quill@example.com, card 4111 1111 1111 1111."]
         while sum(len(p) + 1 for p in parts) < 1024:
             parts.append(rng.choice(texts))
-        message = " ".join(parts)[:1024]
-        if message not in seen:
-            seen.add(message)
-            yield message
+        yield " ".join(parts)[:1024]
 
 
 def _timed(messages: Iterable[str], seconds: float, settings: GuardSettings, vault: Vault) -> dict[str, Any]:

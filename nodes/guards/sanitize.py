@@ -22,22 +22,21 @@ _INVISIBLE = regex.compile(r"[[\p{Cc}\p{Cf}]--[\n\t]]", regex.VERSION1)
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # A tag's name follows "<" at once, as in HTML, so "a < b and c > d" stays text.
 _MARKUP = re.compile(r"</?[A-Za-z!?][^<>]{0,200}>")
-# An HTML comment is markup too, but its text is what an attacker hides for a model that reads the
-# page: the comment's delimiters go and its text stays (bounded and stopped at the next angle
-# bracket, so hostile input stays linear).
-_COMMENT = re.compile(r"<!--([^<>]{0,2000}?)-->")
-# Prose inside a quoted attribute (alt, title, aria-label, data-*) is hidden the same way; a value
-# with a space is read as prose and kept, one without (URLs, class names, ids) goes with its tag.
-_PROSE_ATTRIBUTE = re.compile(r"""=\s*(?:"([^"<>]*\s[^"<>]*)"|'([^'<>]*\s[^'<>]*)')""")
+# A quoted attribute value (linear: no nested quantifiers); one with a space is prose (alt, title,
+# aria-label), one without (a URL, a class name, an id) is not.
+_ATTRIBUTE = re.compile(r"""=\s*(?:"([^"<>]*)"|'([^'<>]*)')""")
 _SPACES = re.compile(r"[ \t]{2,}")
 
 
-def sanitize(text: str, *, strip_markup: bool = True) -> str:
+def sanitize(text: str, *, strip_markup: bool = True, keep_hidden: bool = False) -> str:
     """NFKC-normalised text without control or invisible characters (newlines and tabs kept).
 
     Lone surrogates (undecodable input) become U+FFFD; with ``strip_markup`` HTML/XML tags are
-    replaced by a space and their text kept, as are a comment's text and prose in quoted attributes
-    (hidden instructions stay visible to the detectors).
+    replaced by a space and the text between them kept, and comments (``<!-- ... -->``) removed with
+    their text: what a reader of the page sees. ``keep_hidden`` keeps what markup hides from that
+    reader instead (a comment's text, prose in quoted attributes) for the detectors: an attacker
+    writes there for a model that reads the page (``inspect_input`` scores this reading and passes
+    the visible one on).
     """
     if text.isascii():
         text = _ASCII_CONTROL.sub("", text)
@@ -46,12 +45,31 @@ def sanitize(text: str, *, strip_markup: bool = True) -> str:
         text = unicodedata.normalize("NFKC", text)
         text = _INVISIBLE.sub("", text)
     if strip_markup and "<" in text:
-        text = _COMMENT.sub(r" \1 ", text)
-        text = _MARKUP.sub(_tag_prose, text)
+        text = _without_comments(text, keep_text=keep_hidden)
+        text = _MARKUP.sub(_tag_prose if keep_hidden else " ", text)
     return _SPACES.sub(" ", text).strip()
 
 
+def _without_comments(text: str, *, keep_text: bool) -> str:
+    """``text`` with each closed ``<!-- ... -->`` replaced by a space (or by its text, spaced).
+
+    A scan with ``str.find`` rather than a lazy regex: a regex retried at every unclosed ``<!--`` of
+    hostile input is quadratic; here each character is passed once. An unclosed comment is left as
+    it is (the tag pattern then treats its opening like any other tag).
+    """
+    pieces: list[str] = []
+    at = 0
+    while (start := text.find("<!--", at)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        pieces += [text[at:start], " ", text[start + 4 : end] if keep_text else "", " "]
+        at = end + 3
+    return "".join(pieces) + text[at:] if pieces else text
+
+
 def _tag_prose(tag: re.Match[str]) -> str:
-    """A tag's replacement: a space, and the prose of its quoted attributes (see _PROSE_ATTRIBUTE)."""
-    values = [double or single for double, single in _PROSE_ATTRIBUTE.findall(tag.group(0))]
-    return " " + " ".join(v.strip() for v in values) + " " if values else " "
+    """A tag's replacement: a space, and the prose (values with a space) of its quoted attributes."""
+    values = [double or single for double, single in _ATTRIBUTE.findall(tag.group(0))]
+    prose = [value.strip() for value in values if any(c.isspace() for c in value.strip())]
+    return " " + " ".join(prose) + " " if prose else " "
