@@ -2,9 +2,13 @@
 rules), IPv4/IPv6 (``ipaddress``), emails, phone numbers, and the secrets of
 :mod:`crewline.nodes.guards.secrets`.
 
-Detection is *context-free*: whether a span is reported depends on the span and the characters next
-to it (two at most on each side), never on words around it. The checkpoint serializer re-detects
-values that a reply restored, in a different sentence, and must find exactly the same ones.
+Detection is *context-free*: whether a span is reported depends on the span and the run of
+non-space characters it sits in (up to 512 before it), never on words around it. The checkpoint
+serializer re-detects values that a reply restored, in a different sentence, and finds exactly the
+same ones, with one exception: a Luhn-valid digit run that the reply writes *into* an identifier (an
+ARN's or URN's account field, a URL's path segment, a host's first label; :func:`_embedded`) is part
+of that identifier and is not found again there. Anywhere else (after a label, before a full stop,
+an expiry or a word glued to it) it is a card, and a card written in groups never belongs to one.
 
 Near misses claim their span: a 16-digit number that fails Luhn, an IBAN with a bad checksum, an SSN
 with group 00 or an IPv4 with an octet of 256 is *not* reported, and no later detector (phone
@@ -134,7 +138,8 @@ _IBAN_LENGTH = dict(
 )
 
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}\b")
-_CARD = re.compile(r"(?<![\w+.-])\d(?:[ -]?\d){11,18}(?![\w.-]?\d)")
+# "no.4111..." is a card typed without a space; "1.4111..." (a decimal, a dotted number) is not
+_CARD = re.compile(r"(?<![\w+-])(?<!\d\.)\d(?:[ -]?\d){11,18}(?![\w.-]?\d)")
 _SSN = re.compile(r"(?<![\w.+-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-]|\.\d)")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\w]|\.\d)")
 _IPV6 = re.compile(
@@ -215,19 +220,55 @@ def _card_ok(raw: str) -> bool:
     return len(separators) == 1 and (four or shaped in ([4, 6, 5], [4, 6, 4]))
 
 
+# Identifier shapes a Luhn-valid run of bare digits can be part of, each unambiguous: the account
+# field of an ARN ("arn:<partition>:<service>:<region>:<account>:...") or a field of a URN, a path
+# segment of a URL (after "scheme://host", "host.tld" or "/segment" at the start of the token), the
+# first label of a host ("<n>.dkr.ecr.<region>.amazonaws.com", at the token's start or after "://").
+_ARN_HEAD = re.compile(
+    r"(?<![\w-])(?:arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*|urn:[a-z0-9][a-z0-9-]+(?::[^\s:]*)*):\Z"
+)
+_URL_HEAD = re.compile(
+    r"(?:(?<![\w+.-])[a-z][a-z0-9+.-]*://[^/\s?#]*|^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d{1,5})?|^(?=/[^/]))"
+    r"(?:/[^/\s?#]+)*/\Z"
+)
+_HOST_HEAD = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?\Z")
+_HOST_TAIL = re.compile(r"(?:\.[a-z][a-z0-9-]*)(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+_HOST_GOES_ON = re.compile(r"[\w-]|\.\w")  # the labels matched are not the whole host name
+# After a path's digits: an expiry ("/12/27", "/1227", "/04/2027") makes them a card again.
+_EXPIRY = re.compile(r"/(?:0?[1-9]|1[0-2])(?:[/-]?(?:20)?\d{2})?(?!\w)")
+_OPENERS = "\"'`([{<*"
+_TOKEN_REACH = 512  # a longer run of non-space characters before the digits is not looked into
+
+
 def _embedded(text: str, start: int, end: int) -> bool:
-    """Digits that are part of a longer token, not a number someone wrote down: an account id in an
-    ARN ("arn:aws:iam::123456789012:role/x"), a path segment ("/orders/<n>/items"), a host label
-    ("<n>.dkr.ecr..."), the head of a word ("<n>abc"). A card written after a label ("card:<n>",
-    "cc=<n>&exp=...") or at the end of a URL is not joined on both sides and stays a card."""
-    after = text[end : end + 2]
-    if after[:1].isalpha() or after[:1] == "_":
+    """Bare digits that are part of an identifier rather than a number someone wrote down: an ARN's
+    account id ("arn:aws:iam::123456789012:role/x"), a URN field ("urn:li:activity:<n>:comments"),
+    a URL path segment ("https://host/orders/<n>/items", "/api/orders/<n>/items") or a host's first
+    label ("<n>.dkr.ecr.us-east-1.amazonaws.com"). Nothing else: digits typed against a label
+    ("card:<n>", "cc=<n>"), before a full stop, a word ("<n>and"), "_exp" or an expiry ("<n>/12/27",
+    even inside a URL), and a number written in groups, stay a card (a missed card is a leak, a
+    false card a placeholder)."""
+    if not text[start:end].isdigit():
+        return False
+    reach = text[max(0, start - _TOKEN_REACH) : start]
+    token = reach.rsplit(None, 1)[-1] if reach and not reach[-1].isspace() else ""
+    if len(token) == _TOKEN_REACH:
+        return False  # the token starts out of reach: whatever it is, not known to be an identifier
+    head = token.lstrip(_OPENERS)
+    after = text[end : end + 256]
+    if after[:1] == ":" and _ARN_HEAD.search(head):
         return True
-    if after[:1] == "." and after[1:2].islower():
+    if after[:1] == "/" and after[1:2].isalnum() and not _EXPIRY.match(after) and _URL_HEAD.search(head):
         return True
-    joined_after = after[:1] in (":", "/") and len(after) == 2 and not after[1].isspace()
-    joined_before = start >= 2 and text[start - 1] in ":/" and not text[start - 2].isspace()
-    return joined_before and joined_after
+    tail = _HOST_TAIL.match(after)
+    if tail is None or not _HOST_HEAD.fullmatch(head):
+        return False
+    following = after[tail.end() : tail.end() + 2]
+    if _HOST_GOES_ON.match(following):
+        return False
+    # Two labels and a space ("<n>.can.you check") may be a sentence typed without spaces: a host
+    # needs a third label or a path or port after it.
+    return tail.group().count(".") >= 3 or following[:1] in ("/", ":")
 
 
 def _ip_ok(raw: str) -> bool:

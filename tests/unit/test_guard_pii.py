@@ -62,6 +62,7 @@ def test_private_keys_and_jwts_are_secrets() -> None:
         "SSN 666-12-3456",
         "256.256.256.256",
         "version 1.2.3",
+        "ratio 0.4111111111111111 and 2.4111111111111111",  # a decimal's digits, not a card after "no."
         "aa:bb:cc:dd:ee:ff",
         "customer C-1001, invoice INV-20041, order O-5521",
         "$1,234.50 due 2026-12-05",
@@ -81,7 +82,14 @@ def test_near_misses_and_ids_are_not_personal_data(text: str) -> None:
         "queue https://sqs.us-east-1.amazonaws.com/123456789015/orders is full",
         "image 123456789015.dkr.ecr.us-east-1.amazonaws.com/app:latest",
         "GET /api/orders/4111111111111111/items returned 404",
-        "build 4111111111111111abc failed",
+        '"Resource": "arn:aws:lambda:eu-west-2:123456789015:function:resize"',
+        "see `arn:aws-cn:sqs:cn-north-1:123456789015:jobs`",
+        "open api.example.com/v1/users/4111111111111111/cards",
+        "http://localhost:8080/orders/4111111111111111/items?x=1",
+        "sign in at https://123456789015.signin.aws.amazon.com/console",
+        "docker pull 123456789015.dkr.ecr.eu-west-2.amazonaws.com/app:1.2",
+        "urn:li:activity:4111111111111111:comments",
+        "log line " * 80 + "image 123456789015.dkr.ecr.us-east-1.amazonaws.com/app",  # far into a text
     ],
 )
 def test_luhn_valid_digits_inside_an_identifier_are_not_a_card(text: str) -> None:
@@ -96,6 +104,31 @@ def test_luhn_valid_digits_inside_an_identifier_are_not_a_card(text: str) -> Non
         ("maestro 123456789015 expired", "123456789015"),
         ("pay to https://pay.example/4111111111111111", "4111111111111111"),
         ("is it 4111111111111111.", "4111111111111111"),
+        # typed with a missing space or a full stop: each was reported as no card by 8c1e5e1's rule
+        ("my card number is 4111111111111111.can you check it", "4111111111111111"),
+        ("card:4111111111111111/12/27", "4111111111111111"),
+        ("cc:4111 1111 1111 1111/1227", "4111 1111 1111 1111"),
+        ("pay with 4111111111111111and ship it", "4111111111111111"),
+        ("card 4111111111111111_exp 12/27", "4111111111111111"),
+        ("card 4111-1111-1111-1111.ok?", "4111-1111-1111-1111"),
+        ("build 4111111111111111abc failed", "4111111111111111"),
+        ("card#4111111111111111", "4111111111111111"),
+        ("card no.4111111111111111, exp 12/27", "4111111111111111"),
+        ("number is 4111111111111111,exp 12/27", "4111111111111111"),
+        ("card=4111111111111111/12/2027", "4111111111111111"),
+        ("cc:4111111111111111:exp:0427", "4111111111111111"),
+        ("my card 4111111111111111.thanks.bye", "4111111111111111"),
+        ("my card 4111111111111111.can.you check it", "4111111111111111"),
+        ('{"card": "4111111111111111"}', "4111111111111111"),
+        ("/card/4111111111111111/1227", "4111111111111111"),
+        # in a URL but not between two path segments: a query value, an expiry after it, the end
+        ("https://shop.example/pay?card=4111111111111111/12/27", "4111111111111111"),
+        ("see https://shop.example/cards/4111111111111111/12/27", "4111111111111111"),
+        ("https://shop.example/cards/4111111111111111/", "4111111111111111"),
+        ("url=shop.example/4111111111111111", "4111111111111111"),
+        # separators: a number written in groups is never part of an identifier
+        ("https://shop.example/cards/4111-1111-1111-1111/charge", "4111-1111-1111-1111"),
+        ("arn:aws:iam::4111 1111 1111 1111:role/x", "4111 1111 1111 1111"),
     ],
 )
 def test_a_card_after_a_label_or_at_the_end_of_a_token_is_still_a_card(text: str, card: str) -> None:
@@ -138,6 +171,28 @@ def test_detection_is_context_free() -> None:
     for value in values:
         for sentence in (f"{value}", f"Your value on file is {value}.", f"({value})"):
             assert [s.value for s in detect_pii(sentence)] == [value], sentence
+
+
+@pytest.mark.parametrize("card", ["4111111111111111", "4111 1111 1111 1111", "378282246310005"])
+def test_a_restored_card_is_found_again_unless_written_into_an_identifier(card: str) -> None:
+    """The exception the module docstring names: bare digits written into an ARN, a URL path or a
+    host name belong to it; everywhere else, glued to punctuation or a word, they are found again."""
+    for sentence in (
+        f"Your card {card}.",
+        f"Card:{card}/12/27",
+        f"({card})",
+        f"it is {card}and more",
+        f'"{card}",',
+        f"see https://pay.example/{card}",
+        f"no.{card}.thanks",
+    ):
+        assert [s.value for s in detect_pii(sentence)] == [card], sentence
+    identifiers = (
+        f"arn:aws:iam::{card}:role/x",
+        f"https://pay.example/c/{card}/items",
+        f"{card}.a.b.example",
+    )
+    assert [bool(detect_pii(i)) for i in identifiers] == [" " in card] * 3
 
 
 def test_pseudonymise_and_restore_round_trip() -> None:
