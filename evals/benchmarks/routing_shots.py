@@ -17,7 +17,8 @@ For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewlin
   ("exchange rate") is one more example, as a crew's specialist description is;
 * the **cascade** (lexical router, then MiniLM for the least certain requests) when the ``semantic``
   extra is installed, with the share of requests it escalated; ``--full`` adds the full training set
-  (its 100 ``oos`` rows included) for the lexical router and the cascade, with latency p50/p99.
+  (its 100 ``oos`` rows included) for the lexical router and the cascade, with latency p50/p99, and
+  the domain also from the intent routers' probabilities pooled by domain (``pooled_by_group``).
 
     python -m crewline.evals.benchmarks.routing_shots [--data DIR] [--shots 3 5 10] [--seeds 0 1 2]
         [--full] [--no-semantic] [--no-label-names] [--no-sub-routes] [--held-out-train] [--json]
@@ -83,6 +84,34 @@ def top_right(router: Router, rows: Sequence[LabelledRow], oos_label: str = "oos
     return round(right / len(in_scope), 4)
 
 
+def pooled_by_group(
+    router: Any, rows: Sequence[LabelledRow], group_of: dict[str, str], oos_label: str = "oos"
+) -> dict[str, Any]:
+    """Accuracy and out-of-scope recall over ``rows`` labelled with groups (domains), answered by a
+    router over finer labels (intents): the group whose labels' probabilities add up to the most,
+    in scope when that sum beats P(none) (what no label takes). A request can be surely in a domain
+    while unsure which of its intents it is."""
+    right = in_scope = hit = oos = 0
+    for row in rows:
+        score = router.route(row.text)
+        probs = dict(score.scores) if hasattr(score, "scores") else dict(score.ranking)
+        mass: dict[str, float] = {}
+        for label, prob in probs.items():
+            mass[group_of[label]] = mass.get(group_of[label], 0.0) + prob
+        best = max(mass, key=lambda group: mass[group]) if mass else None
+        answer = best if best is not None and mass[best] > 1.0 - sum(mass.values()) else None
+        if row.labels[0] == oos_label:
+            oos += 1
+            hit += answer is None
+        else:
+            in_scope += 1
+            right += answer == row.labels[0]
+    return {
+        "accuracy": round(right / in_scope, 4) if in_scope else None,
+        "oos_recall": round(hit / oos, 4) if oos else None,
+    }
+
+
 def _one(
     train: Sequence[LabelledRow],
     val: Sequence[LabelledRow],
@@ -90,16 +119,22 @@ def _one(
     *,
     cascade: bool,
     dense_weight: float | None = None,
+    fitted: list[Any] | None = None,
 ) -> dict[str, Any]:
+    """The intent figures; ``fitted`` receives the router (and the cascade) for more measures."""
     router = fit_router(
         path, "intent", oos_label="oos", train=train, oos_recall=0.8, dense_weight=dense_weight
     )
+    if fitted is not None:
+        fitted.append(router)
     figures = evaluate_routing(router, val, oos_label="oos")
     figures["top"] = top_right(router, val)
     figures["threshold"] = round(router.none_threshold, 4)
     figures["fit_s"] = round(router.fit_seconds, 3)
     if cascade:
         semantic = semantic_router(router, train, oos_label="oos")
+        if fitted is not None:
+            fitted.append(semantic)
         escalated_before = getattr(semantic, "escalated", 0)
         figures["cascade"] = evaluate_routing(semantic, val, oos_label="oos")
         figures["cascade"]["escalated"] = round(
@@ -174,7 +209,12 @@ def measure(
                 }
             figures[name] = summary
     if full:
-        figures["full train"] = _one(train, val, train_path, cascade=semantic)
+        fitted: list[Any] = []
+        figures["full train"] = _one(train, val, train_path, cascade=semantic, fitted=fitted)
+        # The domain from the intent routers' probabilities pooled by domain (``pooled_by_group``).
+        domain_of_intent = {row.labels[0]: domain_of[row.line] for row in train if row.labels[0] != "oos"}
+        for name, router in zip(("domain_by_intents", "domain_cascade_by_intents"), fitted, strict=False):
+            figures["full train"][name] = pooled_by_group(router, val_domains, domain_of_intent)
         domain_router = fit_router(
             train_path, "domain", oos_label="oos", train=read_labelled(train_path, "domain"), oos_recall=0.8
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crewline.evals.benchmarks.routing_shots import held_out_train, top_right
+from crewline.evals.benchmarks.routing_shots import held_out_train, pooled_by_group, top_right
 from crewline.evals.routing import LabelledRow, sample_shots
 from crewline.nodes.planning.router import Router
 
@@ -35,3 +35,19 @@ def test_top_right_counts_the_best_route_even_where_none_wins() -> None:
     assert router.route("my balance please").route is None  # the threshold rejects everything
     assert top_right(router, rows) == 1.0  # out-of-scope rows are not counted
     assert top_right(router, rows[1:]) is None
+
+
+def test_a_domain_pooled_from_its_intents_is_in_scope_though_no_intent_beats_none() -> None:
+    # Two card intents alike, one balance intent: "my card" is split between the card intents.
+    texts = ["freeze my card", "lock my card", "my card is lost", "I lost my card", "what is my balance"]
+    intents = ["freeze", "freeze", "lost", "lost", "balance"]
+    router = Router(threshold=0.3, temperature=1.0).fit_rows(texts, intents)
+    group_of = {"freeze": "cards", "lost": "cards", "balance": "money"}
+    score = router.route("my card")
+    probs = dict(score.ranking)
+    none = 1.0 - sum(probs.values())
+    assert score.route is None and max(probs.values()) < none < probs["freeze"] + probs["lost"]
+    pooled = pooled_by_group(router, [LabelledRow("my card", ("cards",), 1)], group_of)
+    assert pooled == {"accuracy": 1.0, "oos_recall": None}
+    as_oos = pooled_by_group(router, [LabelledRow("my card", ("oos",), 1)], group_of)
+    assert as_oos == {"accuracy": None, "oos_recall": 0.0}
