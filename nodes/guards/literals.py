@@ -353,9 +353,10 @@ class LiteralGate:
 
 def _rule_patterns() -> list[str]:
     """Every pattern the built-in rules gate (their expanded patterns and second patterns)."""
-    from crewline.nodes.guards.rules import RULES
+    from crewline.nodes.guards.patterns import BRANCHES, RULES
 
-    return [p.pattern for rule in RULES for p in (rule.pattern, rule.near) if p is not None]
+    # whole rules too: make_rule gates them (a caller may run a whole rule), and split_rule its branches
+    return [p.pattern for rule in RULES + BRANCHES for p in (rule.pattern, rule.near) if p is not None]
 
 
 if __name__ == "__main__":

@@ -13,10 +13,10 @@ from __future__ import annotations
 from crewline.nodes.guards.patterns_crew import CREW_RULES
 from crewline.nodes.guards.patterns_indirect import INDIRECT_RULES
 from crewline.nodes.guards.patterns_prompt import PROMPT_RULES
-from crewline.nodes.guards.rule_kit import Rule
+from crewline.nodes.guards.rule_kit import Rule, split_rule
 from crewline.nodes.guards.rule_kit import make_rule as _rule
 
-__all__ = ["RULES", "Rule"]
+__all__ = ["BRANCHES", "RULES", "Rule"]
 
 _OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|override|overrule|bypass|skip|neglect|abandon|discard|drop|erase|delete|nevermind|never mind|scrap|cancel|unlearn|pay no attention to|set aside|put aside|throw out|stop following|stop obeying|no longer (?:need to )?(?:follow|obey)|(?:don'?t|do not) (?:follow|obey))"
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|former|old|initial|original|system|all|any|every|your|the|these|those|following|below|other|developer|openai)"
@@ -31,56 +31,56 @@ _REVEAL = r"(?:repeat|recite|paste|reproduce|quote|read out|spell out|echo(?: ba
 
 _CORE: tuple[Rule, ...] = (
     # -- instruction override -------------------------------------------------------------------
-    *_rule(
+    _rule(
         "override",
         "asks to ignore prior instructions",
         0.92,
         "ignore ignoring disregard disregarding forget override overrule bypass skip neglect abandon discard drop erase delete nevermind never scrap cancel unlearn pay set put throw stop longer don't dont not",
         rf"\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE})\w+\W+){{0,3}}{_ORDERS}\b",
     ),
-    *_rule(
+    _rule(
         "override",
         "asks to ignore what came before",
         0.85,
         "ignore disregard forget never nevermind mind pay throw scrap skip set put",
         r"\b(?:ignore|disregard|forget|never ?mind|pay no attention to|throw out|scrap|skip|set aside|put aside)\b (?:about )?(?:all (?:of )?|everything |anything |the |whatever |what(?:'s| is| was)? )?(?:(?:that |you (?:were|have been|'ve been) )?(?:told|written|said|given|sent) |that |from |of |(?:text|part|content|context|lines?|words|stuff) )?(?:above|before|previous(?:ly)?|prior|said|earlier|preceding|came before)\b(?! (?:complaint|e-?mail|mail|request|question|payment|transfer|ticket|address|order|statement|card|transaction|letter|call|appointment|reminder|note|notice|invoice|bill|version|draft|attachment|document|form|quote|booking|reservation|delivery|shipment|voicemail|reply|answer|comment|post|text message|sms|warning|alert|notification|receipt|file|upload|submission|application|entry|update)s?\b)|\b(?:ignore|disregard|forget|never ?mind|scrap) (?:all of )?(?:that|this|it|everything|whatever you (?:were|have been|'ve been) (?:told|given|instructed)(?: to do)?)(?: and| then|[.,;:!])",
     ),
-    *_rule(
+    _rule(
         "override",
         "declares new instructions",
         0.75,
         "new instructions instruction task directive rules rule policy",
         r"\bnew(?<!\bme new)(?<!\bmy new)(?<!\bour new) (?:instructions?|task|directive|rules?|objective|system prompt|polic(?:y|ies)|orders?|guidelines?)\b ?(?:is|are)? ?:",
     ),
-    *_rule(
+    _rule(
         "override",
         "declares new instructions",
         0.75,
         "update change notice",
         r"\b(?:policy|rule|system|security) (?:update|change|notice) ?:",
     ),
-    *_rule(
+    _rule(
         "override",
         "declares new instructions",
         0.6,
         "instructions instruction",
         r"(?:^|[\n.!] ?)(?:pre-?instructions?|additional instructions?|instructions?|important instructions?) ?:",
     ),
-    *_rule(
+    _rule(
         "override",
         "claims a changed situation",
         0.6,
         "situation changed upgrade updated",
         r"\b(?:the situation has changed|you have been (?:given|updated|upgraded)|system (?:upgrade|update|override))\b",
     ),
-    *_rule(
+    _rule(
         "override",
         "asks to keep instructions secret from the user",
         0.5,
         "instructions",
         r"\b(?:keep|hold) (?:your |the )?(?:previous |prior )?instructions\b",
     ),
-    *_rule(
+    _rule(
         "override",
         "tells the model its rules no longer apply",
         0.8,
@@ -88,70 +88,70 @@ _CORE: tuple[Rule, ...] = (
         r"\b(?:rules|restrictions|guidelines|instructions|policies) (?:no longer|don'?t|do not|won'?t|will not) (?:apply|matter|bind)\b",
     ),
     # -- prompt extraction ---------------------------------------------------------------------
-    *_rule(
+    _rule(
         "extraction",
         "asks for the system prompt",
         0.9,
         "prompt prompts instructions message rules text setup set initialisation initialization role",
         rf"\b{_REVEAL}\b\W+@GAP@(?:your|the|my|its|all|initial|original|hidden|secret|system|pre|previous|above|prior|full|exact|entire|complete)\b[^\w.!?\n]*(?:\w+[^\w.!?\n]+){{0,3}}{_SECRET_TEXT}\b{_FOR_A_TASK}",
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks for the system prompt",
         0.9,
         "system prompt message systemprompt instructions",
         r"(?<!\ba )(?<!\bmy )(?<!\bour )\bsystem[ _-]?(?:prompt|message|instructions)\b(?! (?:field|box|setting|settings|length|limit|editor|template|too long|section|option|parameter|feature|tab|input)\b)|\bsystemprompt\b",
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks for the model's rules",
         0.85,
         "rules ruleset guidelines",
         rf"\b{_REVEAL}\b\W+@GAP@your (?:\w+\W+){{0,2}}(?:rules|rule ?set|guidelines)\b|\b(?:rules|guidelines|instructions|policies) you (?:were given|follow|must follow|have been given|operate under|work under|run under|were configured with|are bound by)\b",
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks for the system configuration",
         0.4,
         "system configuration config parameters",
         r"\bsystem(?:'s)? (?:configuration|config|parameters)\b",
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks for the text above",
         0.85,
         "above previous preceding prior earlier far verbatim",
         r"\byour (?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b|(?<!\bmy )(?<!\bour )\b(?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b(?! (?:from|in|with|about|of|to|on|regarding)\b)|\b(?:prompt|instructions|rules|conversation|text|input|words) (?:so far|above|verbatim)\b",
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks what the model was told",
         0.8,
         "given told received beginning initially",
         r"\b(?:instructions|prompt|text|rules|message) you (?:were|have been|got|received) (?:given|told|provided)?|\b(?:at|from) the (?:very )?(?:beginning|start) of (?:this|the|our) (?:conversation|chat|prompt)\b|\byou were given initially\b",
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks for hidden reasoning or configuration",
         0.6,
         "hidden internal configuration initial",
         r"\b(?:hidden|internal|initial|secret) (?:reasoning|configuration|instructions|rules|prompt|guidelines|parameters|notes|policy text|setup)\b",
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks for the exact input",
         0.6,
         "exact input verbatim",
         r"\b(?:print|repeat|output|show|copy|write|return) (?:the |your |my )?(?:exact|full|entire|original|raw|complete) (?:input|prompt|text|instructions)\b",
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks for a secret password",
         0.4,
         "password passphrase phrase code",
         r"\b(?:the|your|correct|secret) (?:password|pass ?phrase|passcode|access code)\b",
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks for a secret password",
         0.6,
@@ -159,14 +159,14 @@ _CORE: tuple[Rule, ...] = (
         r"\b(?:what is|what's|tell me|give me|reveal|say|print) (?:the|your) (?:secret )?(?:password|pass ?phrase)\b|\bcorrect (?:password|pass ?phrase)\b",
     ),
     # -- persona jailbreaks --------------------------------------------------------------------
-    *_rule(
+    _rule(
         "persona",
         "names a jailbreak",
         0.35,
         "jailbreak jailbroken jailbreaking antigpt betterdan",
         r"\b(?:jailbreak|jailbroken|jailbreaking|antigpt|anti-gpt|betterdan|evil ?bot|devil ?gpt)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "names a jailbreak persona",
         0.6,
@@ -174,113 +174,113 @@ _CORE: tuple[Rule, ...] = (
         r"\b(?:DAN|STAN|DUDE|AIM|UCAR)\b(?!['-])",
         cased=True,
     ),
-    *_rule("persona", "role-play jailbreak", 0.95, "anything now", r"\bdo anything now\b"),
-    *_rule(
+    _rule("persona", "role-play jailbreak", 0.95, "anything now", r"\bdo anything now\b"),
+    _rule(
         "persona",
         "switches on a developer mode",
         0.85,
         "mode enabled",
         r"(?<!\ba )(?<!\bany )\b(?:developer|dev|debug|debugging|maintenance|admin|administrator|god|sudo|unrestricted|unfiltered|evil|chaos|opposite|jailbreak|dan) ?mode\b(?! (?:in|on|of|for) (?:the |your |our |my )?(?:[\w-]+ )?(?:app|application|browser|phone|portal|dashboard|sdk|api|desktop|settings|testing)\b)",
     ),
-    *_rule(
+    _rule(
         "persona",
         "describes itself without limits",
         0.3,
         "unfiltered uncensored unrestricted amoral unethical unbound unlimited limitless unchained unhinged lawless",
         r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|unbound|unlimited|limitless|unchained|unhinged|lawless)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "removes the model's limits",
         0.6,
         "without free no not bound restrictions",
         r"\b(?:without|free (?:of|from)|no|not (?:bound|restricted|restrained|limited|constrained|held back|governed) by|none of|regardless of|doesn'?t (?:care|follow)|does not (?:care|follow)|don'?t have to follow|ignores?)\b\W+@GAP@(?:restrictions|filters?|filtering|censorship|limits|limitations|boundaries|rules|morals?|morality|ethics|ethical guidelines|guidelines|policies|content polic(?:y|ies)|safeguards|constraints|prohibitions|programming)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "asks to break the rules",
         0.45,
         "break breaks breaking",
         r"\bbreak(?:s|ing)? (?:the |all |any |ai |openai'?s? |your |its |those )?(?:rules|guidelines|policies|restrictions)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "asks to ignore ethics or law",
         0.5,
         "regardless irrespective",
         r"\b(?:regardless|irrespective) of\b\W+@GAP@(?:ethic(?:s|al)|legal(?:ity)?|moral(?:s|ity)?|laws?|consequences|harm)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "forbids refusals",
         0.75,
         "refuse refusal refusing never cannot can't decline",
         r"\b(?:never|not|cannot|can'?t|can ?not|won'?t|will not|must not|mustn'?t|unable to) (?:ever )?(?:refuse|decline|deny|reject)\b|\bno (?:refusals?|warnings?|disclaimers?)\b|\bwithout (?:any )?(?:warnings?|disclaimers?)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "asks to stay in character",
         0.5,
         "character persona",
         r"\b(?:stay|remain|staying|break(?:ing)?|out of|never break|keep up the) (?:in )?character\b|\bpersona ?=",
     ),
-    *_rule(
+    _rule(
         "persona",
         "invokes the provider's content policy",
         0.6,
         "openai policy policies content",
         r"\b(?:openai|content) (?:content )?polic(?:y|ies)\b|\bopenai'?s? (?:rules|guidelines|restrictions)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "asks for two answers, one unfiltered",
         0.6,
         "responses answers paragraphs",
         r"\btwo (?:different |separate |distinct )?(?:responses|answers|paragraphs|outputs|styles|ways|personalities)\b|\b(?:respond|answer|reply) as both\b|\[🔒|\[🔓|\(🔒|\(🔓",
     ),
-    *_rule(
+    _rule(
         "persona",
         "redefines the model as another AI",
         0.3,
         "you now act pretend roleplay simulate",
         r"\b(?:you are now|you're now|from now on,? you|you will now|act as|pretend (?:to be|you are|that you)|roleplay as|role-?play as|simulate|you will be|take up the persona|respond as|answer as)\b\W+@GAP@(?:ai|gpt|chatgpt|model|assistant|bot|chatbot|llm|machine|system)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "assigns the model a new identity",
         0.45,
         "now name called role persona going",
         r"\b(?:you are now|you're now|from now on,? you(?:'re| are| will be)|your (?:new )?name is now|you now go by|you will (?:now )?(?:take on|assume|adopt|play) the (?:role|persona|identity)|you are going to (?:act|pretend|be|play)|you're going to (?:act|pretend|be|play)|take (?:up|on) the (?:persona|role) of)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "claims the model can do anything",
         0.45,
         "anything everything",
         r"\b(?:can|could|will|able to) (?:do|say|write|generate|answer) (?:anything|everything)\b|\banything and everything\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "addresses the model as ChatGPT",
         0.25,
         "chatgpt gpt",
         r"\b(?:chat ?gpt|gpt-?[345](?:\.5)?)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "asks for NSFW or profane output",
         0.3,
         "nsfw explicit swear swearing profanity",
         r"\b(?:nsfw|sexually explicit|swear(?:ing)? (?:a lot|constantly|in every)|use profanity)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "hands the model a new identity for the rest of the chat",
         0.3,
         "now on rest",
         r"\bfrom now on\b|\bfor the rest of (?:this|the|our) conversation\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "asks for harmful content without ethics",
         0.5,
@@ -288,35 +288,35 @@ _CORE: tuple[Rule, ...] = (
         r"\b(?:illegal|harmful|offensive|explicit|dangerous)\b.{0,60}\b(?:content|activities|requests?|answers?|anything)\b",
     ),
     # -- forged roles and template tokens --------------------------------------------------------
-    *_rule(
+    _rule(
         "forgery",
         "forges chat-template tokens",
         0.9,
         "",
         r"<\|?(?:im ?start|im ?end|system|endoftext|user|assistant|eot ?id|start ?header ?id)\|?>|\[/?inst\]|<</?sys>>",
     ),
-    *_rule(
+    _rule(
         "forgery",
         "forges a chat role",
         0.55,
         "system assistant developer",
         r"(?:^|\n) ?(?:#+ ?)?(?:system|assistant|developer) ?(?:message|prompt)? ?:",
     ),
-    *_rule(
+    _rule(
         "forgery",
         "forges the end of the prompt",
         0.75,
         "end",
         r"(?:%%%|###|===|\*\*\*|---|\[) ?end\b|\bend (?:of )?(?:the )?(?:prompt|instructions|user input|input|ambiguity|login attempt|system prompt|(?:customer|user)'?s? (?:message|input|request))\b",
     ),
-    *_rule(
+    _rule(
         "forgery",
         "forges an access decision",
         0.85,
         "access granted denied",
         r"\baccess (?:granted|grant|denied)\b|\bgranted access\b",
     ),
-    *_rule(
+    _rule(
         "forgery",
         "forges a system notice",
         0.6,
@@ -324,56 +324,56 @@ _CORE: tuple[Rule, ...] = (
         r"\[(?:user left|system|admin|developer|debug)[^\]]{0,60}\]",
     ),
     # -- safety switch-off and output forcing ------------------------------------------------------
-    *_rule(
+    _rule(
         "safety",
         "asks to disable safety",
         0.8,
         "bypass disable off deactivate remove circumvent evade",
         r"\b(?:bypass|disable|turn(?:ing)? off|switch(?:ing)? off|deactivate|remove|circumvent|evade|get around|jailbreak)\b\W+@GAP@(?:safety|safeguards?|filters?|guard ?rails?|guards?|moderation|content polic(?:y|ies)|restrictions|censorship|ethics|alignment|limitations)\b(?! (?:limits?|deposit|net|box|code|lock)\b)(?! (?:on|in|for|of|from) (?:our|my|file|upload|size|the account|uploads|downloads|transfers|payments|withdrawals|cards?|contactless)\b)",
     ),
-    *_rule(
+    _rule(
         "safety",
         "declares safety off",
         0.8,
         "safe mode off",
         r"\bsafe(?:ty)? ?mode (?:off|disabled)\b|\bfilters? (?:off|disabled)\b",
     ),
-    *_rule(
+    _rule(
         "safety",
         "claims developer or admin authority",
         0.3,
         "override administrator admin developer",
         r"\b(?:administrator|admin|developer|root|openai) (?:override|access|command|privileges?)\b|\bi(?:'m| am) (?:a|the|your) (?:developer|creator|administrator|admin)\b",
     ),
-    *_rule(
+    _rule(
         "forcing",
         "forces the reply's opening words",
         0.4,
         "begin start reply response answer",
         r"\b(?:begin|start|prefix|preface|open) (?:your|the|each|every) (?:reply|response|answer|output|message)s? with\b",
     ),
-    *_rule(
+    _rule(
         "forcing",
         "forces an exact output",
         0.45,
         "say print output only reply respond type write confirm",
         r"\b(?:say|print|output|write|respond with|reply with) (?:only|exactly|just)\b|\b(?:just|only) (?:say|print|output)\b|\b(?:say|print|output|write|reply|respond|type)(?: only)? (?:with )?(?:only )?the (?:word|string|phrase)\b|\bconfirm (?:by|with) (?:saying |replying |typing |writing |responding )?(?:with )?[\"']",
     ),
-    *_rule(
+    _rule(
         "forcing",
         "demands obedience",
         0.45,
         "obey comply must always take listen follow only",
         r"\byou (?:must|will|shall) (?:always )?(?:obey|comply|answer|respond|follow)\b|\balways (?:answer|comply|obey)\b|\b(?:obey|take orders from|listen to) (?:only )?(?:me|mine|what follows)\b|\bfollow (?:only )?(?:mine|what follows|these lines)\b|\bonly (?:my|these) (?:instructions|orders|rules|commands) (?:count|matter|apply)\b|\btake orders only from\b",
     ),
-    *_rule(
+    _rule(
         "obfuscation",
         "asks to smuggle the prompt through an encoding",
         0.6,
         "base64 rot13 hex morse binary leetspeak pseudocode python emoji code",
         r"\b(?:base64|rot13|rot-13|hexadecimal|morse|binary|leetspeak|pseudocode|pseudo-code|python|emoji|code block)\b.{0,60}\b(?:prompt|instructions|rules|configuration|message)\b",
     ),
-    *_rule(
+    _rule(
         "obfuscation",
         "placeholder for a smuggled request",
         0.45,
@@ -383,3 +383,7 @@ _CORE: tuple[Rule, ...] = (
 )
 
 RULES: tuple[Rule, ...] = _CORE + PROMPT_RULES + CREW_RULES + INDIRECT_RULES
+# what the detector runs: each rule cut at its top-level alternatives (each branch behind its own
+# literal gate); a branch that fires stands for its whole rule, so RULES stays the list of rules a
+# verdict, a quoted-example check and a trained detector's feature column refer to
+BRANCHES: tuple[Rule, ...] = tuple(branch for rule in RULES for branch in split_rule(rule))

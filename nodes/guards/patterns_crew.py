@@ -50,14 +50,14 @@ _LINK_TARGET = r"(?:image|img|pixel|markdown|https?://\S+)"
 
 CREW_RULES: tuple[Rule, ...] = (
     # -- other languages ---------------------------------------------------------------------------
-    *_rule(
+    _rule(
         "override",
         "asks to ignore prior instructions (non-English)",
         0.92,
         multilingual.ORDER_WORDS,
         multilingual.OVERRIDE,
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks for the system prompt (non-English)",
         0.9,
@@ -65,16 +65,11 @@ CREW_RULES: tuple[Rule, ...] = (
         multilingual.SYSTEM_PROMPT,
     ),
     # Chinese, Japanese, Korean: no word boundaries to trigger on; the literal gates test the characters
-    # (one rule per word order: each needs a verb and an order word, a gate the two together lose)
-    *_rule(
-        "override", "asks to ignore prior instructions (non-English)", 0.92, "", multilingual.CJK_VERB_FIRST
-    ),
-    *_rule(
-        "override", "asks to ignore prior instructions (non-English)", 0.92, "", multilingual.CJK_VERB_LAST
-    ),
-    *_rule("extraction", "asks for the system prompt (non-English)", 0.9, "", multilingual.CJK_SYSTEM_PROMPT),
+    # (one alternative per word order: each branch needs a verb and an order word, see split_rule)
+    _rule("override", "asks to ignore prior instructions (non-English)", 0.92, "", multilingual.CJK_OVERRIDE),
+    _rule("extraction", "asks for the system prompt (non-English)", 0.9, "", multilingual.CJK_SYSTEM_PROMPT),
     # -- authority claims, only with an ask to bypass or reveal -------------------------------------
-    *_rule(
+    _rule(
         "authority",
         "claims authority to bypass checks or reveal data",
         0.8,
@@ -83,7 +78,7 @@ CREW_RULES: tuple[Rule, ...] = (
         near=rf"\b(?:{_PRIVILEGED_ASK})\b",
         statements=True,
     ),
-    *_rule(
+    _rule(
         "authority",
         "relays orders from the model's operator",
         0.7,
@@ -91,7 +86,7 @@ CREW_RULES: tuple[Rule, ...] = (
         r"\b(?:instructions?|orders?|directives?|commands?) from (?:your|the) (?:operator|developers?|admins?|administrators?|creators?|owners?|makers?|system)\b",
     ),
     # -- tool and action hijacking ------------------------------------------------------------------
-    *_rule(
+    _rule(
         "hijack",
         "asks to skip an approval or review step",
         0.75,
@@ -99,42 +94,42 @@ CREW_RULES: tuple[Rule, ...] = (
         rf"(?:\b(?:skip|bypass|without|avoid|don'?t (?:ask|wait) for|do not (?:ask|wait) for)\b{_WORDS % 4}|\bno (?:need (?:for|to) (?:[\w-]+ ){{0,2}}?)?){_APPROVAL_STEP}\b(?! (?:code|number|email|letter|screen|page)s?\b)",
         statements=True,
     ),
-    *_rule(
+    _rule(
         "hijack",
         "asks to act without the user knowing",
         0.75,
         "silently quietly secretly covertly discreetly behind mention telling informing notifying",
         r"\b(?:silently|quietly|secretly|covertly|discreetly|behind the scenes)\W+(?:\w+\W+){0,2}?(?:call|run|use|execute|transfer|send|raise|set|change|add|copy|move|approve|forward|issue|refund|email|post|append|include|log|delete|insert|increase)\b|\b(?:don'?t|do not|never) (?:mention|tell|show|say|reveal|disclose) (?:it|this|that|anything)? ?(?:in your (?:reply|answer|response)|to (?:the )?(?:user|customer|reviewer|account holder))\b|\bwithout (?:telling|informing|notifying) (?:the )?(?:user|customer|account holder|reviewer)\b",
     ),
-    *_rule(
+    _rule(
         "hijack",
         "forges an approval or misleads the reviewer",
         0.8,
         "reviewer log mark record set looks appears approved verified",
         r"\btell (?:the )?(?:next )?(?:reviewer|approver|manager|risk team|fraud team)\b[^.!?\n]{0,40}?\b(?:verified|approved|a false alarm|fine|legit(?:imate)?|checked|authori[sz]ed)\b|\b(?:log|mark|record|set|flag)\b(?:[^\w.!?\n]+\w+){0,5}?[^\w.!?\n]+(?:as )?(?:approved|verified|signed off|authori[sz]ed) by\b|\bso (?:it|that it) (?:looks|appears|seems) (?:signed off|approved|verified|legit|authori[sz]ed)\b|\breviewer field\b",
     ),
-    *_rule(
+    _rule(
         "hijack",
         "asks for one action on every account or customer",
         0.6,
         "every accounts customers items orders cards pending users clients transactions",
         r"\b(?:call|run|use|execute|approve|refund|freeze|block|report|issue|close|send|transfer|apply|flag|delete)\b[^.!?\n]{0,80}?\b(?:on|for|to|of|in) (?:every|all(?: the)?|each) (?:accounts?|customers?|items?|orders?|cards?|pending [\w-]+|users?|clients?|transactions?)\b|\(all customers ?= ?true\)",
     ),
-    *_rule(
+    _rule(
         "hijack",
         "claims consent was already given",
         0.6,
         "consented agreed approved authorised authorized asked preauthorised preauthorized pre drill exercise verified",
         r"\b(?:the (?:customer|user|owner|account holder|client)) (?:has |have )?(?:already )?(?:consented|agreed|approved (?:it|this)|authori[sz]ed (?:it|this)|asked me to)\b|\b(?:it'?s|it is|this is) (?:an )?(?:pre-?authori[sz]ed|pre-?approved|authori[sz]ed (?:drill|test|exercise)|already (?:verified|approved|authori[sz]ed))\b",
     ),
-    *_rule(
+    _rule(
         "hijack",
         "names a tool to call",
         0.4,
         "tool function execute invoke",
         r"\b(?:call|run|use|execute|invoke|trigger)\b(?: the)? (?:[\w-]+ ){0,2}(?:tool|function)\b|\bexecute ?:|\b[a-z]+ ?\([^()]{0,80}=[^()]{0,80}\)",
     ),
-    *_rule(
+    _rule(
         "hijack",
         "sets a standing order for later requests",
         0.6,
@@ -142,7 +137,7 @@ CREW_RULES: tuple[Rule, ...] = (
         r"\b(?:whatever|no matter what|regardless of what|whenever|every time|each time) (?:the )?(?:customer|user|they|anyone|someone)\b[^.!?\n]{0,30}?\b(?:asks?|says?|writes?|wants?|types?)\b",
     ),
     # -- exfiltration -------------------------------------------------------------------------------
-    *_rule(
+    _rule(
         "exfiltration",
         "asks to send conversation or customer data to an outside address",
         0.8,
@@ -151,14 +146,14 @@ CREW_RULES: tuple[Rule, ...] = (
         near=rf"\b(?:send|email|e-mail|forward|post|upload|attach|transmit|leak|submit|dump|append|copy|encode|export)\b{_SAME_SENTENCE}{_DATA}[^!?\n]{{0,120}}?{_DESTINATION}|{_DATA}{_SAME_SENTENCE}\b(?:send|email|e-mail|forward|post|upload|attach|transmit|leak|submit|dump|append|export)\b[^!?\n]{{0,60}}?{_DESTINATION}",
         reach=300,
     ),
-    *_rule(
+    _rule(
         "exfiltration",
         "asks to put data into a link or image",
         0.8,
         "image img pixel markdown url link",
         rf"\b{_LINK_TARGET}[^.!?\n]{{0,80}}?\b(?:followed by|with|append(?:ed|ing)?|containing|plus)\b[^.!?\n]{{0,40}}?\b(?:account|card|iban|customer|user'?s|name|number|data|balance|transactions|phone|email)\b|\b(?:append|add|put|insert|encode|include)\b[^.!?\n]{{0,60}}?\b(?:account|card|iban|customer|name|number|data|balance|transactions|details)\b[^.!?\n]{{0,60}}?\b(?:to|into|in) (?:the |this |a |that |my )?(?:url|link|image|query string|markdown image|tracking pixel)\b",
     ),
-    *_rule(
+    _rule(
         "exfiltration",
         "asks to send customers to a sign-in link",
         0.8,
@@ -167,7 +162,7 @@ CREW_RULES: tuple[Rule, ...] = (
         near=r"\b(?:tell|ask|instruct|direct|send|message|remind|warn)\b[^.!?\n]{0,40}?\b(?:customers?|users?|everyone|clients?)\b[^!?\n]{0,100}?(?:log ?in|sign ?in|verify|confirm|update (?:their|your) details|reset)\b[^!?\n]{0,40}?(?:https?://|www\.|\b[\w-]+\.(?:example|com|net|org|io|info|xyz)\b)|(?:https?://\S+|www\.\S+)[^.!?\n]{0,80}?\bin (?:every|each|all) (?:answers?|repl(?:y|ies)|responses?|messages?)\b|\bin (?:every|each|all) (?:answers?|repl(?:y|ies)|responses?|messages?)\b[^!?\n]{0,80}?(?:https?://|www\.)",
         reach=250,
     ),
-    *_rule(
+    _rule(
         "exfiltration",
         "asks to collect customers' secrets",
         0.8,
@@ -175,14 +170,14 @@ CREW_RULES: tuple[Rule, ...] = (
         rf"\b(?:tell|ask|instruct|get|have|make)\b (?:the |a |each |every |all )?(?:customers?|users?|callers?|clients?|them|him|her)\b[^.!?\n]{{0,60}}?\b{_SECRET}\b",
         statements=True,
     ),
-    *_rule(
+    _rule(
         "exfiltration",
         "asks to copy secrets or other customers' data into the reply",
         0.75,
         "keys key credentials secrets secret tokens token passwords password answers seen stored",
         r"\b(?:copy|write|put|paste|list|include|insert|dump|print)\b[^.!?\n]{0,60}?(?:api keys?|credentials|secrets?|tokens?|passwords?|security answers?|every (?:phone number|email|card number|account number)|all (?:the )?(?:phone numbers|emails|card numbers|account numbers)|(?:phone|card|account) numbers? you(?:'ve| have)? (?:seen|got|stored)|customer'?s?'? (?:security|personal|private))[^.!?\n]{0,60}?\b(?:into|in|to) (?:your|the|this|an?) (?:answer|reply|response|ticket|output|comment|description|message)",
     ),
-    *_rule(
+    _rule(
         "exfiltration",
         "asks to disclose other customers' data",
         0.6,
@@ -190,21 +185,21 @@ CREW_RULES: tuple[Rule, ...] = (
         r"\b(?:share|shares|sharing|reveal|reveals|disclose|discloses|give out|gives out|leak|leaks|read me)\b(?:[^\w.!?\n]+\w+){0,3}?[^\w.!?\n]+(?:confidential|private|other customers'?|another customer'?s|someone else'?s|every customer'?s|all customers'?|customers'|their) (?:customer )?(?:details|data|information|info|balances?|records|accounts?|card numbers?|passwords?|security (?:questions|answers))\b|\bwith (?:anyone|anybody|everyone) (?:who|that) asks?\b",
     ),
     # -- payload splitting and encodings ------------------------------------------------------------
-    *_rule(
+    _rule(
         "splitting",
         "asks to assemble pieces into an instruction and follow it",
         0.75,
         "combine concatenate join merge assemble together fill complete execute run eval whole result stored returns obey list",
         r"\b(?:combine|concatenate|join|merge|assemble|put together)\b(?: (?:them|these|it|the (?:words|parts|pieces|strings|fragments|variables|list|two|three)))?[^.!?\n]{0,60}?\b(?:follow|obey|execute|act on|do (?:it|what|as)|run|carry (?:it )?out|perform|comply)\b|\b(?:read (?:the list|them|these) as a sentence|fill in the blank|complete the sentence)\b[^.!?\n]{0,60}?\b(?:follow|obey|execute|do|run|comply)\b|\b(?:execute|run|do|perform|eval)\b[^.!?\n]{0,20}?\b[a-z]\w{0,2} ?\+ ?[a-z]\w{0,2}\b|\bdo what the (?:stored|combined|joined|resulting|assembled) [\w ]{1,20}? says?\b|\bexecute the whole\b|\bact on the result\b|\bdo what it (?:says|returns)\b|\b(?:and |then )obey it\b",
     ),
-    *_rule(
+    _rule(
         "obfuscation",
         "asks to decode a text and obey it",
         0.7,
         "decode decipher unscramble decrypt reverse backwards rot13 rot base64 hex encoded reversed",
         r"\b(?:decode|decipher|unscramble|decrypt|reverse|read (?:this|it) backwards|apply rot-?13|convert (?:it|this) from (?:base64|hex))\b[^.!?\n]{0,60}?\b(?:follow|obey|execute|comply|act|do (?:what|as) it says|do it|carry (?:it )?out|run it|perform)\b|\b(?:base64|hex|rot-?13|encoded|reversed|backwards)\b[^.!?\n]{0,40}?\b(?:do it|execute|obey|comply|follow it|act)\b",
     ),
-    *_rule(
+    _rule(
         "obfuscation",
         "asks to get past a filter",
         0.7,

@@ -49,7 +49,7 @@ _CHECKS_AWAY = r"(?:compliance(?: team)?|rules|policies|checks|fraud (?:team|che
 
 INDIRECT_RULES: tuple[Rule, ...] = (
     # -- a note addressed to whatever model reads the text ---------------------------------------
-    *_rule(
+    _rule(
         "indirect",
         "addresses orders to an AI that reads the text",
         0.75,
@@ -61,7 +61,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         # reading this" speaks to a model that reads a document
         rf"|\b(?:if|when|once) (?:you(?:'re| are) (?:an? |the )?(?:automated (?:[\w-]+ )?(?:agent|system|reader|tool|assistant)|(?:large )?language model|llm|ai (?:agent|model|system|reader)|(?:ai|assistant|bot|chatbot|model) {_READS} {_OF_THIS})|(?:an?|the|any|the support|the ai) {_READER} {_READS} {_OF_THIS})\b",
     ),
-    *_rule(
+    _rule(
         "indirect",
         "gives orders to an AI inside quoted or embedded text",
         0.6,
@@ -71,7 +71,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         rf"(?:^|[.!?;>\[(<'\"*-]|<!--) ?(?:the )?{_ADDRESSEE}(?: {_READS} (?:this|these|the \w+))?(?: note)? ?: ?(?:please )?(?:also )?{_ORDER_VERB}\b"
         rf"|(?:[.!?;>\[(<'\"*-]|<!--) ?(?:the )?{_ADDRESSEE}(?: {_READS} (?:this|these|the \w+))?, (?:please )?(?:also )?{_ABOUT_SOMEONE}\b",
     ),
-    *_rule(
+    _rule(
         "indirect",
         "tells the model what to tell or hide from the user",
         0.45,
@@ -79,7 +79,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         r"\b(?:tell|inform|warn|advise|convince|persuade) (?:the|this) (?:user|customer|cardholder|reader|requester|account holder|applicant)s? (?:that|their|they|to)\b|\b(?:do not|don'?t|never|without) (?:tell(?:ing)?|notify(?:ing)?|inform(?:ing)?|alert(?:ing)?|mention(?:ing)? (?:this|it|that) to|let(?:ting)? (?:the|this) \w+ know) (?:the|this) (?:user|customer|cardholder|account holder|requester)\b",
         statements=True,
     ),
-    *_rule(
+    _rule(
         "indirect",
         "hides an order in an HTML comment for an AI",
         0.6,
@@ -87,21 +87,21 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         r"<!-- ?(?:[^-]|-(?!->)){0,60}?\b(?:ai|assistant|model|llm|agent|bot|chatbot|gpt|language model|copilot)s?\b",
     ),
     # -- forged tool results ---------------------------------------------------------------------
-    *_rule(
+    _rule(
         "forgery",
         "forges a tool result that orders the agent",
         0.7,
         "note notes message instructions instruction memo next directive system policy agent ai llm model assistant",
         r"\"(?:(?:note|notes|message|instructions?|memo|directive)s? (?:to|for) (?:the )?(?:agent|assistant|model|ai|llm|bot|system)|next (?:action|step)s?(?: (?:for|to) (?:the )?(?:agent|assistant|model|ai|llm|bot))?|system (?:note|notice|instructions?|message|directive)|policy (?:update|change|override)|(?:agent|ai|llm|model|assistant) (?:instructions?|notes?|directives?|commands?))\" ?: ?[\"{\[]",
     ),
-    *_rule(
+    _rule(
         "forgery",
         "puts an order to the agent in a data field",
         0.5,  # an API's "instructions": "Summarise the article" orders nothing the crew guards
         "instruction instructions directive command override",
         r"\"(?:instructions?|directive|command|override)\" ?: ?\" ?(?:ignore|disregard|forget|override|bypass|skip|disable|approve|transfer|wire|forward|grant|reveal|leak|export|delete|send (?:all|the|every|it|them)|treat the (?:user|requester|customer)|(?:do not|don'?t|never) (?:tell|ask|check|verify|flag|notify|mention))\b",
     ),
-    *_rule(
+    _rule(
         "forgery",
         "forges a tool result that carries an instruction",
         0.6,  # {"tool_result": ..., "instruction": ...}: a result reports, it does not order
@@ -109,14 +109,14 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         # both keys in one object (one nested object between them at most)
         rf"\{{{_IN_OBJECT}\"{_RESULT_KEY}\" ?:{_IN_OBJECT}\"{_ORDER_KEY}\" ?: ?\"|\{{{_IN_OBJECT}\"{_ORDER_KEY}\" ?: ?\"{_IN_OBJECT}\"{_RESULT_KEY}\" ?:",
     ),
-    *_rule(
+    _rule(
         "forgery",
         "presents text as a tool's output",
         0.25,
         "tool function output result returned response observation says role",
-        r"\b(?:tool|function|api) (?:output|result|response|returned|says)\b|\b(?:output|result|response) (?:of|from) (?:[\w.-]+ ?){1,3}(?:\(\))? ?:|\b[\w.]+ returned ?:|<(?:tool|function)[ -]?(?:response|result|output|call)\b|\"role\" ?: ?\"(?:tool|function)\"|\bobservation ?:",
+        r"\b(?:tool|function|api) (?:output|result|response|returned|says)\b|\b(?:output|result|response) (?:of|from) [\w.-]+(?: [\w.-]+){0,2} ?(?:\(\))? ?:|(?<![\w.])[\w.]+ returned ?:|<(?:tool|function)[ -]?(?:response|result|output|call)\b|\"role\" ?: ?\"(?:tool|function)\"|\bobservation ?:",
     ),
-    *_rule(
+    _rule(
         "forgery",
         "forges a system or tool turn as a tag",
         0.6,
@@ -124,7 +124,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         r"</?(?:system|developer|admin|operator)(?: (?:prompt|message|note|instructions?|notice))?>|\"role\" ?: ?\"(?:system|developer)\"",
     ),
     # -- forged conversations --------------------------------------------------------------------
-    *_rule(
+    _rule(
         "forgery",
         "forges a dialogue in which the model already agreed",
         0.7,
@@ -133,7 +133,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         near=rf"(?:^|[\s.!?\"'\])]){_USER_LABEL} ?: ",
         reach=400,
     ),
-    *_rule(
+    _rule(
         "forgery",
         "forges a prompt template's turn headers",
         0.6,
@@ -141,7 +141,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         r"#{2,} ?(?:instructions?|response|input|system|human|assistant)(?: ?\([^)]{0,40}\))? ?:",
     ),
     # -- the orders named before the verb --------------------------------------------------------
-    *_rule(
+    _rule(
         "override",
         "names the model's orders, then asks to drop or show them",
         0.85,
@@ -154,42 +154,42 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         rf"(?: ?[,:;?]| -+| —)+ (?:just |please |now |simply |so )?{_DROP_OR_SHOW} (?:them|it|those|these|all of them|that)\b",
     ),
     # -- stories and role-play -------------------------------------------------------------------
-    *_rule(
+    _rule(
         "extraction",
         "asks for the model's hidden instructions inside a story",
         0.75,
         "using quoting quote insert inserting include including paste copying copy reproduce reproducing recite reciting",
         rf"\b(?:using|quoting|quote|insert(?:ing)?|includ(?:e|ing)|paste|copy(?:ing)?|reproduc(?:e|ing)|recit(?:e|ing))\b (?:[\w-]+ ){{0,2}}?your (?:own |real |actual |exact |true |current |very )?{_HIDDEN_TEXT}\b|\b(?:using|quoting|insert(?:ing)?|includ(?:e|ing)|with) your (?:own|real|actual|exact|true|very own) (?:[\w-]+ ){{0,2}}?(?:instructions|prompt|rules|set-?up text|configuration|guidelines)\b",
     ),
-    *_rule(
+    _rule(
         "extraction",
         "asks for a story in which an AI recites its hidden instructions",
         0.6,
         "reveal reveals recite recites read reads leak leaks disclose discloses share shares print prints spill spills quote quotes",
-        rf"\b(?:ai|assistant|chatbot|bot|model|character|robot|machine|android)\b(?:\W+[\w-]+){{0,6}}?\W+(?:reveals?|recites?|reads? out|leaks?|discloses?|shares?|prints?|spills?|quotes?)\b(?:\W+[\w-]+){{0,4}}?\W+(?:its|their|his|her|the) (?:own )?{_HIDDEN_TEXT}\b|\b(?:include|including|print|write|show|give|quote)\b (?:those|these|the|its|their) (?:[\w-]+ )?(?:instructions|prompt|rules) (?:in full|verbatim|word for word|exactly|in their entirety)\b",
+        rf"\b(?:ai|assistant|chatbot|bot|model|character|robot|machine|android)\b(?:\W+\w+){{0,6}}?\W+(?:reveals?|recites?|reads? out|leaks?|discloses?|shares?|prints?|spills?|quotes?)\b(?:\W+\w+){{0,4}}?\W+(?:its|their|his|her|the) (?:own )?{_HIDDEN_TEXT}\b|\b(?:include|including|print|write|show|give|quote)\b (?:those|these|the|its|their) (?:[\w-]+ )?(?:instructions|prompt|rules) (?:in full|verbatim|word for word|exactly|in their entirety)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "asks to pretend the checks away",
         0.7,
         "pretend imagine assume act suppose say",
         rf"\b(?:pretend|imagine|assume|act as if|suppose|let'?s say)\b(?: (?:that|the|your|all|our|for|today|now|just|once))*(?: [\w-]+)? {_CHECKS_AWAY}\b(?: [\w-]+){{0,2}}? (?:(?:don'?t|doesn'?t|do not|does not|didn'?t|did not) (?:exist|apply|matter|count)|(?:is|are|were|was) (?:off|gone|away|suspended|disabled|lifted|switched off|turned off|not there|on holiday|asleep|out)|never existed)\b|\bas if (?:nobody|no one|no-one) (?:checks|is (?:watching|checking|looking)|reviews|will (?:check|notice|see))\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "describes a model that lost its limits",
         0.45,
         "lost lose lacks stripped shed dropped removed",
         r"\b(?:lost|lose|lacks?|stripped of|shed|dropped|removed)\b (?:all |its |his |her |their |any |every )?(?:[\w-]+ )?(?:filters|restrictions|guard ?rails|safety (?:training|rules|filters|settings)|ethics|morals|censorship|programming|alignment|rules)\b",
     ),
-    *_rule(
+    _rule(
         "persona",
         "frames the request as role-play or fiction",
         0.25,
         "let lets pretend imagine stay character game story scene movie fiction film novel screenplay book script roleplay role play",
         r"\b(?:let'?s (?:role-?play|play a game|pretend|imagine)|(?:pretend|imagine) (?:we'?re|we are|you'?re|you are|that you)|stay in character|in (?:this|our|the) (?:game|story|scene|movie|fiction|role-?play)|(?:movie|film) scene|for (?:my|a) (?:novel|story|screenplay|book|script))\b",
     ),
-    *_rule(
+    _rule(
         "hijack",
         "asks to slip past the bank's fraud or monitoring",
         0.4,
@@ -197,7 +197,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         r"\bwithout (?:triggering|tripping|alerting|setting off|raising|being (?:flagged|detected|noticed|caught)|anyone noticing|getting caught)\b(?: (?:the|any|an|a))?(?: [\w-]+){0,2}? ?(?:fraud|alarms?|alerts?|flags?|detection|monitoring|compliance|aml|team|systems?|anyone|anybody)?\b",
         statements=True,
     ),
-    *_rule(
+    _rule(
         "exfiltration",
         "asks to pull a table of customers' data",
         0.45,
@@ -205,7 +205,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         r"\b(?:pull|dump|export|extract|download|scrape|copy|leak|exfiltrate|select \*)\b(?: [\w-]+){0,2}? (?:the |all |every )?(?:customers?|users?|clients?|accounts?|cardholders?)(?:'s|')? (?:table|database|db|list|records|data|details|emails|rows|security answers)\b",
         statements=True,
     ),
-    *_rule(
+    _rule(
         "exfiltration",
         "asks to render an image whose link waits for data",
         0.6,

@@ -10,11 +10,11 @@ not a request for the password).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from crewline.nodes.guards.literals import LiteralGate
 
-__all__ = ["GAP", "NEAR_TRIES", "WORD", "Rule", "make_rule"]
+__all__ = ["GAP", "NEAR_TRIES", "WORD", "Rule", "make_rule", "split_rule"]
 
 GAP = r"(?:\w+[^\w.!?\n]+){0,%d}"
 WORD = re.compile(r"[^\W\d_]+")  # a word as the detector reads it: a run of letters, any script
@@ -39,6 +39,9 @@ class Rule:
     # cheap test that skips a rule on most texts (see :mod:`crewline.nodes.guards.literals`)
     gate: LiteralGate = field(default=LiteralGate(), compare=False)
     near_gate: LiteralGate = field(default=LiteralGate(), compare=False)
+    # a branch of a rule cut by :func:`split_rule` names the rule it was cut from: a verdict, the
+    # quoted-example check and the trained detector's feature column are the whole rule's
+    whole: Rule | None = field(default=None, compare=False, repr=False)
 
 
 # characters next to which the question blanking (``rules._QUESTION``) joins what it keeps: a string
@@ -65,34 +68,43 @@ def make_rule(
     near: str | None = None,
     reach: int = 200,
     statements: bool = False,
-) -> tuple[Rule, ...]:
-    """The rule ``pattern`` states, as one rule per top-level alternative of the pattern.
-
-    A regex that opens with ``\\b`` is tried at every position of the text (~20-40 µs over 1 KB), and
-    a gate of a whole alternation is only as selective as its weakest branch: cut apart, each branch
-    runs only when its own literals are there. The rule fires when any branch does, and the branches
-    share family, reason and weight (a score counts a reason once), so scores are those of the whole
-    pattern. A rule with a second pattern (``near``) stays whole: its tries are counted per rule."""
+) -> Rule:
+    """The rule ``pattern`` states (``@GAP@`` expanded, ``triggers`` read as words)."""
     expanded = pattern.replace("@GAP@", GAP % 4)
     # the detector reads a text's words as runs of letters: "don't" is "don", "base64" is "base"
     words = frozenset(word for word in WORD.findall(triggers.lower()) if len(word) > 1)
-    second = re.compile(near) if near is not None else None
-    branches = [expanded] if near is not None else _top_level_branches(expanded)
+    return Rule(
+        family,
+        reason,
+        weight,
+        words,
+        re.compile(expanded),
+        cased,
+        re.compile(near) if near is not None else None,
+        reach if near is not None else 0,
+        statements,
+        _gate(expanded, statements),
+        _gate(near, statements) if near is not None else LiteralGate(),
+    )
+
+
+def split_rule(rule: Rule) -> tuple[Rule, ...]:
+    """``rule`` as one rule per top-level alternative of its pattern, each naming ``rule`` as whole.
+
+    A regex that opens with ``\\b`` is tried at every position of the text (~20-40 µs over 1 KB), and
+    a gate of a whole alternation is only as selective as its weakest branch: cut apart, each branch
+    runs only when its own literals are there. The rule fires when any branch does. A rule with a
+    second pattern (``near``) stays whole: its tries are counted per rule."""
+    if rule.near is not None:
+        return (replace(rule, whole=rule),)
     return tuple(
-        Rule(
-            family,
-            reason,
-            weight,
-            words,
-            re.compile(branch),
-            cased,
-            second,
-            reach if second else 0,
-            statements,
-            _gate(branch, statements),
-            _gate(near, statements) if near is not None else LiteralGate(),
+        replace(
+            rule,
+            pattern=re.compile(branch, rule.pattern.flags),
+            gate=_gate(branch, rule.statements),
+            whole=rule,
         )
-        for branch in branches
+        for branch in _top_level_branches(rule.pattern.pattern)
     )
 
 

@@ -15,7 +15,7 @@ import itertools
 import re
 
 from crewline.nodes.guards.normalise import CONFUSABLES, readings
-from crewline.nodes.guards.patterns import RULES, Rule
+from crewline.nodes.guards.patterns import BRANCHES, RULES, Rule
 from crewline.nodes.guards.rule_kit import NEAR_TRIES, WORD
 
 __all__ = ["RULES", "Rule", "RuleDetector", "fold", "rule_hits"]
@@ -108,13 +108,18 @@ def _hides_a_keyword(spelled: str, words: set[str]) -> bool:
 
 
 def rule_hits(text: str, *, folded: str | None = None, words: set[str] | None = None) -> list[Rule]:
-    """The rules that fire on ``text`` (already sanitized), at most one per (family, reason).
+    """The rules of :data:`RULES` that fire on ``text`` (already sanitized), each once, in table order
+    (two rules may share a reason; :meth:`RuleDetector.combine` counts it once). A rule fires when one
+    of its branches (:data:`BRANCHES`) does; its other branches are then not tried.
     ``folded``, ``words``: :func:`fold` of ``text`` and its words, when the caller has them."""
     folded = fold(text) if folded is None else folded
     words = _words(folded) if words is None else words
     hits: list[Rule] = []
     statements: str | None = None
-    for rule in RULES:
+    for rule in BRANCHES:
+        whole = rule.whole or rule
+        if hits and hits[-1] is whole:  # a rule's branches are adjacent: an earlier one fired
+            continue
         if rule.triggers and rule.triggers.isdisjoint(words):
             continue
         target = text if rule.cased else folded
@@ -127,7 +132,7 @@ def rule_hits(text: str, *, folded: str | None = None, words: set[str] | None = 
             statements = _QUESTION.sub(" ", folded) if statements is None else statements
             target = statements
         if _fires(rule, target):
-            hits.append(rule)
+            hits.append(whole)
     return hits
 
 
