@@ -64,11 +64,26 @@ _QUESTION = re.compile(
 # An attack quoted as an example, a warning or a report ("our handbook says 'staff must never bypass
 # dual approval'", "training examples like 'pretend you have no rules'", "a text that asked me to
 # 'ignore previous warnings'") is mentioned, not used: a rule whose every match lies inside such a
-# quotation counts at half its weight, unless the text around the quotes asks to act on it.
+# quotation counts at half its weight, unless the text around the quotes asks to act on it. The frame
+# must report something the writer received or read: a document, a message or a third party that
+# said it, or a list of examples. "Reply like '...'", "the admin says '...'" (an authority relays an
+# order) or a bare "lines '...'" report nothing: the quote is the writer's own order.
+_SOURCE = (
+    r"(?:e-?mails?|texts?|messages?|sms|letters?|notes?|notices?|leaflets?|brochures?|flyers?|posters?|"
+    r"signs?|handbooks?|manuals?|guides?|faqs?|articles?|posts?|comments?|reviews?|pages?|sites?|"
+    r"websites?|slides?|books?|stor(?:y|ies)|videos?|pop-?ups?|ads?|adverts?|voicemails?|callers?|"
+    r"scammers?|fraudsters?|strangers?|friends?|colleagues?|someone|somebody|they|he|she|it|warnings?|"
+    r"screens?|documents?|pdfs?|forms?|dataset|datasets|papers?)"
+)
+_PASSED_ON = (
+    r"(?:asked (?:me|us) to|asks (?:me|us|people|them) to|told (?:me|us) to|tells (?:people|them) to)"
+)
 _REPORTED = re.compile(
-    r"\b(?:such as|like|e\.g\.|for example|for instance|examples?|says|said|saying|wrote|writes|texted|"
-    r"emailed|literally|claiming|called|phrases?|lines?|asks? (?:you|me|us|them|people) to|"
-    r"asked (?:me|us|you) to|told (?:me|us) to|tells (?:you|people) to)\W{0,3}$"
+    r"\b(?:such as|e\.g\.|for example|for instance|examples?(?: like| such as)?|phrases?|"
+    r"(?:lines|sentences?|messages?|texts?|prompts?|attacks?|things|stuff|requests?|words) (?:like|such as)|"
+    rf"{_SOURCE}(?: that| which)?(?: \w+ly)? (?:says?|said|saying|wrote|writes|reads?|claim(?:s|ed|ing)|"
+    rf"stated|states|{_PASSED_ON})|(?:texted|emailed|messaged|wrote to|sent) (?:me|us)(?: \w+){{0,3}}|"
+    rf"{_PASSED_ON}|claiming)\W{{0,3}}$"
 )
 _QUOTED = re.compile(r"'[^'\n]{3,200}'|\"[^\"\n]{3,200}\"")
 _ACTED_ON = re.compile(
