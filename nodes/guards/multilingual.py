@@ -21,8 +21,6 @@ __all__ = [
     "CJK_HINTS",
     "CJK_OVERRIDE",
     "CJK_SYSTEM_PROMPT",
-    "CJK_VERB_FIRST",
-    "CJK_VERB_LAST",
     "ORDER_WORDS",
     "OVERRIDE",
     "OVERRIDE_TRIGGERS",
@@ -72,7 +70,9 @@ _NAMES_OF_THE_PROMPT = (
     "|systémov(?:ý|é|ého) (?:prompt|promptu|pokyny|instrukce)|prompt sistem|instruksi sistem"
     "|تعليمات النظام|موجه النظام"
 ).translate(CONFUSABLES)
-_WORDS_OF_ONE_SENTENCE = r"(?:[^\w.!?\n]+\w+){0,5}?[^\w.!?\n]+"
+# words of one clause: "Lupakan saja, aturan baru berlaku besok" (forget it, the new rules apply
+# tomorrow) and "Zapomeňte na to, pravidla ..." drop something else, then talk about rules
+_WORDS_OF_ONE_SENTENCE = r"(?:[^\w.!?\n,;:]+\w+){0,5}?[^\w.!?\n,;:]+"
 
 OVERRIDE = (
     rf"\b(?:{_IGNORE})\b{_WORDS_OF_ONE_SENTENCE}(?:{_ORDERS})\b"
@@ -94,23 +94,40 @@ SYSTEM_PROMPT_TRIGGERS = (
 # Chinese, Japanese and Korean write no spaces between words (a word boundary never falls inside a
 # run of them): the verb of ignoring and the model's orders are looked for within a dozen
 # characters of each other, in either order (Japanese and Korean put the verb last, Chinese first).
-# "前回のメールは無視してください" (ignore my previous email) names no orders and is not one.
-_CJK_IGNORE = "無視|无视|忽略|忽視|忘れ|忘记|忘掉|忘記|不要理会|不要理會|别管|무시|잊어|잊고|잊으"
+# The verb must be an order ("無視して", "忘掉", "무시하세요"), not a report ("忘れた", "忘记了",
+# "잊어버렸는데": "I forgot my password"), and the object the model's orders: instructions, the prompt,
+# or rules and settings that are the earlier / all / your ones. "Settings" or "rules" alone are a
+# customer's ("パスワードを忘れたので設定をリセットしたい", "忘れ物の規則"), and
+# "前回のメールは無視してください" (ignore my previous email) names no orders at all.
+_CJK_IGNORE = (
+    "無視(?:して|しろ|せよ|しなさい|すること)|忘れ(?:て(?!い|し|た|お)|ろ|なさい)|"
+    "(?:无视|忽略|忽視|忘掉|忘记|忘記|不要理会|不要理會|别管|別管)(?![了过過])|"
+    "무시(?:하(?:세요|십시오|고|라|해)|해(?:라|요|줘|주세요)?)|잊(?:어(?:라|줘|주세요|버려(?![서도])(?:라|요)?)|으세요|고)"
+)
+_CJK_OWNED = (
+    "以前の|前の|今までの|これまでの|すべての|全ての|あなたの|"
+    "之前的?|以前的?|先前的?|上面的?|所有的?|全部的?|你的|您的|"
+    "이전(?:의)? ?|기존(?:의)? ?|모든 ?|당신의 ?|너의 ?"
+)
 _CJK_ORDERS = (
-    "指示|指令|命令|ルール|規則|规则|規定|设定|設定|提示词|提示詞|说明|說明|지시|명령|규칙|지침|설정"
+    "指示|指令|命令|提示词|提示詞|プロンプト|지시|명령|지침|프롬프트|"
+    f"(?:{_CJK_OWNED})(?:ルール|規則|规则|規定|设定|設定|说明|說明|규칙|설정)"
 )
 _CJK_GAP = "[^。！？!?.\n]{0,12}?"
-CJK_VERB_FIRST = f"(?:{_CJK_IGNORE}){_CJK_GAP}(?:{_CJK_ORDERS})"
-CJK_VERB_LAST = f"(?:{_CJK_ORDERS}){_CJK_GAP}(?:{_CJK_IGNORE})"
-CJK_OVERRIDE = f"{CJK_VERB_FIRST}|{CJK_VERB_LAST}"
-# the system prompt by name, and the modes a jailbreak switches on ("answer in admin mode")
+CJK_OVERRIDE = f"(?:{_CJK_IGNORE}){_CJK_GAP}(?:{_CJK_ORDERS})|(?:{_CJK_ORDERS}){_CJK_GAP}(?:{_CJK_IGNORE})"
+# the system prompt by name, and the modes a jailbreak switches the model into ("answer in admin
+# mode", "from now on you are in developer mode"); the mode named alone is a customer asking about
+# an app ("管理员模式怎么打开？")
+_CJK_MODE = "(?:管理者|開発者|开发者|管理员|管理員|デバッグ|관리자|개발자) ?(?:モード|模式|모드)"
+_CJK_ANSWER = "答え|答えて|回答|回复|回覆|返答|응답|대답|답변|말해"
+_CJK_FROM_NOW = "从现在开始|從現在開始|现在起|現在起|今から|これから|지금부터|이제부터|이제"
 CJK_SYSTEM_PROMPT = (
     "システムプロンプト|系统提示|系統提示|系统指令|系統指令|시스템 ?프롬프트|"
-    "(?:管理者|開発者|开发者|管理员|管理員|デバッグ|관리자|개발자) ?(?:モード|模式|모드)"
+    f"{_CJK_MODE}[^。！？!?.\n]{{0,8}}?(?:{_CJK_ANSWER})|(?:{_CJK_FROM_NOW})[^。！？!?.\n]{{0,12}}?{_CJK_MODE}"
 )
 CJK_ANY = f"{CJK_OVERRIDE}|{CJK_SYSTEM_PROMPT}"
 # what each CJK pattern needs somewhere in the text (a cheap test before the regex)
-CJK_HINTS = tuple("無无忽忘不别무잊システム系統统管開开デ관개시")
+CJK_HINTS = tuple("無无忽忘不别別무잊システム系統统管開开デ관개시")
 
 # whole (folded) words one of which each pattern needs: the input detector tries a pattern only then
 ORDER_WORDS = (
