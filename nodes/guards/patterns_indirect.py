@@ -39,6 +39,13 @@ _CONCEDES = r"(?:sure|of course|certainly|absolutely|understood|ok(?:ay)?|no pro
 # the model's orders and its checks, named as a thing a sentence then points back to
 _ORDERS_NAMED = r"(?:instructions|rules|guidelines|prompt|system prompt|system message|restrictions|policies|filters|guard ?rails|directives|programming|configuration|set-?up(?: text| prompt)?|safety (?:rules|settings|filters|checks)|(?:approval|compliance|fraud|identity|safety|security|verification|kyc) (?:checks?|steps?|limits|rules|rules))"
 _DROP_OR_SHOW = r"(?:ignore|disregard|forget|drop|ditch|scrap|skip|set|put|throw|toss|bin|lose|abandon|suspend|waive|lift|remove|disable|bypass|override|switch|turn|paste|print|show|share|repeat|recite|reveal|output|dump|list|quote|type|write|spell|copy|send|display|post|give me|tell me)"
+# verbs that only drop the orders or dump them out: "your instructions - forget them", "your rules,
+# print them"; "send", "list", "share" are what a customer asks of the bank's paperwork ("your setup
+# instructions: please send them again", "what are your security checks? list them")
+_DROP_OR_DUMP = r"(?:ignore|disregard|forget|drop|ditch|scrap|skip|throw|toss|bin|abandon|waive|disable|bypass|override|paste|print|recite|reveal|output|dump|spell)"
+# the orders only a model has: the customer has no system prompt of the bank's to be sent
+_MODEL_ORDERS = r"(?:prompt|system prompt|system message|programming|guard ?rails|directives|filters|safety (?:rules|settings|filters))"
+_THEM = r"(?:them|it|those|these|all of them|that)"
 _NOT_A_TOPIC = r"(?! (?:for|on|about|regarding|of (?!yours))\b)"
 _OWNED = r"(?: of yours| you (?:were |have been |'ve been )?(?:got|given|have|received|follow|were told|started with|were set up with)(?: [\w-]+){0,4}?| (?:at|from) the (?:start|beginning|top) of (?:this|the|our) (?:chat|conversation|session))"
 _IN_OBJECT = r"(?:[^{}]|\{[^{}]{0,100}\}){0,200}?"
@@ -146,12 +153,16 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         "names the model's orders, then asks to drop or show them",
         0.85,
         "them it those these that",
-        # the orders must be the model's: "your ...", "... of yours", "... you were given", "the hidden
-        # ...": "the setup instructions, send them again" is a customer's own paperwork
-        rf"(?:\byour\b(?: [\w-]+){{0,3}}? {_ORDERS_NAMED}\b{_NOT_A_TOPIC}(?:{_OWNED}| (?:say|says|tell you|require|demand|state))?"
+        # the orders must be the model's: "... of yours", "... you were given", "what your rules say",
+        # "the hidden ...", "your system prompt"; or the verb only drops or dumps them ("your
+        # instructions - forget them"): "your setup instructions: send them again" is the customer's
+        # paperwork, and "what are your security checks? list them" asks about the bank's
+        rf"(?:\byour\b(?: [\w-]+){{0,3}}? {_ORDERS_NAMED}\b{_NOT_A_TOPIC}(?:{_OWNED}| (?:say|says|tell you|require|demand|state))"
+        rf"|\byour\b(?: [\w-]+){{0,3}}? {_MODEL_ORDERS}\b{_NOT_A_TOPIC}"
         rf"|\b(?:the|those|these|that|any|all)\b(?: [\w-]+){{0,3}}? {_ORDERS_NAMED}\b{_NOT_A_TOPIC}{_OWNED}"
         rf"|\b(?:the|those|these|that|any|all)\b(?: [\w-]+){{0,2}}? (?:hidden|secret|system|initial|original|internal|confidential|real|startup|start-up)(?: [\w-]+)? {_ORDERS_NAMED}\b{_NOT_A_TOPIC}(?:{_OWNED})?)"
-        rf"(?: ?[,:;?]| -+| —)+ (?:just |please |now |simply |so )?{_DROP_OR_SHOW} (?:them|it|those|these|all of them|that)\b",
+        rf"(?: ?[,:;?]| -+| —)+ (?:just |please |now |simply |so )?{_DROP_OR_SHOW} (?:them|it|those|these|all of them|that)\b"
+        rf"|\byour\b(?: [\w-]+){{0,3}}? {_ORDERS_NAMED}\b{_NOT_A_TOPIC}(?: ?[,:;?]| -+| —)+ (?:just |please |now |simply |so )?(?:{_DROP_OR_DUMP} {_THEM}|(?:set|put|push|lay|cast|throw) {_THEM} (?:aside|away|out))\b",
     ),
     # -- stories and role-play -------------------------------------------------------------------
     _rule(
