@@ -61,9 +61,11 @@ _NUMBERS = "number details expiry"
 _DESTINATION = (
     rf"(?:{_URL}|[\w.+-]+@[\w-]+\.[\w.]+|\b(?:to|at) \d{{5,6}}\b)"  # a link, an address, a short code
 )
-_GAP = r"[^\w.!?\n]+"  # between two words of one sentence
-_YOUR = rf"(?:your|ur|the customer'?s|their){_GAP}(?:[\w'-]+{_GAP}){{0,3}}?"
-_ANY = rf"(?:your|ur|the customer'?s|their|the|this|that|a|any){_GAP}(?:[\w'-]+{_GAP}){{0,3}}?"
+# between two words of one sentence. A word is a run of \w (an apostrophe or a hyphen separates):
+# were "-" and "'" both word and gap characters, a run of dashes would split in exponentially many ways
+_GAP = r"[^\w.!?\n]+"
+_YOUR = rf"(?:your|ur|the customer'?s|their){_GAP}(?:\w+{_GAP}){{0,3}}?"
+_ANY = rf"(?:your|ur|the customer'?s|their|the|this|that|a|any){_GAP}(?:\w+{_GAP}){{0,3}}?"
 
 # Read on folded text (lower case, look-alike letters folded). Gaps are bounded word runs, so
 # matching stays linear in the input.
@@ -72,21 +74,21 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks the reader to send a secret (PIN, password, one-time code, CVV)",
         0.9,
-        rf"\b{_SEND}\b(?:[^\w.!?\n]+[\w'-]+){{0,6}}?[^\w.!?\n]+{_YOUR}{_SECRET}\b",
+        rf"\b{_SEND}\b(?:[^\w.!?\n]+\w+){{0,6}}?[^\w.!?\n]+{_YOUR}{_SECRET}\b",
         negatable=True,
         triggers=_SECRETS,
     ),
     _cue(
         "asks the reader to reply with a secret",
         0.9,
-        rf"\b(?:reply|respond|text back|write back|answer)\b(?:[^\w.!?\n]+[\w'-]+){{0,4}}?[^\w.!?\n]+(?:with|containing|including)[^\w.!?\n]+{_ANY}{_SECRET}\b",
+        rf"\b(?:reply|respond|text back|write back|answer)\b(?:[^\w.!?\n]+\w+){{0,4}}?[^\w.!?\n]+(?:with|containing|including)[^\w.!?\n]+{_ANY}{_SECRET}\b",
         triggers=_SECRETS,
         negatable=True,
     ),
     _cue(
         "asks the reader to send card or account numbers",
         0.45,
-        rf"\b{_SEND}\b(?:[^\w.!?\n]+[\w'-]+){{0,6}}?[^\w.!?\n]+{_YOUR}{_NUMBER}\b",
+        rf"\b{_SEND}\b(?:[^\w.!?\n]+\w+){{0,6}}?[^\w.!?\n]+{_YOUR}{_NUMBER}\b",
         negatable=True,
         triggers=_NUMBERS,
     ),
@@ -100,35 +102,35 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks the reader to send a secret to a link, address or number",
         0.9,
-        rf"\b{_SEND}\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,80}}{_DESTINATION}",
+        rf"\b{_SEND}\b(?:[^\w.!?\n]+\w+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,80}}{_DESTINATION}",
         negatable=True,
         triggers=_SECRETS,
     ),
     _cue(
         "asks to verify or unlock an account through a link",
         0.75,
-        rf"\b(?:verify|confirm|validate|re-?validate|unlock|reactivate|re-?activate|restore|unsuspend|secure|authenticate|re-?authenticate|log ?in|sign ?in)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+(?:your|ur)\W+(?:[\w'-]+\W+){{0,2}}?(?:account|identity|card|access|profile|details|information|info|payment|wallet)\b[^.!?\n]{{0,120}}{_URL}",
+        rf"\b(?:verify|confirm|validate|re-?validate|unlock|reactivate|re-?activate|restore|unsuspend|secure|authenticate|re-?authenticate|log ?in|sign ?in)\b(?:[^\w.!?\n]+\w+){{0,3}}?[^\w.!?\n]+(?:your|ur)\W+(?:[\w'-]+\W+){{0,2}}?(?:account|identity|card|access|profile|details|information|info|payment|wallet)\b[^.!?\n]{{0,120}}{_URL}",
         negatable=True,
         triggers="verif confirm valid unlock activat restor suspend secure authentic log sign",
     ),
     _cue(
         "sends the reader to a link to verify, unlock or claim",
         0.75,
-        rf"(?:click|tap|visit|go to|open|follow)\b[^.!?\n]{{0,80}}{_URL}[^.!?\n]{{0,80}}\b(?:verify|confirm|validate|unlock|reactivate|restore|avoid (?:suspension|closure|losing)|claim|secure your)\b|\b(?:click|tap)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+(?:here|this link|the link below|the link)\b[^.!?\n]{{0,80}}\b(?:verify|confirm|validate|unlock|reactivate|restore|claim)\b",
+        rf"(?:click|tap|visit|go to|open|follow)\b[^.!?\n]{{0,80}}{_URL}[^.!?\n]{{0,80}}\b(?:verify|confirm|validate|unlock|reactivate|restore|avoid (?:suspension|closure|losing)|claim|secure your)\b|\b(?:click|tap)\b(?:[^\w.!?\n]+\w+){{0,3}}?[^\w.!?\n]+(?:here|this link|the link below|the link)\b[^.!?\n]{{0,80}}\b(?:verify|confirm|validate|unlock|reactivate|restore|claim)\b",
         negatable=True,
         triggers="click tap visit go open follow",
     ),
     _cue(
         "asks for payment by gift card, crypto or wire to a stranger",
         0.8,
-        r"\b(?:pay|paying|payable|payments?|send|buy|purchase|settle|transfer|fees?)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:(?:apple|google play|amazon|steam|itunes|visa|prepaid)\W+)?(?:gift ?cards?|itunes cards?|google play cards?|steam cards?|bitcoin|btc|crypto(?:currency)?|usdt|western union|moneygram)\b",
+        r"\b(?:pay|paying|payable|payments?|send|buy|purchase|settle|transfer|fees?)\b(?:[^\w.!?\n]+\w+){0,8}?[^\w.!?\n]+(?:(?:apple|google play|amazon|steam|itunes|visa|prepaid)\W+)?(?:gift ?cards?|itunes cards?|google play cards?|steam cards?|bitcoin|btc|crypto(?:currency)?|usdt|western union|moneygram)\b",
         negatable=True,
         triggers="gift itunes play steam bitcoin btc crypto usdt western moneygram",
     ),
     _cue(
         "asks for payment to a crypto wallet",
         0.8,
-        r"\b(?:usdt|bitcoin|btc|eth|ether|crypto(?:currency)?|tether)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:pay|payments?|send|transfer|deposit)\b|\b(?:send|transfer|pay|deposit)\b(?:[^\w.!?\n]+[\w'-]+){0,6}?[^\w.!?\n]+(?:to|into)\W+(?:the\W+|this\W+|our\W+)?(?:wallet|address)\W+(?=[a-z]*\d)[a-z0-9]{8,}\b",
+        r"\b(?:usdt|bitcoin|btc|eth|ether|crypto(?:currency)?|tether)\b(?:[^\w.!?\n]+\w+){0,8}?[^\w.!?\n]+(?:pay|payments?|send|transfer|deposit)\b|\b(?:send|transfer|pay|deposit)\b(?:[^\w.!?\n]+\w+){0,6}?[^\w.!?\n]+(?:to|into)\W+(?:the\W+|this\W+|our\W+)?(?:wallet|address)\W+(?=[a-z]*\d)[a-z0-9]{8,}\b",
         negatable=True,
         triggers="usdt bitcoin btc eth crypto tether wallet",
     ),
@@ -142,20 +144,20 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks to enter a secret on a page the text points to",
         0.9,
-        rf"\b(?:enter|type|input|fill in|submit|confirm)\b(?:[^\w.!?\n]+[\w'-]+){{0,2}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,30}}\b(?:on|in|into|at)\W+(?:the|this|that|a|our)\W+(?:\w+\W+)?(?:page|site|website|form|portal|link)\b",
+        rf"\b(?:enter|type|input|fill in|submit|confirm)\b(?:[^\w.!?\n]+\w+){{0,2}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,30}}\b(?:on|in|into|at)\W+(?:the|this|that|a|our)\W+(?:\w+\W+)?(?:page|site|website|form|portal|link)\b",
         negatable=True,
         triggers=_SECRETS,
     ),
     _cue(
         "asks to put personal data or the conversation into a link",
         0.8,
-        r"\b(?:include|add|append|put|insert|embed|send|encode|attach)\b(?:[^\w.!?\n]+[\w'-]+){0,8}?[^\w.!?\n]+(?:the\W+)?(?:customer'?s?|user'?s?|their|client'?s?|caller'?s?|conversation|chat|messages?|history|transcript|email address|phone number)\b[^.!?\n]{0,80}\b(?:in|into|to|as)\W+(?:a|an|the|this)\W+(?:link|url|image|query|request|webhook)\b|{?(?:conversation|chat_history|history|transcript|user_data|email)}?\)|[?&][a-z0-9_]+=(?:\{\{?[a-z0-9_ .-]+\}\}?|<[a-z_ ]+>|\[[a-z_ ]+\]|%s|\$\{?[a-z_]+\}?|(?:conversation|history|transcript)\b)",
+        r"\b(?:include|add|append|put|insert|embed|send|encode|attach)\b(?:[^\w.!?\n]+\w+){0,8}?[^\w.!?\n]+(?:the\W+)?(?:customer'?s?|user'?s?|their|client'?s?|caller'?s?|conversation|chat|messages?|history|transcript|email address|phone number)\b[^.!?\n]{0,80}\b(?:in|into|to|as)\W+(?:a|an|the|this)\W+(?:link|url|image|query|request|webhook)\b|{?(?:conversation|chat_history|history|transcript|user_data|email)}?\)|[?&][a-z0-9_]+=(?:\{\{?[a-z0-9_ .-]+\}\}?|<[a-z_ ]+>|\[[a-z_ ]+\]|%s|\$\{?[a-z_]+\}?|(?:conversation|history|transcript)\b)",
         triggers="conversation history transcript email phone user customer client caller chat message ?",
     ),
     _cue(
         "directs AI assistants or bots",
         0.75,
-        r"\b(?:ai|virtual|chat|digital)\W+(?:assistants?|agents?|helpers?)\b(?:[^\w.!?\n]+[\w'-]+){0,3}?[^\w.!?\n]+(?:must|should|shall|need to|are to|have to|will now|now|are required|are instructed)\b|\b(?:the |all |any )?(?:assistants?|assistant's|chat ?bots?|bots?|llms?|language models?|copilots?|gpts?)\b(?:[^\w.!?\n]+[\w'-]+){0,6}?[^\w.!?\n]+(?:must|should|shall|need to|are to|have to|will now|are required|are instructed)\b|\b(?:update|notice|note|instructions?|message|memo|policy) for (?:all |any )?(?:ai |virtual |chat )?(?:assistants?|chat ?bots?|bots?|llms?|language models?|copilots?)\b|(?:^|[.!?:]\s)(?:assistant|ai|bot|chatbot|model|copilot|gpt),\s",
+        r"\b(?:ai|virtual|chat|digital)\W+(?:assistants?|agents?|helpers?)\b(?:[^\w.!?\n]+\w+){0,3}?[^\w.!?\n]+(?:must|should|shall|need to|are to|have to|will now|now|are required|are instructed)\b|\b(?:the |all |any )?(?:assistants?|assistant's|chat ?bots?|bots?|llms?|language models?|copilots?|gpts?)\b(?:[^\w.!?\n]+\w+){0,6}?[^\w.!?\n]+(?:must|should|shall|need to|are to|have to|will now|are required|are instructed)\b|\b(?:update|notice|note|instructions?|message|memo|policy) for (?:all |any )?(?:ai |virtual |chat )?(?:assistants?|chat ?bots?|bots?|llms?|language models?|copilots?)\b|(?:^|[.!?:]\s)(?:assistant|ai|bot|chatbot|model|copilot|gpt),\s",
         triggers="assistant ai bot llm model copilot gpt agent helper",
     ),
     _cue(
@@ -167,7 +169,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "redirects payments to new bank details",
         0.75,
-        r"\b(?:bank|account|payment|banking|wire) (?:details|information|info|instructions) (?:have|has) (?:changed|been updated)\b|\b(?:send|make|pay|wire|transfer)\b(?:[^\w.!?\n]+[\w'-]+){0,3}?[^\w.!?\n]+(?:to|into)\W+(?:the\W+|this\W+|our\W+|a\W+|the new\W+|our new\W+)?(?:iban|account number|sort code|routing number)\b",
+        r"\b(?:bank|account|payment|banking|wire) (?:details|information|info|instructions) (?:have|has) (?:changed|been updated)\b|\b(?:send|make|pay|wire|transfer)\b(?:[^\w.!?\n]+\w+){0,3}?[^\w.!?\n]+(?:to|into)\W+(?:the\W+|this\W+|our\W+|a\W+|the new\W+|our new\W+)?(?:iban|account number|sort code|routing number)\b",
         triggers="changed updated iban sort routing",
         negatable=True,
     ),
@@ -181,13 +183,13 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "threatens the account to make the reader act",
         0.4,
-        r"\b(?:account|card|access|profile)\b(?:[^\w.!?\n]+[\w'-]+){0,3}?[^\w.!?\n]+(?:will|shall|may|is going to)\W+be\W+(?:permanently\W+)?(?:suspended|locked|closed|terminated|deleted|frozen|deactivated|disabled|blocked)\b[^.!?\n]{0,80}\b(?:unless|if you (?:do not|don'?t|fail)|within \d+|in \d+ (?:hours?|days?))\b",
+        r"\b(?:account|card|access|profile)\b(?:[^\w.!?\n]+\w+){0,3}?[^\w.!?\n]+(?:will|shall|may|is going to)\W+be\W+(?:permanently\W+)?(?:suspended|locked|closed|terminated|deleted|frozen|deactivated|disabled|blocked)\b[^.!?\n]{0,80}\b(?:unless|if you (?:do not|don'?t|fail)|within \d+|in \d+ (?:hours?|days?))\b",
         triggers="suspend lock close terminat delet froze deactivat disabl block",
     ),
     _cue(
         "asks to move money to a 'safe' account",
         0.8,
-        r"\b(?:transfer|move|wire)\b(?:[^\w.!?\n]+[\w'-]+){0,5}?[^\w.!?\n]+(?:to|into)\W+(?:a|our|the)\W+(?:safe|secure|protected|holding|new)\W+(?:account|wallet)\b",
+        r"\b(?:transfer|move|wire)\b(?:[^\w.!?\n]+\w+){0,5}?[^\w.!?\n]+(?:to|into)\W+(?:a|our|the)\W+(?:safe|secure|protected|holding|new)\W+(?:account|wallet)\b",
         negatable=True,
         triggers="safe secure protected holding",
     ),
@@ -207,20 +209,20 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks the reader to give a secret to an agent or on a call",
         0.9,
-        rf"\b(?:{_SEND}|confirm|verify|read|say|repeat|spell)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,40}}\b(?:with|to|for) (?:the|our|an?|your) (?:agent|caller|representative|rep|team|officer|specialist|advisor|adviser|investigator|courier|technician|engineer)\b|\bcall\b[^.!?\n]{{0,40}}\d{{3}}-\d{{4}}\b[^.!?\n]{{0,60}}\b(?:confirm|verify|give|provide|tell|read|say|enter)\b(?:[^\w.!?\n]+[\w'-]+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b",
+        rf"\b(?:{_SEND}|confirm|verify|read|say|repeat|spell)\b(?:[^\w.!?\n]+\w+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b[^.!?\n]{{0,40}}\b(?:with|to|for) (?:the|our|an?|your) (?:agent|caller|representative|rep|team|officer|specialist|advisor|adviser|investigator|courier|technician|engineer)\b|\bcall\b[^.!?\n]{{0,40}}\d{{3}}-\d{{4}}\b[^.!?\n]{{0,60}}\b(?:confirm|verify|give|provide|tell|read|say|enter)\b(?:[^\w.!?\n]+\w+){{0,3}}?[^\w.!?\n]+{_ANY}{_SECRET}\b",
         negatable=True,
         triggers=_SECRETS,
     ),
     _cue(
         "tells the model to call a tool",
         0.45,  # developer docs say "call the get_user function with ...": a cue, not proof
-        r"\b(?:call|invoke|run|execute|trigger|use)\W+(?:the\W+)?[a-z]+_[a-z_]+\b(?:\W+(?:tool|function))?(?:[^\w.!?\n]+[\w'-]+){0,4}?[^\w.!?\n]+(?:for|on|with)\b",
+        r"\b(?:call|invoke|run|execute|trigger|use)\W+(?:the\W+)?[a-z]+_[a-z_]+\b(?:\W+(?:tool|function))?(?:[^\w.!?\n]+\w+){0,4}?[^\w.!?\n]+(?:for|on|with)\b",
         triggers="_",
     ),
     _cue(
         "asks to decode hidden text and follow it",
         0.7,
-        r"\b(?:decode|decrypt|translate|unscramble|base64[- ]decode|rot13)\b(?:[^\w.!?\n]+[\w'-]+){0,4}?[^\w.!?\n]+(?:and|then)\W+(?:follow|execute|obey|do|run|carry out|act on|apply)\b",
+        r"\b(?:decode|decrypt|translate|unscramble|base64[- ]decode|rot13)\b(?:[^\w.!?\n]+\w+){0,4}?[^\w.!?\n]+(?:and|then)\W+(?:follow|execute|obey|do|run|carry out|act on|apply)\b",
         triggers="decode decrypt translat unscramble base64 rot13",
     ),
     _cue(
@@ -233,7 +235,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "addresses whatever reads or answers from the text",
         0.8,
-        r"\b(?:whoever|anyone|anybody|anything|any (?:system|tool|program|reader|model|assistant|ai|bot|software)|every (?:system|tool|program|reader|model|assistant)|the (?:system|tool|program|software|helper|reader|model|assistant|ai|bot|crawler|parser|summari[sz]er)s?)\W+(?:(?:that|who|which)\W+)?(?:is\W+|are\W+)?(?:reads?|reading|process(?:es|ing)?|answers?|answering|summari[sz](?:es|ing|e)|parses?|parsing|index(?:es|ing)?|ingest(?:s|ing)?|scrap(?:es|ing|e)|handl(?:es|ing|e)|receiv(?:es|ing|e))\b(?:[^\w.!?\n]+[\w'-]+){0,4}?[^\w.!?\n]+(?:this|these|the following)\W+(?:page|text|article|document|content|passage|section|file|data|message|faq|entry|note)s?\b",
+        r"\b(?:whoever|anyone|anybody|anything|any (?:system|tool|program|reader|model|assistant|ai|bot|software)|every (?:system|tool|program|reader|model|assistant)|the (?:system|tool|program|software|helper|reader|model|assistant|ai|bot|crawler|parser|summari[sz]er)s?)\W+(?:(?:that|who|which)\W+)?(?:is\W+|are\W+)?(?:reads?|reading|process(?:es|ing)?|answers?|answering|summari[sz](?:es|ing|e)|parses?|parsing|index(?:es|ing)?|ingest(?:s|ing)?|scrap(?:es|ing|e)|handl(?:es|ing|e)|receiv(?:es|ing|e))\b(?:[^\w.!?\n]+\w+){0,4}?[^\w.!?\n]+(?:this|these|the following)\W+(?:page|text|article|document|content|passage|section|file|data|message|faq|entry|note)s?\b",
         triggers="whoever anyone anybody anything any every the",
     ),
     _cue(
@@ -245,7 +247,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "writes to automated readers",
         0.8,
-        r"\b(?:summary|note|notice|instructions?|message|memo|guidance|directive|update)\W+(?:for|to)\W+(?:all\W+|any\W+)?(?:automated|automatic|machine|ai|llm|bots?|crawlers?|scrapers?|tools?|summari[sz]ers?|indexers?|models?|agents?|readers? other than)\b|\b(?:automated|automatic)\W+(?:tools?|systems?|readers?|agents?|assistants?|summari[sz]ers?|crawlers?|bots?|processors?|services?)\b(?:[^\w.!?\n]+[\w'-]+){0,4}?[^\w.!?\n]*(?::|\b(?:must|should|shall|need to|are to|are (?:\w+ly )?(?:instructed|required|obliged|expected))\b)",
+        r"\b(?:summary|note|notice|instructions?|message|memo|guidance|directive|update)\W+(?:for|to)\W+(?:all\W+|any\W+)?(?:automated|automatic|machine|ai|llm|bots?|crawlers?|scrapers?|tools?|summari[sz]ers?|indexers?|models?|agents?|readers? other than)\b|\b(?:automated|automatic)\W+(?:tools?|systems?|readers?|agents?|assistants?|summari[sz]ers?|crawlers?|bots?|processors?|services?)\b(?:[^\w.!?\n]+\w+){0,4}?[^\w.!?\n]*(?::|\b(?:must|should|shall|need to|are to|are (?:\w+ly )?(?:instructed|required|obliged|expected))\b)",
         triggers="automated automatic machine ai llm bot crawler scraper tool summari indexer model agent reader",
     ),
     _cue(
@@ -330,14 +332,14 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks to read a code back to someone",
         0.9,
-        rf"\bread(?:ing)?\W+(?:(?:it|them|this|that)\W+)?(?:back|out)\b(?:[^\w.!?\n]+[\w'-]+){{0,4}}?[^\w.!?\n]+{_CRED}\b|\b{_CRED}\b[^.!?\n]{{0,60}}?\bread(?:ing)?\W+(?:it|them|this|that)\W+(?:back|out)\b",
+        rf"\bread(?:ing)?\W+(?:(?:it|them|this|that)\W+)?(?:back|out)\b(?:[^\w.!?\n]+\w+){{0,4}}?[^\w.!?\n]+{_CRED}\b|\b{_CRED}\b[^.!?\n]{{0,60}}?\bread(?:ing)?\W+(?:it|them|this|that)\W+(?:back|out)\b",
         triggers=_SECRETS,
         negatable=True,
     ),
     _cue(
         "asks for a session code for someone who reaches out",
         0.8,  # a bank's co-browse reads the code "to the agent you called"; an attack's caller calls you
-        rf"\b{_HAND}\b(?:[^\w.!?\n]+[\w'-]+){{0,4}}?[^\w.!?\n]+(?:(?:\d|four|five|six|seven|eight|nine)-digit\W+)?(?:session|pairing|connection|remote|support|access)\W+(?:ids?|codes?|numbers?|keys?)\b[^.!?\n]{{0,80}}\b(?:(?:who|that)\W+(?:calls?|reaches out(?: to)?|contacts?|texts?|messages?|emails?)\W+you|when\W+(?:the|they|our|a)\W+(?:\w+\W+)?(?:calls?|contacts?|reaches out|rings))\b",
+        rf"\b{_HAND}\b(?:[^\w.!?\n]+\w+){{0,4}}?[^\w.!?\n]+(?:(?:\d|four|five|six|seven|eight|nine)-digit\W+)?(?:session|pairing|connection|remote|support|access)\W+(?:ids?|codes?|numbers?|keys?)\b[^.!?\n]{{0,80}}\b(?:(?:who|that)\W+(?:calls?|reaches out(?: to)?|contacts?|texts?|messages?|emails?)\W+you|when\W+(?:the|they|our|a)\W+(?:\w+\W+)?(?:calls?|contacts?|reaches out|rings))\b",
         triggers="session pairing connection remote support access",
         negatable=True,
     ),

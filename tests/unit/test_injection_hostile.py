@@ -4,7 +4,7 @@ A gap written ``(?:\\W+[\\w-]+){0,6}?\\W+`` lets a dash be a separator or part o
 of dashes splits in exponentially many ways ("the ai ------ reveals ..." took 15 s at 24 dashes);
 ``(?:[\\w.-]+ ?){1,3}`` and an unanchored ``[\\w.]+`` before a word re-scan a run from every
 position. Each rule is run on its own keywords joined by runs of one separator, and the whole guard
-on such strings up to its length limit.
+and the passage cues on such strings up to the guard's length limit.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 import pytest
 
 from crewline.nodes.guards import GuardSettings, Vault, inspect_input, sanitize
+from crewline.nodes.guards.passages import phishing_score
 from crewline.nodes.guards.patterns import BRANCHES, Rule
 from crewline.nodes.guards.rules import RuleDetector, fold
 
@@ -35,6 +36,10 @@ KEYWORDS = [
     "user:",
     "pretend",
     "them",
+    "ai assistants",
+    "must",
+    "your",
+    "password",
 ]
 
 
@@ -100,3 +105,13 @@ def test_each_rule_is_fast_on_its_own_keywords_between_separators(separator: str
             if elapsed > 0.5:  # linear rules take ~1 ms here; a quadratic one takes seconds
                 slow.append(f"{rule.reason} on {shape[:30]!r}: {elapsed:.2f} s")
     assert not slow
+
+
+@pytest.mark.parametrize("separator", SEPARATORS)
+def test_the_passage_cues_are_fast_on_keywords_between_separators(separator: str) -> None:
+    for shape in _shapes(KEYWORDS, separator):
+        text = _filled(shape, GuardSettings().max_request_chars)
+        began = time.perf_counter()
+        phishing_score(text)
+        elapsed = time.perf_counter() - began
+        assert elapsed < 1.0, f"{shape[:40]!r}: {elapsed:.2f} s"
