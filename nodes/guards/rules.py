@@ -12,6 +12,7 @@ disjoint classes, so matching stays linear in the input (tested on adversarial s
 from __future__ import annotations
 
 import itertools
+import math
 import re
 
 from crewline.nodes.guards.normalise import CONFUSABLES, readings
@@ -218,7 +219,8 @@ class RuleDetector:
         used_reasons = {rule.reason for rule in hits if id(rule) not in mentioned}
         # a reason also used outside the quotes (another branch of one rule) is counted there only
         quoted = _noisy_or([r for r in hits if id(r) in mentioned and r.reason not in used_reasons])
-        return round(1.0 - (1.0 - used) * (1.0 - _MENTION * quoted), 4)
+        # rounded down: a reported quote alone stays under half (0.49995 is not 0.5, the threshold)
+        return math.floor((1.0 - (1.0 - used) * (1.0 - _MENTION * quoted)) * 10_000) / 10_000
 
 
 def _noisy_or(hits: list[Rule]) -> float:
