@@ -45,7 +45,14 @@ import numpy as np
 from crewline.nodes.planning.background import BACKGROUND
 from crewline.nodes.planning.features import word_ngrams
 
-__all__ = ["BACKGROUND_ONLY_RECALL", "MAX_LOSS", "SIMILARITY_WEIGHT", "background_for", "balanced_threshold"]
+__all__ = [
+    "BACKGROUND_ONLY_RECALL",
+    "MAX_LOSS",
+    "SCORE_ONLY_MAX_LOSS",
+    "SIMILARITY_WEIGHT",
+    "background_for",
+    "balanced_threshold",
+]
 
 # The share of right answers rejection may cost (measured on held-out examples): a wrongly rejected
 # request is a lost answer, while a wrongly accepted one still meets the specialist's own checks
@@ -59,6 +66,9 @@ __all__ = ["BACKGROUND_ONLY_RECALL", "MAX_LOSS", "SIMILARITY_WEIGHT", "backgroun
 # (at least as many right and at least the recall of before in all six); 0.035 drops 3-shot domain
 # recall to 0.36, 0.03 every domain's under before.
 MAX_LOSS = 0.04
+# A router without the similarity term (fewer than ``router_fit.FEW`` examples a route) keeps the loss
+# chosen for the score alone.
+SCORE_ONLY_MAX_LOSS = 0.05
 # How much the top route's centroid similarity (0-1) adds to its score against *none* (module doc).
 # Same rows, loss 0.04: weights 2 / 3 / 4 / 6 route 0.8530 / 0.8528 / 0.8522 / 0.8511 right on average
 # over the six routers, at oos recall 0.617 / 0.630 / 0.638 / 0.632; 4 and 6 route 3-shot intents

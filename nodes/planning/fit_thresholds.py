@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crewline.nodes.planning.calibration import fit_temperature, oos_threshold
-from crewline.nodes.planning.fewshot import BACKGROUND_ONLY_RECALL, background_for, balanced_threshold
+from crewline.nodes.planning.fewshot import (
+    BACKGROUND_ONLY_RECALL,
+    MAX_LOSS,
+    SCORE_ONLY_MAX_LOSS,
+    background_for,
+    balanced_threshold,
+)
 from crewline.nodes.planning.router_model import RouterModel, raw_scores, route_centroids
 from crewline.nodes.planning.sub_routes import fit_sub_routes
 from crewline.nodes.planning.svm import fit_binary, fit_one_vs_rest
@@ -138,6 +144,7 @@ def threshold_from_examples(
         held_stat.tolist(),
         (tops == np.asarray(targets)).tolist(),
         (generic.max(axis=1) + bonus[len(tops) :]).tolist(),
+        max_loss=MAX_LOSS if similarity_weight else SCORE_ONLY_MAX_LOSS,
     )
     logits = np.vstack([scores, generic])
     logits = np.hstack([logits, (threshold - bonus)[:, None].astype(np.float32)])

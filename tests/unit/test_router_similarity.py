@@ -1,5 +1,6 @@
-"""The *none* statistic of a router fit from a handful of examples: the top route's score plus a
-weight times the request's similarity to that route's examples (``fewshot.SIMILARITY_WEIGHT``)."""
+"""The *none* statistic of a router whose threshold comes from its own examples, 30 or more a route:
+the top route's score plus a weight times the request's similarity to that route's examples
+(``fewshot.SIMILARITY_WEIGHT``); from fewer a route, the score alone."""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ def few_shot(clinc: tuple[Path, list[LabelledRow]]) -> Router:
     return fit_router(data / "train.jsonl", "intent", oos_label="oos", train=rows, oos_recall=0.8)
 
 
+@pytest.fixture(scope="module")
+def domains(clinc: tuple[Path, list[LabelledRow]]) -> Router:
+    """Five examples an intent, routed by domain: 75 examples a route."""
+    return _domain_router(*clinc)
+
+
 def _domain_router(data: Path, rows: list[LabelledRow]) -> Router:
     """The drawn rows' domains as routes (10), their intents as sub-routes."""
     domain_of = {r.line: r.labels[0] for r in read_labelled(data / "train.jsonl", "domain")}
@@ -57,7 +64,16 @@ def _manifest(path: Path) -> dict[str, object]:
     return manifest
 
 
-def test_held_out_examples_set_the_weight_and_the_decision_uses_it(few_shot: Router) -> None:
+def test_a_handful_of_examples_a_route_keeps_the_score_alone(few_shot: Router) -> None:
+    # Five examples an intent: the cascade built on such a router routed a point fewer right with it.
+    assert few_shot.similarity_weight == 0.0
+    _, margins = few_shot.margins(PROBES)
+    for text, margin in zip(PROBES, margins, strict=True):
+        assert (few_shot.route(text).route is None) == (margin <= few_shot.none_threshold), text
+
+
+def test_held_out_examples_set_the_weight_and_the_decision_uses_it(domains: Router) -> None:
+    few_shot = domains
     assert few_shot.similarity_weight == SIMILARITY_WEIGHT
     plain = copy.copy(few_shot)
     plain.similarity_weight = 0.0
@@ -81,7 +97,8 @@ def test_a_given_threshold_or_weight_is_kept(clinc: tuple[Path, list[LabelledRow
     assert Router(similarity_weight=1.5).fit_rows(texts, labels).similarity_weight == 1.5
 
 
-def test_a_saved_router_keeps_its_weight_as_format_3(few_shot: Router, tmp_path: Path) -> None:
+def test_a_saved_router_keeps_its_weight_as_format_3(domains: Router, tmp_path: Path) -> None:
+    few_shot = domains
     path = few_shot.save(tmp_path / "few")
     manifest = _manifest(path)
     assert manifest["format_version"] == 3 and manifest["similarity_weight"] == SIMILARITY_WEIGHT
@@ -91,8 +108,8 @@ def test_a_saved_router_keeps_its_weight_as_format_3(few_shot: Router, tmp_path:
         assert loaded.route(text) == few_shot.route(text)
 
 
-def test_format_3_keeps_sub_routes_too(clinc: tuple[Path, list[LabelledRow]], tmp_path: Path) -> None:
-    router = _domain_router(*clinc)
+def test_format_3_keeps_sub_routes_too(domains: Router, tmp_path: Path) -> None:
+    router = domains
     path = router.save(tmp_path / "domains")
     manifest = _manifest(path)
     assert manifest["format_version"] == 3 and manifest["sub_routes"] == 150
@@ -103,10 +120,10 @@ def test_format_3_keeps_sub_routes_too(clinc: tuple[Path, list[LabelledRow]], tm
 
 
 def test_five_examples_a_domain_intent_route_domains_and_reject_out_of_scope(
-    clinc: tuple[Path, list[LabelledRow]],
+    clinc: tuple[Path, list[LabelledRow]], domains: Router
 ) -> None:
     # Seed 0, val: 0.8717 at out-of-scope recall 0.69 before the similarity term, 0.8843 at 0.63 with it.
     data, _ = clinc
-    router = _domain_router(*clinc)
+    router = domains
     figures = evaluate_routing(router, read_labelled(data / "val.jsonl", "domain"), oos_label="oos")
     assert figures["accuracy"] >= 0.88 and figures["oos_recall"] >= 0.55
