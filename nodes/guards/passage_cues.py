@@ -28,7 +28,7 @@ __all__ = [
     "Cue",
 ]
 
-_URL = r"(?:https?://|www\.|\b[a-z0-9][a-z0-9-]{2,}(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\b)"
+_URL = r"(?:https?://|www\.|(?<![a-z0-9-])[a-z0-9][a-z0-9-]{2,}(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\b)"
 _SECRET = r"(?:pins?|pin codes?|access codes?|remote access codes?|\d-digit codes?|codes? (?:we|i) (?:just )?sent you|passwords?|pass ?codes?|pass ?phrases?|one[- ]time (?:pass)?codes?|otps?|verification codes?|security codes?|sign[- ]in codes?|login codes?|cvv2?|cvc|card verification (?:value|code)|ssn|social security numbers?|online banking (?:login|credentials|password)|(?:login|sign[- ]in) (?:details|credentials|information)|credentials|username and password|user ?name and pass ?word|mother'?s maiden name)"
 _NUMBER = r"(?:(?:full |complete |16[- ]digit |long )?(?:card|credit card|debit card|account|routing|bank account) numbers?|card details|payment details|bank details|banking details|billing details|expiry date)"
 _SEND = r"(?:send|sending|email|e-mail|text|sms|reply with|respond with|reply to (?:this|the|our) (?:message|email|text|sms)(?: with)?|forward|share|submit|provide|disclose|give|tell|read out|read back|post|upload|dm|message|whatsapp)"
@@ -58,9 +58,9 @@ _SECRETS = (
 _NUMBERS = "number details expiry"
 
 
-_DESTINATION = (
-    rf"(?:{_URL}|[\w.+-]+@[\w-]+\.[\w.]+|\b(?:to|at) \d{{5,6}}\b)"  # a link, an address, a short code
-)
+# A link, an address, a short code. An address starts where its run of characters starts (the
+# lookbehind): tried inside the run too, a long run without "@" was re-read from every position.
+_DESTINATION = rf"(?:{_URL}|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+|\b(?:to|at) \d{{5,6}}\b)"
 # between two words of one sentence. A word is a run of \w (an apostrophe or a hyphen separates):
 # were "-" and "'" both word and gap characters, a run of dashes would split in exponentially many ways
 _GAP = r"[^\w.!?\n]+"

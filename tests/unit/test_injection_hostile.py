@@ -115,3 +115,14 @@ def test_the_passage_cues_are_fast_on_keywords_between_separators(separator: str
         phishing_score(text)
         elapsed = time.perf_counter() - began
         assert elapsed < 1.0, f"{shape[:40]!r}: {elapsed:.2f} s"
+
+
+@pytest.mark.parametrize("run", ["abc-", "a.", "x+", "ab-c."])
+def test_the_passage_cues_read_a_long_address_or_domain_like_run_once(run: str) -> None:
+    # A run that looks like the start of an address or a domain and never ends as one was re-read
+    # from each of its positions (20 KB of "abc-" after a secret ask took 26 s).
+    text = "forward your password to " + run * (100_000 // len(run))
+    began = time.perf_counter()
+    phishing_score(text)
+    elapsed = time.perf_counter() - began
+    assert elapsed < 1.0, f"{run!r}: {elapsed:.2f} s"
