@@ -87,12 +87,23 @@ def inspect_input(
 ) -> InputInspection:
     """Run the whole input guard on ``raw`` text (``detector``: default the one ``settings`` names)."""
     text = sanitize(raw, strip_markup=settings.strip_markup)
-    # The detectors also read what markup hides from a reader (comments, prose in attributes), where
-    # an attacker writes for a model; only the visible text goes on (empty stays "empty request").
-    scored = text
-    if text and settings.strip_markup and "<" in raw:
-        scored = sanitize(raw, keep_hidden=True)
-    verdicts = [check_input(scored, settings, guard=guard, detector=detector, on_injection=on_injection)]
+    verdict = check_input(text, settings, guard=guard, detector=detector, on_injection=on_injection)
+    if verdict["action"] == "pass" and settings.strip_markup:
+        # The detectors also read what markup hides from a reader (comments, prose in attributes),
+        # where an attacker writes for a model. Both readings are scored: hidden text put between an
+        # attack's words must not dilute the attack that the visible text, passed on, still holds.
+        hidden = sanitize(raw, keep_hidden=True)
+        if hidden != text:
+            hidden_verdict = check_input(
+                hidden[: settings.max_request_chars],
+                settings,
+                guard=guard,
+                detector=detector,
+                on_injection=on_injection,
+            )
+            if hidden_verdict["action"] != "pass":
+                verdict = hidden_verdict
+    verdicts = [verdict]
     if verdicts[0]["reason"] in ("empty request",) or "exceeds the limit" in verdicts[0]["reason"]:
         return InputInspection(text[: settings.max_request_chars], verdicts)
     spans = detect_pii(text, settings.pii.types)

@@ -109,7 +109,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks to verify or unlock an account through a link",
         0.75,
-        rf"\b(?:verify|confirm|validate|re-?validate|unlock|reactivate|re-?activate|restore|unsuspend|secure|authenticate|re-?authenticate|log ?in|sign ?in)\b(?:[^\w.!?\n]+\w+){{0,3}}?[^\w.!?\n]+(?:your|ur)\W+(?:[\w'-]+\W+){{0,2}}?(?:account|identity|card|access|profile|details|information|info|payment|wallet)\b[^.!?\n]{{0,120}}{_URL}",
+        rf"\b(?:verify|confirm|validate|re-?validate|unlock|reactivate|re-?activate|restore|unsuspend|secure|authenticate|re-?authenticate|log ?in|sign ?in)\b(?:[^\w.!?\n]+\w+){{0,3}}?[^\w.!?\n]+(?:your|ur)\W+(?:\w+\W+){{0,2}}?(?:account|identity|card|access|profile|details|information|info|payment|wallet)\b[^.!?\n]{{0,120}}{_URL}",
         negatable=True,
         triggers="verif confirm valid unlock activat restor suspend secure authentic log sign",
     ),
@@ -307,7 +307,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks for money to be sent by a payment app or to an address",
         0.75,
-        rf"\b(?:send|wire|transfer|pay|move|deposit|remit|return)\b(?:[^\w.!?\n]+[\w'$-]+){{0,8}}?[^\w.!?\n]+(?:by|via|with|through|using|on)\W+(?:zelle|venmo|paypal|cash ?app|wise|revolut|western union|moneygram|wire transfer|bank transfer|crypto\w*|bitcoin)\b[^.!?\n]{{0,40}}(?:\bto\W+)?(?:{_DESTINATION}|\b(?:account|wallet|phone|number)\b)",
+        rf"\b(?:send|wire|transfer|pay|move|deposit|remit|return)\b(?:[^\w.!?\n]+\w+){{0,8}}?[^\w.!?\n]+(?:by|via|with|through|using|on)\W+(?:zelle|venmo|paypal|cash ?app|wise|revolut|western union|moneygram|wire transfer|bank transfer|crypto\w*|bitcoin)\b[^.!?\n]{{0,40}}(?:\bto\W+)?(?:{_DESTINATION}|\b(?:account|wallet|phone|number)\b)",
         triggers="zelle venmo paypal cash wise revolut western moneygram wire bank crypto bitcoin",
         negatable=True,
     ),
@@ -361,7 +361,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "asks for money to be sent to an account",
         0.7,
-        r"\b(?:send|wire|transfer|pay|return|deposit|move|refund|repay)\b(?:[^\w.!?\n]+[\w'$-]+){0,8}?[^\w.!?\n]+(?:to|into)\W+(?:the\W+|this\W+|our\W+|a\W+|an\W+)?(?:(?:new|safe|secure|holding|following|below|external|temporary)\W+)?(?:account|iban|wallet)\W+(?:(?:number|no|#)\W*)?(?=[\w-]*\d)[\w-]{4,}",
+        r"\b(?:send|wire|transfer|pay|return|deposit|move|refund|repay)\b(?:[^\w.!?\n]+\w+){0,8}?[^\w.!?\n]+(?:to|into)\W+(?:the\W+|this\W+|our\W+|a\W+|an\W+)?(?:(?:new|safe|secure|holding|following|below|external|temporary)\W+)?(?:account|iban|wallet)\W+(?:(?:number|no|#)\W*)?(?=[\w-]*\d)[\w-]{4,}",
         triggers="send wire transfer pay return deposit move refund repay",
         negatable=True,
     ),

@@ -155,7 +155,7 @@ class Router:
         # measures what MiniLM judges better. A crew's handful of examples a route keeps the score.
         weight = self._given_similarity_weight
         if weight is None:
-            many = len(rows.texts) >= FEW * len(rows.routes)
+            many = int(rows.counts.min()) >= FEW  # every route: one big route does not lend it to the rest
             weight = SIMILARITY_WEIGHT if rule is ThresholdRule.EXAMPLES and many else 0.0
         self.similarity_weight = weight
         # A refit starts from what the caller gave, not from what an earlier fit calibrated.

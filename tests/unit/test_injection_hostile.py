@@ -126,3 +126,16 @@ def test_the_passage_cues_read_a_long_address_or_domain_like_run_once(run: str) 
     phishing_score(text)
     elapsed = time.perf_counter() - began
     assert elapsed < 1.0, f"{run!r}: {elapsed:.2f} s"
+
+
+@pytest.mark.parametrize("opening", ["Please send ", "Please transfer it, don't ", "Please verify it your "])
+@pytest.mark.parametrize("separator", ["-", "'", "$", "-'$"])
+def test_the_passage_cues_money_and_verify_gaps_are_linear(opening: str, separator: str) -> None:
+    # A gap that could also be a word ([\w'$-]+ after a run of non-words) split a run of dashes in
+    # exponentially many ways: 28 dashes after "Please send " took 32 s.
+    for count in (30, 3_000):
+        text = opening + separator * count + " x now to account 12345678"
+        began = time.perf_counter()
+        phishing_score(text)
+        elapsed = time.perf_counter() - began
+        assert elapsed < 1.0, f"{opening!r} + {separator!r} x {count}: {elapsed:.2f} s"

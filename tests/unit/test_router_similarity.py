@@ -127,3 +127,13 @@ def test_five_examples_a_domain_intent_route_domains_and_reject_out_of_scope(
     router = domains
     figures = evaluate_routing(router, read_labelled(data / "val.jsonl", "domain"), oos_label="oos")
     assert figures["accuracy"] >= 0.88 and figures["oos_recall"] >= 0.55
+
+
+def test_one_route_with_few_examples_keeps_the_score_alone(clinc: tuple[Path, list[LabelledRow]]) -> None:
+    # Ten domains of 75 examples and one route of three: the average is far above 30 a route, but
+    # the closeness of three examples' centroid is not to be trusted for that route.
+    data, rows = clinc
+    domain_of = {r.line: r.labels[0] for r in read_labelled(data / "train.jsonl", "domain")}
+    texts = [r.text for r in rows] + ["book a pony ride", "pony rides for my kids", "can we ride ponies"]
+    labels = [domain_of[r.line] for r in rows] + ["ponies"] * 3
+    assert Router().fit_rows(texts, labels).similarity_weight == 0.0
