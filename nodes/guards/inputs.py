@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from crewline.nodes.guards.detector import InjectionDetector, load_detector
 from crewline.nodes.guards.pii import detect_pii
-from crewline.nodes.guards.sanitize import sanitize
+from crewline.nodes.guards.sanitize import sanitized_readings
 from crewline.nodes.guards.settings import GuardSettings
 from crewline.nodes.guards.vault import Vault
 from crewline.nodes.types import GuardAction, Verdict
@@ -86,23 +86,21 @@ def inspect_input(
     detector: InjectionDetector | None = None,
 ) -> InputInspection:
     """Run the whole input guard on ``raw`` text (``detector``: default the one ``settings`` names)."""
-    text = sanitize(raw, strip_markup=settings.strip_markup)
+    text, hidden = sanitized_readings(raw, strip_markup=settings.strip_markup)
     verdict = check_input(text, settings, guard=guard, detector=detector, on_injection=on_injection)
-    if verdict["action"] == "pass" and settings.strip_markup:
+    if verdict["action"] == "pass" and hidden != text:
         # The detectors also read what markup hides from a reader (comments, prose in attributes),
         # where an attacker writes for a model. Both readings are scored: hidden text put between an
         # attack's words must not dilute the attack that the visible text, passed on, still holds.
-        hidden = sanitize(raw, keep_hidden=True)
-        if hidden != text:
-            hidden_verdict = check_input(
-                hidden[: settings.max_request_chars],
-                settings,
-                guard=guard,
-                detector=detector,
-                on_injection=on_injection,
-            )
-            if hidden_verdict["action"] != "pass":
-                verdict = hidden_verdict
+        hidden_verdict = check_input(
+            hidden[: settings.max_request_chars],
+            settings,
+            guard=guard,
+            detector=detector,
+            on_injection=on_injection,
+        )
+        if hidden_verdict["action"] != "pass":
+            verdict = hidden_verdict
     verdicts = [verdict]
     if verdicts[0]["reason"] in ("empty request",) or "exceeds the limit" in verdicts[0]["reason"]:
         return InputInspection(text[: settings.max_request_chars], verdicts)

@@ -13,7 +13,7 @@ import unicodedata
 
 import regex
 
-__all__ = ["sanitize"]
+__all__ = ["sanitize", "sanitized_readings"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Format (Cf: zero-width, bidi controls, tag characters used for "ASCII smuggling") and control (Cc)
@@ -35,19 +35,37 @@ def sanitize(text: str, *, strip_markup: bool = True, keep_hidden: bool = False)
     replaced by a space and the text between them kept, and comments (``<!-- ... -->``) removed with
     their text: what a reader of the page sees. ``keep_hidden`` keeps what markup hides from that
     reader instead (a comment's text, prose in quoted attributes) for the detectors: an attacker
-    writes there for a model that reads the page (``inspect_input`` scores this reading and passes
-    the visible one on).
+    writes there for a model that reads the page (:func:`sanitized_readings` gives both).
     """
-    if text.isascii():
-        text = _ASCII_CONTROL.sub("", text)
-    else:
-        text = _SURROGATE.sub("\ufffd", text)
-        text = unicodedata.normalize("NFKC", text)
-        text = _INVISIBLE.sub("", text)
+    text = _normalised(text)
     if strip_markup and "<" in text:
-        text = _without_comments(text, keep_text=keep_hidden)
-        text = _MARKUP.sub(_tag_prose if keep_hidden else " ", text)
+        text = _without_markup(text, keep_hidden=keep_hidden)
     return _SPACES.sub(" ", text).strip()
+
+
+def sanitized_readings(text: str, *, strip_markup: bool = True) -> tuple[str, str]:
+    """``(visible, hidden)``: :func:`sanitize` of ``text`` without and with ``keep_hidden``, normalised
+    once; the same string twice when the text holds no markup (most messages)."""
+    text = _normalised(text)
+    if not (strip_markup and "<" in text):
+        plain = _SPACES.sub(" ", text).strip()
+        return plain, plain
+    visible, hidden = (_without_markup(text, keep_hidden=keep) for keep in (False, True))
+    return _SPACES.sub(" ", visible).strip(), _SPACES.sub(" ", hidden).strip()
+
+
+def _normalised(text: str) -> str:
+    if text.isascii():
+        return _ASCII_CONTROL.sub("", text)
+    text = _SURROGATE.sub("\ufffd", text)
+    text = unicodedata.normalize("NFKC", text)
+    cleaned: str = _INVISIBLE.sub("", text)  # the regex package is untyped
+    return cleaned
+
+
+def _without_markup(text: str, *, keep_hidden: bool) -> str:
+    text = _without_comments(text, keep_text=keep_hidden)
+    return _MARKUP.sub(_tag_prose if keep_hidden else " ", text)
 
 
 def _without_comments(text: str, *, keep_text: bool) -> str:
