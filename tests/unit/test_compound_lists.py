@@ -6,6 +6,7 @@ and B")."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -135,3 +136,11 @@ def test_a_lead_in_and_a_label_are_no_part(router: Router) -> None:
     assert clean_part("Issue: my card was stolen") == "my card was stolen"
     assert clean_part("(also need my balance)") == "need my balance"
     assert clean_part("what is my balance oh") == "what is my balance"
+
+
+def test_a_long_run_of_sign_off_words_is_read_in_linear_time() -> None:
+    # Tried from every punctuation mark, the sign-off pattern read each one's rest: 2.6 s on 20 KB.
+    for hostile in (". regards" * 2_200 + " x", ".best" * 4_000 + " x", "\nthanks" * 2_800 + " x"):
+        began = time.perf_counter()
+        message_body(hostile)
+        assert time.perf_counter() - began < 1.0
