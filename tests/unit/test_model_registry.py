@@ -147,7 +147,7 @@ def test_a_breaching_canary_is_rolled_back_and_a_healthy_one_is_not(tmp_path: Pa
     # escalations come from the turn's end: too many on the canary's threads roll it back too
     registry.served("t-9", "support", "v0003")
     registry.count("support", "v0001", interactions=50, escalations=2)
-    registry.count("support", "v0003", interactions=5, escalations=1)
+    registry.count("support", "v0003", interactions=5, escalations=4)
     record_turn("t-9", outcome="escalated", thresholds=limits, registry=registry)
     assert registry.entry("support").canary is None  # type: ignore[union-attr]
     assert "escalation_rate" in registry.events("support")[-1]["reason"]
@@ -165,3 +165,19 @@ def test_rollout_thresholds_come_from_the_crew_spec() -> None:
     data["models"]["rollout"] = {"max_error_rate_increase": 2}
     with pytest.raises((ConfigurationError, ValueError), match="max_error_rate_increase"):
         build_crew(data)
+
+
+def test_an_increase_chance_explains_is_not_a_breach() -> None:
+    """A rate is judged by how surely it exceeds the reference's plus the allowed increase, not by
+    the observed rates alone: 4 ungrounded answers in 21 against 11 in 123 is two unlucky turns."""
+    limits = RolloutThresholds()
+    reference = VersionStats(interactions=123, ungrounded=11)
+    assert breaches(VersionStats(interactions=21, ungrounded=4), reference, limits) == []
+    found = breaches(VersionStats(interactions=21, ungrounded=12), reference, limits)
+    assert len(found) == 1 and found[0].startswith("groundedness_failure_rate 0.571 over 21")
+    # every call failing is caught at the minimum sample, also against a control that has barely run
+    failing = VersionStats(calls=20, errors=20)
+    assert breaches(failing, VersionStats(calls=200, errors=3), limits)
+    assert breaches(failing, VersionStats(calls=2), limits)
+    # confidence 0.5: the observed rates alone, as before
+    assert breaches(VersionStats(interactions=21, ungrounded=4), reference, RolloutThresholds(confidence=0.5))

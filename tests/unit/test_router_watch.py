@@ -178,3 +178,20 @@ def test_naming_the_route_a_turns_least_sure_clause_had_confirms_it() -> None:
     assert router_figures(registry, two_parts, confirmed)["v0001"].rejections == 0
     corrected = [Feedback(t.thread_id, 1, route="billing", recorded_at=after + 5) for t in two_parts]
     assert router_figures(registry, two_parts, corrected)["v0001"].rejections == 20
+
+
+def test_two_unlucky_requests_over_twenty_turns_do_not_roll_an_honest_update_back() -> None:
+    """Over 20 turns a rate moves by a tenth on two requests: the watch rolls back only an increase
+    over the allowed one that chance does not explain (the demo stream's seed 5: out of scope 6 of 20
+    turns against the crew's own router's 11 of 123 was rolled back, the update being honest)."""
+    registry = RouterRegistry("learners")
+    before = _promoted(registry)
+    after = time.time() + 1
+    turns = _turns(before, 123, out_of_scope=11) + _turns(after, 20, out_of_scope=6)
+    assert watch_learned_router(registry, turns, RolloutThresholds()) is None
+    assert registry.current_version() == "v0001"
+    # a router that declines most requests is still rolled back at the 20th turn
+    broken = _turns(before, 123, out_of_scope=11) + _turns(after, 20, out_of_scope=13)
+    reason = watch_learned_router(registry, broken, RolloutThresholds())
+    assert reason is not None and "out_of_scope_rate 0.650 over 20 interactions" in reason
+    assert registry.current_version() is None
