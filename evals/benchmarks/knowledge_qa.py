@@ -12,8 +12,9 @@ both, never those of a later round.
 Questions marked ``round: fresh`` are a second held-out round, written before the second tuning, and
 ``round: fresh2`` a third, written before the third, and ``round: fresh3`` a fourth, written before the
 fourth, ``round: fresh4`` a fifth, written before the fifth, and ``round: fresh5`` a sixth, written
-before the sixth; each one's first-run outcome is recorded in the yaml (``first_run``, and
-``first_run_semantic``) and each round is printed apart (``fresh`` ... ``fresh5``).
+before the sixth, and ``round: fresh6`` a seventh, written before the seventh in plain everyday
+wording; each one's first-run outcome is recorded in the yaml (``first_run``, and
+``first_run_semantic``) and each round is printed apart (``fresh`` ... ``fresh6``).
 
 Every question goes through the ``knowledge`` graph offline (retrieve, extractive answer, groundedness,
 confidence gate), as ``crewline ask`` runs it, over two copies of the articles: as shipped (one
@@ -55,8 +56,8 @@ WRAP_COLUMNS = 72
 # third (sentence scoring by answer type, headings as evidence, the gate's operating point), "fresh3"
 # before the fourth (query expansion from the articles' own statistics), "fresh4" before the fifth
 # (word-vector query expansion, sentence windows across passages), "fresh5" before the sixth (the
-# confidence models refit on more rounds).
-ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")
+# confidence models refit on more rounds), "fresh6" before the seventh (plain everyday wording).
+ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
 SPLITS = ("dev", "held_out", *ROUNDS)
 # The parts whose misses may be read (the rest are reported, never read): dev, and the first held-out
 # part since the fourth tuning.
