@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache, cached_property
 
 from crewline.nodes.guards.literals import LiteralGate
 
@@ -27,21 +28,44 @@ class Rule:
     reason: str
     weight: float
     triggers: frozenset[str]  # the rule runs only if one of these words occurs (empty: always)
-    pattern: re.Pattern[str]
+    source: str  # the pattern's text; compiled (:attr:`pattern`) the first time a text needs it
     cased: bool = False  # matched against the original text (e.g. "DAN" the persona, not "Dan")
     # a second pattern that must match within ``reach`` characters of the first (a claim of
     # authority counts next to an ask to bypass); read in that window only, so the cost stays linear
-    near: re.Pattern[str] | None = None
+    near_source: str | None = None
     reach: int = 0
     # read only the sentences that do not open as a question: "can I skip the tour?" is a customer's
     statements: bool = False
-    # literals one of which the target must hold for ``pattern`` (and ``near``) to match at all: the
-    # cheap test that skips a rule on most texts (see :mod:`crewline.nodes.guards.literals`)
-    gate: LiteralGate = field(default=LiteralGate(), compare=False)
-    near_gate: LiteralGate = field(default=LiteralGate(), compare=False)
     # a branch of a rule cut by :func:`split_rule` names the rule it was cut from: a verdict, the
     # quoted-example check and the trained detector's feature column are the whole rule's
     whole: Rule | None = field(default=None, compare=False, repr=False)
+
+    # Compiled and gated on first use, not at import: the tables' ~300 patterns cost ~150 ms to
+    # compile and their gates ~50 ms to build, while a message's words open only a few rules (most
+    # never run in a process). Each is built once per rule (cached_property keeps it on the
+    # instance, so later reads are plain attribute reads) and once per text (``_compiled``).
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return _compiled(self.source)
+
+    @cached_property
+    def near(self) -> re.Pattern[str] | None:
+        return None if self.near_source is None else _compiled(self.near_source)
+
+    @cached_property
+    def gate(self) -> LiteralGate:
+        """Literals one of which the target must hold for ``pattern`` (and ``near``) to match at all:
+        the cheap test that skips a rule on most texts (see :mod:`crewline.nodes.guards.literals`)."""
+        return _gate(self.source, self.statements)
+
+    @cached_property
+    def near_gate(self) -> LiteralGate:
+        return LiteralGate() if self.near_source is None else _gate(self.near_source, self.statements)
+
+
+@cache
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
 
 
 # characters next to which the question blanking (``rules._QUESTION``) joins what it keeps: a string
@@ -50,6 +74,7 @@ class Rule:
 _JOINS = frozenset(".!?:;]\n")
 
 
+@cache
 def _gate(pattern: str, statements: bool) -> LiteralGate:
     gate = LiteralGate.of(pattern)
     if statements and any(_JOINS.intersection(string) for string in gate.strings):
@@ -73,19 +98,8 @@ def make_rule(
     expanded = pattern.replace("@GAP@", GAP % 4)
     # the detector reads a text's words as runs of letters: "don't" is "don", "base64" is "base"
     words = frozenset(word for word in WORD.findall(triggers.lower()) if len(word) > 1)
-    return Rule(
-        family,
-        reason,
-        weight,
-        words,
-        re.compile(expanded),
-        cased,
-        re.compile(near) if near is not None else None,
-        reach if near is not None else 0,
-        statements,
-        _gate(expanded, statements),
-        _gate(near, statements) if near is not None else LiteralGate(),
-    )
+    reach = reach if near is not None else 0
+    return Rule(family, reason, weight, words, expanded, cased, near, reach, statements)
 
 
 def split_rule(rule: Rule) -> tuple[Rule, ...]:
@@ -95,17 +109,9 @@ def split_rule(rule: Rule) -> tuple[Rule, ...]:
     a gate of a whole alternation is only as selective as its weakest branch: cut apart, each branch
     runs only when its own literals are there. The rule fires when any branch does. A rule with a
     second pattern (``near``) stays whole: its tries are counted per rule."""
-    if rule.near is not None:
+    if rule.near_source is not None:
         return (replace(rule, whole=rule),)
-    return tuple(
-        replace(
-            rule,
-            pattern=re.compile(branch, rule.pattern.flags),
-            gate=_gate(branch, rule.statements),
-            whole=rule,
-        )
-        for branch in _top_level_branches(rule.pattern.pattern)
-    )
+    return tuple(replace(rule, source=branch, whole=rule) for branch in _top_level_branches(rule.source))
 
 
 def _top_level_branches(pattern: str) -> list[str]:
