@@ -224,18 +224,23 @@ def _card_ok(raw: str) -> bool:
 # field of an ARN ("arn:<partition>:<service>:<region>:<account>:...") or a field of a URN, a path
 # segment of a URL (after "scheme://host", "host.tld" or "/segment" at the start of the token), the
 # first label of a host ("<n>.dkr.ecr.<region>.amazonaws.com", at the token's start or after "://").
+# In any case: schemes, host names, ARNs and URNs are case-insensitive, and people type them in
+# capitals ("ARN:AWS:IAM::<n>:ROLE/x", "HTTPS://EXAMPLE.COM/users/<n>").
 _ARN_HEAD = re.compile(
-    r"(?<![\w-])(?:arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*|urn:[a-z0-9][a-z0-9-]+(?::[^\s:]*)*):\Z"
+    r"(?<![\w-])(?:arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*|urn:[a-z0-9][a-z0-9-]+(?::[^\s:]*)*):\Z",
+    re.IGNORECASE,
 )
 _URL_HEAD = re.compile(
     r"(?:(?<![\w+.-])[a-z][a-z0-9+.-]*://[^/\s?#]*|^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d{1,5})?|^(?=/[^/]))"
-    r"(?:/[^/\s?#]+)*/\Z"
+    r"(?:/[^/\s?#]+)*/\Z",
+    re.IGNORECASE,
 )
-_HOST_HEAD = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?\Z")
-_HOST_TAIL = re.compile(r"(?:\.[a-z][a-z0-9-]*)(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+_HOST_HEAD = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?\Z", re.IGNORECASE)
+_HOST_TAIL = re.compile(r"(?:\.[a-z][a-z0-9-]*)(?:\.[a-z0-9-]+)*\.[a-z]{2,}", re.IGNORECASE)
 _HOST_GOES_ON = re.compile(r"[\w-]|\.\w")  # the labels matched are not the whole host name
-# After a path's digits: an expiry ("/12/27", "/1227", "/04/2027") makes them a card again.
-_EXPIRY = re.compile(r"/(?:0?[1-9]|1[0-2])(?:[/-]?(?:20)?\d{2})?(?!\w)")
+# After a path's digits: an expiry ("/12/27", "/1227", "/04/2027") makes them a card again. A month
+# and a year: a lone small number ("/users/<n>/3/posts") is the next path segment.
+_EXPIRY = re.compile(r"/(?:0?[1-9]|1[0-2])[/-]?(?:20)?\d{2}(?!\w)")
 _OPENERS = "\"'`([{<*"
 _TOKEN_REACH = 512  # a longer run of non-space characters before the digits is not looked into
 
@@ -246,8 +251,8 @@ def _embedded(text: str, start: int, end: int) -> bool:
     a URL path segment ("https://host/orders/<n>/items", "/api/orders/<n>/items") or a host's first
     label ("<n>.dkr.ecr.us-east-1.amazonaws.com"). Nothing else: digits typed against a label
     ("card:<n>", "cc=<n>"), before a full stop, a word ("<n>and"), "_exp" or an expiry ("<n>/12/27",
-    even inside a URL), and a number written in groups, stay a card (a missed card is a leak, a
-    false card a placeholder)."""
+    even inside a URL; "<n>/3/posts" is a path going on), and a number written in groups, stay a card
+    (a missed card is a leak, a false card a placeholder). Letter case does not matter."""
     if not text[start:end].isdigit():
         return False
     reach = text[max(0, start - _TOKEN_REACH) : start]

@@ -90,6 +90,17 @@ def test_near_misses_and_ids_are_not_personal_data(text: str) -> None:
         "docker pull 123456789015.dkr.ecr.eu-west-2.amazonaws.com/app:1.2",
         "urn:li:activity:4111111111111111:comments",
         "log line " * 80 + "image 123456789015.dkr.ecr.us-east-1.amazonaws.com/app",  # far into a text
+        # in capitals, as people type them: each was a card while the lower-case one was not
+        "the role ARN:AWS:IAM::123456789015:ROLE/x was assumed",
+        "Arn:Aws:Sns:Us-East-1:123456789015:Alerts",
+        "URN:LI:ACTIVITY:4111111111111111:comments",
+        "HTTPS://EXAMPLE.COM/users/4111111111111111/x",
+        "open API.EXAMPLE.COM/v1/users/4111111111111111/cards",
+        "docker pull 123456789015.DKR.ECR.US-EAST-1.AMAZONAWS.COM/app:1.2",
+        # a small number after it is the next path segment, not a card's expiry month
+        "https://example.com/users/4111111111111111/3/posts",
+        "GET /api/users/4111111111111111/3/posts returned 200",
+        "https://shop.example/orders/4111111111111111/12/items",
     ],
 )
 def test_luhn_valid_digits_inside_an_identifier_are_not_a_card(text: str) -> None:
@@ -129,6 +140,13 @@ def test_luhn_valid_digits_inside_an_identifier_are_not_a_card(text: str) -> Non
         # separators: a number written in groups is never part of an identifier
         ("https://shop.example/cards/4111-1111-1111-1111/charge", "4111-1111-1111-1111"),
         ("arn:aws:iam::4111 1111 1111 1111:role/x", "4111 1111 1111 1111"),
+        # in capitals: a label, a full stop, an expiry, groups still make a card
+        ("CARD:4111111111111111", "4111111111111111"),
+        ("MY CARD 4111111111111111.THANKS.BYE", "4111111111111111"),
+        ("SEE HTTPS://SHOP.EXAMPLE/CARDS/4111111111111111/12/27", "4111111111111111"),
+        ("see https://shop.example/cards/4111111111111111/04/2027", "4111111111111111"),
+        ("HTTPS://SHOP.EXAMPLE/CARDS/4111-1111-1111-1111/CHARGE", "4111-1111-1111-1111"),
+        ("ARN:AWS:IAM::4111 1111 1111 1111:ROLE/x", "4111 1111 1111 1111"),
     ],
 )
 def test_a_card_after_a_label_or_at_the_end_of_a_token_is_still_a_card(text: str, card: str) -> None:
