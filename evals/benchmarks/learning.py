@@ -31,6 +31,7 @@ would promote is served to the live traffic, to measure whether the automatic ro
 
     python -m crewline.evals.benchmarks.learning [--json] [--poison 0.3] [--held-out 0.4] [--lexical]
         [--seed N] [--record PATH] [--no-background-oos] [--no-noise-check] [--fitted-temperature]
+        [--no-oos-check]
 
 ``--seed`` chooses the held-out requests, the flipped labels and, through the threads' names, which
 experiences the gate holds back (hashes; seed 0 keeps the held-out split the stream was first
@@ -38,10 +39,15 @@ measured with, 86 requests): one seed gives the same figures on every run. The l
 the crew examples' weight were chosen on seeds 0-1 (0-4 for the noise limit, from the planner's
 routes) and checked on others.
 
+**Unrelated requests** (:mod:`.learning_unrelated`): before and after, the share of requests the crew
+should decline that it sends to a specialist (CLINC150's out-of-scope rows and six of its domains a
+bank does not serve, read from ``../shared/data/clinc150`` when there; the gate's own out-of-scope set).
+
 ``--lexical`` measures the planner without its semantic stage (the default install, without the
 ``semantic`` extra); the stream and the live traffic are served by the crew as built either way.
 ``--no-background-oos`` and ``--no-noise-check`` measure the trainer without those defaults (as
-``learn run --no-background-oos`` / ``--noise-z 0``).
+``learn run --no-background-oos`` / ``--noise-z 0``); ``--no-oos-check`` without the out-of-scope
+check (``LearnOptions(out_of_scope_check=())``: the trainer before it).
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ from typing import Any
 import yaml
 
 from crewline.evals.benchmarks.learning_live import serve_live, serve_one
+from crewline.evals.benchmarks.learning_unrelated import accepted, unrelated_sets
 
 __all__ = ["Phrasing", "load_phrasings", "main"]
 
@@ -142,6 +149,7 @@ class Trainer:
     background_oos: bool = True  # learn out of scope as a class from the generic background requests
     noise_check: bool = True  # reject labels that contradict confident routes (flipped labels)
     choose_temperature: bool = True  # the candidate's temperature chosen by cross-fitted planner accuracy
+    oos_check: bool = True  # decline as many generic errands as the current version (threshold and gate)
 
     def options(self, routing: Any) -> Any:
         from crewline.nodes.learning.train import LearnOptions
@@ -151,6 +159,7 @@ class Trainer:
             out_of_scope=None if self.background_oos else (),
             noise_z=LearnOptions().noise_z if self.noise_check else None,
             choose_temperature=self.choose_temperature,
+            out_of_scope_check=None if self.oos_check else (),
         )
 
 
@@ -176,10 +185,12 @@ def _scenario(
     planner = crew_planner(spec)
     if lexical:  # the default install: no semantic stage
         planner.semantic = None
+    unrelated = unrelated_sets()
     before = {
         "held_out": _accuracy(planner, test),
         "original": _accuracy(planner, original_rows),
         "held_out_by_style": _by_style(planner, held_out),
+        "unrelated_accepted": {name: accepted(planner, texts) for name, texts in unrelated.items()},
     }
     replay = _replay(stream, labels, seed)
     started = time.perf_counter()
@@ -196,6 +207,7 @@ def _scenario(
         "held_out": _accuracy(planner, test),
         "original": _accuracy(planner, original_rows),
         "held_out_by_style": _by_style(planner, held_out),
+        "unrelated_accepted": {name: accepted(planner, texts) for name, texts in unrelated.items()},
     }
     # then the held-out requests, measured above and never learned from, are served as live
     # traffic (no learn run follows): does the automatic rollback keep or drop the version?
@@ -307,6 +319,9 @@ def _print_part(name: str, part: dict[str, Any]) -> None:
     )
     for metric in ("held_out", "original"):
         print(f"  {metric:<9} accuracy {part['before'][metric]:.3f} -> {part['after'][metric]:.3f}")
+    for name, share in part["before"]["unrelated_accepted"].items():
+        after = part["after"]["unrelated_accepted"][name]
+        print(f"  unrelated {name}: sent to a specialist {share:.3f} -> {after:.3f}")
     styles = (part["before"]["held_out_by_style"], part["after"]["held_out_by_style"])
     print(f"  held out by style: {styles[0]} -> {styles[1]}")
     print(f"  gate figures: candidate {gate['candidate']} vs current {gate['current']}")
@@ -366,6 +381,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="keep the candidate's fitted temperature (no cross-fitted choice)",
     )
+    parser.add_argument(
+        "--no-oos-check",
+        action="store_true",
+        help="no out-of-scope check: the candidate's threshold as fitted, the gate without the check",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--record", type=Path, help="write the stream's first-run routing here (JSONL)")
     args = parser.parse_args(argv)
@@ -373,6 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         background_oos=not args.no_background_oos,
         noise_check=not args.no_noise_check,
         choose_temperature=not args.fitted_temperature,
+        oos_check=not args.no_oos_check,
     )
     figures = run(args.held_out, args.poison, args.lexical, args.seed, trainer)
     if args.record is not None:
