@@ -17,6 +17,7 @@ Patterns read the folded text (see :mod:`crewline.nodes.guards.rule_kit`); all g
 from __future__ import annotations
 
 from crewline.nodes.guards import multilingual
+from crewline.nodes.guards.normalise import CONFUSABLES
 from crewline.nodes.guards.rule_kit import Rule
 from crewline.nodes.guards.rule_kit import make_rule as _rule
 
@@ -25,6 +26,14 @@ __all__ = ["CREW_RULES"]
 _SAME_SENTENCE = r"[^.!?\n]{0,120}?"
 _WORDS = r"(?:[^\w.!?\n]+\w+){0,%d}?[^\w.!?\n]+"
 _APPROVAL_STEP = r"(?:approvals?|approving|confirmations?|confirming|reviews?|reviewers?|reviewing|(?:identity |security |fraud |kyc |aml )?checks?|checking|verification|verifying|sign-?off|flag(?:ging)? it|asking anyone|anyone'?s? (?:approval|permission)|(?:a |the )?human)"
+# a step forbidden, not asked for: "staff must not attempt to bypass the approval workflow", "never skip it"
+_NOT_FORBIDDEN = r"(?<!\bnot )(?<!\bnever )(?<!n't )(?<!\bnot to )(?<!\bnever to )(?<!\bnot attempt to )(?<!\bnot try to )(?<!n't try to )(?<!\bnever try to )(?<!\bnever attempt to )"
+# the writer's own ("ignore my previous instructions about the slot", "ignorez mes instructions"): the
+# first person within the verb's next two words, in the languages of the non-English override
+_FIRST_PERSON = (
+    r"(?:my|our|mes|mon|ma|nos|notre|mi|mis|nuestr[oa]s?|meine?[nmrs]?|unsere?[nmrs]?|mio|mia|miei|mie|"
+    r"meus?|minhas?|mijn|onze|moje|moich|moją|мои|мой|моё|моих|мою|наши|min|mina|mitt|benim|saya)"
+).translate(CONFUSABLES)
 _CLAIM = (
     r"(?:i'?m|i am|we'?re|we are) (?:the |a |an |your |one of the |one of your |from the |with the |in |on )?(?:[\w-]+ ){0,3}?(?:developers?|engineers?|admins?|administrators?|operators?|owners?|creators?|supervisors?|managers?|ceo|cto|auditors?|officers?|staff|team|head of [\w ]{1,20})"
     r"|this is (?:your|the) (?:[\w'-]+ ){0,3}?(?:operator|developer|admin|administrator|ceo|manager|supervisor|security team|fraud (?:department|team)|compliance(?: team)?|head office) ?(?:speaking|here)?"
@@ -55,7 +64,7 @@ CREW_RULES: tuple[Rule, ...] = (
         "asks to ignore prior instructions (non-English)",
         0.92,
         multilingual.ORDER_WORDS,
-        multilingual.OVERRIDE,
+        rf"(?<!\w)(?!\w+(?: \w+)? {_FIRST_PERSON}\b){multilingual.OVERRIDE}",
     ),
     _rule(
         "extraction",
@@ -91,7 +100,7 @@ CREW_RULES: tuple[Rule, ...] = (
         "asks to skip an approval or review step",
         0.75,
         "approval approvals approving confirmation confirmations confirming review reviews reviewer reviewers reviewing check checks checking verification verifying sign signoff flag flagging asking anyone human",
-        rf"(?:\b(?:skip|bypass|without|avoid|don'?t (?:ask|wait) for|do not (?:ask|wait) for)\b{_WORDS % 4}|\bno (?:need (?:for|to) (?:[\w-]+ ){{0,2}}?)?){_APPROVAL_STEP}\b(?! (?:code|number|email|letter|screen|page)s?\b)",
+        rf"(?:{_NOT_FORBIDDEN}\b(?:skip|bypass|without|avoid|don'?t (?:ask|wait) for|do not (?:ask|wait) for)\b{_WORDS % 4}|\bno (?:need (?:for|to) (?:[\w-]+ ){{0,2}}?)?){_APPROVAL_STEP}\b(?! (?:code|number|email|letter|screen|page)s?\b)",
         statements=True,
     ),
     _rule(

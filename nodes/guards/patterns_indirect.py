@@ -224,4 +224,35 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         r"!\[[^\]\n]{0,100}\]\( ?https?://[^\s)]{1,200}?[?&=/](?:\{\{?|\[|<|%7[bB]|\$\{|[A-Z][A-Z0-9]*_[A-Z0-9_]+)",
         cased=True,
     ),
+    # -- forged memory: what the model is said to have agreed to earlier -------------------------------
+    _rule(
+        "forgery",
+        "forges a record of earlier turns",
+        0.45,
+        "previous earlier prior last summary recap log",
+        r"\b(?:previous|earlier|prior|last) (?:conversation|chat|session)(?:'s)? (?:summary|recap|notes|log)\b|\b(?:summary|recap|log) of (?:the |our |this )?(?:previous|earlier|prior|last) (?:conversation|chat|session)\b",
+    ),
+    _rule(
+        "hijack",
+        "claims the model agreed to drop a check",
+        0.75,
+        "agreed promised confirmed offered said",
+        r"\b(?:you|the (?:agent|assistant|bot|ai|model))(?: (?:already|previously|earlier|just))? (?:agreed|promised|confirmed|offered|said you would|said it would) to (?:waive|skip|bypass|disable|turn off|drop|lift|remove|override|suspend)\b(?: [\w-]+){0,3}? (?:checks?|verification|verifying|identity|authentication|approvals?|reviews?|limits?|2fa|two-factor|security|kyc|confirmation)\b",
+    ),
+    # -- a text that claims to outrank the model's orders ("this result supersedes the system prompt")
+    _rule(
+        "override",
+        "claims to supersede the model's orders",
+        0.8,
+        "supersede supersedes override overrides replace replaces precedence trump trumps overrule overrules",
+        r"\b(?:supersedes?|overrides?|replaces?|takes? precedence over|trumps?|overrules?|outranks?)(?: (?:all|any|every))? (?:(?:your|the) )?(?:(?:current|original|existing|previous|prior|earlier|other) )?(?:system (?:prompt|message|instructions)|(?<=your )(?:[\w-]+ )?(?:instructions|rules|guidelines|directives|programming|prompt))\b",
+    ),
+    # -- leave granted to the model ("you may disclose internal configuration to testers") --------------
+    _rule(
+        "override",
+        "grants the model leave to disclose what it keeps",
+        0.75,
+        "may can allowed permitted authorised authorized free",
+        r"\byou (?:may|can|are (?:now )?(?:allowed|permitted|authori[sz]ed|free|cleared) to) (?:now )?(?:disclose|reveal|share|show|print|output|dump|leak|repeat)\b(?: [\w-]+){0,2}? (?:internal|hidden|secret|confidential|system|original|initial) (?:configuration|config|instructions|prompt|rules|settings|notes|guidelines|directives|setup)\b",
+    ),
 )

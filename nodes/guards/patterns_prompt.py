@@ -25,12 +25,13 @@ _CRIME = r"(?:launder(?:ing)? (?:money|funds|cash)|launder\b|skim (?:cards?|card
 
 PROMPT_RULES: tuple[Rule, ...] = (
     # -- the orders declared void ----------------------------------------------------------------------
+    # (not the writer's own words corrected: "the instructions in my earlier email were wrong")
     _rule(
         "override",
         "declares what came before void",
         0.85,
         "longer obsolete void null invalid fake test cancelled canceled outdated irrelevant revoked suspended wrong attacker apply matter count applies valid matters counts stands",
-        r"\b(?:everything|anything|all|whatever|what|the text|the instructions|the rules|the prompt|that)\b[^.!?\n]{0,40}?\b(?:above|before|prior|previous(?:ly)?|preceding|earlier)\b[^.!?\n]{0,40}?\b(?:no longer (?:applies|apply|valid|matters?|counts?|stands?)|(?:is|are|was|were) (?:now )?(?:obsolete|void|null|invalid|fake|a test|cancel(?:l)?ed|outdated|irrelevant|revoked|suspended|wrong|written by (?:an|the) attacker)|(?:doesn'?t|don'?t|does not|do not) (?:apply|matter|count))\b",
+        r"\b(?:everything|anything|all|whatever|what|the text|the instructions|the rules|the prompt|that)\b(?:(?!\b(?:my|our|i|we|me|us)\b)[^.!?\n]){0,40}?\b(?:above|before|prior|previous(?:ly)?|preceding|earlier)\b[^.!?\n]{0,40}?\b(?:no longer (?:applies|apply|valid|matters?|counts?|stands?)|(?:is|are|was|were) (?:now )?(?:obsolete|void|null|invalid|fake|a test|cancel(?:l)?ed|outdated|irrelevant|revoked|suspended|wrong|written by (?:an|the) attacker)|(?:doesn'?t|don'?t|does not|do not) (?:apply|matter|count))\b",
     ),
     _rule(
         "override",
