@@ -18,7 +18,7 @@ from crewline.nodes.guards.rule_kit import make_rule as _rule
 
 __all__ = ["BRANCHES", "RULES", "Rule"]
 
-_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|override|overrule|bypass|skip|neglect|abandon|discard|drop|erase|delete|nevermind|never mind|scrap|cancel|unlearn|pay no attention to|set aside|put aside|throw out|stop following|stop obeying|no longer (?:need to )?(?:follow|obey)|(?:don'?t|do not) (?:follow|obey))"
+_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|override|overrule|bypass|skip|neglect|abandon|discard|drop|erase|delete|nevermind|never mind|scrap|cancel|unlearn|pay no attention to|set aside|put aside|throw out|stop following|stop obeying|stop (?:applying|enforcing|observing|using)|no longer (?:need to )?(?:follow|obey)|(?:don'?t|do not) (?:follow|obey))"
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|former|old|initial|original|system|all|any|every|your|the|these|those|following|below|other|developer|openai)"
 _ORDERS = r"(?:instructions?|instruction set|rules|prompts?|directions?|guidelines|directives?|constraints|restrictions|programming|policies|polic(?:y|ies)|training|guidance|(?:safety|security|content|system) settings|context|conversation|text|prompting|content filters?|filters?|limitations)"
 # words for a customer's own messages and orders as much as for the model's ("disregard the previous
@@ -35,7 +35,7 @@ _MINE = r"(?:my|our|me|us|i)\b"
 _NOT_MINE = rf"(?:(?!{_MINE})\w+[^\w.!?\n]+){{0,%d}}"
 _SECRET_TEXT = r"(?:prompt|pre-?prompt|instructions?|system message|system role|developer message|rule ?set|directives?|configuration|initial message|initiali[sz]ation (?:text|prompt|message)|set-?up (?:text|prompt|message)|context window|hidden text|password|pass ?phrase|access code|secret)"
 # "the instructions for a standing order", "the prompt I need to answer": a task's, not the model's
-_FOR_A_TASK = r"(?![^\w.!?\n]+(?:(?:for|on|about|regarding|from|of)\b(?! (?:this|the|our) (?:conversation|chat|session)\b)|to (?!me\b|us\b|you\b)|in (?:your|the|this|that|our) (?:help|article|letter|email|docs?|documentation|guide|faq|manual|app|website|portal)|i\b|we\b|that\b|which\b|when\b|asking\b|you (?:gave|sent|showed|told) (?:me|us)\b))"
+_FOR_A_TASK = r"(?![^\w.!?\n]+(?:(?:for|on|about|regarding|from|of)\b(?! (?:this|the|our) (?:conversation|chat|session)\b)|to (?!me\b|us\b|you\b)|in (?:your|the|this|that|our) (?:help|article|letter|email|docs?|documentation|guide|faq|manual|app|website|portal)|i\b|we\b|(?:that|which)\b(?! (?:define|defines|govern|governs|control|controls|shape|shapes|guide|guides|determine|determines|drive|drives)\b)|when\b|asking\b|you (?:gave|sent|showed|told) (?:me|us)\b))"
 _REVEAL = r"(?:repeat|recite|paste|reproduce|quote|read out|spell out|echo(?: back)?|print|reveal|show|display|output|outputs|dump|leak|expose|share|list|relay|give|tell|write|type|translate|summari[sz]e|paraphrase|format|firmat|encode|spell|copy|echo|provide|disclose|return|convert|rewrite|state|tl;?dr|what (?:is|are|were|was))"
 
 _DUAL_MODE = r"(?:developer|dev|debug|debugging|maintenance|admin|administrator|diagnostic) ?mode"
@@ -71,7 +71,7 @@ _CORE: tuple[Rule, ...] = (
         "asks to ignore what came before",
         0.85,
         "ignore disregard forget never nevermind mind pay throw scrap skip set put",
-        r"\b(?:ignore|disregard|forget|never ?mind|pay no attention to|throw out|scrap|skip|set aside|put aside)\b (?:about )?(?:all (?:of )?|everything |anything |the |whatever |what(?:'s| is| was)? )?(?:(?:that |you (?:were|have been|'ve been) )?(?:told|written|said|given|sent) |that |from |of |(?:text|part|content|context|lines?|words|stuff) )?(?:above|before|previous(?:ly)?|prior|said|earlier|preceding|came before)\b(?= ?(?:[.,;:!?)\n—-]|$)| (?:and|then|but|now|instead|so|&|this|that|these|those|here|it|in|on|text|parts?|content|context|lines?|words|stuff|sentences?|paragraphs?|sections?|everything|all|said|written|stated|mentioned|given|told|please|altogether|entirely|completely|fully|totally|wholly|outright)\b)|\b(?:ignore|disregard|forget|never ?mind|scrap) (?:all of )?(?:that|this|it|everything|whatever you (?:were|have been|'ve been) (?:told|given|instructed)(?: to do)?)(?: and| then|[.,;:!])",
+        r"\b(?:ignore|disregard|forget|never ?mind|pay no attention to|throw out|scrap|skip|set aside|put aside)\b (?:about )?(?:all (?:of )?|everything |anything |the |whatever |what(?:'s| is| was)? )?(?:(?:that |you (?:were|have been|'ve been) )?(?:told|written|said|given|sent) |that |from |of |(?:text|part|content|context|lines?|words|stuff) )?(?:above|before|previous(?:ly)?|prior|said|earlier|preceding|came before)\b(?= ?(?:[.,;:!?)\n—-]|$)| (?:and|then|but|now|instead|so|&|this|that|these|those|here|it|in|on|text|parts?|content|context|lines?|words|stuff|sentences?|paragraphs?|sections?|everything|all|said|written|stated|mentioned|given|told|please|altogether|entirely|completely|fully|totally|wholly|outright)\b)|\b(?:ignore|disregard|forget|never ?mind|scrap) (?:all of (?:that|this|it)|everything|whatever you (?:were|have been|'ve been) (?:told|given|instructed)(?: to do)?)(?: and| then|[.,;:!])",
     ),
     _rule(
         "override",
@@ -163,7 +163,7 @@ _CORE: tuple[Rule, ...] = (
         "asks for the model's rules",
         0.85,
         "rules ruleset guidelines",
-        rf"\b{_REVEAL}\b\W+@GAP@your (?:\w+\W+){{0,2}}(?:rules|rule ?set|guidelines)\b{_FOR_A_TASK}|\b(?:rules|guidelines|instructions|policies) you (?:were given|follow|must follow|have been given|operate under|work under|run under|were configured with|are bound by)\b",
+        rf"\b{_REVEAL}\b\W+@GAP@your (?:\w+\W+){{0,2}}(?:rules|rule ?set|guidelines)\b{_FOR_A_TASK}|\b(?:rules|guidelines|instructions|policies) you (?:were given|follow|must follow|have been given|operate under|work under|run under|were configured with|are bound by)\b{_FOR_A_TASK}",
     ),
     _rule(
         "extraction",
@@ -177,7 +177,7 @@ _CORE: tuple[Rule, ...] = (
         "asks for the text above",
         0.85,
         "above previous preceding prior earlier far verbatim",
-        rf"\byour (?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b|\b{_REVEAL}\b\W+@GAP@(?:(?:the|all|everything|what(?:'s| is| was)?) )?(?:(?:of )?the )?(?:(?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b(?! (?:from|in|with|about|of|to|on|regarding)\b)|(?:prompt|instructions|rules|conversation|text|input|words) (?:so far|above|verbatim)\b)|\b(?:prompt|instructions|rules) (?:so far|above|verbatim)\b",
+        rf"\byour (?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b|\b{_REVEAL}\b\W+@GAP@(?:(?:the|all|everything|what(?:'s| is| was)?) )?(?:(?:of )?the )?(?:(?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b(?! (?:from|in|with|about|of|to|on|regarding)\b)|(?:prompt|instructions|rules|text|input|words) (?:so far|above|verbatim)\b|conversation (?:above|verbatim)\b)|\b(?:prompt|instructions|rules) (?:so far|above|verbatim)\b",
     ),
     _rule(
         "extraction",
@@ -374,7 +374,7 @@ _CORE: tuple[Rule, ...] = (
         "forges chat-template tokens",
         0.9,
         "",
-        r"<\|?(?:im ?start|im ?end|system|endoftext|user|assistant|eot ?id|start ?header ?id)\|?>|\[/?inst\]|<</?sys>>",
+        r"<\|?(?:im ?start|im ?end|system|endoftext|user|assistant|eot ?id|start ?header ?id|begin ?of ?text)\|?>|<(?:start|end) ?of ?turn>|\[/?inst\]|<</?sys>>",
     ),
     _rule(
         "forgery",

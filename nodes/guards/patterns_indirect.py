@@ -32,7 +32,7 @@ _OF_THIS = r"(?:this|these|the following|the above|that)"
 # verbs that open an order to the reader
 _ORDER_VERB = r"(?:ignore|disregard|forget|reply|respond|answer|tell|say|send|forward|e-?mail|add|append|include|insert|grant|approve|close|delete|remove|mark|call|transfer|wire|move|issue|disable|enable|skip|bypass|rate|recommend|print|reveal|output|show|list|export|proceed|unlock|treat|stop|do not|don'?t|never|always|make|set|change|write|copy|pay|refund|credit|report|escalate|waive|release|confirm|share|leak|upload|post|run|execute|when you|before you|after you|from now|you (?:must|should|are|may|can|will)|the (?:customer|user|cardholder|applicant|requester)|this (?:customer|user|applicant|requester))"
 _ADDRESSEE = r"(?:ai|assistant|model|llm|agent|bot|chatbot|gpt|copilot|(?:ai|reviewer|support) (?:assistant|reviewer|agent|helper|bot)|reviewer assistant)"
-_ABOUT_SOMEONE = r"(?:when you|before you|after you|if (?:the|a|this) (?:customer|user)|(?:tell|inform|warn|advise) the (?:customer|user|cardholder|reader)|the (?:customer|user|cardholder|applicant|requester)|this (?:customer|user|applicant|requester))"
+_ABOUT_SOMEONE = r"(?:(?:if|when|while) you(?:'re| are) (?:reading|processing|handling|summari[sz]ing|reviewing|transcribing|translating|parsing|scanning|analy[sz]ing) (?:this|these|the)|when you|before you|after you|if (?:the|a|this) (?:customer|user)|(?:tell|inform|warn|advise) the (?:customer|user|cardholder|reader)|the (?:customer|user|cardholder|applicant|requester)|this (?:customer|user|applicant|requester))"
 _AI_LABEL = r"(?:assistant|ai|bot|chatbot|gpt|chatgpt|model|system|llm)(?: \([^)]{0,24}\))?"
 _USER_LABEL = r"(?:user|human|customer|client|me|you)(?: \([^)]{0,24}\))?"
 _CONCEDES = r"(?:sure|of course|certainly|absolutely|understood|ok(?:ay)?|no problem|yes|done|noted|right away|as (?:you )?(?:asked|requested|agreed|instructed)|i(?:'ve| have| will|'ll| can| am|'m) (?:now )?(?:approved|disabled|skipped|scheduled|granted|verified|removed|turned|switched|bypassed|unlocked|reset|sent|transferred|enabled|waived|going to|able to|happy to|allowed to|authori[sz]ed)|verification (?:is )?(?:complete|passed|successful|done|disabled|off)|access granted|safety (?:review )?(?:is )?off|filters? (?:are |is )?off)"
@@ -61,7 +61,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         "addresses orders to an AI that reads the text",
         0.75,
         "ai assistant assistants model models llm llms bot bots chatbot chatbots gpt gpts copilot copilots automated intelligence",
-        rf"(?:^|[.!?:;'\"(\[*-] ?)(?:\w+ )?(?:note|notes|message|instructions?|directive|p\.?s\.?|attention|important|reminder|notice|request|memo|next (?:step|action)s?)(?!\w)(?: \w+)? (?:to|for) (?:any |all |the |every |an? )?{_READER}\b"
+        rf"(?:^|[.!?:;'\"(\[*-] ?)(?:\w+ )?(?:note|notes|message|instructions?|directive|p\.?s\.?|attention|important|reminder|notice|request|memo|next (?:step|action)s?)(?!\w)(?: \w+)? (?:to|for) (?:any |all |the |every |an? )?(?:[\w-]+ )?{_READER}\b"
         rf"|(?:^|[.!?:;'\"(\[-] ?)(?:to|dear|attn|attention) (?:the |any |all |every |an? )?{_READER} {_READS} {_OF_THIS}\b"
         rf"|\b{_READER} (?:that |who |which )?{_READS} {_OF_THIS} (?:\w+ ){{0,3}}?(?:must|should|shall|needs? to|ha(?:ve|s) to|(?:are|is) (?:to|required to|instructed to|expected to)|will now|(?:should|must) also|also)\b"
         # "if you are a bot" is a customer's question; "if you are an automated agent" or "an AI
@@ -75,8 +75,8 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         "ai assistant model llm agent bot chatbot gpt copilot reviewer helper",
         # "AI, stop talking" is a customer speaking to the assistant: a comma reads as an order to
         # the reader only when it is about answering someone else or comes from a document's reader
-        rf"(?:^|[.!?;>\[(<'\"*-]|<!--) ?(?:the )?{_ADDRESSEE}(?: {_READS} (?:this|these|the \w+))?(?: note)? ?: ?(?:please )?(?:also )?{_ORDER_VERB}\b"
-        rf"|(?:[.!?;>\[(<'\"*-]|<!--) ?(?:the )?{_ADDRESSEE}(?: {_READS} (?:this|these|the \w+))?, (?:please )?(?:also )?{_ABOUT_SOMEONE}\b",
+        rf"(?:^|[.!?;>\[(<'\"*-]|<!--) ?(?:the )?{_ADDRESSEE}(?: {_READS} (?:this|these|that|the)(?: [\w-]+)?)?(?: note)? ?: ?(?:please )?(?:also )?{_ORDER_VERB}\b"
+        rf"|(?:[.!?;>\[(<'\"*-]|<!--) ?(?:the )?{_ADDRESSEE}(?: {_READS} (?:this|these|that|the)(?: [\w-]+)?)?, (?:please )?(?:also )?{_ABOUT_SOMEONE}\b",
     ),
     _rule(
         "indirect",
@@ -254,5 +254,22 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         0.75,
         "may can allowed permitted authorised authorized free",
         r"\byou (?:may|can|are (?:now )?(?:allowed|permitted|authori[sz]ed|free|cleared) to) (?:now )?(?:disclose|reveal|share|show|print|output|dump|leak|repeat)\b(?: [\w-]+){0,2}? (?:internal|hidden|secret|confidential|system|original|initial) (?:configuration|config|instructions|prompt|rules|settings|notes|guidelines|directives|setup)\b",
+    ),
+    # "whoever or whatever is reading this": a note that counts a model among its readers
+    _rule(
+        "indirect",
+        "addresses orders to an AI that reads the text",
+        0.6,
+        "whoever whatever",
+        rf"\bwho(?:ever)? or what(?:ever)? (?:is |that is )?(?:reading|processing|reviewing|summari[sz]ing|handling) {_OF_THIS}\b",
+    ),
+    # an agent's trace forged in the text ("Observation: ... Thought: I must now email ... Action:");
+    # weak alone: a developer pastes their agent's log to debug it
+    _rule(
+        "forgery",
+        "forges an agent's reasoning trace",
+        0.45,
+        "thought observation action",
+        r"\bthought ?:[^\n]{0,300}?\baction(?: input)? ?:|\bobservation ?:[^\n]{0,300}?\bthought ?:",
     ),
 )

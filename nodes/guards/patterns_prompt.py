@@ -46,7 +46,7 @@ PROMPT_RULES: tuple[Rule, ...] = (
         "asks what the model was told",
         0.8,
         "told given instructed programmed configured trained tell",
-        r"\b(?:what|whatever|which (?:rules|instructions|orders)|everything|anything)\b(?:[^\w.!?\n]+\w+){0,8}?[^\w.!?\n]+(?:you (?:were|have been|'ve been|got) (?:told|given|instructed|programmed|configured|trained)|were you (?:told|given|instructed|programmed)|(?:told|instructed|ordered|programmed|configured) you|tell you (?:to|not to))\b",
+        r"\b(?:what|whatever|which (?:rules|instructions|orders)|every (?:rule|instruction|guideline|directive)|everything|anything)\b(?:[^\w.!?\n]+\w+){0,8}?[^\w.!?\n]+(?:you (?:were|have been|'ve been|got) (?:told|given|instructed|programmed|configured|trained)|were you (?:told|given|instructed|programmed)|(?:told|instructed|ordered|programmed|configured) you|tell you (?:to|not to))\b",
     ),
     _rule(
         "extraction",
