@@ -6,8 +6,8 @@
 of two unlike collections: ClapNQ dev (Wikipedia passages; the shared data directory by default;
 label: answerable) and the questions of the help-centre benchmark's parts :data:`FIT_SPLITS`
 (:mod:`crewline.evals.benchmarks.knowledge_qa`: short how-to articles, customers' paraphrases; label:
-the extractive answer states the expected fact, so a wrong sentence counts as a miss). Its last two
-rounds (fresh4, fresh5) are never read here. One collection alone teaches a model its own score scales:
+the extractive answer states the expected fact, so a wrong sentence counts as a miss). Its unseen
+rounds (fresh5, fresh6) are never read here. One collection alone teaches a model its own score scales:
 fit on ClapNQ only, the help centre's paraphrased questions that the right sentence answered sat at
 0.30-0.55, under the gate, while its unanswerable ones sat under 0.42; the MiniLM cosine gate (set at
 ClapNQ's equal-error point) left 20 of its 56 dev questions gated with the right sentence. Then it
@@ -17,7 +17,7 @@ ClapNQ's equal-error point) left 20 of its 56 dev questions gated with the right
   it);
 * picks the lowest threshold at which each collection abstains on at least its floor
   (:data:`ABSTAIN_FLOORS`) of the questions it should not answer, out of fold: the help centre's
-  unanswerable questions at 0.87 (the operating point: answer more, give up a little abstention,
+  unanswerable questions at 0.84 (the operating point: answer more, give up a little abstention,
   instead of abstaining on all of them while its answerable paraphrases sit under the gate), and
   ClapNQ's at 0.65 (0.68 for the offline model: :data:`HASHING_PASSAGE_FLOOR`). Its unanswerable
   questions are on-topic Wikipedia passages that do not hold the answer, unlike anything a help centre
@@ -55,7 +55,11 @@ from crewline.tools.knowledge import DOCS_DIR
 
 # Share of the questions it should not answer that each collection abstains on at least, out of fold
 # (passages: ClapNQ; help_centre: its unanswerable dev questions). See the module docstring.
-ABSTAIN_FLOORS = {"passages": 0.65, "help_centre": 0.87}
+# The help centre's floor was 0.87 until the seventh tuning, chosen on rounds whose unanswerable
+# questions were mostly far from the articles; with tune7's near-topic ones in the fit, 0.87 kept 0.77 of
+# the right drafts (ClapNQ 0.68 answered), 0.84 keeps 0.84 at 0.84 abstention (ClapNQ 0.77 / 0.72),
+# 0.80 0.85 at 0.81 (offline, out of fold, before the seventh tuning's answer kinds).
+ABSTAIN_FLOORS = {"passages": 0.65, "help_centre": 0.84}
 COLLECTIONS = tuple(ABSTAIN_FLOORS)
 # The offline model's ClapNQ floor. Fit on more help-centre rounds (sixth tuning), the offline model at
 # 0.65 answered 0.85 of ClapNQ's answerable questions but abstained on 0.68 of the rest (0.70 before);
@@ -65,18 +69,21 @@ COLLECTIONS = tuple(ABSTAIN_FLOORS)
 HASHING_PASSAGE_FLOOR = 0.68
 
 
-# The help-centre questions the fit reads: every round but the last two (fresh4 and fresh5 stay unseen).
-# Fit on dev alone (the semantic model until the sixth tuning) or dev and held out (the offline one),
-# the model learned the articles' own phrasing; each later round was written in other styles (chatty,
-# misspelt, indirect), and its questions with a right draft sat under the gate.
-FIT_SPLITS = ("dev", "held_out", "fresh", "fresh2", "fresh3")
+# The help-centre questions the fit reads: every round but the unseen ones (fresh5 and fresh6), plus
+# tune7. Fit on dev alone (the semantic model until the sixth tuning) or dev and held out (the offline
+# one), the model learned the articles' own phrasing; each later round was written in other styles
+# (chatty, misspelt, indirect), and its questions with a right draft sat under the gate. The rounds up
+# to fresh4 ask few unanswerable questions near the articles' topics (5 of their 83 were answered),
+# so the gate chosen on them answered most such questions (tune7, written to tune on them: 10 of 30
+# abstained offline): the seventh tuning adds fresh4 (read since the sixth) and tune7.
+FIT_SPLITS = ("dev", "held_out", "fresh", "fresh2", "fresh3", "fresh4", "tune7")
 
 
 def _help_centre(
     index_dir: Path, embedder: str, names: tuple[str, ...]
 ) -> tuple[list[list[float]], list[int], list[bool]]:
     """Features, labels and unanswerable flags of the help-centre benchmark's :data:`FIT_SPLITS`
-    questions (fresh4 and fresh5 are not read). Label: the extractive answer states the expected fact."""
+    questions (fresh5 and fresh6 are not read). Label: the extractive answer states the expected fact."""
     kb = KnowledgeBase.build(DOCS_DIR, index_dir, make_embedder(embedder))
     rows, labels, unanswerable = [], [], []
     for question in load_help_questions():

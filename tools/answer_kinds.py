@@ -5,14 +5,22 @@ question shapes imply and the base patterns miss, and drops one they over-apply:
 
 * "how many" asks for a count: a sentence stating a number of something ("up to 4 authorized users");
 * "how quickly/soon/long" is also answered in seconds ("a decision within 60 seconds");
-* "I'm calling from ...", "who do I ring", "what number do I dial" ask for a phone number;
+* "I'm calling from ...", "who do I ring", "what number do I dial" ask for a phone number; "my phone",
+  "my new phone number", "which phones" name the customer's own phone or number (a device to lose,
+  a number to update, phones an app runs on), not one to call: without a word that asks for one to
+  call ("call", "contact", "your phone number", "phone line"), no phone number is asked for, and
+  "phone" is matched as a topic word;
 * a yes/no question whose verb is an action on a fee ("can you take back a late fee", "will you
   waive the fee") names the fee as its topic, not as an amount to state: the amount pattern is
   dropped, so the sentence that answers (the one with its verb, or the waiver) is not outranked by
   one quoting the fee. Questions that ask about cost with a cost verb ("do you charge for", "does it
   cost", "is there a fee") keep it;
 * such a yes/no question about a cost is also answered by a sentence that says it costs nothing
-  without naming an amount ("Kestrel Financial does not charge for text alerts").
+  without naming an amount ("Kestrel Financial does not charge for text alerts");
+* "what info do you need", "what will you want to know", "what do I need to have ready" ask what is
+  required: a sentence saying what we need or ask for ("We need their full name, date of birth and
+  address", "You will need the other card's account number"), and that sentence satisfies the
+  question's "info", "need", "know".
 
 General question shapes of English, none taken from a benchmark question.
 """
@@ -22,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from crewline.memory.knowledge.embeddings import content_terms
 from crewline.tools.question_terms import Question
 
 __all__ = ["refine"]
@@ -36,6 +45,15 @@ _SPEED_ASK = re.compile(r"\bhow (?:long|soon|quickly|fast)\b|\bwhen will\b")
 _SECONDS = re.compile(r"\b\d+ seconds?\b")
 _PHONE_ASK = re.compile(r"\b(?:calling|called|ring|dial|dialing)\b|\bwhat number\b")
 _PHONE = re.compile(r"(?:\+?1-)?\d{3}-\d{3}-\d{4}\b")
+# The customer's own phone or number ("my phone", "a new phone number", "which phones") ...
+_OWN_PHONE = re.compile(
+    r"\b(?:my|new|old|our|his|her|their)\s+(?:(?:cell|mobile)\s+)?(?:tele)?phones?\b|\bphones\b"
+)
+# ... unless the question also asks for a number to call.
+_CALL_ASK = re.compile(
+    r"\b(?:call|calling|called|contact|hotline|ring|dial|dialing)\b|\bnumber to\b|\bwhat number\b"
+    r"|\b(?:your|the|a|which|what) (?:tele)?phone (?:number|line)\b|\bphone line\b"
+)
 # A yes/no question and its verb (as question_terms reads it) ...
 _POLAR_VERB = re.compile(
     r"^(?:[^?]*?[.!]\s+)?(?:do|does|did|can|could|will|would|should|must|may)\s+"
@@ -53,6 +71,24 @@ _COST_VERBS = frozenset(
 ) | {"bill", "add", "apply", "come", "include"}
 
 
+_NEEDS_WORDS = frozenset(
+    content_terms("info information details documents paperwork papers need want know ready require")
+)
+# What is required: "what info/details/documents do you need", "what will you want to know", "what do
+# I need to have ready" ...
+_NEEDS_ASK = re.compile(
+    r"\bwhat (?:info|information|details|documents?|paperwork|papers)\b"
+    r"|\bwhat (?:do|does|will|would|should) (?:you|i|we|they) (?:\w+ )?(?:need|want|ask|require|have ready)\b"
+    r"|\bwant to know\b|\bhave ready\b"
+)
+# ... is answered by what we need or ask for, or what you will need.
+_NEEDS = re.compile(
+    r"\b(?:we|you) (?:will |would )?(?:need|require|ask (?:for|about)|ask you for)\b"
+    r"|\b(?:is|are) (?:needed|required)\b",
+    re.I,
+)
+
+
 def refine(question: Question, query: str) -> Question:
     """``question`` with the answer patterns described in the module docstring."""
     lowered = query.lower()
@@ -61,6 +97,8 @@ def refine(question: Question, query: str) -> Question:
         types.append((_COUNT, frozenset()))
     if _SPEED_ASK.search(lowered):
         types.append((_SECONDS, frozenset()))
+    if _OWN_PHONE.search(lowered) and not _CALL_ASK.search(lowered):
+        types = [(answer, words) for answer, words in types if answer.pattern != _PHONE.pattern]
     if _PHONE_ASK.search(lowered) and not any(answer.pattern == _PHONE.pattern for answer, _ in types):
         types.append((_PHONE, frozenset()))
     polar = _POLAR_VERB.search(lowered)
@@ -70,4 +108,6 @@ def refine(question: Question, query: str) -> Question:
         cost = [words for answer, words in types if answer.search("a fee of $40")]
         if cost:
             types.append((_NO_COST, cost[0]))
+    if _NEEDS_ASK.search(lowered):  # its "info", "need", "know" are satisfied by what is needed
+        types.append((_NEEDS, _NEEDS_WORDS & question.terms))
     return replace(question, types=tuple(types))

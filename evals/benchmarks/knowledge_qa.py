@@ -48,7 +48,7 @@ from crewline.memory.knowledge.embeddings import make_embedder
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.tools.knowledge import DOCS_DIR, kb_dir
 
-__all__ = ["QUESTIONS", "Question", "fragments", "load_questions", "run", "wrap_markdown"]
+__all__ = ["QUESTIONS", "ROUNDS", "TUNING", "Question", "fragments", "load_questions", "run", "wrap_markdown"]
 
 QUESTIONS = Path(__file__).with_name("knowledge_qa.yaml")
 WRAP_COLUMNS = 72
@@ -58,10 +58,13 @@ WRAP_COLUMNS = 72
 # (word-vector query expansion, sentence windows across passages), "fresh5" before the sixth (the
 # confidence models refit on more rounds), "fresh6" before the seventh (plain everyday wording).
 ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
-SPLITS = ("dev", "held_out", *ROUNDS)
-# The parts whose misses may be read (the rest are reported, never read): dev, and the first held-out
-# part since the fourth tuning.
-FIT_SPLITS = ("dev", "held_out")
+# Parts written to tune on, never held out: "tune7", near-topic unanswerable questions written after
+# fresh6's first run to tune abstention on (read, and fit by the confidence models).
+TUNING = ("tune7",)
+SPLITS = ("dev", "held_out", *ROUNDS, *TUNING)
+# The parts whose misses may be read (the rest are reported, never read): dev, the first held-out
+# part since the fourth tuning, and tune7 (written to be read).
+FIT_SPLITS = ("dev", "held_out", "tune7")
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _LIST_ITEM = re.compile(r"^([-*+]|\d+[.)])\s+")
 _ENDS_SENTENCE = re.compile(r"[.!?:][\"')\]”’]*$")
@@ -95,11 +98,11 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
 
 
 def _round(q: dict[str, Any]) -> tuple[bool, str | None, str | None]:
-    """(held out, round, first-run outcome): every later round is held out."""
+    """(held out, round, first-run outcome): every later round is held out (a tuning part is not)."""
     name = q.get("round")
-    if name is not None and name not in ROUNDS:
-        raise KeyError(f"unknown round {name!r} (one of {', '.join(ROUNDS)})")
-    return bool(q.get("held_out")) or name is not None, name, q.get("first_run")
+    if name is not None and name not in ROUNDS + TUNING:
+        raise KeyError(f"unknown round {name!r} (one of {', '.join(ROUNDS + TUNING)})")
+    return bool(q.get("held_out")) or name in ROUNDS, name, q.get("first_run")
 
 
 def wrap_markdown(text: str, width: int = WRAP_COLUMNS) -> str:

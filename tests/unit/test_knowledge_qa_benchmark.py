@@ -7,21 +7,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crewline.evals.benchmarks.knowledge_qa import ROUNDS, load_questions
+from crewline.evals.benchmarks.knowledge_qa import ROUNDS, TUNING, load_questions
 from crewline.evals.rag_calibration import threshold
 
 
 def test_every_round_is_held_out_and_reported_apart(tmp_path: Path) -> None:
     questions = load_questions()
     splits = {q.split for q in questions}
-    assert splits == {"dev", "held_out", *ROUNDS}
+    assert splits == {"dev", "held_out", *ROUNDS, *TUNING}
     for split in ROUNDS:
         part = [q for q in questions if q.split == split]
         assert all(q.held_out for q in part)
         assert all(q.first_run in ("correct", "abstained", "wrong", "fragment") for q in part)
     fresh2 = [q for q in questions if q.split == "fresh2"]
     assert sum(q.expect is not None for q in fresh2) >= 30 and sum(q.expect is None for q in fresh2) >= 10
-    for split in ("fresh3", "fresh4", "fresh5"):  # issue 16: >= 60 answerable, >= 15 not
+    for split in TUNING:  # written to tune on: never held out, no first run to report
+        assert all(not q.held_out and q.first_run is None for q in questions if q.split == split)
+    for split in ("fresh3", "fresh4", "fresh5", "fresh6"):  # issue 16: >= 60 answerable, >= 15 not
         part = [q for q in questions if q.split == split]
         assert sum(q.expect is not None for q in part) >= 60 and sum(q.expect is None for q in part) >= 15
 
