@@ -83,6 +83,14 @@ def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> 
     }
     if router.similarity_weight:
         manifest["similarity_weight"] = router.similarity_weight
+    # What the caller gave, apart from what the fit chose from its rows: a loaded router that is
+    # refit chooses again, as a fresh one would (older crewlines ignore the key).
+    manifest["given"] = {
+        "threshold": router._given_threshold,
+        "temperature": router._given_temperature,
+        "content_penalty": router._given_content_penalty,
+        "similarity_weight": router._given_similarity_weight,
+    }
     if model.features.vectors is not None:  # features version 3: the word-vector block
         manifest["dense_weight"] = model.features.dense_weight
         manifest["concepts"] = model.features.concepts
@@ -155,6 +163,15 @@ def _sub_routes(arrays: dict[str, np.ndarray], dim: int, n_routes: int, declared
     return SubRoutes(coef, intercept, starts)
 
 
+def _with_given(given: object, c: float) -> Router:
+    """An unfitted router with the settings its caller gave (``given`` in the manifest; saved
+    before it was recorded: none, so a refit chooses them all from its rows)."""
+    settings = given if isinstance(given, dict) else {}
+    names = ("threshold", "temperature", "content_penalty", "similarity_weight")
+    kept = {name: float(settings[name]) for name in names if isinstance(settings.get(name), int | float)}
+    return Router(c=c, **kept)
+
+
 def load_router(path: Path, *, cache_key: str | None = None) -> Router:
     """The router saved at ``path``; with ``cache_key``, only if it was saved under that key."""
     if not path.is_file():
@@ -201,14 +218,14 @@ def load_router(path: Path, *, cache_key: str | None = None) -> Router:
             raise ValueError("classifier shape does not match its vocabulary and routes")
         if centroids.shape != (features.dim, len(routes)) or features.dim != manifest["dim"]:
             raise ValueError("centroid shape does not match its vocabulary and routes")
-        router = Router(
-            threshold=None if manifest["threshold"] is None else float(manifest["threshold"]),
-            temperature=float(manifest["temperature"]),
-            c=float(manifest["c"]),
-            content_penalty=float(manifest["content_penalty"]),
-            # formats 1-2: the SVM's score alone decides *none*
-            similarity_weight=float(manifest.get("similarity_weight") or 0.0),
-        )
+        router = _with_given(manifest.get("given"), float(manifest["c"]))
+        # What the fit chose routes; a refit starts from what was given (``_with_given``).
+        threshold = manifest["threshold"]
+        router.threshold = None if threshold is None else float(threshold)
+        router.temperature = float(manifest["temperature"])
+        router.content_penalty = float(manifest["content_penalty"])
+        # formats 1-2 and score-only routers: the SVM's score alone decides *none*
+        router.similarity_weight = float(manifest.get("similarity_weight") or 0.0)
         router._model = RouterModel(
             features,
             coef,

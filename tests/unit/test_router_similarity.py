@@ -137,3 +137,24 @@ def test_one_route_with_few_examples_keeps_the_score_alone(clinc: tuple[Path, li
     texts = [r.text for r in rows] + ["book a pony ride", "pony rides for my kids", "can we ride ponies"]
     labels = [domain_of[r.line] for r in rows] + ["ponies"] * 3
     assert Router().fit_rows(texts, labels).similarity_weight == 0.0
+
+
+def test_a_loaded_router_refit_chooses_its_weight_again(
+    clinc: tuple[Path, list[LabelledRow]], few_shot: Router, domains: Router, tmp_path: Path
+) -> None:
+    # The artifact records the weight the fit chose, not one a caller gave: a loaded score-only
+    # router refit on 75 examples a route uses the closeness term as a fresh router would, and a
+    # loaded router with the term refit on five examples a route drops it.
+    data, rows = clinc
+    domain_of = {r.line: r.labels[0] for r in read_labelled(data / "train.jsonl", "domain")}
+    texts = [r.text for r in rows]
+    score_only = Router.load(few_shot.save(tmp_path / "score_only"))
+    assert score_only.similarity_weight == 0.0
+    refit = score_only.fit_rows(texts, [domain_of[r.line] for r in rows])
+    assert refit.similarity_weight == SIMILARITY_WEIGHT
+    with_term = Router.load(domains.save(tmp_path / "with_term"))
+    assert with_term.fit_rows(texts, [r.labels[0] for r in rows]).similarity_weight == 0.0
+    # A weight the caller gave is kept through saving, loading and refitting.
+    given = Router(similarity_weight=0.0).fit_rows(texts, [r.labels[0] for r in rows])
+    reloaded = Router.load(given.save(tmp_path / "given"))
+    assert reloaded.fit_rows(texts, [domain_of[r.line] for r in rows]).similarity_weight == 0.0
