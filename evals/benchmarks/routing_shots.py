@@ -45,7 +45,7 @@ from crewline.evals.routing import (
     sample_shots,
     semantic_router,
 )
-from crewline.nodes.planning.margin_cascade import semantic_installed
+from crewline.nodes.planning.margin_cascade import MarginCascade, margin_cascade, semantic_installed
 from crewline.nodes.planning.router import Router
 
 
@@ -110,6 +110,23 @@ def pooled_by_group(
         "accuracy": round(right / in_scope, 4) if in_scope else None,
         "oos_recall": round(hit / oos, 4) if oos else None,
     }
+
+
+def intent_grouped_cascade(
+    router: Router, rows: Sequence[LabelledRow], sub_of: dict[int, str], oos_label: str = "oos"
+) -> MarginCascade:
+    """The margin cascade over ``router`` (fit on ``rows``' labels, domains) whose MiniLM stage is
+    given each row's finer label (``sub_of`` by line: its intent) as sub-routes."""
+    examples: dict[str, list[str]] = {}
+    subs: dict[str, list[str]] = {}
+    for row in rows:
+        if len(row.labels) == 1 and row.labels[0] != oos_label:
+            examples.setdefault(row.labels[0], []).append(row.text)
+            subs.setdefault(row.labels[0], []).append(sub_of.get(row.line, ""))
+    oos = [row.text for row in rows if row.labels == (oos_label,)]
+    cascade = margin_cascade(router, examples, oos_examples=oos, sub_routes=subs)
+    cascade.warm_up()  # load the model and calibrate now: the latency measured is per request
+    return cascade
 
 
 def _one(
@@ -220,8 +237,14 @@ def measure(
         )
         figures["full train"]["domain"] = evaluate_routing(domain_router, val_domains, oos_label="oos")
         if semantic:
-            cascade = semantic_router(domain_router, read_labelled(train_path, "domain"), oos_label="oos")
+            domain_rows = read_labelled(train_path, "domain")
+            cascade = semantic_router(domain_router, domain_rows, oos_label="oos")
             figures["full train"]["domain_cascade"] = evaluate_routing(cascade, val_domains, oos_label="oos")
+            # The same cascade whose MiniLM stage knows each domain's intents (``sub_routes``).
+            cascade = intent_grouped_cascade(domain_router, domain_rows, intent_of)
+            figures["full train"]["domain_cascade_sub_routes"] = evaluate_routing(
+                cascade, val_domains, oos_label="oos"
+            )
     return figures
 
 

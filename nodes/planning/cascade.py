@@ -98,11 +98,29 @@ class EmbeddingRouter:
         self._group_route: NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # per group, its route
         self._linear: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None  # (coef, intercept)
         self.group_size = group_size
+        self._sub_labels: list[str] | None = None  # per example, its route and sub-route
         self._lock = threading.Lock()
 
-    def fit(self, examples: Mapping[str, Sequence[str]]) -> EmbeddingRouter:
-        """Learn ``{route: utterances}`` (blank utterances ignored; every route needs one)."""
-        kept = {route: [u for u in utterances if u.strip()] for route, utterances in examples.items()}
+    def fit(
+        self,
+        examples: Mapping[str, Sequence[str]],
+        *,
+        sub_routes: Mapping[str, Sequence[str]] | None = None,
+    ) -> EmbeddingRouter:
+        """Learn ``{route: utterances}`` (blank utterances ignored; every route needs one).
+
+        ``sub_routes``: per route, a finer label for each of its utterances (parallel to them: a
+        domain's intents, a specialist's skills). A route's groups are then its sub-routes rather
+        than k-means clusters (``GROUP_SIZE``): the kinds of request the user told apart."""
+        subs = _parallel_sub_routes(examples, sub_routes)
+        kept: dict[str, list[str]] = {}
+        kept_subs: list[str] = []
+        for route, utterances in examples.items():
+            pairs = [
+                (u, sub) for u, sub in zip(utterances, subs.get(route, [""] * len(utterances)), strict=True)
+            ]
+            kept[route] = [u for u, _ in pairs if u.strip()]
+            kept_subs += [f"{route}\x00{sub}" for u, sub in pairs if u.strip()]
         empty = sorted(route for route, utterances in kept.items() if not utterances)
         if not kept or empty:
             raise ConfigurationError(
@@ -111,6 +129,7 @@ class EmbeddingRouter:
             )
         with self._lock:
             self._examples, self._matrix = kept, None
+            self._sub_labels = kept_subs if sub_routes is not None else None
         return self
 
     @property
@@ -126,7 +145,10 @@ class EmbeddingRouter:
                 labels = [i for i, utterances in enumerate(self._examples.values()) for _ in utterances]
                 matrix = _unit_rows(self.embeddings.embed_documents(texts))
                 self._labels = np.asarray(labels, dtype=np.int64)
-                self._groups, self._group_route = route_groups(matrix, self._labels, self.group_size)
+                if self._sub_labels is not None:
+                    self._groups, self._group_route = sub_route_groups(self._sub_labels, self._labels)
+                else:
+                    self._groups, self._group_route = route_groups(matrix, self._labels, self.group_size)
                 sums = np.zeros((len(self._group_route), matrix.shape[1]), dtype=np.float32)
                 np.add.at(sums, self._groups, matrix)
                 self._centroids = _unit_rows(sums)
@@ -225,6 +247,37 @@ def route_groups(
         groups[members] = len(owners) + found
         owners += [route] * k
     return groups, np.asarray(owners, dtype=np.int64)
+
+
+def sub_route_groups(
+    sub_labels: Sequence[str], labels: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """One group per distinct sub-label (``sub_labels``, parallel to ``labels``): ``(group of each
+    example, route of each group)``, as ``route_groups`` gives them."""
+    index: dict[str, int] = {}
+    owners: list[int] = []
+    groups = np.zeros(len(sub_labels), dtype=np.int64)
+    for row, (sub, route) in enumerate(zip(sub_labels, labels.tolist(), strict=True)):
+        if sub not in index:
+            index[sub] = len(owners)
+            owners.append(int(route))
+        groups[row] = index[sub]
+    return groups, np.asarray(owners, dtype=np.int64)
+
+
+def _parallel_sub_routes(
+    examples: Mapping[str, Sequence[str]], sub_routes: Mapping[str, Sequence[str]] | None
+) -> Mapping[str, Sequence[str]]:
+    """``sub_routes`` checked: one sub-label per example of each route it names (a route it does
+    not name is one group)."""
+    if sub_routes is None:
+        return {}
+    for route, subs in sub_routes.items():
+        if route not in examples or len(subs) != len(examples[route]):
+            raise ConfigurationError(
+                f"EmbeddingRouter sub_routes: route {route!r} needs one sub-route per example"
+            )
+    return sub_routes
 
 
 def fit_linear(

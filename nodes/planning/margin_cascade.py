@@ -302,16 +302,19 @@ def margin_cascade(
     oos_examples: Sequence[str] = (),
     margin: float | None = None,
     embeddings: Embeddings | None = None,
+    sub_routes: Mapping[str, Sequence[str]] | None = None,
 ) -> MarginCascade:
     """A :class:`MarginCascade` over ``lexical`` and MiniLM on ``examples`` (``oos_examples``: the
     training's out-of-scope rows, which set the semantic threshold for 0.8 recall on them;
-    ``embeddings``: another embedder than the extra's MiniLM). Raises ``SemanticUnavailable``
-    without the extra; the model loads on the first escalation."""
+    ``embeddings``: another embedder than the extra's MiniLM; ``sub_routes``: per route, the finer
+    label of each example, as ``Router.fit_rows(sublabels=...)`` takes them: MiniLM's classifier
+    and its *none* centroids then work on them, and each route takes its sub-routes' sum).
+    Raises ``SemanticUnavailable`` without the extra; the model loads on the first escalation."""
     if embeddings is None:
         from crewline.memory.knowledge.semantic import shared_sentence_embedder
 
         embeddings = shared_sentence_embedder(quantized=True)
-    semantic = EmbeddingRouter(embeddings, scoring=SCORING).fit(examples)
+    semantic = EmbeddingRouter(embeddings, scoring=SCORING).fit(examples, sub_routes=sub_routes)
     per_route = sum(len(texts) for texts in examples.values()) / max(1, len(examples))
     few = per_route < FEW_EXAMPLES
     weight = FEW_SHOT_WEIGHT if few else MANY_SHOT_WEIGHT

@@ -8,9 +8,10 @@ import os
 import numpy as np
 import pytest
 
+from crewline.errors import ConfigurationError
 from crewline.memory.knowledge.embeddings import HashingEmbedder
 from crewline.nodes.planning.cascade import EmbeddingRouter
-from crewline.nodes.planning.margin_cascade import MarginCascade, pooled
+from crewline.nodes.planning.margin_cascade import MarginCascade, margin_cascade, pooled
 from crewline.nodes.planning.router import Router
 from tests.support.knowledge import CountingEmbedder
 
@@ -44,6 +45,32 @@ def test_a_crew_s_handful_of_examples_stays_one_group_a_route() -> None:
     router = EmbeddingRouter(HashingEmbedder(), scoring="linear").fit(few)
     router._fitted()
     assert router._group_route.tolist() == [0, 1]
+
+
+def test_sub_routes_the_user_gives_are_the_groups_even_from_a_handful() -> None:
+    # Ten examples a route never reach k-means' two groups; the kinds the user told apart do.
+    many = _many()
+    few = {"banking": many["banking"][:5] + many["banking"][100:105], "travel": many["travel"][:10]}
+    subs = {"banking": ["balance"] * 5 + ["freeze"] * 5, "travel": ["flight"] * 10}
+    embedder = HashingEmbedder()
+    told = EmbeddingRouter(embedder, scoring="linear").fit(few, sub_routes=subs)
+    whole = EmbeddingRouter(embedder, scoring="linear").fit(few)
+    told._fitted()
+    assert told._group_route.tolist() == [0, 0, 1]
+    vector = embedder.embed_query("freeze my stolen debit card")
+    assert told.similarities(vector)[0] > whole.similarities(vector)[0] + 0.1
+    assert told.route("freeze my stolen debit card").route == "banking"
+    cascade = margin_cascade(Router().fit(few), few, sub_routes=subs, embeddings=embedder)
+    cascade.semantic._fitted()
+    assert cascade.semantic._group_route.tolist() == [0, 0, 1]
+
+
+def test_sub_routes_must_name_one_sub_route_an_example() -> None:
+    router = EmbeddingRouter(HashingEmbedder())
+    with pytest.raises(ConfigurationError, match="banking"):
+        router.fit(ROUTES | {"banking": ["a", "b"]}, sub_routes={"banking": ["x"]})
+    with pytest.raises(ConfigurationError, match="loans"):
+        router.fit(ROUTES, sub_routes={"loans": ["x"]})
 
 
 ROUTES = {
