@@ -29,7 +29,7 @@ _THEN_ORDER = r"[^\w\n]{0,3}(?:(?:and|then|&) )?(?:(?:now|instead|just|only|simp
 # instructions for a task in the world ("the delivery instructions", "previous instructions regarding
 # parking", "the instructions I gave"): the writer's or a third party's, not the model's
 _TASK_NOUN = r"(?:delivery|shipping|postage|parking|washing|care|cleaning|cooking|baking|assembly|installation|packing|packaging|returns?|refund|payment|billing|transfer|travel|boarding|dosage|medication|feeding|storage|driving|exam|homework|assignment|meeting|booking|pickup|collection|recipe|packet|label|holiday|expense|lab|test|survey|evacuation|fire|safety data)"
-_NOT_A_TASKS = r"(?! (?:regarding|about|concerning|on how|(?:i|we) (?:gave|sent|wrote|left|put|added|provided|mentioned)|for (?:the |my |our |your |a |this )?(?:delivery|parcel|package|order|parking|payment|transfer|return|refund|installation|set-?up|assembly|exam|test|meeting|event|trip|flight|booking|room|account|card|form)s?)\b)"
+_NOT_A_TASKS = r"(?! (?:regarding|about|concerning|on how|(?:on|in) (?:the|this|that|a) (?:packet|pack|box|label|bottle|tin|jar|package|leaflet|manual|sign|form|page|website|screen|card|letter|email)|(?:i|we) (?:gave|sent|wrote|left|put|added|provided|mentioned)|for (?:the |my |our |your |a |this )?(?:delivery|parcel|package|order|parking|payment|transfer|return|refund|installation|set-?up|assembly|exam|test|meeting|event|trip|flight|booking|room|account|card|form)s?)\b)"
 # the customer's own message, address or settings: "ignore my previous message" orders nothing
 _MINE = r"(?:my|our|me|us|i)\b"
 _NOT_MINE = rf"(?:(?!{_MINE})\w+[^\w.!?\n]+){{0,%d}}"
@@ -89,6 +89,13 @@ _CORE: tuple[Rule, ...] = (
         "new rules rule policy policies guidelines guideline update change notice",
         rf"(?:\bnew (?:rules?|polic(?:y|ies)|guidelines?)|\b(?:policy|rule|system|security) (?:update|change|notice)) ?(?:is|are)? ?:[^.!?\n]{{0,40}}?\b{_TO_THE_MODEL}",
     ),
+    _rule(
+        "override",
+        "declares new instructions",
+        0.75,
+        "new real true only goal task objective mission purpose job",
+        r"\byour (?:new|real|true|only|actual) (?:goal|task|objective|mission|purpose|job|directive) (?:is|will be|is now) (?:now )?to\b",
+    ),
     # "The new rules are: no food in the lab", "New policy: returns within 60 days": notices and memos
     # announce rules and policies as often as attacks do: weak alone
     _rule(
@@ -131,7 +138,7 @@ _CORE: tuple[Rule, ...] = (
         "tells the model its rules no longer apply",
         0.8,
         "rules longer apply",
-        r"\b(?:rules|restrictions|guidelines|instructions|policies) (?:no longer|don'?t|do not|won'?t|will not) (?:apply|matter|bind)\b",
+        r"(?:^|[^\w\s] ?|\b(?:your|the|these|those|all|any|its|such|my previous|previous|earlier|normal|usual) )(?:rules|restrictions|guidelines|instructions|policies) (?:no longer|don'?t|do not|won'?t|will not) (?:apply|matter|bind)\b",
     ),
     # -- prompt extraction ---------------------------------------------------------------------
     _rule(
@@ -177,7 +184,7 @@ _CORE: tuple[Rule, ...] = (
         "asks for the text above",
         0.85,
         "above previous preceding prior earlier far verbatim",
-        rf"\byour (?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b|\b{_REVEAL}\b\W+@GAP@(?:(?:the|all|everything|what(?:'s| is| was)?) )?(?:(?:of )?the )?(?:(?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b(?! (?:from|in|with|about|of|to|on|regarding)\b)|(?:prompt|instructions|rules|text|input|words) (?:so far|above|verbatim)\b|conversation (?:above|verbatim)\b)|\b(?:prompt|instructions|rules) (?:so far|above|verbatim)\b",
+        rf"\byour (?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b|\b{_REVEAL}\b\W+@GAP@(?:(?:the|all|everything|what(?:'s| is| was)?) )?(?:(?:of )?the )?(?:(?:above|previous|preceding|prior|earlier) (?:words|text|lines|sentences|messages?|conversation|input)\b(?! (?:from|in|with|about|of|to|on|regarding)\b)|(?:prompt|instructions|rules|text|input|words) (?:so far|above|verbatim)\b|conversation (?:above|verbatim)\b|(?:everything|anything|all) (?:written |said )?(?:above|before) (?:this|that|the|my) (?:line|point|message|sentence|request)\b)|\b(?:prompt|instructions|rules) (?:so far|above|verbatim)\b",
     ),
     _rule(
         "extraction",
@@ -254,7 +261,7 @@ _CORE: tuple[Rule, ...] = (
         "switches on a developer mode",
         0.85,
         "mode enabled",
-        rf"\b(?:you(?:'re| are)?(?: now)? (?:in|into|running in|operating in)|enter(?:ing)?|switch(?:ing)? (?:in)?to|go(?:ing)? into|put yourself (?:in|into)|simulat(?:e|ing)|with) (?:the |a |full )?{_DUAL_MODE}\b{_NOT_A_DEVICE}|\b{_DUAL_MODE} (?:is )?(?:now )?(?:on|enabled|activated|engaged|unlocked|active)(?= ?(?:[.,;:!)\]\n-]|$|and\b))|[\[(] ?{_DUAL_MODE}(?: output)? ?[\])]|(?:^|[.!?\n:] ?)(?:please )?(?:now )?(?:enable|activate|turn on|switch on|unlock|initiate) (?:the )?{_DUAL_MODE}\b{_NOT_A_DEVICE}",
+        rf"\b(?:you(?:'re| are)?(?: now)? (?:in|into|running in|operating in)|enter(?:ing)?|switch(?:ing)? (?:in)?to|go(?:ing)? into|put yourself (?:in|into)|simulat(?:e|ing)|with) (?:the |a |full )?{_DUAL_MODE}\b{_NOT_A_DEVICE}|\b{_DUAL_MODE} (?:is )?(?:now )?(?:on|enabled|activated|engaged|unlocked|active)(?= ?(?:[.,;:!)\]\n-]|$|and\b))|[\[(] ?{_DUAL_MODE}(?: output)? ?[\])]|(?:^|[.!?\n:] ?)(?:please )?(?:now )?(?:enable|activate|turn on|switch on|unlock|initiate|(?:run|operate|continue|respond|answer|reply) in) (?:the )?{_DUAL_MODE}\b{_NOT_A_DEVICE}",
     ),
     _rule(
         "persona",
@@ -410,7 +417,7 @@ _CORE: tuple[Rule, ...] = (
         "asks to disable safety",
         0.8,
         "bypass disable off deactivate remove circumvent evade",
-        r"\b(?:bypass|disable|turn(?:ing)? off|switch(?:ing)? off|deactivate|remove|circumvent|evade|get around|jailbreak)\b\W+@GAP@(?:safety|safeguards?|filters?|guard ?rails?|guards?|moderation|content polic(?:y|ies)|restrictions|censorship|ethics|alignment|limitations)\b(?! (?:limits?|deposit|net|box|code|lock)\b)(?! (?:on|in|for|of|from) (?:our|my|file|upload|size|the account|uploads|downloads|transfers|payments|withdrawals|cards?|contactless)\b)",
+        r"(?<!\bnever )(?<!\bnot )(?<!n't )\b(?:bypass|disable|turn(?:ing)? off|switch(?:ing)? off|deactivate|remove|circumvent|evade|get around|jailbreak)\b\W+@GAP@(?:safety|safeguards?|filters?|guard ?rails?|guards?|moderation|content polic(?:y|ies)|restrictions|censorship|ethics|alignment|limitations)\b(?! (?:limits?|deposit|net|box|code|lock)\b)(?! (?:on|in|for|of|from) (?:our|my|file|upload|size|the account|uploads|downloads|transfers|payments|withdrawals|cards?|contactless)\b)",
     ),
     _rule(
         "safety",

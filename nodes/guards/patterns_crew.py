@@ -34,6 +34,9 @@ _FIRST_PERSON = (
     r"(?:my|our|mes|mon|ma|nos|notre|mi|mis|nuestr[oa]s?|meine?[nmrs]?|unsere?[nmrs]?|mio|mia|miei|mie|"
     r"meus?|minhas?|mijn|onze|moje|moich|moją|мои|мой|моё|моих|мою|наши|min|mina|mitt|benim|saya)"
 ).translate(CONFUSABLES)
+# "ignore the instructions on the box", "... regarding parking": English shares "ignore" and
+# "instructions" with French; a task's instructions are no model's in either
+_ENGLISH_TASK = r"(?! (?:regarding|about|concerning|on how|(?:on|in) (?:the|this|that|a) \w+|(?:i|we) (?:gave|sent|wrote|left)|for (?:the|my|our|your|a|this) \w+)\b)"
 _CLAIM = (
     r"(?:i'?m|i am|we'?re|we are) (?:the |a |an |your |one of the |one of your |from the |with the |in |on )?(?:[\w-]+ ){0,3}?(?:developers?|engineers?|admins?|administrators?|operators?|owners?|creators?|supervisors?|managers?|ceo|cto|auditors?|officers?|staff|team|head of [\w ]{1,20})"
     r"|this is (?:your|the) (?:[\w'-]+ ){0,3}?(?:operator|developer|admin|administrator|ceo|manager|supervisor|security team|fraud (?:department|team)|compliance(?: team)?|head office) ?(?:speaking|here)?"
@@ -64,7 +67,7 @@ CREW_RULES: tuple[Rule, ...] = (
         "asks to ignore prior instructions (non-English)",
         0.92,
         multilingual.ORDER_WORDS,
-        rf"(?<!\w)(?!\w+(?: \w+)? {_FIRST_PERSON}\b){multilingual.OVERRIDE}",
+        rf"(?<!\w)(?!\w+(?: \w+)? {_FIRST_PERSON}\b)(?:{multilingual.OVERRIDE}){_ENGLISH_TASK}",
     ),
     _rule(
         "extraction",
@@ -100,7 +103,7 @@ CREW_RULES: tuple[Rule, ...] = (
         "asks to skip an approval or review step",
         0.75,
         "approval approvals approving confirmation confirmations confirming review reviews reviewer reviewers reviewing check checks checking verification verifying sign signoff flag flagging asking anyone human",
-        rf"(?:{_NOT_FORBIDDEN}\b(?:skip|bypass|without|avoid|don'?t (?:ask|wait) for|do not (?:ask|wait) for)\b{_WORDS % 4}|\bno (?:need (?:for|to) (?:[\w-]+ ){{0,2}}?)?){_APPROVAL_STEP}\b(?! (?:code|number|email|letter|screen|page)s?\b)",
+        rf"(?:{_NOT_FORBIDDEN}\b(?:skip|bypass|without|avoid|(?:don'?t|do not|must not|mustn'?t|never) (?:ask|wait)(?: the (?:user|customer|cardholder)| anyone)? for)\b{_WORDS % 4}|\bno (?:need (?:for|to) (?:[\w-]+ ){{0,2}}?)?){_APPROVAL_STEP}\b(?! (?:code|number|email|letter|screen|page)s?\b)",
         statements=True,
     ),
     _rule(

@@ -26,7 +26,7 @@ __all__ = ["INDIRECT_RULES"]
 
 # whoever reads a text on a user's behalf, named as a reader: "any AI assistant", "automated readers"
 # (not a bare "agent": a bank's agents are people, and "the agent handling this" is a customer's)
-_READER = r"(?:ai|a\.i\.|artificial intelligence|assistants?|models?|language models?|llms?|bots?|chatbots?|gpts?|copilots?|automated (?:readers?|agents?|systems?|tools?|assistants?|reviewers?)|(?:ai|llm|automated|language model|support|virtual) (?:[\w-]+ )?(?:assistants?|reviewers?|helpers?|agents?|readers?|systems?|tools?|bots?|screeners?|models?))"
+_READER = r"(?:ai|a\.i\.|artificial intelligence|assistants?|models?|language models?|llms?|bots?|chatbots?|gpts?|copilots?|automated (?:readers?|agents?|systems?|tools?|assistants?|reviewers?|(?:fact-)?checkers?|screeners?|summari[sz]ers?|translators?|graders?|moderators?)|(?:ai|llm|automated|language model|support|virtual) (?:[\w-]+ )?(?:assistants?|reviewers?|helpers?|agents?|readers?|systems?|tools?|bots?|screeners?|models?))"
 _READS = r"(?:reading|processing|handling|summari[sz]ing|reviewing|analy[sz]ing|evaluating|parsing|scanning|ingesting|screening|editing|translating|answering|reads?|process(?:es)?|summari[sz]es?|edits?|sees?|opens?|handles?|reviews?|evaluates?)"
 _OF_THIS = r"(?:this|these|the following|the above|that)"
 # verbs that open an order to the reader
@@ -61,7 +61,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         "addresses orders to an AI that reads the text",
         0.75,
         "ai assistant assistants model models llm llms bot bots chatbot chatbots gpt gpts copilot copilots automated intelligence",
-        rf"(?:^|[.!?:;'\"(\[*-] ?)(?:\w+ )?(?:note|notes|message|instructions?|directive|p\.?s\.?|attention|important|reminder|notice|request|memo|next (?:step|action)s?)(?!\w)(?: \w+)? (?:to|for) (?:any |all |the |every |an? )?(?:[\w-]+ )?{_READER}\b"
+        rf"(?:^|[.!?:;'\"(\[*-] ?)(?:\w+,? )?(?:note|notes|message|instructions?|directive|p\.?s\.?|attention|important|reminder|notice|request|memo|next (?:step|action)s?)(?!\w)(?: \w+)? (?:to|for) (?:any |all |the |every |an? )?(?:[\w-]+ )?{_READER}\b"
         rf"|(?:^|[.!?:;'\"(\[-] ?)(?:to|dear|attn|attention) (?:the |any |all |every |an? )?{_READER} {_READS} {_OF_THIS}\b"
         rf"|\b{_READER} (?:that |who |which )?{_READS} {_OF_THIS} (?:\w+ ){{0,3}}?(?:must|should|shall|needs? to|ha(?:ve|s) to|(?:are|is) (?:to|required to|instructed to|expected to)|will now|(?:should|must) also|also)\b"
         # "if you are a bot" is a customer's question; "if you are an automated agent" or "an AI
@@ -76,7 +76,9 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         # "AI, stop talking" is a customer speaking to the assistant: a comma reads as an order to
         # the reader only when it is about answering someone else or comes from a document's reader
         rf"(?:^|[.!?;>\[(<'\"*-]|<!--) ?(?:the )?{_ADDRESSEE}(?: {_READS} (?:this|these|that|the)(?: [\w-]+)?)?(?: note)? ?: ?(?:please )?(?:also )?{_ORDER_VERB}\b"
-        rf"|(?:[.!?;>\[(<'\"*-]|<!--) ?(?:the )?{_ADDRESSEE}(?: {_READS} (?:this|these|that|the)(?: [\w-]+)?)?, (?:please )?(?:also )?{_ABOUT_SOMEONE}\b",
+        rf"|(?:[.!?;>\[(<'\"*-]|<!--) ?(?:the )?{_ADDRESSEE}(?: {_READS} (?:this|these|that|the)(?: [\w-]+)?)?, (?:please )?(?:also )?{_ABOUT_SOMEONE}\b"
+        rf"|\b{_ADDRESSEE}[- ](?:directive|instruction|command|order)s? ?:"
+        rf"|\b{_ADDRESSEE}, instead of \w+ing\b",
     ),
     _rule(
         "indirect",

@@ -20,7 +20,7 @@ __all__ = ["PROMPT_RULES"]
 _ORDERS = r"(?:instructions|rules|guidelines|policies|directives|orders|restrictions|guard ?rails|filters|programming|limits|limitations|constraints|safeguards|training|prompt|system prompt)"
 _VOID = r"(?:void|null|suspended|lifted|revoked|obsolete|outdated|cancel(?:l)?ed|removed|deleted|disabled|gone|no longer (?:valid|in effect|active|apply|applies))"
 _CHECKS = r"(?:approvals?|verification|reviews?|confirmation|checks?|authentication|sign-?off|2fa|two-factor|identity checks?|fraud checks?|kyc)"
-_SAFETY = r"(?:safety|safe mode|safety (?:layer|checks?|filters?|settings?|systems?)|filters?|content filters?|guard ?rails?|moderation|guards?|restrictions)"
+_SAFETY = r"(?:safety|safe mode|safety (?:layer|checks?|filters?|settings?|systems?|protocols?|measures)|(?:compliance|security) (?:checks|protocols?)|filters?|content filters?|guard ?rails?|moderation|guards?|restrictions)"
 _CRIME = r"(?:launder(?:ing)? (?:money|funds|cash)|launder\b|skim (?:cards?|card data)|clone (?:a |the )?(?:card|cards)|counterfeit|forge (?:a |the )?(?:cheque|check|signature|document)|steal|drain (?:a |the |someone'?s |his |her )?(?:joint )?(?:account|accounts)|hack|phish|cash (?:a )?stolen|open (?:an? )?(?:account|card) (?:with|using) (?:a )?(?:fake|false|stolen)|get (?:past|around) (?:kyc|aml|the fraud|fraud|identity)|bypass (?:kyc|aml|two-factor|2fa|the fraud|fraud|identity)|hide (?:money|income|funds) from|evade (?:tax|taxes|aml|kyc))"
 
 PROMPT_RULES: tuple[Rule, ...] = (
@@ -46,14 +46,14 @@ PROMPT_RULES: tuple[Rule, ...] = (
         "asks what the model was told",
         0.8,
         "told given instructed programmed configured trained tell",
-        r"\b(?:what|whatever|which (?:rules|instructions|orders)|every (?:rule|instruction|guideline|directive)|everything|anything)\b(?:[^\w.!?\n]+\w+){0,8}?[^\w.!?\n]+(?:you (?:were|have been|'ve been|got) (?:told|given|instructed|programmed|configured|trained)|were you (?:told|given|instructed|programmed)|(?:told|instructed|ordered|programmed|configured) you|tell you (?:to|not to))\b",
+        r"\b(?:what|whatever|which (?:rules|instructions|orders)|every (?:rule|instruction|guideline|directive)|everything|anything)\b(?:[^\w.!?\n]+\w+){0,8}?[^\w.!?\n]+(?:you (?:were|have been|'ve been|got) (?:told|given|instructed|programmed|configured|trained)|were you (?:told|given|instructed|programmed)|(?<!\bi )(?<!\bwe )(?:told|instructed|ordered|programmed|configured) you|tell you (?:to|not to))\b",
     ),
     _rule(
         "extraction",
         "asks for what came before the user's message",
         0.85,
         "before preceding above prior start beginning top first",
-        r"\b(?:before|preceding|above|prior to) (?:my|this|the user'?s?|our) (?:first )?(?:message|question|input|prompt)\b|\bbefore (?:this|our|the) (?:conversation|chat|session) (?:started|began)\b|\b(?:start|beginning|top) of (?:this|the|our) (?:chat|conversation|session|context)\b|\bfirst (?:\d+|few|hundred) (?:words|tokens|lines|characters|sentences) (?:you|of your|of the (?:conversation|prompt))\b|\b(?:first|very first) (?:message|words|lines) (?:in|of) your\b",
+        r"\b(?:before|preceding|above|prior to) (?:my|this|the user'?s?|our) (?:first )?(?:message|question|input|prompt|one)\b|\bbefore (?:this|our|the) (?:conversation|chat|session) (?:started|began)\b|\b(?:start|beginning|top) of (?:this|the|our) (?:chat|conversation|session|context)\b|\bfirst (?:\d+|few|hundred) (?:words|tokens|lines|characters|sentences) (?:you|of your|of the (?:conversation|prompt))\b|\b(?:first|very first) (?:message|words|lines) (?:in|of) your\b",
     ),
     # -- persona jailbreaks ------------------------------------------------------------------------------
     _rule(
@@ -118,8 +118,8 @@ PROMPT_RULES: tuple[Rule, ...] = (
         "safety",
         "declares safety off",
         0.8,
-        "off disabled deactivated suspended removed lifted bypassed",
-        rf"\b{_SAFETY}(?: (?:is|are|have been|has been|now))?(?: now)?(?: ?: ?| )(?:off|disabled|deactivated|suspended|removed|lifted|turned off|switched off|bypassed)\b",
+        "off disabled deactivated suspended paused removed lifted bypassed",
+        rf"\b{_SAFETY}(?: (?:is|are|have been|has been|now))?(?: now)?(?: ?: ?| )(?:off|disabled|deactivated|suspended|paused|removed|lifted|turned off|switched off|bypassed)\b",
         statements=True,
     ),
 )
