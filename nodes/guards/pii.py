@@ -6,9 +6,10 @@ Detection is *context-free*: whether a span is reported depends on the span and 
 non-space characters it sits in (up to 512 before it), never on words around it. The checkpoint
 serializer re-detects values that a reply restored, in a different sentence, and finds exactly the
 same ones, with one exception: a Luhn-valid digit run that the reply writes *into* an identifier (an
-ARN's or URN's account field, a URL's path segment, a host's first label; :func:`_embedded`) is part
-of that identifier and is not found again there. Anywhere else (after a label, before a full stop,
-an expiry or a word glued to it) it is a card, and a card written in groups never belongs to one.
+ARN's or URN's account field, a URL's path segment, a host's first label; see
+:mod:`crewline.nodes.guards.pii_identifiers`) is part of that identifier and is not found again
+there. Anywhere else (after a label, before a full stop, an expiry or a word glued to it) it is a
+card, and a card written in groups never belongs to one.
 
 Near misses claim their span: a 16-digit number that fails Luhn, an IBAN with a bad checksum, an SSN
 with group 00 or an IPv4 with an octet of 256 is *not* reported, and no later detector (phone
@@ -24,6 +25,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
+from crewline.nodes.guards.pii_identifiers import embedded
 from crewline.nodes.guards.secrets import find_secrets, longest_word, positions
 
 __all__ = ["PII_TYPES", "PiiSpan", "detect_pii", "iban_valid", "luhn_valid", "ssn_valid"]
@@ -220,62 +222,6 @@ def _card_ok(raw: str) -> bool:
     return len(separators) == 1 and (four or shaped in ([4, 6, 5], [4, 6, 4]))
 
 
-# Identifier shapes a Luhn-valid run of bare digits can be part of, each unambiguous: the account
-# field of an ARN ("arn:<partition>:<service>:<region>:<account>:...") or a field of a URN, a path
-# segment of a URL (after "scheme://host", "host.tld" or "/segment" at the start of the token), the
-# first label of a host ("<n>.dkr.ecr.<region>.amazonaws.com", at the token's start or after "://").
-# In any case: schemes, host names, ARNs and URNs are case-insensitive, and people type them in
-# capitals ("ARN:AWS:IAM::<n>:ROLE/x", "HTTPS://EXAMPLE.COM/users/<n>").
-_ARN_HEAD = re.compile(
-    r"(?<![\w-])(?:arn:[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*|urn:[a-z0-9][a-z0-9-]+(?::[^\s:]*)*):\Z",
-    re.IGNORECASE,
-)
-_URL_HEAD = re.compile(
-    r"(?:(?<![\w+.-])[a-z][a-z0-9+.-]*://[^/\s?#]*|^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d{1,5})?|^(?=/[^/]))"
-    r"(?:/[^/\s?#]+)*/\Z",
-    re.IGNORECASE,
-)
-_HOST_HEAD = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?\Z", re.IGNORECASE)
-_HOST_TAIL = re.compile(r"(?:\.[a-z][a-z0-9-]*)(?:\.[a-z0-9-]+)*\.[a-z]{2,}", re.IGNORECASE)
-_HOST_GOES_ON = re.compile(r"[\w-]|\.\w")  # the labels matched are not the whole host name
-# After a path's digits: an expiry ("/12/27", "/1227", "/04/2027") makes them a card again. A month
-# and a year: a lone small number ("/users/<n>/3/posts") is the next path segment.
-_EXPIRY = re.compile(r"/(?:0?[1-9]|1[0-2])[/-]?(?:20)?\d{2}(?!\w)")
-_OPENERS = "\"'`([{<*"
-_TOKEN_REACH = 512  # a longer run of non-space characters before the digits is not looked into
-
-
-def _embedded(text: str, start: int, end: int) -> bool:
-    """Bare digits that are part of an identifier rather than a number someone wrote down: an ARN's
-    account id ("arn:aws:iam::123456789012:role/x"), a URN field ("urn:li:activity:<n>:comments"),
-    a URL path segment ("https://host/orders/<n>/items", "/api/orders/<n>/items") or a host's first
-    label ("<n>.dkr.ecr.us-east-1.amazonaws.com"). Nothing else: digits typed against a label
-    ("card:<n>", "cc=<n>"), before a full stop, a word ("<n>and"), "_exp" or an expiry ("<n>/12/27",
-    even inside a URL; "<n>/3/posts" is a path going on), and a number written in groups, stay a card
-    (a missed card is a leak, a false card a placeholder). Letter case does not matter."""
-    if not text[start:end].isdigit():
-        return False
-    reach = text[max(0, start - _TOKEN_REACH) : start]
-    token = reach.rsplit(None, 1)[-1] if reach and not reach[-1].isspace() else ""
-    if len(token) == _TOKEN_REACH:
-        return False  # the token starts out of reach: whatever it is, not known to be an identifier
-    head = token.lstrip(_OPENERS)
-    after = text[end : end + 256]
-    if after[:1] == ":" and _ARN_HEAD.search(head):
-        return True
-    if after[:1] == "/" and after[1:2].isalnum() and not _EXPIRY.match(after) and _URL_HEAD.search(head):
-        return True
-    tail = _HOST_TAIL.match(after)
-    if tail is None or not _HOST_HEAD.fullmatch(head):
-        return False
-    following = after[tail.end() : tail.end() + 2]
-    if _HOST_GOES_ON.match(following):
-        return False
-    # Two labels and a space ("<n>.can.you check") may be a sentence typed without spaces: a host
-    # needs a third label or a path or port after it.
-    return tail.group().count(".") >= 3 or following[:1] in ("/", ":")
-
-
 def _ip_ok(raw: str) -> bool:
     address = raw.split("%", 1)[0]
     try:
@@ -385,7 +331,7 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
         raw = match.group(0)
         shaped = _card_ok(raw)
         if shaped or len(re.sub(r"\D", "", raw)) > 15:  # a long near miss is no phone number either
-            ok = shaped and not _embedded(text, match.start(), match.end())
+            ok = shaped and not embedded(text, match.start(), match.end())
             add("CREDIT_CARD", match.start(), match.end(), report=ok)
     for match in _PHONE.finditer(text):
         raw = match.group(0).rstrip(" .-(")
