@@ -18,7 +18,9 @@ For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewlin
 * the **cascade** (lexical router, then MiniLM for the least certain requests) when the ``semantic``
   extra is installed, with the share of requests it escalated; ``--full`` adds the full training set
   (its 100 ``oos`` rows included) for the lexical router and the cascade, with latency p50/p99, and
-  the domain also from the intent routers' probabilities pooled by domain (``pooled_by_group``).
+  the domain also from the intent routers' probabilities pooled by domain (``pooled_by_group``),
+  and the domain cascade whose MiniLM stage is given each domain's intents as sub-routes
+  (``domain_cascade_sub_routes``; ``domain_cascade``: k-means groups).
 
     python -m crewline.evals.benchmarks.routing_shots [--data DIR] [--shots 3 5 10] [--seeds 0 1 2]
         [--full] [--no-semantic] [--no-label-names] [--no-sub-routes] [--held-out-train] [--json]
