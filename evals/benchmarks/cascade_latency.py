@@ -5,10 +5,11 @@ printed with the load average before and after. The cascade is fit once (intent,
 train's 100 ``oos`` rows; ``--field domain`` for the 10 domains) and val's rows are routed one at a
 time, ``--repeats`` times. Fitting embeds the 15,000 training rows; ``--vectors DIR`` reuses them
 from an earlier run (``vectors.npy`` and ``texts.json``, written there when missing; the same
-embedder). Queries are always embedded live.
+embedder). Queries are always embedded live. ``--sub-routes`` (with ``--field domain``) gives the
+semantic stage each domain's intents as sub-routes (``margin_cascade(sub_routes=...)``).
 
     python -m crewline.evals.benchmarks.cascade_latency [--data DIR] [--field intent|domain]
-        [--repeats 3] [--vectors DIR] [--json]
+        [--sub-routes] [--repeats 3] [--vectors DIR] [--json]
 """
 
 from __future__ import annotations
@@ -65,19 +66,26 @@ def _load() -> str:
     return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
 
-def measure(data: Path, field: str, repeats: int, vectors: Path | None) -> dict[str, Any]:
+def measure(
+    data: Path, field: str, repeats: int, vectors: Path | None, sub_field: str | None = None
+) -> dict[str, Any]:
     train_path = data / "train.jsonl"
     train = read_labelled(train_path, field)
+    sub_of = {} if sub_field is None else {r.line: r.labels[0] for r in read_labelled(train_path, sub_field)}
     val = read_labelled(data / "val.jsonl", field)
     lexical = fit_router(train_path, field, oos_label="oos", train=train, oos_recall=0.8)
     examples: dict[str, list[str]] = {}
+    subs: dict[str, list[str]] = {}
     for row in train:
         if row.labels[0] != "oos":
             examples.setdefault(row.labels[0], []).append(row.text)
+            subs.setdefault(row.labels[0], []).append(sub_of.get(row.line, ""))
     oos = [row.text for row in train if row.labels[0] == "oos"]
     started = time.perf_counter()
     embeddings = _embedder(vectors, list(dict.fromkeys(row.text for row in train)))
-    cascade = margin_cascade(lexical, examples, oos_examples=oos, embeddings=embeddings)
+    cascade = margin_cascade(
+        lexical, examples, oos_examples=oos, embeddings=embeddings, sub_routes=subs if sub_field else None
+    )
     cascade.warm_up()
     figures: dict[str, Any] = {"field": field, "fit_s": round(time.perf_counter() - started, 1), "runs": []}
     for _ in range(repeats):
@@ -93,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, help="the clinc150 directory (default: ../shared/data/clinc150)")
     parser.add_argument("--field", choices=("intent", "domain"), default="intent")
+    parser.add_argument(
+        "--sub-routes",
+        action="store_true",
+        help="with --field domain: each domain's intents as the semantic stage's sub-routes",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--vectors", type=Path, help="a directory to keep the training rows' vectors in")
     parser.add_argument("--json", action="store_true")
@@ -110,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    figures = measure(data, args.field, args.repeats, args.vectors)
+    sub_field = "intent" if args.sub_routes and args.field == "domain" else None
+    figures = measure(data, args.field, args.repeats, args.vectors, sub_field)
     if args.json:
         print(json.dumps(figures))
     else:
