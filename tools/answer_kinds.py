@@ -82,9 +82,14 @@ _NEEDS_ASK = re.compile(
     r"|\bwant to know\b|\bhave ready\b"
 )
 # ... is answered by what we need or ask for, or what you will need.
+# Not a consequence ("after 30 days you would need to apply for a new card", "you will need to request
+# a new one"), a thing needed for another task ("a PIN is needed for cash advances") or the customer
+# asking ("if you ask for a replacement card"): each promoted an unrelated sentence over the answer.
 _NEEDS = re.compile(
-    r"\b(?:we|you) (?:will |would )?(?:need|require|ask (?:for|about)|ask you for)\b"
-    r"|\b(?:is|are) (?:needed|required)\b",
+    r"\bwe (?:will |would |'ll )?(?:need|require|ask (?:for|about)|ask you for)\b"
+    r"|\byou (?:will |would |'ll )?(?:need|require) (?!to\b)"
+    r"|\byou (?:will |would |'ll )?need to (?:provide|bring|show|have|give|send|upload|enter|tell)\b"
+    r"|\b(?:is|are) (?:needed|required) (?:to|for) (?:verify|confirm|prove|process)\b",
     re.I,
 )
 

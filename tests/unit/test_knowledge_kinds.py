@@ -38,6 +38,13 @@ ARTICLES = [
         "# The gym app\n\n## Devices\n\nThe gym app runs on iPhone with iOS 16 or later and on Android 10 "
         "or later. If your phone is lost, sign out of it under Profile → Devices.\n",
     ),
+    Document(
+        "cancelling",
+        "# Cancelling\n\n## Cancelling a membership\n\nTo cancel your membership, call the front desk or "
+        "send a message in the app under Help. A cancelled membership can be restarted within 30 days; "
+        "after that you would need to sign up again. A locker key is needed for the pool area. We "
+        "ask for your membership number and the reason for cancelling.\n",
+    ),
 ]
 
 
@@ -52,6 +59,8 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
         # what is required: "we need ...", "you will need ...", not the sentence repeating the topic
         ("What info do you need to add a family member?", "We need their full name and date of birth"),
         ("what do I need to have ready to request a transfer", "You will need the new member's email"),
+        # not a consequence ("you would need to sign up again") or what another task needs
+        ("What information do you need to cancel my membership?", "We ask for your membership number"),
         # the customer's own number is a topic, not a number to call
         ("I have a new phone number, how do I update it?", "update your phone number or email address"),
         # a number to call is still asked for
@@ -80,6 +89,30 @@ def test_the_customers_own_phone_is_a_topic_not_a_number_to_call(
     refined = refine(question_of(kb, question), question)
     assert any(answer.search("1-555-010-3000") for answer, _ in refined.types) is asks_for_a_number
     assert ("phon" in refined.value_terms) is asks_for_a_number
+
+
+@pytest.mark.parametrize(
+    ("sentence", "says_what_is_needed"),
+    [
+        ("We need their full name and date of birth.", True),
+        ("You will need the new member's email address.", True),
+        ("We ask for your membership number.", True),
+        ("You will need to provide a photo ID.", True),
+        # a consequence, what another task needs, the customer asking: none says what this one needs
+        ("After 30 days you would need to sign up again.", False),
+        ("A card not activated in 60 days is cancelled, and you will need to request a new one.", False),
+        ("A locker key is needed for the pool area.", False),
+        ("If you ask for a new card within 10 days, we may call you.", False),
+    ],
+)
+def test_only_a_sentence_saying_what_is_needed_answers_what_is_needed(
+    kb: KnowledgeBase, sentence: str, says_what_is_needed: bool
+) -> None:
+    question = "What information do you need to cancel my membership?"
+    refined = refine(question_of(kb, question), question)
+    added = [answer for answer, _ in refined.types[len(question_of(kb, question).types) :]]
+    assert added, "the question asks what is needed"
+    assert any(answer.search(sentence) for answer in added) is says_what_is_needed
 
 
 def test_the_question_shapes_read_hostile_text_in_linear_time(kb: KnowledgeBase) -> None:
