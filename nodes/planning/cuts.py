@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from crewline.nodes.planning.clause_context import AUXILIARY, Behind
 from crewline.nodes.planning.courtesy import trim_courtesy
 from crewline.nodes.planning.list_markers import LINE_MARKER, item_separators
 
@@ -68,7 +69,7 @@ _OPENING = (
     r"besides|finally|lastly|firstly|secondly|thirdly|last\s+but\s+not\s+least|by\s+the\s+way|btw|oh"
     r"|one\s+more\s+thing|another\s+thing|separately|at\s+the\s+same\s+time|and"
     # a postscript and the phrases that change the subject ("On another note,", "Unrelated, but")
-    r"|p\.?\s?s(?=[\s.:,])\.?|pps\.?|unrelated(?:ly)?(?:\s*,?\s*but)?|that\s+reminds\s+me"
+    r"|p\.?\s?s(?=[\s.:,])\.?|pps\.?|unrelated(?:ly)?(?:\s*+(?:,\s*+)?but)?|that\s+reminds\s+me"
     r"|on\s+(?:a|an|another)\s+(?:(?:different|separate|unrelated|other|side|related)\s+)?(?:note|subject|topic)"
     r"|(?:(?:and|oh)\s+)?(?:one\s+(?:more|last|final)|another|(?:the\s+)?last|(?:the\s+)?other)"
     r"\s+(?:thing|question|request|one)|speaking\s+of\s+(?:which|that)|while\s+i\s+have\s+you"
@@ -81,29 +82,49 @@ _OPENING = (
     r"|(?:first|second|third|firstly|secondly|thirdly)(?=\s+(?!time\b)[a-z]+\s+" + _OBJECT + r"\b)"
 )
 # A list item's opening ("-", "•", "1.", "a)", "(3)", "#4", "Step 5:", ...); inline, numbers only.
-_NUMBER = r"(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|step\s*\d{1,2}\s*[:.)–—-]?)"
+_NUMBER = r"(?:\(?\d{1,2}[.)]\s|\(\d{1,2}\)\s|step\s*+\d{1,2}(?:\s*+[:.)–—-]\s|\s))"
 _MARKER = LINE_MARKER
 _GAP = r"[\s,:;—–-]*"
 _END = r"(?:\b|(?<=\.))"  # a connective ends at a word's end, or at its own dot ("p.s.")
 _LINK_RUN = re.compile(rf"(?:(?:{_FREE}|{_OPENING}){_END}{_GAP})+", re.IGNORECASE)
 _FREE_RUN = re.compile(rf"(?:{_FREE})\b{_GAP}(?:(?:{_FREE}|{_OPENING}){_END}{_GAP})*", re.IGNORECASE)
 # A question typed without punctuation before it ("what's my balance is my card frozen") starts at an
-# auxiliary and its subject (see ``_asked_before`` for when that auxiliary is no new question).
+# auxiliary and its subject (see ``Behind.asked_before`` for when that auxiliary is no new question).
 _RUN_ON = r"(?:is|are|was|did|does|do|can|has|have|will)\s+(?:my|your|the|it|there|i|you)\s+[a-z]"
 _RUN_ON_AHEAD = re.compile(_RUN_ON, re.IGNORECASE)
-# Separators, strongest first where two could start at one position.
-_SEPARATOR = re.compile(
-    rf"(?P<line>[ \t]*(?:\r?\n[ \t]*)+(?:{_MARKER})?)"
-    rf"|(?P<number>\s+{_NUMBER}\s+)"  # inline list numbers: "1. this 2. that"
-    r"|(?P<sentence>\s*;\s*|(?<=[.?!])\s+|(?<=[?!])(?=[A-Za-z]))"
-    r"|(?P<conjunction>\s*,?\s+(?:and|n|&)\s+|\s+/\s+)"  # chat's "n" and "&", a spaced slash
-    r"|(?P<comma>\s*,\s*|\s+[—–-]{1,2}\s+)"
-    r"|(?P<addition>\s+\+\s+)"  # "freeze my card + refund O-1002": a spaced "+" is "plus"
-    # a parenthesis that opens with a linking word or holds a question: "(and can you ...?)"
-    r"|(?P<paren>\s*\((?=\s*(?:and|also|plus|btw|oh|p\.?s|by\s+the\s+way)\b|[^()]*\?\s*\)))"
-    rf"|(?P<bare>\s+)(?=(?:{_FREE})\b|(?:i|we)(?:'d|'ll|\s+would|\s+will)?\s+also\b|{_RUN_ON})",
-    re.IGNORECASE,
-)
+
+
+# Separators, strongest first where two could start at one position. One that opens with whitespace
+# is tried only where a run of whitespace starts (the guard ``ws``: tried from every space of a long
+# run, each read the rest of the run, and 1,000 spaces took 11 s), and its runs are possessive (two
+# free runs of the same spaces, as in "\s*,?\s+and", are quadratic at a single position).
+def _line(guard: str) -> str:
+    return rf"(?P<line>{guard}[ \t]*+(?:\r?\n[ \t]*+)++(?:{_MARKER})?)"
+
+
+def _separator(guarded: bool) -> re.Pattern[str]:
+    ws = r"(?<!\s)" if guarded else ""  # a run of whitespace starts here
+    line = r"(?<![ \t\n])" if guarded else ""  # ... a run of spaces, tabs and line breaks
+    return re.compile(
+        _line(line) + rf"|(?P<number>{ws}\s++{_NUMBER}\s*)"  # inline list numbers: "1. this 2. that"
+        rf"|(?P<sentence>{ws}\s*+;\s*|(?<=[.?!])\s+|(?<=[?!])(?=[A-Za-z]))"
+        rf"|(?P<conjunction>{ws}(?:\s*+,\s++|\s++)(?:and|n|&)\s+|{ws}\s++/\s+)"  # chat's "n", "&", " / "
+        rf"|(?P<comma>{ws}\s*+,\s*|{ws}\s++[—–-]{{1,2}}\s+)"
+        rf"|(?P<addition>{ws}\s++\+\s+)"  # "freeze my card + refund O-1002": a spaced "+" is "plus"
+        # a parenthesis that opens with a linking word or holds a question: "(and can you ...?)"
+        rf"|(?P<paren>{ws}\s*+\((?=\s*+(?:and|also|plus|btw|oh|p\.?s|by\s+the\s+way)\b|[^()]*\?\s*\)))"
+        rf"|(?P<bare>{ws}\s++)(?=(?:{_FREE})\b|(?:i|we)(?:'d|'ll|\s+would|\s+will)?\s+also\b|{_RUN_ON})",
+        re.IGNORECASE,
+    )
+
+
+# A separator that opens with whitespace matches inside a run only where it matches at the run's
+# start too (the run's whitespace is its own), so the guards lose no leftmost match ...
+_SEPARATOR = _separator(guarded=True)
+# ... but where the search starts inside a run, the separator there is read without them.
+_SEPARATOR_AT = _separator(guarded=False)
+_LINE_AT = re.compile(_line(""))
+_BLANK = re.compile(r"\s*+")
 _KIND = {"line": "sentence", "number": "sentence", "paren": "comma"}
 # Connectives that join noun phrases as often as requests ("my balance as well as my due date"): as
 # strong a cut as any link, but they do not set off a part nobody handles.
@@ -115,38 +136,27 @@ _INSIDE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _ADVERB = re.compile(r"(?:also|then)\b", re.IGNORECASE)
-# A question with no punctuation before it ("what's my balance is my card frozen") starts at an
-# auxiliary and its subject, unless the word before it asks or embeds that question ("when is my
-# payment due", "tell me if it is", "how long is it").
-_EMBEDS = re.compile(
-    r"\b(?:what|when|where|why|who|which|how|much|many|long|often|soon|far|if|whether|that|and|or|but|so"
-    r"|not|know|tell|ask|me|say|says|said|time|to|you|u|i|we|they|he|she|it)$",
-    re.IGNORECASE,
-)
-# "and" completes a pair its clause opened: "between freezing and cancelling", "both the fee and ...".
-_PAIRED = re.compile(r"\b(?:between|both)\b", re.IGNORECASE)
 # After "and" or a comma, a clause whose subject adds itself: "..., I also want ...".
 _SUBJECT_ADDS = re.compile(
     r"(?:i|we)(?:'d|'ll|\s+would|\s+will|\s+do|\s+can)?\s+(?:also|additionally)\b", re.IGNORECASE
 )
 # After "and", a new question with its own verb ("... and what is ...", not "... and how much").
 # "and what/how/..." occurs in 26 of CLINC150's 15,100 single training requests (0.17 %).
-_AUXILIARY = r"(?:is|are|was|were|am|do|does|did|can|could|will|would|should|has|have|had)\b"
-_WH_WORD = re.compile(r"\b(?:what|when|where|why|who|which|how)\b", re.IGNORECASE)
-_AUX_AFTER = re.compile(r"'(?:s|re|m)\b|\b" + _AUXILIARY, re.IGNORECASE)
 _NEW_QUESTION = re.compile(
     r"(?:what|how|when|where|why|who|which)(?:\s+[a-z]+){0,2}?\s+"
-    + _AUXILIARY
+    + AUXILIARY
     + r"|(?:what|how|when|where|who)(?:'s|s)\b",
     re.IGNORECASE,
 )
 # A lead-in that announces a list ("Two things -", "Need 3 things:", "Quick ones:", "Please:"): its
-# commas separate the items, and it is no part of the first one.
+# commas separate the items, and it is no part of the first one. (Its spaces are possessive: a word
+# follows each run, and "need" + 20,000 spaces read a "\s+" and the next optional word's "\s*" in
+# every split.)
 _ANNOUNCEMENT = (
-    r"(?:(?:i\s+)?(?:need|have|got|i've\s+got)\s+)?(?:a\s+)?"
-    r"(?:(?:few|couple(?:\s+of)?|two|three|four|five|several|some|multiple|\d{1,2})\s+)?"
-    r"(?:quick|more|small|other)?\s*(?:things|questions|requests|items|issues|queries|asks|ones)"
-    r"(?:\s+(?:for\s+you|today|please))?\s*(?:[:—–]|-\s)|please\s*:"
+    r"(?:(?:i\s++)?(?:need|have|got|i've\s++got)\s++)?(?:a\s++)?"
+    r"(?:(?:few|couple(?:\s++of)?|two|three|four|five|several|some|multiple|\d{1,2})\s++)?"
+    r"(?:quick|more|small|other)?\s*+(?:things|questions|requests|items|issues|queries|asks|ones)"
+    r"(?:\s++(?:for\s++you|today|please))?\s*+(?:[:—–]|-\s)|please\s*+:"
 )
 # possessive: the announcement may open with a "\s*" of its own, and two free runs of the same
 # whitespace made a long blank message quadratic (20,000 newlines: 15 s)
@@ -157,8 +167,8 @@ _GERUND_OPENING = re.compile(
     r"\s*(?:besides|apart\s+from|aside\s+from|in\s+addition\s+to|on\s+top\s+of|other\s+than)\s+[a-z]+ing\b",
     re.IGNORECASE,
 )
-_QUESTION_START = re.compile(
-    r"\s+(?=(?:can|could|would|will|please|what|what's|whats|when|where|how|why|is|are|do|does|did"
+_QUESTION_START = re.compile(  # from where a run of spaces starts: see _separator
+    r"(?<!\s)\s++(?=(?:can|could|would|will|please|what|what's|whats|when|where|how|why|is|are|do|does|did"
     r"|i|i'd|i'm)\b)",
     re.IGNORECASE,
 )
@@ -190,19 +200,20 @@ def find_cuts(text: str) -> list[Cut]:
     at = 0
     announced = _ANNOUNCED.match(text)
     listing = announced is not None  # commas separate the announced items
-    while (match := _SEPARATOR.search(text, at)) is not None:
+    behind, separators = Behind(text), _Separators(text)
+    while (match := separators.first(at)) is not None:
         group = match.lastgroup or "bare"
         kind, end = _KIND.get(group, group), match.end()
         at = max(end, match.start() + 1)  # an empty cut ("?" then a letter) must not match again
-        if group == "bare" and _ADVERB.match(text, end) and _INSIDE_CLAUSE.search(text, 0, match.start()):
+        if group == "bare" and _ADVERB.match(text, end) and _inside_clause(text, match.start()):
             continue
         if announced is not None and match.start() < announced.end():
             continue  # "I need two things — freeze ...": the lead-in is no part of its own
         if group == "bare" and _RUN_ON_AHEAD.match(text, end):
             group = kind = "run_on"
-        if group == "run_on" and _asked_before(text, match.start()):
+        if group == "run_on" and behind.asked_before(match.start()):
             continue  # "when is my payment due", "tell me if my card is active": one question
-        if group == "conjunction" and _PAIRED.search(text, _clause_start(text, match.start()), match.start()):
+        if group == "conjunction" and behind.paired(match.start()):
             continue  # "the difference between X and Y", "both X and Y": one pair, one request
         run = (_FREE_RUN if group == "bare" else _LINK_RUN).match(text, end)
         if run is not None and run.end() > end:
@@ -220,31 +231,61 @@ def find_cuts(text: str) -> list[Cut]:
     return _with_items(text, _with_gerund_opening(text, cuts))
 
 
-def _asked_before(text: str, end: int) -> bool:
-    """True when the auxiliary at ``end`` belongs to the question before it: the word before it asks
-    or embeds ("when is it", "tell me if it is"), or a wh-word of this sentence still waits for its
-    auxiliary ("what day, month and year did I ...")."""
-    if _EMBEDS.search(text, max(0, end - 10), end):  # the longest of its words and a space
-        return True
-    start = max(text.rfind(mark, 0, end) for mark in ".?!;\n") + 1
-    asked = [match.end() for match in _WH_WORD.finditer(text, start, end)]
-    return bool(asked) and _AUX_AFTER.search(text, asked[-1], end) is None
+class _Separators:
+    """The separators of one text, found left to right in linear time (see ``_separator``)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._blank_until = 0  # the end of a run of whitespace where only a line break can start
+
+    def first(self, at: int) -> re.Match[str] | None:
+        """The first separator that starts at ``at`` or after it."""
+        text = self.text
+        if at == 0 or not text[at - 1].isspace():
+            return _SEPARATOR.search(text, at)  # the guards hold at ``at``
+        # Inside a run of whitespace (a line break's match stops at a no-break space): every
+        # separator but a line break reads the run to its end, and matches at every position of it
+        # or at none, so a run where none did is not read again ("\n\u00a0" x 5,000: quadratic).
+        if at < self._blank_until:
+            found = _LINE_AT.match(text, at)
+        elif (found := _SEPARATOR_AT.match(text, at)) is None:
+            blank = _BLANK.match(text, at)
+            self._blank_until = blank.end() if blank else at
+        return found or _SEPARATOR.search(text, at + 1)
 
 
-def _clause_start(text: str, end: int) -> int:
-    """Where the clause that runs up to ``end`` starts (after the last punctuation or line break)."""
-    return max(text.rfind(mark, 0, end) for mark in ",.;:?!\n") + 1
+def _inside_clause(text: str, end: int) -> bool:
+    """True when the word before ``end`` is a subject or an auxiliary ("could you| also ...")."""
+    # read in a window as long as the longest such word: searched from the text's start, the pattern
+    # anchored at ``end`` was tried at every position before it ("I also " x 2,850: 3.2 s)
+    return _INSIDE_CLAUSE.search(text, max(0, end - 8), end) is not None
 
 
 def _with_items(text: str, cuts: list[Cut]) -> list[Cut]:
     """``cuts`` with the separators of inline list items (:mod:`list_markers`) as sentence cuts; a
-    cut they overlap ("Item 1: ... . Item 2: ...") merges into them."""
+    cut a separator touches ("Item 1: ... . Item 2: ...") merges into it."""
+    # One pass over both sorted lists (finding each separator's cuts in the whole list made 10,000
+    # bullets quadratic: 3.6 s). Cuts do not overlap, so those a separator touches are the last ones
+    # kept (a merged cut may reach past the next separator's start) and the next ones to come.
+    kept: list[Cut] = []
+    waiting = iter(cuts)
+    pending = next(waiting, None)
     for start, end in item_separators(text):
-        overlapping = [cut for cut in cuts if cut.start <= end and cut.end >= start]
-        start = min([start, *(cut.start for cut in overlapping)])
-        end = max([end, *(cut.end for cut in overlapping)])
-        cuts = [cut for cut in cuts if cut not in overlapping] + [Cut(start, end, "sentence")]
-    return sorted(cuts, key=lambda cut: cut.start)
+        while pending is not None and pending.end < start:
+            kept.append(pending)
+            pending = next(waiting, None)
+        touching = []
+        while kept and kept[-1].end >= start:
+            touching.append(kept.pop())
+        while pending is not None and pending.start <= end:
+            touching.append(pending)
+            pending = next(waiting, None)
+        start = min([start, *(cut.start for cut in touching)])
+        end = max([end, *(cut.end for cut in touching)])
+        kept.append(Cut(start, end, "sentence"))
+    if pending is not None:
+        kept.append(pending)
+    return [*kept, *waiting]
 
 
 def _with_gerund_opening(text: str, cuts: list[Cut]) -> list[Cut]:

@@ -39,7 +39,7 @@ _INLINE = re.compile(
     r"(?<![\w#/.:'-])(?:\(\s*(?P<p>" + _LABEL + r")\s*\)"
     r"|\[\s*(?P<b>" + _LABEL + r")\s*\]"
     r"|\#\s?(?P<h>\d{1,2})"
-    r"|" + _NAMED + r"\s*(?P<n>" + _WORD_LABEL + r")\s*[:.)/,–—-]?"
+    r"|" + _NAMED + r"\s*(?P<n>" + _WORD_LABEL + r")\s*+[:.)/,–—-]?"
     r"|(?P<d>\d{1,2})\s*(?:[.):/]|\s[–—-])"
     r"|(?P<l>[a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*[.)])"
     r"(?=\s*[^\W\d_])\s*",
@@ -47,8 +47,10 @@ _INLINE = re.compile(
 )
 _SECOND = re.compile(r"2|(?<![\w'])(?:b|ii)\s*[.)]|\btwo\b", re.IGNORECASE)
 _BULLET_CHAR = re.compile(f"[{_BULLET_CHARS}]")
-_OWN_BULLET = re.compile(rf"\s+[{_BULLET_CHARS}]\ufe0f?\s*")
-_PIPE = re.compile(r"\s*\|+\s*|\s+//\s+")
+# Separators that open with spaces are tried only where the run of spaces starts ((?<!\s)): tried
+# from every space of a long run, each read the rest of the run (quadratic).
+_OWN_BULLET = re.compile(rf"(?<!\s)\s++[{_BULLET_CHARS}]\ufe0f?\s*")
+_PIPE = re.compile(r"(?<!\s)\s++\|+\s*|\|+\s*|(?<!\s)\s++//\s+")
 _OPENING_BULLET = re.compile(r"\s*([-*+>])\s")
 
 
@@ -85,6 +87,15 @@ def _sequence(text: str) -> list[tuple[int, int]]:
     return best if len(best) > 1 else []
 
 
+def _repeated(text: str, bullet: str, start: int) -> list[tuple[int, int]]:
+    """The spans of ``bullet`` set off by spaces from ``start`` on."""
+    repeated = rf"\s++{re.escape(bullet)}\s+"
+    # ``start`` may fall inside a run of spaces: there the first is read without the guard
+    first = re.compile(repeated).match(text, start)
+    rest = re.compile(rf"(?<!\s){repeated}").finditer(text, first.end() if first else start + 1)
+    return [match.span() for match in ([first] if first else [])] + [match.span() for match in rest]
+
+
 def item_separators(text: str) -> list[tuple[int, int]]:
     """Spans inside one line that separate list items: a sequence's labels (with the space before
     them), bullets that are no word, an opening bullet repeated, "|" and "//"."""
@@ -97,6 +108,5 @@ def item_separators(text: str) -> list[tuple[int, int]]:
         spans += [match.span() for match in _PIPE.finditer(text)]
     opening = _OPENING_BULLET.match(text)
     if opening is not None:
-        repeated = re.compile(rf"\s+{re.escape(opening.group(1))}\s+")
-        spans += [match.span() for match in repeated.finditer(text, opening.end())]
+        spans += _repeated(text, opening.group(1), opening.end())
     return sorted(span for span in spans if span[0] > 0 and span[1] < len(text))
