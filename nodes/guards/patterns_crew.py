@@ -21,7 +21,7 @@ from crewline.nodes.guards.normalise import CONFUSABLES
 from crewline.nodes.guards.rule_kit import Rule
 from crewline.nodes.guards.rule_kit import make_rule as _rule
 
-__all__ = ["CREW_RULES"]
+__all__ = ["CREW_RULES", "NOT_A_TASKS"]
 
 _SAME_SENTENCE = r"[^.!?\n]{0,120}?"
 _WORDS = r"(?:[^\w.!?\n]+\w+){0,%d}?[^\w.!?\n]+"
@@ -34,9 +34,20 @@ _FIRST_PERSON = (
     r"(?:my|our|mes|mon|ma|nos|notre|mi|mis|nuestr[oa]s?|meine?[nmrs]?|unsere?[nmrs]?|mio|mia|miei|mie|"
     r"meus?|minhas?|mijn|onze|moje|moich|moją|мои|мой|моё|моих|мою|наши|min|mina|mitt|benim|saya)"
 ).translate(CONFUSABLES)
+# a topic excuses the instructions only when it is a task in the world (parking, the delivery slot,
+# a recipe, the box), never safety, rules, data protection or what the model may say; an email, a
+# page or a letter is where injected orders live, not a task
+_WORLD_TASK = r"(?:deliver(?:y|ies)|shipping|postage|parking|parcels?|packages?|slots?|gifts?|notes?|wrapping|washing|care|cleaning|cooking|baking|oven|assembly|installation|set-?up|packing|packaging|travel|trips?|flights?|boarding|dosage|medication|feeding|storage|driving|exams?|homework|assignments?|meetings?|events?|bookings?|rooms?|pickups?|collection|recipes?|boxe?s?|labels?|holidays?|visitors?|guests?|gates?|doors?|garage|keys? (?:box|safe)|pets?|dogs?|cats?|plants?|garden|cakes?|dinner|lunch|party|venue|rota|shifts?|train|bus|taxi|route|directions|laundry|furniture|kit|tent)"
+NOT_A_TASKS = rf"(?! (?:(?:regarding|about|concerning|on how to \w+|for|on) (?:the |my |our |a |this |that |any |(?:[\w-]+ ){{0,2}}?){_WORLD_TASK}|(?:on|in) (?:the|this|that|a) (?:packet|pack|box|label|bottle|tin|jar|package|leaflet|manual|sign|card)|i (?:gave|sent|wrote|left|put|added|provided|mentioned)(?: you)?(?: (?:earlier|before|yesterday|last week))? (?:about|regarding|for|on) (?:the |my |our |a |this |that |(?:[\w-]+ ){{0,2}}?){_WORLD_TASK})\b)"
 # "ignore the instructions on the box", "... regarding parking": English shares "ignore" and
-# "instructions" with French; a task's instructions are no model's in either
-_ENGLISH_TASK = r"(?! (?:regarding|about|concerning|on how|(?:on|in) (?:the|this|that|a) \w+|(?:i|we) (?:gave|sent|wrote|left)|for (?:the|my|our|your|a|this) \w+)\b)"
+# "instructions" with French; a task's instructions are no model's in either. "(Our bot) ignores the
+# instructions in the system prompt" is English too, and an English order to ignore them is the
+# English rule's to catch; instructions in an email, a page or a file are where injected orders live
+_ENGLISH_TASK = (
+    r"(?! (?:on|in) (?:the|this|that|a) (?!(?:e-?mail|mail|message|letter|page|web ?page|website|site|document|doc|file|"
+    r"attachment|pdf|inbox|chat|thread|ticket|comment|review|form|reply|answer|text|note)s?\b)\w+\b)"
+    + NOT_A_TASKS
+)
 _CLAIM = (
     r"(?:i'?m|i am|we'?re|we are) (?:the |a |an |your |one of the |one of your |from the |with the |in |on )?(?:[\w-]+ ){0,3}?(?:developers?|engineers?|admins?|administrators?|operators?|owners?|creators?|supervisors?|managers?|ceo|cto|auditors?|officers?|staff|team|head of [\w ]{1,20})"
     r"|this is (?:your|the) (?:[\w'-]+ ){0,3}?(?:operator|developer|admin|administrator|ceo|manager|supervisor|security team|fraud (?:department|team)|compliance(?: team)?|head office) ?(?:speaking|here)?"

@@ -31,7 +31,7 @@ PROMPT_RULES: tuple[Rule, ...] = (
         "declares what came before void",
         0.85,
         "longer obsolete void null invalid fake test cancelled canceled outdated irrelevant revoked suspended wrong attacker apply matter count applies valid matters counts stands",
-        r"\b(?:everything|anything|all|whatever|what|the text|the instructions|the rules|the prompt|that)\b(?:(?!\b(?:my|our|i|we|me|us)\b)[^.!?\n]){0,40}?\b(?:above|before|prior|previous(?:ly)?|preceding|earlier)\b[^.!?\n]{0,40}?\b(?:no longer (?:applies|apply|valid|matters?|counts?|stands?)|(?:is|are|was|were) (?:now )?(?:obsolete|void|null|invalid|fake|a test|cancel(?:l)?ed|outdated|irrelevant|revoked|suspended|wrong|written by (?:an|the) attacker)|(?:doesn'?t|don'?t|does not|do not) (?:apply|matter|count))\b",
+        r"\b(?:everything|anything|all|whatever|what|the text|the instructions|the rules|the prompt|that)\b(?:(?!\b(?:my|i|me)\b)[^.!?\n]){0,40}?\b(?:above|before|prior|previous(?:ly)?|preceding|earlier)\b[^.!?\n]{0,40}?\b(?:no longer (?:applies|apply|valid|matters?|counts?|stands?)|(?:is|are|was|were) (?:now )?(?:obsolete|void|null|invalid|fake|a test|cancel(?:l)?ed|outdated|irrelevant|revoked|suspended|wrong|written by (?:an|the) attacker)|(?:doesn'?t|don'?t|does not|do not) (?:apply|matter|count))\b",
     ),
     _rule(
         "override",
@@ -46,7 +46,7 @@ PROMPT_RULES: tuple[Rule, ...] = (
         "asks what the model was told",
         0.8,
         "told given instructed programmed configured trained tell",
-        r"\b(?:what|whatever|which (?:rules|instructions|orders)|every (?:rule|instruction|guideline|directive)|everything|anything)\b(?:[^\w.!?\n]+\w+){0,8}?[^\w.!?\n]+(?:you (?:were|have been|'ve been|got) (?:told|given|instructed|programmed|configured|trained)|were you (?:told|given|instructed|programmed)|(?<!\bi )(?<!\bwe )(?:told|instructed|ordered|programmed|configured) you|tell you (?:to|not to))\b",
+        r"\b(?:what|whatever|which (?:rules|instructions|orders)|every (?:rule|instruction|guideline|directive)|everything|anything)\b(?:[^\w.!?\n]+\w+){0,8}?[^\w.!?\n]+(?:you (?:were|have been|'ve been|got) (?:told|given|instructed|programmed|configured|trained)|were you (?:told|given|instructed|programmed)|(?<!\bi )(?:told|instructed|ordered|programmed|configured) you|tell you (?:to|not to))\b",
     ),
     _rule(
         "extraction",
