@@ -35,7 +35,7 @@ from crewline.nodes.planning.list_markers import LINE_MARKER, item_separators
 
 __all__ = ["KINDS", "STRONG", "Cut", "clean_part", "find_cuts"]
 
-KINDS = ("sentence", "link", "addition", "question", "conjunction", "comma", "run_on")
+KINDS = ("sentence", "link", "addition", "question", "conjunction", "clause", "comma", "run_on")
 STRONG = ("sentence", "link", "question")  # the cuts an out-of-scope part must be set off by
 
 _ANAPHOR = r"(?:that|this|those)(?!\s+ones?\b)"  # "after this one" is a song, not a request
@@ -148,6 +148,14 @@ _NEW_QUESTION = re.compile(
     + r"|(?:what|how|when|where|who)(?:'s|s)\b",
     re.IGNORECASE,
 )
+# After a comma, a verb and its object open a clause of their own ("check my status, list my
+# invoices"), as "and" would: a word that is no determiner or pronoun, then "my", "me", "the", ...
+_VERB_AND_OBJECT = re.compile(
+    r"(?!(?:my|the|your|our|their|his|her|its|a|an|this|that|and|or|but|so|if|i|you|we|it|for|of|to"
+    r"|in|on|at|with|from|by|as|just|please|also|then|not)\b)[a-z]+(?:\s+(?:up|out|back|through|over))?"
+    r"\s+(?:my|me|the|our|us|your|their|his|her|its|it|them|this|that|order|invoice)\b",
+    re.IGNORECASE,
+)
 # A lead-in that announces a list ("Two things -", "Need 3 things:", "Quick ones:", "Please:"): its
 # commas separate the items, and it is no part of the first one. (Its spaces are possessive: a word
 # follows each run, and "need" + 20,000 spaces read a "\s+" and the next optional word's "\s*" in
@@ -224,6 +232,8 @@ def find_cuts(text: str) -> list[Cut]:
             kind = "link"
         elif group == "conjunction" and _NEW_QUESTION.match(text, end):
             kind = "question"
+        elif group == "comma" and _VERB_AND_OBJECT.match(text, end):
+            kind = "clause"
         listing = listing and kind != "sentence"
         standing = kind != "bare"  # a bare space is a cut only before a connective or "I also"
         if standing and match.start() > 0 and end < len(text):

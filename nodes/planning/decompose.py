@@ -45,6 +45,7 @@ class CutPriors:
     addition: float = 2.5  # "plus", "as well as": as strong, but they set off no out-of-scope part
     question: float = 1.5  # "and" before a question with its own verb: "... and what is ..."
     conjunction: float = 0.5  # and
+    clause: float = 0.5  # a comma before a verb and its object: "..., list my invoices"
     comma: float = 0.0
     # an auxiliary and its subject after a bare space: "what's my balance is my card frozen" (users
     # who type no punctuation); weaker than a comma, so only routes sure of both halves split there

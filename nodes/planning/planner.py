@@ -206,7 +206,7 @@ class Planner:
             return clauses
         # An identification is context for the other clauses, a courtesy nothing: neither is a request.
         kept = [c for c in clauses if not self._aside(c)]
-        return kept or clauses
+        return _one_per_route(kept) if kept else clauses
 
     def _unsure(self, clause: Clause) -> bool:
         return clause.score.route is None or clause.score.confidence < self.threshold
@@ -279,6 +279,21 @@ class Planner:
     async def arun(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """``planner(state)`` for async graphs: the model is awaited, the routing is the same."""
         return _update(await self.aplan(**_plan_args(state)))
+
+
+def _one_per_route(clauses: list[Clause]) -> list[Clause]:
+    """``clauses`` with neighbours for one specialist merged into one: the decomposer never leaves two
+    such neighbours, but the semantic stage re-scores clauses after it ("Freeze my card. | Will I
+    still see my transactions?" both card_security) and an aside between two may be dropped."""
+    merged: list[Clause] = []
+    for clause in clauses:
+        before = merged[-1] if merged else None
+        if before is not None and before.score.route is not None and before.score.route == clause.score.route:
+            surer = before.score if before.score.confidence >= clause.score.confidence else clause.score
+            merged[-1] = Clause(f"{before.text} {clause.text}", surer)
+        else:
+            merged.append(clause)
+    return merged
 
 
 def _scores_choice(scores: Any) -> tuple[str | None, float]:

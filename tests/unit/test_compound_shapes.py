@@ -144,3 +144,18 @@ def test_a_short_question_about_the_request_before_it_is_part_of_that_request() 
     # a longer question with a subject of its own is another request
     other = "how do I pay my bill online and what fees do you charge for transfers abroad"
     assert [c.score.route for c in split_request(other, router.route)] == ["billing", "faq"]
+
+
+def test_a_comma_before_a_verb_and_its_object_is_as_strong_as_and() -> None:
+    kinds = [cut.kind for cut in find_cuts("check my account status, list my invoices, freeze my card")]
+    assert kinds == ["clause", "clause"]
+    # a comma before a noun phrase or a frame stays a bare comma
+    assert [cut.kind for cut in find_cuts("my balance, the due date")] == ["comma"]
+    assert [cut.kind for cut in find_cuts("if possible, please freeze it")] == ["comma"]
+
+
+def test_neighbours_the_router_sends_to_one_specialist_are_one_subtask(router: Router) -> None:
+    planner = Planner(router=router, descriptions={}, entity_patterns={})
+    plan = planner.plan("Freeze my card. Report fraud on my card.", turn=1, context={})
+    assert [s["specialist"] for s in plan.subtasks] == ["cards"]
+    assert plan.subtasks[0]["task"] == "Freeze my card. Report fraud on my card."
