@@ -137,12 +137,18 @@ def surest_increase(hits: int, total: int, reference: tuple[int, int] | None, co
     """The least the rate ``hits / total`` exceeds the reference's by, at one-sided ``confidence``
     (Newcombe's hybrid score interval for a difference of proportions; ``reference`` ``None``: a
     reference rate of exactly 0)."""
+    if total <= 0:
+        return -math.inf  # nothing observed: no increase is sure
     z = NormalDist().inv_cdf(confidence)
+    # A count can exceed its denominator (a turn's escalation is counted for every version that served
+    # the thread, an interaction only on a model call): a rate is at most 1, as the old rule read it.
+    hits = min(max(hits, 0), total)
     share = hits / total
     low, _ = wilson(hits, total, z)
-    if reference is None:
+    if reference is None or reference[1] <= 0:
         return low
-    their_hits, their_total = reference
+    their_total = reference[1]
+    their_hits = min(max(reference[0], 0), their_total)
     theirs = their_hits / their_total
     _, their_high = wilson(their_hits, their_total, z)
     return share - theirs - math.sqrt((share - low) ** 2 + (their_high - theirs) ** 2)

@@ -181,3 +181,24 @@ def test_an_increase_chance_explains_is_not_a_breach() -> None:
     assert breaches(failing, VersionStats(calls=2), limits)
     # confidence 0.5: the observed rates alone, as before
     assert breaches(VersionStats(interactions=21, ungrounded=4), reference, RolloutThresholds(confidence=0.5))
+
+
+def test_more_escalations_than_interactions_still_judge_the_canary(tmp_path: Path) -> None:
+    # a turn's escalation counts for every version that served its thread, an interaction only on a
+    # model call: escalations can outnumber interactions, and the canary must still be judged
+    limits = RolloutThresholds()
+    assert breaches(
+        VersionStats(interactions=20, escalations=21), VersionStats(interactions=100, escalations=5), limits
+    )
+    registry = ModelRegistry(f"sqlite:///{tmp_path / 'models.sqlite'}")
+    registry.register("support", "openai:good")
+    registry.register("support", "openai:bad")
+    registry.canary("support", 20)
+    registry.count("support", "v0001", calls=100, interactions=100)
+    registry.served("t-stable", "support", "v0001")
+    for _ in range(101):
+        record_turn("t-stable", outcome="escalated", thresholds=limits, registry=registry)
+    registry.count("support", "v0002", calls=30, errors=30, interactions=30)  # every canary call fails
+    assert judge_canary(registry, "support", "v0002", limits)
+    entry = registry.entry("support")
+    assert entry is not None and entry.canary is None
