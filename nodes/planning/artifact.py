@@ -90,6 +90,8 @@ def save_router(router: Router, path: Path, *, cache_key: str | None = None) -> 
         "temperature": router._given_temperature,
         "content_penalty": router._given_content_penalty,
         "similarity_weight": router._given_similarity_weight,
+        "oos_recall": router.oos_recall,  # None: no threshold fit for a recall
+        "dense_weight": router.dense_weight,  # None: the router's own choice by row count
     }
     if model.features.vectors is not None:  # features version 3: the word-vector block
         manifest["dense_weight"] = model.features.dense_weight
@@ -169,7 +171,13 @@ def _with_given(given: object, c: float) -> Router:
     settings = given if isinstance(given, dict) else {}
     names = ("threshold", "temperature", "content_penalty", "similarity_weight")
     kept = {name: float(settings[name]) for name in names if isinstance(settings.get(name), int | float)}
-    return Router(c=c, **kept)
+    router = Router(c=c, **kept)
+    if "oos_recall" in settings:  # recorded since session 13: None is a choice, not a gap
+        recall = settings["oos_recall"]
+        router.oos_recall = float(recall) if isinstance(recall, int | float) else None
+    if isinstance(settings.get("dense_weight"), int | float):
+        router.dense_weight = float(settings["dense_weight"])
+    return router
 
 
 def load_router(path: Path, *, cache_key: str | None = None) -> Router:

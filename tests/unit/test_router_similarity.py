@@ -158,3 +158,16 @@ def test_a_loaded_router_refit_chooses_its_weight_again(
     given = Router(similarity_weight=0.0).fit_rows(texts, [r.labels[0] for r in rows])
     reloaded = Router.load(given.save(tmp_path / "given"))
     assert reloaded.fit_rows(texts, [domain_of[r.line] for r in rows]).similarity_weight == 0.0
+
+
+def test_a_loaded_router_refit_keeps_its_recall_and_vector_weight(
+    clinc: tuple[Path, list[LabelledRow]], tmp_path: Path
+) -> None:
+    # oos_recall and dense_weight are the caller's too: a refit of the loaded router matches a fresh one
+    _, rows = clinc
+    texts, labels = [r.text for r in rows], [r.labels[0] for r in rows]
+    for settings in ({"oos_recall": 0.95}, {"dense_weight": 0.0}):
+        fresh = Router(**settings).fit_rows(texts, labels)  # type: ignore[arg-type]
+        loaded = Router.load(fresh.save(tmp_path / "router")).fit_rows(texts, labels)
+        assert (loaded.oos_recall, loaded.dense_weight) == (fresh.oos_recall, fresh.dense_weight)
+        assert loaded.threshold == pytest.approx(fresh.threshold)
