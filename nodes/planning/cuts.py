@@ -148,14 +148,29 @@ _NEW_QUESTION = re.compile(
     + r"|(?:what|how|when|where|who)(?:'s|s)\b",
     re.IGNORECASE,
 )
-# After a comma, a verb and its object open a clause of their own ("check my status, list my
-# invoices"), as "and" would: a word that is no determiner or pronoun, then "my", "me", "the", ...
+# A comma between two imperatives ("check my status, list my invoices") is as strong a cut as "and":
+# the clause before it opens with a verb (a word that is no determiner, pronoun, preposition, wh-word
+# or auxiliary, after an optional "please" or "can you"), the one after it with a verb and its object.
+_NOT_A_VERB = (
+    r"(?!(?:my|the|your|our|their|his|her|its|a|an|this|that|and|or|but|so|if|i|you|we|it|they|for|of"
+    r"|to|in|on|at|with|from|by|as|just|please|also|then|not|what|when|where|why|who|which|how"
+    r"|is|are|was|were|am|do|does|did|can|could|would|will|should|has|have|had|may|might|must)\b)"
+)
+_IMPERATIVE_START = re.compile(
+    r"(?:(?:please|kindly|(?:can|could|would|will)\s+you)\s+)?" + _NOT_A_VERB + r"[a-z]+\b", re.IGNORECASE
+)
 _VERB_AND_OBJECT = re.compile(
-    r"(?!(?:my|the|your|our|their|his|her|its|a|an|this|that|and|or|but|so|if|i|you|we|it|for|of|to"
-    r"|in|on|at|with|from|by|as|just|please|also|then|not)\b)[a-z]+(?:\s+(?:up|out|back|through|over))?"
+    _NOT_A_VERB + r"[a-z]+(?:\s+(?:up|out|back|through|over))?"
     r"\s+(?:my|me|the|our|us|your|their|his|her|its|it|them|this|that|order|invoice)\b",
     re.IGNORECASE,
 )
+
+
+def _imperatives(text: str, start: int, end: int) -> bool:
+    """True when the clause from ``start`` and the one from ``end`` both open with a verb."""
+    return bool(_VERB_AND_OBJECT.match(text, end) and _IMPERATIVE_START.match(text, start))
+
+
 # A lead-in that announces a list ("Two things -", "Need 3 things:", "Quick ones:", "Please:"): its
 # commas separate the items, and it is no part of the first one. (Its spaces are possessive: a word
 # follows each run, and "need" + 20,000 spaces read a "\s+" and the next optional word's "\s*" in
@@ -232,7 +247,7 @@ def find_cuts(text: str) -> list[Cut]:
             kind = "link"
         elif group == "conjunction" and _NEW_QUESTION.match(text, end):
             kind = "question"
-        elif group == "comma" and _VERB_AND_OBJECT.match(text, end):
+        elif group == "comma" and _imperatives(text, cuts[-1].end if cuts else 0, end):
             kind = "clause"
         listing = listing and kind != "sentence"
         standing = kind != "bare"  # a bare space is a cut only before a connective or "I also"

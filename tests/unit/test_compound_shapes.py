@@ -152,6 +152,8 @@ def test_a_comma_before_a_verb_and_its_object_is_as_strong_as_and() -> None:
     # a comma before a noun phrase or a frame stays a bare comma
     assert [cut.kind for cut in find_cuts("my balance, the due date")] == ["comma"]
     assert [cut.kind for cut in find_cuts("if possible, please freeze it")] == ["comma"]
+    # ... and so does one after a clause that opens with no verb (CLINC150's multi_val)
+    assert [cut.kind for cut in find_cuts("i need a new credit card, show me suggestions")] == ["comma"]
 
 
 def test_neighbours_the_router_sends_to_one_specialist_are_one_subtask(router: Router) -> None:
