@@ -273,9 +273,12 @@ def _parallel_sub_routes(
     if sub_routes is None:
         return {}
     for route, subs in sub_routes.items():
-        if route not in examples or len(subs) != len(examples[route]):
+        if route not in examples:
+            raise ConfigurationError(f"EmbeddingRouter sub_routes: {route!r} is not one of the routes")
+        listed = isinstance(subs, Sequence) and not isinstance(subs, str)
+        if not listed or not all(isinstance(sub, str) for sub in subs) or len(subs) != len(examples[route]):
             raise ConfigurationError(
-                f"EmbeddingRouter sub_routes: route {route!r} needs one sub-route per example"
+                f"EmbeddingRouter sub_routes: route {route!r} needs a list of one sub-route per example"
             )
     return sub_routes
 

@@ -69,8 +69,13 @@ def test_sub_routes_must_name_one_sub_route_an_example() -> None:
     router = EmbeddingRouter(HashingEmbedder())
     with pytest.raises(ConfigurationError, match="banking"):
         router.fit(ROUTES | {"banking": ["a", "b"]}, sub_routes={"banking": ["x"]})
-    with pytest.raises(ConfigurationError, match="loans"):
+    with pytest.raises(ConfigurationError, match="'loans' is not one of the routes"):
         router.fit(ROUTES, sub_routes={"loans": ["x"]})
+    # a string is not a list of sub-routes (it was read one sub-route a character), nor is None
+    with pytest.raises(ConfigurationError, match="billing"):
+        router.fit(ROUTES, sub_routes={"billing": "abcd"})
+    with pytest.raises(ConfigurationError, match="billing"):
+        router.fit(ROUTES, sub_routes={"billing": None})  # type: ignore[dict-item]
 
 
 ROUTES = {
