@@ -152,8 +152,9 @@ class EmbeddingRouter:
                 sums = np.zeros((len(self._group_route), matrix.shape[1]), dtype=np.float32)
                 np.add.at(sums, self._groups, matrix)
                 self._centroids = _unit_rows(sums)
-                if self.scoring == "linear" and len(self._examples) >= 2:
-                    self._linear = fit_linear(matrix, self._groups)
+                # a refit to one route has no classifier: the last fit's must not outlive its routes
+                linear = self.scoring == "linear" and len(self._examples) >= 2
+                self._linear = fit_linear(matrix, self._groups) if linear else None
                 self._matrix = matrix
             return self._matrix
 

@@ -85,6 +85,13 @@ ROUTES = {
 }
 
 
+def test_a_router_refit_to_one_route_routes_to_it() -> None:
+    router = EmbeddingRouter(HashingEmbedder(), scoring="linear").fit(ROUTES)
+    router.route("freeze my card")  # fits the classifier of three routes
+    router.fit({"cards": ROUTES["cards"]})
+    assert router.route("freeze my card").route == "cards"  # was: the old classifier's weights, a ValueError
+
+
 def test_a_request_the_lexical_router_is_sure_nobody_handles_is_not_escalated() -> None:
     embedder = CountingEmbedder()
     semantic = EmbeddingRouter(embedder, scoring="centroid").fit(ROUTES)
