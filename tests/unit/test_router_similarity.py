@@ -165,7 +165,9 @@ def test_a_loaded_router_refit_keeps_its_recall_and_vector_weight(
 ) -> None:
     # oos_recall and dense_weight are the caller's too: a refit of the loaded router matches a fresh one
     _, rows = clinc
-    texts, labels = [r.text for r in rows], [r.labels[0] for r in rows]
+    kept = sorted({r.labels[0] for r in rows})[:20]  # twenty intents: the settings, not the scale
+    texts = [r.text for r in rows if r.labels[0] in kept]
+    labels = [r.labels[0] for r in rows if r.labels[0] in kept]
     for settings in ({"oos_recall": 0.95}, {"dense_weight": 0.0}):
         fresh = Router(**settings).fit_rows(texts, labels)  # type: ignore[arg-type]
         loaded = Router.load(fresh.save(tmp_path / "router")).fit_rows(texts, labels)
