@@ -131,16 +131,22 @@ def test_the_sweep_knows_the_cues_that_were_slow() -> None:
     assert len(cues) > 300
 
 
+def _decomposing_takes(text: str) -> float:
+    started = time.perf_counter()
+    split_request(text, _keyword_route, aside=_asks_nothing)
+    return time.perf_counter() - started
+
+
 def test_every_cue_repeated_or_before_a_long_run_is_decomposed_fast() -> None:
     slow = []
     began = time.perf_counter()
     for cue in known_cues():
         # half the guard's length and half the bound: a quadratic search still shows (a quarter of its
-        # 20 KB time, seconds), and the sweep of ~1,500 texts stays a few seconds of the suite
+        # 20 KB time, seconds), and the sweep of ~1,200 texts stays a few seconds of the suite
         for shape, text in hostile_shapes(cue, SIZE // 2):
-            started = time.perf_counter()
-            split_request(text, _keyword_route, aside=_asks_nothing)
-            if time.perf_counter() - started > BOUND / 2:
+            # timed again before it counts: one pause of a busy machine (seen once in CI, 0.009 s a
+            # run here) is not a slow search, which is slow every time
+            if _decomposing_takes(text) > BOUND / 2 and _decomposing_takes(text) > BOUND / 2:
                 slow.append(f"{cue!r} {shape}")
     assert not slow
     assert time.perf_counter() - began < 600  # a quadratic pattern costs seconds per shape
