@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+
+from crewline.nodes.guards.lazy_patterns import compiled
 
 __all__ = [
     "ANY",
@@ -47,11 +48,6 @@ HAND = r"(?:give|giving|tell|read|reading|say|send|share|email|text|provide|disc
 PERSON = r"(?:(?:(?:to|with|for)\W+)?(?:(?:the|our|a|an|your|any)\W+)?(?:(?:fraud|security|support|verification|customer)\W+)?(?:agents?|callers?|specialists?|representatives?|reps?|officers?|advisors?|advisers?|team|investigators?|person|technicians?|engineers?|couriers?|staff|employees?|analysts?|operators?|whoever (?:calls|answers|asks)|when (?:asked|they ask|prompted))\b|\b(?:them|him|her) (?:the|your|a)\b|\b(?:to|at)\W+(?:\w+\W+){0,4}?(?:\d{5,6}\b|\+?\d[\d -]{9,}\d))"
 
 
-@cache
-def _compiled(source: str) -> re.Pattern[str]:
-    return re.compile(source)
-
-
 @dataclass(frozen=True)
 class Cue:
     reason: str
@@ -62,7 +58,7 @@ class Cue:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return _compiled(self.source)
+        return compiled(self.source)
 
 
 def cue(reason: str, weight: float, pattern: str, *, triggers: str, negatable: bool = False) -> Cue:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 
+from crewline.nodes.guards.lazy_patterns import compiled
 from crewline.nodes.guards.literals import LiteralGate
 
 __all__ = ["GAP", "NEAR_TRIES", "WORD", "Rule", "make_rule", "split_rule"]
@@ -43,14 +44,14 @@ class Rule:
     # Compiled and gated on first use, not at import: the tables' ~300 patterns cost ~150 ms to
     # compile and their gates ~50 ms to build, while a message's words open only a few rules (most
     # never run in a process). Each is built once per rule (cached_property keeps it on the
-    # instance, so later reads are plain attribute reads) and once per text (``_compiled``).
+    # instance, so later reads are plain attribute reads) and once per pattern text (``compiled``).
     @cached_property
     def pattern(self) -> re.Pattern[str]:
-        return _compiled(self.source)
+        return compiled(self.source)
 
     @cached_property
     def near(self) -> re.Pattern[str] | None:
-        return None if self.near_source is None else _compiled(self.near_source)
+        return None if self.near_source is None else compiled(self.near_source)
 
     @cached_property
     def gate(self) -> LiteralGate:
@@ -61,11 +62,6 @@ class Rule:
     @cached_property
     def near_gate(self) -> LiteralGate:
         return LiteralGate() if self.near_source is None else _gate(self.near_source, self.statements)
-
-
-@cache
-def _compiled(source: str) -> re.Pattern[str]:
-    return re.compile(source)
 
 
 # characters next to which the question blanking (``rules._QUESTION``) joins what it keeps: a string

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+
+from crewline.nodes.guards.lazy_patterns import compiled
 
 __all__ = ["VENDOR_FORMATS", "VendorFormat"]
-
-
-@cache
-def _compiled(source: str) -> re.Pattern[str]:
-    return re.compile(source)
 
 
 @dataclass(frozen=True)
@@ -35,7 +31,7 @@ class VendorFormat:
     def pattern(self) -> re.Pattern[str]:
         # compiled on first use: most processes meet a few vendors' needles, and compiling all
         # forty formats cost every process that builds a crew some 3 ms
-        return _compiled(self.source)
+        return compiled(self.source)
 
 
 def _f(name: str, pattern: str, needles: tuple[str, ...], group: int = 0, min_run: int = 0) -> VendorFormat:
