@@ -56,8 +56,9 @@ WRAP_COLUMNS = 72
 # third (sentence scoring by answer type, headings as evidence, the gate's operating point), "fresh3"
 # before the fourth (query expansion from the articles' own statistics), "fresh4" before the fifth
 # (word-vector query expansion, sentence windows across passages), "fresh5" before the sixth (the
-# confidence models refit on more rounds), "fresh6" before the seventh (plain everyday wording).
-ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
+# confidence models refit on more rounds), "fresh6" before the seventh (plain everyday wording), "fresh7"
+# before the eighth (varied wording with typos, and near-topic unanswerable questions).
+ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
 # Parts written to tune on, never held out: "tune7", near-topic unanswerable questions written after
 # fresh6's first run to tune abstention on (read, and fit by the confidence models).
 TUNING = ("tune7",)
