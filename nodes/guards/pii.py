@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from crewline.nodes.guards.pii_cards import CARD, CARD_GLUED, card_branded, card_shaped, luhn_valid
 from crewline.nodes.guards.pii_identifiers import embedded
+from crewline.nodes.guards.pii_spelled import spelled_emails
 from crewline.nodes.guards.secrets import find_secrets, longest_word, positions
 
 __all__ = ["PII_TYPES", "PiiSpan", "detect_pii", "iban_valid", "luhn_valid", "ssn_valid"]
@@ -218,17 +219,23 @@ def _phone_ok(raw: str) -> bool:
         return False
     if re.search(r"[ .-]{2,}|\(\)|\d\(", core) and not re.search(r"\) \(|\) ", core):
         return False
-    if len(set(re.findall(r"[.-]", core))) > 1 and "(" not in core and not core.startswith("+"):
+    # dialled from abroad: "+33 ..." or, as Europe writes it, "0033 ..."
+    international = core.startswith("+") or re.match(r"00[1-9]", core) is not None
+    if len(set(re.findall(r"[.-]", core))) > 1 and "(" not in core and not international:
         return False  # 12.34-56.78: mixed separators, not a phone number
     if "( " in core or " )" in core:
         return False  # a table of figures, not a number someone dials
     groups = [g for g in re.split(r"[ .()-]+", core) if g]
     if len(groups) == 1:
-        return raw.startswith("+") or len(digits) == 10
+        # ten bare digits: a North American number, whose area code never starts with 1 (an epoch
+        # second of 2001-2033 does)
+        return raw.startswith("+") or (len(digits) == 10 and digits[0] != "1")
     if "." in core and (len(groups) == 2 or (all(len(g) <= 3 for g in groups) and len(groups) == 4)):
         return False  # a decimal number or a dotted quad
-    if core.startswith("+") or "(" in core:
+    if international or "(" in core:
         return True
+    if len(groups) >= 3 and all(len(g) == 4 for g in groups):
+        return False  # "7946 1234 5678": a tracking, gift card or account number; no plan dials 4-4-4
     return not any(len(g) == 1 or set(g) == {"0"} for g in groups[1:])  # "606 0 1914": a table row
 
 
@@ -289,7 +296,10 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
     for start, end, subtype in sorted(find_secrets(text, longest), key=lambda s: (s[0], -s[1])):
         add("SECRET", start, end, subtype)
     for match in _emails(text):
-        add("EMAIL_ADDRESS", match.start(), match.end())
+        if not text.endswith("://", 0, match.start()):  # "postgres://app@db.internal": a URL's user
+            add("EMAIL_ADDRESS", match.start(), match.end())
+    for start, end in spelled_emails(text):
+        add("EMAIL_ADDRESS", start, end)
     has_digit = any(ch.isdigit() for ch in text)
     if not has_digit:
         return sorted(found, key=lambda span: span.start)
