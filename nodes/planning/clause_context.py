@@ -12,7 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import cached_property
 
-__all__ = ["AUXILIARY", "AUX_AFTER", "WH_WORD", "Behind"]
+__all__ = ["AUXILIARY", "AUX_AFTER", "WH_WORD", "Behind", "repeated_openings"]
 
 AUXILIARY = r"(?:is|are|was|were|am|do|does|did|can|could|will|would|should|has|have|had)\b"
 WH_WORD = re.compile(r"\b(?:what|when|where|why|who|which|how)\b", re.IGNORECASE)
@@ -88,3 +88,91 @@ class Behind:
     def paired(self, end: int) -> bool:
         """True when the clause that runs up to ``end`` opened a pair ("between X", "both X")."""
         return self._any_between(self._pairs, self._after_last(self._clause_marks, end), end)
+
+
+# Words a request does not open with of its own: a message that opens with one of them and uses it
+# again is no run-on list ("my card and my PIN", "I think I ...", "the fee for the ...").
+_NO_OPENER = frozenset(
+    {
+        "my",
+        "the",
+        "your",
+        "our",
+        "their",
+        "his",
+        "her",
+        "its",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "you",
+        "we",
+        "they",
+        "he",
+        "she",
+        "it",
+        "me",
+        "and",
+        "or",
+        "but",
+        "so",
+        "if",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "of",
+        "with",
+        "from",
+        "by",
+        "as",
+        "not",
+        "no",
+        "please",
+        "hi",
+        "hello",
+        "hey",
+        "ok",
+        "okay",
+        "oh",
+        "um",
+        "uh",
+        "also",
+        "then",
+        "just",
+        "hmm",
+        "well",
+        "yes",
+        "there",
+    }
+)
+_OPENING_WORD = re.compile(r"[\W\d_]*+([^\W\d_]+)")
+# ... nor is a word that a preposition or a determiner before it makes an object ("the fee for what
+# I bought"): only a word that opens a clause of its own repeats the opening.
+_BOUND_BEFORE = re.compile(
+    r"\b(?:for|of|about|with|on|in|at|from|by|than|like|as|into|onto|over|under|the|a|an|my|your)$",
+    re.IGNORECASE,
+)
+
+
+def repeated_openings(text: str) -> list[tuple[int, int]]:
+    """The bare spaces before each later use of the word a message opens with, where it opens a
+    clause again: "need my balance need my card frozen", "what is my balance what is my due date"
+    (parallel requests typed without punctuation)."""
+    opening = _OPENING_WORD.match(text)
+    if opening is None or opening.group(1).lower() in _NO_OPENER:
+        return []
+    # a space run's start only ((?<=\w)), and the word with another after it: "need need" is no list
+    again = re.compile(rf"(?<=\w)[ \t]++(?={re.escape(opening.group(1))}\b[ \t]++[^\W\d_])", re.IGNORECASE)
+    behind = Behind(text)
+    return [
+        match.span()
+        for match in again.finditer(text, opening.end())
+        if not behind.asked_before(match.start())
+        and not _BOUND_BEFORE.search(text, max(0, match.start() - 7), match.start())
+    ]

@@ -70,7 +70,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _FRAME = re.compile(
     r"^(?:(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a|the)\s+(?:chance|moment|minute|sec(?:ond)?)"
     r"|when(?:ever)?\s+you\s+can|at\s+your\s+(?:earliest\s+)?convenience"
-    r"|if\s+(?:possible|you\s+can|you\s+could|you\s+don't\s+mind)|kindly|just)\b[\s,:;—–-]*)+",
+    r"|if\s+(?:possible|you\s+can|you\s+could|you\s+(?:don't|do\s+not|wouldn't|would\s+not)\s+mind)"
+    # "if it's not too much trouble", "if that's no bother", "if it's ok": asks leave, not for anything
+    r"|if\s+(?:it|that)(?:['’]s|\s+is|\s+was|\s+isn['’]t)\s+(?:(?:not\s+)?(?:too\s+much\s+(?:of\s+)?|a\s+|no\s+)?"
+    r"(?:trouble|bother|problem|hassle)|(?:ok|okay|alright|all\s+right|possible))"
+    r"|kindly|just)\b[\s,:;—–-]*)+",
     re.IGNORECASE,
 )
 # "Please close nothing yet", "don't do anything for now": a part that holds the other parts back
@@ -100,7 +104,11 @@ _PLEASANTRY = re.compile(
     r"^(?:(?:i\s+)?(?:hope|trust)\s+(?:you(?:'re|\s+are)\s+(?:well|good|ok|okay|doing\s+\w+|having\s+a\s+\w+\s+\w+)"
     r"|this\s+(?:email|message|note)\s+finds\s+you\s+well|all\s+is\s+well|you\s+(?:had|have)\s+a\s+\w+\s+\w+)"
     r"(?:\s+and\s+(?:having|had|doing)\s+a\s+\w+\s+\w+)?"
-    r"|how\s+are\s+(?:you|things)(?:\s+doing)?(?:\s+today)?|how(?:'s|\s+is)\s+it\s+going)[\s.!?,]*",
+    r"|how\s+are\s+(?:you|things)(?:\s+doing)?(?:\s+today)?|how(?:'s|\s+is)\s+it\s+going"
+    # thanks for what came before the message: "Thanks for your help earlier."
+    r"|(?:many\s+)?(?:thanks|thank\s+you)(?:\s+(?:so|very)\s+much)?\s+(?:again\s+)?for\s+(?:all\s+)?(?:your|the)"
+    r"\s+(?:help|assistance|support|reply|response|time)(?:\s+(?:earlier|yesterday|today|before|last\s+time|so\s+far))?"
+    r")[\s.!?,]*",
     re.IGNORECASE,
 )
 # A sign-off after the last request ("Kind regards,\nAnna", "Cheers, Dave", "Sent from my iPhone").

@@ -27,15 +27,15 @@ number), ``link`` (a connective or one of those shapes), ``addition`` (only "plu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from crewline.nodes.planning.clause_context import AUXILIARY, Behind
 from crewline.nodes.planning.courtesy import trim_courtesy
-from crewline.nodes.planning.list_markers import LINE_MARKER, item_separators
+from crewline.nodes.planning.cut_lists import Cut, with_items, with_parallel
+from crewline.nodes.planning.list_markers import LINE_MARKER
 
 __all__ = ["KINDS", "STRONG", "Cut", "clean_part", "find_cuts"]
 
-KINDS = ("sentence", "link", "addition", "question", "conjunction", "clause", "comma", "run_on")
+KINDS = ("sentence", "link", "addition", "question", "conjunction", "clause", "parallel", "comma", "run_on")
 STRONG = ("sentence", "link", "question")  # the cuts an out-of-scope part must be set off by
 
 _ANAPHOR = r"(?:that|this|those)(?!\s+ones?\b)"  # "after this one" is a song, not a request
@@ -88,9 +88,14 @@ _GAP = r"[\s,:;—–-]*"
 _END = r"(?:\b|(?<=\.))"  # a connective ends at a word's end, or at its own dot ("p.s.")
 _LINK_RUN = re.compile(rf"(?:(?:{_FREE}|{_OPENING}){_END}{_GAP})+", re.IGNORECASE)
 _FREE_RUN = re.compile(rf"(?:{_FREE})\b{_GAP}(?:(?:{_FREE}|{_OPENING}){_END}{_GAP})*", re.IGNORECASE)
-# A question typed without punctuation before it ("what's my balance is my card frozen") starts at an
-# auxiliary and its subject (see ``Behind.asked_before`` for when that auxiliary is no new question).
-_RUN_ON = r"(?:is|are|was|did|does|do|can|has|have|will)\s+(?:my|your|the|it|there|i|you)\s+[a-z]"
+# A question typed without punctuation before it ("what's my balance is my card frozen", "... what is
+# my balance") starts at an auxiliary and its subject, after a wh-word or not (see
+# ``Behind.asked_before`` for when that auxiliary is no new question).
+_RUN_ON = (
+    r"(?:(?:what|when|where|why|who|how(?:\s+(?:much|long|many|soon|often))?)\s+)?"
+    r"(?:is|are|was|did|does|do|can|has|have|will)\s+(?:my|your|the|it|there|i|you)\s+[a-z]"
+    r"|(?:what|when|where|who|how)['’]s\s+(?:my|your|the)\s+[a-z]"  # "... what's my balance"
+)
 _RUN_ON_AHEAD = re.compile(_RUN_ON, re.IGNORECASE)
 
 
@@ -171,12 +176,12 @@ def _imperatives(text: str, start: int, end: int) -> bool:
     return bool(_VERB_AND_OBJECT.match(text, end) and _IMPERATIVE_START.match(text, start))
 
 
-# A lead-in that announces a list ("Two things -", "Need 3 things:", "Quick ones:", "Please:"): its
+# A lead-in that announces a list ("Two things -", "Need 3 things:", "Please do three things:"): its
 # commas separate the items, and it is no part of the first one. (Its spaces are possessive: a word
 # follows each run, and "need" + 20,000 spaces read a "\s+" and the next optional word's "\s*" in
 # every split.)
 _ANNOUNCEMENT = (
-    r"(?:(?:i\s++)?(?:need|have|got|i've\s++got)\s++)?(?:a\s++)?"
+    r"(?:please\s++)?(?:(?:i\s++)?(?:need|have|got|i've\s++got)\s++|(?:do|handle)\s++)?(?:a\s++)?"
     r"(?:(?:few|couple(?:\s++of)?|two|three|four|five|several|some|multiple|\d{1,2})\s++)?"
     r"(?:quick|more|small|other)?\s*+(?:things|questions|requests|items|issues|queries|asks|ones)"
     r"(?:\s++(?:for\s++you|today|please))?\s*+(?:[:—–]|-\s)|please\s*+:"
@@ -208,13 +213,6 @@ _TRAILING_MARKS = " \t\r\n,;:—–/-"
 _TRAILING_WORD = re.compile(r"\s+(?:and|n|&|oh|um+|uh+|hmm+)$", re.IGNORECASE)
 # A part wrapped in parentheses, set off as an aside: "(also need my due date)".
 _WRAPPED = re.compile(r"^\(([^()]*)\)?$|^([^()]*)\)$")
-
-
-@dataclass(frozen=True)
-class Cut:
-    start: int
-    end: int
-    kind: str
 
 
 def find_cuts(text: str) -> list[Cut]:
@@ -253,7 +251,7 @@ def find_cuts(text: str) -> list[Cut]:
         standing = kind != "bare"  # a bare space is a cut only before a connective or "I also"
         if standing and match.start() > 0 and end < len(text):
             cuts.append(Cut(match.start(), end, kind))
-    return _with_items(text, _with_gerund_opening(text, cuts))
+    return with_items(text, with_parallel(text, _with_gerund_opening(text, cuts)))
 
 
 class _Separators:
@@ -284,33 +282,6 @@ def _inside_clause(text: str, end: int) -> bool:
     # read in a window as long as the longest such word: searched from the text's start, the pattern
     # anchored at ``end`` was tried at every position before it ("I also " x 2,850: 3.2 s)
     return _INSIDE_CLAUSE.search(text, max(0, end - 8), end) is not None
-
-
-def _with_items(text: str, cuts: list[Cut]) -> list[Cut]:
-    """``cuts`` with the separators of inline list items (:mod:`list_markers`) as sentence cuts; a
-    cut a separator touches ("Item 1: ... . Item 2: ...") merges into it."""
-    # One pass over both sorted lists (finding each separator's cuts in the whole list made 10,000
-    # bullets quadratic: 3.6 s). Cuts do not overlap, so those a separator touches are the last ones
-    # kept (a merged cut may reach past the next separator's start) and the next ones to come.
-    kept: list[Cut] = []
-    waiting = iter(cuts)
-    pending = next(waiting, None)
-    for start, end in item_separators(text):
-        while pending is not None and pending.end < start:
-            kept.append(pending)
-            pending = next(waiting, None)
-        touching = []
-        while kept and kept[-1].end >= start:
-            touching.append(kept.pop())
-        while pending is not None and pending.start <= end:
-            touching.append(pending)
-            pending = next(waiting, None)
-        start = min([start, *(cut.start for cut in touching)])
-        end = max([end, *(cut.end for cut in touching)])
-        kept.append(Cut(start, end, "sentence"))
-    if pending is not None:
-        kept.append(pending)
-    return [*kept, *waiting]
 
 
 def _with_gerund_opening(text: str, cuts: list[Cut]) -> list[Cut]:

@@ -46,6 +46,9 @@ class CutPriors:
     question: float = 1.5  # "and" before a question with its own verb: "... and what is ..."
     conjunction: float = 0.5  # and
     clause: float = 0.5  # a comma before a verb and its object: "..., list my invoices"
+    # a bare space before the word the message opens with, opening a clause again: "need my balance
+    # need my card frozen" (a run-on list: as strong as "and", and no continuation of the clause)
+    parallel: float = 0.5
     comma: float = 0.0
     # an auxiliary and its subject after a bare space: "what's my balance is my card frozen" (users
     # who type no punctuation); weaker than a comma, so only routes sure of both halves split there
@@ -67,6 +70,9 @@ class CutPriors:
     # ... and one whose subject or only object is "it"/"that"/"this" ("How long will that take?",
     # "Can you update it?") points back at the request before it even across a sentence end.
     anaphor: float = -5.0
+    # ... up to this many words when no infinitive follows: "How long does it usually take?" asks
+    # about the request before it, "how long does it take to get a new card" is a question of its own
+    anaphor_words: int = 8
     aside: float = 0.0  # a part that asks nothing ("Hi,", "I'm customer C-1001."): only its cut counts
 
 
@@ -95,6 +101,7 @@ _ANAPHOR = re.compile(
     r"\s+(?:it|that|this)|(?:is|are|does|do|did|will|would|can|could|was|should)\s+(?:that|this))\b",
     re.IGNORECASE,
 )
+_INFINITIVE = re.compile(r"\bto\s+[a-z]", re.IGNORECASE)  # "does it take to get ...": "it" points ahead
 _JOINING = ("conjunction", "comma")  # the cuts a noun phrase may hang off without a verb of its own
 _JOINED = ("conjunction", "addition")  # the cuts that join a part to the one before it
 _START = "\x00start"  # the key of a segmentation with no request yet (asides only)
@@ -142,7 +149,7 @@ def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors)
         if clause.score.confidence < threshold:
             return None
         gain += priors.short_part
-    if after and _CONTINUATION.match(clause.text):
+    if after and after != "parallel" and _CONTINUATION.match(clause.text):
         gain += priors.continuation
     if after in _JOINING and _DETERMINER.match(clause.text) and not _VERB_CUE.search(clause.text):
         gain += priors.noun_phrase
@@ -151,6 +158,13 @@ def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors)
             gain += priors.anaphor
         elif _FOLLOW_UP.match(clause.text):
             gain += priors.follow_up
+    elif (
+        after
+        and words <= priors.anaphor_words
+        and _ANAPHOR.match(clause.text)
+        and not _INFINITIVE.search(clause.text)
+    ):
+        gain += priors.anaphor
     return gain
 
 

@@ -28,6 +28,7 @@ from crewline.nodes.planning.courtesy import asks_nothing, is_courtesy
 from crewline.nodes.planning.decompose import Clause, split_request
 from crewline.nodes.planning.extract import extract_entities
 from crewline.nodes.planning.margin_cascade import semantic_refiner
+from crewline.nodes.planning.one_per_route import Located, one_per_route, spans_in
 from crewline.nodes.planning.router import Router
 from crewline.nodes.planning.router_cache import fit_router
 from crewline.nodes.planning.routing_protocol import aroute
@@ -205,8 +206,15 @@ class Planner:
         if len(clauses) < 2:
             return clauses
         # An identification is context for the other clauses, a courtesy nothing: neither is a request.
-        kept = [c for c in clauses if not self._aside(c)]
-        return _one_per_route(kept) if kept else clauses
+        kept: list[Located] = []
+        after_aside = False  # the words before a clause that follows a dropped aside are not its link
+        for clause, span in zip(clauses, spans_in(request, clauses), strict=True):
+            if self._aside(clause):
+                after_aside = True
+                continue
+            kept.append(Located(clause, span, linked=not after_aside))
+            after_aside = False
+        return one_per_route(request, kept) if kept else clauses
 
     def _unsure(self, clause: Clause) -> bool:
         return clause.score.route is None or clause.score.confidence < self.threshold
@@ -279,21 +287,6 @@ class Planner:
     async def arun(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """``planner(state)`` for async graphs: the model is awaited, the routing is the same."""
         return _update(await self.aplan(**_plan_args(state)))
-
-
-def _one_per_route(clauses: list[Clause]) -> list[Clause]:
-    """``clauses`` with neighbours for one specialist merged into one: the decomposer never leaves two
-    such neighbours, but the semantic stage re-scores clauses after it ("Freeze my card. | Will I
-    still see my transactions?" both card_security) and an aside between two may be dropped."""
-    merged: list[Clause] = []
-    for clause in clauses:
-        before = merged[-1] if merged else None
-        if before is not None and before.score.route is not None and before.score.route == clause.score.route:
-            surer = before.score if before.score.confidence >= clause.score.confidence else clause.score
-            merged[-1] = Clause(f"{before.text} {clause.text}", surer)
-        else:
-            merged.append(clause)
-    return merged
 
 
 def _scores_choice(scores: Any) -> tuple[str | None, float]:
