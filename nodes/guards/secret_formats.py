@@ -77,7 +77,8 @@ VENDOR_FORMATS: tuple[VendorFormat, ...] = (
         r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[A-Za-z0-9_-]{60,80}",
         ("/api/webhooks/",),
     ),
-    _f("stripe_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,247}\b", ("_live_", "_test_")),
+    # publishable keys (pk_) are made to be published: only secret and restricted keys
+    _f("stripe_key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}\b", ("_live_", "_test_")),
     _f("stripe_webhook_secret", r"\bwhsec_[A-Za-z0-9+/]{32,64}\b", ("whsec_",)),
     _f("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", ("AIza",)),
     _f("google_oauth_secret", r"\bGOCSPX-[A-Za-z0-9_-]{28}(?![A-Za-z0-9_-])", ("GOCSPX-",)),
@@ -90,7 +91,8 @@ VENDOR_FORMATS: tuple[VendorFormat, ...] = (
     _f("azure_sas_signature", r"[?&]sig=([A-Za-z0-9%+/]{40,100}(?:%3D|=){0,2})", ("sig=",), 1),
     _f("anthropic_key", r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,120}", ("sk-ant-",)),
     _f("openai_key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,200}\b", ("sk-",)),
-    _f("twilio_key", r"\b(?:SK|AC)[0-9a-zA-Z]{32}\b", ("SK", "AC"), min_run=34),
+    # an API key's SID (SK...); an account SID (AC...) names the account, like a user name
+    _f("twilio_key", r"\bSK[0-9a-zA-Z]{32}\b", ("SK",), min_run=34),
     _f(
         "discord_bot_token",
         r"\b[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}",
@@ -108,7 +110,8 @@ VENDOR_FORMATS: tuple[VendorFormat, ...] = (
     _f("databricks_token", r"\bdapi[a-f0-9]{32}(?:-\d)?\b", ("dapi",)),
     _f("vault_token", r"\bhv[sbr]\.[A-Za-z0-9_-]{24,300}", ("hvs.", "hvb.", "hvr.")),
     _f("postman_key", r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b", ("PMAK-",)),
-    _f("telegram_bot_token", r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])", (":AA",)),
+    # bare, or in the Bot API's URLs ("https://api.telegram.org/bot<token>/sendMessage")
+    _f("telegram_bot_token", r"(?:\b|(?<=/bot))\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])", (":AA",)),
     _f(
         "grafana_token",
         r"\b(?:glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[a-f0-9]{8})",

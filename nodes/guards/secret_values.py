@@ -18,6 +18,7 @@ import re
 from collections import Counter
 
 __all__ = [
+    "basic_credentials",
     "decodes_to_text",
     "is_placeholder",
     "is_weak_password",
@@ -37,8 +38,9 @@ _PLACEHOLDER_WORDS = re.compile(
 # made of words in one case ("settings.api_key", "idempotency_key)", "API_TOKEN"; random values mix
 # cases).
 _INDIRECTION = re.compile(
-    r"^(?:\$|%|@|&)|[()\[\]]|^(?i:os|process|env|settings|config)\.|^[a-z]+(?:[_.][a-z]+)+$|^[A-Z]+(?:_[A-Z]+)+$"
+    r"^(?:\$|%|@|&)|^(?i:os|process|env|settings|config)\.|^[a-z]+(?:[_.][a-z]+)+$|^[A-Z]+(?:_[A-Z]+)+$"
 )
+_CALL = re.compile(r"[()\[\]]")  # "os.environ['KEY']", "get_key()": unless the value was in quotes
 # The roots of the most common passwords (the top of the public breach lists): "password123",
 # "Admin1!", "qwerty2024" are examples in documentation, not someone's secret.
 _WEAK_ROOTS = frozenset(
@@ -100,12 +102,28 @@ def looks_random(value: str, minimum: float, *, classes: int = 2) -> bool:
     return kinds >= classes and shannon_entropy(value) >= minimum
 
 
-def is_placeholder(value: str) -> bool:
-    """A stand-in for a value: a template, a variable, a call, a mask, one character repeated."""
+def is_placeholder(value: str, *, quoted: bool = False) -> bool:
+    """A stand-in for a value: a template, a variable, a call, a mask, one character repeated.
+    ``quoted``: the value was a string literal, where brackets are characters rather than a call."""
     core = value.strip("\"'` ")
     if len(set(core.lower())) <= 2:  # "xxxxxxxx", "********", "00000000", "abababab"
         return True
+    if not quoted and _CALL.search(core):
+        return True
     return bool(_PLACEHOLDER_WORDS.search(core) or _INDIRECTION.search(core))
+
+
+def basic_credentials(value: str) -> bool:
+    """An HTTP Basic credential: base64 of "user:password" with a password that is not an example."""
+    raw = _decoded(value)
+    try:
+        text = raw.decode("utf-8") if raw else ""
+    except UnicodeDecodeError:
+        return False
+    user, colon, password = text.partition(":")
+    if not (colon and user and password) or not text.isprintable() or " " in text:
+        return False
+    return not (is_placeholder(password) or is_weak_password(password))
 
 
 def is_weak_password(value: str) -> bool:

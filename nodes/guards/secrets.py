@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 
 from crewline.nodes.guards.secret_formats import VENDOR_FORMATS
 from crewline.nodes.guards.secret_values import (
+    basic_credentials,
     decodes_to_text,
     is_placeholder,
     is_weak_password,
@@ -45,6 +46,18 @@ _ASSIGNMENT = re.compile(
     rf"(?i)((?:{_SECRET_WORD})[A-Za-z0-9_-]{{0,20}}){_OPERATOR}([\"'`]?)([^\s\"'`,;]{{6,300}})"
 )
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]{1,40}$")
+# A command-line option naming a secret, its value after a space ("--db-password 'x'", "--token x";
+# "--api-token=x" is ``_ASSIGNMENT``'s), and a password flag after a user flag ("-u root -pX",
+# "docker login -u ci -p X", "curl -u user:X"). A bare "--key" is left out: its value is mostly a file.
+_FLAG = re.compile(
+    r"(?i)(?<![\w-])--?((?:[a-z0-9]+-){0,4}(?:passw(?:or)?d|passphrase|pwd|secret|token|api-?key|access-?key))"
+    r"\s{1,3}([\"']?)([^\s\"'`]{6,300})"
+)
+_USER_FLAG = re.compile(
+    r"(?<![\w-])-u\s{0,3}[\"']?(?:[^\s\"':-][^\s\"':]{0,63}\s{1,3}-p\s{0,3}([\"']?)|[^\s\"':-][^\s\"':]{0,63}:())"
+    r"([^\s\"'`@]{6,300})"
+)
+_BASIC_AUTH = re.compile(r"(?i)\bbasic\s{1,3}([A-Za-z0-9+/]{8,400}={0,2})(?![A-Za-z0-9+/=])")
 # where each alternative of ``_SECRET_WORD`` can start (lower case)
 _WORD_STARTS = ("pass", "pwd", "secret", "token", "api", "access", "private", "auth", "credential", "key")
 _ASSIGNED_VALUE = re.compile(r"(?:=|:)\s{0,3}[\"']?([A-Za-z0-9+/_-]{20,200}={0,2})(?![A-Za-z0-9+/=_-])")
@@ -65,7 +78,13 @@ _PREFIXED_TOKEN = re.compile(
 _PREFIXED_MIN_RUN = 32
 _WORDISH = re.compile(r"[A-Z]?[a-z]{4,}")
 _SEPARATORS = re.compile(r"[-_]+")
-_HASH_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:]$")
+# What a digest follows: "sha256:", "sha512-", or a name that says digest ("Content-MD5: ",
+# "checksum = ", "etag: "); read on the 32 characters before the value.
+_HASH_PREFIX = re.compile(
+    r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:]$|"
+    r"(?:sha-?(?:1|224|256|384|512)|md5|digest|checksum|hash|etag)[\w-]{0,20}[\"']?\s{0,3}[:=]\s{0,3}[\"']?$"
+)
+_HASH_REACH = 32
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
 
@@ -157,10 +176,10 @@ def _name(text: str, start: int, end: int) -> str | None:
     return (head.group(0) if head else "") + text[start:end]
 
 
-def _named(value: str, name: str) -> bool:
+def _named(value: str, name: str, quoted: bool = False) -> bool:
     """A value assigned to a secret name is a secret unless it is a stand-in or an example (encoded
     text under a secret name is still a secret: ``base64_secret = '...'`` hides a password)."""
-    if _NOT_SECRET_NAME.search(name) or is_placeholder(value) or is_weak_password(value):
+    if _NOT_SECRET_NAME.search(name) or is_placeholder(value, quoted=quoted) or is_weak_password(value):
         return False
     if value.lower().startswith(("http", "true", "false", "null", "none")):
         return False
@@ -174,6 +193,25 @@ def _unnamed(value: str, before: str) -> bool:
     if _HEX.fullmatch(value) or is_placeholder(value) or decodes_to_text(value):
         return False
     return looks_random(value, 4.2)
+
+
+def _flags(text: str) -> Iterator[tuple[int, int, str]]:
+    """Values of command-line options that name a secret, and passwords after a user flag."""
+    if "-" not in text:
+        return
+    for match in _FLAG.finditer(text):
+        value = match.group(3)
+        if match.group(2):
+            value = value.split(match.group(2), 1)[0]
+        if _named(value, match.group(1), quoted=bool(match.group(2))):
+            yield match.start(3), match.start(3) + len(value), "flag_secret"
+    if "-u" in text:
+        for match in _USER_FLAG.finditer(text):
+            value = match.group(3)
+            if match.group(1):
+                value = value.split(match.group(1), 1)[0]
+            if _named(value, "password", quoted=bool(match.group(1))):
+                yield match.start(3), match.start(3) + len(value), "flag_secret"
 
 
 def _mixed(segment: str) -> bool:
@@ -225,7 +263,7 @@ def find_secrets(text: str, longest: int | None = None) -> Iterator[tuple[int, i
                 yield match.start(), match.end(), "prefixed_token"
     if "://" in text:
         for match in _URL_CREDENTIALS.finditer(text):
-            if not is_placeholder(match.group(1)):
+            if not (is_placeholder(match.group(1)) or is_weak_password(match.group(1))):
                 yield match.start(1), match.end(1), "url_password"
     if "?" in text or "&" in text:
         for match in _URL_PARAMETER.finditer(text):
@@ -236,9 +274,16 @@ def find_secrets(text: str, longest: int | None = None) -> Iterator[tuple[int, i
         value = match.group(3)
         if match.group(2):  # quoted: the value ends at the closing quote, wherever the pattern stopped
             value = value.split(match.group(2), 1)[0]
-        if name is not None and _named(value, name):
+        if name is not None and _named(value, name, quoted=bool(match.group(2))):
             yield match.start(3), match.start(3) + len(value), "assigned_secret"
+    yield from _flags(text)
+    if "asic" in text:
+        for match in _BASIC_AUTH.finditer(text):
+            if basic_credentials(match.group(1)):
+                yield match.start(1), match.end(1), "basic_auth"
     if "=" in text or ":" in text:
         for match in _ASSIGNED_VALUE.finditer(text):
-            if _unnamed(match.group(1), text[max(0, match.start(1) - 8) : match.start(1)]):
+            if match.group(1).startswith("//"):
+                continue  # "https://<user>@host": a URL's authority, not a value after a colon
+            if _unnamed(match.group(1), text[max(0, match.start(1) - _HASH_REACH) : match.start(1)]):
                 yield match.start(1), match.end(1), "high_entropy_base64"
