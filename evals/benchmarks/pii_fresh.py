@@ -27,8 +27,10 @@ from crewline.evals.pii import evaluate
 
 __all__ = ["FIRST_RUN", "fresh_rows"]
 
-# ``python -m crewline.evals.benchmarks.pii_fresh`` at the commit that added this set, before any change
-FIRST_RUN: dict[str, Any] = {}
+# ``python -m crewline.evals.benchmarks.pii_fresh`` at the commit that added this set (92fb545), before
+# any change: missed a dotted card, two cards between path segments, one glued to "_0928", "0033 ..."
+# and a spelled-out address; six hard negatives read as phone numbers
+FIRST_RUN: dict[str, Any] = {"recall": 0.9242, "precision": 0.9104, "hard_negative_fpr": 0.1304}
 
 # ``[[TYPE|value]]`` marks a gold span; the marks are removed from the text.
 _POSITIVE = (

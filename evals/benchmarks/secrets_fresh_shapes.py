@@ -42,7 +42,15 @@ from crewline.evals.benchmarks.secrets_corpus_formats import (
 __all__ = ["FIRST_RUN", "fresh_shape_rows"]
 
 # ``python -m crewline.evals.benchmarks.secrets_fresh_shapes`` at the commit that added this set
-FIRST_RUN: dict[str, Any] = {}
+# (92fb545), before any change: missed Basic auth, three flag values and brackets in a quoted literal;
+# flagged two masked tokens, an example password in a URL, a publishable key, an account SID and a
+# Content-MD5 digest (and read a URL's user name as an e-mail address)
+FIRST_RUN: dict[str, Any] = {
+    "recall": 0.9,
+    "exact_spans": 0.9556,
+    "hard_negative_fpr": 0.1333,
+    "hard_negative_any_fpr": 0.1556,
+}
 
 _SYMBOLS = "!#%&*+-?@^_~"
 _BECH32 = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"

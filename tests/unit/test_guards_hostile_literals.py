@@ -82,6 +82,15 @@ def test_a_jwt_is_still_found() -> None:
         "a [at] b [dot] ",
         "key=",
         "password ",
+        # shapes of the card, phone, spelled-address, flag and Basic-auth rules
+        "4111.1111.",
+        "4111111111111111_",
+        "0033 1 ",
+        "a dot b at c dot ",
+        "--db-password ",
+        "-u a -p ",
+        "Basic QUFB ",
+        "/bot123456789:AA",
     ],
 )
 def test_pii_and_secrets_are_fast_on_runs_of_their_own_shapes(unit: str) -> None:
