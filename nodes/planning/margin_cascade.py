@@ -2,7 +2,7 @@
 
 The lexical router (``crewline.nodes.planning.router``) routes in a fraction of a millisecond; a
 MiniLM sentence embedding costs several. :class:`MarginCascade` asks the lexical router first and
-escalates a request to the :class:`~crewline.nodes.planning.cascade.EmbeddingRouter` only when the
+escalates a request to the :class:`~crewline.nodes.planning.embedding_router.EmbeddingRouter` only when the
 lexical decision is close: the gap between its two most probable answers (routes and *none*) is
 below ``margin``. Most requests never reach the embedder, so the median latency stays lexical; from
 a handful of examples a route MiniLM weighs more in an escalated answer (``FEW_SHOT_WEIGHT``): its
@@ -33,7 +33,7 @@ from langchain_core.embeddings import Embeddings
 from crewline.errors import ConfigurationError
 from crewline.nodes.planning.background import BACKGROUND
 from crewline.nodes.planning.calibration import fit_temperature, oos_threshold
-from crewline.nodes.planning.cascade import EmbeddingRouter
+from crewline.nodes.planning.embedding_router import EmbeddingRouter
 from crewline.nodes.planning.fewshot import balanced_threshold
 from crewline.nodes.planning.router import Router as LexicalRouter
 from crewline.nodes.planning.router import RouteScore
@@ -107,18 +107,18 @@ def _held_out_similarities(router: EmbeddingRouter) -> tuple[np.ndarray, np.ndar
     """Each example's similarities to every route with itself held out of its own route, and its
     route; examples that are their group's (or, scored by nearest example, route's) only one are
     left out."""
-    matrix = router._fitted()
-    labels = router._labels
-    n_routes = len(router.routes)
+    embedded = router.snapshot()
+    matrix, labels = embedded.matrix, embedded.labels
+    n_routes = len(embedded.routes)
     rows: list[np.ndarray] = []
     if router.scoring != "nearest":  # group centroids ("linear" decides *none* by them too)
-        groups, owner = router._groups, router._group_route
+        groups, owner = embedded.groups, embedded.group_route
         kept = np.flatnonzero(np.bincount(groups, minlength=owner.size)[groups] >= 2)
         sums = np.zeros((owner.size, matrix.shape[1]), dtype=np.float32)
         np.add.at(sums, groups, matrix)
         for start in range(0, kept.size, _CHUNK):
             chunk = kept[start : start + _CHUNK]
-            sims = matrix[chunk] @ router._centroids.T
+            sims = matrix[chunk] @ embedded.centroids.T
             own = sums[groups[chunk]] - matrix[chunk]  # the group's sum without the example
             norms = np.linalg.norm(own, axis=1)
             sims[np.arange(chunk.size), groups[chunk]] = (matrix[chunk] * own).sum(axis=1) / np.where(
@@ -140,7 +140,6 @@ def fit_semantic_threshold(
     router: EmbeddingRouter, *, oos_examples: Sequence[str] = (), oos_recall: float = 0.8
 ) -> float:
     """Set ``router.threshold`` (a cosine) without validation rows; returns it (see the module doc)."""
-    router._fitted()
     held, labels = _held_out_similarities(router)
     outside = list(oos_examples) or list(BACKGROUND)
     generic = np.stack([router.similarities(v) for v in router.embeddings.embed_documents(outside)])
@@ -243,10 +242,9 @@ class MarginCascade:
         """The lexical and the semantic distributions over the routes and *none*, pooled: their
         geometric mean, the semantic one weighing ``weight``, renormalised (see ``pooled``)."""
         routes = self.lexical.routes
-        semantic = self.semantic
-        order = [semantic.routes.index(route) for route in routes] if semantic.routes != routes else None
-        probs = semantic.distribution(vector)
-        if order is not None:
+        semantic_routes, probs = self.semantic.scored(vector)
+        if list(semantic_routes) != routes:
+            order = [semantic_routes.index(route) for route in routes]
             probs = np.append(probs[:-1][order], probs[-1])
         lexical = np.asarray([scores.scores.get(route, 0.0) for route in routes], dtype=np.float64)
         mean = pooled(np.append(lexical, max(0.0, 1.0 - float(lexical.sum()))), probs, self.weight)
