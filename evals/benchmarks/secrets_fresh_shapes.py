@@ -207,6 +207,68 @@ _POSITIVES: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
 )
 
 
+# Set "b", written after the detector changes set "a"'s first run led to, and never tuned on.
+_POSITIVES_B: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
+    ("aws_access_key_id", "AWS_ACCESS_KEY_ID={v}", lambda g: "ASIA" + draw(g, BASE32, 16)),
+    ("stripe_secret_key", "heroku config:set STRIPE_SECRET={v}", lambda g: "sk_live_" + draw(g, ALNUM, 24)),
+    ("named_env", "PGPASSWORD={v} psql -h db -U app", _password),
+    ("postgres_url", "psql 'postgresql://app:{v}@db:5432/ledger'", _password),
+    ("named_flag", "oauthctl register --client-secret {v}", lambda g: draw(g, URLSAFE, 40)),
+    ("ftp_url", "ftp://deploy:{v}@files.example.com/upload/", _password),
+    ("github_classic_token", "Authorization: token {v}", lambda g: "ghp_" + draw(g, ALNUM, 36)),
+    ("private_key_pem", "{v}", lambda g: _pem_block(g, "EC PRIVATE KEY")),
+    ("gitlab_token", "variables:\n  GITLAB_TOKEN: {v}", lambda g: "glpat-" + draw(g, URLSAFE, 20)),
+    (
+        "slack_user_token",
+        "slack token {v}",
+        lambda g: f"xoxp-{draw(g, string.digits, 11)}-{draw(g, string.digits, 12)}-{draw(g, HEX, 32)}",
+    ),
+    ("openai_key", "OPENAI_API_KEY: {v}", lambda g: "sk-proj-" + draw(g, URLSAFE, 48)),
+    (
+        "anthropic_key",
+        "export ANTHROPIC_API_KEY={v}",
+        lambda g: "sk-ant-api03-" + draw(g, URLSAFE, 93) + "AA",
+    ),
+    ("named_yaml", "service:\n  api_key: {v}", lambda g: draw(g, ALNUM, 32)),
+    ("named_json", '{"refresh_token": "{v}"}', lambda g: draw(g, URLSAFE, 40)),
+    ("named_flag", "wget --password={v} https://files.example.com/a.zip", _password),
+    (
+        "gitlab_token",
+        "git clone https://oauth2:{v}@gitlab.com/acme/infra.git",
+        lambda g: "glpat-" + draw(g, URLSAFE, 20),
+    ),
+    ("named_flag", "redis-cli -h cache -a {v} ping", lambda g: draw(g, ALNUM, 24)),
+    ("named_flag", "az storage blob list --account-key {v}", lambda g: draw(g, B64, 86) + "=="),
+    ("named_flag", "sshpass -p '{v}' ssh root@10.0.0.5", _password),
+    ("jwt", "cookie: session={v}", jwt),
+)
+
+
+def _negatives_b(g: Rng) -> tuple[tuple[str, str], ...]:
+    return (
+        ("reference", "--password-file /run/secrets/db_password"),
+        ("prose", "token expired at 2025-01-14T10:00:00Z, please log in again"),
+        ("commit_hash", f"9fceb02 fix typo (was {draw(g, HEX, 40)})"),
+        ("digest", f"docker pull nginx@sha256:{draw(g, HEX, 64)}"),
+        ("placeholder", "api_key: ${API_KEY}"),
+        ("placeholder", "db_password: !vault |"),
+        ("placeholder", "password: '{{ vault_db_password }}'"),
+        ("reference", "curl -u $USER:$TOKEN https://api.example.com"),
+        ("prompt", "mysql -u root -p"),
+        ("prose", 'WWW-Authenticate: Bearer realm="example"'),
+        ("public_key", _pem_block(g, "CERTIFICATE REQUEST")),
+        ("placeholder", "the AWS docs use AKIAIOSFODNN7EXAMPLE as the key id"),
+        ("encoded_text", "config=eyJuYW1lIjoiYXBwIn0="),
+        ("uuid", "uuid: 6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
+        ("lorem", "Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore."),
+        ("identifier", "password_reset_token_ttl: 3600"),
+        ("checksum", "sha1: da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+        ("checksum", 'ETag: "33a64df551425fcc55e4d42a148795d9f25f89d4"'),
+        ("identifier", f"client_id: 0oa{draw(g, ALNUM, 17)}"),
+        ("identifier", "the secret santa draw is on friday, token gifts only"),
+    )
+
+
 def _negatives(g: Rng) -> tuple[tuple[str, str], ...]:
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk" + draw(g, B64, 60) + "=="
     return (
@@ -258,16 +320,19 @@ def _negatives(g: Rng) -> tuple[tuple[str, str], ...]:
     )
 
 
-def fresh_shape_rows() -> list[dict[str, Any]]:
-    rng = random.Random("crewline-secrets-fresh-shapes-1")
+def fresh_shape_rows(part: str = "a") -> list[dict[str, Any]]:
+    rng = random.Random(
+        "crewline-secrets-fresh-shapes-1" if part == "a" else "crewline-secrets-fresh-shapes-b"
+    )
     rows: list[dict[str, Any]] = []
-    for fmt, template, make in _POSITIVES:
+    positives, negatives = (_POSITIVES, _negatives) if part == "a" else (_POSITIVES_B, _negatives_b)
+    for fmt, template, make in positives:
         value = make(rng)
         start = template.index("{v}")
         span = {"type": "SECRET", "value": value, "start": start, "end": start + len(value), "subtype": fmt}
         text = template.replace("{v}", value)
         rows.append({"text": text, "pii": [span], "format": fmt, "set": "fresh_shapes"})
-    for kind, text in _negatives(rng):
+    for kind, text in negatives(rng):
         rows.append({"text": text, "pii": [], "format": kind, "set": "fresh_shapes", "hard_negative": True})
     return rows
 
@@ -276,8 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", action="store_true", help="print missed secrets and flagged negatives")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--set", choices=("a", "b"), default="a", help="b: written later, never tuned on")
     args = parser.parse_args(argv)
-    figures, wrong = evaluate(fresh_shape_rows())
+    figures, wrong = evaluate(fresh_shape_rows(args.set))
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=1))
     if args.misses:
         for item in wrong:
