@@ -17,6 +17,9 @@ question shapes imply and the base patterns miss, and drops one they over-apply:
   cost", "is there a fee") keep it;
 * such a yes/no question about a cost is also answered by a sentence that says it costs nothing
   without naming an amount ("Kestrel Financial does not charge for text alerts");
+* "how long do I have to", "what's the deadline", "by when must I" ask for a limit, which the articles
+  often state as a condition ("a card that is not activated within 60 days is cancelled"): a value
+  under a condition answers it as well as a stated one (:mod:`crewline.tools.answer_sentences`);
 * "what info do you need", "what will you want to know", "what do I need to have ready" ask what is
   required: a sentence saying what we need or ask for ("We need their full name, date of birth and
   address", "You will need the other card's account number"), and that sentence satisfies the
@@ -94,6 +97,14 @@ _NEEDS = re.compile(
 )
 
 
+# How long one has, or by when: "how long do I have (left) to", "until when can I", "the deadline",
+# "how late can I".
+_DEADLINE_ASK = re.compile(
+    r"\bhave (?:\w+ )?(?:to|until|left)\b|\bdeadline\b|\bby when\b|\buntil when\b|\bhow late\b"
+    r"|\btime limit\b|\bat the latest\b"
+)
+
+
 def refine(question: Question, query: str) -> Question:
     """``question`` with the answer patterns described in the module docstring."""
     lowered = query.lower()
@@ -115,4 +126,4 @@ def refine(question: Question, query: str) -> Question:
             types.append((_NO_COST, cost[0]))
     if _NEEDS_ASK.search(lowered):  # its "info", "need", "know" are satisfied by what is needed
         types.append((_NEEDS, _NEEDS_WORDS & question.terms))
-    return replace(question, types=tuple(types))
+    return replace(question, types=tuple(types), asks_deadline=bool(_DEADLINE_ASK.search(lowered)))

@@ -4,15 +4,17 @@ Only whole sentences are candidates (:func:`crewline.memory.knowledge.chunking.w
 passage cut mid-sentence or a line that merely wraps a paragraph never becomes an answer. Among the
 candidates, what the question asks decides as much as its words (kinds of value from
 :mod:`crewline.tools.question_terms` and :mod:`crewline.tools.answer_kinds`): a sentence holding the
-kind of value asked for (a duration, an amount, a time of day, what to do, when something ends) gains
-as much as covering a rare question word. A sentence that opens by pointing back ("Then report the
-loss ...", "It appears under ...") says nothing on its own: it is given with the sentence before it,
-and one whose predecessor is not there to give (the first sentence of a chunk, or one after a
-fragment) is never an answer.
+kind of value asked for (a duration, an amount, a time of day, what to do, when something ends) gains as
+much as covering a rare question word, and one that only names it as a condition ("if a refund has not
+appeared after 10 business days") a third of that, unless the question asks for a deadline. A sentence
+that opens by pointing back ("Then report the loss ...", "It appears under ...") says nothing on its
+own: it is given with the sentence before it, and one whose predecessor is not there to give (the first
+sentence of a chunk, or one after a fragment) is never an answer.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -38,6 +40,8 @@ class Sentence:
     heading: frozenset[str]  # question terms in its document title and section
     typed: bool  # holds the kind of value the question asks for (a duration, an amount, a number)
     row: int = 0  # its row among the retrieved chunks' sentence vectors
+    # the value asked for is stated, not only a condition ("if it has not arrived after 10 days, ...")
+    stated: bool = True
 
     @property
     def supported(self) -> frozenset[str]:
@@ -64,15 +68,38 @@ def candidates(question: Question, hits: list[Hit], read: list[ChunkSentences]) 
             if "\n" in text:  # a sentence wrapped over lines reads as one line
                 text = " ".join(text.split())
             covered = set(question.matched(terms)) - value_words
-            typed = False
+            typed = stated = False
             for answer, words in question.types:
                 if answer.search(text):
                     covered |= words
                     typed = True
+                    stated = stated or question.asks_deadline or _states(answer, text)
             sentences.append(
-                Sentence(rank, start, end, text, frozenset(covered), frozenset(heading), typed, row)
+                Sentence(rank, start, end, text, frozenset(covered), frozenset(heading), typed, row, stated)
             )
     return sentences
+
+
+# What opens a condition or a restrictive clause: a value inside one is what the sentence is
+# conditioned on ("If a refund has not appeared after 10 business days, ask ...", "Balances that
+# remain for 6 months are refunded"), not what it states. The clause runs to the next comma.
+_CONDITION = re.compile(r"\b(?:if|unless|that|who|whose)\b", re.I)
+
+
+def _states(answer: re.Pattern[str], text: str) -> bool:
+    """Some value ``answer`` finds in ``text`` is stated: not a number inside a condition."""
+    opened = [m.end() for m in _CONDITION.finditer(text)]
+    commas = [i for i, ch in enumerate(text) if ch == ","]
+    for value in answer.finditer(text):
+        if not any(ch.isdigit() for ch in value.group()):
+            return True  # "free", "no fee": not a threshold
+        before = bisect.bisect_right(opened, value.start())
+        if not before:  # no condition opens before it
+            return True
+        # a comma between the last condition's opening and the value closed that condition
+        if bisect.bisect_left(commas, value.start()) > bisect.bisect_left(commas, opened[before - 1]):
+            return True
+    return False
 
 
 def sentence_scores(
@@ -100,7 +127,7 @@ def sentence_scores(
         + 0.15 * question.coverage(s.heading)
         + 0.10 * question.coverage(s.supported)
         + 0.15 * hits[s.hit_rank].score / top
-        + (0.15 if s.typed else 0.0)
+        + (0.15 if s.typed and s.stated else 0.05 if s.typed else 0.0)
         for s, cosine in zip(sentences, cosines, strict=True)
     ]
 

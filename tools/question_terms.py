@@ -134,6 +134,9 @@ class Question:
     weights: dict[str, float]  # IDF of each term over the knowledge base
     types: tuple[tuple[re.Pattern[str], frozenset[str]], ...]  # (answer pattern, terms it satisfies)
     alternatives: dict[str, frozenset[str]] = field(default_factory=dict)  # term -> the words that count
+    # asks how long one has or by when ("how long do I have to ..."): the answer is often the
+    # condition that sets the limit ("a card that is not activated within 60 days is cancelled")
+    asks_deadline: bool = False
 
     def matched(self, words: frozenset[str]) -> frozenset[str]:
         """The question terms ``words`` supports: the term itself or, for a word the knowledge base
