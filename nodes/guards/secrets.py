@@ -48,7 +48,8 @@ _ASSIGNMENT = re.compile(
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]{1,40}$")
 # A command-line option naming a secret, its value after a space ("--db-password 'x'", "--token x";
 # "--api-token=x" is ``_ASSIGNMENT``'s), and a password flag after a user flag ("-u root -pX",
-# "docker login -u ci -p X", "curl -u user:X"). A bare "--key" is left out: its value is mostly a file.
+# "docker login -u ci -p X", "curl -u user:X"), each tried where an option starts a word. A bare
+# "--key" is left out: its value is mostly a file.
 _FLAG = re.compile(
     r"(?i)(?<![\w-])--?((?:[a-z0-9]+-){0,4}(?:passw(?:or)?d|passphrase|pwd|secret|token|api-?key|access-?key))"
     r"\s{1,3}([\"']?)([^\s\"'`]{6,300})"
@@ -195,23 +196,35 @@ def _unnamed(value: str, before: str) -> bool:
     return looks_random(value, 4.2)
 
 
+def _option_starts(text: str, literal: str) -> list[int]:
+    """Where an option spelled ``literal`` ("-", "-u") starts a word: the patterns are tried there
+    only (``str.find`` scans in C), not at every character."""
+    found = positions(text, (" " + literal, "\n" + literal, "\t" + literal))
+    return ([0] if text.startswith(literal) else []) + [at + 1 for at in found]
+
+
 def _flags(text: str) -> Iterator[tuple[int, int, str]]:
     """Values of command-line options that name a secret, and passwords after a user flag."""
-    if "-" not in text:
-        return
-    for match in _FLAG.finditer(text):
+    done = 0
+    for at in _option_starts(text, "-"):
+        if at < done or (match := _FLAG.match(text, at)) is None:
+            continue
+        done = match.end()
         value = match.group(3)
         if match.group(2):
             value = value.split(match.group(2), 1)[0]
         if _named(value, match.group(1), quoted=bool(match.group(2))):
             yield match.start(3), match.start(3) + len(value), "flag_secret"
-    if "-u" in text:
-        for match in _USER_FLAG.finditer(text):
-            value = match.group(3)
-            if match.group(1):
-                value = value.split(match.group(1), 1)[0]
-            if _named(value, "password", quoted=bool(match.group(1))):
-                yield match.start(3), match.start(3) + len(value), "flag_secret"
+    done = 0
+    for at in _option_starts(text, "-u"):
+        if at < done or (match := _USER_FLAG.match(text, at)) is None:
+            continue
+        done = match.end()
+        value = match.group(3)
+        if match.group(1):
+            value = value.split(match.group(1), 1)[0]
+        if _named(value, "password", quoted=bool(match.group(1))):
+            yield match.start(3), match.start(3) + len(value), "flag_secret"
 
 
 def _mixed(segment: str) -> bool:
