@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (patterns read best on one line each)
 """The built-in detector's rule table: attack families as linear patterns with trigger words.
 
 Families: instruction override, prompt extraction, persona jailbreaks, forged chat roles and
@@ -10,6 +9,7 @@ between disjoint classes, so matching stays linear in the input (tested on adver
 
 from __future__ import annotations
 
+from crewline.nodes.guards.patterns_addressed import ADDRESSED_RULES
 from crewline.nodes.guards.patterns_crew import CREW_RULES
 from crewline.nodes.guards.patterns_extraction import EXTRACTION_RULES
 from crewline.nodes.guards.patterns_forgery import FORGERY_RULES
@@ -30,6 +30,7 @@ RULES: tuple[Rule, ...] = (
     + PROMPT_RULES
     + CREW_RULES
     + INDIRECT_RULES
+    + ADDRESSED_RULES
 )
 # what the detector runs: each rule cut at its top-level alternatives (each branch behind its own
 # literal gate); a branch that fires stands for its whole rule, so RULES stays the list of rules a

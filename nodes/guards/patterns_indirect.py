@@ -35,7 +35,7 @@ _ADDRESSEE = r"(?:ai|assistant|model|llm|agent|bot|chatbot|gpt|copilot|(?:ai|rev
 _ABOUT_SOMEONE = r"(?:(?:if|when|while) you(?:'re| are) (?:reading|processing|handling|summari[sz]ing|reviewing|transcribing|translating|parsing|scanning|analy[sz]ing) (?:this|these|the)|when you|before you|after you|if (?:the|a|this) (?:customer|user)|(?:tell|inform|warn|advise) the (?:customer|user|cardholder|reader)|the (?:customer|user|cardholder|applicant|requester)|this (?:customer|user|applicant|requester))"
 _AI_LABEL = r"(?:assistant|ai|bot|chatbot|gpt|chatgpt|model|system|llm)(?: \([^)]{0,24}\))?"
 _USER_LABEL = r"(?:user|human|customer|client|me|you)(?: \([^)]{0,24}\))?"
-_CONCEDES = r"(?:sure|of course|certainly|absolutely|understood|ok(?:ay)?|no problem|yes|done|noted|right away|as (?:you )?(?:asked|requested|agreed|instructed)|i(?:'ve| have| will|'ll| can| am|'m) (?:now )?(?:approved|disabled|skipped|scheduled|granted|verified|removed|turned|switched|bypassed|unlocked|reset|sent|transferred|enabled|waived|going to|able to|happy to|allowed to|authori[sz]ed)|verification (?:is )?(?:complete|passed|successful|done|disabled|off)|access granted|safety (?:review )?(?:is )?off|filters? (?:are |is )?off)"
+_CONCEDES = r"(?:sure|of course|certainly|absolutely|understood|ok(?:ay)?|no problem|yes|done|noted|right away|as (?:you )?(?:asked|requested|agreed|instructed)|i(?:'ve| have| will|'ll| can| am|'m) (?:now )?(?:approved|disabled|skipped|scheduled|granted|verified|confirmed|cleared|removed|turned|switched|bypassed|unlocked|reset|sent|transferred|enabled|waived|going to|able to|happy to|allowed to|authori[sz]ed)|verification (?:is )?(?:complete|passed|successful|done|disabled|off)|access granted|safety (?:review )?(?:is )?off|filters? (?:are |is )?off)"
 # the model's orders and its checks, named as a thing a sentence then points back to
 _ORDERS_NAMED = r"(?:instructions|rules|guidelines|prompt|system prompt|system message|restrictions|policies|filters|guard ?rails|directives|programming|configuration|set-?up(?: text| prompt)?|safety (?:rules|settings|filters|checks)|(?:approval|compliance|fraud|identity|safety|security|verification|kyc) (?:checks?|steps?|limits|rules|rules))"
 _DROP_OR_SHOW = r"(?:ignore|disregard|forget|drop|ditch|scrap|skip|set|put|throw|toss|bin|lose|abandon|suspend|waive|lift|remove|disable|bypass|override|switch|turn|paste|print|show|share|repeat|recite|reveal|output|dump|list|quote|type|write|spell|copy|send|display|post|give me|tell me)"
@@ -138,8 +138,8 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         "forges a dialogue in which the model already agreed",
         0.7,
         "assistant ai bot chatbot gpt chatgpt model system llm",
-        rf"(?:^|[\s.!?\"'\])]){_AI_LABEL} ?: (?:[\w,!'-]+ ){{0,3}}?{_CONCEDES}\b",
-        near=rf"(?:^|[\s.!?\"'\])]){_USER_LABEL} ?: ",
+        rf"(?:^|[\s.!?\"'\])])[\[<(]?{_AI_LABEL}[\]>)]? ?: (?:[\w,!'-]+ ){{0,3}}?{_CONCEDES}\b",
+        near=rf"(?:^|[\s.!?\"'\])])[\[<(]?{_USER_LABEL}[\]>)]? ?: ",
         reach=400,
     ),
     _rule(

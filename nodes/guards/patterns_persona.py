@@ -49,7 +49,7 @@ PERSONA_RULES: tuple[Rule, ...] = (
         "switches on a developer mode",
         0.85,
         "mode enabled",
-        rf"\b(?:you(?:'re| are| were| was|'d be| would be)?(?: now)? (?:in|into|running in|operating in)|enter(?:ing)?|switch(?:ing)? (?:in)?to|go(?:ing)? into|put yourself (?:in|into)|simulat(?:e|ing)|with) (?:the |a |full )?{_DUAL_MODE}\b{_NOT_A_DEVICE}|\b{_DUAL_MODE} ?(?:[:=]|=>|->|is|was|has been|have been|got|now)? ?(?:now )?(?:on|enabled|activated|engaged|unlocked|active|true|turned on|switched on)(?= ?(?:[.,;:!)\]\n-]|$|and\b))|[\[(] ?{_DUAL_MODE}(?: output)? ?[\])]|(?:^|[.!?\n:] ?)(?:please )?(?:now )?(?:enable|activate|turn on|switch on|unlock|initiate|(?:run|operate|continue|respond|answer|reply) in) (?:the )?{_DUAL_MODE}\b{_NOT_A_DEVICE}",
+        rf"\b(?:you(?:'re| are| were| was|'d be| would be)?(?: now)? (?:in|into|running in|operating in)|enter(?:ing)?|switch(?:ing)? (?:in)?to|go(?:ing)? into|put yourself (?:in|into)|simulat(?:e|ing)|with) (?:the |a |full )?{_DUAL_MODE}\b{_NOT_A_DEVICE}|\b{_DUAL_MODE} ?(?:[:=]|=>|->|is|was|has been|have been|got|now)? ?(?:now )?(?:on|enabled|activated|engaged|unlocked|active|true|turned on|switched on)(?= ?(?:[.,;:!)\]\n-]|$|and\b))|[\[(] ?{_DUAL_MODE}(?: output)? ?[\])]|(?:^|[.!?\n:;] ?)(?:please )?(?:now )?(?:enable|activate|turn on|switch on|unlock|initiate|(?:run|operate|continue|respond|answer|reply) in) (?:the )?{_DUAL_MODE}\b{_NOT_A_DEVICE}",
     ),
     _rule(
         "persona",
@@ -154,7 +154,7 @@ PERSONA_RULES: tuple[Rule, ...] = (
         "hands the model a new identity for the rest of the chat",
         0.3,
         "now on rest",
-        r"\bfrom now on\b|\bfor the rest of (?:this|the|our) conversation\b",
+        r"\bfrom now on\b|\bfor the rest of (?:this|the|our) (?:conversation|chat|session)\b",
     ),
     _rule(
         "persona",

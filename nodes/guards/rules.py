@@ -74,16 +74,19 @@ _SOURCE = (
     r"signs?|handbooks?|manuals?|guides?|faqs?|articles?|posts?|comments?|reviews?|pages?|sites?|"
     r"websites?|slides?|books?|stor(?:y|ies)|videos?|pop-?ups?|ads?|adverts?|voicemails?|callers?|"
     r"scammers?|fraudsters?|strangers?|friends?|colleagues?|someone|somebody|they|he|she|it|warnings?|"
-    r"screens?|documents?|pdfs?|forms?|dataset|datasets|papers?)"
+    r"screens?|documents?|pdfs?|forms?|dataset|datasets|papers?|faxe?s?|stickers?|listings?)"
 )
+# where the writer came across it: "a review on my listing says", "a sticker on the ATM saying"
+_WHERE = r"(?: (?:on|in|from|at|under) (?:my|our|the|your|a|an|this|that) \w+)?"
 _PASSED_ON = (
     r"(?:asked (?:me|us) to|asks (?:me|us|people|them) to|told (?:me|us) to|tells (?:people|them) to)"
 )
 _REPORTED = re.compile(
     r"\b(?:such as|e\.g\.|for example|for instance|examples?(?: like| such as)?|phrases?|"
     r"(?:lines|sentences?|messages?|texts?|prompts?|attacks?|things|stuff|requests?|words) (?:like|such as)|"
-    rf"{_SOURCE}(?: that| which)?(?: \w+ly)? (?:says?|said|saying|wrote|writes|reads?|claim(?:s|ed|ing)|"
-    rf"stated|states|{_PASSED_ON})|(?:texted|emailed|messaged|wrote to|sent) (?:me|us)(?: \w+){{0,3}}|"
+    rf"{_SOURCE}{_WHERE}(?: that| which)?(?: \w+ly)? (?:says?|said|saying|wrote|writes|reads?|reading|"
+    rf"claim(?:s|ed|ing)|stated|states|{_PASSED_ON})|"
+    r"(?:texted|emailed|messaged|wrote to|sent) (?:me|us)(?: \w+){0,3}|"
     rf"{_PASSED_ON}|claiming)\W{{0,3}}$"
 )
 _QUOTED = re.compile(r"'[^'\n]{3,200}'|\"[^\"\n]{3,200}\"")
