@@ -38,6 +38,7 @@ from crewline.evals.benchmarks.secrets_corpus_formats import (
     draw,
     jwt,
 )
+from crewline.evals.benchmarks.secrets_fresh_shapes_c import POSITIVES_C, negatives_c
 
 __all__ = ["FIRST_RUN", "fresh_shape_rows"]
 
@@ -321,11 +322,10 @@ def _negatives(g: Rng) -> tuple[tuple[str, str], ...]:
 
 
 def fresh_shape_rows(part: str = "a") -> list[dict[str, Any]]:
-    rng = random.Random(
-        "crewline-secrets-fresh-shapes-1" if part == "a" else "crewline-secrets-fresh-shapes-b"
-    )
+    rng = random.Random("crewline-secrets-fresh-shapes-" + {"a": "1"}.get(part, part))
     rows: list[dict[str, Any]] = []
-    positives, negatives = (_POSITIVES, _negatives) if part == "a" else (_POSITIVES_B, _negatives_b)
+    sets = {"a": (_POSITIVES, _negatives), "b": (_POSITIVES_B, _negatives_b), "c": (POSITIVES_C, negatives_c)}
+    positives, negatives = sets[part]
     for fmt, template, make in positives:
         value = make(rng)
         start = template.index("{v}")
@@ -341,7 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", action="store_true", help="print missed secrets and flagged negatives")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--set", choices=("a", "b"), default="a", help="b: written later, never tuned on")
+    parser.add_argument(
+        "--set", choices=("a", "b", "c"), default="a", help="b, c: written later, never tuned on"
+    )
     args = parser.parse_args(argv)
     figures, wrong = evaluate(fresh_shape_rows(args.set))
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=1))
