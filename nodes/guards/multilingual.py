@@ -39,24 +39,24 @@ _IGNORE = (
     "esqueça|esquece|esquecer|esqueçam|desconsidere|desconsidera|desconsiderar|"
     "negeer|vergeet|negeren|"
     "zignoruj|ignoruj|zapomnij|"
-    "игнорируй|игнорируйте|игнорировать|забудь|забудьте|"
+    "игнорируй|игнорируйте|игнорировать|проигнорируй|проигнорируйте|забудь|забудьте|"
     "ignorera|glöm|"
     "yok say|unut|unutun|"
-    # cs, id, ar
-    "ignorujte|zapomeň|zapomeňte|nedbej|abaikan|lupakan|acuhkan|تجاهل|تجاهلي|تجاهلوا|انس|انسى"
+    # cs, id, ar, vi
+    "bỏ qua|phớt lờ|ignorujte|zapomeň|zapomeňte|nedbej|abaikan|lupakan|acuhkan|تجاهل|تجاهلي|تجاهلوا|انس|انسى"
 ).translate(CONFUSABLES)
 _ORDERS = (
     "instructions?|consignes?|directives?|règles|regles|"
-    "instrucciones|indicaciones|reglas|directrices|"
-    "anweisungen|anleitungen|regeln|vorgaben|richtlinien|"
+    "instrucciones|indicaciones|reglas|directrices|normas|políticas|politicas|restricciones|politiques|normes|"
+    "anweisungen|anleitungen|regeln|vorgaben|richtlinien|vorschriften|sicherheitsregeln|"
     "istruzioni|regole|direttive|"
     "instruções|instrucoes|regras|diretrizes|"
     "instructies|regels|opdrachten|richtlijnen|"
     "instrukcje|instrukcji|zasady|reguły|"
-    "инструкции|инструкций|правила|указания|"
+    "инструкции|инструкций|правила|указания|ограничения|"
     "instruktioner|regler|"
     "talimatları|talimatlari|talimatlar|kuralları|kurallari|"
-    "pokyny|pokynů|instrukce|pravidla|instruksi|perintah|aturan|arahan|"
+    "pokyny|pokynů|instrukce|pravidla|instruksi|perintah|aturan|arahan|hướng dẫn|chỉ dẫn|quy tắc|chỉ thị|"
     "التعليمات|تعليمات|الأوامر|أوامر|القواعد|قواعد|الإرشادات|إرشادات"
 ).translate(CONFUSABLES)
 _NAMES_OF_THE_PROMPT = (
@@ -68,7 +68,7 @@ _NAMES_OF_THE_PROMPT = (
     "|prompt systemowy|promptu systemowego|системный промпт|системные инструкции|sistem istemi(?:ni)?"
     "|(?:règles|reglas|regeln|regole|regras) (?:cachées|ocultas|secretas|versteckten|nascoste|secrètes)"
     "|systémov(?:ý|é|ého) (?:prompt|promptu|pokyny|instrukce)|prompt sistem|instruksi sistem"
-    "|تعليمات النظام|موجه النظام"
+    "|lời nhắc hệ thống|hướng dẫn hệ thống|تعليمات النظام|موجه النظام"
 ).translate(CONFUSABLES)
 # words of one clause: "Lupakan saja, aturan baru berlaku besok" (forget it, the new rules apply
 # tomorrow) and "Zapomeňte na to, pravidla ..." drop something else, then talk about rules
@@ -83,7 +83,7 @@ OVERRIDE = (
 )
 OVERRIDE_TRIGGERS = (
     "ignor oubli olvid vergiss vergess vergesst missacht dimentic esque descons negeer vergeet zapomnij "
-    "tiens tenez игнор забуд glöm unut yok zapom nedbej abaik lupak acuhk تجاهل انس"
+    "tiens tenez игнор проигнор забуд glöm unut yok zapom nedbej abaik lupak acuhk bỏ phớt تجاهل انس"
 ).translate(CONFUSABLES)
 SYSTEM_PROMPT = rf"\b(?:{_NAMES_OF_THE_PROMPT})\b"
 SYSTEM_PROMPT_TRIGGERS = (
@@ -134,6 +134,8 @@ ORDER_WORDS = (
     "instruction instructions consigne consignes directive directives règles regles instrucciones "
     "indicaciones reglas directrices anweisungen anleitungen regeln vorgaben richtlinien istruzioni "
     "regole direttive instruções instrucoes regras diretrizes instructies regels opdrachten richtlijnen "
+    "normas políticas politicas restricciones politiques normes vorschriften sicherheitsregeln "
+    "ограничения hướng chỉ tắc "
     "instrukcje instrukcji zasady reguły инструкции инструкций правила указания instruktioner regler "
     "talimatları talimatlari talimatlar kuralları kurallari pokyny pokynů instrukce pravidla instruksi "
     "perintah aturan arahan التعليمات تعليمات الأوامر أوامر القواعد قواعد الإرشادات إرشادات"
@@ -142,5 +144,5 @@ PROMPT_WORDS = (
     "prompt system systemprompt systemprompts systeemprompt systemanweisungen systeminstruktioner "
     "instruction instructions instrucciones anweisungen istruzioni instruções instructies regels "
     "systemowy systemowego промпт инструкции istemi istemini règles reglas regeln regole regras "
-    "systémový systémové systémového sistem تعليمات موجه"
+    "systémový systémové systémového sistem thống تعليمات موجه"
 ).translate(CONFUSABLES)

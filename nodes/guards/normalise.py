@@ -80,6 +80,8 @@ LEET_WORD = re.compile(r"\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0-9@$])[a-z0-9@$]{
 # (possessive: one pass over each run, so a long run of letters costs no more than its length)
 _LEET_RUN = re.compile(r"(?<![a-z0-9@$])[a-z]*+[0-9@$][a-z0-9@$]*+", re.IGNORECASE)
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+# "1" stands for "l" as often as for "i" ("ru13s", "a11"): a word is read so when only that spells a keyword
+_LEET_L = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 SPACED_LETTERS = re.compile(r"\b(?:\w {1,2}){3,}\w\b")  # "i g n o r e  a l l": letters spaced out
 # "I.g.n.o.r.e", "D-i-s-r-e-g-a-r-d", "i*g*n*o*r*e": single letters joined by one punctuation mark
 _DOTTED = re.compile(r"\b(?:[A-Za-z][.\-*·•|]){3,}[A-Za-z]\b")
@@ -185,9 +187,10 @@ def unspaced(text: str, vocabulary: re.Pattern[str] | None = None) -> str:
     return SPACED_LETTERS.sub(join, text)
 
 
-def unleet(text: str) -> str:
-    """Words written with digits for letters (``1gn0r3``) spelled with the letters."""
-    return LEET_WORD.sub(lambda m: m.group().translate(_LEET), text)
+def unleet(text: str, ells: frozenset[str] = frozenset()) -> str:
+    """Words written with digits for letters (``1gn0r3``) spelled with the letters; the words in
+    ``ells`` read their "1" as "l"."""
+    return LEET_WORD.sub(lambda m: m.group().translate(_LEET_L if m.group() in ells else _LEET), text)
 
 
 def _undone_words(pattern: re.Pattern[str], undo: Callable[[str], str], text: str) -> str:
@@ -235,8 +238,14 @@ def readings(
             out.append(("split words", _SPLIT_WORD.sub("", joined)))
     has_digit = _DIGIT_OR_SIGN.search(text) is not None  # leetspeak and hex both need one
     leet_words = _leet_words(text) if has_digit else []
-    if leet_words and wanted(" ".join(map(unleet, leet_words))):
-        out.append(("leetspeak", unleet(text)))
+    if leet_words:
+        ells = frozenset(
+            word
+            for word in leet_words
+            if "1" in word and not wanted(word.translate(_LEET)) and wanted(word.translate(_LEET_L))
+        )
+        if wanted(" ".join(unleet(word, ells) for word in leet_words)):
+            out.append(("leetspeak", unleet(text, ells)))
     for name, decode in (("base64", decoded_base64), ("hex", decoded_hex)):
         hidden = decode(text) if has_digit or name == "base64" else ""
         if hidden:

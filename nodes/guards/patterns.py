@@ -17,6 +17,7 @@ from crewline.nodes.guards.patterns_indirect import INDIRECT_RULES
 from crewline.nodes.guards.patterns_override import OVERRIDE_RULES
 from crewline.nodes.guards.patterns_persona import PERSONA_RULES
 from crewline.nodes.guards.patterns_prompt import PROMPT_RULES
+from crewline.nodes.guards.patterns_smuggled import SMUGGLED_RULES
 from crewline.nodes.guards.rule_kit import Rule, split_rule
 
 __all__ = ["BRANCHES", "RULES", "Rule"]
@@ -31,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     + CREW_RULES
     + INDIRECT_RULES
     + ADDRESSED_RULES
+    + SMUGGLED_RULES
 )
 # what the detector runs: each rule cut at its top-level alternatives (each branch behind its own
 # literal gate); a branch that fires stands for its whole rule, so RULES stays the list of rules a

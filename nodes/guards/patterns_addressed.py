@@ -141,8 +141,8 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         "persona",
         "describes a persona that never refuses",
         0.45,
-        "never refuses refuse declines decline says hold back",
-        r"\b(?:which|who|that|it|he|she|they)(?: \w+(?:-\w+)?){0,2}? (?:never|doesn'?t|does not|won'?t|will not|cannot|can'?t|can ?not) (?:ever )?(?:refuses?|declines?|says? no|holds? back|censors?)\b",
+        "never refuses refuse declines decline says hold back hide hides withhold withholds keep keeps",
+        r"\b(?:which|who|whose only rule is to|that|it|he|she|they)(?: \w+(?:-\w+)?){0,2}? (?:never|doesn'?t|does not|won'?t|will not|cannot|can'?t|can ?not) (?:ever )?(?:refuses?|declines?|says? no|holds? back|censors?|hides? anything|withholds? anything|keeps? (?:anything|secrets) from)\b",
     ),
     _rule(
         "persona",
