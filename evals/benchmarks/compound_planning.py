@@ -18,9 +18,10 @@ descriptions and examples, offline, no model) plans every request. Figures per p
   specialists: what a perfect split would reach with this router;
 * ``p50_ms`` — planning time per request.
 
-``--clinc`` adds compounds of CLINC150 val requests in each of the shapes (``JOINS``: 40 per shape,
-parts from different domains) split by the decomposer with a domain router fit on train: the
-decomposer's figure with a router that knows its domains well.
+``--clinc`` adds compounds of CLINC150 val requests in each of the shapes (``JOINS``, and apart
+``MORE_JOINS``: run-ons, a polite wrapper, a lead-in; 40 per shape, parts from different domains)
+split by the decomposer with a domain router fit on train: the decomposer's figure with a router
+that knows its domains well.
 
     python -m crewline.evals.benchmarks.compound_planning [--data FILE] [--clinc] [--failures] [--json]
 """
@@ -51,7 +52,7 @@ from crewline.nodes.planning.planner import Planner, RouteExamples, build_planne
 from crewline.nodes.specialist import tool_examples
 from crewline.tools.registry import ToolContext, resolve_tools
 
-__all__ = ["JOINS", "CompoundRow", "clinc_compounds", "demo_planner", "evaluate", "read_rows"]
+__all__ = ["JOINS", "MORE_JOINS", "CompoundRow", "clinc_compounds", "demo_planner", "evaluate", "read_rows"]
 
 DATA = Path(__file__).with_name("compound_requests.yaml")
 NONE = "none"  # the expected specialist of a part nobody handles
@@ -193,14 +194,26 @@ JOINS = {
     "lines": "^{0}\n^{1}",
     "and": "{0} and {1}",
 }
+# Shapes added in session 14 (reported apart, so the first fifteen's mean stays comparable): requests
+# typed one after another without punctuation, a polite wrapper, a lead-in, thanks before the asks.
+MORE_JOINS = {
+    "run-on": "{0} {1}",
+    "run-on three": "{0} {1} {2}",
+    "polite wrapper": "If it's not too much trouble, could you tell me {0} and {1}?",
+    "lead-in": "Please do three things: {0}, {1}, and {2}",
+    "thanks first": "Thanks for your help earlier. ^{0}? Also, {1}",
+    "? also": "^{0}? Also {1}.",
+}
 
 
-def clinc_compounds(data: Path, *, per_join: int = 40, seed: int = 0) -> dict[str, list[LabelledRow]]:
+def clinc_compounds(
+    data: Path, *, per_join: int = 40, seed: int = 0, joins: dict[str, str] = JOINS
+) -> dict[str, list[LabelledRow]]:
     """Compounds of CLINC150 val requests from different domains, ``per_join`` for each shape."""
     rows = [row for row in read_labelled(data / "val.jsonl", "domain") if row.labels[0] != "oos"]
     rng = random.Random(seed)
     built: dict[str, list[LabelledRow]] = {}
-    for name, template in JOINS.items():
+    for name, template in joins.items():
         parts = 3 if "{2}" in template else 2
         built[name] = []
         while len(built[name]) < per_join:
@@ -216,13 +229,17 @@ def clinc_compounds(data: Path, *, per_join: int = 40, seed: int = 0) -> dict[st
     return built
 
 
-def clinc_figures(data: Path) -> dict[str, float]:
-    """Exact match (domains) per shape on CLINC150 compounds, with the router fit on train."""
+def clinc_figures(data: Path) -> dict[str, dict[str, float]]:
+    """Exact match (domains) per shape on CLINC150 compounds, with the router fit on train: the
+    first fifteen shapes and (``more``) those added later, each with its mean."""
     router = fit_router(data / "train.jsonl", "domain", oos_label="oos")
-    figures = {}
-    for name, rows in clinc_compounds(data).items():
-        figures[name] = evaluate_decomposition(router, rows, oos_label="oos")["exact_match"]
-    figures["mean"] = round(statistics.mean(figures.values()), 4)
+    figures: dict[str, dict[str, float]] = {}
+    for key, joins, seed in (("clinc150_compounds", JOINS, 0), ("clinc150_more_shapes", MORE_JOINS, 1)):
+        shapes = {
+            name: evaluate_decomposition(router, rows, oos_label="oos")["exact_match"]
+            for name, rows in clinc_compounds(data, seed=seed, joins=joins).items()
+        }
+        figures[key] = {**shapes, "mean": round(statistics.mean(shapes.values()), 4)}
     return figures
 
 
@@ -248,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         if clinc is None:
             print("compound planning benchmark: no ../shared/data/clinc150 for --clinc", file=sys.stderr)
             return 2
-        output["clinc150_compounds"] = clinc_figures(clinc)
+        output.update(clinc_figures(clinc))
     if args.json:
         print(json.dumps(output))
     else:

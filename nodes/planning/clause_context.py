@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from functools import cached_property
+from itertools import islice
 
 __all__ = ["AUXILIARY", "AUX_AFTER", "WH_WORD", "Behind", "repeated_openings"]
 
@@ -151,6 +152,9 @@ _NO_OPENER = frozenset(
         "there",
     }
 )
+# A request lists a handful of items; the decomposer keeps its 40 strongest cuts of any message, so
+# 20 KB of one repeated word need not be read to its end ("x " x 10,000: 10,000 cuts to merge).
+_MAX_REPEATS = 40
 _OPENING_WORD = re.compile(r"[\W\d_]*+([^\W\d_]+)")
 # ... nor is a word that a preposition or a determiner before it makes an object ("the fee for what
 # I bought"): only a word that opens a clause of its own repeats the opening.
@@ -167,12 +171,16 @@ def repeated_openings(text: str) -> list[tuple[int, int]]:
     opening = _OPENING_WORD.match(text)
     if opening is None or opening.group(1).lower() in _NO_OPENER:
         return []
-    # a space run's start only ((?<=\w)), and the word with another after it: "need need" is no list
-    again = re.compile(rf"(?<=\w)[ \t]++(?={re.escape(opening.group(1))}\b[ \t]++[^\W\d_])", re.IGNORECASE)
+    # a space run's start only ((?<=\w)), and the word with another after it, not "to": "need need"
+    # is no list, "how do you learn how to play" one question
+    again = re.compile(
+        rf"(?<=\w)[ \t]++(?={re.escape(opening.group(1))}\b[ \t]++(?!to\b)[^\W\d_])", re.IGNORECASE
+    )
     behind = Behind(text)
-    return [
+    spans = (
         match.span()
         for match in again.finditer(text, opening.end())
         if not behind.asked_before(match.start())
         and not _BOUND_BEFORE.search(text, max(0, match.start() - 7), match.start())
-    ]
+    )
+    return list(islice(spans, _MAX_REPEATS))

@@ -79,7 +79,10 @@ _OPENING = (
     r"|(?:issue|problem|request|question|subject|re|note|update|ticket|summary|details|query|topic)(?=\s*:)"
     rf"|(?:first|second|third|fourth|fifth|next|last)(?=\s*[,:;.)—–-]|\s+{_CLAUSE_START})"
     # "first freeze my card": an ordinal before a verb and its object ("first time my card ..." is none)
-    r"|(?:first|second|third|firstly|secondly|thirdly)(?=\s+(?!time\b)[a-z]+\s+" + _OBJECT + r"\b)"
+    # ("next tell me ...", "first check if ..." too: a verb and the clause it opens)
+    r"|(?:first|second|third|firstly|secondly|thirdly|next)(?=\s+(?!time\b)[a-z]+\s+(?:"
+    + _OBJECT
+    + r"|if|whether)\b)"
 )
 # A list item's opening ("-", "•", "1.", "a)", "(3)", "#4", "Step 5:", ...); inline, numbers only.
 _NUMBER = r"(?:\(?\d{1,2}[.)]\s|\(\d{1,2}\)\s|step\s*+\d{1,2}(?:\s*+[:.)–—-]\s|\s))"
@@ -95,6 +98,9 @@ _RUN_ON = (
     r"(?:(?:what|when|where|why|who|how(?:\s+(?:much|long|many|soon|often))?)\s+)?"
     r"(?:is|are|was|did|does|do|can|has|have|will)\s+(?:my|your|the|it|there|i|you)\s+[a-z]"
     r"|(?:what|when|where|who|how)['’]s\s+(?:my|your|the)\s+[a-z]"  # "... what's my balance"
+    r"|(?:what|whats|how|why|where|when|who|which)\s+(?:is|are|was|were|do|does|did|can|could|will|would"
+    r"|should|has|have|much|many|long|often|soon|far)\s+[a-z]|whats\s+[a-z]"
+    r"|i(?:\s+(?:need|want|would|will)|['’]d|['’]m)\s+[a-z]|please\s+[a-z]|(?:tell|show|give|help|let)\s+me\s+[a-z]"
 )
 _RUN_ON_AHEAD = re.compile(_RUN_ON, re.IGNORECASE)
 

@@ -72,8 +72,9 @@ class CutPriors:
     # ... and one whose subject or only object is "it"/"that"/"this" ("How long will that take?",
     # "Can you update it?") points back at the request before it even across a sentence end.
     anaphor: float = -5.0
-    # ... up to this many words when no infinitive follows: "How long does it usually take?" asks
-    # about the request before it, "how long does it take to get a new card" is a question of its own
+    # ... up to this many words when no infinitive follows and the wh-word asks about "it": "How long
+    # does it usually take?" asks about the request before it, "how long does it take to get a new
+    # card" is a question of its own
     anaphor_words: int = 8
     aside: float = 0.0  # a part that asks nothing ("Hi,", "I'm customer C-1001."): only its cut counts
 
@@ -101,6 +102,13 @@ _FOLLOW_UP = re.compile(
 _ANAPHOR = re.compile(
     r"^(?:(?:how\s+(?:long|much|soon|often)|when|why)\s+(?:is|are|does|do|did|will|would|can|could|should)"
     r"\s+(?:it|that|this)|(?:is|are|does|do|did|will|would|can|could|was|should)\s+(?:that|this))\b",
+    re.IGNORECASE,
+)
+# ... of which a longer one counts with a wh-word and "it" only: "does this car take diesel" asks
+# about a car, "is that card ..." about a card ("this"/"that" may be determiners).
+_LONG_ANAPHOR = re.compile(
+    r"^(?:how\s+(?:long|much|soon|often)|when|why)\s+(?:is|are|does|do|did|will|would|can|could|should)"
+    r"\s+it\b",
     re.IGNORECASE,
 )
 _INFINITIVE = re.compile(r"\bto\s+[a-z]", re.IGNORECASE)  # "does it take to get ...": "it" points ahead
@@ -163,7 +171,7 @@ def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors)
     elif (
         after
         and words <= priors.anaphor_words
-        and _ANAPHOR.match(clause.text)
+        and _LONG_ANAPHOR.match(clause.text)
         and not _INFINITIVE.search(clause.text)
     ):
         gain += priors.anaphor

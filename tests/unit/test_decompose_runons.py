@@ -41,6 +41,23 @@ def test_a_question_typed_after_a_request_without_punctuation_starts_at_its_wh_w
 @pytest.mark.parametrize(
     "text",
     [
+        "freeze my card how much do I owe",
+        "freeze my card whats my balance",
+        "freeze my card i need to know my balance",
+        "freeze my card please tell me my balance",
+    ],
+)
+def test_a_request_typed_after_another_without_punctuation_starts_at_a_word_that_opens_requests(
+    router: Router, text: str
+) -> None:
+    assert [route for _, route in _parts(text, router)] == ["cards", "billing"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tell me how much do I owe",
+        "how do I learn how to freeze my card",  # "how to": the same question
         "tell me what is my balance",  # an embedded question
         "can you tell me what's my balance",
         "my card and my card reader were stolen",  # "my" opens no request of its own
@@ -56,6 +73,23 @@ def test_a_single_request_with_a_wh_word_or_a_repeated_word_inside_stays_whole(
 def test_a_longer_question_about_the_request_before_it_stays_with_that_request(router: Router) -> None:
     (clause,) = split_request("Freeze my card please. How long does it usually take?", router.route)
     assert clause.score.route == "cards"
+    # "it" before an infinitive points ahead, "this" before a noun is a determiner: new questions
+    for text in (
+        "Freeze my card. How long does it take to update my phone number?",
+        "Freeze my card. Is this account still active at all?",
+    ):
+        assert [route for _, route in _parts(text, router)] == ["cards", "accounts"]
+
+
+def test_an_ordinal_before_a_verb_is_no_word_of_the_request_it_opens(router: Router) -> None:
+    assert _parts("list my open invoices, next tell me if my account is active", router) == [
+        ("list my open invoices", "billing"),
+        ("tell me if my account is active", "accounts"),
+    ]
+    assert _parts("ok so first check if my account is active, then list my open invoices", router) == [
+        ("check if my account is active", "accounts"),
+        ("list my open invoices", "billing"),
+    ]
 
 
 @pytest.mark.parametrize(

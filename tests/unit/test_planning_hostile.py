@@ -14,7 +14,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from crewline.nodes.planning import clause_context, courtesy, cuts, decompose, list_markers, planner
+from crewline.nodes.planning import (
+    clause_context,
+    courtesy,
+    cut_lists,
+    cuts,
+    decompose,
+    list_markers,
+    one_per_route,
+    planner,
+)
 from crewline.nodes.planning.courtesy import asks_nothing, is_courtesy
 from crewline.nodes.planning.decompose import Clause, split_request
 from crewline.nodes.planning.planner import Planner
@@ -42,6 +51,11 @@ SLOW_SHAPES = [
     ("1" * SIZE, "a part's words: a run of digits read from each digit"),
     ("C-1001. " * 2_500, "2,500 parts, each routed eight times: 17 s"),
     ("freeze my card. what is my balance? " * 550, "1,100 parts a route each"),
+    # shapes of session 14's cues (linear from the start; kept so that they stay so)
+    ("need my balance " * 1_250, "a run-on list that repeats its opening word 1,250 times"),
+    ("x i'd " * 3_330, "a request's opening word after every word of a run-on"),
+    ("if it's not too much trouble, " * 660 + "freeze my card", "a polite frame repeated"),
+    ("thanks for your help earlier. " * 660 + "freeze my card", "thanks before the asks repeated"),
 ]
 
 
@@ -75,7 +89,8 @@ _ESCAPES = re.compile(r"\\[sSbBdDwW](?:[*+?]|\{\d*,?\d*\})?\+?|\\[rnt]")
 
 def _pattern_sources() -> Iterator[str]:
     """The planning modules' patterns, the strings they are built from and their word lists."""
-    for module in (cuts, clause_context, list_markers, courtesy, decompose, planner):
+    modules = (cuts, cut_lists, clause_context, list_markers, courtesy, decompose, planner, one_per_route)
+    for module in modules:
         for name, value in vars(module).items():
             if name.startswith("__"):
                 continue
