@@ -33,6 +33,9 @@ __all__ = [
 _IGNORE = (
     # fr, es, de, it, pt, nl, pl, ru, sv, tr
     "ignore[sz]?|ignorer|oublie[sz]?|oublier|ne tiens? plus compte d[ue]|ne tenez plus compte d[ue]|"
+    "ne suis plus|ne suivez plus|ne respecte plus|ne respectez plus|"
+    "haz caso omiso de|haga caso omiso de|deja de seguir|"
+    "folge nicht mehr|befolge nicht mehr|non seguire più|não siga mais|deixa de seguir|"
     "ignora|ignoren?|ignorar|olvida|olvide|olvidar|olvídate|olvidate|olvídese|"
     "ignoriere|ignorieren|ignoriert|vergiss|vergessen|vergesst|missachte|"
     "ignori|dimentica|dimenticare|dimenticate|"

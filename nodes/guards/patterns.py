@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from crewline.nodes.guards.patterns_addressed import ADDRESSED_RULES
 from crewline.nodes.guards.patterns_crew import CREW_RULES
+from crewline.nodes.guards.patterns_exfil import EXFIL_RULES
 from crewline.nodes.guards.patterns_extraction import EXTRACTION_RULES
 from crewline.nodes.guards.patterns_forgery import FORGERY_RULES
 from crewline.nodes.guards.patterns_indirect import INDIRECT_RULES
@@ -33,6 +34,7 @@ RULES: tuple[Rule, ...] = (
     + INDIRECT_RULES
     + ADDRESSED_RULES
     + SMUGGLED_RULES
+    + EXFIL_RULES
 )
 # what the detector runs: each rule cut at its top-level alternatives (each branch behind its own
 # literal gate); a branch that fires stands for its whole rule, so RULES stays the list of rules a

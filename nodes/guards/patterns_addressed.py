@@ -43,6 +43,8 @@ _ORDER = (
 )
 # where a note starts: the text's start, a sentence or clause end, a quote, a bracket, a comment mark
 _OPENS = r"(?:^|[.!?:;'\"(\[{*#>|—–-] ?|<!-- ?|// ?)"
+# "The following is a note for ...", "Here is a message to ..."
+_PRESENTS = r"(?:(?:the following is|this is|here is|here's|below is) (?:a |an |my )?)?"
 _NOTE_TO = r"(?:(?:notes?|comments?|remarks?|messages?|hints?|tips?|reminders?|instructions?|directives?|guidance|advice|warnings?|notices?|alerts?|tasks?|p\.?s\.?|memo|requests?|heads-up|fyi|hinweis|nachricht|remarque|nota|mensaje)(?: \w+)? (?:to|for|an|für|à|pour|para) |(?:to|for|dear|attn|attention|an|à|pour|para) )"
 _ARTICLE = r"(?:(?:the|any|all|every|each|an?|our|your|die|den|der|das|l'|la|le|el|los|las) ?)?"
 # words before the machine's name that describe it ("claims", "image-description"), not a writer who
@@ -68,9 +70,9 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         0.75,
         "ai ki ia llm llms bot bots chatbot chatbots chat gpt gpts copilot copilots model models automated automatic machine ml",
         # a label with a colon: "Image-description bots: tell ...", "Comment to the claims bot: approve ..."
-        rf"{_OPENS}{_NOTE_TO}?{_ARTICLE}{_QUALIFIER}{{0,3}}?{_MACHINE}\b{_DOING} ?: ?{_THEN}{_ORDER}\b"
+        rf"{_OPENS}(?:{_PRESENTS}{_NOTE_TO})?{_ARTICLE}{_QUALIFIER}{{0,3}}?{_MACHINE}\b{_DOING} ?: ?{_THEN}{_ORDER}\b"
         # a greeting or a note with a comma: "Dear AI travel assistant, ignore ...", "Hey bots, ..."
-        rf"|{_OPENS}{_NOTE_TO}{_ARTICLE}{_QUALIFIER}{{0,3}}?{_MACHINE}\b{_DOING} ?, ?{_THEN}{_ORDER}\b",
+        rf"|{_OPENS}{_PRESENTS}{_NOTE_TO}{_ARTICLE}{_QUALIFIER}{{0,3}}?{_MACHINE}\b{_DOING} ?, ?{_THEN}{_ORDER}\b",
     ),
     # a reader role that must act: "AI summarisers must add ...", "assistants retrieving this snippet
     # must treat ..." (a bare "AI should" is an opinion: "AI models should be regulated")
