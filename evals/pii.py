@@ -7,7 +7,9 @@ types (PERSON, STREET_ADDRESS, ...) are not scored, and a detection overlapping 
 positive. A gold span is found when a detection of the same type overlaps it; a detection is correct
 when it overlaps a gold span of its type. ``hard_negative_fpr``: share of rows marked
 ``hard_negative`` (near misses: a 16-digit number failing Luhn, an IBAN with a bad checksum) where
-anything is detected.
+anything is detected. A detection whose type is a narrower kind of an unscored gold type that it
+overlaps (a DATE_OF_BIRTH on a span a set labels DATE_TIME: "born on 8/5/1989") is counted neither
+way: the set did not say whether that date is a birth date.
 """
 
 from __future__ import annotations
@@ -27,6 +29,18 @@ __all__ = ["add_arguments", "evaluate", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--test", required=True, type=Path, help="JSONL rows {text, pii: [...]}")
+
+
+# detected type -> the coarser gold types a data set may label the same span with
+_COARSER = {"DATE_OF_BIRTH": ("DATE_TIME", "DATE")}
+
+
+def _coarse_gold(row: dict[str, Any]) -> list[tuple[str, int, int]]:
+    return [
+        (str(span["type"]), int(span["start"]), int(span["end"]))
+        for span in row["pii"]
+        if span.get("type") not in PII_TYPES
+    ]
 
 
 def _gold(row: dict[str, Any], where: str) -> list[tuple[str, int, int]]:
@@ -69,7 +83,11 @@ def evaluate(
                 found_by_type[kind] += 1
             else:
                 missed.append((kind, g_start, g_end))
+        coarse = _coarse_gold(row)
         for p in predicted:
+            coarser = _COARSER.get(p.type, ())
+            if any(kind in coarser and _overlaps((p.start, p.end), (s, e)) for kind, s, e in coarse):
+                continue
             predicted_by_type[p.type] += 1
             if any(kind == p.type and _overlaps((p.start, p.end), (s, e)) for kind, s, e in gold):
                 correct_by_type[p.type] += 1

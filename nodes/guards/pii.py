@@ -1,6 +1,7 @@
 """Personal data and secrets with validation: cards (Luhn), IBANs (length + mod-97), US SSNs (issuance
-rules), IPv4/IPv6 (``ipaddress``), emails, phone numbers, and the secrets of
-:mod:`crewline.nodes.guards.secrets`.
+rules), IPv4/IPv6 (``ipaddress``), emails, phone numbers (:mod:`crewline.nodes.guards.pii_phones`),
+labelled dates of birth and passport numbers (:mod:`crewline.nodes.guards.pii_labelled`), and the
+secrets of :mod:`crewline.nodes.guards.secrets`.
 
 Detection is *context-free*: whether a span is reported depends on the span and the run of
 non-space characters it sits in (up to 512 before it), never on words around it. The checkpoint
@@ -28,12 +29,24 @@ from typing import NamedTuple
 
 from crewline.nodes.guards.pii_cards import CARD, CARD_GLUED, card_branded, card_shaped, luhn_valid
 from crewline.nodes.guards.pii_identifiers import embedded
+from crewline.nodes.guards.pii_labelled import labelled_pii
+from crewline.nodes.guards.pii_phones import GROUPED_CODE, PHONE, grouped_code, phone_ok
 from crewline.nodes.guards.pii_spelled import spelled_emails
 from crewline.nodes.guards.secrets import find_secrets, longest_word, positions
 
 __all__ = ["PII_TYPES", "PiiSpan", "detect_pii", "iban_valid", "luhn_valid", "ssn_valid"]
 
-PII_TYPES = ("CREDIT_CARD", "IBAN_CODE", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "IP_ADDRESS", "SECRET")
+PII_TYPES = (
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "US_SSN",
+    "IP_ADDRESS",
+    "SECRET",
+    "DATE_OF_BIRTH",
+    "PASSPORT",
+)
 
 
 class PiiSpan(NamedTuple):
@@ -153,12 +166,6 @@ _EMAIL = re.compile(
     r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}(?:@|\s?[\[(]at[\])]\s?)"
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:(?:\.|\s?[\[(](?i:dot)[\])]\s?)[A-Za-z0-9-]{1,63}){1,8}\b"
 )
-_PHONE = re.compile(
-    r"(?<![\w+/.-])(?:\+|\b00)?\(?\d[\d() .-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?!\w|[.-]\d)"
-)
-_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}")
-# Shapes that are not phone numbers: postal codes (ZIP+4, CEP), year ranges.
-_NOT_PHONE = re.compile(r"\d{5}-\d{3,4}|(?:1[89]|2[01])\d{2} ?- ?(?:1[89]|2[01])\d{2}")
 # Crypto wallet addresses are public identifiers, not secrets: claimed so no secret rule reports them.
 _WALLET = re.compile(r"\b(?:[13][a-km-zA-HJ-NP-Z1-9]{25,34}|bc1[a-z0-9]{25,59}|0x[0-9a-fA-F]{40})\b")
 _WALLET_MIN_RUN = 26  # the shortest address, no white space in any
@@ -210,33 +217,6 @@ def _ip_ok(raw: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _phone_ok(raw: str) -> bool:
-    core = re.split(r"\s?(?:x|ext\.?)\s?(?=\d)", raw)[0]
-    digits = re.sub(r"\D", "", core)
-    if not 7 <= len(digits) <= 15 or core.count("(") != core.count(")") or _DATE.search(core):
-        return False
-    if re.search(r"[ .-]{2,}|\(\)|\d\(", core) and not re.search(r"\) \(|\) ", core):
-        return False
-    # dialled from abroad: "+33 ..." or, as Europe writes it, "0033 ..."
-    international = core.startswith("+") or re.match(r"00[1-9]", core) is not None
-    if len(set(re.findall(r"[.-]", core))) > 1 and "(" not in core and not international:
-        return False  # 12.34-56.78: mixed separators, not a phone number
-    if "( " in core or " )" in core:
-        return False  # a table of figures, not a number someone dials
-    groups = [g for g in re.split(r"[ .()-]+", core) if g]
-    if len(groups) == 1:
-        # ten bare digits: a North American number, whose area code never starts with 1 (an epoch
-        # second of 2001-2033 does)
-        return raw.startswith("+") or (len(digits) == 10 and digits[0] != "1")
-    if "." in core and (len(groups) == 2 or (all(len(g) <= 3 for g in groups) and len(groups) == 4)):
-        return False  # a decimal number or a dotted quad
-    if international or "(" in core:
-        return True
-    if len(groups) >= 3 and all(len(g) == 4 for g in groups):
-        return False  # "7946 1234 5678": a tracking, gift card or account number; no plan dials 4-4-4
-    return not any(len(g) == 1 or set(g) == {"0"} for g in groups[1:])  # "606 0 1914": a table row
 
 
 def _emails(text: str) -> Iterable[re.Match[str]]:
@@ -303,6 +283,8 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
     has_digit = any(ch.isdigit() for ch in text)
     if not has_digit:
         return sorted(found, key=lambda span: span.start)
+    for kind, start, end in labelled_pii(text):  # "DOB 1984-07-19", "passport no. X1234567"
+        add(kind, start, end)
     for start, end, ok in _iban_spans(text):
         add("IBAN_CODE", start, end, report=ok)
     for match in _IPV4.finditer(text):
@@ -323,8 +305,12 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
     for match in CARD_GLUED.finditer(text):  # "<card>_0928": a brand's number, or digits of an id
         if card_branded(match.group(0)):
             add("CREDIT_CARD", match.start(), match.end())
-    for match in _PHONE.finditer(text):
+    if any(ch.isupper() for ch in text):
+        for match in GROUPED_CODE.finditer(text):  # "1Z 999 AA1 01 2345 6784": a parcel, no phone
+            if grouped_code(match.group(0)):
+                add("CODE", match.start(), match.end(), report=False)
+    for match in PHONE.finditer(text):
         raw = match.group(0).rstrip(" .-(")
-        if not _NOT_PHONE.fullmatch(raw) and _phone_ok(raw):
+        if phone_ok(raw):
             add("PHONE_NUMBER", match.start(), match.start() + len(raw))
     return sorted(found, key=lambda span: span.start)

@@ -7,7 +7,8 @@ secret (``password = ...``, ``"apiKey": ...``, ``X-Api-Key: ...``, ``my token is
 candidates by position; :mod:`crewline.nodes.guards.secret_values` decides whether the value is one
 (not a placeholder, a variable, a weak example password or encoded text; random enough). A last rule
 takes long high-entropy values after ``=`` or ``:`` whatever their name, except hashes and encoded
-text. Every quantifier is bounded.
+text. Secrets given on command lines are :mod:`crewline.nodes.guards.secret_flags`'s. Every
+quantifier is bounded.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 
+from crewline.nodes.guards.secret_flags import flag_secrets
 from crewline.nodes.guards.secret_formats import VENDOR_FORMATS
 from crewline.nodes.guards.secret_values import (
     basic_credentials,
@@ -34,7 +36,7 @@ __all__ = ["find_secrets", "longest_word", "positions", "shannon_entropy"]
 # word that says so (a literal the engine finds fast); the rest of the name is read backwards
 # (``_name``). Names of public things that end in "key" (a "public_key", a "sort_key") are not.
 _SECRET_WORD = (
-    r"passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
+    r"passw(?:or)?d|passphrase|pass(?![\w-])|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
     r"auth(?:[_-]?(?:token|key|code|secret|header)|orization)?(?![a-z])|credentials?|key"
 )
 _NOT_SECRET_NAME = re.compile(
@@ -46,18 +48,7 @@ _ASSIGNMENT = re.compile(
     rf"(?i)((?:{_SECRET_WORD})[A-Za-z0-9_-]{{0,20}}){_OPERATOR}([\"'`]?)([^\s\"'`,;]{{6,300}})"
 )
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]{1,40}$")
-# A command-line option naming a secret, its value after a space ("--db-password 'x'", "--token x";
-# "--api-token=x" is ``_ASSIGNMENT``'s), and a password flag after a user flag ("-u root -pX",
-# "docker login -u ci -p X", "curl -u user:X"), each tried where an option starts a word. A bare
-# "--key" is left out: its value is mostly a file.
-_FLAG = re.compile(
-    r"(?i)(?<![\w-])--?((?:[a-z0-9]+-){0,4}(?:passw(?:or)?d|passphrase|pwd|secret|token|api-?key|access-?key))"
-    r"\s{1,3}([\"']?)([^\s\"'`]{6,300})"
-)
-_USER_FLAG = re.compile(
-    r"(?<![\w-])-u\s{0,3}[\"']?(?:[^\s\"':-][^\s\"':]{0,63}\s{1,3}-p\s{0,3}([\"']?)|[^\s\"':-][^\s\"':]{0,63}:())"
-    r"([^\s\"'`@]{6,300})"
-)
+_GLUED_WORDS = ("pwd", "secret", "token", "api", "access", "private")
 _BASIC_AUTH = re.compile(r"(?i)\bbasic\s{1,3}([A-Za-z0-9+/]{8,400}={0,2})(?![A-Za-z0-9+/=])")
 # where each alternative of ``_SECRET_WORD`` can start (lower case)
 _WORD_STARTS = ("pass", "pwd", "secret", "token", "api", "access", "private", "auth", "credential", "key")
@@ -167,14 +158,22 @@ def _assignments(text: str) -> Iterator[re.Match[str]]:
 def _name(text: str, start: int, end: int) -> str | None:
     """The whole name whose secret word starts at ``start`` (``end``: where the operator begins), or
     None when the word is inside another one ("monkey", "hotkey"): it must start the name or one of
-    its parts (after "_", "-", "." or a lower-to-upper case change, as in "accountKey")."""
+    its parts (after "_", "-", "." or a lower-to-upper case change, as in "accountKey"). Names glue
+    words the other way too: "password" ends a name in any case ("dbpassword", "PGPASSWORD"), and in
+    an upper-case name, as environment variables are written, so do the other words that say secret
+    on their own ("ADMINPWD", "GHTOKEN", "MYAPPSECRET", "CLOUDFLAREAPITOKEN"; not "KEY": "MONKEY").
+    "pass" alone is a secret word only as a name's last part ("SMTP_PASS", "db.pass")."""
     before = text[start - 1] if start else ""
-    if before.isalpha() and not (before.islower() and text[start].isupper()):
-        return None
-    if before.isdigit():
-        return None
     head = _NAME_CHARS.search(text, max(0, start - 40), start) if start else None
-    return (head.group(0) if head else "") + text[start:end]
+    name = (head.group(0) if head else "") + text[start:end]
+    word = text[start:end].lower()
+    if word == "pass" and before not in ("_", "-", "."):
+        return None
+    if before.isalnum() and not (before.islower() and text[start].isupper()):
+        glued = word.startswith("passw") or (name.upper() == name and word.startswith(_GLUED_WORDS))
+        if not glued or before.isdigit():
+            return None
+    return name
 
 
 def _named(value: str, name: str, quoted: bool = False) -> bool:
@@ -194,37 +193,6 @@ def _unnamed(value: str, before: str) -> bool:
     if _HEX.fullmatch(value) or is_placeholder(value) or decodes_to_text(value):
         return False
     return looks_random(value, 4.2)
-
-
-def _option_starts(text: str, literal: str) -> list[int]:
-    """Where an option spelled ``literal`` ("-", "-u") starts a word: the patterns are tried there
-    only (``str.find`` scans in C), not at every character."""
-    found = positions(text, (" " + literal, "\n" + literal, "\t" + literal))
-    return ([0] if text.startswith(literal) else []) + [at + 1 for at in found]
-
-
-def _flags(text: str) -> Iterator[tuple[int, int, str]]:
-    """Values of command-line options that name a secret, and passwords after a user flag."""
-    done = 0
-    for at in _option_starts(text, "-"):
-        if at < done or (match := _FLAG.match(text, at)) is None:
-            continue
-        done = match.end()
-        value = match.group(3)
-        if match.group(2):
-            value = value.split(match.group(2), 1)[0]
-        if _named(value, match.group(1), quoted=bool(match.group(2))):
-            yield match.start(3), match.start(3) + len(value), "flag_secret"
-    done = 0
-    for at in _option_starts(text, "-u"):
-        if at < done or (match := _USER_FLAG.match(text, at)) is None:
-            continue
-        done = match.end()
-        value = match.group(3)
-        if match.group(1):
-            value = value.split(match.group(1), 1)[0]
-        if _named(value, "password", quoted=bool(match.group(1))):
-            yield match.start(3), match.start(3) + len(value), "flag_secret"
 
 
 def _mixed(segment: str) -> bool:
@@ -289,7 +257,7 @@ def find_secrets(text: str, longest: int | None = None) -> Iterator[tuple[int, i
             value = value.split(match.group(2), 1)[0]
         if name is not None and _named(value, name, quoted=bool(match.group(2))):
             yield match.start(3), match.start(3) + len(value), "assigned_secret"
-    yield from _flags(text)
+    yield from flag_secrets(text, _named)
     if "asic" in text:
         for match in _BASIC_AUTH.finditer(text):
             if basic_credentials(match.group(1)):

@@ -1,0 +1,58 @@
+"""Personal data that only its label tells apart: dates of birth and passport numbers.
+
+A date is a date and nine digits are nine digits; "date of birth: 14/02/1988" and "passport number:
+533480127" are personal data. The span reported holds the label as well as the value, so detection
+stays context-free (:mod:`crewline.nodes.guards.pii`): the placeholder stands for "DOB 1984-07-19"
+as a whole, and a restored reply holds the label again where the serializer looks for it.
+
+Dates of birth: "date of birth", "birth date", "birthdate", "DOB", "D.O.B.", "born (on)" and the
+German, French and Spanish labels, then a full date (day, month and year: numeric in any label's
+language, "3 June 1975" and "Nov 30, 1979" in English). Passport numbers: "passport" with "no.",
+"number" or "#", then six to nine capital letters and digits, five of them digits at least. Street
+addresses are not covered: without a gazetteer their shapes ("12 Main St", "Rákóczi út 13.") are as
+common in other text as in addresses.
+Every quantifier is bounded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+__all__ = ["labelled_pii"]
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d{2}"
+_FULL_DATE = (
+    rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:{_YEAR}|\d{{2}})|{_YEAR}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|"
+    rf"{_DAY}\s{{1,2}}(?:of\s{{1,2}})?{_MONTH},?\s{{1,2}}{_YEAR}|{_MONTH}\s{{1,2}}{_DAY},?\s{{1,2}}{_YEAR})"
+)
+_BIRTH_LABEL = (
+    r"(?:date\s{1,2}of\s{1,2}birth|birth\s?date|d\.?o\.?b\.?|born(?:\s{1,2}on)?|geburtsdatum|"
+    r"geboren(?:\s{1,2}am)?|date\s{1,2}de\s{1,2}naissance|n[ée]e?\s{1,2}le|fecha\s{1,2}de\s{1,2}nacimiento)"
+)
+_SEPARATOR = r"\s{0,3}(?:[:=–-]|is\b|was\b)?\s{0,3}"
+_DATE_OF_BIRTH = re.compile(rf"(?i)\b{_BIRTH_LABEL}{_SEPARATOR}{_FULL_DATE}(?![\d/.-]\d)")
+_PASSPORT = re.compile(
+    r"(?i)\bpassport\s{0,3}(?:(?:no\.?|number|num\.?|nr\.?|#)\s{0,3})?[:#]?\s{0,3}([a-z0-9]{6,9})(?![\w-])"
+)
+
+
+_BIRTH_CUES = ("birth", "dob", "d.o.b", "born", "geb", "naissance", "né", "ne le", "nee le", "nacimiento")
+
+
+def labelled_pii(text: str) -> Iterator[tuple[str, int, int]]:
+    """``(type, start, end)`` of each labelled date of birth and passport number, label included."""
+    lowered = text.lower()
+    if any(cue in lowered for cue in _BIRTH_CUES):
+        for match in _DATE_OF_BIRTH.finditer(text):
+            yield "DATE_OF_BIRTH", match.start(), match.end()
+    if "passport" in lowered:
+        for match in _PASSPORT.finditer(text):
+            value = match.group(1)
+            if (value.isupper() or value.isdigit()) and sum(ch.isdigit() for ch in value) >= 5:
+                yield "PASSPORT", match.start(), match.end()

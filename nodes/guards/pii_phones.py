@@ -1,0 +1,89 @@
+"""Phone numbers, and the digit groups that only look like one.
+
+Phone numbers are the loosest PII shape: seven to fifteen digits in groups. What decides is how the
+groups are written (the match itself and the run of characters it is glued to, never words around
+it, so that detection stays context-free; see :mod:`crewline.nodes.guards.pii`). Dialled from
+abroad ("+33 ...", "0033 ...") or with an area code in brackets, a number is a phone. Written
+nationally, these are not:
+
+* a number with thousands separators: "1 048 576", "1 234 567 890" (groups of three after a first
+  group of one digit, or four groups and more);
+* a table of small numbers: six groups and more ("12 34 56 78 90 12");
+* an id with a long head or a short tail: a group of six digits or more before the last one
+  ("8801643-221-07") or a last group of two digits after one of four or more ("5060-2245-88");
+* a range of equal-length numbers, the first below the second ("49152-65535");
+* a compact date ("20250114-000183"), a number after "#" ("#20250114"), ZIP+4 and CEP codes, year
+  ranges, dates, decimals and dotted quads.
+
+A run of upper-case groups one of which mixes letters and digits ("1Z 999 AA1 01 2345 6784", a
+parcel's tracking number) is a code: :data:`GROUPED_CODE` claims it before phone numbers are read.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["GROUPED_CODE", "PHONE", "grouped_code", "phone_ok"]
+
+PHONE = re.compile(
+    r"(?<![\w+/.#-])(?:\+|\b00)?\(?\d[\d() .-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?!\w|[.-]\d)"
+)
+_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}")
+# Shapes that are not phone numbers: postal codes (ZIP+4, CEP), year ranges.
+_NOT_PHONE = re.compile(r"\d{5}-\d{3,4}|(?:1[89]|2[01])\d{2} ?- ?(?:1[89]|2[01])\d{2}")
+_COMPACT_DATE = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+# Upper-case letters and digits in three to eight groups of up to six, separated by single spaces.
+GROUPED_CODE = re.compile(r"(?<![\w+-])[A-Z0-9]{1,6}(?: [A-Z0-9]{1,6}){2,7}(?![\w-])")
+_MIXED_GROUP = re.compile(r"(?<![A-Z0-9])(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]+")
+
+
+def grouped_code(raw: str) -> bool:
+    """A match of :data:`GROUPED_CODE` that is a code: a group mixes letters and digits, ten
+    characters or more."""
+    return sum(ch.isalnum() for ch in raw) >= 10 and _MIXED_GROUP.search(raw) is not None
+
+
+def _national_non_phone(core: str, groups: list[str]) -> bool:
+    """Shapes of digit groups, written without a country code or brackets, that are not phones."""
+    if len(groups) >= 6:
+        return True  # "12 34 56 78 90 12": a row of a table
+    thousands = " " in core and not re.search(r"[.-]", core) and all(len(g) == 3 for g in groups[1:])
+    if thousands and (len(groups[0]) == 1 or len(groups) >= 4):
+        return True  # "1 048 576", "1 234 567 890": thousands separators ("78 651 450" is dialled)
+    if any(len(g) >= 6 for g in groups[:-1]) or (len(groups[-1]) == 2 and len(groups[-2]) >= 4):
+        return True  # "8801643-221-07", "5060-2245-88": a part or order number
+    if len(groups) == 2 and "-" in core and len(groups[0]) == len(groups[1]) >= 5:
+        return groups[0] < groups[1]  # "49152-65535": a range
+    return any(_COMPACT_DATE.fullmatch(g) for g in groups)  # "20250114-000183"
+
+
+def phone_ok(raw: str) -> bool:
+    """Whether ``raw`` (a match of :data:`PHONE`, trailing separators stripped) is a phone number."""
+    if _NOT_PHONE.fullmatch(raw):
+        return False
+    core = re.split(r"\s?(?:x|ext\.?)\s?(?=\d)", raw)[0]
+    digits = re.sub(r"\D", "", core)
+    if not 7 <= len(digits) <= 15 or core.count("(") != core.count(")") or _DATE.search(core):
+        return False
+    if re.search(r"[ .-]{2,}|\(\)|\d\(", core) and not re.search(r"\) \(|\) ", core):
+        return False
+    # dialled from abroad: "+33 ..." or, as Europe writes it, "0033 ..."
+    international = core.startswith("+") or re.match(r"00[1-9]", core) is not None
+    if len(set(re.findall(r"[.-]", core))) > 1 and "(" not in core and not international:
+        return False  # 12.34-56.78: mixed separators, not a phone number
+    if "( " in core or " )" in core:
+        return False  # a table of figures, not a number someone dials
+    groups = [g for g in re.split(r"[ .()-]+", core) if g]
+    if len(groups) == 1:
+        # ten bare digits: a North American number, whose area code never starts with 1 (an epoch
+        # second of 2001-2033 does)
+        return raw.startswith("+") or (len(digits) == 10 and digits[0] != "1")
+    if "." in core and (len(groups) == 2 or (all(len(g) <= 3 for g in groups) and len(groups) == 4)):
+        return False  # a decimal number or a dotted quad
+    if international or "(" in core:
+        return True
+    if len(groups) >= 3 and all(len(g) == 4 for g in groups):
+        return False  # "7946 1234 5678": a tracking, gift card or account number; no plan dials 4-4-4
+    if _national_non_phone(core, groups):
+        return False
+    return not any(len(g) == 1 or set(g) == {"0"} for g in groups[1:])  # "606 0 1914": a table row

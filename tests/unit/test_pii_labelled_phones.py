@@ -1,0 +1,98 @@
+"""Dates of birth and passport numbers after their label; digit groups that are not phone numbers
+(thousands separators, tables, part numbers, ranges, ticket ids, parcel codes) while phone numbers
+written the same ways stay found.
+
+Every value here is made up.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from crewline.nodes.guards import detect_pii
+
+
+def _found(text: str) -> list[tuple[str, str]]:
+    return [(span.type, span.value) for span in detect_pii(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Date of birth: 02/11/1986", "Date of birth: 02/11/1986"),
+        ("DOB 1971-04-23, blood type A", "DOB 1971-04-23"),
+        ("D.O.B. - 23 April 1971", "D.O.B. - 23 April 1971"),
+        ("he was born on Apr. 23rd, 1971 in Cork", "born on Apr. 23rd, 1971"),
+        ("birthdate is 23.04.1971", "birthdate is 23.04.1971"),
+        ("Geburtsdatum: 23.04.1971", "Geburtsdatum: 23.04.1971"),
+    ],
+)
+def test_a_labelled_date_of_birth_is_found_with_its_label(text: str, span: str) -> None:
+    assert _found(text) == [("DATE_OF_BIRTH", span)]
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [("Passport No. K4829173", "Passport No. K4829173"), ("passport #: 708215594", "passport #: 708215594")],
+)
+def test_a_labelled_passport_number_is_found(text: str, span: str) -> None:
+    assert _found(text) == [("PASSPORT", span)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the meeting is on 02/11/2026",  # a date with no birth label
+        "born in 1971",  # a year is not a date of birth
+        "passport photos must be 35x45 mm",
+        "passport number format: 9 digits",
+    ],
+)
+def test_dates_and_passport_words_without_a_value_are_not_personal_data(text: str) -> None:
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1Z 4X7 9B2 03 1844 2290 is the parcel",  # a tracking code in groups
+        "dynamic ports 32768-60999",  # a range
+        "allocated 2 097 152 bytes",  # thousands separators
+        "population 3 402 118 907",
+        "ticket #20240611-004417",
+        "batch 20240611-004417",  # a compact date heads the number
+        "row 11 22 33 44 55 66",  # a table
+        "article 4471193-118-02",  # a long head, a short tail
+        "part 7720-3318-41",
+    ],
+)
+def test_digit_groups_that_are_not_phone_numbers_are_not_reported(text: str) -> None:
+    assert [kind for kind, _ in _found(text)] == []
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "78 651 450",
+        "912 345 678",
+        "06 12 34 56 78",
+        "1 800 555 0199",
+        "+33 6 12 34 56 78",
+        "0044 161 496 0000",
+    ],
+)
+def test_phone_numbers_written_in_the_same_groups_are_still_found(phone: str) -> None:
+    assert _found(f"call {phone} today") == [("PHONE_NUMBER", phone)]
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["DOB: 1/1/", "born on 3 June ", "date of birth ", "passport no. ", "1Z 999 AA1 ", "#2025 ", "1 048 "],
+)
+def test_the_new_rules_stay_linear_on_20_kb_of_their_own_shapes(unit: str) -> None:
+    text = (unit * (20_000 // len(unit) + 1))[:20_000]
+    began = time.perf_counter()
+    detect_pii(text)
+    assert time.perf_counter() - began < 0.1
