@@ -46,7 +46,8 @@ _OPENS = r"(?:^|[.!?:;'\"(\[{*#>|—–-] ?|<!-- ?|// ?)"
 # "The following is a note for ...", "Here is a message to ..."
 _PRESENTS = r"(?:(?:the following is|this is|here is|here's|below is) (?:a |an |my )?)?"
 _NOTE_TO = r"(?:(?:notes?|comments?|remarks?|messages?|hints?|tips?|reminders?|instructions?|directives?|guidance|advice|warnings?|notices?|alerts?|tasks?|p\.?s\.?|memo|requests?|heads-up|fyi|hinweis|nachricht|remarque|nota|mensaje)(?: \w+)? (?:to|for|an|für|à|pour|para) |(?:to|for|dear|attn|attention|an|à|pour|para) )"
-_ARTICLE = r"(?:(?:the|any|all|every|each|an?|our|your|die|den|der|das|l'|la|le|el|los|las) ?)?"
+# (not "our": "our support bot: please rate it" names the writer's own bot to its reader)
+_ARTICLE = r"(?:(?:the|any|all|every|each|an?|your|die|den|der|das|l'|la|le|el|los|las) ?)?"
 # words before the machine's name that describe it ("claims", "image-description"), not a writer who
 # reports what they asked it ("I asked the bot: give me my balance")
 _QUALIFIER = r"(?:(?!(?:i|we|you|he|she|they|it|my|me|us|our|asked|told|said|typed|wrote|tell|ask|asking|telling)\b)\w+(?:-\w+){0,2} )"
@@ -75,13 +76,14 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         rf"|{_OPENS}{_PRESENTS}{_NOTE_TO}{_ARTICLE}{_QUALIFIER}{{0,3}}?{_MACHINE}\b{_DOING} ?, ?{_THEN}{_ORDER}\b",
     ),
     # a reader role that must act: "AI summarisers must add ...", "assistants retrieving this snippet
-    # must treat ..." (a bare "AI should" is an opinion: "AI models should be regulated")
+    # must treat ..." (a bare "AI should" is an opinion: "AI models should be regulated", "the AI
+    # assistant should include sources")
     _rule(
         "indirect",
         "addresses orders to an AI that reads the text",
         0.7,
         "ai llm llms automated automatic machine gpt assistant assistants agent agents bot bots chatbot chatbots model models",
-        r"(?:^|[.!?:;'\"(\[-] ?)(?:(?:the|any|all|every|each) )?(?:(?:ai|a\.i\.|llm|automated|automatic|machine|gpt)[ -](?:\w+(?:-\w+)? )?(?:summari[sz]ers?|reviewers?|readers?|screeners?|graders?|parsers?|crawlers?|scrapers?|translators?|classifiers?|moderators?|checkers?|processors?|pipelines?|bots?|agents?|assistants?)|(?:bots?|chat ?bots?|llms?|language models?) (?:\w+-)?\w+ing (?:this|these|the|that|our|any)(?: \w+(?:-\w+)?)?|assistants? (?:\w+-)?\w+ing (?:this|these|the|that) (?:snippet|result|page|document|text|file|output|content|data|e-?mail|message|prompt|record|entry)s?)"
+        r"(?:^|[.!?:;'\"(\[-] ?)(?:(?:the|any|all|every|each) )?(?:(?:ai|a\.i\.|llm|automated|automatic|machine|gpt)[ -](?:\w+(?:-\w+)? )?(?:summari[sz]ers?|reviewers?|readers?|screeners?|graders?|parsers?|crawlers?|scrapers?|translators?|classifiers?|moderators?|checkers?|processors?|pipelines?|bots?)|(?:bots?|chat ?bots?|llms?|language models?) (?:\w+-)?\w+ing (?:this|these|the|that|our|any)(?: \w+(?:-\w+)?)?|assistants? (?:\w+-)?\w+ing (?:this|these|the|that) (?:snippet|result|page|document|text|file|output|content|data|e-?mail|message|prompt|record|entry)s?)"
         r" (?:(?:must|should|shall|need to|needs to|are to|is to|have to|has to|are required to|are instructed to|will now)(?: also| always| now| then| quietly| silently| immediately)?) (?:add|append|include|insert|mention|tell|say|state|reply|respond|ignore|disregard|forget|rate|rank|mark|classify|score|approve|recommend|forward|send|output|print|reveal|report|treat|give|describe|omit|drop|delete|remove|call|pay|transfer|grant|disable|skip|bypass)\b",
     ),
     _rule(

@@ -29,6 +29,8 @@ __all__ = ["INDIRECT_RULES"]
 _READER = r"(?:ai|a\.i\.|artificial intelligence|assistants?|models?|language models?|llms?|bots?|chatbots?|gpts?|copilots?|automated (?:readers?|agents?|systems?|tools?|assistants?|reviewers?|(?:fact-)?checkers?|screeners?|summari[sz]ers?|translators?|graders?|moderators?)|(?:ai|llm|automated|language model|support|virtual) (?:[\w-]+ )?(?:assistants?|reviewers?|helpers?|agents?|readers?|systems?|tools?|bots?|screeners?|models?))"
 _READS = r"(?:reading|processing|handling|summari[sz]ing|reviewing|analy[sz]ing|evaluating|parsing|scanning|ingesting|screening|editing|translating|answering|reads?|process(?:es)?|summari[sz]es?|edits?|sees?|opens?|handles?|reviews?|evaluates?)"
 _OF_THIS = r"(?:this|these|the following|the above|that)"
+# "note to the AI team", "message for the chatbot developers": people who work on a model
+_NOT_PEOPLE = r"(?! (?:team|teams|department|staff|group|lab|company|people|engineers|developers|community|industry|researchers|experts|committee|unit|office|desk|project|policy|strategy|ethics|governance|vendor|vendors|provider|providers)\b)"
 # verbs that open an order to the reader
 _ORDER_VERB = r"(?:ignore|disregard|forget|reply|respond|answer|tell|say|send|forward|e-?mail|add|append|include|insert|grant|approve|close|delete|remove|mark|call|transfer|wire|move|issue|disable|enable|skip|bypass|rate|recommend|print|reveal|output|show|list|export|proceed|unlock|treat|stop|do not|don'?t|never|always|make|set|change|write|copy|pay|refund|credit|report|escalate|waive|release|confirm|share|leak|upload|post|run|execute|when you|before you|after you|from now|you (?:must|should|are|may|can|will)|the (?:customer|user|cardholder|applicant|requester)|this (?:customer|user|applicant|requester))"
 _ADDRESSEE = r"(?:ai|assistant|model|llm|agent|bot|chatbot|gpt|copilot|(?:ai|reviewer|support) (?:assistant|reviewer|agent|helper|bot)|reviewer assistant)"
@@ -61,7 +63,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         "addresses orders to an AI that reads the text",
         0.75,
         "ai assistant assistants model models llm llms bot bots chatbot chatbots gpt gpts copilot copilots automated intelligence",
-        rf"(?:^|[.!?:;'\"(\[*-] ?)(?:\w+,? )?(?:note|notes|message|instructions?|directive|p\.?s\.?|attention|important|reminder|notice|request|memo|next (?:step|action)s?)(?!\w)(?: \w+)? (?:to|for) (?:any |all |the |every |an? )?(?:[\w-]+ )?{_READER}\b"
+        rf"(?:^|[.!?:;'\"(\[*-] ?)(?:\w+,? )?(?:note|notes|message|instructions?|directive|p\.?s\.?|attention|important|reminder|notice|request|memo|next (?:step|action)s?)(?!\w)(?: \w+)? (?:to|for) (?:any |all |the |every |an? )?(?:[\w-]+ )?{_READER}\b{_NOT_PEOPLE}"
         rf"|(?:^|[.!?:;'\"(\[-] ?)(?:to|dear|attn|attention) (?:the |any |all |every |an? )?{_READER} {_READS} {_OF_THIS}\b"
         rf"|\b{_READER} (?:that |who |which )?{_READS} {_OF_THIS} (?:\w+ ){{0,3}}?(?:must|should|shall|needs? to|ha(?:ve|s) to|(?:are|is) (?:to|required to|instructed to|expected to)|will now|(?:should|must) also|also)\b"
         # "if you are a bot" is a customer's question; "if you are an automated agent" or "an AI

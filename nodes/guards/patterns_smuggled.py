@@ -75,7 +75,7 @@ SMUGGLED_RULES: tuple[Rule, ...] = (
         "marks text in a document as hidden",
         0.6,
         "hidden invisible white tiny zero width small fine",
-        r"[\[(<{] ?(?:hidden|invisible|white|tiny|zero-?width|small print|fine print)(?: white| \w+)? (?:text|note|instructions?|message|comment|prompt)s? ?:",
+        r"[\[(<{] ?(?:hidden|invisible|white|tiny|zero-?width|small print|fine print)(?: white| \w+)? (?:text|note|instructions?|message|comment|prompt)s? ?:(?! ?(?:none|n/?a|no|not|nothing|empty|false|0)\b)",
     ),
     # a web page hides text from people: weak alone (a developer asks why their hidden div takes space)
     _rule(
