@@ -19,10 +19,22 @@ from __future__ import annotations
 import base64
 import string
 from collections.abc import Callable
+from typing import Any
 
 from crewline.evals.benchmarks.secrets_corpus_formats import ALNUM, B64, BASE32, HEX, URLSAFE, Rng, draw, jwt
 
-__all__ = ["POSITIVES_C", "negatives_c"]
+__all__ = ["FIRST_RUN_C", "POSITIVES_C", "negatives_c"]
+
+# ``python -m crewline.evals.benchmarks.secrets_fresh_shapes --set c`` at the commit that added this
+# set (52b0fe0), before any change: missed nine command-line passwords and three glued or short
+# variable names; flagged AWS's three documented example values, a secret's name, a key vault's
+# name and an idempotency key (and read "root@10.0.0.5" as an e-mail address)
+FIRST_RUN_C: dict[str, Any] = {
+    "recall": 0.6842,
+    "exact_spans": 0.9615,
+    "hard_negative_fpr": 0.1714,
+    "hard_negative_any_fpr": 0.2,
+}
 
 _SYMBOLS = "!#%*+-?@^_~"
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
