@@ -30,7 +30,7 @@ from typing import NamedTuple
 from crewline.nodes.guards.pii_cards import CARD, CARD_GLUED, card_branded, card_shaped, luhn_valid
 from crewline.nodes.guards.pii_identifiers import embedded
 from crewline.nodes.guards.pii_labelled import labelled_pii
-from crewline.nodes.guards.pii_phones import GROUPED_CODE, PHONE, grouped_code, phone_ok
+from crewline.nodes.guards.pii_phones import GROUPED_CODE, PHONE, after_thousands, grouped_code, phone_ok
 from crewline.nodes.guards.pii_spelled import spelled_emails
 from crewline.nodes.guards.secrets import find_secrets, longest_word, positions
 
@@ -295,7 +295,8 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
             if raw.count(":") >= 2 and _ip_ok(raw):
                 add("IP_ADDRESS", match.start(), match.end())
     for match in _SSN.finditer(text):
-        add("US_SSN", match.start(), match.end(), report=ssn_valid(match[1], match[3], match[4]))
+        valid = ssn_valid(match[1], match[3], match[4]) and not after_thousands(text, match.start())
+        add("US_SSN", match.start(), match.end(), report=valid)
     for match in CARD.finditer(text):
         raw = match.group(0)
         shaped = card_shaped(raw)
@@ -311,6 +312,6 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
                 add("CODE", match.start(), match.end(), report=False)
     for match in PHONE.finditer(text):
         raw = match.group(0).rstrip(" .-(")
-        if phone_ok(raw):
+        if phone_ok(raw) and not after_thousands(text, match.start()):
             add("PHONE_NUMBER", match.start(), match.start() + len(raw))
     return sorted(found, key=lambda span: span.start)

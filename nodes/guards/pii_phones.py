@@ -12,8 +12,9 @@ nationally, these are not:
 * an id with a long head or a short tail: a group of six digits or more before the last one
   ("8801643-221-07") or a last group of two digits after one of four or more ("5060-2245-88");
 * a range of equal-length numbers, the first below the second ("49152-65535");
-* a compact date ("20250114-000183"), a number after "#" ("#20250114"), ZIP+4 and CEP codes, year
-  ranges, dates, decimals and dotted quads.
+* a compact date ("20250114-000183"), a number after "#" ("#20250114") or after a head written
+  with thousands commas ("49,273 400 1904"), ZIP+4 and CEP codes, year ranges, dates, decimals and
+  dotted quads.
 
 A run of upper-case groups one of which mixes letters and digits ("1Z 999 AA1 01 2345 6784", a
 parcel's tracking number) is a code: :data:`GROUPED_CODE` claims it before phone numbers are read.
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["GROUPED_CODE", "PHONE", "grouped_code", "phone_ok"]
+__all__ = ["GROUPED_CODE", "PHONE", "after_thousands", "grouped_code", "phone_ok"]
 
 PHONE = re.compile(
     r"(?<![\w+/.#-])(?:\+|\b00)?\(?\d[\d() .-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?!\w|[.-]\d)"
@@ -35,6 +36,16 @@ _COMPACT_DATE = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[0
 # Upper-case letters and digits in three to eight groups of up to six, separated by single spaces.
 GROUPED_CODE = re.compile(r"(?<![\w+-])[A-Z0-9]{1,6}(?: [A-Z0-9]{1,6}){2,7}(?![\w-])")
 _MIXED_GROUP = re.compile(r"(?<![A-Z0-9])(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]+")
+
+
+# A number's head written with thousands commas right before the match: "49,273 400 1904" in a table
+# is 49,273 and two more figures, not a phone number (nor "69,215 40 1905" a social security number).
+_THOUSANDS_HEAD = re.compile(r"(?:^|[^\d,])\d{1,3},$|\d,\d{3},$")
+
+
+def after_thousands(text: str, start: int) -> bool:
+    """Whether the digits at ``start`` continue a number written with thousands commas."""
+    return _THOUSANDS_HEAD.search(text, max(0, start - 6), start) is not None
 
 
 def grouped_code(raw: str) -> bool:

@@ -66,6 +66,9 @@ def test_dates_and_passport_words_without_a_value_are_not_personal_data(text: st
         "row 11 22 33 44 55 66",  # a table
         "article 4471193-118-02",  # a long head, a short tail
         "part 7720-3318-41",
+        "fee 49,273 400 1904 Andy McCombie",  # a table row: 49,273, then 400 and a year
+        "1,465,238 111 1949 Johnny Morris",
+        "69,215 40 1905 Alf Common",  # nor a social security number
     ],
 )
 def test_digit_groups_that_are_not_phone_numbers_are_not_reported(text: str) -> None:
@@ -85,6 +88,14 @@ def test_digit_groups_that_are_not_phone_numbers_are_not_reported(text: str) -> 
 )
 def test_phone_numbers_written_in_the_same_groups_are_still_found(phone: str) -> None:
     assert _found(f"call {phone} today") == [("PHONE_NUMBER", phone)]
+
+
+def test_phone_numbers_listed_with_commas_are_each_found() -> None:
+    assert _found("call 555-0143,555-0199 or 1234,555-0188") == [
+        ("PHONE_NUMBER", "555-0143"),
+        ("PHONE_NUMBER", "555-0199"),
+        ("PHONE_NUMBER", "555-0188"),
+    ]
 
 
 @pytest.mark.parametrize(
