@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from crewline.nodes.planning.courtesy import message_body, trim_courtesy
+from crewline.nodes.planning.cuts import find_cuts
 from crewline.nodes.planning.decompose import Clause, split_request
 from crewline.nodes.planning.one_per_route import Located, one_per_route, spans_in
 from crewline.nodes.planning.router import Router, RouteScore
@@ -143,3 +144,8 @@ def test_neighbours_for_one_specialist_are_merged_with_the_words_that_joined_the
     # across an aside that was dropped, the aside's words stay out
     located[1] = Located(second, spans[1], linked=False)
     assert one_per_route(request, located)[0].text == "Freeze my card will I still see my transactions?"
+
+
+def test_a_comma_before_a_new_question_is_as_strong_a_cut_as_and_but_not_before_which() -> None:
+    assert [c.kind for c in find_cuts("freeze my card, how much do I owe")] == ["clause"]
+    assert [c.kind for c in find_cuts("where is the nearest branch, which is open now")] == ["comma"]
