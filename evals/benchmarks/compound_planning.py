@@ -5,7 +5,8 @@ with many linking words and shapes (lists, "as well as", "plus", "after that", "
 questions, bullets, numbered steps, shouting) and single requests that hold an "and" they must keep.
 Its ``dev`` and ``fresh`` parts were used to change the decomposer, its ``held_out`` and
 ``held_out2`` parts never were; ``held_out3`` and ``held_out4`` were each written before a later round
-of changes and then used in it (the file's header holds every part's runs, first runs included).
+of changes and then used in it, ``held_out5`` before session 14's and never used (the file's header
+holds every part's runs, first runs included).
 
 The demo crew's planner (``graphs/crews/support.yaml``: its router fit on the specialists'
 descriptions and examples, offline, no model) plans every request. Figures per part:
