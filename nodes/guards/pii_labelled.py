@@ -6,8 +6,9 @@ stays context-free (:mod:`crewline.nodes.guards.pii`): the placeholder stands fo
 as a whole, and a restored reply holds the label again where the serializer looks for it.
 
 Dates of birth: "date of birth", "birth date", "birthdate", "DOB", "D.O.B.", "born (on)" and the
-German, French and Spanish labels, then a full date (day, month and year: numeric in any label's
-language, "3 June 1975" and "Nov 30, 1979" in English). Passport numbers: "passport" with "no.",
+German, French and Spanish labels, then a full date (day, month and year: numeric, or with the
+month's name in any of the four languages: "3 June 1975", "Nov 30, 1979", "3. Juni 1975", "3 juin
+1975", "3 de junio de 1975"). Passport numbers: "passport" with "no.",
 "number" or "#", then six to nine capital letters and digits, five of them digits at least. Street
 addresses are not covered: without a gazetteer their shapes ("12 Main St", "Rákóczi út 13.") are as
 common in other text as in addresses.
@@ -21,15 +22,20 @@ from collections.abc import Iterator
 
 __all__ = ["labelled_pii"]
 
+# Month names in English, German, French and Spanish, full or abbreviated.
 _MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+    r"(?:jan(?:uary|uar|vier)?|feb(?:ruary|ruar|rero)?|f[ée]v(?:rier)?|mar(?:ch|s|zo)?|m[äa]r(?:z)?|"
+    r"apr(?:il)?|avr(?:il)?|abr(?:il)?|may(?:o)?|mai|june?|juni|juin|jun(?:io)?|july?|juli|juillet|"
+    r"jul(?:io)?|aug(?:ust)?|ao[ûu]t|ago(?:sto)?|sep(?:t(?:ember|embre|iembre)?)?|oct(?:ober|obre)?|"
+    r"okt(?:ober)?|nov(?:ember|embre|iembre)?|dec(?:ember)?|d[ée]c(?:embre)?|dez(?:ember)?|dic(?:iembre)?|"
+    r"ene(?:ro)?)\.?"
 )
-_DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th|er|\.)?"
 _YEAR = r"(?:19|20)\d{2}"
 _FULL_DATE = (
     rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:{_YEAR}|\d{{2}})|{_YEAR}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|"
-    rf"{_DAY}\s{{1,2}}(?:of\s{{1,2}})?{_MONTH},?\s{{1,2}}{_YEAR}|{_MONTH}\s{{1,2}}{_DAY},?\s{{1,2}}{_YEAR})"
+    rf"{_DAY}\s{{1,2}}(?:(?:of|de)\s{{1,2}})?{_MONTH},?\s{{1,2}}(?:de\s{{1,2}})?{_YEAR}|"
+    rf"{_MONTH}\s{{1,2}}{_DAY},?\s{{1,2}}{_YEAR})"
 )
 _BIRTH_LABEL = (
     r"(?:date\s{1,2}of\s{1,2}birth|birth\s?date|d\.?o\.?b\.?|born(?:\s{1,2}on)?|geburtsdatum|"

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from crewline.evals.pii import evaluate
 from crewline.nodes.guards import detect_pii
 
 
@@ -27,10 +28,29 @@ def _found(text: str) -> list[tuple[str, str]]:
         ("he was born on Apr. 23rd, 1971 in Cork", "born on Apr. 23rd, 1971"),
         ("birthdate is 23.04.1971", "birthdate is 23.04.1971"),
         ("Geburtsdatum: 23.04.1971", "Geburtsdatum: 23.04.1971"),
+        ("geboren am 23. April 1971 in Graz", "geboren am 23. April 1971"),
+        ("née le 23 avril 1971 à Lyon", "née le 23 avril 1971"),
+        ("fecha de nacimiento: 23 de abril de 1971", "fecha de nacimiento: 23 de abril de 1971"),
     ],
 )
 def test_a_labelled_date_of_birth_is_found_with_its_label(text: str, span: str) -> None:
     assert _found(text) == [("DATE_OF_BIRTH", span)]
+
+
+def test_a_date_of_birth_on_a_span_a_data_set_labels_date_time_counts_neither_way() -> None:
+    text = "She was born on 7/30/1964. Card 4111 1111 1111 1111"
+    rows = [
+        {
+            "text": text,
+            "pii": [
+                {"type": "DATE_TIME", "start": 16, "end": 25},
+                {"type": "CREDIT_CARD", "start": 32, "end": 51},
+            ],
+        }
+    ]
+    figures = evaluate(rows)
+    assert (figures["recall"], figures["precision"]) == (1.0, 1.0)
+    assert "DATE_OF_BIRTH" not in figures["by_type"]
 
 
 @pytest.mark.parametrize(
