@@ -20,6 +20,8 @@ question shapes imply and the base patterns miss, and drops one they over-apply:
 * "how long do I have to", "what's the deadline", "by when must I" ask for a limit, which the articles
   often state as a condition ("a card that is not activated within 60 days is cancelled"): a value
   under a condition answers it as well as a stated one (:mod:`crewline.tools.answer_sentences`);
+* a question asking for an amount ("is there a fee for", "how much"), or what a rate or an age is,
+  is answered only by a sentence stating one (or, for a cost, that there is none): ``required``;
 * "what info do you need", "what will you want to know", "what do I need to have ready" ask what is
   required: a sentence saying what we need or ask for ("We need their full name, date of birth and
   address", "You will need the other card's account number"), and that sentence satisfies the
@@ -34,7 +36,7 @@ import re
 from dataclasses import replace
 
 from crewline.memory.knowledge.embeddings import content_terms
-from crewline.tools.question_terms import Question
+from crewline.tools.question_terms import REQUIRED_VALUES, Question
 
 __all__ = ["refine"]
 
@@ -105,6 +107,34 @@ _DEADLINE_ASK = re.compile(
 )
 
 
+# A question asking what a rate or an age is (not "does the APR change"): the answer must state one.
+_WHAT_ASK = re.compile(r"\b(?:what|what's|which|how (?:much|high|low|old))\b")
+# A question asking what a fee or cost is, or whether there is one ("is there a fee for", "what's the
+# late fee", "do you charge for", "how much does it cost"), not one about a fee ("can I get the late fee
+# waived", "why was I charged a fee", "how do I avoid the fee"): the answer must state an amount, "free"
+# or that there is none.
+_FEE = r"(?:fees?|costs?|prices?|charges?)"
+_FEE_ASK = re.compile(
+    rf"\b(?:is|are) there (?:a |an |any )?(?:\w+ ){{0,2}}{_FEE}\b"
+    rf"|\bwhat(?:'s| is| are| was| will)? (?:the |a |your )?(?:\w+ ){{0,3}}{_FEE}\b"
+    r"|\b(?:do|does|will|would) (?:you|it|they|that|this|kestrel) (?:\w+ ){0,2}(?:charge|cost)s?\b"
+    r"|\bhow much (?:do|does|will|would) (?:you|it) (?:charge|cost)\b"
+)
+_HOW_MUCH = re.compile(r"\bhow much\b")
+_FEE_WORD = re.compile(rf"\b{_FEE}\b")
+
+
+def _asks_value(answer: re.Pattern[str], lowered: str) -> bool:
+    """The question asks for the value ``answer`` finds (an amount, a rate, an age), not only about it."""
+    if not (answer is _NO_COST or answer.search("$40")):
+        return bool(_WHAT_ASK.search(lowered))
+    if _FEE_ASK.search(lowered):
+        return True
+    # "how much ... fee" (two searches: one pattern spanning them backtracks on "how much" repeated)
+    asked = _HOW_MUCH.search(lowered)
+    return bool(asked and _FEE_WORD.search(lowered, asked.end()))
+
+
 def refine(question: Question, query: str) -> Question:
     """``question`` with the answer patterns described in the module docstring."""
     lowered = query.lower()
@@ -126,4 +156,10 @@ def refine(question: Question, query: str) -> Question:
             types.append((_NO_COST, cost[0]))
     if _NEEDS_ASK.search(lowered):  # its "info", "need", "know" are satisfied by what is needed
         types.append((_NEEDS, _NEEDS_WORDS & question.terms))
-    return replace(question, types=tuple(types), asks_deadline=bool(_DEADLINE_ASK.search(lowered)))
+    required = tuple(
+        answer
+        for answer, _ in types
+        if (answer is _NO_COST or answer.pattern in REQUIRED_VALUES) and _asks_value(answer, lowered)
+    )
+    deadline = bool(_DEADLINE_ASK.search(lowered))
+    return replace(question, types=tuple(types), asks_deadline=deadline, required=required)

@@ -24,7 +24,7 @@ from crewline.memory.knowledge.spelling import close_terms
 from crewline.memory.knowledge.synonyms import GENERIC, expansion
 from crewline.memory.knowledge.synonyms import alternatives as alternatives_of
 
-__all__ = ["GENERIC_WEIGHT", "Question", "question_of", "search_text"]
+__all__ = ["GENERIC_WEIGHT", "REQUIRED_VALUES", "Question", "question_of", "search_text"]
 
 # A generic word's weight at most (an IDF; a word in every chunk weighs ~0.1, an unknown one ~7).
 GENERIC_WEIGHT = 0.5
@@ -37,6 +37,19 @@ def _terms(words: str) -> frozenset[str]:
 # What a question asking when something stops says ("when does the hold go away"): its answer is the
 # condition or the time it ends, not any duration.
 _ENDS = "go(?:es)? away|end|ends|stop|stops|expire|expires|finish|drop off|come off|be lifted|lift|disappear"
+
+# Answer patterns of the kinds of value below; some an answer must hold when they are asked for
+# (:data:`REQUIRED_VALUES`): a sentence about virtual card numbers does not answer "is there a fee for
+# virtual card numbers".
+_COST_ANSWER = re.compile(r"\$\d|\b\d+(?:\.\d+)?%|\bfree\b|\bno (?:\w+ ){0,2}fee\b|\bno (?:charge|cost)\b")
+_PHONE_ANSWER = re.compile(r"(?:\+?1-)?\d{3}-\d{3}-\d{4}\b")
+_AGE_ANSWER = re.compile(r"\b\d+ years? old\b|\bages? (?:of )?\d+|\b\d+ or older\b|\bat least \d+\b")
+_RATE_ANSWER = re.compile(r"\b\d+(?:\.\d+)?%")
+# An amount, an age or a rate: a sentence without one is no answer to a question asking for one,
+# whatever else it shares with it. Not durations and times ("when do I get my statement" is answered
+# "the day after the closing date", "how long must my password be" in characters), nor phone numbers
+# ("can I change my contact details" asks for none).
+REQUIRED_VALUES = frozenset(p.pattern for p in (_COST_ANSWER, _AGE_ANSWER, _RATE_ANSWER))
 
 # Kinds of value a question can ask for: (question pattern, answer pattern, question words it satisfies).
 _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ...] = (
@@ -53,17 +66,17 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ..
     ),
     (  # an age: "how old must I be", "what age"
         re.compile(r"\bhow old\b|\bwhat age\b|\bminimum age\b|\bage limit\b"),
-        re.compile(r"\b\d+ years? old\b|\bages? (?:of )?\d+|\b\d+ or older\b|\bat least \d+\b"),
+        _AGE_ANSWER,
         _terms("old age older young"),
     ),
     (
         re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharge (?:for|me)\b|\bpay for\b"),
-        re.compile(r"\$\d|\b\d+(?:\.\d+)?%|\bfree\b|\bno (?:\w+ ){0,2}fee\b|\bno (?:charge|cost)\b"),
+        _COST_ANSWER,
         _terms("cost costs price fee fees pay charge"),
     ),
     (
         re.compile(r"\b(?:phone|telephone|call|contact|hotline|number to)\b"),
-        re.compile(r"(?:\+?1-)?\d{3}-\d{3}-\d{4}\b"),
+        _PHONE_ANSWER,
         _terms("phone telephone call contact hotline number line"),
     ),
     (
@@ -106,7 +119,7 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ..
     ),
     (
         re.compile(r"\b(?:apr|interest rate|rate)\b"),
-        re.compile(r"\b\d+(?:\.\d+)?%"),
+        _RATE_ANSWER,
         _terms("apr rate interest"),
     ),
 )
@@ -137,6 +150,9 @@ class Question:
     # asks how long one has or by when ("how long do I have to ..."): the answer is often the
     # condition that sets the limit ("a card that is not activated within 60 days is cancelled")
     asks_deadline: bool = False
+    # answer patterns one of which an answer must match (the question asks for an amount, an age or
+    # a rate; :func:`crewline.tools.answer_kinds.refine` sets them)
+    required: tuple[re.Pattern[str], ...] = ()
 
     def matched(self, words: frozenset[str]) -> frozenset[str]:
         """The question terms ``words`` supports: the term itself or, for a word the knowledge base
