@@ -13,8 +13,11 @@ Questions marked ``round: fresh`` are a second held-out round, written before th
 ``round: fresh2`` a third, written before the third, and ``round: fresh3`` a fourth, written before the
 fourth, ``round: fresh4`` a fifth, written before the fifth, and ``round: fresh5`` a sixth, written
 before the sixth, and ``round: fresh6`` a seventh, written before the seventh in plain everyday
-wording; each one's first-run outcome is recorded in the yaml (``first_run``, and
-``first_run_semantic``) and each round is printed apart (``fresh`` ... ``fresh6``).
+wording, and ``round: fresh7`` an eighth, written before the eighth in varied wording (typos, "can
+I", "what happens if") with near-topic unanswerable questions; each one's first-run outcome is
+recorded in the yaml (``first_run``, and ``first_run_semantic``) and each round is printed apart
+(``fresh`` ... ``fresh7``). ``round: tune7`` and ``round: tune8`` are written to tune on (read, never
+held out).
 
 Every question goes through the ``knowledge`` graph offline (retrieve, extractive answer, groundedness,
 confidence gate), as ``crewline ask`` runs it, over two copies of the articles: as shipped (one
