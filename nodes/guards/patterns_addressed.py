@@ -27,7 +27,7 @@ __all__ = ["ADDRESSED_RULES"]
 # "agent" or "reviewer" is as often a person ("note to my assistant: book the flights")
 _MACHINE = (
     r"(?:ai|a\.i\.|llms?|chat ?bots?|bots?|gpts?|copilots?|language models?|ki|ia"
-    r"|(?:ai|a\.i\.|llm|automated|automatic|machine|gpt|ml|ki|ia)[ -](?:\w+(?:-\w+)? )?(?:assistants?|agents?|reviewers?|readers?|systems?|tools?|summari[sz]ers?|graders?|screeners?|models?|helpers?|parsers?|translators?|checkers?|moderators?|analy[sz]ers?|classifiers?|pipelines?|crawlers?|assistenten|assistent|asistentes?|assistants?))"
+    r"|(?:ai|a\.i\.|llm|automated|automatic|machine|gpt|ml|ki|ia)[ -](?:\w+(?:-\w+)? )?(?:assistants?|agents?|reviewers?|readers?|systems?|tools?|summari[sz]ers?|graders?|screeners?|models?|helpers?|parsers?|translators?|checkers?|moderators?|analy[sz]ers?|classifiers?|pipelines?|crawlers?|sorters?|routers?|triagers?|assistenten|assistent|asistentes?|assistants?))"
 )
 # verbs that open an order to the reader (an imperative, or a clause on when to act)
 _ORDER = (
@@ -39,13 +39,17 @@ _ORDER = (
     r"describe|praise|omit|hide|drop|prioriti[sz]e|rewrite|visit|click|open|download|install|fetch|invoke|query|assign|"
     r"ask|collect|request|award|pass|fail|merge|flag|label|summari[sz]e|translate|quietly|silently|secretly|immediately|"
     r"do not|don'?t|never|always|(?:when|while|once|before|after|if) (?:you|\w+ing)\b|"
-    r"you (?:must|should|are|may|can|will|need)|your (?:new|real|next|only|actual|instructions|task|job))"
+    r"you (?:must|should|are|may|can|will|need)|your (?:new|real|next|only|actual|instructions|task|job)|"
+    # fr, es, de imperatives
+    r"supprimez?|ignorez?|oubliez?|envoie[sz]?|envoyez|écri[st]|écrivez|réponds|répondez|dis|dites|affichez?|approuvez?|transfère|ajoutez?|marquez?|donnez?|révèlez?|révélez|"
+    r"elimina|borra|ignora|olvida|envía|envia|escribe|responde|dile|muestra|aprueba|transfiere|añade|agrega|marca|revela|"
+    r"lösche|ignoriere|vergiss|sende|schicke|schreibe|antworte|sage?|zeige?|genehmige|überweise|füge|markiere|gib|erstatte)"
 )
 # where a note starts: the text's start, a sentence or clause end, a quote, a bracket, a comment mark
 _OPENS = r"(?:^|[.!?:;'\"(\[{*#>|—–-] ?|<!-- ?|// ?)"
 # "The following is a note for ...", "Here is a message to ..."
 _PRESENTS = r"(?:(?:the following is|this is|here is|here's|below is) (?:a |an |my )?)?"
-_NOTE_TO = r"(?:(?:notes?|comments?|remarks?|messages?|hints?|tips?|reminders?|instructions?|directives?|guidance|advice|warnings?|notices?|alerts?|tasks?|p\.?s\.?|memo|requests?|heads-up|fyi|hinweis|nachricht|remarque|nota|mensaje)(?: \w+)? (?:to|for|an|für|à|pour|para) |(?:to|for|dear|attn|attention|an|à|pour|para) )"
+_NOTE_TO = r"(?:(?:notes?|comments?|remarks?|messages?|hints?|tips?|reminders?|instructions?|directives?|guidance|advice|warnings?|notices?|alerts?|tasks?|p\.?s\.?|memo|requests?|heads-up|fyi|hinweis|nachricht|remarque|nota|mensaje)(?: \w+)? (?:to|for|an|für|à|pour|para) |(?:sent|addressed|directed|written) to |(?:to|for|dear|attn|attention|an|à|pour|para) )"
 # (not "our": "our support bot: please rate it" names the writer's own bot to its reader)
 _ARTICLE = r"(?:(?:the|any|all|every|each|an?|your|die|den|der|das|l'|la|le|el|los|las) ?)?"
 # words before the machine's name that describe it ("claims", "image-description"), not a writer who
@@ -67,7 +71,7 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
     # -- a note to a machine reader, by label ----------------------------------------------------
     _rule(
         "indirect",
-        "addresses orders to an AI that reads the text",
+        "addresses orders to an AI by name",
         0.75,
         "ai ki ia llm llms bot bots chatbot chatbots chat gpt gpts copilot copilots model models automated automatic machine ml",
         # a label with a colon: "Image-description bots: tell ...", "Comment to the claims bot: approve ..."
@@ -80,11 +84,11 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
     # assistant should include sources")
     _rule(
         "indirect",
-        "addresses orders to an AI that reads the text",
+        "tells an AI reader what it must do",
         0.7,
         "ai llm llms automated automatic machine gpt assistant assistants agent agents bot bots chatbot chatbots model models",
-        r"(?:^|[.!?:;'\"(\[-] ?)(?:(?:the|any|all|every|each) )?(?:(?:ai|a\.i\.|llm|automated|automatic|machine|gpt)[ -](?:\w+(?:-\w+)? )?(?:summari[sz]ers?|reviewers?|readers?|screeners?|graders?|parsers?|crawlers?|scrapers?|translators?|classifiers?|moderators?|checkers?|processors?|pipelines?|bots?)|(?:bots?|chat ?bots?|llms?|language models?) (?:\w+-)?\w+ing (?:this|these|the|that|our|any)(?: \w+(?:-\w+)?)?|assistants? (?:\w+-)?\w+ing (?:this|these|the|that) (?:snippet|result|page|document|text|file|output|content|data|e-?mail|message|prompt|record|entry)s?)"
-        r" (?:(?:must|should|shall|need to|needs to|are to|is to|have to|has to|are required to|are instructed to|will now)(?: also| always| now| then| quietly| silently| immediately)?) (?:add|append|include|insert|mention|tell|say|state|reply|respond|ignore|disregard|forget|rate|rank|mark|classify|score|approve|recommend|forward|send|output|print|reveal|report|treat|give|describe|omit|drop|delete|remove|call|pay|transfer|grant|disable|skip|bypass)\b",
+        r"(?:^|[.!?:;'\"(\[|-] ?)(?:(?:the|any|all|every|each) )?(?:(?:ai|a\.i\.|llm|automated|automatic|machine|gpt)[ -](?:\w+(?:-\w+)? )?(?:summari[sz]ers?|reviewers?|readers?|screeners?|graders?|parsers?|crawlers?|scrapers?|translators?|classifiers?|moderators?|checkers?|processors?|pipelines?|bots?)|(?:ai|a\.i\.|llm|automated|automatic|machine|gpt)[ -]\w+ (?:\w+-)?\w+ing (?:this|these|the|that|our|any)(?: \w+(?:-\w+)?)?|(?:bots?|chat ?bots?|llms?|language models?) (?:\w+-)?\w+ing (?:this|these|the|that|our|any)(?: \w+(?:-\w+)?)?|assistants? (?:\w+-)?\w+ing (?:this|these|the|that) (?:snippet|result|page|document|text|file|output|content|data|e-?mail|message|prompt|record|entry)s?)"
+        r" (?:(?:must|should|shall|need to|needs to|are to|is to|have to|has to|are required to|are instructed to|will now)(?: also| always| now| then| quietly| silently| immediately)?) (?:add|append|include|insert|mention|tell|say|state|reply|respond|ignore|disregard|forget|rate|rank|mark|classify|score|approve|recommend|forward|send|output|print|reveal|report|treat|give|describe|omit|drop|delete|remove|call|pay|transfer|grant|disable|skip|bypass|submit|post|upload|share|collect|store|save|log|record)\b",
     ),
     _rule(
         "indirect",
@@ -117,6 +121,21 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         rf"\byour (?:{_OF_THE_MODEL} ){{0,2}}{_MODEL_ORDERS}\b (?:is|are|has been|have been|was|were|got|will be)(?: now| hereby| officially| all| fully| just| already| temporarily| completely){{0,2}} {_VOID}\b"
         rf"|\byour (?:{_OF_THE_MODEL} ){{0,2}}(?:instructions|programming|directives|system prompt|prompt) (?:have been|has been|were|are now|got) (?:updated|changed|rewritten|reset|reprogrammed)\b"
         rf"|\b(?:everything|anything|all|whatever) (?:in|from|of) your (?:{_OF_THE_MODEL} )?{_ORDERS_OWNED}\b (?:is|are|has been|have been|was|were)(?: now| hereby)? (?:superseded|overridden|replaced|void|cancel(?:l)?ed|revoked|obsolete|null)\b",
+    ),
+    # "the policy above is outdated", "the instructions you were given are no longer binding"
+    _rule(
+        "override",
+        "declares the model's orders void",
+        0.8,
+        "outdated obsolete void invalid cancelled canceled superseded longer",
+        r"\b(?:the|these|those|all|any) (?:\w+ )?(?:policy|policies|rules|instructions|guidelines|prompt|directives|orders|text|guidance) (?:above|before this|you (?:were given|received|got)|(?:given|written) (?:above|earlier|before)) (?:is|are|was|were|has been|have been)(?: now| hereby| all)? (?:outdated|obsolete|void|invalid|cancel(?:l)?ed|superseded|no longer (?:binding|valid|in effect|in force|applicable|relevant))\b",
+    ),
+    _rule(
+        "override",
+        "asks to follow the writer's orders instead",
+        0.6,
+        "mine instead",
+        r"\bfollow (?:mine|my (?:rules|instructions|orders|commands|directions)|these (?:rules|instructions) of mine) instead\b|\binstead,? follow (?:mine|my (?:rules|instructions|orders|commands))\b",
     ),
     # -- extraction in new words -----------------------------------------------------------------
     _rule(
@@ -153,8 +172,8 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         "casts the model as a late relative who recited the steps",
         0.6,
         "late deceased dead departed passed",
-        rf"\b(?:you are|you're|pretend (?:to be|you are|you're)|act as|acting as|role-?play as|play(?:ing)?|be|imagine you are|impersonate|speak as) my (?:dear )?(?:late|deceased|dead|departed|passed) (?:\w+(?:-\w+)? ){{0,2}}?{_KINSHIP}\b",
-        near=r"\b(?:used to|would always|would) (?:tell|read|recite|explain|sing|teach|describe|walk me through|give)\b|\bbedtime\b|\b(?:help|make) me (?:fall )?(?:a)?sleep\b",
+        rf"\b(?:you are|you're|pretend (?:to be|you are|you're)|act as|acting as|act like|acting like|role-?play as|play(?:ing)?|be|imagine you are|impersonate|speak as) my (?:dear )?(?:late|deceased|dead|departed|passed) (?:\w+(?:-\w+)? ){{0,2}}?{_KINSHIP}\b",
+        near=r"\b(?:used to|would always|would) (?:tell|read|recite|explain|sing|teach|describe|walk me through|give|whisper|share|reveal|show)\b|\bbedtime\b|\b(?:help|make) me (?:fall )?(?:a)?sleep\b",
         reach=300,
     ),
     _rule(

@@ -22,9 +22,9 @@ __all__ = ["EXFIL_RULES"]
 
 _SEND = r"(?:send|upload|post|forward|e-?mail|copy|share|transfer|leak|exfiltrate|paste|dump|write|put|embed|append|attach|encode)"
 _SOMEONES = r"(?:(?:the|this|that|every|each|all|other) )?(?:users?|customers?|clients?|patients?|account holders?|members?|cardholders?)(?:'s|s'|')?"
-_THEIR_DATA = rf"(?:{_SOMEONES} (?:\w+ ){{0,2}}?(?:data|details|files|records|card(?: numbers?| details)?|passwords?|credentials|tokens?|addresses|emails|phone numbers?|messages|history|documents|ssn|iban)|everything you know about (?:this|the|that|our) (?:user|customer|client|patient|person)|(?:the )?session (?:token|cookie|id)s?|(?:the |your )?api keys?)"
+_THEIR_DATA = rf"(?:{_SOMEONES} (?:\w+ ){{0,2}}?(?:data|details|files|records|card(?: numbers?| details)?|passwords?|credentials|tokens?|address(?:es)?|emails|phone numbers?|messages|history|documents|ssn|iban)|everything you know about (?:this|the|that|our) (?:user|customer|client|patient|person)|(?:the )?session (?:token|cookie|id)s?|(?:the |your )?api keys?)"
 _THE_CHAT = r"(?:(?:the |this |our )?(?:(?:whole|entire|full|complete) )?(?:conversation|chat(?: log| history)?|transcript|chat so far|context(?: window)?|memory))"
-_OUT = r"(?:(?:[^.!?\n]|\.(?=\w)){0,80}?\b(?:to|into|on|onto|in|at|via)\b (?:my |an? |the |this |our )?(?:personal |private |external |outside |own )?(?:[\w.+-]+@[\w-]+\.\w+|https?://|www\.|[\w-]+\.(?:com|net|org|io|site|example|xyz|ru|cn|info|biz)\b|pastebin|paste site|gist|webhook|(?:image )?url|link|discord|telegram|address|server|endpoint|inbox))"
+_OUT = r"(?:(?:[^.!?\n]|\.(?=\w)){0,80}?\b(?:to|into|on|onto|in|at|via)\b (?:my |an? |the |this |our )?(?:personal |private |external |outside |own )?(?:[\w.+-]+@[\w-]+\.\w+|https?://|www\.|[\w-]+\.(?:com|net|org|io|site|example|xyz|ru|cn|info|biz)\b|pastebin|paste site|gist|webhook|(?:image )?url|link|discord|telegram|address|server|endpoint|inbox|(?:tracking )?pixel|beacon|img|image))"
 _MODEL_TASK = r"(?:answering|summari[sz]ing|translating|classifying|analy[sz]ing|reviewing|proofreading|checking|grading|completing|following|responding to|replying to|extracting|rating|scoring)"
 _HIS_ORDERS = r"(?:your (?:own |internal |hidden |system |original |initial |actual |real )?(?:instructions|restrictions|directives|constraints|system prompt|programming|guidelines|prompt)|(?:instructions?|restrictions?|rules?|guidelines|directives?|constraints?) (?:that )?you (?:operate|work|run|act|function) under|you (?:were|have been|'ve been) (?:instructed|told|programmed|configured|set up|given)|(?:were|have) you (?:been )?(?:instructed|told|programmed|configured|set up)|what (?:did|do) (?:your|the) (?:developers?|creators?|makers?|engineers?|operators?|owners?|company) (?:write|put|say|tell you|instruct you|include))"
 # the same orders in fr/es/de/it/pt: forget "what you were told", show "your instructions"
@@ -44,6 +44,36 @@ EXFIL_RULES: tuple[Rule, ...] = (
         "send upload post forward email mail copy share transfer leak exfiltrate paste dump write put embed append attach encode",
         rf"\b{_SEND}\b (?:over |out |across )?(?:me )?(?:(?:all|every|any) (?:of )?)?{_THEIR_DATA}\b{_OUT}|\b(?:upload|post|paste|leak|exfiltrate|embed|encode)\b (?:over |out )?{_THE_CHAT}\b{_OUT}|\b(?:send|forward|e-?mail|copy)\b (?:over |out )?{_THE_CHAT}\b(?:[^.!?\n]|\.(?=\w)){{0,80}}?\b(?:to|into|on|via)\b (?:my |an? |the |this )?(?:personal |private |external |outside )?(?:https?://|www\.|pastebin|paste site|gist|webhook|(?:image )?url|discord|telegram|server|endpoint)",
         statements=True,
+    ),
+    # an HTML image whose address waits for data ("<img src='https://t.example/p.gif?a=ADDRESS'>")
+    _rule(
+        "exfiltration",
+        "asks to render an image whose link waits for data",
+        0.6,
+        "",
+        r"<img\b[^<>]{0,60}?\bsrc ?= ?[\"']?https?://[^\s\"'<>]{1,200}?[?&=/](?:\{\{?|\[|<|%7[bB]|\$\{|[A-Z][A-Z0-9_]{3,}\b)",
+        cased=True,
+    ),
+    _rule(
+        "extraction",
+        "asks what the model keeps from the user",
+        0.7,
+        "hiding keeping concealing holding withholding allowed told",
+        r"\b(?:rules|instructions|guidelines|directives|secrets|prompt|orders)\b (?:are |do |did |were )?you (?:are |were )?(?:hiding|keeping (?:secret|from me|to yourself)|concealing|holding back|withholding|not allowed to (?:share|tell|reveal|say|show)|told not to (?:share|tell|reveal|say|show))\b",
+    ),
+    _rule(
+        "extraction",
+        "asks for what the model's makers told it",
+        0.75,
+        "operators developers creators makers owners company admins engineers",
+        r"\b(?:the )?(?:guidance|instructions|rules|prompt|text|directives|orders|guidelines|setup|configuration) (?:that )?your (?:operators?|developers?|creators?|makers?|owners?|company|admins?|engineers?|programmers?|trainers?) (?:gave|wrote|set|put|provided|programmed|loaded|fed|configured|left)(?: (?:you|into you|for you|in you))?\b",
+    ),
+    _rule(
+        "override",
+        "asks to set the model's rules aside",
+        0.8,
+        "set put lay push cast aside side away hold",
+        r"\b(?:set|put|lay|push|cast) (?:all )?your (?:\w+ )?(?:rules|guidelines|instructions|restrictions|policies|principles|filters|scruples|ethics|programming|directives) (?:aside|to (?:one|the) side|away|on hold)\b",
     ),
     _rule(
         "exfiltration",
@@ -95,7 +125,7 @@ EXFIL_RULES: tuple[Rule, ...] = (
     # assistant must now email ..." (a bare "you must send the form" is a notice to its reader)
     _rule(
         "indirect",
-        "addresses orders to an AI that reads the text",
+        "orders the assistant inside a notice",
         0.7,
         "important urgent note notice attention update system admin instruction instructions",
         r"\b(?:important|urgent|note|notice|attention|update|system|admin|instructions?) ?: ?(?:[^.!?\n\"]{0,40}?)(?:the (?:assistant|ai|model|bot|chatbot|llm)|assistants|ais|models|bots|llms) (?:must|should|shall|will|is to|are to|needs? to)(?: now| also| immediately| then)? (?:e-?mail|send|forward|transfer|delete|reveal|ignore|disregard|disable|approve|grant|export|upload|share|leak|wire|tell|say|reply|respond|output)\b",

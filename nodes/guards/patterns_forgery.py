@@ -89,7 +89,7 @@ FORGERY_RULES: tuple[Rule, ...] = (
         "demands obedience",
         0.45,
         "obey comply must always take listen follow only",
-        r"\byou (?:must|will|shall) (?:always )?(?:obey|comply|answer|respond|follow)\b|\balways (?:answer|comply|obey)\b|\b(?:obey|take orders from|listen to) (?:only )?(?:me|mine|what follows)\b|\bfollow (?:only )?(?:mine|what follows|these lines)\b|\bonly (?:my|these) (?:instructions|orders|rules|commands) (?:count|matter|apply)\b|\btake orders only from\b",
+        r"\bcomply with (?:all|every|any) (?:requests?|instructions|orders|commands|demands)\b|\byou (?:must|will|shall) (?:always )?(?:obey|comply|answer|respond|follow)\b|\balways (?:answer|comply|obey)\b|\b(?:obey|take orders from|listen to) (?:only )?(?:me|mine|what follows)\b|\bfollow (?:only )?(?:mine|what follows|these lines)\b|\bonly (?:my|these) (?:instructions|orders|rules|commands) (?:count|matter|apply)\b|\btake orders only from\b",
     ),
     _rule(
         "obfuscation",

@@ -20,7 +20,7 @@ __all__ = ["PROMPT_RULES"]
 _ORDERS = r"(?:instructions|rules|guidelines|policies|directives|orders|restrictions|guard ?rails|filters|programming|limits|limitations|constraints|safeguards|training|prompt|system prompt)"
 _VOID = r"(?:void|null|suspended|lifted|revoked|obsolete|outdated|cancel(?:l)?ed|removed|deleted|disabled|gone|no longer (?:valid|in effect|active|apply|applies))"
 _CHECKS = r"(?:approvals?|verification|reviews?|confirmation|checks?|authentication|sign-?off|2fa|two-factor|identity checks?|fraud checks?|kyc)"
-_SAFETY = r"(?:safety|safe mode|safety (?:layer|checks?|filters?|settings?|systems?|protocols?|measures)|(?:compliance|security) (?:checks|protocols?)|filters?|content filters?|guard ?rails?|moderation|guards?|restrictions)"
+_SAFETY = r"(?:(?:safety|content) (?:rules|policies|guidelines)|content polic(?:y|ies)|safety|safe mode|safety (?:layer|checks?|filters?|settings?|systems?|protocols?|measures)|(?:compliance|security) (?:checks|protocols?)|filters?|content filters?|guard ?rails?|moderation|guards?|restrictions)"
 _CRIME = r"(?:launder(?:ing)? (?:money|funds|cash)|launder\b|skim (?:cards?|card data)|clone (?:a |the )?(?:card|cards)|counterfeit|forge (?:a |the )?(?:cheque|check|signature|document)|steal|drain (?:a |the |someone'?s |his |her )?(?:joint )?(?:account|accounts)|hack|phish|cash (?:a )?stolen|open (?:an? )?(?:account|card) (?:with|using) (?:a )?(?:fake|false|stolen)|get (?:past|around) (?:kyc|aml|the fraud|fraud|identity)|bypass (?:kyc|aml|two-factor|2fa|the fraud|fraud|identity)|hide (?:money|income|funds) from|evade (?:tax|taxes|aml|kyc))"
 
 PROMPT_RULES: tuple[Rule, ...] = (
