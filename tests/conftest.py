@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 import pytest
 
 from crewline.memory.checkpoint.checkpointers import redact_url
+from tests.support.small_process import SmallProcess
 
 CONNECT_TIMEOUT_S = 5
 
@@ -65,6 +66,15 @@ def _fresh_schema(url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture(scope="module")
+def small_process() -> Iterator[SmallProcess]:
+    """A small process for the module's calls that fork (see ``tests.support.small_process``).
+
+    One a module: its imports are paid once, and a call cannot leave state for another module."""
+    with SmallProcess() as process:
+        yield process
 
 
 @pytest.fixture(scope="session")
