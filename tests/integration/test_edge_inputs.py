@@ -8,12 +8,14 @@ import multiprocessing
 import os
 import stat
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.cli import crewline
+from tests.support.small_process import SmallProcess
 
 DEEP = 5000  # levels: far past the interpreter's recursion limit
 
@@ -65,6 +67,14 @@ PROCESSES = 6
 TRIALS = 25
 
 
+@dataclass(frozen=True)
+class KeyRace:
+    answers: list[tuple[str, str]]  # ("ok", the key each process loaded) or ("error", why it failed)
+    key_file: str  # the key file's bytes, in hex
+    mode: int
+    files: list[str]  # what the data directory holds afterwards
+
+
 def _load_key_when_released(data_dir: str, barrier: Any, results: Any) -> None:
     os.environ["CREWLINE_DATA_DIR"] = data_dir
     os.environ.pop("CREWLINE_AES_KEY", None)
@@ -77,28 +87,42 @@ def _load_key_when_released(data_dir: str, barrier: Any, results: Any) -> None:
         results.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
-def test_processes_creating_the_vault_key_at_once_all_get_the_same_key(tmp_path: Path) -> None:
+def _race_for_the_key(data_dir: Path) -> KeyRace:
+    """``PROCESSES`` forked processes released at once to load (and so create) the key in ``data_dir``."""
     import crewline.nodes.guards.vault  # noqa: F401  (imported before the fork: the children start at once)
 
     context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(PROCESSES), context.Queue()
+    workers = [
+        context.Process(target=_load_key_when_released, args=(str(data_dir), barrier, results))
+        for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    answers = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    key_file = data_dir / "vault.key"
+    return KeyRace(
+        answers,
+        key_file.read_bytes().hex(),
+        stat.S_IMODE(key_file.stat().st_mode),
+        sorted(p.name for p in data_dir.iterdir()),
+    )
+
+
+def test_processes_creating_the_vault_key_at_once_all_get_the_same_key(
+    tmp_path: Path, small_process: SmallProcess
+) -> None:
+    # the racers fork from a small process: from pytest's, late in a whole run, 150 forks took 20 s
     failures: list[str] = []
     for trial in range(TRIALS):
         data_dir = tmp_path / f"trial-{trial}"
         data_dir.mkdir()
-        barrier, results = context.Barrier(PROCESSES), context.Queue()
-        workers = [
-            context.Process(target=_load_key_when_released, args=(str(data_dir), barrier, results))
-            for _ in range(PROCESSES)
-        ]
-        for worker in workers:
-            worker.start()
-        answers = [results.get(timeout=60) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=60)
-        failures += [f"trial {trial}: {detail}" for kind, detail in answers if kind == "error"]
-        key_file = data_dir / "vault.key"
-        keys = {detail for kind, detail in answers if kind == "ok"}
-        assert keys <= {key_file.read_bytes().hex()}, f"trial {trial}: processes hold different keys"
-        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-        assert sorted(p.name for p in data_dir.iterdir()) == ["vault.key"]  # no temporary file left
+        race = small_process.call(_race_for_the_key, data_dir)
+        failures += [f"trial {trial}: {detail}" for kind, detail in race.answers if kind == "error"]
+        keys = {detail for kind, detail in race.answers if kind == "ok"}
+        assert keys <= {race.key_file}, f"trial {trial}: processes hold different keys"
+        assert race.mode == 0o600
+        assert race.files == ["vault.key"]  # no temporary file left
     assert failures == [], f"{len(failures)} of {TRIALS * PROCESSES} starts failed: {failures[:3]}"
