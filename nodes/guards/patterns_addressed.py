@@ -26,7 +26,7 @@ __all__ = ["ADDRESSED_RULES"]
 # machine ("AI summarisers", "automated reviewers", "LLM code assistants"); a bare "assistant",
 # "agent" or "reviewer" is as often a person ("note to my assistant: book the flights")
 _MACHINE = (
-    r"(?:ai|a\.i\.|llms?|chat ?bots?|bots?|gpts?|copilots?|language models?|ki|ia"
+    r"(?:ai|a\.i\.|llms?|chat ?bots?|bots?|gpts?|copilots?|language models?|ki|ia|(?:coding|code|browsing|web|autonomous|research) (?:agents?|assistants?|bots?|copilots?)"
     r"|(?:ai|a\.i\.|llm|automated|automatic|machine|gpt|ml|ki|ia)[ -](?:\w+(?:-\w+)? )?(?:assistants?|agents?|reviewers?|readers?|systems?|tools?|summari[sz]ers?|graders?|screeners?|models?|helpers?|parsers?|translators?|checkers?|moderators?|analy[sz]ers?|classifiers?|pipelines?|crawlers?|sorters?|routers?|triagers?|assistenten|assistent|asistentes?|assistants?))"
 )
 # verbs that open an order to the reader (an imperative, or a clause on when to act)
@@ -60,7 +60,7 @@ _THEN = r"(?: ?(?:please|kindly|also|now)\W{0,2}){0,2}"
 
 _ORDERS_OWNED = r"(?:instructions?|rules|restrictions|guidelines|directives|polic(?:y|ies)|constraints|limits|limitations|guard ?rails|filters|prompts?|programming|settings|safeguards|set-?up|configuration|training)"
 _OF_THE_MODEL = r"(?:previous|current|original|initial|existing|old|former|earlier|prior|preceding|safety|content|system|default|standard|ai|model|assistant|internal|hidden|operating|core|base|ethical|usual|normal)"
-_VOID = r"(?:void|null(?: and void)?|invalid|cancel(?:l)?ed|obsolete|revoked|optional|suspended|irrelevant|expired|non-?binding|inapplicable|withdrawn|lifted|non-?existent|superseded|overridden|replaced|deprecated|disabled|turned off|switched off|deactivated|removed|waived|deleted|gone)"
+_VOID = r"(?:void|null(?: and void)?|invalid|cancel(?:l)?ed|obsolete|revoked|optional|suspended|irrelevant|expired|non-?binding|inapplicable|withdrawn|lifted|non-?existent|superseded|overridden|replaced|deprecated|disabled|turned off|switched off|deactivated|removed|waived|deleted|gone|retired|scrapped|dropped|abolished|rescinded|repealed)"
 # the orders only the model has: "your settings / limits have been updated" is a bank's notice
 _MODEL_ORDERS = r"(?:instructions?|rules|restrictions|guidelines|directives|guard ?rails|filters|programming|safeguards|prompts?|system prompt|constraints)"
 _KINSHIP = r"(?:grandmother|grandma|granny|gran|nan|nana|grandfather|grandpa|granddad|uncle|aunt|auntie|mother|mom|mum|father|dad|brother|sister|husband|wife)"
@@ -73,7 +73,7 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         "indirect",
         "addresses orders to an AI by name",
         0.75,
-        "ai ki ia llm llms bot bots chatbot chatbots chat gpt gpts copilot copilots model models automated automatic machine ml",
+        "ai ki ia llm llms bot bots chatbot chatbots chat gpt gpts copilot copilots model models automated automatic machine ml coding browsing autonomous research",
         # a label with a colon: "Image-description bots: tell ...", "Comment to the claims bot: approve ..."
         rf"{_OPENS}(?:{_PRESENTS}{_NOTE_TO})?{_ARTICLE}{_QUALIFIER}{{0,3}}?{_MACHINE}\b{_DOING} ?: ?{_THEN}{_ORDER}\b"
         # a greeting or a note with a comma: "Dear AI travel assistant, ignore ...", "Hey bots, ..."

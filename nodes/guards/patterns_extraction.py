@@ -13,11 +13,11 @@ from crewline.nodes.guards.rule_kit import make_rule as _rule
 
 __all__ = ["EXTRACTION_RULES"]
 
-_SECRET_TEXT = r"(?:prompt|pre-?prompt|instructions?|system message|system role|developer message|rule ?set|directives?|configuration|initial message|initiali[sz]ation (?:text|prompt|message)|set-?up (?:text|prompt|message)|context window|hidden text|password|pass ?phrase|access code|secret)"
+_SECRET_TEXT = r"(?:prompt|pre-?prompt|instructions?|system message|system role|developer message|rule ?set|directives?|configuration(?! (?:options?|settings?|page|menu|screen|guide|wizard|steps?|file|panel|tab|for)\b)|initial message|initiali[sz]ation (?:text|prompt|message)|set-?up (?:text|prompt|message)|context window|hidden text|password|pass ?phrase|access code|secret)"
 # "the instructions for a standing order", "the prompt I need to answer": a task's, not the model's
 # (but "your rules about what you can say", "... on safety" are the model's own)
 _FOR_A_TASK = r"(?![^\w.!?\n]+(?:(?:for|on|about|regarding|from|of)\b(?! (?:this|the|our) (?:conversation|chat|session)\b| (?:what|how|which|when|whether|why) (?:you|the (?:assistant|model|ai|bot))\b| (?:your|yourself|safety|security|content|privacy|confidential\w*|secrets?|passwords?|disclos\w+|sharing|refusing|refusals?)\b)|to (?!me\b|us\b|you\b)|in (?:your|the|this|that|our) (?:help|article|letter|email|docs?|documentation|guide|faq|manual|app|website|portal)|i\b|we\b|(?:that|which)\b(?! (?:define|defines|govern|governs|control|controls|shape|shapes|guide|guides|determine|determines|drive|drives)\b)|when\b|asking\b|you (?:gave|sent|showed|told) (?:me|us)\b))"
-_REVEAL = r"(?:repeat|recite|paste|reproduce|quote|read out|spell out|echo(?: back)?|print|reveal|show|display|output|outputs|dump|leak|expose|share|list|relay|give|tell|write|type|translate|summari[sz]e|paraphrase|format|firmat|encode|spell|copy|echo|provide|disclose|return|convert|rewrite|state|tl;?dr|what (?:is|are|were|was))"
+_REVEAL = r"(?:reply with|respond with|answer with|repeat|recite|paste|reproduce|quote|read out|spell out|echo(?: back)?|print|reveal|show|display|output|outputs|dump|leak|expose|share|list|relay|give|tell|write|type|translate|summari[sz]e|paraphrase|format|firmat|encode|spell|copy|echo|provide|disclose|return|convert|rewrite|state|tl;?dr|what (?:is|are|were|was))"
 
 # "the rules above the door": a sign over a thing in the world, not the text above
 _NOT_A_THING = r"(?! (?:the|a|an|my|our|each|every|your) (?:door|desk|sink|bed|entrance|counter|table|window|shelf|till|machine|sign|gate|stairs|lift|elevator|toilet|bathroom|kitchen|fireplace|oven|stove|printer|photo|picture|map|bar|reception|cashier|checkout)s?\b)"
@@ -30,7 +30,7 @@ EXTRACTION_RULES: tuple[Rule, ...] = (
         "extraction",
         "asks for the system prompt",
         0.9,
-        "prompt prompts instructions message rules text setup set initialisation initialization role",
+        "prompt prompts instructions message rules text setup set initialisation initialization role configuration directives",
         rf"\b{_REVEAL}\b\W+@GAP@(?<!\ba )(?<!\ban )(?:your|the|my|its|all|initial|original|hidden|secret|internal|system|pre|previous|above|prior|full|exact|entire|complete)\b[^\w.!?\n]*(?:{_NOT_A_NAME}\w+[^\w.!?\n]+){{0,3}}{_SECRET_TEXT}\b{_FOR_A_TASK}",
     ),
     _rule(

@@ -86,7 +86,7 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         "indirect",
         "tells the model what to tell or hide from the user",
         0.45,
-        "tell inform warn advise convince persuade notify mention let alert",
+        "tell telling inform informing warn advise convince persuade notify notifying mention mentioning let letting alert alerting",
         r"\b(?:tell|inform|warn|advise|convince|persuade) (?:the|this) (?:user|customer|cardholder|reader|requester|account holder|applicant)s? (?:that|their|they|to)\b|\b(?:do not|don'?t|never|without) (?:tell(?:ing)?|notify(?:ing)?|inform(?:ing)?|alert(?:ing)?|mention(?:ing)? (?:this|it|that) to|let(?:ting)? (?:the|this) \w+ know) (?:the|this) (?:user|customer|cardholder|account holder|requester)\b",
         statements=True,
     ),

@@ -111,8 +111,8 @@ PERSONA_RULES: tuple[Rule, ...] = (
         "persona",
         "asks for two answers, one unfiltered",
         0.6,
-        "responses answers paragraphs",
-        r"\btwo (?:different |separate |distinct )?(?:responses|answers|paragraphs|outputs|styles|ways|personalities)\b|\b(?:respond|answer|reply) as both\b|\[🔒|\[🔓|\(🔒|\(🔓",
+        "responses answers paragraphs ais chatbots personas",
+        r"\btwo (?:different |separate |distinct )?(?:responses|answers|paragraphs|outputs|styles|ways|personalities)\b|\b(?:be|are|as|play|become|simulate) two (?:different |separate )?(?:ais|a\.i\.s|chatbots|personas|assistants|characters)\b|\b(?:respond|answer|reply) as both\b|\[🔒|\[🔓|\(🔒|\(🔓",
     ),
     _rule(
         "persona",

@@ -72,6 +72,13 @@ SMUGGLED_RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "indirect",
+        "asks to hide something in the reply",
+        0.45,
+        "hidden invisible secret tiny white",
+        r"\b(?:add|insert|append|include|put|embed|slip)\b (?:in )?(?:a |an |some )?(?:hidden|invisible|secret|tiny|white|zero-width) (?:line|text|link|message|note|instruction|word|pixel|image|sentence|tracker)s?\b",
+    ),
+    _rule(
+        "indirect",
         "marks text in a document as hidden",
         0.6,
         "hidden invisible white tiny zero width small fine",
