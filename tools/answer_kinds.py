@@ -20,6 +20,8 @@ question shapes imply and the base patterns miss, and drops one they over-apply:
 * "how long do I have to", "what's the deadline", "by when must I" ask for a limit, which the articles
   often state as a condition ("a card that is not activated within 60 days is cancelled"): a value
   under a condition answers it as well as a stated one (:mod:`crewline.tools.answer_sentences`);
+  "how long does it take", "how soon" ask for the time something takes (``asks_duration``), which a
+  duration that is only a condition does not state ("if it has not arrived after 10 days");
 * a question asking for an amount ("is there a fee for", "how much"), or what a rate or an age is,
   is answered only by a sentence stating one (or, for a cost, that there is none): ``required``;
 * "what info do you need", "what will you want to know", "what do I need to have ready" ask what is
@@ -120,6 +122,8 @@ _FEE_ASK = re.compile(
     r"|\b(?:do|does|will|would) (?:you|it|they|that|this|kestrel) (?:\w+ ){0,2}(?:charge|cost)s?\b"
     r"|\bhow much (?:do|does|will|would) (?:you|it) (?:charge|cost)\b"
 )
+# How long something takes ("how long does a refund take", "how soon will I hear back").
+_TAKES_ASK = re.compile(r"\bhow (?:long|soon|quickly|fast)\b")
 _HOW_MUCH = re.compile(r"\bhow much\b")
 _FEE_WORD = re.compile(rf"\b{_FEE}\b")
 
@@ -162,4 +166,7 @@ def refine(question: Question, query: str) -> Question:
         if (answer is _NO_COST or answer.pattern in REQUIRED_VALUES) and _asks_value(answer, lowered)
     )
     deadline = bool(_DEADLINE_ASK.search(lowered))
-    return replace(question, types=tuple(types), asks_deadline=deadline, required=required)
+    duration = bool(_TAKES_ASK.search(lowered)) and not deadline
+    return replace(
+        question, types=tuple(types), asks_deadline=deadline, asks_duration=duration, required=required
+    )

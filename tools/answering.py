@@ -151,7 +151,8 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     if semantic:  # the best chunk and best sentence cosines, one signal (both MiniLM)
         features["cosine"] = 0.5 * (max(hit.dense for hit in hits) + features["sentence_cosine"])
     confidence = answer_confidence(features, semantic)
-    # an answer without the amount, age or rate asked for, on the topic asked about, is no answer
+    # an answer without the amount, age or rate asked for, on the topic asked about (or without the
+    # time something takes), is no answer
     features["value_missing"] = 0.0 if _holds_required(kb, question, chosen) else 1.0
     if features["value_missing"]:
         confidence *= VALUE_MISSING_FACTOR
@@ -163,7 +164,15 @@ def _holds_required(kb: KnowledgeBase, question: Question, chosen: list[Sentence
     is about what the question asks: it supports :data:`VALUE_TOPIC_SHARE` of the weight of the
     question's other words ("Expedited card delivery: $15" does not answer "is there a fee to lock my
     card"). Words the knowledge base never uses are left out: no sentence can hold them, and they are
-    mostly where the asker is ("a fee for my card in Mexico")."""
+    mostly where the asker is ("a fee for my card in Mexico"). A question asking how long something
+    takes is not answered by durations that are only conditions ("If you ask for a replacement card
+    within 10 days of an address change, we may call you" for "how long does an address change take")."""
+    if (
+        question.asks_duration
+        and any(s.typed for s in chosen)
+        and not any(s.typed and s.stated for s in chosen)
+    ):
+        return False  # its only durations are conditions ("if it has not arrived after 10 days")
     if not question.required:
         return True
     vocabulary = kb.lexical.vocabulary

@@ -150,6 +150,9 @@ class Question:
     # asks how long one has or by when ("how long do I have to ..."): the answer is often the
     # condition that sets the limit ("a card that is not activated within 60 days is cancelled")
     asks_deadline: bool = False
+    # asks how long something takes ("how long does a refund take"), not how long one has: a duration
+    # that is only a condition ("if it has not arrived after 10 days") does not answer it
+    asks_duration: bool = False
     # answer patterns one of which an answer must match (the question asks for an amount, an age or
     # a rate; :func:`crewline.tools.answer_kinds.refine` sets them)
     required: tuple[re.Pattern[str], ...] = ()

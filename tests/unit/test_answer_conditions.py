@@ -1,7 +1,8 @@
 """A value the answer states, not one it is conditioned on (issue 16): "How long does a refund take?"
 is answered by the sentence saying how long it takes ("within 3–10 business days"), not by one that
 starts from that time having passed ("If a refund has not appeared after 10 business days, ask ...").
-A question asking how long one has (a deadline) is still answered by the condition that sets it.
+A question asking how long one has (a deadline) is still answered by the condition that sets it; one
+asking how long something takes whose only durations are conditions is not answered at all.
 
 The demo help centre and a small hand-written one, offline (hashing embedder).
 """
@@ -12,7 +13,7 @@ import pytest
 
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
-from crewline.tools.answering import draft_answer
+from crewline.tools.answering import answer_question, draft_answer
 from crewline.tools.knowledge import DOCS_DIR
 from tests.support.knowledge import small_kb
 
@@ -27,6 +28,11 @@ ARTICLES = [
         "returns",
         "# Returning a parcel\n\nA parcel that is not returned within 30 days is yours to keep. Returned "
         "parcels are checked at the depot every morning.\n",
+    ),
+    Document(
+        "moving",
+        "# Moving house\n\nIf you ask for a new wallet card within 10 days of an address change, we may "
+        "call you before it is posted. You can change your address in the app under Profile.\n",
     ),
     Document(
         "wallet",
@@ -64,3 +70,9 @@ def test_an_amount_under_a_condition_does_not_answer_what_it_is(kb: KnowledgeBas
 
 def test_how_long_one_has_is_still_answered_by_the_condition_setting_the_deadline(kb: KnowledgeBase) -> None:
     assert "within 30 days" in _first(kb, "How long do I have to return a parcel?")
+
+
+def test_how_long_something_takes_is_not_answered_by_a_condition_alone(kb: KnowledgeBase) -> None:
+    # the article says when we call, not how long an address change takes
+    result = answer_question(kb, "How long does an address change take to go through?")
+    assert result.get("answered") is False, result["summary"]
