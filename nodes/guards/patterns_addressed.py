@@ -118,7 +118,7 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         "declares the model's orders void",
         0.8,
         "your setup configuration instructions prompt programming rules guidelines restrictions guardrails filters safeguards directives everything",
-        rf"\byour (?:{_OF_THE_MODEL} ){{0,2}}{_MODEL_ORDERS}\b (?:is|are|has been|have been|was|were|got|will be)(?: now| hereby| officially| all| fully| just| already| temporarily| completely){{0,2}} {_VOID}\b"
+        rf"\byour (?:{_OF_THE_MODEL} ){{0,2}}{_MODEL_ORDERS}\b (?:is|are|has been|have been|was|were|got|will be|have|has)(?: now| hereby| officially| all| fully| just| already| temporarily| completely){{0,2}} {_VOID}\b"
         rf"|\byour (?:{_OF_THE_MODEL} ){{0,2}}(?:instructions|programming|directives|system prompt|prompt) (?:have been|has been|were|are now|got) (?:updated|changed|rewritten|reset|reprogrammed)\b"
         rf"|\b(?:everything|anything|all|whatever) (?:in|from|of) your (?:{_OF_THE_MODEL} )?{_ORDERS_OWNED}\b (?:is|are|has been|have been|was|were)(?: now| hereby)? (?:superseded|overridden|replaced|void|cancel(?:l)?ed|revoked|obsolete|null)\b",
     ),
@@ -190,8 +190,8 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         "exfiltration",
         "asks to act on every account the agent can access",
         0.6,
-        "access reach read see touch write admin administer modify edit control",
-        rf"\b(?:add|delete|remove|grant|forward|transfer|change|disable|wipe|share|send|e-?mail|copy|export|upload|post|call|set|modify|lock|archive|invite|make|dump|drop|reset)\b(?:[^.!?\n]|\.(?=\w)){{0,120}}?\b(?:on|to|from|in|for|across|with|of|at) (?:every|all|each|any) (?:of (?:the |your )?|the )?(?:\w+(?:-\w+)? ){{0,2}}?{_REACHABLE} (?:that )?you (?:can|could|have|are able to)(?: \w+(?:-\w+)?)? (?:access|reach|read|see|touch|write to|get to|admin(?:ister)?|modify|edit|control)\b",
+        "access reach read see touch write admin administer modify edit control manage oversee look",
+        rf"\b(?:add|delete|remove|grant|forward|transfer|move|wire|withdraw|change|disable|wipe|share|send|e-?mail|copy|export|upload|post|call|set|modify|lock|archive|invite|make|dump|drop|reset)\b(?:[^.!?\n]|\.(?=\w)){{0,120}}?\b(?:on|to|from|in|for|across|with|of|at) (?:every|all|each|any) (?:of (?:the |your )?|the )?(?:\w+(?:-\w+)? ){{0,2}}?{_REACHABLE} (?:that )?you (?:(?:can|could|have|are able to)(?: \w+(?:-\w+)?)? (?:access|reach|read|see|touch|write to|get to|admin(?:ister)?|modify|edit|control)|manage|control|administer|oversee|look after)\b",
         statements=True,
     ),
 )

@@ -26,7 +26,7 @@ _THEIR_DATA = rf"(?:{_SOMEONES} (?:\w+ ){{0,2}}?(?:data|details|files|records|ca
 _THE_CHAT = r"(?:(?:the |this |our )?(?:(?:whole|entire|full|complete) )?(?:conversation|chat(?: log| history)?|transcript|chat so far|context(?: window)?|memory))"
 _OUT = r"(?:(?:[^.!?\n]|\.(?=\w)){0,80}?\b(?:to|into|on|onto|in|at|via)\b (?:my |an? |the |this |our )?(?:personal |private |external |outside |own )?(?:[\w.+-]+@[\w-]+\.\w+|https?://|www\.|[\w-]+\.(?:com|net|org|io|site|example|xyz|ru|cn|info|biz)\b|pastebin|paste site|gist|webhook|(?:image )?url|link|discord|telegram|address|server|endpoint|inbox|(?:tracking )?pixel|beacon|img|image))"
 _MODEL_TASK = r"(?:answering|summari[sz]ing|translating|classifying|analy[sz]ing|reviewing|proofreading|checking|grading|completing|following|responding to|replying to|extracting|rating|scoring)"
-_HIS_ORDERS = r"(?:your (?:own |internal |hidden |system |original |initial |actual |real )?(?:instructions|restrictions|directives|constraints|system prompt|programming|guidelines|prompt)|(?:instructions?|restrictions?|rules?|guidelines|directives?|constraints?) (?:that )?you (?:operate|work|run|act|function) under|you (?:were|have been|'ve been) (?:instructed|told|programmed|configured|set up|given)|(?:were|have) you (?:been )?(?:instructed|told|programmed|configured|set up)|what (?:did|do) (?:your|the) (?:developers?|creators?|makers?|engineers?|operators?|owners?|company) (?:write|put|say|tell you|instruct you|include))"
+_HIS_ORDERS = r"(?:your (?:own |internal |hidden |system |original |initial |actual |real )?(?:instructions|restrictions|directives|constraints|system prompt|programming|guidelines|prompt|guard ?rails|safety rules|content rules|filters)|(?:instructions?|restrictions?|rules?|guidelines|directives?|constraints?) (?:that )?you (?:operate|work|run|act|function) under|you (?:were|have been|'ve been) (?:instructed|told|programmed|configured|set up|given)|(?:were|have) you (?:been )?(?:instructed|told|programmed|configured|set up)|what (?:did|do) (?:your|the) (?:developers?|creators?|makers?|engineers?|operators?|owners?|company) (?:write|put|say|tell you|instruct you|include))"
 # the same orders in fr/es/de/it/pt: forget "what you were told", show "your instructions"
 _WHAT_YOU_WERE_TOLD = (
     r"(?:(?:tout )?ce qu'on (?:vous|t)'?a dit|(?:tout )?ce que (?:l'on|on) (?:vous|t)'?a dit|(?:todo )?lo que te (?:dijeron|han dicho)|(?:todo )?lo que se te dijo|"
@@ -102,7 +102,7 @@ EXFIL_RULES: tuple[Rule, ...] = (
         "asks for the wording of the model's orders",
         0.8,
         "verbatim word exactly wording full copy paste",
-        r"\b(?:word for word|verbatim|exactly as (?:written|worded|given|stated)|quote (?:it|them|that) (?:exactly|verbatim|in full)|the exact wording|(?:copy|paste) (?:it|them|that) (?:here|below|out|in full))\b",
+        r"\b(?:word for word|verbatim|exactly as (?:(?:they|it) (?:are|is|was|were) )?(?:written|worded|given|stated)|quote (?:it|them|that) (?:exactly|verbatim|in full)|the exact wording|(?:copy|paste) (?:it|them|that) (?:here|below|out|in full))\b",
         near=rf"\b{_HIS_ORDERS}\b",
         reach=160,
     ),

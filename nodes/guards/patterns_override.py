@@ -119,6 +119,15 @@ OVERRIDE_RULES: tuple[Rule, ...] = (
         "instructions instruction",
         r"\b(?:important|system|new|additional|secret|hidden|special|urgent|priority|override|updated|real|true|actual|revised|pre-?) instructions? ?: ?(?:(?:from now on|now|please|instead),? )?(?:reply|respond|answer only|say|print|output|reveal|disclose|ignore|disregard|forget|act as|pretend|only (?:reply|respond|answer|say|output|print)|you (?:are|must|will|should|shall)|always)\b",
     ),
+    # "you have no prior instructions", "you no longer have any rules": the model's orders declared gone
+    _rule(
+        "override",
+        "tells the model its rules no longer apply",
+        0.75,
+        "prior previous instructions rules restrictions guidelines",
+        r"\byou (?:now )?(?:have no|no longer have(?: any)?|don'?t have any|do not have any) (?:prior|previous|earlier|more|other|existing|original) (?:instructions|rules|restrictions|guidelines|directives|constraints)\b",
+        statements=True,
+    ),
     _rule(
         "override",
         "claims a changed situation",

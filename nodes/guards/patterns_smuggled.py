@@ -43,8 +43,8 @@ SMUGGLED_RULES: tuple[Rule, ...] = (
         "forgery",
         "forges a system turn that grants leave",
         0.75,
-        "system",
-        r"(?<![\w-])system ?: ?(?:the )?(?:assistant|ai|model|bot|agent|chatbot)s? (?:may|can|is (?:now )?(?:allowed|permitted|authori[sz]ed|free|cleared) to|are (?:now )?(?:allowed|permitted|authori[sz]ed|free|cleared) to|no longer needs? to|(?:must|should|will) now) (?:now )?(?:reveal|share|disclose|ignore|bypass|skip|disable|leak|print|output|give out|approve|transfer|send|export|answer anything|drop)\b",
+        "system admin administrator operator developer security",
+        r"(?<![\w-])(?:system|admin|administrator|operator|developer|security team)(?: (?:says|notice|note|message|update))? ?: ?(?:the )?(?:assistant|ai|model|bot|agent|chatbot)s? (?:may|can|is (?:now )?(?:allowed|permitted|authori[sz]ed|free|cleared) to|are (?:now )?(?:allowed|permitted|authori[sz]ed|free|cleared) to|no longer needs? to|(?:must|should|will) now) (?:now )?(?:reveal|share|disclose|ignore|bypass|skip|disable|leak|print|output|give out|approve|transfer|send|export|answer anything|drop)\b",
     ),
     # "approval no longer required" in a data field is a policy the model was never given; in a
     # customer's sentence it is a claim (weak alone: "is verification no longer required?" asks)
