@@ -131,8 +131,13 @@ def demo_planner(spec: str = "support") -> Planner:
 
 
 # The sets' writers disagree on whether "Could you" belongs to the first part of "Could you A and B"
-# (it asks for both), so a polite opening or "please" at a part's end is no word of the part.
-_POLITE_OPENING = re.compile(r"^(?:(?:please|pls|plz|kindly|(?:can|could|would|will)\s+(?:you|u))\s+)+")
+# (it asks for both), so a polite opening ("could you", "I was wondering if you could", "sorry to
+# bother you, but") or "please" at a part's end is no word of the part.
+_POLITE_OPENING = re.compile(
+    r"^(?:(?:please|pls|plz|kindly|(?:can|could|would|will)\s+(?:you|u)|i\s+(?:was|am|m)\s+(?:wondering|hoping)"
+    r"(?:\s+(?:if|whether|that))?(?:\s+you\s+(?:could|can|would|might))?|would\s+you\s+be\s+able\s+to"
+    r"|would\s+it\s+be\s+possible\s+to|sorry\s+to\s+bother\s+you(?:\s+but)?)\s+)+"
+)
 _POLITE_END = re.compile(r"(?:\s+(?:please|pls|plz))+$")
 
 

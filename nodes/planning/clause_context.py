@@ -173,9 +173,11 @@ def repeated_openings(text: str) -> list[tuple[int, int]]:
         return []
     # a space run's start only ((?<=\w)), and the word with another after it, not "to": "need need"
     # is no list, "how do you learn how to play" one question
-    again = re.compile(
-        rf"(?<=\w)[ \t]++(?={re.escape(opening.group(1))}\b[ \t]++(?!to\b)[^\W\d_])", re.IGNORECASE
-    )
+    # ("need to report fraud" opens a request as "need my balance" does: only a wh-word before "to"
+    # asks how to do something)
+    word = opening.group(1)
+    not_to = r"(?!to\b)" if WH_WORD.fullmatch(word) else ""
+    again = re.compile(rf"(?<=\w)[ \t]++(?={re.escape(word)}\b[ \t]++{not_to}[^\W\d_])", re.IGNORECASE)
     behind = Behind(text)
     spans = (
         match.span()

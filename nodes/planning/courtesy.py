@@ -74,6 +74,13 @@ _FRAME = re.compile(
     # "if it's not too much trouble", "if that's no bother", "if it's ok": asks leave, not for anything
     r"|if\s+(?:it|that)(?:['’]s|\s+is|\s+was|\s+isn['’]t)\s+(?:(?:not\s+)?(?:too\s+much\s+(?:of\s+)?|a\s+|no\s+)?"
     r"(?:trouble|bother|problem|hassle)|(?:ok|okay|alright|all\s+right|possible))"
+    # a request embedded in a polite question: "I was wondering if you could", "would you be able
+    # to", "sorry to bother you, but"
+    # (possessive runs: an optional word between two free runs of spaces, repeated, was quadratic)
+    r"|(?:i\s++(?:was|am)|i['’]m)\s++(?:wondering|hoping)(?:\s++(?:if|whether|that))?"
+    r"(?:\s++you\s++(?:could|can|would|might)(?:\s++possibly)?)?"
+    r"|would\s++you\s++be\s++able\s++to|would\s++it\s++be\s++possible\s++(?:for\s++you\s++)?to"
+    r"|(?:sorry|apologies)\s++(?:to\s++(?:bother|trouble)\s++you|for\s++the\s++(?:bother|trouble))(?:\s*+,?\s*+but)?"
     r"|kindly|just)\b[\s,:;—–-]*)+",
     re.IGNORECASE,
 )
@@ -86,7 +93,7 @@ _NOTHING = re.compile(
 )
 _THANKED = re.compile(
     r"(?:\s*[,;.!—–-]+\s*(?:(?:many\s+)?thanks|thank\s+you|thx|cheers|much\s+appreciated)"
-    r"(?:\s+(?:so\s+much|a\s+lot|in\s+advance|again))?|\s+(?:thx|thanks|ty|tysm|cheers))[\s.!]*$",
+    r"(?:\s+(?:so\s+much|a\s+lot|in\s+advance|again)){0,2}|\s+(?:thx|thanks|ty|tysm|cheers))[\s.!]*$",
     re.IGNORECASE,
 )
 # An email's or chat's salutation ("Hi team,", "Dear Kestrel support,", "Hello -") and the pleasantry
@@ -114,8 +121,8 @@ _PLEASANTRY = re.compile(
 # A sign-off after the last request ("Kind regards,\nAnna", "Cheers, Dave", "Sent from my iPhone").
 _CLOSING = (
     r"(?:(?:best|kind|warm|warmest|many)\s+(?:regards|wishes|thanks)|regards|best|cheers"
-    r"|thanks(?:\s+(?:and|&)\s+regards|\s+again|\s+in\s+advance|\s+so\s+much|\s+a\s+lot)?|thank\s+you"
-    r"(?:\s+(?:so\s+much|in\s+advance|again))?|thx|ty|sincerely|yours(?:\s+(?:sincerely|truly|faithfully))?"
+    r"|thanks(?:\s+(?:and|&)\s+regards|\s+again|\s+in\s+advance|\s+so\s+much|\s+a\s+lot){0,2}|thank\s+you"
+    r"(?:\s+(?:so\s+much|in\s+advance|again)){0,2}|thx|ty|sincerely|yours(?:\s+(?:sincerely|truly|faithfully))?"
     r"|talk\s+soon|take\s+care|all\s+the\s+best|sent\s+from\s+my\s+\w+(?:\s+\w+)?"
     r"|have\s+a\s+(?:nice|good|great|lovely)\s+(?:day|one|week|weekend|evening))"
 )

@@ -55,6 +55,11 @@ _FREE = (
     r"|(?:once|when|after|as\s+soon\s+as)\s+(?:that|this|it)(?:'s|\s+is|\s+has\s+been)?\s+"
     r"(?:done|finished|complete|completed|sorted|through)"
     r"|(?:once|when|after)\s+you(?:'ve|\s+have)?\s+(?:done|finished|completed)\s+(?:that|this|it)"
+    r"|(?:once|when|after)\s+you(?:'re|\s+are|'ve\s+been|\s+have\s+been)\s+(?:done|finished|through)\s+with\s+"
+    r"(?:that|this|it)|after\s+doing\s+(?:that|this)"
+    # additive markers: what follows adds a request ("what's more", "not to mention", "to top it off")
+    r"|what['’]?s\s+more|what\s+is\s+more|not\s+to\s+mention|to\s+top\s+(?:it|that|things)\s+off"
+    r"|on\s+top\s+of\s+(?:it\s+all|everything)|more\s+importantly|equally"
     r"|together\s+with|along\s+with"
 )
 # Words that start a clause and nothing else (pronouns, wh-words, auxiliaries, "please"): after one
@@ -80,6 +85,14 @@ _OPENING = (
     rf"|(?:first|second|third|fourth|fifth|next|last)(?=\s*[,:;.)—–-]|\s+{_CLAUSE_START})"
     # "first freeze my card": an ordinal before a verb and its object ("first time my card ..." is none)
     # ("next tell me ...", "first check if ..." too: a verb and the clause it opens)
+    # ordinal phrases and numbered ordinals: "first of all", "for starters", "2nd:", "number two,"
+    r"|(?:first|second|third|fourth|fifth)\s+(?:of\s+all|off|and\s+foremost|up)|first\s+things\s+first"
+    r"|for\s+starters|to\s+(?:begin|start)(?:\s+with)?|before\s+anything\s+else|to\s+(?:finish|wrap\s+up)"
+    r"|(?:1st|2nd|3rd|[4-9]th|number\s+(?:\d|one|two|three|four|five))(?=\s*[,:;.)—–-])"
+    r"|(?:first|second|third|fourth|fifth|next|final)\s+(?:question|thing|request|item|point|one)(?=\s*[:,.—–-])"
+    # a change of subject: "changing the subject,", "switching gears", "different topic -"
+    r"|(?:changing|switching|to\s+change)\s+(?:the\s+)?(?:subjects?|topics?|gears)|moving\s+on"
+    r"|(?:(?:a|on\s+a)\s+)?(?:different|new|other|another|separate)\s+(?:topic|subject)(?=\s*[:,.—–-])"
     r"|(?:first|second|third|firstly|secondly|thirdly|next)(?=\s+(?!time\b)[a-z]+\s+(?:"
     + _OBJECT
     + r"|if|whether)\b)"
@@ -119,7 +132,7 @@ def _separator(guarded: bool) -> re.Pattern[str]:
     return re.compile(
         _line(line) + rf"|(?P<number>{ws}\s++{_NUMBER}\s*)"  # inline list numbers: "1. this 2. that"
         rf"|(?P<sentence>{ws}\s*+;\s*|(?<=[.?!])\s+|(?<=[?!])(?=[A-Za-z]))"
-        rf"|(?P<conjunction>{ws}(?:\s*+,\s++|\s++)(?:and|n|&)\s+|{ws}\s++/\s+)"  # chat's "n", "&", " / "
+        rf"|(?P<conjunction>{ws}(?:\s*+,\s++|\s++)(?:and|n|&&?)\s+|{ws}\s++/\s+)"  # chat's "n", "&", " / "
         rf"|(?P<comma>{ws}\s*+,\s*|{ws}\s++[—–-]{{1,2}}\s+)"
         rf"|(?P<addition>{ws}\s++\+\s+)"  # "freeze my card + refund O-1002": a spaced "+" is "plus"
         # a parenthesis that opens with a linking word or holds a question: "(and can you ...?)"
@@ -143,7 +156,8 @@ _NOUN_JOINERS = re.compile(rf"(?:(?:plus|as\s+well\s+as|together\s+with|along\s+
 # "also" or "then" right after a subject or an auxiliary is an adverb inside its clause: "could you
 # also ...", "I also want ...", "can you then ..." ("thank you plus ..." still joins two requests).
 _INSIDE_CLAUSE = re.compile(
-    r"\b(?:i|you|u|we|they|he|she|please|pls|can|could|would|will|should|may|might|must|do|does|did)$",
+    r"\b(?:i|you|u|we|they|he|she|it|please|pls|can|could|would|will|should|may|might|must|do|does|did"
+    r"|(?:i|you|we|they|he|she)['’](?:d|ll|m|re|ve))$",
     re.IGNORECASE,
 )
 _ADVERB = re.compile(r"(?:also|then)\b", re.IGNORECASE)
@@ -159,6 +173,24 @@ _NEW_QUESTION = re.compile(
     + r"|(?:what|how|when|where|who)(?:'s|s)\b",
     re.IGNORECASE,
 )
+# After "and", a request asked of "you" again: "..., and would you also send me ...".
+_ASKED_AGAIN = re.compile(r"(?:can|could|would|will)\s+(?:you|u)\b(?!\s+(?:and|or)\b)", re.IGNORECASE)
+# "and" or "&" between two gerunds ("sending and receiving") or two capitalised names ("Johnson &
+# Johnson") joins one pair, not two requests.
+_GERUND_BEFORE = re.compile(r"\b[a-z]{2,}ing$", re.IGNORECASE)
+_GERUND_AFTER = re.compile(r"[a-z]{2,}ing\b", re.IGNORECASE)
+_NAME_BEFORE = re.compile(r"\b[A-Z][\w'.]*$")
+_NAME_AFTER = re.compile(r"[A-Z]")
+
+
+def _one_pair(text: str, start: int, end: int) -> bool:
+    """True when the "and"/"&" between ``start`` and ``end`` joins two gerunds or two names."""
+    before = text[max(0, start - 24) : start]
+    if _GERUND_BEFORE.search(before) and _GERUND_AFTER.match(text, end):
+        return True
+    return "&" in text[start:end] and bool(_NAME_BEFORE.search(before) and _NAME_AFTER.match(text, end))
+
+
 # ... and after a comma, where "which" opens a relative clause ("..., which is 5th avenue").
 _COMMA_QUESTION = re.compile(r"(?!which\b)(?:" + _NEW_QUESTION.pattern + ")", re.IGNORECASE)
 # A comma between two imperatives ("check my status, list my invoices") is as strong a cut as "and":
@@ -193,8 +225,15 @@ def _imperatives(text: str, start: int, end: int) -> bool:
 _ANNOUNCEMENT = (
     r"(?:please\s++)?(?:(?:i\s++)?(?:need|have|got|i've\s++got)\s++|(?:do|handle)\s++)?(?:a\s++)?"
     r"(?:(?:few|couple(?:\s++of)?|two|three|four|five|several|some|multiple|\d{1,2})\s++)?"
-    r"(?:quick|more|small|other)?\s*+(?:things|questions|requests|items|issues|queries|asks|ones)"
+    r"(?:quick|more|small|other)?\s*+(?:things|questions|requests|items|issues|queries|asks|ones|tasks|to-?dos?)"
     r"(?:\s++(?:for\s++you|today|please))?\s*+(?:[:—–]|-\s)|please\s*+:"
+    # "I have two requests.", "I need two things, ...": a count makes a sentence or a comma announce
+    r"|(?:(?:i\s++)?(?:need|have|got)\s++(?:help\s++with\s++)?)?(?:a\s++)?"
+    r"(?:few|couple(?:\s++of)?|two|three|four|five|several|\d{1,2})\s++(?:quick|more|small|other)?\s*+"
+    r"(?:things|questions|requests|items|issues|queries|asks|tasks)\s*+[.,]\s++"
+    # "Here's what I need:", "Can you help with the following -"
+    r"|here(?:['’]s|\s++is)\s++what\s++i\s++(?:need|want)\s*+(?:[:—–]|-\s)"
+    r"|(?:(?:can|could)\s++you\s++)?help\s++(?:me\s++)?with\s++the\s++following\s*+(?:[:—–]|-\s)"
 )
 # possessive: the announcement may open with a "\s*" of its own, and two free runs of the same
 # whitespace made a long blank message quadratic (20,000 newlines: 15 s)
@@ -214,13 +253,14 @@ _QUESTION_START = re.compile(  # from where a run of spaces starts: see _separat
 _CORRELATIVE = r"not\s+only(?:\s+(?:do|does|did|am|is|are|was|were|can|could|would|will|have|has))?"
 _FILLER = r"so|ok|okay|alright|um+|uh+|hmm+|er+m?"  # spoken fillers before a request: no words of it
 _LEADING = re.compile(
-    rf"^(?:(?:{_MARKER}|{_ANNOUNCEMENT}|(?:{_FREE}|{_OPENING}|{_CORRELATIVE}|{_FILLER}){_END}"
-    r"|(?:besides|apart\s+from|aside\s+from|in\s+addition\s+to|on\s+top\s+of|other\s+than)(?=\s+[a-z]+ing\b))"
+    # (the gerund opening first: "in addition" alone would leave "to freezing my card")
+    r"^(?:(?:(?:besides|apart\s+from|aside\s+from|in\s+addition\s+to|on\s+top\s+of|other\s+than)(?=\s+[a-z]+ing\b)"
+    rf"|{_MARKER}|{_ANNOUNCEMENT}|(?:{_FREE}|{_OPENING}|{_CORRELATIVE}|{_FILLER}){_END})"
     rf"{_GAP})+",
     re.IGNORECASE,
 )
 _TRAILING_MARKS = " \t\r\n,;:—–/-"
-_TRAILING_WORD = re.compile(r"\s+(?:and|n|&|oh|um+|uh+|hmm+)$", re.IGNORECASE)
+_TRAILING_WORD = re.compile(r"\s+(?:and|n|&&?|oh|um+|uh+|hmm+)$", re.IGNORECASE)
 # A part wrapped in parentheses, set off as an aside: "(also need my due date)".
 _WRAPPED = re.compile(r"^\(([^()]*)\)?$|^([^()]*)\)$")
 
@@ -244,7 +284,7 @@ def find_cuts(text: str) -> list[Cut]:
             group = kind = "run_on"
         if group == "run_on" and behind.asked_before(match.start()):
             continue  # "when is my payment due", "tell me if my card is active": one question
-        if group == "conjunction" and behind.paired(match.start()):
+        if group == "conjunction" and (behind.paired(match.start()) or _one_pair(text, match.start(), end)):
             continue  # "the difference between X and Y", "both X and Y": one pair, one request
         run = (_FREE_RUN if group == "bare" else _LINK_RUN).match(text, end)
         if run is not None and run.end() > end:
@@ -253,7 +293,7 @@ def find_cuts(text: str) -> list[Cut]:
             kind = kind if kind in STRONG else "addition" if joins_nouns else "link"
         elif kind in ("comma", "conjunction", "bare") and (listing or _SUBJECT_ADDS.match(text, end)):
             kind = "link"
-        elif group == "conjunction" and _NEW_QUESTION.match(text, end):
+        elif group == "conjunction" and (_NEW_QUESTION.match(text, end) or _ASKED_AGAIN.match(text, end)):
             kind = "question"
         elif group == "comma" and (
             _imperatives(text, cuts[-1].end if cuts else 0, end) or _COMMA_QUESTION.match(text, end)
@@ -293,7 +333,7 @@ def _inside_clause(text: str, end: int) -> bool:
     """True when the word before ``end`` is a subject or an auxiliary ("could you| also ...")."""
     # read in a window as long as the longest such word: searched from the text's start, the pattern
     # anchored at ``end`` was tried at every position before it ("I also " x 2,850: 3.2 s)
-    return _INSIDE_CLAUSE.search(text, max(0, end - 8), end) is not None
+    return _INSIDE_CLAUSE.search(text, max(0, end - 10), end) is not None
 
 
 def _with_gerund_opening(text: str, cuts: list[Cut]) -> list[Cut]:

@@ -111,6 +111,18 @@ _LONG_ANAPHOR = re.compile(
     r"\s+it\b",
     re.IGNORECASE,
 )
+# ... and, up to ``anaphor_words`` words, a question whose subject is "it"/"that"/"this" doing what a
+# request does ("Does it include the late fee?", "How soon does that take effect?", "Will that also
+# stop the charges?") or that asks what comes of the request ("What happens next?"). The verbs are a
+# closed list: "does this car take diesel", "will it rain" ask about something else.
+_POINTS_BACK = re.compile(
+    r"^(?:(?:how\s+(?:long|soon|quickly)\s+)?(?:does|did|will|would|can|could|should)\s+(?:it|that|this)"
+    r"(?:\s+(?:also|still|really|actually|usually|normally))?\s+(?:include|cover|affect|stop|take|cost|mean"
+    r"|apply|change|count|work|happen|show|go|come|leave|reach|appear|arrive|charge|remove|fix|block|cancel"
+    r"|go\s+through)\b"
+    r"|what\s+happens\s+(?:next|now|then|after(?:\s+that)?)|what(?:['’]s|\s+is)\s+next|what\s+now)",
+    re.IGNORECASE,
+)
 _INFINITIVE = re.compile(r"\bto\s+[a-z]", re.IGNORECASE)  # "does it take to get ...": "it" points ahead
 _JOINING = ("conjunction", "comma")  # the cuts a noun phrase may hang off without a verb of its own
 _JOINED = ("conjunction", "addition")  # the cuts that join a part to the one before it
@@ -142,6 +154,18 @@ def _words(text: str) -> int:
     return sum(1 for word in _WORD.findall(text) if _LETTER.search(word))
 
 
+def _points_back(text: str, words: int, priors: CutPriors) -> bool:
+    """True for a question about the request before it ("How long will that take?", "Does it include
+    the late fee?", "What happens next?")."""
+    if words <= priors.follow_up_words and _ANAPHOR.match(text):
+        return True
+    return (
+        words <= priors.anaphor_words
+        and bool(_LONG_ANAPHOR.match(text) or _POINTS_BACK.match(text))
+        and not _INFINITIVE.search(text)
+    )
+
+
 def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors) -> float | None:
     """Log-score of a part cut out of the text, or None when it cannot stand alone."""
     words = _words(clause.text)
@@ -163,18 +187,10 @@ def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors)
         gain += priors.continuation
     if after in _JOINING and _DETERMINER.match(clause.text) and not _VERB_CUE.search(clause.text):
         gain += priors.noun_phrase
-    if after and words <= priors.follow_up_words:
-        if _ANAPHOR.match(clause.text):
-            gain += priors.anaphor
-        elif _FOLLOW_UP.match(clause.text):
-            gain += priors.follow_up
-    elif (
-        after
-        and words <= priors.anaphor_words
-        and _LONG_ANAPHOR.match(clause.text)
-        and not _INFINITIVE.search(clause.text)
-    ):
+    if after and _points_back(clause.text, words, priors):
         gain += priors.anaphor
+    elif after and words <= priors.follow_up_words and _FOLLOW_UP.match(clause.text):
+        gain += priors.follow_up
     return gain
 
 

@@ -21,14 +21,18 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 _LABEL = r"(?:\d{1,2}|[a-h]|i{1,3}|iv|vi{0,3}|ix|x)"
 _WORD_LABEL = r"(?:\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")"
 # Words that name an item before its number: "Q1:", "Item 2:", "Question 3 -", "Step one,".
-_NAMED = r"(?:q|question|item|step|part|point|task|request|issue|no\.)"
+_NAMED = r"(?:q|question|item|step|part|point|task|request|issue|number|no\.)"
+# A digit with an ordinal's ending ("1st:", "2nd -") or a keycap emoji ("1️⃣": digit, variation
+# selector, combining keycap) numbers an item as "1." does.
+_ORDINAL = r"(?:1st|2nd|3rd|[4-9]th)\s*[:.)–—-]"  # not a date's "15th - 17th"
+_KEYCAP = r"\d\ufe0f?\u20e3"
 # never part of a request's words (chat's emoji bullets too: "👉", "✅", "🔹", "➡️")
 _BULLET_CHARS = "•·▪◦‣➤➢→⇒✓✔☑☐■□●○▶►◆◇★☆✅➡👉🔹🔸"
 _BULLET = rf"(?:[{_BULLET_CHARS}]\ufe0f?|[-*+>~]|[—–](?!\s*\d))"
 # An item's opening at the start of a line or of a part (a space or a letter must follow: "3.5% fee"
 # and "10:30 tomorrow" open with no marker).
 LINE_MARKER = (
-    rf"(?:{_BULLET}+\s*"
+    rf"(?:{_BULLET}+\s*|(?:{_ORDINAL}|{_KEYCAP})\s*"
     rf"|(?:\(\s*{_LABEL}\s*\)|\[\s*{_LABEL}\s*\]|\#\s?\d{{1,2}}|\d{{1,2}}\s+[–—-]"
     rf"|{_NAMED}\s*{_WORD_LABEL}\s*[:.)/,–—-]?|(?:q|question)\s*:)(?=\s|[^\W\d_])\s*"
     r"|\d{1,2}\s*[.):/](?=\s|[^\W\d_])\s*"  # "1:how much": a digit's marker may touch its word
@@ -41,6 +45,7 @@ _INLINE = re.compile(
     r"|\#\s?(?P<h>\d{1,2})"
     r"|" + _NAMED + r"\s*(?P<n>" + _WORD_LABEL + r")\s*+[:.)/,–—-]?"
     r"|(?P<d>\d{1,2})\s*(?:[.):/]|\s[–—-])"
+    r"|(?P<o>[1-9])(?:st|nd|rd|th)\s*[:.)–—-]|(?P<k>\d)\ufe0f?\u20e3"
     r"|(?P<l>[a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*[.)])"
     r"(?=\s*[^\W\d_])\s*",
     re.IGNORECASE,
