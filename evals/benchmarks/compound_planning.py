@@ -4,9 +4,9 @@ Reads ``compound_requests.yaml`` beside this file (or ``--data``): requests writ
 with many linking words and shapes (lists, "as well as", "plus", "after that", "; also", chained
 questions, bullets, numbered steps, shouting) and single requests that hold an "and" they must keep.
 Its ``dev`` and ``fresh`` parts were used to change the decomposer, its ``held_out`` and
-``held_out2`` parts never were; ``held_out3`` and ``held_out4`` were each written before a later round
-of changes and then used in it, ``held_out5`` before session 14's and never used (the file's header
-holds every part's runs, first runs included).
+``held_out2`` parts never were; ``held_out3``, ``held_out4`` and ``held_out5`` were each written before
+a later round of changes and then used in one, ``held_out6`` before session 15's and never used (the
+file's header holds every part's runs, first runs included).
 
 The demo crew's planner (``graphs/crews/support.yaml``: its router fit on the specialists'
 descriptions and examples, offline, no model) plans every request. Figures per part:
