@@ -57,9 +57,10 @@ _FREE = (
     r"|(?:once|when|after)\s+you(?:'ve|\s+have)?\s+(?:done|finished|completed)\s+(?:that|this|it)"
     r"|(?:once|when|after)\s+you(?:'re|\s+are|'ve\s+been|\s+have\s+been)\s+(?:done|finished|through)\s+with\s+"
     r"(?:that|this|it)|after\s+doing\s+(?:that|this)"
-    # additive markers: what follows adds a request ("what's more", "not to mention", "to top it off")
-    r"|what['’]?s\s+more|what\s+is\s+more|not\s+to\s+mention|to\s+top\s+(?:it|that|things)\s+off"
-    r"|on\s+top\s+of\s+(?:it\s+all|everything)|more\s+importantly|equally"
+    # additive markers: what follows adds a request ("what's more,", "not to mention", "to top it off";
+    # "what's more important ..." asks a question of its own)
+    r"|what(?:['’]?s|\s+is)\s+more(?=\s*[,:;—–-])|not\s+to\s+mention|to\s+top\s+(?:it|that|things)\s+off"
+    r"|on\s+top\s+of\s+(?:it\s+all|everything)|more\s+importantly"
     r"|together\s+with|along\s+with"
 )
 # Words that start a clause and nothing else (pronouns, wh-words, auxiliaries, "please"): after one
@@ -87,7 +88,7 @@ _OPENING = (
     # ("next tell me ...", "first check if ..." too: a verb and the clause it opens)
     # ordinal phrases and numbered ordinals: "first of all", "for starters", "2nd:", "number two,"
     r"|(?:first|second|third|fourth|fifth)\s+(?:of\s+all|off|and\s+foremost|up)|first\s+things\s+first"
-    r"|for\s+starters|to\s+(?:begin|start)(?:\s+with)?|before\s+anything\s+else|to\s+(?:finish|wrap\s+up)"
+    r"|for\s+starters|before\s+anything\s+else|(?:to\s+(?:begin|start)(?:\s+with)?|to\s+(?:finish|wrap\s+up))(?=\s*[,:—–-])"
     r"|(?:1st|2nd|3rd|[4-9]th|number\s+(?:\d|one|two|three|four|five))(?=\s*[,:;.)—–-])"
     r"|(?:first|second|third|fourth|fifth|next|final)\s+(?:question|thing|request|item|point|one)(?=\s*[:,.—–-])"
     # a change of subject: "changing the subject,", "switching gears", "different topic -"

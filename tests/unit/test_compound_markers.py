@@ -134,3 +134,10 @@ def test_a_date_range_is_no_list_of_ordinals() -> None:
     text = "book a hotel for May 15th - 17th"
     assert [cut.kind for cut in find_cuts(text)] == ["comma"]  # a bare dash, not a list marker
     assert clean_part("17th - the last night") == "17th - the last night"
+
+
+def test_a_marker_word_that_opens_a_question_of_its_own_is_kept() -> None:
+    # "what's more" links a request only before a comma or a dash; "to start" only as a marker
+    question = "What's more important, my balance or my due date?"
+    assert clean_part(question) == question
+    assert clean_part("to start a dispute, call us") == "to start a dispute, call us"
