@@ -8,7 +8,7 @@ nearest route), a confidence in [0, 1] (for ``None``: that the text is out of sc
 route.
 
 Implementations: :class:`LocalRouter` (the lexical :class:`~crewline.nodes.planning.router.Router`,
-unchanged, behind a thin adapter), :class:`~crewline.nodes.planning.cascade.EmbeddingRouter` (the
+unchanged, behind a thin adapter), :class:`~crewline.nodes.planning.embedding_router.EmbeddingRouter` (the
 semantic router when the ``semantic`` extra is installed), :class:`~crewline.nodes.planning.cascade.
 CascadeRouter` (local, then semantic, then a model, each asked only when the one before is unsure),
 and :class:`~crewline.nodes.planning.llm_router.LLMRouter` (a chat model).
