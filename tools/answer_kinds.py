@@ -111,6 +111,9 @@ _DEADLINE_ASK = re.compile(
 
 # A question asking what a rate or an age is (not "does the APR change"): the answer must state one.
 _WHAT_ASK = re.compile(r"\b(?:what|what's|which|how (?:much|high|low|old))\b")
+# The rates an answer must state: what a card charges ("the tax rate for lottery winnings" may be
+# answered "is not taxed", "the accounting rate of return" by a definition; ClapNQ lost two answers).
+_RATE_NAMED = re.compile(r"\b(?:apr|interest rate)\b")
 # A question asking what a fee or cost is, or whether there is one ("is there a fee for", "what's the
 # late fee", "do you charge for", "how much does it cost"), not one about a fee ("can I get the late fee
 # waived", "why was I charged a fee", "how do I avoid the fee"): the answer must state an amount, "free"
@@ -130,13 +133,15 @@ _FEE_WORD = re.compile(rf"\b{_FEE}\b")
 
 def _asks_value(answer: re.Pattern[str], lowered: str) -> bool:
     """The question asks for the value ``answer`` finds (an amount, a rate, an age), not only about it."""
-    if not (answer is _NO_COST or answer.search("$40")):
-        return bool(_WHAT_ASK.search(lowered))
-    if _FEE_ASK.search(lowered):
-        return True
-    # "how much ... fee" (two searches: one pattern spanning them backtracks on "how much" repeated)
-    asked = _HOW_MUCH.search(lowered)
-    return bool(asked and _FEE_WORD.search(lowered, asked.end()))
+    if answer is _NO_COST or answer.search("$40"):  # an amount
+        if _FEE_ASK.search(lowered):
+            return True
+        # "how much ... fee" (two searches: one pattern spanning them backtracks on "how much" repeated)
+        asked = _HOW_MUCH.search(lowered)
+        return bool(asked and _FEE_WORD.search(lowered, asked.end()))
+    if answer.search("21.99%"):  # a rate: an APR or interest rate ("the tax rate" may be "no tax")
+        return bool(_WHAT_ASK.search(lowered) and _RATE_NAMED.search(lowered))
+    return bool(_WHAT_ASK.search(lowered))  # an age
 
 
 def refine(question: Question, query: str) -> Question:
