@@ -156,6 +156,8 @@ _IBAN_LENGTH = dict(
 )
 
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}\b")
+# What comes before a URL's user name or password: the scheme's "://" and, before a password, "user:".
+_URL_AUTHORITY = re.compile(r"://(?:[^\s:/@]{0,64}:)?$")
 _SSN = re.compile(r"(?<![\w.+-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-]|\.\d)")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\w]|\.\d)")
 _IPV6 = re.compile(
@@ -276,7 +278,8 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
     for start, end, subtype in sorted(find_secrets(text, longest), key=lambda s: (s[0], -s[1])):
         add("SECRET", start, end, subtype)
     for match in _emails(text):
-        if not text.endswith("://", 0, match.start()):  # "postgres://app@db.internal": a URL's user
+        # "postgres://app@db.internal", "postgres://app:Welcome1@db": a URL's user or password
+        if _URL_AUTHORITY.search(text, max(0, match.start() - 70), match.start()) is None:
             add("EMAIL_ADDRESS", match.start(), match.end())
     for start, end in spelled_emails(text):
         add("EMAIL_ADDRESS", start, end)
@@ -295,7 +298,7 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
             if raw.count(":") >= 2 and _ip_ok(raw):
                 add("IP_ADDRESS", match.start(), match.end())
     for match in _SSN.finditer(text):
-        valid = ssn_valid(match[1], match[3], match[4]) and not after_thousands(text, match.start())
+        valid = ssn_valid(match[1], match[3], match[4]) and not after_thousands(text, *match.span())
         add("US_SSN", match.start(), match.end(), report=valid)
     for match in CARD.finditer(text):
         raw = match.group(0)
@@ -307,11 +310,11 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
         if card_branded(match.group(0)):
             add("CREDIT_CARD", match.start(), match.end())
     if any(ch.isupper() for ch in text):
-        for match in GROUPED_CODE.finditer(text):  # "1Z 999 AA1 01 2345 6784": a parcel, no phone
+        for match in GROUPED_CODE.finditer(text):  # "1Z 999 AA1 01 2345 6784": a UPS parcel, no phone
             if grouped_code(match.group(0)):
                 add("CODE", match.start(), match.end(), report=False)
     for match in PHONE.finditer(text):
         raw = match.group(0).rstrip(" .-(")
-        if phone_ok(raw) and not after_thousands(text, match.start()):
+        if phone_ok(raw) and not after_thousands(text, match.start(), match.start() + len(raw)):
             add("PHONE_NUMBER", match.start(), match.start() + len(raw))
     return sorted(found, key=lambda span: span.start)

@@ -5,13 +5,15 @@ A date is a date and nine digits are nine digits; "date of birth: 14/02/1988" an
 stays context-free (:mod:`crewline.nodes.guards.pii`): the placeholder stands for "DOB 1984-07-19"
 as a whole, and a restored reply holds the label again where the serializer looks for it.
 
-Dates of birth: "date of birth", "birth date", "birthdate", "DOB", "D.O.B.", "born (on)" and the
-German, French and Spanish labels, then a full date (day, month and year: numeric, or with the
-month's name in any of the four languages: "3 June 1975", "Nov 30, 1979", "3. Juni 1975", "3 juin
-1975", "3 de junio de 1975"). Passport numbers: "passport" with "no.",
-"number" or "#", then six to nine capital letters and digits, five of them digits at least. Street
-addresses are not covered: without a gazetteer their shapes ("12 Main St", "Rákóczi út 13.") are as
-common in other text as in addresses.
+Dates of birth: "date of birth", "birth date", "birthdate", "DOB", "D.O.B.", "born on", "born:", "I
+(he, she...) was born" and the German, French and Spanish labels ("née le" with its accent: "ne le"
+is a negation; "the store was born 2021-03-01" is no person's), then a full date (day, month and
+year: numeric, or with the month's name in any of the four languages: "3 June 1975", "Nov 30,
+1979", "3. Juni 1975", "3 juin 1975", "3 de junio de 1975"). Passport numbers: "passport" with
+"no.", "number", "#" or ":", then six to nine capital letters and digits, five of them digits at
+least (eight or nine when all are digits: "the passport 202401 batch" is none). Street addresses
+are not covered: without a gazetteer their shapes ("12 Main St", "Rákóczi út 13.") are as common in
+other text as in addresses.
 Every quantifier is bounded.
 """
 
@@ -39,16 +41,21 @@ _FULL_DATE = (
 )
 _BIRTH_LABEL = (
     r"(?:date\s{1,2}of\s{1,2}birth|birth\s?date|d\.?o\.?b\.?|born(?:\s{1,2}on)?|geburtsdatum|"
-    r"geboren(?:\s{1,2}am)?|date\s{1,2}de\s{1,2}naissance|n[ée]e?\s{1,2}le|fecha\s{1,2}de\s{1,2}nacimiento)"
+    r"geboren(?:\s{1,2}am)?|date\s{1,2}de\s{1,2}naissance|née?\s{1,2}le|fecha\s{1,2}de\s{1,2}nacimiento)"
 )
 _SEPARATOR = r"\s{0,3}(?:[:=–-]|is\b|was\b)?\s{0,3}"
 _DATE_OF_BIRTH = re.compile(rf"(?i)\b{_BIRTH_LABEL}{_SEPARATOR}{_FULL_DATE}(?![\d/.-]\d)")
+# "passport" and a label that a number follows ("no.", "number", "#", ":"): "the passport 202401
+# batch" is not one.
 _PASSPORT = re.compile(
-    r"(?i)\bpassport\s{0,3}(?:(?:no\.?|number|num\.?|nr\.?|#)\s{0,3})?[:#]?\s{0,3}([a-z0-9]{6,9})(?![\w-])"
+    r"(?i)\bpassport\s{0,3}(?:(?:no\.?|number|num\.?|nr\.?|#)\s{0,3}[:#]?|[:#])\s{0,3}([a-z0-9]{6,9})(?![\w-])"
 )
 
 
-_BIRTH_CUES = ("birth", "dob", "d.o.b", "born", "geb", "naissance", "né", "ne le", "nee le", "nacimiento")
+# "born" without "on" or ":" is a date of birth after a person: "I was born March 3, 1990".
+_BARE_BORN = re.compile(r"(?i)born(?!\s{1,2}on\b|\s{0,3}[:=])")
+_PERSON_BEFORE = re.compile(r"(?i)\b(?:i|he|she|you|we|they)(?:\s{1,2}(?:was|were|am|is|are))?\s{1,2}\Z")
+_BIRTH_CUES = ("birth", "dob", "d.o.b", "born", "geb", "naissance", "né", "nacimiento")
 
 
 def labelled_pii(text: str) -> Iterator[tuple[str, int, int]]:
@@ -56,9 +63,21 @@ def labelled_pii(text: str) -> Iterator[tuple[str, int, int]]:
     lowered = text.lower()
     if any(cue in lowered for cue in _BIRTH_CUES):
         for match in _DATE_OF_BIRTH.finditer(text):
+            start = match.start()
+            person = _PERSON_BEFORE.search(text, max(0, start - 16), start)
+            if _BARE_BORN.match(match.group(0)) and person is None:
+                continue  # "our store was born 2021-03-01": things are born too
             yield "DATE_OF_BIRTH", match.start(), match.end()
     if "passport" in lowered:
         for match in _PASSPORT.finditer(text):
             value = match.group(1)
-            if (value.isupper() or value.isdigit()) and sum(ch.isdigit() for ch in value) >= 5:
+            if _passport_number(value):
                 yield "PASSPORT", match.start(), match.end()
+
+
+def _passport_number(value: str) -> bool:
+    """Capital letters and digits, five digits at least: letters with the digits ("K4829173") or eight
+    to nine characters ("533480127"); six or seven digits alone are a batch, a year and month."""
+    if not (value.isupper() or value.isdigit()) or sum(ch.isdigit() for ch in value) < 5:
+        return False
+    return not value.isdigit() or len(value) >= 8

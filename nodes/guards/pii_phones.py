@@ -7,17 +7,20 @@ abroad ("+33 ...", "0033 ...") or with an area code in brackets, a number is a p
 nationally, these are not:
 
 * a number with thousands separators: "1 048 576", "1 234 567 890" (groups of three after a first
-  group of one digit, or four groups and more);
+  group of one digit, or four groups and more; never after a trunk "0": "0 800 123 456" is dialled);
 * a table of small numbers: six groups and more ("12 34 56 78 90 12");
 * an id with a long head or a short tail: a group of six digits or more before the last one
-  ("8801643-221-07") or a last group of two digits after one of four or more ("5060-2245-88");
-* a range of equal-length numbers, the first below the second ("49152-65535");
-* a compact date ("20250114-000183"), a number after "#" ("#20250114") or after a head written
-  with thousands commas ("49,273 400 1904"), ZIP+4 and CEP codes, year ranges, dates, decimals and
-  dotted quads.
+  ("8801643-221-07") or a last group of two digits after one of four or more ("5060-2245-88"),
+  unless the number starts with a trunk "0" (Indian mobiles "098765 43210") and, for the short tail,
+  ends in an extension after "-" (German "030 12345-67");
+* a range of port numbers, the first below the second ("49152-65535"; "70432-81234" is a mobile);
+* a compact date ("20250114-000183"), a head of three digits after a number written with thousands
+  commas ("49,273 400 1904"; "17,555-123-4567" in a CSV row is a phone), ZIP+4 and CEP codes, year
+  ranges, dates, decimals and dotted quads.
 
-A run of upper-case groups one of which mixes letters and digits ("1Z 999 AA1 01 2345 6784", a
-parcel's tracking number) is a code: :data:`GROUPED_CODE` claims it before phone numbers are read.
+A UPS tracking number ("1Z 999 AA1 01 2345 6784") is a code: :data:`GROUPED_CODE` claims it before
+phone numbers are read. Only that shape: other upper-case runs ("SW1A 2AA 020 7946 0958", "CALL ME
+AT 555 123 4567") hold phone numbers.
 """
 
 from __future__ import annotations
@@ -27,45 +30,58 @@ import re
 __all__ = ["GROUPED_CODE", "PHONE", "after_thousands", "grouped_code", "phone_ok"]
 
 PHONE = re.compile(
-    r"(?<![\w+/.#-])(?:\+|\b00)?\(?\d[\d() .-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?!\w|[.-]\d)"
+    r"(?<![\w+/.-])(?:\+|\b00)?\(?\d[\d() .-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?!\w|[.-]\d)"
 )
 _DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}")
 # Shapes that are not phone numbers: postal codes (ZIP+4, CEP), year ranges.
 _NOT_PHONE = re.compile(r"\d{5}-\d{3,4}|(?:1[89]|2[01])\d{2} ?- ?(?:1[89]|2[01])\d{2}")
 _COMPACT_DATE = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
-# Upper-case letters and digits in three to eight groups of up to six, separated by single spaces.
-GROUPED_CODE = re.compile(r"(?<![\w+-])[A-Z0-9]{1,6}(?: [A-Z0-9]{1,6}){2,7}(?![\w-])")
-_MIXED_GROUP = re.compile(r"(?<![A-Z0-9])(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]+")
+# A UPS tracking number: "1Z" and sixteen capital letters and digits, in groups or not.
+GROUPED_CODE = re.compile(r"(?<![\w+-])1Z(?: ?[A-Z0-9]){16}(?![\w-])")
 
 
 # A number's head written with thousands commas right before the match: "49,273 400 1904" in a table
 # is 49,273 and two more figures, not a phone number (nor "69,215 40 1905" a social security number).
 _THOUSANDS_HEAD = re.compile(r"(?:^|[^\d,])\d{1,3},$|\d,\d{3},$")
+# What continues such a number: a group of exactly three digits, then a space. A CSV row's phone
+# ("17,555-123-4567", "7,(555) 123-4567", "1,+1 555 ...") is written with "-", "(" or "+".
+_THOUSANDS_TAIL = re.compile(r"\d{3} [\d ]*")
 
 
-def after_thousands(text: str, start: int) -> bool:
-    """Whether the digits at ``start`` continue a number written with thousands commas."""
+def after_thousands(text: str, start: int, end: int) -> bool:
+    """Whether the digits ``text[start:end]`` continue a number written with thousands commas."""
+    if _THOUSANDS_TAIL.fullmatch(text, start, end) is None:
+        return False
     return _THOUSANDS_HEAD.search(text, max(0, start - 6), start) is not None
 
 
 def grouped_code(raw: str) -> bool:
-    """A match of :data:`GROUPED_CODE` that is a code: a group mixes letters and digits, ten
-    characters or more."""
-    return sum(ch.isalnum() for ch in raw) >= 10 and _MIXED_GROUP.search(raw) is not None
+    """A match of :data:`GROUPED_CODE` with a digit after "1Z" (a UPS number is mostly digits)."""
+    return any(ch.isdigit() for ch in raw[2:])
 
 
 def _national_non_phone(core: str, groups: list[str]) -> bool:
     """Shapes of digit groups, written without a country code or brackets, that are not phones."""
     if len(groups) >= 6:
         return True  # "12 34 56 78 90 12": a row of a table
+    trunk = core.startswith("0")  # a national number's trunk prefix: "030 ...", "0 800 ...", "098765 ..."
     thousands = " " in core and not re.search(r"[.-]", core) and all(len(g) == 3 for g in groups[1:])
-    if thousands and (len(groups[0]) == 1 or len(groups) >= 4):
+    if thousands and not trunk and (len(groups[0]) == 1 or len(groups) >= 4):
         return True  # "1 048 576", "1 234 567 890": thousands separators ("78 651 450" is dialled)
-    if any(len(g) >= 6 for g in groups[:-1]) or (len(groups[-1]) == 2 and len(groups[-2]) >= 4):
+    long_head = any(len(g) >= 6 for g in groups[:-1])
+    short_tail = len(groups[-1]) == 2 and len(groups[-2]) >= 4
+    # a trunk-prefixed number with an extension after "-": "030 12345-67", "0711 4567-23"
+    extension = trunk and len(groups) == 3 and core.rfind("-") > core.rfind(" ")
+    if (long_head and not trunk) or (short_tail and not extension):
         return True  # "8801643-221-07", "5060-2245-88": a part or order number
     if len(groups) == 2 and "-" in core and len(groups[0]) == len(groups[1]) >= 5:
-        return groups[0] < groups[1]  # "49152-65535": a range
+        return _port_range(groups[0], groups[1]) if len(groups[0]) == 5 else groups[0] < groups[1]
     return any(_COMPACT_DATE.fullmatch(g) for g in groups)  # "20250114-000183"
+
+
+def _port_range(first: str, second: str) -> bool:
+    """ "49152-65535": two port numbers, ascending. Indian mobiles ("70432-81234") start with 6-9."""
+    return first < second and int(second) <= 65535 and first[0] not in "6789"
 
 
 def phone_ok(raw: str) -> bool:

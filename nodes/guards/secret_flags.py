@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-__all__ = ["flag_secrets"]
+__all__ = ["flag_secrets", "is_path"]
 
 Named = Callable[[str, str, bool], bool]  # (value, name, quoted) -> is it a secret
 
@@ -114,8 +114,13 @@ def _value(match: re.Match[str], quote_group: int, value_group: int) -> tuple[in
     return match.start(value_group), value, bool(quote)
 
 
+def is_path(value: str) -> bool:
+    """A file's path or reference ("/run/key", "./db.pass", "~/.ssh/x", "key.pem"), not a secret."""
+    return _PATH.search(value) is not None
+
+
 def _found(start: int, value: str, name: str, quoted: bool, named: Named) -> Iterator[tuple[int, int, str]]:
-    if not _PATH.search(value) and named(value, name, quoted):
+    if not is_path(value) and named(value, name, quoted):
         yield start, start + len(value), "flag_secret"
 
 

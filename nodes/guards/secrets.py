@@ -17,7 +17,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 
-from crewline.nodes.guards.secret_flags import flag_secrets
+from crewline.nodes.guards.secret_flags import flag_secrets, is_path
 from crewline.nodes.guards.secret_formats import VENDOR_FORMATS
 from crewline.nodes.guards.secret_values import (
     basic_credentials,
@@ -53,6 +53,12 @@ _BASIC_AUTH = re.compile(r"(?i)\bbasic\s{1,3}([A-Za-z0-9+/]{8,400}={0,2})(?![A-Z
 # where each alternative of ``_SECRET_WORD`` can start (lower case)
 _WORD_STARTS = ("pass", "pwd", "secret", "token", "api", "access", "private", "auth", "credential", "key")
 _ASSIGNED_VALUE = re.compile(r"(?:=|:)\s{0,3}[\"']?([A-Za-z0-9+/_-]{20,200}={0,2})(?![A-Za-z0-9+/=_-])")
+# Passwords that documentation writes in connection strings, and hosts that say the URL is an example.
+_EXAMPLE_PASSWORDS = frozenset(["password", "pass", "passwd", "pwd", "secret", "changeme"])
+_URL_HOST = re.compile(r"[\w.-]{1,253}")
+_EXAMPLE_HOST = re.compile(
+    r"(?i)localhost|127\.0\.0\.1|(?:[\w-]+\.)*example(?:\.\w+)?|[\w.-]+\.(?:test|invalid|example)"
+)
 _URL_CREDENTIALS = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s:/@]{0,64}:([^\s@/]{1,128})@[\w\[]")
 _URL_PARAMETER = re.compile(
     r"(?i)[?&](?:access_token|api_?key|apikey|token|client_secret|password|secret|auth)=([^&\s#\"']{12,300})"
@@ -72,10 +78,15 @@ _WORDISH = re.compile(r"[A-Z]?[a-z]{4,}")
 _SEPARATORS = re.compile(r"[-_]+")
 # What a digest follows: "sha256:", "sha512-", or a name that says digest ("Content-MD5: ",
 # "checksum = ", "etag: "); read on the 32 characters before the value.
-_HASH_PREFIX = re.compile(
-    r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:]$|"
-    r"(?:sha-?(?:1|224|256|384|512)|md5|digest|checksum|hash|etag)[\w-]{0,20}[\"']?\s{0,3}[:=]\s{0,3}[\"']?$"
+_HASH_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:]$")
+_NAME_BEFORE_VALUE = re.compile(r"([A-Za-z0-9_.-]{1,30})[\"']?\s{0,3}[:=]\s{0,3}[\"']?$")
+# The parts of a name: "Content-MD5" -> content, md5; "hashtag_session" -> hashtag, session.
+_NAME_PARTS = re.compile(r"[A-Z]?[a-z]+\d*|[A-Z]+\d*(?![a-z])|\d+")
+_DIGEST_PARTS = frozenset(
+    ["sha", "sha1", "sha224", "sha256", "sha384", "sha512", "md5", "digest", "checksum", "hash", "etag"]
 )
+# A digest word beside one of these names a secret ("HASH_SALT", "session_hash_key").
+_SECRET_PARTS = frozenset(["salt", "key", "session", "secret", "token", "password", "pepper"])
 _HASH_REACH = 32
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
@@ -176,6 +187,12 @@ def _name(text: str, start: int, end: int) -> str | None:
     return name
 
 
+def _glued(text: str, start: int) -> bool:
+    """Whether the secret word at ``start`` is glued to the word before it ("OLDPWD", "dbpassword")."""
+    before = text[start - 1] if start else ""
+    return before.isalnum() and not (before.islower() and text[start].isupper())
+
+
 def _named(value: str, name: str, quoted: bool = False) -> bool:
     """A value assigned to a secret name is a secret unless it is a stand-in or an example (encoded
     text under a secret name is still a secret: ``base64_secret = '...'`` hides a password)."""
@@ -186,9 +203,31 @@ def _named(value: str, name: str, quoted: bool = False) -> bool:
     return len(value) >= 8 and looks_random(value, 3.0)
 
 
+def _example_url_password(text: str, start: int, end: int) -> bool:
+    """A URL's password that is a stand-in ("${DB_PASSWORD}", "password"), or a weak one on an example
+    host ("postgres://user:Passw0rd@localhost"). A weak password on a real host is still a secret."""
+    value = text[start:end]
+    if is_placeholder(value) or value.lower() in _EXAMPLE_PASSWORDS:
+        return True
+    host = _URL_HOST.match(text, end + 1)
+    return is_weak_password(value) and host is not None and _EXAMPLE_HOST.fullmatch(host.group(0)) is not None
+
+
+def _digest_name(before: str) -> bool:
+    """Whether the name before a value says digest as a whole part of it ("etag", "file_checksum",
+    "Content-MD5"; not "hashtag_session") and nothing in it says secret ("HASH_SALT")."""
+    name = _NAME_BEFORE_VALUE.search(before)
+    if name is None:
+        return False
+    parts = {part.lower() for part in _NAME_PARTS.findall(name.group(1))}
+    return bool(parts & _DIGEST_PARTS) and not parts & _SECRET_PARTS
+
+
 def _unnamed(value: str, before: str) -> bool:
     """A long value after ``=`` or ``:`` with no secret name: random, and not a hash or encoded text."""
-    if _HASH_PREFIX.search(before) or value.lower().startswith(("sha1-", "sha256-", "sha384-", "sha512-")):
+    if _HASH_PREFIX.search(before) or _digest_name(before):
+        return False  # published digests: "sha256:...", "checksum = ...", "Content-MD5: ..."
+    if value.lower().startswith(("sha1-", "sha256-", "sha384-", "sha512-")):
         return False  # subresource integrity and digests are published, not secret
     if _HEX.fullmatch(value) or is_placeholder(value) or decodes_to_text(value):
         return False
@@ -244,7 +283,7 @@ def find_secrets(text: str, longest: int | None = None) -> Iterator[tuple[int, i
                 yield match.start(), match.end(), "prefixed_token"
     if "://" in text:
         for match in _URL_CREDENTIALS.finditer(text):
-            if not (is_placeholder(match.group(1)) or is_weak_password(match.group(1))):
+            if not _example_url_password(text, match.start(1), match.end(1)):
                 yield match.start(1), match.end(1), "url_password"
     if "?" in text or "&" in text:
         for match in _URL_PARAMETER.finditer(text):
@@ -255,7 +294,9 @@ def find_secrets(text: str, longest: int | None = None) -> Iterator[tuple[int, i
         value = match.group(3)
         if match.group(2):  # quoted: the value ends at the closing quote, wherever the pattern stopped
             value = value.split(match.group(2), 1)[0]
-        if name is not None and _named(value, name, quoted=bool(match.group(2))):
+        if name is None or (_glued(text, match.start()) and is_path(value)):
+            continue  # "OLDPWD=/home/alice": a name that only ends in a secret word, holding a path
+        if _named(value, name, quoted=bool(match.group(2))):
             yield match.start(3), match.start(3) + len(value), "assigned_secret"
     yield from flag_secrets(text, _named)
     if "asic" in text:
