@@ -5,8 +5,8 @@ A date is a date and nine digits are nine digits; "date of birth: 14/02/1988" an
 stays context-free (:mod:`crewline.nodes.guards.pii`): the placeholder stands for "DOB 1984-07-19"
 as a whole, and a restored reply holds the label again where the serializer looks for it.
 
-Dates of birth: "date of birth", "birth date", "birthdate", "DOB", "D.O.B.", "born on", "born:", "I
-(he, she...) was born" and the German, French and Spanish labels ("née le" with its accent: "ne le"
+Dates of birth: "date of birth", "birth date", "birthdate", "DOB", "D.O.B.", "born" (not after
+"<a thing> was") and the German, French and Spanish labels ("née le" with its accent: "ne le"
 is a negation; "the store was born 2021-03-01" is no person's), then a full date (day, month and
 year: numeric, or with the month's name in any of the four languages: "3 June 1975", "Nov 30,
 1979", "3. Juni 1975", "3 juin 1975", "3 de junio de 1975"). Passport numbers: "passport" with
@@ -52,9 +52,11 @@ _PASSPORT = re.compile(
 )
 
 
-# "born" without "on" or ":" is a date of birth after a person: "I was born March 3, 1990".
+# "born" without "on" or ":" after a thing rather than a person ("our store was born 2021-03-01"; not
+# "I was born", "Jane was born", "née Trogneux, born 13 April 1953").
 _BARE_BORN = re.compile(r"(?i)born(?!\s{1,2}on\b|\s{0,3}[:=])")
-_PERSON_BEFORE = re.compile(r"(?i)\b(?:i|he|she|you|we|they)(?:\s{1,2}(?:was|were|am|is|are))?\s{1,2}\Z")
+_SUBJECT_BEFORE = re.compile(r"\b([A-Za-z]{1,20})\s{1,2}(?:was|were|is|are)\s{1,2}\Z")
+_PRONOUNS = frozenset(["i", "he", "she", "you", "we", "they", "who"])
 _BIRTH_CUES = ("birth", "dob", "d.o.b", "born", "geb", "naissance", "né", "nacimiento")
 
 
@@ -63,9 +65,7 @@ def labelled_pii(text: str) -> Iterator[tuple[str, int, int]]:
     lowered = text.lower()
     if any(cue in lowered for cue in _BIRTH_CUES):
         for match in _DATE_OF_BIRTH.finditer(text):
-            start = match.start()
-            person = _PERSON_BEFORE.search(text, max(0, start - 16), start)
-            if _BARE_BORN.match(match.group(0)) and person is None:
+            if _BARE_BORN.match(match.group(0)) and _thing_born(text, match.start()):
                 continue  # "our store was born 2021-03-01": things are born too
             yield "DATE_OF_BIRTH", match.start(), match.end()
     if "passport" in lowered:
@@ -81,3 +81,12 @@ def _passport_number(value: str) -> bool:
     if not (value.isupper() or value.isdigit()) or sum(ch.isdigit() for ch in value) < 5:
         return False
     return not value.isdigit() or len(value) >= 8
+
+
+def _thing_born(text: str, start: int) -> bool:
+    """Whether "born" at ``start`` follows "<a lower-case noun> was": a store, a company, an idea."""
+    subject = _SUBJECT_BEFORE.search(text, max(0, start - 32), start)
+    if subject is None:
+        return False
+    word = subject.group(1)
+    return word.lower() not in _PRONOUNS and word[0].islower()

@@ -14,7 +14,7 @@ nationally, these are not:
   unless the number starts with a trunk "0" (Indian mobiles "098765 43210") and, for the short tail,
   ends in an extension after "-" (German "030 12345-67");
 * a range of port numbers, the first below the second ("49152-65535"; "70432-81234" is a mobile);
-* a compact date ("20250114-000183"), a head of three digits after a number written with thousands
+* a compact date at the head ("20250114-000183"), a head of three digits after a number written with thousands
   commas ("49,273 400 1904"; "17,555-123-4567" in a CSV row is a phone), ZIP+4 and CEP codes, year
   ranges, dates, decimals and dotted quads.
 
@@ -43,9 +43,10 @@ GROUPED_CODE = re.compile(r"(?<![\w+-])1Z(?: ?[A-Z0-9]){16}(?![\w-])")
 # A number's head written with thousands commas right before the match: "49,273 400 1904" in a table
 # is 49,273 and two more figures, not a phone number (nor "69,215 40 1905" a social security number).
 _THOUSANDS_HEAD = re.compile(r"(?:^|[^\d,])\d{1,3},$|\d,\d{3},$")
-# What continues such a number: a group of exactly three digits, then a space. A CSV row's phone
-# ("17,555-123-4567", "7,(555) 123-4567", "1,+1 555 ...") is written with "-", "(" or "+".
-_THOUSANDS_TAIL = re.compile(r"\d{3} [\d ]*")
+# What continues such a number: a group of exactly three digits, then a space and figures of a table
+# ("400 1904", "40 1905"). A CSV row's phone ("17,555-123-4567", "7,(555) 123-4567", "1,+1 555 ...",
+# "12,020 7946 0958") is written with "-", "(", "+" or groups of four.
+_THOUSANDS_TAIL = re.compile(r"\d{3} (?:\d{1,3} )?\d{1,4}")
 
 
 def after_thousands(text: str, start: int, end: int) -> bool:
@@ -76,7 +77,7 @@ def _national_non_phone(core: str, groups: list[str]) -> bool:
         return True  # "8801643-221-07", "5060-2245-88": a part or order number
     if len(groups) == 2 and "-" in core and len(groups[0]) == len(groups[1]) >= 5:
         return _port_range(groups[0], groups[1]) if len(groups[0]) == 5 else groups[0] < groups[1]
-    return any(_COMPACT_DATE.fullmatch(g) for g in groups)  # "20250114-000183"
+    return _COMPACT_DATE.fullmatch(groups[0]) is not None  # "20250114-000183" ("0171 20190312" is dialled)
 
 
 def _port_range(first: str, second: str) -> bool:

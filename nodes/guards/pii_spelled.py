@@ -9,7 +9,8 @@ tried only from each " at " (``str.find``), so the scan is linear.
 
 Shops are spelled the same way ("order it at amazon dot com", "the price of airpods at walmart dot
 com", "visit us at www dot example dot com"), so a local part of one plain word is a mailbox only when
-it is no pronoun or common word and follows no article, preposition or shopping verb; a local part with
+it is no pronoun or common word, follows no article, preposition or shopping verb, and is written to
+hide it ("ops AT acme DOT co DOT uk") or follows a word about mail ("e-mail john at ..."); a local part with
 "dot", digits or "._%+-" in it ("jane dot doe", "jdoe42") always is, and a "www" domain never is.
 """
 
@@ -47,6 +48,8 @@ _NOT_BEFORE_MAILBOX_WORDS = (
 )
 _NOT_MAILBOX = frozenset(_NOT_MAILBOX_WORDS.split())
 _NOT_BEFORE_MAILBOX = frozenset(_NOT_BEFORE_MAILBOX_WORDS.split())
+_MAIL_CUE = re.compile(r"(?i)mail|contact|write|reach|send|address|inbox|message")
+_CUE_REACH = 48
 _WORD_BEFORE = re.compile(r"([A-Za-z]{1,20})\s{1,3}\Z")
 
 
@@ -80,4 +83,8 @@ def _mailbox(text: str, start: int, end: int, domain: str) -> bool:
     if local.lower() in _NOT_MAILBOX:
         return False
     before = _WORD_BEFORE.search(text, max(0, start - 24), start)
-    return before is None or before.group(1).lower() not in _NOT_BEFORE_MAILBOX
+    if before is not None and before.group(1).lower() in _NOT_BEFORE_MAILBOX:
+        return False
+    # one plain word: a mailbox when written to hide it ("ops AT acme DOT com") or after a word about
+    # mail ("e-mail john at ...", "contact support at ..."); "look at amazon dot com" is a website
+    return domain[1:3] == "AT" or _MAIL_CUE.search(text, max(0, start - _CUE_REACH), start) is not None

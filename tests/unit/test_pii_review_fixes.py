@@ -49,6 +49,8 @@ def _found(text: str) -> list[tuple[str, str]]:
         ("call 63456-78901", ("PHONE_NUMBER", "63456-78901")),
         ("freephone 0 800 123 456", ("PHONE_NUMBER", "0 800 123 456")),
         ("Brussels 02 123 456 789", ("PHONE_NUMBER", "02 123 456 789")),
+        ("Ref 12,020 7946 0958", ("PHONE_NUMBER", "020 7946 0958")),  # groups of four: no table figures
+        ("Handy 0171 20190312", ("PHONE_NUMBER", "0171 20190312")),  # a date-like subscriber number
     ],
 )
 def test_phone_numbers_and_ssns_the_non_phone_rules_had_hidden_are_found(
@@ -107,6 +109,10 @@ def test_example_connection_strings_hold_no_secret_nor_address(text: str) -> Non
         "what is the price of airpods at walmart dot com",
         "Visit us at www dot example dot com",
         "you can buy shoes at zappos dot com",
+        "look at amazon dot com",
+        "he is at home dot com",
+        "sign up at netflix dot com",
+        "find me flights at expedia dot com",
     ],
 )
 def test_shops_spelled_out_are_no_email_address(text: str) -> None:
@@ -119,6 +125,8 @@ def test_shops_spelled_out_are_no_email_address(text: str) -> None:
         ("write to jane dot doe at example dot com", "jane dot doe at example dot com"),
         ("mail jdoe42 at gmail dot com", "jdoe42 at gmail dot com"),
         ("email priya at fastmail dot co dot uk", "priya at fastmail dot co dot uk"),
+        ("ops AT acme DOT co DOT uk", "ops AT acme DOT co DOT uk"),
+        ("my e-mail is tomasz at onet dot pl", "tomasz at onet dot pl"),
     ],
 )
 def test_addresses_spelled_out_are_still_found(text: str, span: str) -> None:
@@ -162,6 +170,7 @@ def test_dates_and_batches_without_a_birth_or_passport_label_are_not_labelled_pi
         ("née le 3 juin 1975 à Lyon", ("DATE_OF_BIRTH", "née le 3 juin 1975")),
         ("Born: 1975-06-03", ("DATE_OF_BIRTH", "Born: 1975-06-03")),
         ("and I was born March 3, 1990", ("DATE_OF_BIRTH", "born March 3, 1990")),
+        ("née Trogneux, born 13 April 1953", ("DATE_OF_BIRTH", "born 13 April 1953")),
         ("passport: X1234567", ("PASSPORT", "passport: X1234567")),
         ("passport no 53348012", ("PASSPORT", "passport no 53348012")),
     ],
