@@ -79,6 +79,9 @@ _WEAK_ROOTS = frozenset(
         "demo",
     ]
 )
+# one pass over a value's letters instead of a ``startswith`` per root (flags on a long command line
+# are many candidates)
+_WEAK_ROOT_PREFIX = re.compile("|".join(sorted(_WEAK_ROOTS, key=len, reverse=True)))
 
 
 def shannon_entropy(value: str) -> float:
@@ -129,7 +132,7 @@ def basic_credentials(value: str) -> bool:
 def is_weak_password(value: str) -> bool:
     """A common password with digits or symbols around it ("password123", "Admin1!", "qwerty2024")."""
     letters = re.sub(r"[^a-z]", "", value.lower().replace("0", "o").replace("@", "a").replace("$", "s"))
-    return letters in _WEAK_ROOTS or (len(value) <= 12 and any(letters.startswith(r) for r in _WEAK_ROOTS))
+    return letters in _WEAK_ROOTS or (len(value) <= 12 and _WEAK_ROOT_PREFIX.match(letters) is not None)
 
 
 def _decoded(value: str) -> bytes | None:
