@@ -108,6 +108,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the first N requests taken across types in turn (single, two-part, three-part), "
         "or a requests JSONL file; default: the harness's 12",
     )
+    ap.add_argument(
+        "--startup-runs",
+        type=_positive(int, 1),
+        default=3,
+        help="fresh interpreters timed for import + build (section 3; their median)",
+    )
     ap.add_argument("--only", type=_sections, default=list(SECTIONS), help="comma-separated sections")
     ap.add_argument("--timeout", type=_positive(float, 1), default=120.0, help="seconds per request")
     ap.add_argument(
@@ -200,9 +206,9 @@ def run(args: argparse.Namespace, folder: Path, modules: dict[str, types.ModuleT
                 repeat = max(args.repeat, OVERHEAD_MIN_REPEAT)
                 progress(f"== 3. overhead at 0 ms: {len(reqs)} requests x {repeat}, one at a time")
                 per_request = bench.sequential(systems, reqs, oracle.base, repeat)
-                progress("  import crewline + build, fresh interpreter x 3 ...")
+                progress(f"  import crewline + build, fresh interpreter x {args.startup_runs} ...")
                 result["overhead"] = {"repeat": repeat, "per_request": per_request}
-                result["overhead"]["startup"] = startup(folder)
+                result["overhead"]["startup"] = startup(folder, args.startup_runs)
     finally:
         for each in oracles:
             each.close()
