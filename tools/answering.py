@@ -33,6 +33,7 @@ from crewline.memory.knowledge.chunking import whole_sentence
 from crewline.memory.knowledge.embeddings import embedder_identity
 from crewline.memory.knowledge.feedback import feedback_search
 from crewline.memory.knowledge.index import Hit, KnowledgeBase
+from crewline.memory.knowledge.informal import plain
 from crewline.memory.knowledge.semantic import SEMANTIC_NAME
 from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.tools.answer_confidence import (
@@ -127,7 +128,7 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     truncated = len(query) > MAX_QUERY_CHARS
     query = query[:MAX_QUERY_CHARS]
     hits = retrieve(kb, query, k) if hits is None else hits
-    asked = without_placeholders(query)
+    asked = plain(without_placeholders(query))
     question = refine(question_of(kb, asked), asked)
     read = kb.sentences(hits) if hits and question.terms else []
     sentences = candidates(question, hits, read) if read else []
@@ -210,7 +211,7 @@ def retrieve(
     (:mod:`crewline.memory.knowledge.feedback`) when the knowledge base's embedder matches words (the
     default hashing one). A semantic embedder already matches by meaning: there feedback changed
     nothing on the help centre's dev and held-out questions and cost ClapNQ a point of recall@5."""
-    query = without_placeholders(query)
+    query = plain(without_placeholders(query))  # "whats", "dont": stop words, not topics
     text, wanted = search_text(kb, query), dict(filters) if filters else None
     if _is_semantic(kb):
         return kb.search(text, k, filters=wanted)

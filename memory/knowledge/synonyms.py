@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from crewline.memory.knowledge.countries import COUNTRIES
 from crewline.memory.knowledge.embeddings import content_terms
 
 __all__ = ["GENERIC", "GROUPS", "alternatives", "expansion"]
@@ -28,7 +29,7 @@ GROUPS: tuple[str, ...] = (
     "support help service assistance helpdesk agent representative",
     "stolen stole steal theft thief robbed pickpocketed nicked pinched snatched",
     "lost lose losing misplaced missing",
-    "abroad overseas foreign international internationally vacation holiday trip",
+    "abroad overseas foreign international internationally vacation holiday trip " + COUNTRIES,
     "unused unredeemed leftover remaining unspent",
     "owe owed owing debt outstanding",
     "extra additional secondary another",
@@ -38,7 +39,7 @@ GROUPS: tuple[str, ...] = (
     "monthly month",
     "annual annually yearly year",
     "minimum lowest least smallest",
-    "settle settled resolve resolved",
+    "settle settled resolve resolved sorted",
     "alert alerts notification notifications notify ping pinged",
     "login log sign signin logon",
     "password passcode passphrase",
@@ -76,6 +77,10 @@ GROUPS: tuple[str, ...] = (
     "document documents paperwork",
     "name names surname",
     "job jobs unemployed jobless redundant",
+    # phrasal verbs and plain words for what articles say formally ("pull out cash", "kick in")
+    "withdraw withdrawal withdrawals withdrawing pull",
+    "start starts started begin begins kick kicks",
+    "immediately instantly immediate straight",
 )
 
 GENERIC: frozenset[str] = frozenset(
@@ -89,7 +94,10 @@ GENERIC: frozenset[str] = frozenset(
         "bit thing things way someone somebody anyone anybody something anything everything problem "
         "problems issue trouble come comes came get gets got getting take takes took tell told know "
         "think try tried want wants wanted like need needs able mean okay hey hi hello please thanks "
-        "thank great fine sort kind whatever yet again last next soon today now long many"
+        "thank great fine sort kind whatever yet again last next soon today now long many "
+        # hedges ("roughly how long"); "around", "quick" and "question" were tried too and cost a
+        # near-topic abstention on fresh2
+        "roughly approximately"
     )
 )
 

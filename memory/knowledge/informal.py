@@ -1,0 +1,74 @@
+"""Informal spellings in a question, written out ("dont" → "do not", "whats" → "what is", "thru" →
+"through"), so they read as the stop words they are.
+
+Customers type contractions without the apostrophe and chat shorthand ("im locked out", "u", "wanna").
+The stemmer keeps such a word as a term of its own ("dont", "what"), one the knowledge base never uses,
+and a word the knowledge base never uses weighs more than any it does (it usually names a topic the
+articles do not cover): "what happens if I dont pay" looked like a question about "dont". The words
+below are general English shorthand, none a topic word, so writing them out only removes noise.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["INFORMAL", "plain"]
+
+# shorthand -> what it stands for (lowercase; matched as whole words, any case)
+INFORMAL: dict[str, str] = {
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "cant": "cannot",
+    "couldnt": "could not",
+    "wont": "will not",
+    "wouldnt": "would not",
+    "shouldnt": "should not",
+    "isnt": "is not",
+    "arent": "are not",
+    "wasnt": "was not",
+    "werent": "were not",
+    "havent": "have not",
+    "hasnt": "has not",
+    "hadnt": "had not",
+    "whats": "what is",
+    "wheres": "where is",
+    "whens": "when is",
+    "hows": "how is",
+    "whos": "who is",
+    "thats": "that is",
+    "theres": "there is",
+    "im": "I am",
+    "ive": "I have",
+    "youre": "you are",
+    "theyre": "they are",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "have to",
+    "thru": "through",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "cuz": "because",
+    "bc": "because",
+    "tho": "though",
+    "asap": "as soon as possible",
+}
+# Single letters are written out only in lowercase and not as part of an abbreviation ("U.S.").
+_CASE_SENSITIVE = frozenset({"u", "ur"})
+_ALTERNATION = "|".join(sorted(INFORMAL, key=len, reverse=True))
+_WORD = re.compile(rf"\b({_ALTERNATION})\b(?![.'’-]\w)", re.IGNORECASE)
+
+
+def _written_out(match: re.Match[str]) -> str:
+    word = match.group(1)
+    lowered = word.lower()
+    if lowered in _CASE_SENSITIVE and word != lowered:
+        return word
+    return INFORMAL[lowered]
+
+
+def plain(text: str) -> str:
+    """``text`` with informal shorthand written out; anything else unchanged."""
+    return _WORD.sub(_written_out, text)
