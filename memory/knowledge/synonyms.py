@@ -29,7 +29,7 @@ GROUPS: tuple[str, ...] = (
     "support help service assistance helpdesk agent representative",
     "stolen stole steal theft thief robbed pickpocketed nicked pinched snatched",
     "lost lose losing misplaced missing",
-    "abroad overseas foreign international internationally vacation holiday trip " + COUNTRIES,
+    "abroad overseas foreign international internationally vacation holiday trip",
     "unused unredeemed leftover remaining unspent",
     "owe owed owing debt outstanding",
     "extra additional secondary another",
@@ -112,6 +112,11 @@ def _groups() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
                 surface.setdefault(term, word)
         for term in group:
             index[term] = index.get(term, frozenset()) | group
+    # A country stands for going abroad, one way: "France" is matched by "abroad", but "abroad" is not
+    # by "France", nor "France" by "Germany" (passages that name countries keep them apart).
+    travel = index[next(iter(content_terms("abroad")))]
+    for term in content_terms(COUNTRIES):
+        index.setdefault(term, frozenset({term}) | travel)
     return index, surface
 
 
