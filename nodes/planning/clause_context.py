@@ -20,10 +20,13 @@ WH_WORD = re.compile(r"\b(?:what|when|where|why|who|which|how)\b", re.IGNORECASE
 AUX_AFTER = re.compile(r"'(?:s|re|m)\b|\b" + AUXILIARY, re.IGNORECASE)
 # A question with no punctuation before it ("what's my balance is my card frozen") starts at an
 # auxiliary and its subject, unless the word before it asks or embeds that question ("when is my
-# payment due", "tell me if it is", "how long is it").
+# payment due", "tell me if it is", "how long is it", "how long do i need").
 _EMBEDS = re.compile(
     r"\b(?:what|when|where|why|who|which|how|much|many|long|often|soon|far|if|whether|that|and|or|but|so"
-    r"|not|know|tell|ask|me|say|says|said|time|to|you|u|i|we|they|he|she|it)$",
+    r"|not|know|tell|ask|me|say|says|said|time|to|you|u|i|we|they|he|she|it"
+    # an inverted question's auxiliary ("how long do | i need to wait") and the verbs that take a
+    # clause ("what does it look like | i will be paying", "do you think | i can ...")
+    r"|do|does|did|will|would|can|could|should|is|are|was|were|like|think|guess|suppose|mean|believe)$",
     re.IGNORECASE,
 )
 # "and" completes a pair its clause opened: "between freezing and cancelling", "both the fee and ...".

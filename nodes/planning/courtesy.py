@@ -72,13 +72,18 @@ _FRAME = re.compile(
     r"|when(?:ever)?\s+you\s+can|at\s+your\s+(?:earliest\s+)?convenience"
     r"|if\s+(?:possible|you\s+can|you\s+could|you\s+(?:don't|do\s+not|wouldn't|would\s+not)\s+mind)"
     # "if it's not too much trouble", "if that's no bother", "if it's ok": asks leave, not for anything
-    r"|if\s+(?:it|that)(?:['’]s|\s+is|\s+was|\s+isn['’]t)\s+(?:(?:not\s+)?(?:too\s+much\s+(?:of\s+)?|a\s+|no\s+)?"
-    r"(?:trouble|bother|problem|hassle)|(?:ok|okay|alright|all\s+right|possible))"
+    # ("If that's a problem, don't ..." sets a condition, "If it's possible to get ..." asks: only a
+    # negated trouble, and a frame that ends at its comma or dash)
+    r"|if\s+(?:it|that)(?:(?:['’]s|\s+is|\s+was)\s+(?:not\s+(?:too\s+much\s+(?:of\s+)?|a\s+)?|no\s+)"
+    r"|\s+isn['’]t\s+(?:too\s+much\s+(?:of\s+)?|a\s+)?)(?:trouble|bother|problem|hassle)(?=\s*+[,—–-])"
+    r"|if\s+(?:it|that)(?:['’]s|\s+is)\s+(?:ok|okay|alright|all\s+right|possible)(?=\s*+[,—–-])"
     # a request embedded in a polite question: "I was wondering if you could", "would you be able
     # to", "sorry to bother you, but"
     # (possessive runs: an optional word between two free runs of spaces, repeated, was quadratic)
-    r"|(?:i\s++(?:was|am)|i['’]m)\s++(?:wondering|hoping)(?:\s++(?:if|whether|that))?"
-    r"(?:\s++you\s++(?:could|can|would|might)(?:\s++possibly)?)?"
+    # (only where the agent is asked: "I was wondering if I should freeze my card" asks something
+    # itself, "I'm hoping that's not fraud" states it)
+    r"|(?:i\s++(?:was|am)|i['’]m)\s++(?:wondering|hoping)(?:(?=\s*+[,—–])"
+    r"|(?:\s++(?:if|whether|that))?\s++you\s++(?:could|can|would|might|will)(?:\s++possibly)?)"
     r"|would\s++you\s++be\s++able\s++to|would\s++it\s++be\s++possible\s++(?:for\s++you\s++)?to"
     r"|(?:sorry|apologies)\s++(?:to\s++(?:bother|trouble)\s++you|for\s++the\s++(?:bother|trouble))(?:\s*+,?\s*+but)?"
     r"|kindly|just)\b[\s,:;—–-]*)+",

@@ -155,9 +155,10 @@ _KIND = {"line": "sentence", "number": "sentence", "paren": "comma"}
 # strong a cut as any link, but they do not set off a part nobody handles.
 _NOUN_JOINERS = re.compile(rf"(?:(?:plus|as\s+well\s+as|together\s+with|along\s+with)\b{_GAP})+", re.I)
 # "also" or "then" right after a subject or an auxiliary is an adverb inside its clause: "could you
-# also ...", "I also want ...", "can you then ..." ("thank you plus ..." still joins two requests).
+# also ...", "I also want ...", "can you then ...", "will that also stop ..." ("thank you plus ..."
+# still joins two requests).
 _INSIDE_CLAUSE = re.compile(
-    r"\b(?:i|you|u|we|they|he|she|it|please|pls|can|could|would|will|should|may|might|must|do|does|did"
+    r"\b(?:i|you|u|we|they|he|she|it|that|this|please|pls|can|could|would|will|should|may|might|must|do|does|did"
     r"|(?:i|you|we|they|he|she)['’](?:d|ll|m|re|ve))$",
     re.IGNORECASE,
 )

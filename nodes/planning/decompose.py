@@ -120,9 +120,14 @@ _POINTS_BACK = re.compile(
     r"(?:\s+(?:also|still|really|actually|usually|normally))?\s+(?:include|cover|affect|stop|take|cost|mean"
     r"|apply|change|count|work|happen|show|go|come|leave|reach|appear|arrive|charge|remove|fix|block|cancel"
     r"|go\s+through)\b"
-    r"|what\s+happens\s+(?:next|now|then|after(?:\s+that)?)|what(?:['’]s|\s+is)\s+next|what\s+now)",
+    # (whole: "What happens next with my refund?", "What's next, my balance?" ask about more)
+    r"|(?:what\s+happens\s+(?:next|now|then|after(?:\s+that)?)|what(?:['’]s|\s+is)\s+next|what\s+now)"
+    r"\s*+[?.!]*+$)",
     re.IGNORECASE,
 )
+# A part that names its own record ("O-1001", "INV-20042", "C-7") asks about that record, not the
+# request before it: "Freeze my card. Does that include a refund for O-1001?"
+_IDENTIFIER = re.compile(r"\b[A-Z]{1,4}-\d{2,}\b")
 _INFINITIVE = re.compile(r"\bto\s+[a-z]", re.IGNORECASE)  # "does it take to get ...": "it" points ahead
 _JOINING = ("conjunction", "comma")  # the cuts a noun phrase may hang off without a verb of its own
 _JOINED = ("conjunction", "addition")  # the cuts that join a part to the one before it
@@ -157,6 +162,8 @@ def _words(text: str) -> int:
 def _points_back(text: str, words: int, priors: CutPriors) -> bool:
     """True for a question about the request before it ("How long will that take?", "Does it include
     the late fee?", "What happens next?")."""
+    if _IDENTIFIER.search(text):
+        return False
     if words <= priors.follow_up_words and _ANAPHOR.match(text):
         return True
     return (

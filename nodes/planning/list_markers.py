@@ -21,7 +21,10 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 _LABEL = r"(?:\d{1,2}|[a-h]|i{1,3}|iv|vi{0,3}|ix|x)"
 _WORD_LABEL = r"(?:\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")"
 # Words that name an item before its number: "Q1:", "Item 2:", "Question 3 -", "Step one,".
-_NAMED = r"(?:q|question|item|step|part|point|task|request|issue|number|no\.)"
+_NAMED = r"(?:q|question|item|step|part|point|task|request|issue)"
+# ... and "number", a word of requests too ("number 5 on my statement is ...", "Number one priority:
+# freeze ..."): a label only with its punctuation ("Number 1: ...", "No. 2 - ...").
+_NUMBER_WORD = r"(?:number|no\.)"
 # A digit with an ordinal's ending ("1st:", "2nd -") or a keycap emoji ("1️⃣": digit, variation
 # selector, combining keycap) numbers an item as "1." does.
 _ORDINAL = r"(?:1st|2nd|3rd|[4-9]th)\s*[:.)–—-]"  # not a date's "15th - 17th"
@@ -34,7 +37,8 @@ _BULLET = rf"(?:[{_BULLET_CHARS}]\ufe0f?|[-*+>~]|[—–](?!\s*\d))"
 LINE_MARKER = (
     rf"(?:{_BULLET}+\s*|(?:{_ORDINAL}|{_KEYCAP})\s*"
     rf"|(?:\(\s*{_LABEL}\s*\)|\[\s*{_LABEL}\s*\]|\#\s?\d{{1,2}}|\d{{1,2}}\s+[–—-]"
-    rf"|{_NAMED}\s*{_WORD_LABEL}\s*[:.)/,–—-]?|(?:q|question)\s*:)(?=\s|[^\W\d_])\s*"
+    rf"|{_NAMED}\s*{_WORD_LABEL}\s*[:.)/,–—-]?|{_NUMBER_WORD}\s*{_WORD_LABEL}\s*[:.),–—-]"
+    r"|(?:q|question)\s*:)(?=\s|[^\W\d_])\s*"
     r"|\d{1,2}\s*[.):/](?=\s|[^\W\d_])\s*"  # "1:how much": a digit's marker may touch its word
     r"|(?:[a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*[.)]\s+)"  # "a.m.", "e.g." are no markers
 )
@@ -44,6 +48,7 @@ _INLINE = re.compile(
     r"|\[\s*(?P<b>" + _LABEL + r")\s*\]"
     r"|\#\s?(?P<h>\d{1,2})"
     r"|" + _NAMED + r"\s*(?P<n>" + _WORD_LABEL + r")\s*+[:.)/,–—-]?"
+    r"|" + _NUMBER_WORD + r"\s*(?P<w>" + _WORD_LABEL + r")\s*+[:.),–—-]"
     r"|(?P<d>\d{1,2})\s*(?:[.):/]|\s[–—-])"
     r"|(?P<o>[1-9])(?:st|nd|rd|th)\s*[:.)–—-]|(?P<k>\d)\ufe0f?\u20e3"
     r"|(?P<l>[a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*[.)])"
