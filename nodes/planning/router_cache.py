@@ -62,6 +62,7 @@ _FIT_MODULES = (
     "crewline.nodes.planning.router",
     "crewline.nodes.planning.router_fit",
     "crewline.nodes.planning.router_model",
+    "crewline.nodes.planning.router_content",
     "crewline.nodes.planning.fit_thresholds",
     "crewline.nodes.planning.calibration",
     "crewline.nodes.planning.fewshot",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crewline.nodes.planning.features import TextFeatures
+from crewline.nodes.planning.router_content import content_columns, shares_content_stem
 
 if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (features.py)
     from scipy.sparse import csr_matrix
@@ -92,7 +93,7 @@ def raw_scores(
     if content_penalty:
         # A route none of whose examples shares a content word with the text is unlikely to be
         # it, however well the function words fit ("what is the capital of France").
-        content = index[model.features.content[index]]
+        content = index[content_columns(model.features)[index]]
         shared = (model.centroids[content] > 0).any(axis=0)
         # With a single route there is no rival to outscore, only closeness to a handful of
         # examples, which function words alone can make ("what is the balance for customer X" vs
@@ -100,7 +101,7 @@ def raw_scores(
         # An inflection counts ("repeat banana split" vs "repeats what you say").
         penalty = content_penalty
         if model.one_route:
-            shared = shared | model.features.shares_content_stem(text)
+            shared = shared | shares_content_stem(model.features, text)
             penalty = _ONE_ROUTE_UNSHARED
         scores[: len(shared)] -= np.where(shared, 0.0, penalty).astype(np.float32)
     if model.has_oos:
