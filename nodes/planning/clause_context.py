@@ -179,8 +179,12 @@ def repeated_openings(text: str) -> list[tuple[int, int]]:
     # ("need to report fraud" opens a request as "need my balance" does: only a wh-word before "to"
     # asks how to do something)
     word = opening.group(1)
-    not_to = r"(?!to\b)" if WH_WORD.fullmatch(word) else ""
-    again = re.compile(rf"(?<=\w)[ \t]++(?={re.escape(word)}\b[ \t]++{not_to}[^\W\d_])", re.IGNORECASE)
+    # a wh-word opens a question again only with its auxiliary ("what is my balance what is my due
+    # date"; "when is my payment due when I'm abroad" is one question)
+    ahead = r"[ \t]++[^\W\d_]"
+    if WH_WORD.fullmatch(word):
+        ahead = rf"(?:[ \t]++(?:much|many|long|often|soon|far))?(?:['’]s\b|[ \t]++{AUXILIARY})"
+    again = re.compile(rf"(?<=\w)[ \t]++(?={re.escape(word)}\b{ahead})", re.IGNORECASE)
     behind = Behind(text)
     spans = (
         match.span()

@@ -70,4 +70,8 @@ def with_parallel(text: str, cuts: list[Cut]) -> list[Cut]:
             merged.append(Cut(start, end, "parallel"))
     if pending is not None:
         merged.append(pending)
-    return [*merged, *waiting]
+    # a message typed as a run-on list ("what is my balance what is my due date is my card active"):
+    # its other run-on questions are items of that list too
+    return [
+        Cut(cut.start, cut.end, "parallel") if cut.kind == "run_on" else cut for cut in [*merged, *waiting]
+    ]

@@ -92,7 +92,9 @@ _OPENING = (
     r"|(?:1st|2nd|3rd|[4-9]th|number\s+(?:\d|one|two|three|four|five))(?=\s*[,:;.)—–-])"
     r"|(?:first|second|third|fourth|fifth|next|final)\s+(?:question|thing|request|item|point|one)(?=\s*[:,.—–-])"
     # a change of subject: "changing the subject,", "switching gears", "different topic -"
-    r"|(?:changing|switching|to\s+change)\s+(?:the\s+)?(?:subjects?|topics?|gears)|moving\s+on"
+    # (whole, up to its punctuation: "Moving on to my account, ..." names what it moves on to)
+    r"|(?:(?:changing|switching|to\s+change)\s+(?:the\s+)?(?:subjects?|topics?|gears)"
+    r"(?:\s+(?:a\s+(?:bit|little)|slightly))?|moving\s+on(?:\s+to\s+something\s+else)?)(?=\s*[:,.;—–-])"
     r"|(?:(?:a|on\s+a)\s+)?(?:different|new|other|another|separate)\s+(?:topic|subject)(?=\s*[:,.—–-])"
     r"|(?:first|second|third|firstly|secondly|thirdly|next)(?=\s+(?!time\b)[a-z]+\s+(?:"
     + _OBJECT
@@ -195,6 +197,19 @@ def _one_pair(text: str, start: int, end: int) -> bool:
 
 # ... and after a comma, where "which" opens a relative clause ("..., which is 5th avenue").
 _COMMA_QUESTION = re.compile(r"(?!which\b)(?:" + _NEW_QUESTION.pattern + ")", re.IGNORECASE)
+# ... unless that question ends in a word that points back at the clause before the comma: "my card
+# is frozen, how do I unfreeze it", "i need a w2 form, how do i get one".
+_CLAUSE_AHEAD = re.compile(r"[^,;.?!\n]*+")
+_ENDS_POINTING_BACK = re.compile(r"\b(?:it|this|that|one)\s*$", re.IGNORECASE)
+
+
+def _refers_back(text: str, start: int) -> bool:
+    """True when the clause from ``start`` ends in "it", "this", "that" or "one"."""
+    clause = _CLAUSE_AHEAD.match(text, start)
+    end = clause.end() if clause else start
+    return _ENDS_POINTING_BACK.search(text, max(start, end - 6), end) is not None
+
+
 # A comma between two imperatives ("check my status, list my invoices") is as strong a cut as "and":
 # the clause before it opens with a verb (a word that is no determiner, pronoun, preposition, wh-word
 # or auxiliary, after an optional "please" or "can you"), the one after it with a verb and its object.
@@ -298,7 +313,8 @@ def find_cuts(text: str) -> list[Cut]:
         elif group == "conjunction" and (_NEW_QUESTION.match(text, end) or _ASKED_AGAIN.match(text, end)):
             kind = "question"
         elif group == "comma" and (
-            _imperatives(text, cuts[-1].end if cuts else 0, end) or _COMMA_QUESTION.match(text, end)
+            _imperatives(text, cuts[-1].end if cuts else 0, end)
+            or (_COMMA_QUESTION.match(text, end) and not _refers_back(text, end))
         ):
             kind = "clause"
         listing = listing and kind != "sentence"

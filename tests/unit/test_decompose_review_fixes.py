@@ -101,3 +101,43 @@ def test_number_without_punctuation_is_no_list_label(text: str) -> None:
 
 def test_number_with_its_punctuation_is_a_list_label() -> None:
     assert clean_part("Number 1: freeze my card") == "freeze my card"
+
+
+def test_a_repeated_wh_word_without_its_auxiliary_is_no_new_question() -> None:
+    assert find_cuts("when is my payment due when I'm abroad") == []
+
+
+def test_a_run_on_list_cuts_every_question_alike() -> None:
+    text = "what is my balance what is my due date is my card active"
+    assert [(text[cut.end :], cut.kind) for cut in find_cuts(text)] == [
+        ("what is my due date is my card active", "parallel"),
+        ("is my card active", "parallel"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my card is frozen, how do I unfreeze it",
+        "i lost my card, how do i report it",
+        "i need a w2 form, how do i get one",
+    ],
+)
+def test_a_question_that_points_back_across_a_comma_is_a_plain_comma(text: str) -> None:
+    assert [cut.kind for cut in find_cuts(text)] == ["comma"]
+
+
+def test_a_question_of_its_own_after_a_comma_is_still_a_clause() -> None:
+    assert [cut.kind for cut in find_cuts("freeze my card, how do I check my balance")] == ["clause"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("Moving on to my account, is it active?", "Moving on to my account, is it active?"),
+        ("Switching gears a bit, what's my balance", "what's my balance"),
+        ("Moving on, what's my balance", "what's my balance"),
+    ],
+)
+def test_a_change_of_subject_is_dropped_only_up_to_its_punctuation(text: str, cleaned: str) -> None:
+    assert clean_part(text) == cleaned
