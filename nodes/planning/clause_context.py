@@ -20,15 +20,22 @@ WH_WORD = re.compile(r"\b(?:what|when|where|why|who|which|how)\b", re.IGNORECASE
 AUX_AFTER = re.compile(r"'(?:s|re|m)\b|\b" + AUXILIARY, re.IGNORECASE)
 # A question with no punctuation before it ("what's my balance is my card frozen") starts at an
 # auxiliary and its subject, unless the word before it asks or embeds that question ("when is my
-# payment due", "tell me if it is", "how long is it", "how long do i need").
+# payment due", "tell me if it is", "how long is it").
 _EMBEDS = re.compile(
     r"\b(?:what|when|where|why|who|which|how|much|many|long|often|soon|far|if|whether|that|and|or|but|so"
     r"|not|know|tell|ask|me|say|says|said|time|to|you|u|i|we|they|he|she|it"
-    # an inverted question's auxiliary ("how long do | i need to wait") and the verbs that take a
-    # clause ("what does it look like | i will be paying", "do you think | i can ...")
-    r"|do|does|did|will|would|can|could|should|is|are|was|were|like|think|guess|suppose|mean|believe)$",
+    # the verbs that take a clause: "what does it look like | i will be paying", "do you think | i can"
+    r"|like|think|guess|suppose|mean|believe)$",
     re.IGNORECASE,
 )
+# An inverted question's auxiliary right after its wh-word waits for its subject: "how long do | i
+# need to wait" ("where vancouver is | what is ..." ends a clause; "... do | how do i" asks anew).
+_INVERTED = re.compile(
+    r"\b(?:what|when|where|why|who|which|how|much|many|long|often|soon|far)\s+"
+    r"(?:do|does|did|will|would|can|could|should|is|are|was|were)$",
+    re.IGNORECASE,
+)
+_SUBJECT_AHEAD = re.compile(r"\s*+(?:i|my|you|your|the|it|there|we|they|he|she)\b", re.IGNORECASE)
 # "and" completes a pair its clause opened: "between freezing and cancelling", "both the fee and ...".
 _PAIRED = re.compile(r"\b(?:between|both)\b", re.IGNORECASE)
 
@@ -82,6 +89,8 @@ class Behind:
         asks or embeds ("when is it", "tell me if it is"), or a wh-word of this sentence still waits
         for its auxiliary ("what day, month and year did I ...")."""
         if _EMBEDS.search(self.text, max(0, end - 10), end):  # the longest of its words and a space
+            return True
+        if _SUBJECT_AHEAD.match(self.text, end) and _INVERTED.search(self.text, max(0, end - 16), end):
             return True
         starts, ends = self._wh_words
         last = bisect_right(ends, end) - 1  # the last wh-word before ``end``

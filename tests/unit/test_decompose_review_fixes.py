@@ -60,9 +60,16 @@ def test_an_inverted_question_is_not_cut_after_its_auxiliary(text: str) -> None:
     assert find_cuts(text) == []
 
 
-def test_a_run_on_question_after_a_complete_one_is_still_cut() -> None:
-    text = "what is my balance i need to freeze my card"
-    assert [text[cut.end :] for cut in find_cuts(text)] == ["i need to freeze my card"]
+@pytest.mark.parametrize(
+    ("text", "second"),
+    [
+        ("what is my balance i need to freeze my card", "i need to freeze my card"),
+        ("tell me where my branch is what is my balance", "what is my balance"),  # a clause's end
+        ("what do you do how do i freeze my card", "how do i freeze my card"),  # a new wh-question
+    ],
+)
+def test_a_run_on_question_after_a_complete_one_is_still_cut(text: str, second: str) -> None:
+    assert [text[cut.end :] for cut in find_cuts(text)] == [second]
 
 
 def test_that_with_also_is_one_clause() -> None:
