@@ -183,7 +183,7 @@ _ASKED_AGAIN = re.compile(r"(?:can|could|would|will)\s+(?:you|u)\b(?!\s+(?:and|o
 # Johnson") joins one pair, not two requests.
 _GERUND_BEFORE = re.compile(r"\b[a-z]{2,}ing$", re.IGNORECASE)
 _GERUND_AFTER = re.compile(r"[a-z]{2,}ing\b", re.IGNORECASE)
-_NAME_BEFORE = re.compile(r"\b[A-Z][\w'.]*$")
+_NAME_BEFORE = re.compile(r"\b[A-Z][\w'.]*$|\b[A-Z]{1,4}-\d+$")  # "C-1001 && C-1002": two records
 _NAME_AFTER = re.compile(r"[A-Z]")
 
 

@@ -148,3 +148,9 @@ def test_a_question_of_its_own_after_a_comma_is_still_a_clause() -> None:
 )
 def test_a_change_of_subject_is_dropped_only_up_to_its_punctuation(text: str, cleaned: str) -> None:
     assert clean_part(text) == cleaned
+
+
+def test_an_ampersand_between_two_records_joins_one_pair() -> None:
+    assert find_cuts("C-1001 && C-1002: what email do you have?") == []
+    text = "refund O-1001 & freeze my card"
+    assert [text[cut.end :] for cut in find_cuts(text)] == ["freeze my card"]
