@@ -11,6 +11,7 @@ from langchain_core.embeddings import Embeddings
 from crewline.memory.knowledge.embeddings import HashingEmbedder
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
+from crewline.tools.answering import draft_answer
 
 
 def small_kb(factory: pytest.TempPathFactory, articles: Sequence[Document]) -> KnowledgeBase:
@@ -36,3 +37,10 @@ class CountingEmbedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         self.queries.append(text)
         return self.inner.embed_query(text)
+
+
+def first_chosen(kb: KnowledgeBase, question: str) -> str:
+    """The first sentence the extractive draft chooses for ``question`` (there must be one)."""
+    draft = draft_answer(kb, question)
+    assert draft.chosen, question
+    return draft.chosen[0].text

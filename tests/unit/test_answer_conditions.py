@@ -13,8 +13,9 @@ import pytest
 
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.loaders import Document
-from crewline.tools.answering import answer_question, draft_answer
+from crewline.tools.answering import answer_question
 from crewline.tools.knowledge import DOCS_DIR
+from tests.support.knowledge import first_chosen as _first
 from tests.support.knowledge import small_kb
 
 ARTICLES = [
@@ -45,12 +46,6 @@ ARTICLES = [
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     return small_kb(tmp_path_factory, ARTICLES)
-
-
-def _first(kb: KnowledgeBase, question: str) -> str:
-    draft = draft_answer(kb, question)
-    assert draft.chosen, question
-    return draft.chosen[0].text
 
 
 def test_how_long_a_refund_takes_is_the_sentence_stating_it(tmp_path_factory: pytest.TempPathFactory) -> None:

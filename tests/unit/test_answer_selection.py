@@ -16,6 +16,7 @@ from crewline.tools.answer_sentences import Sentence, select
 from crewline.tools.answering import answer_question, draft_answer
 from crewline.tools.knowledge import DOCS_DIR
 from crewline.tools.question_terms import GENERIC_WEIGHT, Question, question_of
+from tests.support.knowledge import first_chosen as _first
 from tests.support.knowledge import small_kb
 
 ARTICLES = [
@@ -47,12 +48,6 @@ ARTICLES = [
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     return small_kb(tmp_path_factory, ARTICLES)
-
-
-def _first(kb: KnowledgeBase, question: str) -> str:
-    draft = draft_answer(kb, question)
-    assert draft.chosen, question
-    return draft.chosen[0].text
 
 
 def test_when_something_goes_away_is_answered_by_the_sentence_saying_when_it_ends(kb: KnowledgeBase) -> None:
