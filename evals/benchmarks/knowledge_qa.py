@@ -16,9 +16,11 @@ before the sixth, and ``round: fresh6`` a seventh, written before the seventh in
 wording, and ``round: fresh7`` an eighth, written before the eighth in varied wording (typos, "can
 I", "what happens if") with near-topic unanswerable questions (read and tuned on in the ninth, so
 a tuning part since), and ``round: fresh8`` a ninth, written before the ninth in users' own words
-(typos, synonyms, chatty context, statements); each one's first-run outcome is recorded in the yaml
-(``first_run``, and ``first_run_semantic``) and each round is printed apart (``fresh`` ...
-``fresh8``). ``round: tune7`` and ``round: tune8`` are written to tune on (read, never held out).
+(typos, synonyms, chatty context, statements), and ``round: fresh9`` a tenth, written before the
+tenth in users' own words (everyday words, family words, phrasal verbs); each one's first-run outcome
+is recorded in the yaml (``first_run``, and ``first_run_semantic``) and each round is printed apart
+(``fresh`` ... ``fresh9``). ``round: tune7`` and ``round: tune8`` are written to tune on (read, never
+held out).
 
 Every question goes through the ``knowledge`` graph offline (retrieve, extractive answer, groundedness,
 confidence gate), as ``crewline ask`` runs it, over two copies of the articles: as shipped (one
@@ -63,8 +65,9 @@ WRAP_COLUMNS = 72
 # confidence models refit on more rounds), "fresh6" before the seventh (plain everyday wording), "fresh7"
 # before the eighth (varied wording with typos, and near-topic unanswerable questions; read and tuned on
 # in the ninth, so no longer unseen), "fresh8" before the ninth (users' own words: typos, synonyms the
-# articles do not use, chatty context, statements instead of questions).
-ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8")
+# articles do not use, chatty context, statements instead of questions), "fresh9" before the tenth
+# (everyday words, family words for an authorized user, phrasal verbs).
+ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9")
 # Parts written to tune on, never held out: "tune7", near-topic unanswerable questions written after
 # fresh6's first run to tune abstention on (read, and fit by the confidence models); "tune8", questions
 # asking for a fee, a rate, an age or a duration, answerable or not, written after fresh7's first run.
