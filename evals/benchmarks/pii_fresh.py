@@ -24,6 +24,7 @@ import sys
 from typing import Any
 
 from crewline.evals.benchmarks.pii_fresh_c import NEGATIVE_C, POSITIVE_C
+from crewline.evals.benchmarks.pii_fresh_d import NEGATIVE_D, POSITIVE_D
 from crewline.evals.pii import evaluate
 
 __all__ = ["FIRST_RUN", "fresh_rows"]
@@ -243,7 +244,12 @@ def _row(marked: str) -> dict[str, Any]:
 
 def fresh_rows(part: str = "a") -> list[dict[str, Any]]:
     """The positive rows (marked spans) and the hard negatives (nothing to find) of set ``part``."""
-    sets = {"a": (_POSITIVE, _NEGATIVE), "b": (_POSITIVE_B, _NEGATIVE_B), "c": (POSITIVE_C, NEGATIVE_C)}
+    sets = {
+        "a": (_POSITIVE, _NEGATIVE),
+        "b": (_POSITIVE_B, _NEGATIVE_B),
+        "c": (POSITIVE_C, NEGATIVE_C),
+        "d": (POSITIVE_D, NEGATIVE_D),
+    }
     positive, negative = sets[part]
     rows = [_row(marked) for marked in positive]
     rows += [{"text": text, "pii": [], "hard_negative": True} for text in negative]
@@ -254,9 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", action="store_true", help="print missed spans and false detections")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument(
-        "--set", choices=("a", "b", "c"), default="a", help="b, c: written later, never tuned on"
-    )
+    parser.add_argument("--set", choices=("a", "b", "c", "d"), default="a", help="b, c, d: written later")
     args = parser.parse_args(argv)
     errors: list[dict[str, Any]] = []
     figures = evaluate(fresh_rows(args.set), source=f"pii_fresh {args.set}", errors=errors)

@@ -39,6 +39,7 @@ from crewline.evals.benchmarks.secrets_corpus_formats import (
     jwt,
 )
 from crewline.evals.benchmarks.secrets_fresh_shapes_c import POSITIVES_C, negatives_c
+from crewline.evals.benchmarks.secrets_fresh_shapes_d import POSITIVES_D, negatives_d
 
 __all__ = ["FIRST_RUN", "fresh_shape_rows"]
 
@@ -324,7 +325,12 @@ def _negatives(g: Rng) -> tuple[tuple[str, str], ...]:
 def fresh_shape_rows(part: str = "a") -> list[dict[str, Any]]:
     rng = random.Random("crewline-secrets-fresh-shapes-" + {"a": "1"}.get(part, part))
     rows: list[dict[str, Any]] = []
-    sets = {"a": (_POSITIVES, _negatives), "b": (_POSITIVES_B, _negatives_b), "c": (POSITIVES_C, negatives_c)}
+    sets = {
+        "a": (_POSITIVES, _negatives),
+        "b": (_POSITIVES_B, _negatives_b),
+        "c": (POSITIVES_C, negatives_c),
+        "d": (POSITIVES_D, negatives_d),
+    }
     positives, negatives = sets[part]
     for fmt, template, make in positives:
         value = make(rng)
@@ -341,9 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", action="store_true", help="print missed secrets and flagged negatives")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument(
-        "--set", choices=("a", "b", "c"), default="a", help="b, c: written later, never tuned on"
-    )
+    parser.add_argument("--set", choices=("a", "b", "c", "d"), default="a", help="b, c, d: written later")
     args = parser.parse_args(argv)
     figures, wrong = evaluate(fresh_shape_rows(args.set))
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=1))
