@@ -21,9 +21,17 @@ from typing import Any
 
 __all__ = ["FIRST_RUN_D", "NEGATIVE_D", "POSITIVE_D"]
 
-# ``python -m crewline.evals.benchmarks.pii_fresh --set d`` at the commit that added this set,
-# before any change (filled in after that one run)
-FIRST_RUN_D: dict[str, Any] = {}
+# ``python -m crewline.evals.benchmarks.pii_fresh --set d`` at the commit that added this set
+# (4653b99), before any change: no detector covered national ids (0 of 23 found; three SINs and TFNs
+# read as phone numbers, counted as false positives); missed the Mauritian IBAN, which the set had
+# written one digit short (fixed after the run: the figure below is the run's); four hard negatives
+# read as phone numbers (a SIN failing Luhn, an order number, a SKU, ten bare digits).
+FIRST_RUN_D: dict[str, Any] = {
+    "recall": 0.9778,
+    "precision": 0.8627,
+    "hard_negative_fpr": 0.1538,
+    "national_id_found": "0/23",
+}
 
 # ``[[TYPE|value]]`` marks a gold span (read by ``pii_fresh._row``).
 POSITIVE_D = (
@@ -65,7 +73,7 @@ POSITIVE_D = (
     "Kaspi IBAN [[IBAN_CODE|KZ66 0501 4600 1297 1671]]",
     "حساب [[IBAN_CODE|JO69 3QOE 6853 3207 0296 5853 9085 16]]",
     "kontonummer [[IBAN_CODE|NO36 2496 1214 547]]",
-    "MCB account: [[IBAN_CODE|MU67 BOMM 0101 1030 3001 2000 00MU R]]",
+    "MCB account: [[IBAN_CODE|MU64 BOMM 0101 1030 3001 2000 000M UR]]",
     "NIB [[IBAN_CODE|PT50 0002 0123 1234 5678 9015 4]]",
     # phone numbers, from abroad and nationally
     "WhatsApp me on [[PHONE_NUMBER|+91 98765 43210]]",
