@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +15,10 @@ from langgraph.checkpoint.memory import InMemorySaver
 from crewline.graphs import build_crew
 from crewline.graphs.knowledge import build_knowledge_graph
 from crewline.nodes.models.factory import ModelChain
+from tests.support.cli import crewline, crewline_process
 from tests.support.fake_openai import FakeOpenAI, Reply, error, text
 from tests.support.shared_data import require_shared
 
-REPO = Path(__file__).resolve().parents[2]
 ANSWERABLE = "How long does a replacement card take?"
 OFF_TOPIC = "What is the capital of France?"
 
@@ -203,33 +201,21 @@ def test_model_failure_falls_back_to_the_extractive_answer() -> None:
 # --------------------------------------------------------------------------- the CLI
 
 
-def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crewline.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        cwd=REPO,
-    )
-
-
 def test_cli_ingest_ask_and_bad_input(tmp_path: Path, crewline_data_dir: Path) -> None:
-    env = {**os.environ, "CREWLINE_DATA_DIR": str(crewline_data_dir), "PYTHONPATH": str(REPO)}
-    env.pop("OPENAI_API_KEY", None)
-    env.pop("OPENAI_BASE_URL", None)
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "pets.md").write_text("# Pets\n\n## Dogs\n\nKestrel branches welcome dogs on Tuesdays.\n")
     (docs / "blob.txt").write_bytes(b"\x00\xff" * 50)
-    done = _cli("ingest", str(docs), "--kb", "mine", "--json", env=env)
+    done = crewline("ingest", str(docs), "--kb", "mine", "--json", data_dir=crewline_data_dir)
     report = json.loads(done.stdout)
     assert (
         done.returncode == 0
         and report["added"] == ["pets"]
         and report["skipped"][0]["reason"].startswith("binary")
     )
-    done = _cli("ask", "--kb", "mine", "Are dogs welcome at branches?", "--json", env=env)
+    done = crewline(
+        "ask", "--kb", "mine", "Are dogs welcome at branches?", "--json", data_dir=crewline_data_dir
+    )
     answer = json.loads(done.stdout)
     assert (
         answer["answered"] is True
@@ -243,11 +229,18 @@ def test_cli_ingest_ask_and_bad_input(tmp_path: Path, crewline_data_dir: Path) -
         (("ingest", str(tmp_path / "missing"), "--kb", "mine"), "no such file"),
         (("ingest", str(docs / "blob.txt"), "--kb", "mine"), "nothing to ingest"),
     ]:
-        done = _cli(*args, env=env)
+        done = crewline(*args, data_dir=crewline_data_dir)
         assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
-def test_eval_rag_on_a_small_dataset(tmp_path: Path) -> None:
+def test_a_real_process_exits_2_with_one_line_on_a_missing_knowledge_base(crewline_data_dir: Path) -> None:
+    # the in-process runs above stand for the command; this one is the entry point's own exit code
+    done = crewline_process("ask", "--kb", "nope", "dogs?", data_dir=crewline_data_dir)
+    assert done.returncode == 2, done.stderr
+    assert "no knowledge base named 'nope'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_eval_rag_on_a_small_dataset(tmp_path: Path, crewline_data_dir: Path) -> None:
     passages = tmp_path / "p.jsonl"
     questions = tmp_path / "q.jsonl"
     passages.write_text(
@@ -295,13 +288,15 @@ def test_eval_rag_on_a_small_dataset(tmp_path: Path) -> None:
             ]
         )
     )
-    done = _cli("eval", "rag", "--passages", str(passages), "--questions", str(questions), "--json",
-                env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+    done = crewline(
+        "eval", "rag", "--passages", str(passages), "--questions", str(questions), "--json",
+        data_dir=crewline_data_dir,
+    )  # fmt: skip
     figures = json.loads(done.stdout)
     assert figures["n"] == 3 and figures["recall_at_5"] == 1.0 and figures["abstain_auroc"] == 1.0
     assert figures["unanswerable_abstained"] == 1.0 and figures["p50_ms"] > 0
-    bad = _cli(
-        "eval", "rag", "--passages", str(questions), "--questions", str(questions), env=dict(os.environ)
+    bad = crewline(
+        "eval", "rag", "--passages", str(questions), "--questions", str(questions), data_dir=crewline_data_dir
     )
     assert bad.returncode == 2 and "crewline: error:" in bad.stderr
 
