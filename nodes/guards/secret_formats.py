@@ -161,4 +161,45 @@ VENDOR_FORMATS: tuple[VendorFormat, ...] = (
     _f("mapbox_secret_token", r"\bsk\.eyJ[A-Za-z0-9_-]{50,400}\.[A-Za-z0-9_-]{20,100}", ("sk.eyJ",)),
     _f("astra_token", r"\bAstraCS:[A-Za-z]{24}:[a-f0-9]{64}\b", ("AstraCS:",)),
     _f("cloudflare_origin_ca_key", r"\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}\b", ("v1.0-",)),
+    # Formats whose random part is hex or short, which the prefixed-token rule leaves alone (digests
+    # and ids look the same): the provider's prefix is what tells them apart (gitleaks' and
+    # trufflehog's rules, GitHub secret scanning's patterns).
+    _f("buildkite_token", r"\bbkua_[a-f0-9]{40}\b", ("bkua_",)),
+    _f("sonarqube_token", r"\bsq[pua]_[a-f0-9]{40}\b", ("sqp_", "squ_", "sqa_")),
+    _f(
+        "flutterwave_key",
+        r"\bFLW(?:SECK|PUBK)(?:_TEST)?-[a-h0-9]{32}-X\b|\bFLWSECK_TEST[a-h0-9]{12}\b",
+        ("FLW",),
+    ),
+    _f("elevenlabs_key", r"\bsk_[a-f0-9]{48}\b", ("sk_",)),
+    _f("clojars_token", r"\bCLOJARS_[a-z0-9]{60}\b", ("CLOJARS_",)),
+    _f("bitbucket_app_password", r"\bATBB[A-Za-z0-9_=.-]{28,40}\b", ("ATBB",)),
+    _f("alibaba_access_key_id", r"\bLTAI[A-Za-z0-9]{12,20}\b", ("LTAI",)),
+    _f("tencent_secret_id", r"\bAKID[A-Za-z0-9]{13,40}\b", ("AKID",)),
+    _f(
+        "yandex_api_key",
+        r"\bAQVN[A-Za-z0-9_-]{35,38}(?![A-Za-z0-9_-])|\by[0-3]_[A-Za-z0-9_-]{55}",
+        ("AQVN", "y0_", "y1_", "y2_", "y3_"),
+    ),
+    _f("adafruit_key", r"\baio_[A-Za-z0-9]{28}\b", ("aio_",)),
+    _f("fireworks_key", r"\bfw_[A-Za-z0-9]{24}\b", ("fw_",)),
+    _f(
+        "harness_token",
+        r"\b(?:pat|sat)\.[A-Za-z0-9_-]{22}\.[a-f0-9]{24}\.[A-Za-z0-9]{20}\b",
+        ("pat.", "sat."),
+    ),
+    _f(
+        "teams_webhook",
+        r"https://[a-z0-9-]{1,60}\.webhook\.office\.com/webhookb2/[a-f0-9-]{36}@[a-f0-9-]{36}/IncomingWebhook/"
+        r"[a-f0-9]{32}/[a-f0-9-]{36}(?:/[A-Za-z0-9_-]{20,80})?",
+        ("webhook.office.com",),
+    ),
+    _f("asana_pat", r"(?<![\d/])[0-9]/[0-9]{16}(?:/[0-9]{16})?:[A-Za-z0-9]{32}\b", ("/",), min_run=51),
+    _f("google_oauth_access_token", r"\bya29\.[A-Za-z0-9_-]{30,2000}", ("ya29.",)),
+    _f("google_oauth_refresh_token", r"(?<![\w/])1//0[A-Za-z0-9_-]{40,500}", ("1//0",)),
+    _f(
+        "launchdarkly_key",
+        r"\b(?:api|sdk)-[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}\b",
+        ("api-", "sdk-"),
+    ),
 )

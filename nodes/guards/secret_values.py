@@ -21,6 +21,7 @@ __all__ = [
     "basic_credentials",
     "decodes_to_text",
     "is_placeholder",
+    "is_public_value",
     "is_weak_password",
     "jwt_header_ok",
     "looks_random",
@@ -35,12 +36,31 @@ _PLACEHOLDER_WORDS = re.compile(
     re.IGNORECASE,
 )
 # A reference to a value, not a value: a variable, a call, an index, an attribute, an identifier
-# made of words in one case ("settings.api_key", "idempotency_key)", "API_TOKEN"; random values mix
-# cases).
+# made of words in one case ("settings.api_key", "idempotency_key)", "access-token" (a Kubernetes
+# secret's key name), "API_TOKEN"; random values mix cases).
 _INDIRECTION = re.compile(
-    r"^(?:\$|%|@|&)|^(?i:os|process|env|settings|config)\.|^[a-z]+(?:[_.][a-z]+)+$|^[A-Z]+(?:_[A-Z]+)+$"
+    r"^(?:\$|%|@|&)|^(?i:os|process|env|settings|config)\.|^[a-z]+(?:[_.-][a-z]+)+$|^[A-Z]+(?:_[A-Z]+)+$"
 )
-_CALL = re.compile(r"[()\[\]]")  # "os.environ['KEY']", "get_key()": unless the value was in quotes
+_CALL = re.compile(r"[()\[\]]")
+# Keys that the providers publish on purpose, by their documented prefixes: Stripe's publishable keys,
+# Mapbox's public tokens, PostHog's project keys, Supabase's publishable keys, Razorpay's key ids (the
+# checkout page carries them), and public keys and addresses (nostr, age recipients, extended
+# public keys of wallets).
+_PUBLIC_PREFIXES = (
+    "pk_live_",
+    "pk_test_",
+    "pk.eyJ",
+    "phc_",
+    "sb_publishable_",
+    "rzp_live_",
+    "rzp_test_",
+    "npub1",
+    "age1",
+    "xpub",
+    "ypub",
+    "zpub",
+    "tpub",
+)  # "os.environ['KEY']", "get_key()": unless the value was in quotes
 # The roots of the most common passwords (the top of the public breach lists): "password123",
 # "Admin1!", "qwerty2024" are examples in documentation, not someone's secret.
 _WEAK_ROOTS = frozenset(
@@ -114,6 +134,11 @@ def is_placeholder(value: str, *, quoted: bool = False) -> bool:
     if not quoted and _CALL.search(core):
         return True
     return bool(_PLACEHOLDER_WORDS.search(core) or _INDIRECTION.search(core))
+
+
+def is_public_value(value: str) -> bool:
+    """A value in the documented shape of a key or address meant to be published."""
+    return value.startswith(_PUBLIC_PREFIXES)
 
 
 def basic_credentials(value: str) -> bool:

@@ -17,12 +17,14 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 
+from crewline.nodes.guards.secret_contexts import auth_scheme_secrets, constructor_secrets
 from crewline.nodes.guards.secret_flags import flag_secrets, is_path
 from crewline.nodes.guards.secret_formats import VENDOR_FORMATS
 from crewline.nodes.guards.secret_values import (
     basic_credentials,
     decodes_to_text,
     is_placeholder,
+    is_public_value,
     is_weak_password,
     jwt_header_ok,
     looks_random,
@@ -43,7 +45,9 @@ _NOT_SECRET_NAME = re.compile(
     r"(?i)public|sort|partition|primary|foreign|key_?(?:id|name|path|file|type|length|size|prefix)$|"
     r"token_?(?:type|url|endpoint|uri|count|limit|expir\w*)$"
 )
-_OPERATOR = r"[\"']?\s{0,3}(?::=|=>|=|:|\s(?:is|was|to|of)\s)\s{0,3}"
+# Spaces around the operator stay on its line: "OKTA_API_TOKEN=\nFASTLY_API_TOKEN=" is two empty
+# settings, not a token whose value is the next line's name.
+_OPERATOR = r"[\"']?[ \t]{0,3}(?::=|=>|=|:|\s(?:is|was|to|of)\s)[ \t]{0,3}"
 _ASSIGNMENT = re.compile(
     rf"(?i)((?:{_SECRET_WORD})[A-Za-z0-9_-]{{0,20}}){_OPERATOR}([\"'`]?)([^\s\"'`,;]{{6,300}})"
 )
@@ -52,7 +56,7 @@ _GLUED_WORDS = ("pwd", "secret", "token", "api", "access", "private")
 _BASIC_AUTH = re.compile(r"(?i)\bbasic\s{1,3}([A-Za-z0-9+/]{8,400}={0,2})(?![A-Za-z0-9+/=])")
 # where each alternative of ``_SECRET_WORD`` can start (lower case)
 _WORD_STARTS = ("pass", "pwd", "secret", "token", "api", "access", "private", "auth", "credential", "key")
-_ASSIGNED_VALUE = re.compile(r"(?:=|:)\s{0,3}[\"']?([A-Za-z0-9+/_-]{20,200}={0,2})(?![A-Za-z0-9+/=_-])")
+_ASSIGNED_VALUE = re.compile(r"(?:=|:)[ \t]{0,3}[\"']?([A-Za-z0-9+/_-]{20,200}={0,2})(?![A-Za-z0-9+/=_-])")
 # Passwords that documentation writes in connection strings, and hosts that say the URL is an example.
 _EXAMPLE_PASSWORDS = frozenset(["password", "pass", "passwd", "pwd", "secret", "changeme"])
 _URL_HOST = re.compile(r"[\w.-]{1,253}")
@@ -87,6 +91,11 @@ _DIGEST_PARTS = frozenset(
 )
 # A digest word beside one of these names a secret ("HASH_SALT", "session_hash_key").
 _SECRET_PARTS = frozenset(["salt", "key", "session", "secret", "token", "password", "pepper"])
+# A name whose last part says identifier ("client_id", "VersionId", "item_id", "\"id\"") or one that
+# says public ("PublicKey", "data-sitekey") names a value that is shown, unless a part says secret
+# ("secretId"; "key" alone does not: "PublicKey").
+_ID_PARTS = frozenset(["id", "ids", "uuid", "guid"])
+_PUBLIC_PARTS = frozenset(["public", "publishable", "pub", "sitekey"])
 _HASH_REACH = 32
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
@@ -198,6 +207,8 @@ def _named(value: str, name: str, quoted: bool = False) -> bool:
     text under a secret name is still a secret: ``base64_secret = '...'`` hides a password)."""
     if _NOT_SECRET_NAME.search(name) or is_placeholder(value, quoted=quoted) or is_weak_password(value):
         return False
+    if is_public_value(value):
+        return False  # "accessToken = 'pk.eyJ...'": a token the provider publishes
     if value.lower().startswith(("http", "true", "false", "null", "none")):
         return False
     return len(value) >= 8 and looks_random(value, 3.0)
@@ -223,10 +234,23 @@ def _digest_name(before: str) -> bool:
     return bool(parts & _DIGEST_PARTS) and not parts & _SECRET_PARTS
 
 
+def _shown_name(before: str) -> bool:
+    """Whether the name before a value says identifier or public (``_ID_PARTS``, ``_PUBLIC_PARTS``)."""
+    name = _NAME_BEFORE_VALUE.search(before)
+    if name is None:
+        return False
+    parts = [part.lower() for part in _NAME_PARTS.findall(name.group(1))]
+    if not parts or set(parts) & (_SECRET_PARTS - {"key"}):
+        return False
+    return parts[-1] in _ID_PARTS or bool(set(parts) & _PUBLIC_PARTS) or parts[-2:] == ["site", "key"]
+
+
 def _unnamed(value: str, before: str) -> bool:
     """A long value after ``=`` or ``:`` with no secret name: random, and not a hash or encoded text."""
     if _HASH_PREFIX.search(before) or _digest_name(before):
         return False  # published digests: "sha256:...", "checksum = ...", "Content-MD5: ..."
+    if _shown_name(before) or is_public_value(value):
+        return False  # identifiers and published keys: "client_id: ...", "PublicKey = ...", "npub1..."
     if value.lower().startswith(("sha1-", "sha256-", "sha384-", "sha512-")):
         return False  # subresource integrity and digests are published, not secret
     if _HEX.fullmatch(value) or is_placeholder(value) or decodes_to_text(value):
@@ -279,7 +303,7 @@ def find_secrets(text: str, longest: int | None = None) -> Iterator[tuple[int, i
             yield match.start(fmt.group), match.end(fmt.group), fmt.name
     if longest >= _PREFIXED_MIN_RUN:
         for match in _PREFIXED_TOKEN.finditer(text):
-            if _random_tail(match.group(1)):
+            if _random_tail(match.group(1)) and not is_public_value(match.group(0)):
                 yield match.start(), match.end(), "prefixed_token"
     if "://" in text:
         for match in _URL_CREDENTIALS.finditer(text):
@@ -299,6 +323,8 @@ def find_secrets(text: str, longest: int | None = None) -> Iterator[tuple[int, i
         if _named(value, name, quoted=bool(match.group(2))):
             yield match.start(3), match.start(3) + len(value), "assigned_secret"
     yield from flag_secrets(text, _named)
+    yield from ((start, end, "authorization_credential") for start, end in auth_scheme_secrets(text))
+    yield from ((start, end, "client_argument") for start, end in constructor_secrets(text))
     if "asic" in text:
         for match in _BASIC_AUTH.finditer(text):
             if basic_credentials(match.group(1)):
