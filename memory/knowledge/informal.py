@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from crewline.memory.knowledge.phrasal import phrasal_written_out
+
 __all__ = ["INFORMAL", "plain"]
 
 # shorthand -> what it stands for (lowercase; matched as whole words, any case)
@@ -70,5 +72,6 @@ def _written_out(match: re.Match[str]) -> str:
 
 
 def plain(text: str) -> str:
-    """``text`` with informal shorthand written out; anything else unchanged."""
-    return _WORD.sub(_written_out, text)
+    """``text`` with informal shorthand written out, then its phrasal verbs read as the articles' plain
+    verbs (:mod:`crewline.memory.knowledge.phrasal`: "run out" → "expire"); anything else unchanged."""
+    return phrasal_written_out(_WORD.sub(_written_out, text))

@@ -33,7 +33,11 @@ GROUPS: tuple[str, ...] = (
     "unused unredeemed leftover remaining unspent",
     "owe owed owing debt outstanding",
     "extra additional secondary another",
-    "cardholder cardholders authorized",
+    # family members and people close to the asker stand for the articles' "authorized user" (the
+    # person a cardholder adds to their account); "partner" is left out: help articles use it for a
+    # business ("a partner location")
+    "cardholder cardholders authorized spouse husband wife kid kids child children son daughter teen "
+    "teenager mom mum dad mother father parent parents girlfriend boyfriend grandson granddaughter",
     "limit limits maximum max cap ceiling",
     "daily day",
     "monthly month",
@@ -51,10 +55,9 @@ GROUPS: tuple[str, ...] = (
     "merchant store shop retailer seller vendor",
     "purchase purchases buy bought buying",
     "reach contact",
-    "affect hurt impact harm",
+    "affect hurt impact harm ding dinged",
     "lock freeze frozen block suspend",
     "expire expires expiry expiration",
-    "spouse husband wife partner",
     "income salary paycheck wages earnings",
     "waive waiver forgive",
     "activate activation enable",
@@ -68,15 +71,20 @@ GROUPS: tuple[str, ...] = (
     "expedited express rush overnight",
     "enter entered type typed typing",
     "remove removed delete",
-    "kid kids child children son daughter teen teenager",
     "weekend weekends saturday saturdays sunday sundays",
     "change changing changed move moving moved modify adjust",
     "phone phones smartphone smartphones device devices",
     # everyday words for what help articles name formally (general usage, none from a benchmark row)
     "branch branches office offices",
-    "document documents paperwork",
     "name names surname",
-    "job jobs unemployed jobless redundant",
+    "job jobs unemployed jobless redundant laid",
+    "damaged damage cracked bent broken snapped",
+    "virtual disposable throwaway burner",
+    "supervisor manager boss",
+    "score rating",
+    "stop quit",
+    "dining restaurant restaurants eating meals",
+    "document documents paperwork proof",
     # phrasal verbs and plain words for what articles say formally ("pull out cash", "kick in")
     "withdraw withdrawal withdrawals withdrawing pull",
     "start starts started begin begins kick kicks",

@@ -1,0 +1,48 @@
+"""Phrasal verbs in a question, read as the one word help articles use for them ("run out" → "expire").
+
+A phrasal verb's meaning is not its parts': "do my points run out" is about points expiring, but the
+term matcher sees "run" (a word the articles use for something else) and drops "out" as a stop word,
+so the question's topic word is lost and a question the articles answer falls under the confidence
+gate. Word synonyms (:mod:`crewline.memory.knowledge.synonyms`) cannot help: they only stand in for
+words the knowledge base never uses, and "run", "look", "work" it does use. The phrases below are
+general English usage for customer-service topics (money, cards, accounts), each rewritten to the
+plain verb that says the same; a phrase with another sense nearby is guarded ("run out of money" is
+not expiring, "work out of the country" is not a calculation).
+
+Every pattern is a fixed alternation of words with at most one optional word between verb and
+particle: linear on any input.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["PHRASAL", "phrasal_written_out"]
+
+# (pattern, replacement): whole words, any case; inflected forms listed, since no stemmer runs yet.
+PHRASAL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), plain)
+    for pattern, plain in (
+        (r"\b(?:run|runs|ran|running) out\b(?! of)", "expire"),
+        (r"\b(?:cash|cashes|cashed|cashing) (?:them |it |my points |points )?in\b", "redeem"),
+        (r"\b(?:hook|hooks|hooked|hooking) up\b", "link"),
+        (r"\b(?:look|looks|looked|looking) into\b", "investigate"),
+        (r"\b(?:sort|sorts|sorted|sorting) out\b", "resolve"),
+        (r"\b(?:work|works|worked|working) out\b(?! of)", "calculate"),
+        (r"\b(?:top|tops|topped|topping) up\b", "add to"),
+        (r"\b(?:shut|shuts|shutting|switch|switches|switched|switching) off\b", "turn off"),
+        (r"\b(?:switch|switches|switched|switching) on\b", "turn on"),
+        (r"\b(?:send|sends|sent|sending) (it |them |this |that |something |stuff )?back\b", r"return \1"),
+        (r"\b(?:take|takes|took|taking) (?:some |the )?(?:cash|money) out\b", "withdraw cash"),
+        (r"\b(?:take|takes|took|taking) out (?:some |the )?(?:cash|money)\b", "withdraw cash"),
+        (r"\bmoney back\b", "refund"),
+        (r"\b(?:sign|signs|signed|signing) up for (?:a |the |your )?(?:new )?card\b", "apply for a card"),
+    )
+)
+
+
+def phrasal_written_out(text: str) -> str:
+    """``text`` with the phrasal verbs of :data:`PHRASAL` replaced by their plain verbs."""
+    for pattern, plain in PHRASAL:
+        text = pattern.sub(plain, text)
+    return text

@@ -1,0 +1,58 @@
+"""Customers' own words on the demo help centre (default, offline install): phrasal verbs read as the
+articles' plain verbs ("run out" → "expire") and family words read as the articles' "authorized user"
+("my daughter"), where each question had looked like one about words the articles never use."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from crewline.memory.knowledge.embeddings import make_embedder
+from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.phrasal import PHRASAL, phrasal_written_out
+from crewline.tools.answering import answer_question
+from crewline.tools.knowledge import DOCS_DIR
+
+
+@pytest.fixture(scope="module")
+def help_centre(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    path: Path = tmp_path_factory.mktemp("kb") / "help"
+    return KnowledgeBase.build(DOCS_DIR, path, make_embedder("hashing"))
+
+
+def test_phrasal_verbs_are_written_out_and_their_other_senses_are_not() -> None:
+    assert phrasal_written_out("do my points run out?") == "do my points expire?"
+    assert phrasal_written_out("can I hook up my bank") == "can I link my bank"
+    assert phrasal_written_out("how is interest worked out") == "how is interest calculate"
+    # running out *of* something is not expiring; working out of a place is no calculation
+    assert phrasal_written_out("I ran out of money") == "I ran out of money"
+    assert phrasal_written_out("I work out of Denver") == "I work out of Denver"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("do my points run out after a while?", "do not expire"),
+        ("how old does my daughter need to be to get a card on my account?", "13 years old"),
+        ("can I put a cap on how much my son spends on his card?", "monthly spending limit"),
+    ],
+)
+def test_everyday_wording_gets_its_answer(help_centre: KnowledgeBase, question: str, answer: str) -> None:
+    result = answer_question(help_centre, question)
+    assert result.get("answered", True), result["confidence"]
+    assert answer in result["summary"]
+
+
+def test_a_family_word_does_not_make_an_off_topic_question_answerable(help_centre: KnowledgeBase) -> None:
+    result = answer_question(help_centre, "can my son open a savings account with you?")
+    assert result.get("answered") is False
+
+
+def test_phrasal_patterns_are_linear_on_hostile_input() -> None:
+    hostile = ["run " * 5000, "send it " * 2500 + "x", "take some " * 2000, "cash them " * 2000]
+    for text in hostile:
+        started = time.perf_counter()
+        phrasal_written_out(text)
+        assert time.perf_counter() - started < 0.5, (text[:20], len(PHRASAL))
