@@ -35,7 +35,6 @@ PHRASAL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:send|sends|sent|sending) (it |them |this |that |something |stuff )?back\b", r"return \1"),
         (r"\b(?:take|takes|took|taking) (?:some |the )?(?:cash|money) out\b", "withdraw cash"),
         (r"\b(?:take|takes|took|taking) out (?:some |the )?(?:cash|money)\b", "withdraw cash"),
-        (r"\bmoney back\b", "refund"),
         (r"\b(?:sign|signs|signed|signing) up for (?:a |the |your )?(?:new )?card\b", "apply for a card"),
     )
 )
