@@ -1,6 +1,7 @@
 """Personal data and secrets with validation: cards (Luhn), IBANs (length + mod-97), US SSNs (issuance
 rules), IPv4/IPv6 (``ipaddress``), emails, phone numbers (:mod:`crewline.nodes.guards.pii_phones`),
-labelled dates of birth and passport numbers (:mod:`crewline.nodes.guards.pii_labelled`), and the
+labelled dates of birth and passport numbers (:mod:`crewline.nodes.guards.pii_labelled`), national
+identity numbers (:mod:`crewline.nodes.guards.pii_national`), and the
 secrets of :mod:`crewline.nodes.guards.secrets`.
 
 Detection is *context-free*: whether a span is reported depends on the span and the run of
@@ -30,6 +31,7 @@ from typing import NamedTuple
 from crewline.nodes.guards.pii_cards import CARD, CARD_GLUED, card_branded, card_shaped, luhn_valid
 from crewline.nodes.guards.pii_identifiers import embedded
 from crewline.nodes.guards.pii_labelled import labelled_pii
+from crewline.nodes.guards.pii_national import national_ids
 from crewline.nodes.guards.pii_phones import GROUPED_CODE, PHONE, after_thousands, grouped_code, phone_ok
 from crewline.nodes.guards.pii_spelled import spelled_emails
 from crewline.nodes.guards.secrets import find_secrets, longest_word, positions
@@ -46,6 +48,7 @@ PII_TYPES = (
     "SECRET",
     "DATE_OF_BIRTH",
     "PASSPORT",
+    "NATIONAL_ID",
 )
 
 
@@ -288,6 +291,9 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
         return sorted(found, key=lambda span: span.start)
     for kind, start, end in labelled_pii(text):  # "DOB 1984-07-19", "passport no. X1234567"
         add(kind, start, end)
+    # "SIN 046 454 286", "DNI 12345678Z": a labelled number failing its check is claimed, not reported
+    for start, end, ok, subtype in sorted(national_ids(text), key=lambda s: (s[0], -s[1])):
+        add("NATIONAL_ID", start, end, subtype, report=ok)
     for start, end, ok in _iban_spans(text):
         add("IBAN_CODE", start, end, report=ok)
     for match in _IPV4.finditer(text):
