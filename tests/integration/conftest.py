@@ -9,7 +9,7 @@ import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
-from tests.integration.langgraph_server import LangGraphServer
+from tests.integration.langgraph_server import LangGraphServer, exported_key, running_server
 from tests.support.fake_openai import FakeOpenAI
 
 
@@ -26,9 +26,25 @@ def serve(monkeypatch: pytest.MonkeyPatch) -> Any:
     return start
 
 
+@pytest.fixture(scope="session")
+def _default_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangGraphServer]:
+    with running_server(tmp_path_factory.mktemp("default-server")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def default_server(_default_server_process: LangGraphServer) -> Iterator[LangGraphServer]:
+    """The session's one ``langgraph dev`` of the repository's own configuration, shared by the modules
+    that need nothing else (a start costs seconds; five modules started their own). Their tests own
+    their keys, threads and customers' rows, or count ERP rows before and after, so one module's runs
+    do not decide another's assertions. ``LANGGRAPH_API_KEY`` is its admin key for the module only."""
+    with exported_key(_default_server_process):
+        yield _default_server_process
+
+
 @pytest.fixture(scope="module")
 def client(server: LangGraphServer) -> Iterator[SyncLangGraphClient]:
-    """A client of the module's own ``server`` fixture (each server test module starts its own)."""
+    """A client of the module's ``server`` fixture (its own server, or ``default_server``)."""
     sync_client = get_sync_client(url=server.url, timeout=60)
     yield sync_client
     sync_client.http.client.close()

@@ -40,7 +40,9 @@ __all__ = [
     "REPO_ROOT",
     "LangGraphServer",
     "ServerStartError",
+    "exported_key",
     "langgraph_server",
+    "running_server",
     "server_config",
 ]
 
@@ -214,7 +216,39 @@ def langgraph_server(
     ``base_dir/server`` is the server's working directory (config copy, ``.langgraph_api/``,
     ``server.log``); ``base_dir/data`` is its ``CREWLINE_DATA_DIR``. Raises ``ServerStartError`` with
     the log tail if the server exits early or ``GET /ok`` does not answer within ``timeout_s``.
+    While the block runs, ``LANGGRAPH_API_KEY`` is the server's admin key.
     """
+    with (
+        running_server(base_dir, repo_root=repo_root, timeout_s=timeout_s, env=env) as server,
+        exported_key(server),
+    ):
+        yield server
+
+
+@contextlib.contextmanager
+def exported_key(server: LangGraphServer) -> Iterator[None]:
+    """``LANGGRAPH_API_KEY`` is ``server``'s admin key in the block (SDK clients made there use it)."""
+    previous_key = os.environ.get("LANGGRAPH_API_KEY")
+    os.environ["LANGGRAPH_API_KEY"] = server.api_key
+    try:
+        yield
+    finally:
+        if previous_key is None:
+            os.environ.pop("LANGGRAPH_API_KEY", None)
+        else:
+            os.environ["LANGGRAPH_API_KEY"] = previous_key
+
+
+@contextlib.contextmanager
+def running_server(
+    base_dir: Path,
+    *,
+    repo_root: Path = REPO_ROOT,
+    timeout_s: float = STARTUP_TIMEOUT_S,
+    env: dict[str, str] | None = None,
+) -> Iterator[LangGraphServer]:
+    """:func:`langgraph_server` without the exported key: a server that outlives one module (the
+    session's shared one) must not leave ``LANGGRAPH_API_KEY`` set for the modules that do not use it."""
     work_dir = base_dir / "server"
     data_dir = base_dir / "data"
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -258,7 +292,6 @@ def langgraph_server(
         log_path=log_path,
         api_key=api_key,
     )
-    previous_key = os.environ.get("LANGGRAPH_API_KEY")
     try:
         deadline = time.monotonic() + timeout_s
         while not _is_ok(url):
@@ -274,11 +307,6 @@ def langgraph_server(
                     f"command: {' '.join(command)}\n--- {log_path} (tail) ---\n{server.log_tail()}"
                 )
             time.sleep(0.25)
-        os.environ["LANGGRAPH_API_KEY"] = api_key
         yield server
     finally:
-        if previous_key is None:
-            os.environ.pop("LANGGRAPH_API_KEY", None)
-        else:
-            os.environ["LANGGRAPH_API_KEY"] = previous_key
         _stop(process)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +28,8 @@ REQUEST = f"My email is {EMAIL} and my card number is {CARD}. What is the balanc
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangGraphServer]:
-    with langgraph_server(tmp_path_factory.mktemp("langgraph-server-pii")) as running:
-        yield running
+def server(default_server: LangGraphServer) -> LangGraphServer:
+    return default_server
 
 
 @pytest.fixture(scope="module")

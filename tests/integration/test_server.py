@@ -1,19 +1,19 @@
 """The ``support`` crew behind a real ``langgraph dev`` server: streaming, interrupt, resume, history.
 
-One offline server for the whole module (see ``langgraph_server.py``); every test uses its own thread.
+The session's shared offline server (``default_server``, see ``langgraph_server.py``); every test uses its
+own thread, and the cards and order it checks are its own.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from langgraph_sdk.client import SyncLangGraphClient
 
-from tests.integration.langgraph_server import REPO_ROOT, LangGraphServer, langgraph_server
+from tests.integration.langgraph_server import REPO_ROOT, LangGraphServer
 
 pytestmark = pytest.mark.server
 
@@ -23,9 +23,8 @@ STOLEN_CARD_C1005 = "My card was stolen, please freeze it. Customer C-1005."
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangGraphServer]:
-    with langgraph_server(tmp_path_factory.mktemp("langgraph-server")) as running:
-        yield running
+def server(default_server: LangGraphServer) -> LangGraphServer:
+    return default_server
 
 
 def _request(text: str) -> dict[str, Any]:

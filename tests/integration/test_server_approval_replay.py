@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from crewline.evals.benchmarks.approval_replay_api import ROUTES, run_routes
-from tests.integration.langgraph_server import LangGraphServer, langgraph_server
+from tests.integration.langgraph_server import LangGraphServer
 
 pytestmark = pytest.mark.server
 
@@ -26,9 +25,8 @@ NOT_A_REPLAY = "runs/wait input null (run on)"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangGraphServer]:
-    with langgraph_server(tmp_path_factory.mktemp("approval-replay")) as running:
-        yield running
+def server(default_server: LangGraphServer) -> LangGraphServer:
+    return default_server
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import importlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ from langgraph.pregel import Pregel
 from pydantic import TypeAdapter
 
 import crewline
-from tests.integration.langgraph_server import REPO_ROOT, LangGraphServer, langgraph_server
+from tests.integration.langgraph_server import REPO_ROOT, LangGraphServer
 from tests.support.specs import one_tool_spec
 
 CONFIG = json.loads((REPO_ROOT / "langgraph.json").read_text())
@@ -114,9 +113,8 @@ def test_no_module_declares_state_with_typing_typeddict() -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangGraphServer]:
-    with langgraph_server(tmp_path_factory.mktemp("schemas-server")) as running:
-        yield running
+def server(default_server: LangGraphServer) -> LangGraphServer:
+    return default_server
 
 
 @pytest.mark.server

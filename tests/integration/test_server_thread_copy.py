@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from crewline.evals.benchmarks.approval_replay import REQUEST, fraud_reports
-from tests.integration.langgraph_server import LangGraphServer, langgraph_server
+from tests.integration.langgraph_server import LangGraphServer
 
 pytestmark = pytest.mark.server
 
@@ -32,9 +32,8 @@ LINEAGE_KEY = "crewline_copied_from"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangGraphServer]:
-    with langgraph_server(tmp_path_factory.mktemp("thread-copy")) as running:
-        yield running
+def server(default_server: LangGraphServer) -> LangGraphServer:
+    return default_server
 
 
 @dataclass
