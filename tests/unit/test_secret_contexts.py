@@ -64,6 +64,8 @@ def test_secrets_by_scheme_constructor_and_prefix(text: str, secret: str) -> Non
         'client = Client("https://api.acme.io/v1/endpoint")',
         'flag = FeatureFlag("EnableNewCheckoutFlow2024")',
         'model = Model("gpt-4o-mini-2024-07-18")',
+        # encoded text passed to a constructor: "Please confirm the shipping address for the order"
+        'payload = Message("UGxlYXNlIGNvbmZpcm0gdGhlIHNoaXBwaW5nIGFkZHJlc3MgZm9yIHRoZSBvcmRlcg==")',
     ],
 )
 def test_published_values_ids_and_stand_ins_are_not_secrets(text: str) -> None:
