@@ -25,6 +25,7 @@ from typing import Any
 
 from crewline.evals.benchmarks.pii_fresh_c import NEGATIVE_C, POSITIVE_C
 from crewline.evals.benchmarks.pii_fresh_d import NEGATIVE_D, POSITIVE_D
+from crewline.evals.benchmarks.pii_fresh_e import NEGATIVE_E, POSITIVE_E
 from crewline.evals.pii import evaluate
 
 __all__ = ["FIRST_RUN", "fresh_rows"]
@@ -249,6 +250,7 @@ def fresh_rows(part: str = "a") -> list[dict[str, Any]]:
         "b": (_POSITIVE_B, _NEGATIVE_B),
         "c": (POSITIVE_C, NEGATIVE_C),
         "d": (POSITIVE_D, NEGATIVE_D),
+        "e": (POSITIVE_E, NEGATIVE_E),
     }
     positive, negative = sets[part]
     rows = [_row(marked) for marked in positive]
@@ -260,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", action="store_true", help="print missed spans and false detections")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--set", choices=("a", "b", "c", "d"), default="a", help="b, c, d: written later")
+    parser.add_argument("--set", choices=("a", "b", "c", "d", "e"), default="a", help="b to e: written later")
     args = parser.parse_args(argv)
     errors: list[dict[str, Any]] = []
     figures = evaluate(fresh_rows(args.set), source=f"pii_fresh {args.set}", errors=errors)
