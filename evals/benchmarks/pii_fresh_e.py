@@ -17,9 +17,17 @@ from typing import Any
 
 __all__ = ["FIRST_RUN_E", "NEGATIVE_E", "POSITIVE_E"]
 
-# ``python -m crewline.evals.benchmarks.pii_fresh --set e`` at the commit that added this set, its only
-# run before any further change (filled in after that run)
-FIRST_RUN_E: dict[str, Any] = {}
+# ``python -m crewline.evals.benchmarks.pii_fresh --set e`` at the commit that added this set
+# (ae4cf0e), its first run, on data no rule was written for: national ids 10 of 23 (none of the
+# eleven of countries not covered; "BSN (burgerservicenummer):" and "aadhaar card number" missed of
+# the covered ones; a South African id read as a card), IBANs 8 of 8, phones 14 of 14; one negative
+# (a population with spaces between thousands) read as a phone number.
+FIRST_RUN_E: dict[str, Any] = {
+    "recall": 0.7111,
+    "precision": 0.9412,
+    "hard_negative_fpr": 0.0714,
+    "national_id_recall": 0.4348,
+}
 
 # ``[[TYPE|value]]`` marks a gold span (read by ``pii_fresh._row``).
 POSITIVE_E = (
