@@ -71,7 +71,14 @@ def _written_out(match: re.Match[str]) -> str:
     return INFORMAL[lowered]
 
 
+# A time of day typed "9pm", "9 PM", "9:30pm": written the way articles print it ("9 p.m."), since
+# "9pm" is one token no article holds. One optional group per part: linear.
+_TIME = re.compile(r"\b(\d{1,2}(?::\d\d)?) ?([ap])\.?m\b\.?", re.IGNORECASE)
+
+
 def plain(text: str) -> str:
-    """``text`` with informal shorthand written out, then its phrasal verbs read as the articles' plain
-    verbs (:mod:`crewline.memory.knowledge.phrasal`: "run out" → "expire"); anything else unchanged."""
-    return phrasal_written_out(_WORD.sub(_written_out, text))
+    """``text`` with informal shorthand and times of day written out, then its phrasal verbs read as the
+    articles' plain verbs (:mod:`crewline.memory.knowledge.phrasal`: "run out" → "expire"); anything
+    else unchanged."""
+    text = _TIME.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}.m.", _WORD.sub(_written_out, text))
+    return phrasal_written_out(text)

@@ -7,7 +7,9 @@ gate. Word synonyms (:mod:`crewline.memory.knowledge.synonyms`) cannot help: the
 words the knowledge base never uses, and "run", "look", "work" it does use. The phrases below are
 general English usage for customer-service topics (money, cards, accounts), each rewritten to the
 plain verb that says the same; a phrase with another sense nearby is guarded ("run out of money" is
-not expiring, "work out of the country" is not a calculation).
+not expiring, "work out of the country" is not a calculation). A phrase the demo articles use
+themselves is not listed: "shows up" was (a refund "usually shows up on your account within 3–10
+business days"), and reading it as "appear" cost two right answers.
 
 Every pattern is a fixed alternation of words with at most one optional word between verb and
 particle: linear on any input.
@@ -36,6 +38,11 @@ PHRASAL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:take|takes|took|taking) (?:some |the )?(?:cash|money) out\b", "withdraw cash"),
         (r"\b(?:take|takes|took|taking) out (?:some |the )?(?:cash|money)\b", "withdraw cash"),
         (r"\b(?:sign|signs|signed|signing) up for (?:a |the |your )?(?:new )?card\b", "apply for a card"),
+        (r"\b(?:turn|turns|turned|turning) (?:me |it )?down\b", "decline"),
+        (r"\b(?:go|goes|went|going) up\b", "increase"),
+        (r"\b(?:go|goes|went|going) down\b", "decrease"),
+        # "typed it wrong too many times": the articles' failed attempts
+        (r"\bwrong (?:too many|several|a few|multiple|many) times\b", "wrong in failed attempts"),
     )
 )
 

@@ -1,6 +1,7 @@
 """Customers' own words on the demo help centre (default, offline install): phrasal verbs read as the
-articles' plain verbs ("run out" → "expire") and family words read as the articles' "authorized user"
-("my daughter"), where each question had looked like one about words the articles never use."""
+articles' plain verbs ("run out" → "expire"), family words read as the articles' "authorized user"
+("my daughter") and times typed "9pm" read as "9 p.m.", where each question had looked like one about
+words the articles never use."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from crewline.memory.knowledge.embeddings import make_embedder
 from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.informal import plain
 from crewline.memory.knowledge.phrasal import PHRASAL, phrasal_written_out
 from crewline.tools.answering import answer_question
 from crewline.tools.knowledge import DOCS_DIR
@@ -31,12 +33,20 @@ def test_phrasal_verbs_are_written_out_and_their_other_senses_are_not() -> None:
     assert phrasal_written_out("I work out of Denver") == "I work out of Denver"
 
 
+def test_times_of_day_are_written_as_articles_print_them() -> None:
+    assert plain("I paid at 9pm, or 9:30 PM") == "I paid at 9 p.m., or 9:30 p.m."
+    assert plain("open 8 a.m. to 8 p.m.") == "open 8 a.m. to 8 p.m."
+    assert plain("i am here, spam filter") == "i am here, spam filter"
+
+
 @pytest.mark.parametrize(
     ("question", "answer"),
     [
         ("do my points run out after a while?", "do not expire"),
         ("how old does my daughter need to be to get a card on my account?", "13 years old"),
         ("can I put a cap on how much my son spends on his card?", "monthly spending limit"),
+        ("what happens if I type my password wrong too many times?", "30 minutes"),
+        ("if I pay at 9pm on a weekday, when does it get credited?", "next business day"),
     ],
 )
 def test_everyday_wording_gets_its_answer(help_centre: KnowledgeBase, question: str, answer: str) -> None:
@@ -51,8 +61,9 @@ def test_a_family_word_does_not_make_an_off_topic_question_answerable(help_centr
 
 
 def test_phrasal_patterns_are_linear_on_hostile_input() -> None:
-    hostile = ["run " * 5000, "send it " * 2500 + "x", "take some " * 2000, "cash them " * 2000]
+    hostile = ["run " * 5000, "send it " * 2500 + "x", "take some " * 2000, "cash them " * 2000, "9" * 20000]
+    hostile += ["wrong too many " * 1500, "9:99 " * 4000 + "p"]
     for text in hostile:
         started = time.perf_counter()
-        phrasal_written_out(text)
+        plain(text)
         assert time.perf_counter() - started < 0.5, (text[:20], len(PHRASAL))
