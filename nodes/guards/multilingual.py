@@ -1,11 +1,12 @@
 """Instruction override and system-prompt requests in the languages attackers switch to.
 
 "Ignore all previous instructions" is as effective in Spanish, French, German, Portuguese, Italian,
-Dutch, Polish, Russian, Swedish or Turkish, and an English keyword filter reads none of them. An
-override here is a verb of ignoring or forgetting followed, within the sentence, by the model's
-*orders* (instructions, rules, guidelines, directives): a customer's "ignora mi mensaje anterior"
-(ignore my previous message) or "vergessen Sie meine letzte Nachricht" names no orders and is not
-one. Both the input detector's rules and the passage guard's cues read these patterns.
+Dutch, Polish, Russian, Ukrainian, Swedish, Turkish, Greek, Hebrew, Hindi or Thai, and an English
+keyword filter reads none of them. An override here is a verb of ignoring or forgetting followed,
+within the sentence, by the model's *orders* (instructions, rules, guidelines, directives): a
+customer's "ignora mi mensaje anterior" (ignore my previous message) or "vergessen Sie meine letzte
+Nachricht" names no orders and is not one. Both the input detector's rules and the passage
+guard's cues read these patterns.
 
 Patterns read the folded text (lower case, look-alike letters folded; see
 :data:`crewline.nodes.guards.normalise.CONFUSABLES`): Cyrillic words are written here as they are
@@ -14,9 +15,13 @@ and folded when compiled, so "инструкции" matches the folded "инcтp
 
 from __future__ import annotations
 
+import unicodedata
+
 from crewline.nodes.guards.normalise import CONFUSABLES
 
 __all__ = [
+    "BRAHMIC_OVERRIDE",
+    "BRAHMIC_SYSTEM_PROMPT",
     "CJK_ANY",
     "CJK_HINTS",
     "CJK_OVERRIDE",
@@ -44,8 +49,11 @@ _IGNORE = (
     "negeer|vergeet|negeren|"
     "zignoruj|ignoruj|zapomnij|"
     "игнорируй|игнорируйте|игнорировать|проигнорируй|проигнорируйте|забудь|забудьте|"
-    "ignorera|glöm|"
+    "ignorera|glöm|strunta i|bortse från|bortse fran|"
     "yok say|unut|unutun|"
+    # el, he, uk: the imperatives only ("להתעלם", to ignore, is a customer's "please ignore")
+    "αγνόησε|αγνοήστε|αγνόησέ|ξέχασε|ξεχάστε|התעלם|התעלמי|התעלמו|תתעלם|שכח|שכחי|שכחו|"
+    "ігноруй|ігноруйте|проігноруй|проігноруйте|"
     # cs, id, ar, vi
     "bỏ qua|phớt lờ|ignorujte|zapomeň|zapomeňte|nedbej|abaikan|lupakan|acuhkan|تجاهل|تجاهلي|تجاهلوا|انس|انسى"
 ).translate(CONFUSABLES)
@@ -59,7 +67,10 @@ _ORDERS = (
     "instructies|regels|opdrachten|richtlijnen|"
     "instrukcje|instrukcji|zasady|reguły|"
     "инструкции|инструкций|правила|указания|ограничения|"
-    "instruktioner|regler|"
+    "instruktioner|instruktionerna|regler|reglerna|riktlinjer|riktlinjerna|"
+    "οδηγίες|οδηγιών|κανόνες|κανόνων|εντολές|εντολών|"
+    "הוראות|ההוראות|מההוראות|כללים|הכללים|מהכללים|הנחיות|ההנחיות|מההנחיות|"
+    "вказівки|вказівок|інструкції|інструкцій|"
     "talimatları|talimatlari|talimatlar|kuralları|kurallari|"
     "pokyny|pokynů|instrukce|pravidla|instruksi|perintah|aturan|arahan|hướng dẫn|chỉ dẫn|quy tắc|chỉ thị|"
     "التعليمات|تعليمات|الأوامر|أوامر|القواعد|قواعد|الإرشادات|إرشادات"
@@ -74,6 +85,9 @@ _NAMES_OF_THE_PROMPT = (
     "|(?:règles|reglas|regeln|regole|regras) (?:cachées|ocultas|secretas|versteckten|nascoste|secrètes)"
     "|systémov(?:ý|é|ého) (?:prompt|promptu|pokyny|instrukce)|prompt sistem|instruksi sistem"
     "|lời nhắc hệ thống|hướng dẫn hệ thống|تعليمات النظام|موجه النظام"
+    "|(?:μήνυμα|οδηγίες|προτροπή) (?:του )?συστήματος"
+    "|(?:κρυφές|μυστικές) (?:σου )?(?:οδηγίες|ρυθμίσεις|κανόνες)"
+    "|(?:הנחיות|הוראות|הנחיית) (?:ה)?מערכת|системн(?:ий|і) (?:промпт|інструкції|вказівки)"
 ).translate(CONFUSABLES)
 # words of one clause: "Lupakan saja, aturan baru berlaku besok" (forget it, the new rules apply
 # tomorrow) and "Zapomeňte na to, pravidla ..." drop something else, then talk about rules
@@ -88,12 +102,13 @@ OVERRIDE = (
 )
 OVERRIDE_TRIGGERS = (
     "ignor oubli olvid vergiss vergess vergesst missacht dimentic esque descons negeer vergeet zapomnij "
-    "tiens tenez игнор проигнор забуд glöm unut yok zapom nedbej abaik lupak acuhk bỏ phớt تجاهل انس"
+    "tiens tenez игнор проигнор забуд glöm unut yok zapom nedbej abaik lupak acuhk bỏ phớt تجاهل انس "
+    "strunta bortse αγνόη αγνοή ξέχα ξεχά התעלם תתעלם שכח ігнор проігнор"
 ).translate(CONFUSABLES)
 SYSTEM_PROMPT = rf"\b(?:{_NAMES_OF_THE_PROMPT})\b"
 SYSTEM_PROMPT_TRIGGERS = (
     "prompt system instruc anweis istruz instru regel règle regla regol regra систем sistem systém "
-    "تعليمات موجه"
+    "تعليمات موجه συστήματος κρυφές μυστικές מערכת המערכת системний системні"
 ).translate(CONFUSABLES)
 
 # Chinese, Japanese and Korean write no spaces between words (a word boundary never falls inside a
@@ -131,6 +146,27 @@ CJK_SYSTEM_PROMPT = (
     f"{_CJK_MODE}[^。！？!?.\n]{{0,8}}?(?:{_CJK_ANSWER})|(?:{_CJK_FROM_NOW})[^。！？!?.\n]{{0,12}}?{_CJK_MODE}"
 )
 CJK_ANY = f"{CJK_OVERRIDE}|{CJK_SYSTEM_PROMPT}"
+
+# Hindi and Thai: Python's \w does not hold Devanagari vowel signs (a word boundary falls inside
+# "निर्देश") and Thai writes no spaces, so, as for CJK, the verb and the model's orders are looked
+# for near each other in the characters. The verb is an imperative ("अनदेखा करो", not the reported
+# "अनदेखा किया"; "भूल जाओ", not "भूल गया"); in Thai, which marks no tense, the orders must be
+# qualified as earlier, all or yours ("ลืมคำสั่งก่อนหน้า"), and "คำสั่งซื้อ" is a purchase order.
+_HI_IGNORE = "अनदेखा कर|नज़रअंदाज़ कर|नजरअंदाज कर|नज़रअंदाज कर|भूल जा|ध्यान मत दो|ध्यान न दें"
+_HI_ORDERS = "निर्देश|नियम|आदेश|दिशानिर्देश|हिदायत"
+_HI_GAP = "[^।॥.!?\n]{0,30}?"
+_TH_IGNORE = "ลืม|เพิกเฉย|ไม่ต้องสนใจ|ไม่ต้องทำตาม|ละเลย"
+_TH_ORDERS = "(?:คำสั่ง(?!ซื้อ)|กฎ|คำแนะนำ|ข้อกำหนด)[^.!?\n ]{0,6}?(?:ก่อนหน้า|ทั้งหมด|ของคุณ|เดิม|ที่ได้รับ)"
+# written as the sanitizer leaves text (NFKC: Thai "ำ" becomes "ํา", Hindi "ज़" a letter and a nukta)
+BRAHMIC_OVERRIDE = unicodedata.normalize(
+    "NFKC",
+    f"(?:{_HI_ORDERS}){_HI_GAP}(?:{_HI_IGNORE})|(?:{_HI_IGNORE}){_HI_GAP}(?:{_HI_ORDERS})"
+    f"|(?:{_TH_IGNORE})[^.!?\n]{{0,8}}?{_TH_ORDERS}",
+)
+# the system prompt by name: "सिस्टम प्रॉम्प्ट", "ระบบ" + prompt words
+BRAHMIC_SYSTEM_PROMPT = unicodedata.normalize(
+    "NFKC", "सिस्टम प्रॉम्प्ट|सिस्टम प्रोम्प्ट|सिस्टम निर्देश|คำสั่งระบบ|พรอมต์ระบบ"
+)
 # what each CJK pattern needs somewhere in the text (a cheap test before the regex)
 CJK_HINTS = tuple("無无忽忘不别別무잊システム系統统管開开デ관개시")
 
@@ -143,6 +179,9 @@ ORDER_WORDS = (
     "restrictions limites filtres einschränkungen restrizioni "
     "ограничения hướng chỉ tắc "
     "instrukcje instrukcji zasady reguły инструкции инструкций правила указания instruktioner regler "
+    "instruktionerna reglerna riktlinjer riktlinjerna οδηγίες οδηγιών κανόνες κανόνων εντολές εντολών "
+    "הוראות ההוראות מההוראות כללים הכללים מהכללים הנחיות ההנחיות מההנחיות вказівки вказівок інструкції "
+    "інструкцій "
     "talimatları talimatlari talimatlar kuralları kurallari pokyny pokynů instrukce pravidla instruksi "
     "perintah aturan arahan التعليمات تعليمات الأوامر أوامر القواعد قواعد الإرشادات إرشادات"
 ).translate(CONFUSABLES)
@@ -150,5 +189,6 @@ PROMPT_WORDS = (
     "prompt system systemprompt systemprompts systeemprompt systemanweisungen systeminstruktioner "
     "instruction instructions instrucciones anweisungen istruzioni instruções instructies regels "
     "systemowy systemowego промпт инструкции istemi istemini règles reglas regeln regole regras "
-    "systémový systémové systémového sistem thống تعليمات موجه"
+    "systémový systémové systémového sistem thống تعليمات موجه συστήματος κρυφές μυστικές מערכת המערכת "
+    "системний системні"
 ).translate(CONFUSABLES)

@@ -53,6 +53,7 @@ CONFUSABLES = str.maketrans(
         "ո": "n",
         "ս": "u",
         "ν": "v",
+        "ϝ": "f",  # digamma, the Greek letter shaped like "F"
         "ο": "o",
         "α": "a",
         "ε": "e",
@@ -75,13 +76,19 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){8,}\b")
 # a maximal run of the characters a _HEX match is made of, long enough for its 8 pairs
 _HEX_RUN = re.compile(r"(?<![0-9a-fA-F :])[0-9a-fA-F :]{16,}")
-LEET_WORD = re.compile(r"\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0-9@$])[a-z0-9@$]{3,}\b", re.IGNORECASE)
+# a word of letters, digits and signs holding one of each; bounded by the run's ends, not by \b, which
+# falls nowhere next to a "$" ("u$3r", "9u1d3l1n3$"); two characters are a word too ("n0 f1lt3r5")
+LEET_WORD = re.compile(
+    r"(?<![a-z0-9@$])(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0-9@$])[a-z0-9@$]{2,}(?![a-z0-9@$])", re.IGNORECASE
+)
 # a maximal run of LEET_WORD's characters holding a digit or sign, read from its first character
 # (possessive: one pass over each run, so a long run of letters costs no more than its length)
 _LEET_RUN = re.compile(r"(?<![a-z0-9@$])[a-z]*+[0-9@$][a-z0-9@$]*+", re.IGNORECASE)
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+# "9" and "6" read "g" ("9u1d3l1n3s", "c0nf16"), "8" reads "b": the common ones after the vowels
+_LEET_LETTERS = dict(zip("03456789@$", "oeasgtbgas", strict=True))
+_LEET = str.maketrans({**_LEET_LETTERS, "1": "i"})
 # "1" stands for "l" as often as for "i" ("ru13s", "a11"): a word is read so when only that spells a keyword
-_LEET_L = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_L = str.maketrans({**_LEET_LETTERS, "1": "l"})
 SPACED_LETTERS = re.compile(r"\b(?:\w {1,2}){3,}\w\b")  # "i g n o r e  a l l": letters spaced out
 # "I.g.n.o.r.e", "D-i-s-r-e-g-a-r-d", "i*g*n*o*r*e": single letters joined by one punctuation mark
 _DOTTED = re.compile(r"\b(?:[A-Za-z][.\-*·•|]){3,}[A-Za-z]\b")

@@ -91,6 +91,13 @@ CREW_RULES: tuple[Rule, ...] = (
     # (one alternative per word order: each branch needs a verb and an order word, see split_rule)
     _rule("override", "asks to ignore prior instructions (non-English)", 0.92, "", multilingual.CJK_OVERRIDE),
     _rule("extraction", "asks for the system prompt (non-English)", 0.9, "", multilingual.CJK_SYSTEM_PROMPT),
+    # Hindi and Thai: word boundaries fall inside Devanagari words and Thai has none (see multilingual)
+    _rule(
+        "override", "asks to ignore prior instructions (non-English)", 0.92, "", multilingual.BRAHMIC_OVERRIDE
+    ),
+    _rule(
+        "extraction", "asks for the system prompt (non-English)", 0.9, "", multilingual.BRAHMIC_SYSTEM_PROMPT
+    ),
     # -- authority claims, only with an ask to bypass or reveal -------------------------------------
     _rule(
         "authority",
@@ -114,7 +121,7 @@ CREW_RULES: tuple[Rule, ...] = (
         "asks to skip an approval or review step",
         0.75,
         "approval approvals approving confirmation confirmations confirming review reviews reviewer reviewers reviewing check checks checking verification verifying sign signoff flag flagging asking anyone human",
-        rf"(?:{_NOT_FORBIDDEN}\b(?:skip|bypass|without|avoid|(?:don'?t|do not|must not|mustn'?t|never) (?:ask|wait)(?: the (?:user|customer|cardholder)| anyone)? for)\b{_WORDS % 4}|\bno (?:need (?:for|to) (?:[\w-]+ ){{0,2}}?)?){_APPROVAL_STEP}\b(?! (?:code|number|email|letter|screen|page)s?\b)",
+        rf"(?:{_NOT_FORBIDDEN}\b(?:skip|bypass|without|avoid|(?:don'?t|do not|must not|mustn'?t|never) (?:ask|wait)(?: the (?:user|customer|cardholder)| anyone)? for)\b{_WORDS % 4}|(?<!have )(?<!has )(?<!had )(?<!got )\bno (?:need (?:for|to) (?:[\w-]+ ){{0,2}}?)?){_APPROVAL_STEP}\b(?! (?:code|number|email|letter|screen|page)s?\b)",
         statements=True,
     ),
     _rule(

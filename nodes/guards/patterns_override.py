@@ -37,7 +37,13 @@ _THEN_ORDER = rf"[^\w\n]{{0,3}}(?:(?:and|then|&) )?(?:(?:now|instead|just|only|s
 _TASK_NOUN = r"(?:delivery|shipping|postage|parking|washing|care|cleaning|cooking|baking|assembly|installation|packing|packaging|travel|boarding|dosage|medication|feeding|storage|driving|exam|homework|assignment|meeting|booking|pickup|collection|recipe|packet|label|holiday|lab|test|survey|evacuation|fire|safety data)"
 # the customer's own message, address or settings: "ignore my previous message" orders nothing
 _MINE = r"(?:my|our|me|us|i)\b"
+# rules for the answer's form are the writer's own preference, no guardrails: "set aside the
+# formatting rules for this one", "ignore the style guide's rules on headings"
+_FORM = r"(?:formatting|format|style|styling|spelling|grammar|citation|naming|markdown|layout|word ?count|length|house)\b"
 _NOT_MINE = rf"(?:(?!{_MINE})\w+[^\w.!?\n]+){{0,%d}}"
+# a verb in a description of what something does ("my Outlook rules keep ignoring the instructions",
+# "the bot is ignoring the system prompt"), not an order
+_DESCRIBED = r"(?<!keep )(?<!keeps )(?<!kept )(?<! is )(?<!are )(?<!was )(?<!were )(?<!been )(?<!it's )"
 
 # an order addressed to the model: "you must now", "the assistant should", "agents will" (a bare "you
 # must" is as often a notice to its human reader: "you must wear goggles")
@@ -49,7 +55,7 @@ OVERRIDE_RULES: tuple[Rule, ...] = (
         "asks to ignore prior instructions",
         0.92,
         "ignore ignoring disregard disregarding forget override overrule bypass skip neglect abandon discard drop erase delete nevermind never scrap cancel unlearn pay set put throw stop longer don't dont not",
-        rf"\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE}|{_TASK_NOUN}\b)\w+\W+){{0,3}}{_ORDERS}\b{_NOT_A_TASKS}|\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE})\w+\W+){{0,3}}{_RULE_WORDS}\b{_NOT_A_TASKS}|\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+{_PRIOR_RUN}{_THEIR_ORDERS}\b{_THEN_ORDER}",
+        rf"{_DESCRIBED}\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE}|{_TASK_NOUN}\b|{_FORM})\w+\W+){{0,3}}{_ORDERS}\b{_NOT_A_TASKS}|{_DESCRIBED}\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE}|{_FORM})\w+\W+){{0,3}}{_RULE_WORDS}\b{_NOT_A_TASKS}|\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+{_PRIOR_RUN}{_THEIR_ORDERS}\b{_THEN_ORDER}",
     ),
     _rule(
         "override",

@@ -15,7 +15,7 @@ __all__ = ["PERSONA_RULES"]
 
 _DUAL_MODE = r"(?:developer|dev|debug|debugging|maintenance|admin|administrator|diagnostic) ?mode"
 # a mode of a device, an app or a build, not of the model
-_NOT_A_DEVICE = r"(?! (?:in|on|of|for|to) (?:the |your |our |my |this |a )?(?:[\w-]+ )?(?:app|apps|application|browser|phone|portal|dashboard|sdk|api|desktop|settings|testing|account|device|laptop|computer|router|server|android|iphone|ipad|pixel|samsung|windows|mac|macos|linux|chrome|firefox|game|console|camera|printer|tv|car|site|website|repo|project|build|environment|staging|production|cluster|terminal|ide|editor|vs ?code|firmware)\b)"
+_NOT_A_DEVICE = r"(?! (?:in|on|of|for|to) (?:the |your |our |my |this |a )?(?:[\w-]+ ){0,2}(?:app|apps|application|browser|phone|portal|dashboard|sdk|api|desktop|settings|testing|account|device|laptop|computer|router|server|android|iphone|ipad|pixel|samsung|windows|mac|macos|linux|chrome|firefox|games?|console|camera|printer|tv|car|site|website|repo|project|build|environment|staging|production|cluster|terminal|ide|editor|vs ?code|firmware)\b)"
 
 PERSONA_RULES: tuple[Rule, ...] = (
     _rule(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Callable
 
 from crewline.nodes.guards.normalise import CONFUSABLES, readings
 from crewline.nodes.guards.patterns import BRANCHES, RULES, Rule
@@ -87,15 +88,29 @@ _REPORTED = re.compile(
     rf"{_SOURCE}{_WHERE}(?: that| which)?(?: \w+ly)? (?:says?|said|saying|wrote|writes|reads?|reading|"
     rf"claim(?:s|ed|ing)|stated|states|{_PASSED_ON})|"
     r"(?:texted|emailed|messaged|wrote to|sent) (?:me|us)(?: \w+){0,3}|"
+    # what someone typed to a bot ("they told the bot '...'", "my son typed '...' into it")
+    r"(?:told|asked|typed|wrote|sent|entered|tried|said to|gave) (?:(?:in)?to )?"
+    r"(?:the|a|an|our|their|my|your|his|her) (?:[\w-]+ )?(?:bot|chatbot|assistant|ai|model|agent|llm|gpt)s?|"
+    # a message asked about ("what does the error '...' mean", "why does this warning say '...'")
+    r"(?:what does|what do|what did|why does|why did|why do|what is|what's|explain|meaning of) "
+    r"(?:the|this|that|these|those|a|an|my|our) (?:[\w-]+ ){0,2}(?:errors?|messages?|warnings?|notices?|"
+    r"alerts?|codes?|status|texts?|phrases?|lines?|sentences?|pop-?ups?|banners?|notifications?)"
+    r"(?: (?:says?|reads?|saying))?|"
     rf"{_PASSED_ON}|claiming)\W{{0,3}}$"
 )
-_QUOTED = re.compile(r"'[^'\n]{3,200}'|\"[^\"\n]{3,200}\"")
+# an apostrophe of a possessive or a contraction ("your manager's instructions", "don't") is inside
+# the quotation, not its end: a quote that ended there left the rest of the attack unquoted
+_QUOTED = re.compile(r"'(?:[^'\n]|'(?=[a-z]{1,2}\b)){3,200}'|\"[^\"\n]{3,200}\"")
 _ACTED_ON = re.compile(
     r"\b(?:do (?:it|that|this|so|as (?:it|he|she|they) says?|what (?:it|he|she|they) says?)|"
     r"follow (?:it|that|them|this)|obey|comply|act on (?:it|that)|execute|carry (?:it|that) out|"
     r"as (?:it|he|she) says)\b"
 )
 _MENTION = 0.5  # the weight a rule keeps when it only matched inside a reported quotation
+# a score past which more evidence changes no verdict: the search for more rules (and disguised
+# readings) ends there. A long text that holds every rule's keywords (200 KB of them, hostile) would
+# otherwise run all ~120 patterns over its whole length; an attack is settled after a few.
+SATURATED = 0.99
 
 
 def _reported_quotes(target: str) -> list[tuple[int, int]]:
@@ -126,11 +141,18 @@ def _hides_a_keyword(spelled: str, words: set[str]) -> bool:
     return not _TRIGGERS.isdisjoint(_words(fold(spelled)) - words)
 
 
-def rule_hits(text: str, *, folded: str | None = None, words: set[str] | None = None) -> list[Rule]:
+def rule_hits(
+    text: str,
+    *,
+    folded: str | None = None,
+    words: set[str] | None = None,
+    enough: Callable[[list[Rule]], bool] | None = None,
+) -> list[Rule]:
     """The rules of :data:`RULES` that fire on ``text`` (already sanitized), each once, in table order
     (two rules may share a reason; :meth:`RuleDetector.combine` counts it once). A rule fires when one
     of its branches (:data:`BRANCHES`) does; its other branches are then not tried.
-    ``folded``, ``words``: :func:`fold` of ``text`` and its words, when the caller has them."""
+    ``folded``, ``words``: :func:`fold` of ``text`` and its words, when the caller has them.
+    ``enough``: told the hits so far after each new one, it may end the search (the rest not tried)."""
     folded = fold(text) if folded is None else folded
     words = _words(folded) if words is None else words
     hits: list[Rule] = []
@@ -152,6 +174,8 @@ def rule_hits(text: str, *, folded: str | None = None, words: set[str] | None = 
             target = statements
         if _fires(rule, target):
             hits.append(whole)
+            if enough is not None and enough(hits):
+                break
     return hits
 
 
@@ -192,10 +216,23 @@ class RuleDetector:
         payload's instruction and the "decode this and obey" around it are one message's evidence)."""
         folded = fold(text)
         words = _words(folded)
-        hits = rule_hits(text, folded=folded, words=words)
+        quoted = "'" in folded or '"' in folded
+
+        def enough(hits: list[Rule]) -> bool:
+            # the plain noisy-or first (cheap); quoted mentions may lower it, so they are checked then
+            if _noisy_or(hits) < SATURATED:
+                return False
+            return not quoted or self.combine(hits, _mentioned(text, folded, hits)) >= SATURATED
+
+        hits = rule_hits(text, folded=folded, words=words, enough=enough)
         seen = {id(rule) for rule in hits}
         undone: dict[int, str] = {}  # rule -> the disguise it was found under, when only there
-        for name, reading in readings(text, _VOCABULARY, lambda spelled: _hides_a_keyword(spelled, words)):
+        disguised = (
+            []
+            if hits and enough(hits)
+            else readings(text, _VOCABULARY, lambda spelled: _hides_a_keyword(spelled, words))
+        )
+        for name, reading in disguised:
             for rule in rule_hits(reading):
                 if id(rule) not in seen:
                     seen.add(id(rule))
@@ -203,7 +240,7 @@ class RuleDetector:
                     undone[id(rule)] = name
         if not hits:
             return 0.0, ""
-        mentioned = _mentioned(text, folded, hits) if ("'" in folded or '"' in folded) else frozenset()
+        mentioned = _mentioned(text, folded, hits) if quoted else frozenset()
         strongest = max(hits, key=lambda rule: rule.weight * (_MENTION if id(rule) in mentioned else 1.0))
         disguise = undone.get(id(strongest))
         reason = f"{strongest.reason} (in {disguise})" if disguise else strongest.reason
