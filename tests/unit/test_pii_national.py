@@ -40,6 +40,19 @@ def _found(text: str) -> list[tuple[str, str]]:
         ("S0366876B is my NRIC", "S0366876B"),
         ("id 44030519850210718X", "44030519850210718X"),
         ("OG 20 44 72 A", "OG 20 44 72 A"),
+        # countries added after the first fresh set; labels in brackets and "card number"
+        ("numéro national 88.07.18-443.41", "numéro national 88.07.18-443.41"),
+        ("NIF: 307443884", "NIF: 307443884"),
+        ("fødselsnummer 06118603131", "fødselsnummer 06118603131"),
+        ("hetu 210960-3054", "210960-3054"),
+        ("ID number 8907215973098", "ID number 8907215973098"),
+        ("T.C. kimlik no: 42159968824", "T.C. kimlik no: 42159968824"),
+        ("teudat zehut 130401680", "teudat zehut 130401680"),
+        ("RRN 980824-1167811", "RRN 980824-1167811"),
+        ("cf RSSMRA94E21G229Y", "RSSMRA94E21G229Y"),
+        ("ITIN 982-92-9509", "ITIN 982-92-9509"),
+        ("BSN (burgerservicenummer): 334696070", "burgerservicenummer): 334696070"),
+        ("aadhaar card number 6224 8067 4063", "aadhaar card number 6224 8067 4063"),
     ],
 )
 def test_national_ids_with_their_check_digits_are_found(text: str, span: str) -> None:
@@ -56,6 +69,9 @@ def test_national_ids_with_their_check_digits_are_found(text: str, span: str) ->
         "the DNI 19197290A has the wrong letter",
         "CPF 111.111.111-11",  # passes the sums; no one's
         "personnummer 951310-7084",  # month 13
+        "NIF 307443885",
+        "ID number 8907215973099",
+        "kimlik no 42159968825",
     ],
 )
 def test_labelled_numbers_failing_their_check_are_claimed_not_reported(text: str) -> None:
