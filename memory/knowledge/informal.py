@@ -76,9 +76,21 @@ def _written_out(match: re.Match[str]) -> str:
 _TIME = re.compile(r"\b(\d{1,2}(?::\d\d)?) ?([ap])\.?m\b\.?", re.IGNORECASE)
 
 
+# A pronoun's contracted auxiliary ("you'll", "we've", "they'd", "you're"): the stop-word list holds
+# only some of them, and the rest stayed terms no article uses ("what's the smallest interest charge
+# you'll bill me" weighed "you'll" above every topic word). Written out, they are stop words.
+_AUXILIARY = {"ll": "will", "ve": "have", "d": "would", "re": "are"}
+_CONTRACTED = re.compile(r"\b(i|you|we|they|he|she|it|that|there|who|what)['’](ll|ve|d|re)\b", re.IGNORECASE)
+
+
+def _auxiliary(match: re.Match[str]) -> str:
+    return f"{match.group(1)} {_AUXILIARY[match.group(2).lower()]}"
+
+
 def plain(text: str) -> str:
-    """``text`` with informal shorthand and times of day written out, then its phrasal verbs read as the
-    articles' plain verbs (:mod:`crewline.memory.knowledge.phrasal`: "run out" → "expire"); anything
-    else unchanged."""
+    """``text`` with informal shorthand, contracted auxiliaries and times of day written out, then its
+    phrasal verbs read as the articles' plain verbs (:mod:`crewline.memory.knowledge.phrasal`: "run
+    out" → "expire"); anything else unchanged."""
     text = _TIME.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}.m.", _WORD.sub(_written_out, text))
+    text = _CONTRACTED.sub(_auxiliary, text)
     return phrasal_written_out(text)

@@ -39,6 +39,11 @@ def test_times_of_day_are_written_as_articles_print_them() -> None:
     assert plain("i am here, spam filter") == "i am here, spam filter"
 
 
+def test_contracted_auxiliaries_are_written_out() -> None:
+    written = "you will bill me, we have paid, they would call"
+    assert plain("you'll bill me, we’ve paid, they'd call") == written
+
+
 @pytest.mark.parametrize(
     ("question", "answer"),
     [
@@ -47,6 +52,7 @@ def test_times_of_day_are_written_as_articles_print_them() -> None:
         ("can I put a cap on how much my son spends on his card?", "monthly spending limit"),
         ("what happens if I type my password wrong too many times?", "30 minutes"),
         ("if I pay at 9pm on a weekday, when does it get credited?", "next business day"),
+        ("what's the smallest interest charge you'll bill me?", "$1"),
     ],
 )
 def test_everyday_wording_gets_its_answer(help_centre: KnowledgeBase, question: str, answer: str) -> None:
