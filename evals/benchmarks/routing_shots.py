@@ -20,7 +20,9 @@ For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewlin
   (its 100 ``oos`` rows included) for the lexical router and the cascade, with latency p50/p99, and
   the domain also from the intent routers' probabilities pooled by domain (``pooled_by_group``),
   and the domain cascade whose MiniLM stage is given each domain's intents as sub-routes
-  (``domain_cascade_sub_routes``; ``domain_cascade``: k-means groups).
+  (``domain_cascade_sub_routes``; ``domain_cascade``: k-means groups); ``domain_by_intent_cascade``
+  is the intent cascade's own answers mapped to their domain (``GroupRouter``): no domain fit, and
+  out of scope decided once, by the intent cascade.
 
     python -m crewline.evals.benchmarks.routing_shots [--data DIR] [--shots 3 5 10] [--seeds 0 1 2]
         [--full] [--no-semantic] [--no-label-names] [--no-sub-routes] [--held-out-train] [--json]
@@ -47,6 +49,7 @@ from crewline.evals.routing import (
     sample_shots,
     semantic_router,
 )
+from crewline.nodes.planning.group_router import GroupRouter
 from crewline.nodes.planning.margin_cascade import MarginCascade, margin_cascade, semantic_installed
 from crewline.nodes.planning.router import Router
 
@@ -234,6 +237,11 @@ def measure(
         domain_of_intent = {row.labels[0]: domain_of[row.line] for row in train if row.labels[0] != "oos"}
         for name, router in zip(("domain_by_intents", "domain_cascade_by_intents"), fitted, strict=False):
             figures["full train"][name] = pooled_by_group(router, val_domains, domain_of_intent)
+        if len(fitted) > 1:  # the intent cascade's answers grouped by domain (``GroupRouter``)
+            grouped = GroupRouter(fitted[1], domain_of_intent)
+            figures["full train"]["domain_by_intent_cascade"] = evaluate_routing(
+                grouped, val_domains, oos_label="oos"
+            )
         domain_router = fit_router(
             train_path, "domain", oos_label="oos", train=read_labelled(train_path, "domain"), oos_recall=0.8
         )
