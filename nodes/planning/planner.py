@@ -199,7 +199,8 @@ class Planner:
             one_route = len(self.router.routes) < 2
             clauses = [
                 Clause(c.text, self.semantic.refine(c.text, c.score))
-                if (one_route or self._unsure(c)) and not is_courtesy(c.text)  # "Hi there" stays none
+                if (one_route or self._unsure(c) or self._by_function_words(c))
+                and not is_courtesy(c.text)  # "Hi there" stays none
                 else c
                 for c in clauses
             ]
@@ -215,6 +216,13 @@ class Planner:
             kept.append(Located(clause, span, linked=not after_aside))
             after_aside = False
         return one_per_route(request, kept) if kept else clauses
+
+    def _by_function_words(self, clause: Clause) -> bool:
+        """A clause whose route shares no content word with that route's examples: function words
+        chose it ("how do I jump start a car battery" for a help centre whose examples ask "how do
+        I ..."), however sure the lexical score, so the semantic stage judges it too."""
+        route = clause.score.route
+        return route is not None and not self.router.shares_content(clause.text, route)
 
     def _unsure(self, clause: Clause) -> bool:
         return clause.score.route is None or clause.score.confidence < self.threshold

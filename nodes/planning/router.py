@@ -52,6 +52,7 @@ from crewline.nodes.planning.router_model import (
     RouteScore,
     raw_scores,
     route_centroids,
+    shared_content,
 )
 
 if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (features.py)
@@ -255,6 +256,14 @@ class Router:
             tops[row] = int(scores.argmax())
             margins[row] = float(scores[tops[row]]) - self._none_score(scores, none, sims)
         return tops, margins
+
+    def shares_content(self, text: str, route: str) -> bool:
+        """Whether ``text`` shares a content word (or concept) with one of ``route``'s examples: when
+        its top route does not, function words alone ("how do I", "what's the") chose it."""
+        model = self._require()
+        if route not in model.routes:
+            return False
+        return bool(shared_content(model, text)[model.routes.index(route)])
 
     def similarities(self, text: str) -> dict[str, float]:
         """Per route, the cosine similarity of ``text`` to the centroid of its examples."""

@@ -17,7 +17,15 @@ from crewline.nodes.planning.router_content import content_columns, shares_conte
 if TYPE_CHECKING:  # fitting makes sparse matrices; routing is numpy only (features.py)
     from scipy.sparse import csr_matrix
 
-__all__ = ["Calibration", "RouteScore", "RouterModel", "SubRoutes", "raw_scores", "route_centroids"]
+__all__ = [
+    "Calibration",
+    "RouteScore",
+    "RouterModel",
+    "SubRoutes",
+    "raw_scores",
+    "route_centroids",
+    "shared_content",
+]
 
 _ONE_ROUTE_FLOOR = 0.15  # with a single route: cosine similarity that scores 0
 _ONE_ROUTE_UNSHARED = 8.0  # a single route's score lacking a shared content word: far under any threshold
@@ -75,6 +83,18 @@ def route_centroids(matrix: csr_matrix, labels: np.ndarray, n_routes: int) -> np
     return centroids
 
 
+def _shared(model: RouterModel, index: np.ndarray) -> np.ndarray:
+    """Per route: whether one of its examples has one of the content features at ``index``."""
+    content = index[content_columns(model.features)[index]]
+    return np.asarray((model.centroids[content] > 0).any(axis=0), dtype=bool)
+
+
+def shared_content(model: RouterModel, text: str) -> np.ndarray:
+    """Per route: whether ``text`` shares a content word or concept with one of its examples."""
+    index, _ = model.features.transform_one(text)
+    return _shared(model, index)
+
+
 def raw_scores(
     model: RouterModel, text: str, content_penalty: float | None
 ) -> tuple[np.ndarray, float, np.ndarray]:
@@ -93,8 +113,7 @@ def raw_scores(
     if content_penalty:
         # A route none of whose examples shares a content word with the text is unlikely to be
         # it, however well the function words fit ("what is the capital of France").
-        content = index[content_columns(model.features)[index]]
-        shared = (model.centroids[content] > 0).any(axis=0)
+        shared = _shared(model, index)
         # With a single route there is no rival to outscore, only closeness to a handful of
         # examples, which function words alone can make ("what is the balance for customer X" vs
         # "what's the weather in Oslo"): a request sharing no content word or concept is not its.
