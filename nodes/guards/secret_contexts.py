@@ -16,9 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from crewline.nodes.guards.secret_values import decodes_to_text, is_placeholder, is_public_value, looks_random
+from crewline.nodes.guards.secret_values import (
+    decodes_to_text,
+    is_placeholder,
+    is_public_value,
+    is_weak_password,
+    looks_random,
+)
 
-__all__ = ["auth_scheme_secrets", "constructor_secrets"]
+__all__ = ["auth_scheme_secrets", "config_file_secrets", "constructor_secrets"]
 
 # "Authorization: SSWS <v>", "authorization": "Token <v>"; Bearer and Basic have their own rules.
 _AUTH_SCHEME = re.compile(
@@ -34,6 +40,9 @@ _CALL_OPEN = re.compile(
 _ARGUMENTS = 300
 _LITERAL = re.compile(r"([\"'])([A-Za-z0-9_+/=.$-]{16,200})\1")
 _WORDISH = re.compile(r"[A-Z]?[a-z]{4,}")
+_HEX_KEY = re.compile(r"[0-9a-f]{32}")  # Twilio's auth token, Mailgun's and Algolia's keys
+# a callee that takes a digest, not a key
+_DIGEST_CALLEE = re.compile(r"(?i)hash|digest|checksum|md5|sha|etag")
 
 
 def auth_scheme_secrets(text: str) -> Iterator[tuple[int, int]]:
@@ -75,7 +84,87 @@ def constructor_secrets(text: str) -> Iterator[tuple[int, int]]:
         if close >= 0 and text.rfind("(", start, close) >= 0:
             close = text.find(")", close + 1, end)
         stop = end if close < 0 else close
+        digest = _DIGEST_CALLEE.search(call.group(0)) is not None
         for literal in _LITERAL.finditer(text, start, stop):
-            if _random_literal(literal.group(2)):
+            value = literal.group(2)
+            if _random_literal(value) or (not digest and _HEX_KEY.fullmatch(value) and len(set(value)) > 8):
                 yield literal.start(2), literal.end(2)
         done = stop
+
+
+# Files whose secrets follow a keyword and a space, or sit in a field by position: .netrc
+# ("machine h login u password X"), redis.conf ("requirepass X", "masterauth X"), .pgpass
+# ("host:port:db:user:X"), curl's "-u <key>:X" where the key is the user (Freshdesk, Stripe's "-u
+# sk_...:"), "<cli> login <key>" (wandb).
+_NETRC_PASSWORD = re.compile(r"(?<!\S)password[ \t]{1,8}(\S{1,128})")
+_REDIS_AUTH = re.compile(r"(?m)^[ \t]{0,8}(?:requirepass|masterauth)[ \t]{1,8}[\"']?([^\s\"']{1,128})")
+_PGPASS = re.compile(r"(?m)^[\w.*-]{1,253}:(?:\d{1,5}|\*):[\w.*-]{1,63}:[\w.*@-]{1,63}:([^\s:]{1,128})$")
+_KEY_AS_USER = re.compile(
+    r"(?<![\w-])(?:-u|--user)[ \t=]{1,3}[\"']?([A-Za-z0-9_]{16,200}):[Xx]?(?=[\"'\s]|$)"
+)
+_LOGIN_KEY = re.compile(r"(?<![\w-])login[ \t]{1,3}([A-Za-z0-9_-]{32,200})(?![\w-])")
+
+
+def _password_value(value: str) -> bool:
+    """A password written after its keyword: not a stand-in or an example one."""
+    return (
+        len(value) >= 6
+        and not is_placeholder(value)
+        and not is_weak_password(value)
+        and looks_random(value, 3.0)
+    )
+
+
+def _key_value(value: str) -> bool:
+    """A key's body: random in letters of both cases and digits, or 32 hex digits and more."""
+    if is_placeholder(value, quoted=True):
+        return False
+    hexed = all(ch in "0123456789abcdef" for ch in value) and len(value) >= 32 and len(set(value)) > 8
+    return hexed or _random_literal(value)
+
+
+_PPK_LINES = re.compile(r"Private-Lines:[ \t]{0,3}(\d{1,2})[ \t]{0,3}\r?\n")
+_STATIC_KEY_BEGIN = "-----BEGIN OpenVPN Static key V1-----"
+_STATIC_KEY_END = "-----END OpenVPN Static key V1-----"
+_STATIC_KEY_REACH = 4_000
+
+
+def key_file_secrets(text: str) -> Iterator[tuple[int, int]]:
+    """A PuTTY key file's private lines (the "Private-Lines: N" after its header) and an OpenVPN
+    static key (between its BEGIN and END lines, found with ``str.find``)."""
+    at = 0
+    while "Private-Lines:" in text and (match := _PPK_LINES.search(text, at)) is not None:
+        end = match.end()
+        for _ in range(int(match.group(1))):  # each line read once: the next search starts after them
+            newline = text.find("\n", end)
+            end = len(text) if newline < 0 else newline + 1
+        if text[match.end() : end].strip():
+            yield match.end(), len(text[:end].rstrip())
+        at = max(end, match.end())
+    at = text.find(_STATIC_KEY_BEGIN)
+    while at >= 0:
+        end = text.find(_STATIC_KEY_END, at, at + _STATIC_KEY_REACH)
+        stop = at + len(_STATIC_KEY_BEGIN) if end < 0 else end + len(_STATIC_KEY_END)
+        yield at, stop
+        at = text.find(_STATIC_KEY_BEGIN, stop)
+
+
+def config_file_secrets(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of passwords and keys that a file format places by keyword or position."""
+    yield from key_file_secrets(text)
+    rules: list[tuple[re.Pattern[str], bool]] = []
+    if "machine" in text:
+        rules.append((_NETRC_PASSWORD, False))
+    if "requirepass" in text or "masterauth" in text:
+        rules.append((_REDIS_AUTH, False))
+    if text.count(":") >= 4:
+        rules.append((_PGPASS, False))
+    if "-u" in text:
+        rules.append((_KEY_AS_USER, True))
+    if "login" in text:
+        rules.append((_LOGIN_KEY, True))
+    for pattern, key in rules:
+        for match in pattern.finditer(text):
+            value = match.group(1)
+            if _key_value(value) if key else _password_value(value):
+                yield match.start(1), match.end(1)

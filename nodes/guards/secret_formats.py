@@ -197,6 +197,7 @@ VENDOR_FORMATS: tuple[VendorFormat, ...] = (
     _f("asana_pat", r"(?<![\d/])[0-9]/[0-9]{16}(?:/[0-9]{16})?:[A-Za-z0-9]{32}\b", ("/",), min_run=51),
     _f("google_oauth_access_token", r"\bya29\.[A-Za-z0-9_-]{30,2000}", ("ya29.",)),
     _f("google_oauth_refresh_token", r"(?<![\w/])1//0[A-Za-z0-9_-]{40,500}", ("1//0",)),
+    _f("backblaze_application_key", r"\bK00[0-9][A-Za-z0-9]{27}\b", ("K00",)),
     _f(
         "launchdarkly_key",
         r"\b(?:api|sdk)-[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}\b",

@@ -17,7 +17,11 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 
-from crewline.nodes.guards.secret_contexts import auth_scheme_secrets, constructor_secrets
+from crewline.nodes.guards.secret_contexts import (
+    auth_scheme_secrets,
+    config_file_secrets,
+    constructor_secrets,
+)
 from crewline.nodes.guards.secret_flags import flag_secrets, is_path
 from crewline.nodes.guards.secret_formats import VENDOR_FORMATS
 from crewline.nodes.guards.secret_values import (
@@ -38,7 +42,7 @@ __all__ = ["find_secrets", "longest_word", "positions", "shannon_entropy"]
 # word that says so (a literal the engine finds fast); the rest of the name is read backwards
 # (``_name``). Names of public things that end in "key" (a "public_key", a "sort_key") are not.
 _SECRET_WORD = (
-    r"passw(?:or)?d|passphrase|pass(?![\w-])|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
+    r"passw(?:or)?d|passphrase|pass(?![\w-])|pwd|psk|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
     r"auth(?:[_-]?(?:token|key|code|secret|header)|orization)?(?![a-z])|credentials?|key"
 )
 _NOT_SECRET_NAME = re.compile(
@@ -55,7 +59,19 @@ _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]{1,40}$")
 _GLUED_WORDS = ("pwd", "secret", "token", "api", "access", "private")
 _BASIC_AUTH = re.compile(r"(?i)\bbasic\s{1,3}([A-Za-z0-9+/]{8,400}={0,2})(?![A-Za-z0-9+/=])")
 # where each alternative of ``_SECRET_WORD`` can start (lower case)
-_WORD_STARTS = ("pass", "pwd", "secret", "token", "api", "access", "private", "auth", "credential", "key")
+_WORD_STARTS = (
+    "pass",
+    "pwd",
+    "psk",
+    "secret",
+    "token",
+    "api",
+    "access",
+    "private",
+    "auth",
+    "credential",
+    "key",
+)
 _ASSIGNED_VALUE = re.compile(r"(?:=|:)[ \t]{0,3}[\"']?([A-Za-z0-9+/_-]{20,200}={0,2})(?![A-Za-z0-9+/=_-])")
 # Passwords that documentation writes in connection strings, and hosts that say the URL is an example.
 _EXAMPLE_PASSWORDS = frozenset(["password", "pass", "passwd", "pwd", "secret", "changeme"])
@@ -91,10 +107,11 @@ _DIGEST_PARTS = frozenset(
 )
 # A digest word beside one of these names a secret ("HASH_SALT", "session_hash_key").
 _SECRET_PARTS = frozenset(["salt", "key", "session", "secret", "token", "password", "pepper"])
-# A name whose last part says identifier ("client_id", "VersionId", "item_id", "\"id\"") or one that
+# A name whose last part says identifier ("client_id", "VersionId", "item_id", "\"id\"", a Vault token's
+# "accessor") or one that
 # says public ("PublicKey", "data-sitekey") names a value that is shown, unless a part says secret
 # ("secretId"; "key" alone does not: "PublicKey").
-_ID_PARTS = frozenset(["id", "ids", "uuid", "guid"])
+_ID_PARTS = frozenset(["id", "ids", "uuid", "guid", "accessor"])
 _PUBLIC_PARTS = frozenset(["public", "publishable", "pub", "sitekey"])
 _HASH_REACH = 32
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -325,6 +342,7 @@ def find_secrets(text: str, longest: int | None = None) -> Iterator[tuple[int, i
     yield from flag_secrets(text, _named)
     yield from ((start, end, "authorization_credential") for start, end in auth_scheme_secrets(text))
     yield from ((start, end, "client_argument") for start, end in constructor_secrets(text))
+    yield from ((start, end, "config_file_secret") for start, end in config_file_secrets(text))
     if "asic" in text:
         for match in _BASIC_AUTH.finditer(text):
             if basic_credentials(match.group(1)):

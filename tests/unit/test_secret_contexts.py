@@ -72,6 +72,48 @@ def test_published_values_ids_and_stand_ins_are_not_secrets(text: str) -> None:
     assert _secrets(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f"machine git.acme.io login ci password {R40[:24]}", R40[:24]),
+        (f"# redis\nmasterauth {R40[:30]}", R40[:30]),
+        (f"app.acme.io:5432:*:etl:{R40[:18]}#x", f"{R40[:18]}#x"),
+        (f"wpa_psk={R40[:16]}!", f"{R40[:16]}!"),
+        (f"curl -u {R40[:24]}:X https://acme.example/api", R40[:24]),
+        (f"$ wandb login {HEX40}", HEX40),
+        (f"sms = Client('AC42', '{HEX40[:32]}')", HEX40[:32]),
+        (f"b2 authorize 0012ab K001{R40[:27]}", f"K001{R40[:27]}"),
+        ("Private-Lines: 1\n" + R40 + "\nPrivate-MAC: 00", R40),
+    ],
+)
+def test_secrets_that_file_formats_place_by_keyword_or_position(text: str, secret: str) -> None:
+    assert _secrets(text) == [secret]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "machine api.acme.io login me@example.com password $ACME_TOKEN",
+        "requirepass <choose-a-strong-password>",
+        "# forgot my password again",
+        f"h = Sha256Hash('{HEX40[:32]}')",
+        "run `npm login` then publish",
+    ],
+)
+def test_file_format_stand_ins_and_digests_are_not_secrets(text: str) -> None:
+    assert _secrets(text) == []
+
+
+def test_an_openvpn_static_key_is_a_secret_block() -> None:
+    block = "-----BEGIN OpenVPN Static key V1-----\n" + HEX40 + "\n-----END OpenVPN Static key V1-----"
+    assert _secrets(f"<tls-auth>\n{block}\n</tls-auth>") == [block]
+
+
+def test_a_vault_accessor_is_a_reference_not_a_secret() -> None:
+    # an accessor names a token for revocation and lookup; Vault documents it as not sensitive
+    assert _secrets(f"accessor: {R40[:24]}") == []
+
+
 def test_an_empty_setting_does_not_take_the_next_line_as_its_value() -> None:
     # the operator's spaces crossed the line break: "FASTLY_API_TOKEN=" was the first line's value
     assert _secrets("OKTA_API_TOKEN=\nFASTLY_API_TOKEN=\nCOHERE_API_KEY=") == []
@@ -96,6 +138,11 @@ def test_a_secret_key_name_in_lower_case_words_is_not_its_value() -> None:
         "1/1234567890123456/",
         "api-",
         "https://a.webhook.office.com/webhookb2/",
+        "machine password ",
+        "-u aaaaaaaaaaaaaaaaaaaa:X ",
+        "Private-Lines: 99\n",
+        "a:1:b:c:d\n",
+        "psk=",
     ],
 )
 def test_the_scheme_constructor_and_prefix_rules_are_linear(unit: str) -> None:
