@@ -26,6 +26,7 @@ from typing import Any
 from crewline.evals.benchmarks.pii_fresh_c import NEGATIVE_C, POSITIVE_C
 from crewline.evals.benchmarks.pii_fresh_d import NEGATIVE_D, POSITIVE_D
 from crewline.evals.benchmarks.pii_fresh_e import NEGATIVE_E, POSITIVE_E
+from crewline.evals.benchmarks.pii_fresh_f import NEGATIVE_F, POSITIVE_F
 from crewline.evals.pii import evaluate
 
 __all__ = ["FIRST_RUN", "fresh_rows"]
@@ -251,6 +252,7 @@ def fresh_rows(part: str = "a") -> list[dict[str, Any]]:
         "c": (POSITIVE_C, NEGATIVE_C),
         "d": (POSITIVE_D, NEGATIVE_D),
         "e": (POSITIVE_E, NEGATIVE_E),
+        "f": (POSITIVE_F, NEGATIVE_F),
     }
     positive, negative = sets[part]
     rows = [_row(marked) for marked in positive]
@@ -262,7 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", action="store_true", help="print missed spans and false detections")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--set", choices=("a", "b", "c", "d", "e"), default="a", help="b to e: written later")
+    parser.add_argument(
+        "--set", choices=("a", "b", "c", "d", "e", "f"), default="a", help="b to f: written later"
+    )
     args = parser.parse_args(argv)
     errors: list[dict[str, Any]] = []
     figures = evaluate(fresh_rows(args.set), source=f"pii_fresh {args.set}", errors=errors)

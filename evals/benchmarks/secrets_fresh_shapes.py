@@ -41,6 +41,7 @@ from crewline.evals.benchmarks.secrets_corpus_formats import (
 from crewline.evals.benchmarks.secrets_fresh_shapes_c import POSITIVES_C, negatives_c
 from crewline.evals.benchmarks.secrets_fresh_shapes_d import POSITIVES_D, negatives_d
 from crewline.evals.benchmarks.secrets_fresh_shapes_e import POSITIVES_E, negatives_e
+from crewline.evals.benchmarks.secrets_fresh_shapes_f import POSITIVES_F, negatives_f
 
 __all__ = ["FIRST_RUN", "fresh_shape_rows"]
 
@@ -332,6 +333,7 @@ def fresh_shape_rows(part: str = "a") -> list[dict[str, Any]]:
         "c": (POSITIVES_C, negatives_c),
         "d": (POSITIVES_D, negatives_d),
         "e": (POSITIVES_E, negatives_e),
+        "f": (POSITIVES_F, negatives_f),
     }
     positives, negatives = sets[part]
     for fmt, template, make in positives:
@@ -349,7 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", action="store_true", help="print missed secrets and flagged negatives")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--set", choices=("a", "b", "c", "d", "e"), default="a", help="b to e: written later")
+    parser.add_argument(
+        "--set", choices=("a", "b", "c", "d", "e", "f"), default="a", help="b to f: written later"
+    )
     args = parser.parse_args(argv)
     figures, wrong = evaluate(fresh_shape_rows(args.set))
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=1))
