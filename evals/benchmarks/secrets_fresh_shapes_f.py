@@ -23,8 +23,15 @@ from crewline.evals.benchmarks.secrets_corpus_formats import ALNUM, B64, HEX, UR
 __all__ = ["FIRST_RUN_F", "POSITIVES_F", "negatives_f"]
 
 # ``python -m crewline.evals.benchmarks.secrets_fresh_shapes --set f`` at the commit that added this
-# set, its first run (filled in after that run)
-FIRST_RUN_F: dict[str, Any] = {}
+# set (0bba6d5), its first run, on data no rule was written for: missed 2 of 24 (a UUID after "snyk
+# auth" and after "config set private_api_key"); flagged one negative (an OpenAI organisation id
+# assigned to ``openai.organization``).
+FIRST_RUN_F: dict[str, Any] = {
+    "recall": 0.9167,
+    "exact_spans": 0.8636,
+    "hard_negative_fpr": 0.0625,
+    "hard_negative_any_fpr": 0.0625,
+}
 
 
 def _uuid(g: Rng) -> str:
