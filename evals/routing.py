@@ -17,6 +17,9 @@ example, as a crew's specialist description is. ``--router cascade`` routes with
 cascade (``crewline[semantic]``): the lexical router, and MiniLM for the clauses it is least sure of.
 ``--sub-label-field F`` fits each row's ``F`` (an intent inside a domain) as a sub-route of its route
 (``crewline.nodes.planning.sub_routes``); ``--shots K`` then draws K rows per sub-label.
+``--group-field F`` also reports ``group``: the routes' answers mapped to each row's coarser label
+``F`` (a domain: ``--label-field intent --group-field domain``), out of scope decided once by the
+route router (``crewline.nodes.planning.group_router``); the test rows need ``F`` too.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from crewline import json_input
 from crewline.evals.datasets import DatasetError, iter_lines
@@ -231,6 +234,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--shots then draws K rows per sub-label",
     )
     parser.add_argument(
+        "--group-field",
+        help="a coarser label for each route (e.g. domain over intent): also report the answers "
+        "mapped to it, as 'group'",
+    )
+    parser.add_argument(
         "--shots", type=int, help="fit on this many training rows per label (no out-of-scope rows)"
     )
     parser.add_argument("--seed", type=int, default=0, help="which rows --shots draws (default 0)")
@@ -288,7 +296,41 @@ def run(args: argparse.Namespace, details: dict[str, Any] | None = None) -> dict
     examples = None if details is None else details.setdefault("examples", [])
     figures = evaluate_routing(routing, test, oos_label=args.oos_label, examples=examples)
     figures["fit_s"] = round(router.fit_seconds, 3)
+    group_field = getattr(args, "group_field", None)
+    if group_field:
+        figures["group"] = grouped_figures(args, routing, group_field)
     return figures
+
+
+def group_of_routes(path: str | Path, label_field: str, group_field: str, oos_label: str) -> dict[str, str]:
+    """Each in-scope label's group, from rows holding both fields; a label in two groups is an
+    error naming its line (its answers could not be mapped)."""
+    groups: dict[str, str] = {}
+    labels = read_labelled(path, label_field)
+    for row, grouped in zip(labels, read_labelled(path, group_field), strict=True):
+        label, group = row.labels[0], grouped.labels[0]
+        if label == oos_label:
+            continue
+        if groups.setdefault(label, group) != group:
+            raise DatasetError(
+                f"{path}:{row.line}: {label!r} is in group {group!r} here, {groups[label]!r} before"
+            )
+    return groups
+
+
+def grouped_figures(args: argparse.Namespace, routing: _RoutesText, group_field: str) -> dict[str, Any]:
+    """``routing``'s answers mapped to their group (``GroupRouter``), measured on the test rows'
+    ``group_field``."""
+    from crewline.nodes.planning.group_router import GroupRouter
+    from crewline.nodes.planning.routing_protocol import LocalRouter
+    from crewline.nodes.planning.routing_protocol import Router as ProtocolRouter
+
+    group_of = group_of_routes(args.train, args.label_field, group_field, args.oos_label)
+    # The lexical router answers in its own type; the cascade is a protocol router already.
+    inner = LocalRouter(routing) if isinstance(routing, Router) else cast(ProtocolRouter, routing)
+    test = read_labelled(args.test, group_field)
+    check_known(test, {*group_of.values(), args.oos_label}, args.test, args.train)
+    return evaluate_routing(GroupRouter(inner, group_of), test, oos_label=args.oos_label)
 
 
 def draw_shots(
