@@ -53,6 +53,16 @@ def _found(text: str) -> list[tuple[str, str]]:
         ("ITIN 982-92-9509", "ITIN 982-92-9509"),
         ("BSN (burgerservicenummer): 334696070", "burgerservicenummer): 334696070"),
         ("aadhaar card number 6224 8067 4063", "aadhaar card number 6224 8067 4063"),
+        # the mod-11 family and the rest added with it; acronyms naming a field
+        ("CUIL 27-99356327-2", "CUIL 27-99356327-2"),
+        ("RUT 9.327.928-K", "RUT 9.327.928-K"),
+        ("マイナンバー 9065 2863 0374", "マイナンバー 9065 2863 0374"),
+        ("CNP: 2691014111242", "CNP: 2691014111242"),
+        ("OIB 97316932273", "OIB 97316932273"),
+        ("rodné číslo 755816/1006", "rodné číslo 755816/1006"),
+        ("AMKA 11017232916", "AMKA 11017232916"),
+        ('{"sin": "933 778 094"}', '"sin": "933 778 094'),
+        ("| PESEL | 53120457520 |", "PESEL | 53120457520"),
     ],
 )
 def test_national_ids_with_their_check_digits_are_found(text: str, span: str) -> None:
@@ -72,6 +82,8 @@ def test_national_ids_with_their_check_digits_are_found(text: str, span: str) ->
         "NIF 307443885",
         "ID number 8907215973099",
         "kimlik no 42159968825",
+        "RUT 9.327.928-5",
+        "OIB 97316932274",
     ],
 )
 def test_labelled_numbers_failing_their_check_are_claimed_not_reported(text: str) -> None:
@@ -87,6 +99,7 @@ def test_labelled_numbers_failing_their_check_are_claimed_not_reported(text: str
         "serial MW163996B",  # compact NINO shape without its label: a serial number
         "ticket 2 94 01 81 770 496 83",  # a NIR's shape whose key fails
         "the single file 12345678",
+        "café sin 933 778 094",  # lower-case "sin" in prose is a word, not a label
     ],
 )
 def test_unlabelled_weakly_checked_numbers_are_not_national_ids(text: str) -> None:
