@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from crewline.memory.knowledge.chunking import whole_sentence
+from crewline.memory.knowledge.embeddings import content_terms
 from crewline.memory.knowledge.index import Hit, KnowledgeBase
 from crewline.memory.knowledge.sentences import ChunkSentences
-from crewline.tools.question_terms import Question
+from crewline.tools.question_terms import COST_ANSWER, Question
 
 __all__ = ["MAX_SENTENCES", "Sentence", "candidates", "select", "sentence_scores"]
 
@@ -70,7 +71,7 @@ def candidates(question: Question, hits: list[Hit], read: list[ChunkSentences]) 
             covered = set(question.matched(terms)) - value_words
             typed = stated = False
             for answer, words in question.types:
-                if answer.search(text):
+                if answer.search(text) and (answer is not COST_ANSWER or _prices(text, chunk.heading_terms)):
                     covered |= words
                     typed = True
                     stated = stated or question.asks_deadline or _states(answer, text)
@@ -78,6 +79,17 @@ def candidates(question: Question, hits: list[Hit], read: list[ChunkSentences]) 
                 Sentence(rank, start, end, text, frozenset(covered), frozenset(heading), typed, row, stated)
             )
     return sentences
+
+
+# An amount answers a cost question only where the sentence or its section speaks of a price: "The
+# daily ATM withdrawal limit is $500" holds an amount, not a fee ("Returned payment: $29." under "Other
+# fees" does).
+_PRICE_WORDS = re.compile(r"\b(?:fees?|costs?|costing|charged?|charges|prices?|free|pay|paid)\b", re.I)
+_PRICE_TERMS = frozenset(content_terms("fee fees cost costs charge charges price prices"))
+
+
+def _prices(text: str, heading_terms: frozenset[str]) -> bool:
+    return bool(_PRICE_WORDS.search(text) or heading_terms & _PRICE_TERMS)
 
 
 # What opens a condition or a restrictive clause: a value inside one is what the sentence is

@@ -24,7 +24,7 @@ from crewline.memory.knowledge.spelling import close_terms
 from crewline.memory.knowledge.synonyms import GENERIC, expansion
 from crewline.memory.knowledge.synonyms import alternatives as alternatives_of
 
-__all__ = ["GENERIC_WEIGHT", "REQUIRED_VALUES", "Question", "question_of", "search_text"]
+__all__ = ["COST_ANSWER", "GENERIC_WEIGHT", "REQUIRED_VALUES", "Question", "question_of", "search_text"]
 
 # A generic word's weight at most (an IDF; a word in every chunk weighs ~0.1, an unknown one ~7).
 GENERIC_WEIGHT = 0.5
@@ -42,6 +42,7 @@ _ENDS = "go(?:es)? away|end|ends|stop|stops|expire|expires|finish|drop off|come 
 # (:data:`REQUIRED_VALUES`): a sentence about virtual card numbers does not answer "is there a fee for
 # virtual card numbers".
 _COST_ANSWER = re.compile(r"\$\d|\b\d+(?:\.\d+)?%|\bfree\b|\bno (?:\w+ ){0,2}fee\b|\bno (?:charge|cost)\b")
+COST_ANSWER = _COST_ANSWER  # what a cost question's answer holds (answer_sentences reads it)
 _PHONE_ANSWER = re.compile(r"(?:\+?1-)?\d{3}-\d{3}-\d{4}\b")
 _AGE_ANSWER = re.compile(r"\b\d+ years? old\b|\bages? (?:of )?\d+|\b\d+ or older\b|\bat least \d+\b")
 _RATE_ANSWER = re.compile(r"\b\d+(?:\.\d+)?%")
