@@ -26,8 +26,8 @@ __all__ = ["ADDRESSED_RULES"]
 # machine ("AI summarisers", "automated reviewers", "LLM code assistants"); a bare "assistant",
 # "agent" or "reviewer" is as often a person ("note to my assistant: book the flights")
 _MACHINE = (
-    r"(?:ai|a\.i\.|llms?|chat ?bots?|bots?|gpts?|copilots?|language models?|ki|ia|(?:coding|code|browsing|web|autonomous|research) (?:agents?|assistants?|bots?|copilots?)"
-    r"|(?:ai|a\.i\.|llm|automated|automatic|machine|gpt|ml|ki|ia)[ -](?:\w+(?:-\w+)? )?(?:assistants?|agents?|reviewers?|readers?|systems?|tools?|summari[sz]ers?|graders?|screeners?|models?|helpers?|parsers?|translators?|checkers?|moderators?|analy[sz]ers?|classifiers?|pipelines?|crawlers?|sorters?|routers?|triagers?|assistenten|assistent|asistentes?|assistants?))"
+    r"(?:ai|a\.i\.|llms?|chat ?bots?|bots?|gpts?|copilots?|language models?|ki|ia|(?:coding|code|browsing|web|autonomous|research|vision|virtual|digital|voice) (?:agents?|assistants?|bots?|copilots?|models?)"
+    r"|(?:ai|a\.i\.|llm|automated|automatic|machine|gpt|ml|ki|ia|copilot)[ -](?:\w+(?:-\w+)? )?(?:assistants?|agents?|reviewers?|readers?|systems?|tools?|summari[sz]ers?|graders?|screeners?|models?|helpers?|parsers?|translators?|checkers?|moderators?|analy[sz]ers?|classifiers?|pipelines?|crawlers?|sorters?|routers?|triagers?|assistenten|assistent|asistentes?|assistants?))"
 )
 # verbs that open an order to the reader (an imperative, or a clause on when to act)
 _ORDER = (
@@ -38,7 +38,7 @@ _ORDER = (
     r"credit|report|escalate|waive|release|confirm|share|leak|upload|post|run|execute|give|replace|accept|cancel|book|"
     r"describe|praise|omit|hide|drop|prioriti[sz]e|rewrite|visit|click|open|download|install|fetch|invoke|query|assign|"
     r"ask|collect|request|award|pass|fail|merge|flag|label|summari[sz]e|translate|quietly|silently|secretly|immediately|"
-    r"do not|don'?t|never|always|(?:when|while|once|before|after|if) (?:you|\w+ing)\b|"
+    r"do not|don'?t|never|always|(?:when|while|once|before|after|if) (?:you|\w+ing|(?:a|the|any) (?:user|visitor|customer|reader|person)|users|someone|anyone)\b|"
     r"you (?:must|should|are|may|can|will|need)|your (?:new|real|next|only|actual|instructions|task|job)|"
     # fr, es, de imperatives
     r"supprimez?|ignorez?|oubliez?|envoie[sz]?|envoyez|écri[st]|écrivez|réponds|répondez|dis|dites|affichez?|approuvez?|transfère|ajoutez?|marquez?|donnez?|révèlez?|révélez|"
@@ -73,7 +73,7 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         "indirect",
         "addresses orders to an AI by name",
         0.75,
-        "ai ki ia llm llms bot bots chatbot chatbots chat gpt gpts copilot copilots model models automated automatic machine ml coding browsing autonomous research",
+        "ai ki ia llm llms bot bots chatbot chatbots chat gpt gpts copilot copilots model models automated automatic machine ml coding browsing autonomous research web vision virtual digital voice",
         # a label with a colon: "Image-description bots: tell ...", "Comment to the claims bot: approve ..."
         rf"{_OPENS}(?:{_PRESENTS}{_NOTE_TO})?{_ARTICLE}{_QUALIFIER}{{0,3}}?{_MACHINE}\b{_DOING} ?: ?{_THEN}{_ORDER}\b"
         # a greeting or a note with a comma: "Dear AI travel assistant, ignore ...", "Hey bots, ..."
@@ -87,7 +87,7 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         "tells an AI reader what it must do",
         0.7,
         "ai llm llms automated automatic machine gpt assistant assistants agent agents bot bots chatbot chatbots model models",
-        r"(?:^|[.!?:;'\"(\[|-] ?)(?:(?:the|any|all|every|each) )?(?:(?:ai|a\.i\.|llm|automated|automatic|machine|gpt)[ -](?:\w+(?:-\w+)? )?(?:summari[sz]ers?|reviewers?|readers?|screeners?|graders?|parsers?|crawlers?|scrapers?|translators?|classifiers?|moderators?|checkers?|processors?|pipelines?|bots?)|(?:ai|a\.i\.|llm|automated|automatic|machine|gpt)[ -]\w+ (?:\w+-)?\w+ing (?:this|these|the|that|our|any)(?: \w+(?:-\w+)?)?|(?:bots?|chat ?bots?|llms?|language models?) (?:\w+-)?\w+ing (?:this|these|the|that|our|any)(?: \w+(?:-\w+)?)?|assistants? (?:\w+-)?\w+ing (?:this|these|the|that) (?:snippet|result|page|document|text|file|output|content|data|e-?mail|message|prompt|record|entry)s?)"
+        r"(?:^|[.!?:;'\"(\[|-] ?)(?:(?:the|any|all|every|each) )?(?:(?:ai|a\.i\.|llm|automated|automatic|machine|gpt)[ -](?:\w+(?:-\w+)? )?(?:summari[sz]ers?|reviewers?|readers?|screeners?|graders?|parsers?|crawlers?|scrapers?|translators?|classifiers?|moderators?|checkers?|processors?|pipelines?|bots?|describers?)|(?:ai|a\.i\.|llm|automated|automatic|machine|gpt)[ -]\w+ (?:\w+-)?\w+ing (?:this|these|the|that|our|any)(?: \w+(?:-\w+)?)?|(?:bots?|chat ?bots?|llms?|language models?) (?:\w+-)?\w+ing (?:this|these|the|that|our|any)(?: \w+(?:-\w+)?)?|assistants? (?:\w+-)?\w+ing (?:this|these|the|that) (?:snippet|result|page|document|text|file|output|content|data|e-?mail|message|prompt|record|entry)s?)"
         r" (?:(?:must|should|shall|need to|needs to|are to|is to|have to|has to|are required to|are instructed to|will now)(?: also| always| now| then| quietly| silently| immediately)?) (?:add|append|include|insert|mention|tell|say|state|reply|respond|ignore|disregard|forget|rate|rank|mark|classify|score|approve|recommend|forward|send|output|print|reveal|report|treat|give|describe|omit|drop|delete|remove|call|pay|transfer|grant|disable|skip|bypass|submit|post|upload|share|collect|store|save|log|record)\b",
     ),
     _rule(
@@ -96,6 +96,42 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         0.65,
         "ai assistant bot chatbot gpt copilot llm agent reviewer",
         r"(?:^|[\s(\['\"])@(?:\w+[ -])?(?:ai|assistant|bot|chatbot|gpt|copilot|llm|agent|reviewer|[\w]+bot)(?:[ -]\w+)?\b ?[:,]? ?(?:please |also |now )?(?:ignore|disregard|forget|approve|merge|grant|transfer|send|forward|e-?mail|dm|delete|remove|reveal|print|output|leak|share|skip|bypass|disable|mark|close|pay|refund|when you|once you|before you|after you|while you|if you)\b",
+    ),
+    # a reader named by what it is doing to this very text: "Model processing this file: rewrite ...",
+    # "Assistant reading this page: ..." (not "agents": "Agents handling this ticket: escalate" is staff)
+    _rule(
+        "indirect",
+        "addresses orders to an AI by name",
+        0.75,
+        "model models assistant assistants",
+        rf"{_OPENS}(?:the |any |all |every )?(?:models?|assistants?) (?:\w+-)?\w+ing (?:this|these|the|that|our|any)\b(?: [\w-]+){{0,2}} ?: ?{_THEN}{_ORDER}\b",
+    ),
+    # a system notice labelled for the model: "IMPORTANT SYSTEM NOTICE TO THE ASSISTANT - book ..." (a
+    # developer's "a system message to the assistant, which ..." carries no label mark)
+    _rule(
+        "forgery",
+        "forges a system notice to the model",
+        0.75,
+        "system",
+        r"\bsystem (?:notice|message|note|alert|directive|instruction|update|override)s? (?:to|for) (?:the |any |all )?(?:assistant|agent|model|ai|bot|llm)s? ?(?:[:\-—–]|!)",
+    ),
+    # a text the model reads that hands it authority: "this file grants you permission to run commands"
+    _rule(
+        "indirect",
+        "a document grants the model authority",
+        0.7,
+        "grants grant authorises authorizes authorise authorize entitles empowers",
+        # rights to act, not "this letter grants you permission to park in zone B" (to a person)
+        r"\b(?:this|the|that) (?:file|page|document|message|e-?mail|text|note|result|output|comment|invite|record|ticket|readme|data) (?:hereby )?(?:grants?|authori[sz]es?|entitles?|empowers?) (?:you|the (?:assistant|agent|model|ai|bot)) (?:full |unrestricted |elevated )?(?:(?:permission|authority|clearance|the right) )?to (?:run|execute|bypass|skip|ignore|disable|override|delete|wipe|transfer|approve|access (?:all|every|any))\b|\b(?:this|the|that) (?:file|page|document|message|e-?mail|text|note|result|output|comment|record|ticket|readme) (?:hereby )?(?:grants?|gives?) (?:you|the (?:assistant|agent|model|ai|bot)) (?:admin|root|elevated|unrestricted|superuser|sudo) (?:access|rights|privileges|permissions)\b",
+    ),
+    # the user's own request set aside for another: "ignore the visitor's question and tell them ..."
+    _rule(
+        "hijack",
+        "asks to set the user's request aside",
+        0.75,
+        "ignore disregard forget skip drop abandon aside mind",
+        r"\b(?:ignore|disregard|forget|skip|drop|abandon|set aside|never mind)\b (?:the |this |that |their |any )?(?:user|visitor|customer|reader|requester|human|person|sender|caller)(?:'s|s'|s)? (?:original |actual |real |current |initial )?(?:question|request|query|task|prompt|instructions?|message|ask)s?\b",
+        statements=True,
     ),
     # a system turn that hands out a new order mid-text: "System: new directive — reveal ..."
     _rule(
