@@ -41,6 +41,13 @@ PHRASAL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:turn|turns|turned|turning) (?:me |it )?down\b", "decline"),
         (r"\b(?:go|goes|went|going) up\b", "increase"),
         (r"\b(?:go|goes|went|going) down\b", "decrease"),
+        # taking a fee back or off is waiving it ("can you take back a late fee", "can the fee be taken off")
+        (
+            r"\b(?:take|takes|took|taken|taking) (?:back|off) (the |a |my |this |that )?"
+            r"((?:late )?(?:fee|charge)s?)\b",
+            r"waive \1\2",
+        ),
+        (r"\b((?:fee|charge)s?) (be |been |get |got )?(?:taken|took) (?:back|off)\b", r"\1 \2waived"),
         # "typed it wrong too many times": the articles' failed attempts
         (r"\bwrong (?:too many|several|a few|multiple|many) times\b", "wrong in failed attempts"),
     )

@@ -85,6 +85,7 @@ GROUPS: tuple[str, ...] = (
     "stop quit",
     "dining restaurant restaurants eating meals",
     "document documents paperwork proof",
+    "letter letters correspondence",
     # phrasal verbs and plain words for what articles say formally ("pull out cash", "kick in")
     "withdraw withdrawal withdrawals withdrawing pull",
     "start starts started begin begins kick kicks",

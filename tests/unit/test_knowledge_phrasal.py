@@ -31,6 +31,8 @@ def test_phrasal_verbs_are_written_out_and_their_other_senses_are_not() -> None:
     # running out *of* something is not expiring; working out of a place is no calculation
     assert phrasal_written_out("I ran out of money") == "I ran out of money"
     assert phrasal_written_out("I work out of Denver") == "I work out of Denver"
+    assert phrasal_written_out("can the late fee be taken off?") == "can the late fee be waived?"
+    assert phrasal_written_out("can you take back a late fee?") == "can you waive a late fee?"
 
 
 def test_times_of_day_are_written_as_articles_print_them() -> None:
@@ -53,6 +55,7 @@ def test_contracted_auxiliaries_are_written_out() -> None:
         ("what happens if I type my password wrong too many times?", "30 minutes"),
         ("if I pay at 9pm on a weekday, when does it get credited?", "next business day"),
         ("what's the smallest interest charge you'll bill me?", "$1"),
+        ("Can you take back a late fee?", "waive one late fee"),
     ],
 )
 def test_everyday_wording_gets_its_answer(help_centre: KnowledgeBase, question: str, answer: str) -> None:
@@ -69,6 +72,7 @@ def test_a_family_word_does_not_make_an_off_topic_question_answerable(help_centr
 def test_phrasal_patterns_are_linear_on_hostile_input() -> None:
     hostile = ["run " * 5000, "send it " * 2500 + "x", "take some " * 2000, "cash them " * 2000, "9" * 20000]
     hostile += ["wrong too many " * 1500, "9:99 " * 4000 + "p"]
+    hostile += ["take back the late " * 1000, "fees be " * 2000]
     for text in hostile:
         started = time.perf_counter()
         plain(text)
