@@ -95,14 +95,21 @@ def constructor_secrets(text: str) -> Iterator[tuple[int, int]]:
 # Files whose secrets follow a keyword and a space, or sit in a field by position: .netrc
 # ("machine h login u password X"), redis.conf ("requirepass X", "masterauth X"), .pgpass
 # ("host:port:db:user:X"), curl's "-u <key>:X" where the key is the user (Freshdesk, Stripe's "-u
-# sk_...:"), "<cli> login <key>" (wandb).
+# sk_...:"), "<cli> login <key>" (wandb), "<cli> auth <key>" (snyk).
 _NETRC_PASSWORD = re.compile(r"(?<!\S)password[ \t]{1,8}(\S{1,128})")
 _REDIS_AUTH = re.compile(r"(?m)^[ \t]{0,8}(?:requirepass|masterauth)[ \t]{1,8}[\"']?([^\s\"']{1,128})")
 _PGPASS = re.compile(r"(?m)^[\w.*-]{1,253}:(?:\d{1,5}|\*):[\w.*-]{1,63}:[\w.*@-]{1,63}:([^\s:]{1,128})$")
 _KEY_AS_USER = re.compile(
     r"(?<![\w-])(?:-u|--user)[ \t=]{1,3}[\"']?([A-Za-z0-9_]{16,200}):[Xx]?(?=[\"'\s]|$)"
 )
-_LOGIN_KEY = re.compile(r"(?<![\w-])login[ \t]{1,3}([A-Za-z0-9_-]{32,200})(?![\w-])")
+_LOGIN_KEY = re.compile(r"(?<![\w-])(?:login|auth)[ \t]{1,3}([A-Za-z0-9_-]{32,200})(?![\w-])")
+# "<cli> config set private_api_key <v>", "yarn config set npmAuthToken <v>": a setting whose name says
+# secret, then its value after a space
+_SET_SECRET = re.compile(
+    r"(?<![\w-])set[ \t]{1,3}[\w.-]{0,40}(?i:key|token|secret|passw(?:or)?d|pwd)[\w.-]{0,20}[ \t]{1,3}"
+    r"[\"']?([^\s\"']{8,200})"
+)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _password_value(value: str) -> bool:
@@ -120,7 +127,7 @@ def _key_value(value: str) -> bool:
     if is_placeholder(value, quoted=True):
         return False
     hexed = all(ch in "0123456789abcdef" for ch in value) and len(value) >= 32 and len(set(value)) > 8
-    return hexed or _random_literal(value)
+    return hexed or _UUID.fullmatch(value) is not None or _random_literal(value)
 
 
 _PPK_LINES = re.compile(r"Private-Lines:[ \t]{0,3}(\d{1,2})[ \t]{0,3}\r?\n")
@@ -161,8 +168,10 @@ def config_file_secrets(text: str) -> Iterator[tuple[int, int]]:
         rules.append((_PGPASS, False))
     if "-u" in text:
         rules.append((_KEY_AS_USER, True))
-    if "login" in text:
+    if "login" in text or "auth" in text:
         rules.append((_LOGIN_KEY, True))
+    if "set" in text:
+        rules.append((_SET_SECRET, True))
     for pattern, key in rules:
         for match in pattern.finditer(text):
             value = match.group(1)

@@ -52,8 +52,10 @@ _NOT_SECRET_NAME = re.compile(
 # Spaces around the operator stay on its line: "OKTA_API_TOKEN=\nFASTLY_API_TOKEN=" is two empty
 # settings, not a token whose value is the next line's name.
 _OPERATOR = r"[\"']?[ \t]{0,3}(?::=|=>|=|:|\s(?:is|was|to|of)\s)[ \t]{0,3}"
+# A value runs to 4,000 characters: an AWS session token is 400 to 1,000 and more, and a value cut
+# short leaves its tail in the text.
 _ASSIGNMENT = re.compile(
-    rf"(?i)((?:{_SECRET_WORD})[A-Za-z0-9_-]{{0,20}}){_OPERATOR}([\"'`]?)([^\s\"'`,;]{{6,300}})"
+    rf"(?i)((?:{_SECRET_WORD})[A-Za-z0-9_-]{{0,20}}){_OPERATOR}([\"'`]?)([^\s\"'`,;]{{6,4000}})"
 )
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]{1,40}$")
 _GLUED_WORDS = ("pwd", "secret", "token", "api", "access", "private")
@@ -108,10 +110,10 @@ _DIGEST_PARTS = frozenset(
 # A digest word beside one of these names a secret ("HASH_SALT", "session_hash_key").
 _SECRET_PARTS = frozenset(["salt", "key", "session", "secret", "token", "password", "pepper"])
 # A name whose last part says identifier ("client_id", "VersionId", "item_id", "\"id\"", a Vault token's
-# "accessor") or one that
+# "accessor", "openai.organization") or one that
 # says public ("PublicKey", "data-sitekey") names a value that is shown, unless a part says secret
 # ("secretId"; "key" alone does not: "PublicKey").
-_ID_PARTS = frozenset(["id", "ids", "uuid", "guid", "accessor"])
+_ID_PARTS = frozenset(["id", "ids", "uuid", "guid", "accessor", "organization", "org", "project"])
 _PUBLIC_PARTS = frozenset(["public", "publishable", "pub", "sitekey"])
 _HASH_REACH = 32
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -241,22 +243,20 @@ def _example_url_password(text: str, start: int, end: int) -> bool:
     return is_weak_password(value) and host is not None and _EXAMPLE_HOST.fullmatch(host.group(0)) is not None
 
 
-def _digest_name(before: str) -> bool:
-    """Whether the name before a value says digest as a whole part of it ("etag", "file_checksum",
-    "Content-MD5"; not "hashtag_session") and nothing in it says secret ("HASH_SALT")."""
+def _name_parts(before: str) -> list[str]:
+    """The lower-cased parts of the name just before a value ("Content-MD5: " -> content, md5)."""
     name = _NAME_BEFORE_VALUE.search(before)
-    if name is None:
-        return False
-    parts = {part.lower() for part in _NAME_PARTS.findall(name.group(1))}
-    return bool(parts & _DIGEST_PARTS) and not parts & _SECRET_PARTS
+    return [] if name is None else [part.lower() for part in _NAME_PARTS.findall(name.group(1))]
 
 
-def _shown_name(before: str) -> bool:
-    """Whether the name before a value says identifier or public (``_ID_PARTS``, ``_PUBLIC_PARTS``)."""
-    name = _NAME_BEFORE_VALUE.search(before)
-    if name is None:
-        return False
-    parts = [part.lower() for part in _NAME_PARTS.findall(name.group(1))]
+def _digest_name(parts: list[str]) -> bool:
+    """Whether a name says digest as a whole part of it ("etag", "file_checksum", "Content-MD5"; not
+    "hashtag_session") and nothing in it says secret ("HASH_SALT")."""
+    return bool(set(parts) & _DIGEST_PARTS) and not set(parts) & _SECRET_PARTS
+
+
+def _shown_name(parts: list[str]) -> bool:
+    """Whether a name says identifier or public (``_ID_PARTS``, ``_PUBLIC_PARTS``)."""
     if not parts or set(parts) & (_SECRET_PARTS - {"key"}):
         return False
     return parts[-1] in _ID_PARTS or bool(set(parts) & _PUBLIC_PARTS) or parts[-2:] == ["site", "key"]
@@ -264,9 +264,12 @@ def _shown_name(before: str) -> bool:
 
 def _unnamed(value: str, before: str) -> bool:
     """A long value after ``=`` or ``:`` with no secret name: random, and not a hash or encoded text."""
-    if _HASH_PREFIX.search(before) or _digest_name(before):
-        return False  # published digests: "sha256:...", "checksum = ...", "Content-MD5: ..."
-    if _shown_name(before) or is_public_value(value):
+    if _HASH_PREFIX.search(before):
+        return False  # published digests: "sha256:...", "sha512-..."
+    parts = _name_parts(before)  # read once for both checks below
+    if _digest_name(parts):
+        return False  # "checksum = ...", "Content-MD5: ..."
+    if _shown_name(parts) or is_public_value(value):
         return False  # identifiers and published keys: "client_id: ...", "PublicKey = ...", "npub1..."
     if value.lower().startswith(("sha1-", "sha256-", "sha384-", "sha512-")):
         return False  # subresource integrity and digests are published, not secret

@@ -84,6 +84,8 @@ def test_published_values_ids_and_stand_ins_are_not_secrets(text: str) -> None:
         (f"sms = Client('AC42', '{HEX40[:32]}')", HEX40[:32]),
         (f"b2 authorize 0012ab K001{R40[:27]}", f"K001{R40[:27]}"),
         ("Private-Lines: 1\n" + R40 + "\nPrivate-MAC: 00", R40),
+        ("acmectl auth 3f9a0c1d-2e4b-4a69-8887-766554433221", "3f9a0c1d-2e4b-4a69-8887-766554433221"),
+        (f"acme config set private_api_key {R40[:30]}", R40[:30]),
     ],
 )
 def test_secrets_that_file_formats_place_by_keyword_or_position(text: str, secret: str) -> None:
@@ -107,6 +109,17 @@ def test_file_format_stand_ins_and_digests_are_not_secrets(text: str) -> None:
 def test_an_openvpn_static_key_is_a_secret_block() -> None:
     block = "-----BEGIN OpenVPN Static key V1-----\n" + HEX40 + "\n-----END OpenVPN Static key V1-----"
     assert _secrets(f"<tls-auth>\n{block}\n</tls-auth>") == [block]
+
+
+def test_a_long_assigned_value_is_found_whole() -> None:
+    # an AWS session token is 400 to 1,000 characters and more: the value was cut after 300
+    token = "FwoGZXIvYXdzE" + R40 * 20
+    assert _secrets(f"aws_session_token = {token}") == [token]
+
+
+def test_organisation_and_project_ids_are_identifiers() -> None:
+    assert _secrets(f'openai.organization = "org-{R40[:24]}"') == []
+    assert _secrets(f"project = proj_{R40[:24]}") == []
 
 
 def test_a_vault_accessor_is_a_reference_not_a_secret() -> None:
