@@ -30,7 +30,9 @@ def harness() -> Path:
 
 
 def test_tiny_run_reports_every_section_for_every_system(harness: Path, tmp_path: Path) -> None:
-    args = ["--requests", "3", "--latency-ms", "10", "--concurrency", "4", "--startup-runs", "1", "--json"]
+    # one burst: the test checks that every section reports every system, not the figures' spread
+    args = ["--requests", "3", "--latency-ms", "10", "--concurrency", "4", "--bursts", "1"]
+    args += ["--startup-runs", "1", "--json"]
     done = subprocess.run(
         [sys.executable, "-m", "crewline.evals.benchmarks.sidebyside", *args],
         capture_output=True,
