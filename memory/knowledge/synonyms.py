@@ -86,6 +86,8 @@ GROUPS: tuple[str, ...] = (
     "dining restaurant restaurants eating meals",
     "document documents paperwork proof",
     "letter letters correspondence",
+    # one word family the stemmer splits ("apply" -> appli, "applicants" -> applic)
+    "apply applying applied application applications applicant applicants",
     # phrasal verbs and plain words for what articles say formally ("pull out cash", "kick in")
     "withdraw withdrawal withdrawals withdrawing pull",
     "start starts started begin begins kick kicks",

@@ -56,6 +56,7 @@ def test_contracted_auxiliaries_are_written_out() -> None:
         ("if I pay at 9pm on a weekday, when does it get credited?", "next business day"),
         ("what's the smallest interest charge you'll bill me?", "$1"),
         ("Can you take back a late fee?", "waive one late fee"),
+        ("how quickly will I know if my application is approved?", "60 seconds"),
     ],
 )
 def test_everyday_wording_gets_its_answer(help_centre: KnowledgeBase, question: str, answer: str) -> None:
