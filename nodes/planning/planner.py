@@ -26,10 +26,11 @@ from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.nodes.models.factory import ModelChain
 from crewline.nodes.planning.courtesy import asks_nothing, is_courtesy
 from crewline.nodes.planning.decompose import Clause, split_request
+from crewline.nodes.planning.documents import Vocabulary, covering_route, folder_vocabulary, resolve_folder
 from crewline.nodes.planning.extract import extract_entities
 from crewline.nodes.planning.margin_cascade import semantic_refiner
 from crewline.nodes.planning.one_per_route import Located, one_per_route, spans_in
-from crewline.nodes.planning.router import Router
+from crewline.nodes.planning.router import Router, RouteScore
 from crewline.nodes.planning.router_cache import fit_router
 from crewline.nodes.planning.routing_protocol import aroute
 from crewline.nodes.stop_words import english_stop_words
@@ -85,6 +86,13 @@ class PlannerSettings(BaseModel):
             "specialists' examples; its routes must be the crew's specialist names"
         ),
     )
+    documents: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "specialist name -> folder of the documents it answers from (a path or 'package.module:ATTR'): "
+            "a clause no route takes goes to the specialist whose documents hold every word of it"
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,8 @@ class Planner:
     # With the semantic extra: a MarginCascade over ``router`` that re-scores the clauses the
     # lexical router is least sure of (crewline.nodes.planning.margin_cascade).
     semantic: Any = None
+    # Per specialist that answers from documents: their content words (``documents.covering_route``).
+    documents: Mapping[str, Vocabulary] = field(default_factory=dict)
 
     def _route(self, clause: str) -> list[AnyMessage]:
         catalogue = "\n".join(f"- {name}: {text}" for name, text in self.descriptions.items())
@@ -204,6 +214,8 @@ class Planner:
                 else c
                 for c in clauses
             ]
+        if self.documents:
+            clauses = [self._documented(c) for c in clauses]
         if len(clauses) < 2:
             return clauses
         # An identification is context for the other clauses, a courtesy nothing: neither is a request.
@@ -216,6 +228,18 @@ class Planner:
             kept.append(Located(clause, span, linked=not after_aside))
             after_aside = False
         return one_per_route(request, kept) if kept else clauses
+
+    def _documented(self, clause: Clause) -> Clause:
+        """A clause no route took, given to the one specialist whose documents hold all its words,
+        just sure enough to go without a second opinion (``documents``)."""
+        if clause.score.route is not None or self._aside(clause):
+            return clause
+        route = covering_route(clause.text, self.documents)
+        if route is None:
+            return clause
+        score = clause.score
+        confidence = max(self.threshold, dict(score.ranking).get(route, 0.0))
+        return Clause(clause.text, RouteScore(route, confidence, score.similarity, score.ranking))
 
     def _by_function_words(self, clause: Clause) -> bool:
         """A clause whose route shares no content word with that route's examples: function words
@@ -349,9 +373,14 @@ def build_planner(
         examples = {route.name: [route.description, *route.examples] for route in routes}
         router = fit_router(examples)
         semantic = semantic_refiner(router, examples)  # None without the semantic extra
+    names = {route.name for route in routes}
+    unknown = sorted(set(settings.documents) - names)
+    if unknown:
+        raise ConfigurationError(f"planner.documents: {', '.join(unknown)} are not specialists of this crew")
     return Planner(
         router=router,
         semantic=semantic,
+        documents={name: folder_vocabulary(resolve_folder(at)) for name, at in settings.documents.items()},
         descriptions={route.name: route.description for route in routes},
         entity_patterns=entity_patterns,
         model=model,
