@@ -107,7 +107,7 @@ _DECODE_HINTS = ("rot", "caesar", "cipher", "backward", "revers", "mirror")
 # payload splitting: quoted pieces and an ask to put them together ("a='approve the'; b='transfer'; do
 # a+b"); the pieces are read joined, with and without a space between them
 _JOIN_HINT = re.compile(
-    r"\b(?:combine[sd]?|concatenat\w*|join(?:ed|ing)?|put (?:\w+ )?together|merge[sd]?|assembl\w*|glue|"
+    r"\b(?:combine[sd]?|concatenat\w*|join(?:ed|ing)?|put (?:\w+ ){0,5}together|merge[sd]?|assembl\w*|glue|"
     r"stitch\w*)\b"
     r"|[\w'\"] ?\+ ?[\w'\"]",
     re.IGNORECASE,

@@ -15,7 +15,7 @@ from crewline.nodes.guards.rule_kit import make_rule as _rule
 
 __all__ = ["OVERRIDE_RULES"]
 
-_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|override|overrule|bypass|skip|neglect|abandon|discard|drop|erase|delete|nevermind|never mind|scrap|cancel|unlearn|pay no attention to|set aside|put aside|throw out|stop following|stop obeying|stop (?:applying|enforcing|observing|using)|no longer (?:need to )?(?:follow|obey)|(?:don'?t|do not) (?:follow|obey))"
+_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|override|overrule|overlook|look past|sidestep|circumvent|work around|get around|bypass|skip|neglect|abandon|discard|drop|erase|delete|nevermind|never mind|scrap|cancel|unlearn|pay no attention to|set aside|put aside|throw out|stop following|stop obeying|stop (?:applying|enforcing|observing|using)|no longer (?:need to )?(?:follow|obey)|(?:don'?t|do not) (?:follow|obey))"
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|former|old|initial|original|system|all|any|every|your|the|these|those|following|below|other|developer|openai)"
 # rules, policies and limits are the model's whatever their topic ("your previous refund rules")
 _RULE_WORDS = r"(?:rules|guidelines|directives?|constraints|restrictions|policies|polic(?:y|ies)|limitations|filters?|content filters?|(?:safety|security|content|system) settings)"
@@ -54,14 +54,14 @@ OVERRIDE_RULES: tuple[Rule, ...] = (
         "override",
         "asks to ignore prior instructions",
         0.92,
-        "ignore ignoring disregard disregarding forget override overrule bypass skip neglect abandon discard drop erase delete nevermind never scrap cancel unlearn pay set put throw stop longer don't dont not",
+        "ignore ignoring disregard disregarding forget override overrule overlook look sidestep circumvent work get bypass skip neglect abandon discard drop erase delete nevermind never scrap cancel unlearn pay set put throw stop longer don't dont not",
         rf"{_DESCRIBED}\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE}|{_TASK_NOUN}\b|{_FORM})\w+\W+){{0,3}}{_ORDERS}\b{_NOT_A_TASKS}|{_DESCRIBED}\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE}|{_FORM})\w+\W+){{0,3}}{_RULE_WORDS}\b{_NOT_A_TASKS}|\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+{_PRIOR_RUN}{_THEIR_ORDERS}\b{_THEN_ORDER}",
     ),
     _rule(
         "override",
         "asks to ignore earlier messages",
         0.4,
-        "ignore ignoring disregard disregarding forget override overrule bypass skip neglect abandon discard drop erase delete nevermind never scrap cancel unlearn pay set put throw stop longer don't dont not",
+        "ignore ignoring disregard disregarding forget override overrule overlook look sidestep circumvent work get bypass skip neglect abandon discard drop erase delete nevermind never scrap cancel unlearn pay set put throw stop longer don't dont not",
         rf"\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE})\w+\W+){{0,3}}(?:{_THEIR_ORDERS}|{_TASK_NOUN} instructions)\b",
     ),
     _rule(

@@ -62,8 +62,8 @@ PERSONA_RULES: tuple[Rule, ...] = (
         "persona",
         "describes itself without limits",
         0.3,
-        "unfiltered uncensored unrestricted amoral unethical unbound unlimited limitless unchained unhinged lawless",
-        r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|unbound|unlimited|limitless|unchained|unhinged|lawless)\b",
+        "unfiltered uncensored unrestricted unmonitored unsupervised amoral unethical unbound unlimited limitless unchained unhinged lawless",
+        r"\b(?:unfiltered|uncensored|unrestricted|unmonitored|unsupervised|amoral|unethical|unbound|unlimited|limitless|unchained|unhinged|lawless)\b",
     ),
     _rule(
         "persona",
@@ -98,7 +98,24 @@ PERSONA_RULES: tuple[Rule, ...] = (
         "asks to stay in character",
         0.5,
         "character persona",
-        r"\b(?:stay|remain|staying|break(?:ing)?|out of|never break|keep up the) (?:in )?character\b|\bpersona ?=",
+        r"\b(?:break(?:ing)?|out of|never break) (?:in )?character\b|\bpersona ?=|\b(?:stay|remain|staying|keep up the) (?:in )?character\b(?:,? (?:no matter what|whatever (?:happens|i say|i ask)|at all costs|even if|regardless|always|forever|until i say))",
+    ),
+    # "stay in character as the pirate captain for my kid's story" asks for a role-play, which the
+    # framing rule counts; only held against refusals ("no matter what", above) is it a jailbreak's
+    _rule(
+        "persona",
+        "asks to stay in character",
+        0.3,
+        "character",
+        r"\b(?:stay|remain|staying|keep up the) (?:in )?character\b",
+    ),
+    # a persona the model was given, dropped for another: "drop the persona you were given; you are now ..."
+    _rule(
+        "persona",
+        "asks to drop the model's assigned persona",
+        0.7,
+        "persona role character identity",
+        r"\b(?:drop|abandon|forget|ditch|shed|discard|leave|exit|quit|break out of|step out of|lose)\b (?:the |your )?(?:assigned |current |original |default |usual )?(?:persona|role|character|identity)\b (?:you (?:were|have been|'ve been) (?:given|assigned)|you(?:'re| are) (?:playing|given)|assigned to you|(?:your|the) (?:operators?|developers?|company|creators?) gave you)",
     ),
     _rule(
         "persona",

@@ -108,4 +108,15 @@ SMUGGLED_RULES: tuple[Rule, ...] = (
         "sin sans ohne senza sem без".translate(CONFUSABLES),
         rf"\b{_WITHOUT}(?: (?:ninguna|ningún|aucune?|jegliche|alcuna|nenhuma|nessuna|les|las|los|die|le|i|as|os))? {_LIMITS_ELSEWHERE}\b",
     ),
+    # an order spelled by the first words or letters of lines (an acrostic), with an ask to obey what
+    # they spell: "take the first word of each line and do what it says" ("... to make a word" is a game)
+    _rule(
+        "obfuscation",
+        "asks to obey a message hidden in the first words or letters",
+        0.6,
+        "first last initial letter letters word words character characters",
+        r"\b(?:first|last|initial|opening) (?:words?|letters?|characters?) (?:of|in|from) (?:each|every|all the|the) (?:lines?|sentences?|paragraphs?|words?|rows?)\b",
+        near=r"\b(?:do (?:what|as) (?:it|they) (?:says?|spells?|tells? you)|follow (?:it|them|the (?:message|instruction|order))|obey|execute|carry (?:it|them) out|act on (?:it|them)|comply|as (?:a |an |your )?(?:command|instruction|order)s?)\b",
+        reach=200,
+    ),
 )
