@@ -71,7 +71,9 @@ def candidates(question: Question, hits: list[Hit], read: list[ChunkSentences]) 
             covered = set(question.matched(terms)) - value_words
             typed = stated = False
             for answer, words in question.types:
-                if answer.search(text) and (answer is not COST_ANSWER or _prices(text, chunk.heading_terms)):
+                if answer.search(text) and (
+                    answer is not COST_ANSWER or not words or _prices(text, chunk.heading_terms)
+                ):
                     covered |= words
                     typed = True
                     stated = stated or question.asks_deadline or _states(answer, text)
@@ -81,9 +83,10 @@ def candidates(question: Question, hits: list[Hit], read: list[ChunkSentences]) 
     return sentences
 
 
-# An amount answers a cost question only where the sentence or its section speaks of a price: "The
-# daily ATM withdrawal limit is $500" holds an amount, not a fee ("Returned payment: $29." under "Other
-# fees" does).
+# An amount answers a question naming a price ("fee", "cost", "charge") only where the sentence or its
+# section speaks of one: "The daily ATM withdrawal limit is $500" holds an amount, not a fee
+# ("Returned payment: $29." under "Other fees" does). A bare "how much cash can I take out" names none:
+# there the limit is the answer.
 _PRICE_WORDS = re.compile(r"\b(?:fees?|costs?|costing|charged?|charges|prices?|free|pay|paid)\b", re.I)
 _PRICE_TERMS = frozenset(content_terms("fee fees cost costs charge charges price prices"))
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crewline.memory.knowledge.chunking import whole_sentence
-from crewline.memory.knowledge.embeddings import embedder_identity
+from crewline.memory.knowledge.embeddings import content_terms, embedder_identity
 from crewline.memory.knowledge.feedback import feedback_search
 from crewline.memory.knowledge.index import Hit, KnowledgeBase
 from crewline.memory.knowledge.informal import plain
@@ -154,10 +154,27 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     confidence = answer_confidence(features, semantic)
     # an answer without the amount, age or rate asked for, on the topic asked about (or without the
     # time something takes), is no answer
-    features["value_missing"] = 0.0 if _holds_required(kb, question, chosen) else 1.0
+    features["value_missing"] = 0.0 if _holds_required(kb, question, _beside_best(hits, chosen)) else 1.0
     if features["value_missing"]:
         confidence *= VALUE_MISSING_FACTOR
     return Draft(query, hits, chosen, features, round(confidence, 4), truncated)
+
+
+# Section words that say a section is about prices or rates ("Costs", "Fee Schedule", "Purchase APR").
+_VALUE_SECTION = frozenset(content_terms("fee fees cost costs charge charges price prices rate rates apr"))
+
+
+def _beside_best(hits: list[Hit], chosen: list[Sentence]) -> list[Sentence]:
+    """The chosen sentences that can state the value asked for: those of the best sentence's passage,
+    and those of a section about prices or rates. A value stitched in from a neighbouring section
+    answers another question: "You can remove an authorized user at any time" with "There is no fee
+    for authorized user cards" (from "Adding an authorized user") does not say removing one is free."""
+    best = chosen[0].hit_rank
+
+    def about_values(hit: Hit) -> bool:
+        return bool(frozenset(content_terms(f"{hit.title} {hit.section}")) & _VALUE_SECTION)
+
+    return [s for s in chosen if s.hit_rank == best or about_values(hits[s.hit_rank])]
 
 
 def _holds_required(kb: KnowledgeBase, question: Question, chosen: list[Sentence]) -> bool:
