@@ -15,8 +15,9 @@ descriptions and examples, offline, no model) plans every request. Figures per p
 * ``parts_exact`` — that, and every part's words equal the expected part's (case, punctuation and
   a polite "please", "kindly" or "could you" at a part's edges aside: the sets' writers disagree on
   whether the "Could you" of "Could you A and B" belongs to A);
-* ``routing_oracle`` — the share of rows whose expected parts, each routed alone, all go to their
-  specialists: what a perfect split would reach with this router;
+* ``routing_oracle`` — the share of rows whose expected parts, each routed alone as the planner
+  routes a clause (lexical router, semantic stage, documents; before session 16: the lexical router
+  alone), all go to their specialists: what a perfect split would reach with this routing;
 * ``p50_ms`` — planning time per request.
 
 ``--clinc`` adds compounds of CLINC150 val requests in each of the shapes (``JOINS``, and apart
@@ -168,7 +169,7 @@ def evaluate(planner: Planner, rows: Sequence[CompoundRow]) -> tuple[dict[str, A
         exact += same_routes
         parts += same_parts
         oracle += all(
-            (planner.router.route(text).route or NONE) == specialist for specialist, text in row.parts
+            (planner.route_clause(text).route or NONE) == specialist for specialist, text in row.parts
         )
         if not same_parts:
             failures.append({"text": row.text, "expected": row.parts, "planned": planned})

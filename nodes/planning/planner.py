@@ -200,22 +200,28 @@ class Planner:
         "Please close nothing yet —")."""
         return self._only_identifies(clause.text) or self._courtesy(clause) or asks_nothing(clause.text)
 
+    def _second_look(self, clause: Clause) -> Clause:
+        """``clause`` as the plan routes it: the semantic stage re-scores it when the lexical router
+        is unsure or chose it by function words (every clause of a one-route crew: its lexical score
+        is only closeness to a few examples; a user's own router for unsure clauses, second_opinion,
+        replaces the stage), then documents claim it when no route took it."""
+        semantic = self.semantic is not None and self.second_opinion is None
+        semantic = semantic and self.semantic.lexical is self.router
+        if (
+            semantic
+            and (len(self.router.routes) < 2 or self._unsure(clause) or self._by_function_words(clause))
+            and not is_courtesy(clause.text)  # "Hi there" stays none
+        ):
+            clause = Clause(clause.text, self.semantic.refine(clause.text, clause.score))
+        return self._documented(clause) if self.documents else clause
+
+    def route_clause(self, text: str) -> RouteScore:
+        """One clause (not split) routed as a plan routes its clauses."""
+        return self._second_look(Clause(text, self.router.route(text))).score
+
     def _clauses(self, request: str) -> list[Clause]:
         clauses = split_request(request, self.router.route, threshold=self.threshold, aside=self._aside)
-        # The semantic stage re-scores the clauses the lexical router is unsure of (every clause of a
-        # one-route crew: its lexical score is only closeness to a few examples); a user's own router
-        # for unsure clauses (second_opinion) replaces it.
-        if self.semantic is not None and self.second_opinion is None and self.semantic.lexical is self.router:
-            one_route = len(self.router.routes) < 2
-            clauses = [
-                Clause(c.text, self.semantic.refine(c.text, c.score))
-                if (one_route or self._unsure(c) or self._by_function_words(c))
-                and not is_courtesy(c.text)  # "Hi there" stays none
-                else c
-                for c in clauses
-            ]
-        if self.documents:
-            clauses = [self._documented(c) for c in clauses]
+        clauses = [self._second_look(c) for c in clauses]
         if len(clauses) < 2:
             return clauses
         # An identification is context for the other clauses, a courtesy nothing: neither is a request.

@@ -71,6 +71,7 @@ def test_a_world_question_won_by_function_words_is_out_of_scope(planner: Planner
     route = planner.router.route(world)
     assert route.route == "knowledge" and not planner.router.shares_content(world, "knowledge")
     assert _routes(planner, world) == [None]
+    assert planner.route_clause(world).route is None  # one clause, routed as the plan routes it
 
 
 def test_questions_in_a_routes_own_words_keep_their_route(planner: Planner) -> None:
