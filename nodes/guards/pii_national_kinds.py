@@ -90,7 +90,7 @@ KINDS = (
         checks.personnummer,
         r"(?:19|20)?\d{6}[-+]?\d{4}",
         r"personnummer|personnr\.?|person\s{1,2}nummer",
-        ("person",),
+        ("personn", "person n"),
     ),
     Kind(
         "fr_nir",
@@ -156,7 +156,7 @@ KINDS = (
         checks.za_id,
         r"\d{13}",
         r"(?:(?-i:SA|RSA)|south\s{1,2}african)\s{1,2}id(?:\s{1,2}(?:number|no\.?))?|id\s{1,2}(?:number|no\.?)",
-        ("id",),
+        ("id n", "sa id", "african"),
     ),
     Kind(
         "tr_tc_kimlik",
