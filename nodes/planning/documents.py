@@ -9,11 +9,14 @@ stage leave to *none* then goes to the one route whose documents hold every cont
 inflection counts: "alerts", "alert") and one word that few of them use (a topic of theirs). Every
 word, not most: a world question shares some everyday words with any set of articles ("what time is
 it in Tokyo" has "time", not "Tokyo"); and a topic word, since "what time is it" has nothing else.
+A how-to question ("how do I change my billing address") goes there too when another route took it
+in that route's words: documents say how things are done; the specialists act on records.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ __all__ = [
     "DOCUMENT_SUFFIXES",
     "TOPICAL_SHARE",
     "Vocabulary",
+    "asks_how_to",
     "content_stems",
     "covering_route",
     "folder_vocabulary",
@@ -52,6 +56,17 @@ def content_stems(text: str) -> frozenset[str]:
         for word in word_ngrams(text)
         if " " not in word and not word.isdigit() and not is_function_word(word)
     )
+
+
+# "how do I ...", "how can we ...", "can you tell me how do I ...": asks how to do something.
+_HOW_TO = re.compile(
+    r"\s*(?:(?:can|could)\s+you\s+tell\s+me\s+)?how\s+(?:do|can|should|would)\s+(?:i|we)\b", re.I
+)
+
+
+def asks_how_to(text: str) -> bool:
+    """Whether ``text`` asks how to do something: documents answer that, whoever acts on records."""
+    return _HOW_TO.match(text) is not None
 
 
 def resolve_folder(where: str) -> Path:

@@ -26,7 +26,13 @@ from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.nodes.models.factory import ModelChain
 from crewline.nodes.planning.courtesy import asks_nothing, is_courtesy
 from crewline.nodes.planning.decompose import Clause, split_request
-from crewline.nodes.planning.documents import Vocabulary, covering_route, folder_vocabulary, resolve_folder
+from crewline.nodes.planning.documents import (
+    Vocabulary,
+    asks_how_to,
+    covering_route,
+    folder_vocabulary,
+    resolve_folder,
+)
 from crewline.nodes.planning.extract import extract_entities
 from crewline.nodes.planning.margin_cascade import semantic_refiner
 from crewline.nodes.planning.one_per_route import Located, one_per_route, spans_in
@@ -236,9 +242,13 @@ class Planner:
         return one_per_route(request, kept) if kept else clauses
 
     def _documented(self, clause: Clause) -> Clause:
-        """A clause no route took, given to the one specialist whose documents hold all its words,
-        just sure enough to go without a second opinion (``documents``)."""
-        if clause.score.route is not None or self._aside(clause):
+        """A clause no route took, or a how-to question a specialist without documents took, given to
+        the one specialist whose documents hold all its words, just sure enough to go without a
+        second opinion (``documents``)."""
+        # A how-to question is answered from documents, not by a specialist that acts on records, even
+        # in that specialist's words ("how do I change my billing address" is no billing request).
+        how_to = asks_how_to(clause.text) and clause.score.route not in self.documents
+        if (clause.score.route is not None and not how_to) or self._aside(clause):
             return clause
         route = covering_route(clause.text, self.documents)
         if route is None:

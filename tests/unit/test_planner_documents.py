@@ -102,6 +102,19 @@ def test_a_clause_no_route_takes_goes_to_the_route_whose_documents_cover_it(
     assert _routes(with_documents, "how much do I owe") == ["billing"]
 
 
+def test_a_how_to_question_the_documents_cover_is_theirs_in_another_routes_words(
+    articles: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    question = "how do I pay the annual fee"  # billing's words ("pay"), the fees article's topic
+    without = _planner(articles, tmp_path_factory)
+    with_documents = _planner(articles, tmp_path_factory, knowledge=str(articles))
+    assert _routes(without, question) == ["billing"]
+    assert _routes(with_documents, question) == ["knowledge"]
+    # a request that is no how-to question keeps its route; a how-to the documents lack keeps its own
+    assert _routes(with_documents, "pay the annual fee") == _routes(without, "pay the annual fee")
+    assert _routes(with_documents, "how do I pay my mortgage") == _routes(without, "how do I pay my mortgage")
+
+
 def test_documents_of_a_route_the_crew_lacks_are_a_configuration_error(
     articles: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
