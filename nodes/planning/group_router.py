@@ -1,19 +1,18 @@
 """Routes to groups of routes (a domain's intents) through a router over the finer routes.
 
 A crew whose specialists each take several kinds of request (CLINC150's domains, ten of 150
-intents) is told apart best by the kinds: a router fit on the intents, its answer mapped to the
-intent's group, is at least as right as the intent (a wrong intent in the right domain is a right
-domain), and out of scope is decided once, by the intent router. A router fit on the domains
-themselves must learn a boundary around fifteen kinds of request at once, and its own *none*
-rejects in-scope requests the intent router keeps (CLINC150 full train, val: the intent cascade's
-answers grouped by domain route 0.979 right at out-of-scope recall 0.85; the domain cascade 0.978
-at 0.86, the lexical domain router lower).
+intents) can be routed by an intent router whose answers are mapped to their domain: no second fit,
+a wrong intent in the right domain is a right domain, and out of scope is decided once, from the
+intent router's probabilities (CLINC150 full train, val, the intent cascade: 0.9797 right at
+out-of-scope recall 0.85, with 0.957 of the intents; the domain cascade fit on the domains with its
+intents as sub-routes 0.978 at 0.86).
 
-:class:`GroupRouter` wraps any protocol router (the margin cascade): its answer's group, the
-group's summed probability as confidence, and every group scored by its routes' sum. The group is
-the one of the wrapped router's best route, not the group with the most probability: a route the
-wrapped router is surest of names its group (CLINC150 train rows held out of five folds: see
-``routing_shots``).
+:class:`GroupRouter` wraps any protocol router (the margin cascade): the group its routes' summed
+probabilities favour, that sum as confidence, every group scored by its routes' sum, and *none*
+only where *none* is more probable than every group. A request can be surely in a domain while
+unsure which of its intents it is: CLINC150 train rows held out of five folds (cascades fit on the
+other four) route 0.9861 right at out-of-scope recall 0.87 this way, 0.9853 at 0.88 by the best
+intent's domain and its *none*.
 """
 
 from __future__ import annotations
@@ -51,11 +50,17 @@ class GroupRouter:
         for route, probability in scores.scores.items():
             group = self.group_of.get(route, route)  # a route learnt since: a group of its own
             mass[group] = mass.get(group, 0.0) + probability
-        ranked = {group: round(mass[group], 4) for group in sorted(mass, key=lambda g: -mass[g])}
-        if scores.route is None:  # out of scope stays out of scope, with the wrapped router's confidence
+        order = sorted(mass, key=lambda g: -mass[g])
+        ranked = {group: round(mass[group], 4) for group in order}
+        none = max(0.0, 1.0 - sum(scores.scores.values()))
+        if scores.route is None and (not order or mass[order[0]] <= none):
+            # Out of scope only when it is more probable than every group: no intent beating
+            # *none* is not enough where a domain's intents together do.
             return RouteScores(None, scores.confidence, ranked, scores.router)
-        group = self.group_of.get(scores.route, scores.route)
-        return RouteScores(group, min(1.0, ranked.get(group, scores.confidence)), ranked, scores.router)
+        if not order:  # a router that scores nothing but its answer
+            group = self.group_of.get(str(scores.route), str(scores.route))
+            return RouteScores(group, scores.confidence, {group: scores.confidence}, scores.router)
+        return RouteScores(order[0], min(1.0, ranked[order[0]]), ranked, scores.router)
 
     def route(self, text: str) -> RouteScores:
         return self.grouped(self.inner.route(text))

@@ -51,6 +51,19 @@ def test_out_of_scope_stays_out_of_scope_with_the_wrapped_routers_confidence() -
     assert answer.confidence == intent.confidence
 
 
+def test_a_group_more_probable_than_none_is_in_scope_though_none_beats_each_route() -> None:
+    # "my card" is split between the two card intents: none beats each, not their sum.
+    texts = ["freeze my card", "lock my card", "my card is lost", "I lost my card", "what is my balance"]
+    intents = ["freeze", "freeze", "lost", "lost", "balance"]
+    inner = LocalRouter(Router(threshold=0.3, temperature=1.0).fit_rows(texts, intents))
+    intent = inner.route("my card")
+    none = 1.0 - sum(intent.scores.values())
+    assert intent.route is None and max(intent.scores.values()) < none
+    assert none < intent.scores["freeze"] + intent.scores["lost"]
+    answer = GroupRouter(inner, DOMAIN).route("my card")
+    assert answer.route == "cards" and answer.confidence > none
+
+
 def test_a_wrong_route_in_the_right_group_is_a_right_group() -> None:
     # "my card" is either card intent: the intent may be wrong, its domain is right.
     rows = [
