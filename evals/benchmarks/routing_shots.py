@@ -21,8 +21,9 @@ For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewlin
   the domain also from the intent routers' probabilities pooled by domain (``pooled_by_group``),
   and the domain cascade whose MiniLM stage is given each domain's intents as sub-routes
   (``domain_cascade_sub_routes``; ``domain_cascade``: k-means groups); ``domain_by_intent_cascade``
-  is the intent cascade's own answers mapped to their domain (``GroupRouter``): no domain fit, and
-  out of scope decided once, by the intent cascade.
+  is the intent cascade's own answers by domain (``GroupRouter``: the domain its intents' summed
+  probabilities favour, out of scope only where *none* beats every domain), so no domain fit: the
+  answers ``domain_cascade_by_intents`` counts, timed as a router.
 
     python -m crewline.evals.benchmarks.routing_shots [--data DIR] [--shots 3 5 10] [--seeds 0 1 2]
         [--full] [--no-semantic] [--no-label-names] [--no-sub-routes] [--held-out-train] [--json]
