@@ -19,8 +19,10 @@ whose date is a date, a National Insurance number spaced as HMRC prints it ("QQ 
 Belgian number written "yy.mm.dd-nnn.cc", a henkilötunnus, a codice fiscale, a Korean RRN with its
 hyphen, an ITIN written as an SSN.
 
-A labelled number whose check fails is claimed but not reported: "SIN 576 593 233" is a mistyped SIN,
-not a phone number. Every quantifier is bounded.
+A labelled number whose check fails is yielded with ``valid`` False and claims nothing: another
+detector may still report it (a card after "ID number", a phone after "SIN"), as before these ids. A
+bare shape right after a reference number's word ("order", "ticket", "batch") is that reference. A
+number ends where its digits end. Patterns read ASCII digits only. Every quantifier is bounded.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from crewline.nodes.guards.pii_cards import card_branded
 from crewline.nodes.guards.pii_national_kinds import KINDS, Kind
 
 __all__ = ["national_ids"]
@@ -40,7 +43,34 @@ _SEPARATOR = (
     r"(?:(?:no|nr|n°|nº|n\.[º°]|number|num|card|value|is|est|le|es|é|ist|era|de)\.?"
     r"[ \t:#=–()|\"'-]{1,4}){0,3}"
 )
-_END = r"(?![\w-]|[.,]\d)"
+# A number ends where its digits end: not before a letter, a digit or "-", "." or "," and a digit,
+# and a value ending in a digit not before a space and another digit ("Aadhaar 4111 1111 1111 1111"
+# is a card whose first twelve digits pass Verhoeff, not an Aadhaar number and " 1111" of text).
+_END = r"(?![\w-]|[.,][0-9])(?:(?<![0-9])|(?![ \t][0-9]))"
+# A reference number's word just before a bare shape: "order 100911-4111970", "Ticket 011207/6426",
+# "batch 20240927F" are an order's, a ticket's and a batch's numbers (a bare shape's check passes
+# one random value in ten to a hundred), unless the id's own label says otherwise.
+_REFERENCE_BEFORE = re.compile(
+    r"(?i)(?<![\w-])(?:order|ref|reference|ticket|batch|item|lot|transaction|txn|invoice|tracking|serial|"
+    r"sku|case|booking|confirmation|receipt|shipment|part|po)s?[ \t]{0,3}"
+    r"(?:(?:no|nr|number|num|id|code)\.?[ \t]{0,3})?[#:=.-]{0,2}[ \t]{0,3}\Z"
+)
+_REFERENCE_REACH = 40
+# the bare shapes a reference number takes (digits with one "/", "-" or letter); a NIR with its key,
+# a CPF, a Belgian number or a NINO as printed, a henkilötunnus, are their own wherever they stand
+_REFERENCE_SHAPED = frozenset(
+    [
+        "cz_rodne_cislo",
+        "ar_cuil",
+        "cl_rut",
+        "kr_rrn",
+        "es_dni",
+        "sg_nric",
+        "it_codice_fiscale",
+        "cn_resident_id",
+        "us_itin",
+    ]
+)
 
 
 def _compile(kind: Kind) -> re.Pattern[str]:
@@ -108,7 +138,17 @@ def national_ids(text: str) -> Iterator[tuple[int, int, bool, str]]:
                 yield match.start(), match.end(), kind.valid(match.group("v")), kind.name
     capitals = any(ch.isupper() for ch in text)
     for candidate in _ANY_BARE.finditer(text):
+        after_reference = _reference_number(text, candidate.start())
         for kind, bare in _BARE:
+            if after_reference and kind.name in _REFERENCE_SHAPED:
+                continue
             found = bare.match(text, candidate.start())
             if found is not None and _may_hold(text, kind, capitals) and kind.valid(found.group(0)):
+                if kind.name == "cn_resident_id" and card_branded(found.group(0)):
+                    continue  # 18 digits in a card brand's range passing Luhn: a card's, as before
                 yield found.start(), found.end(), True, kind.name
+
+
+def _reference_number(text: str, start: int) -> bool:
+    """Whether a reference number's word ("order", "ref", "ticket no.") stands just before ``start``."""
+    return _REFERENCE_BEFORE.search(text, max(0, start - _REFERENCE_REACH), start) is not None

@@ -39,7 +39,7 @@ __all__ = [
 
 
 def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)
+    return re.sub(r"[^0-9]", "", value)  # ASCII digits: int() reads others too
 
 
 def _weighted(value: str, weights: tuple[int, ...]) -> int:
@@ -158,9 +158,11 @@ _NRIC_OFFSET = {"S": 0, "T": 4, "F": 0, "G": 4, "M": 3}
 
 
 def nric(value: str) -> bool:
-    total = _weighted(value[1:8], (2, 7, 6, 5, 4, 3, 2)) + _NRIC_OFFSET[value[0]]
+    """Singapore NRIC/FIN: weights 2765432 plus the series' offset, mod 11, read off the series'
+    table; the M series (FINs from 2022) reads its table from the other end, KLJNPQRTUWX[10 - r]."""
+    rest = (_weighted(value[1:8], (2, 7, 6, 5, 4, 3, 2)) + _NRIC_OFFSET[value[0]]) % 11
     table = next(letters for heads, letters in _NRIC_LETTERS.items() if value[0] in heads)
-    return value[8] == table[total % 11]
+    return value[8] == table[10 - rest if value[0] == "M" else rest]
 
 
 def china(value: str) -> bool:
@@ -221,9 +223,12 @@ def hetu(value: str) -> bool:
 
 
 def za_id(value: str) -> bool:
-    """South African id: a birth date, then Luhn over the thirteen digits."""
+    """South African id: a birth date, a citizenship digit (0 citizen, 1 permanent resident: the
+    eleventh), then Luhn over the thirteen digits. "ID number" is everyday English: without the
+    citizenship digit one labelled number in twenty would pass (a 13-digit Visa card did)."""
     digits = _digits(value)
-    return luhn_valid(digits) and _real_date(2000, int(digits[2:4]) or 13, int(digits[4:6]) or 32)
+    dated = _real_date(2000, int(digits[2:4]) or 13, int(digits[4:6]) or 32)
+    return digits[10] in "01" and luhn_valid(digits) and dated
 
 
 def tc_kimlik(value: str) -> bool:

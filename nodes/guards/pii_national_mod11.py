@@ -15,7 +15,7 @@ __all__ = ["amka", "cnp", "cuil", "my_number", "oib", "rodne_cislo", "rut"]
 
 
 def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)
+    return re.sub(r"[^0-9]", "", value)  # ASCII digits: int() reads others too
 
 
 def _real_date(year: int, month: int, day: int) -> bool:
