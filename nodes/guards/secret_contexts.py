@@ -36,8 +36,20 @@ _AUTH_SCHEME = re.compile(
 # first ``_ARGUMENTS`` characters are its arguments.
 # Read backwards from each "(" (found with ``str.find``: a pattern tried at every letter of a 1 KB
 # passage cost 50 us) over at most ``_CALLEE_REACH`` characters.
+# Only a callee that names a connection to a service takes a key: its name holds client, api, sdk,
+# auth, session, connection, config, realtime or mailer ("cohere.ClientV2(", "mercadopago.SDK(",
+# "new Ably.Realtime(", "new Mailer("), or it is a JavaScript "new" of a class whose module is a
+# vendor's ("new Resend(", "new Flutterwave("; not "new Date("), or a call on a vendor module
+# ("razorpay.Client(", "tweepy.Client("). "UUID(", "Version(", "Item(", "Order(" take ids, not keys.
 _CALLEE = re.compile(
-    r"(?:\b[A-Z][A-Za-z0-9]{1,40}|\b[a-z_]{0,20}(?:client|config|Client|Config)[A-Za-z0-9]{0,20})\Z"
+    r"(?:\b[A-Za-z_][A-Za-z0-9_]{0,30}\.)?"
+    r"\b[A-Za-z_]{0,20}(?i:client|api|sdk|auth|session|connection|config|realtime|mailer)[A-Za-z0-9]{0,20}\Z"
+    r"|\bnew[ \t]{1,3}[A-Z][A-Za-z0-9]{1,40}\Z"
+)
+# A literal after a keyword that says identifier or label ("id=", "name=", "version=") is not a key.
+_SHOWN_KEYWORD = re.compile(
+    r"(?i)(?:^|[^a-z])(?:id|ids|uuid|guid|name|version|label|title|slug|ref|url|host|region)"
+    r"[ \t]{0,2}[=:][ \t]{0,2}\Z"
 )
 _CALLEE_REACH = 64
 _ARGUMENTS = 300
@@ -95,6 +107,8 @@ def constructor_secrets(text: str) -> Iterator[tuple[int, int]]:
         digest = _DIGEST_CALLEE.search(call.group(0)) is not None
         for literal in _LITERAL.finditer(text, start, stop):
             value = literal.group(2)
+            if _SHOWN_KEYWORD.search(text, max(start, literal.start() - 16), literal.start()):
+                continue
             if _random_literal(value) or (not digest and _HEX_KEY.fullmatch(value) and len(set(value)) > 8):
                 yield literal.start(2), literal.end(2)
         done = stop
@@ -184,5 +198,26 @@ def config_file_secrets(text: str) -> Iterator[tuple[int, int]]:
     for pattern, key in rules:
         for match in pattern.finditer(text):
             value = match.group(1)
+            if (
+                pattern is _LOGIN_KEY
+                and not _random_literal(value)
+                and not _command_line(text, match.start())
+            ):
+                continue  # "auth <uuid> failed for request": an id in prose, not "acmectl auth <key>"
             if _key_value(value) if key else _password_value(value):
                 yield match.start(1), match.end(1)
+
+
+# A command before "login"/"auth": a program's name first on its line, after a prompt ("$ ", "> "),
+# a backtick, or a shell's "&&", "|", ";" ("$ wandb login <key>", "acmectl auth <key>").
+_COMMAND_BEFORE = re.compile(r"(?:^|[$>`|;&][ \t]{0,3})(?:sudo[ \t]{1,3})?[a-z][\w.-]{1,30}[ \t]{1,3}\Z")
+_COMMAND_REACH = 48
+
+
+def _command_line(text: str, at: int) -> bool:
+    """Whether the word before ``at`` is a command: first on its line or after a shell's prompt or
+    operator (the line's start is found with ``str.rfind``; the pattern reads at most 48 characters)."""
+    line = text.rfind("\n", 0, at) + 1
+    # a line longer than the reach is read from its middle, where "^" must not match
+    cut = "\0" if line < at - _COMMAND_REACH else ""
+    return _COMMAND_BEFORE.search(cut + text[max(line, at - _COMMAND_REACH) : at]) is not None

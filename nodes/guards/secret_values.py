@@ -20,6 +20,7 @@ from collections import Counter
 __all__ = [
     "basic_credentials",
     "decodes_to_text",
+    "is_passphrase",
     "is_placeholder",
     "is_public_value",
     "is_weak_password",
@@ -136,9 +137,38 @@ def is_placeholder(value: str, *, quoted: bool = False) -> bool:
     return bool(_PLACEHOLDER_WORDS.search(core) or _INDIRECTION.search(core))
 
 
+# The whole shape of each published key: a password that only starts like one ("age1987Xk9mQ2vL8")
+# is still a password. Bech32 keys (nostr, age) have 58 characters after their prefix, extended public
+# keys 111 in base58; the providers' keys a random tail of at least the length they issue.
+_PUBLIC_SHAPE = re.compile(
+    r"pk_(?:live|test)_[A-Za-z0-9]{24,200}|pk\.eyJ[A-Za-z0-9_-]{8,400}\.[A-Za-z0-9_-]{16,400}|"
+    r"phc_[A-Za-z0-9]{32,64}|sb_publishable_[A-Za-z0-9_-]{20,64}|rzp_(?:live|test)_[A-Za-z0-9]{14}|"
+    r"(?:npub1|age1)[a-z0-9]{58}|[xyzt]pub[1-9A-HJ-NP-Za-km-z]{100,110}"
+)
+
+
 def is_public_value(value: str) -> bool:
-    """A value in the documented shape of a key or address meant to be published."""
-    return value.startswith(_PUBLIC_PREFIXES)
+    """A value in the documented shape of a key or address meant to be published: its prefix and
+    the rest of its shape (a prefix alone says nothing: "age1..." may start a password)."""
+    return value.startswith(_PUBLIC_PREFIXES) and _PUBLIC_SHAPE.fullmatch(value) is not None
+
+
+# A diceware passphrase: three to ten lower-case words joined by "-" ("correct-horse-battery-staple").
+# The same shape names a Kubernetes secret's key ("access-token"), which is why it is a secret only
+# under a password's name (``is_passphrase``'s callers decide).
+_DICEWARE = re.compile(r"[a-z]{3,12}(?:-[a-z]{3,12}){2,9}")
+# a value naming a secret is that secret's name ("my-db-secret", "app-credentials-store")
+_NAMES_A_SECRET = re.compile(r"secret|credential|password|passwd|token|key|cert|tls|ssl|auth")
+
+
+def is_passphrase(value: str) -> bool:
+    """Words joined by "-" in a passphrase's shape, not a stand-in ("your-password-here") or the
+    name of a secret ("existing-db-secret")."""
+    return (
+        _DICEWARE.fullmatch(value) is not None
+        and _PLACEHOLDER_WORDS.search(value) is None
+        and _NAMES_A_SECRET.search(value) is None
+    )
 
 
 def basic_credentials(value: str) -> bool:

@@ -27,6 +27,7 @@ from crewline.nodes.guards.secret_formats import VENDOR_FORMATS
 from crewline.nodes.guards.secret_values import (
     basic_credentials,
     decodes_to_text,
+    is_passphrase,
     is_placeholder,
     is_public_value,
     is_weak_password,
@@ -50,8 +51,19 @@ _NOT_SECRET_NAME = re.compile(
     r"token_?(?:type|url|endpoint|uri|count|limit|expir\w*)$"
 )
 # Spaces around the operator stay on its line: "OKTA_API_TOKEN=\nFASTLY_API_TOKEN=" is two empty
-# settings, not a token whose value is the next line's name.
-_OPERATOR = r"[\"']?[ \t]{0,3}(?::=|=>|=|:|\s(?:is|was|to|of)\s)[ \t]{0,3}"
+# settings, not a token whose value is the next line's name. A YAML key's value may sit indented on
+# the next line ("api_key:\n  <v>"), unless that line is a name itself: a nested key ("refresh_url:"),
+# a setting ("FASTLY_API_TOKEN=", "url: ...").
+# (a name in one case before "=": "aB3...Q7=" is a base64 value with its padding)
+_NEXT_LINE_NAME = (
+    r"[A-Za-z_][\w.-]{0,60}:(?:[ \t]|\r?\n|\Z)|(?-i:[A-Z_][A-Z0-9_]{0,60}|[a-z_][a-z0-9_.-]{0,60})="
+)
+_OPERATOR = (
+    rf"[\"']?[ \t]{{0,3}}(?::[ \t]{{0,3}}\r?\n[ \t]{{1,12}}(?![ \t]|{_NEXT_LINE_NAME})"
+    r"|:=|=>|=|:|\s(?:is|was|to|of)\s)[ \t]{0,3}"
+)
+# The names a passphrase goes by: a password's, a passphrase's, a secret's, as the name's last part
+_PASSWORD_NAME = re.compile(r"(?i)(?:passw(?:or)?d|passphrase|pwd|pass|secret|psk)$")
 # A value runs to 4,000 characters: an AWS session token is 400 to 1,000 and more, and a value cut
 # short leaves its tail in the text.
 _ASSIGNMENT = re.compile(
@@ -223,8 +235,14 @@ def _glued(text: str, start: int) -> bool:
 
 def _named(value: str, name: str, quoted: bool = False) -> bool:
     """A value assigned to a secret name is a secret unless it is a stand-in or an example (encoded
-    text under a secret name is still a secret: ``base64_secret = '...'`` hides a password)."""
-    if _NOT_SECRET_NAME.search(name) or is_placeholder(value, quoted=quoted) or is_weak_password(value):
+    text under a secret name is still a secret: ``base64_secret = '...'`` hides a password). Words
+    joined by "-" name a reference ("key: access-token") except under a password's name, where
+    they are a diceware passphrase ("DB_PASSWORD=blue-river-stone-cloud")."""
+    if _NOT_SECRET_NAME.search(name):
+        return False
+    if _PASSWORD_NAME.search(name) and is_passphrase(value):
+        return True
+    if is_placeholder(value, quoted=quoted) or is_weak_password(value):
         return False
     if is_public_value(value):
         return False  # "accessToken = 'pk.eyJ...'": a token the provider publishes
