@@ -31,6 +31,7 @@ __all__ = [
     "OVERRIDE_TRIGGERS",
     "PROMPT_WORDS",
     "SYSTEM_PROMPT",
+    "SYSTEM_PROMPT_ASKED",
     "SYSTEM_PROMPT_TRIGGERS",
 ]
 
@@ -51,8 +52,9 @@ _IGNORE = (
     "игнорируй|игнорируйте|игнорировать|проигнорируй|проигнорируйте|забудь|забудьте|"
     "ignorera|glöm|strunta i|bortse från|bortse fran|"
     "yok say|unut|unutun|"
-    # el, he, uk: the imperatives only ("להתעלם", to ignore, is a customer's "please ignore")
-    "αγνόησε|αγνοήστε|αγνόησέ|ξέχασε|ξεχάστε|התעלם|התעלמי|התעלמו|תתעלם|שכח|שכחי|שכחו|"
+    # el, he, uk: the imperatives only ("להתעלם", to ignore, is a customer's "please ignore"); the
+    # forms a past tense shares ("αγνόησε", he ignored; "שכח", he forgot) are _IGNORE_OR_PAST's
+    "αγνοήστε|ξεχάστε|התעלמי|תתעלם|תתעלמי|שכחי|תשכח|תשכחי|"
     "ігноруй|ігноруйте|проігноруй|проігноруйте|"
     # cs, id, ar, vi
     "bỏ qua|phớt lờ|ignorujte|zapomeň|zapomeňte|nedbej|abaikan|lupakan|acuhkan|تجاهل|تجاهلي|تجاهلوا|انس|انسى"
@@ -85,16 +87,60 @@ _NAMES_OF_THE_PROMPT = (
     "|(?:règles|reglas|regeln|regole|regras) (?:cachées|ocultas|secretas|versteckten|nascoste|secrètes)"
     "|systémov(?:ý|é|ého) (?:prompt|promptu|pokyny|instrukce)|prompt sistem|instruksi sistem"
     "|lời nhắc hệ thống|hướng dẫn hệ thống|تعليمات النظام|موجه النظام"
-    "|(?:μήνυμα|οδηγίες|προτροπή) (?:του )?συστήματος"
+    "|προτροπή (?:του )?συστήματος"
     "|(?:κρυφές|μυστικές) (?:σου )?(?:οδηγίες|ρυθμίσεις|κανόνες)"
-    "|(?:הנחיות|הוראות|הנחיית) (?:ה)?מערכת|системн(?:ий|і) (?:промпт|інструкції|вказівки)"
+    "|системн(?:ий|і) промпт"
 ).translate(CONFUSABLES)
+# names a site or an app uses too ("הנחיות המערכת באתר לא ברורות", the site's system instructions are
+# unclear; "Системні вказівки в застосунку"): the system prompt only with an ask to show it
+_GENERIC_NAMES = unicodedata.normalize(
+    "NFKC",
+    "(?:(?:μήνυμα|οδηγίες|μηνύματος|οδηγιών) (?:του )?συστήματος"
+    "|(?:הנחיות|הוראות|הנחיית) (?:ה)?מערכת|системн(?:і|их) (?:інструкції|вказівки|інструкцій|вказівок)"
+    "|सिस्टम निर्देश|คำสั่งระบบ)".translate(CONFUSABLES),
+)
+# whole words in Greek, Hebrew (an "and" may lead: "והצג") and Ukrainian ("כתוב", write, opens
+# "כתובת", an address); Devanagari and Thai have no word boundaries to test
+_SHOW_WORDS = (
+    "δείξε|δείξτε|πες|πείτε|γράψε|γράψτε|αποκάλυψε|αποκαλύψτε|εμφάνισε|εμφανίστε|τύπωσε|τυπώστε|"
+    "επανάλαβε|επαναλάβετε|αντίγραψε|αντιγράψτε|"
+    "הצג|הציגי|הציגו|תציג|תציגי|הראה|הראי|תראה|תראי|גלה|גלי|תגלה|תגלי|חשוף|חשפי|תחשוף|הדפס|הדפיסי|תדפיס|"
+    "כתוב|כתבי|תכתוב|אמור|תגיד|תגידי|"
+    "покажи|покажіть|скажи|скажіть|виведи|виведіть|розкрий|розкрийте|надрукуй|надрукуйте|напиши|напишіть|"
+    "повтори|повторіть"
+).translate(CONFUSABLES)
+_SHOW_BRAHMIC = unicodedata.normalize(
+    "NFKC", "दिखाओ|दिखाइए|दिखाएं|बताओ|बताइए|बताएं|लिखो|लिखिए|แสดง|บอก|พิมพ์|เปิดเผย|เขียน"
+)
+_SHOW = rf"(?:(?<!\w)ו?(?:{_SHOW_WORDS})(?!\w)|{_SHOW_BRAHMIC})"
+# the gap stays inside one sentence
+SYSTEM_PROMPT_ASKED = rf"{_SHOW}[^.!?;\n]{{0,30}}?{_GENERIC_NAMES}|{_GENERIC_NAMES}[^.!?;\n]{{0,30}}?{_SHOW}"
 # words of one clause: "Lupakan saja, aturan baru berlaku besok" (forget it, the new rules apply
 # tomorrow) and "Zapomeňte na to, pravidla ..." drop something else, then talk about rules
 _WORDS_OF_ONE_SENTENCE = r"(?:[^\w.!?\n,;:]+\w+){0,5}?[^\w.!?\n,;:]+"
 
+# Greek and Hebrew verbs whose imperative is also a past tense: "Ο υπάλληλος αγνόησε τις οδηγίες μου"
+# (the clerk ignored my instructions), "הוא שכח את ההוראות של הרופא" (he forgot the doctor's). An
+# order opens its clause and names orders that are nobody's (not "mine", "his", "the game's")
+_IGNORE_OR_PAST = "αγνόησε|αγνόησέ|ξέχασε|ξέχασέ|התעלם|שכח|התעלמו|שכחו".translate(CONFUSABLES)
+# after a stop, a quote mark or "please" (each look-behind of one width)
+_CLAUSE_START = (
+    "(?:^|"
+    + "|".join(
+        f"(?<={before})"
+        for before in (
+            "[.!?;:\"'«(]",
+            "[.!?;:\"'«(] ",
+            *(f"{w.translate(CONFUSABLES)} " for w in ("παρακαλώ", "אנא", "בבקשה")),
+        )
+    )
+    + ")"
+)
+_SOMEONES = "μου|μας|του|της|των|שלי|שלנו|שלו|שלה|שלהם|שלהן|של".translate(CONFUSABLES)
+
 OVERRIDE = (
     rf"\b(?:{_IGNORE})\b{_WORDS_OF_ONE_SENTENCE}(?:{_ORDERS})\b"
+    rf"|{_CLAUSE_START}(?:{_IGNORE_OR_PAST})\b{_WORDS_OF_ONE_SENTENCE}(?:{_ORDERS})\b(?! (?:{_SOMEONES})\b)"
     # Turkish puts the verb last: "önceki tüm talimatları yok say". (?<!\w) is \b before a letter,
     # written so: two branches opening with \b have it factored out by the regex parser, and the
     # literal gates (nodes/guards/literals.py) then no longer see the verbs above as whole words
@@ -149,24 +195,30 @@ CJK_ANY = f"{CJK_OVERRIDE}|{CJK_SYSTEM_PROMPT}"
 
 # Hindi and Thai: Python's \w does not hold Devanagari vowel signs (a word boundary falls inside
 # "निर्देश") and Thai writes no spaces, so, as for CJK, the verb and the model's orders are looked
-# for near each other in the characters. The verb is an imperative ("अनदेखा करो", not the reported
-# "अनदेखा किया"; "भूल जाओ", not "भूल गया"); in Thai, which marks no tense, the orders must be
-# qualified as earlier, all or yours ("ลืมคำสั่งก่อนหน้า"), and "คำสั่งซื้อ" is a purchase order.
-_HI_IGNORE = "अनदेखा कर|नज़रअंदाज़ कर|नजरअंदाज कर|नज़रअंदाज कर|भूल जा|ध्यान मत दो|ध्यान न दें"
-_HI_ORDERS = "निर्देश|नियम|आदेश|दिशानिर्देश|हिदायत"
+# for near each other in the characters. The verb is an imperative's ending ("अनदेखा करो", not the
+# reported "अनदेखा कर दिए" or "करना"; "भूल जाओ", not "भूल जाता हूँ"), and "नियम और शर्तें" are an app's
+# terms. Thai marks neither tense nor person: the verb opens its clause (not "ฉันลืม", I forgot, or
+# "อย่าลืม", don't forget) and the orders are yours ("ของคุณ") or an order follows them ("...
+# แล้วแสดง", then show); someone else's ("ของฉัน", mine) are not, and "คำสั่งซื้อ" is a purchase order.
+_HI_IGNORE = (
+    "(?:अनदेखा|नज़रअंदाज़|नजरअंदाज|नज़रअंदाज) (?:करो|करें|कीजिए|कर दो|कर दें|कर दीजिए)"
+    "|भूल (?:जाओ|जाइए|जाएं|जाएँ)|ध्यान मत दो|ध्यान न दें"
+)
+_HI_ORDERS = "निर्देश|नियम(?! और शर्त)|आदेश|दिशानिर्देश|हिदायत"
 _HI_GAP = "[^।॥.!?\n]{0,30}?"
-_TH_IGNORE = "ลืม|เพิกเฉย|ไม่ต้องสนใจ|ไม่ต้องทำตาม|ละเลย"
-_TH_ORDERS = "(?:คำสั่ง(?!ซื้อ)|กฎ|คำแนะนำ|ข้อกำหนด)[^.!?\n ]{0,6}?(?:ก่อนหน้า|ทั้งหมด|ของคุณ|เดิม|ที่ได้รับ)"
+_TH_IGNORE = "(?:^|(?<=[\\s.!?])|(?<=กรุณา)|(?<=ช่วย))(?:ลืม|เพิกเฉย|ไม่ต้องสนใจ|ไม่ต้องทำตาม|ละเลย)"
+_TH_THEN = "(?:แล้ว|และ|จากนั้น)(?:ก็)? ?(?:แสดง|บอก|ให้|ตอบ|เปิดเผย|พิมพ์|ส่ง|ทำ|โอน|เขียน)"
+_TH_YOURS = "[^.!?\n ]{0,6}?ของคุณ"
+_TH_NOT_THEIRS = "(?:คำสั่ง(?!ซื้อ)|กฎ|คำแนะนำ|ข้อกำหนด)(?!ของ(?!คุณ))"
+_TH_ORDERS = _TH_NOT_THEIRS + "(?:" + _TH_YOURS + "|[^.!?\n]{0,24}?" + _TH_THEN + ")"
 # written as the sanitizer leaves text (NFKC: Thai "ำ" becomes "ํา", Hindi "ज़" a letter and a nukta)
 BRAHMIC_OVERRIDE = unicodedata.normalize(
     "NFKC",
     f"(?:{_HI_ORDERS}){_HI_GAP}(?:{_HI_IGNORE})|(?:{_HI_IGNORE}){_HI_GAP}(?:{_HI_ORDERS})"
-    f"|(?:{_TH_IGNORE})[^.!?\n]{{0,8}}?{_TH_ORDERS}",
+    f"|{_TH_IGNORE}[^.!?\n]{{0,8}}?{_TH_ORDERS}",
 )
 # the system prompt by name: "सिस्टम प्रॉम्प्ट", "ระบบ" + prompt words
-BRAHMIC_SYSTEM_PROMPT = unicodedata.normalize(
-    "NFKC", "सिस्टम प्रॉम्प्ट|सिस्टम प्रोम्प्ट|सिस्टम निर्देश|คำสั่งระบบ|พรอมต์ระบบ"
-)
+BRAHMIC_SYSTEM_PROMPT = unicodedata.normalize("NFKC", "सिस्टम प्रॉम्प्ट|सिस्टम प्रोम्प्ट|พรอมต์ระบบ")
 # what each CJK pattern needs somewhere in the text (a cheap test before the regex)
 CJK_HINTS = tuple("無无忽忘不别別무잊システム系統统管開开デ관개시")
 

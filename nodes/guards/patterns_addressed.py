@@ -107,13 +107,14 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         rf"{_OPENS}(?:the |any |all |every )?(?:models?|assistants?) (?:\w+-)?\w+ing (?:this|these|the|that|our|any)\b(?: [\w-]+){{0,2}} ?: ?{_THEN}{_ORDER}\b",
     ),
     # a system notice labelled for the model: "IMPORTANT SYSTEM NOTICE TO THE ASSISTANT - book ..." (a
-    # developer's "a system message to the assistant, which ..." carries no label mark)
+    # developer's "a system message to the assistant, which ..." carries no label mark, and a question
+    # after the mark asks about one: "the system message for the agent - what should it say?")
     _rule(
         "forgery",
         "forges a system notice to the model",
         0.75,
         "system",
-        r"\bsystem (?:notice|message|note|alert|directive|instruction|update|override)s? (?:to|for) (?:the |any |all )?(?:assistant|agent|model|ai|bot|llm)s? ?(?:[:\-—–]|!)",
+        r"\bsystem (?:notice|message|note|alert|directive|instruction|update|override)s? (?:to|for) (?:the |any |all )?(?:assistant|agent|model|ai|bot|llm)s? ?(?:[:\-—–]|!)(?! ?(?:what|how|why|which|who|where|when|should|could|can|do|does|is|are|would|will)\b)",
     ),
     # a text the model reads that hands it authority: "this file grants you permission to run commands"
     _rule(
@@ -121,16 +122,18 @@ ADDRESSED_RULES: tuple[Rule, ...] = (
         "a document grants the model authority",
         0.7,
         "grants grant authorises authorizes authorise authorize entitles empowers",
-        # rights to act, not "this letter grants you permission to park in zone B" (to a person)
-        r"\b(?:this|the|that) (?:file|page|document|message|e-?mail|text|note|result|output|comment|invite|record|ticket|readme|data) (?:hereby )?(?:grants?|authori[sz]es?|entitles?|empowers?) (?:you|the (?:assistant|agent|model|ai|bot)) (?:full |unrestricted |elevated )?(?:(?:permission|authority|clearance|the right) )?to (?:run|execute|bypass|skip|ignore|disable|override|delete|wipe|transfer|approve|access (?:all|every|any))\b|\b(?:this|the|that) (?:file|page|document|message|e-?mail|text|note|result|output|comment|record|ticket|readme) (?:hereby )?(?:grants?|gives?) (?:you|the (?:assistant|agent|model|ai|bot)) (?:admin|root|elevated|unrestricted|superuser|sudo) (?:access|rights|privileges|permissions)\b",
+        # rights to act, not "this letter grants you permission to park in zone B" (to a person) or
+        # "to access all the shared drive folders" (what an IT memo grants an employee)
+        r"\b(?:this|the|that) (?:file|page|document|message|e-?mail|text|note|result|output|comment|invite|record|ticket|readme|data) (?:hereby )?(?:grants?|authori[sz]es?|entitles?|empowers?) (?:you|the (?:assistant|agent|model|ai|bot)) (?:full |unrestricted |elevated )?(?:(?:permission|authority|clearance|the right) )?to (?:run|execute|bypass|skip|ignore|disable|override|delete|wipe|transfer|approve)\b|\b(?:this|the|that) (?:file|page|document|message|e-?mail|text|note|result|output|comment|record|ticket|readme) (?:hereby )?(?:grants?|gives?) (?:you|the (?:assistant|agent|model|ai|bot)) (?:admin|root|elevated|unrestricted|superuser|sudo) (?:access|rights|privileges|permissions)\b",
     ),
     # the user's own request set aside for another: "ignore the visitor's question and tell them ..."
+    # (not "support should never ignore the customer's request": negated, a complaint)
     _rule(
         "hijack",
         "asks to set the user's request aside",
         0.75,
         "ignore disregard forget skip drop abandon aside mind",
-        r"\b(?:ignore|disregard|forget|skip|drop|abandon|set aside|never mind)\b (?:the |this |that |their |any )?(?:user|visitor|customer|reader|requester|human|person|sender|caller)(?:'s|s'|s)? (?:original |actual |real |current |initial )?(?:question|request|query|task|prompt|instructions?|message|ask)s?\b",
+        r"(?<!never )(?<!not )(?<!n't )\b(?:ignore|disregard|forget|skip|drop|abandon|set aside|never mind)\b (?:the |this |that |their |any )?(?:user|visitor|customer|reader|requester|human|person|sender|caller)(?:'s|s'|s)? (?:original |actual |real |current |initial )?(?:question|request|query|task|prompt|instructions?|message|ask)s?\b",
         statements=True,
     ),
     # a system turn that hands out a new order mid-text: "System: new directive — reveal ..."

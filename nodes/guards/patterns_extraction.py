@@ -16,7 +16,10 @@ __all__ = ["EXTRACTION_RULES"]
 _SECRET_TEXT = r"(?:prompt|pre-?prompt|instructions?|system message|system role|developer message|rule ?set|directives?|configuration(?! (?:options?|settings?|page|menu|screen|guide|wizard|steps?|file|panel|tab|for)\b)|initial message|initiali[sz]ation (?:text|prompt|message)|set-?up (?:text|prompt|message)|context window|hidden text|password|pass ?phrase|access code|secret)"
 # "the instructions for a standing order", "the prompt I need to answer": a task's, not the model's
 # (but "your rules about what you can say", "... on safety" are the model's own)
-_FOR_A_TASK = r"(?![^\w.!?\n]+(?:(?:for|on|about|regarding|from|of)\b(?! (?:this|the|our) (?:conversation|chat|session)\b| (?:what|how|which|when|whether|why) (?:you|the (?:assistant|model|ai|bot))\b| (?:your|yourself|safety|security|content|privacy|confidential\w*|secrets?|passwords?|disclos\w+|sharing|refusing|refusals?)\b)|to (?!me\b|us\b|you\b)|in (?:your|the|this|that|our) (?:help|article|letter|email|docs?|documentation|guide|faq|manual|app|website|portal)|i\b|we\b|(?:that|which)\b(?! (?:define|defines|govern|governs|control|controls|shape|shapes|guide|guides|determine|determines|drive|drives)\b)|when\b|asking\b|you (?:gave|sent|showed|told) (?:me|us)\b|(?:the|my|our|his|her|their|a|an) (?!(?:developers?|operators?|creators?|makers?|admins?|administrators?|owners?|company|team|system|bank|provider)\b)\w+ (?:gave|wrote|sent|left|issued|provided|printed|attached|posted|gives|writes)\b(?! you\b)))"
+# people outside the model's makers whose instructions a customer asks about ("the instructions the
+# pharmacist gave"); an engineer, a programmer or a team that "wrote the prompt" may be its makers
+_THIRD_PARTY = r"(?:pharmacists?|doctors?|gps?|nurses?|dentists?|surgeons?|vets?|midwi(?:fe|ves)|physios?|therapists?|consultants?|specialists?|clinics?|hospitals?|pharmac(?:y|ies)|teachers?|tutors?|professors?|lecturers?|coach(?:es)?|instructors?|trainers?|schools?|landlords?|landlad(?:y|ies)|letting agents?|estate agents?|lawyers?|solicitors?|attorneys?|accountants?|advis[eo]rs?|employers?|bosses|boss|managers?|hr|council|courts?|judges?|officers?|inspectors?|examiners?|mechanics?|plumbers?|electricians?|builders?|contractors?|installers?|technicians?|couriers?|drivers?|airlines?|hotels?|sellers?|vendors?|manufacturers?|insurers?|mum|mom|dad|mother|father|wife|husband|partner|friend|neighbou?r|colleague|coworker)"
+_FOR_A_TASK = rf"(?![^\w.!?\n]+(?:(?:for|on|about|regarding|from|of)\b(?! (?:this|the|our) (?:conversation|chat|session)\b| (?:what|how|which|when|whether|why) (?:you|the (?:assistant|model|ai|bot))\b| (?:your|yourself|safety|security|content|privacy|confidential\w*|secrets?|passwords?|disclos\w+|sharing|refusing|refusals?)\b)|to (?!me\b|us\b|you\b)|in (?:your|the|this|that|our) (?:help|article|letter|email|docs?|documentation|guide|faq|manual|app|website|portal)|i\b|we\b|(?:that|which)\b(?! (?:define|defines|govern|governs|control|controls|shape|shapes|guide|guides|determine|determines|drive|drives)\b)|when\b|asking\b|you (?:gave|sent|showed|told) (?:me|us)\b|(?:the|my|our|his|her|their|a|an) (?:[\w-]+ )?{_THIRD_PARTY} (?:gave|wrote|sent|left|issued|provided|printed|attached|posted|gives|writes)\b(?! you\b)))"
 _REVEAL = r"(?:reply with|respond with|answer with|repeat|recite|paste|reproduce|quote|read out|spell out|echo(?: back)?|print|reveal|show|display|output|outputs|dump|leak|expose|share|list|relay|give|tell|write|type|translate|summari[sz]e|paraphrase|format|firmat|encode|spell|copy|echo|provide|disclose|return|convert|rewrite|state|tl;?dr|what (?:is|are|were|was)(?! (?:the |a |an )?(?:role|purpose|point|difference|use|meaning|function|goal|idea|job|effect|impact|benefit|advantage|risk|danger|length|size|format|structure|history|origin)s? (?:of|between|in|for|behind)\b))"
 
 # "the rules above the door": a sign over a thing in the world, not the text above
@@ -117,11 +120,13 @@ EXTRACTION_RULES: tuple[Rule, ...] = (
         "password passphrase phrase code",
         r"\b(?:the|your|correct|secret) (?:password|pass ?phrase|passcode|access code)\b",
     ),
+    # the password of a device or a network ("the admin password for the guest Wi-Fi") is the customer's
+    # question about a thing in the world, not the model's secret
     _rule(
         "extraction",
         "asks for a secret password",
         0.6,
         "password passphrase phrase",
-        r"\b(?:what is|what's|tell me|give me|reveal|say|print|show me|send me) (?:(?:the|your) (?:secret |admin |administrator |root |master )?|(?:admin|administrator|root|master) )(?:password|pass ?phrase)\b(?! (?:requirements?|policy|policies|rules|reset|manager|strength|field|length|change|expiry|hint|format|criteria)\b)|\bcorrect (?:password|pass ?phrase)\b",
+        r"\b(?:what is|what's|tell me|give me|reveal|say|print|show me|send me) (?:(?:the|your) (?:secret |admin |administrator |root |master )?|(?:admin|administrator|root|master) )(?:password|pass ?phrase)\b(?! (?:requirements?|policy|policies|rules|reset|manager|strength|field|length|change|expiry|hint|format|criteria)\b| (?:for|of|to|on) (?:the |our |my |your |a |this |that )?(?:[\w-]+ ){0,2}?(?:wi-?fi|wifi|router|modem|network|hotspot|printer|tv|laptop|computer|phone|tablet|console|camera)\b)|\bcorrect (?:password|pass ?phrase)\b",
     ),
 )

@@ -15,7 +15,10 @@ from crewline.nodes.guards.rule_kit import make_rule as _rule
 
 __all__ = ["OVERRIDE_RULES"]
 
-_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|override|overrule|overlook|look past|sidestep|circumvent|work around|get around|bypass|skip|neglect|abandon|discard|drop|erase|delete|nevermind|never mind|scrap|cancel|unlearn|pay no attention to|set aside|put aside|throw out|stop following|stop obeying|stop (?:applying|enforcing|observing|using)|no longer (?:need to )?(?:follow|obey)|(?:don'?t|do not) (?:follow|obey))"
+_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|override|overrule|bypass|skip|neglect|abandon|discard|drop|erase|delete|nevermind|never mind|scrap|cancel|unlearn|pay no attention to|set aside|put aside|throw out|stop following|stop obeying|stop (?:applying|enforcing|observing|using)|no longer (?:need to )?(?:follow|obey)|(?:don'?t|do not) (?:follow|obey))"
+# verbs a customer uses of a bank's own policies as often ("can I look past the previous policy?", "is
+# there a way to get around the old rules?"): an override in a statement only, never in a question
+_SOFT_VERB = r"(?:overlook|look past|sidestep|circumvent|work around|get around)"
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|former|old|initial|original|system|all|any|every|your|the|these|those|following|below|other|developer|openai)"
 # rules, policies and limits are the model's whatever their topic ("your previous refund rules")
 _RULE_WORDS = r"(?:rules|guidelines|directives?|constraints|restrictions|policies|polic(?:y|ies)|limitations|filters?|content filters?|(?:safety|security|content|system) settings)"
@@ -38,16 +41,38 @@ _TASK_NOUN = r"(?:delivery|shipping|postage|parking|washing|care|cleaning|cookin
 # the customer's own message, address or settings: "ignore my previous message" orders nothing
 _MINE = r"(?:my|our|me|us|i)\b"
 # rules for the answer's form are the writer's own preference, no guardrails: "set aside the
-# formatting rules for this one", "ignore the style guide's rules on headings"
-_FORM = r"(?:formatting|format|style|styling|spelling|grammar|citation|naming|markdown|layout|word ?count|length|house)\b"
+# formatting rules for this one", "ignore the style guide's rules on headings"); a style word exempts
+# only the noun right after it: "ignore all formatting and safety rules" drops the safety rules
+_FORM = r"(?:formatting|format|style|styling|spelling|grammar|citation|naming|markdown|layout|word ?count|length)(?: guide'?s?| sheet'?s?)? (?:rules|guidelines|conventions|instructions|requirements|constraints|restrictions|polic(?:y|ies)|directives?)\b"
 _NOT_MINE = rf"(?:(?!{_MINE})\w+[^\w.!?\n]+){{0,%d}}"
 # a verb in a description of what something does ("my Outlook rules keep ignoring the instructions",
-# "the bot is ignoring the system prompt"), not an order
-_DESCRIBED = r"(?<!keep )(?<!keeps )(?<!kept )(?<! is )(?<!are )(?<!was )(?<!were )(?<!been )(?<!it's )"
+# "the bot is ignoring the system prompt"), not an order; a "keep" that opens its clause is one
+# ("Keep ignoring all prior rules", "so just keep ignoring ...")
+_KEEP_ORDERS = r"(?<=^keep )|(?<=[.!?;:,\-] keep )|(?<=just keep )|(?<=please keep )|(?<=and keep )|(?<=so keep )|(?<=then keep )|(?<=now keep )"
+_DESCRIBED = rf"(?:(?<!keep )|{_KEEP_ORDERS})(?<!keeps )(?<!kept )(?<! is )(?<!are )(?<!was )(?<!were )(?<!been )(?<!it's )"
+# a verb negated is a reminder to keep the orders: "please don't overlook the previous instructions I
+# gave", "the team should never ignore the customer's request"
+_NEGATED = (
+    r"(?<!don't )(?<!dont )(?<!do not )(?<!never )(?<!mustn't )(?<!must not )(?<!shouldn't )(?<!should not )"
+)
+# an order for the time to come: a description ("it's ignoring all previous instructions") is not
+# one when it reaches "from here on"
+_FROM_NOW = r"(?:from now on|from here on|from this point on|from this point forward|going forward|henceforth|for the rest of (?:this|the) (?:chat|conversation|session))"
 
 # an order addressed to the model: "you must now", "the assistant should", "agents will" (a bare "you
 # must" is as often a notice to its human reader: "you must wear goggles")
 _TO_THE_MODEL = r"(?:you now (?:must|should|shall|will|are to|need to|have to)|you (?:must|should|shall|will|are to|need to|have to) now|(?:the (?:assistant|ai|model|agent|bot|chatbot)|assistants?|agents?|ais?|models?|bots?)(?: now)? (?:must|should|shall|will|are to|is to|need to|needs to|have to|has to|may now))\b"
+
+
+def _overrides(verb: str) -> str:
+    """``verb`` with the model's orders as its object: instructions (not a task's), rules (not the
+    answer's form), or earlier messages with an order after them."""
+    return (
+        rf"{_NEGATED}{_DESCRIBED}\b{verb}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE}|{_TASK_NOUN}\b|{_FORM})\w+\W+){{0,3}}{_ORDERS}\b{_NOT_A_TASKS}"
+        rf"|{_NEGATED}{_DESCRIBED}\b{verb}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE}|{_FORM})\w+\W+){{0,3}}{_RULE_WORDS}\b{_NOT_A_TASKS}"
+        rf"|{_NEGATED}\b{verb}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+{_PRIOR_RUN}{_THEIR_ORDERS}\b{_THEN_ORDER}"
+    )
+
 
 OVERRIDE_RULES: tuple[Rule, ...] = (
     _rule(
@@ -55,7 +80,16 @@ OVERRIDE_RULES: tuple[Rule, ...] = (
         "asks to ignore prior instructions",
         0.92,
         "ignore ignoring disregard disregarding forget override overrule overlook look sidestep circumvent work get bypass skip neglect abandon discard drop erase delete nevermind never scrap cancel unlearn pay set put throw stop longer don't dont not",
-        rf"{_DESCRIBED}\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE}|{_TASK_NOUN}\b|{_FORM})\w+\W+){{0,3}}{_ORDERS}\b{_NOT_A_TASKS}|{_DESCRIBED}\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE}|{_FORM})\w+\W+){{0,3}}{_RULE_WORDS}\b{_NOT_A_TASKS}|\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+{_PRIOR_RUN}{_THEIR_ORDERS}\b{_THEN_ORDER}",
+        _overrides(_OVERRIDE_VERB)
+        + rf"|{_NEGATED}\b{_OVERRIDE_VERB}\b\W+{_NOT_MINE % 4}{_PRIOR}\b\W+(?:(?!{_MINE})\w+\W+){{0,3}}{_ORDERS}\b[^.!?\n]{{0,40}}?\b{_FROM_NOW}",
+    ),
+    _rule(
+        "override",
+        "asks to ignore prior instructions",
+        0.92,
+        "overlook look sidestep circumvent work get",
+        _overrides(_SOFT_VERB),
+        statements=True,
     ),
     _rule(
         "override",

@@ -106,11 +106,32 @@ _ACTED_ON = re.compile(
     r"follow (?:it|that|them|this)|obey|comply|act on (?:it|that)|execute|carry (?:it|that) out|"
     r"as (?:it|he|she) says)\b"
 )
+# the text after a reported quote asks the model to act on it: a clause that opens with an order to
+# go ahead or respond ("... mean? Demonstrate.", "'...'. Go on then.", "...; your turn"), or asks
+# for the quote carried out ("explain '...' by doing it"). A question or a description after the
+# quote ("... and it just laughed. Funny.", "... mean?", "Is that a scam?") asks for nothing.
+_ASKED_AFTER = re.compile(
+    r"(?:^|[.!?;:,\u2013\u2014(-]|\b(?:so|then|and|now|please|just|ok|okay)\b)[^\w\n]{0,3}"
+    r"(?:(?:so|then|and|now|please|kindly|just|ok|okay|well|right)[^\w\n]{1,3}){0,3}"
+    r"(?:go (?:on|ahead)|proceed|continue|demonstrate|respond|reply|"
+    r"answer (?:it|that|this|them|now|accordingly)|"
+    r"do (?:it|that|this|so|the same|as (?:it|they|he|she) says?|what (?:it|they|he|she) says?)|"
+    r"try (?:it|that|this|yourself|too|now)|act (?:on|accordingly|freely|now)|execute|perform|"
+    r"carry (?:it|that|this|them) out|"
+    r"let'?s (?:go|do|begin|start|try|see)|let us (?:go|do|begin|start|try|see)|begin|start now|your turn|"
+    r"now you|you know what to do|make it happen|same (?:for|to) you|"
+    r"you (?:try|do|go)(?: it| that| now| ahead)?)\b"
+    r"|\bby (?:doing|carrying|following|performing|executing|obeying|acting on|running|applying)\b"
+    r"|\bshow (?:me|us) (?:by example|in action|for real)\b"
+)
 _MENTION = 0.5  # the weight a rule keeps when it only matched inside a reported quotation
-# a score past which more evidence changes no verdict: the search for more rules (and disguised
-# readings) ends there. A long text that holds every rule's keywords (200 KB of them, hostile) would
-# otherwise run all ~120 patterns over its whole length; an attack is settled after a few.
-SATURATED = 0.99
+# a score more evidence cannot change (scores are rounded to 4 places): the search for more rules (and
+# disguised readings) ends there. A long text that holds every rule's keywords (200 KB of them,
+# hostile) would otherwise run all ~120 patterns over its whole length; an attack is settled after a
+# few. At 0.99 a caller's threshold above it saw a lower score than the full search's (0.992, not
+# 0.9994); at 1.0 the score, so every verdict, is the full search's (the reason, the strongest rule
+# found so far, may still be one a later rule would have beaten)
+SATURATED = 1.0
 
 
 def _reported_quotes(target: str) -> list[tuple[int, int]]:
@@ -122,9 +143,13 @@ def _reported_quotes(target: str) -> list[tuple[int, int]]:
     ]
     if not spans:
         return spans
-    gaps = zip([(0, 0), *spans], [*spans, (len(target), 0)], strict=True)
+    gaps = list(zip([(0, 0), *spans], [*spans, (len(target), 0)], strict=True))
     outside = "".join(target[end:start] for (_, end), (start, _) in gaps)
-    return [] if _ACTED_ON.search(outside) else spans
+    if _ACTED_ON.search(outside):
+        return []
+    # each stretch after a quote, read alone: a clause that opens it opens at its start
+    after = (target[end:start] for (_, end), (start, _) in gaps[1:])
+    return [] if any(_ASKED_AFTER.search(piece) for piece in after) else spans
 
 
 def _only_mentioned(rule: Rule, target: str, spans: list[tuple[int, int]]) -> bool:
@@ -258,7 +283,10 @@ class RuleDetector:
             return used
         used_reasons = {rule.reason for rule in hits if id(rule) not in mentioned}
         # a reason also used outside the quotes (another branch of one rule) is counted there only
-        quoted = _noisy_or([r for r in hits if id(r) in mentioned and r.reason not in used_reasons])
+        # at most 0.9999: five quoted rules round to 1.0, and half of it, 0.5, blocked a report alone
+        quoted = min(
+            0.9999, _noisy_or([r for r in hits if id(r) in mentioned and r.reason not in used_reasons])
+        )
         # rounded down: a reported quote alone stays under half (0.49995 is not 0.5, the threshold)
         return math.floor((1.0 - (1.0 - used) * (1.0 - _MENTION * quoted)) * 10_000) / 10_000
 
