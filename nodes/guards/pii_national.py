@@ -52,7 +52,7 @@ _END = r"(?![\w-]|[.,][0-9])(?:(?<![0-9])|(?![ \t][0-9]))"
 # one random value in ten to a hundred), unless the id's own label says otherwise.
 _REFERENCE_BEFORE = re.compile(
     r"(?i)(?<![\w-])(?:order|ref|reference|ticket|batch|item|lot|transaction|txn|invoice|tracking|serial|"
-    r"sku|case|booking|confirmation|receipt|shipment|part|po)s?[ \t]{0,3}"
+    r"sku|case|booking|confirmation|receipt|shipment|part|po|code|total|amount)s?[ \t]{0,3}"
     r"(?:(?:no|nr|number|num|id|code)\.?[ \t]{0,3})?[#:=.-]{0,2}[ \t]{0,3}\Z"
 )
 _REFERENCE_REACH = 40

@@ -158,7 +158,10 @@ def is_public_value(value: str) -> bool:
 # under a password's name (``is_passphrase``'s callers decide).
 _DICEWARE = re.compile(r"[a-z]{3,12}(?:-[a-z]{3,12}){2,9}")
 # a value naming a secret is that secret's name ("my-db-secret", "app-credentials-store")
-_NAMES_A_SECRET = re.compile(r"secret|credential|password|passwd|token|key|cert|tls|ssl|auth")
+# (whole words: "purple-monkey-dishwasher-lamp" holds "key" inside "monkey")
+_NAMES_A_SECRET = re.compile(
+    r"(?:^|-)(?:secrets?|credentials?|password|passwd|token|keys?|certs?|tls|ssl|auth)(?:-|$)"
+)
 
 
 def is_passphrase(value: str) -> bool:

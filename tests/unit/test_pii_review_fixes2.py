@@ -111,6 +111,7 @@ def test_singapore_fin_m_series() -> None:
         ("password=correct-horse-battery-staple", "correct-horse-battery-staple"),
         ("DB_PASSWORD=blue-river-stone-cloud", "blue-river-stone-cloud"),
         ('passphrase = "vivid-orbit-candle-frozen-maple"', "vivid-orbit-candle-frozen-maple"),
+        ("wifi password is purple-monkey-dishwasher-lamp", "purple-monkey-dishwasher-lamp"),
     ],
 )
 def test_diceware_passphrases_are_secrets(text: str, value: str) -> None:
@@ -122,6 +123,8 @@ def test_diceware_passphrases_are_secrets(text: str, value: str) -> None:
     [
         "secretKeyRef:\n  name: crm\n  key: access-token",
         "secretName: app-tls-cert-store",
+        "existingSecret: shop-db-secret",
+        "password_secret: shop-db-credentials",
         "password: your-password-here",
         "token_type: bearer-access-token",
     ],
@@ -207,6 +210,8 @@ def test_clients_and_clis_still_take_keys(text: str, value: str) -> None:
         "batch 20240927F",
         "item T9482287J",
         "invoice 12.345.678-5",
+        "code 912-78-4321",
+        "total 12.345.678-5 pesos",
     ],
 )
 def test_reference_numbers_are_not_national_ids(text: str) -> None:
