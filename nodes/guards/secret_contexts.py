@@ -210,7 +210,14 @@ def config_file_secrets(text: str) -> Iterator[tuple[int, int]]:
 
 # A command before "login"/"auth": a program's name first on its line, after a prompt ("$ ", "> "),
 # a backtick, or a shell's "&&", "|", ";" ("$ wandb login <key>", "acmectl auth <key>").
-_COMMAND_BEFORE = re.compile(r"(?:^|[$>`|;&][ \t]{0,3})(?:sudo[ \t]{1,3})?[a-z][\w.-]{1,30}[ \t]{1,3}\Z")
+# English words that start a sentence ("then login <id>", "please auth <id>") are no program's name.
+_PROSE_WORDS = (
+    r"(?:then|and|or|to|please|we|you|they|must|can|should|will|not|never|also|just|next|now|again)"
+)
+_COMMAND_BEFORE = re.compile(
+    rf"(?:^|[$>`|;&][ \t]{{0,3}})(?:sudo[ \t]{{1,3}})?"
+    rf"(?!{_PROSE_WORDS}[ \t])[a-z][\w.-]{{1,30}}[ \t]{{1,3}}\Z"
+)
 _COMMAND_REACH = 48
 
 

@@ -181,6 +181,8 @@ def test_public_prefix_needs_the_full_shape() -> None:
         "auth 550e8400-e29b-41d4-a716-446655440000 failed for request",
         "please login again and auth 550e8400-e29b-41d4-a716-446655440000",
         "ssh user@host, then login 3f2a9c1b7e4d5a6f8b0c9d1e2f3a4b5c",
+        "then login 3f2a9c1b7e4d5a6f8b0c9d1e2f3a4b5c",
+        "Please auth 550e8400-e29b-41d4-a716-446655440000 again",
     ],
 )
 def test_ids_in_calls_and_prose_are_not_keys(text: str) -> None:
