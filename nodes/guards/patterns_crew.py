@@ -78,7 +78,8 @@ CREW_RULES: tuple[Rule, ...] = (
         "asks to ignore prior instructions (non-English)",
         0.92,
         multilingual.ORDER_WORDS,
-        rf"(?<!\w)(?!\w+(?: \w+)? {_FIRST_PERSON}\b)(?:{multilingual.OVERRIDE}){_ENGLISH_TASK}",
+        # an English negation ("please do not ignore the previous instructions on my account") keeps them
+        rf"(?<!\w)(?<!do not )(?<!don't )(?<!never )(?!\w+(?: \w+)? {_FIRST_PERSON}\b)(?:{multilingual.OVERRIDE}){_ENGLISH_TASK}",
     ),
     _rule(
         "extraction",
