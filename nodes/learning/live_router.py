@@ -90,6 +90,12 @@ class LiveRouter(LexicalRouter):
     def similarities(self, text: str) -> dict[str, float]:
         return self.active().similarities(text)
 
+    def shares_content(self, text: str, route: str) -> bool:
+        # the version in use's examples: a phrasing the crew learned shares its words with them, not
+        # with the base's (which sent "do I need a brolly in Glasgow" to the semantic stage, fit on
+        # the base's examples alone, and lost what the crew learned)
+        return self.active().shares_content(text, route)
+
     def __repr__(self) -> str:
         return f"LiveRouter(crew={self.registry.crew!r}, version={self.version or 'base'})"
 
