@@ -83,16 +83,21 @@ def candidates(question: Question, hits: list[Hit], read: list[ChunkSentences]) 
     return sentences
 
 
-# An amount answers a question naming a price ("fee", "cost", "charge") only where the sentence or its
-# section speaks of one: "The daily ATM withdrawal limit is $500" holds an amount, not a fee
-# ("Returned payment: $29." under "Other fees" does). A bare "how much cash can I take out" names none:
-# there the limit is the answer.
+# An amount answers a question naming a price ("fee", "cost", "charge") unless it is a limit or a
+# worth: "The daily ATM withdrawal limit is $500", "2,500 points equals $25" hold amounts, not fees.
+# A limit or worth word is the tell; a price
+# word in the sentence or its section ("Returned payment: $29." under "Other fees") outweighs it.
+# Without either, an amount is a price ("Trainers can write a workout plan for you for $40."). A bare
+# "how much cash can I take out" names no price: there the limit is the answer.
 _PRICE_WORDS = re.compile(r"\b(?:fees?|costs?|costing|charged?|charges|prices?|free|pay|paid)\b", re.I)
 _PRICE_TERMS = frozenset(content_terms("fee fees cost costs charge charges price prices"))
+_NO_PRICE_WORDS = re.compile(
+    r"\b(?:limits?|maximum|minimum|max|min|caps?|up to|at most|at least|equals?|worth|equivalent)\b", re.I
+)
 
 
 def _prices(text: str, heading_terms: frozenset[str]) -> bool:
-    return bool(_PRICE_WORDS.search(text) or heading_terms & _PRICE_TERMS)
+    return bool(_PRICE_WORDS.search(text) or heading_terms & _PRICE_TERMS or not _NO_PRICE_WORDS.search(text))
 
 
 # What opens a condition or a restrictive clause: a value inside one is what the sentence is

@@ -34,7 +34,9 @@ from crewline.memory.knowledge.embeddings import content_terms, embedder_identit
 from crewline.memory.knowledge.feedback import feedback_search
 from crewline.memory.knowledge.index import Hit, KnowledgeBase
 from crewline.memory.knowledge.informal import plain
+from crewline.memory.knowledge.phrasal import rewritten
 from crewline.memory.knowledge.semantic import SEMANTIC_NAME
+from crewline.memory.knowledge.synonyms import GENERIC
 from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.tools.answer_confidence import (
     CONFIDENCE_THRESHOLD,
@@ -123,15 +125,22 @@ def _is_semantic(kb: KnowledgeBase) -> bool:
     return embedder_identity(kb.embedder)[0] == SEMANTIC_NAME
 
 
+def _repetitive(query: str) -> bool:
+    """A few words said over and over ("run out run out ...", 20 KB of it) ask nothing, though
+    their words may name a section ("When credits run out"): at least 50 words, under a tenth distinct."""
+    words = query.lower().split()
+    return len(words) >= 50 and len(set(words)) * 10 < len(words)
+
+
 def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] | None = None) -> Draft:
     """Retrieve (unless ``hits`` are given), pick the best sentences and compute the confidence."""
     truncated = len(query) > MAX_QUERY_CHARS
     query = query[:MAX_QUERY_CHARS]
     hits = retrieve(kb, query, k) if hits is None else hits
-    asked = plain(without_placeholders(query))
+    asked = rewritten(kb, plain(without_placeholders(query)))
     question = refine(question_of(kb, asked), asked)
     read = kb.sentences(hits) if hits and question.terms else []
-    sentences = candidates(question, hits, read) if read else []
+    sentences = candidates(question, hits, read) if read and not _repetitive(query) else []
     if not sentences:
         return Draft(query, hits, [], dict.fromkeys(FEATURES, 0.0), 0.0, truncated)
     cosines: list[float] = []
@@ -154,7 +163,8 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     confidence = answer_confidence(features, semantic)
     # an answer without the amount, age or rate asked for, on the topic asked about (or without the
     # time something takes), is no answer
-    features["value_missing"] = 0.0 if _holds_required(kb, question, _beside_best(hits, chosen)) else 1.0
+    beside = _beside_best(hits, chosen, _topic(kb, question) - GENERIC)
+    features["value_missing"] = 0.0 if _holds_required(kb, question, beside) else 1.0
     if features["value_missing"]:
         confidence *= VALUE_MISSING_FACTOR
     return Draft(query, hits, chosen, features, round(confidence, 4), truncated)
@@ -164,17 +174,33 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
 _VALUE_SECTION = frozenset(content_terms("fee fees cost costs charge charges price prices rate rates apr"))
 
 
-def _beside_best(hits: list[Hit], chosen: list[Sentence]) -> list[Sentence]:
+def _beside_best(hits: list[Hit], chosen: list[Sentence], topic: frozenset[str]) -> list[Sentence]:
     """The chosen sentences that can state the value asked for: those of the best sentence's passage,
-    and those of a section about prices or rates. A value stitched in from a neighbouring section
-    answers another question: "You can remove an authorized user at any time" with "There is no fee
-    for authorized user cards" (from "Adding an authorized user") does not say removing one is free."""
+    of a section about prices or rates, and any that support the question's whole ``topic``. A value
+    stitched in from a neighbouring section answers another question: "You can remove an authorized
+    user at any time" with "There is no fee for authorized user cards" (from "Adding an authorized
+    user": no "remove") does not say removing one is free; "Trainers can write a workout plan for you
+    for $40." under "Working out alone" does say what a workout plan costs."""
     best = chosen[0].hit_rank
 
     def about_values(hit: Hit) -> bool:
         return bool(frozenset(content_terms(f"{hit.title} {hit.section}")) & _VALUE_SECTION)
 
-    return [s for s in chosen if s.hit_rank == best or about_values(hits[s.hit_rank])]
+    def on_topic(s: Sentence) -> bool:
+        return bool(topic) and topic <= s.supported
+
+    return [s for s in chosen if s.hit_rank == best or about_values(hits[s.hit_rank]) or on_topic(s)]
+
+
+def _topic(kb: KnowledgeBase, question: Question) -> frozenset[str]:
+    """The question's words, other than those asking for a value, that the knowledge base uses (or
+    says otherwise): what a sentence stating the value must be about."""
+    vocabulary = kb.lexical.vocabulary
+    return frozenset(
+        t
+        for t in question.terms - question.value_terms
+        if t in vocabulary or any(a in vocabulary for a in question.alternatives.get(t, ()))
+    )
 
 
 def _holds_required(kb: KnowledgeBase, question: Question, chosen: list[Sentence]) -> bool:
@@ -193,12 +219,7 @@ def _holds_required(kb: KnowledgeBase, question: Question, chosen: list[Sentence
         return False  # its only durations are conditions ("if it has not arrived after 10 days")
     if not question.required:
         return True
-    vocabulary = kb.lexical.vocabulary
-    topic = {
-        t
-        for t in question.terms - question.value_terms
-        if t in vocabulary or any(a in vocabulary for a in question.alternatives.get(t, ()))
-    }
+    topic = _topic(kb, question)
     total = sum(question.weights[t] for t in topic)
     for s in chosen:
         if any(p.search(s.text) for p in question.required):
@@ -228,7 +249,7 @@ def retrieve(
     (:mod:`crewline.memory.knowledge.feedback`) when the knowledge base's embedder matches words (the
     default hashing one). A semantic embedder already matches by meaning: there feedback changed
     nothing on the help centre's dev and held-out questions and cost ClapNQ a point of recall@5."""
-    query = plain(without_placeholders(query))  # "whats", "dont": stop words, not topics
+    query = rewritten(kb, plain(without_placeholders(query)))  # "whats", "dont": stop words, not topics
     text, wanted = search_text(kb, query), dict(filters) if filters else None
     if _is_semantic(kb):
         return kb.search(text, k, filters=wanted)

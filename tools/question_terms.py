@@ -41,7 +41,7 @@ _ENDS = "go(?:es)? away|end|ends|stop|stops|expire|expires|finish|drop off|come 
 # Answer patterns of the kinds of value below; some an answer must hold when they are asked for
 # (:data:`REQUIRED_VALUES`): a sentence about virtual card numbers does not answer "is there a fee for
 # virtual card numbers".
-_COST_ANSWER = re.compile(r"\$\d|\b\d+(?:\.\d+)?%|\bfree\b|\bno (?:\w+ ){0,2}fee\b|\bno (?:charge|cost)\b")
+_COST_ANSWER = re.compile(r"[$€£]\d|\b\d+(?:\.\d+)?%|\bfree\b|\bno (?:\w+ ){0,2}fee\b|\bno (?:charge|cost)\b")
 COST_ANSWER = _COST_ANSWER  # what a cost question's answer holds (answer_sentences reads it)
 _PHONE_ANSWER = re.compile(r"(?:\+?1-)?\d{3}-\d{3}-\d{4}\b")
 _AGE_ANSWER = re.compile(r"\b\d+ years? old\b|\bages? (?:of )?\d+|\b\d+ or older\b|\bat least \d+\b")

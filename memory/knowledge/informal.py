@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 
-from crewline.memory.knowledge.phrasal import phrasal_written_out
-
 __all__ = ["INFORMAL", "plain"]
 
 # shorthand -> what it stands for (lowercase; matched as whole words, any case)
@@ -71,11 +69,6 @@ def _written_out(match: re.Match[str]) -> str:
     return INFORMAL[lowered]
 
 
-# A time of day typed "9pm", "9 PM", "9:30pm": written the way articles print it ("9 p.m."), since
-# "9pm" is one token no article holds. One optional group per part: linear.
-_TIME = re.compile(r"\b(\d{1,2}(?::\d\d)?) ?([ap])\.?m\b\.?", re.IGNORECASE)
-
-
 # A pronoun's contracted auxiliary ("you'll", "we've", "they'd", "you're"): the stop-word list holds
 # only some of them, and the rest stayed terms no article uses ("what's the smallest interest charge
 # you'll bill me" weighed "you'll" above every topic word). Written out, they are stop words.
@@ -88,9 +81,6 @@ def _auxiliary(match: re.Match[str]) -> str:
 
 
 def plain(text: str) -> str:
-    """``text`` with informal shorthand, contracted auxiliaries and times of day written out, then its
-    phrasal verbs read as the articles' plain verbs (:mod:`crewline.memory.knowledge.phrasal`: "run
-    out" → "expire"); anything else unchanged."""
-    text = _TIME.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}.m.", _WORD.sub(_written_out, text))
-    text = _CONTRACTED.sub(_auxiliary, text)
-    return phrasal_written_out(text)
+    """``text`` with informal shorthand and contracted auxiliaries written out; anything else unchanged
+    (phrasal verbs and times need the knowledge base: :mod:`crewline.memory.knowledge.phrasal`)."""
+    return _CONTRACTED.sub(_auxiliary, _WORD.sub(_written_out, text))

@@ -1,30 +1,62 @@
-"""Phrasal verbs in a question, read as the one word help articles use for them ("run out" → "expire").
+"""Phrasal verbs and times of day in a question, read as the knowledge base's own words ("run out" →
+"expire", "6pm" → "6 p.m."), and only where the knowledge base needs it.
 
 A phrasal verb's meaning is not its parts': "do my points run out" is about points expiring, but the
-term matcher sees "run" (a word the articles use for something else) and drops "out" as a stop word,
-so the question's topic word is lost and a question the articles answer falls under the confidence
-gate. Word synonyms (:mod:`crewline.memory.knowledge.synonyms`) cannot help: they only stand in for
-words the knowledge base never uses, and "run", "look", "work" it does use. The phrases below are
-general English usage for customer-service topics (money, cards, accounts), each rewritten to the
-plain verb that says the same; a phrase with another sense nearby is guarded ("run out of money" is
-not expiring, "work out of the country" is not a calculation). A phrase the demo articles use
-themselves is not listed: "shows up" was (a refund "usually shows up on your account within 3–10
-business days"), and reading it as "appear" cost two right answers.
+term matcher sees "run" (a word the articles may use for something else) and drops "out" as a stop
+word, so the question's topic word is lost and a question the articles answer falls under the
+confidence gate. The phrases below are general English usage for customer-service topics, each with
+the plain verb that says the same; a phrase with another sense nearby is guarded ("run out of money"
+is not expiring, "work out of the country" is not a calculation).
 
-Every pattern is a fixed alternation of words with at most one optional word between verb and
-particle: linear on any input.
+A rewrite follows the rule synonyms follow (:func:`crewline.memory.knowledge.synonyms.alternatives`):
+it applies only when the knowledge base never uses the phrase and does use the plain word. A help
+centre writing "When your credits run out, API calls return error 402" keeps the asker's "run out"
+(rewritten, the question matched "Credits never expire" instead); a gym writing "work out" keeps it.
+The plain word is added beside the asker's words, never in their place: "shut off" keeps "shut",
+which synonyms link to closing. Times are written the way the knowledge base prints them: "6pm"
+becomes "6 p.m." only in a knowledge base that writes "p.m." and never "6pm", and the other way.
+
+The rewrites are a setting (:class:`crewline.memory.knowledge.vocabulary.Vocabulary`); these are the
+shipped English defaults. Every pattern is a fixed alternation of words with at most one optional
+word between verb and particle: linear on any input.
 """
 
 from __future__ import annotations
 
 import re
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
-__all__ = ["PHRASAL", "phrasal_written_out"]
+from crewline.memory.knowledge.embeddings import content_terms
 
-# (pattern, replacement): whole words, any case; inflected forms listed, since no stemmer runs yet.
-PHRASAL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), plain)
-    for pattern, plain in (
+if TYPE_CHECKING:
+    from crewline.memory.knowledge.index import KnowledgeBase
+
+__all__ = ["PHRASAL", "TIMES", "Rewrite", "rewritten"]
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """``pattern`` (whole words, any case) read as ``plain`` (a ``re.sub`` template). ``target``: what
+    the knowledge base must hold for the rewrite to help (default: every word of ``plain``).
+    ``keep``: the asker's words stay beside ``plain`` (a time is replaced: one spelling suffices)."""
+
+    pattern: re.Pattern[str]
+    plain: str
+    target: re.Pattern[str] | None = None
+    keep: bool = True
+
+
+def _rules(pairs: Sequence[tuple[str, str]]) -> tuple[Rewrite, ...]:
+    return tuple(Rewrite(re.compile(p, re.IGNORECASE), plain) for p, plain in pairs)
+
+
+# inflected forms listed, since no stemmer runs on a phrase
+PHRASAL: tuple[Rewrite, ...] = _rules(
+    (
         (r"\b(?:run|runs|ran|running) out\b(?! of)", "expire"),
         (r"\b(?:cash|cashes|cashed|cashing) (?:them |it |my points |points )?in\b", "redeem"),
         (r"\b(?:hook|hooks|hooked|hooking) up\b", "link"),
@@ -53,9 +85,50 @@ PHRASAL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
+# A time of day: "9pm"/"9 PM" (one token, or "pm" alone) and "9 p.m." (the digits and "p", "m") share
+# no term, so the question's spelling must be the knowledge base's. One optional group per part: linear.
+_COMPACT = r"\b(\d{1,2}(?::\d\d)?) ?([ap])m\b"
+_DOTTED = r"\b(\d{1,2}(?::\d\d)?) ?([ap])\.m\b\.?"
+TIMES: tuple[Rewrite, ...] = (
+    Rewrite(re.compile(_COMPACT, re.I), r"\1 \2.m.", re.compile(_DOTTED, re.I), keep=False),
+    Rewrite(re.compile(_DOTTED, re.I), r"\1\2m", re.compile(_COMPACT, re.I), keep=False),
+)
 
-def phrasal_written_out(text: str) -> str:
-    """``text`` with the phrasal verbs of :data:`PHRASAL` replaced by their plain verbs."""
-    for pattern, plain in PHRASAL:
-        text = pattern.sub(plain, text)
+# per knowledge base (while its chunks are the same): whether its text matches a pattern
+_USES: weakref.WeakKeyDictionary[KnowledgeBase, tuple[object, dict[re.Pattern[str], bool]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _kb_matches(kb: KnowledgeBase, pattern: re.Pattern[str]) -> bool:
+    chunks, seen = _USES.get(kb, (None, {}))
+    if chunks is not kb.chunks:
+        seen = {}
+        _USES[kb] = (kb.chunks, seen)
+    if pattern not in seen:
+        seen[pattern] = any(pattern.search(chunk.text) for chunk in kb.chunks)
+    return seen[pattern]
+
+
+def _applies(kb: KnowledgeBase, rule: Rewrite) -> bool:
+    """The knowledge base never uses the phrase and does use what it is rewritten to."""
+    if _kb_matches(kb, rule.pattern):
+        return False
+    if rule.target is not None:
+        return _kb_matches(kb, rule.target)
+    words = content_terms(re.sub(r"\\\d", " ", rule.plain))
+    return bool(words) and all(w in kb.lexical.vocabulary for w in words)
+
+
+def rewritten(kb: KnowledgeBase, text: str, rules: Sequence[Rewrite] = PHRASAL + TIMES) -> str:
+    """``text`` with each rule's phrase read as the knowledge base's word where :func:`_applies`."""
+    for rule in rules:
+        if not rule.pattern.search(text) or not _applies(kb, rule):
+            continue
+        text = rule.pattern.sub(partial(_beside, rule.plain) if rule.keep else rule.plain, text)
     return text
+
+
+def _beside(plain: str, match: re.Match[str]) -> str:
+    """The asker's phrase with the plain words after it."""
+    return f"{match.group(0)} {match.expand(plain)}"

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from crewline.memory.knowledge.countries import COUNTRIES
 from crewline.memory.knowledge.embeddings import content_terms
 
-__all__ = ["GENERIC", "GROUPS", "alternatives", "expansion"]
+__all__ = ["BRIDGES", "GENERIC", "GROUPS", "alternatives", "expansion"]
 
 GROUPS: tuple[str, ...] = (
     "close closing closure cancel cancellation shut terminate discontinue ditch",
@@ -33,11 +33,12 @@ GROUPS: tuple[str, ...] = (
     "unused unredeemed leftover remaining unspent",
     "owe owed owing debt outstanding",
     "extra additional secondary another",
-    # family members and people close to the asker stand for the articles' "authorized user" (the
-    # person a cardholder adds to their account); "partner" is left out: help articles use it for a
-    # business ("a partner location")
-    "cardholder cardholders authorized spouse husband wife kid kids child children son daughter teen "
-    "teenager mom mum dad mother father parent parents girlfriend boyfriend grandson granddaughter",
+    "cardholder cardholders authorized",
+    # family: each group its own (a gym's "partner" plan is not its "Kids Club"); a family word the
+    # knowledge base never uses may stand for its "authorized user" (:data:`BRIDGES`)
+    "spouse husband wife partner",
+    "kid kids child children son daughter teen teenager",
+    "mom mum dad mother father parent parents",
     "limit limits maximum max cap ceiling",
     "daily day",
     "monthly month",
@@ -133,13 +134,28 @@ def _groups() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
 
 _INDEX, _SURFACE = _groups()
 
+# One way, and only for a word the knowledge base never uses: the family member an asker would add to
+# an account is a bank's "authorized user" ("can my daughter get a card"). A knowledge base that names
+# family itself ("add your partner for $25") keeps the asker's word to its own sentences.
+BRIDGES: tuple[tuple[str, str], ...] = (
+    (
+        "spouse husband wife partner kid kids child children son daughter teen teenager mom mum dad "
+        "mother father parent parents girlfriend boyfriend grandson granddaughter",
+        "authorized",
+    ),
+)
+_BRIDGE: dict[str, frozenset[str]] = {
+    term: frozenset(content_terms(to)) for words, to in BRIDGES for term in content_terms(words)
+}
+
 
 def alternatives(term: str, known: Callable[[str], bool], always: bool = False) -> frozenset[str]:
     """``term`` and, when the knowledge base never uses it (``known`` is false) or ``always``, the
     words of its groups that it does use; stemmed terms, as :func:`content_terms` gives them."""
+    bridged = frozenset() if known(term) else frozenset(o for o in _BRIDGE.get(term, ()) if known(o))
     if (known(term) and not always) or term not in _INDEX:
-        return frozenset({term})
-    return frozenset({term} | {other for other in _INDEX[term] if known(other)})
+        return frozenset({term}) | bridged
+    return frozenset({term} | {other for other in _INDEX[term] if known(other)}) | bridged
 
 
 def expansion(query: str, known: Callable[[str], bool]) -> list[str]:

@@ -1,7 +1,7 @@
-"""Customers' own words on the demo help centre (default, offline install): phrasal verbs read as the
-articles' plain verbs ("run out" → "expire"), family words read as the articles' "authorized user"
-("my daughter") and times typed "9pm" read as "9 p.m.", where each question had looked like one about
-words the articles never use."""
+"""Customers' own words on the demo help centre (default, offline install): phrasal verbs read with
+the articles' plain verbs beside them ("run out" → "run out expire"), family words read as the
+articles' "authorized user" ("my daughter") and times typed "9pm" read as "9 p.m.", where each
+question had looked like one about words the articles never use."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from crewline.memory.knowledge.embeddings import make_embedder
 from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.informal import plain
-from crewline.memory.knowledge.phrasal import PHRASAL, phrasal_written_out
+from crewline.memory.knowledge.phrasal import PHRASAL, rewritten
 from crewline.tools.answering import answer_question
 from crewline.tools.knowledge import DOCS_DIR
 
@@ -24,20 +24,21 @@ def help_centre(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     return KnowledgeBase.build(DOCS_DIR, path, make_embedder("hashing"))
 
 
-def test_phrasal_verbs_are_written_out_and_their_other_senses_are_not() -> None:
-    assert phrasal_written_out("do my points run out?") == "do my points expire?"
-    assert phrasal_written_out("can I hook up my bank") == "can I link my bank"
-    assert phrasal_written_out("how is interest worked out") == "how is interest calculate"
+def test_phrasal_verbs_get_the_articles_plain_verb_beside_them(help_centre: KnowledgeBase) -> None:
+    assert rewritten(help_centre, "do my points run out?") == "do my points run out expire?"
+    assert rewritten(help_centre, "can I hook up my bank") == "can I hook up link my bank"
+    assert rewritten(help_centre, "how is interest worked out") == "how is interest worked out calculate"
+    # the asker's words stay: "shut" is what synonyms link to closing
+    assert rewritten(help_centre, "can I shut off my card") == "can I shut off turn off my card"
     # running out *of* something is not expiring; working out of a place is no calculation
-    assert phrasal_written_out("I ran out of money") == "I ran out of money"
-    assert phrasal_written_out("I work out of Denver") == "I work out of Denver"
-    assert phrasal_written_out("can the late fee be taken off?") == "can the late fee be waived?"
-    assert phrasal_written_out("can you take back a late fee?") == "can you waive a late fee?"
+    assert rewritten(help_centre, "I ran out of money") == "I ran out of money"
+    assert rewritten(help_centre, "I work out of Denver") == "I work out of Denver"
+    assert "waive a late fee" in rewritten(help_centre, "can you take back a late fee?")
 
 
-def test_times_of_day_are_written_as_articles_print_them() -> None:
-    assert plain("I paid at 9pm, or 9:30 PM") == "I paid at 9 p.m., or 9:30 p.m."
-    assert plain("open 8 a.m. to 8 p.m.") == "open 8 a.m. to 8 p.m."
+def test_times_of_day_are_written_as_the_articles_print_them(help_centre: KnowledgeBase) -> None:
+    assert rewritten(help_centre, "I paid at 9pm, or 9:30 PM").lower() == "i paid at 9 p.m., or 9:30 p.m."
+    assert rewritten(help_centre, "open 8 a.m. to 8 p.m.") == "open 8 a.m. to 8 p.m."
     assert plain("i am here, spam filter") == "i am here, spam filter"
 
 
@@ -70,11 +71,11 @@ def test_a_family_word_does_not_make_an_off_topic_question_answerable(help_centr
     assert result.get("answered") is False
 
 
-def test_phrasal_patterns_are_linear_on_hostile_input() -> None:
+def test_phrasal_patterns_are_linear_on_hostile_input(help_centre: KnowledgeBase) -> None:
     hostile = ["run " * 5000, "send it " * 2500 + "x", "take some " * 2000, "cash them " * 2000, "9" * 20000]
     hostile += ["wrong too many " * 1500, "9:99 " * 4000 + "p"]
     hostile += ["take back the late " * 1000, "fees be " * 2000]
     for text in hostile:
         started = time.perf_counter()
-        plain(text)
+        rewritten(help_centre, plain(text))
         assert time.perf_counter() - started < 0.5, (text[:20], len(PHRASAL))
