@@ -44,6 +44,7 @@ from crewline.graphs.state import (
     merge_usage,
 )
 from crewline.memory.knowledge.index import Hit
+from crewline.memory.knowledge.vocabulary import ENGLISH, NO_VOCABULARY, Vocabulary, using_vocabulary
 from crewline.memory.paths import data_dir
 from crewline.nodes.guards import GuardSettings, check_input, sanitize
 from crewline.nodes.guards.passages import passage_screen
@@ -171,6 +172,7 @@ def _add_core(
     default_kb: str,
     guards: GuardSettings,
     specialist: str | None = None,
+    vocabulary: Vocabulary = ENGLISH,
 ) -> None:
     """The knowledge nodes, from ``retrieve`` to ``respond`` / ``abstain``, on ``graph``.
     ``specialist``: the name the answer call is made under in a crew (``None``: the standalone graph)."""
@@ -184,10 +186,11 @@ def _add_core(
         # is a "Thanks!" after the question
         searched = without_courtesies(PLACEHOLDER.sub(" ", question))
         query = searched[:MAX_QUERY_CHARS]
-        hits, withheld = (
-            screened_search(kb, query, TOP_K, screen, state.get("filters")) if query.strip() else ([], [])
-        )
-        draft = draft_answer(kb, searched, hits=hits)
+        with using_vocabulary(vocabulary):
+            hits, withheld = (
+                screened_search(kb, query, TOP_K, screen, state.get("filters")) if query.strip() else ([], [])
+            )
+            draft = draft_answer(kb, searched, hits=hits)
         result = compose(draft) if draft.chosen else {"summary": "", "sources": [], "data": draft.data()}
         subtask = state["handoff"]["subtask_id"] if state.get("handoff") else None  # standalone: none
         verdicts = withheld_verdicts(withheld, subtask, guards)
@@ -331,11 +334,16 @@ def build_knowledge_graph(
     data: Path | None = None,
     kb: str = DEMO_KB,
     guards: GuardSettings | None = None,
+    vocabulary: Vocabulary | None = ENGLISH,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """The standalone knowledge graph (no checkpointer: a caller or the server brings one).
-    ``guards``: the passage guard's detector and policy (default settings when not given)."""
+    ``guards``: the passage guard's detector and policy (default settings when not given).
+    ``vocabulary``: how questions' everyday English is read against the knowledge base's words
+    (:class:`crewline.memory.knowledge.vocabulary.Vocabulary`: shorthand, phrasal verbs, times,
+    synonyms); the shipped English lists by default, ``None`` for none (words as typed)."""
     graph = StateGraph(KnowledgeState, input_schema=KnowledgeInput, output_schema=KnowledgeOutput)
-    _add_core(graph, model, data, kb, guards or GuardSettings())
+    words = NO_VOCABULARY if vocabulary is None else vocabulary
+    _add_core(graph, model, data, kb, guards or GuardSettings(), vocabulary=words)
     graph.add_edge(START, "retrieve")
     graph.add_edge("respond", END)
     graph.add_edge("abstain", END)

@@ -37,6 +37,7 @@ from crewline.memory.knowledge.informal import plain
 from crewline.memory.knowledge.phrasal import rewritten
 from crewline.memory.knowledge.semantic import SEMANTIC_NAME
 from crewline.memory.knowledge.synonyms import GENERIC
+from crewline.memory.knowledge.vocabulary import VOCABULARY
 from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.tools.answer_confidence import (
     CONFIDENCE_THRESHOLD,
@@ -137,7 +138,8 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     truncated = len(query) > MAX_QUERY_CHARS
     query = query[:MAX_QUERY_CHARS]
     hits = retrieve(kb, query, k) if hits is None else hits
-    asked = rewritten(kb, plain(without_placeholders(query)))
+    vocabulary = VOCABULARY.get()
+    asked = rewritten(kb, plain(without_placeholders(query), vocabulary.shorthand), vocabulary.rewrites)
     question = refine(question_of(kb, asked), asked)
     read = kb.sentences(hits) if hits and question.terms else []
     sentences = candidates(question, hits, read) if read and not _repetitive(query) else []
@@ -249,7 +251,8 @@ def retrieve(
     (:mod:`crewline.memory.knowledge.feedback`) when the knowledge base's embedder matches words (the
     default hashing one). A semantic embedder already matches by meaning: there feedback changed
     nothing on the help centre's dev and held-out questions and cost ClapNQ a point of recall@5."""
-    query = rewritten(kb, plain(without_placeholders(query)))  # "whats", "dont": stop words, not topics
+    vocabulary = VOCABULARY.get()  # "whats", "dont": stop words, not topics; "run out": "expire"
+    query = rewritten(kb, plain(without_placeholders(query), vocabulary.shorthand), vocabulary.rewrites)
     text, wanted = search_text(kb, query), dict(filters) if filters else None
     if _is_semantic(kb):
         return kb.search(text, k, filters=wanted)

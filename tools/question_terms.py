@@ -23,6 +23,7 @@ from crewline.memory.knowledge.index import KnowledgeBase
 from crewline.memory.knowledge.spelling import close_terms
 from crewline.memory.knowledge.synonyms import GENERIC, expansion
 from crewline.memory.knowledge.synonyms import alternatives as alternatives_of
+from crewline.memory.knowledge.vocabulary import VOCABULARY
 
 __all__ = ["COST_ANSWER", "GENERIC_WEIGHT", "REQUIRED_VALUES", "Question", "question_of", "search_text"]
 
@@ -189,7 +190,10 @@ def question_of(kb: KnowledgeBase, query: str) -> Question:
     if polar and polar.group(1) not in _AUXILIARIES:  # "do I need ...": the answer says whether one needs
         types += ((re.compile(rf"\b{re.escape(polar.group(1))}", re.I), frozenset()),)
     known = _known(kb)
-    alternatives = {t: alternatives_of(t, known, always=True) | _respelt(kb, t) for t in terms}
+    words = VOCABULARY.get()
+    alternatives = {
+        t: alternatives_of(t, known, True, words.groups, words.bridges) | _respelt(kb, t) for t in terms
+    }
     weights = {}
     for term in terms:
         others = alternatives[term] - {term}
@@ -209,6 +213,7 @@ def search_text(kb: KnowledgeBase, query: str) -> str:
     """What retrieval searches for: ``query``, plus the knowledge base's own words for the words of
     it the knowledge base never uses (:func:`crewline.memory.knowledge.synonyms.expansion`) and for
     its misspelt words (:func:`_respelt`)."""
-    extra = expansion(query, _known(kb))
+    words = VOCABULARY.get()
+    extra = expansion(query, _known(kb), words.groups, words.bridges)
     extra += sorted({t for term in content_terms(query) for t in _respelt(kb, term)})
     return f"{query} {' '.join(extra)}" if extra else query

@@ -11,6 +11,8 @@ below are general English shorthand, none a topic word, so writing them out only
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from functools import lru_cache, partial
 
 __all__ = ["INFORMAL", "plain"]
 
@@ -57,16 +59,21 @@ INFORMAL: dict[str, str] = {
 }
 # Single letters are written out only in lowercase and not as part of an abbreviation ("U.S.").
 _CASE_SENSITIVE = frozenset({"u", "ur"})
-_ALTERNATION = "|".join(sorted(INFORMAL, key=len, reverse=True))
-_WORD = re.compile(rf"\b({_ALTERNATION})\b(?![.'’-]\w)", re.IGNORECASE)
 
 
-def _written_out(match: re.Match[str]) -> str:
+@lru_cache(maxsize=8)
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One alternation of fixed words, the longest first: linear."""
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b({alternation})\b(?![.'’-]\w)", re.IGNORECASE)
+
+
+def _written_out(shorthand: Mapping[str, str], match: re.Match[str]) -> str:
     word = match.group(1)
     lowered = word.lower()
     if lowered in _CASE_SENSITIVE and word != lowered:
         return word
-    return INFORMAL[lowered]
+    return shorthand.get(lowered, word)
 
 
 # A pronoun's contracted auxiliary ("you'll", "we've", "they'd", "you're"): the stop-word list holds
@@ -80,7 +87,10 @@ def _auxiliary(match: re.Match[str]) -> str:
     return f"{match.group(1)} {_AUXILIARY[match.group(2).lower()]}"
 
 
-def plain(text: str) -> str:
-    """``text`` with informal shorthand and contracted auxiliaries written out; anything else unchanged
-    (phrasal verbs and times need the knowledge base: :mod:`crewline.memory.knowledge.phrasal`)."""
-    return _CONTRACTED.sub(_auxiliary, _WORD.sub(_written_out, text))
+def plain(text: str, shorthand: Mapping[str, str] = INFORMAL) -> str:
+    """``text`` with ``shorthand`` (lowercase keys; default :data:`INFORMAL`; empty: none) and
+    contracted auxiliaries written out; anything else unchanged (phrasal verbs and times need the
+    knowledge base: :mod:`crewline.memory.knowledge.phrasal`)."""
+    if shorthand:
+        text = _pattern(tuple(shorthand)).sub(partial(_written_out, shorthand), text)
+    return _CONTRACTED.sub(_auxiliary, text)

@@ -15,6 +15,8 @@ rare words.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 
 from crewline.memory.knowledge.countries import COUNTRIES
 from crewline.memory.knowledge.embeddings import content_terms
@@ -114,26 +116,6 @@ GENERIC: frozenset[str] = frozenset(
 )
 
 
-def _groups() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
-    index: dict[str, frozenset[str]] = {}
-    surface: dict[str, str] = {}  # a stem -> a word that has it, for query text
-    for line in GROUPS:
-        group = frozenset(content_terms(line))
-        for word in line.split():
-            for term in content_terms(word):
-                surface.setdefault(term, word)
-        for term in group:
-            index[term] = index.get(term, frozenset()) | group
-    # A country stands for going abroad, one way: "France" is matched by "abroad", but "abroad" is not
-    # by "France", nor "France" by "Germany" (passages that name countries keep them apart).
-    travel = index[next(iter(content_terms("abroad")))]
-    for term in content_terms(COUNTRIES):
-        index.setdefault(term, frozenset({term}) | travel)
-    return index, surface
-
-
-_INDEX, _SURFACE = _groups()
-
 # One way, and only for a word the knowledge base never uses: the family member an asker would add to
 # an account is a bank's "authorized user" ("can my daughter get a card"). A knowledge base that names
 # family itself ("add your partner for $25") keeps the asker's word to its own sentences.
@@ -144,25 +126,67 @@ BRIDGES: tuple[tuple[str, str], ...] = (
         "authorized",
     ),
 )
-_BRIDGE: dict[str, frozenset[str]] = {
-    term: frozenset(content_terms(to)) for words, to in BRIDGES for term in content_terms(words)
-}
 
 
-def alternatives(term: str, known: Callable[[str], bool], always: bool = False) -> frozenset[str]:
+@dataclass(frozen=True)
+class _Tables:
+    index: dict[str, frozenset[str]]  # a term -> its groups' terms
+    surface: dict[str, str]  # a stem -> a word that has it, for query text
+    bridge: dict[str, frozenset[str]]  # a term -> the terms it stands for when the KB never uses it
+
+
+@lru_cache(maxsize=8)
+def _tables(groups: tuple[str, ...], bridges: tuple[tuple[str, str], ...]) -> _Tables:
+    index: dict[str, frozenset[str]] = {}
+    surface: dict[str, str] = {}
+    for line in groups:
+        group = frozenset(content_terms(line))
+        for word in line.split():
+            for term in content_terms(word):
+                surface.setdefault(term, word)
+        for term in group:
+            index[term] = index.get(term, frozenset()) | group
+    # A country stands for going abroad, one way: "France" is matched by "abroad", but "abroad" is not
+    # by "France", nor "France" by "Germany" (passages that name countries keep them apart).
+    travel = index.get(next(iter(content_terms("abroad"))), frozenset())
+    for term in content_terms(COUNTRIES) if travel else ():
+        index.setdefault(term, frozenset({term}) | travel)
+    bridge = {term: frozenset(content_terms(to)) for words, to in bridges for term in content_terms(words)}
+    for _, to in bridges:
+        for word in to.split():
+            for term in content_terms(word):
+                surface.setdefault(term, word)
+    return _Tables(index, surface, bridge)
+
+
+def alternatives(
+    term: str,
+    known: Callable[[str], bool],
+    always: bool = False,
+    groups: tuple[str, ...] = GROUPS,
+    bridges: tuple[tuple[str, str], ...] = BRIDGES,
+) -> frozenset[str]:
     """``term`` and, when the knowledge base never uses it (``known`` is false) or ``always``, the
-    words of its groups that it does use; stemmed terms, as :func:`content_terms` gives them."""
-    bridged = frozenset() if known(term) else frozenset(o for o in _BRIDGE.get(term, ()) if known(o))
-    if (known(term) and not always) or term not in _INDEX:
+    words of its ``groups`` that it does use, and, only when it never uses it, the words ``bridges``
+    lead to; stemmed terms, as :func:`content_terms` gives them."""
+    tables = _tables(groups, bridges)
+    bridged = frozenset() if known(term) else frozenset(o for o in tables.bridge.get(term, ()) if known(o))
+    if (known(term) and not always) or term not in tables.index:
         return frozenset({term}) | bridged
-    return frozenset({term} | {other for other in _INDEX[term] if known(other)}) | bridged
+    return frozenset({term} | {other for other in tables.index[term] if known(other)}) | bridged
 
 
-def expansion(query: str, known: Callable[[str], bool]) -> list[str]:
+def expansion(
+    query: str,
+    known: Callable[[str], bool],
+    groups: tuple[str, ...] = GROUPS,
+    bridges: tuple[tuple[str, str], ...] = BRIDGES,
+) -> list[str]:
     """Words to add to ``query``'s search: the known alternatives of its words the knowledge base never
     uses (none when it uses them all)."""
+    surface = _tables(groups, bridges).surface
     words: list[str] = []
     for term in dict.fromkeys(content_terms(query)):
-        for other in sorted(alternatives(term, known) - {term}):
-            words.append(_SURFACE.get(other, other))
+        for other in sorted(alternatives(term, known, False, groups, bridges) - {term}):
+            words.append(surface.get(other, other))
     return words

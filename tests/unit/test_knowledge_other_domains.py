@@ -5,6 +5,7 @@ checks) must not turn a question away from the words these documents use themsel
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from crewline.graphs.knowledge import build_knowledge_graph
 from crewline.memory.knowledge.embeddings import make_embedder
 from crewline.memory.knowledge.index import KnowledgeBase
+from crewline.memory.knowledge.vocabulary import ENGLISH
 from crewline.tools.knowledge import kb_dir
 
 GYM = {
@@ -145,3 +147,23 @@ def test_rewrites_are_linear_on_hostile_input(api: Any) -> None:
     _ask(api, "run out " * 2600)
     _ask(api, "9:99 " * 4000 + "pm")
     assert time.perf_counter() - started < 5.0
+
+
+def _gym_graph(tmp: Path, vocabulary: Any) -> Any:
+    if not (tmp / "docs").exists():
+        return _graph(tmp, GYM)  # builds the knowledge base once; the default vocabulary
+    return build_knowledge_graph(data=tmp, kb="k", vocabulary=vocabulary)
+
+
+def test_the_vocabulary_is_a_setting_of_the_graph(tmp_path: Path) -> None:
+    english = _gym_graph(tmp_path, ENGLISH)
+    own = _gym_graph(tmp_path, replace(ENGLISH, groups=(*ENGLISH.groups, "crag wall")))
+    none = _gym_graph(tmp_path, None)
+    # a user's own group makes their word count
+    assert not _ask(english, "When does the crag open on weekdays?")["answered"]
+    assert "6am" in _ask(own, "When does the crag open on weekdays?")["answer"]
+    # none: "shut" no longer stands for the gym's "closes"
+    shut = "What time does the wall shut on holidays?"
+    assert _ask(none, shut)["confidence"] < _ask(english, shut)["confidence"]
+    price = "whats the price of a workout plan"  # "whats" is shorthand only in the English list
+    assert _ask(none, price)["confidence"] < _ask(english, price)["confidence"]
