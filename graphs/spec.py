@@ -17,6 +17,7 @@ from crewline.errors import ConfigurationError
 from crewline.graphs.policies import PolicySettings
 from crewline.nodes.guards import GuardSettings
 from crewline.nodes.models.factory import ModelSettings
+from crewline.nodes.planning.documents import names_module_attr
 from crewline.nodes.planning.planner import PlannerSettings
 
 __all__ = [
@@ -215,6 +216,10 @@ def _anchor_paths(spec: CrewSpec, base: Path) -> CrewSpec:
     a crew directory (spec, router, detector) then works wherever it is run from."""
     if spec.planner.router:
         spec.planner.router = _anchored(spec.planner.router, base)
+    spec.planner.documents = {  # 'package.module:ATTR' names a folder wherever the package is
+        name: where if names_module_attr(where) else _anchored(where, base)
+        for name, where in spec.planner.documents.items()
+    }
     detector = spec.guards.detector
     if detector.startswith("hub:"):
         spec.guards.detector = "hub:" + _anchored(detector.removeprefix("hub:"), base)

@@ -11,41 +11,27 @@ and no ticket.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, ConfigDict, Field
-
-from crewline.errors import ConfigurationError
 from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.nodes.models.factory import ModelChain
 from crewline.nodes.planning.courtesy import asks_nothing, is_courtesy
 from crewline.nodes.planning.decompose import Clause, split_request
-from crewline.nodes.planning.documents import (
-    Vocabulary,
-    asks_how_to,
-    covering_route,
-    folder_vocabulary,
-    resolve_folder,
-)
+from crewline.nodes.planning.documents import Vocabulary, asks_how_to, covering_route
 from crewline.nodes.planning.extract import extract_entities
-from crewline.nodes.planning.margin_cascade import semantic_refiner
 from crewline.nodes.planning.one_per_route import Located, one_per_route, spans_in
+from crewline.nodes.planning.planner_build import PlannerSettings, RouteExamples, build_planner
+from crewline.nodes.planning.planner_model import Answer, RouteChoice, ask_steps
 from crewline.nodes.planning.router import Router, RouteScore
-from crewline.nodes.planning.router_cache import fit_router
-from crewline.nodes.planning.routing_protocol import aroute
 from crewline.nodes.stop_words import english_stop_words
-from crewline.nodes.sync_async import Step, Steps, adrive, drive
+from crewline.nodes.sync_async import Steps, adrive, drive
 from crewline.nodes.types import Subtask, Usage
 
 __all__ = ["Plan", "Planner", "PlannerSettings", "RouteChoice", "RouteExamples", "build_planner"]
 
-log = logging.getLogger(__name__)
 
 _IDENTIFYING_WORDS = frozenset(
     {
@@ -68,55 +54,6 @@ _IDENTIFYING_WORDS = frozenset(
     }
 )
 _QUESTION = re.compile(r"\s*(what|which|who|when|where|why|how|is|are|do|does|can|could)\b", re.I)
-
-
-class PlannerSettings(BaseModel):
-    """The crew spec's ``planner`` section."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    threshold: float | None = Field(
-        default=None,
-        ge=0,
-        le=1,
-        description="route confidence below which a clause is unsure (None: guards')",
-    )
-    unsure_router: str | None = Field(
-        default=None,
-        description="'package.module:attr' of a router asked about unsure clauses instead of the model",
-    )
-    router: str | None = Field(
-        default=None,
-        description=(
-            "path of a router artifact (`crewline router fit`) to load instead of fitting one from the "
-            "specialists' examples; its routes must be the crew's specialist names"
-        ),
-    )
-    documents: dict[str, str] = Field(
-        default_factory=dict,
-        description=(
-            "specialist name -> folder of the documents it answers from (a path or 'package.module:ATTR'): "
-            "a clause no route takes goes to the specialist whose documents hold every word of it"
-        ),
-    )
-
-
-@dataclass(frozen=True)
-class RouteExamples:
-    """What the router learns a specialist from."""
-
-    name: str
-    description: str
-    examples: Sequence[str]
-
-
-class RouteChoice(BaseModel):
-    """The model's routing decision for one clause."""
-
-    specialist: str = Field(
-        description="the name of the specialist that should handle the request, or 'none'"
-    )
-    confidence: float = Field(ge=0, le=1, description="how sure you are, from 0 to 1")
 
 
 @dataclass(frozen=True)
@@ -142,46 +79,16 @@ class Planner:
     # Per specialist that answers from documents: their content words (``documents.covering_route``).
     documents: Mapping[str, Vocabulary] = field(default_factory=dict)
 
-    def _route(self, clause: str) -> list[AnyMessage]:
-        catalogue = "\n".join(f"- {name}: {text}" for name, text in self.descriptions.items())
-        return [
-            SystemMessage(
-                "Route the customer request to exactly one specialist, or 'none' if no specialist "
-                f"can handle it.\nSpecialists:\n{catalogue}"
-            ),
-            HumanMessage(clause),
-        ]
+    def _ask_model(self, clause: str) -> Answer:
+        return drive(self._ask(clause))
 
-    def _choice(self, choice: Any) -> tuple[str | None, float] | None:
-        if not isinstance(choice, RouteChoice):
-            return None
-        name = choice.specialist.strip().lower()
-        return (name if name in self.descriptions else None), float(choice.confidence)
+    async def _aask_model(self, clause: str) -> Answer:
+        return await adrive(self._ask(clause))
 
-    def _ask_steps(self, clause: str) -> Steps[tuple[str | None, float] | None]:
-        """A second opinion on an unsure clause: the user's router if given, else the chat model;
-        ``None`` when there is neither, or when it failed (then the local decision stands)."""
-        convert: Callable[[Any], tuple[str | None, float] | None]
-        if self.second_opinion is not None:
-            router = self.second_opinion
-            ask: Step[Any] = Step(lambda: router.route(clause), lambda: aroute(router, clause))
-            convert = _scores_choice
-        elif self.model is not None:
-            runnable, messages = self.model.with_structured_output(RouteChoice), self._route(clause)
-            ask = Step(lambda: runnable.invoke(messages), lambda: runnable.ainvoke(messages))
-            convert = self._choice
-        else:
-            return None
-        try:
-            return convert((yield ask))
-        except Exception as exc:  # provider, output or router errors: keep the local decision
-            return _kept_local(exc)
-
-    def _ask_model(self, clause: str) -> tuple[str | None, float] | None:
-        return drive(self._ask_steps(clause))
-
-    async def _aask_model(self, clause: str) -> tuple[str | None, float] | None:
-        return await adrive(self._ask_steps(clause))
+    def _ask(self, clause: str) -> Steps[Answer]:
+        return ask_steps(
+            clause, second_opinion=self.second_opinion, model=self.model, descriptions=self.descriptions
+        )
 
     def _only_identifies(self, text: str) -> bool:
         """True for a clause that only says who the customer is ("I am customer C-1001.")."""
@@ -206,20 +113,26 @@ class Planner:
         "Please close nothing yet —")."""
         return self._only_identifies(clause.text) or self._courtesy(clause) or asks_nothing(clause.text)
 
-    def _second_look(self, clause: Clause) -> Clause:
-        """``clause`` as the plan routes it: the semantic stage re-scores it when the lexical router
-        is unsure or chose it by function words (every clause of a one-route crew: its lexical score
-        is only closeness to a few examples; a user's own router for unsure clauses, second_opinion,
-        replaces the stage), then documents claim it when no route took it."""
-        semantic = self.semantic is not None and self.second_opinion is None
-        semantic = semantic and self.semantic.lexical is self.router
+    def _semantic_applies(self, clause: Clause) -> bool:
+        """Whether the semantic stage re-scores ``clause``: when the lexical router is unsure or chose
+        it by function words (every clause of a one-route crew: its lexical score is only closeness
+        to a few examples). A user's own router for unsure clauses, second_opinion, replaces the
+        stage; a courtesy ("Hi there") stays none."""
         if (
-            semantic
-            and (len(self.router.routes) < 2 or self._unsure(clause) or self._by_function_words(clause))
-            and not is_courtesy(clause.text)  # "Hi there" stays none
+            self.semantic is None
+            or self.second_opinion is not None
+            or self.semantic.lexical is not self.router
         ):
+            return False
+        doubtful = len(self.router.routes) < 2 or self._unsure(clause) or self._by_function_words(clause)
+        return doubtful and not is_courtesy(clause.text)
+
+    def _second_look(self, clause: Clause) -> Clause:
+        """``clause`` as the plan routes it: re-scored by the semantic stage when that applies, then
+        claimed by documents when they apply (``_documented``)."""
+        if self._semantic_applies(clause):
             clause = Clause(clause.text, self.semantic.refine(clause.text, clause.score))
-        return self._documented(clause) if self.documents else clause
+        return self._documented(clause)
 
     def route_clause(self, text: str) -> RouteScore:
         """One clause (not split) routed as a plan routes its clauses."""
@@ -241,14 +154,30 @@ class Planner:
             after_aside = False
         return one_per_route(request, kept) if kept else clauses
 
+    def _documents_decide(self) -> bool:
+        """Documents are the last look only where nobody else is asked: with a chat model or a
+        second_opinion router, an unsure clause goes to that, as it did before documents."""
+        return bool(self.documents) and self.model is None and self.second_opinion is None
+
+    def _taken_by_function_words(self, clause: Clause) -> bool:
+        """A how-to question whose route is unsure or shares no content word with that route's
+        examples ("how do I change my billing address" taken by "how do I ..."): documents may answer
+        it. A specialist whose examples name the clause's object keeps it ("how can I see my open
+        invoices", "how do I report fraud on my card"): it acts on those records."""
+        route = clause.score.route
+        if route is None or route in self.documents or not asks_how_to(clause.text):
+            return False
+        return self._unsure(clause) or self._by_function_words(clause)
+
     def _documented(self, clause: Clause) -> Clause:
-        """A clause no route took, or a how-to question a specialist without documents took, given to
-        the one specialist whose documents hold all its words, just sure enough to go without a
-        second opinion (``documents``)."""
-        # A how-to question is answered from documents, not by a specialist that acts on records, even
-        # in that specialist's words ("how do I change my billing address" is no billing request).
-        how_to = asks_how_to(clause.text) and clause.score.route not in self.documents
-        if (clause.score.route is not None and not how_to) or self._aside(clause):
+        """A clause no route took, or a how-to question taken by function words, given to the one
+        specialist whose documents cover it (``documents.covering_route``), when no model or
+        second_opinion will be asked (``_documents_decide``). Its confidence is the documented
+        route's own score, raised to the threshold: with nobody left to ask, the documents'
+        agreement is the second opinion that lets it past the confidence gate."""
+        if not self._documents_decide() or self._aside(clause):
+            return clause
+        if clause.score.route is not None and not self._taken_by_function_words(clause):
             return clause
         route = covering_route(clause.text, self.documents)
         if route is None:
@@ -286,7 +215,7 @@ class Planner:
         turn: int,
         context: Mapping[str, str],
         clauses: Sequence[Clause],
-        asked: Sequence[tuple[str | None, float] | None],
+        asked: Sequence[Answer],
     ) -> Plan:
         """The plan from the router's scores and the model's answers for unsure clauses (``None``: none)."""
         subtasks: list[Subtask] = []
@@ -337,19 +266,6 @@ class Planner:
         return _update(await self.aplan(**_plan_args(state)))
 
 
-def _scores_choice(scores: Any) -> tuple[str | None, float]:
-    """A router's ``RouteScores`` as the planner's (route, confidence)."""
-    return scores.route, float(scores.confidence)
-
-
-def _kept_local(exc: Exception) -> tuple[str | None, float] | None:
-    """No model answer for a clause (logged): its local route stands."""
-    log.warning(
-        "model routing failed, keeping the local route: %s", str(exc).splitlines()[0] if str(exc) else exc
-    )
-    return None
-
-
 def _plan_args(state: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "request": state.get("request", ""),
@@ -363,42 +279,3 @@ def _update(plan: Plan) -> dict[str, Any]:
     if plan.usage:
         update["usage"] = plan.usage
     return update
-
-
-def build_planner(
-    routes: Sequence[RouteExamples],
-    *,
-    entity_patterns: Mapping[str, re.Pattern[str]],
-    model: ModelChain | None,
-    settings: PlannerSettings,
-    default_threshold: float,
-) -> Planner:
-    """A planner whose router is fit on each route's description and examples, or loaded from
-    ``settings.router`` (a saved artifact whose routes must all be specialists of the crew)."""
-    if settings.router:
-        router = Router.load(Path(settings.router).expanduser())
-        unknown = sorted(set(router.routes) - {route.name for route in routes})
-        if unknown:
-            raise ConfigurationError(
-                f"planner.router: artifact {settings.router} routes to {', '.join(unknown)}, "
-                "which are not specialists of this crew"
-            )
-        semantic = None
-    else:
-        # fit once per set of examples: later builds load it from the data directory's router cache
-        examples = {route.name: [route.description, *route.examples] for route in routes}
-        router = fit_router(examples)
-        semantic = semantic_refiner(router, examples)  # None without the semantic extra
-    names = {route.name for route in routes}
-    unknown = sorted(set(settings.documents) - names)
-    if unknown:
-        raise ConfigurationError(f"planner.documents: {', '.join(unknown)} are not specialists of this crew")
-    return Planner(
-        router=router,
-        semantic=semantic,
-        documents={name: folder_vocabulary(resolve_folder(at)) for name, at in settings.documents.items()},
-        descriptions={route.name: route.description for route in routes},
-        entity_patterns=entity_patterns,
-        model=model,
-        threshold=settings.threshold if settings.threshold is not None else default_threshold,
-    )

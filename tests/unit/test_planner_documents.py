@@ -40,16 +40,17 @@ def articles(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_content_stems_are_content_words_cut_to_five_letters() -> None:
-    assert content_stems("What's the time in Tokyo, 2024?") == {"time", "tokyo"}
-    assert content_stems("how do I turn on text alerts") == {"turn", "text", "alert"}
+def test_content_stems_are_content_words_stemmed_alike() -> None:
+    assert content_stems("What's the time in Tokyo, 2024?") == content_stems("times Tokyo")
+    assert content_stems("how do I turn on text alerts") == content_stems("turning texts alert")
     assert content_stems("is it") == frozenset()
 
 
 def test_a_word_every_article_uses_is_no_topic(articles: Path) -> None:
     vocabulary = folder_vocabulary(articles)
-    assert {"alert", "app", "paper"} <= vocabulary.words
-    assert "alert" in vocabulary.topical and "app" not in vocabulary.topical  # "app": all five use it
+    assert content_stems("alerts app paperless") <= vocabulary.words
+    assert content_stems("alert") <= vocabulary.topical
+    assert not content_stems("app") & vocabulary.topical  # "app": all five use it
     assert vocabulary.covers(content_stems("text alerts in the app"))
     assert not vocabulary.covers(content_stems("use the app"))  # only a word every article uses
     assert not vocabulary.covers(content_stems("text alerts in Tokyo"))  # "Tokyo": no article's
@@ -57,8 +58,10 @@ def test_a_word_every_article_uses_is_no_topic(articles: Path) -> None:
 
 def test_only_one_covering_route_takes_a_clause(articles: Path) -> None:
     vocabulary = folder_vocabulary(articles)
-    assert covering_route("go paperless", {"knowledge": vocabulary}) == "knowledge"
-    assert covering_route("go paperless", {"knowledge": vocabulary, "other": vocabulary}) is None
+    assert covering_route("go paperless for statements", {"knowledge": vocabulary}) == "knowledge"
+    assert (
+        covering_route("go paperless for statements", {"knowledge": vocabulary, "other": vocabulary}) is None
+    )
     assert covering_route("what is it", {"knowledge": vocabulary}) is None
 
 
@@ -102,21 +105,19 @@ def test_a_clause_no_route_takes_goes_to_the_route_whose_documents_cover_it(
     assert _routes(with_documents, "how much do I owe") == ["billing"]
 
 
-def test_a_how_to_question_the_documents_cover_is_theirs_in_another_routes_words(
+def test_a_how_to_question_in_a_sure_routes_own_words_stays_there(
     articles: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    question = "how do I pay the annual fee"  # billing's words ("pay"), the fees article's topic
+    # billing's examples name paying: billing acts on it, though the fees article covers the question
+    # (a how-to taken by function words or unsure goes to documents: test_planner_documents_review)
     without = _planner(articles, tmp_path_factory)
     with_documents = _planner(articles, tmp_path_factory, knowledge=str(articles))
-    assert _routes(without, question) == ["billing"]
-    assert _routes(with_documents, question) == ["knowledge"]
-    # a request that is no how-to question keeps its route; a how-to the documents lack keeps its own
-    assert _routes(with_documents, "pay the annual fee") == _routes(without, "pay the annual fee")
-    assert _routes(with_documents, "how do I pay my mortgage") == _routes(without, "how do I pay my mortgage")
+    for question in ("how do I pay the annual fee", "pay the annual fee", "how do I pay my mortgage"):
+        assert _routes(with_documents, question) == _routes(without, question) == ["billing"]
 
 
 def test_documents_of_a_route_the_crew_lacks_are_a_configuration_error(
     articles: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    with pytest.raises(ConfigurationError, match="not specialists"):
+    with pytest.raises(ConfigurationError, match="not a specialist"):
         _planner(articles, tmp_path_factory, helpdesk=str(articles))
