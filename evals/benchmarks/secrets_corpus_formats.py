@@ -11,13 +11,16 @@ import base64
 import json
 import random
 import string
+import uuid
 from collections.abc import Callable
 
 __all__ = [
     "ALNUM",
+    "B58",
     "B64",
     "BASE32",
     "HEX",
+    "LOWER_ALNUM",
     "NAMED",
     "TOKENS",
     "UPPER_DIGITS",
@@ -27,6 +30,7 @@ __all__ = [
     "draw",
     "jwt",
     "pem",
+    "uuid4",
 ]
 
 ALNUM = string.ascii_letters + string.digits
@@ -35,12 +39,19 @@ B64 = ALNUM + "+/"
 HEX = "0123456789abcdef"
 UPPER_DIGITS = string.ascii_uppercase + string.digits
 BASE32 = string.ascii_uppercase + "234567"
+LOWER_ALNUM = string.ascii_lowercase + string.digits
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # base58: no 0, O, I, l
 Rng = random.Random
 
 
 def draw(rng: Rng, alphabet: str, n: int) -> str:
     """``n`` characters of ``alphabet``, drawn from ``rng``."""
     return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def uuid4(rng: Rng) -> str:
+    """A version-4 UUID drawn from ``rng`` (``uuid.uuid4`` is not seeded)."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def b64url(data: bytes) -> str:

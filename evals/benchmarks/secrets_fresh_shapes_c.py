@@ -21,7 +21,17 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-from crewline.evals.benchmarks.secrets_corpus_formats import ALNUM, B64, BASE32, HEX, URLSAFE, Rng, draw, jwt
+from crewline.evals.benchmarks.secrets_corpus_formats import (
+    ALNUM,
+    B58,
+    B64,
+    BASE32,
+    HEX,
+    URLSAFE,
+    Rng,
+    draw,
+    jwt,
+)
 
 __all__ = ["FIRST_RUN_C", "POSITIVES_C", "negatives_c"]
 
@@ -37,7 +47,6 @@ FIRST_RUN_C: dict[str, Any] = {
 }
 
 _SYMBOLS = "!#%*+-?@^_~"
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
 def _phrase(g: Rng) -> str:
@@ -158,11 +167,11 @@ def negatives_c(g: Rng) -> tuple[tuple[str, str], ...]:
                 )
             ),
         ),
-        ("public_identifier", f"ipfs://Qm{draw(g, _B58, 44)}"),
+        ("public_identifier", f"ipfs://Qm{draw(g, B58, 44)}"),
         ("public_identifier", f"https://drive.google.com/file/d/1{draw(g, URLSAFE, 32)}/view"),
         ("public_identifier", f"ED25519 key fingerprint is SHA256:{draw(g, B64, 43)}."),
         ("public_identifier", f"tx 0x{draw(g, HEX, 64)} confirmed"),
-        ("public_identifier", f"sol address {draw(g, _B58, 44)}"),
+        ("public_identifier", f"sol address {draw(g, B58, 44)}"),
         ("public_key", _pem(g, "PGP PUBLIC KEY BLOCK")),
         ("public_key", f"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ{draw(g, B64, 120)} ops@bastion"),
         ("digest", f"Digest: sha256:{draw(g, HEX, 64)}"),

@@ -20,19 +20,21 @@ from __future__ import annotations
 
 import base64
 import string
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from crewline.evals.benchmarks.secrets_corpus_formats import (
     ALNUM,
+    B58,
     B64,
     BASE32,
     HEX,
+    LOWER_ALNUM,
     UPPER_DIGITS,
     URLSAFE,
     Rng,
     draw,
+    uuid4,
 )
 
 __all__ = ["FIRST_RUN_D", "POSITIVES_D", "negatives_d"]
@@ -50,14 +52,8 @@ FIRST_RUN_D: dict[str, Any] = {
     "hard_negative_any_fpr": 0.4412,
 }
 
-_LOWER_ALNUM = string.ascii_lowercase + string.digits
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def _uuid(g: Rng) -> str:
-    return str(uuid.UUID(int=g.getrandbits(128), version=4))
 
 
 def _key32(g: Rng) -> str:
@@ -76,8 +72,8 @@ def _twitter(g: Rng) -> str:
 
 def _teams(g: Rng) -> str:
     return (
-        f"https://acme.webhook.office.com/webhookb2/{_uuid(g)}@{_uuid(g)}/IncomingWebhook/"
-        f"{draw(g, HEX, 32)}/{_uuid(g)}"
+        f"https://acme.webhook.office.com/webhookb2/{uuid4(g)}@{uuid4(g)}/IncomingWebhook/"
+        f"{draw(g, HEX, 32)}/{uuid4(g)}"
     )
 
 
@@ -91,10 +87,10 @@ def _c(alphabet: str, n: int, prefix: str = "", suffix: str = "") -> Callable[[R
 
 # (format, context with {v}, value maker)
 POSITIVES_D: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
-    ("hubspot", "hubspot.Client.create(access_token='{v}')", lambda g: "pat-na1-" + _uuid(g)),
+    ("hubspot", "hubspot.Client.create(access_token='{v}')", lambda g: "pat-na1-" + uuid4(g)),
     ("okta", "curl -H 'Authorization: SSWS {v}' https://acme.okta.com/api/v1/users", _c(URLSAFE, 40, "00")),
     ("fastly", 'curl -H "Fastly-Key: {v}" https://api.fastly.com/service', _c(URLSAFE, 32)),
-    ("twitch", "irc.chat.twitch.tv:6667\nPASS oauth:{v}\nNICK acmebot", _c(_LOWER_ALNUM, 30)),
+    ("twitch", "irc.chat.twitch.tv:6667\nPASS oauth:{v}\nNICK acmebot", _c(LOWER_ALNUM, 30)),
     ("cohere", 'co = cohere.ClientV2("{v}")', _c(ALNUM, 40)),
     (
         "tailscale",
@@ -133,7 +129,7 @@ POSITIVES_D: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
     ("infracost", "infracost configure set api_key {v}", _c(ALNUM, 32, "ico-")),
     ("scalingo", "scalingo login --api-token {v}", _c(URLSAFE, 48, "tk-us-")),
     ("flutterwave", "const flw = new Flutterwave(PUBLIC_KEY, '{v}');", _c(HEX, 32, "FLWSECK_TEST-", "-X")),
-    ("plaid", '{"access_token": "{v}", "item_id": "M5eVJqLnv3"}', lambda g: "access-production-" + _uuid(g)),
+    ("plaid", '{"access_token": "{v}", "item_id": "M5eVJqLnv3"}', lambda g: "access-production-" + uuid4(g)),
     (
         "artifactory",
         "curl -H 'X-JFrog-Art-Api: {v}' https://acme.jfrog.io/artifactory/api/repositories",
@@ -157,8 +153,8 @@ POSITIVES_D: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
     ("firecrawl", "2025-03-02 09:00:01 firecrawl client init key={v} ok", _c(HEX, 32, "fc-")),
     ("fireworks", "fireworks key {v} works in curl but not in the SDK", _c(ALNUM, 24, "fw_")),
     ("posthog_personal", "I rotated the posthog personal key, new one {v}", _c(ALNUM, 43, "phx_")),
-    ("launchdarkly", 'ldclient.set_config(Config("{v}"))', lambda g: "sdk-" + _uuid(g)),
-    ("neon", "neonctl projects list --api-key {v}", _c(_LOWER_ALNUM, 64, "napi_")),
+    ("launchdarkly", 'ldclient.set_config(Config("{v}"))', lambda g: "sdk-" + uuid4(g)),
+    ("neon", "neonctl projects list --api-key {v}", _c(LOWER_ALNUM, 64, "napi_")),
     (
         "harness",
         "harness:\n  account: acme\n  pat: {v}",
@@ -175,7 +171,7 @@ POSITIVES_D: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
     (
         "clojars",
         '{#"https://repo.clojars.org" {:username "jdoe" :password "{v}"}}',
-        _c(_LOWER_ALNUM, 60, "CLOJARS_"),
+        _c(LOWER_ALNUM, 60, "CLOJARS_"),
     ),
     ("openshift", "oc login --token={v} --server=https://api.c1.acme.io:6443", _c(URLSAFE, 43, "sha256~")),
     ("google_oauth_access", "DEBUG google.auth: refreshed credentials, token={v}", _c(URLSAFE, 160, "ya29.")),
@@ -187,7 +183,7 @@ POSITIVES_D: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
     (
         "braintree",
         "BRAINTREE_TOKEN={v}",
-        lambda g: f"access_token$production${draw(g, _LOWER_ALNUM, 16)}${draw(g, HEX, 32)}",
+        lambda g: f"access_token$production${draw(g, LOWER_ALNUM, 16)}${draw(g, HEX, 32)}",
     ),
     ("asana", "asana PAT {v} - can the bot use it?", _asana),
     ("adafruit", "aio = Client('jdoe', '{v}')", _c(ALNUM, 28, "aio_")),
@@ -195,7 +191,7 @@ POSITIVES_D: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
     (
         "nuget",
         "dotnet nuget push Acme.Core.1.2.0.nupkg --api-key {v} --source https://api.nuget.org/v3/index.json",
-        _c(_LOWER_ALNUM, 43, "oy2"),
+        _c(LOWER_ALNUM, 43, "oy2"),
     ),
     ("deepgram", "curl -H 'Authorization: Token {v}' https://api.deepgram.com/v1/listen", _c(HEX, 40)),
     ("wireguard", "[Interface]\nPrivateKey = {v}\nAddress = 10.8.0.2/32", _key32),
@@ -236,13 +232,13 @@ def negatives_d(g: Rng) -> tuple[tuple[str, str], ...]:
         ("publishable", f"Razorpay checkout key_id: rzp_live_{draw(g, ALNUM, 14)}"),
         (
             "publishable",
-            f'hbspt.forms.create({{portalId: "{draw(g, string.digits, 7)}", formId: "{_uuid(g)}"}})',
+            f'hbspt.forms.create({{portalId: "{draw(g, string.digits, 7)}", formId: "{uuid4(g)}"}})',
         ),
         ("client_id", f"auth0:\n  domain: acme.eu.auth0.com\n  client_id: {draw(g, ALNUM, 32)}"),
         # public keys and addresses
         ("public_key", f"[Peer]\nPublicKey = {_key32(g)}\nAllowedIPs = 10.8.0.0/24"),
         ("public_key", f"age -r age1{draw(g, _BECH32, 58)} -o backup.age backup.tar"),
-        ("public_key", f"xpub661MyMwAqRbcF{draw(g, _B58, 94)}"),
+        ("public_key", f"xpub661MyMwAqRbcF{draw(g, B58, 94)}"),
         ("public_key", f"follow me on nostr: npub1{draw(g, _BECH32, 58)}"),
         ("public_key", f"minisign -Vm release.tar.gz -P RWQ{draw(g, B64, 53)}"),
         ("public_key", "gpg fingerprint " + " ".join(draw(g, "0123456789ABCDEF", 4) for _ in range(10))),

@@ -19,11 +19,20 @@ from __future__ import annotations
 
 import base64
 import string
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from crewline.evals.benchmarks.secrets_corpus_formats import ALNUM, B64, HEX, UPPER_DIGITS, URLSAFE, Rng, draw
+from crewline.evals.benchmarks.secrets_corpus_formats import (
+    ALNUM,
+    B64,
+    HEX,
+    LOWER_ALNUM,
+    UPPER_DIGITS,
+    URLSAFE,
+    Rng,
+    draw,
+    uuid4,
+)
 
 __all__ = ["FIRST_RUN_E", "POSITIVES_E", "negatives_e"]
 
@@ -40,13 +49,7 @@ FIRST_RUN_E: dict[str, Any] = {
     "hard_negative_any_fpr": 0.1154,
 }
 
-_LOWER_ALNUM = string.ascii_lowercase + string.digits
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE32_LOWER = "abcdefghijklmnopqrstuvwxyz234567"
-
-
-def _uuid(g: Rng) -> str:
-    return str(uuid.UUID(int=g.getrandbits(128), version=4))
 
 
 def _c(alphabet: str, n: int, prefix: str = "", suffix: str = "") -> Callable[[Rng], str]:
@@ -75,7 +78,7 @@ POSITIVES_E: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
     ("together", "TOGETHER_API_KEY={v}", _c(URLSAFE, 43, "tgp_v1_")),
     ("voyage", 'vo = voyageai.Client(api_key="{v}")', _c(URLSAFE, 43, "pa-")),
     ("jina", "curl https://r.jina.ai/https://acme.io -H 'Authorization: Bearer {v}'", _c(ALNUM, 60, "jina_")),
-    ("cerebras", "cerebras key is {v} (free tier)", _c(_LOWER_ALNUM, 48, "csk-")),
+    ("cerebras", "cerebras key is {v} (free tier)", _c(LOWER_ALNUM, 48, "csk-")),
     (
         "nvidia",
         "client = OpenAI(base_url='https://integrate.api.nvidia.com/v1', api_key='{v}')",
@@ -88,7 +91,7 @@ POSITIVES_E: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
         "modal token set --token-id ak-Hq3nZ8rT2mXw5Kp9Lb4Vc7 --token-secret {v}",
         _c(ALNUM, 22, "as-"),
     ),
-    ("checkout", "CKO_SECRET_KEY: {v}", _c(_LOWER_ALNUM, 26, "sk_sbox_")),
+    ("checkout", "CKO_SECRET_KEY: {v}", _c(LOWER_ALNUM, 26, "sk_sbox_")),
     ("paddle", "paddle = Client('{v}')", _c(ALNUM, 40, "pdl_live_apikey_01")),
     (
         "mercadopago",
@@ -102,14 +105,14 @@ POSITIVES_E: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
     (
         "bitwarden",
         "BWS_ACCESS_TOKEN={v}",
-        lambda g: f"0.{_uuid(g)}.{draw(g, ALNUM, 30)}:{draw(g, B64, 22)}==",
+        lambda g: f"0.{uuid4(g)}.{draw(g, ALNUM, 30)}:{draw(g, B64, 22)}==",
     ),
     ("do_spaces", "[default]\naccess_key = DO00QH7ZK2M4XW9PR3TL\nsecret_key = {v}", _c(B64, 43)),
     ("backblaze", "b2 account authorize 005a1f3c9e7d2b4a6f8e0c1d2 {v}", _c(ALNUM, 27, "K005")),
     (
         "akamai",
         "client_token = {v}",
-        lambda g: f"akab-{draw(g, _LOWER_ALNUM, 16)}-{draw(g, _LOWER_ALNUM, 16)}",
+        lambda g: f"akab-{draw(g, LOWER_ALNUM, 16)}-{draw(g, LOWER_ALNUM, 16)}",
     ),
     ("scaleway", "scw config set access-key={v}", _c(UPPER_DIGITS, 17, "SCW")),
     ("ibm", "ibmcloud login --apikey {v} -r us-south", _c(URLSAFE, 44)),
@@ -140,7 +143,7 @@ POSITIVES_E: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
     (
         "kubeadm",
         "kubeadm join 10.0.0.1:6443 --token {v} --discovery-token-unsafe-skip-ca-verification",
-        lambda g: f"{draw(g, _LOWER_ALNUM, 6)}.{draw(g, _LOWER_ALNUM, 16)}",
+        lambda g: f"{draw(g, LOWER_ALNUM, 6)}.{draw(g, LOWER_ALNUM, 16)}",
     ),
     ("freshdesk", "curl -u {v}:X https://acme.freshdesk.com/api/v2/tickets", _c(ALNUM, 20)),
     ("zendesk", "curl -u ops@acme.io/token:{v} https://acme.zendesk.com/api/v2/users.json", _c(ALNUM, 40)),
@@ -151,7 +154,7 @@ POSITIVES_E: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
 
 def negatives_e(g: Rng) -> tuple[tuple[str, str], ...]:
     return (
-        ("publishable", f"LANGFUSE_PUBLIC_KEY=pk-lf-{_uuid(g)}"),
+        ("publishable", f"LANGFUSE_PUBLIC_KEY=pk-lf-{uuid4(g)}"),
         ("publishable", f"algoliasearch('{draw(g, UPPER_DIGITS, 10)}', searchOnlyKey)"),
         (
             "publishable",

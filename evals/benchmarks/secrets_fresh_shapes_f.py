@@ -14,11 +14,10 @@ Every value is drawn from a seeded ``random.Random``; none is a real credential.
 from __future__ import annotations
 
 import string
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from crewline.evals.benchmarks.secrets_corpus_formats import ALNUM, B64, HEX, URLSAFE, Rng, draw
+from crewline.evals.benchmarks.secrets_corpus_formats import ALNUM, B64, HEX, URLSAFE, Rng, draw, uuid4
 
 __all__ = ["FIRST_RUN_F", "POSITIVES_F", "negatives_f"]
 
@@ -34,10 +33,6 @@ FIRST_RUN_F: dict[str, Any] = {
 }
 
 
-def _uuid(g: Rng) -> str:
-    return str(uuid.UUID(int=g.getrandbits(128), version=4))
-
-
 def _c(alphabet: str, n: int, prefix: str = "") -> Callable[[Rng], str]:
     return lambda g: prefix + draw(g, alphabet, n)
 
@@ -45,7 +40,7 @@ def _c(alphabet: str, n: int, prefix: str = "") -> Callable[[Rng], str]:
 POSITIVES_F: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
     ("vercel", "vercel deploy --prod --token {v}", _c(ALNUM, 24)),
     ("render", "render says unauthorized for {v}, regenerated it twice", _c(ALNUM, 32, "rnd_")),
-    ("railway", "RAILWAY_TOKEN={v} railway up", _uuid),
+    ("railway", "RAILWAY_TOKEN={v} railway up", uuid4),
     (
         "upstash",
         'redis = Redis(url="https://eu1-able-cod-31337.upstash.io", token="{v}")',
@@ -56,15 +51,15 @@ POSITIVES_F: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
         "CLOUDINARY_URL=cloudinary://{v}@acme-media",
         lambda g: f"{draw(g, string.digits, 15)}:{draw(g, URLSAFE, 27)}",
     ),
-    ("snyk", "snyk auth {v}", _uuid),
-    ("opsgenie", "curl -H 'Authorization: GenieKey {v}' https://api.opsgenie.com/v2/alerts", _uuid),
-    ("splunk", 'curl -k -H "Authorization: Splunk {v}" https://splunk:8088/services/collector', _uuid),
+    ("snyk", "snyk auth {v}", uuid4),
+    ("opsgenie", "curl -H 'Authorization: GenieKey {v}' https://api.opsgenie.com/v2/alerts", uuid4),
+    ("splunk", 'curl -k -H "Authorization: Splunk {v}" https://splunk:8088/services/collector', uuid4),
     (
         "azure_function",
         "https://acme-fn.azurewebsites.net/api/HttpTrigger1?code={v}",
         lambda g: draw(g, URLSAFE, 54) + "==",
     ),
-    ("infisical", "INFISICAL_TOKEN={v}", lambda g: f"st.{_uuid(g)}.{draw(g, HEX, 32)}.{draw(g, HEX, 32)}"),
+    ("infisical", "INFISICAL_TOKEN={v}", lambda g: f"st.{uuid4(g)}.{draw(g, HEX, 32)}.{draw(g, HEX, 32)}"),
     ("pagerduty", '{"routing_key": "{v}", "event_action": "trigger"}', _c(HEX, 32)),
     (
         "kafka",
@@ -85,7 +80,7 @@ POSITIVES_F: tuple[tuple[str, str, Callable[[Rng], str]], ...] = (
         "https://www.google-analytics.com/mp/collect?measurement_id=G-ABC123&api_secret={v}",
         _c(URLSAFE, 22),
     ),
-    ("mongo_atlas", "atlas config set private_api_key {v}", _uuid),
+    ("mongo_atlas", "atlas config set private_api_key {v}", uuid4),
     (
         "elastic",
         'es = Elasticsearch("https://es.acme.io:9243", api_key="{v}")',
@@ -125,5 +120,5 @@ def negatives_f(g: Rng) -> tuple[tuple[str, str], ...]:
         ("reference", "vercel deploy --token $VERCEL_TOKEN"),
         ("prose", "Render keys start with rnd_ and Railway tokens are UUIDs."),
         ("digest", f"Digest: sha256={draw(g, B64, 43)}="),
-        ("generated_id", f"requestId: {_uuid(g)}"),
+        ("generated_id", f"requestId: {uuid4(g)}"),
     )
