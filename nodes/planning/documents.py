@@ -44,7 +44,7 @@ from crewline.nodes.planning.router_content import is_function_word
 __all__ = [
     "DOCUMENT_SUFFIXES",
     "TOPICAL_SHARE",
-    "Vocabulary",
+    "DocumentWords",
     "asks_how_to",
     "content_stems",
     "covering_route",
@@ -131,7 +131,7 @@ def resolve_folder(where: str) -> Path:
 
 
 @dataclass(frozen=True)
-class Vocabulary:
+class DocumentWords:
     """The content stems of a folder's documents; those few of them use (their topics); and each
     document's topic stems."""
 
@@ -152,7 +152,7 @@ class Vocabulary:
 
 
 _Key = tuple[tuple[str, int, int], ...]
-_CACHE: dict[Path, tuple[_Key, Vocabulary]] = {}
+_CACHE: dict[Path, tuple[_Key, DocumentWords]] = {}
 
 
 def _document_paths(folder: Path) -> list[Path]:
@@ -169,7 +169,7 @@ def _key(paths: list[Path]) -> _Key:
     return tuple((name, stat.st_size, stat.st_mtime_ns) for name, stat in stats)
 
 
-def folder_vocabulary(folder: Path) -> Vocabulary:
+def folder_vocabulary(folder: Path) -> DocumentWords:
     """The vocabulary of the documents under ``folder`` (``DOCUMENT_SUFFIXES``): a stem is topical
     when at most ``TOPICAL_SHARE`` of them (and at least one) use it. Kept while the folder's
     documents are unchanged; a folder with none gets a warning and claims nothing."""
@@ -192,15 +192,15 @@ def folder_vocabulary(folder: Path) -> Vocabulary:
     return vocabulary
 
 
-def _vocabulary(documents: list[frozenset[str]]) -> Vocabulary:
+def _vocabulary(documents: list[frozenset[str]]) -> DocumentWords:
     counts = Counter(stem for stems in documents for stem in stems)
     most = max(1.0, TOPICAL_SHARE * len(documents))
     topical = frozenset(stem for stem, count in counts.items() if count <= most)
-    return Vocabulary(frozenset(counts), topical, tuple(stems & topical for stems in documents))
+    return DocumentWords(frozenset(counts), topical, tuple(stems & topical for stems in documents))
 
 
-def covering_route(text: str, vocabularies: Mapping[str, Vocabulary]) -> str | None:
-    """The one route whose documents cover ``text`` (``Vocabulary.covers``; None: none or several)."""
+def covering_route(text: str, vocabularies: Mapping[str, DocumentWords]) -> str | None:
+    """The one route whose documents cover ``text`` (``DocumentWords.covers``; None: none or several)."""
     stems, candidates = content_stems(text), topic_candidates(text)
     found = [route for route, vocabulary in vocabularies.items() if vocabulary.covers(stems, candidates)]
     return found[0] if len(found) == 1 else None

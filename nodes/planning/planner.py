@@ -20,7 +20,7 @@ from crewline.nodes.guards.vault import PLACEHOLDER
 from crewline.nodes.models.factory import ModelChain
 from crewline.nodes.planning.courtesy import asks_nothing, is_courtesy
 from crewline.nodes.planning.decompose import Clause, split_request
-from crewline.nodes.planning.documents import Vocabulary, asks_how_to, covering_route
+from crewline.nodes.planning.documents import DocumentWords, asks_how_to, covering_route
 from crewline.nodes.planning.extract import extract_entities
 from crewline.nodes.planning.one_per_route import Located, one_per_route, spans_in
 from crewline.nodes.planning.planner_build import PlannerSettings, RouteExamples, build_planner
@@ -77,7 +77,7 @@ class Planner:
     # lexical router is least sure of (crewline.nodes.planning.margin_cascade).
     semantic: Any = None
     # Per specialist that answers from documents: their content words (``documents.covering_route``).
-    documents: Mapping[str, Vocabulary] = field(default_factory=dict)
+    documents: Mapping[str, DocumentWords] = field(default_factory=dict)
 
     def _ask_model(self, clause: str) -> Answer:
         return drive(self._ask(clause))

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crewline.errors import ConfigurationError
 from crewline.nodes.models.factory import ModelChain
-from crewline.nodes.planning.documents import Vocabulary, folder_vocabulary, resolve_folder
+from crewline.nodes.planning.documents import DocumentWords, folder_vocabulary, resolve_folder
 from crewline.nodes.planning.margin_cascade import semantic_refiner
 from crewline.nodes.planning.router import Router
 from crewline.nodes.planning.router_cache import fit_router
@@ -78,7 +78,7 @@ def _loaded_router(settings: PlannerSettings, names: set[str]) -> Router:
     return router
 
 
-def _documents(settings: PlannerSettings, names: set[str]) -> dict[str, Vocabulary]:
+def _documents(settings: PlannerSettings, names: set[str]) -> dict[str, DocumentWords]:
     """Each documented specialist's vocabulary (``planner.documents``)."""
     unknown = sorted(set(settings.documents) - names)
     if len(unknown) == 1:
