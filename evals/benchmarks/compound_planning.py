@@ -18,12 +18,15 @@ descriptions and examples, offline, no model) plans every request. Figures per p
 * ``routing_oracle`` — the share of rows whose expected parts, each routed alone as the planner
   routes a clause (lexical router, semantic stage, documents; before session 16: the lexical router
   alone), all go to their specialists: what a perfect split would reach with this routing;
+* ``single_split`` — the share of rows asking one specialist (one expected subtask) that the plan
+  splits: the false splits;
 * ``p50_ms`` — planning time per request.
 
 ``--clinc`` adds compounds of CLINC150 val requests in each of the shapes (``JOINS``, and apart
 ``MORE_JOINS``: run-ons, a polite wrapper, a lead-in; 40 per shape, parts from different domains)
 split by the decomposer with a domain router fit on train: the decomposer's figure with a router
-that knows its domains well.
+that knows its domains well; and ``clinc150_single_val``: the share of the 3,100 single val requests
+(out-of-scope ones included) that the decomposer splits.
 
     python -m crewline.evals.benchmarks.compound_planning [--data FILE] [--clinc] [--failures] [--json]
 """
@@ -45,7 +48,7 @@ from typing import Any
 import yaml
 
 from crewline.evals.datasets import DatasetError, clinc150_dir
-from crewline.evals.decompose import evaluate_decomposition
+from crewline.evals.decompose import evaluate_decomposition, single_split_rate
 from crewline.evals.routing import LabelledRow, fit_router, read_labelled
 from crewline.graphs.spec import load_spec
 from crewline.memory.paths import data_dir
@@ -155,7 +158,7 @@ def _plan(planner: Planner, text: str) -> list[tuple[str, str]]:
 
 def evaluate(planner: Planner, rows: Sequence[CompoundRow]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Figures for ``rows`` and the rows the planner got wrong (expected and planned parts)."""
-    exact = parts = oracle = 0
+    exact = parts = oracle = singles = split_singles = 0
     timings: list[float] = []
     failures: list[dict[str, Any]] = []
     for row in rows:
@@ -167,6 +170,9 @@ def evaluate(planner: Planner, rows: Sequence[CompoundRow]) -> tuple[dict[str, A
             _words(got) == _words(want) for (_, got), (_, want) in zip(planned, row.parts, strict=True)
         )
         exact += same_routes
+        if len(row.parts) == 1:
+            singles += 1
+            split_singles += len(planned) > 1
         parts += same_parts
         oracle += all(
             (planner.route_clause(text).route or NONE) == specialist for specialist, text in row.parts
@@ -178,6 +184,8 @@ def evaluate(planner: Planner, rows: Sequence[CompoundRow]) -> tuple[dict[str, A
         "exact_match": round(exact / len(rows), 4),
         "parts_exact": round(parts / len(rows), 4),
         "routing_oracle": round(oracle / len(rows), 4),
+        # the false-split rate: rows asking one specialist for one thing that the plan splits
+        "single_split": round(split_singles / singles, 4) if singles else 0.0,
         "p50_ms": round(statistics.median(timings), 3),
     }
     return figures, failures
@@ -247,6 +255,8 @@ def clinc_figures(data: Path) -> dict[str, dict[str, float]]:
             for name, rows in clinc_compounds(data, seed=seed, joins=joins).items()
         }
         figures[key] = {**shapes, "mean": round(statistics.mean(shapes.values()), 4)}
+    singles = [row.text for row in read_labelled(data / "val.jsonl", "domain")]
+    figures["clinc150_single_val"] = {"n": len(singles), "split": single_split_rate(router, singles)}
     return figures
 
 
