@@ -17,9 +17,11 @@ wording, and ``round: fresh7`` an eighth, written before the eighth in varied wo
 I", "what happens if") with near-topic unanswerable questions (read and tuned on in the ninth, so
 a tuning part since), and ``round: fresh8`` a ninth, written before the ninth in users' own words
 (typos, synonyms, chatty context, statements), and ``round: fresh9`` a tenth, written before the
-tenth in users' own words (everyday words, family words, phrasal verbs); each one's first-run outcome
+tenth in users' own words (everyday words, family words, phrasal verbs), and ``round: fresh10`` an
+eleventh, written before the eleventh in chatty words and slang with near-topic unanswerable questions
+(its own file, ``knowledge_qa_fresh10.yaml``); each one's first-run outcome
 is recorded in the yaml (``first_run``, and ``first_run_semantic``) and each round is printed apart
-(``fresh`` ... ``fresh9``). ``round: tune7`` and ``round: tune8`` are written to tune on (read, never
+(``fresh`` ... ``fresh10``). ``round: tune7`` and ``round: tune8`` are written to tune on (read, never
 held out).
 
 Every question goes through the ``knowledge`` graph offline (retrieve, extractive answer, groundedness,
@@ -57,6 +59,8 @@ from crewline.tools.knowledge import DOCS_DIR, kb_dir
 __all__ = ["QUESTIONS", "ROUNDS", "TUNING", "Question", "fragments", "load_questions", "run", "wrap_markdown"]
 
 QUESTIONS = Path(__file__).with_name("knowledge_qa.yaml")
+# Later rounds live in their own files beside it (one round a file), read after it.
+ROUND_FILES = (Path(__file__).with_name("knowledge_qa_fresh10.yaml"),)
 WRAP_COLUMNS = 72
 # The held-out rounds written after the first: "fresh" before the second tuning, "fresh2" before the
 # third (sentence scoring by answer type, headings as evidence, the gate's operating point), "fresh3"
@@ -66,8 +70,9 @@ WRAP_COLUMNS = 72
 # before the eighth (varied wording with typos, and near-topic unanswerable questions; read and tuned on
 # in the ninth, so no longer unseen), "fresh8" before the ninth (users' own words: typos, synonyms the
 # articles do not use, chatty context, statements instead of questions), "fresh9" before the tenth
-# (everyday words, family words for an authorized user, phrasal verbs).
-ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9")
+# (everyday words, family words for an authorized user, phrasal verbs), "fresh10" before the eleventh
+# (chatty users' words and slang, near-topic unanswerable questions; in knowledge_qa_fresh10.yaml).
+ROUNDS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10")
 # Parts written to tune on, never held out: "tune7", near-topic unanswerable questions written after
 # fresh6's first run to tune abstention on (read, and fit by the confidence models); "tune8", questions
 # asking for a fee, a rate, an age or a duration, answerable or not, written after fresh7's first run.
@@ -99,12 +104,16 @@ class Question:
         return self.round or ("held_out" if self.held_out else "dev")
 
 
-def load_questions(path: Path = QUESTIONS) -> list[Question]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    questions = [
-        Question(q["q"], re.compile(q["expect"], re.I), q.get("doc"), *_round(q)) for q in data["answerable"]
-    ]
-    questions += [Question(q["q"], None, None, *_round(q)) for q in data["unanswerable"]]
+def load_questions(path: Path = QUESTIONS, extra: Iterable[Path] = ROUND_FILES) -> list[Question]:
+    """The questions of ``path`` and then of each round file in ``extra`` (the same layout)."""
+    questions = []
+    for source in (path, *extra):
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        questions += [
+            Question(q["q"], re.compile(q["expect"], re.I), q.get("doc"), *_round(q))
+            for q in data["answerable"]
+        ]
+        questions += [Question(q["q"], None, None, *_round(q)) for q in data["unanswerable"]]
     return questions
 
 
