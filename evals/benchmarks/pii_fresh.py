@@ -27,6 +27,7 @@ from crewline.evals.benchmarks.pii_fresh_c import NEGATIVE_C, POSITIVE_C
 from crewline.evals.benchmarks.pii_fresh_d import NEGATIVE_D, POSITIVE_D
 from crewline.evals.benchmarks.pii_fresh_e import NEGATIVE_E, POSITIVE_E
 from crewline.evals.benchmarks.pii_fresh_f import NEGATIVE_F, POSITIVE_F
+from crewline.evals.benchmarks.pii_fresh_g import NEGATIVE_G, POSITIVE_G
 from crewline.evals.pii import evaluate
 
 __all__ = ["FIRST_RUN", "fresh_rows"]
@@ -253,6 +254,7 @@ def fresh_rows(part: str = "a") -> list[dict[str, Any]]:
         "d": (POSITIVE_D, NEGATIVE_D),
         "e": (POSITIVE_E, NEGATIVE_E),
         "f": (POSITIVE_F, NEGATIVE_F),
+        "g": (POSITIVE_G, NEGATIVE_G),
     }
     positive, negative = sets[part]
     rows = [_row(marked) for marked in positive]
@@ -265,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="print missed spans and false detections")
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
-        "--set", choices=("a", "b", "c", "d", "e", "f"), default="a", help="b to f: written later"
+        "--set", choices=("a", "b", "c", "d", "e", "f", "g"), default="a", help="b to g: written later"
     )
     args = parser.parse_args(argv)
     errors: list[dict[str, Any]] = []

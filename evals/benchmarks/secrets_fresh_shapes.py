@@ -42,6 +42,7 @@ from crewline.evals.benchmarks.secrets_fresh_shapes_c import POSITIVES_C, negati
 from crewline.evals.benchmarks.secrets_fresh_shapes_d import POSITIVES_D, negatives_d
 from crewline.evals.benchmarks.secrets_fresh_shapes_e import POSITIVES_E, negatives_e
 from crewline.evals.benchmarks.secrets_fresh_shapes_f import POSITIVES_F, negatives_f
+from crewline.evals.benchmarks.secrets_fresh_shapes_g import POSITIVES_G, negatives_g
 
 __all__ = ["FIRST_RUN", "fresh_shape_rows"]
 
@@ -334,6 +335,7 @@ def fresh_shape_rows(part: str = "a") -> list[dict[str, Any]]:
         "d": (POSITIVES_D, negatives_d),
         "e": (POSITIVES_E, negatives_e),
         "f": (POSITIVES_F, negatives_f),
+        "g": (POSITIVES_G, negatives_g),
     }
     positives, negatives = sets[part]
     for fmt, template, make in positives:
@@ -352,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="print missed secrets and flagged negatives")
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
-        "--set", choices=("a", "b", "c", "d", "e", "f"), default="a", help="b to f: written later"
+        "--set", choices=("a", "b", "c", "d", "e", "f", "g"), default="a", help="b to g: written later"
     )
     args = parser.parse_args(argv)
     figures, wrong = evaluate(fresh_shape_rows(args.set))
