@@ -77,9 +77,26 @@ def _content_words(text: str) -> list[str]:
     ]
 
 
+# The shared stemmer strips "-ence" and "-ency" but leaves "-ent" ("difference" -> "differenc",
+# "different" -> "different"), so a request asking "the difference between" shares no word with a
+# document saying "different": the noun's stem takes the adjective's ending (and "-ance"/"-ancy" the
+# "-ant" of theirs: "importance", "important"). Documents and requests go through the same mapping.
+_NOUN_ENDINGS = (("enci", "ent"), ("enc", "ent"), ("anci", "ant"), ("anc", "ant"))
+_MIN_NOUN_STEM = 6  # "fence", "dance" keep their own stems
+
+
+def _stem(word: str) -> str:
+    stemmed = stem(word)
+    if len(stemmed) >= _MIN_NOUN_STEM:
+        for ending, adjective in _NOUN_ENDINGS:
+            if stemmed.endswith(ending):
+                return stemmed[: -len(ending)] + adjective
+    return stemmed
+
+
 def content_stems(text: str) -> frozenset[str]:
     """The stems of ``text``'s content words."""
-    return frozenset(stem(word) for word in _content_words(text))
+    return frozenset(_stem(word) for word in _content_words(text))
 
 
 def _everyday(word: str) -> bool:
@@ -90,7 +107,7 @@ def _everyday(word: str) -> bool:
 def topic_candidates(text: str) -> frozenset[str]:
     """The stems of ``text``'s content words that are no everyday English word: those that may name
     a topic of the documents."""
-    return frozenset(stem(word) for word in _content_words(text) if not _everyday(word))
+    return frozenset(_stem(word) for word in _content_words(text) if not _everyday(word))
 
 
 # "how do I ...", "how can we ...", "can you tell me how do I ...": asks how to do something.

@@ -121,3 +121,20 @@ def test_documents_of_a_route_the_crew_lacks_are_a_configuration_error(
 ) -> None:
     with pytest.raises(ConfigurationError, match="not a specialist"):
         _planner(articles, tmp_path_factory, helpdesk=str(articles))
+
+
+def test_a_noun_in_ence_meets_its_adjective_in_ent(tmp_path: Path) -> None:
+    # "difference" and "different" stemmed apart ("differenc", "different"): a request asking "the
+    # difference between" two cards shared no word with articles that say how they are different
+    (tmp_path / "cards.md").write_text(
+        "# Cards\nThe Classic and Voyager cards are different: Voyager earns travel points.", encoding="utf-8"
+    )
+    (tmp_path / "fees.md").write_text("# Fees\nThe annual fee is charged once a year.", encoding="utf-8")
+    (tmp_path / "alerts.md").write_text("# Alerts\nTurn on text alerts in the app.", encoding="utf-8")
+    (tmp_path / "travel.md").write_text("# Travel\nSet a travel notice in the app.", encoding="utf-8")
+    (tmp_path / "branches.md").write_text("# Branches\nVisit a branch at nine.", encoding="utf-8")
+    vocabulary = folder_vocabulary(tmp_path)
+    assert content_stems("difference") == content_stems("different")
+    assert content_stems("importance") == content_stems("important")
+    assert content_stems("fence") != content_stems("fent")  # short stems keep their own ending
+    assert vocabulary.covers(content_stems("what's the difference between the Classic and Voyager cards"))
