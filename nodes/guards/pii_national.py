@@ -1,14 +1,9 @@
 """National identity numbers, told apart by their check digits and, where those are weak, a label.
 
-Each country's number carries a check (:mod:`crewline.nodes.guards.pii_national_checks`): Luhn
-(Canadian SIN, Swedish personnummer, South African and Israeli ids), a weighted sum (Dutch BSN's
-11-test, Australian TFN, Polish PESEL, Brazilian CPF, Singapore NRIC, Portuguese NIF, Norwegian
-fødselsnummer, Turkish kimlik, Korean RRN), a letter (Spanish DNI and NIE, mod 23; Finnish
-henkilötunnus, mod 31; Italian codice fiscale, mod 26), mod 97 (French NIR, Belgian national number),
-ISO 7064 (Chinese resident id, Croatian OIB) or Verhoeff (Aadhaar); a US ITIN has its issued groups;
-Argentine CUIL, Chilean RUT, Japanese My Number, Romanian CNP, Czech birth numbers and Greek AMKA are
-in :mod:`crewline.nodes.guards.pii_national_mod11`. The kinds are listed in
-:mod:`crewline.nodes.guards.pii_national_kinds`.
+Each country's number carries a check, python-stdnum's
+(:mod:`crewline.nodes.guards.pii_national_checks`): Luhn, weighted sums, a letter, mod 97, ISO 7064,
+Verhoeff, and the birth dates many numbers hold; which labels claim which number, and which shapes
+count bare, are ours. The kinds are listed in :mod:`crewline.nodes.guards.pii_national_kinds`.
 A check that one random number in ten or eleven passes is no evidence alone: those numbers count
 only after their label, in the languages people write them ("SIN", "NAS", "BSN", "burgerservicenummer",
 "Aadhaar", "TFN", "PESEL", "personnummer"; an acronym in any case where it names a field: '"sin":',

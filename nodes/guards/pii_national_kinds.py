@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from crewline.nodes.guards import pii_national_checks as checks
-from crewline.nodes.guards import pii_national_mod11 as mod11
 
 __all__ = ["KINDS", "Kind"]
 
@@ -218,7 +217,7 @@ KINDS = (
     ),
     Kind(
         "ar_cuil",
-        _total(mod11.cuil),
+        _total(checks.cuil),
         r"[0-9]{2}-?[0-9]{8}-?[0-9]",
         r"(?-i:CUIL|CUIT)|cuil|cuit",
         ("cuil", "cuit"),
@@ -227,7 +226,7 @@ KINDS = (
     ),
     Kind(
         "cl_rut",
-        _total(mod11.rut),
+        _total(checks.rut),
         r"[0-9]{1,2}\.?[0-9]{3}\.?[0-9]{3}-[0-9kK]",
         r"(?-i:RUT|RUN)|rut",
         ("rut",),
@@ -237,23 +236,23 @@ KINDS = (
     ),
     Kind(
         "jp_my_number",
-        _total(mod11.my_number),
+        _total(checks.my_number),
         r"[0-9]{4} ?[0-9]{4} ?[0-9]{4}",
         r"マイナンバー|個人番号|(?-i:My\s{1,2}Number)",
         ("マイナンバー", "個人番号", "my number"),
     ),
     Kind(
         "ro_cnp",
-        _total(mod11.cnp),
+        _total(checks.cnp),
         r"[1-8][0-9]{12}",
         r"(?-i:CNP)|cod\s{1,2}numeric\s{1,2}personal",
         ("numeric personal",),
         ("CNP",),
     ),
-    Kind("hr_oib", _total(mod11.oib), r"[0-9]{11}", r"(?-i:OIB)", (), ("OIB",)),
+    Kind("hr_oib", _total(checks.oib), r"[0-9]{11}", r"(?-i:OIB)", (), ("OIB",)),
     Kind(
         "cz_rodne_cislo",
-        _total(mod11.rodne_cislo),
+        _total(checks.rodne_cislo),
         r"[0-9]{6}/?[0-9]{4}",
         r"rodn[ée]\s{1,2}[čc][íi]slo|(?-i:RČ|RC)",
         ("rodn",),
@@ -263,7 +262,7 @@ KINDS = (
     ),
     Kind(
         "gr_amka",
-        _total(mod11.amka),
+        _total(checks.amka),
         r"[0-9]{11}",
         r"(?-i:ΑΜΚΑ|AMKA)|αμκα",
         ("αμκα", "amka"),

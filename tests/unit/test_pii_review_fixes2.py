@@ -42,11 +42,12 @@ def test_a_label_does_not_hide_a_longer_number(text: str, kind: str, value: str)
 
 
 def test_a_national_id_never_stops_inside_a_number() -> None:
-    # "4111 1111 1114" passes Verhoeff: alone after its label it is an Aadhaar number
-    assert [kind for _, _, ok, kind in national_ids("Aadhaar 4111 1111 1114") if ok] == ["in_aadhaar"]
+    # "4111 1111 0012" passes Verhoeff: alone after its label it is an Aadhaar number (this test
+    # used "4111 1111 1114", a palindrome, which UIDAI never issues and stdnum rejects)
+    assert [kind for _, _, ok, kind in national_ids("Aadhaar 4111 1111 0012") if ok] == ["in_aadhaar"]
     for tail in (" 1111", "-1111", " 1", "1"):
-        assert not [kind for _, _, ok, kind in national_ids("Aadhaar 4111 1111 1114" + tail) if ok], tail
-    assert [kind for _, _, ok, kind in national_ids("Aadhaar 4111 1111 1114 ok") if ok] == ["in_aadhaar"]
+        assert not [kind for _, _, ok, kind in national_ids("Aadhaar 4111 1111 0012" + tail) if ok], tail
+    assert [kind for _, _, ok, kind in national_ids("Aadhaar 4111 1111 0012 ok") if ok] == ["in_aadhaar"]
 
 
 # 2: a labelled number failing its check claims nothing another detector reports
