@@ -14,6 +14,12 @@ numbers of its prefix and length; see :mod:`crewline.nodes.guards.pii_identifier
 Anywhere else (after a label, before a full stop, an expiry or a word glued to it) it is a card, and
 a card written in groups never belongs to one.
 
+Two rules read a word before a number, as people tell references from personal data: a bare
+national-id shape and a phone number written nationally, right after a reference number's word
+("order", "SKU", "part no.", "invoice"), are that reference's (see
+:mod:`crewline.nodes.guards.pii_national` and :mod:`crewline.nodes.guards.pii_phones`). They only
+ever take a span away: the same digits elsewhere are reported, so a restored value is never missed.
+
 Near misses claim their span: a 16-digit number that fails Luhn, an IBAN with a bad checksum, an SSN
 with group 00 or an IPv4 with an octet of 256 is *not* reported, and no later detector (phone
 numbers, the loosest) may report it either.
@@ -32,7 +38,14 @@ from crewline.nodes.guards.pii_cards import CARD, CARD_GLUED, card_branded, card
 from crewline.nodes.guards.pii_identifiers import embedded
 from crewline.nodes.guards.pii_labelled import labelled_pii
 from crewline.nodes.guards.pii_national import national_ids
-from crewline.nodes.guards.pii_phones import GROUPED_CODE, PHONE, after_thousands, grouped_code, phone_ok
+from crewline.nodes.guards.pii_phones import (
+    GROUPED_CODE,
+    PHONE,
+    after_thousands,
+    grouped_code,
+    phone_ok,
+    reference_code,
+)
 from crewline.nodes.guards.pii_spelled import spelled_emails
 from crewline.nodes.guards.secrets import find_secrets, longest_word, positions
 
@@ -323,6 +336,7 @@ def _detect(text: str, wanted: frozenset[str]) -> list[PiiSpan]:
                 add("CODE", match.start(), match.end(), report=False)
     for match in PHONE.finditer(text):
         raw = match.group(0).rstrip(" .-(")
-        if phone_ok(raw) and not after_thousands(text, match.start(), match.start() + len(raw)):
-            add("PHONE_NUMBER", match.start(), match.start() + len(raw))
+        end = match.start() + len(raw)
+        if phone_ok(raw) and not after_thousands(text, match.start(), end):
+            add("PHONE_NUMBER", match.start(), end, report=not reference_code(text, match.start(), end))
     return sorted(found, key=lambda span: span.start)

@@ -28,14 +28,15 @@ from collections.abc import Iterator
 from crewline.nodes.guards.pii_cards import card_branded
 from crewline.nodes.guards.pii_national_kinds import KINDS, Kind
 
-__all__ = ["national_ids"]
+__all__ = ["national_ids", "reference_number"]
 
 
 # What may stand between a label and its number: punctuation and brackets ("BSN (burgerservicenummer):"),
-# "no.", "number", "card", "is", "est le", "es".
+# "no.", "number", "card", and "is" as the covered languages write it ("est le", "es", "är", "er",
+# "on", "jest").
 _SEPARATOR = (
     r"[ \t:#=.–()|\"'-]{0,4}"
-    r"(?:(?:no|nr|n°|nº|n\.[º°]|number|num|card|value|is|est|le|es|é|ist|era|de)\.?"
+    r"(?:(?:no|nr|n°|nº|n\.[º°]|number|num|card|value|is|est|le|es|é|è|ist|era|de|är|er|on|jest)\.?"
     r"[ \t:#=–()|\"'-]{1,4}){0,3}"
 )
 # A number ends where its digits end: not before a letter, a digit or "-", "." or "," and a digit,
@@ -133,7 +134,7 @@ def national_ids(text: str) -> Iterator[tuple[int, int, bool, str]]:
                 yield match.start(), match.end(), kind.valid(match.group("v")), kind.name
     capitals = any(ch.isupper() for ch in text)
     for candidate in _ANY_BARE.finditer(text):
-        after_reference = _reference_number(text, candidate.start())
+        after_reference = reference_number(text, candidate.start())
         for kind, bare in _BARE:
             if after_reference and kind.name in _REFERENCE_SHAPED:
                 continue
@@ -144,6 +145,13 @@ def national_ids(text: str) -> Iterator[tuple[int, int, bool, str]]:
                 yield found.start(), found.end(), True, kind.name
 
 
-def _reference_number(text: str, start: int) -> bool:
+def reference_number(text: str, start: int) -> bool:
     """Whether a reference number's word ("order", "ref", "ticket no.") stands just before ``start``."""
+    # every such word ends in a letter, before at most eight spaces and signs ("no. #"): most
+    # numbers follow a digit or a space after one, and the pattern is not tried there
+    at = start
+    while at > 0 and start - at < 8 and text[at - 1] in " \t#:=.-":
+        at -= 1
+    if at == 0 or not text[at - 1].isalpha():
+        return False
     return _REFERENCE_BEFORE.search(text, max(0, start - _REFERENCE_REACH), start) is not None

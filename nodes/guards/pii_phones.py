@@ -18,6 +18,11 @@ nationally, these are not:
   commas ("49,273 400 1904"; "17,555-123-4567" in a CSV row is a phone), ZIP+4 and CEP codes, year
   ranges, dates, decimals and dotted quads.
 
+A number written nationally is a reference, not a phone, where it is glued to a suffix ("630-859-013-B",
+"118-442-907/2") or follows a reference number's word ("Order 630-859-013", "part no. 412-907-331",
+"invoice 0417-2291-88"; the words of :func:`crewline.nodes.guards.pii_national.reference_number`):
+:func:`reference_code`. Dialled from abroad or with brackets, it stays a phone after any word.
+
 A UPS tracking number ("1Z 999 AA1 01 2345 6784") is a code: :data:`GROUPED_CODE` claims it before
 phone numbers are read. Only that shape: other upper-case runs ("SW1A 2AA 020 7946 0958", "CALL ME
 AT 555 123 4567") hold phone numbers.
@@ -27,7 +32,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["GROUPED_CODE", "PHONE", "after_thousands", "grouped_code", "phone_ok"]
+from crewline.nodes.guards.pii_national import reference_number
+
+__all__ = ["GROUPED_CODE", "PHONE", "after_thousands", "grouped_code", "phone_ok", "reference_code"]
 
 PHONE = re.compile(
     r"(?<![\w+/.-])(?:\+|\b00)?\(?\d[\d() .-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?!\w|[.-]\d)"
@@ -54,6 +61,20 @@ def after_thousands(text: str, start: int, end: int) -> bool:
     if _THOUSANDS_TAIL.fullmatch(text, start, end) is None:
         return False
     return _THOUSANDS_HEAD.search(text, max(0, start - 6), start) is not None
+
+
+# a suffix glued to the digits: "-B" of a SKU, "/2" of a sub-reference (a phone's extension is
+# inside the match, after a space, "x" or "ext"); a word after "-" is a label ("085 175 7641-Office")
+_GLUED_SUFFIX = re.compile(r"[-/](?:[0-9]|[A-Za-z](?![A-Za-z]))")
+_DIALLED = re.compile(r"\+|\(|00[1-9]")
+
+
+def reference_code(text: str, start: int, end: int) -> bool:
+    """Whether the phone-shaped ``text[start:end]``, written nationally, is a reference number: glued
+    to a suffix, or right after a reference's word ("order", "SKU", "part no.", "lot", "invoice")."""
+    if _DIALLED.match(text, start) is not None:
+        return False
+    return _GLUED_SUFFIX.match(text, end) is not None or reference_number(text, start)
 
 
 def grouped_code(raw: str) -> bool:

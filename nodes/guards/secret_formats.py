@@ -38,6 +38,10 @@ def _f(name: str, pattern: str, needles: tuple[str, ...], group: int = 0, min_ru
     return VendorFormat(name, pattern, needles, group, min_run)
 
 
+# a legacy Azure DevOps PAT: 52 characters of lower-case base32 with a digit among them
+_AZDO_LEGACY = r"(?<![A-Za-z0-9])(?=[a-z]{0,51}[2-7])([a-z2-7]{52})(?![A-Za-z0-9])"
+_AZDO_NEEDLES = ("azure", "Azure", "AZURE", "devops", "DevOps", "DEVOPS", "visualstudio", "azdo", "AZDO")
+
 _AWS_PREFIXES = ("A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA")
 
 VENDOR_FORMATS: tuple[VendorFormat, ...] = (
@@ -198,6 +202,41 @@ VENDOR_FORMATS: tuple[VendorFormat, ...] = (
     _f("google_oauth_access_token", r"\bya29\.[A-Za-z0-9_-]{30,2000}", ("ya29.",)),
     _f("google_oauth_refresh_token", r"(?<![\w/])1//0[A-Za-z0-9_-]{40,500}", ("1//0",)),
     _f("backblaze_application_key", r"\bK00[0-9][A-Za-z0-9]{27}\b", ("K00",)),
+    # Azure DevOps personal access tokens: the 84-character ones carry Microsoft's "JQQJ99" key
+    # signature and the "AZDO" provider signature; the older ones are 52 characters of lower-case
+    # base32, a shape other ids share (a sha256 in base32), so one counts only on a line that names
+    # Azure DevOps, before or after it ("echo <pat> | az devops login")
+    _f("azure_devops_pat", r"\b[A-Za-z0-9]{52}JQQJ99[A-Za-z0-9]{18}AZDO[A-Za-z0-9]{4}\b", ("AZDO",)),
+    _f(
+        "azure_devops_pat",
+        r"(?i:dev\.azure\.com|visualstudio\.com|azure|devops|azdo)[^\n]{0,100}?" + _AZDO_LEGACY,
+        _AZDO_NEEDLES,
+        1,  # the match holds the words before the token: no length gate
+    ),
+    _f(
+        "azure_devops_pat",
+        _AZDO_LEGACY + r"(?=[^\n]{0,100}?(?i:dev\.azure\.com|visualstudio\.com|azure|devops|azdo))",
+        _AZDO_NEEDLES,
+        1,
+        min_run=52,
+    ),
+    # ClickHouse Cloud API secrets: "4b1d" and 38 letters and digits (a 40-hex commit hash is shorter)
+    _f("clickhouse_cloud_secret", r"\b4b1d[A-Za-z0-9]{38}\b", ("4b1d",)),
+    # Defined Networking (Nebula) enrollment and API keys
+    _f(
+        "defined_networking_key",
+        r"\bdnkey-[A-Za-z0-9=_-]{26}-[A-Za-z0-9=_-]{52}(?![A-Za-z0-9=_-])",
+        ("dnkey-",),
+    ),
+    # Sidekiq Pro/Enterprise credentials, "user:password" of eight hex digits each, given to Bundler
+    # for the gem server ("bundle config enterprise.contribsys.com <v>", BUNDLE_ENTERPRISE__CONTRIBSYS__COM)
+    _f(
+        "sidekiq_credentials",
+        r"(?i:(?:enterprise|gems)(?:\.|__)contribsys(?:\.|__)com)[\"']?[ \t]{0,3}[:= \t][ \t]{0,3}[\"']?"
+        r"([a-f0-9]{8}:[a-f0-9]{8})\b",
+        ("contribsys", "CONTRIBSYS"),
+        1,
+    ),
     _f(
         "launchdarkly_key",
         r"\b(?:api|sdk)-[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}\b",
