@@ -82,6 +82,34 @@ PHRASAL: tuple[Rewrite, ...] = _rules(
         (r"\b((?:fee|charge)s?) (be |been |get |got )?(?:taken|took) (?:back|off)\b", r"\1 \2waived"),
         # "typed it wrong too many times": the articles' failed attempts
         (r"\bwrong (?:too many|several|a few|multiple|many) times\b", "wrong in failed attempts"),
+        # letting someone know is telling them, giving notice ("do I have to let you know before I go")
+        (r"\blet (?:you|you guys|the bank|them|someone|anyone) know\b", "tell notice"),
+        # letting someone off a fee is waiving it ("can you let me off the late fee")
+        (r"\blet (?:me|us|him|her|them) off\b(?! the hook)", "waive"),
+        # money put down up front is a deposit ("how much do I put down for a secured card")
+        (r"\b(?:put|puts|putting) (?:down|up)\b(?= (?:for|to|on|as|\?|$))", "deposit"),
+        # falling or getting behind on payments is paying late
+        (r"\b(?:fall|falls|fell|fallen|falling|get|gets|got|getting) behind\b", "late"),
+        # charges coming or taken off a bill are removed from it ("when do the fake charges come off")
+        (
+            r"\b(?:come|comes|came|coming|taken|take|took|taking|get|gets|got|getting) off "
+            r"(?:my|the|your|our) (?:bill|balance|account|statement|card)\b",
+            "removed from balance",
+        ),
+        (
+            r"\b(?:pull|pulls|pulled|pulling|get|gets|got|getting) (?:some |the )?(?:cash|money) out\b",
+            "withdraw cash",
+        ),
+        (r"\b(?:pull|pulls|pulled|pulling) out (?:some |the )?(?:cash|money)\b", "withdraw cash"),
+        # a payment or purchase that did not go through was declined; one that goes through completes
+        (
+            r"(?:\bnot|n't) (?:go|going|gone) through\b",
+            "declined",
+        ),
+        (r"(?<!n't )(?<!not )\b(?:go|goes|went|going|gone) through\b(?! (?:the|your|my|a)\b)", "complete"),
+        (r"\b(?:ring|rings|rang|ringing|phone|phones|phoned|phoning) (?:you |you guys |them )?up\b", "call"),
+        (r"\b(?:knock|knocks|knocked|knocking) (?:down|off)\b", "lower"),
+        (r"\b(?:max|maxes|maxed|maxing) (?:it |my card |the card )?out\b", "credit limit"),
     )
 )
 

@@ -32,7 +32,7 @@ from crewline.memory.knowledge.synonyms import BRIDGES, GROUPS
 __all__ = ["ENGLISH", "NO_VOCABULARY", "VOCABULARY", "Vocabulary", "using_vocabulary"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Vocabulary:
     """``shorthand``: informal spelling → its words (lowercase keys). ``rewrites``: phrase rewrites,
     applied where the knowledge base lacks the phrase and has the plain word. ``groups``: synonym groups
@@ -43,6 +43,16 @@ class Vocabulary:
     rewrites: tuple[Rewrite, ...] = PHRASAL + TIMES
     groups: tuple[str, ...] = GROUPS
     bridges: tuple[tuple[str, str], ...] = BRIDGES
+
+    def __repr__(self) -> str:
+        # The shipped ones by name: as a default argument (``build_knowledge_graph(vocabulary=ENGLISH)``)
+        # the field-by-field form printed every list in help() and the docs.
+        if self is ENGLISH:
+            return "<the English vocabulary>"
+        if self is NO_VOCABULARY:
+            return "<no vocabulary>"
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__dataclass_fields__)
+        return f"Vocabulary({fields})"
 
 
 ENGLISH = Vocabulary()

@@ -36,6 +36,20 @@ def test_phrasal_verbs_get_the_articles_plain_verb_beside_them(help_centre: Know
     assert "waive a late fee" in rewritten(help_centre, "can you take back a late fee?")
 
 
+def test_everyday_phrasal_verbs_are_read_as_the_articles_words(help_centre: KnowledgeBase) -> None:
+    assert rewritten(help_centre, "can you let me off the fee") == "can you let me off waive the fee"
+    assert "let you know tell notice" in rewritten(help_centre, "do I have to let you know?")
+    assert "put down deposit" in rewritten(help_centre, "how much do I put down for it?")
+    assert "fell behind late" in rewritten(help_centre, "I fell behind on payments")
+    assert "removed from balance" in rewritten(help_centre, "when do the charges come off my bill")
+    # "not go through" is a decline, "goes through" a completion, "go through the app" neither
+    assert rewritten(help_centre, "it did not go through").endswith("declined")
+    assert "goes through complete" in rewritten(help_centre, "while the transfer goes through")
+    assert rewritten(help_centre, "can I go through the app") == "can I go through the app"
+    # "let me off the hook" is not a waiver
+    assert rewritten(help_centre, "let me off the hook") == "let me off the hook"
+
+
 def test_times_of_day_are_written_as_the_articles_print_them(help_centre: KnowledgeBase) -> None:
     assert rewritten(help_centre, "I paid at 9pm, or 9:30 PM").lower() == "i paid at 9 p.m., or 9:30 p.m."
     assert rewritten(help_centre, "open 8 a.m. to 8 p.m.") == "open 8 a.m. to 8 p.m."
@@ -58,6 +72,7 @@ def test_contracted_auxiliaries_are_written_out() -> None:
         ("what's the smallest interest charge you'll bill me?", "$1"),
         ("Can you take back a late fee?", "waive one late fee"),
         ("how quickly will I know if my application is approved?", "60 seconds"),
+        ("can you let me off a late fee just this once?", "waive one late fee"),
     ],
 )
 def test_everyday_wording_gets_its_answer(help_centre: KnowledgeBase, question: str, answer: str) -> None:
@@ -75,6 +90,7 @@ def test_phrasal_patterns_are_linear_on_hostile_input(help_centre: KnowledgeBase
     hostile = ["run " * 5000, "send it " * 2500 + "x", "take some " * 2000, "cash them " * 2000, "9" * 20000]
     hostile += ["wrong too many " * 1500, "9:99 " * 4000 + "p"]
     hostile += ["take back the late " * 1000, "fees be " * 2000]
+    hostile += ["not go " * 3000, "let you " * 3000, "get some cash " * 1500, "come off my " * 2000]
     for text in hostile:
         started = time.perf_counter()
         rewritten(help_centre, plain(text))
