@@ -9,6 +9,7 @@ between disjoint classes, so matching stays linear in the input (tested on adver
 
 from __future__ import annotations
 
+from crewline.nodes.guards.injection_structural import STRUCTURAL_RULES
 from crewline.nodes.guards.patterns_addressed import ADDRESSED_RULES
 from crewline.nodes.guards.patterns_crew import CREW_RULES
 from crewline.nodes.guards.patterns_exfil import EXFIL_RULES
@@ -35,6 +36,7 @@ RULES: tuple[Rule, ...] = (
     + ADDRESSED_RULES
     + SMUGGLED_RULES
     + EXFIL_RULES
+    + STRUCTURAL_RULES
 )
 # what the detector runs: each rule cut at its top-level alternatives (each branch behind its own
 # literal gate); a branch that fires stands for its whole rule, so RULES stays the list of rules a
