@@ -9,15 +9,29 @@ from __future__ import annotations
 import gc
 import os
 import secrets
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
 
-import pytest
+# Bytecode is cached for the run even where the environment says not to (PYTHONDONTWRITEBYTECODE, set
+# in some containers): the suite starts well over a hundred Python processes (CLI runs, servers, other
+# hosts, forkserver children) that each compiled crewline's sources again (~0.4 s of CPU apiece), and
+# pytest rewrote every test module's asserts again on every run. The caches are __pycache__ folders,
+# ignored by git; set before crewline is imported below, so its modules are cached too.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
-from crewline.memory.checkpoint.checkpointers import redact_url
-from tests.support.small_process import SmallProcess
+# No cyclic garbage collection while collecting: importing the suite allocates millions of objects
+# (modules, ASTs of the rewritten tests) that nearly all live to the end, so the collector's passes
+# over them found nothing (~3 s of CPU). Enabled again, and what collection left frozen, below.
+gc.disable()
+
+import pytest  # noqa: E402
+
+from crewline.memory.checkpoint.checkpointers import redact_url  # noqa: E402
+from tests.support.small_process import SmallProcess  # noqa: E402
 
 CONNECT_TIMEOUT_S = 5
 
@@ -30,6 +44,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     all). Frozen, they are never collected; nothing they hold is garbage anyway."""
     gc.collect()
     gc.freeze()
+    gc.enable()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    gc.enable()  # a run that ended before collection finished (an error, --help) leaves it as it was
 
 
 @pytest.fixture(autouse=True)
