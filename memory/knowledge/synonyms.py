@@ -95,6 +95,12 @@ GROUPS: tuple[str, ...] = (
     "withdraw withdrawal withdrawals withdrawing pull",
     "start starts started begin begins kick kicks",
     "immediately instantly immediate straight",
+    # everyday words for what articles say formally: a charge the cardholder did not make, paying too
+    # much, points lost, a closure taken back (the stemmer relates none of these pairs)
+    "fraudulent fraud fake bogus",
+    "overpayment overpayments overpaid overpay overpaying",
+    "forfeited forfeit vanish vanished",
+    "reopen reopened undo",
 )
 
 GENERIC: frozenset[str] = frozenset(
