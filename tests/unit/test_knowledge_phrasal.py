@@ -73,6 +73,7 @@ def test_contracted_auxiliaries_are_written_out() -> None:
         ("Can you take back a late fee?", "waive one late fee"),
         ("how quickly will I know if my application is approved?", "60 seconds"),
         ("can you let me off a late fee just this once?", "waive one late fee"),
+        ("how long till the fake charges come off my account?", "within 2 business days"),
     ],
 )
 def test_everyday_wording_gets_its_answer(help_centre: KnowledgeBase, question: str, answer: str) -> None:
