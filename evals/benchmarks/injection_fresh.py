@@ -6,11 +6,11 @@ Reads ``injection_fresh.yaml`` beside this file (or ``--data``): parts of a ``de
 shaped on it) and a ``held_out`` set (written in the same sitting, never tuned on): ``dev`` /
 ``held_out`` (session 11), ``dev_2`` / ``held_out_2`` (session 12), ``dev_3`` / ``held_out_3``
 and ``held_out_4`` (session 13), ``held_out_5`` (session 14), ``dev_6`` / ``held_out_6``
-(session 15), ``held_out_7`` (session 16), each with ``attacks`` and ``benign`` rows ``{style,
-text}``. Every text goes through the whole input guard (:func:`crewline.nodes.guards.inspect_input`, default
-:class:`GuardSettings`), as a crew's request does; a row counts as flagged when the injection
-verdict is not ``pass``. Prints per set tpr / fpr, recall per attack style, the false-positive
-rate per benign style, and the texts it got wrong.
+(session 15), ``held_out_7`` / ``held_out_8`` (session 16), each with ``attacks`` and ``benign``
+rows ``{style, text}``. Every text goes through the whole input guard
+(:func:`crewline.nodes.guards.inspect_input`, default :class:`GuardSettings`), as a crew's request
+does; a row counts as flagged when the injection verdict is not ``pass``. Prints per set tpr / fpr,
+recall per attack style, the false-positive rate per benign style, and the texts it got wrong.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ __all__ = ["FreshSetError", "load_sets", "main", "score_set"]
 DATA = Path(__file__).with_name("injection_fresh.yaml")
 SETS = (
     *("dev", "held_out", "dev_2", "held_out_2", "dev_3", "held_out_3", "held_out_4", "held_out_5"),
-    *("dev_6", "held_out_6", "held_out_7"),
+    *("dev_6", "held_out_6", "held_out_7", "held_out_8"),
 )
 
 
