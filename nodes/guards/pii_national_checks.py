@@ -7,8 +7,9 @@ county, a Chinese region). This module only hands each number to stdnum in the f
 the digits where separators mean nothing, the value as written where they do (the century sign
 of a henkilötunnus, the "-" or "+" of a personnummer, the "K" of a RUT). Two numbers stdnum does
 not know stay ours: a National Insurance number (HMRC's prefix rules: it has no check digit) and a
-Singapore NRIC/FIN. One rule is added to stdnum's: a CPF of one repeated digit passes its sums and
-is no one's.
+Singapore NRIC/FIN. Three rules are added to stdnum's: a CPF of one repeated digit passes its sums
+and is no one's; the ITIN groups 50-65, which the IRS issues and stdnum 2.2 does not know; and a
+living person's birth year for a Chinese id, whose shape counts bare.
 
 Each function takes the number as its pattern matched it and says whether its check holds.
 """
@@ -155,7 +156,10 @@ def nino(value: str) -> bool:
 
 
 def china(value: str) -> bool:
-    return bool(_ric.is_valid(value.upper()))
+    """Chinese resident id. Its eighteen characters count bare, so a birth year is asked to be a
+    living person's (1900-2030), which stdnum, reading any date, does not ask: 18 random digits
+    with a region's code pass its check one time in eleven."""
+    return 1900 <= int(value[6:10]) <= 2030 and bool(_ric.is_valid(value.upper()))
 
 
 def be_national(value: str) -> bool:
@@ -191,7 +195,11 @@ def kr_rrn(value: str) -> bool:
 
 
 def itin(value: str) -> bool:
-    return bool(_itin.is_valid(_digits(value)))
+    """US ITIN. stdnum (2.2) knows the groups of 2011 (70-88, 90-92, 94-99); the IRS has since issued
+    50-65 too ("9NN-5N-NNNN"), which are added here."""
+    digits = _digits(value)
+    issued_since = len(digits) == 9 and digits[0] == "9" and 50 <= int(digits[3:5]) <= 65
+    return issued_since or bool(_itin.is_valid(digits))
 
 
 def it_fiscal(value: str) -> bool:

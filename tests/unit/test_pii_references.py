@@ -29,6 +29,8 @@ def _found(text: str) -> list[tuple[str, str]]:
         ("fødselsnummer er 29028457055", "fødselsnummer er 29028457055"),
         # a Belgian number of someone born since 2000
         ("INSZ 01.12.24-985.78", "INSZ 01.12.24-985.78"),
+        # an ITIN of the groups the IRS added in 2011 (50-65)
+        ("ITIN 912-57-4410", "ITIN 912-57-4410"),
     ],
 )
 def test_ids_with_real_birth_dates_are_found(text: str, span: str) -> None:
@@ -41,6 +43,7 @@ def test_ids_with_real_birth_dates_are_found(text: str, span: str) -> None:
         "PESEL 00022925967 odrzucony",  # 29 February 1900: 1900 was no leap year
         "personnummer 930229-2264 finns inte",  # 29 February 1993
         "INSZ 91.04.32-468.55 ongeldig",  # a 32nd of April
+        "row 110105185004120007 imported",  # 18 digits whose "birth" was in 1850: no one living's
     ],
 )
 def test_ids_whose_check_passes_on_a_day_that_never_was_are_not_ids(text: str) -> None:
