@@ -16,16 +16,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.langgraph_server import LangGraphServer, langgraph_server
+from tests.integration.langgraph_server import LangGraphServer
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangGraphServer]:
-    env = {"CREWLINE_RATE_LIMIT_USER": "100000/min", "CREWLINE_RATE_LIMIT_TENANT": "100000/min"}
-    with langgraph_server(tmp_path_factory.mktemp("bad-requests"), env=env) as running:
-        yield running
+def server(default_server: LangGraphServer) -> LangGraphServer:
+    """The session's shared server (a start of its own cost seconds): the module's ~65 requests are one
+    fresh key's, well inside the default 120 a minute a user, and its threads are its own."""
+    return default_server
 
 
 @pytest.fixture(scope="module")
