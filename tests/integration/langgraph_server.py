@@ -99,7 +99,8 @@ class LangGraphServer:
         """A new API key in the server's key store (the server sees it at once). A user key is bound to
         ``customers``: by default the demo's customer C-1001, whom the tests' requests are about."""
         store = _key_store(self.data_dir)
-        return store.create(user_id=user, tenant_id=tenant, role=role, customers=customers)[0]
+        key: str = store.create(user_id=user, tenant_id=tenant, role=role, customers=customers)[0]
+        return key
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return _tail(self.log_path, lines)
