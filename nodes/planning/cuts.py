@@ -48,7 +48,7 @@ _FREE = (
     + _ANAPHOR
     + r"|(?:after|besides|apart\s+from|aside\s+from|other\s+than|beyond|following)\s+"
     + _ANAPHOR
-    + r"|while\s+you(?:'re|\s+are)\s+(?:(?:at|on)\s+it|there|in\s+there"
+    + r"|(?:while|whilst)\s+you(?:['’]re|\s+are)\s+(?:(?:at|on)\s+it|there|in\s+there"
     r"|(?:looking|checking)(?:\s+(?:into\s+)?(?:that|it))?)"
     # Temporal connectives: the request before them runs first or alongside ("once that's done").
     r"|meanwhile|in\s+the\s+meantime|simultaneously|(?:after|following)\s+which"
@@ -132,15 +132,24 @@ def _line(guard: str) -> str:
 def _separator(guarded: bool) -> re.Pattern[str]:
     ws = r"(?<!\s)" if guarded else ""  # a run of whitespace starts here
     line = r"(?<![ \t\n])" if guarded else ""  # ... a run of spaces, tabs and line breaks
+    # Every separator opens with whitespace, ",", ";", ":" or "(", or is the empty cut after "?"/"!": the
+    # lookahead turns every other position away with one test instead of a try of each alternative
+    # (the same matches; a third less time for the search over a 10 KB message).
     return re.compile(
-        _line(line) + rf"|(?P<number>{ws}\s++{_NUMBER}\s*)"  # inline list numbers: "1. this 2. that"
+        r"(?:(?=[\s,;:(])|(?<=[?!]))(?:"
+        + _line(line)
+        + rf"|(?P<number>{ws}\s++{_NUMBER}\s*)"  # inline list numbers: "1. this 2. that"
         rf"|(?P<sentence>{ws}\s*+;\s*|(?<=[.?!])\s+|(?<=[?!])(?=[A-Za-z]))"
-        rf"|(?P<conjunction>{ws}(?:\s*+,\s++|\s++)(?:and|n|&&?)\s+|{ws}\s++/\s+)"  # chat's "n", "&", " / "
-        rf"|(?P<comma>{ws}\s*+,\s*|{ws}\s++[—–-]{{1,2}}\s+)"
+        # chat's "n", "&", " / " and a drawn-out "aaand"
+        rf"|(?P<conjunction>{ws}(?:\s*+,\s++|\s++)(?:a++n++d++|n|&&?)\s+|{ws}\s++/\s+)"
+        # a colon before a word: what comes before it may be a label of any words ("other q:", "real
+        # question:", "Sidenote:"), so it is as weak a cut as a comma and only routes sure of both
+        # sides split there ("Report fraud: someone used my card" stays whole: one route)
+        rf"|(?P<comma>{ws}\s*+,\s*|{ws}\s++[—–-]{{1,2}}\s+|{ws}\s*+:\s++(?=[^\W\d_]))"
         rf"|(?P<addition>{ws}\s++\+\s+)"  # "freeze my card + refund O-1002": a spaced "+" is "plus"
         # a parenthesis that opens with a linking word or holds a question: "(and can you ...?)"
         rf"|(?P<paren>{ws}\s*+\((?=\s*+(?:and|also|plus|btw|oh|p\.?s|by\s+the\s+way)\b|[^()]*\?\s*\)))"
-        rf"|(?P<bare>{ws}\s++)(?=(?:{_FREE})\b|(?:i|we)(?:'d|'ll|\s+would|\s+will)?\s+also\b|{_RUN_ON})",
+        rf"|(?P<bare>{ws}\s++)(?=(?:{_FREE})\b|(?:i|we)(?:'d|'ll|\s+would|\s+will)?\s+also\b|{_RUN_ON}))",
         re.IGNORECASE,
     )
 
@@ -282,6 +291,10 @@ _TRAILING_WORD = re.compile(r"\s+(?:and|n|&&?|oh|um+|uh+|hmm+)$", re.IGNORECASE)
 _WRAPPED = re.compile(r"^\(([^()]*)\)?$|^([^()]*)\)$")
 
 
+_RECORD_LABEL = re.compile(r"\s*+:")
+_RECORD_BEFORE = re.compile(r"\b[A-Z]{1,4}-\d+$")
+
+
 def find_cuts(text: str) -> list[Cut]:
     """Every candidate cut of ``text`` with text on both sides, in order, not overlapping."""
     cuts: list[Cut] = []
@@ -295,6 +308,12 @@ def find_cuts(text: str) -> list[Cut]:
         at = max(end, match.start() + 1)  # an empty cut ("?" then a letter) must not match again
         if group == "bare" and _ADVERB.match(text, end) and _inside_clause(text, match.start()):
             continue
+        if (
+            group == "comma"
+            and _RECORD_LABEL.match(text, match.start())
+            and _RECORD_BEFORE.search(text, max(0, match.start() - 12), match.start())
+        ):
+            continue  # "C-1002: what email ...": the record the request is about, not a request
         if announced is not None and match.start() < announced.end():
             continue  # "I need two things — freeze ...": the lead-in is no part of its own
         if group == "bare" and _RUN_ON_AHEAD.match(text, end):

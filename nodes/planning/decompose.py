@@ -59,6 +59,7 @@ class CutPriors:
     # hungry and need a restaurant". ("and need"/"and want" occur 63 times inside single CLINC150
     # training requests; "need"/"want" start 5 of them.)
     continuation: float = -2.0
+    participle: float = -3.0  # ... stronger after a participle: even "and then" does not set it off
     # A later part after "and" or a comma that is a noun phrase without a verb shares the verb before
     # it: "what's my balance and my credit limit" asks one question of two things. Only a router
     # clearly sure of both halves still splits it ("tell me my balance and my card status"). At -1.0
@@ -76,12 +77,18 @@ class CutPriors:
     # does it usually take?" asks about the request before it, "how long does it take to get a new
     # card" is a question of its own
     anaphor_words: int = 8
+    # A part nobody handles set off by only "and" or a comma stands alone from this many words and this
+    # P(out of scope) when it opens a clause of its own (``_stands_alone``).
+    alone_words: int = 4
+    alone_confidence: float = 0.6
     aside: float = 0.0  # a part that asks nothing ("Hi,", "I'm customer C-1001."): only its cut counts
 
 
 DEFAULT_PRIORS = CutPriors()
 
-_CONTINUATION = re.compile(r"^(?:need|needs|want|wants)\b", re.IGNORECASE)
+# ... as does one that opens with a participle, its subject the one before it: "My card was stolen and
+# then used at a gas station" ("proceed", "feed" are no participles)
+_CONTINUATION = re.compile(r"^(?:need|needs|want|wants|(?![a-z]*eed\b)[a-z]{2,}ed)\b", re.IGNORECASE)
 _DETERMINER = re.compile(
     r"^(?:my|the|your|our|his|her|their|its|a|an|any|all|some|this|that|these|those)\b", re.IGNORECASE
 )
@@ -173,6 +180,38 @@ def _points_back(text: str, words: int, priors: CutPriors) -> bool:
     )
 
 
+# A clause that asks for something of its own opens with a wh-word, an auxiliary or a verb in the
+# imperative ("how many ounces in a cup", "set an alarm for 6 am"), not with a participle that goes on
+# with the clause before it ("stolen and then used at a gas station") nor a noun phrase. A short
+# phrase set off by a comma may come first, whatever its words: a linking phrase no list holds ("on
+# a totally unrelated note, set an alarm", "on the side, recommend me ...").
+_OPENS_CLAUSE = re.compile(
+    r"(?:[^,.?!\n\d]{1,40},\s*+)?"
+    r"(?:(?:what|whats|what's|when|where|why|who|which|how|is|are|was|were|do|does|did|can|could|will"
+    r"|would|should)\b"
+    r"|(?!(?:my|the|your|our|their|his|her|its|a|an|this|that|these|those|and|or|but|so|if|i|you|we|it"
+    r"|they|he|she|for|of|to|in|on|at|with|from|by|as|just|also|then|not|no|yes|ok|okay|thanks|thank)\b)"
+    r"[a-z]{2,}(?<!ed)(?<!ing)\s+(?:me|my|the|a|an|your|some|this|that|it|us|them|up|out|\d)\b)",
+    re.IGNORECASE,
+)
+
+
+# ... and does not end pointing back at the request before it ("... and send a new one")
+_ENDS_POINTING_BACK = re.compile(r"\b(?:it|this|that|one|them)[\s.?!]*$", re.IGNORECASE)
+
+
+def _stands_alone(clause: Clause, priors: CutPriors) -> bool:
+    """True for a part nobody handles that is a request of its own however weakly it is set off (after
+    "and" or a comma): long enough, sure to be out of scope, and opening a clause ("Freeze my card and
+    how many ounces are in a cup"); the route beside it must still be sure of its own part."""
+    return (
+        _words(clause.text) >= priors.alone_words
+        and clause.score.confidence >= priors.alone_confidence
+        and _OPENS_CLAUSE.match(clause.text) is not None
+        and _ENDS_POINTING_BACK.search(clause.text, max(0, len(clause.text) - 12)) is None
+    )
+
+
 def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors) -> float | None:
     """Log-score of a part cut out of the text, or None when it cannot stand alone."""
     words = _words(clause.text)
@@ -190,8 +229,8 @@ def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors)
         if clause.score.confidence < threshold:
             return None
         gain += priors.short_part
-    if after and after != "parallel" and _CONTINUATION.match(clause.text):
-        gain += priors.continuation
+    if after and after != "parallel" and (continues := _CONTINUATION.match(clause.text)):
+        gain += priors.participle if continues.group().lower().endswith("ed") else priors.continuation
     if after in _JOINING and _DETERMINER.match(clause.text) and not _VERB_CUE.search(clause.text):
         gain += priors.noun_phrase
     if after and _points_back(clause.text, words, priors):
@@ -284,8 +323,10 @@ def split_request(
             gain = _part_score(clause, kinds[i], threshold, priors)  # kinds[0] == "": the first part
             if gain is None:
                 continue
-            if clause.score.route is None and not (
-                (i == 0 or kinds[i] in STRONG) and (j == last or kinds[j] in STRONG)
+            if (
+                clause.score.route is None
+                and not ((i == 0 or kinds[i] in STRONG) and (j == last or kinds[j] in STRONG))
+                and not _stands_alone(clause, priors)
             ):
                 continue  # "my balance and my due date": a noun phrase after "and" is no request
             gain += gains[j]  # the cut that ends this part (0 at the end of the text)

@@ -29,8 +29,17 @@ _NUMBER_WORD = r"(?:number|no\.)"
 # selector, combining keycap) numbers an item as "1." does.
 _ORDINAL = r"(?:1st|2nd|3rd|[4-9]th)\s*[:.)–—-]"  # not a date's "15th - 17th"
 _KEYCAP = r"\d\ufe0f?\u20e3"
-# never part of a request's words (chat's emoji bullets too: "👉", "✅", "🔹", "➡️")
-_BULLET_CHARS = "•·▪◦‣➤➢→⇒✓✔☑☐■□●○▶►◆◇★☆✅➡👉🔹🔸"
+# never part of a request's words (chat's emoji bullets too: "👉", "✅", "🔹", "➡️"): the bullets
+# people type and, as a class rather than a list, the Unicode blocks of symbols that are no letter,
+# digit or punctuation of a sentence — arrows, enclosed and circled numbers and letters ("①", "⑴",
+# "❶", "🅰"), box drawing and geometric shapes, dingbats and miscellaneous symbols ("✔", "✨", "★"),
+# pictographs and emoji ("📌", "🟢"), and "»"/"›". Currency, "°", "©", "™", "×" and quotes are none of
+# them: "5 × 3", "20 °C" keep their words.
+_BULLET_CHARS = (
+    "•·‣»›"
+    "\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u2500-\u27bf\u27f0-\u27ff\u2900-\u297f\u2b00-\u2bff"
+    "\u3251-\u325f\u32b1-\u32bf\U0001f100-\U0001f1ff\U0001f300-\U0001f6ff\U0001f780-\U0001faff"
+)
 _BULLET = rf"(?:[{_BULLET_CHARS}]\ufe0f?|[-*+>~]|[—–](?!\s*\d))"
 # An item's opening at the start of a line or of a part (a space or a letter must follow: "3.5% fee"
 # and "10:30 tomorrow" open with no marker).

@@ -45,7 +45,7 @@ def test_a_malformed_file_is_one_error_naming_it(tmp_path: Path, content: str, m
 
 def test_the_shipped_file_has_dev_and_held_out_sets_whose_parts_are_in_their_requests() -> None:
     sets = read_rows(DATA)
-    held_out = ("held_out", "held_out2", "held_out3", "held_out4", "held_out5", "held_out6", "held_out7")
+    held_out = ("held_out", *(f"held_out{n}" for n in range(2, 9)))
     assert set(sets) == {"dev", "fresh", *held_out}
     assert all(len(sets[name]) >= 50 for name in ("dev", *held_out))
     assert len(sets["fresh"]) >= 25
