@@ -48,7 +48,8 @@ _FREE = (
     + _ANAPHOR
     + r"|(?:after|besides|apart\s+from|aside\s+from|other\s+than|beyond|following)\s+"
     + _ANAPHOR
-    + r"|(?:while|whilst)\s+you(?:['’]re|\s+are)\s+(?:(?:at|on)\s+it|there|in\s+there"
+    + r"|whilst\s+you(?:['’]re|\s+are)\s+(?:at|on)\s+it"
+    r"|while\s+you(?:['’]re|\s+are)\s+(?:(?:at|on)\s+it|there|in\s+there"
     r"|(?:looking|checking)(?:\s+(?:into\s+)?(?:that|it))?)"
     # Temporal connectives: the request before them runs first or alongside ("once that's done").
     r"|meanwhile|in\s+the\s+meantime|simultaneously|(?:after|following)\s+which"
@@ -295,14 +296,17 @@ _RECORD_LABEL = re.compile(r"\s*+:")
 _RECORD_BEFORE = re.compile(r"\b[A-Z]{1,4}-\d+$")
 
 
-def find_cuts(text: str) -> list[Cut]:
-    """Every candidate cut of ``text`` with text on both sides, in order, not overlapping."""
+def find_cuts(text: str, *, limit: int | None = None) -> list[Cut]:
+    """Every candidate cut of ``text`` with text on both sides, in order, not overlapping; with
+    ``limit``, the separators' cuts stop at that many (the rest of the text is read no further for
+    them: a 20 KB message of one repeated separator made thousands, each checked for its links, where
+    the decomposer keeps 40)."""
     cuts: list[Cut] = []
     at = 0
     announced = _ANNOUNCED.match(text)
     listing = announced is not None  # commas separate the announced items
     behind, separators = Behind(text), _Separators(text)
-    while (match := separators.first(at)) is not None:
+    while (limit is None or len(cuts) < limit) and (match := separators.first(at)) is not None:
         group = match.lastgroup or "bare"
         kind, end = _KIND.get(group, group), match.end()
         at = max(end, match.start() + 1)  # an empty cut ("?" then a letter) must not match again

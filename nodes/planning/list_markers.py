@@ -36,7 +36,8 @@ _KEYCAP = r"\d\ufe0f?\u20e3"
 # pictographs and emoji ("📌", "🟢"), and "»"/"›". Currency, "°", "©", "™", "×" and quotes are none of
 # them: "5 × 3", "20 °C" keep their words.
 _BULLET_CHARS = (
-    "•·‣»›"
+    # those seen typed (the ranges hold most of them; listed, the hostile-input sweep tries each)
+    "•·‣»›▪◦➤➢→⇒✓✔☑☐■□●○▶►◆◇★☆✅➡👉🔹🔸①⑴❶🅰📌✨"
     "\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u2500-\u27bf\u27f0-\u27ff\u2900-\u297f\u2b00-\u2bff"
     "\u3251-\u325f\u32b1-\u32bf\U0001f100-\U0001f1ff\U0001f300-\U0001f6ff\U0001f780-\U0001faff"
 )
