@@ -27,7 +27,7 @@ import unicodedata
 
 from crewline.nodes.guards.normalise import CONFUSABLES
 
-__all__ = ["CJK_VOID", "LEXICONS", "LEXICON_OVERRIDE", "LEXICON_TRIGGERS", "SCRIPT_OVERRIDE"]
+__all__ = ["CJK_VOID", "LANGUAGE_OVERRIDES", "LEXICONS", "SCRIPT_OVERRIDE"]
 
 # (language, imperative verbs of dropping the orders, the orders ("~": any ending), first-person possessives)
 LEXICONS: tuple[tuple[str, str, str, str], ...] = (
@@ -173,12 +173,15 @@ def _script(verbs: str, orders: str) -> str:
     return f"{verb}{gap}{order}|{order}{gap}{verb}"
 
 
-# one top-level alternative per language and word order: split_rule gates each on its own words
-LEXICON_OVERRIDE = "|".join(_language(verbs, orders, mine) for _, verbs, orders, mine in LEXICONS)
-# the rule runs only when one of these words is in the text (a set lookup, before any gate's scan):
-# the longest word of each verb, folded ("hagyd figyelmen kívül" -> "figyelmen")
-LEXICON_TRIGGERS = " ".join(
-    max(_folded(verb).split(), key=len) for _, verbs, _, _ in LEXICONS for verb in verbs.split("|")
+# one rule per language group, each run only when one of its verbs' words is in the text (a set
+# lookup): the longest word of each verb, folded ("hagyd figyelmen kívül" -> "figyelmen"). Cut at its
+# two word orders, each branch is gated on its own words
+LANGUAGE_OVERRIDES: tuple[tuple[str, str], ...] = tuple(
+    (
+        " ".join(max(_folded(verb).split(), key=len) for verb in verbs.split("|")),
+        _language(verbs, orders, mine),
+    )
+    for _, verbs, orders, mine in LEXICONS
 )
 # Arabic-script and Brahmic languages: no trigger words (\w splits Brahmic words); the gates scan for
 # the verbs and the orders as strings

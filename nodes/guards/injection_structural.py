@@ -24,12 +24,7 @@ things ("my statements") never count.
 
 from __future__ import annotations
 
-from crewline.nodes.guards.injection_lexicons import (
-    CJK_VOID,
-    LEXICON_OVERRIDE,
-    LEXICON_TRIGGERS,
-    SCRIPT_OVERRIDE,
-)
+from crewline.nodes.guards.injection_lexicons import CJK_VOID, LANGUAGE_OVERRIDES, SCRIPT_OVERRIDE
 from crewline.nodes.guards.rule_kit import Rule
 from crewline.nodes.guards.rule_kit import make_rule as _rule
 
@@ -38,7 +33,7 @@ __all__ = ["STRUCTURAL_RULES"]
 # verbs of dropping, setting aside, or stepping past something (not "change" or "update": a
 # customer asks to change their settings)
 _DROP = (
-    r"(?:set (?:down|aside)|put (?:aside|away|to one side)|lay aside|shelve|let go of|throw (?:out|away)|toss out|ditch|scrap|discard|abandon|"
+    r"(?:(?:set|put|lay|throw|toss|cast|shake) (?:them |it |those |these |that |all that )?(?:down|aside|away|out|off|to one side)|shelve|let go of|throw (?:out|away)|toss out|ditch|scrap|discard|abandon|"
     r"ignore|disregard|forget|skip|bypass|circumvent|sidestep|override|suspend|lift|relax|loosen|bend|break|drop|overlook|neglect|evade|dodge|"
     r"dismiss|nullify|cancel|revoke|rescind|erase|wipe|clear|forgo|cast off|shake off|leave behind|escape|unlearn|"
     r"break free (?:of|from)|free yourself (?:of|from)|disable|turn off|switch off|deactivate|get around|"
@@ -69,6 +64,10 @@ _YOUR_ORDERS = rf"your (?:(?:own|current|usual|earlier|original|initial|previous
 # someone set them for it ("the limits your operators set")
 _THE_GIVEN = rf"(?:the|any|all|every|those|these|whatever) (?:\w+ ){{0,2}}(?:{_ORDER_NOUN}|limits) (?:that )?{_GIVEN_TO_YOU}"
 _OWN_ORDERS = rf"(?:{_YOUR_ORDERS}|{_THE_GIVEN})"
+# one of which the model's orders need: "your", or a word of someone having given them to it
+_OWN_WORDS = (
+    "your you makers developers creators operators owners company trainers designers engineers admin admins"
+)
 # an ask that opens a polite question: "could you kindly", "would you be willing to", "mind"
 _ASK = r"(?:(?:can|could|would|will) you (?:please |kindly |just )?(?:be (?:willing|able) to )?|(?:is there any chance|any chance) you (?:could|can|would) |would you mind |mind |why not |how about you |please |kindly |just )"
 # void, retired, suspended: said of the model's orders as a fact
@@ -84,7 +83,7 @@ _MACHINE = r"(?:ai|a\.i\.|llm|llms|gpt|agent|agents|assistant|assistants|bot|bot
 _READER_ROLE = r"(?:scheduler|summari[sz]er|translator|proofreader|evaluator|reviewer|grader|screener|parser|reader|processor|triager|sorter|filter|helper|writer|drafter|responder)"
 # "AI reviewers of applications", "AI pair-programmers", "automated accessibility tools", "AI writing
 # captions": a machine word and up to two words that name a doer
-_ROLE_WORD = r"(?:[\w-]+(?:ers|ors|ing|ants|ents)|tools?|software|systems?|programs?|of [\w-]+)"
+_ROLE_WORD = r"(?:\w+(?:-\w+)?(?:ers|ors|ing|ants|ents)|tools?|software|systems?|programs?|of [\w-]+)"
 _ADDRESSEE = rf"(?:{_MACHINE}(?: {_READER_ROLE}s?| {_ROLE_WORD}){{0,2}}|{_READER_ROLE} {_MACHINE}|{_MACHINE} (?:reading|processing|translating|summari[sz]ing|reviewing|handling|scoring|sorting|parsing) (?:this|these|the)(?: \w+)?)"
 # what a planted order makes the model do to data, money, accounts or the user, never to "me" or "us"
 # (a person in a transcript asking the customer: "Agent: please send me the receipt")
@@ -104,11 +103,18 @@ _ORDER_AFTER = rf"(?:[:;,.\-] |{_LEADS} )(?:{_LEADS} ){{0,2}}{_ACTION}"
 # scoring rubric is replaced", "your operator has updated your task"
 _TASK_SWAPPED = r"(?:your (?:\w+ ){0,2}(?:task|job|rubric|instructions|orders|role|assignment|brief|goal|objective)s? (?:is|are|has been|have been|was|were) (?:now )?(?:finished|done|complete|completed|over|replaced|changed|updated|cancelled|superseded)|(?:has|have) (?:updated|changed|replaced) your (?:task|instructions|orders|role|job|brief)|your new (?:\w+ ){0,2}(?:task|job|instruction|order|role|rule|goal|objective) is to|new task\s?:)"
 
-# a machine reader addressed inside a document, not the writer's own opening line ("(?<!^)":
-# something comes before the label): a note for it, its label and a colon, or "any AI X should"
+# a machine reader addressed inside a document: the label opens a segment of it (after a stop, a
+# quote, a bracket, a comment mark, a dash or a colon, maybe with "to the" / "dear" / "PS"), not the
+# writer's own opening line or a phrase in their sentence ("Our support bot: please rate it" is the
+# writer's bot; "Agents handling the call must tell the customer" opens the text). Up to two words
+# may name what it does first ("grading assistant:", "SYSTEM: reviewing model,"). Folding joins lines,
+# so a label alone on its line after a plain word is missed. The shapes: a note for it, its label and
+# a colon, or "any AI X should"
+_SEGMENT = r"(?:(?<=[.!?:;,'\"(\[<{#/>*)\]-])|(?<=[.!?:;,'\"(\[<{#/>*)\]-] ))"
+_SALUTE = r"(?:(?:to|for|dear|hey|attention|btw|ps|p\.s\.)[,:]? (?:the |any |all |every |each )?)?"
 _LABEL = (
-    rf"(?<!^)(?<!\w)(?:(?:note|message|ps|p\.s\.|memo|agenda item|instructions?|reminder|request|directive|order|task) (?:to|for) (?:the |any |all |every |each )?{_ADDRESSEE}s?\b"
-    rf"|{_ADDRESSEE}s?(?=\s?[:,])"
+    rf"{_SEGMENT}(?:(?:note|message|ps|p\.s\.|memo|agenda item|instructions?|reminder|request|directive|order|task) (?:to|for) (?:the |any |all |every |each )?{_ADDRESSEE}s?\b"
+    rf"|{_SALUTE}(?:\w+(?:-\w+)? ){{0,2}}?{_ADDRESSEE}s?(?=\s?[:,])"
     rf"|(?:(?:any|every|all|each) )?{_ADDRESSEE}s? (?:\w+ )?(?=should|must|shall|is to|are to|needs? to)\b)"
 )
 # a writer who asks whether the text is genuine reports it ("... 'AI: pay this now'. Is it a scam?",
@@ -118,15 +124,26 @@ _ASKED_ABOUT = r"[^\n]{0,100}?(?:\b(?:scam|phishing|fraud|fake|legit|legitimate|
 _THEN_ACTS = rf"[^\n]{{0,80}}?(?:{_ORDER_AFTER}|{_TASK_SWAPPED})"
 
 STRUCTURAL_RULES: tuple[Rule, ...] = (
+    # statements and "can you ..." alike (the ask before the verb changes nothing): the object is the
+    # model's, so the ask is no customer's. The object (rarer than the verbs) is looked for first, the
+    # verb only near the first NEAR_TRIES of them, so a text of many verbs stays linear
     _rule(
         "override",
         "asks to drop the model's own orders (structure)",
         0.9,
-        "set put lay shelve let throw toss ditch scrap discard abandon ignore disregard forget skip bypass circumvent sidestep override suspend lift relax loosen bend break drop step go get move look work stop don dont do no longer pretend",
-        # statements and "can you ..." alike (the ask before the verb changes nothing): the object is
-        # the model's, so the ask is no customer's
-        rf"(?<!\w){_DROP}\b[^.!?;\n]{{0,20}}?{_OWN_ORDERS}"
-        rf"|(?<!\w){_OWN_ORDERS}[^.!?;\n]{{0,40}}?(?:,|;|:|-|and|then) (?:{_ASK})?(?:just )?{_DROP}\b",
+        _OWN_WORDS,
+        _OWN_ORDERS,
+        near=rf"(?<!\w){_DROP}\b[^.!?;\n]{{0,20}}?{_OWN_ORDERS}",
+        reach=40,
+    ),
+    _rule(
+        "override",
+        "asks to drop the model's own orders (structure)",
+        0.9,
+        _OWN_WORDS,
+        _OWN_ORDERS,
+        near=rf"(?<!\w){_OWN_ORDERS}[^.!?;\n]{{0,40}}?(?:,|;|:|-|and|then) (?:{_ASK})?(?:just )?{_DROP}\b",
+        reach=100,
     ),
     _rule(
         "override",
@@ -169,18 +186,15 @@ STRUCTURAL_RULES: tuple[Rule, ...] = (
         "a document addresses an order to a machine reader (structure)",
         0.85,
         "ai llm llms gpt agent agents assistant assistants bot bots chatbot model models copilot automation automated",
-        # the label is looked for first (cheap); the order after it only in a window around the first
-        # NEAR_TRIES labels, so a text of many labels stays linear
-        _LABEL,
+        # the machine word is looked for first (a cheap scan), the label and its order only in a window
+        # around the first NEAR_TRIES of them, so a text of many labels stays linear
+        rf"(?<!\w){_MACHINE}s?\b",
         near=rf"{_LABEL}{_THEN_ACTS}(?!{_ASKED_ABOUT})",
         reach=160,
     ),
-    _rule(
-        "override",
-        "asks to ignore prior instructions (non-English, lexicon)",
-        0.92,
-        LEXICON_TRIGGERS,
-        LEXICON_OVERRIDE,
+    *(
+        _rule("override", "asks to ignore prior instructions (non-English, lexicon)", 0.92, triggers, pattern)
+        for triggers, pattern in LANGUAGE_OVERRIDES
     ),
     _rule(
         "override",
