@@ -95,7 +95,7 @@ LEXICONS: tuple[tuple[str, str, str, str], ...] = (
         "upute|uputa|uputstva|uputstvo|pravila|pravilo|smjernice|smernice|naredbe|instrukcije|"
         "ograničenja|ogranicenja|pokyny|pokynov|inštrukcie|inštrukcií|pravidlá|pravidiel|nariadenia|"
         "obmedzenia|príkazy|navodila|navodil|pravil|ukaze|omejitve",
-        "moje|moju|moja|moj|naše|nase|moje|svoje",
+        "moje|moju|moja|moj|naše|nase",  # not "svoje": in an order it is the addressee's own
     ),
     (
         "bg/mk/sr-cyrl",
@@ -115,7 +115,7 @@ LEXICONS: tuple[tuple[str, str, str, str], ...] = (
         "sw/tl/ms",
         "puuza|puuzeni|sahau|sahauni|usifuate|msifuate|acha kufuata|achana na|"
         "kalimutan|balewalain|huwag sundin|huwag mong sundin|huwag mo nang sundin|huwag nang sundin|"
-        "huwag pansinin|isantabi|ipagwalang-bahala|jangan ikut|jangan patuhi|ketepikan",
+        "huwag pansinin|isantabi|ipagwalang-bahala|jangan ikut|jangan patuhi|ketepikan|lupakan|abaikan",
         "maagizo|maelekezo|sheria|kanuni|amri|miongozo|masharti|vikwazo|tagubilin|panuto|patakaran|"
         "alituntunin|utos|instruksyon|instruksiyon|peraturan|garis panduan|panduan|pedoman|sekatan",
         "yangu|wangu|zangu|ko|namin|saya|kami",
