@@ -5,7 +5,8 @@ with many linking words and shapes (lists, "as well as", "plus", "after that", "
 questions, bullets, numbered steps, shouting) and single requests that hold an "and" they must keep.
 Its ``dev`` and ``fresh`` parts were used to change the decomposer, its ``held_out`` and
 ``held_out2`` parts never were; ``held_out3``, ``held_out4`` and ``held_out5`` were each written before
-a later round of changes and then used in one, ``held_out6`` before session 15's and never used (the
+a later round of changes and then used in one, ``held_out6`` before session 15's and never used,
+``held_out7`` before session 16's (then used), ``held_out8`` before session 17's and never read (the
 file's header holds every part's runs, first runs included).
 
 The demo crew's planner (``graphs/crews/support.yaml``: its router fit on the specialists'
