@@ -9,10 +9,11 @@ only after their label, in the languages people write them ("SIN", "NAS", "BSN",
 "Aadhaar", "TFN", "PESEL", "personnummer"; an acronym in any case where it names a field: '"sin":',
 'name="nino" value='), and the span reported holds the label, so detection stays
 context-free (:mod:`crewline.nodes.guards.pii`). Shapes no other number takes count bare: a DNI or NIE
-with its letter, a CPF written "ddd.ddd.ddd-dd", a NIR with its key, an NRIC, an 18-character Chinese id
-whose date is a date, a National Insurance number spaced as HMRC prints it ("QQ 12 34 56 C"), a
-Belgian number written "yy.mm.dd-nnn.cc", a henkilötunnus, a codice fiscale, a Korean RRN with its
-hyphen, an ITIN written as an SSN.
+with its letter, a CPF written "ddd.ddd.ddd-dd", a NIR with its key and a month of birth 01-12, an
+NRIC, an 18-character Chinese id whose date is a date, a National Insurance number spaced as HMRC
+prints it ("QQ 12 34 56 C"), a Belgian number written "yy.mm.dd-nnn.cc", a henkilötunnus, a codice
+fiscale, a Korean RRN with its hyphen, an ITIN written as an SSN, a Czech birth number "dddddd/dddd"
+with a plain month (a label lets the rarer forms count: ``Kind.bare_valid``).
 
 A labelled number whose check fails is yielded with ``valid`` False and claims nothing: another
 detector may still report it (a card after "ID number", a phone after "SIN"), as before these ids. A
@@ -139,7 +140,8 @@ def national_ids(text: str) -> Iterator[tuple[int, int, bool, str]]:
             if after_reference and kind.name in _REFERENCE_SHAPED:
                 continue
             found = bare.match(text, candidate.start())
-            if found is not None and _may_hold(text, kind, capitals) and kind.valid(found.group(0)):
+            check = kind.bare_valid or kind.valid
+            if found is not None and _may_hold(text, kind, capitals) and check(found.group(0)):
                 if kind.name == "cn_resident_id" and card_branded(found.group(0)):
                     continue  # 18 digits in a card brand's range passing Luhn: a card's, as before
                 yield found.start(), found.end(), True, kind.name

@@ -7,9 +7,10 @@ county, a Chinese region). This module only hands each number to stdnum in the f
 the digits where separators mean nothing, the value as written where they do (the century sign
 of a henkilötunnus, the "-" or "+" of a personnummer, the "K" of a RUT). Two numbers stdnum does
 not know stay ours: a National Insurance number (HMRC's prefix rules: it has no check digit) and a
-Singapore NRIC/FIN. Three rules are added to stdnum's: a CPF of one repeated digit passes its sums
-and is no one's; the ITIN groups 50-65, which the IRS issues and stdnum 2.2 does not know; and a
-living person's birth year for a Chinese id, whose shape counts bare.
+Singapore NRIC/FIN. Rules added to stdnum's: a CPF of one repeated digit passes its sums and is no
+one's; the ITIN groups 50-65, which the IRS issues and stdnum 2.2 does not know; Swedish
+coordination numbers (day + 60), which it does not read; a living person's birth year for a Chinese
+id, whose shape counts bare; and, for a NIR and a Czech number without their label, a plain month.
 
 Each function takes the number as its pattern matched it and says whether its check holds.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from stdnum import luhn as _luhn
 from stdnum.ar import cuit as _cuit
 from stdnum.au import tfn as _tfn
 from stdnum.be import nn as _be_nn
@@ -65,6 +67,7 @@ __all__ = [
     "my_number",
     "nino",
     "nir",
+    "nir_bare",
     "no_fnr",
     "nric",
     "oib",
@@ -72,6 +75,7 @@ __all__ = [
     "pesel",
     "pt_nif",
     "rodne_cislo",
+    "rodne_cislo_bare",
     "rut",
     "sin",
     "tc_kimlik",
@@ -118,15 +122,31 @@ def pesel(value: str) -> bool:
 
 def personnummer(value: str) -> bool:
     """The "+" of a personnummer says its holder is a hundred or older, so it is kept; a number
-    written without a separator gets stdnum's "-"."""
+    written without a separator gets stdnum's "-". A coordination number (samordningsnummer, given
+    to people not registered in Sweden) adds 60 to the day, which stdnum (2.2) does not read: its
+    date is checked with the day as born, its Luhn digit over the digits as written."""
     compact = value.replace(" ", "")
     if compact[-5:-4] not in ("-", "+"):
         compact = compact[:-4] + "-" + compact[-4:]
+    day = compact[-7:-5]  # YYMMDD-NNNN or YYYYMMDD-NNNN
+    if day.isdigit() and int(day) > 60:
+        born = compact[:-7] + f"{int(day) - 60:02d}" + compact[-5:-1]
+        # the birth date's number with its own Luhn digit, so that stdnum reads the date and the form
+        dated = born + _luhn.calc_check_digit(_digits(born)[-9:])
+        return bool(_luhn.is_valid(_digits(compact)[-10:])) and bool(_personnummer.is_valid(dated))
     return bool(_personnummer.is_valid(compact))
 
 
 def nir(value: str) -> bool:
     return bool(_nir.is_valid(value.replace(" ", "").upper()))
+
+
+def nir_bare(value: str) -> bool:
+    """A NIR without its label: stdnum reads only its length and key, which one 15-digit order or
+    tracking number in a hundred passes; a month of birth 01-12 (its fourth and fifth digits) lets
+    one in eight of those through. Labelled, the other month codes (20, 30-42, 50-99: born abroad or
+    month not known) count too."""
+    return 1 <= int(_digits(value)[3:5]) <= 12 and nir(value)
 
 
 _NRIC_LETTERS = {"ST": "JZIHGFEDCBA", "FG": "XWUTRQPNMLK", "M": "KLJNPQRTUWX"}
@@ -175,7 +195,9 @@ def no_fnr(value: str) -> bool:
 
 
 def hetu(value: str) -> bool:
-    return bool(_hetu.is_valid(value.upper()))
+    # individual numbers 900-999 ("temporary") are given to real people too: foreigners, emergency
+    # registrations
+    return bool(_hetu.is_valid(value.upper(), allow_temporary=True))
 
 
 def za_id(value: str) -> bool:
@@ -229,6 +251,14 @@ def oib(value: str) -> bool:
 def rodne_cislo(value: str) -> bool:
     """Czech or Slovak birth number (stdnum's Slovak module is its Czech one)."""
     return bool(_rc.is_valid(_digits(value)))
+
+
+def rodne_cislo_bare(value: str) -> bool:
+    """A birth number without its label: a month as most are written, 01-12 or 51-62 for women. The
+    months +20 (since 2004, when a day's numbers ran out) are law too, but they nearly triple the
+    share of random "dddddd/dddd" references that pass, so only a label makes them count."""
+    month = int(_digits(value)[2:4])
+    return (1 <= month <= 12 or 51 <= month <= 62) and rodne_cislo(value)
 
 
 def amka(value: str) -> bool:

@@ -36,6 +36,8 @@ class Kind:
     acronyms: tuple[str, ...] = ()  # or labels written in capitals only, of the text as written
     bare: str = ""  # the shape that counts without a label ("" when none does)
     bare_needs: str = ""  # characters every bare match holds, one of each (a gate: most texts have none)
+    # the check a bare match must pass, where it asks more than the labelled one (None: ``valid``)
+    bare_valid: Callable[[str], bool] | None = None
 
 
 KINDS = (
@@ -113,6 +115,7 @@ KINDS = (
         ("curit", "écu", "secu"),
         ("NIR", "INSEE"),
         bare=r"[1-478] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}",
+        bare_valid=_total(checks.nir_bare),
     ),
     Kind(
         "sg_nric",
@@ -259,6 +262,7 @@ KINDS = (
         ("RČ", "RC"),
         bare=r"[0-9]{6}/[0-9]{4}",
         bare_needs="/",
+        bare_valid=_total(checks.rodne_cislo_bare),
     ),
     Kind(
         "gr_amka",

@@ -18,10 +18,17 @@ nationally, these are not:
   commas ("49,273 400 1904"; "17,555-123-4567" in a CSV row is a phone), ZIP+4 and CEP codes, year
   ranges, dates, decimals and dotted quads.
 
-A number written nationally is a reference, not a phone, where it is glued to a suffix ("630-859-013-B",
-"118-442-907/2") or follows a reference number's word ("Order 630-859-013", "part no. 412-907-331",
-"invoice 0417-2291-88"; the words of :func:`crewline.nodes.guards.pii_national.reference_number`):
-:func:`reference_code`. Dialled from abroad or with brackets, it stays a phone after any word.
+A number written nationally in a shape no phone plan dials (nine digits "630-859-013", a check pair
+"0417-2291-88", ten bare digits after no trunk "0") is a reference, not a phone, where it is glued to a suffix
+("630-859-013-B", "118-442-907/2") or follows a reference number's word ("Order 630-859-013", "part no.
+412-907-331", "invoice 0417-2291-88", "po #318 204 977"): :func:`reference_code`. A number in a
+phone's own shape stays a phone after any word ("Orders: 020 7946 0958" heads a signature's line,
+"questions about your order 415-555-0132"), with an alternate ending ("020 7946 0958/9"), a line's
+tag ("07700 900123-M") or an extension ("-x12"); only a SKU's letter takes it ("415-555-0132-A12").
+Those shapes: North American 3-3-4 whose area and exchange codes start with 2-9, and a number with a
+trunk "0" of ten or eleven digits not ending in a check pair (UK "020 7946 0958", "01632 960123",
+French "06 12 34 56 78", Australian "0412 345 678"). Dialled from abroad or with brackets, a number
+stays a phone after any word.
 
 A UPS tracking number ("1Z 999 AA1 01 2345 6784") is a code: :data:`GROUPED_CODE` claims it before
 phone numbers are read. Only that shape: other upper-case runs ("SW1A 2AA 020 7946 0958", "CALL ME
@@ -32,9 +39,15 @@ from __future__ import annotations
 
 import re
 
-from crewline.nodes.guards.pii_national import reference_number
-
-__all__ = ["GROUPED_CODE", "PHONE", "after_thousands", "grouped_code", "phone_ok", "reference_code"]
+__all__ = [
+    "GROUPED_CODE",
+    "PHONE",
+    "after_thousands",
+    "grouped_code",
+    "phone_ok",
+    "phone_shaped",
+    "reference_code",
+]
 
 PHONE = re.compile(
     r"(?<![\w+/.-])(?:\+|\b00)?\(?\d[\d() .-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?!\w|[.-]\d)"
@@ -64,17 +77,71 @@ def after_thousands(text: str, start: int, end: int) -> bool:
 
 
 # a suffix glued to the digits: "-B" of a SKU, "/2" of a sub-reference (a phone's extension is
-# inside the match, after a space, "x" or "ext"); a word after "-" is a label ("085 175 7641-Office")
-_GLUED_SUFFIX = re.compile(r"[-/](?:[0-9]|[A-Za-z](?![A-Za-z]))")
+# inside the match, after a space, "x" or "ext"); a word after "-" is a label ("085 175 7641-Office"),
+# and "/" before a whole number is an alternate one ("612 771 306/612 771 307")
+_GLUED_SUFFIX = re.compile(r"[-/][A-Za-z](?![A-Za-z])|-[0-9]|/(?![0-9 ().-]{7})[0-9]")
+# what follows a number in a phone's own shape and is a SKU's: a letter, not a line's tag (Mobile,
+# Work, Home, Office, Cell, Fax: "07700 900123-M") nor an extension ("-x12", "-ext 12"); "/" and digits
+# there are an alternate number ("020 7946 0958/9", "415-555-0132/0133")
+_SKU_SUFFIX = re.compile(r"-(?![MWHOCFmwhocf](?![A-Za-z0-9])|(?:x|ext\.?)[ \t]?[0-9])[A-Za-z](?![A-Za-z])")
 _DIALLED = re.compile(r"\+|\(|00[1-9]")
+# a phone's own shape, written nationally: North American 3-3-4 in groups (after a "1"), area and
+# exchange codes starting with 2-9 ("415-555-0132"; "630-859-0137" has them too, and reads as a
+# phone; ten bare digits are as often an order's)
+_NANP = re.compile(r"(?:1[ .-]?)?[2-9][0-9]{2}[ .-][2-9][0-9]{2}[ .-][0-9]{4}")
+_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?(?=\d)")
+# A number's word before a number in another shape: the words a reference's number follows, singular
+# (a plural before a colon heads a list of departments: "Orders: ..., Returns: ..."); or any
+# reference's word with a number's sign ("po #318 204 977", "case no. 412-771-306", "ref #...").
+# "code", "case", "po", "ref", "total" and "amount" alone are too common before a phone ("Area code",
+# "in case", "Ref: 020 ..."), and name one only with the sign.
+_PHONE_REFERENCE_BEFORE = re.compile(
+    r"(?i)(?<![\w-])(?:"
+    r"(?:order|reference|ticket|batch|item|lot|transaction|txn|invoice|tracking|serial|sku|booking|"
+    r"confirmation|receipt|shipment|part)(?:s(?![ \t]{0,3}:))?[ \t]{0,3}"
+    r"(?:(?:no|nr|number|num|id|code)\.?[ \t]{0,3})?[#:=.-]{0,2}"
+    r"|(?:order|ref|reference|ticket|batch|item|lot|transaction|txn|invoice|tracking|serial|sku|case|"
+    r"booking|confirmation|receipt|shipment|part|po|code|total|amount)s?[ \t]{0,3}"
+    r"(?:(?:no|nr|number|num|id)\.?[ \t]{0,3}[#:=.-]{0,2}|[#:=.-]{0,2}#)"
+    r")[ \t]{0,3}\Z"
+)
+_REFERENCE_REACH = 40
+
+
+def phone_shaped(raw: str) -> bool:
+    """Whether ``raw``, a phone number written nationally, is in a shape phone plans dial and reference
+    numbers seldom take: North American 3-3-4, or a trunk "0" and ten or eleven digits not ending in
+    a check pair after four digits or more ("0417-2291-88" is an invoice's)."""
+    core = _EXTENSION.split(raw)[0]
+    if _NANP.fullmatch(core) is not None:
+        return True
+    digits = re.sub(r"\D", "", core)
+    if not (core.startswith("0") and digits[1:2] not in ("", "0") and 10 <= len(digits) <= 11):
+        return False
+    groups = [g for g in re.split(r"[ .-]+", core) if g]
+    return not (len(groups) >= 2 and len(groups[-1]) == 2 and len(groups[-2]) >= 4)
+
+
+def _after_reference_word(text: str, start: int) -> bool:
+    # every such word ends in a letter, before at most eight spaces and signs ("no. #"): most
+    # numbers follow a digit or a space after one, and the pattern is not tried there
+    at = start
+    while at > 0 and start - at < 8 and text[at - 1] in " \t#:=.-":
+        at -= 1
+    if at == 0 or not text[at - 1].isalpha():
+        return False
+    return _PHONE_REFERENCE_BEFORE.search(text, max(0, start - _REFERENCE_REACH), start) is not None
 
 
 def reference_code(text: str, start: int, end: int) -> bool:
     """Whether the phone-shaped ``text[start:end]``, written nationally, is a reference number: glued
-    to a suffix, or right after a reference's word ("order", "SKU", "part no.", "lot", "invoice")."""
+    to a SKU's suffix, or, in a shape no phone plan dials, glued to a sub-reference ("/2") or right
+    after a reference's word ("order", "SKU", "part no.", "lot", "invoice")."""
     if _DIALLED.match(text, start) is not None:
         return False
-    return _GLUED_SUFFIX.match(text, end) is not None or reference_number(text, start)
+    if phone_shaped(text[start:end]):
+        return _SKU_SUFFIX.match(text, end) is not None
+    return _GLUED_SUFFIX.match(text, end) is not None or _after_reference_word(text, start)
 
 
 def grouped_code(raw: str) -> bool:

@@ -46,8 +46,9 @@ _CALLEE = re.compile(
     r"\b[A-Za-z_]{0,20}(?i:client|api|sdk|auth|session|connection|config|realtime|mailer)[A-Za-z0-9]{0,20}\Z"
     r"|\bnew[ \t]{1,3}[A-Z][A-Za-z0-9]{1,40}\Z"
     # a search service's factory named after its vendor ("algoliasearch(app_id, key)",
-    # "meilisearch(", "Elasticsearch("): the word "search" after a prefix of three letters or more
-    r"|\b[A-Za-z]{3,20}(?i:search)\Z"
+    # "meilisearch(", "Elasticsearch(", "OpenSearch("); not any function ending in "search"
+    # ("binarysearch(arr, '<md5>')", "doResearch(")
+    r"|\b(?i:(?:algolia|meili|elastic|open|manticore|zinc)search)\Z"
 )
 # A literal after a keyword that says identifier or label ("id=", "name=", "version=") is not a key.
 _SHOWN_KEYWORD = re.compile(

@@ -26,6 +26,9 @@ class VendorFormat:
     # hold spaces). Set where the needles are common in prose ("." , "gl", "pat"): a text whose
     # longest word is shorter skips the pattern (``find_secrets`` measures the words once).
     min_run: int = 0
+    # bits per character the secret must carry, where the format's prefix is short and its body any
+    # letters (0: none asked): "4b1d" and 38 of one letter is a test string, not a ClickHouse key
+    min_entropy: float = 0.0
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -34,13 +37,33 @@ class VendorFormat:
         return compiled(self.source)
 
 
-def _f(name: str, pattern: str, needles: tuple[str, ...], group: int = 0, min_run: int = 0) -> VendorFormat:
-    return VendorFormat(name, pattern, needles, group, min_run)
+def _f(
+    name: str,
+    pattern: str,
+    needles: tuple[str, ...],
+    group: int = 0,
+    min_run: int = 0,
+    min_entropy: float = 0.0,
+) -> VendorFormat:
+    return VendorFormat(name, pattern, needles, group, min_run, min_entropy)
 
 
 # a legacy Azure DevOps PAT: 52 characters of lower-case base32 with a digit among them
 _AZDO_LEGACY = r"(?<![A-Za-z0-9])(?=[a-z]{0,51}[2-7])([a-z2-7]{52})(?![A-Za-z0-9])"
-_AZDO_NEEDLES = ("azure", "Azure", "AZURE", "devops", "DevOps", "DEVOPS", "visualstudio", "azdo", "AZDO")
+# what names Azure DevOps on the token's line: its hosts, "DevOps", "AZDO", or a "PAT" (in capitals,
+# as a word: not "PATH"); "azure" alone names any Azure service, whose digests and ids share the shape
+_AZDO_NAMED = r"(?:(?i:dev\.azure\.com|visualstudio\.com|devops|azdo)|(?<![A-Za-z])PATs?(?![A-Za-z]))"
+_AZDO_NEEDLES = (
+    "devops",
+    "DevOps",
+    "Devops",
+    "DEVOPS",
+    "dev.azure.com",
+    "visualstudio",
+    "azdo",
+    "AZDO",
+    "PAT",
+)
 
 _AWS_PREFIXES = ("A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA")
 
@@ -209,19 +232,26 @@ VENDOR_FORMATS: tuple[VendorFormat, ...] = (
     _f("azure_devops_pat", r"\b[A-Za-z0-9]{52}JQQJ99[A-Za-z0-9]{18}AZDO[A-Za-z0-9]{4}\b", ("AZDO",)),
     _f(
         "azure_devops_pat",
-        r"(?i:dev\.azure\.com|visualstudio\.com|azure|devops|azdo)[^\n]{0,100}?" + _AZDO_LEGACY,
+        _AZDO_NAMED + r"[^\n]{0,100}?" + _AZDO_LEGACY,
         _AZDO_NEEDLES,
         1,  # the match holds the words before the token: no length gate
     ),
     _f(
         "azure_devops_pat",
-        _AZDO_LEGACY + r"(?=[^\n]{0,100}?(?i:dev\.azure\.com|visualstudio\.com|azure|devops|azdo))",
+        _AZDO_LEGACY + r"(?=[^\n]{0,100}?" + _AZDO_NAMED + ")",
         _AZDO_NEEDLES,
         1,
         min_run=52,
     ),
-    # ClickHouse Cloud API secrets: "4b1d" and 38 letters and digits (a 40-hex commit hash is shorter)
-    _f("clickhouse_cloud_secret", r"\b4b1d[A-Za-z0-9]{38}\b", ("4b1d",)),
+    # ClickHouse Cloud API secrets: "4b1d" and 38 letters and digits (a 40-hex commit hash is shorter),
+    # random ones: a letter past "f" among them (38 random characters of 62 all hex: never; a hex
+    # digest of 42: always), and some 5 bits a character ("4b1d" + 38 "a"s carry none)
+    _f(
+        "clickhouse_cloud_secret",
+        r"\b4b1d(?=[0-9a-f]{0,37}[g-zA-Z])[A-Za-z0-9]{38}\b",
+        ("4b1d",),
+        min_entropy=3.5,
+    ),
     # Defined Networking (Nebula) enrollment and API keys
     _f(
         "defined_networking_key",

@@ -338,6 +338,8 @@ def find_secrets(text: str, longest: int | None = None) -> Iterator[tuple[int, i
             yield from ((start, end, "jwt") for start, end in _jwts(text) if jwt_header_ok(text[start:end]))
             continue
         for match in fmt.pattern.finditer(text):
+            if fmt.min_entropy and shannon_entropy(match.group(fmt.group)) < fmt.min_entropy:
+                continue
             yield match.start(fmt.group), match.end(fmt.group), fmt.name
     if longest >= _PREFIXED_MIN_RUN:
         for match in _PREFIXED_TOKEN.finditer(text):
