@@ -31,8 +31,9 @@ For each K and seed, K rows per intent are drawn from ``train.jsonl`` (``crewlin
   and ``stacked_head``: a logistic regression over both routers' domain probabilities, trained on
   the other folds' answers, deciding the rows the cascade escalates (the trained head over frozen
   MiniLM and the lexical router's outputs). CLINC150, 5 folds, at oos recall 0.80 / 0.85, closed:
-  cascade 0.9910 / 0.9874, 0.9927; stacked head 0.9891 / 0.9873, 0.9908; MiniLM head alone
-  0.9819 / 0.9743, 0.9900; lexical 0.9741 / 0.9677, 0.9812. A head over MiniLM's embedding and the
+  cascade 0.9905 / 0.9862, 0.9926; stacked head 0.9888 / 0.9871, 0.9907; MiniLM head alone
+  0.9790 / 0.9743, 0.9890; lexical 0.9741 / 0.9677, 0.9812 (23 % escalated; 25 minutes on 2 busy
+  cores, 8 of CPU). A head over MiniLM's embedding and the
   lexical router's 151 log probabilities (folds 0-1, escalated rows) was no better either.
 
     python -m crewline.evals.benchmarks.routing_shots [--data DIR] [--shots 3 5 10] [--seeds 0 1 2]
