@@ -89,6 +89,10 @@ DEFAULT_PRIORS = CutPriors()
 # ... as does one that opens with a participle, its subject the one before it: "My card was stolen and
 # then used at a gas station" ("proceed", "feed" are no participles)
 _CONTINUATION = re.compile(r"^(?:need|needs|want|wants|(?![a-z]*eed\b)[a-z]{2,}ed)\b", re.IGNORECASE)
+# ... but not after a sentence end: there a past form is a verb whose subject chat drops ("My card
+# was stolen. Needed to know ..."), as it is before "to", "if" or a wh-word anywhere ("and wanted to
+# know my balance", "wondered what ...").
+_PARTICIPLE_VERB = re.compile(r"\s+(?:to|if|whether|what|how|when|where|why|who|which)\b", re.IGNORECASE)
 _DETERMINER = re.compile(
     r"^(?:my|the|your|our|his|her|their|its|a|an|any|all|some|this|that|these|those)\b", re.IGNORECASE
 )
@@ -202,18 +206,47 @@ _OPENS_CLAUSE = re.compile(
 
 # ... and does not end pointing back at the request before it ("... and send a new one")
 _ENDS_POINTING_BACK = re.compile(r"\b(?:it|this|that|one|them)[\s.?!]*$", re.IGNORECASE)
+# ... nor talk about how the request before it is done: a report back to the user ("let me know
+# asap", "tell me when it's done", "keep me posted"), an object that points back anywhere ("make it
+# sound friendly", "cc them too") or a question whose subject is the user ("should I bring an
+# umbrella" asks about the first answer).
+_ABOUT_THE_REQUEST = re.compile(
+    r"\b(?:let\s+(?:me|us)\s+know|keep\s+(?:me|us)\b|notify\s+(?:me|us)|get\s+back\s+to\s+(?:me|us)|confirm"
+    r"|(?:tell|show|text|email|message|ping)\s+(?:me|us)\s+(?:when|if|once|whether|after|as\s+soon)"
+    r"|(?:it|them)\b)"
+    r"|^(?:should|shall|do|can|could|must|will|would|may|might|did|am)\s+(?:i|we)\b",
+    re.IGNORECASE,
+)
+# An imperative stands alone only with an indefinite object ("tell me a joke", "set an alarm for 6
+# am", "convert 5 miles to km"): a definite one ("summarise the main points", "cc my manager") names
+# something of the request before it.
+_IMPERATIVE = re.compile(r"^[a-z]{2,}\s+(?:(?:me|us)\s+)?(?P<object>\w+)", re.IGNORECASE)
+_INDEFINITE = re.compile(r"(?:a|an|some|any|\d+)$", re.IGNORECASE)
+_QUESTION_OPENING = re.compile(
+    r"(?:what|whats|what's|when|where|why|who|which|how|is|are|was|were|do|does|did|can|could|will|would"
+    r"|should)\b",
+    re.IGNORECASE,
+)
 
 
 def _stands_alone(clause: Clause, priors: CutPriors) -> bool:
     """True for a part nobody handles that is a request of its own however weakly it is set off (after
     "and" or a comma): long enough, sure to be out of scope, and opening a clause ("Freeze my card and
-    how many ounces are in a cup"); the route beside it must still be sure of its own part."""
-    return (
-        _words(clause.text) >= priors.alone_words
-        and clause.score.confidence >= priors.alone_confidence
-        and _OPENS_CLAUSE.match(clause.text) is not None
-        and _ENDS_POINTING_BACK.search(clause.text, max(0, len(clause.text) - 12)) is None
-    )
+    how many ounces are in a cup"); the route beside it must still be sure of its own part. A part
+    about how the request before it is done is no request of its own (``_ABOUT_THE_REQUEST``)."""
+    text = clause.text
+    if (
+        _words(text) < priors.alone_words
+        or clause.score.confidence < priors.alone_confidence
+        or _OPENS_CLAUSE.match(text) is None
+        or _ENDS_POINTING_BACK.search(text, max(0, len(text) - 12)) is not None
+        or _ABOUT_THE_REQUEST.search(text) is not None
+    ):
+        return False
+    if _QUESTION_OPENING.match(text):
+        return True
+    imperative = _IMPERATIVE.match(text)
+    return imperative is not None and _INDEFINITE.match(imperative.group("object")) is not None
 
 
 def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors) -> float | None:
@@ -234,7 +267,10 @@ def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors)
             return None
         gain += priors.short_part
     if after and after != "parallel" and (continues := _CONTINUATION.match(clause.text)):
-        gain += priors.participle if continues.group().lower().endswith("ed") else priors.continuation
+        if not continues.group().lower().endswith("ed"):
+            gain += priors.continuation
+        elif after != "sentence" and not _PARTICIPLE_VERB.match(clause.text, continues.end()):
+            gain += priors.participle
     if after in _JOINING and _DETERMINER.match(clause.text) and not _VERB_CUE.search(clause.text):
         gain += priors.noun_phrase
     if after and _points_back(clause.text, words, priors):
@@ -253,20 +289,39 @@ def _strongest(cuts: list[Cut], priors: CutPriors) -> list[Cut]:
     return [cuts[index] for index in sorted(ranked[:_MAX_CUTS])]
 
 
-def _span(bounds: list[tuple[int, int]]) -> int:
-    """How many cuts a part may span: _MAX_SPAN, or fewer where its candidate parts would add up to
-    more than _ROUTED_CHARACTERS."""
+def _starts(kinds: list[str], span: int) -> list[int]:
+    """For each separator j, the first separator a part ending at j may start from: the part holds
+    fewer than ``span`` cuts inside it that are no pause ("comma": a comma, colon or dash, which do
+    not count, so a label's "So:" does not push a request out of reach) and fewer than ``2 * span``
+    in all."""
+    starts = [0]
+    for j in range(1, len(kinds)):
+        i, inside, counted = j - 1, 0, 0
+        while i > 0:  # one more: cut i comes inside the part
+            inside += 1
+            counted += kinds[i] != "comma"
+            if counted >= span or inside >= 2 * span:
+                break
+            i -= 1
+        starts.append(i)
+    return starts
+
+
+def _span(bounds: list[tuple[int, int]], kinds: list[str]) -> list[int]:
+    """Where a part ending at each cut may start (``_starts``): _MAX_SPAN, or fewer where its
+    candidate parts would add up to more than _ROUTED_CHARACTERS."""
     last = len(bounds) - 1
     for span in range(_MAX_SPAN, 1, -1):
+        starts = _starts(kinds, span)
         total = sum(
             bounds[j][0] - bounds[i][1]
             for j in range(1, last + 1)
-            for i in range(max(0, j - span), j)
+            for i in range(starts[j], j)
             if (i, j) != (0, last)  # the whole text is routed anyway
         )
         if total <= _ROUTED_CHARACTERS:
-            return span
-    return 1
+            return starts
+    return _starts(kinds, 1)
 
 
 def split_request(
@@ -294,7 +349,7 @@ def split_request(
     gains = [0.0, *(getattr(priors, c.kind) for c in cuts), 0.0]
     kinds = ["", *(c.kind for c in cuts), ""]
     last = len(bounds) - 1
-    span = _span(bounds)
+    starts = _span(bounds, kinds)
     cache: dict[tuple[int, int], Clause] = {}
     routed: dict[str, RouteScore] = {}  # a text repeated in one message is routed once
 
@@ -311,7 +366,7 @@ def split_request(
     best: list[dict[str | None, tuple[float, list[Clause]]]] = [{} for _ in bounds]
     best[0][_START] = (0.0, [])
     for j in range(1, last + 1):
-        for i in range(max(0, j - span), j):
+        for i in range(starts[j], j):
             if not best[i]:
                 continue
             if i == 0 and j == last:

@@ -30,17 +30,24 @@ _NUMBER_WORD = r"(?:number|no\.)"
 _ORDINAL = r"(?:1st|2nd|3rd|[4-9]th)\s*[:.)–—-]"  # not a date's "15th - 17th"
 _KEYCAP = r"\d\ufe0f?\u20e3"
 # never part of a request's words (chat's emoji bullets too: "👉", "✅", "🔹", "➡️"): the bullets
-# people type and, as a class rather than a list, the Unicode blocks of symbols that are no letter,
-# digit or punctuation of a sentence — arrows, enclosed and circled numbers and letters ("①", "⑴",
-# "❶", "🅰"), box drawing and geometric shapes, dingbats and miscellaneous symbols ("✔", "✨", "★"),
-# pictographs and emoji ("📌", "🟢"), and "»"/"›". Currency, "°", "©", "™", "×" and quotes are none of
-# them: "5 × 3", "20 °C" keep their words.
-_BULLET_CHARS = (
-    # those seen typed (the ranges hold most of them; listed, the hostile-input sweep tries each)
-    "•·‣»›▪◦➤➢→⇒✓✔☑☐■□●○▶►◆◇★☆✅➡👉🔹🔸①⑴❶🅰📌✨"
-    "\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u2500-\u27bf\u27f0-\u27ff\u2900-\u297f\u2b00-\u2bff"
-    "\u3251-\u325f\u32b1-\u32bf\U0001f100-\U0001f1ff\U0001f300-\U0001f6ff\U0001f780-\U0001faff"
+# people type, and enclosed and circled numbers and letters ("①", "⑴", "❶", "🅰"), separate items
+# wherever they stand ...
+_TYPED_BULLETS = (
+    "•·‣»›▪◦➤➢→⇒✓✔☑☐■□●○▶►◆◇★☆✅➡👉🔹🔸①⑴❶🅰"
+    "\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf\U0001f130-\U0001f189"
 )
+# ... and, as a class rather than a list, the Unicode blocks of symbols that are no letter, digit or
+# punctuation of a sentence: arrows, box drawing and geometric shapes, dingbats and miscellaneous
+# symbols ("✨", "⚠️"), pictographs and emoji ("📌", "😢"). In chat one of them mid-line is tone more
+# often than a marker ("freeze my card ⚠️ it's gone", "hi there 👋 what's my balance"), so it opens
+# an item only at the start of a line or when the same symbol is set off by spaces at least twice
+# ("📌 A 📌 B"); anywhere else it is a cut as weak as a comma. Currency, "°", "©", "™", "×" and quotes
+# are none of them: "5 × 3", "20 °C" keep their words.
+_SYMBOL_BLOCKS = (
+    "\u2190-\u21ff\u2300-\u23ff\u2500-\u2775\u2794-\u27bf\u27f0-\u27ff\u2900-\u297f\u2b00-\u2bff"
+    "\U0001f100-\U0001f12f\U0001f18a-\U0001f1ff\U0001f300-\U0001f6ff\U0001f780-\U0001faff"
+)
+_BULLET_CHARS = _TYPED_BULLETS + _SYMBOL_BLOCKS
 _BULLET = rf"(?:[{_BULLET_CHARS}]\ufe0f?|[-*+>~]|[—–](?!\s*\d))"
 # An item's opening at the start of a line or of a part (a space or a letter must follow: "3.5% fee"
 # and "10:30 tomorrow" open with no marker).
@@ -69,7 +76,9 @@ _SECOND = re.compile(r"2|(?<![\w'])(?:b|ii)\s*[.)]|\btwo\b", re.IGNORECASE)
 _BULLET_CHAR = re.compile(f"[{_BULLET_CHARS}]")
 # Separators that open with spaces are tried only where the run of spaces starts ((?<!\s)): tried
 # from every space of a long run, each read the rest of the run (quadratic).
-_OWN_BULLET = re.compile(rf"(?<!\s)\s++[{_BULLET_CHARS}]\ufe0f?\s*")
+_OWN_BULLET = re.compile(rf"(?<!\s)\s++([{_BULLET_CHARS}])\ufe0f?\s*")
+_TYPED = re.compile(f"[{_TYPED_BULLETS}]")
+_OPENING_SYMBOL = re.compile(rf"\s*([{_SYMBOL_BLOCKS}])")
 _PIPE = re.compile(r"(?<!\s)\s++\|+\s*|\|+\s*|(?<!\s)\s++//\s+")
 _OPENING_BULLET = re.compile(r"\s*([-*+>])\s")
 
@@ -116,17 +125,35 @@ def _repeated(text: str, bullet: str, start: int) -> list[tuple[int, int]]:
     return [match.span() for match in ([first] if first else [])] + [match.span() for match in rest]
 
 
-def item_separators(text: str) -> list[tuple[int, int]]:
+def _symbols(text: str) -> list[tuple[int, int, bool]]:
+    """Spans of bullets and symbols set off by a space, each with whether it separates items (True)
+    or is only a pause as weak as a comma (a lone symbol of :data:`_SYMBOL_BLOCKS` mid-line)."""
+    found = [(match, match.group(1)) for match in _OWN_BULLET.finditer(text)]
+    counts: dict[str, int] = {}
+    opening = _OPENING_SYMBOL.match(text)
+    if opening is not None:
+        counts[opening.group(1)] = 1
+    for _, symbol in found:
+        counts[symbol] = counts.get(symbol, 0) + 1
+    return [
+        (*match.span(), bool(_TYPED.match(symbol)) or "\n" in match.group() or counts[symbol] > 1)
+        for match, symbol in found
+    ]
+
+
+def item_separators(text: str) -> list[tuple[int, int, bool]]:
     """Spans inside one line that separate list items: a sequence's labels (with the space before
-    them), bullets that are no word, an opening bullet repeated, "|" and "//"."""
-    spans = []
+    them), bullets that are no word, an opening bullet repeated, "|" and "//"; each with True, or
+    False for a lone symbol mid-line (a cut as weak as a comma)."""
+    spans: list[tuple[int, int, bool]] = []
     if _SECOND.search(text):  # no sequence without its second label: most messages stop here
-        spans = [(len(text[:start].rstrip()), end) for start, end in _sequence(text)]  # the space before
+        # (with the space before each label)
+        spans = [(len(text[:start].rstrip()), end, True) for start, end in _sequence(text)]
     if _BULLET_CHAR.search(text):
-        spans += [match.span() for match in _OWN_BULLET.finditer(text)]
+        spans += _symbols(text)
     if "|" in text or "//" in text:
-        spans += [match.span() for match in _PIPE.finditer(text)]
+        spans += [(*match.span(), True) for match in _PIPE.finditer(text)]
     opening = _OPENING_BULLET.match(text)
     if opening is not None:
-        spans += _repeated(text, opening.group(1), opening.end())
+        spans += [(*span, True) for span in _repeated(text, opening.group(1), opening.end())]
     return sorted(span for span in spans if span[0] > 0 and span[1] < len(text))

@@ -54,6 +54,7 @@ _IDENTIFYING_WORDS = frozenset(
     }
 )
 _QUESTION = re.compile(r"\s*(what|which|who|when|where|why|how|is|are|do|does|can|could)\b", re.I)
+_WORDS = re.compile(r"\w+")  # a task's words, to tell one pasted twice
 
 
 @dataclass(frozen=True)
@@ -220,14 +221,20 @@ class Planner:
         """The plan from the router's scores and the model's answers for unsure clauses (``None``: none)."""
         subtasks: list[Subtask] = []
         model_calls = 0
-        for index, (clause, answer) in enumerate(zip(clauses, asked, strict=True), start=1):
+        seen: set[tuple[str | None, str]] = set()
+        for clause, answer in zip(clauses, asked, strict=True):
             route, confidence = clause.score.route, clause.score.confidence
             if answer is not None:
                 model_calls += 1
                 route, confidence = answer
+            # a request pasted twice is one request: "freeze my card" ten times queues one freeze
+            key = (route, " ".join(_WORDS.findall(clause.text.casefold())))
+            if key in seen:
+                continue
+            seen.add(key)
             subtasks.append(
                 Subtask(
-                    id=f"t{turn}.{index}",
+                    id=f"t{turn}.{len(subtasks) + 1}",
                     task=clause.text,
                     specialist=route,
                     confidence=round(confidence, 4),

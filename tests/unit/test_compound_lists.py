@@ -67,7 +67,7 @@ def test_inline_labels_count_only_as_a_sequence_from_the_first() -> None:
         ("a) this b) that c) the other", [" b) ", " c) "]),
         ("Two questions: (1) this, (2) that", [" (1) ", " (2) "]),
     ]:
-        assert [text[start:end] for start, end in item_separators(text)] == separators
+        assert [text[start:end] for start, end, _ in item_separators(text)] == separators
 
 
 def test_an_email_keeps_only_its_body(router: Router) -> None:
