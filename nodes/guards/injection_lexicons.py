@@ -202,8 +202,11 @@ def _gap(mine: str, char: str, most: int) -> str:
 
 
 def _not_negated() -> str:
-    """No negator right before the verb (one fixed-width look-behind per negator)."""
-    return "".join(f"(?<!(?<!\\w){word} )" for word in _folded(_NEGATED_BEFORE).split("|"))
+    """No negator right before the verb: one fixed-width look-behind per length of negator."""
+    by_length: dict[int, list[str]] = {}
+    for word in _folded(_NEGATED_BEFORE).split("|"):
+        by_length.setdefault(len(word), []).append(word)
+    return "".join(f"(?<!(?<!\\w)(?:{'|'.join(words)}) )" for words in by_length.values())
 
 
 def _language(verbs: str, orders: str, mine: str) -> str:
