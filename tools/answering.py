@@ -47,7 +47,6 @@ from crewline.tools.answer_confidence import (
     answer_features,
     section_named,
 )
-from crewline.tools.answer_focus import unsupported_topics
 from crewline.tools.answer_kinds import refine
 from crewline.tools.answer_sentences import Sentence, candidates, select, sentence_scores
 from crewline.tools.passage_screen import PASSAGE_SCREEN, PassageScreen
@@ -94,10 +93,6 @@ SEMANTIC_SIMILARITY = 0.60
 # age, a rate: ``Question.required``) is multiplied by: always under the gate (0.55), so the graph
 # abstains with the confidence it had, halved, in its reason.
 VALUE_MISSING_FACTOR = 0.5
-# A draft whose passage leaves out a topic the question names (crewline.tools.answer_focus): fit on
-# dev, held_out, fresh7-9, tune7, tune8 (offline and MiniLM); 0.8 kept 0.98 of their right answers
-# while abstaining on 4-6 more of their 160 unanswerable questions.
-TOPIC_MISSING_FACTOR = 0.8
 # The share of a question's topic weight (its words but those asking for the value) the sentence
 # holding the value must support: on the help centre's dev, held-out, tune7 and tune8 questions that
 # ask for a fee, a rate or an age (offline), every right answer's sentence supported 0.54 or more, and
@@ -174,11 +169,6 @@ def draft_answer(kb: KnowledgeBase, query: str, k: int = TOP_K, hits: list[Hit] 
     features["value_missing"] = 0.0 if _holds_required(kb, question, beside) else 1.0
     if features["value_missing"]:
         confidence *= VALUE_MISSING_FACTOR
-    # a topic of the knowledge base the question names and the answer's passage does not mention:
-    # the answer is about a neighbouring question (crewline.tools.answer_focus)
-    features["topic_missing"] = 1.0 if unsupported_topics(kb, question, sentences, chosen) else 0.0
-    if features["topic_missing"]:
-        confidence *= TOPIC_MISSING_FACTOR
     return Draft(query, hits, chosen, features, round(confidence, 4), truncated)
 
 

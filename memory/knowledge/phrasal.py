@@ -18,7 +18,8 @@ becomes "6 p.m." only in a knowledge base that writes "p.m." and never "6pm", an
 
 The rewrites are a setting (:class:`crewline.memory.knowledge.vocabulary.Vocabulary`); these are the
 shipped English defaults. Every pattern is a fixed alternation of words with at most one optional
-word between verb and particle: linear on any input.
+word between verb and particle, or "how much" at most 60 characters before it; a rule may also need or
+exclude a context word anywhere in the question ("closed … undo"): linear on any input.
 """
 
 from __future__ import annotations
@@ -42,12 +43,16 @@ __all__ = ["PHRASAL", "TIMES", "Rewrite", "rewritten"]
 class Rewrite:
     """``pattern`` (whole words, any case) read as ``plain`` (a ``re.sub`` template). ``target``: what
     the knowledge base must hold for the rewrite to help (default: every word of ``plain``).
-    ``keep``: the asker's words stay beside ``plain`` (a time is replaced: one spelling suffices)."""
+    ``keep``: the asker's words stay beside ``plain`` (a time is replaced: one spelling suffices).
+    ``unless``: a question this matches keeps its words (the phrase in another sense); ``when``: the
+    rule applies only to a question this matches (the context that gives the phrase its sense)."""
 
     pattern: re.Pattern[str]
     plain: str
     target: re.Pattern[str] | None = None
     keep: bool = True
+    unless: re.Pattern[str] | None = None
+    when: re.Pattern[str] | None = None
 
 
 def _rules(pairs: Sequence[tuple[str, str]]) -> tuple[Rewrite, ...]:
@@ -55,62 +60,111 @@ def _rules(pairs: Sequence[tuple[str, str]]) -> tuple[Rewrite, ...]:
 
 
 # inflected forms listed, since no stemmer runs on a phrase
-PHRASAL: tuple[Rewrite, ...] = _rules(
-    (
-        (r"\b(?:run|runs|ran|running) out\b(?! of)", "expire"),
-        (r"\b(?:cash|cashes|cashed|cashing) (?:them |it |my points |points )?in\b", "redeem"),
-        (r"\b(?:hook|hooks|hooked|hooking) up\b", "link"),
-        (r"\b(?:look|looks|looked|looking) into\b", "investigate"),
-        (r"\b(?:sort|sorts|sorted|sorting) out\b", "resolve"),
-        (r"\b(?:work|works|worked|working) out\b(?! of)", "calculate"),
-        (r"\b(?:top|tops|topped|topping) up\b", "add to"),
-        (r"\b(?:shut|shuts|shutting|switch|switches|switched|switching) off\b", "turn off"),
-        (r"\b(?:switch|switches|switched|switching) on\b", "turn on"),
-        (r"\b(?:send|sends|sent|sending) (it |them |this |that |something |stuff )?back\b", r"return \1"),
-        (r"\b(?:take|takes|took|taking) (?:some |the )?(?:cash|money) out\b", "withdraw cash"),
-        (r"\b(?:take|takes|took|taking) out (?:some |the )?(?:cash|money)\b", "withdraw cash"),
-        (r"\b(?:sign|signs|signed|signing) up for (?:a |the |your )?(?:new )?card\b", "apply for a card"),
-        (r"\b(?:turn|turns|turned|turning) (?:me |it )?down\b", "decline"),
-        (r"\b(?:go|goes|went|going) up\b", "increase"),
-        (r"\b(?:go|goes|went|going) down\b", "decrease"),
-        # taking a fee back or off is waiving it ("can you take back a late fee", "can the fee be taken off")
+PHRASAL: tuple[Rewrite, ...] = (
+    *_rules(
         (
-            r"\b(?:take|takes|took|taken|taking) (?:back|off) (the |a |my |this |that )?"
-            r"((?:late )?(?:fee|charge)s?)\b",
-            r"waive \1\2",
+            (r"\b(?:run|runs|ran|running) out\b(?! of)", "expire"),
+            (r"\b(?:cash|cashes|cashed|cashing) (?:them |it |my points |points )?in\b", "redeem"),
+            (r"\b(?:hook|hooks|hooked|hooking) up\b", "link"),
+            (r"\b(?:look|looks|looked|looking) into\b", "investigate"),
+            (r"\b(?:sort|sorts|sorted|sorting) out\b", "resolve"),
+            (r"\b(?:work|works|worked|working) out\b(?! of)", "calculate"),
+            (r"\b(?:top|tops|topped|topping) up\b", "add to"),
+            (r"\b(?:shut|shuts|shutting|switch|switches|switched|switching) off\b", "turn off"),
+            (r"\b(?:switch|switches|switched|switching) on\b", "turn on"),
+            (r"\b(?:send|sends|sent|sending) (it |them |this |that |something |stuff )?back\b", r"return \1"),
+            (r"\b(?:take|takes|took|taking) (?:some |the )?(?:cash|money) out\b", "withdraw cash"),
+            (r"\b(?:take|takes|took|taking) out (?:some |the )?(?:cash|money)\b", "withdraw cash"),
+            (r"\b(?:sign|signs|signed|signing) up for (?:a |the |your )?(?:new )?card\b", "apply for a card"),
+            (r"\b(?:turn|turns|turned|turning) (?:me |it )?down\b", "decline"),
+            (r"\b(?:go|goes|went|going) up\b", "increase"),
+            (r"\b(?:go|goes|went|going) down\b", "decrease"),
+            # taking a fee back or off is waiving it ("can you take back a late fee", "the fee taken off")
+            (
+                r"\b(?:take|takes|took|taken|taking) (?:back|off) (the |a |my |this |that )?"
+                r"((?:late )?(?:fee|charge)s?)\b",
+                r"waive \1\2",
+            ),
+            (r"\b((?:fee|charge)s?) (be |been |get |got )?(?:taken|took) (?:back|off)\b", r"\1 \2waived"),
+            # "typed it wrong too many times": the articles' failed attempts
+            (r"\bwrong (?:too many|several|a few|multiple|many) times\b", "wrong in failed attempts"),
+            # letting someone know is telling them, giving notice ("do I have to let you know before I go")
+            (r"\blet (?:you|you guys|the bank|them|someone|anyone) know\b", "tell notice"),
+            # letting someone off a fee is waiving it ("can you let me off the late fee"); not a bus driver
+            # letting a rider off between stops
+            (
+                r"\blet (?:me|us|him|her|them) off\b(?= (?:the |a |my |this |that |our |any |these |those )?"
+                r"(?:late )?(?:fee|fees|charge|charges|fine|fines|penalty|penalties)\b)",
+                "waive",
+            ),
+            # falling or getting behind on payments is paying late
+            (r"\b(?:fall|falls|fell|fallen|falling|get|gets|got|getting) behind\b", "late"),
+            # charges coming or taken off a bill are removed from it ("when do the fake charges come off")
+            (
+                r"\b(?:come|comes|came|coming|taken|take|took|taking|get|gets|got|getting) off "
+                r"(?:my|the|your|our) (?:bill|balance|account|statement|card)\b",
+                "removed from balance",
+            ),
+            (
+                r"\b(?:pull|pulls|pulled|pulling|get|gets|got|getting) (?:some |the )?(?:cash|money) out\b",
+                "withdraw cash",
+            ),
+            (r"\b(?:pull|pulls|pulled|pulling) out (?:some |the )?(?:cash|money)\b", "withdraw cash"),
+            # a payment or purchase that did not go through was declined; a payment that goes through
+            # completes (a person going through security or customs completes nothing)
+            (
+                r"(?:\bnot|n't) (?:go|going|gone) through\b",
+                "declined",
+            ),
+            (
+                r"\b(?:payment|payments|transfer|transfers|transaction|transactions|refund|refunds|deposit|deposits)"
+                r" (?:has |have |had |will |should |did |to )?(?:go|goes|went|going|gone) through\b"
+                r"(?=\s*(?:[?.!,;]|$|(?:yet|and|but|or|when|if|until|before|after|today|now|instantly)\b))",
+                "complete",
+            ),
+            # a price knocked down is lowered; a person knocked down by a car is not
+            (
+                r"\b(?:knock|knocks|knocked|knocking) (?:down|off)\b(?= (?:the |a |my |your |our |some )?"
+                r"(?:price|prices|fee|fees|cost|costs|rate|rates|premium|premiums|bill|\$))",
+                "lower",
+            ),
+            (r"\b(?:knock|knocks|knocked|knocking) \$?\d{1,6}(?:\.\d\d)? off\b", "lower"),
+            # a maxed-out card is at its credit limit; maxed-out storage is not
+            (
+                r"\b(?:(?:max|maxes|maxed|maxing) (?:out (?:my |the |our |your |a )?(?:credit )?card|"
+                r"(?:my |the |our |your )?(?:credit )?card out)"
+                r"|cards? (?:is |are |was |got |gets |has been )?maxed out)\b",
+                "credit limit",
+            ),
+        )
+    ),
+    # money put down up front is a deposit ("how much do I put down for a secured card", "put down $50"),
+    # not a pet put down ("to have my dog put down", "be put down") nor a line of a form ("put down as")
+    Rewrite(
+        re.compile(
+            r"\bhow much\b[^.?!]{0,60}?\b(?:put|puts|putting) down\b(?=\s*(?:for\b|\?|$))"
+            r"|\b(?:put|puts|putting) down\b(?= (?:a |the |an )?(?:deposit|money|cash|\$))",
+            re.IGNORECASE,
         ),
-        (r"\b((?:fee|charge)s?) (be |been |get |got )?(?:taken|took) (?:back|off)\b", r"\1 \2waived"),
-        # "typed it wrong too many times": the articles' failed attempts
-        (r"\bwrong (?:too many|several|a few|multiple|many) times\b", "wrong in failed attempts"),
-        # letting someone know is telling them, giving notice ("do I have to let you know before I go")
-        (r"\blet (?:you|you guys|the bank|them|someone|anyone) know\b", "tell notice"),
-        # letting someone off a fee is waiving it ("can you let me off the late fee")
-        (r"\blet (?:me|us|him|her|them) off\b(?! the hook)", "waive"),
-        # money put down up front is a deposit ("how much do I put down for a secured card")
-        (r"\b(?:put|puts|putting) (?:down|up)\b(?= (?:for|to|on|as|\?|$))", "deposit"),
-        # falling or getting behind on payments is paying late
-        (r"\b(?:fall|falls|fell|fallen|falling|get|gets|got|getting) behind\b", "late"),
-        # charges coming or taken off a bill are removed from it ("when do the fake charges come off")
-        (
-            r"\b(?:come|comes|came|coming|taken|take|took|taking|get|gets|got|getting) off "
-            r"(?:my|the|your|our) (?:bill|balance|account|statement|card)\b",
-            "removed from balance",
+        "deposit",
+        unless=re.compile(
+            r"\b(?:be|been|being|is|are|was|were|get|gets|got|getting|have|has|had|having)"
+            r" (?:(?!to\b)\w{1,20} ){0,2}(?:put|puts|putting) down\b",
+            re.IGNORECASE,
         ),
-        (
-            r"\b(?:pull|pulls|pulled|pulling|get|gets|got|getting) (?:some |the )?(?:cash|money) out\b",
-            "withdraw cash",
+    ),
+    # undoing a closure is reopening ("I closed our workspace by accident, can I undo that?"); "undo
+    # removing a seat" reopens nothing. The asker's "undo" names nothing in the articles: replaced.
+    Rewrite(
+        re.compile(r"\b(?:undo|undid|undoing)\b", re.IGNORECASE),
+        "reopen",
+        keep=False,
+        when=re.compile(
+            r"\b(?:close|closed|closing|closure|cancel|cancelled|canceled|cancelling|canceling|cancellation|"
+            r"delete|deleted|deleting|deletion|shut)\b",
+            re.IGNORECASE,
         ),
-        (r"\b(?:pull|pulls|pulled|pulling) out (?:some |the )?(?:cash|money)\b", "withdraw cash"),
-        # a payment or purchase that did not go through was declined; one that goes through completes
-        (
-            r"(?:\bnot|n't) (?:go|going|gone) through\b",
-            "declined",
-        ),
-        (r"(?<!n't )(?<!not )\b(?:go|goes|went|going|gone) through\b(?! (?:the|your|my|a)\b)", "complete"),
-        (r"\b(?:ring|rings|rang|ringing|phone|phones|phoned|phoning) (?:you |you guys |them )?up\b", "call"),
-        (r"\b(?:knock|knocks|knocked|knocking) (?:down|off)\b", "lower"),
-        (r"\b(?:max|maxes|maxed|maxing) (?:it |my card |the card )?out\b", "credit limit"),
-    )
+    ),
 )
 
 # A time of day: "9pm"/"9 PM" (one token, or "pm" alone) and "9 p.m." (the digits and "p", "m") share
@@ -152,6 +206,10 @@ def rewritten(kb: KnowledgeBase, text: str, rules: Sequence[Rewrite] = PHRASAL +
     """``text`` with each rule's phrase read as the knowledge base's word where :func:`_applies`."""
     for rule in rules:
         if not rule.pattern.search(text) or not _applies(kb, rule):
+            continue
+        if (rule.unless is not None and rule.unless.search(text)) or (
+            rule.when and not rule.when.search(text)
+        ):
             continue
         text = rule.pattern.sub(partial(_beside, rule.plain) if rule.keep else rule.plain, text)
     return text

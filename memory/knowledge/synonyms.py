@@ -96,11 +96,13 @@ GROUPS: tuple[str, ...] = (
     "start starts started begin begins kick kicks",
     "immediately instantly immediate straight",
     # everyday words for what articles say formally: a charge the cardholder did not make, paying too
-    # much, points lost, a closure taken back (the stemmer relates none of these pairs)
+    # much (the stemmer relates none of these pairs); points that vanish expired or were lost, not
+    # forfeited alone (a fare forfeited by a no-show is no answer to "where did my points go"). "Undo"
+    # is reopening only after a closure: a phrasal rewrite (crewline.memory.knowledge.phrasal)
     "fraudulent fraud fake bogus",
     "overpayment overpayments overpaid overpay overpaying",
-    "forfeited forfeit vanish vanished",
-    "reopen reopened undo",
+    "expire expires expired expiry vanish vanished disappear disappeared",
+    "lost vanish vanished disappear disappeared",
 )
 
 GENERIC: frozenset[str] = frozenset(
