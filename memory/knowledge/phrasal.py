@@ -154,14 +154,15 @@ PHRASAL: tuple[Rewrite, ...] = (
         ),
     ),
     # undoing a closure is reopening ("I closed our workspace by accident, can I undo that?"); "undo
-    # removing a seat" reopens nothing. The asker's "undo" names nothing in the articles: replaced.
+    # removing a seat" or "undo deleting a file" reopens nothing. The asker's "undo" names nothing in the
+    # articles: replaced.
     Rewrite(
         re.compile(r"\b(?:undo|undid|undoing)\b", re.IGNORECASE),
         "reopen",
         keep=False,
         when=re.compile(
             r"\b(?:close|closed|closing|closure|cancel|cancelled|canceled|cancelling|canceling|cancellation|"
-            r"delete|deleted|deleting|deletion|shut)\b",
+            r"shut)\b",
             re.IGNORECASE,
         ),
     ),

@@ -477,5 +477,8 @@ def test_r8_vanished_points_are_not_a_forfeited_fare(data: Path) -> None:
 
 def test_r8_undo_is_reopening_only_after_a_closure(data: Path) -> None:
     assert not _ask(data, "saas", "Can I undo removing a seat?")["answered"]  # no answer to "can I undo"
+    assert "reopen" not in _rewritten(
+        data, "saas", "How do I undo deleting a file?"
+    )  # a file is not reopened
     closed = _ask(data, "saas", "I closed our workspace by accident, can I undo that?")
     assert closed["answered"] and "reopen the workspace" in closed["answer"]
