@@ -92,6 +92,7 @@ _CONTINUATION = re.compile(r"^(?:need|needs|want|wants|(?![a-z]*eed\b)[a-z]{2,}e
 # ... but not after a sentence end: there a past form is a verb whose subject chat drops ("My card
 # was stolen. Needed to know ..."), as it is before "to", "if" or a wh-word anywhere ("and wanted to
 # know my balance", "wondered what ...").
+_NEED_WANT = ("need", "needs", "want", "wants")  # ("need" ends in -ed too)
 _PARTICIPLE_VERB = re.compile(r"\s+(?:to|if|whether|what|how|when|where|why|who|which)\b", re.IGNORECASE)
 _DETERMINER = re.compile(
     r"^(?:my|the|your|our|his|her|their|its|a|an|any|all|some|this|that|these|those)\b", re.IGNORECASE
@@ -206,6 +207,7 @@ _OPENS_CLAUSE = re.compile(
 
 # ... and does not end pointing back at the request before it ("... and send a new one")
 _ENDS_POINTING_BACK = re.compile(r"\b(?:it|this|that|one|them)[\s.?!]*$", re.IGNORECASE)
+_LEAD_IN = r"(?:[^,.?!\n\d]{1,40},\s*+)?"  # "on the side, ...": a linking phrase no list holds
 # ... nor talk about how the request before it is done: a report back to the user ("let me know
 # asap", "tell me when it's done", "keep me posted"), an object that points back anywhere ("make it
 # sound friendly", "cc them too") or a question whose subject is the user ("should I bring an
@@ -214,16 +216,17 @@ _ABOUT_THE_REQUEST = re.compile(
     r"\b(?:let\s+(?:me|us)\s+know|keep\s+(?:me|us)\b|notify\s+(?:me|us)|get\s+back\s+to\s+(?:me|us)|confirm"
     r"|(?:tell|show|text|email|message|ping)\s+(?:me|us)\s+(?:when|if|once|whether|after|as\s+soon)"
     r"|(?:it|them)\b)"
-    r"|^(?:should|shall|do|can|could|must|will|would|may|might|did|am)\s+(?:i|we)\b",
+    r"|^" + _LEAD_IN + r"(?:should|shall|do|can|could|must|will|would|may|might|did|am)\s+(?:i|we)\b",
     re.IGNORECASE,
 )
 # An imperative stands alone only with an indefinite object ("tell me a joke", "set an alarm for 6
 # am", "convert 5 miles to km"): a definite one ("summarise the main points", "cc my manager") names
 # something of the request before it.
-_IMPERATIVE = re.compile(r"^[a-z]{2,}\s+(?:(?:me|us)\s+)?(?P<object>\w+)", re.IGNORECASE)
+_IMPERATIVE = re.compile(_LEAD_IN + r"[a-z]{2,}\s+(?:(?:me|us)\s+)?(?P<object>\w+)", re.IGNORECASE)
 _INDEFINITE = re.compile(r"(?:a|an|some|any|\d+)$", re.IGNORECASE)
 _QUESTION_OPENING = re.compile(
-    r"(?:what|whats|what's|when|where|why|who|which|how|is|are|was|were|do|does|did|can|could|will|would"
+    _LEAD_IN
+    + r"(?:what|whats|what's|when|where|why|who|which|how|is|are|was|were|do|does|did|can|could|will|would"
     r"|should)\b",
     re.IGNORECASE,
 )
@@ -267,7 +270,7 @@ def _part_score(clause: Clause, after: str, threshold: float, priors: CutPriors)
             return None
         gain += priors.short_part
     if after and after != "parallel" and (continues := _CONTINUATION.match(clause.text)):
-        if not continues.group().lower().endswith("ed"):
+        if continues.group().lower() in _NEED_WANT:
             gain += priors.continuation
         elif after != "sentence" and not _PARTICIPLE_VERB.match(clause.text, continues.end()):
             gain += priors.participle

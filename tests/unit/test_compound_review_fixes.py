@@ -99,6 +99,9 @@ def test_a_follow_up_instruction_after_and_stays_with_its_request_on_a_small_cre
 
 def test_an_unrelated_request_after_and_still_stands_alone(demo: Planner, small: Planner) -> None:
     assert _routes(demo, "freeze my card and how many ounces are in a cup") == ["card_security", None]
+    # a linking phrase before the imperative ("on a different note, ...") is no object of it
+    text = "freeze my card and, on a different note, recommend me a good thriller film"
+    assert _routes(demo, text) == ["card_security", None]
     assert _routes(small, "what will the weather be like in Rome and tell me a joke about penguins") == [
         "weather",
         None,
