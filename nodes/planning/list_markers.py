@@ -5,9 +5,11 @@ People number and bullet their asks in many notations: "1.", "2)", "(3)", "a)", 
 ">", "→", "✓", "+". At the start of a line (or of a part) any of them opens an item. Inside a line a
 label is an ordinary word as often as a marker ("plan b) ...", "order #2", "1/2 of it", "10:30"), so
 there a label counts only as one of a *sequence* that starts at the first label of its kind: "a) ...
-b) ...", "#1 ... #2 ...", "1:... 2:...". A bullet other than "-", "*", "+" and ">" is no word at all,
-so it separates wherever it stands; those four do only in a message that opens with the same one
-("- refund O-1002 - what email ..."). A spaced "|" or "//" separates items too.
+b) ...", "#1 ... #2 ...", "1:... 2:...". A typed bullet other than "-", "*", "+" and ">" is no word
+at all, so it separates wherever it stands; those four do only in a message that opens with the same
+one ("- refund O-1002 - what email ..."), and an emoji or other symbol only at the start of a line
+or set off twice ("📌 A 📌 B"): once mid-line it is tone ("freeze my card ⚠️ it's gone"), a pause as
+weak as a comma. A spaced "|" or "//" separates items too.
 """
 
 from __future__ import annotations
