@@ -1,6 +1,4 @@
-"""The default vocabulary prints by name. (A check that lowered the confidence of a question naming
-another section heading's word, crewline.tools.answer_focus, was removed: heading words are everyday
-words, "old", "night", "security", and it cost more right answers than it stopped wrong ones.)"""
+"""The default vocabulary prints by name in help(build_knowledge_graph), not as every list it holds."""
 
 from __future__ import annotations
 
