@@ -196,24 +196,23 @@ def _override_rules(orders: str, weight: float) -> tuple[Rule, ...]:
     Statements and "can you ..." alike (the ask before the verb changes nothing). The object (rarer
     than the verbs) is looked for first, the verb only near the first NEAR_TRIES of them, so a text
     of many verbs stays linear."""
+
+    def drops(near: str, reach: int) -> Rule:  # the verb before the orders, or after them pointing back
+        return _rule(
+            "override",
+            "asks to drop the model's own orders (structure)",
+            weight,
+            _OWN_WORDS,
+            orders,
+            near=near,
+            reach=reach,
+        )
+
     return (
-        _rule(
-            "override",
-            "asks to drop the model's own orders (structure)",
-            weight,
-            _OWN_WORDS,
-            orders,
-            near=_DROPS_ORDERS % orders,
-            reach=40,
-        ),
-        _rule(
-            "override",
-            "asks to drop the model's own orders (structure)",
-            weight,
-            _OWN_WORDS,
-            orders,
-            near=rf"(?<!\w){orders}[^.!?;\n]{{0,40}}?(?:,|;|:|-|and|then) (?:{_ASK})?(?:just )?{_NOT_NEGATED}{_DROP_BACK}",
-            reach=100,
+        drops(_DROPS_ORDERS % orders, 40),
+        drops(
+            rf"(?<!\w){orders}[^.!?;\n]{{0,40}}?(?:,|;|:|-|and|then) (?:{_ASK})?(?:just )?{_NOT_NEGATED}{_DROP_BACK}",
+            100,
         ),
         _rule(
             "override",
